@@ -1,0 +1,35 @@
+"""Where the project keeps its working files, and where it looks for a mirror."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+RACINE_PROJET = Path(__file__).resolve().parent.parent
+
+# Bumped whenever the build output changes shape, so that an old cache is rebuilt.
+VERSION_CONSTRUCTION = 1
+
+
+def dossier_donnees() -> Path:
+    """Working folder: ``$ESS_DATA_DIR`` or ``data/`` at the project root."""
+    valeur = os.environ.get("ESS_DATA_DIR")
+    return Path(valeur).expanduser().resolve() if valeur else RACINE_PROJET / "data"
+
+
+def dossier_cache() -> Path:
+    """Built layers (GeoParquet) and the build manifest."""
+    return dossier_donnees() / "cache"
+
+
+def dossier_telechargements() -> Path:
+    """Official files downloaded by the project."""
+    return dossier_donnees() / "telechargements"
+
+
+def dossier_miroir() -> Path | None:
+    """Local mirror of official files (``$ESS_DATA_MIRROR``), if one is set."""
+    valeur = os.environ.get("ESS_DATA_MIRROR")
+    if not valeur:
+        return None
+    return Path(valeur).expanduser().resolve()
