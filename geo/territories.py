@@ -1,0 +1,350 @@
+"""The one place that knows French territories: ids, lookup, search, membership.
+
+A territory id is ``niveau:code``: ``commune:02722`` (INSEE code),
+``epci:200042190`` (SIREN), ``departement:59``, ``region:32``. The whole country
+has no id (``None``): it is the starting view.
+
+:class:`Referentiel` holds the tables built by :mod:`geo.build` and answers every
+question the pages, the map and the report ask about territories.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+
+from geo import config
+from geo.text import cle_recherche
+
+NIVEAUX = ("region", "departement", "epci", "commune")
+LIBELLES_NIVEAUX = {
+    "france": "France",
+    "region": "Région",
+    "departement": "Département",
+    "epci": "EPCI",
+    "commune": "Commune",
+}
+NATURES_EPCI = {
+    "CC": "Communauté de communes",
+    "CA": "Communauté d'agglomération",
+    "CU": "Communauté urbaine",
+    "ME": "Métropole",
+}
+_FORMATS_CODE = {
+    "commune": re.compile(r"\d[\dAB]\d{3}"),
+    "epci": re.compile(r"\d{9}"),
+    "departement": re.compile(r"\d[\dAB]|\d{3}"),
+    "region": re.compile(r"\d{2}"),
+}
+_AUCUN = {
+    "commune": "aucune commune",
+    "epci": "aucun EPCI",
+    "departement": "aucun département",
+    "region": "aucune région",
+}
+# Abbreviations people type for words that names spell out.
+_ABREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
+
+
+class TerritoireInconnu(LookupError):
+    """No territory has this id or name."""
+
+
+class IdentifiantInvalide(ValueError):
+    """A territory id that is not ``niveau:code``."""
+
+
+@dataclass(frozen=True, order=True)
+class TerritoireId:
+    """``niveau:code``, e.g. ``epci:200042190``."""
+
+    niveau: str
+    code: str
+
+    def __str__(self) -> str:
+        return f"{self.niveau}:{self.code}"
+
+    @classmethod
+    def depuis_texte(cls, texte: str) -> TerritoireId:
+        """Parse ``niveau:code`` and check the code's format.
+
+        >>> TerritoireId.depuis_texte("commune:2722")
+        Traceback (most recent call last):
+        ...
+        geo.territories.IdentifiantInvalide: Code de commune invalide : « 2722 » (5 caractères
+        attendus, par exemple 02722).
+        """
+        niveau, separateur, code = texte.strip().partition(":")
+        niveau = niveau.strip().lower()
+        code = code.strip().upper()
+        if not separateur or niveau not in NIVEAUX:
+            raise IdentifiantInvalide(
+                f"Identifiant de territoire invalide : « {texte} ». Formes attendues : "
+                "commune:CODE_INSEE, epci:SIREN, departement:CODE, region:CODE "
+                "(par exemple epci:200042190)."
+            )
+        if not _FORMATS_CODE[niveau].fullmatch(code):
+            exemples = {
+                "commune": "5 caractères attendus, par exemple 02722",
+                "epci": "numéro SIREN à 9 chiffres attendu",
+                "departement": "par exemple 02, 2A ou 974",
+                "region": "2 chiffres attendus, par exemple 32",
+            }
+            raise IdentifiantInvalide(
+                f"Code de {LIBELLES_NIVEAUX[niveau].lower()} invalide : « {code} » ({exemples[niveau]})."
+            )
+        return cls(niveau, code)
+
+
+@dataclass(frozen=True)
+class Territoire:
+    """Key facts about one territory (or the whole country when ``id`` is None)."""
+
+    id: TerritoireId | None
+    niveau: str
+    code: str | None
+    nom: str
+    population: int | None
+    nb_communes: int
+    superficie_km2: float
+    parents: list[dict[str, str]] = field(default_factory=list)
+    nature: str | None = None
+    # Why the population is missing or partial, in plain French.
+    note_population: str | None = None
+
+    @property
+    def libelle_niveau(self) -> str:
+        if self.niveau == "epci" and self.nature:
+            return NATURES_EPCI.get(self.nature, "EPCI")
+        return LIBELLES_NIVEAUX[self.niveau]
+
+    def en_dict(self) -> dict:
+        return {
+            "id": str(self.id) if self.id else None,
+            "niveau": self.niveau,
+            "nom": self.nom,
+            "code": self.code,
+            "population": self.population,
+            "nb_communes": self.nb_communes,
+            "superficie_km2": round(self.superficie_km2, 1),
+            "parents": self.parents,
+            **({"nature": self.nature} if self.nature else {}),
+            **({"note_population": self.note_population} if self.note_population else {}),
+        }
+
+
+def _entier_ou_none(valeur) -> int | None:
+    return None if pd.isna(valeur) else int(valeur)
+
+
+class Referentiel:
+    """Territory tables built by :mod:`geo.build`, read from the cache folder."""
+
+    def __init__(self, dossier: Path) -> None:
+        self.dossier = dossier
+        self.communes: gpd.GeoDataFrame = gpd.read_parquet(dossier / "communes.parquet")
+        self.epci: gpd.GeoDataFrame = gpd.read_parquet(dossier / "epci.parquet")
+        self.departements: gpd.GeoDataFrame = gpd.read_parquet(dossier / "departements.parquet")
+        self.regions: gpd.GeoDataFrame = gpd.read_parquet(dossier / "regions.parquet")
+        self.index: pd.DataFrame = pd.read_parquet(dossier / "index_territoires.parquet")
+        self.manifeste: dict = json.loads((dossier / "manifeste.json").read_text(encoding="utf-8"))
+        self._tables = {
+            "commune": self.communes,
+            "epci": self.epci,
+            "departement": self.departements,
+            "region": self.regions,
+        }
+        for table in self._tables.values():
+            table.index = table["code"].to_numpy()
+        self._affichage: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+
+    # Lookup ---------------------------------------------------------------
+
+    def existe(self, tid: TerritoireId) -> bool:
+        return tid.code in self._tables[tid.niveau].index
+
+    def ligne(self, tid: TerritoireId) -> pd.Series:
+        table = self._tables[tid.niveau]
+        if tid.code not in table.index:
+            raise TerritoireInconnu(
+                f"Territoire introuvable : {tid} ({_AUCUN[tid.niveau]} n'a le code {tid.code} "
+                "dans le référentiel des territoires)."
+            )
+        return table.loc[tid.code]
+
+    def resoudre(self, texte: str) -> TerritoireId:
+        """An id (``epci:200042190``), or a name/code matched by search when unambiguous."""
+        texte = texte.strip()
+        if ":" in texte:
+            tid = TerritoireId.depuis_texte(texte)
+            self.ligne(tid)
+            return tid
+        resultats = self.rechercher(texte, limite=5)
+        if resultats.empty:
+            raise TerritoireInconnu(f"Aucun territoire ne correspond à « {texte} ».")
+        if len(resultats) > 1 and resultats.score.iloc[0] == resultats.score.iloc[1]:
+            choix = "; ".join(f"{r.id} ({r.libelle})" for r in resultats.itertuples())
+            raise TerritoireInconnu(f"« {texte} » est ambigu. Précisez l'identifiant, par exemple : {choix}.")
+        return TerritoireId.depuis_texte(resultats.id.iloc[0])
+
+    @cached_property
+    def france(self) -> Territoire:
+        population = self.communes.population
+        inconnues = self.communes.loc[population.isna(), "dep"].unique().tolist()
+        return Territoire(
+            id=None,
+            niveau="france",
+            code=None,
+            nom="France entière",
+            population=int(population.sum(skipna=True)),
+            nb_communes=len(self.communes),
+            superficie_km2=float(self.communes.superficie_km2.sum()),
+            note_population=(
+                "Somme des populations connues ; population inconnue dans la source pour "
+                f"le(s) département(s) {', '.join(sorted(inconnues))}."
+                if inconnues
+                else None
+            ),
+        )
+
+    def territoire(self, tid: TerritoireId | None) -> Territoire:
+        if tid is None:
+            return self.france
+        ligne = self.ligne(tid)
+        population = _entier_ou_none(ligne.population)
+        note = None
+        if population is None:
+            note = "Population inconnue dans la source pour au moins une commune de ce territoire."
+        return Territoire(
+            id=tid,
+            niveau=tid.niveau,
+            code=tid.code,
+            nom=str(ligne.nom),
+            population=population,
+            nb_communes=int(ligne.nb_communes) if tid.niveau != "commune" else 1,
+            superficie_km2=float(ligne.superficie_km2),
+            parents=self.parents(tid),
+            nature=str(ligne.nature) if tid.niveau == "epci" else None,
+            note_population=note,
+        )
+
+    def parents(self, tid: TerritoireId) -> list[dict[str, str]]:
+        """Enclosing territories, largest first (an EPCI may span several départements)."""
+        ligne = self.ligne(tid)
+        ids: list[TerritoireId] = []
+        if tid.niveau == "commune":
+            ids = [TerritoireId("region", ligne.reg), TerritoireId("departement", ligne.dep)]
+            if isinstance(ligne.epci, str):
+                ids.append(TerritoireId("epci", ligne.epci))
+        elif tid.niveau == "epci":
+            ids = [TerritoireId("region", c) for c in ligne.regs.split(",")]
+            ids += [TerritoireId("departement", c) for c in ligne.deps.split(",")]
+        elif tid.niveau == "departement":
+            ids = [TerritoireId("region", ligne.reg)]
+        return [
+            {"id": str(p), "niveau": p.niveau, "code": p.code, "nom": str(self.ligne(p).nom)}
+            for p in ids
+            if self.existe(p)
+        ]
+
+    # Membership -----------------------------------------------------------
+
+    def masque_communes(self, tid: TerritoireId | None) -> pd.Series:
+        """Boolean mask over :attr:`communes` for the communes of a territory."""
+        if tid is None:
+            return pd.Series(True, index=self.communes.index)
+        self.ligne(tid)
+        colonne = {"commune": "code", "epci": "epci", "departement": "dep", "region": "reg"}[tid.niveau]
+        return self.communes[colonne] == tid.code
+
+    def communes_de(self, tid: TerritoireId | None) -> gpd.GeoDataFrame:
+        return self.communes[self.masque_communes(tid)]
+
+    def emprise(self, tid: TerritoireId | None) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) to frame a map; mainland France for the country."""
+        if tid is None:
+            metropole = self.communes[~self.communes.dep.str.startswith("97")]
+            return tuple(metropole.total_bounds)
+        geometrie = self._tables[tid.niveau].loc[[tid.code]].geometry
+        if geometrie.isna().all() or geometrie.is_empty.all():
+            # A commune drawn nowhere (no contour in the source): frame its département.
+            return self.emprise(TerritoireId("departement", self.ligne(tid).dep))
+        return tuple(geometrie.total_bounds)
+
+    # Display layers --------------------------------------------------------
+
+    def affichage(self, couche: str, echelle: str) -> gpd.GeoDataFrame:
+        """Simplified geometry for display (``code`` + ``geometry``), read once."""
+        cle = (couche, echelle)
+        if cle not in self._affichage:
+            chemin = self.dossier / "affichage" / f"{couche}_{echelle}.parquet"
+            table = gpd.read_parquet(chemin)
+            table.index = table["code"].to_numpy()
+            self._affichage[cle] = table
+        return self._affichage[cle]
+
+    # Search ----------------------------------------------------------------
+
+    def rechercher(self, texte: str, limite: int = 20) -> pd.DataFrame:
+        """Territories whose name or code matches, best first.
+
+        Accents, case, hyphens and apostrophes are ignored; every word typed must
+        start a word of the name (``"porte du hainaut"``), or appear inside it
+        (``"soissons"`` finds « GrandSoissons Agglomération »). An exact code
+        (INSEE, SIREN, département, région) comes first.
+        """
+        return rechercher(self.index, texte, limite)
+
+
+def rechercher(index: pd.DataFrame, texte: str, limite: int = 20) -> pd.DataFrame:
+    """Search the territory index (see :meth:`Referentiel.rechercher`)."""
+    colonnes = ["id", "niveau", "code", "nom", "libelle", "population", "score"]
+    cle = cle_recherche(texte or "")
+    if not cle:
+        return pd.DataFrame(columns=colonnes)
+    mots = [_ABREVIATIONS.get(m, m) for m in cle.split()]
+    requete = " ".join(mots)
+    noms = " " + index.cle + " "
+
+    score = pd.Series(0.0, index=index.index)
+    tous_prefixes = pd.Series(True, index=index.index)
+    tous_presents = pd.Series(True, index=index.index)
+    for mot in mots:
+        tous_prefixes &= noms.str.contains(" " + mot, regex=False)
+        tous_presents &= noms.str.contains(mot, regex=False)
+    score[tous_presents] = 1
+    score[tous_prefixes] = 2
+    score[noms.str.contains(" " + requete, regex=False)] = 3
+    score[noms.str.contains(" " + requete + " ", regex=False)] = 4
+    score[index.cle_nom == requete] = 5
+    score[index.code.str.lower() == cle.replace(" ", "")] = 6
+    if ":" in texte:
+        score[index.id == texte.strip().lower()] = 7
+
+    trouves = index[score > 0].assign(score=score[score > 0])
+    # Ties: larger territories and larger populations first, so that the commune
+    # of Soissons comes before a hamlet with the same word in its name.
+    ordre_niveau = trouves.niveau.map({"region": 0, "departement": 1, "epci": 2, "commune": 3})
+    trouves = trouves.assign(_niveau=ordre_niveau, _pop=trouves.population.fillna(-1))
+    trouves = trouves.sort_values(["score", "_pop", "_niveau"], ascending=[False, False, True])
+    return trouves[colonnes].head(limite).reset_index(drop=True)
+
+
+def charger_referentiel(dossier: Path | None = None, construire_si_absent: bool = True) -> Referentiel:
+    """Read the built tables; build them first when the cache is missing."""
+    dossier = dossier or config.dossier_cache()
+    if not (dossier / "manifeste.json").is_file():
+        if not construire_si_absent:
+            raise FileNotFoundError(
+                f"Les données ne sont pas construites dans {dossier}. Lancez : python -m geo.build"
+            )
+        from geo import build
+
+        build.construire(dossier)
+    return Referentiel(dossier)
