@@ -1,0 +1,88 @@
+"""Leaflet and its plugins, served by the app itself instead of public CDNs.
+
+folium and streamlit-folium load their JavaScript from CDNs by default, so a
+closed network (a town hall behind a strict proxy, CI, this project's test
+machines) gets a blank map, and every visit tells third parties who looks at
+what. The XStatic packages on PyPI ship the same files; :func:`installer`
+copies them into ``static/vendor/`` where Streamlit serves them
+(``server.enableStaticServing``) under ``/app/static/``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.config import RACINE_PROJET
+
+DOSSIER_STATIQUE = RACINE_PROJET / "static"
+SOUS_DOSSIER = "vendor"
+# Where Streamlit serves ./static (before any server.baseUrlPath).
+CHEMIN_URL = "/app/static"
+
+
+@dataclass(frozen=True)
+class Bibliotheque:
+    nom: str
+    module_xstatic: str
+    fichiers: tuple[str, ...]
+
+
+BIBLIOTHEQUES = (
+    Bibliotheque("leaflet", "xstatic.pkg.leaflet", ("leaflet.js", "leaflet.css", "images")),
+    Bibliotheque(
+        "leaflet_markercluster",
+        "xstatic.pkg.leaflet_markercluster",
+        ("leaflet.markercluster.js", "MarkerCluster.css", "MarkerCluster.Default.css"),
+    ),
+)
+
+
+def _dossier_source(bibliotheque: Bibliotheque) -> Path:
+    module = __import__(bibliotheque.module_xstatic, fromlist=["BASE_DIR"])
+    return Path(module.BASE_DIR)
+
+
+def installer(dossier_statique: Path = DOSSIER_STATIQUE) -> Path:
+    """Copy the XStatic files into ``static/vendor/`` (idempotent, fast when done)."""
+    cible_racine = dossier_statique / SOUS_DOSSIER
+    for bibliotheque in BIBLIOTHEQUES:
+        source = _dossier_source(bibliotheque)
+        cible = cible_racine / bibliotheque.nom
+        for nom in bibliotheque.fichiers:
+            origine, destination = source / nom, cible / nom
+            if origine.is_dir():
+                if not destination.is_dir():
+                    shutil.copytree(origine, destination)
+            elif not destination.is_file() or destination.stat().st_size != origine.stat().st_size:
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(origine, destination)
+    return cible_racine
+
+
+def url_base(base_url_path: str = "") -> str:
+    """URL prefix of the served files, honouring Streamlit's ``server.baseUrlPath``."""
+    prefixe = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    return f"{prefixe}{CHEMIN_URL}/{SOUS_DOSSIER}"
+
+
+def liens(base: str) -> dict[str, dict[str, list[tuple[str, str]]]]:
+    """``default_js`` / ``default_css`` lists for the map and each plugin."""
+    return {
+        "leaflet": {
+            "js": [("leaflet", f"{base}/leaflet/leaflet.js")],
+            "css": [("leaflet_css", f"{base}/leaflet/leaflet.css")],
+        },
+        "markercluster": {
+            "js": [("markerclusterjs", f"{base}/leaflet_markercluster/leaflet.markercluster.js")],
+            "css": [
+                ("markerclustercss", f"{base}/leaflet_markercluster/MarkerCluster.css"),
+                ("markerclusterdefaultcss", f"{base}/leaflet_markercluster/MarkerCluster.Default.css"),
+            ],
+        },
+    }
+
+
+if __name__ == "__main__":
+    print(f"Fichiers Leaflet installés dans {installer()}")

@@ -1,0 +1,406 @@
+"""Map layers: what is drawn for a territory, and how it reaches the browser.
+
+Two rules drive this module:
+
+- never ship what the eye cannot see: the whole country is drawn with simplified
+  départements, a région with its EPCI, and communes appear only once a
+  département, an EPCI or a commune is chosen (see :func:`plan_de_carte`);
+- style and tooltips are precomputed properties read by one small JavaScript
+  function, not a Python ``style_function`` that folium would compile into a
+  switch over thousands of features.
+
+Every piece of text that reaches a tooltip or popup is HTML-escaped here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from geo import assets
+from geo.sources.data_france import MILLESIME_POPULATION
+from geo.territories import LIBELLES_NIVEAUX, Referentiel, TerritoireId
+from geo.text import echapper, nombre_fr
+
+FONDS_DE_CARTE = {
+    "Plan IGN": {
+        "tuiles": (
+            "https://data.geopf.fr/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+            "&LAYER=GEOGRAPHICALGRIDSYSTEMS.PLANIGNV2&STYLE=normal&TILEMATRIXSET=PM"
+            "&FORMAT=image/png&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}"
+        ),
+        "attribution": '&copy; <a href="https://www.ign.fr/">IGN</a> – Géoplateforme',
+    },
+    "OpenStreetMap": {
+        "tuiles": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "attribution": '&copy; les contributeurs <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>',
+    },
+}
+
+# Palette checked for colour-blind readability (Okabe–Ito blue and vermilion).
+STYLES = {
+    "surface": {"color": "#ffffff", "weight": 1, "fillColor": "#0072B2", "fillOpacity": 0.25},
+    "selection": {"color": "#ffffff", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.45},
+    "contour": {"color": "#1b1b1b", "weight": 2.5, "fill": False, "opacity": 0.9},
+    "contour_fin": {"color": "#4d4d4d", "weight": 1.2, "fill": False, "opacity": 0.8, "dashArray": "4 3"},
+}
+
+
+def json_pour_script(valeur: object) -> str:
+    """JSON that is safe inside a ``<script>`` element (no ``</script>`` breakout)."""
+    texte = json.dumps(valeur, ensure_ascii=False, separators=(",", ":"))
+    return texte.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def collection_geojson(geometries, proprietes: list[dict]) -> str:
+    """A GeoJSON FeatureCollection as text; features without geometry are left out."""
+    morceaux = []
+    for geometrie, props in zip(geometries, proprietes, strict=True):
+        if geometrie is None or shapely.is_empty(geometrie):
+            continue
+        morceaux.append(
+            '{"type":"Feature","properties":'
+            + json_pour_script(props)
+            + ',"geometry":'
+            + shapely.to_geojson(geometrie)
+            + "}"
+        )
+    return '{"type":"FeatureCollection","features":[' + ",".join(morceaux) + "]}"
+
+
+class CoucheContours(folium.map.Layer):
+    """Polygons styled from their ``_s`` property, with an optional ``_t`` tooltip."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.geoJSON({{ this.donnees }}, {
+            interactive: {{ this.interactif|tojson }},
+            className: {{ this.classe|tojson }},
+            style: function (f) { return {{ this.styles }}[f.properties._s]; },
+            onEachFeature: function (f, couche) {
+                if (f.properties._t) { couche.bindTooltip(f.properties._t, {sticky: true}); }
+            }
+        });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(
+        self,
+        donnees_geojson: str,
+        nom: str,
+        styles: dict[str, dict],
+        interactif: bool = True,
+        classe: str = "",
+        controle: bool = True,
+    ) -> None:
+        super().__init__(name=nom, overlay=True, control=controle, show=True)
+        self._name = "CoucheContours"
+        self.donnees = donnees_geojson
+        self.styles = json_pour_script(styles)
+        self.interactif = interactif
+        self.classe = classe
+
+
+class Legende(MacroElement):
+    """A Leaflet control listing what the map shows (kept in exported HTML too)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomleft"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "legende-carte");
+            div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;"
+                + "font:14px/1.5 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3)";
+            div.innerHTML = {{ this.html }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, entrees: list[tuple[str, str]], styles: dict[str, dict]) -> None:
+        super().__init__()
+        self._name = "Legende"
+        lignes = []
+        for cle, libelle in entrees:
+            style = styles[cle]
+            if style.get("fill", True):
+                echantillon = (
+                    f"background:{style['fillColor']};opacity:{min(1, style['fillOpacity'] + 0.3)};"
+                    f"border:1px solid {style['color']}"
+                )
+            else:
+                trait = "dashed" if style.get("dashArray") else "solid"
+                echantillon = f"border:{max(1, round(style['weight']))}px {trait} {style['color']}"
+            lignes.append(
+                f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+                f'vertical-align:-2px;{echapper(echantillon)}"></span>{echapper(libelle)}</div>'
+            )
+        self.html = json_pour_script("".join(lignes))
+
+
+class EchelleMetrique(MacroElement):
+    """Scale bar in metres only (folium's adds miles)."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        L.control.scale({imperial: false}).addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+        """
+    )
+
+
+class CarteHorsLigne(folium.Map):
+    """A folium map whose Leaflet files come from the app, not from a CDN."""
+
+    def __init__(self, base_ressources: str, **options) -> None:
+        super().__init__(**options)
+        liens = assets.liens(base_ressources)["leaflet"]
+        self.default_js = liens["js"]
+        self.default_css = liens["css"]
+
+
+@dataclass
+class Couche:
+    """One layer to draw: which table, which scale, which codes, how."""
+
+    table: str  # communes, epci, departements, regions
+    echelle: str  # fin, moyen, grossier
+    codes: list[str]
+    nom: str
+    style: str
+    interactif: bool
+    classe: str
+    codes_selection: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PlanDeCarte:
+    couches: list[Couche]
+    emprise: tuple[float, float, float, float]
+    legende: list[tuple[str, str]]
+
+
+def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
+    """Decide what to draw for a territory, at which level of detail."""
+    emprise = ref.emprise(tid)
+    if tid is None:
+        return PlanDeCarte(
+            [
+                Couche(
+                    "departements",
+                    "grossier",
+                    list(ref.departements.code),
+                    "Départements",
+                    "surface",
+                    True,
+                    "territoire-departement",
+                ),
+                Couche(
+                    "regions",
+                    "grossier",
+                    list(ref.regions.code),
+                    "Limites des régions",
+                    "contour",
+                    False,
+                    "limite-region",
+                ),
+            ],
+            emprise,
+            [("surface", "Départements"), ("contour", "Limites des régions")],
+        )
+    if tid.niveau == "region":
+        epci = ref.epci[ref.epci.regs.str.split(",").map(lambda regs: tid.code in regs)]
+        departements = ref.departements[ref.departements.reg == tid.code]
+        return PlanDeCarte(
+            [
+                Couche("epci", "moyen", list(epci.code), "EPCI", "surface", True, "territoire-epci"),
+                Couche(
+                    "departements",
+                    "moyen",
+                    list(departements.code),
+                    "Limites des départements",
+                    "contour_fin",
+                    False,
+                    "limite-departement",
+                ),
+                Couche(
+                    "regions", "moyen", [tid.code], "Limite de la région", "contour", False, "limite-region"
+                ),
+            ],
+            emprise,
+            [("surface", "EPCI de la région"), ("contour_fin", "Départements"), ("contour", "Région")],
+        )
+    if tid.niveau == "departement":
+        communes = ref.communes_de(tid)
+        epci = sorted(communes.epci.dropna().unique())
+        return PlanDeCarte(
+            [
+                Couche(
+                    "communes",
+                    "moyen",
+                    list(communes.code),
+                    "Communes",
+                    "surface",
+                    True,
+                    "territoire-commune",
+                ),
+                Couche("epci", "moyen", epci, "Limites des EPCI", "contour_fin", False, "limite-epci"),
+                Couche(
+                    "departements",
+                    "moyen",
+                    [tid.code],
+                    "Limite du département",
+                    "contour",
+                    False,
+                    "limite-departement",
+                ),
+            ],
+            emprise,
+            [("surface", "Communes du département"), ("contour_fin", "EPCI"), ("contour", "Département")],
+        )
+    if tid.niveau == "epci":
+        communes = ref.communes_de(tid)
+        return PlanDeCarte(
+            [
+                Couche(
+                    "communes", "fin", list(communes.code), "Communes", "surface", True, "territoire-commune"
+                ),
+                Couche("epci", "fin", [tid.code], "Limite de l'EPCI", "contour", False, "limite-epci"),
+            ],
+            emprise,
+            [("surface", "Communes de l'EPCI"), ("contour", "EPCI")],
+        )
+    # A commune is shown among the communes of its EPCI, to see where it sits.
+    ligne = ref.ligne(tid)
+    voisines = ref.communes_de(TerritoireId("epci", ligne.epci)) if isinstance(ligne.epci, str) else None
+    codes = list(voisines.code) if voisines is not None else [tid.code]
+    return PlanDeCarte(
+        [
+            Couche(
+                "communes",
+                "fin",
+                codes,
+                "Communes",
+                "surface",
+                True,
+                "territoire-commune",
+                codes_selection=[tid.code],
+            ),
+        ],
+        emprise,
+        [("selection", "Commune choisie"), ("surface", "Autres communes de son EPCI")],
+    )
+
+
+NIVEAU_DE_TABLE = {"communes": "commune", "epci": "epci", "departements": "departement", "regions": "region"}
+
+
+def _infobulle(table: str, ligne) -> str:
+    population = (
+        f"{nombre_fr(ligne.population)} hab. ({MILLESIME_POPULATION})"
+        if not pd.isna(ligne.population)
+        else "inconnue"
+    )
+    niveau = NIVEAU_DE_TABLE[table]
+    lignes = [f"<b>{echapper(ligne.nom)}</b>"]
+    if niveau == "commune":
+        lignes.append(f"Code INSEE : {echapper(ligne.code)}")
+    else:
+        lignes.append(f"{LIBELLES_NIVEAUX[niveau]} · code {echapper(ligne.code)}")
+        lignes.append(f"{nombre_fr(ligne.nb_communes)} communes")
+    lignes.append(f"Population : {population}")
+    return "<br>".join(lignes)
+
+
+def _table(ref: Referentiel, table: str) -> gpd.GeoDataFrame:
+    return {
+        "communes": ref.communes,
+        "epci": ref.epci,
+        "departements": ref.departements,
+        "regions": ref.regions,
+    }[table]
+
+
+def donnees_couche(ref: Referentiel, couche: Couche) -> str:
+    """GeoJSON text of a layer, display geometry, with tooltips and style keys."""
+    affichage = ref.affichage(couche.table, couche.echelle)
+    codes = [c for c in couche.codes if c in affichage.index]
+    geometries = affichage.loc[codes].geometry.to_numpy()
+    attributs = _table(ref, couche.table).loc[codes]
+    selection = set(couche.codes_selection)
+    proprietes = []
+    for ligne in attributs.itertuples():
+        props = {"_s": "selection" if ligne.code in selection else couche.style}
+        if couche.interactif:
+            props["_t"] = _infobulle(couche.table, ligne)
+        proprietes.append(props)
+    return collection_geojson(geometries, proprietes)
+
+
+@dataclass
+class CarteTerritoire:
+    """Everything a map of a territory needs, computed once and cacheable."""
+
+    plan: PlanDeCarte
+    donnees: list[str]
+
+
+def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
+    """Plan the layers of a territory's map and serialise their GeoJSON."""
+    plan = plan_de_carte(ref, tid)
+    return CarteTerritoire(plan, [donnees_couche(ref, couche) for couche in plan.couches])
+
+
+def dessiner(preparee: CarteTerritoire, base_ressources: str, hauteur: int | str = "100%") -> folium.Map:
+    """The folium map, ready for ``st_folium`` or a standalone HTML file."""
+    minx, miny, maxx, maxy = preparee.plan.emprise
+    m = CarteHorsLigne(
+        base_ressources,
+        location=[(miny + maxy) / 2, (minx + maxx) / 2],
+        zoom_start=6,
+        tiles=None,
+        height=hauteur,
+        # Quarter zoom steps frame a territory tightly instead of leaving it small.
+        zoom_snap=0.25,
+        zoom_delta=0.5,
+    )
+    EchelleMetrique().add_to(m)
+    for rang, (nom, fond) in enumerate(FONDS_DE_CARTE.items()):
+        folium.TileLayer(
+            tiles=fond["tuiles"],
+            attr=fond["attribution"],
+            name=nom,
+            max_zoom=19,
+            overlay=False,
+            control=True,
+            show=rang == 0,
+        ).add_to(m)
+    for couche, donnees in zip(preparee.plan.couches, preparee.donnees, strict=True):
+        CoucheContours(donnees, couche.nom, STYLES, couche.interactif, couche.classe).add_to(m)
+    Legende(preparee.plan.legende, STYLES).add_to(m)
+    folium.LayerControl(collapsed=True).add_to(m)
+    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def carte(ref: Referentiel, tid: TerritoireId | None, base_ressources: str) -> folium.Map:
+    """Shortcut: :func:`preparer` then :func:`dessiner`."""
+    return dessiner(preparer(ref, tid), base_ressources)
+
+
+def taille_html(m: folium.Map) -> int:
+    """Bytes of the standalone HTML of a map (what the browser receives)."""
+    return len(m.get_root().render().encode("utf-8"))
