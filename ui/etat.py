@@ -1,0 +1,52 @@
+"""The view's state lives in the URL (``?territoire=epci:200042190``).
+
+Copying the address gives a colleague the same view; page links carry the
+same parameters (:func:`parametres`), so switching page keeps the territory.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.territories import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
+
+CLE_TERRITOIRE = "territoire"
+_CLE_ERREUR = "_erreur_url"
+
+
+def territoire_courant(ref: Referentiel) -> TerritoireId | None:
+    """The territory named in the URL, or None (whole country).
+
+    A malformed or unknown id is dropped from the URL and reported once, in
+    French, by :func:`afficher_erreur_url`.
+    """
+    texte = st.query_params.get(CLE_TERRITOIRE)
+    if not texte:
+        return None
+    try:
+        tid = TerritoireId.depuis_texte(texte)
+        ref.ligne(tid)
+    except (IdentifiantInvalide, TerritoireInconnu) as erreur:
+        st.session_state[_CLE_ERREUR] = f"Lien invalide : {erreur} La carte montre la France entière."
+        del st.query_params[CLE_TERRITOIRE]
+        return None
+    return tid
+
+
+def choisir_territoire(tid: TerritoireId | str | None) -> None:
+    """Change the territory (used in widget callbacks)."""
+    if tid:
+        st.query_params[CLE_TERRITOIRE] = str(tid)
+    elif CLE_TERRITOIRE in st.query_params:
+        del st.query_params[CLE_TERRITOIRE]
+
+
+def parametres() -> dict[str, str]:
+    """Query parameters that describe the current view, for links."""
+    return {cle: st.query_params[cle] for cle in st.query_params}
+
+
+def afficher_erreur_url() -> None:
+    message = st.session_state.pop(_CLE_ERREUR, None)
+    if message:
+        st.warning(message, icon=":material/link_off:")
