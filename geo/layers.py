@@ -15,6 +15,7 @@ Every piece of text that reaches a tooltip or popup is HTML-escaped here.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import folium
@@ -129,13 +130,17 @@ class Legende(MacroElement):
         """
     )
 
-    def __init__(self, entrees: list[tuple[str, str]], styles: dict[str, dict]) -> None:
+    def __init__(self, entrees: list[tuple[dict, str]]) -> None:
+        """``entrees``: (Leaflet path style, label) pairs."""
         super().__init__()
         self._name = "Legende"
         lignes = []
-        for cle, libelle in entrees:
-            style = styles[cle]
-            if style.get("fill", True):
+        for style, libelle in entrees:
+            if style.get("radius"):
+                echantillon = (
+                    f"background:{style['fillColor']};border:1px solid {style['color']};border-radius:50%"
+                )
+            elif style.get("fill", True):
                 echantillon = (
                     f"background:{style['fillColor']};opacity:{min(1, style['fillOpacity'] + 0.3)};"
                     f"border:1px solid {style['color']}"
@@ -364,7 +369,27 @@ def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
     return CarteTerritoire(plan, [donnees_couche(ref, couche) for couche in plan.couches])
 
 
-def dessiner(preparee: CarteTerritoire, base_ressources: str, hauteur: int | str = "100%") -> folium.Map:
+@dataclass
+class Surcouche:
+    """A dataset layer drawn over the territory (QPV, shops, structures…).
+
+    ``element`` is any folium layer (ideally a :class:`folium.map.Layer`, so that
+    it appears in the layer control); ``legende`` lists (Leaflet style, label)
+    pairs; ``liens`` names extra offline libraries from :func:`geo.assets.liens`
+    (e.g. ``"markercluster"``) the element needs.
+    """
+
+    element: MacroElement
+    legende: list[tuple[dict, str]] = field(default_factory=list)
+    liens: tuple[str, ...] = ()
+
+
+def dessiner(
+    preparee: CarteTerritoire,
+    base_ressources: str,
+    surcouches: Sequence[Surcouche] = (),
+    hauteur: int | str = "100%",
+) -> folium.Map:
     """The folium map, ready for ``st_folium`` or a standalone HTML file."""
     minx, miny, maxx, maxy = preparee.plan.emprise
     m = CarteHorsLigne(
@@ -390,7 +415,15 @@ def dessiner(preparee: CarteTerritoire, base_ressources: str, hauteur: int | str
         ).add_to(m)
     for couche, donnees in zip(preparee.plan.couches, preparee.donnees, strict=True):
         CoucheContours(donnees, couche.nom, STYLES, couche.interactif, couche.classe).add_to(m)
-    Legende(preparee.plan.legende, STYLES).add_to(m)
+    legende = [(STYLES[cle], libelle) for cle, libelle in preparee.plan.legende]
+    for surcouche in surcouches:
+        surcouche.element.add_to(m)
+        legende.extend(surcouche.legende)
+        for nom in surcouche.liens:
+            bibliotheque = assets.liens(base_ressources)[nom]
+            m.default_js = [*m.default_js, *bibliotheque["js"]]
+            m.default_css = [*m.default_css, *bibliotheque["css"]]
+    Legende(legende).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m

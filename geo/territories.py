@@ -338,7 +338,7 @@ def rechercher(index: pd.DataFrame, texte: str, limite: int = 20) -> pd.DataFram
 
 def charger_referentiel(dossier: Path | None = None, construire_si_absent: bool = True) -> Referentiel:
     """Read the built tables; build them first when the cache is missing."""
-    dossier = dossier or config.dossier_cache()
+    dossier = dossier or config.dossier_territoires()
     if not (dossier / "manifeste.json").is_file():
         if not construire_si_absent:
             raise FileNotFoundError(

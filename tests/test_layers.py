@@ -114,7 +114,7 @@ def test_offline_assets_are_copied_from_xstatic(tmp_path):
 
 
 def test_legend_escapes_labels():
-    legende = layers.Legende([("surface", "<b>gras</b>")], layers.STYLES)
+    legende = layers.Legende([(layers.STYLES["surface"], "<b>gras</b>")])
     html = json.loads(legende.html)
     assert "<b>" not in html
     assert "&lt;b&gt;gras&lt;/b&gt;" in html

@@ -17,7 +17,7 @@ def _referentiel(dossier: str) -> Referentiel:
 
 def referentiel() -> Referentiel:
     """The territory tables (built on first use if the cache is missing)."""
-    return _referentiel(str(config.dossier_cache()))
+    return _referentiel(str(config.dossier_territoires()))
 
 
 @st.cache_resource(show_spinner=False)
@@ -34,4 +34,4 @@ def _carte_preparee(dossier: str, territoire_id: str) -> layers.CarteTerritoire:
 
 
 def carte_preparee(tid: TerritoireId | None) -> layers.CarteTerritoire:
-    return _carte_preparee(str(config.dossier_cache()), str(tid) if tid else "")
+    return _carte_preparee(str(config.dossier_territoires()), str(tid) if tid else "")

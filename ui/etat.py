@@ -50,3 +50,22 @@ def afficher_erreur_url() -> None:
     message = st.session_state.pop(_CLE_ERREUR, None)
     if message:
         st.warning(message, icon=":material/link_off:")
+
+
+CLE_COUCHES = "couches"
+
+
+def couches_actives() -> list[str]:
+    """Overlay layers switched on in the URL (``?couches=qpv,commerces``)."""
+    texte = st.query_params.get(CLE_COUCHES, "")
+    return [nom for nom in texte.split(",") if nom]
+
+
+def activer_couche(nom: str, active: bool) -> None:
+    """Switch an overlay on or off in the URL, keeping a stable order."""
+    couches = set(couches_actives())
+    couches = couches | {nom} if active else couches - {nom}
+    if couches:
+        st.query_params[CLE_COUCHES] = ",".join(sorted(couches))
+    elif CLE_COUCHES in st.query_params:
+        del st.query_params[CLE_COUCHES]

