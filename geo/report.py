@@ -10,6 +10,7 @@ Builds the data cache first when it is missing.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
@@ -23,20 +24,30 @@ from geo.territories import (
 )
 from geo.text import nombre_fr
 
+# Blocks added by dataset modules, in report order: (key, "module:function").
+# Each function takes (ref, tid, **options) and returns a JSON-ready dict; it
+# builds its dataset when missing and says so in the block when unavailable.
+BLOCS: tuple[tuple[str, str], ...] = ()
 
-def rapport(texte_territoire: str) -> dict:
-    """The report as a dict (raises TerritoireInconnu / IdentifiantInvalide)."""
+
+def rapport(texte_territoire: str, **options) -> dict:
+    """The report as a dict (raises TerritoireInconnu / IdentifiantInvalide).
+
+    ``options`` (e.g. ``definition`` for shops) are passed to every block.
+    """
     ref = charger_referentiel()
     france = texte_territoire.strip().lower() in {"france", "fr"}
     tid = None if france else ref.resoudre(texte_territoire)
-    return {
-        "territoire": indicators.bloc_territoire(ref, tid),
-        "sources": [
-            {k: v for k, v in s.items() if k in {"source", "origine", "date", "detail"}}
-            for s in ref.manifeste["sources"]
-        ],
-        "donnees_construites_le": ref.manifeste["construit_le"],
-    }
+    resultat = {"territoire": indicators.bloc_territoire(ref, tid)}
+    for cle, chemin in BLOCS:
+        module, fonction = chemin.split(":")
+        resultat[cle] = getattr(importlib.import_module(module), fonction)(ref, tid, **options)
+    resultat["sources"] = [
+        {k: v for k, v in s.items() if k in {"source", "origine", "date", "detail"}}
+        for s in ref.manifeste["sources"]
+    ]
+    resultat["donnees_construites_le"] = ref.manifeste["construit_le"]
+    return resultat
 
 
 def _texte(resultat: dict) -> str:
