@@ -9,6 +9,7 @@ First the territories, into ``data/cache/territoires/``:
 - ``affichage/<couche>_<echelle>.parquet``: display versions simplified per
   scale without gaps or overlaps between neighbours (:mod:`geo.generalisation`);
 - ``index_territoires.parquet``: the search index;
+- ``passage_codes.parquet``: old and infra-communal codes → current commune;
 - ``manifeste.json``: build date, where each source was found, anomalies.
 
 Then each dataset step listed in :data:`MODULES_ETAPES` (QPV, shops…) into
@@ -268,6 +269,7 @@ def construire(
             version.to_parquet(temporaire / "affichage" / f"{nom}_{echelle}.parquet")
 
     _index_recherche(communes, epci, deps, regs).to_parquet(temporaire / "index_territoires.parquet")
+    brut.passage_codes.to_parquet(temporaire / "passage_codes.parquet")
 
     manifeste = {
         "construit_le": dt.datetime.now().isoformat(timespec="seconds"),

@@ -153,6 +153,7 @@ class Referentiel:
         self.departements: gpd.GeoDataFrame = gpd.read_parquet(dossier / "departements.parquet")
         self.regions: gpd.GeoDataFrame = gpd.read_parquet(dossier / "regions.parquet")
         self.index: pd.DataFrame = pd.read_parquet(dossier / "index_territoires.parquet")
+        self.passage_codes: pd.DataFrame = pd.read_parquet(dossier / "passage_codes.parquet")
         self.manifeste: dict = json.loads((dossier / "manifeste.json").read_text(encoding="utf-8"))
         self._tables = {
             "commune": self.communes,
@@ -252,6 +253,19 @@ class Referentiel:
             for p in ids
             if self.existe(p)
         ]
+
+    # Codes from other geographies ---------------------------------------------
+
+    def codes_actuels(self, codes: pd.Series) -> pd.Series:
+        """Current commune code for each code (itself, its commune, or NA if unknown).
+
+        Handles codes of communes merged since (through their communes déléguées
+        or associées) and Paris/Lyon/Marseille arrondissements.
+        """
+        codes = codes.astype("string").str.strip()
+        actuels = codes.where(codes.isin(self.communes.index))
+        rattaches = codes.map(self.passage_codes.set_index("code_ancien").code_actuel)
+        return actuels.fillna(rattaches).astype("string")
 
     # Membership -----------------------------------------------------------
 

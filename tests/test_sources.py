@@ -81,3 +81,14 @@ def test_every_source_states_producer_vintage_and_licence():
     for source in sources.toutes_les_sources():
         for champ in ("producteur", "millesime", "licence", "page"):
             assert getattr(source, champ), (source.id, champ)
+
+
+def test_other_official_names_are_found_in_the_mirror(source_essai, tmp_path, monkeypatch):
+    avec_alias = Source(**{**ESSAI.__dict__, "autres_noms": ("essai_decompresse.geojson",)})
+    monkeypatch.setitem(sources._REGISTRE, ESSAI.id, avec_alias)
+    miroir = tmp_path / "miroir"
+    miroir.mkdir()
+    (miroir / "essai_decompresse.geojson").write_text("{}", encoding="utf-8")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
+
+    assert localiser(ESSAI.id).chemin.name == "essai_decompresse.geojson"

@@ -104,3 +104,13 @@ def test_resolve_refuses_ambiguous_names(referentiel):
     assert referentiel.resoudre("porte du hainaut") == PORTE_DU_HAINAUT
     with pytest.raises(TerritoireInconnu, match="ambigu"):
         referentiel.resoudre("saint")
+
+
+def test_old_and_arrondissement_codes_map_to_current_communes(referentiel):
+    import pandas as pd
+
+    codes = pd.Series(["75101", "69381", "13201", "02722", "12076", "99999", None])
+    actuels = referentiel.codes_actuels(codes)
+    # Arrondissements → Paris, Lyon, Marseille; a commune déléguée → its commune nouvelle.
+    assert actuels.tolist()[:5] == ["75056", "69123", "13055", "02722", "12218"]
+    assert actuels.iloc[5:].isna().all()

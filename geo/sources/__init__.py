@@ -64,6 +64,9 @@ class Source:
     paquet: tuple[str, str] | None = None
     description: str = ""
     limites: tuple[str, ...] = field(default_factory=tuple)
+    # Other names under which the same data is found in a mirror or the cache
+    # (the unzipped file of an official archive, an older official name…).
+    autres_noms: tuple[str, ...] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
@@ -117,11 +120,14 @@ def _date_fichier(chemin: Path) -> str:
 def _chercher_dans_miroir(src: Source, miroir: Path) -> Path | None:
     if not miroir.is_dir():
         return None
-    direct = miroir / src.fichier
-    if direct.is_file():
-        return direct
-    trouves = sorted(p for p in miroir.rglob(src.fichier) if p.is_file())
-    return trouves[0] if trouves else None
+    for nom in (src.fichier, *src.autres_noms):
+        direct = miroir / nom
+        if direct.is_file():
+            return direct
+        trouves = sorted(p for p in miroir.rglob(nom) if p.is_file())
+        if trouves:
+            return trouves[0]
+    return None
 
 
 def _chercher_dans_paquet(src: Source) -> tuple[Path, str] | None:
@@ -210,8 +216,10 @@ def localiser(source_id: str, telecharger: bool = True) -> Localisation:
         return Localisation(src.id, chemin, "paquet", _date_fichier(chemin), detail=version)
 
     en_cache = config.dossier_telechargements() / src.fichier
-    if en_cache.is_file():
-        return Localisation(src.id, en_cache, "cache", _date_fichier(en_cache))
+    for nom in (src.fichier, *src.autres_noms):
+        candidat = config.dossier_telechargements() / nom
+        if candidat.is_file():
+            return Localisation(src.id, candidat, "cache", _date_fichier(candidat))
 
     if not telecharger or not src.url:
         raise SourceIndisponible(_message_indisponible(src))

@@ -135,6 +135,8 @@ class TerritoiresDataFrance:
     regions: pd.DataFrame
     localisations: list[Localisation]
     anomalies: list[str] = field(default_factory=list)
+    # Codes that are not communes any more (or never were) → current commune code.
+    passage_codes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def nom_avec_article(nom: str, type_nom: str | None) -> str:
@@ -293,6 +295,7 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
     )
     valider(resultat)
     return TerritoiresDataFrance(
+        passage_codes=_passage_codes(brut),
         communes=resultat,
         epci=epci[["siren", "nom", "type"]].rename(columns={"type": "nature"}).reset_index(drop=True),
         departements=departements[["code", "nom", "reg"]].reset_index(drop=True),
@@ -300,6 +303,35 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
         localisations=localisations,
         anomalies=anomalies,
     )
+
+
+_NATURES_RATTACHEES = {
+    "COMD": "commune déléguée",
+    "COMA": "commune associée",
+    "ARM": "arrondissement municipal",
+}
+
+
+def _passage_codes(brut: pd.DataFrame) -> pd.DataFrame:
+    """Old or infra-communal codes → the current commune they belong to.
+
+    Other datasets use older geographies (the BPE 2019 and the QPV 2024 list
+    carry codes of communes merged since, and Paris, Lyon and Marseille by
+    arrondissement). The communes déléguées and associées and the PLM
+    arrondissements of the COG name their current commune: that is the official
+    correspondence. A commune merged without becoming déléguée has no row here.
+    """
+    code_par_id = brut.loc[brut.type == "COM"].set_index("id").code
+    rattaches = brut[brut.type.isin(list(_NATURES_RATTACHEES)) & brut.commune_parent_id.notna()]
+    passage = pd.DataFrame(
+        {
+            "code_ancien": rattaches.code.to_numpy(),
+            "code_actuel": rattaches.commune_parent_id.map(code_par_id).to_numpy(),
+            "nature": rattaches.type.map(_NATURES_RATTACHEES).to_numpy(),
+        }
+    ).dropna(subset=["code_actuel"])
+    passage = passage[passage.code_ancien != passage.code_actuel]
+    return passage.drop_duplicates("code_ancien").sort_values("code_ancien").reset_index(drop=True)
 
 
 def valider(communes: gpd.GeoDataFrame) -> None:
