@@ -19,8 +19,10 @@ st.set_page_config(
 )
 
 PAGES = [
-    st.Page("pages/carte.py", title="Carte", icon=":material/map:", url_path="carte", default=True),
+    # The default page lives at the root URL ("/"): it has no path of its own.
+    st.Page("pages/carte.py", title="Carte", icon=":material/map:", default=True),
     st.Page("pages/territoire.py", title="Territoire", icon=":material/analytics:", url_path="territoire"),
+    st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
 ]
 

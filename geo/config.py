@@ -32,6 +32,11 @@ def dossier_telechargements() -> Path:
     return dossier_donnees() / "telechargements"
 
 
+def hors_ligne() -> bool:
+    """``ESS_HORS_LIGNE=1``: never try to download (tests, air-gapped servers)."""
+    return os.environ.get("ESS_HORS_LIGNE", "") not in ("", "0")
+
+
 def dossier_miroir() -> Path | None:
     """Local mirror of official files (``$ESS_DATA_MIRROR``), if one is set."""
     valeur = os.environ.get("ESS_DATA_MIRROR")

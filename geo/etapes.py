@@ -146,3 +146,32 @@ def assurer_etape(etape: Etape, ref: Referentiel, dossier_cache: Path | None = N
     if manifeste is None:
         manifeste = construire_etape(etape, ref, dossier_cache)
     return manifeste
+
+
+def provenances(dossier_cache: Path | None = None) -> dict[str, dict]:
+    """Where each source was loaded from, or why it is unavailable, across every build.
+
+    Keys are source ids; values are :meth:`Localisation.en_dict` entries, or
+    ``{"origine": "indisponible", "message": …}``.
+    """
+    dossier_cache = dossier_cache or config.dossier_cache()
+    resultat: dict[str, dict] = {}
+    for manifeste_chemin in sorted(dossier_cache.glob(f"*/{NOM_MANIFESTE}")):
+        manifeste = json.loads(manifeste_chemin.read_text(encoding="utf-8"))
+        for entree in manifeste.get("sources", []):
+            resultat[entree["source"]] = {**entree, "construit_le": manifeste.get("construit_le")}
+        for source_id, message in manifeste.get("indisponibles", {}).items():
+            indisponible = {"source": source_id, "origine": "indisponible", "message": message}
+            resultat.setdefault(source_id, indisponible)
+    return resultat
+
+
+def lister_manifestes(dossier_cache: Path | None = None) -> list[dict]:
+    """Every manifest of the cache (territories first, then steps by name)."""
+    dossier_cache = dossier_cache or config.dossier_cache()
+    return [
+        json.loads(chemin.read_text(encoding="utf-8"))
+        for chemin in sorted(
+            dossier_cache.glob(f"*/{NOM_MANIFESTE}"), key=lambda c: (c.parent.name != "territoires", c)
+        )
+    ]

@@ -15,11 +15,12 @@ Every piece of text that reaches a tooltip or popup is HTML-escaped here.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import folium
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
@@ -77,17 +78,28 @@ def collection_geojson(geometries, proprietes: list[dict]) -> str:
 
 
 class CoucheContours(folium.map.Layer):
-    """Polygons styled from their ``_s`` property, with an optional ``_t`` tooltip."""
+    """GeoJSON styled from each feature's ``_s`` property (a key of ``styles``).
+
+    Optional ``_t`` (tooltip) and ``_p`` (popup) properties hold HTML already
+    escaped on the Python side. Points are drawn as circle markers whose style
+    (``radius`` included) comes from the same table.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
+        var {{ this.get_name() }}_styles = {{ this.styles }};
         var {{ this.get_name() }} = L.geoJSON({{ this.donnees }}, {
             interactive: {{ this.interactif|tojson }},
             className: {{ this.classe|tojson }},
-            style: function (f) { return {{ this.styles }}[f.properties._s]; },
+            style: function (f) { return {{ this.get_name() }}_styles[f.properties._s]; },
+            pointToLayer: function (f, latlng) {
+                return L.circleMarker(latlng, Object.assign(
+                    {className: {{ this.classe|tojson }}}, {{ this.get_name() }}_styles[f.properties._s]));
+            },
             onEachFeature: function (f, couche) {
                 if (f.properties._t) { couche.bindTooltip(f.properties._t, {sticky: true}); }
+                if (f.properties._p) { couche.bindPopup(f.properties._p, {maxWidth: 360}); }
             }
         });
         {% endmacro %}
@@ -374,14 +386,20 @@ class Surcouche:
     """A dataset layer drawn over the territory (QPV, shops, structures…).
 
     ``element`` is any folium layer (ideally a :class:`folium.map.Layer`, so that
-    it appears in the layer control); ``legende`` lists (Leaflet style, label)
+    it appears in the layer control), or a function making one: overlays are
+    cached and st_folium alters the elements it renders, so cached overlays hold
+    their serialised data and build a new element per map. ``legende`` lists (Leaflet style, label)
     pairs; ``liens`` names extra offline libraries from :func:`geo.assets.liens`
     (e.g. ``"markercluster"``) the element needs.
     """
 
-    element: MacroElement
+    element: MacroElement | Callable[[], MacroElement]
     legende: list[tuple[dict, str]] = field(default_factory=list)
     liens: tuple[str, ...] = ()
+
+    def creer(self) -> MacroElement:
+        """A fresh folium element (a factory lets a cached overlay serve many maps)."""
+        return self.element() if callable(self.element) else self.element
 
 
 def dessiner(
@@ -417,7 +435,7 @@ def dessiner(
         CoucheContours(donnees, couche.nom, STYLES, couche.interactif, couche.classe).add_to(m)
     legende = [(STYLES[cle], libelle) for cle, libelle in preparee.plan.legende]
     for surcouche in surcouches:
-        surcouche.element.add_to(m)
+        surcouche.creer().add_to(m)
         legende.extend(surcouche.legende)
         for nom in surcouche.liens:
             bibliotheque = assets.liens(base_ressources)[nom]
@@ -437,3 +455,160 @@ def carte(ref: Referentiel, tid: TerritoireId | None, base_ressources: str) -> f
 def taille_html(m: folium.Map) -> int:
     """Bytes of the standalone HTML of a map (what the browser receives)."""
     return len(m.get_root().render().encode("utf-8"))
+
+
+# Priority neighbourhoods (QPV) ------------------------------------------------------
+
+STYLES_QPV = {
+    # Okabe–Ito reddish purple for the current geography, orange for the old one.
+    "qpv_2024": {"color": "#6b2d5c", "weight": 1.5, "fillColor": "#CC79A7", "fillOpacity": 0.55},
+    "qpv_2015": {
+        "color": "#8a5a00",
+        "weight": 1.5,
+        "fillColor": "#E69F00",
+        "fillOpacity": 0.3,
+        "dashArray": "5 4",
+    },
+    "commune_qpv": {
+        "color": "#6b2d5c",
+        "weight": 2,
+        "fillColor": "#CC79A7",
+        "fillOpacity": 0.5,
+        "dashArray": "2 5",
+    },
+    "point_qpv": {"color": "#6b2d5c", "weight": 1, "fillColor": "#CC79A7", "fillOpacity": 0.9, "radius": 5},
+}
+# Above this scale QPV are dots: their perimeters would be invisible specks.
+_NIVEAUX_EN_POINTS = {None, "region"}
+
+
+def _population_qpv(population, millesime) -> str:
+    if population is None or pd.isna(population):
+        return "Population : inconnue"
+    return f"Population : {nombre_fr(population)} hab. ({echapper(millesime)})"
+
+
+def _popup_qpv(
+    ref: Referentiel, code: str, nom: str, generation: str, communes: list[str], population, millesime
+) -> str:
+    from geo.qpv import LIBELLES_GENERATION
+
+    noms_communes = ", ".join(
+        echapper(ref.communes.loc[c, "nom"]) for c in communes if c in ref.communes.index
+    )
+    return "<br>".join(
+        [
+            f"<b>{echapper(nom)}</b>",
+            f"Code : {echapper(code)}",
+            f"Commune(s) : {noms_communes or 'inconnue(s)'}",
+            _population_qpv(population, millesime),
+            f"Génération : {echapper(LIBELLES_GENERATION[generation])}",
+        ]
+    )
+
+
+def surcouche_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None) -> Surcouche:
+    """QPV over the territory: dots at national and regional scale, perimeters below.
+
+    Where the 2024 perimeters are not available, the communes that hold 2024 QPV
+    are outlined and say so; 2015 perimeters, when present, are labelled as the
+    old geography.
+    """
+    from geo.qpv import GENERATION_ACTUELLE
+
+    actuels = donnees_qpv.qpv_du_territoire(ref, tid, GENERATION_ACTUELLE)
+    perimetres = donnees_qpv.perimetres_du_territoire(ref, tid)
+    couches: list[tuple[str, str, str]] = []  # (nom, geojson, classe)
+    legende: list[tuple[dict, str]] = []
+    par_code = perimetres.set_index("code_qp") if len(perimetres) else None
+
+    if (tid.niveau if tid else None) in _NIVEAUX_EN_POINTS:
+        points, proprietes = [], []
+        for qpv in actuels.itertuples():
+            if par_code is not None and qpv.code_qp in par_code.index:
+                point = par_code.loc[qpv.code_qp].geometry.representative_point()
+                position = "périmètre"
+            else:
+                premiere = next((c for c in qpv.communes if c in ref.communes.index), None)
+                geometrie = ref.communes.loc[premiere].geometry if premiere else None
+                if geometrie is None:
+                    continue
+                point = geometrie.representative_point()
+                position = "centre de sa commune (périmètre non disponible)"
+            points.append(shapely.Point(round(point.x, 5), round(point.y, 5)))
+            proprietes.append(
+                {
+                    "_s": "point_qpv",
+                    "_t": f"<b>{echapper(qpv.nom)}</b><br>{echapper(qpv.code_qp)} · position : {position}",
+                }
+            )
+        couches.append(("Quartiers prioritaires 2024", collection_geojson(points, proprietes), "qpv-point"))
+        legende.append((STYLES_QPV["point_qpv"], f"QPV 2024 ({len(points)})"))
+    else:
+        for generation, style, classe, libelle in (
+            ("2024", "qpv_2024", "qpv-2024", "Quartiers prioritaires 2024"),
+            ("2015", "qpv_2015", "qpv-2015", "QPV 2015 (ancienne géographie)"),
+        ):
+            choisis = perimetres[perimetres.generation == generation]
+            if choisis.empty:
+                continue
+            proprietes = [
+                {
+                    "_s": style,
+                    "_t": f"<b>{echapper(p.nom)}</b><br>{echapper(p.code_qp)}",
+                    "_p": _popup_qpv(
+                        ref,
+                        p.code_qp,
+                        p.nom,
+                        generation,
+                        p.communes.split(","),
+                        p.population,
+                        p.millesime_population,
+                    ),
+                }
+                for p in choisis.itertuples()
+            ]
+            geometries = shapely.transform(choisis.geometry.to_numpy(), lambda xy: np.round(xy, 5))
+            couches.append((libelle, collection_geojson(geometries, proprietes), classe))
+            legende.append((STYLES_QPV[style], f"{libelle} ({len(choisis)})"))
+        sans_perimetre = donnees_qpv.communes_sans_perimetre(ref, tid)
+        if len(sans_perimetre):
+            affichage = ref.affichage("communes", "fin")
+            proprietes, geometries = [], []
+            for ligne in sans_perimetre.itertuples():
+                liste = "<br>".join(
+                    f"• {echapper(nom)} ({echapper(code)})"
+                    for code, nom in zip(ligne.codes, ligne.noms, strict=True)
+                )
+                nom_commune = echapper(ref.communes.loc[ligne.commune, "nom"])
+                proprietes.append(
+                    {
+                        "_s": "commune_qpv",
+                        "_t": f"<b>{nom_commune}</b> : {len(ligne.codes)} QPV 2024 "
+                        "(périmètres non disponibles)",
+                        "_p": f"<b>{nom_commune}</b> comprend {len(ligne.codes)} quartier(s) prioritaire(s) "
+                        f"2024 :<br>{liste}<br><i>Commune entière montrée : les périmètres 2024 ne sont "
+                        "pas disponibles ici.</i>",
+                    }
+                )
+                geometries.append(affichage.geometry.get(ligne.commune))
+            couches.append(
+                (
+                    "Communes comprenant des QPV 2024",
+                    collection_geojson(geometries, proprietes),
+                    "qpv-commune",
+                )
+            )
+            legende.append(
+                (STYLES_QPV["commune_qpv"], f"Commune comprenant des QPV 2024 ({len(geometries)})")
+            )
+
+    def _element() -> folium.FeatureGroup:
+        groupe = folium.FeatureGroup(name="Quartiers prioritaires (QPV)", overlay=True, control=True)
+        for nom, donnees, classe in couches:
+            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False).add_to(groupe)
+        return groupe
+
+    if not legende:
+        legende.append((STYLES_QPV["point_qpv"], "Aucun QPV dans ce territoire"))
+    return Surcouche(_element, legende)

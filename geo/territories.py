@@ -17,7 +17,9 @@ from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+import shapely
 
 from geo import config
 from geo.text import cle_recherche
@@ -279,6 +281,23 @@ class Referentiel:
 
     def communes_de(self, tid: TerritoireId | None) -> gpd.GeoDataFrame:
         return self.communes[self.masque_communes(tid)]
+
+    @cached_property
+    def _arbre_communes(self) -> tuple[shapely.STRtree, np.ndarray]:
+        dessinees = self.communes[self.communes.geometry.notna()]
+        return shapely.STRtree(dessinees.geometry.to_numpy()), dessinees.code.to_numpy()
+
+    def communes_aux_points(self, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+        """INSEE code of the commune containing each point (None outside every commune)."""
+        arbre, codes = self._arbre_communes
+        points = shapely.points(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        indices_points, indices_communes = arbre.query(points, predicate="within")
+        resultat = np.full(len(points), None, dtype=object)
+        resultat[indices_points] = codes[indices_communes]
+        return resultat
+
+    def commune_au_point(self, lon: float, lat: float) -> str | None:
+        return self.communes_aux_points(np.array([lon]), np.array([lat]))[0]
 
     def emprise(self, tid: TerritoireId | None) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) to frame a map; mainland France for the country."""

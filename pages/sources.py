@@ -5,58 +5,83 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geo import config, etapes
 from geo.sources import ORIGINES, toutes_les_sources
 from ui import page
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
+provenances = etapes.provenances(config.dossier_cache())
 
 st.title("Sources des données")
 st.markdown(
     "Chaque chiffre et chaque couche de ce tableau de bord provient de données publiques "
     "ouvertes, citées ici avec leur producteur, leur millésime et leur licence, et l'endroit "
-    "d'où elles ont été chargées sur ce serveur."
+    "d'où elles ont été chargées sur ce serveur (téléchargement, cache, dossier miroir, paquet)."
 )
 
-provenance = {s["source"]: s for s in manifeste.get("sources", [])}
-lignes = []
-for source in toutes_les_sources():
-    chargee = provenance.get(source.id, {})
-    lignes.append(
-        {
-            "Jeu de données": source.titre,
-            "Producteur": source.producteur,
-            "Millésime": source.millesime,
-            "Licence": source.licence,
-            "Chargé depuis": ORIGINES.get(chargee.get("origine", ""), "non chargé")
-            + (f" ({chargee['detail']})" if chargee.get("detail") else ""),
-            "Date de récupération": chargee.get("date", ""),
-            "Page officielle": source.page,
-        }
-    )
+
+def _chargement(source_id: str) -> str:
+    provenance = provenances.get(source_id)
+    if provenance is None:
+        return "non chargé"
+    if provenance["origine"] == "indisponible":
+        return "indisponible"
+    detail = f" ({provenance['detail']})" if provenance.get("detail") else ""
+    return f"{ORIGINES[provenance['origine']]}{detail}, le {provenance['date']}"
+
+
+sources = toutes_les_sources()
 st.dataframe(
-    pd.DataFrame(lignes),
+    pd.DataFrame(
+        [
+            {
+                "Jeu de données": s.titre,
+                "Producteur": s.producteur,
+                "Millésime": s.millesime,
+                "Licence": s.licence,
+                "Chargé depuis": _chargement(s.id),
+                "Page officielle": s.page,
+            }
+            for s in sources
+        ]
+    ),
     hide_index=True,
     width="stretch",
     column_config={"Page officielle": st.column_config.LinkColumn("Page officielle")},
 )
 
-for source in toutes_les_sources():
-    with st.expander(source.titre):
-        st.markdown(source.description)
+st.subheader("Détail par jeu de données")
+for source in sources:
+    provenance = provenances.get(source.id, {})
+    with st.expander(f"{source.titre} — {_chargement(source.id)}"):
+        st.markdown(
+            f"**Producteur** : {source.producteur}  \n**Millésime** : {source.millesime}  \n"
+            f"**Licence** : {source.licence}  \n**Page officielle** : {source.page}"
+        )
+        if source.description:
+            st.markdown(source.description)
         if source.url:
             st.markdown(f"Fichier officiel : `{source.fichier}` — {source.url}")
+        else:
+            st.markdown(f"Fichier attendu : `{source.fichier}` (à placer dans le miroir ou le cache).")
+        if provenance.get("origine") == "indisponible":
+            st.warning(provenance["message"], icon=":material/cloud_off:")
         for limite in source.limites:
             st.markdown(f"- {limite}")
 
 st.subheader("Construction des données")
 st.markdown(
-    f"Données construites le **{manifeste.get('construit_le', '?')}** "
+    f"Territoires construits le **{manifeste.get('construit_le', '?')}** "
     f"(périmètre : {manifeste.get('perimetre', '?')})."
 )
-if manifeste.get("anomalies"):
+anomalies = list(manifeste.get("anomalies", []))
+for etape in etapes.lister_manifestes(config.dossier_cache()):
+    if etape.get("etape"):
+        anomalies += [f"{etape['titre']} : {a}" for a in etape.get("anomalies", [])]
+if anomalies:
     st.markdown("Anomalies relevées dans les sources, et ce qui en a été fait :")
-    for anomalie in manifeste["anomalies"]:
+    for anomalie in anomalies:
         st.markdown(f"- {anomalie}")
 
 st.subheader("Fonds de carte")

@@ -12,6 +12,9 @@ import shapely
 from geo import config
 from geo.territories import Referentiel, charger_referentiel
 
+# Tests never touch the network: sources that are not local are unavailable.
+os.environ["ESS_HORS_LIGNE"] = "1"
+
 RACINE = Path(__file__).resolve().parent.parent
 # The shared folder of real official files used as the mirror in tests and CI.
 MIROIR_PAR_DEFAUT = RACINE.parent / "shared" / "data"
@@ -58,3 +61,23 @@ def pytest_runtest_makereport(item, call):
     rapport = yield
     setattr(item, f"rep_{rapport.when}", rapport)
     return rapport
+
+
+@pytest.fixture(scope="session")
+def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
+    """A cache folder holding the real territories and the QPV built from the mirror."""
+    from geo import etapes, qpv
+
+    cache = tmp_path_factory.mktemp("donnees") / "cache"
+    cache.mkdir()
+    (cache / "territoires").symlink_to(config.dossier_territoires())
+    ancien = os.environ.get("ESS_DATA_MIRROR")
+    os.environ["ESS_DATA_MIRROR"] = str(miroir)
+    try:
+        etapes.construire_etape(qpv.ETAPE, referentiel, cache)
+    finally:
+        if ancien is None:
+            del os.environ["ESS_DATA_MIRROR"]
+        else:
+            os.environ["ESS_DATA_MIRROR"] = ancien
+    return cache

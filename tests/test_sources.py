@@ -54,7 +54,9 @@ def test_download_cache_is_used_without_network(source_essai, tmp_path):
     assert trouve.en_dict()["origine_libelle"] == "cache de téléchargement"
 
 
-def test_unreachable_source_gives_a_french_message_naming_the_ways_out(source_essai):
+def test_unreachable_source_gives_a_french_message_naming_the_ways_out(source_essai, monkeypatch):
+    # Downloads are allowed for this one test: the URL is a closed loopback port.
+    monkeypatch.setenv("ESS_HORS_LIGNE", "0")
     with pytest.raises(SourceIndisponible) as erreur:
         localiser(ESSAI.id)
     message = str(erreur.value)
@@ -62,6 +64,11 @@ def test_unreachable_source_gives_a_french_message_naming_the_ways_out(source_es
     assert "essai.csv" in message
     assert "ESS_DATA_MIRROR" in message
     assert "Téléchargement impossible depuis http://127.0.0.1:9/essai.csv" in message
+
+
+def test_offline_mode_never_downloads(source_essai):
+    with pytest.raises(SourceIndisponible, match="Téléchargement désactivé"):
+        localiser(ESSAI.id)
 
 
 def test_no_download_when_not_allowed(source_essai):

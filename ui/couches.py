@@ -15,6 +15,7 @@ import streamlit as st
 from geo.layers import Surcouche
 from geo.territories import TerritoireId
 from ui import etat
+from ui.donnees import donnees_qpv, surcouche_qpv
 
 
 @dataclass(frozen=True)
@@ -26,7 +27,25 @@ class CoucheDisponible:
     construire: Callable[[TerritoireId | None], Surcouche | str]
 
 
-SURCOUCHES: list[CoucheDisponible] = []
+def _qpv(tid: TerritoireId | None) -> Surcouche | str:
+    donnees = donnees_qpv()
+    if not donnees.disponible:
+        return (
+            "Les quartiers prioritaires ne sont pas disponibles sur ce serveur : voir la page "
+            "Sources pour les fichiers à fournir."
+        )
+    return surcouche_qpv(tid)
+
+
+SURCOUCHES: list[CoucheDisponible] = [
+    CoucheDisponible(
+        "qpv",
+        "Quartiers prioritaires (QPV)",
+        "Quartiers prioritaires de la politique de la ville (ANCT) : périmètres quand ils sont "
+        "disponibles, sinon les communes qui en comprennent.",
+        _qpv,
+    ),
+]
 
 
 def _basculer(nom: str) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from geo import assets, config, layers
+from geo import assets, config, etapes, layers, qpv
 from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
@@ -35,3 +35,25 @@ def _carte_preparee(dossier: str, territoire_id: str) -> layers.CarteTerritoire:
 
 def carte_preparee(tid: TerritoireId | None) -> layers.CarteTerritoire:
     return _carte_preparee(str(config.dossier_territoires()), str(tid) if tid else "")
+
+
+@st.cache_resource(show_spinner="Chargement des quartiers prioritaires…")
+def _donnees_qpv(dossier_cache: str, construit_le: str) -> qpv.DonneesQPV:
+    return qpv.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_qpv() -> qpv.DonneesQPV:
+    """QPV tables; a rebuild (new manifest date) invalidates the cache."""
+    manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
+    return _donnees_qpv(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+
+
+@st.cache_resource(show_spinner="Préparation de la couche des QPV…", max_entries=64)
+def _surcouche_qpv(dossier_cache: str, construit_le: str, territoire_id: str) -> layers.Surcouche:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return layers.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid)
+
+
+def surcouche_qpv(tid: TerritoireId | None) -> layers.Surcouche:
+    manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
+    return _surcouche_qpv(str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""))

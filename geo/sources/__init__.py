@@ -157,7 +157,8 @@ def _telecharger(src: Source, destination: Path) -> Path:
             known_hash=f"sha256:{src.sha256}" if src.sha256 else None,
             fname=nom_telecharge,
             path=destination.parent,
-            progressbar=True,
+            # A stalled connection must not hang the build forever.
+            downloader=pooch.HTTPDownloader(progressbar=True, timeout=60),
         )
     except Exception as erreur:  # network errors come in many classes
         raise SourceIndisponible(_message_indisponible(src, erreur)) from erreur
@@ -183,7 +184,9 @@ def _message_indisponible(src: Source, erreur: object | None = None) -> str:
         f"Source indisponible : « {src.titre} » ({src.producteur}, {src.millesime}).",
         f"Fichier attendu : {src.fichier}.",
     ]
-    if src.url:
+    if src.url and config.hors_ligne():
+        lignes.append("Téléchargement désactivé (ESS_HORS_LIGNE).")
+    elif src.url:
         lignes.append(f"Téléchargement impossible depuis {src.url}" + (f" ({erreur})." if erreur else "."))
     else:
         lignes.append("Ce fichier n'a pas d'adresse de téléchargement automatique.")
@@ -221,7 +224,7 @@ def localiser(source_id: str, telecharger: bool = True) -> Localisation:
         if candidat.is_file():
             return Localisation(src.id, candidat, "cache", _date_fichier(candidat))
 
-    if not telecharger or not src.url:
+    if not telecharger or not src.url or config.hors_ligne():
         raise SourceIndisponible(_message_indisponible(src))
     journal.info("Téléchargement de %s depuis %s", src.fichier, src.url)
     chemin = _telecharger(src, en_cache)

@@ -1,0 +1,47 @@
+"""Metric coordinate systems for distances: Lambert-93 on the mainland, local UTM overseas.
+
+Distances in degrees mean nothing, and Lambert-93 distorts far from mainland
+France; each overseas département has its official projected CRS.
+"""
+
+from __future__ import annotations
+
+LAMBERT_93 = "EPSG:2154"
+# Official projected CRS of the overseas départements (IGN).
+CRS_OUTRE_MER = {
+    "971": "EPSG:5490",  # Guadeloupe — RGAF09 / UTM 20N
+    "972": "EPSG:5490",  # Martinique — RGAF09 / UTM 20N
+    "973": "EPSG:2972",  # Guyane — RGFG95 / UTM 22N
+    "974": "EPSG:2975",  # La Réunion — RGR92 / UTM 40S
+    "976": "EPSG:4471",  # Mayotte — RGM04 / UTM 38S
+}
+# Bounding boxes (lon/lat) to place a point without knowing its département.
+_EMPRISES = {
+    "971": (-61.9, 15.8, -60.9, 16.6),
+    "972": (-61.3, 14.3, -60.7, 14.95),
+    "973": (-54.7, 2.0, -51.5, 6.0),
+    "974": (55.1, -21.5, 56.0, -20.8),
+    "976": (44.9, -13.1, 45.4, -12.5),
+}
+
+
+def zone(departement: str | None) -> str:
+    """``"metropole"`` or the overseas département code (the key of a metric CRS)."""
+    departement = (departement or "").upper()
+    return departement if departement in CRS_OUTRE_MER else "metropole"
+
+
+def zone_du_point(lon: float, lat: float) -> str:
+    for departement, (minx, miny, maxx, maxy) in _EMPRISES.items():
+        if minx <= lon <= maxx and miny <= lat <= maxy:
+            return departement
+    return "metropole"
+
+
+def crs_metrique(zone_ou_departement: str) -> str:
+    """Projected CRS (metres) for a zone or a département code.
+
+    >>> crs_metrique("59"), crs_metrique("974"), crs_metrique("metropole")
+    ('EPSG:2154', 'EPSG:2975', 'EPSG:2154')
+    """
+    return CRS_OUTRE_MER.get(zone_ou_departement, LAMBERT_93)

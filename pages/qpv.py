@@ -1,0 +1,201 @@
+"""Quartiers prioritaires : les QPV du territoire, et « Est-ce en QPV ? »."""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import geocodage, layers
+from geo.text import nombre_fr
+from ui import donnees, page
+
+contexte = page.contexte()
+ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
+donnees_qpv = donnees.donnees_qpv()
+
+st.title("Quartiers prioritaires")
+st.caption(f"{territoire.nom} · {territoire.libelle_niveau}")
+
+if not donnees_qpv.disponible:
+    st.warning(
+        "Les données des quartiers prioritaires ne sont pas disponibles sur ce serveur. "
+        "La page Sources indique les fichiers à fournir (dossier miroir ou téléchargement).",
+        icon=":material/cloud_off:",
+    )
+    st.stop()
+
+bloc = donnees_qpv.bloc(ref, tid)
+colonnes = st.columns(3)
+colonnes[0].metric("Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]))
+colonnes[1].metric(
+    "Habitants en QPV",
+    nombre_fr(bloc["population"]),
+    help=f"Population : {bloc['millesime_population'] or 'non disponible pour les QPV 2024'}.",
+)
+colonnes[2].metric(
+    "Part de la population",
+    f"{nombre_fr(bloc['part_population_pct'], 1)} %"
+    if bloc["part_population_pct"] is not None
+    else "inconnue",
+    help=bloc.get("raison_part_inconnue"),
+)
+if bloc["population"] is None:
+    st.caption(
+        "Population des QPV 2024 inconnue ici : fichier de l'INSEE « population de référence QPV 2024 » "
+        "non disponible (voir Sources). Elle n'est pas estimée."
+    )
+if not bloc["perimetres_disponibles"]:
+    st.info(
+        "Les périmètres officiels 2024 ne sont pas disponibles sur ce serveur : la carte montre les "
+        "communes qui comprennent des QPV 2024 (liste ANCT), pas les quartiers eux-mêmes.",
+        icon=":material/info:",
+    )
+
+
+def _tableau(resume: dict) -> pd.DataFrame:
+    noms = ref.communes.nom
+    return pd.DataFrame(
+        {
+            "Code": [q["code"] for q in resume["liste"]],
+            "Quartier": [q["nom"] for q in resume["liste"]],
+            "Commune(s)": [", ".join(noms.get(c, c) for c in q["communes"]) for q in resume["liste"]],
+            "Population": [nombre_fr(q["population"]) for q in resume["liste"]],
+        }
+    )
+
+
+if bloc["nombre"]:
+    tableau = _tableau(bloc)
+    st.dataframe(tableau, hide_index=True, width="stretch")
+    st.download_button(
+        "Télécharger la liste (CSV)",
+        tableau.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        file_name=f"qpv_2024_{territoire.code or 'france'}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+if "generation_2015" in bloc:
+    ancien = bloc["generation_2015"]
+    with st.expander(
+        f"Ancienne géographie prioritaire 2015 : {ancien['nombre']} QPV (périmètres disponibles)"
+    ):
+        st.markdown(
+            f"Population en QPV 2015 : **{nombre_fr(ancien['population'])}** "
+            f"({ancien['millesime_population'] or 'millésime inconnu'})"
+            + (
+                f", soit {nombre_fr(ancien['part_population_pct'], 1)} % de la population."
+                if ancien["part_population_pct"] is not None
+                else "."
+            )
+        )
+        st.dataframe(_tableau(ancien), hide_index=True, width="stretch")
+
+st.subheader("Est-ce en QPV ?")
+st.markdown(
+    "Cliquez sur la carte, saisissez des coordonnées ou cherchez une adresse : la réponse dit dans "
+    "quel quartier prioritaire se trouve le point, ou le plus proche et sa distance."
+)
+
+
+def _lire_point() -> tuple[float, float] | None:
+    texte = st.query_params.get("point")
+    if not texte:
+        return None
+    try:
+        return geocodage.lire_coordonnees(texte)
+    except ValueError:
+        del st.query_params["point"]
+        return None
+
+
+def _placer_point(lon: float, lat: float) -> None:
+    st.query_params["point"] = f"{lat:.5f},{lon:.5f}"
+
+
+colonne_carte, colonne_reponse = st.columns([3, 2])
+point = _lire_point()
+with colonne_carte:
+    carte = layers.dessiner(
+        donnees.carte_preparee(tid), donnees.ressources_statiques(), [donnees.surcouche_qpv(tid)]
+    )
+    marqueur = folium.FeatureGroup(name="Point vérifié")
+    if point is not None:
+        folium.CircleMarker(
+            location=[point[1], point[0]],
+            radius=8,
+            color="#000000",
+            weight=3,
+            fill=True,
+            fill_color="#F0E442",
+            fill_opacity=1,
+            tooltip="Point vérifié",
+        ).add_to(marqueur)
+    # Only clicks rerun the page; the marker is added without redrawing the map.
+    clic = st_folium(
+        carte,
+        key=f"carte-qpv-{territoire.id or 'france'}",
+        height=520,
+        use_container_width=True,
+        # A click on a neighbourhood opens its popup, which stops the map's own click
+        # event: clicks on objects come back separately, with a counter.
+        returned_objects=["last_clicked", "last_object_clicked", "last_object_clicked_count"],
+        feature_group_to_add=marqueur,
+    )
+    clic = clic or {}
+    signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))
+    ancienne = st.session_state.get("_dernier_clic_qpv", (None, None))
+    nouveau = None
+    if signature[1] and signature[1] != ancienne[1]:
+        nouveau = clic.get("last_object_clicked")
+    elif signature[0] and signature[0] != ancienne[0]:
+        nouveau = clic.get("last_clicked")
+    st.session_state["_dernier_clic_qpv"] = signature
+    if nouveau:
+        _placer_point(nouveau["lng"], nouveau["lat"])
+        # Redraw with the new point: the marker above was placed before the click was read.
+        st.rerun()
+
+with colonne_reponse:
+    with st.form("coordonnees_qpv", border=False):
+        saisie = st.text_input(
+            "Coordonnées (latitude, longitude)", placeholder="43.5723, 1.4009", key="qpv_coordonnees"
+        )
+        if st.form_submit_button("Vérifier ces coordonnées"):
+            try:
+                point = geocodage.lire_coordonnees(saisie)
+                _placer_point(*point)
+            except ValueError as erreur:
+                st.error(str(erreur))
+    with st.form("adresse_qpv", border=False):
+        adresse = st.text_input("Adresse", placeholder="12 rue de la République, Denain", key="qpv_adresse")
+        cherche = st.form_submit_button("Chercher l'adresse")
+    if cherche:
+        try:
+            trouvees = geocodage.chercher_adresse(adresse)
+        except (ValueError, geocodage.GeocodageIndisponible) as erreur:
+            st.info(str(erreur), icon=":material/wifi_off:")
+        else:
+            if not trouvees:
+                st.info("Aucune adresse trouvée : précisez la commune ou le code postal.")
+            else:
+                meilleure = trouvees[0]
+                point = (meilleure.lon, meilleure.lat)
+                _placer_point(*point)
+                st.caption(f"Adresse retenue : {meilleure.libelle} (score {meilleure.score:.2f})")
+
+    if point is not None:
+        reponse = donnees_qpv.localiser(ref, *point)
+        st.markdown(f"**Point vérifié** : {point[1]:.5f}, {point[0]:.5f}")
+        if any(q["generation"] == "2024" for q in reponse.dedans):
+            st.success(reponse.message, icon=":material/check_circle:")
+        else:
+            st.info(reponse.message, icon=":material/info:")
+        st.caption("Lien de cette réponse : copiez l'adresse de la page.")
+
+st.caption(
+    "Sources : ANCT (liste et périmètres des QPV, géographie prioritaire 2024 ; périmètres 2015 "
+    "d'Occitanie), INSEE (populations). Licence Ouverte 2.0. Adresses : Base Adresse Nationale "
+    "(Géoplateforme), en ligne seulement. Détails : page Sources."
+)
