@@ -176,7 +176,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         "qpv_2024": int(liste.code_qp.nunique()),
         "perimetres_2024": int((perimetres.generation == "2024").sum()),
         "perimetres_2015": int((perimetres.generation == "2015").sum()),
-        "populations_connues": int(perimetres.population.notna().sum() + len(populations)),
+        "populations_connues": int(populations.population.notna().sum()),
     }
     return {
         "nombres": nombres,

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 
 from geo import geocodage, layers
 from geo.text import nombre_fr
-from ui import donnees, page
+from ui import donnees, page, sections
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -27,25 +27,7 @@ if not donnees_qpv.disponible:
     st.stop()
 
 bloc = donnees_qpv.bloc(ref, tid)
-colonnes = st.columns(3)
-colonnes[0].metric("Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]))
-colonnes[1].metric(
-    "Habitants en QPV",
-    nombre_fr(bloc["population"]),
-    help=f"Population : {bloc['millesime_population'] or 'non disponible pour les QPV 2024'}.",
-)
-colonnes[2].metric(
-    "Part de la population",
-    f"{nombre_fr(bloc['part_population_pct'], 1)} %"
-    if bloc["part_population_pct"] is not None
-    else "inconnue",
-    help=bloc.get("raison_part_inconnue"),
-)
-if bloc["population"] is None:
-    st.caption(
-        "Population des QPV 2024 inconnue ici : fichier de l'INSEE « population de référence QPV 2024 » "
-        "non disponible (voir Sources). Elle n'est pas estimée."
-    )
+sections.chiffres_qpv(bloc)
 if not bloc["perimetres_disponibles"]:
     st.info(
         "Les périmètres officiels 2024 ne sont pas disponibles sur ce serveur : la carte montre les "

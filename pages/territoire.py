@@ -7,7 +7,7 @@ import streamlit as st
 from geo import indicators
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
-from ui import page
+from ui import donnees, etat, page, sections
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -60,6 +60,19 @@ if not sous_territoires.empty:
         mime="text/csv",
         icon=":material/download:",
     )
+
+st.subheader("Quartiers prioritaires")
+donnees_qpv = donnees.donnees_qpv()
+if donnees_qpv.disponible:
+    sections.chiffres_qpv(donnees_qpv.bloc(contexte.ref, contexte.tid))
+    st.page_link(
+        "pages/qpv.py",
+        label="Liste des quartiers et « Est-ce en QPV ? »",
+        icon=":material/arrow_forward:",
+        query_params=etat.parametres(),
+    )
+else:
+    st.caption("Données des quartiers prioritaires non disponibles sur ce serveur (voir Sources).")
 
 st.caption(
     f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "

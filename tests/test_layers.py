@@ -123,3 +123,32 @@ def test_legend_escapes_labels():
 def test_display_layer_codes_match_the_tables(referentiel):
     affichage: gpd.GeoDataFrame = referentiel.affichage("communes", "fin")
     assert set(affichage.code) == set(referentiel.communes.code)
+
+
+def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tmp_path, monkeypatch):
+    import geopandas as gpd
+
+    from geo import etapes, qpv
+
+    miroir = tmp_path / "miroir"
+    miroir.mkdir()
+    gpd.GeoDataFrame(
+        {"code_qp": ["QN05901M"], "lib_qp": ["<script>alert(1)</script>"], "insee_com": ["59172"]},
+        geometry=[shapely.box(3.385, 50.325, 3.390, 50.329)],
+        crs="EPSG:4326",
+    ).to_file(miroir / "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson", driver="GeoJSON")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
+    manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, tmp_path / "cache")
+    donnees = qpv.DonneesQPV(tmp_path / "cache" / "qpv", manifeste)
+
+    proche = layers.surcouche_qpv(referentiel, donnees, TerritoireId("epci", "200042190"))
+    html = layers.dessiner(layers.preparer(referentiel, TerritoireId("epci", "200042190")), BASE, [proche])
+    rendu = html.get_root().render()
+    assert "<script>alert(1)</script>" not in rendu
+    assert "qpv-2024" in rendu
+    assert any("Quartiers prioritaires 2024" in libelle for _, libelle in proche.legende)
+
+    loin = layers.surcouche_qpv(referentiel, donnees, None)
+    rendu_national = layers.dessiner(layers.preparer(referentiel, None), BASE, [loin]).get_root().render()
+    assert "qpv-point" in rendu_national
+    assert "qpv-2024" not in rendu_national

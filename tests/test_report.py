@@ -59,3 +59,15 @@ def test_unknown_territory_exits_non_zero_with_a_clear_message():
 def test_malformed_territory_exits_non_zero(capsys):
     assert report.main(["commune:123"]) == 2
     assert "Code de commune invalide" in capsys.readouterr().err
+
+
+def test_report_has_a_qpv_block(capsys, cache_qpv_miroir, monkeypatch):
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_qpv_miroir.parent))
+    assert report.main(["commune:31555", "--json"]) == 0
+    bloc = json.loads(capsys.readouterr().out)["qpv"]
+    assert bloc["nombre"] == 12
+    assert len(bloc["codes"]) == len(set(bloc["codes"])) == 12
+    assert "Grand Mirail" in bloc["noms"]
+    assert bloc["population"] is None  # unknown, not guessed
+    assert bloc["part_population_pct"] is None
+    assert bloc["generation_2015"]["population"] > 50_000

@@ -1,0 +1,29 @@
+"""Blocks of figures shown on several pages (one function each, not pasted per page)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.text import nombre_fr
+
+
+def chiffres_qpv(bloc: dict) -> None:
+    """Three big figures for the QPV block of a territory (see geo.qpv.DonneesQPV.bloc)."""
+    colonnes = st.columns(3)
+    colonnes[0].metric("Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]))
+    colonnes[1].metric(
+        "Habitants en QPV",
+        nombre_fr(bloc["population"]),
+        help=f"Population : {bloc['millesime_population'] or 'non disponible pour les QPV 2024'}.",
+    )
+    part = bloc["part_population_pct"]
+    colonnes[2].metric(
+        "Part de la population",
+        f"{nombre_fr(part, 1)} %" if part is not None else "inconnue",
+        help=bloc.get("raison_part_inconnue"),
+    )
+    if bloc["population"] is None and bloc["nombre"]:
+        st.caption(
+            "Population des QPV 2024 inconnue ici : fichier de l'INSEE « population de référence "
+            "QPV 2024 » non disponible (voir Sources). Elle n'est pas estimée."
+        )
