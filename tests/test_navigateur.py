@@ -227,13 +227,16 @@ def test_qpv_page_answers_typed_coordinates_and_clicks(application, page, reques
     request.getfixturevalue("cache_qpv_miroir")  # skips without the mirror
     page.goto(f"{application}/qpv?territoire=commune:31555")
     page.get_by_role("heading", name="Est-ce en QPV ?").wait_for(timeout=60_000)
-    page.get_by_label("Coordonnées (latitude, longitude)").fill("43.57235, 1.40093")
+    carte = page.frame_locator(IFRAME_CARTE)
+    # Interact once the page has finished drawing, as a person would.
+    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    champ = page.get_by_label("Coordonnées (latitude, longitude)")
+    champ.fill("43.57235, 1.40093")
     page.get_by_role("button", name="Vérifier ces coordonnées").click()
     reponse = page.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail » (QP031007)")
-    reponse.wait_for(timeout=30_000)
+    reponse.wait_for(timeout=60_000)
     assert "point=43.57235%2C1.40093" in page.url or "point=43.57235,1.40093" in page.url
 
-    carte = page.frame_locator(IFRAME_CARTE)
     carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
     conteneur = carte.locator(".leaflet-container")
     conteneur.scroll_into_view_if_needed()
