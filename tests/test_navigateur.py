@@ -135,7 +135,7 @@ def page(navigateur, request):
 
     def _aiguiller(route):
         url = route.request.url
-        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:", "file:")):
             route.continue_()
         else:
             externes.append(url)
@@ -268,3 +268,47 @@ def test_qpv_popup_shows_names_as_text(application, page, request):
     assert carte.locator("path.qpv-commune").count() == 1  # Toulouse: QPV 2024 without perimeters
     assert "Quartiers prioritaires 2024" not in carte.locator(".legende-carte").inner_text()
     assert "Commune comprenant des QPV 2024 (1)" in carte.locator(".legende-carte").inner_text()
+
+
+def test_exported_map_opens_alone_offline_and_layers_read_back(application, page, tmp_path):
+    page.goto(f"{application}/?territoire=epci:200042190")
+    page.frame_locator(IFRAME_CARTE).locator("path.territoire-commune").first.wait_for(
+        state="attached", timeout=60_000
+    )
+    page.get_by_text("Exporter ce qui est affiché").click()
+    with page.expect_download() as telechargement:
+        page.get_by_role("button", name="Carte (HTML autonome)").click()
+    fichier = tmp_path / "carte.html"
+    telechargement.value.save_as(fichier)
+    with page.expect_download() as telechargement:
+        page.get_by_role("button", name="Toutes les couches (GeoPackage)").click()
+    gpkg = tmp_path / "couches.gpkg"
+    telechargement.value.save_as(gpkg)
+
+    import geopandas as gpd
+
+    assert len(gpd.read_file(gpkg, layer="communes")) == 47
+
+    # The file on its own, with every request outside it refused: the map still draws.
+    autonome = page.context.new_page()
+    autonome.goto(fichier.as_uri())
+    chemins = autonome.locator("path.territoire-commune")
+    chemins.first.wait_for(state="attached", timeout=30_000)
+    assert chemins.count() == 47
+    assert [u for u in page.requetes_externes if "geopf" not in u and "openstreetmap" not in u] == []
+    autonome.close()
+
+
+def test_presentation_mode_in_the_browser(application, page):
+    page.goto(f"{application}/?territoire=epci:200042190&presentation=1")
+    page.get_by_role("button", name="Quitter la présentation").wait_for(timeout=60_000)
+    page.frame_locator(IFRAME_CARTE).locator("path.territoire-commune").first.wait_for(
+        state="attached", timeout=60_000
+    )
+    assert not page.locator("[data-testid=stSidebar]").is_visible()
+    assert page.get_by_text("Habitants au km²").is_visible()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(ARTEFACTS / "presentation-porte-du-hainaut.png"))
+    page.get_by_role("button", name="Quitter la présentation").click()
+    page.locator("[data-testid=stSidebar]").get_by_text("Rechercher un territoire").wait_for(timeout=30_000)
+    assert "presentation" not in page.url

@@ -174,3 +174,33 @@ def test_map_overlay_toggle_lives_in_the_url(avec_qpv):
     at.toggle(key="couche-qpv").set_value(False)
     _relancer(at)
     assert "couches" not in at.query_params
+
+
+def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
+    at = _ouvrir(territoire="epci:200042190")
+    entree = next(b for b in at.button if b.label == "Présentation")
+    entree.click()
+    _relancer(at)
+    assert at.query_params["presentation"] == "1"
+    assert len(at.sidebar.text_input) == 0
+    assert {m.label for m in at.metric} >= {"Habitants", "Communes", "Habitants au km²"}
+    assert not any(b.label == "Présentation" for b in at.button)
+    at.button(key="quitter_presentation").click()
+    _relancer(at)
+    assert "presentation" not in at.query_params
+    assert at.sidebar.text_input(key="recherche_territoire")
+
+
+def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
+    at = _ouvrir(territoire="commune:31555")
+    at.toggle(key="couche-qpv").set_value(True)
+    _relancer(at)
+    couches = at.selectbox(key="export_couche")
+    assert couches.options == ["communes", "qpv_perimetres", "communes_avec_qpv_2024"]
+    boutons = {b.label for b in at.get("download_button")}
+    assert boutons == {
+        "Tableau (CSV)",
+        "Couche (GeoJSON)",
+        "Toutes les couches (GeoPackage)",
+        "Carte (HTML autonome)",
+    }

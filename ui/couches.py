@@ -10,12 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import geopandas as gpd
 import streamlit as st
 
 from geo.layers import Surcouche
 from geo.territories import TerritoireId
 from ui import etat
-from ui.donnees import donnees_qpv, surcouche_qpv
+from ui.donnees import donnees_qpv, referentiel, surcouche_qpv
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,8 @@ class CoucheDisponible:
     aide: str
     # Returns the overlay, or a French sentence saying why it cannot be drawn.
     construire: Callable[[TerritoireId | None], Surcouche | str]
+    # The overlay's data for the territory, as named layers to download.
+    exporter: Callable[[TerritoireId | None], dict[str, gpd.GeoDataFrame]] | None = None
 
 
 def _qpv(tid: TerritoireId | None) -> Surcouche | str:
@@ -44,6 +47,9 @@ SURCOUCHES: list[CoucheDisponible] = [
         "Quartiers prioritaires de la politique de la ville (ANCT) : périmètres quand ils sont "
         "disponibles, sinon les communes qui en comprennent.",
         _qpv,
+        exporter=lambda tid: (
+            donnees_qpv().couches_export(referentiel(), tid) if donnees_qpv().disponible else {}
+        ),
     ),
 ]
 
@@ -52,18 +58,28 @@ def _basculer(nom: str) -> None:
     etat.activer_couche(nom, bool(st.session_state.get(f"couche-{nom}")))
 
 
-def choisir_et_construire(tid: TerritoireId | None) -> list[Surcouche]:
-    """Toggles for the overlays (state in the URL); the overlays switched on."""
+def couches_actives() -> list[CoucheDisponible]:
+    """The overlays switched on in the URL, in display order."""
+    noms = set(etat.couches_actives())
+    return [couche for couche in SURCOUCHES if couche.nom in noms]
+
+
+def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -> list[Surcouche]:
+    """Toggles for the overlays (state in the URL); the overlays switched on.
+
+    Without buttons (presentation mode), the overlays named in the URL are drawn.
+    """
     if not SURCOUCHES:
         return []
     actives = set(etat.couches_actives())
-    colonnes = st.columns(len(SURCOUCHES))
+    colonnes = st.columns(len(SURCOUCHES)) if avec_boutons else [None] * len(SURCOUCHES)
     surcouches = []
     for colonne, couche in zip(colonnes, SURCOUCHES, strict=True):
         cle = f"couche-{couche.nom}"
-        # The URL wins over a stale widget state (permalink opened, back button).
-        st.session_state[cle] = couche.nom in actives
-        colonne.toggle(couche.libelle, key=cle, help=couche.aide, on_change=_basculer, args=(couche.nom,))
+        if colonne is not None:
+            # The URL wins over a stale widget state (permalink opened, back button).
+            st.session_state[cle] = couche.nom in actives
+            colonne.toggle(couche.libelle, key=cle, help=couche.aide, on_change=_basculer, args=(couche.nom,))
         if couche.nom in actives:
             resultat = couche.construire(tid)
             if isinstance(resultat, str):

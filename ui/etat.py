@@ -69,3 +69,18 @@ def activer_couche(nom: str, active: bool) -> None:
         st.query_params[CLE_COUCHES] = ",".join(sorted(couches))
     elif CLE_COUCHES in st.query_params:
         del st.query_params[CLE_COUCHES]
+
+
+CLE_PRESENTATION = "presentation"
+
+
+def en_presentation() -> bool:
+    """Presentation mode (``?presentation=1``): map and figures full width, large type."""
+    return st.query_params.get(CLE_PRESENTATION) == "1"
+
+
+def presenter(active: bool) -> None:
+    if active:
+        st.query_params[CLE_PRESENTATION] = "1"
+    elif CLE_PRESENTATION in st.query_params:
+        del st.query_params[CLE_PRESENTATION]

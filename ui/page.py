@@ -45,3 +45,35 @@ def contexte() -> Contexte:
         st.stop()
     tid = etat.territoire_courant(ref)
     return Contexte(ref, tid, ref.territoire(tid))
+
+
+# Large type and no chrome, for a projector in a meeting room.
+_STYLE_PRESENTATION = """
+<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.2rem 2.5rem !important; }
+html { font-size: 20px; }
+h1 { font-size: 2.8rem !important; }
+[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+[data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
+[data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+</style>
+"""
+
+
+def mode_presentation() -> bool:
+    """Apply presentation mode when the URL asks for it; one click brings the controls back."""
+    from ui import etat
+
+    if not etat.en_presentation():
+        return False
+    st.html(_STYLE_PRESENTATION)
+    st.button(
+        "Quitter la présentation",
+        icon=":material/close_fullscreen:",
+        on_click=etat.presenter,
+        args=(False,),
+        key="quitter_presentation",
+    )
+    return True

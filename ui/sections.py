@@ -27,3 +27,29 @@ def chiffres_qpv(bloc: dict) -> None:
             "Population des QPV 2024 inconnue ici : fichier de l'INSEE « population de référence "
             "QPV 2024 » non disponible (voir Sources). Elle n'est pas estimée."
         )
+
+
+def chiffres_cles(contexte) -> None:
+    """The territory's key figures in big type (presentation mode, brief)."""
+    from geo import indicators
+    from geo.sources.data_france import MILLESIME_POPULATION
+    from ui import donnees
+
+    territoire = contexte.territoire
+    figures = [
+        (
+            "Habitants",
+            nombre_fr(territoire.population),
+            f"Population municipale {MILLESIME_POPULATION} (INSEE)",
+        ),
+        ("Communes", nombre_fr(territoire.nb_communes), None),
+        ("Habitants au km²", nombre_fr(indicators.densite(territoire)), None),
+    ]
+    donnees_qpv = donnees.donnees_qpv()
+    if donnees_qpv.disponible:
+        bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
+        figures.append(
+            ("Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)")
+        )
+    for colonne, (libelle, valeur, aide) in zip(st.columns(len(figures)), figures, strict=True):
+        colonne.metric(libelle, valeur, help=aide)

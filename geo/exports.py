@@ -1,0 +1,104 @@
+"""Exports of what is on screen: tables as CSV, layers as GeoJSON or GeoPackage, the map as HTML.
+
+CSV files are written for French spreadsheets (``;`` separator, UTF-8 with BOM,
+decimal comma). The standalone map embeds Leaflet itself, so that the file opens
+anywhere, offline included, and calls no CDN.
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+import tempfile
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from geo import assets
+from geo.layers import plan_de_carte
+from geo.territories import Referentiel, TerritoireId
+
+_TABLES = {"communes": "communes", "epci": "epci", "departements": "departements", "regions": "regions"}
+
+
+def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, gpd.GeoDataFrame]:
+    """The territories drawn on the map (its first layer), with their figures, full geometry."""
+    premiere = plan_de_carte(ref, tid).couches[0]
+    table = getattr(ref, _TABLES[premiere.table]).loc[premiere.codes]
+    colonnes = [c for c in ("code", "nom", "population", "nb_communes", "superficie_km2", "dep", "epci")
+                if c in table.columns]
+    return premiere.table, gpd.GeoDataFrame(table[colonnes], geometry=table.geometry, crs=table.crs)
+
+
+def vers_csv(tableau: pd.DataFrame) -> bytes:
+    """A table (geometry dropped) as a French-Excel-friendly CSV."""
+    if isinstance(tableau, gpd.GeoDataFrame):
+        tableau = pd.DataFrame(tableau.drop(columns=tableau.geometry.name))
+    return tableau.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+
+
+def vers_geojson(couche: gpd.GeoDataFrame) -> bytes:
+    """A layer as GeoJSON in WGS84 (RFC 7946)."""
+    return couche.to_crs("EPSG:4326").to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+def vers_geopackage(couches: dict[str, gpd.GeoDataFrame]) -> bytes:
+    """Several layers in one GeoPackage file (one table per layer)."""
+    if not couches:
+        raise ValueError("Aucune couche à exporter.")
+    with tempfile.TemporaryDirectory() as dossier:
+        chemin = Path(dossier) / "export.gpkg"
+        for nom, couche in couches.items():
+            nom_table = re.sub(r"[^a-z0-9_]+", "_", nom.lower()).strip("_") or "couche"
+            pyogrio.write_dataframe(couche.to_crs("EPSG:4326"), chemin, layer=nom_table, driver="GPKG")
+        return chemin.read_bytes()
+
+
+def _image_en_ligne(chemin: Path) -> str:
+    return f"data:image/png;base64,{base64.b64encode(chemin.read_bytes()).decode()}"
+
+
+def _css_autonome(chemin: Path) -> str:
+    css = chemin.read_text(encoding="utf-8")
+    # Leaflet's stylesheet points at images/…png next to it: embed them.
+    return re.sub(
+        r"url\((['\"]?)(images/[^)'\"]+\.png)\1\)",
+        lambda m: f"url({_image_en_ligne(chemin.parent / m.group(2))})",
+        css,
+    )
+
+
+def carte_autonome(carte: folium.Map, base_ressources: str, titre: str) -> str:
+    """The map as one HTML file with Leaflet and its plugins inlined (no server, no CDN)."""
+    dossier = assets.installer()
+    html = carte.get_root().render()
+    prefixe = base_ressources.rstrip("/") + "/"
+
+    def _fichier(url: str) -> Path:
+        return dossier / url.removeprefix(prefixe)
+
+    html = re.sub(
+        r'<script src="' + re.escape(prefixe) + r'([^"]+)"></script>',
+        lambda m: "<script>" + _fichier(prefixe + m.group(1)).read_text(encoding="utf-8") + "</script>",
+        html,
+    )
+    html = re.sub(
+        r'<link rel="stylesheet" href="' + re.escape(prefixe) + r'([^"]+)"/>',
+        lambda m: "<style>" + _css_autonome(_fichier(prefixe + m.group(1))) + "</style>",
+        html,
+    )
+    titre_html = f"<title>{titre.replace('<', '&lt;').replace('>', '&gt;')}</title>"
+    return html.replace("<head>", "<head>\n    <meta charset=\"utf-8\" />\n    " + titre_html, 1)
+
+
+def lire_geopackage(contenu: bytes) -> dict[str, gpd.GeoDataFrame]:
+    """Read back a GeoPackage produced by :func:`vers_geopackage` (tests, checks)."""
+    with tempfile.TemporaryDirectory() as dossier:
+        chemin = Path(dossier) / "lu.gpkg"
+        chemin.write_bytes(contenu)
+        return {nom: gpd.read_file(chemin, layer=nom) for nom, _ in pyogrio.list_layers(chemin)}
+
+
