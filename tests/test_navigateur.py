@@ -312,3 +312,27 @@ def test_presentation_mode_in_the_browser(application, page):
     page.get_by_role("button", name="Quitter la présentation").click()
     page.locator("[data-testid=stSidebar]").get_by_text("Rechercher un territoire").wait_for(timeout=30_000)
     assert "presentation" not in page.url
+
+
+def test_shared_link_restores_the_same_view(application, page, navigateur, request):
+    request.getfixturevalue("cache_qpv_miroir")
+    page.goto(f"{application}/qpv?territoire=commune:31555")
+    page.get_by_role("heading", name="Est-ce en QPV ?").wait_for(timeout=60_000)
+    page.goto(f"{application}/qpv?territoire=commune:31555&point=43.57235%2C1.40093")
+    page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
+    barre = page.locator("[data-testid=stSidebar]")
+    barre.get_by_text("Partager cette vue").click()
+    lien = barre.locator("code").first.inner_text().strip()
+    assert lien.startswith(f"{application}/qpv?")
+    parametres = parse_qs(urlparse(lien).query)
+    assert parametres == {"territoire": ["commune:31555"], "point": ["43.57235,1.40093"]}
+
+    # A colleague opens the link in a fresh browser: same page, territory and answer.
+    collegue = navigateur.new_context().new_page()
+    collegue.goto(lien)
+    collegue.get_by_role("heading", name="Quartiers prioritaires").wait_for(timeout=60_000)
+    collegue.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
+    assert collegue.locator("[data-testid=stSidebar]").get_by_text("Toulouse", exact=True).is_visible()
+    reponse = collegue.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail »")
+    reponse.wait_for(timeout=30_000)
+    collegue.context.close()

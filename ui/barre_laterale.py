@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.territories import Referentiel, Territoire
+from geo.text import echapper
 from ui import etat
 
 CLE_RECHERCHE = "recherche_territoire"
@@ -62,3 +63,22 @@ def afficher(ref: Referentiel, territoire: Territoire, pages: list) -> None:
         if territoire.id is not None:
             st.button("↑ France entière", key="parent-france", on_click=etat.choisir_territoire, args=(None,))
         _chercher(ref)
+        _partager(territoire)
+
+
+def _partager(territoire: Territoire) -> None:
+    lien = etat.lien_permanent()
+    if lien is None:
+        return
+    with st.expander("Partager cette vue", icon=":material/share:"):
+        st.caption("Lien vers exactement cette vue (page, territoire, couches, point vérifié) :")
+        # st.code shows a copy button.
+        st.code(lien, language=None, wrap_lines=True)
+        separateur = "&" if "?" in lien else "?"
+        st.caption("Pour l'intégrer dans un autre site (iframe) :")
+        st.code(
+            f'<iframe src="{lien}{separateur}presentation=1&embed=true" width="100%" height="900" '
+            f'style="border:0" title="{echapper(territoire.nom)} — ESS &amp; territoires"></iframe>',
+            language="html",
+            wrap_lines=True,
+        )

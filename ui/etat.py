@@ -84,3 +84,14 @@ def presenter(active: bool) -> None:
         st.query_params[CLE_PRESENTATION] = "1"
     elif CLE_PRESENTATION in st.query_params:
         del st.query_params[CLE_PRESENTATION]
+
+
+def lien_permanent() -> str | None:
+    """The full address of the current view (page and every URL parameter)."""
+    from urllib.parse import urlencode
+
+    base = st.context.url
+    if not base:
+        return None
+    parametres_vue = parametres()
+    return base + (f"?{urlencode(parametres_vue)}" if parametres_vue else "")
