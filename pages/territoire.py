@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import indicators
+from geo import fiche, indicators
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
 from ui import donnees, etat, page, sections
@@ -14,6 +14,15 @@ territoire = contexte.territoire
 
 st.title(territoire.nom)
 st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territoire.code else ""))
+
+st.download_button(
+    "Fiche territoire (PDF)",
+    data=lambda: fiche.pdf(contexte.ref, contexte.tid, donnees.donnees_qpv()),
+    file_name=f"fiche_{(territoire.code or 'france')}.pdf",
+    mime="application/pdf",
+    icon=":material/picture_as_pdf:",
+    help="Une page : chiffres clés, carte du territoire et de ses couches, sources et date.",
+)
 
 if territoire.parents:
     st.markdown("Fait partie de : " + " › ".join(f"**{p['nom']}**" for p in territoire.parents))

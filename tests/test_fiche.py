@@ -1,0 +1,66 @@
+"""The one-page PDF fiche, read back as text and looked at as an image."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+
+import numpy as np
+import pypdfium2
+from pypdf import PdfReader
+
+from geo import fiche, qpv
+from geo.territories import TerritoireId
+from tests.conftest import RACINE
+
+PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
+
+
+def _texte(contenu: bytes) -> tuple[int, str]:
+    lecteur = PdfReader(io.BytesIO(contenu))
+    texte = "\n".join(page.extract_text() for page in lecteur.pages)
+    # Justified lines come back with doubled spaces.
+    return len(lecteur.pages), re.sub(" {2,}", " ", texte)
+
+
+def test_fiche_is_one_page_with_figures_sources_and_date(referentiel):
+    contenu = fiche.pdf(referentiel, PORTE_DU_HAINAUT, date=dt.date(2026, 11, 22))
+    pages, texte = _texte(contenu)
+    territoire = referentiel.territoire(PORTE_DU_HAINAUT)
+    assert pages == 1
+    assert "Communauté d'agglomération de la Porte du Hainaut" in texte
+    assert "Hauts-de-France › Nord" in texte
+    assert "47" in texte
+    assert f"{territoire.population:,}".replace(",", "\u202f") in texte
+    assert "population municipale 2017" in texte
+    assert "Sources" in texte
+    assert "Licence Ouverte 2.0" in texte
+    assert "Fiche produite le 22/11/2026" in texte
+
+
+def test_fiche_map_is_drawn(referentiel):
+    contenu = fiche.pdf(referentiel, TerritoireId("commune", "02722"))
+    image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
+    (RACINE / "tests" / "artefacts").mkdir(exist_ok=True)
+    image.save(RACINE / "tests" / "artefacts" / "fiche-soissons.png")
+    pixels = np.asarray(image).reshape(-1, 3).astype(int)
+    bleus = (pixels[:, 2] > pixels[:, 0] + 30) & (pixels[:, 2] > 150)  # the communes' blue fill
+    orange = (pixels[:, 0] > 180) & (pixels[:, 1] < 160) & (pixels[:, 2] < 120)  # the chosen commune
+    assert bleus.mean() > 0.03
+    assert orange.mean() > 0.001
+
+
+def test_fiche_with_qpv_says_what_is_unknown(referentiel, cache_qpv_miroir):
+    donnees = qpv.charger(referentiel, cache_qpv_miroir)
+    _, texte = _texte(fiche.pdf(referentiel, TerritoireId("commune", "31555"), donnees))
+    assert "Quartiers prioritaires" in texte
+    assert "12" in texte
+    assert "inconnue" in texte  # the 2024 QPV population is not in the mirror
+    assert "Périmètres des QPV 2015 en Occitanie" in texte  # used for Toulouse, cited
+
+
+def test_fiche_of_the_whole_country(referentiel):
+    pages, texte = _texte(fiche.pdf(referentiel, None))
+    assert pages == 1
+    assert "France entière" in texte
