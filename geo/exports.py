@@ -28,8 +28,11 @@ def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, 
     """The territories drawn on the map (its first layer), with their figures, full geometry."""
     premiere = plan_de_carte(ref, tid).couches[0]
     table = getattr(ref, _TABLES[premiere.table]).loc[premiere.codes]
-    colonnes = [c for c in ("code", "nom", "population", "nb_communes", "superficie_km2", "dep", "epci")
-                if c in table.columns]
+    colonnes = [
+        c
+        for c in ("code", "nom", "population", "nb_communes", "superficie_km2", "dep", "epci")
+        if c in table.columns
+    ]
     return premiere.table, gpd.GeoDataFrame(table[colonnes], geometry=table.geometry, crs=table.crs)
 
 
@@ -91,7 +94,7 @@ def carte_autonome(carte: folium.Map, base_ressources: str, titre: str) -> str:
         html,
     )
     titre_html = f"<title>{titre.replace('<', '&lt;').replace('>', '&gt;')}</title>"
-    return html.replace("<head>", "<head>\n    <meta charset=\"utf-8\" />\n    " + titre_html, 1)
+    return html.replace("<head>", '<head>\n    <meta charset="utf-8" />\n    ' + titre_html, 1)
 
 
 def lire_geopackage(contenu: bytes) -> dict[str, gpd.GeoDataFrame]:
@@ -100,5 +103,3 @@ def lire_geopackage(contenu: bytes) -> dict[str, gpd.GeoDataFrame]:
         chemin = Path(dossier) / "lu.gpkg"
         chemin.write_bytes(contenu)
         return {nom: gpd.read_file(chemin, layer=nom) for nom, _ in pyogrio.list_layers(chemin)}
-
-

@@ -148,7 +148,13 @@ class Legende(MacroElement):
         self._name = "Legende"
         lignes = []
         for style, libelle in entrees:
-            if style.get("radius"):
+            if style.get("motif"):
+                fond, trait = style["motif"]
+                echantillon = (
+                    f"background:repeating-linear-gradient(45deg,{trait} 0 2px,{fond} 2px 5px);"
+                    f"border:1px solid {style['color']}"
+                )
+            elif style.get("radius"):
                 echantillon = (
                     f"background:{style['fillColor']};border:1px solid {style['color']};border-radius:50%"
                 )
@@ -165,6 +171,51 @@ class Legende(MacroElement):
                 f'vertical-align:-2px;{echapper(echantillon)}"></span>{echapper(libelle)}</div>'
             )
         self.html = json_pour_script("".join(lignes))
+
+
+class MotifsSVG(MacroElement):
+    """SVG fill patterns (hatching) that styles reference as ``fillColor: "url(#id)"``.
+
+    Where colour alone would carry meaning, a pattern says it too. Leaflet draws
+    every path into one SVG element: the patterns are added to its ``<defs>``.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var carte = {{ this._parent.get_name() }};
+            function ajouter() {
+                var svg = carte.getPanes().overlayPane.querySelector("svg");
+                if (!svg || svg.querySelector("defs.motifs-ess")) { return; }
+                var defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
+                defs.setAttribute("class", "motifs-ess");
+                defs.innerHTML = {{ this.motifs }};
+                svg.insertBefore(defs, svg.firstChild);
+            }
+            ajouter();
+            carte.on("layeradd", ajouter);
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MotifsSVG"
+        motifs = []
+        for identifiant, (fond, trait) in MOTIFS.items():
+            motifs.append(
+                f'<pattern id="{identifiant}" patternUnits="userSpaceOnUse" width="8" height="8" '
+                f'patternTransform="rotate(45)">'
+                f'<rect width="8" height="8" fill="{fond}" fill-opacity="0.45"/>'
+                f'<line x1="0" y1="0" x2="0" y2="8" stroke="{trait}" stroke-width="2.5"/></pattern>'
+            )
+        self.motifs = json_pour_script("".join(motifs))
+
+
+# Fill patterns: id → (background colour, stripe colour).
+MOTIFS = {"hachures-qpv": ("#CC79A7", "#6b2d5c")}
 
 
 class EchelleMetrique(MacroElement):
@@ -442,6 +493,7 @@ def dessiner(
             m.default_js = [*m.default_js, *bibliotheque["js"]]
             m.default_css = [*m.default_css, *bibliotheque["css"]]
     Legende(legende).add_to(m)
+    MotifsSVG().add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
     m.fit_bounds([[miny, minx], [maxy, maxx]])
     return m
@@ -469,12 +521,14 @@ STYLES_QPV = {
         "fillOpacity": 0.3,
         "dashArray": "5 4",
     },
+    # Hatched, not only coloured: readable by colour-blind people and in grey print.
     "commune_qpv": {
         "color": "#6b2d5c",
         "weight": 2,
-        "fillColor": "#CC79A7",
-        "fillOpacity": 0.5,
+        "fillColor": "url(#hachures-qpv)",
+        "fillOpacity": 1,
         "dashArray": "2 5",
+        "motif": ("#CC79A7", "#6b2d5c"),
     },
     "point_qpv": {"color": "#6b2d5c", "weight": 1, "fillColor": "#CC79A7", "fillOpacity": 0.9, "radius": 5},
 }

@@ -265,7 +265,11 @@ def test_qpv_popup_shows_names_as_text(application, page, request):
     perimetres = carte.locator("path.qpv-2015")
     perimetres.first.wait_for(state="attached", timeout=60_000)
     assert perimetres.count() == 12
-    assert carte.locator("path.qpv-commune").count() == 1  # Toulouse: QPV 2024 without perimeters
+    commune = carte.locator("path.qpv-commune")
+    assert commune.count() == 1  # Toulouse: QPV 2024 without perimeters
+    # Hatched as well as coloured, for colour-blind readers.
+    assert commune.get_attribute("fill") == "url(#hachures-qpv)"
+    assert carte.locator("svg defs.motifs-ess pattern#hachures-qpv").count() == 1
     assert "Quartiers prioritaires 2024" not in carte.locator(".legende-carte").inner_text()
     assert "Commune comprenant des QPV 2024 (1)" in carte.locator(".legende-carte").inner_text()
 
