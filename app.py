@@ -30,6 +30,7 @@ PAGES = [
 navigation = st.navigation(PAGES, position="hidden")
 donnees.ressources_statiques()
 contexte = page.contexte()
+page.lisibilite()
 if not page.mode_presentation():
     barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES)
 etat.afficher_erreur_url()

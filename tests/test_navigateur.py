@@ -8,6 +8,7 @@ refused, as on a closed network: the map must still draw.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -340,3 +341,36 @@ def test_shared_link_restores_the_same_view(application, page, navigateur, reque
     reponse = collegue.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail »")
     reponse.wait_for(timeout=30_000)
     collegue.context.close()
+
+
+def test_embedded_view_and_phone_screen(application, navigateur):
+    telephone = navigateur.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    onglet = telephone.new_page()
+    onglet.goto(f"{application}/?territoire=epci:200042190&presentation=1&embed=true")
+    carte = onglet.frame_locator(IFRAME_CARTE)
+    carte.locator("path.territoire-commune").first.wait_for(state="attached", timeout=60_000)
+    assert carte.locator("path.territoire-commune").count() == 47
+    cadre = onglet.locator(IFRAME_CARTE).bounding_box()
+    assert cadre["x"] >= 0
+    assert cadre["x"] + cadre["width"] <= 390 + 1  # the map fits the phone's width
+    largeur_page = onglet.evaluate("document.documentElement.scrollWidth")
+    assert largeur_page <= 391  # no sideways scrolling
+    onglet.screenshot(path=str(ARTEFACTS / "telephone-porte-du-hainaut.png"))
+    telephone.close()
+
+
+def test_captions_are_dark_enough_to_read(application, page):
+    page.goto(f"{application}/?territoire=epci:200042190")
+    legende = page.locator("[data-testid=stCaptionContainer]").first
+    legende.wait_for(timeout=60_000)
+    rouge, vert, bleu = (
+        int(v) for v in re.findall(r"\d+", legende.evaluate("e => getComputedStyle(e).color"))[:3]
+    )
+
+    def luminance(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    l_texte = 0.2126 * luminance(rouge) + 0.7152 * luminance(vert) + 0.0722 * luminance(bleu)
+    contraste = (1.0 + 0.05) / (l_texte + 0.05)  # on a white background
+    assert contraste >= 4.5

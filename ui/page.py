@@ -53,13 +53,30 @@ _STYLE_PRESENTATION = """
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.2rem 2.5rem !important; }
-html { font-size: 20px; }
-h1 { font-size: 2.8rem !important; }
-[data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-[data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
-[data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+/* Projectors are wide; phones keep the normal sizes. */
+@media (min-width: 900px) {
+  html { font-size: 20px; }
+  h1 { font-size: 2.8rem !important; }
+  [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
+  [data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+}
 </style>
 """
+
+
+# Streamlit's captions are light grey (about 3.5:1 on white); small text needs 4.5:1.
+_STYLE_LISIBILITE = """
+<style>
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4a4a !important; }
+/* Long territory names must not break inside words on a phone. */
+@media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
+</style>
+"""
+
+
+def lisibilite() -> None:
+    st.html(_STYLE_LISIBILITE)
 
 
 def mode_presentation() -> bool:
