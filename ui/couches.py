@@ -13,10 +13,17 @@ from dataclasses import dataclass
 import geopandas as gpd
 import streamlit as st
 
+from geo.commerces import DefinitionInvalide, couche_export
 from geo.layers import Surcouche
 from geo.territories import TerritoireId
 from ui import etat
-from ui.donnees import donnees_qpv, referentiel, surcouche_qpv
+from ui.donnees import (
+    donnees_commerces,
+    donnees_qpv,
+    referentiel,
+    surcouche_commerces,
+    surcouche_qpv,
+)
 
 
 @dataclass(frozen=True)
@@ -40,6 +47,31 @@ def _qpv(tid: TerritoireId | None) -> Surcouche | str:
     return surcouche_qpv(tid)
 
 
+def _commerces(tid: TerritoireId | None) -> Surcouche | str:
+    donnees = donnees_commerces()
+    if not donnees.disponible:
+        return (
+            "Les commerces (base permanente des équipements de l'INSEE) ne sont pas disponibles sur ce "
+            "serveur : voir la page Sources."
+        )
+    try:
+        definition = donnees.definition(etat.definition_commerces())
+    except DefinitionInvalide as erreur:
+        return str(erreur)
+    return surcouche_commerces(tid, definition.parametre())
+
+
+def _exporter_commerces(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    donnees = donnees_commerces()
+    if not donnees.disponible:
+        return {}
+    try:
+        definition = donnees.definition(etat.definition_commerces())
+    except DefinitionInvalide:
+        return {}
+    return {"communes_sans_commerce": couche_export(donnees, tid, definition)}
+
+
 SURCOUCHES: list[CoucheDisponible] = [
     CoucheDisponible(
         "qpv",
@@ -50,6 +82,14 @@ SURCOUCHES: list[CoucheDisponible] = [
         exporter=lambda tid: (
             donnees_qpv().couches_export(referentiel(), tid) if donnees_qpv().disponible else {}
         ),
+    ),
+    CoucheDisponible(
+        "commerces",
+        "Communes sans commerce",
+        "Communes où la base permanente des équipements de l'INSEE ne recense aucun commerce "
+        "(ou aucun commerce alimentaire, selon la définition choisie sur la page Commerces).",
+        _commerces,
+        exporter=_exporter_commerces,
     ),
 ]
 

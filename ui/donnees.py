@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
-from geo import assets, config, etapes, layers, qpv
+from geo import assets, commerces, config, etapes, layers, qpv
 from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
@@ -57,3 +58,44 @@ def _surcouche_qpv(dossier_cache: str, construit_le: str, territoire_id: str) ->
 def surcouche_qpv(tid: TerritoireId | None) -> layers.Surcouche:
     manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
     return _surcouche_qpv(str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""))
+
+
+@st.cache_resource(show_spinner="Chargement des commerces (BPE)…")
+def _donnees_commerces(dossier_cache: str, construit_le: str) -> commerces.DonneesCommerces:
+    return commerces.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_commerces() -> commerces.DonneesCommerces:
+    """Shop counts per commune; a rebuild (new manifest date) invalidates the cache."""
+    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    return _donnees_commerces(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+
+
+@st.cache_resource(show_spinner="Préparation de la couche des commerces…", max_entries=64)
+def _surcouche_commerces(
+    dossier_cache: str, construit_le: str, territoire_id: str, definition: str
+) -> layers.Surcouche:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return layers.surcouche_commerces(
+        referentiel(), _donnees_commerces(dossier_cache, construit_le), tid, definition
+    )
+
+
+def surcouche_commerces(tid: TerritoireId | None, definition: str) -> layers.Surcouche:
+    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    return _surcouche_commerces(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), definition
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _communes_sans_commerce(territoire_id: str, definition: str, construit_le: str) -> pd.DataFrame:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    donnees = donnees_commerces()
+    return donnees.communes_sans_commerce(tid, donnees.definition(definition))
+
+
+def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.DataFrame:
+    """The table of communes without shops (cached on the territory and definition)."""
+    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    return _communes_sans_commerce(str(tid or ""), definition, manifeste.get("construit_le", ""))

@@ -95,3 +95,18 @@ def lien_permanent() -> str | None:
         return None
     parametres_vue = parametres()
     return base + (f"?{urlencode(parametres_vue)}" if parametres_vue else "")
+
+
+CLE_DEFINITION = "definition"
+
+
+def definition_commerces() -> str:
+    """Which communes count as "without shops" (``?definition=alimentaire``, or type codes)."""
+    return st.query_params.get(CLE_DEFINITION) or "tous"
+
+
+def choisir_definition(texte: str) -> None:
+    if texte and texte != "tous":
+        st.query_params[CLE_DEFINITION] = texte
+    elif CLE_DEFINITION in st.query_params:
+        del st.query_params[CLE_DEFINITION]

@@ -1,0 +1,137 @@
+"""Commerces : les communes sans commerce du territoire (BPE de l'INSEE)."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import commerces, layers
+from geo.sources.data_france import MILLESIME_POPULATION
+from geo.text import nombre_fr
+from ui import commerces as commerces_ui
+from ui import donnees, etat, page
+
+contexte = page.contexte()
+territoire = contexte.territoire
+
+st.title("Communes sans commerce")
+st.caption(f"{territoire.nom} · {territoire.libelle_niveau}")
+
+donnees_commerces = donnees.donnees_commerces()
+if not donnees_commerces.disponible:
+    st.warning(
+        "La base permanente des équipements (BPE) de l'INSEE n'est pas disponible sur ce serveur. "
+        "La page Sources indique le fichier à fournir.",
+        icon=":material/cloud_off:",
+    )
+    for anomalie in donnees_commerces.manifeste.get("anomalies", []):
+        st.caption(anomalie)
+    st.stop()
+
+definition = commerces_ui.definition_courante(donnees_commerces)
+nomenclature = donnees_commerces.nomenclature
+CLES = list(commerces.LIBELLES_DEFINITIONS)
+
+
+def _changer_cle() -> None:
+    cle = st.session_state["definition-cle"]
+    if cle == "personnalisee":
+        # A custom set starts from the food shops, which users most often narrow down.
+        types = commerces.ALIMENTAIRES[definition.millesime]
+        etat.choisir_definition(",".join(types))
+    else:
+        etat.choisir_definition(cle)
+
+
+def _changer_types() -> None:
+    types = st.session_state["definition-types"]
+    etat.choisir_definition(",".join(types) if types else "tous")
+
+
+# The URL wins over stale widget state (permalink opened, back button).
+st.session_state["definition-cle"] = definition.cle
+st.radio(
+    "Définition",
+    CLES,
+    format_func=commerces.LIBELLES_DEFINITIONS.get,
+    key="definition-cle",
+    horizontal=True,
+    on_change=_changer_cle,
+)
+if definition.cle == "personnalisee":
+    st.session_state["definition-types"] = list(definition.types)
+    st.multiselect(
+        f"Types de commerces (nomenclature BPE {definition.millesime})",
+        list(nomenclature),
+        format_func=lambda code: f"{code} — {nomenclature[code]}",
+        key="definition-types",
+        on_change=_changer_types,
+    )
+st.info(definition.en_mots(), icon=":material/storefront:")
+
+bloc = donnees_commerces.bloc(contexte.tid, definition.parametre())
+commerces_ui.chiffres(bloc)
+
+surcouche = donnees.surcouche_commerces(contexte.tid, definition.parametre())
+carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), [surcouche])
+st_folium(
+    carte,
+    key=f"carte-commerces-{territoire.id or 'france'}-{definition.parametre()}",
+    height=520,
+    use_container_width=True,
+    returned_objects=[],
+)
+
+sans = donnees.communes_sans_commerce(contexte.tid, definition.parametre())
+st.subheader(f"{definition.libelle} : {nombre_fr(len(sans))} commune(s)")
+if sans.empty:
+    st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
+else:
+    st.dataframe(
+        sans[["nom", "code", "population", "distance_km", "plus_proche_nom"]],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "nom": st.column_config.TextColumn("Commune"),
+            "code": st.column_config.TextColumn("Code INSEE"),
+            "population": st.column_config.NumberColumn(
+                f"Population ({MILLESIME_POPULATION})", format="localized"
+            ),
+            "distance_km": st.column_config.NumberColumn(
+                "Distance (km)",
+                format="%.1f",
+                help="À vol d'oiseau, du centre de la commune à celui de la commune la plus proche qui en a.",
+            ),
+            "plus_proche_nom": st.column_config.TextColumn("Commune la plus proche qui en a"),
+        },
+    )
+    st.download_button(
+        "Télécharger la liste (CSV)",
+        sans.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        file_name=f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )
+
+anciens = bloc["codes_anciens_rattaches"]
+inconnus = bloc["codes_non_rattaches"]
+if anciens or inconnus["nombre"]:
+    with st.expander("Codes communes de la BPE rattachés ou non rattachés"):
+        if anciens:
+            st.markdown(
+                f"{len(anciens)} code(s) de communes qui n'existent plus, rattaché(s) à leur commune "
+                "actuelle : " + ", ".join(f"{c['depcom']} → {c['commune']}" for c in anciens)
+            )
+        if inconnus["nombre"]:
+            st.markdown(
+                f"{inconnus['nombre']} code(s) de la BPE {bloc['millesime']} inconnu(s) du référentiel des "
+                f"communes, non rattaché(s) à un territoire (France entière) : {', '.join(inconnus['codes'])}"
+            )
+
+manifeste = donnees_commerces.manifeste
+st.caption(
+    f"Source : INSEE, base permanente des équipements {bloc['millesime']} "
+    f"({manifeste.get('disposition_libelle', '')}), Licence Ouverte 2.0 · "
+    f"population municipale {MILLESIME_POPULATION} (INSEE) · un commerce absent des répertoires "
+    "(marché, tournée) n'est pas compté. Détails : page Sources."
+)

@@ -1,0 +1,41 @@
+"""Shared pieces of the shop pages: the definition in the URL, the big figures."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo import commerces
+from geo.text import nombre_fr
+from ui import etat
+
+
+def definition_courante(donnees: commerces.DonneesCommerces) -> commerces.Definition:
+    """The definition named in the URL; a wrong one is reported and replaced by the default."""
+    texte = etat.definition_commerces()
+    try:
+        return donnees.definition(texte)
+    except commerces.DefinitionInvalide as erreur:
+        st.warning(f"Lien : {erreur} Définition par défaut utilisée.", icon=":material/link_off:")
+        etat.choisir_definition("tous")
+        return donnees.definition("tous")
+
+
+def chiffres(bloc: dict) -> None:
+    """Communes without shops and the people living there, in big type."""
+    colonnes = st.columns(3)
+    colonnes[0].metric(
+        bloc["definition_libelle"],
+        f"{nombre_fr(bloc['nb_communes_sans_commerce'])} commune(s)",
+        help=bloc["definition_texte"],
+    )
+    colonnes[1].metric("sur", f"{nombre_fr(bloc['nb_communes'])} communes")
+    colonnes[2].metric(
+        "Habitants concernés",
+        nombre_fr(bloc["population_concernee"]),
+        help="Population municipale (INSEE) des communes concernées.",
+    )
+    if bloc["communes_population_inconnue"]:
+        st.caption(
+            f"Population inconnue pour {bloc['communes_population_inconnue']} commune(s) : "
+            "non comptée dans le total."
+        )
