@@ -465,3 +465,15 @@ def couche_export(
     table["definition"] = choisie.libelle
     table["millesime_bpe"] = donnees.millesime
     return table
+
+
+# What the field says, to set beside the official count (never mixed into it).
+CONSTATS_DE_TERRAIN = {
+    "epci:200042190": {
+        "texte": "La communauté d'agglomération indique que six de ses 47 communes n'ont aucun commerce de "
+        "proximité, et y envisage des épiceries participatives.",
+        "source": "Carenews PRO, « Economie sociale et solidaire dans les territoires : beaucoup de services "
+        "sont fournis par l'ESS aux populations », 15 avril 2024 "
+        "(document de terrain porte-du-hainaut-ess-carenews-2024)",
+    }
+}

@@ -703,8 +703,8 @@ def _distance_texte(distance_km, plus_proche_nom) -> str:
     if distance_km is None or pd.isna(distance_km):
         return "Commune la plus proche qui en a : inconnue"
     return (
-        f"Commune la plus proche qui en a : {echapper(plus_proche_nom)}, à {nombre_fr(distance_km, 1)} km "
-        "(à vol d'oiseau, de centre à centre)"
+        f"Commune la plus proche qui en a : {echapper(plus_proche_nom)}<br>"
+        f"à {nombre_fr(distance_km, 1)} km (à vol d'oiseau, de centre à centre)"
     )
 
 

@@ -70,7 +70,14 @@ if definition.cle == "personnalisee":
 st.info(definition.en_mots(), icon=":material/storefront:")
 
 bloc = donnees_commerces.bloc(contexte.tid, definition.parametre())
-commerces_ui.chiffres(bloc)
+commerces_ui.chiffres(bloc, territoire.population)
+
+constat = commerces.CONSTATS_DE_TERRAIN.get(str(contexte.tid))
+if constat:
+    st.markdown(
+        f"**Constat de terrain**, à comparer avec le comptage de l'INSEE : {constat['texte']}  \n"
+        f"*Source : {constat['source']}.*"
+    )
 
 surcouche = donnees.surcouche_commerces(contexte.tid, definition.parametre())
 carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), [surcouche])

@@ -88,7 +88,9 @@ st.subheader("Commerces")
 donnees_commerces = donnees.donnees_commerces()
 if donnees_commerces.disponible:
     definition_commerces = commerces_ui.definition_courante(donnees_commerces)
-    commerces_ui.chiffres(donnees_commerces.bloc(contexte.tid, definition_commerces.parametre()))
+    commerces_ui.chiffres(
+        donnees_commerces.bloc(contexte.tid, definition_commerces.parametre()), territoire.population
+    )
     st.page_link(
         "pages/commerces.py",
         label="Liste des communes sans commerce, définitions et carte",

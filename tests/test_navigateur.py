@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import expect
 
 from geo import qpv
 from geo.territories import TerritoireId
@@ -89,10 +90,10 @@ def _demarrer(environnement: dict[str, str], journal: Path):
 
 @pytest.fixture(scope="module")
 def donnees_application(referentiel, request) -> dict[str, str]:
-    """Environment of the app: the QPV built from the mirror when it is there."""
+    """Environment of the app: the QPV and shops built from the mirror when it is there."""
     environnement = dict(os.environ)
     try:
-        cache = request.getfixturevalue("cache_qpv_miroir")
+        cache = request.getfixturevalue("cache_miroir")
     except pytest.skip.Exception:
         return environnement
     environnement["ESS_DATA_DIR"] = str(cache.parent)
@@ -374,3 +375,29 @@ def test_captions_are_dark_enough_to_read(application, page):
     l_texte = 0.2126 * luminance(rouge) + 0.7152 * luminance(vert) + 0.0722 * luminance(bleu)
     contraste = (1.0 + 0.05) / (l_texte + 0.05)  # on a white background
     assert contraste >= 4.5
+
+
+def test_shops_page_switches_definition_and_hatches_communes(application, page, request):
+    request.getfixturevalue("cache_miroir")
+    page.goto(f"{application}/commerces?territoire=epci:200042190")
+    carte = page.frame_locator(IFRAME_CARTE)
+    sans_commerce = carte.locator("path.commerces-commune")
+    sans_commerce.first.wait_for(state="attached", timeout=60_000)
+    assert sans_commerce.count() == 5
+    assert sans_commerce.first.get_attribute("fill") == "url(#hachures-commerces)"
+    assert carte.locator("svg defs.motifs-ess pattern#hachures-commerces").count() == 1
+    page.get_by_text("Aucun commerce alimentaire", exact=True).click()
+    page.wait_for_url(re.compile(r"definition=alimentaire"), timeout=30_000)
+    # The new map (its key names the definition) replaces the old one, which may linger a moment.
+    expect(page.locator(IFRAME_CARTE).last.content_frame.locator(".legende-carte")).to_contain_text(
+        "Aucun commerce alimentaire (11 commune(s), BPE 2019)", timeout=60_000
+    )
+    expect(page.locator(IFRAME_CARTE)).to_have_count(1, timeout=30_000)
+    carte = page.frame_locator(IFRAME_CARTE)
+    assert carte.locator("path.commerces-commune").count() == 11
+    carte.locator("path.commerces-commune").first.hover()
+    infobulle = carte.locator(".leaflet-tooltip")
+    infobulle.wait_for(timeout=10_000)
+    assert "Commune la plus proche qui en a" in infobulle.inner_text()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTEFACTS / "commerces-porte-du-hainaut.png"), full_page=True)

@@ -30,10 +30,12 @@ def _relancer(at: AppTest) -> AppTest:
     return at
 
 
-def _ouvrir(page: str | None = None, territoire: str | None = None) -> AppTest:
+def _ouvrir(page: str | None = None, territoire: str | None = None, **parametres: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=DELAI)
     if territoire:
         at.query_params["territoire"] = territoire
+    for cle, valeur in parametres.items():
+        at.query_params[cle] = valeur
     at.run()
     if page:
         at.switch_page(page).run()
@@ -204,3 +206,65 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
         "Toutes les couches (GeoPackage)",
         "Carte (HTML autonome)",
     }
+
+
+@pytest.fixture
+def avec_commerces(cache_miroir, monkeypatch):
+    """Pages read a cache whose QPV and shops were built from the real mirror."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_miroir.parent))
+
+
+def test_shops_page_counts_lists_and_downloads(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Communes : aucun commerce"] == "5 sur 47"
+    assert at.radio(key="definition-cle").value == "tous"
+    tableau = at.dataframe[0].value
+    assert len(tableau) == 5
+    assert "Château-l'Abbaye" in set(tableau.nom)
+    assert (tableau.distance_km > 0).all()
+    assert "domaine « Commerces »" in at.info[0].value
+    # The field's own count is shown beside the official one, with its source.
+    assert any("six de ses 47 communes" in m.value and "Carenews" in m.value for m in at.markdown)
+
+
+def test_shops_page_definition_comes_from_the_url(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190", definition="alimentaire")
+    assert at.radio(key="definition-cle").value == "alimentaire"
+    assert {m.label: m.value for m in at.metric}["Communes : aucun commerce alimentaire"] == "11 sur 47"
+    assert len(at.dataframe[0].value) == 11
+
+
+def test_shops_page_custom_types(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190", definition="B203")
+    assert at.radio(key="definition-cle").value == "personnalisee"
+    assert at.multiselect(key="definition-types").value == ["B203"]
+    assert "boulangerie" in at.info[0].value
+
+
+def test_shops_page_reports_a_bad_definition_and_falls_back(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190", definition="B999")
+    assert "Définition « B999 » non reconnue" in at.warning[0].value
+    assert {m.label: m.value for m in at.metric}["Communes : aucun commerce"] == "5 sur 47"
+
+
+def test_territory_page_has_a_shops_section(avec_commerces):
+    at = _ouvrir("pages/territoire.py", territoire="epci:200042190")
+    assert {m.label: m.value for m in at.metric}["Communes : aucun commerce"] == "5 sur 47"
+
+
+def test_shops_overlay_on_the_map_page(avec_commerces):
+    at = _ouvrir(territoire="epci:200042190")
+    at.toggle(key="couche-commerces").set_value(True)
+    _relancer(at)
+    assert at.query_params["couches"] == "commerces"
+    assert not at.info
+
+
+def test_shops_page_without_data_says_what_to_provide(tmp_path, monkeypatch, referentiel):
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "territoires").symlink_to(referentiel.dossier)
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
+    assert "n'est pas disponible sur ce serveur" in at.warning[0].value

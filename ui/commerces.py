@@ -20,20 +20,25 @@ def definition_courante(donnees: commerces.DonneesCommerces) -> commerces.Defini
         return donnees.definition("tous")
 
 
-def chiffres(bloc: dict) -> None:
+def chiffres(bloc: dict, population_territoire: int | None) -> None:
     """Communes without shops and the people living there, in big type."""
     colonnes = st.columns(3)
     colonnes[0].metric(
-        bloc["definition_libelle"],
-        f"{nombre_fr(bloc['nb_communes_sans_commerce'])} commune(s)",
-        help=bloc["definition_texte"],
+        f"Communes : {bloc['definition_libelle'].lower()}",
+        f"{nombre_fr(bloc['nb_communes_sans_commerce'])} sur {nombre_fr(bloc['nb_communes'])}",
+        help=bloc["definition_texte"] + f" BPE {bloc['millesime']} (INSEE).",
     )
-    colonnes[1].metric("sur", f"{nombre_fr(bloc['nb_communes'])} communes")
-    colonnes[2].metric(
-        "Habitants concernés",
+    colonnes[1].metric(
+        "Habitants de ces communes",
         nombre_fr(bloc["population_concernee"]),
         help="Population municipale (INSEE) des communes concernées.",
     )
+    part = (
+        100 * bloc["population_concernee"] / population_territoire
+        if population_territoire and not bloc["communes_population_inconnue"]
+        else None
+    )
+    colonnes[2].metric("Part de la population", f"{nombre_fr(part, 1)} %" if part is not None else "inconnue")
     if bloc["communes_population_inconnue"]:
         st.caption(
             f"Population inconnue pour {bloc['communes_population_inconnue']} commune(s) : "
