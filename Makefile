@@ -53,6 +53,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_fondation.py
 	$(BIN)/python benchmarks/bench_qpv.py
 	$(BIN)/python benchmarks/bench_commerces.py
+	$(BIN)/python benchmarks/bench_opportunites.py
 
 clean:
 	rm -rf $(VENV) data/cache data/cache.construction static/vendor

@@ -24,6 +24,9 @@ PAGES = [
     st.Page("pages/territoire.py", title="Territoire", icon=":material/analytics:", url_path="territoire"),
     st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/commerces.py", title="Commerces", icon=":material/storefront:", url_path="commerces"),
+    st.Page(
+        "pages/opportunites.py", title="Opportunités", icon=":material/lightbulb:", url_path="opportunites"
+    ),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
 ]
 

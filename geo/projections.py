@@ -45,3 +45,22 @@ def crs_metrique(zone_ou_departement: str) -> str:
     ('EPSG:2154', 'EPSG:2975', 'EPSG:2154')
     """
     return CRS_OUTRE_MER.get(zone_ou_departement, LAMBERT_93)
+
+
+def projeter(lon, lat, zones) -> tuple:
+    """Metric x, y (numpy arrays) of WGS84 points, each in the CRS of its zone.
+
+    ``zones`` holds, per point, ``"metropole"`` or an overseas département code
+    (see :func:`zone`); points of different zones are projected separately.
+    """
+    import numpy as np
+    from pyproj import Transformer
+
+    lon, lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    zones = np.asarray(zones, dtype=object)
+    x, y = np.full(len(lon), np.nan), np.full(len(lon), np.nan)
+    for zone_code in set(zones.tolist()):
+        masque = zones == zone_code
+        transformation = Transformer.from_crs("EPSG:4326", crs_metrique(zone_code), always_xy=True)
+        x[masque], y[masque] = transformation.transform(lon[masque], lat[masque])
+    return x, y

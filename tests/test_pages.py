@@ -268,3 +268,29 @@ def test_shops_page_without_data_says_what_to_provide(tmp_path, monkeypatch, ref
     monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
     at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
     assert "n'est pas disponible sur ce serveur" in at.warning[0].value
+
+
+def test_opportunities_page_ranks_and_explains(avec_commerces):
+    at = _ouvrir("pages/opportunites.py", territoire="epci:200042190")
+    assert at.title[0].value == "Opportunités"
+    # The structures register is not built in this cache: said, not hidden.
+    assert "registre des structures de l'ESS" in at.warning[0].value
+    candidats = at.dataframe[0].value
+    assert len(candidats) == 11
+    assert candidats.nom.iloc[0] == "Flines-lès-Mortagne"
+    assert any("Score = habitants de la commune" in c.value for c in at.caption)
+    assert at.selectbox(key="carte-indicateur").value == "besoin_pour_1000"
+
+
+def test_opportunities_map_choices_come_from_the_url(avec_commerces):
+    at = _ouvrir(
+        "pages/opportunites.py",
+        territoire="departement:59",
+        indicateur="part_population_sans_commerce",
+        classes="seuils_naturels",
+        k="4",
+    )
+    assert at.selectbox(key="carte-indicateur").value == "part_population_sans_commerce"
+    assert at.selectbox(key="carte-methode").value == "seuils_naturels"
+    assert at.selectbox(key="carte-k").value == "4"
+    assert at.selectbox(key="carte-niveau").value == "epci"

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import assets, commerces, config, etapes, layers, qpv
+from geo import assets, commerces, config, etapes, layers, opportunites, qpv
 from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
@@ -99,3 +99,67 @@ def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.Data
     """The table of communes without shops (cached on the territory and definition)."""
     manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
     return _communes_sans_commerce(str(tid or ""), definition, manifeste.get("construit_le", ""))
+
+
+def _dates_construction() -> str:
+    """The build dates of the datasets the opportunities read: a rebuild invalidates caches."""
+    return "|".join(
+        (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
+        for nom in ("commerces", "qpv", "structures")
+    )
+
+
+@st.cache_resource(show_spinner="Chargement des données des opportunités…")
+def _entrees_opportunites(dossier_cache: str, dates: str) -> opportunites.Entrees:
+    return opportunites.charger_entrees(referentiel(), Path(dossier_cache))
+
+
+def entrees_opportunites() -> opportunites.Entrees:
+    return _entrees_opportunites(str(config.dossier_cache()), _dates_construction())
+
+
+@st.cache_data(show_spinner="Calcul des opportunités…", max_entries=128)
+def _tables_opportunites(territoire_id: str, definition: str, dates: str) -> dict[str, pd.DataFrame]:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    entrees = entrees_opportunites()
+    return {
+        "candidats": opportunites.candidats_epiceries(entrees, tid, definition),
+        "qpv": opportunites.presence_ess_qpv(entrees, tid),
+        "territoires": opportunites.classement_territoires(entrees, tid, definition),
+    }
+
+
+def tables_opportunites(tid: TerritoireId | None, definition: str) -> dict[str, pd.DataFrame]:
+    """The three ranked tables of the Opportunités page (cached on territory and definition)."""
+    return _tables_opportunites(str(tid or ""), definition, _dates_construction())
+
+
+@st.cache_resource(show_spinner="Préparation de la carte de l'indicateur…", max_entries=64)
+def _choroplethe(
+    territoire_id: str, niveau: str, indicateur: str, methode: str, k: int, definition: str, dates: str
+) -> tuple[layers.Surcouche, pd.DataFrame]:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    entrees = entrees_opportunites()
+    valeurs = opportunites.valeurs_indicateur(entrees, tid, niveau, indicateur, definition)
+    classes, bornes = opportunites.classer(valeurs.valeur, methode, k)
+    niveau_territoire = tid.niveau if tid else None
+    echelle = {None: "grossier", "region": "moyen", "departement": "moyen"}.get(niveau_territoire, "fin")
+    table = "epci" if niveau == "epci" else "communes"
+    surcouche = layers.surcouche_choroplethe(
+        referentiel(),
+        valeurs,
+        classes,
+        bornes,
+        table,
+        echelle,
+        opportunites.INDICATEURS[indicateur],
+        opportunites.SOURCES_INDICATEURS[indicateur],
+    )
+    return surcouche, valeurs.assign(classe=classes)
+
+
+def choroplethe(
+    tid: TerritoireId | None, niveau: str, indicateur: str, methode: str, k: int, definition: str
+) -> tuple[layers.Surcouche, pd.DataFrame]:
+    """The indicator's map layer and its values per unit."""
+    return _choroplethe(str(tid or ""), niveau, indicateur, methode, k, definition, _dates_construction())

@@ -110,3 +110,17 @@ def choisir_definition(texte: str) -> None:
         st.query_params[CLE_DEFINITION] = texte
     elif CLE_DEFINITION in st.query_params:
         del st.query_params[CLE_DEFINITION]
+
+
+def parametre(cle: str, defaut: str, permises: list[str] | tuple[str, ...] | None = None) -> str:
+    """A URL parameter of the view; an unknown value falls back to the default."""
+    valeur = st.query_params.get(cle) or defaut
+    return valeur if permises is None or valeur in permises else defaut
+
+
+def definir_parametre(cle: str, valeur: str, defaut: str) -> None:
+    """Set a URL parameter; the default value is left out so that links stay short."""
+    if valeur and valeur != defaut:
+        st.query_params[cle] = valeur
+    elif cle in st.query_params:
+        del st.query_params[cle]

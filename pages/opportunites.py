@@ -1,0 +1,234 @@
+"""Opportunités : où le territoire a le plus besoin de l'ESS, formules à l'appui."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import commerces, layers, opportunites
+from geo.sources.data_france import MILLESIME_POPULATION
+from geo.text import nombre_fr
+from ui import donnees, etat, page
+
+contexte = page.contexte()
+territoire = contexte.territoire
+niveau_territoire = contexte.tid.niveau if contexte.tid else None
+
+st.title("Opportunités")
+st.caption(
+    f"{territoire.nom} · {territoire.libelle_niveau} — où l'économie sociale et solidaire manque le plus, "
+    "à partir des couches officielles. Chaque classement dit sa formule."
+)
+
+entrees = donnees.entrees_opportunites()
+manquants = entrees.manquants()
+if manquants:
+    st.warning(
+        "Données non disponibles sur ce serveur : "
+        + ", ".join(manquants)
+        + ". Les calculs qui en dépendent sont indiqués « inconnu » (voir la page Sources).",
+        icon=":material/info:",
+    )
+
+definition_texte = etat.parametre(etat.CLE_DEFINITION, opportunites.DEFINITION_PAR_DEFAUT)
+if entrees.commerces is not None and entrees.commerces.disponible:
+    try:
+        definition = entrees.commerces.definition(definition_texte)
+    except commerces.DefinitionInvalide as erreur:
+        st.warning(f"Lien : {erreur} Définition « alimentaire » utilisée.", icon=":material/link_off:")
+        definition = entrees.commerces.definition(opportunites.DEFINITION_PAR_DEFAUT)
+    definition_texte = definition.parametre()
+tables = donnees.tables_opportunites(contexte.tid, definition_texte)
+fichier = territoire.code or "france"
+
+
+def _telecharger(table, nom: str, libelle: str) -> None:
+    st.download_button(
+        libelle,
+        table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        file_name=f"{nom}_{fichier}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key=f"telecharger-{nom}",
+    )
+
+
+# 1 -------------------------------------------------------------------------------------
+st.header("Communes candidates pour une épicerie participative")
+st.caption(opportunites.FORMULES["candidats_epiceries"])
+candidats = tables["candidats"]
+if entrees.commerces is not None and entrees.commerces.disponible:
+    st.markdown(f"Définition : {definition.en_mots()}")
+if candidats.empty:
+    st.info("Aucune commune concernée dans ce territoire (ou commerces non disponibles).")
+else:
+    st.dataframe(
+        candidats[
+            [
+                "rang",
+                "nom",
+                "code",
+                "population",
+                "distance_commerce_km",
+                "commerce_proche_nom",
+                "distance_structure_km",
+                "structure_proche",
+                "score",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rang": st.column_config.NumberColumn("Rang"),
+            "nom": st.column_config.TextColumn("Commune"),
+            "code": st.column_config.TextColumn("Code INSEE"),
+            "population": st.column_config.NumberColumn(
+                f"Population ({MILLESIME_POPULATION})", format="localized"
+            ),
+            "distance_commerce_km": st.column_config.NumberColumn(
+                "Commerce le plus proche (km)", format="%.1f"
+            ),
+            "commerce_proche_nom": st.column_config.TextColumn("Commune qui en a"),
+            "distance_structure_km": st.column_config.NumberColumn(
+                "Structure de l'ESS la plus proche (km)", format="%.1f"
+            ),
+            "structure_proche": st.column_config.TextColumn("Structure de l'ESS"),
+            "score": st.column_config.NumberColumn("Score (hab. × km)", format="localized"),
+        },
+    )
+    _telecharger(candidats, "candidats_epiceries", "Télécharger la liste (CSV)")
+
+# 2 -------------------------------------------------------------------------------------
+st.header("L'ESS dans et autour des quartiers prioritaires")
+st.caption(opportunites.FORMULES["presence_ess_qpv"])
+presence = tables["qpv"]
+if presence.empty:
+    st.info("Aucun quartier prioritaire dans ce territoire (ou données QPV non disponibles).")
+else:
+    sans_perimetre = int((~presence.perimetre.astype(bool)).sum())
+    if sans_perimetre:
+        st.caption(
+            f"{sans_perimetre} quartier(s) sans périmètre disponible ici : présence de l'ESS non calculable, "
+            "listés à la fin."
+        )
+    st.dataframe(
+        presence,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "code_qp": st.column_config.TextColumn("Code"),
+            "nom": st.column_config.TextColumn("Quartier"),
+            "generation": st.column_config.TextColumn("Géographie"),
+            "population": st.column_config.NumberColumn("Population", format="localized"),
+            "perimetre": st.column_config.CheckboxColumn("Périmètre"),
+            "structures_dedans": st.column_config.NumberColumn("Structures dans le quartier"),
+            "structures_autour": st.column_config.NumberColumn(f"À moins de {opportunites.RAYON_QPV_M} m"),
+            "structures_pour_1000": st.column_config.NumberColumn("Pour 1 000 hab.", format="%.2f"),
+            "exemples": st.column_config.TextColumn("Exemples"),
+        },
+    )
+    _telecharger(presence, "ess_et_qpv", "Télécharger le tableau (CSV)")
+
+# 3 -------------------------------------------------------------------------------------
+territoires = tables["territoires"]
+if not territoires.empty:
+    unites = opportunites.LIBELLES_UNITES[territoires.niveau.iloc[0]]
+    st.header(f"Besoin et présence de l'ESS : {unites} comparés")
+    st.caption(opportunites.FORMULES["territoires_par_besoin"])
+    st.dataframe(
+        territoires[
+            [
+                "rang",
+                "nom",
+                "code",
+                "population",
+                "besoin_pour_1000",
+                "structures_pour_1000",
+                "emplois_pour_1000",
+                "nb_qpv",
+                "situation",
+            ]
+        ],
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "rang": st.column_config.NumberColumn("Rang"),
+            "nom": st.column_config.TextColumn("Territoire"),
+            "code": st.column_config.TextColumn("Code"),
+            "population": st.column_config.NumberColumn("Population", format="localized"),
+            "besoin_pour_1000": st.column_config.NumberColumn("Besoin pour 1 000 hab.", format="%.1f"),
+            "structures_pour_1000": st.column_config.NumberColumn(
+                "Structures ESS pour 1 000 hab.", format="%.2f"
+            ),
+            "emplois_pour_1000": st.column_config.NumberColumn(
+                "Emplois ESS estimés pour 1 000 hab.", format="%.1f"
+            ),
+            "nb_qpv": st.column_config.NumberColumn("QPV 2024"),
+            "situation": st.column_config.TextColumn("Situation"),
+        },
+    )
+    if not territoires.population_qpv_connue.all():
+        st.caption(
+            "Population de certains QPV non publiée ici : elle n'est pas comptée dans le besoin "
+            "(jamais estimée)."
+        )
+    _telecharger(territoires, "besoin_et_ess", "Télécharger le classement (CSV)")
+
+# 4 -------------------------------------------------------------------------------------
+st.header("Carte d'un indicateur")
+# Communes are too many to read at national or regional scale; EPCI tell more in a département.
+NIVEAUX = {None: ["epci"], "region": ["epci"], "departement": ["epci", "communes"]}.get(
+    niveau_territoire, ["communes", "epci"]
+)
+LIBELLES_NIVEAUX = {"communes": "par commune", "epci": "par EPCI"}
+CLES_CARTE = {
+    "indicateur": ("indicateur", "besoin_pour_1000", list(opportunites.INDICATEURS)),
+    "niveau": ("niveau", NIVEAUX[0], NIVEAUX),
+    "methode": ("classes", "quantiles", list(opportunites.METHODES)),
+    "k": ("k", "5", [str(k) for k in range(3, 8)]),
+}
+choix = {nom: etat.parametre(cle, defaut, permises) for nom, (cle, defaut, permises) in CLES_CARTE.items()}
+
+
+def _changer(nom: str) -> None:
+    cle, defaut, _ = CLES_CARTE[nom]
+    etat.definir_parametre(cle, str(st.session_state[f"carte-{nom}"]), defaut)
+
+
+colonnes = st.columns([3, 1.2, 1.6, 1])
+for colonne, nom, libelle, options, format_option in (
+    (colonnes[0], "indicateur", "Indicateur", list(opportunites.INDICATEURS), opportunites.INDICATEURS.get),
+    (colonnes[1], "niveau", "Maille", NIVEAUX, LIBELLES_NIVEAUX.get),
+    (colonnes[2], "methode", "Classes", list(opportunites.METHODES), opportunites.METHODES.get),
+    (colonnes[3], "k", "Nombre de classes", [str(k) for k in range(3, 8)], str),
+):
+    # The URL wins over stale widget state (permalink opened, back button).
+    st.session_state[f"carte-{nom}"] = choix[nom]
+    colonne.selectbox(
+        libelle, options, key=f"carte-{nom}", format_func=format_option, on_change=_changer, args=(nom,)
+    )
+
+surcouche, valeurs = donnees.choroplethe(
+    contexte.tid, choix["niveau"], choix["indicateur"], choix["methode"], int(choix["k"]), definition_texte
+)
+if valeurs.valeur.isna().all():
+    st.info(
+        f"« {opportunites.INDICATEURS[choix['indicateur']]} » est inconnu ici : les données nécessaires "
+        "ne sont pas disponibles (voir l'avertissement en haut de page).",
+        icon=":material/layers_clear:",
+    )
+carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), [surcouche])
+st_folium(
+    carte,
+    key="carte-opportunites-" + "-".join([str(contexte.tid or "france"), *choix.values(), definition_texte]),
+    height=560,
+    use_container_width=True,
+    returned_objects=[],
+)
+connues = valeurs.valeur.notna().sum()
+st.caption(
+    f"{nombre_fr(connues)} {LIBELLES_NIVEAUX[choix['niveau']].removeprefix('par ')}(s) renseigné(e)s sur "
+    f"{nombre_fr(len(valeurs))} · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
+    f"{opportunites.SOURCES_INDICATEURS[choix['indicateur']]}."
+)
+_telecharger(valeurs, f"indicateur_{choix['indicateur']}", "Télécharger les valeurs (CSV)")

@@ -1,0 +1,214 @@
+"""Opportunities: rankings on hand-built data where the right answer is known, and on real data."""
+
+from __future__ import annotations
+
+import json
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from geo import commerces, etapes, layers, opportunites, projections, qpv, report
+from geo.territories import TerritoireId
+from tests.test_commerces import ENTETE_2019
+
+PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
+NORD = TerritoireId("departement", "59")
+DENAIN = "59172"
+# Two small squares inside Denain, in WGS84 (about 350 m × 450 m each, 350 m apart).
+CARRE_A = shapely.box(3.385, 50.325, 3.390, 50.329)
+CARRE_B = shapely.box(3.395, 50.325, 3.400, 50.329)
+
+
+def _metres_a_l_est(point: shapely.Point, metres: float) -> tuple[float, float]:
+    """A point ``metres`` east of ``point`` (Lambert-93), back in WGS84."""
+    x, y = projections.projeter([point.x], [point.y], ["metropole"])
+    point_l93 = gpd.GeoSeries([shapely.Point(x[0] + metres, y[0])], crs="EPSG:2154").to_crs("EPSG:4326")
+    return point_l93.x.iloc[0], point_l93.y.iloc[0]
+
+
+@pytest.fixture
+def entrees(referentiel, tmp_path, monkeypatch) -> opportunites.Entrees:
+    """Shops only in Denain and Escaudain, two QPV perimeters in Denain and one without, four structures."""
+    miroir = tmp_path / "miroir"
+    miroir.mkdir()
+    (miroir / "bpe19_ensemble.csv").write_text(
+        "\n".join([ENTETE_2019, "32;59;59172;59172;2019;B203;3", "32;59;59205;59205;2019;B202;1"]) + "\n",
+        encoding="utf-8",
+    )
+    gpd.GeoDataFrame(
+        {
+            "code_qp": ["QN05901M", "QN05902I"],
+            "lib_qp": ["Quartier A", "Quartier B"],
+            "insee_com": [DENAIN] * 2,
+        },
+        geometry=[CARRE_A, CARRE_B],
+        crs="EPSG:4326",
+    ).to_file(miroir / "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson", driver="GeoJSON")
+    (miroir / "pop_QPV24.csv").write_text("code_qp;pop_mun\nQN05901M;1000\nQN05902I;3000\n", encoding="utf-8")
+    (miroir / "listeqp2024-cog2024.csv").write_text(
+        "code_qp;lib_qp;insee_com\nQN05901M;Quartier A;59172\nQN05902I;Quartier B;59172\n"
+        "QN05999M;Sans périmètre;59205\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
+    cache = tmp_path / "cache"
+    manifeste_commerces = etapes.construire_etape(commerces.ETAPE, referentiel, cache)
+    manifeste_qpv = etapes.construire_etape(qpv.ETAPE, referentiel, cache)
+    donnees_commerces = commerces.DonneesCommerces(cache / "commerces", manifeste_commerces, referentiel)
+    # Château-l'Abbaye (59144) has no shop: one structure sits exactly at its centre.
+    centre_chateau = referentiel.communes.loc["59144"].geometry.representative_point()
+    lon_a, lat_a = CARRE_A.centroid.x, CARRE_A.centroid.y
+    # 150 m east of quartier A's eastern edge: outside it, within 300 m, and 200 m from B.
+    lon_pres, lat_pres = _metres_a_l_est(shapely.Point(3.390, 50.327), 150)
+    structures = pd.DataFrame(
+        {
+            "nom": ["Épicerie solidaire <b>A</b>", "Régie de quartier", "Tiers-lieu du château", "Sans lieu"],
+            "famille": ["association", "SIAE", "tiers-lieu", "association"],
+            "commune": [DENAIN, DENAIN, "59144", None],
+            "lon": [lon_a, lon_pres, centre_chateau.x, np.nan],
+            "lat": [lat_a, lat_pres, centre_chateau.y, np.nan],
+            "precision": ["adresse", "adresse", "adresse", None],
+            "emplois_estimes": [4.0, 10.0, 1.0, np.nan],
+        }
+    )
+    return opportunites.Entrees(
+        referentiel, donnees_commerces, qpv.DonneesQPV(cache / "qpv", manifeste_qpv), structures
+    )
+
+
+def test_candidates_are_ranked_by_inhabitants_times_distance(entrees, referentiel):
+    candidats = opportunites.candidats_epiceries(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    assert len(candidats) == 45  # 47 communes, shops in Denain and Escaudain only
+    assert list(candidats.rang) == list(range(1, 46))
+    attendu = (candidats.population.astype(float) * candidats.distance_commerce_km).round(0)
+    assert (candidats.score == attendu).all()
+    assert candidats.score.is_monotonic_decreasing
+    chateau = candidats.set_index("code").loc["59144"]
+    assert chateau.structure_proche == "Tiers-lieu du château"
+    assert chateau.distance_structure_km == 0
+    assert chateau.famille_proche == "tiers-lieu"
+
+
+def test_qpv_with_no_structure_nearby_come_first(entrees):
+    presence = opportunites.presence_ess_qpv(entrees, TerritoireId("commune", DENAIN))
+    par_code = presence.set_index("code_qp")
+    assert (par_code.loc["QN05901M", "structures_dedans"], par_code.loc["QN05901M", "structures_autour"]) == (
+        1,
+        1,
+    )
+    # The structure 150 m east of A is 200 m from B: within 300 m of both.
+    assert (par_code.loc["QN05902I", "structures_dedans"], par_code.loc["QN05902I", "structures_autour"]) == (
+        0,
+        1,
+    )
+    assert par_code.loc["QN05901M", "structures_pour_1000"] == 2.0
+    assert "Épicerie solidaire <b>A</b>" in par_code.loc["QN05901M", "exemples"]
+
+
+def test_qpv_ordering_none_nearby_then_by_population_then_without_perimeter(entrees):
+    entrees.structures = entrees.structures.iloc[[0, 2, 3]]  # no structure near B any more
+    presence = opportunites.presence_ess_qpv(entrees, PORTE_DU_HAINAUT)
+    assert list(presence.code_qp) == ["QN05902I", "QN05901M", "QN05999M"]
+    assert presence.perimetre.tolist() == [True, True, False]
+    assert pd.isna(presence.structures_dedans.iloc[2])
+
+
+def test_without_the_register_presence_is_unknown_not_zero(entrees):
+    entrees.structures = None
+    presence = opportunites.presence_ess_qpv(entrees, TerritoireId("commune", DENAIN))
+    assert presence.structures_dedans.isna().all()
+    assert "registre des structures de l'ESS" in entrees.manquants()
+
+
+def test_territories_ranked_by_need_against_ess_density(entrees, referentiel):
+    classement = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    assert len(classement) == 47
+    assert (classement.niveau == "commune").all()
+    denain = classement.set_index("code").loc[DENAIN]
+    population_denain = referentiel.communes.loc[DENAIN, "population"]
+    # Denain has shops: its need is its QPV population (4,000) per 1,000 inhabitants.
+    assert denain.besoin_pour_1000 == round(1000 * 4000 / population_denain, 1)
+    assert denain.structures_pour_1000 == round(1000 * 2 / population_denain, 2)
+    # A commune without any shop has a need of 1,000 per 1,000: it ranks above Denain.
+    assert classement.besoin_pour_1000.iloc[0] == 1000
+    assert classement.set_index("code").loc["59144", "structures"] == 1
+    assert set(classement.situation) <= {"besoin élevé, peu d'ESS", "besoin élevé", "besoin moindre"}
+
+
+def test_indicator_values_and_classes(entrees):
+    valeurs = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "communes", "structures_pour_1000")
+    assert len(valeurs) == 47
+    assert (valeurs.valeur > 0).sum() == 2
+    epci = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "epci", "part_population_sans_commerce")
+    assert list(epci.code) == ["200042190"]
+    assert 0 < epci.valeur.iloc[0] < 100
+
+
+@pytest.mark.parametrize(
+    ("methode", "bornes"),
+    [("seuils_naturels", [3.0, 12.0]), ("intervalles_egaux", [6.5, 12.0]), ("quantiles", [6.5, 12.0])],
+)
+def test_classes_by_mapclassify(methode, bornes):
+    valeurs = pd.Series([1, 2, 3, 10, 11, 12, np.nan], dtype=float)
+    classes, obtenues = opportunites.classer(valeurs, methode, 2)
+    assert obtenues == bornes
+    assert pd.isna(classes.iloc[6])
+    assert classes.iloc[:3].tolist() == [0, 0, 0]
+
+
+def test_classes_never_exceed_distinct_values():
+    classes, bornes = opportunites.classer(pd.Series([0.0, 0.0, 5.0]), "quantiles", 5)
+    assert len(bornes) == 2
+    assert classes.tolist() == [0, 0, 1]
+
+
+def test_choropleth_layer_greys_unknown_values(referentiel):
+    valeurs = pd.DataFrame(
+        {"code": ["59172", "59205"], "nom": ["Denain", "Escaudain"], "valeur": [2.5, np.nan]}
+    )
+    classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 3)
+    surcouche = layers.surcouche_choroplethe(
+        referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
+    )
+    html = (
+        layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche])
+        .get_root()
+        .render()
+    )
+    assert html.count('"_s":"inconnu"') == 1
+    assert html.count('"_s":"classe_0"') == 1
+    assert [libelle for _, libelle in surcouche.legende][-1] == "Donnée inconnue"
+
+
+def test_report_block_lists_top_twenty(entrees, referentiel, tmp_path, monkeypatch, capsys):
+    bloc = opportunites.bloc(entrees, PORTE_DU_HAINAUT)
+    assert len(bloc["candidats_epiceries"]) == 20
+    assert bloc["candidats_epiceries"][0]["rang"] == 1
+    assert bloc["presence_ess_qpv"][0]["code_qp"] == "QN05902I"
+    assert set(bloc["formules"]) == {"candidats_epiceries", "presence_ess_qpv", "territoires_par_besoin"}
+    json.dumps(bloc)  # JSON-ready: no numpy or pandas values left
+
+
+def test_report_command_has_the_block(referentiel, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "territoires").symlink_to(referentiel.dossier)
+    assert report.main(["epci:200042190", "--json"]) == 0
+    bloc = json.loads(capsys.readouterr().out)["opportunites"]
+    assert "commerces (BPE de l'INSEE)" in bloc["donnees_manquantes"]
+    assert bloc["candidats_epiceries"] == []
+
+
+def test_real_data_nord(referentiel, cache_miroir):
+    entrees = opportunites.charger_entrees(referentiel, cache_miroir)
+    classement = opportunites.classement_territoires(entrees, NORD)
+    # Whole EPCI touching the Nord, each once.
+    assert classement.code.is_unique
+    assert "200042190" in set(classement.code)
+    candidats = opportunites.candidats_epiceries(entrees, PORTE_DU_HAINAUT)
+    assert len(candidats) == 11
+    assert candidats.iloc[0].nom == "Flines-lès-Mortagne"
