@@ -30,7 +30,13 @@ from geo.text import nombre_fr
 matplotlib.use("Agg")  # no screen on servers
 
 _POLICES = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
-_COULEURS = {"fond": "#0072B2", "selection": "#D55E00", "qpv": "#CC79A7", "qpv_2015": "#E69F00"}
+_COULEURS = {
+    "fond": "#0072B2",
+    "selection": "#D55E00",
+    "qpv": "#CC79A7",
+    "qpv_2015": "#E69F00",
+    "commerces": "#7a4f00",
+}
 
 
 @dataclass
@@ -55,7 +61,9 @@ class ContenuFiche:
     remarques: list[str] = field(default_factory=list)
 
 
-def contenu(ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None) -> ContenuFiche:
+def contenu(
+    ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None, donnees_commerces=None
+) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
     territoire = ref.territoire(tid)
     parents = " › ".join(p["nom"] for p in territoire.parents)
@@ -107,6 +115,30 @@ def contenu(ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None) -> Con
         sources_utilisees |= {s["source"] for s in donnees_qpv.manifeste.get("sources", [])}
         if "generation_2015" not in bloc:
             sources_utilisees -= {"qpv_2015_perimetres_occitanie", "qpv_2015_indicateurs_occitanie"}
+    if donnees_commerces is not None and donnees_commerces.disponible:
+        bloc = donnees_commerces.bloc(tid, "tous")
+        fiche.chiffres.append(
+            Chiffre(
+                "Communes sans aucun commerce",
+                f"{nombre_fr(bloc['nb_communes_sans_commerce'])} sur {nombre_fr(bloc['nb_communes'])}",
+                f"{nombre_fr(bloc['population_concernee'])} habitants · BPE {bloc['millesime']}",
+            )
+        )
+        codes = [c["code"] for c in bloc["communes_sans_commerce"]]
+        if codes and tid is not None and tid.niveau in ("epci", "commune", "departement"):
+            fiche.couches.append(
+                (
+                    ref.communes.loc[codes],
+                    {
+                        "facecolor": "none",
+                        "edgecolor": _COULEURS["commerces"],
+                        "hatch": "\\\\",
+                        "linewidth": 1,
+                    },
+                    f"Commune sans aucun commerce (BPE {bloc['millesime']})",
+                )
+            )
+        sources_utilisees.add(bloc["source"])
     for source in toutes_les_sources():
         if source.id in sources_utilisees:
             fiche.sources.append(
@@ -167,9 +199,15 @@ class _PDF(FPDF):
         self.set_margins(12, 10, 12)
 
 
-def pdf(ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None, date: dt.date | None = None) -> bytes:
+def pdf(
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    donnees_qpv=None,
+    date: dt.date | None = None,
+    donnees_commerces=None,
+) -> bytes:
     """The one-page fiche of a territory, as PDF bytes."""
-    fiche = contenu(ref, tid, donnees_qpv)
+    fiche = contenu(ref, tid, donnees_qpv, donnees_commerces)
     date = date or dt.date.today()
     document = _PDF()
     document.set_title(f"Fiche territoire — {fiche.titre}")

@@ -18,7 +18,9 @@ st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territo
 
 st.download_button(
     "Fiche territoire (PDF)",
-    data=lambda: fiche.pdf(contexte.ref, contexte.tid, donnees.donnees_qpv()),
+    data=lambda: fiche.pdf(
+        contexte.ref, contexte.tid, donnees.donnees_qpv(), donnees_commerces=donnees.donnees_commerces()
+    ),
     file_name=f"fiche_{(territoire.code or 'france')}.pdf",
     mime="application/pdf",
     icon=":material/picture_as_pdf:",

@@ -10,7 +10,7 @@ import numpy as np
 import pypdfium2
 from pypdf import PdfReader
 
-from geo import fiche, qpv
+from geo import commerces, fiche, qpv
 from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
@@ -64,3 +64,20 @@ def test_fiche_of_the_whole_country(referentiel):
     pages, texte = _texte(fiche.pdf(referentiel, None))
     assert pages == 1
     assert "France entière" in texte
+
+
+def test_fiche_with_shops_counts_and_hatches_them(referentiel, cache_miroir):
+    donnees_commerces = commerces.charger(referentiel, cache_miroir)
+    contenu = fiche.pdf(
+        referentiel,
+        PORTE_DU_HAINAUT,
+        qpv.charger(referentiel, cache_miroir),
+        donnees_commerces=donnees_commerces,
+    )
+    pages, texte = _texte(contenu)
+    assert pages == 1
+    assert "Communes sans aucun commerce" in texte
+    assert "5 sur 47" in texte
+    assert "Base permanente des équipements 2019" in texte
+    image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
+    image.save(RACINE / "tests" / "artefacts" / "fiche-porte-du-hainaut.png")
