@@ -51,5 +51,15 @@ def chiffres_cles(contexte) -> None:
         figures.append(
             ("Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)")
         )
+    donnees_commerces = donnees.donnees_commerces()
+    if donnees_commerces.disponible:
+        bloc = donnees_commerces.bloc(contexte.tid, "tous")
+        figures.append(
+            (
+                "Communes sans aucun commerce",
+                f"{nombre_fr(bloc['nb_communes_sans_commerce'])} sur {nombre_fr(bloc['nb_communes'])}",
+                f"BPE {bloc['millesime']} (INSEE)",
+            )
+        )
     for colonne, (libelle, valeur, aide) in zip(st.columns(len(figures)), figures, strict=True):
         colonne.metric(libelle, valeur, help=aide)
