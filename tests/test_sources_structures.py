@@ -71,7 +71,8 @@ def test_siae_2019_one_structure_per_siret_with_its_measures(tmp_path):
 def test_esat_commune_code_gets_its_leading_zero_back(tmp_path):
     lignes = [
         "EJ-Raison sociale;EJ-Statut juridique Libellé;ET-N°FINESS;ET-Raison sociale;ET-Adresse;"
-        "ET-Code Postal;ET-SIRET;ET-Département Code;ET-Commune Code;ET-Commune Libellé;Capacité autorisée agrégée",
+        "ET-Code Postal;ET-SIRET;ET-Département Code;ET-Commune Code;ET-Commune Libellé;"
+        "Capacité autorisée agrégée",
         "ORSAC;Ass.L.1901 R.U.P.;10008951;ESAT ENVOL;385   ALL DU PRUNNUS;1150;77554456201361;1;1047;Blyes;9",
     ]
     chemin = tmp_path / "esat.csv"

@@ -253,7 +253,8 @@ def coordonnees(
         exemples = ", ".join(str(v) for v in lignes[mauvaises].head(5))
         anomalies.append(
             f"{nom} : {int(mauvaises.sum())} coordonnée(s) illisible(s) ou hors limites (lignes {exemples}"
-            f"{' …' if mauvaises.sum() > 5 else ''}) : structures placées par leur commune quand elle est connue."
+            f"{' …' if mauvaises.sum() > 5 else ''}) : structures placées par leur commune "
+            "quand elle est connue."
         )
     x, y = x.where(~mauvaises), y.where(~mauvaises)
     return x.astype("Float64"), y.astype("Float64")
