@@ -87,10 +87,14 @@ def detecter_format(donnees: bytes, nom: str) -> tuple[str, str]:
         raise DonneesStructuresInvalides(f"{nom} : fichier vide.")
     encodage = "cp1252"
     try:
-        # The chunk may end inside a multi-byte character: ignore the last 3 bytes.
-        donnees[: max(len(donnees) - 3, 1)].decode("utf-8")
+        donnees.decode("utf-8")
+        utf8 = True
+    except UnicodeDecodeError as erreur:
+        # The first bytes may end inside a multi-byte character.
+        utf8 = erreur.reason == "unexpected end of data"
+    if utf8:
         encodage = "utf-8-sig" if donnees.startswith(b"\xef\xbb\xbf") else "utf-8"
-    except UnicodeDecodeError:
+    else:
         try:
             donnees.decode("cp1252")
         except UnicodeDecodeError:
