@@ -133,6 +133,11 @@ SOUS_TYPES_SIAE = {
 PRIORITE_FAMILLES = (SIAE, ESAT, TIERS_LIEU, COOPERATIVE, MUTUELLE, FONDATION, ASSOCIATION, ENTREPRISE_ESS)
 
 
+def _absent(valeur: object) -> bool:
+    """None, NaN or pandas' NA."""
+    return valeur is None or valeur is pd.NA or (isinstance(valeur, float) and valeur != valeur)
+
+
 def famille_juridique(categorie: object) -> tuple[str | None, str | None]:
     """(family, sub-type) from an INSEE legal category; (None, form) when it makes no family.
 
@@ -157,7 +162,7 @@ def famille_juridique(categorie: object) -> tuple[str | None, str | None]:
 
 def normaliser_categorie(categorie: object) -> str | None:
     """4-digit legal category, or None (``9220.0`` → ``9220``)."""
-    if categorie is None or (isinstance(categorie, float) and categorie != categorie):
+    if _absent(categorie):
         return None
     texte = str(categorie).strip()
     if texte.endswith(".0"):
@@ -167,7 +172,7 @@ def normaliser_categorie(categorie: object) -> str | None:
 
 def choisir_famille(familles: list[str | None]) -> str:
     """The family shown when several sources say different things (see :data:`PRIORITE_FAMILLES`)."""
-    presentes = {f for f in familles if f}
+    presentes = {f for f in familles if isinstance(f, str)}
     for famille in PRIORITE_FAMILLES:
         if famille in presentes:
             return famille
@@ -232,7 +237,7 @@ def normaliser_naf(code: object) -> str | None:
     >>> normaliser_naf("8899B"), normaliser_naf("62.01Z"), normaliser_naf("NN")
     ('88.99B', '62.01Z', None)
     """
-    if code is None or (isinstance(code, float) and code != code):
+    if _absent(code):
         return None
     texte = str(code).strip().upper().replace(".", "").replace(" ", "")
     if not re.fullmatch(r"\d{4}[A-Z]", texte):
@@ -251,7 +256,7 @@ def section_naf(code: object) -> str | None:
 
 
 def libelle_section(section: str | None) -> str | None:
-    return SECTIONS_NAF.get(section) if section else None
+    return SECTIONS_NAF.get(section) if isinstance(section, str) else None
 
 
 # Size --------------------------------------------------------------------------
@@ -300,7 +305,7 @@ def normaliser_tranche(valeur: object) -> str | None:
     >>> normaliser_tranche("Non renseigné") is None
     True
     """
-    if valeur is None or (isinstance(valeur, float) and valeur != valeur):
+    if _absent(valeur):
         return None
     texte = str(valeur).strip()
     if texte.endswith(".0"):
@@ -327,7 +332,7 @@ def normaliser_tranche(valeur: object) -> str | None:
 
 
 def libelle_tranche(code: str | None) -> str | None:
-    return TRANCHES_EFFECTIF[code][0] if code in TRANCHES_EFFECTIF else None
+    return TRANCHES_EFFECTIF[code][0] if isinstance(code, str) and code in TRANCHES_EFFECTIF else None
 
 
 def emplois_estimes(code: str | None) -> float | None:
@@ -336,14 +341,14 @@ def emplois_estimes(code: str | None) -> float | None:
     >>> emplois_estimes("12"), emplois_estimes("53"), emplois_estimes("NN"), emplois_estimes(None)
     (34.5, 10000.0, 0.0, None)
     """
-    if code not in TRANCHES_EFFECTIF:
+    if not isinstance(code, str) or code not in TRANCHES_EFFECTIF:
         return None
     _libelle, bas, haut = TRANCHES_EFFECTIF[code]
     return float(bas) if haut is None else (bas + haut) / 2
 
 
 def classe_taille(code: str | None) -> str:
-    return _CLASSE_DE_TRANCHE.get(code or "", TAILLE_INCONNUE)
+    return _CLASSE_DE_TRANCHE.get(code, TAILLE_INCONNUE) if isinstance(code, str) else TAILLE_INCONNUE
 
 
 def colonnes_activite_taille(naf: pd.Series, tranche: pd.Series) -> pd.DataFrame:
