@@ -24,6 +24,12 @@ PAGES = [
     st.Page("pages/territoire.py", title="Territoire", icon=":material/analytics:", url_path="territoire"),
     st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+    st.Page(
+        "pages/structures.py",
+        title="Structures de l'ESS",
+        icon=":material/diversity_3:",
+        url_path="structures",
+    ),
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.

@@ -303,9 +303,10 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
     groupes = par_source.groupby("cle", sort=False)
     familles_sources = groupes.famille_source.agg(lambda s: [f for f in s if isinstance(f, str)])
     sources = groupes.source.agg(lambda s: ", ".join(dict.fromkeys(s)))
-    millesimes = groupes.apply(
-        lambda g: " ; ".join(dict.fromkeys(f"{s} : {m}" for s, m in zip(g.source, g.millesime, strict=True))),
-        include_groups=False,
+    millesimes = (
+        (par_source.source + " : " + par_source.millesime.fillna("millésime inconnu"))
+        .groupby(par_source.cle, sort=False)
+        .agg(lambda s: " ; ".join(dict.fromkeys(s)))
     )
     resultat = attributs.join(lieux, how="left")
     familles_juridiques = resultat.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[0])
@@ -334,6 +335,10 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     """Build step: the merged register (see the module docstring)."""
     anomalies: list[str] = []
     lignes = _lire_sources(localisations, ref, anomalies)
+    if lignes.empty:
+        vide = pd.DataFrame({c: pd.Series(dtype="string") for c in COLONNES})
+        vide.to_parquet(dossier / "structures.parquet")
+        return {"nombres": {"structures": 0}, "anomalies": anomalies, "disponible": False}
     par_source = lignes.groupby("source").size().to_dict()
     lignes, invalides = _verifier_sirets(lignes, anomalies)
     lignes = _placer(lignes, ref, anomalies)
