@@ -52,6 +52,7 @@ test: setup-dev data assets navigateur
 bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_fondation.py
 	$(BIN)/python benchmarks/bench_qpv.py
+	$(BIN)/python benchmarks/bench_structures.py
 
 clean:
 	rm -rf $(VENV) data/cache data/cache.construction static/vendor
