@@ -39,8 +39,8 @@ STYLES_COMPTES = {
         "color": "#ffffff",
         "weight": 1,
         "fillColor": "#0072B2",
-        "fillOpacity": 0.75,
-        "radius": round(4 + 2.2 * math.sqrt(2**k), 1),
+        "fillOpacity": 0.6,
+        "radius": round(3 + 1.5 * math.sqrt(2**k), 1),
     }
     for k in range(_CLASSES)
 }

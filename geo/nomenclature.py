@@ -283,7 +283,9 @@ TRANCHES_EFFECTIF: dict[str, tuple[str, int, int | None]] = {
 REGLE_EMPLOIS = (
     "Emplois estimés : milieu de la tranche d'effectif salarié déclarée à l'INSEE (par exemple 34,5 "
     "pour « 20 à 49 salariés »), 10 000 pour « 10 000 salariés et plus », 0 sans salarié ; "
-    "inconnu quand la tranche n'est pas renseignée. C'est une estimation, pas un décompte."
+    "inconnu quand la tranche n'est pas renseignée. La tranche de l'établissement est utilisée ; "
+    "celle de l'unité légale seulement quand elle n'a qu'un établissement dans le registre. "
+    "C'est une estimation, pas un décompte."
 )
 # Size classes offered as a filter, from the band code.
 CLASSES_TAILLE = {

@@ -283,6 +283,7 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
                 "forme_juridique",
                 "naf",
                 "tranche_effectif",
+                "tranche_effectif_ul",
                 "adresse",
                 "code_postal",
                 "capacite",
@@ -309,6 +310,10 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
         .agg(lambda s: " ; ".join(dict.fromkeys(s)))
     )
     resultat = attributs.join(lieux, how="left")
+    # A legal unit's band describes one structure only when the unit has no other one here.
+    seules = resultat.siren.map(resultat.siren.value_counts()).eq(1).fillna(False)
+    bandes_ul = resultat.tranche_effectif_ul.where(seules)
+    resultat["tranche_effectif"] = resultat.tranche_effectif.fillna(bandes_ul)
     familles_juridiques = resultat.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[0])
     resultat["famille"] = [
         nomenclature.choisir_famille([*fs, fj])

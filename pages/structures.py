@@ -33,7 +33,7 @@ recherche = st.text_input(
 )
 tableau = donnees.structures_filtrees(tid, filtres, recherche)
 bloc = structures.resume(tableau, donnees_structures.manifeste)
-sections_structures.chiffres(bloc)
+sections_structures.chiffres(bloc, tableau_familles=False)
 
 colonne_carte, colonne_liste = st.columns([3, 2])
 with colonne_carte:

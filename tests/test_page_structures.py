@@ -23,7 +23,7 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
     assert at.title[0].value == "Structures de l'ESS"
     total = int(_metriques(at)["Structures de l'ESS"].replace("\u202f", ""))
     assert total >= 5
-    liste = at.dataframe[1].value
+    liste = at.dataframe[0].value
     assert "LA COLLECTERIE" in set(liste["nom"])
     assert {b.label for b in at.get("download_button")} == {
         "Télécharger la sélection (CSV)",
@@ -35,13 +35,13 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
     assert at.query_params["familles"] == "ESAT"
     esat = int(_metriques(at)["Structures de l'ESS"].replace("\u202f", ""))
     assert 0 < esat < total
-    assert set(at.dataframe[1].value["famille_libelle"]) == {"ESAT (travail protégé)"}
+    assert set(at.dataframe[0].value["famille_libelle"]) == {"ESAT (travail protégé)"}
 
     at.multiselect(key="filtre-familles").set_value([])
     _relancer(at)
     at.text_input(key="recherche_structure").input("collecterie")
     _relancer(at)
-    assert list(at.dataframe[1].value["nom"]) == ["LA COLLECTERIE"]
+    assert list(at.dataframe[0].value["nom"]) == ["LA COLLECTERIE"]
 
 
 def test_structures_page_says_when_data_is_missing(referentiel, tmp_path, monkeypatch):

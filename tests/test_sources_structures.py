@@ -35,7 +35,7 @@ def test_siae_read_whatever_encoding_and_separator(tmp_path, encodage, separateu
     assert list(tableau.nom) == ["BALUCHON À TABLE", "LA COLLECTERIE", "SANS POSITION"]
     assert tableau.sous_type.iloc[1] == "Atelier et chantier d'insertion (ACI)"
     assert tableau.naf.iloc[0] == "56.21Z"
-    assert tableau.tranche_effectif.iloc[0] == "21"
+    assert tableau.tranche_effectif_ul.iloc[0] == "21"  # the legal unit's band, kept apart
     assert list(tableau.precision.fillna("")) == ["adresse", "adresse", ""]
     assert tableau.code_postal.iloc[2] == "01000"
     assert tableau.dep.iloc[2] == "01"

@@ -136,6 +136,25 @@ def test_a_siren_only_unit_joins_its_establishment():
     assert registre.iloc[0].sources == "siae_2021, sirene_ul_ess_numerique"
 
 
+def test_a_legal_unit_band_is_not_copied_to_each_of_its_establishments(referentiel, tmp_path):
+    (tmp_path / "siae.csv").write_text(
+        "siret,name,kind,longitude,latitude,api_entreprise_employees\n"
+        "73282932000074,RESEAU A LILLE,ACI,3.0573,50.6329,1 000 à 1 999 salariés\n"
+        "73282932000082,RESEAU A ROUBAIX,ACI,3.17,50.69,1 000 à 1 999 salariés\n"
+        "55208131700018,SEULE,EI,3.06,50.63,20 à 49 salariés\n",
+        encoding="utf-8",
+    )
+    dossier = tmp_path / "sortie"
+    dossier.mkdir()
+    structures.construire(
+        dossier, referentiel, {siae.SIAE_2021.id: _loc(siae.SIAE_2021.id, tmp_path / "siae.csv")}
+    )
+    registre = pd.read_parquet(dossier / "structures.parquet").set_index("nom")
+    assert registre.emplois_estimes.isna()["RESEAU A LILLE"]
+    assert registre.emplois_estimes.isna()["RESEAU A ROUBAIX"]
+    assert registre.emplois_estimes["SEULE"] == 34.5
+
+
 @pytest.mark.miroir
 def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
     donnees = structures.charger(referentiel, cache_structures_miroir)

@@ -9,7 +9,7 @@ from geo import nomenclature
 from geo.text import nombre_fr
 
 
-def chiffres(bloc: dict) -> None:
+def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
     """Total, estimated jobs and the family breakdown of a ``structures`` block."""
     colonnes = st.columns(3)
     colonnes[0].metric("Structures de l'ESS", nombre_fr(bloc["total"]))
@@ -34,7 +34,14 @@ def chiffres(bloc: dict) -> None:
         )
     elif emplois is None and bloc["total"]:
         st.caption("Aucune tranche d'effectif connue ici : les emplois ne sont pas estimés.")
-    if bloc["par_famille"]:
+    if bloc["par_famille"] and not tableau_familles:
+        st.markdown(
+            " · ".join(
+                f"{nomenclature.LIBELLES_FAMILLES.get(f, f)} : **{nombre_fr(n)}**"
+                for f, n in bloc["par_famille"].items()
+            )
+        )
+    elif bloc["par_famille"]:
         st.dataframe(
             pd.DataFrame(
                 {

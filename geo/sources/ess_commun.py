@@ -38,6 +38,8 @@ COLONNES = {
     "forme_juridique": "string",
     "naf": "string",
     "tranche_effectif": "string",
+    # Band of the whole legal unit, when a list gives only that (used for a lone establishment).
+    "tranche_effectif_ul": "string",
     "commune": "string",
     "lon": "Float64",
     "lat": "Float64",

@@ -103,7 +103,8 @@ def lire_2021(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
         famille_source=pd.Series(nomenclature.SIAE, index=brut.index),
         sous_type=_sous_type(brut.type),
         naf=brut.naf.map(nomenclature.normaliser_naf),
-        tranche_effectif=brut.effectif.map(nomenclature.normaliser_tranche),
+        # API Entreprise's headcount is the legal unit's, not the establishment's.
+        tranche_effectif_ul=brut.effectif.map(nomenclature.normaliser_tranche),
         lon=lon,
         lat=lat,
         precision=pd.Series(commun.PRECISION_ADRESSE, index=brut.index).where(localisees),
