@@ -99,6 +99,46 @@ boutons[1].download_button(
     icon=":material/download:",
     help="Structures situées (adresse ou centre de la commune), en longitude/latitude WGS84.",
 )
+if tid is not None and tid.niveau in ("commune", "departement"):
+    with st.expander("Données du jour : API Recherche d'entreprises", icon=":material/cloud_sync:"):
+        st.caption(
+            "Interroge l'API publique Recherche d'entreprises (DINUM, données SIRENE) avec le filtre ESS "
+            "pour ce territoire : entreprises de l'ESS actives aujourd'hui et leurs établissements. Au plus "
+            "1 000 résultats ; les réponses sont gardées une semaine."
+        )
+        # A callback, not the button's value: the answer stays on screen through later reruns.
+        st.button(
+            "Interroger l'API pour ce territoire",
+            key="api_recherche_entreprises",
+            on_click=st.session_state.__setitem__,
+            args=("api_territoire", str(tid)),
+        )
+        if st.session_state.get("api_territoire") == str(tid):
+            from geo.sources import SourceIndisponible
+            from geo.sources.recherche_entreprises import ClientRechercheEntreprises
+
+            client = ClientRechercheEntreprises()
+            critere = {"code_commune": tid.code} if tid.niveau == "commune" else {"departement": tid.code}
+            try:
+                with st.spinner("Interrogation de l'API…"):
+                    trouvees, remarques = client.structures(**critere, pages_max=40)
+            except SourceIndisponible as erreur:
+                st.info(str(erreur), icon=":material/wifi_off:")
+            else:
+                connus = set(donnees_structures.registre.siret.dropna())
+                nouvelles = trouvees[~trouvees.siret.isin(connus).fillna(False)]
+                st.markdown(
+                    f"**{nombre_fr(len(trouvees))}** établissement(s) de l'ESS trouvés, dont "
+                    f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."
+                )
+                for remarque in remarques:
+                    st.caption(remarque)
+                st.dataframe(
+                    trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
+                    hide_index=True,
+                    width="stretch",
+                )
+
 st.caption(structures.nomenclature.REGLE_EMPLOIS)
 sections_structures.sources(bloc)
 st.page_link(

@@ -74,3 +74,11 @@ def test_sidebar_links_to_the_structures_page():
     at.run()
     liens = [e.proto.label for e in at.sidebar.get("page_link")]
     assert "Structures de l'ESS" in liens
+
+
+def test_api_button_says_when_offline(avec_structures):
+    # Tests run with ESS_HORS_LIGNE=1: the client must answer in French, not crash.
+    at = _ouvrir("pages/structures.py", territoire="commune:93048")
+    at.button(key="api_recherche_entreprises").click()
+    _relancer(at)
+    assert any("hors ligne" in i.value for i in at.info)
