@@ -133,6 +133,12 @@ SOUS_TYPES_SIAE = {
 PRIORITE_FAMILLES = (SIAE, ESAT, TIERS_LIEU, COOPERATIVE, MUTUELLE, FONDATION, ASSOCIATION, ENTREPRISE_ESS)
 
 
+def par_valeur(serie: pd.Series, fonction) -> pd.Series:
+    """``serie.map(fonction)`` computed once per distinct value (codes repeat a lot)."""
+    correspondance = {u: fonction(u) for u in pd.unique(serie.dropna())}
+    return serie.astype(object).map(correspondance).astype(object)
+
+
 def _absent(valeur: object) -> bool:
     """None, NaN or pandas' NA."""
     return valeur is None or valeur is pd.NA or (isinstance(valeur, float) and valeur != valeur)
@@ -355,14 +361,14 @@ def classe_taille(code: str | None) -> str:
 
 def colonnes_activite_taille(naf: pd.Series, tranche: pd.Series) -> pd.DataFrame:
     """Derived columns for a table: section, its words, band label, jobs estimate, size class."""
-    sections = naf.map(section_naf)
+    sections = par_valeur(naf, section_naf)
     return pd.DataFrame(
         {
             "section_naf": sections.astype("string"),
-            "activite": sections.map(libelle_section).astype("string"),
-            "tranche_effectif_libelle": tranche.map(libelle_tranche).astype("string"),
-            "emplois_estimes": tranche.map(emplois_estimes).astype("Float64"),
-            "taille": tranche.map(classe_taille).astype("string"),
+            "activite": sections.map(SECTIONS_NAF).astype("string"),
+            "tranche_effectif_libelle": par_valeur(tranche, libelle_tranche).astype("string"),
+            "emplois_estimes": par_valeur(tranche, emplois_estimes).astype("Float64"),
+            "taille": par_valeur(tranche, classe_taille).fillna(TAILLE_INCONNUE).astype("string"),
         },
         index=naf.index,
     )

@@ -31,8 +31,8 @@ def normaliser(valeur: object, longueur: int = 14) -> str | None:
     '05520135000012'
     >>> normaliser("5520135000012")  # leading zero lost by a spreadsheet
     '05520135000012'
-    >>> normaliser(77554456201361.0)
-    '77554456201361'
+    >>> normaliser(77554456201361.0), normaliser("77554456201361.0")
+    ('77554456201361', '77554456201361')
     >>> normaliser("") is None, normaliser("inconnu") is None
     (True, True)
     """
@@ -42,9 +42,7 @@ def normaliser(valeur: object, longueur: int = 14) -> str | None:
         if not valeur.is_integer():
             return None
         valeur = str(int(valeur))
-    texte = _NON_CHIFFRES.sub("", str(valeur))
-    if texte.endswith(".0"):
-        texte = texte[:-2]
+    texte = _NON_CHIFFRES.sub("", re.sub(r"\.0+$", "", str(valeur).strip()))
     if not texte or not texte.isdigit() or len(texte) > longueur:
         return None
     # Up to two zeros lost in front; more means a truncated number, not a padding loss.
@@ -126,5 +124,22 @@ def sirets_valides(sirets: pd.Series) -> pd.Series:
 
 
 def normaliser_serie(valeurs: pd.Series, longueur: int = 14) -> pd.Series:
-    """:func:`normaliser` over a Series (string dtype, NA when not a number)."""
-    return valeurs.map(lambda v: normaliser(v, longueur)).astype("string")
+    """:func:`normaliser` over a Series (string dtype, NA when not a number), vectorised.
+
+    >>> exemples = ["775 544 562 01361", "5520135000012", "x", None, "7.755445620136e+13", "77554456201361.0"]
+    >>> list(normaliser_serie(pd.Series(exemples)))
+    ['77554456201361', '05520135000012', <NA>, <NA>, '77554456201360', '77554456201361']
+    """
+    if valeurs.dtype.kind == "f":
+        return valeurs.map(lambda v: normaliser(v, longueur)).astype("string")
+    texte = valeurs.astype("string")
+    # Floats written as text (« 7.7554456201361e+13 ») are rare: the scalar function reads them.
+    scientifiques = texte.str.contains(r"\d[eE]\+?\d", regex=True).fillna(False)
+    texte = texte.str.strip().str.replace(r"\.0+$", "", regex=True)
+    texte = texte.str.replace(r'[\s.\-\u00a0\u202f="\']', "", regex=True)
+    longueurs = texte.str.len()
+    bons = texte.str.fullmatch(r"\d+").fillna(False) & longueurs.between(longueur - 2, longueur).fillna(False)
+    resultat = texte.where(bons).str.zfill(longueur)
+    if scientifiques.any():
+        resultat[scientifiques] = [normaliser(float(v), longueur) for v in valeurs[scientifiques]]
+    return resultat.astype("string")

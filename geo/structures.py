@@ -301,25 +301,41 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
     lieux = pd.concat(
         [lieux, sans_lieu.loc[~sans_lieu.index.isin(lieux.index), ["commune", "lon", "lat", "precision"]]]
     )
-    groupes = par_source.groupby("cle", sort=False)
-    familles_sources = groupes.famille_source.agg(lambda s: [f for f in s if isinstance(f, str)])
-    sources = groupes.source.agg(lambda s: ", ".join(dict.fromkeys(s)))
-    millesimes = (
-        (par_source.source + " : " + par_source.millesime.fillna("millésime inconnu"))
-        .groupby(par_source.cle, sort=False)
-        .agg(lambda s: " ; ".join(dict.fromkeys(s)))
+    # Most structures come from one row: only the others need a per-group computation.
+    multiples = par_source.cle.duplicated(keep=False)
+    seules, plusieurs = par_source[~multiples].set_index("cle"), par_source[multiples]
+    groupes = plusieurs.groupby("cle", sort=False)
+    familles_sources = pd.concat(
+        [
+            seules.famille_source.map(lambda f: [f] if isinstance(f, str) else []),
+            groupes.famille_source.agg(lambda s: [f for f in s if isinstance(f, str)]),
+        ]
+    )
+    sources = pd.concat([seules.source, groupes.source.agg(lambda s: ", ".join(dict.fromkeys(s)))])
+    etiquettes = par_source.source + " : " + par_source.millesime.fillna("millésime inconnu")
+    millesimes = pd.concat(
+        [
+            etiquettes[~multiples.to_numpy()].set_axis(seules.index),
+            etiquettes[multiples.to_numpy()]
+            .groupby(plusieurs.cle.to_numpy(), sort=False)
+            .agg(lambda s: " ; ".join(dict.fromkeys(s))),
+        ]
     )
     resultat = attributs.join(lieux, how="left")
     # A legal unit's band describes one structure only when the unit has no other one here.
     seules = resultat.siren.map(resultat.siren.value_counts()).eq(1).fillna(False)
     bandes_ul = resultat.tranche_effectif_ul.where(seules)
     resultat["tranche_effectif"] = resultat.tranche_effectif.fillna(bandes_ul)
-    familles_juridiques = resultat.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[0])
+    familles_juridiques = nomenclature.par_valeur(
+        resultat.categorie_juridique, lambda c: nomenclature.famille_juridique(c)[0]
+    )
     resultat["famille"] = [
         nomenclature.choisir_famille([*fs, fj])
         for fs, fj in zip(familles_sources.reindex(resultat.index), familles_juridiques, strict=True)
     ]
-    sous_types_juridiques = resultat.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[1])
+    sous_types_juridiques = nomenclature.par_valeur(
+        resultat.categorie_juridique, lambda c: nomenclature.famille_juridique(c)[1]
+    )
     resultat["sous_type"] = resultat.sous_type.fillna(sous_types_juridiques.astype("string"))
     resultat["sources"] = sources.reindex(resultat.index).astype("string")
     resultat["millesimes"] = millesimes.reindex(resultat.index).astype("string")

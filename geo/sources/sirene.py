@@ -164,9 +164,13 @@ def lire_unites_legales(chemin: Path | str, taille: int = 200_000) -> pd.DataFra
                 {
                     "siren": commun.code_siren(morceau.siren),
                     "nom": nom.replace("[ND]", pd.NA),
-                    "categorie_juridique": morceau.categorie.map(nomenclature.normaliser_categorie),
-                    "naf": morceau.naf.map(nomenclature.normaliser_naf),
-                    "tranche_effectif": morceau.tranche.map(nomenclature.normaliser_tranche),
+                    "categorie_juridique": nomenclature.par_valeur(
+                        morceau.categorie, nomenclature.normaliser_categorie
+                    ),
+                    "naf": nomenclature.par_valeur(morceau.naf, nomenclature.normaliser_naf),
+                    "tranche_effectif": nomenclature.par_valeur(
+                        morceau.tranche, nomenclature.normaliser_tranche
+                    ),
                     "ligne": morceau.ligne,
                 }
             ).astype({"nom": "string", "categorie_juridique": "string", "naf": "string"})
@@ -209,19 +213,19 @@ def lire_etablissements(
     ``communes_gardees``: commune codes to keep (the territories built); None keeps all.
     """
     chemin = Path(chemin)
-    sirens = set(unites.siren)
-    gardees = set(communes_gardees) if communes_gardees is not None else None
+    sirens = pd.Index(unites.siren.astype(object).unique())
+    gardees = pd.Index(list(communes_gardees), dtype=object) if communes_gardees is not None else None
     par_siren = unites.set_index("siren")
     morceaux = []
     for morceau in commun.lire_csv_par_morceaux(chemin, _ALIAS_ETAB, ("siret", "commune"), taille):
-        siret = morceau.siret.map(commun.siret_mod.normaliser).astype("string")
+        siret = commun.siret_mod.normaliser_serie(morceau.siret)
         siren = commun.code_siren(morceau.siren) if morceau.siren.notna().any() else siret.str[:9]
-        garder = siren.isin(sirens).fillna(False)
+        garder = pd.Series(sirens.get_indexer(siren.astype(object)) >= 0, index=morceau.index)
         if morceau.etat.notna().any():
             garder &= morceau.etat.fillna("A").eq("A")
         communes = commun.code_commune(morceau.commune)
         if gardees is not None:
-            garder &= communes.isin(gardees).fillna(False)
+            garder &= gardees.get_indexer(communes.astype(object)) >= 0
         if not garder.any():
             continue
         morceau, siren, communes = morceau[garder], siren[garder], communes[garder]
@@ -237,9 +241,11 @@ def lire_etablissements(
         )
         deps = communes.str[:3].where(communes.str.startswith("97"), communes.str[:2])
         lon, lat = _lambert_en_lonlat(morceau.x, morceau.y, deps)
-        tranche = morceau.tranche.map(nomenclature.normaliser_tranche)
-        naf = morceau.naf.map(nomenclature.normaliser_naf)
-        familles = ul.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[0])
+        tranche = nomenclature.par_valeur(morceau.tranche, nomenclature.normaliser_tranche)
+        naf = nomenclature.par_valeur(morceau.naf, nomenclature.normaliser_naf)
+        familles = nomenclature.par_valeur(
+            ul.categorie_juridique, lambda c: nomenclature.famille_juridique(c)[0]
+        )
         morceaux.append(
             commun.tableau_standard(
                 ETABLISSEMENTS.id,
@@ -249,7 +255,9 @@ def lire_etablissements(
                 siren=siren,
                 nom=nom.replace("", pd.NA),
                 famille_source=familles.fillna(nomenclature.ENTREPRISE_ESS),
-                sous_type=ul.categorie_juridique.map(lambda c: nomenclature.famille_juridique(c)[1]),
+                sous_type=nomenclature.par_valeur(
+                    ul.categorie_juridique, lambda c: nomenclature.famille_juridique(c)[1]
+                ),
                 categorie_juridique=ul.categorie_juridique,
                 naf=naf.fillna(ul.naf),
                 tranche_effectif=tranche,
@@ -271,11 +279,11 @@ def lire_etablissements(
 
 def lire_geolocalisation(chemin: Path | str, sirets: Iterable[str], taille: int = 500_000) -> pd.DataFrame:
     """``siret, lon, lat`` of the given establishments (streamed)."""
-    voulus = set(sirets)
+    voulus = pd.Index(pd.unique(pd.Series(list(sirets), dtype=object)))
     morceaux = []
     for morceau in commun.lire_csv_par_morceaux(chemin, _ALIAS_GEO, ("siret",), taille):
-        siret = morceau.siret.map(commun.siret_mod.normaliser).astype("string")
-        garder = siret.isin(voulus).fillna(False)
+        siret = commun.siret_mod.normaliser_serie(morceau.siret)
+        garder = pd.Series(voulus.get_indexer(siret.astype(object)) >= 0, index=morceau.index)
         if not garder.any():
             continue
         morceau, siret = morceau[garder], siret[garder]
