@@ -18,6 +18,7 @@ import datetime as dt
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -125,8 +126,36 @@ def ecrire_fichiers(dossier: Path, ref, n: int) -> dict[str, Localisation]:
     }
 
 
-def memoire_max_mo() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def memoire_residente() -> int:
+    """Resident memory of this process, in bytes (Linux)."""
+    for ligne in Path("/proc/self/status").read_text().splitlines():
+        if ligne.startswith("VmRSS:"):
+            return int(ligne.split()[1]) * 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+class SondeMemoire:
+    """Peak resident memory above the starting point, sampled every 20 ms in a thread."""
+
+    def __enter__(self) -> SondeMemoire:
+        self.depart = self.pic = memoire_residente()
+        self._fini = threading.Event()
+        self._fil = threading.Thread(target=self._sonder, daemon=True)
+        self._fil.start()
+        return self
+
+    def _sonder(self) -> None:
+        while not self._fini.wait(0.02):
+            self.pic = max(self.pic, memoire_residente())
+
+    def __exit__(self, *erreur) -> None:
+        self._fini.set()
+        self._fil.join()
+        self.pic = max(self.pic, memoire_residente())
+
+    @property
+    def hausse(self) -> int:
+        return self.pic - self.depart
 
 
 def main(n: int = N_DEFAUT) -> None:
@@ -143,15 +172,15 @@ def main(n: int = N_DEFAUT) -> None:
 
         sortie = dossier / "structures"
         sortie.mkdir()
-        memoire_avant = memoire_max_mo()
-        debut = time.perf_counter()
-        manifeste = structures.construire(sortie, ref, localisations)
-        duree = time.perf_counter() - debut
+        with SondeMemoire() as sonde:
+            debut = time.perf_counter()
+            manifeste = structures.construire(sortie, ref, localisations)
+            duree = time.perf_counter() - debut
         print(
             f"Construction (lecture en flux, fusion, placement) : {duree:5.1f} s — "
-            f"{manifeste['nombres']['structures']:,} structures, mémoire max du processus "
-            f"{memoire_max_mo():.0f} Mo (avant : {memoire_avant:.0f} Mo), "
-            f"parquet {(sortie / 'structures.parquet').stat().st_size / 1e6:.1f} Mo"
+            f"{manifeste['nombres']['structures']:,} structures ; mémoire résidente : "
+            f"{sonde.depart / 1e6:.0f} Mo au départ (territoires chargés), pic +{sonde.hausse / 1e6:.0f} Mo "
+            f"pendant la construction ; parquet {(sortie / 'structures.parquet').stat().st_size / 1e6:.1f} Mo"
         )
         manifeste["disponible"] = True
         debut = time.perf_counter()
