@@ -250,8 +250,18 @@ def _surcouche_comptes(ref: Referentiel, zones: ComptesParZone, raison: str) -> 
     return Surcouche(_element, legende)
 
 
-def surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:
-    """The structures overlay for a territory (``tableau`` already filtered)."""
+def surcouche_structures(
+    ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = ""
+) -> Surcouche:
+    """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how)."""
+    surcouche = _surcouche_structures(ref, tableau, tid)
+    if note:
+        style, libelle = surcouche.legende[-1]
+        surcouche.legende[-1] = (style, f"{libelle} — {note}")
+    return surcouche
+
+
+def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:
     niveau = tid.niveau if tid else None
     places = tableau[tableau.lon.notna()]
     if niveau is None:

@@ -87,3 +87,10 @@ def test_counts_per_zone_add_up(referentiel):
     zones = carte_structures.comptes_par_zone(referentiel, tableau, "epci")
     assert int(zones.comptes.total.sum()) == 6
     assert json.loads(zones.comptes.to_json())  # plain numbers, ready for a table
+
+
+def test_legend_says_when_filters_apply(referentiel):
+    surcouche = carte_structures.surcouche_structures(
+        referentiel, _tableau(2), TerritoireId("commune", "59350"), note="filtres appliqués"
+    )
+    assert surcouche.legende[-1][1] == "Association (2) — filtres appliqués"

@@ -82,3 +82,14 @@ def test_api_button_says_when_offline(avec_structures):
     at.button(key="api_recherche_entreprises").click()
     _relancer(at)
     assert any("hors ligne" in i.value for i in at.info)
+
+
+def test_sources_page_lists_the_structure_sources(avec_structures):
+    at = _ouvrir("pages/sources.py")
+    tableau = at.dataframe[0].value.set_index("Jeu de données")
+    esat = tableau.loc["ESAT : établissements et services d'aide par le travail (FINESS)"]
+    assert esat["Chargé depuis"].startswith("dossier miroir local")
+    assert tableau.loc["SIRENE : stock des établissements", "Chargé depuis"] == "indisponible"
+    assert "API Recherche d'entreprises (filtre ESS)" in tableau.index
+    anomalies = " ".join(m.value for m in at.markdown)
+    assert "SIRET invalide(s)" in anomalies

@@ -113,7 +113,8 @@ def _surcouche_structures(
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     tableau = _structures_filtrees(dossier_cache, construit_le, territoire_id, filtres, texte)
-    return carte_structures.surcouche_structures(referentiel(), tableau, tid)
+    note = "filtres de la page Structures appliqués" if any(filtres) or texte else ""
+    return carte_structures.surcouche_structures(referentiel(), tableau, tid, note)
 
 
 def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str = "") -> layers.Surcouche:

@@ -54,7 +54,8 @@ API_RECHERCHE_ENTREPRISES = declarer(
         licence="Licence Ouverte 2.0",
         millesime="Mise à jour quotidienne (date de la requête)",
         page="https://recherche-entreprises.api.gouv.fr/docs/",
-        fichier="(API, pas de fichier)",
+        fichier="réponses de l'API (pas de fichier à fournir)",
+        url=URL,
         description=(
             "Interrogée pour un territoire à la fois (commune ou département), avec le filtre "
             "est_ess=true : entreprises de l'ESS et leurs établissements, avec coordonnées. Réponses "
