@@ -95,7 +95,10 @@ def _cle_nom_commune(nom: object) -> str | None:
 
 
 def _lire_sources(
-    localisations: dict[str, Localisation], ref: Referentiel, anomalies: list[str]
+    localisations: dict[str, Localisation],
+    ref: Referentiel,
+    anomalies: list[str],
+    comptes: dict | None = None,
 ) -> pd.DataFrame:
     lecteurs = {
         siae.SIAE_2021.id: siae.lire_2021,
@@ -117,15 +120,16 @@ def _lire_sources(
         tables.append(tableau)
     if sirene.UNITES_LEGALES.id in localisations and sirene.ETABLISSEMENTS.id in localisations:
         try:
-            tables.append(_lire_sirene(localisations, ref))
+            tables.append(_lire_sirene(localisations, ref, comptes if comptes is not None else {}))
         except commun.DonneesStructuresInvalides as erreur:
             anomalies.append(str(erreur))
     tables = [t for t in tables if len(t)]
     return pd.concat(tables, ignore_index=True) if tables else commun.vide()
 
 
-def _lire_sirene(localisations: dict[str, Localisation], ref: Referentiel) -> pd.DataFrame:
+def _lire_sirene(localisations: dict[str, Localisation], ref: Referentiel, comptes: dict) -> pd.DataFrame:
     unites = sirene.lire_unites_legales(localisations[sirene.UNITES_LEGALES.id].chemin)
+    comptes["sirene_unites_legales_ess_actives"] = len(unites)
     # Only the communes built (old codes included): ``--departements`` builds a part of France.
     gardees = set(ref.communes.index) | set(ref.passage_codes.code_ancien)
     etablissements = sirene.lire_etablissements(
@@ -140,6 +144,7 @@ def _lire_sirene(localisations: dict[str, Localisation], ref: Referentiel) -> pd
         etablissements.loc[sans, "lon"] = trouvees[sans].astype("Float64")
         etablissements.loc[sans, "lat"] = etablissements.siret.map(positions.lat)[sans].astype("Float64")
         etablissements.loc[etablissements.lon.notna(), "precision"] = commun.PRECISION_ADRESSE
+    comptes["sirene_etablissements_actifs_gardes"] = len(etablissements)
     return etablissements
 
 
@@ -162,6 +167,19 @@ def _verifier_sirets(lignes: pd.DataFrame, anomalies: list[str]) -> tuple[pd.Dat
         )
     gardees = lignes[~(donne & ~valide)].copy()
     return gardees, invalides[["source", "ligne", "siret_brut", "nom", "commune", "nom_commune"]].copy()
+
+
+def _signaler_doublons_internes(lignes: pd.DataFrame, anomalies: list[str]) -> None:
+    """Rows of one list sharing a SIRET become one structure: say so, with examples."""
+    avec = lignes[lignes.siret.notna()]
+    doublons = avec[avec.duplicated(["source", "siret"], keep=False)]
+    for source_id, groupe in doublons.groupby("source", sort=True):
+        exemples = _exemples(groupe.drop_duplicates("siret").siret)
+        anomalies.append(
+            f"{source_declaree(source_id).fichier} : {len(groupe)} lignes partagent un même SIRET avec une "
+            f"autre ligne du fichier ({groupe.siret.nunique()} SIRET, par exemple {exemples}) : une seule "
+            "structure par SIRET, placée à l'adresse la plus précise."
+        )
 
 
 def _placer(lignes: pd.DataFrame, ref: Referentiel, anomalies: list[str]) -> pd.DataFrame:
@@ -355,13 +373,15 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
     """Build step: the merged register (see the module docstring)."""
     anomalies: list[str] = []
-    lignes = _lire_sources(localisations, ref, anomalies)
+    comptes: dict[str, int] = {}
+    lignes = _lire_sources(localisations, ref, anomalies, comptes)
     if lignes.empty:
         vide = pd.DataFrame({c: pd.Series(dtype="string") for c in COLONNES})
         vide.to_parquet(dossier / "structures.parquet")
         return {"nombres": {"structures": 0}, "anomalies": anomalies, "disponible": False}
     par_source = lignes.groupby("source").size().to_dict()
     lignes, invalides = _verifier_sirets(lignes, anomalies)
+    _signaler_doublons_internes(lignes, anomalies)
     lignes = _placer(lignes, ref, anomalies)
     registre = fusionner(lignes)
     registre.to_parquet(dossier / "structures.parquet", index=False)
@@ -375,6 +395,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         "localisees_adresse": int((registre.precision == commun.PRECISION_ADRESSE).sum()),
         "localisees_commune": int((registre.precision == commun.PRECISION_CENTROIDE).sum()),
         "sans_localisation": int(registre.lon.isna().sum()),
+        **comptes,
     }
     if nombres["sans_localisation"]:
         anomalies.append(

@@ -165,6 +165,11 @@ def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
     # Real files: SIAE of 2019 and 2021 merge on their SIRET; invalid ones are left out.
     assert (registre.sources == "siae_2021, siae_2019").sum() > 3000
     assert "50010961600027" not in set(registre.siret.dropna())
+    # ESAT sites of the FINESS list sharing one SIRET are one structure, and the build says so.
+    assert any(
+        a.startswith("esat_finess.csv : ") and "partagent un même SIRET" in a
+        for a in donnees.manifeste["anomalies"]
+    )
     assert donnees.manifeste["nombres"]["siret_invalides"] >= 13
     assert set(registre.famille) >= {"SIAE", "ESAT", "tiers-lieu", "association", "coopérative"}
     montreuil = donnees.bloc(referentiel, TerritoireId("commune", "93048"))
@@ -174,3 +179,20 @@ def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
     assert france["total"] == len(registre)
     assert france["localisation"]["sans"] > 3000  # SIREN-only units: counted, not mapped
     assert france["emplois_estimes"] > 0
+
+
+def test_downloads_of_the_register_read_back(registre_construit, referentiel):
+    from geo import exports
+
+    donnees, _ = registre_construit
+    couches = donnees.couches_export(referentiel, TerritoireId("departement", "59"))
+    couche = couches["structures_ess"]
+    assert len(couche) == 2
+    relues = exports.lire_geopackage(exports.vers_geopackage(couches))["structures_ess"]
+    assert set(relues.nom) == {"ATELIER DU NORD", "<script>alert(1)</script>"}
+    assert relues.crs.to_epsg() == 4326
+    import json
+
+    geojson = json.loads(exports.vers_geojson(couche))
+    assert {f["properties"]["famille"] for f in geojson["features"]} == {"SIAE"}
+    assert "ATELIER DU NORD" in exports.vers_csv(couche.drop(columns="geometry")).decode("utf-8-sig")
