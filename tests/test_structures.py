@@ -196,3 +196,19 @@ def test_downloads_of_the_register_read_back(registre_construit, referentiel):
     geojson = json.loads(exports.vers_geojson(couche))
     assert {f["properties"]["famille"] for f in geojson["features"]} == {"SIAE"}
     assert "ATELIER DU NORD" in exports.vers_csv(couche.drop(columns="geometry")).decode("utf-8-sig")
+
+
+@pytest.mark.miroir
+def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, capsys):
+    import json
+
+    from geo import report
+
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
+    assert report.main(["commune:93048", "--json"]) == 0
+    bloc = json.loads(capsys.readouterr().out)["structures"]
+    assert set(bloc) >= {"total", "par_famille", "emplois_estimes", "sources"}
+    assert bloc["total"] == sum(bloc["par_famille"].values())
+    assert bloc["par_famille"]["SIAE"] >= 5
+    assert {s["id"] for s in bloc["sources"]} >= {"siae_2021", "esat_finess"}
+    assert all(s["licence"] and s["millesime"] for s in bloc["sources"])
