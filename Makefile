@@ -54,6 +54,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_qpv.py
 	$(BIN)/python benchmarks/bench_commerces.py
 	$(BIN)/python benchmarks/bench_opportunites.py
+	$(BIN)/python benchmarks/bench_structures.py
 
 clean:
 	rm -rf $(VENV) data/cache data/cache.construction static/vendor

@@ -28,6 +28,12 @@ PAGES = [
         "pages/opportunites.py", title="Opportunités", icon=":material/lightbulb:", url_path="opportunites"
     ),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+    st.Page(
+        "pages/structures.py",
+        title="Structures de l'ESS",
+        icon=":material/diversity_3:",
+        url_path="structures",
+    ),
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.

@@ -176,6 +176,7 @@ def _index_recherche(communes, epci, departements, regions) -> pd.DataFrame:
 MODULES_ETAPES: tuple[str, ...] = (
     "geo.qpv",
     "geo.commerces",
+    "geo.structures",
 )
 
 

@@ -31,6 +31,7 @@ from geo.text import nombre_fr
 BLOCS: tuple[tuple[str, str], ...] = (
     ("qpv", "geo.qpv:bloc_rapport"),
     ("commerces", "geo.commerces:bloc_rapport"),
+    ("structures", "geo.structures:bloc_rapport"),
     ("opportunites", "geo.opportunites:bloc_rapport"),
 )
 

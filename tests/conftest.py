@@ -98,3 +98,23 @@ def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
         else:
             os.environ["ESS_DATA_MIRROR"] = ancien
     return cache_qpv_miroir
+
+
+@pytest.fixture(scope="session")
+def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
+    """A cache folder holding the real territories and the ESS structures built from the mirror."""
+    from geo import etapes, structures
+
+    cache = tmp_path_factory.mktemp("donnees_structures") / "cache"
+    cache.mkdir()
+    (cache / "territoires").symlink_to(config.dossier_territoires())
+    ancien = os.environ.get("ESS_DATA_MIRROR")
+    os.environ["ESS_DATA_MIRROR"] = str(miroir)
+    try:
+        etapes.construire_etape(structures.ETAPE, referentiel, cache)
+    finally:
+        if ancien is None:
+            del os.environ["ESS_DATA_MIRROR"]
+        else:
+            os.environ["ESS_DATA_MIRROR"] = ancien
+    return cache

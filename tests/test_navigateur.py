@@ -282,11 +282,11 @@ def test_exported_map_opens_alone_offline_and_layers_read_back(application, page
         state="attached", timeout=60_000
     )
     page.get_by_text("Exporter ce qui est affiché").click()
-    with page.expect_download() as telechargement:
+    with page.expect_download(timeout=120_000) as telechargement:
         page.get_by_role("button", name="Carte (HTML autonome)").click()
     fichier = tmp_path / "carte.html"
     telechargement.value.save_as(fichier)
-    with page.expect_download() as telechargement:
+    with page.expect_download(timeout=120_000) as telechargement:
         page.get_by_role("button", name="Toutes les couches (GeoPackage)").click()
     gpkg = tmp_path / "couches.gpkg"
     telechargement.value.save_as(gpkg)

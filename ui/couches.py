@@ -91,6 +91,15 @@ SURCOUCHES: list[CoucheDisponible] = [
         _commerces,
         exporter=_exporter_commerces,
     ),
+    CoucheDisponible(
+        "structures",
+        "Structures de l'ESS",
+        "Associations, coopératives, mutuelles, fondations, SIAE, ESAT et tiers-lieux (SIRENE, ASP, "
+        "FINESS, ANCT), colorés par famille ; comptés par commune ou par EPCI à grande échelle. "
+        "Filtres : page Structures de l'ESS.",
+        lambda tid: _structures(tid),
+        exporter=lambda tid: _exporter_structures(tid),
+    ),
 ]
 
 
@@ -127,3 +136,24 @@ def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -
             else:
                 surcouches.append(resultat)
     return surcouches
+
+
+def _structures(tid: TerritoireId | None) -> Surcouche | str:
+    from ui import donnees, filtres_structures
+
+    if not donnees.donnees_structures().disponible:
+        return (
+            "Les structures de l'ESS ne sont pas disponibles sur ce serveur : voir la page Sources "
+            "pour les fichiers à fournir."
+        )
+    return donnees.surcouche_structures(tid, filtres_structures.lire())
+
+
+def _exporter_structures(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    from geo import structures
+    from ui import donnees, filtres_structures
+
+    if not donnees.donnees_structures().disponible:
+        return {}
+    tableau = donnees.structures_filtrees(tid, filtres_structures.lire())
+    return {"structures_ess": structures.en_geodataframe(tableau)} if len(tableau) else {}

@@ -163,3 +163,70 @@ def choroplethe(
 ) -> tuple[layers.Surcouche, pd.DataFrame]:
     """The indicator's map layer and its values per unit."""
     return _choroplethe(str(tid or ""), niveau, indicateur, methode, k, definition, _dates_construction())
+
+
+# ESS structures ---------------------------------------------------------------
+
+# (families, NAF sections, size classes) chosen, as hashable tuples.
+Filtres = tuple[tuple[str, ...], ...]
+
+
+@st.cache_resource(show_spinner="Chargement des structures de l'ESS…")
+def _donnees_structures(dossier_cache: str, construit_le: str):
+    from geo import structures
+
+    return structures.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_structures():
+    """The register of ESS structures; a rebuild (new manifest date) invalidates the cache."""
+    from geo import structures
+
+    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    return _donnees_structures(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+
+
+# A resource, not data: the register can be large and is only read.
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _structures_filtrees(
+    dossier_cache: str, construit_le: str, territoire_id: str, filtres: Filtres, texte: str
+):
+    from geo import structures
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    donnees = _donnees_structures(dossier_cache, construit_le)
+    familles, sections, tailles = filtres
+    return structures.filtrer(
+        donnees.du_territoire(referentiel(), tid), list(familles), list(sections), list(tailles), texte
+    )
+
+
+def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str = ""):
+    """Structures of a territory that pass the filters (families, NAF sections, size classes)."""
+    from geo import structures
+
+    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    return _structures_filtrees(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
+    )
+
+
+@st.cache_resource(show_spinner="Préparation de la couche des structures…", max_entries=64)
+def _surcouche_structures(
+    dossier_cache: str, construit_le: str, territoire_id: str, filtres: Filtres, texte: str
+) -> layers.Surcouche:
+    from geo import carte_structures
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    tableau = _structures_filtrees(dossier_cache, construit_le, territoire_id, filtres, texte)
+    note = "filtres de la page Structures appliqués" if any(filtres) or texte else ""
+    return carte_structures.surcouche_structures(referentiel(), tableau, tid, note)
+
+
+def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str = "") -> layers.Surcouche:
+    from geo import structures
+
+    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    return _surcouche_structures(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
+    )

@@ -1,0 +1,149 @@
+"""Structures de l'ESS : carte, liste filtrable et téléchargements."""
+
+from __future__ import annotations
+
+import streamlit as st
+from streamlit_folium import st_folium
+
+from geo import layers, structures
+from geo.text import nombre_fr
+from ui import donnees, etat, filtres_structures, page, sections_structures
+
+# Beyond this the list shows the first rows; downloads always hold everything filtered.
+LIGNES_AFFICHEES = 5_000
+
+contexte = page.contexte()
+ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
+donnees_structures = donnees.donnees_structures()
+
+st.title("Structures de l'ESS")
+st.caption(f"{territoire.nom} · {territoire.libelle_niveau}")
+
+if not donnees_structures.disponible:
+    st.warning(
+        "Les structures de l'ESS ne sont pas disponibles sur ce serveur. La page Sources indique les "
+        "fichiers à fournir (dossier miroir ou téléchargement).",
+        icon=":material/cloud_off:",
+    )
+    st.stop()
+
+filtres = filtres_structures.choisir()
+recherche = st.text_input(
+    "Rechercher une structure", key="recherche_structure", placeholder="nom ou début du SIRET"
+)
+tableau = donnees.structures_filtrees(tid, filtres, recherche)
+bloc = structures.resume(tableau, donnees_structures.manifeste)
+sections_structures.chiffres(bloc, tableau_familles=False)
+
+colonne_carte, colonne_liste = st.columns([3, 2])
+with colonne_carte:
+    carte = layers.dessiner(
+        donnees.carte_preparee(tid),
+        donnees.ressources_statiques(),
+        [donnees.surcouche_structures(tid, filtres, recherche)],
+    )
+    st_folium(
+        carte,
+        key=f"carte-structures-{territoire.id or 'france'}-{hash((filtres, recherche))}",
+        height=600,
+        use_container_width=True,
+        returned_objects=[],
+    )
+with colonne_liste:
+    liste = tableau.assign(
+        nom_commune=tableau.commune.map(ref.communes.nom),
+        famille_libelle=tableau.famille.map(lambda f: structures.nomenclature.LIBELLES_FAMILLES.get(f, f)),
+    )
+    st.markdown(f"**{nombre_fr(len(liste))} structure(s)**")
+    if len(liste) > LIGNES_AFFICHEES:
+        st.caption(
+            f"Les {nombre_fr(LIGNES_AFFICHEES)} premières sont listées ; affinez avec les filtres ou la "
+            "recherche. Les téléchargements contiennent toute la sélection."
+        )
+    st.dataframe(
+        liste.head(LIGNES_AFFICHEES)[
+            ["nom", "famille_libelle", "sous_type", "activite", "nom_commune", "emplois_estimes", "siret"]
+        ],
+        hide_index=True,
+        width="stretch",
+        height=540,
+        column_config={
+            "nom": st.column_config.TextColumn("Nom"),
+            "famille_libelle": st.column_config.TextColumn("Famille"),
+            "sous_type": st.column_config.TextColumn("Type"),
+            "activite": st.column_config.TextColumn("Activité"),
+            "nom_commune": st.column_config.TextColumn("Commune"),
+            "emplois_estimes": st.column_config.NumberColumn(
+                "Emplois (estimation)", format="localized", help=structures.nomenclature.REGLE_EMPLOIS
+            ),
+            "siret": st.column_config.TextColumn("SIRET"),
+        },
+    )
+
+nom_fichier = f"structures_ess_{territoire.code or 'france'}"
+export = liste.drop(columns=["famille_libelle"])
+boutons = st.columns(2)
+boutons[0].download_button(
+    "Télécharger la sélection (CSV)",
+    data=lambda: export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+    file_name=f"{nom_fichier}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    help="Séparateur point-virgule, virgule décimale (tableurs français).",
+)
+boutons[1].download_button(
+    "Télécharger la sélection (GeoJSON)",
+    data=lambda: structures.en_geodataframe(export).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
+    file_name=f"{nom_fichier}.geojson",
+    mime="application/geo+json",
+    icon=":material/download:",
+    help="Structures situées (adresse ou centre de la commune), en longitude/latitude WGS84.",
+)
+if tid is not None and tid.niveau in ("commune", "departement"):
+    with st.expander("Données du jour : API Recherche d'entreprises", icon=":material/cloud_sync:"):
+        st.caption(
+            "Interroge l'API publique Recherche d'entreprises (DINUM, données SIRENE) avec le filtre ESS "
+            "pour ce territoire : entreprises de l'ESS actives aujourd'hui et leurs établissements. Au plus "
+            "1 000 résultats ; les réponses sont gardées une semaine."
+        )
+        # A callback, not the button's value: the answer stays on screen through later reruns.
+        st.button(
+            "Interroger l'API pour ce territoire",
+            key="api_recherche_entreprises",
+            on_click=st.session_state.__setitem__,
+            args=("api_territoire", str(tid)),
+        )
+        if st.session_state.get("api_territoire") == str(tid):
+            from geo.sources import SourceIndisponible
+            from geo.sources.recherche_entreprises import ClientRechercheEntreprises
+
+            client = ClientRechercheEntreprises()
+            critere = {"code_commune": tid.code} if tid.niveau == "commune" else {"departement": tid.code}
+            try:
+                with st.spinner("Interrogation de l'API…"):
+                    trouvees, remarques = client.structures(**critere, pages_max=40)
+            except SourceIndisponible as erreur:
+                st.info(str(erreur), icon=":material/wifi_off:")
+            else:
+                connus = set(donnees_structures.registre.siret.dropna())
+                nouvelles = trouvees[~trouvees.siret.isin(connus).fillna(False)]
+                st.markdown(
+                    f"**{nombre_fr(len(trouvees))}** établissement(s) de l'ESS trouvés, dont "
+                    f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."
+                )
+                for remarque in remarques:
+                    st.caption(remarque)
+                st.dataframe(
+                    trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
+                    hide_index=True,
+                    width="stretch",
+                )
+
+st.caption(structures.nomenclature.REGLE_EMPLOIS)
+sections_structures.sources(bloc)
+st.page_link(
+    "pages/carte.py",
+    label="Voir sur la carte principale (couche « Structures de l'ESS »)",
+    icon=":material/map:",
+    query_params={**etat.parametres(), "couches": ",".join(sorted({*etat.couches_actives(), "structures"}))},
+)

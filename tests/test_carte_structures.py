@@ -1,0 +1,96 @@
+"""The structures overlay: markers coloured by family, escaped popups, counts at large scale."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pandas as pd
+import pytest
+
+from geo import carte_structures, layers, nomenclature
+from geo.territories import TerritoireId
+
+
+def _tableau(n: int, commune: str = "59350", lon: float = 3.06, lat: float = 50.63, nom: str = "X"):
+    return pd.DataFrame(
+        {
+            "cle": [f"c{i}" for i in range(n)],
+            "siret": pd.array([None] * n, dtype="string"),
+            "nom": [nom] * n,
+            "famille": ["association"] * n,
+            "sous_type": ["Association déclarée"] * n,
+            "activite": ["Santé humaine et action sociale"] * n,
+            "tranche_effectif": ["12"] * n,
+            "emplois_estimes": [34.5] * n,
+            "commune": [commune] * n,
+            "lon": [lon] * n,
+            "lat": [lat] * n,
+            "precision": ["adresse"] * n,
+            "sources": ["siae_2021"] * n,
+        }
+    )
+
+
+def test_script_in_a_name_is_escaped_in_the_page(referentiel):
+    tableau = _tableau(1, nom="<script>alert('x')</script>")
+    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("commune", "59350"))
+    carte = layers.dessiner(layers.preparer(referentiel, TerritoireId("commune", "59350")), "/s", [surcouche])
+    html = carte.get_root().render()
+    assert "<script>alert" not in html
+    assert "\\u0026lt;script\\u0026gt;alert" in html
+    assert "leaflet.markercluster.js" in html  # served by the app
+    assert "≈ 34,5 (estimation, tranche « 20 à 49 salariés »)" in html
+
+
+def test_markers_carry_family_colours_and_the_legend_counts(referentiel):
+    tableau = pd.concat(
+        [_tableau(3), _tableau(2).assign(famille="ESAT", cle=["e1", "e2"])], ignore_index=True
+    )
+    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("epci", "200093201"))
+    libelles = [libelle for _style, libelle in surcouche.legende]
+    assert libelles == ["Association (3)", "ESAT (travail protégé) (2)"]
+    tables, points = carte_structures.donnees_marqueurs(tableau)
+    assert [tables["familles"][p[3]][1] for p in points] == [
+        nomenclature.COULEURS_FAMILLES["association"]
+    ] * 3 + [nomenclature.COULEURS_FAMILLES["ESAT"]] * 2
+
+
+@pytest.mark.parametrize("tid", [None, TerritoireId("region", "32")])
+def test_large_scales_show_counts_not_markers(referentiel, tid):
+    tableau = pd.concat([_tableau(4), _tableau(2, commune="59009", lon=3.14, lat=50.62)], ignore_index=True)
+    surcouche = carte_structures.surcouche_structures(referentiel, tableau, tid)
+    assert surcouche.liens == ()
+    html = layers.dessiner(layers.preparer(referentiel, tid), "/s", [surcouche]).get_root().render()
+    assert "markerClusterGroup" not in html
+    total = 6
+    assert f"{total} en tout" in surcouche.legende[0][1]
+
+
+def test_never_more_than_the_marker_limit(referentiel, monkeypatch):
+    monkeypatch.setattr(carte_structures, "MARQUEURS_MAX", 5)
+    tableau = _tableau(6)
+    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("departement", "59"))
+    assert "par commune" in surcouche.legende[0][1]
+    html = (
+        layers.dessiner(layers.preparer(referentiel, TerritoireId("departement", "59")), "/s", [surcouche])
+        .get_root()
+        .render()
+    )
+    assert "markerClusterGroup" not in html
+    donnees = re.search(r'"_p":"[^"]*6 structure', html)
+    assert donnees is not None
+
+
+def test_counts_per_zone_add_up(referentiel):
+    tableau = pd.concat([_tableau(4), _tableau(2, commune="59009")], ignore_index=True)
+    zones = carte_structures.comptes_par_zone(referentiel, tableau, "epci")
+    assert int(zones.comptes.total.sum()) == 6
+    assert json.loads(zones.comptes.to_json())  # plain numbers, ready for a table
+
+
+def test_legend_says_when_filters_apply(referentiel):
+    surcouche = carte_structures.surcouche_structures(
+        referentiel, _tableau(2), TerritoireId("commune", "59350"), note="filtres appliqués"
+    )
+    assert surcouche.legende[-1][1] == "Association (2) — filtres appliqués"

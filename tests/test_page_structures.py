@@ -1,0 +1,105 @@
+"""The Structures page, the Territoire section and the map overlay, through AppTest."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.test_pages import APP, DELAI, _ouvrir, _relancer
+
+
+@pytest.fixture
+def avec_structures(cache_structures_miroir, monkeypatch):
+    """Pages read a cache whose structures were built from the real mirror."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
+
+
+def _metriques(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def test_structures_page_lists_filters_and_searches(avec_structures):
+    at = _ouvrir("pages/structures.py", territoire="commune:93048")
+    assert at.title[0].value == "Structures de l'ESS"
+    total = int(_metriques(at)["Structures de l'ESS"].replace("\u202f", ""))
+    assert total >= 5
+    liste = at.dataframe[0].value
+    assert "LA COLLECTERIE" in set(liste["nom"])
+    assert {b.label for b in at.get("download_button")} == {
+        "Télécharger la sélection (CSV)",
+        "Télécharger la sélection (GeoJSON)",
+    }
+
+    at.multiselect(key="filtre-familles").set_value(["ESAT"])
+    _relancer(at)
+    assert at.query_params["familles"] == "ESAT"
+    esat = int(_metriques(at)["Structures de l'ESS"].replace("\u202f", ""))
+    assert 0 < esat < total
+    assert set(at.dataframe[0].value["famille_libelle"]) == {"ESAT (travail protégé)"}
+
+    at.multiselect(key="filtre-familles").set_value([])
+    _relancer(at)
+    at.text_input(key="recherche_structure").input("collecterie")
+    _relancer(at)
+    assert list(at.dataframe[0].value["nom"]) == ["LA COLLECTERIE"]
+
+
+def test_structures_page_says_when_data_is_missing(referentiel, tmp_path, monkeypatch):
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "territoires").symlink_to(referentiel.dossier)
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
+    at = _ouvrir("pages/structures.py", territoire="commune:93048")
+    assert "ne sont pas disponibles sur ce serveur" in at.warning[0].value
+
+
+def test_territory_page_has_a_structures_section(avec_structures):
+    at = _ouvrir("pages/territoire.py", territoire="departement:93")
+    assert "Structures de l'ESS" in [s.value for s in at.subheader]
+    assert int(_metriques(at)["Structures de l'ESS"].replace("\u202f", "")) > 50
+
+
+def test_map_overlay_of_structures(avec_structures):
+    at = _ouvrir(territoire="epci:200042190")
+    at.toggle(key="couche-structures").set_value(True)
+    _relancer(at)
+    assert at.query_params["couches"] == "structures"
+    couches = at.selectbox(key="export_couche")
+    assert "structures_ess" in couches.options
+
+
+def test_sidebar_links_to_the_structures_page():
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.run()
+    liens = [e.proto.label for e in at.sidebar.get("page_link")]
+    assert "Structures de l'ESS" in liens
+
+
+def test_api_button_says_when_offline(avec_structures):
+    # Tests run with ESS_HORS_LIGNE=1: the client must answer in French, not crash.
+    at = _ouvrir("pages/structures.py", territoire="commune:93048")
+    at.button(key="api_recherche_entreprises").click()
+    _relancer(at)
+    assert any("hors ligne" in i.value for i in at.info)
+
+
+def test_sources_page_lists_the_structure_sources(avec_structures):
+    at = _ouvrir("pages/sources.py")
+    tableau = at.dataframe[0].value.set_index("Jeu de données")
+    esat = tableau.loc["ESAT : établissements et services d'aide par le travail (FINESS)"]
+    assert esat["Chargé depuis"].startswith("dossier miroir local")
+    assert tableau.loc["SIRENE : stock des établissements", "Chargé depuis"] == "indisponible"
+    assert "API Recherche d'entreprises (filtre ESS)" in tableau.index
+    anomalies = " ".join(m.value for m in at.markdown)
+    assert "SIRET invalide(s)" in anomalies
+
+
+def test_whole_country_lists_the_first_rows_and_counts_everything(avec_structures):
+    at = _ouvrir("pages/structures.py")
+    total = int(_metriques(at)["Structures de l'ESS"].replace("\u202f", ""))
+    assert total > 9000
+    assert len(at.dataframe[0].value) == 5000
+    assert any("5\u202f000 premières" in c.value for c in at.caption)
+    # No download of the API for the whole country: one territory at a time.
+    assert not [b for b in at.button if b.key == "api_recherche_entreprises"]

@@ -1,0 +1,214 @@
+"""The merged register of ESS structures: small written files, then the real mirror."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+import shapely
+
+from geo import structures
+from geo.sources import Localisation, esat, fabriques, siae
+from geo.territories import TerritoireId
+
+
+def _loc(source_id, chemin):
+    return Localisation(source_id, chemin, "miroir", dt.date.today().isoformat())
+
+
+@pytest.fixture
+def petites_sources(tmp_path):
+    (tmp_path / "siae.csv").write_text(
+        "siret,name,kind,naf,address,post_code,city,department,longitude,latitude,api_entreprise_employees\n"
+        # Lille, geocoded address; the same SIRET is also an ESAT below.
+        "73282932000074,ATELIER DU NORD,ACI,8899B,1 rue X,59000,Lille,59,3.0573,50.6329,20 à 49 salariés\n"
+        # Checksum wrong: reported, not mapped.
+        "73282932000075,FAUX NUMERO,EI,5621Z,2 rue Y,59000,Lille,59,3.06,50.63,\n"
+        "55208131700018,<script>alert(1)</script>,EI,5621Z,3 rue Z,59000,Lille,59,3.061,50.631,"
+        "1 ou 2 salariés\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "esat.csv").write_text(
+        "ET-N°FINESS;ET-Raison sociale;EJ-Raison sociale;EJ-Statut juridique Libellé;ET-SIRET;"
+        "ET-Commune Code;ET-Département Code;Capacité autorisée agrégée\n"
+        "590000001;ESAT DU NORD;ASSO;Ass.L.1901 R.U.P.;73282932000074;59350;59;40\n"
+        "10008951;ESAT ENVOL;ORSAC;Ass.L.1901 R.U.P.;;1047;1;9\n",
+        encoding="cp1252",
+    )
+    (tmp_path / "fabriques.csv").write_text(
+        "id_fabrique,nom,insee_com,commune,lon,lat\nfabt-1,Lieu,75113,Paris,2.35,48.83\n", encoding="utf-8"
+    )
+    return {
+        siae.SIAE_2021.id: _loc(siae.SIAE_2021.id, tmp_path / "siae.csv"),
+        esat.ESAT_FINESS.id: _loc(esat.ESAT_FINESS.id, tmp_path / "esat.csv"),
+        fabriques.FABRIQUES.id: _loc(fabriques.FABRIQUES.id, tmp_path / "fabriques.csv"),
+    }
+
+
+@pytest.fixture
+def registre_construit(referentiel, petites_sources, tmp_path):
+    dossier = tmp_path / "structures"
+    dossier.mkdir()
+    manifeste = structures.construire(dossier, referentiel, petites_sources)
+    manifeste["disponible"] = True
+    return structures.DonneesStructures(dossier, manifeste), manifeste
+
+
+def test_same_siret_in_two_sources_is_one_structure_listing_both(registre_construit):
+    donnees, _ = registre_construit
+    ligne = donnees.registre.set_index("cle").loc["73282932000074"]
+    assert ligne.sources == "siae_2021, esat_finess"
+    # A labelled list decides the family; the SIAE list comes first for the name.
+    assert ligne.famille == "SIAE"
+    assert ligne.nom == "ATELIER DU NORD"
+    assert ligne.capacite == 40
+    assert ligne.precision == "adresse"
+    assert ligne.commune == "59350"
+    assert ligne.emplois_estimes == 34.5
+
+
+def test_invalid_siret_is_reported_with_its_line_and_never_mapped(registre_construit):
+    donnees, manifeste = registre_construit
+    assert "73282932000075" not in set(donnees.registre.siret.dropna())
+    assert manifeste["nombres"]["siret_invalides"] == 1
+    assert any("1 SIRET invalide" in a and "73282932000075 (ligne 3)" in a for a in manifeste["anomalies"])
+
+
+def test_commune_codes_become_current_and_centroids_say_so(registre_construit, referentiel):
+    donnees, _ = registre_construit
+    par_nom = donnees.registre.set_index("nom")
+    envol = par_nom.loc["ESAT ENVOL"]
+    assert envol.commune == "01047"  # leading zero lost in the file
+    assert envol.precision == "centroïde de la commune"
+    assert referentiel.communes.loc["01047"].geometry.contains(shapely.Point(envol.lon, envol.lat))
+    # A Paris arrondissement code becomes Paris.
+    assert par_nom.loc["Lieu"].commune == "75056"
+    assert par_nom.loc["Lieu"].famille == "tiers-lieu"
+
+
+def test_territory_block(registre_construit, referentiel):
+    donnees, _ = registre_construit
+    bloc = donnees.bloc(referentiel, TerritoireId("commune", "59350"))
+    assert bloc["total"] == 2
+    assert bloc["par_famille"] == {"SIAE": 2}
+    assert bloc["emplois_estimes"] == 36  # 34.5 + 1.5, an estimate
+    assert {s["id"] for s in bloc["sources"]} == {"siae_2021", "esat_finess"}
+    assert donnees.bloc(referentiel, TerritoireId("departement", "01"))["par_famille"] == {"ESAT": 1}
+    assert donnees.bloc(referentiel, None)["total"] == 4
+
+
+def test_filters_by_family_activity_size_and_name(registre_construit):
+    donnees, _ = registre_construit
+    registre = donnees.registre
+    assert set(structures.filtrer(registre, familles=["ESAT"]).nom) == {"ESAT ENVOL"}
+    assert set(structures.filtrer(registre, sections=["I"]).nom) == {"<script>alert(1)</script>"}
+    assert set(structures.filtrer(registre, tailles=["10 à 49 salariés"]).nom) == {"ATELIER DU NORD"}
+    assert set(structures.filtrer(registre, texte="atelier nord").nom) == set()
+    assert set(structures.filtrer(registre, texte="atelier du").nom) == {"ATELIER DU NORD"}
+
+
+def test_a_siren_only_unit_joins_its_establishment():
+    lignes = pd.DataFrame(
+        {
+            "source": ["siae_2021", "sirene_ul_ess_numerique"],
+            "id_source": ["73282932000074", "732829320"],
+            "siret_brut": ["73282932000074", pd.NA],
+            "siret": ["73282932000074", pd.NA],
+            "siren": ["732829320", "732829320"],
+            "nom": ["A", "A SA"],
+            "famille_source": ["SIAE", "coopérative"],
+            "categorie_juridique": [pd.NA, "5458"],
+            "commune": ["59350", pd.NA],
+            "lon": [3.0, pd.NA],
+            "lat": [50.6, pd.NA],
+            "precision": ["adresse", pd.NA],
+            "millesime": ["2021", "2024"],
+            "ligne": [2, 2],
+        }
+    )
+    for colonne in structures.commun.COLONNES:
+        if colonne not in lignes:
+            lignes[colonne] = pd.NA
+    registre = structures.fusionner(lignes.astype(structures.commun.COLONNES))
+    assert len(registre) == 1
+    assert registre.iloc[0].categorie_juridique == "5458"
+    assert registre.iloc[0].sources == "siae_2021, sirene_ul_ess_numerique"
+
+
+def test_a_legal_unit_band_is_not_copied_to_each_of_its_establishments(referentiel, tmp_path):
+    (tmp_path / "siae.csv").write_text(
+        "siret,name,kind,longitude,latitude,api_entreprise_employees\n"
+        "73282932000074,RESEAU A LILLE,ACI,3.0573,50.6329,1 000 à 1 999 salariés\n"
+        "73282932000082,RESEAU A ROUBAIX,ACI,3.17,50.69,1 000 à 1 999 salariés\n"
+        "55208131700018,SEULE,EI,3.06,50.63,20 à 49 salariés\n",
+        encoding="utf-8",
+    )
+    dossier = tmp_path / "sortie"
+    dossier.mkdir()
+    structures.construire(
+        dossier, referentiel, {siae.SIAE_2021.id: _loc(siae.SIAE_2021.id, tmp_path / "siae.csv")}
+    )
+    registre = pd.read_parquet(dossier / "structures.parquet").set_index("nom")
+    assert registre.emplois_estimes.isna()["RESEAU A LILLE"]
+    assert registre.emplois_estimes.isna()["RESEAU A ROUBAIX"]
+    assert registre.emplois_estimes["SEULE"] == 34.5
+
+
+@pytest.mark.miroir
+def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
+    donnees = structures.charger(referentiel, cache_structures_miroir)
+    assert donnees.disponible
+    registre = donnees.registre
+    assert registre.cle.is_unique
+    assert registre.siret.dropna().is_unique
+    # Real files: SIAE of 2019 and 2021 merge on their SIRET; invalid ones are left out.
+    assert (registre.sources == "siae_2021, siae_2019").sum() > 3000
+    assert "50010961600027" not in set(registre.siret.dropna())
+    # ESAT sites of the FINESS list sharing one SIRET are one structure, and the build says so.
+    assert any(
+        a.startswith("esat_finess.csv : ") and "partagent un même SIRET" in a
+        for a in donnees.manifeste["anomalies"]
+    )
+    assert donnees.manifeste["nombres"]["siret_invalides"] >= 13
+    assert set(registre.famille) >= {"SIAE", "ESAT", "tiers-lieu", "association", "coopérative"}
+    montreuil = donnees.bloc(referentiel, TerritoireId("commune", "93048"))
+    assert montreuil["total"] >= 5
+    assert "LA COLLECTERIE" in set(donnees.du_territoire(referentiel, TerritoireId("commune", "93048")).nom)
+    france = donnees.bloc(referentiel, None)
+    assert france["total"] == len(registre)
+    assert france["localisation"]["sans"] > 3000  # SIREN-only units: counted, not mapped
+    assert france["emplois_estimes"] > 0
+
+
+def test_downloads_of_the_register_read_back(registre_construit, referentiel):
+    from geo import exports
+
+    donnees, _ = registre_construit
+    couches = donnees.couches_export(referentiel, TerritoireId("departement", "59"))
+    couche = couches["structures_ess"]
+    assert len(couche) == 2
+    relues = exports.lire_geopackage(exports.vers_geopackage(couches))["structures_ess"]
+    assert set(relues.nom) == {"ATELIER DU NORD", "<script>alert(1)</script>"}
+    assert relues.crs.to_epsg() == 4326
+    import json
+
+    geojson = json.loads(exports.vers_geojson(couche))
+    assert {f["properties"]["famille"] for f in geojson["features"]} == {"SIAE"}
+    assert "ATELIER DU NORD" in exports.vers_csv(couche.drop(columns="geometry")).decode("utf-8-sig")
+
+
+@pytest.mark.miroir
+def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, capsys):
+    import json
+
+    from geo import report
+
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
+    assert report.main(["commune:93048", "--json"]) == 0
+    bloc = json.loads(capsys.readouterr().out)["structures"]
+    assert set(bloc) >= {"total", "par_famille", "emplois_estimes", "sources"}
+    assert bloc["total"] == sum(bloc["par_famille"].values())
+    assert bloc["par_famille"]["SIAE"] >= 5
+    assert {s["id"] for s in bloc["sources"]} >= {"siae_2021", "esat_finess"}
+    assert all(s["licence"] and s["millesime"] for s in bloc["sources"])
