@@ -322,9 +322,13 @@ def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | No
         emplois = structures.groupby("commune").emplois_estimes.sum(min_count=1)
         table["structures"] = comptes.reindex(codes).fillna(0).astype(int).to_numpy()
         table["emplois_estimes"] = emplois.reindex(codes).fillna(0).astype(float).to_numpy()
+        # Structures whose headcount is unknown: the jobs estimate leaves them out, and says so.
+        inconnus = structures[structures.emplois_estimes.isna()].groupby("commune").size()
+        table["structures_sans_effectif"] = inconnus.reindex(codes).fillna(0).astype(int).to_numpy()
     else:
         table["structures"] = np.nan
         table["emplois_estimes"] = np.nan
+        table["structures_sans_effectif"] = np.nan
     return table
 
 
@@ -366,6 +370,7 @@ def classement_territoires(
         population_qpv_connue=("population_qpv_connue", "all"),
         structures=("structures", lambda s: s.sum(min_count=1)),
         emplois_estimes=("emplois_estimes", lambda s: s.sum(min_count=1)),
+        structures_sans_effectif=("structures_sans_effectif", lambda s: s.sum(min_count=1)),
     )
     population = agregats.population.astype(float).replace(0, np.nan)
     besoin = agregats.population_sans_commerce.astype(float).fillna(0) + agregats.population_qpv.astype(

@@ -172,6 +172,12 @@ if not territoires.empty:
             "Population de certains QPV non publiée ici : elle n'est pas comptée dans le besoin "
             "(jamais estimée)."
         )
+    sans_effectif = territoires.structures_sans_effectif.sum()
+    if sans_effectif > 0:
+        st.caption(
+            f"Emplois estimés d'après la tranche d'effectif SIRENE : {nombre_fr(sans_effectif)} structure(s) "
+            "sans effectif connu n'y sont pas comptées (estimation partielle)."
+        )
     _telecharger(territoires, "besoin_et_ess", "Télécharger le classement (CSV)")
 
 # 4 -------------------------------------------------------------------------------------

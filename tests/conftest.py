@@ -85,13 +85,14 @@ def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
-    """The QPV cache, plus the shops (BPE) built from the mirror."""
-    from geo import commerces, etapes
+    """The QPV cache, plus the shops (BPE) and the ESS structures built from the mirror."""
+    from geo import commerces, etapes, structures
 
     ancien = os.environ.get("ESS_DATA_MIRROR")
     os.environ["ESS_DATA_MIRROR"] = str(miroir)
     try:
         etapes.construire_etape(commerces.ETAPE, referentiel, cache_qpv_miroir)
+        etapes.construire_etape(structures.ETAPE, referentiel, cache_qpv_miroir)
     finally:
         if ancien is None:
             del os.environ["ESS_DATA_MIRROR"]

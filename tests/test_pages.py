@@ -273,11 +273,11 @@ def test_shops_page_without_data_says_what_to_provide(tmp_path, monkeypatch, ref
 def test_opportunities_page_ranks_and_explains(avec_commerces):
     at = _ouvrir("pages/opportunites.py", territoire="epci:200042190")
     assert at.title[0].value == "Opportunités"
-    # The structures register is not built in this cache: said, not hidden.
-    assert "registre des structures de l'ESS" in at.warning[0].value
+    assert not at.warning  # shops, QPV and structures are all built from the mirror
     candidats = at.dataframe[0].value
     assert len(candidats) == 11
     assert candidats.nom.iloc[0] == "Flines-lès-Mortagne"
+    assert candidats.structure_proche.notna().all()
     assert any("Score = habitants de la commune" in c.value for c in at.caption)
     assert at.selectbox(key="carte-indicateur").value == "besoin_pour_1000"
 
@@ -294,3 +294,14 @@ def test_opportunities_map_choices_come_from_the_url(avec_commerces):
     assert at.selectbox(key="carte-methode").value == "seuils_naturels"
     assert at.selectbox(key="carte-k").value == "4"
     assert at.selectbox(key="carte-niveau").value == "epci"
+
+
+def test_opportunities_page_says_what_is_missing(tmp_path, monkeypatch, referentiel):
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache" / "territoires").symlink_to(referentiel.dossier)
+    at = _ouvrir("pages/opportunites.py", territoire="epci:200042190")
+    avertissement = at.warning[0].value
+    assert "commerces (BPE de l'INSEE)" in avertissement
+    assert "registre des structures de l'ESS" in avertissement
