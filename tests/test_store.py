@@ -98,9 +98,13 @@ def test_records_round_trip(depot):
 def test_the_database_refuses_what_the_rules_forbid(depot, mauvais):
     with depot.session() as session:
         session.add(store.Projet(nom="Réaliss", source="saisie"))
-    with pytest.raises(IntegrityError), depot.session() as session:
-        projet = session.scalars(sa.select(store.Projet)).one()
-        session.add(mauvais(projet))
+
+    def ajouter():
+        with depot.session() as session:
+            session.add(mauvais(session.scalars(sa.select(store.Projet)).one()))
+
+    with pytest.raises(IntegrityError):
+        ajouter()
     # Nothing of the failed transaction stayed.
     with depot.session() as session:
         assert session.scalar(sa.select(sa.func.count()).select_from(store.Projet)) == 1

@@ -44,9 +44,7 @@ def upgrade() -> None:
         sa.Column("territoire", sa.Text(), nullable=True),
         sa.Column("source", sa.Text(), nullable=False),
         sa.CheckConstraint(f"etape IS NULL OR etape IN ({_ETAPES})", name="ck_projet_etape"),
-        sa.ForeignKeyConstraint(
-            ["ptce_id"], ["ptce.id"], name="fk_projet_ptce_id_ptce", ondelete="RESTRICT"
-        ),
+        sa.ForeignKeyConstraint(["ptce_id"], ["ptce.id"], name="fk_projet_ptce_id_ptce", ondelete="RESTRICT"),
         sa.PrimaryKeyConstraint("id", name="pk_projet"),
         sa.UniqueConstraint("nom", name="uq_projet_nom"),
     )
