@@ -173,7 +173,7 @@ def _index_recherche(communes, epci, departements, regions) -> pd.DataFrame:
 
 
 # Dataset modules that declare an ``ETAPE`` (a :class:`geo.etapes.Etape`), in build order.
-MODULES_ETAPES: tuple[str, ...] = ("geo.qpv",)
+MODULES_ETAPES: tuple[str, ...] = ("geo.qpv", "geo.financements")
 
 
 def etapes_declarees() -> list[etapes.Etape]:

@@ -27,7 +27,11 @@ from geo.text import nombre_fr
 # Blocks added by dataset modules, in report order: (key, "module:function").
 # Each function takes (ref, tid, **options) and returns a JSON-ready dict; it
 # builds its dataset when missing and says so in the block when unavailable.
-BLOCS: tuple[tuple[str, str], ...] = (("qpv", "geo.qpv:bloc_rapport"),)
+BLOCS: tuple[tuple[str, str], ...] = (
+    ("qpv", "geo.qpv:bloc_rapport"),
+    ("emplois", "geo.emplois:bloc_rapport"),
+    ("financements", "geo.financements:bloc_rapport"),
+)
 
 
 def rapport(texte_territoire: str, **options) -> dict:
