@@ -329,3 +329,31 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
     except Exception as erreur:  # a database that cannot be opened must not stop the report
         return {"disponible": False, "raison": f"base de saisie inaccessible ({erreur})"}
     return donnees.bloc(ref, tid, annee)
+
+
+def table_ratio(
+    donnees: DonneesSaisies, ref: Referentiel, tid: TerritoireId | None, annee: int | None = None
+):
+    """Per PTCE (or project without PTCE) of the territory: jobs, known funding, completeness.
+
+    Funding counted for a PTCE is what it received and what its projects received;
+    ``complet`` is False when one of those amounts is unknown, or when it received
+    nothing recorded at all while it created jobs.
+    """
+    emplois = donnees.emplois_du_territoire(ref, tid, annee)
+    financements = donnees.financements_du_territoire(ref, tid, annee)
+    emplois = emplois.assign(nom=emplois.ptce.fillna(emplois.projet))
+    financements = financements.assign(nom=financements.ptce.fillna(financements.projet))
+    lignes = []
+    for nom in sorted(set(emplois.nom.dropna()) | set(financements.nom.dropna())):
+        f = financements[financements.nom == nom]
+        e = emplois[emplois.nom == nom]
+        lignes.append(
+            {
+                "nom": nom,
+                "emplois": int(e.nombre.sum()),
+                "financement_eur": float(f.montant_eur.sum()) if f.montant_eur.notna().any() else None,
+                "complet": bool(len(f)) and bool(f.montant_eur.notna().all()),
+            }
+        )
+    return pd.DataFrame(lignes, columns=["nom", "emplois", "financement_eur", "complet"])

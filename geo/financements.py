@@ -420,3 +420,116 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
     except Exception:  # the open data still answers without the store
         saisies = None
     return bloc(charger(ref), saisies, ref, tid, annee)
+
+
+# Tables for the charts and the page ------------------------------------------------------
+
+
+COLONNES_LIGNES = [
+    "origine",
+    "annee",
+    "dispositif",
+    "financeur",
+    "beneficiaire",
+    "montant_eur",
+    "comparable",
+    "rattachement",
+    "source",
+]
+
+
+def lignes_financements(
+    donnees: DonneesFinancements,
+    saisies,
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    annee: int | None = None,
+) -> pd.DataFrame:
+    """One table of every funding line of the territory: open-data posts and rows entered.
+
+    ``annee`` is text (« 2021 », « 2018–2019 », « année inconnue ») so that
+    multi-year and undated rows keep their own label instead of being spread.
+    """
+    sirets = saisies.sirets_communes() if saisies is not None else {}
+    postes = donnees.postes_du_territoire(ref, tid, annee, sirets)
+    ouvertes = pd.DataFrame(
+        {
+            "origine": "données ouvertes",
+            "annee": postes.annee.astype("Int64").astype(str).to_numpy(),
+            "dispositif": postes.dispositif.map(sources_civille.DISPOSITIFS).to_numpy(),
+            "financeur": "État (politique de la ville)",
+            "beneficiaire": postes.raison_sociale.to_numpy(),
+            "montant_eur": postes.montant_eur.astype(float).to_numpy(),
+            "comparable": postes.comparable.astype(bool).to_numpy(),
+            "rattachement": postes.rattachement.map(RATTACHEMENTS).to_numpy(),
+            "source": ("ANCT Ci.Ville, " + postes.fichier.astype(str)).to_numpy(),
+        },
+        columns=COLONNES_LIGNES,
+    )
+    if saisies is None:
+        return ouvertes
+    saisis = saisies.financements_du_territoire(ref, tid, annee)
+    beneficiaires = saisis.projet.fillna(saisis.ptce).fillna(saisis.siret).fillna(saisis.territoire)
+    entrees = pd.DataFrame(
+        {
+            "origine": "saisie",
+            "annee": saisis.periode.to_numpy(),
+            "dispositif": saisis.dispositif.fillna("dispositif non précisé").to_numpy(),
+            "financeur": saisis.financeur.fillna("financeur non précisé").to_numpy(),
+            "beneficiaire": beneficiaires.to_numpy(),
+            "montant_eur": saisis.montant_eur.astype(float).to_numpy(),
+            "comparable": True,
+            "rattachement": "saisie",
+            "source": saisis.source.to_numpy(),
+        },
+        columns=COLONNES_LIGNES,
+    )
+    morceaux = [t for t in (ouvertes, entrees) if len(t)]
+    if not morceaux:
+        return ouvertes.iloc[0:0]
+    return pd.concat(morceaux, ignore_index=True)
+
+
+def territoires_semences() -> list[str]:
+    """The single territories named by the seed pack (PTCE perimeters, project places, funding)."""
+    from geo import semences
+
+    tables = semences.tables()
+    valeurs = [
+        *tables["ptce"].perimetre.dropna(),
+        *tables["projets"].territoire.dropna(),
+        *tables["financements"].territoire.dropna(),
+    ]
+    ids: list[str] = []
+    for valeur in valeurs:
+        if "," not in valeur and valeur not in ids:
+            ids.append(valeur)
+    return ids
+
+
+def comparaison(
+    donnees: DonneesFinancements,
+    saisies,
+    ref: Referentiel,
+    ids: list[str],
+    annee: int | None = None,
+) -> pd.DataFrame:
+    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side."""
+    lignes = []
+    for texte in ids:
+        tid = TerritoireId.depuis_texte(texte)
+        if not ref.existe(tid):
+            continue
+        emplois = saisies.emplois_du_territoire(ref, tid, annee) if saisies is not None else pd.DataFrame()
+        financements = lignes_financements(donnees, saisies, ref, tid, annee)
+        part = donnees.part_ess_du_territoire(ref, tid)
+        lignes.append(
+            {
+                "id": texte,
+                "nom": ref.territoire(tid).nom,
+                "emplois": int(emplois.nombre.sum()) if len(emplois) else 0,
+                "financement_eur": round(float(financements.montant_eur.sum()), 2),
+                "part_ess_pct": part.get("part_pct") if part else None,
+            }
+        )
+    return pd.DataFrame(lignes, columns=["id", "nom", "emplois", "financement_eur", "part_ess_pct"])
