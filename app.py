@@ -25,6 +25,10 @@ PAGES = [
     st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
 ]
+PAGES += [
+    st.Page("pages/emplois.py", title="Emplois et financements", icon=":material/work:", url_path="emplois"),
+    st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
+]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.
 navigation = st.navigation(PAGES, position="hidden")

@@ -228,9 +228,8 @@ class DonneesSaisies:
     ) -> pd.DataFrame:
         lignes = self.financements[self._position(ref, tid, self.financements.lieu) == "dedans"]
         if annee is not None:
-            lignes = lignes[
-                [_couvre(d, f, annee) for d, f in zip(lignes.annee_debut, lignes.annee_fin, strict=True)]
-            ]
+            couvre = [_couvre(d, f, annee) for d, f in zip(lignes.annee_debut, lignes.annee_fin, strict=True)]
+            lignes = lignes[pd.Series(couvre, index=lignes.index, dtype=bool)]
         return lignes
 
     def projets_du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:

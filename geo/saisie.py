@@ -903,7 +903,7 @@ def exporter(depot: store.Depot) -> dict[str, pd.DataFrame]:
     return resultat
 
 
-def _feuille_aide() -> pd.DataFrame:
+def aide_colonnes() -> pd.DataFrame:
     lignes = []
     for table in ORDRE:
         for colonne in COLONNES[table]:
@@ -931,7 +931,7 @@ def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> b
             for indice, colonne in enumerate(colonnes(nom)):
                 feuille.column_dimensions[chr(ord("A") + indice)].width = max(14, len(colonne) + 4)
         if avec_aide:
-            _feuille_aide().to_excel(classeur, sheet_name="lisez-moi", index=False)
+            aide_colonnes().to_excel(classeur, sheet_name="lisez-moi", index=False)
     return tampon.getvalue()
 
 

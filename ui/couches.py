@@ -54,6 +54,28 @@ SURCOUCHES: list[CoucheDisponible] = [
 ]
 
 
+def _ptce(tid: TerritoireId | None) -> Surcouche | str:
+    from geo import couche_ptce
+    from ui.donnees import saisies
+
+    try:
+        donnees = saisies()
+    except Exception as erreur:  # an unreachable database must not break the map
+        return f"La base de saisie des PTCE est inaccessible ({erreur})."
+    return couche_ptce.surcouche_ptce(referentiel(), donnees, tid)
+
+
+SURCOUCHES.append(
+    CoucheDisponible(
+        "ptce",
+        "PTCE et structures",
+        "Pôles territoriaux de coopération économique saisis (périmètres en tirets) et leurs structures "
+        "placées au centre de leur commune. Données saisies et pack des documents de terrain.",
+        _ptce,
+    )
+)
+
+
 def _basculer(nom: str) -> None:
     etat.activer_couche(nom, bool(st.session_state.get(f"couche-{nom}")))
 
