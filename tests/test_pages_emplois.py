@@ -55,7 +55,7 @@ def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
     toutes = _metrique(at, "Financements reçus").value
     at.selectbox(key="annee").set_value(2022)
     _relancer(at)
-    assert at.query_params["annee"] == ["2022"] or at.query_params["annee"] == "2022"
+    assert at.query_params["annee"] == "2022"
     assert _metrique(at, "Financements reçus").value != toutes
     # The ALISS jobs have no year: none in 2022, and the page says why.
     assert _metrique(at, "Emplois créés").value == "0"
@@ -129,3 +129,20 @@ def test_territory_page_has_the_jobs_section():
     at = _ouvrir("pages/territoire.py", "epci:240200477")
     assert "Emplois créés et financements reçus" in [s.value for s in at.subheader]
     assert _metrique(at, "Emplois créés").value == "42"
+
+
+def test_ptce_layer_on_the_map_goes_in_the_url():
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.query_params["territoire"] = "departement:02"
+    at.run()
+    at.toggle(key="couche-ptce").set_value(True)
+    _relancer(at)
+    assert "ptce" in at.query_params["couches"].split(",")
+    assert not any("inaccessible" in i.value for i in at.info)
+
+
+def test_sources_page_lists_the_funding_sources():
+    at = _ouvrir("pages/sources.py")
+    texte = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
+    assert "Ci.Ville" in texte
+    assert "Part de l'ESS" in texte
