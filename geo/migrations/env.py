@@ -8,7 +8,6 @@ The connection comes from ``config.attributes["connection"]`` when
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import pool
 
 from geo import store
 
@@ -35,9 +34,12 @@ def executer_en_ligne() -> None:
         return
     url = config.get_main_option("sqlalchemy.url") or store.url_par_defaut()
     engine = store.moteur(url)
-    engine.pool = pool.NullPool(engine.pool._creator)
-    with engine.connect() as connexion:
-        _executer(connexion)
+    try:
+        with engine.connect() as connexion:
+            _executer(connexion)
+            connexion.commit()
+    finally:
+        engine.dispose()
 
 
 if context.is_offline_mode():
