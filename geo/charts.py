@@ -47,31 +47,50 @@ def texte_annees(annees: list[int] | None, sans_annee: int = 0) -> str:
     return texte
 
 
+def _couper(texte: str, largeur: int = 95) -> str:
+    """Break a long line at spaces for plotly (which never wraps text by itself)."""
+    lignes, courante = [], ""
+    for mot in texte.split(" "):
+        if courante and len(courante) + 1 + len(mot) > largeur:
+            lignes.append(courante)
+            courante = mot
+        else:
+            courante = f"{courante} {mot}" if courante else mot
+    lignes.append(courante)
+    return "<br>".join(lignes)
+
+
+def texte_source(fig: go.Figure) -> str:
+    """The source and years line of a figure, as shown under its title."""
+    return fig.layout.title.subtitle.text or ""
+
+
 def legende_source(fig: go.Figure, source: str, annees: str, remarque: str | None = None) -> go.Figure:
-    """Write source and years under the plot and in ``layout.meta``."""
-    texte = f"Source : {source}<br>Années : {annees}" + (f"<br>{remarque}" if remarque else "")
-    fig.add_annotation(
-        text=texte,
-        xref="paper",
-        yref="paper",
-        x=0,
-        y=0,
-        yshift=-12,
-        yanchor="top",
-        xanchor="left",
-        showarrow=False,
-        align="left",
-        font={"size": 11, "color": "#4a4a4a"},
-    )
+    """Write source and years under the title (never over the axes) and in ``layout.meta``."""
+    texte = _couper(f"Source : {source}") + "<br>" + _couper(f"Années : {annees}")
+    if remarque:
+        texte += "<br>" + _couper(remarque)
     lignes = texte.count("<br>") + 1
+    titre = fig.layout.title.text or ""
     fig.update_layout(
+        title={
+            "text": titre,
+            "subtitle": {"text": texte, "font": {"size": 12, "color": "#4a4a4a"}},
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.98,
+            "yanchor": "top",
+            "yref": "container",
+        },
         meta={"source": source, "annees": annees, **({"remarque": remarque} if remarque else {})},
-        margin={"b": 70 + 16 * lignes, "t": 60, "l": 10, "r": 10},
+        margin={"t": 70 + 17 * lignes + 28, "b": 40, "l": 10, "r": 10},
         font=POLICE,
         plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
         separators=", ",  # French decimal comma; thousands shown with a (thin) space
     )
+    hauteur = fig.layout.height or 380
+    fig.update_layout(height=hauteur + 17 * lignes)
     fig.update_xaxes(automargin=True)
     fig.update_yaxes(automargin=True, gridcolor="#e5e5e5")
     return fig
@@ -159,7 +178,13 @@ def financements_par_annee(
                 customdata=[[a, dispositif] for a in ordre_annees],
                 hovertemplate="%{x} · " + dispositif + "<br>%{y:,.0f} €<extra></extra>",
             )
-    fig.update_layout(barmode="stack", title=titre, yaxis_title="Montant (€)", xaxis={"type": "category"})
+    fig.update_layout(
+        barmode="stack",
+        title=titre,
+        yaxis_title="Montant (€)",
+        yaxis_tickformat=",.0f",
+        xaxis={"type": "category"},
+    )
     return legende_source(fig, source, annees, remarque)
 
 
@@ -191,7 +216,12 @@ def financements_par_dispositif(
             f"{inconnus} financement{'s' if inconnus > 1 else ''} au montant inconnu, non compté"
             f"{'s' if inconnus > 1 else ''}."
         )
-    fig.update_layout(title=titre, xaxis_title="Montant (€)", height=max(260, 60 + 40 * len(sommes)))
+    fig.update_layout(
+        title=titre,
+        xaxis_title="Montant (€)",
+        xaxis_tickformat=",.0f",
+        height=max(260, 60 + 40 * len(sommes)),
+    )
     return legende_source(fig, source, annees, remarque)
 
 
@@ -237,7 +267,9 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
                 f"{nombre_fr(v, 1)}" + ("" if c else " (incomplet)")
                 for v, c in zip(table.emplois_pour_100k, complets, strict=True)
             ],
-            textposition="auto",
+            # Outside the bar: a label over hatching would be unreadable.
+            textposition="outside",
+            cliponaxis=False,
             customdata=table.nom.tolist(),
             hovertemplate="%{y}<br>%{x} emplois pour 100 000 €<extra></extra>",
             name="Emplois pour 100 k€",
@@ -282,6 +314,25 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
     return legende_source(fig, source, "état actuel des projets saisis")
 
 
+_ABREVIATIONS = (
+    ("Communauté d'agglomération ", "CA "),
+    ("Communauté de communes ", "CC "),
+    ("Communauté urbaine ", "CU "),
+)
+
+
+def nom_court(nom: str) -> str:
+    """A territory name short enough for an axis label.
+
+    >>> nom_court("Communauté d'agglomération de la Porte du Hainaut")
+    'CA de la Porte du Hainaut'
+    """
+    for long, court in _ABREVIATIONS:
+        if nom.startswith(long):
+            return court + nom[len(long) :]
+    return nom
+
+
 def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees: str) -> go.Figure:
     """The seed territories side by side: jobs created, funding received, ESS share of jobs.
 
@@ -292,13 +343,13 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
         cols=3,
         shared_yaxes=True,
         subplot_titles=(
-            "Emplois créés (saisis)",
-            "Financements reçus (€)",
-            "Part de l'ESS dans l'emploi salarié (%)",
+            "Emplois créés<br>(saisis)",
+            "Financements<br>reçus",
+            "Part de l'ESS dans<br>l'emploi salarié",
         ),
-        horizontal_spacing=0.04,
+        horizontal_spacing=0.05,
     )
-    noms = table.nom.tolist()
+    noms = [nom_court(n) for n in table.nom]
     for colonne, (champ, couleur, format_texte) in enumerate(
         (
             ("emplois", PALETTE[0], lambda v: nombre_fr(v)),
@@ -315,11 +366,13 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
             marker_color=couleur,
             text=["inconnu" if v is None else format_texte(v) for v in valeurs],
             textposition="auto",
-            customdata=noms,
+            customdata=table.nom.tolist(),
             name=champ,
             showlegend=False,
             row=1,
             col=colonne,
         )
-    fig.update_layout(title=titre, height=max(280, 90 + 46 * len(noms)))
+    fig.update_layout(title=titre, height=max(280, 110 + 46 * len(noms)))
+    fig.update_annotations(font_size=12)  # the subplot titles
+    fig.update_xaxes(tickformat="~s", row=1, col=2)
     return legende_source(fig, source, annees)

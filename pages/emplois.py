@@ -11,6 +11,9 @@ from geo.text import nombre_fr
 from ui import donnees, etat, page
 
 CLE_ANNEE = "annee"
+# Streamlit shows a placeholder, not format_func(None), for a None value: sentinels instead.
+TOUTES = "toutes"
+TOUS = "tous"
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -40,12 +43,12 @@ annees = sorted(
 )
 texte_annee = st.query_params.get(CLE_ANNEE, "")
 annee_url = int(texte_annee) if texte_annee.isdigit() and int(texte_annee) in annees else None
-st.session_state[CLE_ANNEE] = annee_url
+st.session_state[CLE_ANNEE] = TOUTES if annee_url is None else annee_url
 
 
 def _annee_choisie() -> None:
     valeur = st.session_state.get(CLE_ANNEE)
-    if valeur is None:
+    if valeur == TOUTES:
         if CLE_ANNEE in st.query_params:
             del st.query_params[CLE_ANNEE]
     else:
@@ -54,12 +57,13 @@ def _annee_choisie() -> None:
 
 annee = st.selectbox(
     "Année",
-    [None, *annees],
-    format_func=lambda a: "Toutes les années" if a is None else str(a),
+    [TOUTES, *annees],
+    format_func=lambda a: "Toutes les années" if a == TOUTES else str(a),
     key=CLE_ANNEE,
     on_change=_annee_choisie,
     help="S'applique à tous les chiffres, graphiques et tableaux de la page.",
 )
+annee = None if annee == TOUTES else annee
 
 bloc_emplois = saisies.bloc(ref, tid, annee) if saisies is not None else None
 bloc_fin = financements.bloc(donnees_fin, saisies, ref, tid, annee)
@@ -144,7 +148,7 @@ def graphique(fig, cle: str, au_clic) -> None:
 
 def _filtrer(cle: str):
     def _appliquer(valeur) -> None:
-        st.session_state[cle] = valeur
+        st.session_state[cle] = TOUS if valeur is None else valeur
 
     return _appliquer
 
@@ -163,32 +167,42 @@ texte_annees_emplois = (
     )
 )
 source_fin = "ANCT Ci.Ville (adultes-relais, FONJEP), Licence Ouverte 2.0 ; données saisies"
-texte_annees_fin = (
-    str(annee) if annee is not None else charts.texte_annees(bloc_fin["donnees_ouvertes"]["annees"])
-)
+
+
+def _annees_des_libelles(libelles) -> str:
+    """Years of funding labels (« 2021 », « 2018–2019 », « année inconnue ») in plain French."""
+    annees_vues: set[int] = set()
+    inconnues = 0
+    for libelle in libelles:
+        bornes = [int(b) for b in str(libelle).split("–") if b.isdigit()]
+        if bornes:
+            annees_vues |= set(range(bornes[0], bornes[-1] + 1))
+        else:
+            inconnues += 1
+    return charts.texte_annees(sorted(annees_vues), inconnues)
+
+
+texte_annees_fin = str(annee) if annee is not None else _annees_des_libelles(lignes_fin.annee)
 
 st.subheader("Emplois créés")
 if saisies is not None:
-    gauche, droite = st.columns(2)
-    with gauche:
-        graphique(
-            charts.emplois_empiles(
-                emplois_lignes,
-                "projet",
-                "Emplois créés par projet",
-                source_emplois,
-                texte_annees_emplois,
-            ),
-            "clic_emplois",
-            _filtrer("filtre_projet"),
-        )
-    with droite:
-        projets_territoire = saisies.projets_du_territoire(ref, tid)
-        graphique(
-            charts.pipeline(projets_territoire, "Projets par étape", "données saisies"),
-            "clic_etapes",
-            _filtrer("filtre_etape"),
-        )
+    graphique(
+        charts.emplois_empiles(
+            emplois_lignes,
+            "projet",
+            "Emplois créés par projet",
+            source_emplois,
+            texte_annees_emplois,
+        ),
+        "clic_emplois",
+        _filtrer("filtre_projet"),
+    )
+    projets_territoire = saisies.projets_du_territoire(ref, tid)
+    graphique(
+        charts.pipeline(projets_territoire, "Projets par étape", "données saisies"),
+        "clic_etapes",
+        _filtrer("filtre_etape"),
+    )
     graphique(
         charts.emplois_pour_100k(
             emplois.table_ratio(saisies, ref, tid, annee),
@@ -217,27 +231,27 @@ if saisies is not None:
         if nature not in tableau:
             tableau[nature] = 0
     filtres = st.columns(2)
-    projets_options = [None, *sorted(tableau.projet)]
+    projets_options = [TOUS, *sorted(tableau.projet)]
     if st.session_state.get("filtre_projet") not in projets_options:
-        st.session_state["filtre_projet"] = None
+        st.session_state["filtre_projet"] = TOUS
     filtre_projet = filtres[0].selectbox(
         "Projet (ou cliquez sur une barre)",
         projets_options,
-        format_func=lambda p: "Tous les projets" if p is None else p,
+        format_func=lambda p: "Tous les projets" if p == TOUS else p,
         key="filtre_projet",
     )
-    etapes_options = [None, *ETAPES_PROJET, "étape inconnue"]
+    etapes_options = [TOUS, *ETAPES_PROJET, "étape inconnue"]
     if st.session_state.get("filtre_etape") not in etapes_options:
-        st.session_state["filtre_etape"] = None
+        st.session_state["filtre_etape"] = TOUS
     filtre_etape = filtres[1].selectbox(
         "Étape (ou cliquez sur une barre)",
         etapes_options,
-        format_func=lambda e: "Toutes les étapes" if e is None else e,
+        format_func=lambda e: "Toutes les étapes" if e == TOUS else e,
         key="filtre_etape",
     )
-    if filtre_projet is not None:
+    if filtre_projet != TOUS:
         tableau = tableau[tableau.projet == filtre_projet]
-    if filtre_etape is not None:
+    if filtre_etape != TOUS:
         tableau = tableau[tableau.etape.fillna("étape inconnue") == filtre_etape]
     st.dataframe(
         tableau[["projet", "ptce", "etape", "secteur", "insertion", "encadrement", "autre", "source"]],
@@ -266,74 +280,72 @@ if saisies is not None:
 # Funding ----------------------------------------------------------------------------------
 
 st.subheader("Financements reçus")
-gauche, droite = st.columns(2)
-with gauche:
-    graphique(
-        charts.financements_par_annee(
-            lignes_fin,
-            "Financements par année et par dispositif",
-            source_fin,
-            texte_annees_fin,
-            remarque=financements.sources_civille.NOTE_2025
-            if "non_comparables" in bloc_fin["donnees_ouvertes"]
-            else None,
-        ),
-        "clic_annees",
-        lambda valeur: st.session_state.update(
-            filtre_annee_fin=valeur[0] if valeur else None, filtre_dispositif=valeur[1] if valeur else None
-        ),
-    )
-with droite:
-    regroupement = st.radio(
-        "Regrouper par", ["dispositif", "financeur"], horizontal=True, key="regroupement_financements"
-    )
-    graphique(
-        charts.financements_par_dispositif(
-            lignes_fin,
-            regroupement,
-            f"Financements par {regroupement}",
-            source_fin,
-            texte_annees_fin,
-        ),
-        "clic_dispositifs",
-        lambda valeur: st.session_state.update(
-            filtre_dispositif=valeur if regroupement == "dispositif" else None,
-            filtre_financeur=valeur if regroupement == "financeur" else None,
-        ),
-    )
+# One chart per row: long labels stay readable, on phones too.
+graphique(
+    charts.financements_par_annee(
+        lignes_fin,
+        "Financements par année et par dispositif",
+        source_fin,
+        texte_annees_fin,
+        remarque=financements.sources_civille.NOTE_2025
+        if "non_comparables" in bloc_fin["donnees_ouvertes"]
+        else None,
+    ),
+    "clic_annees",
+    lambda valeur: st.session_state.update(
+        filtre_annee_fin=valeur[0] if valeur else TOUS, filtre_dispositif=valeur[1] if valeur else TOUS
+    ),
+)
+regroupement = st.radio(
+    "Regrouper par", ["dispositif", "financeur"], horizontal=True, key="regroupement_financements"
+)
+graphique(
+    charts.financements_par_dispositif(
+        lignes_fin,
+        regroupement,
+        f"Financements par {regroupement}",
+        source_fin,
+        texte_annees_fin,
+    ),
+    "clic_dispositifs",
+    lambda valeur: st.session_state.update(
+        filtre_dispositif=valeur if valeur and regroupement == "dispositif" else TOUS,
+        filtre_financeur=valeur if valeur and regroupement == "financeur" else TOUS,
+    ),
+)
 
 filtres = st.columns(3)
-options_annees = [None, *sorted(lignes_fin.annee.unique())]
-options_dispositifs = [None, *sorted(lignes_fin.dispositif.dropna().unique())]
-options_financeurs = [None, *sorted(lignes_fin.financeur.dropna().unique())]
+options_annees = [TOUS, *sorted(lignes_fin.annee.unique())]
+options_dispositifs = [TOUS, *sorted(lignes_fin.dispositif.dropna().unique())]
+options_financeurs = [TOUS, *sorted(lignes_fin.financeur.dropna().unique())]
 for cle, options in (
     ("filtre_annee_fin", options_annees),
     ("filtre_dispositif", options_dispositifs),
     ("filtre_financeur", options_financeurs),
 ):
     if st.session_state.get(cle) not in options:
-        st.session_state[cle] = None
+        st.session_state[cle] = TOUS
 filtre_annee_fin = filtres[0].selectbox(
     "Année du financement",
     options_annees,
-    format_func=lambda a: "Toutes" if a is None else a,
+    format_func=lambda a: "Toutes" if a == TOUS else a,
     key="filtre_annee_fin",
 )
 filtre_dispositif = filtres[1].selectbox(
     "Dispositif",
     options_dispositifs,
-    format_func=lambda d: "Tous" if d is None else d,
+    format_func=lambda d: "Tous" if d == TOUS else d,
     key="filtre_dispositif",
 )
 filtre_financeur = filtres[2].selectbox(
-    "Financeur", options_financeurs, format_func=lambda f: "Tous" if f is None else f, key="filtre_financeur"
+    "Financeur", options_financeurs, format_func=lambda f: "Tous" if f == TOUS else f, key="filtre_financeur"
 )
 tableau_fin = lignes_fin
-if filtre_annee_fin is not None:
+if filtre_annee_fin != TOUS:
     tableau_fin = tableau_fin[tableau_fin.annee == filtre_annee_fin]
-if filtre_dispositif is not None:
+if filtre_dispositif != TOUS:
     tableau_fin = tableau_fin[tableau_fin.dispositif == filtre_dispositif]
-if filtre_financeur is not None:
+if filtre_financeur != TOUS:
     tableau_fin = tableau_fin[tableau_fin.financeur == filtre_financeur]
 st.caption(
     f"{nombre_fr(len(tableau_fin))} ligne(s) sur {nombre_fr(len(lignes_fin))} · "

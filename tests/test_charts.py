@@ -9,7 +9,7 @@ from geo import charts
 
 
 def _legende(fig) -> str:
-    return fig.layout.annotations[-1].text
+    return charts.texte_source(fig)
 
 
 def test_jobs_are_stacked_by_kind_per_project():
