@@ -278,6 +278,8 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
     fig.update_layout(
         title=titre, xaxis_title="Emplois créés pour 100 000 € reçus", height=max(240, 80 + 44 * len(table))
     )
+    # Room on the right for the label written outside the longest bar.
+    fig.update_xaxes(range=[0, float(table.emplois_pour_100k.max()) * 1.4])
     remarque = None
     if not complets.all():
         remarque = (
@@ -304,13 +306,19 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
             },
             customdata=list(comptes.index),
             text=comptes.astype(int).tolist(),
-            textposition="auto",
+            textposition="outside",
+            cliponaxis=False,
             hovertext=["<br>".join(noms[e][:12]) or "aucun projet" for e in comptes.index],
             hovertemplate="%{x} : %{y} projet(s)<br>%{hovertext}<extra></extra>",
             name="Projets",
         )
     )
-    fig.update_layout(title=titre, yaxis_title="Projets", xaxis={"type": "category"})
+    fig.update_layout(
+        title=titre,
+        yaxis_title="Projets",
+        xaxis={"type": "category"},
+        yaxis={"tickformat": "d", "rangemode": "tozero"},
+    )
     return legende_source(fig, source, "état actuel des projets saisis")
 
 
