@@ -120,3 +120,27 @@ def surcouche_ptce(ref: Referentiel, saisies: DonneesSaisies, tid: TerritoireId 
     if points:
         legende.append((STYLES_PTCE["structure"], f"Structure membre ou créée ({len(points)})"))
     return Surcouche(_element, legende)
+
+
+def couches_export(ref: Referentiel, saisies: DonneesSaisies, tid: TerritoireId | None) -> dict:
+    """The PTCE overlay's data for the territory, as a layer to download (CSV, GeoJSON, GeoPackage)."""
+    import geopandas as gpd
+
+    ptce = saisies.ptce_du_territoire(ref, tid)
+    lignes = []
+    for ligne in ptce.itertuples():
+        geometrie = geometrie_perimetre(ref, _texte(ligne.perimetre))
+        if geometrie is None:
+            continue
+        lignes.append(
+            {
+                "nom": ligne.ptce,
+                "perimetre": ligne.perimetre,
+                "membres": _texte(ligne.membres),
+                "source": ligne.source,
+                "geometry": geometrie,
+            }
+        )
+    if not lignes:
+        return {}
+    return {"ptce_perimetres": gpd.GeoDataFrame(lignes, geometry="geometry", crs="EPSG:4326")}

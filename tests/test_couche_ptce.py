@@ -86,3 +86,12 @@ def test_perimeter_geometry_is_the_union_of_its_territories(referentiel):
     deux = couche_ptce.geometrie_perimetre(referentiel, "epci:240200477,commune:59172")
     assert deux.area > une.area
     assert couche_ptce.geometrie_perimetre(referentiel, "") is None
+
+
+def test_export_of_the_overlay(referentiel):
+    saisies = _saisies("Pôle", "epci:240200477", [])
+    couches = couche_ptce.couches_export(referentiel, saisies, TerritoireId("departement", "02"))
+    perimetres = couches["ptce_perimetres"]
+    assert list(perimetres.nom) == ["Pôle"]
+    assert perimetres.crs.to_epsg() == 4326
+    assert couche_ptce.couches_export(referentiel, saisies, TerritoireId("departement", "59")) == {}

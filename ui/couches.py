@@ -72,8 +72,16 @@ SURCOUCHES.append(
         "Pôles territoriaux de coopération économique saisis (périmètres en tirets) et leurs structures "
         "placées au centre de leur commune. Données saisies et pack des documents de terrain.",
         _ptce,
+        exporter=lambda tid: _exporter_ptce(tid),
     )
 )
+
+
+def _exporter_ptce(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    from geo import couche_ptce
+    from ui.donnees import saisies
+
+    return couche_ptce.couches_export(referentiel(), saisies(), tid)
 
 
 def _basculer(nom: str) -> None:
