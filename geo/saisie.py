@@ -439,7 +439,8 @@ def territoires(valeur: object, connu: Callable[[str], bool] | None = None) -> s
     if _vide(valeur):
         return None
     ids = []
-    for morceau in re.split(r"[,;\n]+", str(valeur)):
+    # An Excel cell holding a SIREN or a commune code may come as a number.
+    for morceau in re.split(r"[,;\n]+", _texte(valeur) or ""):
         morceau = morceau.strip()
         if not morceau:
             continue
@@ -635,7 +636,7 @@ def _ecrire(
                 commune = _texte(ligne.get("commune"))
                 if commune is not None:
                     commune = lire_cellule(
-                        "commune", lambda v: territoires(f"commune:{str(v).zfill(5)}", connu)
+                        "commune", lambda v: territoires(f"commune:{(_texte(v) or '').zfill(5)}", connu)
                     )
                     commune = commune.split(":")[1] if commune else None
                 classe, valeurs = (

@@ -237,3 +237,21 @@ def test_seed_pack_states_what_the_documents_say(depot):
     # Loading twice writes nothing more; an empty store only is filled on first use.
     assert semences.charger(depot).total == 0
     assert semences.charger_si_vide(depot) is None
+
+
+def test_excel_numbers_for_codes_years_and_siret(depot):
+    """Excel stores codes typed without quotes as numbers: 2722 for 02722, 200042190.0 for a SIREN."""
+    classeur = saisie.classeur_excel(
+        {
+            "ptce": pd.DataFrame({"nom": ["Pôle"], "perimetre": [200042190], "annee_creation": [2015.0]}),
+            "structures": pd.DataFrame(
+                {"nom": ["Réaliss"], "siret": [73282932000074], "commune": [2722], "ptce": ["Pôle"]}
+            ),
+        }
+    )
+    rapport = saisie.importer(depot, classeur, "saisie.xlsx")
+    assert {t: n for t, n in rapport.ecrites.items() if n} == {"ptce": 1, "structures": 1}
+    with depot.session() as session:
+        structure = session.scalars(sa.select(store.Structure)).one()
+        assert (structure.siret, structure.commune) == ("73282932000074", "02722")
+        assert session.scalars(sa.select(store.PTCE.perimetre)).one() == "epci:200042190"
