@@ -237,13 +237,17 @@ def _config_alembic(engine: Engine):
 
 
 def migrer(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` with the versioned migrations."""
+    """Bring the schema to ``revision`` (``"base"``: before the first) with the versioned migrations."""
     from alembic import command
 
     cfg = _config_alembic(engine)
+    courante = revision_courante(engine)
     with engine.begin() as connexion:
         cfg.attributes["connection"] = connexion
-        command.upgrade(cfg, revision)
+        if revision == "base" and courante is not None:
+            command.downgrade(cfg, "base")
+        elif revision != "base":
+            command.upgrade(cfg, revision)
 
 
 def revision_courante(engine: Engine) -> str | None:

@@ -383,7 +383,9 @@ st.download_button(
 
 st.subheader("Territoires des documents de terrain, côte à côte")
 ids_semences = financements.territoires_semences()
-comparaison = financements.comparaison(donnees_fin, saisies, ref, ids_semences, annee)
+# The territory on screen is compared with them too.
+ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
+comparaison = financements.comparaison(donnees_fin, saisies, ref, ids_compares, annee)
 
 
 def _ouvrir_territoire(valeur) -> None:

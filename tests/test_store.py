@@ -126,3 +126,14 @@ def test_database_url_picks_the_backend(monkeypatch, tmp_path):
     assert (tmp_path / "sous" / "dossier" / "x.sqlite3").is_file()
     assert "x.sqlite3" in depot.url_affichee
     depot.fermer()
+
+
+def test_migrations_go_down_and_up_again(depot):
+    store.migrer(depot.engine, "base")
+    assert store.revision_courante(depot.engine) is None
+    assert "projet" not in sa.inspect(depot.engine).get_table_names()
+    store.migrer(depot.engine)
+    assert store.revision_courante(depot.engine) == "0001"
+    assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
+        sa.inspect(depot.engine).get_table_names()
+    )
