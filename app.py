@@ -25,15 +25,17 @@ PAGES = [
     st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/commerces.py", title="Commerces", icon=":material/storefront:", url_path="commerces"),
     st.Page(
-        "pages/opportunites.py", title="Opportunités", icon=":material/lightbulb:", url_path="opportunites"
-    ),
-    st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
-    st.Page(
         "pages/structures.py",
         title="Structures de l'ESS",
         icon=":material/diversity_3:",
         url_path="structures",
     ),
+    st.Page("pages/emplois.py", title="Emplois et financements", icon=":material/work:", url_path="emplois"),
+    st.Page(
+        "pages/opportunites.py", title="Opportunités", icon=":material/lightbulb:", url_path="opportunites"
+    ),
+    st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
+    st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.

@@ -177,6 +177,7 @@ MODULES_ETAPES: tuple[str, ...] = (
     "geo.qpv",
     "geo.commerces",
     "geo.structures",
+    "geo.financements",
 )
 
 

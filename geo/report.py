@@ -32,6 +32,8 @@ BLOCS: tuple[tuple[str, str], ...] = (
     ("qpv", "geo.qpv:bloc_rapport"),
     ("commerces", "geo.commerces:bloc_rapport"),
     ("structures", "geo.structures:bloc_rapport"),
+    ("emplois", "geo.emplois:bloc_rapport"),
+    ("financements", "geo.financements:bloc_rapport"),
     ("opportunites", "geo.opportunites:bloc_rapport"),
 )
 

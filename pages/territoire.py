@@ -123,3 +123,39 @@ if _donnees_structures.disponible:
     )
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
+
+st.subheader("Emplois créés et financements reçus")
+try:
+    from geo import financements as _financements
+
+    _saisies = donnees.saisies()
+    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid)
+    _bloc_fin = _financements.bloc(donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid)
+except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
+    st.caption(f"Emplois et financements indisponibles ({_erreur}).")
+else:
+    _colonnes = st.columns(3)
+    _colonnes[0].metric(
+        "Emplois créés (saisis)",
+        nombre_fr(_bloc_emplois["crees_total"]),
+        help=f"Insertion {_bloc_emplois['insertion']}, encadrement {_bloc_emplois['encadrement']} ; "
+        "projets saisis et pack des documents de terrain.",
+    )
+    _colonnes[1].metric(
+        "Financements reçus",
+        f"{nombre_fr(_bloc_fin['total_eur'])} €",
+        help="ANCT Ci.Ville (adultes-relais, FONJEP 2020–2025) et financements saisis au montant connu.",
+    )
+    _part = _bloc_fin["part_ess_emploi_salarie"]
+    _colonnes[2].metric(
+        "Part de l'ESS dans l'emploi salarié"
+        + (f" ({_part['annee']})" if _part and _part.get("annee") else ""),
+        f"{nombre_fr(_part['part_pct'], 1)} %" if _part and _part.get("part_pct") is not None else "inconnue",
+        help=(_part or {}).get("note") or "INSEE, Clap.",
+    )
+    st.page_link(
+        "pages/emplois.py",
+        label="Graphiques des emplois et des financements",
+        icon=":material/arrow_forward:",
+        query_params=etat.parametres(),
+    )

@@ -119,3 +119,15 @@ def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
         else:
             os.environ["ESS_DATA_MIRROR"] = ancien
     return cache
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _base_de_saisie_temporaire(tmp_path_factory):
+    """Tests (pages and report included) never write into the project's own store."""
+    ancien = os.environ.get("DATABASE_URL")
+    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('saisie') / 'saisie.sqlite3'}"
+    yield
+    if ancien is None:
+        del os.environ["DATABASE_URL"]
+    else:
+        os.environ["DATABASE_URL"] = ancien

@@ -103,6 +103,36 @@ SURCOUCHES: list[CoucheDisponible] = [
 ]
 
 
+def _ptce(tid: TerritoireId | None) -> Surcouche | str:
+    from geo import couche_ptce
+    from ui.donnees import saisies
+
+    try:
+        donnees = saisies()
+    except Exception as erreur:  # an unreachable database must not break the map
+        return f"La base de saisie des PTCE est inaccessible ({erreur})."
+    return couche_ptce.surcouche_ptce(referentiel(), donnees, tid)
+
+
+SURCOUCHES.append(
+    CoucheDisponible(
+        "ptce",
+        "PTCE et structures",
+        "Pôles territoriaux de coopération économique saisis (périmètres en tirets) et leurs structures "
+        "placées au centre de leur commune. Données saisies et pack des documents de terrain.",
+        _ptce,
+        exporter=lambda tid: _exporter_ptce(tid),
+    )
+)
+
+
+def _exporter_ptce(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    from geo import couche_ptce
+    from ui.donnees import saisies
+
+    return couche_ptce.couches_export(referentiel(), saisies(), tid)
+
+
 def _basculer(nom: str) -> None:
     etat.activer_couche(nom, bool(st.session_state.get(f"couche-{nom}")))
 

@@ -230,3 +230,42 @@ def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str 
     return _surcouche_structures(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
     )
+
+
+# Jobs and funding: the store of entered records, and the open-data funding tables.
+
+
+@st.cache_resource(show_spinner="Ouverture de la base de saisie…")
+def _depot(url: str):
+    from geo import emplois
+
+    return emplois.depot_pret(url)
+
+
+def depot():
+    """The store (``DATABASE_URL`` or data/saisie.sqlite3), seeded with the field documents on first use."""
+    from geo import store
+
+    return _depot(store.url_par_defaut())
+
+
+def saisies():
+    """The store's records as tables; read on every run (a few hundred rows) so entries show at once."""
+    from geo import emplois
+
+    return emplois.charger(depot())
+
+
+@st.cache_resource(show_spinner="Chargement des financements publics…")
+def _donnees_financements(dossier_cache: str, construit_le: str):
+    from geo import financements
+
+    return financements.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_financements():
+    """Ci.Ville posts and ESS share of jobs; a rebuild (new manifest date) invalidates the cache."""
+    from geo import financements
+
+    manifeste = etapes.lire_manifeste(financements.ETAPE.nom) or {}
+    return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))

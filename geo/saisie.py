@@ -1,0 +1,976 @@
+"""Entering records: CSV and Excel import with a template, per-row validation, export.
+
+Five tables (sheets of the Excel template, or one CSV file each, told apart by
+their columns): ``ptce``, ``projets``, ``structures``, ``emplois``,
+``financements``. Rows refer to each other by name (a job names its project, a
+project its PTCE), so that a file written by hand needs no ids; names are
+compared without case or accents.
+
+Every problem is reported as an :class:`Erreur` naming the sheet, the line (as
+the spreadsheet numbers it: header on line 1), the column and what is wrong, in
+French. An import either writes every row or nothing (one transaction), and
+says how many rows it wrote, and how many it skipped when asked to skip rows
+already in the store.
+
+French ways of writing are understood: amounts such as « 1 200,50 € » (with
+ordinary, non-breaking or narrow spaces), dates 01/06/2016, files in UTF-8 (with
+or without BOM) or Latin-1 / Windows-1252, separated by ``;`` or ``,``.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import select
+
+from geo import store
+from geo.text import cle_recherche
+
+# Columns per table, in template order; the starred ones are required.
+COLONNES: dict[str, tuple[str, ...]] = {
+    "ptce": ("nom*", "perimetre", "membres", "annee_creation", "description", "source"),
+    "projets": ("nom*", "ptce", "etape", "date_debut", "date_fin", "secteur", "territoire", "source"),
+    "structures": ("nom*", "siret", "forme", "commune", "ptce", "projet", "source"),
+    "emplois": ("projet*", "annee", "nature*", "nombre*", "source"),
+    "financements": (
+        "projet",
+        "ptce",
+        "siret",
+        "territoire",
+        "financeur",
+        "dispositif",
+        "montant_eur",
+        "annee_debut",
+        "annee_fin",
+        "note",
+        "source",
+    ),
+}
+# Tables are written in this order: a row may refer to rows of earlier tables.
+ORDRE = ("ptce", "projets", "structures", "emplois", "financements")
+AIDE_COLONNES: dict[str, str] = {
+    "nom": "nom, unique (sans tenir compte des majuscules ni des accents)",
+    "perimetre": "territoires séparés par des virgules : epci:SIREN, commune:INSEE, departement:CODE "
+    "ou codes seuls (5 caractères : commune, 9 chiffres : EPCI, 2 ou 3 : département)",
+    "membres": "membres séparés par « ; »",
+    "annee_creation": "année sur 4 chiffres",
+    "description": "texte libre",
+    "source": "document, fichier ou « saisie » ; vide : le nom du fichier importé",
+    "ptce": "nom d'un PTCE déjà saisi ou présent dans le même fichier",
+    "projet": "nom d'un projet déjà saisi ou présent dans le même fichier",
+    "etape": "une des six étapes : " + ", ".join(store.ETAPES_PROJET) + " (ou leur numéro 1 à 6)",
+    "date_debut": "date JJ/MM/AAAA ou AAAA-MM-JJ",
+    "date_fin": "date JJ/MM/AAAA ou AAAA-MM-JJ",
+    "secteur": "secteur d'activité",
+    "territoire": "territoire(s), comme pour le périmètre",
+    "siret": "14 chiffres (les espaces sont acceptés)",
+    "forme": "forme (association, SCOP, entreprise d'insertion…)",
+    "commune": "code INSEE de la commune (5 caractères)",
+    "annee": "année sur 4 chiffres ; vide si inconnue",
+    "nature": "insertion, encadrement ou autre",
+    "nombre": "nombre entier d'emplois créés",
+    "financeur": "qui finance",
+    "dispositif": "programme, appel à projets ou dispositif",
+    "montant_eur": "montant en euros, « 1 200,50 € » ou 1200.50 ; vide si inconnu",
+    "annee_debut": "première année du financement",
+    "annee_fin": "dernière année du financement",
+    "note": "précision libre",
+}
+SYNONYMES_NATURE = {"supervision": "encadrement", "encadrant": "encadrement", "insertion": "insertion"}
+
+
+def colonnes(table: str) -> list[str]:
+    return [c.rstrip("*") for c in COLONNES[table]]
+
+
+def requises(table: str) -> list[str]:
+    return [c.rstrip("*") for c in COLONNES[table] if c.endswith("*")]
+
+
+@dataclass(frozen=True)
+class Erreur:
+    feuille: str
+    ligne: int | None
+    colonne: str | None
+    message: str
+
+    def __str__(self) -> str:
+        lieu = [f"« {self.feuille} »"] if self.feuille else []
+        if self.ligne is not None:
+            lieu.append(f"ligne {self.ligne}")
+        if self.colonne:
+            lieu.append(f"colonne « {self.colonne} »")
+        return (", ".join(lieu) + " : " if lieu else "") + self.message
+
+
+class ImportRefuse(ValueError):
+    """The file has errors: nothing was written. ``erreurs`` lists them all."""
+
+    def __init__(self, erreurs: list[Erreur]) -> None:
+        self.erreurs = erreurs
+        super().__init__(
+            f"Import refusé, rien n'a été enregistré : {len(erreurs)} erreur(s). "
+            + " ; ".join(str(e) for e in erreurs[:5])
+            + (" …" if len(erreurs) > 5 else "")
+        )
+
+
+@dataclass
+class RapportImport:
+    ecrites: dict[str, int] = field(default_factory=dict)
+    ignorees: dict[str, int] = field(default_factory=dict)
+    remarques: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.ecrites.values())
+
+    def resume(self) -> str:
+        morceaux = [f"{t} {n}" for t, n in self.ecrites.items() if n]
+        texte = "Import réussi, lignes enregistrées : " + (", ".join(morceaux) or "aucune") + "."
+        deja = [f"{t} {n}" for t, n in self.ignorees.items() if n]
+        if deja:
+            texte += " Lignes déjà présentes, non réécrites : " + ", ".join(deja) + "."
+        return texte
+
+
+# Reading files ----------------------------------------------------------------
+
+
+def _decoder(contenu: bytes) -> tuple[str, str]:
+    """Text and the encoding it was read with: UTF-8 (BOM or not), else Windows-1252."""
+    if contenu.startswith(b"\xef\xbb\xbf"):
+        return contenu[3:].decode("utf-8"), "UTF-8 avec BOM"
+    try:
+        return contenu.decode("utf-8"), "UTF-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return contenu.decode("cp1252"), "Windows-1252 (Latin-1)"
+    except UnicodeDecodeError:
+        return contenu.decode("latin-1"), "Latin-1"
+
+
+def _separateur(texte: str) -> str:
+    entete = texte.splitlines()[0] if texte.strip() else ""
+    try:
+        return csv.Sniffer().sniff(entete, delimiters=";,\t").delimiter
+    except csv.Error:
+        return ";" if entete.count(";") >= entete.count(",") else ","
+
+
+def _normaliser_entete(nom: object) -> str:
+    return cle_recherche(str(nom)).replace(" ", "_").rstrip("*")
+
+
+def _table_des_colonnes(noms: list[str], indice: str = "") -> str | None:
+    """Which table a header belongs to: required columns present, most columns in common."""
+    candidates = []
+    for table in ORDRE:
+        attendues = set(colonnes(table))
+        if set(requises(table)) <= set(noms) and (requises(table) or len(attendues & set(noms)) >= 3):
+            candidates.append((len(attendues & set(noms)) - len(set(noms) - attendues), table))
+    if not candidates:
+        return None
+    candidates.sort(reverse=True)
+    for _, table in candidates:
+        if table in cle_recherche(indice):
+            return table
+    return candidates[0][1]
+
+
+def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """Sheets of an Excel workbook or one CSV file, as text cells; remarks on how it was read.
+
+    Raises :class:`ImportRefuse` when the file cannot be read or a sheet is not recognised.
+    """
+    remarques: list[str] = []
+    feuilles: dict[str, pd.DataFrame] = {}
+    suffixe = Path(nom_fichier).suffix.lower()
+    if suffixe in {".xlsx", ".xlsm"} or contenu[:2] == b"PK":
+        try:
+            brutes = pd.read_excel(io.BytesIO(contenu), sheet_name=None, dtype=object, engine="openpyxl")
+        except (ValueError, OSError, zipfile.BadZipFile, KeyError) as erreur:
+            raise ImportRefuse(
+                [Erreur(nom_fichier, None, None, f"classeur Excel illisible ({erreur}).")]
+            ) from erreur
+        for nom_feuille, table in brutes.items():
+            if cle_recherche(str(nom_feuille)) in {"lisez moi", "aide"}:
+                continue
+            feuilles[str(nom_feuille)] = table
+        remarques.append(f"Classeur Excel : {len(feuilles)} feuille(s) lue(s).")
+    elif suffixe in {".csv", ".txt", ""}:
+        texte, encodage = _decoder(contenu)
+        separateur = _separateur(texte)
+        try:
+            table = pd.read_csv(
+                io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False, skip_blank_lines=True
+            )
+        except (pd.errors.ParserError, pd.errors.EmptyDataError) as erreur:
+            raise ImportRefuse(
+                [Erreur(nom_fichier, None, None, f"fichier CSV illisible ({erreur}).")]
+            ) from erreur
+        feuilles[Path(nom_fichier).stem] = table
+        remarques.append(f"Fichier CSV lu en {encodage}, séparateur « {separateur} ».")
+    else:
+        raise ImportRefuse(
+            [
+                Erreur(
+                    nom_fichier,
+                    None,
+                    None,
+                    "format non pris en charge : fournissez un fichier .csv ou .xlsx.",
+                )
+            ]
+        )
+
+    reconnues: dict[str, pd.DataFrame] = {}
+    erreurs: list[Erreur] = []
+    for nom_feuille, table in feuilles.items():
+        table = table.rename(columns=_normaliser_entete)
+        table = table.loc[:, [c for c in table.columns if not str(c).startswith("unnamed")]]
+        if table.dropna(how="all").empty and not len(table.columns):
+            continue
+        nom_table = _normaliser_entete(nom_feuille)
+        if nom_table not in COLONNES:
+            nom_table = _table_des_colonnes(list(table.columns), nom_feuille)
+        if nom_table is None:
+            erreurs.append(
+                Erreur(
+                    nom_feuille,
+                    1,
+                    None,
+                    "feuille non reconnue : ses colonnes ("
+                    + ", ".join(map(str, table.columns))
+                    + ") ne correspondent à aucune table du modèle ("
+                    + ", ".join(ORDRE)
+                    + ").",
+                )
+            )
+            continue
+        if nom_table in reconnues:
+            erreurs.append(Erreur(nom_feuille, None, None, f"la table « {nom_table} » apparaît deux fois."))
+            continue
+        inconnues = [c for c in table.columns if c not in colonnes(nom_table)]
+        if inconnues:
+            erreurs.append(
+                Erreur(
+                    nom_feuille,
+                    1,
+                    ", ".join(map(str, inconnues)),
+                    "colonne(s) inconnue(s) pour la table « "
+                    + nom_table
+                    + " » ; colonnes attendues : "
+                    + ", ".join(colonnes(nom_table))
+                    + ".",
+                )
+            )
+        manquantes = [c for c in requises(nom_table) if c not in table.columns]
+        if manquantes:
+            erreurs.append(
+                Erreur(nom_feuille, 1, ", ".join(manquantes), "colonne(s) obligatoire(s) absente(s).")
+            )
+        reconnues[nom_table] = table.reindex(columns=colonnes(nom_table))
+    if erreurs:
+        raise ImportRefuse(erreurs)
+    if not reconnues:
+        raise ImportRefuse([Erreur(nom_fichier, None, None, "le fichier ne contient aucune table.")])
+    return reconnues, remarques
+
+
+# Cell parsers: each returns the value or raises ValueError with a French message.
+
+
+def _vide(valeur: object) -> bool:
+    if valeur is None:
+        return True
+    if isinstance(valeur, float) and valeur != valeur:
+        return True
+    return isinstance(valeur, str) and not valeur.strip()
+
+
+_ESPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
+
+
+def montant_fr(valeur: object) -> Decimal | None:
+    """An amount in euros written the French way (or a number from Excel).
+
+    >>> montant_fr("1 200,50 €")
+    Decimal('1200.50')
+    >>> montant_fr("120\\u202f000")
+    Decimal('120000')
+    >>> montant_fr("1.234.567,8")
+    Decimal('1234567.8')
+    >>> montant_fr(2500.0)
+    Decimal('2500.0')
+    """
+    if _vide(valeur):
+        return None
+    if isinstance(valeur, int | float | Decimal) and not isinstance(valeur, bool):
+        nombre = Decimal(str(valeur))
+    else:
+        texte = str(valeur).strip()
+        texte = re.sub(r"(?i)\s*(€|eur|euros?)\s*$", "", texte)
+        texte = _ESPACES.sub("", texte)
+        if not re.fullmatch(r"-?[\d.,]+", texte or "x"):
+            raise ValueError(f"« {valeur} » n'est pas un montant (exemple : 1 200,50 €).")
+        virgules, points = texte.count(","), texte.count(".")
+        if virgules and points:
+            decimal = "," if texte.rfind(",") > texte.rfind(".") else "."
+            milliers = "." if decimal == "," else ","
+            texte = texte.replace(milliers, "").replace(decimal, ".")
+        elif virgules > 1:
+            texte = texte.replace(",", "")
+        elif virgules == 1:
+            texte = texte.replace(",", ".")
+        elif points > 1:
+            texte = texte.replace(".", "")
+        elif points == 1 and re.fullmatch(r"-?\d{1,3}\.\d{3}", texte):
+            raise ValueError(
+                f"« {valeur} » est ambigu (mille deux cents ou un virgule deux ?) : écrivez 1 200 ou 1,2."
+            )
+        try:
+            nombre = Decimal(texte)
+        except InvalidOperation as erreur:
+            raise ValueError(f"« {valeur} » n'est pas un montant (exemple : 1 200,50 €).") from erreur
+    if nombre < 0:
+        raise ValueError(f"montant négatif ({valeur}).")
+    return nombre
+
+
+def _entier(valeur: object, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    if _vide(valeur):
+        return None
+    texte = _ESPACES.sub("", str(valeur)).replace(",", ".")
+    try:
+        nombre = float(texte)
+    except ValueError as erreur:
+        raise ValueError(f"« {valeur} » n'est pas un nombre entier.") from erreur
+    if nombre != int(nombre):
+        raise ValueError(f"« {valeur} » n'est pas un nombre entier.")
+    nombre = int(nombre)
+    if minimum is not None and nombre < minimum:
+        raise ValueError(f"{nombre} est inférieur au minimum permis ({minimum}).")
+    if maximum is not None and nombre > maximum:
+        raise ValueError(f"{nombre} est supérieur au maximum permis ({maximum}).")
+    return nombre
+
+
+def _annee(valeur: object) -> int | None:
+    try:
+        return _entier(valeur, 1900, 2100)
+    except ValueError as erreur:
+        raise ValueError(f"année invalide : {erreur} Écrivez l'année sur 4 chiffres (ex. 2021).") from erreur
+
+
+def _date(valeur: object) -> dt.date | None:
+    if _vide(valeur):
+        return None
+    if isinstance(valeur, dt.datetime):
+        return valeur.date()
+    if isinstance(valeur, dt.date):
+        return valeur
+    texte = str(valeur).strip()
+    for format_date in ("%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y", "%Y-%m-%d %H:%M:%S", "%d.%m.%Y"):
+        try:
+            return dt.datetime.strptime(texte, format_date).date()
+        except ValueError:
+            continue
+    raise ValueError(f"« {valeur} » n'est pas une date (JJ/MM/AAAA, ex. 01/06/2016).")
+
+
+def _etape(valeur: object) -> str | None:
+    if _vide(valeur):
+        return None
+    texte = cle_recherche(str(valeur))
+    par_cle = {cle_recherche(e): e for e in store.ETAPES_PROJET}
+    if texte in par_cle:
+        return par_cle[texte]
+    if texte.isdigit() and 1 <= int(texte) <= len(store.ETAPES_PROJET):
+        return store.ETAPES_PROJET[int(texte) - 1]
+    raise ValueError(f"étape « {valeur} » inconnue ; étapes permises : {', '.join(store.ETAPES_PROJET)}.")
+
+
+def _nature(valeur: object) -> str:
+    texte = cle_recherche(str(valeur))
+    texte = SYNONYMES_NATURE.get(texte, texte)
+    if texte not in store.NATURES_EMPLOI:
+        raise ValueError(f"nature « {valeur} » inconnue ; natures permises : insertion, encadrement, autre.")
+    return texte
+
+
+def siret_valide(valeur: object) -> str | None:
+    """14 digits passing the Luhn check (La Poste's establishments have their own rule).
+
+    >>> siret_valide("732 829 320 00074")
+    '73282932000074'
+    """
+    if _vide(valeur):
+        return None
+    texte = _ESPACES.sub("", str(valeur))
+    if texte.endswith(".0"):  # a number read by Excel
+        texte = texte[:-2]
+    if not re.fullmatch(r"\d{14}", texte):
+        raise ValueError(f"« {valeur} » n'est pas un SIRET (14 chiffres).")
+    somme = 0
+    for rang, chiffre in enumerate(reversed(texte)):
+        n = int(chiffre) * (2 if rang % 2 else 1)
+        somme += n - 9 if n > 9 else n
+    if somme % 10 and not texte.startswith("356000000"):
+        raise ValueError(f"SIRET « {valeur} » invalide (clé de contrôle fausse) : vérifiez les chiffres.")
+    return texte
+
+
+def territoires(valeur: object, connu: Callable[[str], bool] | None = None) -> str | None:
+    """Comma-separated territory ids, from ids or bare codes.
+
+    >>> territoires("200042190, 02722 ; departement:26")
+    'epci:200042190,commune:02722,departement:26'
+    """
+    if _vide(valeur):
+        return None
+    ids = []
+    # An Excel cell holding a SIREN or a commune code may come as a number.
+    for morceau in re.split(r"[,;\n]+", _texte(valeur) or ""):
+        morceau = morceau.strip()
+        if not morceau:
+            continue
+        if ":" in morceau:
+            niveau, code = (p.strip() for p in morceau.split(":", 1))
+            niveau = cle_recherche(niveau)
+        elif re.fullmatch(r"\d{9}", morceau):
+            niveau, code = "epci", morceau
+        elif re.fullmatch(r"(\d[\dAB]\d{3}|\d{4})", morceau, flags=re.IGNORECASE):
+            niveau, code = "commune", morceau.upper().zfill(5)
+        elif re.fullmatch(r"(\d{1,2}|2[AB]|97\d)", morceau, flags=re.IGNORECASE):
+            niveau, code = "departement", morceau.upper().zfill(2)
+        else:
+            raise ValueError(
+                f"territoire « {morceau} » non reconnu (ex. epci:200042190, commune:02722, departement:26)."
+            )
+        if niveau not in {"commune", "epci", "departement", "region"}:
+            raise ValueError(
+                f"niveau de territoire « {niveau} » inconnu (commune, epci, departement, region)."
+            )
+        identifiant = f"{niveau}:{code}"
+        if connu is not None and not connu(identifiant):
+            raise ValueError(f"territoire « {identifiant} » inconnu du référentiel des territoires.")
+        ids.append(identifiant)
+    return ",".join(ids) or None
+
+
+def _texte(valeur: object) -> str | None:
+    if _vide(valeur):
+        return None
+    if isinstance(valeur, float) and valeur.is_integer():
+        valeur = int(valeur)
+    return str(valeur).strip()
+
+
+# Validation and writing -----------------------------------------------------------
+
+
+@dataclass
+class _Index:
+    """Names already in the store or earlier in the file, by search key."""
+
+    ptce: dict[str, object] = field(default_factory=dict)
+    projets: dict[str, object] = field(default_factory=dict)
+    structures: dict[str, object] = field(default_factory=dict)
+    sirets: dict[str, object] = field(default_factory=dict)
+    emplois: set = field(default_factory=set)
+    financements: set = field(default_factory=set)
+
+
+def _cle_financement(f) -> tuple:
+    return (
+        f.projet_id,
+        f.ptce_id,
+        f.siret,
+        f.territoire,
+        cle_recherche(f.financeur or ""),
+        cle_recherche(f.dispositif or ""),
+        f.annee_debut,
+        f.annee_fin,
+        None if f.montant_eur is None else Decimal(f.montant_eur).normalize(),
+    )
+
+
+def _index_existant(session) -> _Index:
+    index = _Index()
+    for p in session.scalars(select(store.PTCE)):
+        index.ptce[cle_recherche(p.nom)] = p
+    for p in session.scalars(select(store.Projet)):
+        index.projets[cle_recherche(p.nom)] = p
+    for s in session.scalars(select(store.Structure)):
+        index.structures[cle_recherche(s.nom)] = s
+        if s.siret:
+            index.sirets[s.siret] = s
+    for e in session.scalars(select(store.Emploi)):
+        index.emplois.add((e.projet_id, e.annee, e.nature))
+    for f in session.scalars(select(store.Financement)):
+        index.financements.add(_cle_financement(f))
+    return index
+
+
+def _ecrire(
+    session,
+    feuilles: dict[str, pd.DataFrame],
+    source_par_defaut: str,
+    connu: Callable[[str], bool] | None,
+    ignorer_doublons: bool,
+    noms_feuilles: dict[str, str] | None = None,
+) -> tuple[RapportImport, list[Erreur]]:
+    """Validate every row and add it to the session; errors are collected, never raised."""
+    index = _index_existant(session)
+    # Rows already in the store before this import (a re-import may skip them).
+    existants = {
+        "ptce": set(index.ptce),
+        "projets": set(index.projets),
+        "structures": set(index.structures),
+        "emplois": set(index.emplois),
+        "financements": set(index.financements),
+    }
+    rapport = RapportImport()
+    erreurs: list[Erreur] = []
+    vus_fichier: dict[str, dict] = {t: {} for t in ORDRE}
+    noms_feuilles = noms_feuilles or {}
+
+    for table in ORDRE:
+        if table not in feuilles:
+            continue
+        feuille = noms_feuilles.get(table, table)
+        donnees = feuilles[table]
+        rapport.ecrites[table] = 0
+        rapport.ignorees[table] = 0
+        for position, (_, ligne) in enumerate(donnees.iterrows()):
+            numero = position + 2  # the header is line 1
+            if all(_vide(v) for v in ligne.to_numpy()):
+                continue
+            problemes: list[Erreur] = []
+
+            def lire_cellule(
+                colonne, analyse, ligne=ligne, problemes=problemes, numero=numero, feuille=feuille
+            ):
+                try:
+                    return analyse(ligne.get(colonne))
+                except ValueError as erreur:
+                    problemes.append(Erreur(feuille, numero, colonne, str(erreur)))
+                    return None
+
+            def obligatoire(colonne, valeur, problemes=problemes, numero=numero, feuille=feuille):
+                if valeur is None:
+                    problemes.append(Erreur(feuille, numero, colonne, "valeur obligatoire manquante."))
+
+            def reference(
+                colonne, valeurs, quoi, problemes=problemes, numero=numero, feuille=feuille, ligne=ligne
+            ):
+                nom = _texte(ligne.get(colonne))
+                if nom is None:
+                    return None
+                objet = valeurs.get(cle_recherche(nom))
+                if objet is None:
+                    problemes.append(
+                        Erreur(feuille, numero, colonne, f"{quoi} « {nom} » inconnu : saisissez-le d'abord.")
+                    )
+                return objet
+
+            source = _texte(ligne.get("source")) or source_par_defaut
+            # The ORM object is only made for a row that is kept: a discarded object tied
+            # to stored rows by a relationship would be flushed with them.
+            classe: type = store.PTCE
+            valeurs: dict = {}
+            cle_doublon: object = None
+            if table == "ptce":
+                nom = _texte(ligne.get("nom"))
+                obligatoire("nom", nom)
+                classe, valeurs = (
+                    store.PTCE,
+                    {
+                        "nom": nom,
+                        "perimetre": lire_cellule("perimetre", lambda v: territoires(v, connu)),
+                        "membres": _texte(ligne.get("membres")),
+                        "annee_creation": lire_cellule("annee_creation", _annee),
+                        "description": _texte(ligne.get("description")),
+                        "source": source,
+                    },
+                )
+                cle_doublon = cle_recherche(nom or "")
+            elif table == "projets":
+                nom = _texte(ligne.get("nom"))
+                obligatoire("nom", nom)
+                classe, valeurs = (
+                    store.Projet,
+                    {
+                        "nom": nom,
+                        "ptce": reference("ptce", index.ptce, "PTCE"),
+                        "etape": lire_cellule("etape", _etape),
+                        "date_debut": lire_cellule("date_debut", _date),
+                        "date_fin": lire_cellule("date_fin", _date),
+                        "secteur": _texte(ligne.get("secteur")),
+                        "territoire": lire_cellule("territoire", lambda v: territoires(v, connu)),
+                        "source": source,
+                    },
+                )
+                if (
+                    valeurs["date_debut"]
+                    and valeurs["date_fin"]
+                    and valeurs["date_fin"] < valeurs["date_debut"]
+                ):
+                    problemes.append(
+                        Erreur(feuille, numero, "date_fin", "la date de fin précède la date de début.")
+                    )
+                cle_doublon = cle_recherche(nom or "")
+            elif table == "structures":
+                nom = _texte(ligne.get("nom"))
+                obligatoire("nom", nom)
+                commune = _texte(ligne.get("commune"))
+                if commune is not None:
+                    commune = lire_cellule(
+                        "commune", lambda v: territoires(f"commune:{(_texte(v) or '').zfill(5)}", connu)
+                    )
+                    commune = commune.split(":")[1] if commune else None
+                classe, valeurs = (
+                    store.Structure,
+                    {
+                        "nom": nom,
+                        "siret": lire_cellule("siret", siret_valide),
+                        "forme": _texte(ligne.get("forme")),
+                        "commune": commune,
+                        "ptce": reference("ptce", index.ptce, "PTCE"),
+                        "projet": reference("projet", index.projets, "projet"),
+                        "source": source,
+                    },
+                )
+                cle_doublon = cle_recherche(nom or "")
+                siret = valeurs["siret"]
+                if siret and siret in index.sirets and cle_doublon not in index.structures:
+                    problemes.append(
+                        Erreur(
+                            feuille, numero, "siret", f"SIRET {siret} déjà attribué à une autre structure."
+                        )
+                    )
+            elif table == "emplois":
+                projet = reference("projet", index.projets, "projet")
+                if _texte(ligne.get("projet")) is None:
+                    obligatoire("projet", None)
+                nature = lire_cellule("nature", lambda v: None if _vide(v) else _nature(v))
+                if nature is None and _vide(ligne.get("nature")):
+                    obligatoire("nature", None)
+                nombre = lire_cellule("nombre", lambda v: _entier(v, 0, 1_000_000))
+                if nombre is None and _vide(ligne.get("nombre")):
+                    obligatoire("nombre", None)
+                annee = lire_cellule("annee", _annee)
+                classe, valeurs = (
+                    store.Emploi,
+                    {"projet": projet, "annee": annee, "nature": nature, "nombre": nombre, "source": source},
+                )
+                cle_doublon = (id(projet), annee, nature)
+            elif table == "financements":
+                classe, valeurs = (
+                    store.Financement,
+                    {
+                        "projet": reference("projet", index.projets, "projet"),
+                        "ptce": reference("ptce", index.ptce, "PTCE"),
+                        "siret": lire_cellule("siret", siret_valide),
+                        "territoire": lire_cellule("territoire", lambda v: territoires(v, connu)),
+                        "financeur": _texte(ligne.get("financeur")),
+                        "dispositif": _texte(ligne.get("dispositif")),
+                        "montant_eur": lire_cellule("montant_eur", montant_fr),
+                        "annee_debut": lire_cellule("annee_debut", _annee),
+                        "annee_fin": lire_cellule("annee_fin", _annee),
+                        "note": _texte(ligne.get("note")),
+                        "source": source,
+                    },
+                )
+                if not any(_texte(ligne.get(c)) for c in ("projet", "ptce", "siret", "territoire")):
+                    problemes.append(
+                        Erreur(
+                            feuille,
+                            numero,
+                            "projet, ptce, siret, territoire",
+                            "bénéficiaire manquant : indiquez un projet, un PTCE, un SIRET ou un territoire.",
+                        )
+                    )
+                if (
+                    valeurs["annee_debut"]
+                    and valeurs["annee_fin"]
+                    and valeurs["annee_fin"] < valeurs["annee_debut"]
+                ):
+                    problemes.append(
+                        Erreur(feuille, numero, "annee_fin", "l'année de fin précède l'année de début.")
+                    )
+                cle_doublon = (
+                    id(valeurs["projet"]) if valeurs["projet"] else None,
+                    id(valeurs["ptce"]) if valeurs["ptce"] else None,
+                    valeurs["siret"],
+                    valeurs["territoire"],
+                    cle_recherche(valeurs["financeur"] or ""),
+                    cle_recherche(valeurs["dispositif"] or ""),
+                    valeurs["annee_debut"],
+                    valeurs["annee_fin"],
+                    None if valeurs["montant_eur"] is None else valeurs["montant_eur"].normalize(),
+                )
+
+            # Duplicates: twice in the file, or already in the store.
+            if cle_doublon is not None and not problemes:
+                if cle_doublon in vus_fichier[table]:
+                    problemes.append(
+                        Erreur(
+                            feuille,
+                            numero,
+                            None,
+                            f"doublon de la ligne {vus_fichier[table][cle_doublon]} de ce fichier.",
+                        )
+                    )
+                else:
+                    vus_fichier[table][cle_doublon] = numero
+                    deja = _deja_en_base(table, valeurs, cle_doublon, existants)
+                    if deja and ignorer_doublons:
+                        rapport.ignorees[table] += 1
+                        continue
+                    if deja:
+                        problemes.append(
+                            Erreur(
+                                feuille,
+                                numero,
+                                None,
+                                "cette ligne existe déjà dans les données saisies (doublon) ; "
+                                "cochez « ignorer les lignes déjà présentes » pour réimporter un fichier.",
+                            )
+                        )
+            if problemes:
+                erreurs.extend(problemes)
+                continue
+            objet = classe(**valeurs)
+            session.add(objet)
+            rapport.ecrites[table] += 1
+            if table == "ptce":
+                index.ptce[cle_doublon] = objet
+            elif table == "projets":
+                index.projets[cle_doublon] = objet
+            elif table == "structures":
+                index.structures[cle_doublon] = objet
+                if objet.siret:
+                    index.sirets[objet.siret] = objet
+    return rapport, erreurs
+
+
+def _deja_en_base(table: str, valeurs: dict, cle, existants: dict) -> bool:
+    """Whether the row repeats one stored before this import."""
+    if table in {"ptce", "projets", "structures"}:
+        return cle in existants[table]
+    projet, ptce = valeurs.get("projet"), valeurs.get("ptce")
+    # A row of a project or PTCE created by this very import cannot be stored yet.
+    if (projet is not None and projet.id is None) or (ptce is not None and ptce.id is None):
+        return False
+    if table == "emplois":
+        return projet is not None and (projet.id, valeurs["annee"], valeurs["nature"]) in existants[table]
+    if table == "financements":
+        return (projet.id if projet else None, ptce.id if ptce else None, *cle[2:]) in existants[table]
+    return False
+
+
+def importer_tables(
+    depot: store.Depot,
+    feuilles: dict[str, pd.DataFrame],
+    source_par_defaut: str,
+    connu: Callable[[str], bool] | None = None,
+    ignorer_doublons: bool = False,
+) -> RapportImport:
+    """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error."""
+    # Nothing is flushed before every row is validated (no autoflush), and the
+    # transaction is rolled back on the first error of any kind.
+    with depot._sessions() as session, session.no_autoflush, session.begin():
+        rapport, erreurs = _ecrire(session, feuilles, source_par_defaut, connu, ignorer_doublons)
+        if erreurs:
+            raise ImportRefuse(erreurs)
+    return rapport
+
+
+def importer(
+    depot: store.Depot,
+    contenu: bytes,
+    nom_fichier: str,
+    connu: Callable[[str], bool] | None = None,
+    ignorer_doublons: bool = False,
+) -> RapportImport:
+    """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`."""
+    feuilles, remarques = lire(contenu, nom_fichier)
+    rapport = importer_tables(depot, feuilles, f"import : {Path(nom_fichier).name}", connu, ignorer_doublons)
+    rapport.remarques = remarques
+    return rapport
+
+
+def ajouter(
+    depot: store.Depot, table: str, valeurs: dict, connu: Callable[[str], bool] | None = None
+) -> RapportImport:
+    """One row from the in-app form, with the same checks as an import (source « saisie »)."""
+    ligne = pd.DataFrame([{c: valeurs.get(c) for c in colonnes(table)}], dtype=object)
+    return importer_tables(depot, {table: ligne}, store.SOURCE_SAISIE, connu)
+
+
+# Export and template -------------------------------------------------------------------
+
+
+def exporter(depot: store.Depot) -> dict[str, pd.DataFrame]:
+    """Everything entered, one table per sheet, in the template's columns (re-importable)."""
+    with depot._sessions() as session:
+        ptce = [
+            {
+                "nom": p.nom,
+                "perimetre": p.perimetre,
+                "membres": p.membres,
+                "annee_creation": p.annee_creation,
+                "description": p.description,
+                "source": p.source,
+            }
+            for p in session.scalars(select(store.PTCE).order_by(store.PTCE.id))
+        ]
+        projets = [
+            {
+                "nom": p.nom,
+                "ptce": p.ptce.nom if p.ptce else None,
+                "etape": p.etape,
+                "date_debut": p.date_debut.strftime("%d/%m/%Y") if p.date_debut else None,
+                "date_fin": p.date_fin.strftime("%d/%m/%Y") if p.date_fin else None,
+                "secteur": p.secteur,
+                "territoire": p.territoire,
+                "source": p.source,
+            }
+            for p in session.scalars(select(store.Projet).order_by(store.Projet.id))
+        ]
+        structures = [
+            {
+                "nom": s.nom,
+                "siret": s.siret,
+                "forme": s.forme,
+                "commune": s.commune,
+                "ptce": s.ptce.nom if s.ptce else None,
+                "projet": s.projet.nom if s.projet else None,
+                "source": s.source,
+            }
+            for s in session.scalars(select(store.Structure).order_by(store.Structure.id))
+        ]
+        emplois = [
+            {
+                "projet": e.projet.nom,
+                "annee": e.annee,
+                "nature": e.nature,
+                "nombre": e.nombre,
+                "source": e.source,
+            }
+            for e in session.scalars(select(store.Emploi).order_by(store.Emploi.id))
+        ]
+        financements = [
+            {
+                "projet": f.projet.nom if f.projet else None,
+                "ptce": f.ptce.nom if f.ptce else None,
+                "siret": f.siret,
+                "territoire": f.territoire,
+                "financeur": f.financeur,
+                "dispositif": f.dispositif,
+                "montant_eur": None if f.montant_eur is None else float(f.montant_eur),
+                "annee_debut": f.annee_debut,
+                "annee_fin": f.annee_fin,
+                "note": f.note,
+                "source": f.source,
+            }
+            for f in session.scalars(select(store.Financement).order_by(store.Financement.id))
+        ]
+    tables = {
+        "ptce": ptce,
+        "projets": projets,
+        "structures": structures,
+        "emplois": emplois,
+        "financements": financements,
+    }
+    resultat = {}
+    for nom, lignes in tables.items():
+        cadre = pd.DataFrame(lignes, columns=colonnes(nom))
+        for colonne in ("annee", "annee_creation", "annee_debut", "annee_fin", "nombre"):
+            if colonne in cadre:
+                cadre[colonne] = cadre[colonne].astype("Int64")
+        resultat[nom] = cadre
+    return resultat
+
+
+def aide_colonnes() -> pd.DataFrame:
+    lignes = []
+    for table in ORDRE:
+        for colonne in COLONNES[table]:
+            nom = colonne.rstrip("*")
+            lignes.append(
+                {
+                    "feuille": table,
+                    "colonne": nom,
+                    "obligatoire": "oui" if colonne.endswith("*") else "",
+                    "contenu": AIDE_COLONNES.get(nom, ""),
+                }
+            )
+    return pd.DataFrame(lignes)
+
+
+def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> bytes:
+    """An .xlsx workbook: one sheet per table (and a « lisez-moi » sheet)."""
+    tampon = io.BytesIO()
+    with pd.ExcelWriter(tampon, engine="openpyxl") as classeur:
+        for nom in ORDRE:
+            tables.get(nom, pd.DataFrame(columns=colonnes(nom))).to_excel(
+                classeur, sheet_name=nom, index=False
+            )
+            feuille = classeur.sheets[nom]
+            for indice, colonne in enumerate(colonnes(nom)):
+                feuille.column_dimensions[chr(ord("A") + indice)].width = max(14, len(colonne) + 4)
+        if avec_aide:
+            aide_colonnes().to_excel(classeur, sheet_name="lisez-moi", index=False)
+    return tampon.getvalue()
+
+
+def archive_csv(tables: dict[str, pd.DataFrame]) -> bytes:
+    """A zip of one CSV per table, `;`-separated UTF-8 with BOM (French spreadsheets open it as is)."""
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
+        for nom in ORDRE:
+            cadre = tables.get(nom, pd.DataFrame(columns=colonnes(nom)))
+            archive.writestr(f"{nom}.csv", cadre.to_csv(index=False, sep=";").encode("utf-8-sig"))
+    return tampon.getvalue()
+
+
+def modele_excel() -> bytes:
+    """The empty template: the five sheets with their headers, and the help sheet."""
+    return classeur_excel({})
+
+
+def modele_csv() -> bytes:
+    return archive_csv({})
+
+
+__all__ = [
+    "COLONNES",
+    "ORDRE",
+    "Erreur",
+    "ImportRefuse",
+    "RapportImport",
+    "ajouter",
+    "archive_csv",
+    "classeur_excel",
+    "exporter",
+    "importer",
+    "importer_tables",
+    "lire",
+    "modele_csv",
+    "modele_excel",
+    "montant_fr",
+    "siret_valide",
+    "territoires",
+]

@@ -1,0 +1,311 @@
+"""Records entered by PTCE facilitators: PTCE, projects, structures, jobs, funding.
+
+One store, through SQLAlchemy 2: a SQLite file under ``data/`` by default
+(``data/saisie.sqlite3``), PostgreSQL (or any SQLAlchemy URL) when the
+``DATABASE_URL`` variable is set. The schema is created and upgraded by the
+versioned Alembic migrations of ``geo/migrations/`` (:func:`migrer`), never by
+``create_all``, so that a deployed database follows the code.
+
+Every row carries a ``source``: the field document it comes from (file name and
+what it says), ``saisie`` for the in-app form, or the file it was imported
+from. Unknown values stay empty (``NULL``), never guessed.
+
+Perimeters and places are territory ids (``commune:02722``, ``epci:200071991``,
+``departement:26``), comma-separated, so that a PTCE spanning an EPCI and a few
+communes of another is one row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from contextlib import contextmanager
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
+
+from geo import config
+
+# The six stages of the ALISS project process, in order (aliss-ptce-soissonnais.txt).
+ETAPES_PROJET: tuple[str, ...] = (
+    "veille",
+    "identification",
+    "modélisation",
+    "validation",
+    "expérimentation",
+    "lancement",
+)
+NATURES_EMPLOI: tuple[str, ...] = ("insertion", "encadrement", "autre")
+LIBELLES_NATURE = {"insertion": "Insertion", "encadrement": "Encadrement", "autre": "Autre"}
+SOURCE_SAISIE = "saisie"
+NOM_FICHIER_SQLITE = "saisie.sqlite3"
+DOSSIER_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    # Named constraints, so that the migrations and the models name them alike.
+    metadata = MetaData(
+        naming_convention={
+            "ix": "ix_%(column_0_label)s",
+            "uq": "uq_%(table_name)s_%(column_0_name)s",
+            "ck": "ck_%(table_name)s_%(constraint_name)s",
+            "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+            "pk": "pk_%(table_name)s",
+        }
+    )
+
+
+def _liste_sql(valeurs: tuple[str, ...]) -> str:
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in valeurs)
+
+
+class PTCE(Base):
+    """A pôle territorial de coopération économique (or a comparable territorial programme)."""
+
+    __tablename__ = "ptce"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200), unique=True)
+    # Comma-separated territory ids: "epci:200071991,commune:02722".
+    perimetre: Mapped[str | None] = mapped_column(Text)
+    # Members as written by the facilitator or the document, "; "-separated.
+    membres: Mapped[str | None] = mapped_column(Text)
+    annee_creation: Mapped[int | None] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+
+    projets: Mapped[list[Projet]] = relationship(back_populates="ptce")
+
+
+class Projet(Base):
+    """A project moving through the six stages, carried by a PTCE (or not)."""
+
+    __tablename__ = "projet"
+    __table_args__ = (
+        CheckConstraint(f"etape IS NULL OR etape IN ({_liste_sql(ETAPES_PROJET)})", name="etape"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200), unique=True)
+    ptce_id: Mapped[int | None] = mapped_column(ForeignKey("ptce.id", ondelete="RESTRICT"))
+    etape: Mapped[str | None] = mapped_column(String(20))
+    date_debut: Mapped[dt.date | None] = mapped_column(Date)
+    date_fin: Mapped[dt.date | None] = mapped_column(Date)
+    secteur: Mapped[str | None] = mapped_column(String(200))
+    # Where the project is, when narrower than its PTCE's perimeter (territory ids).
+    territoire: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+
+    ptce: Mapped[PTCE | None] = relationship(back_populates="projets")
+    emplois: Mapped[list[Emploi]] = relationship(back_populates="projet")
+
+
+class Structure(Base):
+    """A structure created by a project or member of a PTCE."""
+
+    __tablename__ = "structure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    nom: Mapped[str] = mapped_column(String(200), unique=True)
+    siret: Mapped[str | None] = mapped_column(String(14), unique=True)
+    forme: Mapped[str | None] = mapped_column(String(200))
+    commune: Mapped[str | None] = mapped_column(String(5))
+    ptce_id: Mapped[int | None] = mapped_column(ForeignKey("ptce.id", ondelete="RESTRICT"))
+    projet_id: Mapped[int | None] = mapped_column(ForeignKey("projet.id", ondelete="RESTRICT"))
+    source: Mapped[str] = mapped_column(Text)
+
+    ptce: Mapped[PTCE | None] = relationship()
+    projet: Mapped[Projet | None] = relationship()
+
+
+class Emploi(Base):
+    """Jobs created by a project: one row per (project, year, kind)."""
+
+    __tablename__ = "emploi"
+    __table_args__ = (
+        CheckConstraint(f"nature IN ({_liste_sql(NATURES_EMPLOI)})", name="nature"),
+        CheckConstraint("nombre >= 0", name="nombre"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    projet_id: Mapped[int] = mapped_column(ForeignKey("projet.id", ondelete="RESTRICT"))
+    # None: the year is not known (the document does not say).
+    annee: Mapped[int | None] = mapped_column(Integer)
+    nature: Mapped[str] = mapped_column(String(20))
+    nombre: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(Text)
+
+    projet: Mapped[Projet] = relationship(back_populates="emplois")
+
+
+class Financement(Base):
+    """Funding received by a project, a PTCE, a structure (SIRET) or a territory."""
+
+    __tablename__ = "financement"
+    __table_args__ = (
+        CheckConstraint(
+            "projet_id IS NOT NULL OR ptce_id IS NOT NULL OR siret IS NOT NULL OR territoire IS NOT NULL",
+            name="beneficiaire",
+        ),
+        CheckConstraint("montant_eur IS NULL OR montant_eur >= 0", name="montant"),
+        CheckConstraint(
+            "annee_fin IS NULL OR annee_debut IS NULL OR annee_fin >= annee_debut",
+            name="annees",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    projet_id: Mapped[int | None] = mapped_column(ForeignKey("projet.id", ondelete="RESTRICT"))
+    ptce_id: Mapped[int | None] = mapped_column(ForeignKey("ptce.id", ondelete="RESTRICT"))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    territoire: Mapped[str | None] = mapped_column(Text)
+    financeur: Mapped[str | None] = mapped_column(String(300))
+    dispositif: Mapped[str | None] = mapped_column(String(300))
+    # None: amount not stated.
+    montant_eur: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    annee_debut: Mapped[int | None] = mapped_column(Integer)
+    annee_fin: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+
+    projet: Mapped[Projet | None] = relationship()
+    ptce: Mapped[PTCE | None] = relationship()
+
+
+# Connection ------------------------------------------------------------------
+
+
+def url_par_defaut_de(url: str) -> str:
+    """A database URL with the psycopg 3 driver named for PostgreSQL ones."""
+    url = url.strip()
+    for prefixe in ("postgres://", "postgresql://"):
+        if url.startswith(prefixe):
+            return "postgresql+psycopg://" + url[len(prefixe) :]
+    return url
+
+
+def url_par_defaut() -> str:
+    """``$DATABASE_URL`` (PostgreSQL URLs get the psycopg 3 driver), else the SQLite file."""
+    url = os.environ.get("DATABASE_URL", "").strip()
+    if url:
+        return url_par_defaut_de(url)
+    return f"sqlite:///{config.dossier_donnees() / NOM_FICHIER_SQLITE}"
+
+
+def _activer_cles_etrangeres_sqlite(connexion_dbapi, _enregistrement) -> None:
+    # SQLite ignores foreign keys unless asked, per connection.
+    curseur = connexion_dbapi.cursor()
+    curseur.execute("PRAGMA foreign_keys=ON")
+    curseur.close()
+
+
+def moteur(url: str | None = None) -> Engine:
+    """An engine on ``url`` (default :func:`url_par_defaut`); the SQLite folder is created."""
+    url = url or url_par_defaut()
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _activer_cles_etrangeres_sqlite)
+    return engine
+
+
+def _config_alembic(engine: Engine):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(DOSSIER_MIGRATIONS))
+    # configparser interpolates "%": URL-encoded passwords and options must be doubled.
+    url = engine.url.render_as_string(hide_password=False).replace("%", "%%")
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def migrer(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (``"base"``: before the first) with the versioned migrations."""
+    from alembic import command
+
+    cfg = _config_alembic(engine)
+    courante = revision_courante(engine)
+    with engine.begin() as connexion:
+        cfg.attributes["connection"] = connexion
+        if revision == "base" and courante is not None:
+            command.downgrade(cfg, "base")
+        elif revision != "base":
+            command.upgrade(cfg, revision)
+
+
+def revision_courante(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
+    with engine.connect() as connexion:
+        return MigrationContext.configure(connexion).get_current_revision()
+
+
+class Depot:
+    """The store: an engine whose schema is up to date, and sessions on it."""
+
+    def __init__(self, url: str | None = None, migrer_schema: bool = True) -> None:
+        self.engine = moteur(url)
+        if migrer_schema:
+            migrer(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def url_affichee(self) -> str:
+        """The URL without its password, for the page."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    @contextmanager
+    def session(self):
+        """A session whose work is committed as a whole, or rolled back on any error."""
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def est_vide(self) -> bool:
+        with self._sessions() as session:
+            return session.scalar(select(PTCE.id).limit(1)) is None and (
+                session.scalar(select(Projet.id).limit(1)) is None
+            )
+
+    def fermer(self) -> None:
+        self.engine.dispose()
+
+
+def ouvrir(url: str | None = None) -> Depot:
+    """The store at ``url`` (default: ``$DATABASE_URL`` or ``data/saisie.sqlite3``), migrated."""
+    return Depot(url)
+
+
+__all__ = [
+    "ETAPES_PROJET",
+    "NATURES_EMPLOI",
+    "PTCE",
+    "SOURCE_SAISIE",
+    "Base",
+    "Depot",
+    "Emploi",
+    "Financement",
+    "Projet",
+    "Session",
+    "Structure",
+    "migrer",
+    "moteur",
+    "ouvrir",
+    "url_par_defaut",
+]

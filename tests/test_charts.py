@@ -1,0 +1,133 @@
+"""Charts of jobs and funding: the figure data, the source and years every figure carries."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo import charts
+
+
+def _legende(fig) -> str:
+    return charts.texte_source(fig)
+
+
+def test_jobs_are_stacked_by_kind_per_project():
+    lignes = pd.DataFrame(
+        {
+            "projet": ["Réaliss", "Réaliss", "Axo'Meca", "Axo'Meca", "Atelier"],
+            "nature": ["insertion", "encadrement", "insertion", "encadrement", "autre"],
+            "nombre": [19, 3, 6, 2, 1],
+        }
+    )
+    fig = charts.emplois_empiles(lignes, "projet", "Emplois", "doc.txt", "non précisées")
+    barres = {t.name: dict(zip(t.y, t.x, strict=True)) for t in fig.data if t.type == "bar"}
+    assert barres["Insertion"] == {"Atelier": 0, "Axo'Meca": 6, "Réaliss": 19}
+    assert barres["Encadrement"]["Réaliss"] == 3
+    assert barres["Autre"]["Atelier"] == 1
+    assert fig.layout.barmode == "stack"
+    # Largest at the top of a horizontal chart: sorted ascending.
+    assert list(fig.data[0].y) == ["Atelier", "Axo'Meca", "Réaliss"]
+    totaux = next(t for t in fig.data if t.name == "total")
+    assert [s.strip() for s in totaux.text] == ["1", "8", "22"]
+    assert fig.layout.meta["source"] == "doc.txt"
+    assert "Source : doc.txt" in _legende(fig)
+    assert "Années : non précisées" in _legende(fig)
+    # The bar's project travels with a click.
+    assert list(fig.data[0].customdata) == ["Atelier", "Axo'Meca", "Réaliss"]
+
+
+def test_funding_per_year_hatches_what_is_not_comparable():
+    lignes = pd.DataFrame(
+        {
+            "annee": ["2024", "2025", "2024", "2025", "année inconnue"],
+            "dispositif": ["Adultes-relais", "Adultes-relais", "FONJEP", "FONJEP", "axe 1"],
+            "montant_eur": [22810.61, 7164.0, 7164.0, 7164.0, 120000.0],
+            "comparable": [True, False, True, True, True],
+        }
+    )
+    fig = charts.financements_par_annee(lignes, "Financements", "ANCT", "2024–2025")
+    traces = {t.name: t for t in fig.data}
+    assert list(traces["Adultes-relais"].x) == ["2024", "2025", "année inconnue"]
+    assert list(traces["Adultes-relais"].y) == [22810.61, None, None]
+    non_comparable = traces["Adultes-relais (forfait, non comparable)"]
+    assert list(non_comparable.y) == [None, 7164.0, None]
+    assert non_comparable.marker.pattern.shape == "/"
+    assert traces["axe 1"].marker.pattern.shape == ""
+    assert fig.layout.meta["annees"] == "2024–2025"
+
+
+def test_funding_per_programme_counts_unknown_amounts_aside():
+    lignes = pd.DataFrame({"dispositif": ["A", "A", "B", None], "montant_eur": [10.0, 5.0, None, 7.0]})
+    fig = charts.financements_par_dispositif(lignes, "dispositif", "Par dispositif", "s", "2020")
+    assert dict(zip(fig.data[0].y, fig.data[0].x, strict=True)) == {"non précisé": 7.0, "A": 15.0}
+    assert "1 financement au montant inconnu" in _legende(fig)
+
+
+def test_jobs_per_100k_flags_incomplete_rows():
+    table = pd.DataFrame(
+        {
+            "nom": ["ALISS", "Complet", "Sans montant"],
+            "emplois": [42, 10, 5],
+            "financement_eur": [120000.0, 50000.0, None],
+            "complet": [False, True, False],
+        }
+    )
+    fig = charts.emplois_pour_100k(table, "Ratio", "s", "a")
+    barre = fig.data[0]
+    assert dict(zip(barre.y, barre.x, strict=True)) == {"Complet": 20.0, "ALISS": 35.0}
+    assert list(barre.text) == ["20,0", "35,0 (incomplet)"]
+    assert list(barre.marker.pattern.shape) == ["", "/"]
+    assert "incomplet" in _legende(fig)
+
+
+def test_pipeline_keeps_the_six_stages_in_order():
+    projets = pd.DataFrame(
+        {"projet": ["a", "b", "c", "d"], "etape": ["lancement", "veille", None, "lancement"]}
+    )
+    fig = charts.pipeline(projets, "Projets", "saisie")
+    assert list(fig.data[0].x) == [
+        "1. veille",
+        "2. identification",
+        "3. modélisation",
+        "4. validation",
+        "5. expérimentation",
+        "6. lancement",
+        "étape inconnue",
+    ]
+    assert list(fig.data[0].y) == [1, 0, 0, 0, 0, 2, 1]
+
+
+def test_territories_side_by_side_say_unknown():
+    table = pd.DataFrame(
+        {
+            "nom": ["GrandSoissons", "Porte du Hainaut"],
+            "emplois": [42, 0],
+            "financement_eur": [783424.45, 1000.0],
+            "part_ess_pct": [11.1, None],
+        }
+    )
+    fig = charts.territoires_cote_a_cote(table, "Côte à côte", "s", "2020–2025")
+    assert len(fig.data) == 3
+    assert list(fig.data[1].text) == ["783 k€", "1 k€"]
+    assert list(fig.data[2].text) == ["11,1 %", "inconnu"]
+
+
+@pytest.mark.parametrize(
+    "fonction",
+    [
+        lambda: charts.emplois_empiles(
+            pd.DataFrame(columns=["projet", "nature", "nombre"]), "projet", "t", "s", "a"
+        ),
+        lambda: charts.financements_par_annee(
+            pd.DataFrame(columns=["annee", "dispositif", "montant_eur", "comparable"]), "t", "s", "a"
+        ),
+        lambda: charts.emplois_pour_100k(
+            pd.DataFrame(columns=["nom", "emplois", "financement_eur", "complet"]), "t", "s", "a"
+        ),
+    ],
+)
+def test_empty_selections_say_so_with_their_source(fonction):
+    fig = fonction()
+    assert fig.layout.annotations[0].text.startswith("Aucun")
+    assert fig.layout.meta["source"] == "s"

@@ -1,0 +1,231 @@
+"""Open-data funding (Ci.Ville), ESS share of jobs, the build step and the report blocks."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+from geo import emplois, etapes, financements, report, store
+from geo.sources import civille, emploi_ess
+from geo.territories import TerritoireId
+
+
+def _json(chemin, enregistrements):
+    chemin.write_text(json.dumps(enregistrements), encoding="utf-8")
+    return chemin
+
+
+def _poste(id_poste, tiers, annee, montant, code_cv, dep):
+    return {
+        "id_poste": id_poste,
+        "code_tiers": tiers,
+        "raison_sociale": f"Employeur {id_poste}",
+        "annee": annee,
+        "montant": montant,
+        "code_cv": code_cv,
+        "insee_dep": dep,
+        "insee_reg": "32",
+    }
+
+
+def test_posts_are_normalised_and_2025_adultes_relais_flagged(tmp_path):
+    relais = civille.lire_postes(
+        _json(
+            tmp_path / "adulte-relais-2025.json",
+            [_poste("A1", "73282932000074", 2025, 7164, "CN00201M", "2")],
+        )
+    )
+    fonjep = civille.lire_postes(
+        _json(tmp_path / "postes-fonjep-2025.json", [_poste("F1", "Centre social", 2025, 7164, None, "02")])
+    )
+    assert relais.loc[0, ["dispositif", "siret", "insee_dep", "comparable"]].tolist() == [
+        "adulte-relais",
+        "73282932000074",
+        "02",
+        False,
+    ]
+    # FONJEP's code_tiers is a name, never taken for a SIRET; FONJEP 2025 stays comparable.
+    assert pd.isna(fonjep.loc[0, "siret"])
+    assert bool(fonjep.loc[0, "comparable"])
+
+
+def test_a_file_that_is_not_civille_says_so(tmp_path):
+    with pytest.raises(civille.DonneesCivilleInvalides, match="colonne"):
+        civille.lire_postes(_json(tmp_path / "adulte-relais-2021.json", [{"a": 1}]))
+    chemin = tmp_path / "part.csv"
+    chemin.write_text("x,y\n1,2\n", encoding="utf-8")
+    with pytest.raises(emploi_ess.DonneesEmploiInvalides):
+        emploi_ess.lire_parts(chemin)
+
+
+def test_posts_are_attached_by_contract_then_departement(referentiel):
+    postes = pd.DataFrame(
+        {
+            "id_poste": ["actuel", "fusionne", "commune", "inconnu", "rien"],
+            "code_cv": ["CV013", "CV999", "CV500", "CV404", None],
+            "insee_dep": ["02", "02", "59", "59", None],
+            "montant_eur": [1.0, 2.0, 3.0, 4.0, 5.0],
+        }
+    )
+    contrats = pd.DataFrame(
+        {
+            "code_cv": ["CV013", "CV999", "CV500"],
+            "lib_cv": ["CA du Soissonnais", "ancien EPCI", "Denain"],
+            "epci": ["240200477", "200000321", None],
+            "commune": [None, None, "59172"],
+            "insee_dep": ["02", "02", "59"],
+            "lon": [3.32, 3.3236, None],
+            "lat": [49.38, 49.3817, None],
+        }
+    )
+    anomalies: list[str] = []
+    places = financements.rattacher(postes, contrats, referentiel, anomalies).set_index("id_poste")
+    assert places.loc["actuel", ["rattachement", "epci", "dep", "reg"]].tolist() == [
+        "cv_epci",
+        "240200477",
+        "02",
+        "32",
+    ]
+    # A contract of an EPCI merged since goes to the current EPCI holding its point (Soissons).
+    assert places.loc["fusionne", ["rattachement", "epci"]].tolist() == ["cv_point", "240200477"]
+    assert places.loc["commune", ["rattachement", "commune", "epci"]].tolist() == [
+        "cv_commune",
+        "59172",
+        "200042190",
+    ]
+    assert places.loc["inconnu", "rattachement"] == "departement"
+    assert pd.isna(places.loc["inconnu", "epci"])
+    assert places.loc["rien", "rattachement"] == "aucun"
+    assert any("absent des fichiers des contrats" in a for a in anomalies)
+    assert any("comptés pour la France seulement" in a for a in anomalies)
+
+
+@pytest.fixture(scope="module")
+def donnees_miroir(referentiel, miroir, tmp_path_factory):
+    from geo import config
+
+    cache = tmp_path_factory.mktemp("cache_financements")
+    (cache / "territoires").symlink_to(config.dossier_territoires())
+    ancien = os.environ.get("ESS_DATA_MIRROR")
+    os.environ["ESS_DATA_MIRROR"] = str(miroir)
+    try:
+        etapes.construire_etape(financements.ETAPE, referentiel, cache)
+    finally:
+        if ancien is None:
+            del os.environ["ESS_DATA_MIRROR"]
+        else:
+            os.environ["ESS_DATA_MIRROR"] = ancien
+    return financements.charger(referentiel, cache)
+
+
+@pytest.mark.miroir
+def test_real_files_build_and_attach_nearly_every_post(donnees_miroir):
+    manifeste = donnees_miroir.manifeste
+    nombres = manifeste["nombres"]
+    assert nombres["annees"] == [2020, 2021, 2022, 2023, 2024, 2025]
+    assert nombres["postes"] > 35_000
+    assert nombres["rattachements"]["aucun"] < 0.01 * nombres["postes"]
+    assert any("7 164 €" in a for a in manifeste["anomalies"])
+    postes = donnees_miroir.postes
+    relais_2025 = postes[(postes.dispositif == "adulte-relais") & (postes.annee == 2025)]
+    assert not relais_2025.comparable.any()
+    assert set(relais_2025.montant_eur.round(2)) == {7164.0}
+    assert postes[postes.annee < 2025].comparable.all()
+
+
+@pytest.mark.miroir
+def test_ess_share_for_a_departement_and_an_epci(donnees_miroir, referentiel):
+    aisne = donnees_miroir.part_ess_du_territoire(referentiel, TerritoireId("departement", "02"))
+    assert aisne["part_pct"] == 11.1
+    assert aisne["annee"] == 2015
+    assert set(aisne["serie"]) == {2008, 2014, 2015}
+    soissons = donnees_miroir.part_ess_du_territoire(referentiel, TerritoireId("epci", "240200477"))
+    assert soissons["part_pct"] == 11.1
+    assert "valeur du département 02" in soissons["note"]
+    # Région codes and overseas département codes overlap: the niveau column tells them apart.
+    guadeloupe = donnees_miroir.part_ess_du_territoire(referentiel, TerritoireId("region", "01"))
+    assert guadeloupe["niveau"] == "region"
+
+
+@pytest.mark.miroir
+def test_a_structure_entered_with_its_siret_places_its_posts_on_its_commune(
+    donnees_miroir, referentiel, tmp_path
+):
+    postes = donnees_miroir.postes
+    poste = postes[postes.siret.notna() & (postes.dep == "02") & (postes.rattachement == "cv_epci")].iloc[0]
+    soissons = TerritoireId("commune", "02722")
+    avant = donnees_miroir.postes_du_territoire(referentiel, soissons)
+    place = donnees_miroir.postes_du_territoire(referentiel, soissons, sirets_communes={poste.siret: "02722"})
+    assert poste.id_poste in set(place.id_poste)
+    assert poste.id_poste not in set(avant.id_poste)
+    assert set(place[place.id_poste == poste.id_poste].rattachement) == {"siret"}
+
+
+@pytest.mark.miroir
+def test_funding_block_adds_open_data_and_entered_rows(donnees_miroir, referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    saisies = emplois.charger(depot)
+    soissonnais = TerritoireId("epci", "240200477")
+    bloc = financements.bloc(donnees_miroir, saisies, referentiel, soissonnais)
+    ouvertes = bloc["donnees_ouvertes"]
+    assert ouvertes["postes"] > 0
+    assert bloc["saisis"]["total_eur"] == 120000.0  # ALISS, axe 1 « Compétitivité »
+    assert bloc["saisis"]["montant_inconnu"] == 2
+    assert bloc["total_eur"] == pytest.approx(ouvertes["total_eur"] + 120000.0)
+    assert bloc["par_annee"]["année inconnue"] == 120000.0
+    assert sum(bloc["par_annee"].values()) == pytest.approx(bloc["total_eur"])
+    assert sum(bloc["par_dispositif"].values()) == pytest.approx(bloc["total_eur"])
+    assert "7 164 €" in ouvertes["non_comparables"]["note"]
+    # One year only.
+    en_2022 = financements.bloc(donnees_miroir, saisies, referentiel, soissonnais, annee=2022)
+    assert list(en_2022["par_annee"]) == ["2022"]
+    assert en_2022["total_eur"] == bloc["par_annee"]["2022"]
+    depot.fermer()
+
+
+@pytest.mark.miroir
+def test_seed_territories_side_by_side(donnees_miroir, referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    ids = financements.territoires_semences()
+    assert {"epci:240200477", "epci:200042190", "epci:200035731"} <= set(ids)
+    table = financements.comparaison(donnees_miroir, emplois.charger(depot), referentiel, ids)
+    soissonnais = table.set_index("id").loc["epci:240200477"]
+    assert soissonnais.emplois == 42
+    assert soissonnais.part_ess_pct == 11.1
+    depot.fermer()
+
+
+def test_jobs_block_counts_only_projects_inside_the_territory(referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    saisies = emplois.charger(depot)
+    bloc = saisies.bloc(referentiel, TerritoireId("epci", "240200477"))
+    assert (bloc["crees_total"], bloc["insertion"], bloc["encadrement"]) == (42, 35, 7)
+    assert {p["projet"]: p["total"] for p in bloc["par_projet"]} == {
+        "Réaliss (régie de quartier)": 22,
+        "Axo'Meca (garage solidaire)": 8,
+        "Les Ateliers de Taux (tri des déchets alimentaires)": 12,
+    }
+    assert bloc["lignes_sans_annee"] == 6
+    # Soissons alone cannot claim the jobs of a PTCE spread over its whole EPCI.
+    commune = saisies.bloc(referentiel, TerritoireId("commune", "02722"))
+    assert commune["crees_total"] == 0
+    assert commune["non_comptes_debordants"] == 42
+    # Porte du Hainaut: the document states no jobs.
+    assert saisies.bloc(referentiel, TerritoireId("epci", "200042190"))["crees_total"] == 0
+    # A year: the undated ALISS jobs are not in it.
+    assert saisies.bloc(referentiel, TerritoireId("epci", "240200477"), annee=2019)["crees_total"] == 0
+    depot.fermer()
+
+
+def test_report_has_the_jobs_and_funding_blocks(capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rapport.sqlite3'}")
+    assert report.main(["epci:240200477", "--json"]) == 0
+    resultat = json.loads(capsys.readouterr().out)
+    assert resultat["emplois"]["crees_total"] == 42
+    assert set(resultat["emplois"]) >= {"crees_total", "insertion", "encadrement", "par_projet"}
+    assert set(resultat["financements"]) >= {"total_eur", "par_annee", "par_dispositif"}
+    assert resultat["financements"]["saisis"]["total_eur"] == 120000.0
+    assert store.url_par_defaut().endswith("rapport.sqlite3")

@@ -1,0 +1,41 @@
+"""In Chromium: clicking a bar of the jobs chart filters the table (only a browser can click a bar)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.test_navigateur import (  # the fixtures of the browser tests, reused
+    ARTEFACTS,
+    application,
+    donnees_application,
+    navigateur,
+    page,
+)
+
+pytestmark = pytest.mark.navigateur
+__all__ = ["application", "donnees_application", "navigateur", "page"]
+
+
+def test_clicking_a_project_bar_filters_the_projects_table(application, page):
+    page.goto(f"{application}/emplois?territoire=epci:240200477")
+    graphique = page.locator(".js-plotly-plot").first
+    graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
+    # Source and years are printed under the chart.
+    assert "Source : données saisies" in graphique.inner_text()
+    barres = graphique.locator("g.trace.bars").first.locator("path")
+    # Horizontal bars sorted ascending: the last one is the largest project, Réaliss.
+    # Plotly listens on its drag layer, above the bars: click where the bar is drawn.
+    boite = barres.nth(barres.count() - 1).bounding_box()
+    page.mouse.click(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
+    filtre = page.get_by_role("combobox", name="Projet (ou cliquez sur une barre)")
+    expect(filtre).to_have_value("Réaliss (régie de quartier)", timeout=30_000)
+    filtre.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTEFACTS / "emplois-soissonnais-filtre.png"), full_page=True)
+    # The year chosen goes in the address and reaches every figure.
+    annee = page.get_by_role("combobox", name="Année", exact=True)
+    annee.scroll_into_view_if_needed()
+    annee.fill("2019")
+    page.get_by_role("option", name="2019").click()
+    page.wait_for_url("**annee=2019**", timeout=30_000)

@@ -1,0 +1,148 @@
+"""AppTest of the « Emplois et financements » and « Saisie » pages, and of the new sections."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import RACINE
+from tests.test_pages import _relancer
+
+APP = str(RACINE / "app.py")
+DELAI = 180
+
+
+@pytest.fixture(autouse=True)
+def _base_neuve(referentiel, tmp_path, monkeypatch):
+    """Each test starts from a store holding the seed pack only (loaded on first use)."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+
+
+def _ouvrir(page: str, territoire: str | None = None, **parametres) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    if territoire:
+        at.query_params["territoire"] = territoire
+    for cle, valeur in parametres.items():
+        at.query_params[cle] = valeur
+    at.run()
+    at.switch_page(page).run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def _metrique(at: AppTest, debut: str):
+    return next(m for m in at.metric if m.label.startswith(debut))
+
+
+def test_jobs_page_for_the_soissonnais():
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    assert at.title[0].value == "Emplois et financements"
+    assert _metrique(at, "Emplois créés").value == "42"
+    financements = _metrique(at, "Financements reçus").value
+    assert financements.endswith("€")
+    assert financements != "0 €"
+    assert _metrique(at, "Part de l'ESS").value == "11,1 %"
+    # The projects table lists the three ALISS structures' projects.
+    projets = at.dataframe[0].value
+    assert {"Réaliss (régie de quartier)", "Axo'Meca (garage solidaire)"} <= set(projets.projet)
+    assert int(projets.insertion.sum()) == 35
+    # Charts are drawn (plotly elements are not inspectable by AppTest beyond their presence).
+    assert len(at.get("plotly_chart")) >= 6
+
+
+def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    toutes = _metrique(at, "Financements reçus").value
+    at.selectbox(key="annee").set_value(2022)
+    _relancer(at)
+    assert at.query_params["annee"] == "2022"
+    assert _metrique(at, "Financements reçus").value != toutes
+    # The ALISS jobs have no year: none in 2022, and the page says why.
+    assert _metrique(at, "Emplois créés").value == "0"
+    assert any("sans année" in i.value for i in at.info)
+    assert set(at.dataframe[1].value.annee) == {"2022"}
+
+
+def test_filters_narrow_the_tables():
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
+    _relancer(at)
+    assert list(at.dataframe[0].value.projet) == ["Réaliss (régie de quartier)"]
+    at.selectbox(key="filtre_dispositif").set_value("Postes FONJEP (politique de la ville)")
+    _relancer(at)
+    assert set(at.dataframe[1].value.dispositif) == {"Postes FONJEP (politique de la ville)"}
+
+
+def test_flat_2025_amounts_are_flagged_on_the_page():
+    at = _ouvrir("pages/emplois.py", "departement:02", annee="2025")
+    assert any("7 164 €" in i.value for i in at.info)
+
+
+def test_entry_form_adds_jobs_that_the_jobs_page_then_counts():
+    at = _ouvrir("pages/saisie.py")
+    at.radio(key="table_formulaire").set_value("emplois")
+    _relancer(at)
+    at.selectbox(key="champ_emplois_projet").set_value("Réaliss (régie de quartier)")
+    at.selectbox(key="champ_emplois_nature").set_value("autre")
+    at.number_input(key="champ_emplois_nombre").set_value(2)
+    at.text_input(key="champ_emplois_annee").set_value("2024")
+    at.button(key="FormSubmitter:formulaire_emplois-Enregistrer").click()
+    _relancer(at)
+    assert any("emplois 1" in s.value for s in at.success), [s.value for s in at.success]
+    at.query_params["territoire"] = "epci:240200477"
+    at.switch_page("pages/emplois.py").run()
+    assert _metrique(at, "Emplois créés").value == "44"
+    at.selectbox(key="annee").set_value(2024)
+    _relancer(at)
+    assert _metrique(at, "Emplois créés").value == "2"
+
+
+def test_entry_form_refuses_a_bad_row_with_line_and_column():
+    at = _ouvrir("pages/saisie.py")
+    at.radio(key="table_formulaire").set_value("financements")
+    _relancer(at)
+    at.text_input(key="champ_financements_montant_eur").set_value("douze euros")
+    at.text_input(key="champ_financements_territoire").set_value("epci:240200477")
+    at.button(key="FormSubmitter:formulaire_financements-Enregistrer").click()
+    _relancer(at)
+    assert any("Rien n'a été enregistré" in e.value for e in at.error)
+    erreurs = at.dataframe[0].value
+    assert list(erreurs.Colonne) == ["montant_eur"]
+    assert "douze euros" in erreurs["Problème"].iloc[0]
+
+
+def test_unknown_territory_in_the_form_is_refused():
+    at = _ouvrir("pages/saisie.py")
+    at.text_input(key="champ_ptce_nom").set_value("Pôle X")
+    at.text_input(key="champ_ptce_perimetre").set_value("epci:123456789")
+    at.button(key="FormSubmitter:formulaire_ptce-Enregistrer").click()
+    _relancer(at)
+    assert list(at.dataframe[0].value.Colonne) == ["perimetre"]
+
+
+def test_export_tab_counts_the_seed_pack():
+    at = _ouvrir("pages/saisie.py")
+    assert any("**5** ptce" in m.value for m in at.markdown)
+
+
+def test_territory_page_has_the_jobs_section():
+    at = _ouvrir("pages/territoire.py", "epci:240200477")
+    assert "Emplois créés et financements reçus" in [s.value for s in at.subheader]
+    assert _metrique(at, "Emplois créés").value == "42"
+
+
+def test_ptce_layer_on_the_map_goes_in_the_url():
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.query_params["territoire"] = "departement:02"
+    at.run()
+    at.toggle(key="couche-ptce").set_value(True)
+    _relancer(at)
+    assert "ptce" in at.query_params["couches"].split(",")
+    assert not any("inaccessible" in i.value for i in at.info)
+
+
+def test_sources_page_lists_the_funding_sources():
+    at = _ouvrir("pages/sources.py")
+    texte = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
+    assert "Ci.Ville" in texte
+    assert "Part de l'ESS" in texte

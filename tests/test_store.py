@@ -1,0 +1,139 @@
+"""The store on SQLite, and on PostgreSQL when ESS_TEST_POSTGRES_URL names a server."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy.exc import IntegrityError
+
+from geo import store
+
+URL_POSTGRES = os.environ.get("ESS_TEST_POSTGRES_URL")
+
+
+def _base_postgres_neuve(url: str):
+    """A fresh schema on the test server, dropped afterwards (tests may run twice)."""
+    schema = f"essai_{uuid.uuid4().hex[:8]}"
+    moteur = store.moteur(url)
+    with moteur.begin() as connexion:
+        connexion.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    moteur.dispose()
+    separateur = "&" if "?" in url else "?"
+    return f"{url}{separateur}options=-csearch_path%3D{schema}", schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def depot(request, tmp_path):
+    if request.param == "sqlite":
+        depot = store.Depot(f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+        yield depot
+        depot.fermer()
+        return
+    if not URL_POSTGRES:
+        pytest.skip(
+            "Pas de serveur PostgreSQL de test : définissez ESS_TEST_POSTGRES_URL "
+            "(.ci/run en démarre un et la définit)."
+        )
+    url, schema = _base_postgres_neuve(store.url_par_defaut_de(URL_POSTGRES))
+    depot = store.Depot(url)
+    yield depot
+    depot.fermer()
+    moteur = store.moteur(store.url_par_defaut_de(URL_POSTGRES))
+    with moteur.begin() as connexion:
+        connexion.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    moteur.dispose()
+
+
+def test_migrations_build_exactly_the_models(depot):
+    assert store.revision_courante(depot.engine) == "0001"
+    with depot.engine.connect() as connexion:
+        contexte = MigrationContext.configure(connexion, opts={"compare_type": True})
+        assert compare_metadata(contexte, store.Base.metadata) == []
+
+
+def test_migrating_twice_changes_nothing(depot):
+    store.migrer(depot.engine)
+    assert store.revision_courante(depot.engine) == "0001"
+
+
+def test_records_round_trip(depot):
+    with depot.session() as session:
+        ptce = store.PTCE(nom="ALISS", perimetre="epci:200071991", source="saisie")
+        projet = store.Projet(nom="Réaliss", ptce=ptce, etape="lancement", source="saisie")
+        session.add_all(
+            [
+                projet,
+                store.Emploi(projet=projet, annee=None, nature="insertion", nombre=19, source="saisie"),
+                store.Financement(
+                    ptce=ptce, dispositif="axe 1", montant_eur=Decimal("120000.00"), source="saisie"
+                ),
+            ]
+        )
+    with depot.session() as session:
+        projet = session.scalars(sa.select(store.Projet)).one()
+        assert projet.ptce.nom == "ALISS"
+        assert [(e.nature, e.nombre, e.annee) for e in projet.emplois] == [("insertion", 19, None)]
+        assert session.scalars(sa.select(store.Financement.montant_eur)).one() == Decimal("120000.00")
+    assert not depot.est_vide()
+
+
+@pytest.mark.parametrize(
+    "mauvais",
+    [
+        lambda p: store.Projet(nom="X", etape="incubation", source="saisie"),
+        lambda p: store.Emploi(projet=p, nature="cadre", nombre=1, source="saisie"),
+        lambda p: store.Emploi(projet=p, nature="insertion", nombre=-2, source="saisie"),
+        lambda p: store.Financement(montant_eur=Decimal(10), source="saisie"),
+        lambda p: store.Financement(projet=p, annee_debut=2020, annee_fin=2019, source="saisie"),
+        lambda p: store.Projet(nom="Réaliss", source="saisie"),
+    ],
+    ids=["etape", "nature", "nombre negatif", "sans beneficiaire", "annees inversees", "doublon"],
+)
+def test_the_database_refuses_what_the_rules_forbid(depot, mauvais):
+    with depot.session() as session:
+        session.add(store.Projet(nom="Réaliss", source="saisie"))
+
+    def ajouter():
+        with depot.session() as session:
+            session.add(mauvais(session.scalars(sa.select(store.Projet)).one()))
+
+    with pytest.raises(IntegrityError):
+        ajouter()
+    # Nothing of the failed transaction stayed.
+    with depot.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(store.Projet)) == 1
+        assert session.scalar(sa.select(sa.func.count()).select_from(store.Emploi)) == 0
+
+
+def test_foreign_keys_are_enforced(depot):
+    with pytest.raises(IntegrityError), depot.session() as session:
+        session.add(store.Emploi(projet_id=999, nature="insertion", nombre=1, source="saisie"))
+
+
+def test_database_url_picks_the_backend(monkeypatch, tmp_path):
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert store.url_par_defaut() == f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@hote:5432/ess")
+    assert store.url_par_defaut() == "postgresql+psycopg://u:p@hote:5432/ess"
+    depot = store.Depot(f"sqlite:///{tmp_path / 'sous' / 'dossier' / 'x.sqlite3'}")
+    assert (tmp_path / "sous" / "dossier" / "x.sqlite3").is_file()
+    assert "x.sqlite3" in depot.url_affichee
+    depot.fermer()
+
+
+def test_migrations_go_down_and_up_again(depot):
+    store.migrer(depot.engine, "base")
+    assert store.revision_courante(depot.engine) is None
+    assert "projet" not in sa.inspect(depot.engine).get_table_names()
+    store.migrer(depot.engine)
+    assert store.revision_courante(depot.engine) == "0001"
+    assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
+        sa.inspect(depot.engine).get_table_names()
+    )
