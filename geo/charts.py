@@ -384,3 +384,17 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
     fig.update_annotations(font_size=12)  # the subplot titles
     fig.update_xaxes(tickformat="~s", row=1, col=2)
     return legende_source(fig, source, annees)
+
+
+def configuration_affichage(nom_fichier: str) -> dict:
+    """Plotly's display options: French, and a camera button that saves the chart as PNG.
+
+    The PNG is made in the browser by plotly.js itself: nothing leaves the page, it works
+    offline, and the source and years written under the title are part of the image.
+    """
+    return {
+        "locale": "fr",
+        "displaylogo": False,
+        "toImageButtonOptions": {"format": "png", "filename": nom_fichier, "scale": 2},
+        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
+    }

@@ -61,8 +61,83 @@ class ContenuFiche:
     remarques: list[str] = field(default_factory=list)
 
 
+def _png(figure) -> bytes:
+    tampon = io.BytesIO()
+    figure.savefig(tampon, format="png", dpi=200, bbox_inches="tight")
+    plt.close(figure)
+    return tampon.getvalue()
+
+
+def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements: dict | None) -> list:
+    """The jobs and funding charts of the fiche, as (PNG, caption) pairs; none when there is nothing."""
+    graphiques = []
+    if bloc_emplois and bloc_emplois.get("crees_total"):
+        projets = sorted(bloc_emplois["par_projet"], key=lambda p: p["total"])[-6:]
+        figure, axe = plt.subplots(figsize=(4.2, 2.4))
+        gauche = [0] * len(projets)
+        for cle, couleur, hachure, libelle in (
+            ("insertion", "#0072B2", None, "Insertion"),
+            ("encadrement", "#E69F00", "//", "Encadrement"),
+            ("autre", "#999999", "..", "Autre"),
+        ):
+            valeurs = [p[cle] for p in projets]
+            if any(valeurs):
+                axe.barh(
+                    [p["projet"][:38] for p in projets],
+                    valeurs,
+                    left=gauche,
+                    color=couleur,
+                    hatch=hachure,
+                    edgecolor="white",
+                    label=libelle,
+                )
+                gauche = [g + v for g, v in zip(gauche, valeurs, strict=True)]
+        axe.set_xlabel("Emplois créés", fontsize=7)
+        axe.tick_params(labelsize=6)
+        axe.legend(fontsize=6, frameon=False, loc="lower right")
+        axe.spines[["top", "right"]].set_visible(False)
+        graphiques.append(
+            (
+                _png(figure),
+                f"Emplois créés par projet ({nombre_fr(bloc_emplois['crees_total'])} au total). "
+                f"Source : {bloc_emplois.get('source', 'données saisies')}.",
+            )
+        )
+    if bloc_financements and bloc_financements.get("total_eur"):
+        annees = list(bloc_financements["par_annee"].items())
+        figure, axe = plt.subplots(figsize=(4.2, 2.4))
+        non_comparables = "non_comparables" in bloc_financements.get("donnees_ouvertes", {})
+        derniere = max((a for a, _ in annees if a.isdigit()), default=None)
+        barres = axe.bar([a for a, _ in annees], [v / 1000 for _, v in annees], color="#009E73")
+        for barre, (annee, _) in zip(barres, annees, strict=True):
+            if not annee.isdigit() or (non_comparables and annee == derniere):
+                barre.set_hatch("//")
+                barre.set_facecolor("#bfe3d8")
+        axe.set_ylabel("k€", fontsize=7)
+        axe.tick_params(labelsize=6)
+        axe.spines[["top", "right"]].set_visible(False)
+        remarque = (
+            " Hachuré : montant forfaitaire ou année inconnue, non comparable."
+            if any(b.get_hatch() for b in barres)
+            else ""
+        )
+        graphiques.append(
+            (
+                _png(figure),
+                f"Financements reçus par année ({nombre_fr(bloc_financements['total_eur'])} € au total). "
+                f"Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies.{remarque}",
+            )
+        )
+    return graphiques
+
+
 def contenu(
-    ref: Referentiel, tid: TerritoireId | None, donnees_qpv=None, donnees_commerces=None
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    donnees_qpv=None,
+    donnees_commerces=None,
+    bloc_emplois: dict | None = None,
+    bloc_financements: dict | None = None,
 ) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
     territoire = ref.territoire(tid)
@@ -139,11 +214,19 @@ def contenu(
                 )
             )
         sources_utilisees.add(bloc["source"])
+    fiche.graphiques += graphiques_emplois_financements(bloc_emplois, bloc_financements)
     for source in toutes_les_sources():
         if source.id in sources_utilisees:
             fiche.sources.append(
                 f"{source.titre} — {source.producteur}, {source.millesime}. {source.licence}."
             )
+    if bloc_financements and bloc_financements.get("donnees_ouvertes", {}).get("postes"):
+        ouvertes = bloc_financements["donnees_ouvertes"]
+        annees = ouvertes.get("annees") or []
+        periode = f" {annees[0]}–{annees[-1]}" if annees else ""
+        fiche.sources.append(f"Financements{periode} — {ouvertes['source']}.")
+    if bloc_emplois and bloc_emplois.get("crees_total"):
+        fiche.sources.append(f"Emplois créés — {bloc_emplois.get('source', 'données saisies')}.")
     return fiche
 
 
@@ -205,9 +288,11 @@ def pdf(
     donnees_qpv=None,
     date: dt.date | None = None,
     donnees_commerces=None,
+    bloc_emplois: dict | None = None,
+    bloc_financements: dict | None = None,
 ) -> bytes:
     """The one-page fiche of a territory, as PDF bytes."""
-    fiche = contenu(ref, tid, donnees_qpv, donnees_commerces)
+    fiche = contenu(ref, tid, donnees_qpv, donnees_commerces, bloc_emplois, bloc_financements)
     date = date or dt.date.today()
     document = _PDF()
     document.set_title(f"Fiche territoire — {fiche.titre}")
@@ -216,10 +301,10 @@ def pdf(
     largeur = document.w - document.l_margin - document.r_margin
 
     document.set_font("DejaVu", "B", 17)
-    document.multi_cell(largeur, 8, fiche.titre, new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(largeur, 8, fiche.titre, align="L", new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 9.5)
     document.set_text_color(90, 90, 90)
-    document.multi_cell(largeur, 5, fiche.sous_titre, new_x="LMARGIN", new_y="NEXT")
+    document.multi_cell(largeur, 5, fiche.sous_titre, align="L", new_x="LMARGIN", new_y="NEXT")
     document.set_text_color(0, 0, 0)
     document.ln(2)
 
@@ -274,14 +359,14 @@ def pdf(
             )
             document.set_xy(x, y + hauteur_graphiques - 8)
             document.set_font("DejaVu", "", 6.5)
-            document.multi_cell(largeur_graphique - 2, 3, legende)
+            document.multi_cell(largeur_graphique - 2, 3, legende, align="L")
         document.set_y(y + hauteur_graphiques)
 
     document.set_font("DejaVu", "B", 9)
     document.cell(largeur, 5, "Sources", new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 7)
     for ligne in fiche.sources:
-        document.multi_cell(largeur, 3.4, f"• {ligne}", new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(largeur, 3.4, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
     for remarque in fiche.remarques:
         document.multi_cell(largeur, 3.4, f"Remarque : {remarque}", new_x="LMARGIN", new_y="NEXT")
     document.set_y(-14)

@@ -59,6 +59,7 @@ class Entrees:
     commerces: DonneesCommerces | None = None
     qpv: object | None = None  # geo.qpv.DonneesQPV
     structures: pd.DataFrame | None = None  # the register: nom, famille, commune, lon, lat, precision…
+    financements: object | None = None  # geo.financements.DonneesFinancements
 
     def manquants(self) -> list[str]:
         """Datasets missing, in words, for the page and the report."""
@@ -69,6 +70,8 @@ class Entrees:
             manquants.append("quartiers prioritaires")
         if self.structures is None:
             manquants.append("registre des structures de l'ESS")
+        if self.financements is None:
+            manquants.append("financements Ci.Ville (ANCT)")
         return manquants
 
 
@@ -85,7 +88,32 @@ def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None) -> Entr
     donnees = module_structures.charger(ref, dossier_cache)
     if donnees.disponible:
         entrees.structures = donnees.registre
+    try:
+        from geo import financements
+    except ImportError:
+        return entrees
+    donnees_financements = financements.charger(ref, dossier_cache)
+    if donnees_financements.disponible:
+        entrees.financements = donnees_financements
     return entrees
+
+
+def financements_annuels_par_epci(entrees: Entrees) -> tuple[pd.Series, list[int]]:
+    """Ci.Ville funding (adultes-relais, FONJEP) per EPCI, average per year over comparable years.
+
+    Posts known only at the département level are left out (they cannot be placed in an
+    EPCI); so are years holding flat-rate amounts (2025 adultes-relais).
+    """
+    if entrees.financements is None:
+        return pd.Series(dtype=float), []
+    postes = entrees.financements.postes
+    # A year with flat-rate amounts (2025 adultes-relais) is left out whole, not in part.
+    non_comparables = set(postes.loc[~postes.comparable.astype(bool), "annee"].dropna())
+    postes = postes[~postes.annee.isin(non_comparables) & postes.epci.notna()]
+    annees = sorted(int(a) for a in postes.annee.dropna().unique())
+    if not annees:
+        return pd.Series(dtype=float), []
+    return postes.groupby("epci").montant_eur.sum().astype(float) / len(annees), annees
 
 
 # Shared geometry -----------------------------------------------------------------
@@ -412,6 +440,7 @@ INDICATEURS = {
     "part_population_qpv": "Part de la population en QPV (%)",
     "structures_pour_1000": "Structures de l'ESS pour 1 000 habitants",
     "emplois_pour_1000": "Emplois estimés de l'ESS pour 1 000 habitants",
+    "financements_par_habitant": "Financements Ci.Ville reçus par an et par habitant (€, par EPCI)",
 }
 SOURCES_INDICATEURS = {
     "besoin_pour_1000": "INSEE : BPE et population ; ANCT : QPV",
@@ -420,6 +449,8 @@ SOURCES_INDICATEURS = {
     "part_population_qpv": "ANCT : QPV 2024 ; INSEE : population",
     "structures_pour_1000": "registre des structures de l'ESS ; INSEE : population",
     "emplois_pour_1000": "registre des structures de l'ESS (estimation) ; INSEE : population",
+    "financements_par_habitant": "ANCT Ci.Ville (adultes-relais, FONJEP), moyenne annuelle des années aux "
+    "montants comparables (une année comptée au forfait est exclue) ; INSEE : population",
 }
 METHODES = {
     "quantiles": "Effectifs égaux (quantiles)",
@@ -465,7 +496,14 @@ def valeurs_indicateur(
         "part_population_qpv": 100 * sommes.population_qpv.astype(float) / population,
         "structures_pour_1000": 1000 * sommes.structures.astype(float) / population,
         "emplois_pour_1000": 1000 * sommes.emplois_estimes.astype(float) / population,
-    }[indicateur]
+    }.get(indicateur)
+    if indicateur == "financements_par_habitant":
+        # Posts are attached to contracts signed by EPCI: they cannot be split between communes.
+        par_epci, _ = financements_annuels_par_epci(entrees)
+        if niveau == "epci" and entrees.financements is not None:
+            calcul = par_epci.reindex(sommes.index).fillna(0.0) / population
+        else:
+            calcul = pd.Series(np.nan, index=sommes.index)
     noms = _noms_unites(ref, "epci" if niveau == "epci" else "commune")
     return pd.DataFrame(
         {"code": sommes.index, "nom": sommes.index.map(noms), "valeur": calcul.round(2).to_numpy()}

@@ -137,7 +137,12 @@ def _point(evenement) -> object | None:
 def graphique(fig, cle: str, au_clic) -> None:
     """Draw a chart whose click (a new one, not the same selection again) calls ``au_clic(customdata)``."""
     evenement = st.plotly_chart(
-        fig, key=cle, on_select="rerun", selection_mode="points", width="stretch", config={"locale": "fr"}
+        fig,
+        key=cle,
+        on_select="rerun",
+        selection_mode="points",
+        width="stretch",
+        config=charts.configuration_affichage(f"{cle}_{contexte.territoire.code or 'france'}"),
     )
     valeur = _point(evenement)
     memo = f"_dernier_{cle}"

@@ -19,7 +19,11 @@ st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territo
 st.download_button(
     "Fiche territoire (PDF)",
     data=lambda: fiche.pdf(
-        contexte.ref, contexte.tid, donnees.donnees_qpv(), donnees_commerces=donnees.donnees_commerces()
+        contexte.ref,
+        contexte.tid,
+        donnees.donnees_qpv(),
+        donnees_commerces=donnees.donnees_commerces(),
+        **donnees.blocs_emplois_financements(contexte.tid),
     ),
     file_name=f"fiche_{(territoire.code or 'france')}.pdf",
     mime="application/pdf",

@@ -81,3 +81,53 @@ def test_fiche_with_shops_counts_and_hatches_them(referentiel, cache_miroir):
     assert "Base permanente des équipements 2019" in texte
     image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
     image.save(RACINE / "tests" / "artefacts" / "fiche-porte-du-hainaut.png")
+
+
+def test_fiche_carries_jobs_and_funding_charts(referentiel):
+    bloc_emplois = {
+        "crees_total": 42,
+        "source": "aliss-ptce-soissonnais.txt",
+        "par_projet": [
+            {
+                "projet": "Réaliss (régie de quartier)",
+                "insertion": 19,
+                "encadrement": 3,
+                "autre": 0,
+                "total": 22,
+            },
+            {
+                "projet": "Axo'Meca (garage solidaire)",
+                "insertion": 6,
+                "encadrement": 2,
+                "autre": 0,
+                "total": 8,
+            },
+        ],
+    }
+    bloc_financements = {
+        "total_eur": 300000.0,
+        "par_annee": {"2024": 100000.0, "2025": 50000.0, "année inconnue": 150000.0},
+        "donnees_ouvertes": {
+            "postes": 3,
+            "annees": [2024, 2025],
+            "source": "ANCT, Ci.Ville (adultes-relais et postes FONJEP), Licence Ouverte 2.0",
+            "non_comparables": {"postes": 1},
+        },
+    }
+    contenu = fiche.pdf(
+        referentiel,
+        TerritoireId("epci", "240200477"),
+        bloc_emplois=bloc_emplois,
+        bloc_financements=bloc_financements,
+    )
+    pages, texte = _texte(contenu)
+    assert pages == 1
+    assert "Emplois créés par projet (42 au total)" in texte
+    assert "Financements reçus par année (300\u202f000 € au total)" in texte
+    assert "montant forfaitaire" in texte
+    assert "Financements 2024–2025 — ANCT, Ci.Ville" in texte
+    image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
+    image.save(RACINE / "tests" / "artefacts" / "fiche-soissonnais-graphiques.png")
+    pixels = np.asarray(image).reshape(-1, 3).astype(int)
+    verts = (pixels[:, 1] > 130) & (pixels[:, 0] < 60) & (pixels[:, 2] > 90) & (pixels[:, 2] < 160)
+    assert verts.mean() > 0.0005  # the funding bars are drawn

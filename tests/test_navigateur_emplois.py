@@ -39,3 +39,21 @@ def test_clicking_a_project_bar_filters_the_projects_table(application, page):
     annee.fill("2019")
     page.get_by_role("option", name="2019").click()
     page.wait_for_url("**annee=2019**", timeout=30_000)
+
+
+def test_a_chart_saves_as_png_with_its_source(application, page, tmp_path):
+    page.goto(f"{application}/emplois?territoire=epci:240200477")
+    graphique = page.locator(".js-plotly-plot").first
+    graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
+    graphique.hover()
+    bouton = graphique.locator('.modebar-btn[data-title*="png" i]')
+    with page.expect_download(timeout=60_000) as telechargement:
+        bouton.click()
+    fichier = tmp_path / "graphique.png"
+    telechargement.value.save_as(fichier)
+    assert telechargement.value.suggested_filename.endswith("_240200477.png")
+    from PIL import Image
+
+    with Image.open(fichier) as image:
+        assert image.format == "PNG"
+        assert image.width >= 800  # scale 2: sharp enough for a slide

@@ -212,3 +212,29 @@ def test_real_data_nord(referentiel, cache_miroir):
     candidats = opportunites.candidats_epiceries(entrees, PORTE_DU_HAINAUT)
     assert len(candidats) == 11
     assert candidats.iloc[0].nom == "Flines-lès-Mortagne"
+
+
+def test_funding_per_inhabitant_leaves_out_flat_rate_years(entrees, referentiel):
+    from types import SimpleNamespace
+
+    entrees.financements = SimpleNamespace(
+        postes=pd.DataFrame(
+            {
+                "annee": [2023, 2024, 2025, 2024],
+                "montant_eur": [1000.0, 3000.0, 7164.0, 500.0],
+                "comparable": [True, True, False, True],
+                "epci": ["200042190", "200042190", "200042190", None],  # the last: département only
+            }
+        )
+    )
+    par_epci, annees = opportunites.financements_annuels_par_epci(entrees)
+    assert annees == [2023, 2024]
+    assert par_epci["200042190"] == 2000.0
+    valeurs = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "epci", "financements_par_habitant")
+    population = referentiel.epci.set_index("code").loc["200042190", "population"]
+    assert valeurs.valeur.iloc[0] == round(2000 / population, 2)
+    # Posts follow contracts signed by EPCI: no per-commune figure is made up.
+    communes = opportunites.valeurs_indicateur(
+        entrees, PORTE_DU_HAINAUT, "communes", "financements_par_habitant"
+    )
+    assert communes.valeur.isna().all()

@@ -269,3 +269,20 @@ def donnees_financements():
 
     manifeste = etapes.lire_manifeste(financements.ETAPE.nom) or {}
     return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+
+
+def blocs_emplois_financements(tid: TerritoireId | None) -> dict:
+    """The jobs and funding blocks of a territory for the fiche; empty when the store is unreachable."""
+    from geo import financements
+
+    try:
+        saisies_territoire = saisies()
+        return {
+            "bloc_emplois": saisies_territoire.bloc(referentiel(), tid),
+            "bloc_financements": financements.bloc(
+                donnees_financements(), saisies_territoire, referentiel(), tid
+            ),
+        }
+    # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.
+    except Exception:
+        return {}
