@@ -356,3 +356,48 @@ def table_ratio(
             }
         )
     return pd.DataFrame(lignes, columns=["nom", "emplois", "financement_eur", "complet"])
+
+
+TABLES_SAISIES = {
+    "ptce": "PTCE",
+    "projets": "projets",
+    "structures": "structures",
+    "emplois": "emplois",
+    "financements": "financements",
+}
+
+
+def provenance_saisies(donnees: DonneesSaisies) -> pd.DataFrame:
+    """Rows of the store per origin: each field document, each imported file, the in-app form.
+
+    A row's ``source`` starts with its document or file name (``"aliss-ptce-soissonnais.txt : …"``);
+    field documents end in ``.txt``. Columns: ``origine, source, <one column per table>, total``.
+    """
+    lignes = []
+    for attribut, libelle in TABLES_SAISIES.items():
+        table = getattr(donnees, attribut)
+        if table.empty:
+            continue
+        sources = table.source.fillna("non précisée").astype(str).str.split(" : ").str[0].str.strip()
+        for source, nombre in sources.value_counts().items():
+            lignes.append({"source": source, "table": libelle, "lignes": int(nombre)})
+    if not lignes:
+        return pd.DataFrame(columns=["origine", "source", "total"])
+    tableau = pd.DataFrame(lignes).pivot_table(
+        index="source", columns="table", values="lignes", aggfunc="sum", fill_value=0
+    )
+    tableau = tableau.reindex(columns=[c for c in TABLES_SAISIES.values() if c in tableau.columns])
+    tableau["total"] = tableau.sum(axis=1)
+    tableau = tableau.reset_index()
+    tableau.insert(
+        0,
+        "origine",
+        tableau.source.map(
+            lambda s: "document de terrain (pack de semences)"
+            if s.endswith(".txt")
+            else "saisie dans l'application"
+            if s == "saisie"
+            else "fichier importé par un utilisateur"
+        ),
+    )
+    return tableau.sort_values(["origine", "source"]).reset_index(drop=True)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import config, etapes
+from geo import config, emplois, etapes
 from geo.sources import ORIGINES, toutes_les_sources
-from ui import page
+from ui import donnees, page
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
@@ -69,6 +69,33 @@ for source in sources:
             st.warning(provenance["message"], icon=":material/cloud_off:")
         for limite in source.limites:
             st.markdown(f"- {limite}")
+
+st.subheader("Données saisies et documents de terrain")
+st.markdown(
+    "Les projets, emplois créés et financements des PTCE ne sont pas dans les données publiques : ils "
+    "viennent des documents de terrain (pack de semences, chaque ligne citant son document), des "
+    "fichiers importés et du formulaire de la page Saisie. Chargé depuis : **saisie des utilisateurs**."
+)
+try:
+    _depot = donnees.depot()
+    _provenance = emplois.provenance_saisies(donnees.saisies())
+except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
+    st.warning(f"Base de saisie inaccessible : {_erreur}", icon=":material/database:")
+else:
+    st.caption(f"Base de saisie : `{_depot.url_affichee}`")
+    if _provenance.empty:
+        st.caption("Aucune donnée saisie pour l'instant.")
+    else:
+        st.dataframe(
+            _provenance,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                "origine": st.column_config.TextColumn("Origine"),
+                "source": st.column_config.TextColumn("Document ou fichier"),
+                "total": st.column_config.NumberColumn("Lignes"),
+            },
+        )
 
 st.subheader("Construction des données")
 st.markdown(

@@ -305,3 +305,12 @@ def test_opportunities_page_says_what_is_missing(tmp_path, monkeypatch, referent
     avertissement = at.warning[0].value
     assert "commerces (BPE de l'INSEE)" in avertissement
     assert "registre des structures de l'ESS" in avertissement
+
+
+def test_sources_page_says_where_entered_records_come_from():
+    at = _ouvrir("pages/sources.py")
+    assert any("saisie des utilisateurs" in m.value for m in at.markdown)
+    provenance = next(d.value for d in at.dataframe if "origine" in d.value.columns)
+    documents = provenance[provenance.origine == "document de terrain (pack de semences)"]
+    assert "aliss-ptce-soissonnais.txt" in set(documents.source)
+    assert (documents.total > 0).all()
