@@ -15,7 +15,7 @@ Years: a job row without a year (the ALISS document gives none) is counted in
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 from sqlalchemy import select
@@ -235,6 +235,36 @@ class DonneesSaisies:
     def projets_du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:
         return self.projets[self._position(ref, tid, self.projets.lieu) == "dedans"]
 
+    def restreindre(self, projet: str | None = None, etape: str | None = None) -> DonneesSaisies:
+        """Only the chosen project (by name) or stage, with its PTCE, structures, jobs and funding.
+
+        What a click on a chart selects, so that the map shows the same thing as the table.
+        """
+        if projet is None and etape is None:
+            return self
+        garder = pd.Series(True, index=self.projets.index)
+        if projet is not None:
+            garder &= self.projets.projet == projet
+        if etape is not None:
+            garder &= self.projets.etape.fillna("étape inconnue") == etape
+        projets = self.projets[garder]
+        ids_projets = set(projets.projet_id)
+        ids_ptce = set(projets.ptce_id.dropna())
+        structures = self.structures[
+            self.structures.projet_id.isin(ids_projets)
+            | (self.structures.projet_id.isna() & self.structures.ptce_id.isin(ids_ptce))
+        ]
+        return replace(
+            self,
+            ptce=self.ptce[self.ptce.ptce_id.isin(ids_ptce)],
+            projets=projets,
+            structures=structures,
+            emplois=self.emplois[self.emplois.projet_id.isin(ids_projets)],
+            financements=self.financements[
+                self.financements.projet_id.isin(ids_projets) | self.financements.ptce_id.isin(ids_ptce)
+            ],
+        )
+
     def ptce_du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:
         """PTCE whose perimeter lies inside or overlaps the territory (``position`` column)."""
         positions = self._position(ref, tid, self.ptce.perimetre)
@@ -393,11 +423,13 @@ def provenance_saisies(donnees: DonneesSaisies) -> pd.DataFrame:
         0,
         "origine",
         tableau.source.map(
-            lambda s: "document de terrain (pack de semences)"
-            if s.endswith(".txt")
-            else "saisie dans l'application"
-            if s == "saisie"
-            else "fichier importé par un utilisateur"
+            lambda s: (
+                "document de terrain (pack de semences)"
+                if s.endswith(".txt")
+                else "saisie dans l'application"
+                if s == "saisie"
+                else "fichier importé par un utilisateur"
+            )
         ),
     )
     return tableau.sort_values(["origine", "source"]).reset_index(drop=True)

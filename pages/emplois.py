@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from streamlit_folium import st_folium
 
-from geo import charts, emplois, financements
+from geo import charts, couche_ptce, emplois, financements, layers
 from geo.store import ETAPES_PROJET
 from geo.text import nombre_fr
 from ui import donnees, etat, page
@@ -274,6 +275,30 @@ if saisies is not None:
         },
         key="tableau_projets",
     )
+    # The same selection on the map: the chosen project's PTCE perimeter and structures.
+    choisies = saisies.restreindre(
+        None if filtre_projet == TOUS else filtre_projet, None if filtre_etape == TOUS else filtre_etape
+    )
+    with st.expander(
+        "Carte des PTCE et de leurs structures" + (" (sélection)" if choisies is not saisies else ""),
+        expanded=choisies is not saisies,
+        icon=":material/map:",
+    ):
+        st_folium(
+            layers.dessiner(
+                donnees.carte_preparee(tid),
+                donnees.ressources_statiques(),
+                [couche_ptce.surcouche_ptce(ref, choisies, tid)],
+            ),
+            key=f"carte-ptce-{tid or 'france'}-{filtre_projet}-{filtre_etape}",
+            height=420,
+            use_container_width=True,
+            returned_objects=[],
+        )
+        st.caption(
+            "Périmètres déclarés des PTCE et structures saisies (point au centre de leur commune). "
+            "Source : données saisies et documents de terrain."
+        )
     st.page_link(
         "pages/saisie.py",
         label="Saisir ou importer des projets, emplois et financements",

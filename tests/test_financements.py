@@ -229,3 +229,20 @@ def test_report_has_the_jobs_and_funding_blocks(capsys, tmp_path, monkeypatch):
     assert set(resultat["financements"]) >= {"total_eur", "par_annee", "par_dispositif"}
     assert resultat["financements"]["saisis"]["total_eur"] == 120000.0
     assert store.url_par_defaut().endswith("rapport.sqlite3")
+
+
+def test_a_chosen_project_keeps_its_ptce_structures_jobs_and_funding(referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    saisies = emplois.charger(depot)
+    assert saisies.restreindre() is saisies
+    choisies = saisies.restreindre("Réaliss (régie de quartier)")
+    assert list(choisies.projets.projet) == ["Réaliss (régie de quartier)"]
+    assert list(choisies.ptce.ptce) == ["ALISS (PTCE du Soissonnais)"]
+    assert choisies.emplois.nombre.sum() == 22
+    assert set(choisies.structures.nom) < set(saisies.structures.nom)
+    assert choisies.bloc(referentiel, TerritoireId("epci", "240200477"))["crees_total"] == 22
+    etape = choisies.projets.etape.iloc[0]
+    par_etape = saisies.restreindre(etape=etape)
+    assert set(par_etape.projets.etape) == {etape}
+    assert "Réaliss (régie de quartier)" in set(par_etape.projets.projet)
+    depot.fermer()

@@ -30,6 +30,10 @@ def test_clicking_a_project_bar_filters_the_projects_table(application, page):
     page.mouse.click(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
     filtre = page.get_by_role("combobox", name="Projet (ou cliquez sur une barre)")
     expect(filtre).to_have_value("Réaliss (régie de quartier)", timeout=30_000)
+    # The map shows the same selection: the PTCE of the project clicked, opened by the click.
+    page.get_by_text("Carte des PTCE et de leurs structures (sélection)").wait_for(timeout=30_000)
+    carte = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
+    expect(carte.locator("path.ptce")).to_have_count(1, timeout=60_000)
     filtre.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTEFACTS / "emplois-soissonnais-filtre.png"), full_page=True)
