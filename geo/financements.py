@@ -18,6 +18,7 @@ how many such posts their département holds.
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
@@ -31,6 +32,7 @@ from geo.text import nombre_fr
 
 RATTACHEMENTS = {
     "siret": "SIRET de l'employeur (structure saisie)",
+    "siret_registre": "SIRET de l'employeur (registre des structures de l'ESS)",
     "cv_commune": "contrat de ville (commune)",
     "cv_epci": "contrat de ville (EPCI)",
     "cv_point": "contrat de ville (EPCI actuel au point du contrat)",
@@ -218,6 +220,7 @@ class DonneesFinancements:
 
     def __init__(self, dossier: Path, manifeste: dict) -> None:
         self.manifeste = manifeste
+        self.dossier = dossier
         self.disponible = bool(manifeste.get("disponible")) and (dossier / "postes.parquet").is_file()
         if self.disponible:
             self.postes = pd.read_parquet(dossier / "postes.parquet")
@@ -236,24 +239,38 @@ class DonneesFinancements:
             )
             self.part_ess = pd.DataFrame(columns=["niveau", "code", "libelle", "annee", "part_pct"])
 
+    @cached_property
+    def sirets_registre(self) -> dict[str, str]:
+        """SIRET → commune of the ESS structures register, when it is built beside these tables."""
+        chemin = self.dossier.parent / "structures" / "structures.parquet"
+        if not chemin.is_file():
+            return {}
+        registre = pd.read_parquet(chemin, columns=["siret", "commune"]).dropna()
+        return dict(zip(registre.siret.astype(str), registre.commune.astype(str), strict=True))
+
     def postes_places(self, ref: Referentiel, sirets_communes: dict[str, str] | None = None) -> pd.DataFrame:
-        """Every post, with the structures entered (SIRET → commune) taking precedence."""
+        """Every post, placed on its employer's commune when its SIRET is known.
+
+        The structures entered in the store (``sirets_communes``) take precedence over the
+        register of ESS structures, which takes precedence over the contrat de ville.
+        """
         postes = self.postes
-        if not sirets_communes:
-            return postes
-        connus = postes.siret.isin(list(sirets_communes))
-        if not connus.any():
-            return postes
-        postes = postes.copy()
-        communes = postes.loc[connus, "siret"].map(sirets_communes)
-        communes = ref.codes_actuels(communes.astype("string"))
-        valides = communes.notna()
-        index = communes[valides].index
-        postes.loc[index, "commune"] = communes[valides]
-        postes.loc[index, "epci"] = communes[valides].map(ref.communes.epci)
-        postes.loc[index, "dep"] = communes[valides].map(ref.communes.dep)
-        postes.loc[index, "reg"] = communes[valides].map(ref.communes.reg)
-        postes.loc[index, "rattachement"] = "siret"
+        for sirets, rattachement in ((self.sirets_registre, "siret_registre"), (sirets_communes, "siret")):
+            if not sirets:
+                continue
+            connus = postes.siret.isin(list(sirets))
+            if not connus.any():
+                continue
+            postes = postes.copy()
+            communes = postes.loc[connus, "siret"].map(sirets)
+            communes = ref.codes_actuels(communes.astype("string"))
+            valides = communes.notna()
+            index = communes[valides].index
+            postes.loc[index, "commune"] = communes[valides]
+            postes.loc[index, "epci"] = communes[valides].map(ref.communes.epci)
+            postes.loc[index, "dep"] = communes[valides].map(ref.communes.dep)
+            postes.loc[index, "reg"] = communes[valides].map(ref.communes.reg)
+            postes.loc[index, "rattachement"] = rattachement
         return postes
 
     def postes_du_territoire(

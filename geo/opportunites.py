@@ -106,7 +106,8 @@ def financements_annuels_par_epci(entrees: Entrees) -> tuple[pd.Series, list[int
     """
     if entrees.financements is None:
         return pd.Series(dtype=float), []
-    postes = entrees.financements.postes
+    # Posts whose employer is known are placed on its commune, hence its EPCI.
+    postes = entrees.financements.postes_places(entrees.ref)
     # A year with flat-rate amounts (2025 adultes-relais) is left out whole, not in part.
     non_comparables = set(postes.loc[~postes.comparable.astype(bool), "annee"].dropna())
     postes = postes[~postes.annee.isin(non_comparables) & postes.epci.notna()]

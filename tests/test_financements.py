@@ -246,3 +246,32 @@ def test_a_chosen_project_keeps_its_ptce_structures_jobs_and_funding(referentiel
     assert set(par_etape.projets.etape) == {etape}
     assert "Réaliss (régie de quartier)" in set(par_etape.projets.projet)
     depot.fermer()
+
+
+def test_posts_of_a_structure_in_the_register_land_on_its_commune(referentiel, tmp_path):
+    cache = tmp_path / "cache"
+    (cache / "financements").mkdir(parents=True)
+    (cache / "structures").mkdir()
+    pd.DataFrame({"siret": ["35600000000048"], "commune": ["59172"]}).to_parquet(
+        cache / "structures" / "structures.parquet"
+    )
+    donnees = financements.DonneesFinancements(cache / "financements", {"disponible": False})
+    donnees.postes = pd.DataFrame(
+        {
+            "siret": ["35600000000048", "11111111111111"],
+            "montant_eur": [1000.0, 2000.0],
+            "commune": [None, None],
+            "epci": ["245900410", "245900410"],
+            "dep": ["59", "59"],
+            "reg": ["32", "32"],
+            "rattachement": ["cv_epci", "cv_epci"],
+        }
+    )
+    places = donnees.postes_places(referentiel)
+    assert places.rattachement.tolist() == ["siret_registre", "cv_epci"]
+    assert places.commune.iloc[0] == "59172"
+    assert places.epci.iloc[0] == "200042190"
+    # A structure entered in the store wins over the register.
+    saisie = donnees.postes_places(referentiel, {"35600000000048": "59205"})
+    assert saisie.commune.iloc[0] == "59205"
+    assert saisie.rattachement.iloc[0] == "siret"

@@ -217,16 +217,15 @@ def test_real_data_nord(referentiel, cache_miroir):
 def test_funding_per_inhabitant_leaves_out_flat_rate_years(entrees, referentiel):
     from types import SimpleNamespace
 
-    entrees.financements = SimpleNamespace(
-        postes=pd.DataFrame(
-            {
-                "annee": [2023, 2024, 2025, 2024],
-                "montant_eur": [1000.0, 3000.0, 7164.0, 500.0],
-                "comparable": [True, True, False, True],
-                "epci": ["200042190", "200042190", "200042190", None],  # the last: département only
-            }
-        )
+    postes = pd.DataFrame(
+        {
+            "annee": [2023, 2024, 2025, 2024],
+            "montant_eur": [1000.0, 3000.0, 7164.0, 500.0],
+            "comparable": [True, True, False, True],
+            "epci": ["200042190", "200042190", "200042190", None],  # the last: département only
+        }
     )
+    entrees.financements = SimpleNamespace(postes_places=lambda ref: postes)
     par_epci, annees = opportunites.financements_annuels_par_epci(entrees)
     assert annees == [2023, 2024]
     assert par_epci["200042190"] == 2000.0
