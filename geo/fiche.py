@@ -36,6 +36,7 @@ _COULEURS = {
     "qpv": "#CC79A7",
     "qpv_2015": "#E69F00",
     "commerces": "#7a4f00",
+    "structures": "#009E73",
 }
 
 
@@ -138,6 +139,7 @@ def contenu(
     donnees_commerces=None,
     bloc_emplois: dict | None = None,
     bloc_financements: dict | None = None,
+    donnees_structures=None,
 ) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
     territoire = ref.territoire(tid)
@@ -200,7 +202,8 @@ def contenu(
             )
         )
         codes = [c["code"] for c in bloc["communes_sans_commerce"]]
-        if codes and tid is not None and tid.niveau in ("epci", "commune", "departement"):
+        # Hundreds of hatched communes in a département would hide the map: EPCI and communes only.
+        if codes and tid is not None and tid.niveau in ("epci", "commune"):
             fiche.couches.append(
                 (
                     ref.communes.loc[codes],
@@ -214,6 +217,36 @@ def contenu(
                 )
             )
         sources_utilisees.add(bloc["source"])
+    if donnees_structures is not None and donnees_structures.disponible:
+        from geo import structures
+
+        bloc = donnees_structures.bloc(ref, tid)
+        emplois_estimes = bloc["emplois_estimes"]
+        fiche.chiffres.append(
+            Chiffre(
+                "Structures de l'ESS",
+                nombre_fr(bloc["total"]),
+                f"{nombre_fr(emplois_estimes)} emplois estimés"
+                if emplois_estimes is not None
+                else "emplois inconnus",
+            )
+        )
+        placees = structures.en_geodataframe(donnees_structures.du_territoire(ref, tid))
+        if tid is not None and len(placees):
+            fiche.couches.append(
+                (
+                    placees,
+                    {
+                        "color": _COULEURS["structures"],
+                        "marker": "o",
+                        "markersize": 9,
+                        "edgecolor": "white",
+                        "linewidth": 0.4,
+                    },
+                    f"Structure de l'ESS ({nombre_fr(len(placees))})",
+                )
+            )
+        sources_utilisees |= {s["id"] for s in bloc.get("sources", [])}
     fiche.graphiques += graphiques_emplois_financements(bloc_emplois, bloc_financements)
     for source in toutes_les_sources():
         if source.id in sources_utilisees:
@@ -251,6 +284,19 @@ def carte_png(
         if style.get("hatch"):
             legende.append(
                 Patch(facecolor="none", edgecolor=style["edgecolor"], hatch=style["hatch"], label=libelle)
+            )
+        elif style.get("marker"):
+            legende.append(
+                Line2D(
+                    [0],
+                    [0],
+                    marker=style["marker"],
+                    color="none",
+                    markerfacecolor=style["color"],
+                    markeredgecolor="white",
+                    markersize=6,
+                    label=libelle,
+                )
             )
         else:
             legende.append(Patch(facecolor=style["color"], alpha=style.get("alpha", 1), label=libelle))
@@ -290,9 +336,12 @@ def pdf(
     donnees_commerces=None,
     bloc_emplois: dict | None = None,
     bloc_financements: dict | None = None,
+    donnees_structures=None,
 ) -> bytes:
     """The one-page fiche of a territory, as PDF bytes."""
-    fiche = contenu(ref, tid, donnees_qpv, donnees_commerces, bloc_emplois, bloc_financements)
+    fiche = contenu(
+        ref, tid, donnees_qpv, donnees_commerces, bloc_emplois, bloc_financements, donnees_structures
+    )
     date = date or dt.date.today()
     document = _PDF()
     document.set_title(f"Fiche territoire — {fiche.titre}")
@@ -333,7 +382,14 @@ def pdf(
 
     hauteur_graphiques = 55 if fiche.graphiques else 0
     image = carte_png(ref, tid, fiche)
-    hauteur_carte = min(118 if fiche.graphiques else 150, 297 - document.get_y() - 62 - hauteur_graphiques)
+    # The map takes what the sources and the footer leave: the page never overflows.
+    document.set_font("DejaVu", "", 7)
+    hauteur_sources = 5 + sum(
+        document.multi_cell(largeur, 3.4, f"• {ligne}", dry_run=True, output="HEIGHT")
+        for ligne in [*fiche.sources, *fiche.remarques]
+    )
+    place = 297 - document.get_y() - hauteur_sources - hauteur_graphiques - 20
+    hauteur_carte = max(50, min(118 if fiche.graphiques else 150, place))
     document.image(
         io.BytesIO(image),
         x=document.l_margin,

@@ -23,6 +23,7 @@ st.download_button(
         contexte.tid,
         donnees.donnees_qpv(),
         donnees_commerces=donnees.donnees_commerces(),
+        donnees_structures=donnees.donnees_structures(),
         **donnees.blocs_emplois_financements(contexte.tid),
     ),
     file_name=f"fiche_{(territoire.code or 'france')}.pdf",

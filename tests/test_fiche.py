@@ -10,7 +10,7 @@ import numpy as np
 import pypdfium2
 from pypdf import PdfReader
 
-from geo import commerces, fiche, qpv
+from geo import commerces, fiche, qpv, structures
 from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
@@ -131,3 +131,14 @@ def test_fiche_carries_jobs_and_funding_charts(referentiel):
     pixels = np.asarray(image).reshape(-1, 3).astype(int)
     verts = (pixels[:, 1] > 130) & (pixels[:, 0] < 60) & (pixels[:, 2] > 90) & (pixels[:, 2] < 160)
     assert verts.mean() > 0.0005  # the funding bars are drawn
+
+
+def test_fiche_shows_ess_structures(referentiel, cache_miroir):
+    donnees_structures = structures.charger(referentiel, cache_miroir)
+    contenu = fiche.pdf(referentiel, TerritoireId("departement", "02"), donnees_structures=donnees_structures)
+    pages, texte = _texte(contenu)
+    assert pages == 1
+    total = donnees_structures.bloc(referentiel, TerritoireId("departement", "02"))["total"]
+    assert total > 0
+    assert f"Structures de l'ESS\n{total}" in texte
+    assert "Fabriques de territoire" in texte  # a source of the register, cited

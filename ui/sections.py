@@ -61,5 +61,15 @@ def chiffres_cles(contexte) -> None:
                 f"BPE {bloc['millesime']} (INSEE)",
             )
         )
+    donnees_structures = donnees.donnees_structures()
+    if donnees_structures.disponible:
+        bloc = donnees_structures.bloc(contexte.ref, contexte.tid)
+        figures.append(
+            (
+                "Structures de l'ESS",
+                nombre_fr(bloc["total"]),
+                "Registre des structures (SIRENE, ASP, FINESS, ANCT)",
+            )
+        )
     for colonne, (libelle, valeur, aide) in zip(st.columns(len(figures)), figures, strict=True):
         colonne.metric(libelle, valeur, help=aide)
