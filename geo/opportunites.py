@@ -34,7 +34,8 @@ FORMULES = {
     "candidats_epiceries": (
         "Score = habitants de la commune × distance (km, à vol d'oiseau, de centre à centre) jusqu'à la "
         "commune la plus proche qui a un commerce. Plus il est élevé, plus de personnes vivent loin d'un "
-        "commerce : candidates pour une épicerie participative ou une tournée."
+        "commerce : candidates pour une épicerie participative ou une tournée. La structure de l'ESS la plus "
+        "proche (toute structure localisée du registre) est un partenaire possible pour la porter."
     ),
     "presence_ess_qpv": (
         f"Structures de l'ESS situées dans le périmètre du quartier, puis à moins de {RAYON_QPV_M} m de sa "
