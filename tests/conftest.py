@@ -63,62 +63,51 @@ def pytest_runtest_makereport(item, call):
     return rapport
 
 
-@pytest.fixture(scope="session")
-def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
-    """A cache folder holding the real territories and the QPV built from the mirror."""
-    from geo import etapes, qpv
+def construire_depuis_miroir(referentiel: Referentiel, miroir: Path, cache: Path, *modules: str) -> Path:
+    """Build the steps of the given dataset modules from the mirror into ``cache``.
 
-    cache = tmp_path_factory.mktemp("donnees") / "cache"
-    cache.mkdir()
-    (cache / "territoires").symlink_to(config.dossier_territoires())
+    ``cache`` gets the real territories when it has none; ``$ESS_DATA_MIRROR`` is set for
+    the build only (session fixtures cannot use monkeypatch).
+    """
+    import importlib
+
+    from geo import etapes
+
+    cache.mkdir(parents=True, exist_ok=True)
+    if not (cache / "territoires").exists():
+        (cache / "territoires").symlink_to(config.dossier_territoires())
     ancien = os.environ.get("ESS_DATA_MIRROR")
     os.environ["ESS_DATA_MIRROR"] = str(miroir)
     try:
-        etapes.construire_etape(qpv.ETAPE, referentiel, cache)
+        for module in modules:
+            etapes.construire_etape(importlib.import_module(module).ETAPE, referentiel, cache)
     finally:
         if ancien is None:
             del os.environ["ESS_DATA_MIRROR"]
         else:
             os.environ["ESS_DATA_MIRROR"] = ancien
     return cache
+
+
+@pytest.fixture(scope="session")
+def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
+    """A cache folder holding the real territories and the QPV built from the mirror."""
+    return construire_depuis_miroir(
+        referentiel, miroir, tmp_path_factory.mktemp("donnees") / "cache", "geo.qpv"
+    )
 
 
 @pytest.fixture(scope="session")
 def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
     """The QPV cache, plus the shops (BPE) and the ESS structures built from the mirror."""
-    from geo import commerces, etapes, structures
-
-    ancien = os.environ.get("ESS_DATA_MIRROR")
-    os.environ["ESS_DATA_MIRROR"] = str(miroir)
-    try:
-        etapes.construire_etape(commerces.ETAPE, referentiel, cache_qpv_miroir)
-        etapes.construire_etape(structures.ETAPE, referentiel, cache_qpv_miroir)
-    finally:
-        if ancien is None:
-            del os.environ["ESS_DATA_MIRROR"]
-        else:
-            os.environ["ESS_DATA_MIRROR"] = ancien
-    return cache_qpv_miroir
+    return construire_depuis_miroir(referentiel, miroir, cache_qpv_miroir, "geo.commerces", "geo.structures")
 
 
 @pytest.fixture(scope="session")
 def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
     """A cache folder holding the real territories and the ESS structures built from the mirror."""
-    from geo import etapes, structures
-
     cache = tmp_path_factory.mktemp("donnees_structures") / "cache"
-    cache.mkdir()
-    (cache / "territoires").symlink_to(config.dossier_territoires())
-    ancien = os.environ.get("ESS_DATA_MIRROR")
-    os.environ["ESS_DATA_MIRROR"] = str(miroir)
-    try:
-        etapes.construire_etape(structures.ETAPE, referentiel, cache)
-    finally:
-        if ancien is None:
-            del os.environ["ESS_DATA_MIRROR"]
-        else:
-            os.environ["ESS_DATA_MIRROR"] = ancien
-    return cache
+    return construire_depuis_miroir(referentiel, miroir, cache, "geo.structures")
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pandas as pd
 import pytest
 
-from geo import emplois, etapes, financements, report, store
+from geo import emplois, financements, report, store
 from geo.sources import civille, emploi_ess
 from geo.territories import TerritoireId
+from tests.conftest import construire_depuis_miroir
 
 
 def _json(chemin, enregistrements):
@@ -105,19 +105,9 @@ def test_posts_are_attached_by_contract_then_departement(referentiel):
 
 @pytest.fixture(scope="module")
 def donnees_miroir(referentiel, miroir, tmp_path_factory):
-    from geo import config
-
-    cache = tmp_path_factory.mktemp("cache_financements")
-    (cache / "territoires").symlink_to(config.dossier_territoires())
-    ancien = os.environ.get("ESS_DATA_MIRROR")
-    os.environ["ESS_DATA_MIRROR"] = str(miroir)
-    try:
-        etapes.construire_etape(financements.ETAPE, referentiel, cache)
-    finally:
-        if ancien is None:
-            del os.environ["ESS_DATA_MIRROR"]
-        else:
-            os.environ["ESS_DATA_MIRROR"] = ancien
+    cache = construire_depuis_miroir(
+        referentiel, miroir, tmp_path_factory.mktemp("cache_financements"), "geo.financements"
+    )
     return financements.charger(referentiel, cache)
 
 
