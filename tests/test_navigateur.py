@@ -276,20 +276,40 @@ def test_qpv_popup_shows_names_as_text(application, page, request):
     assert "Commune comprenant des QPV 2024 (1)" in carte.locator(".legende-carte").inner_text()
 
 
+def _telecharger(page, bouton: str, chemin: Path) -> Path:
+    """Click a download button once the app is idle; click again if a rerun revoked it.
+
+    A deferred download is registered anew on every run: a click that lands while a
+    rerun replaces the button asks for an id that no longer exists (Streamlit then
+    waits for the new button), so the test waits for the app to settle and retries once.
+    """
+    from playwright.sync_api import TimeoutError as DelaiDepasse
+
+    for essai in range(2):
+        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+        page.wait_for_timeout(500)
+        try:
+            with page.expect_download(timeout=60_000) as telechargement:
+                page.get_by_role("button", name=bouton).click()
+        except DelaiDepasse:
+            if essai:
+                raise
+            page.reload()
+            page.get_by_text("Exporter ce qui est affiché").click()
+            continue
+        telechargement.value.save_as(chemin)
+        return chemin
+    raise AssertionError(bouton)
+
+
 def test_exported_map_opens_alone_offline_and_layers_read_back(application, page, tmp_path):
     page.goto(f"{application}/?territoire=epci:200042190")
     page.frame_locator(IFRAME_CARTE).locator("path.territoire-commune").first.wait_for(
         state="attached", timeout=60_000
     )
     page.get_by_text("Exporter ce qui est affiché").click()
-    with page.expect_download(timeout=120_000) as telechargement:
-        page.get_by_role("button", name="Carte (HTML autonome)").click()
-    fichier = tmp_path / "carte.html"
-    telechargement.value.save_as(fichier)
-    with page.expect_download(timeout=120_000) as telechargement:
-        page.get_by_role("button", name="Toutes les couches (GeoPackage)").click()
-    gpkg = tmp_path / "couches.gpkg"
-    telechargement.value.save_as(gpkg)
+    fichier = _telecharger(page, "Carte (HTML autonome)", tmp_path / "carte.html")
+    gpkg = _telecharger(page, "Toutes les couches (GeoPackage)", tmp_path / "couches.gpkg")
 
     import geopandas as gpd
 
@@ -401,3 +421,22 @@ def test_shops_page_switches_definition_and_hatches_communes(application, page, 
     assert "Commune la plus proche qui en a" in infobulle.inner_text()
     page.wait_for_timeout(500)
     page.screenshot(path=str(ARTEFACTS / "commerces-porte-du-hainaut.png"), full_page=True)
+
+
+def test_opportunities_choropleth_follows_the_link(application, page, request):
+    request.getfixturevalue("cache_miroir")
+    page.goto(
+        f"{application}/opportunites?territoire=departement:59"
+        "&indicateur=part_population_sans_commerce&classes=seuils_naturels&k=4"
+    )
+    carte = page.frame_locator(IFRAME_CARTE)
+    unites = carte.locator("path.indicateur")
+    unites.first.wait_for(state="attached", timeout=60_000)
+    # Whole EPCI touching the Nord, one shape each, coloured by one of four classes.
+    assert unites.count() == 17
+    legende = carte.locator(".legende-carte").inner_text()
+    assert "Part de la population dans une commune sans commerce (%)" in legende
+    assert len(re.findall(r"\d à \d", legende)) == 4
+    couleurs = {unites.nth(i).get_attribute("fill") for i in range(unites.count())}
+    assert len(couleurs) == 4
+    page.screenshot(path=str(ARTEFACTS / "opportunites-nord.png"), full_page=True)
