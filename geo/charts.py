@@ -12,6 +12,8 @@ for), so that a click on a bar can filter the page's table.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -317,7 +319,8 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
         title=titre,
         yaxis_title="Projets",
         xaxis={"type": "category"},
-        yaxis={"tickformat": "d", "rangemode": "tozero"},
+        # Whole projects only: never "1, 1, 2, 2" from rounded half steps.
+        yaxis={"tickformat": "d", "rangemode": "tozero", "dtick": max(1, math.ceil(int(comptes.max()) / 8))},
     )
     return legende_source(fig, source, "état actuel des projets saisis")
 

@@ -131,3 +131,12 @@ def test_empty_selections_say_so_with_their_source(fonction):
     fig = fonction()
     assert fig.layout.annotations[0].text.startswith("Aucun")
     assert fig.layout.meta["source"] == "s"
+
+
+def test_pipeline_ticks_are_whole_projects():
+    peu = charts.pipeline(pd.DataFrame({"projet": ["a", "b", "c"], "etape": ["veille"] * 3}), "P", "s")
+    assert peu.layout.yaxis.dtick == 1
+    beaucoup = charts.pipeline(
+        pd.DataFrame({"projet": [str(i) for i in range(40)], "etape": ["veille"] * 40}), "P", "s"
+    )
+    assert beaucoup.layout.yaxis.dtick == 5
