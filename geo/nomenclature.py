@@ -290,7 +290,9 @@ REGLE_EMPLOIS = (
     "Emplois estimés : milieu de la tranche d'effectif salarié déclarée à l'INSEE (par exemple 34,5 "
     "pour « 20 à 49 salariés »), 10 000 pour « 10 000 salariés et plus », 0 sans salarié ; "
     "inconnu quand la tranche n'est pas renseignée. La tranche de l'établissement est utilisée ; "
-    "celle de l'unité légale seulement quand elle n'a qu'un établissement dans le registre. "
+    "celle de l'unité légale seulement quand elle n'a qu'un établissement dans le registre et n'est "
+    "pas une personne publique (l'effectif d'une commune qui porte un chantier d'insertion est celui "
+    "de la mairie). "
     "C'est une estimation, pas un décompte."
 )
 # Size classes offered as a filter, from the band code.

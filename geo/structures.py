@@ -340,9 +340,12 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
         ]
     )
     resultat = attributs.join(lieux, how="left")
-    # A legal unit's band describes one structure only when the unit has no other one here.
+    # A legal unit's band describes one structure only when the unit has no other one here,
+    # and never when the unit is a public body (SIREN starting with 1 or 2: a commune, a
+    # département, a CCAS carrying an ACI), whose headcount is the whole administration's.
     seules = resultat.siren.map(resultat.siren.value_counts()).eq(1).fillna(False)
-    bandes_ul = resultat.tranche_effectif_ul.where(seules)
+    publique = resultat.siren.astype("string").str[0].isin(["1", "2"]).fillna(False)
+    bandes_ul = resultat.tranche_effectif_ul.where(seules & ~publique)
     resultat["tranche_effectif"] = resultat.tranche_effectif.fillna(bandes_ul)
     familles_juridiques = nomenclature.par_valeur(
         resultat.categorie_juridique, lambda c: nomenclature.famille_juridique(c)[0]

@@ -141,7 +141,9 @@ def test_a_legal_unit_band_is_not_copied_to_each_of_its_establishments(referenti
         "siret,name,kind,longitude,latitude,api_entreprise_employees\n"
         "73282932000074,RESEAU A LILLE,ACI,3.0573,50.6329,1 000 à 1 999 salariés\n"
         "73282932000082,RESEAU A ROUBAIX,ACI,3.17,50.69,1 000 à 1 999 salariés\n"
-        "55208131700018,SEULE,EI,3.06,50.63,20 à 49 salariés\n",
+        "55208131700018,SEULE,EI,3.06,50.63,20 à 49 salariés\n"
+        # An ACI carried by a commune: the band is the town hall's, not the workshop's.
+        "21590183600019,COMMUNE DE DUNKERQUE,ACI,2.37,51.03,1 000 à 1 999 salariés\n",
         encoding="utf-8",
     )
     dossier = tmp_path / "sortie"
@@ -153,6 +155,7 @@ def test_a_legal_unit_band_is_not_copied_to_each_of_its_establishments(referenti
     assert registre.emplois_estimes.isna()["RESEAU A LILLE"]
     assert registre.emplois_estimes.isna()["RESEAU A ROUBAIX"]
     assert registre.emplois_estimes["SEULE"] == 34.5
+    assert registre.emplois_estimes.isna()["COMMUNE DE DUNKERQUE"]
 
 
 @pytest.mark.miroir
