@@ -188,20 +188,63 @@ def _table_des_colonnes(noms: list[str], indice: str = "") -> str | None:
     return candidates[0][1]
 
 
+def _membres_csv(contenu: bytes) -> dict[str, bytes] | None:
+    """The CSV files of a zip archive (None when it is not a zip of CSV files, e.g. a workbook)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(contenu)) as archive:
+            noms = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.endswith("/")]
+            if not noms or "[Content_Types].xml" in archive.namelist():
+                return None
+            return {Path(n).name: archive.read(n) for n in noms}
+    except zipfile.BadZipFile:
+        return None
+
+
+def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
+    texte, encodage = _decoder(contenu)
+    separateur = _separateur(texte)
+    try:
+        # Blank lines are kept so that line numbers in messages match the file; empty rows
+        # are skipped when the rows are checked.
+        table = pd.read_csv(
+            io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False, skip_blank_lines=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as erreur:
+        raise ImportRefuse(
+            [Erreur(nom_fichier, None, None, f"fichier CSV illisible ({erreur}).")]
+        ) from erreur
+    return table, f"fichier CSV lu en {encodage}, séparateur « {separateur} »."
+
+
 def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], list[str]]:
-    """Sheets of an Excel workbook or one CSV file, as text cells; remarks on how it was read.
+    """Sheets of an Excel workbook, one CSV file or a zip of CSV files, as text cells; remarks.
 
     Raises :class:`ImportRefuse` when the file cannot be read or a sheet is not recognised.
     """
     remarques: list[str] = []
     feuilles: dict[str, pd.DataFrame] = {}
     suffixe = Path(nom_fichier).suffix.lower()
-    if suffixe in {".xlsx", ".xlsm"} or contenu[:2] == b"PK":
+    membres_csv = _membres_csv(contenu) if contenu[:2] == b"PK" else None
+    if membres_csv:
+        # The CSV export (one file per table, zipped) comes back whole, in one transaction.
+        for membre, donnees in membres_csv.items():
+            table, remarque = _lire_csv(donnees, membre)
+            feuilles[Path(membre).stem] = table
+            remarques.append(f"{membre} : {remarque}")
+    elif suffixe in {".xlsx", ".xlsm"} or contenu[:2] == b"PK":
         try:
             brutes = pd.read_excel(io.BytesIO(contenu), sheet_name=None, dtype=object, engine="openpyxl")
         except (ValueError, OSError, zipfile.BadZipFile, KeyError) as erreur:
             raise ImportRefuse(
-                [Erreur(nom_fichier, None, None, f"classeur Excel illisible ({erreur}).")]
+                [
+                    Erreur(
+                        nom_fichier,
+                        None,
+                        None,
+                        "classeur Excel illisible : ce n'est pas un fichier .xlsx valide (ni une archive "
+                        "de fichiers CSV).",
+                    )
+                ]
             ) from erreur
         for nom_feuille, table in brutes.items():
             if cle_recherche(str(nom_feuille)) in {"lisez moi", "aide"}:
@@ -209,18 +252,9 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
             feuilles[str(nom_feuille)] = table
         remarques.append(f"Classeur Excel : {len(feuilles)} feuille(s) lue(s).")
     elif suffixe in {".csv", ".txt", ""}:
-        texte, encodage = _decoder(contenu)
-        separateur = _separateur(texte)
-        try:
-            table = pd.read_csv(
-                io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False, skip_blank_lines=True
-            )
-        except (pd.errors.ParserError, pd.errors.EmptyDataError) as erreur:
-            raise ImportRefuse(
-                [Erreur(nom_fichier, None, None, f"fichier CSV illisible ({erreur}).")]
-            ) from erreur
+        table, remarque = _lire_csv(contenu, nom_fichier)
         feuilles[Path(nom_fichier).stem] = table
-        remarques.append(f"Fichier CSV lu en {encodage}, séparateur « {separateur} ».")
+        remarques.append(remarque)
     else:
         raise ImportRefuse(
             [
@@ -228,7 +262,8 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
                     nom_fichier,
                     None,
                     None,
-                    "format non pris en charge : fournissez un fichier .csv ou .xlsx.",
+                    "format non pris en charge : fournissez un fichier .csv, .xlsx ou une archive .zip "
+                    "de fichiers CSV.",
                 )
             ]
         )

@@ -219,7 +219,7 @@ with onglet_import:
         mime="application/zip",
         icon=":material/folder_zip:",
     )
-    fichier = st.file_uploader("Fichier à importer", type=["csv", "xlsx", "txt"], key="fichier_import")
+    fichier = st.file_uploader("Fichier à importer", type=["csv", "xlsx", "txt", "zip"], key="fichier_import")
     st.checkbox(
         "Ignorer les lignes déjà présentes (réimport d'un fichier)",
         key="ignorer_doublons",

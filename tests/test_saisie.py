@@ -255,3 +255,40 @@ def test_excel_numbers_for_codes_years_and_siret(depot):
         structure = session.scalars(sa.select(store.Structure)).one()
         assert (structure.siret, structure.commune) == ("73282932000074", "02722")
         assert session.scalars(sa.select(store.PTCE.perimetre)).one() == "epci:200042190"
+
+
+def test_the_csv_export_comes_back_whole_in_one_transaction(depot, tmp_path):
+    semences.charger(depot)
+    export = saisie.exporter(depot)
+    archive = saisie.archive_csv(export)
+    autre = store.Depot(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
+    rapport = saisie.importer(autre, archive, "export.zip")
+    assert rapport.ecrites == {t: len(export[t]) for t in saisie.ORDRE}
+    # One broken row in the last table: nothing of the archive is written.
+    tables = dict(export)
+    tables["emplois"] = pd.concat(
+        [tables["emplois"], pd.DataFrame({"projet": ["Inconnu"], "nature": ["insertion"], "nombre": ["2"]})]
+    )
+    vide = store.Depot(f"sqlite:///{tmp_path / 'vide.sqlite3'}")
+    with pytest.raises(saisie.ImportRefuse):
+        saisie.importer(vide, saisie.archive_csv(tables), "export.zip")
+    assert _compter(vide, store.PTCE) == 0
+    autre.fermer()
+    vide.fermer()
+
+
+def test_blank_lines_keep_line_numbers_true(depot):
+    _base_aliss(depot)
+    texte = "projet;nature;nombre\nRéaliss;insertion;19\n\nRéaliss;encadrement;trois\n"
+    with pytest.raises(saisie.ImportRefuse) as refus:
+        saisie.importer(depot, texte.encode(), "emplois.csv")
+    assert [(e.ligne, e.colonne) for e in refus.value.erreurs] == [(4, "nombre")]
+
+
+def test_a_file_that_is_neither_workbook_nor_csv_archive_says_so_in_french(depot):
+    contenu = io.BytesIO()
+    with zipfile.ZipFile(contenu, "w") as archive:
+        archive.writestr("photo.jpg", b"...")
+    with pytest.raises(saisie.ImportRefuse) as refus:
+        saisie.importer(depot, contenu.getvalue(), "photos.zip")
+    assert "ce n'est pas un fichier .xlsx valide" in str(refus.value.erreurs[0])
