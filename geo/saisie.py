@@ -31,8 +31,9 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-from geo import store
+from geo import siret, store
 from geo.text import cle_recherche
 
 # Columns per table, in template order; the starred ones are required.
@@ -336,6 +337,20 @@ def _vide(valeur: object) -> bool:
 _ESPACES = re.compile(r"[\s\u00a0\u202f\u2009']+")
 
 
+MONTANT_MAXIMUM = Decimal(10) ** 12
+# Longest text the store accepts per column (its String(n) types): checked here, so that
+# PostgreSQL never refuses a row with a raw error after validation.
+LONGUEURS_MAXIMALES = {
+    "nom": 200,
+    "ptce": 200,
+    "projet": 200,
+    "secteur": 200,
+    "forme": 200,
+    "financeur": 300,
+    "dispositif": 300,
+}
+
+
 def montant_fr(valeur: object) -> Decimal | None:
     """An amount in euros written the French way (or a number from Excel).
 
@@ -379,6 +394,9 @@ def montant_fr(valeur: object) -> Decimal | None:
             raise ValueError(f"« {valeur} » n'est pas un montant (exemple : 1 200,50 €).") from erreur
     if nombre < 0:
         raise ValueError(f"montant négatif ({valeur}).")
+    # The store keeps 12 digits before the decimal point (Numeric(14, 2)).
+    if nombre >= MONTANT_MAXIMUM:
+        raise ValueError(f"montant trop grand ({valeur}) : moins de 1 000 milliards d'euros attendus.")
     return nombre
 
 
@@ -456,11 +474,8 @@ def siret_valide(valeur: object) -> str | None:
         texte = texte[:-2]
     if not re.fullmatch(r"\d{14}", texte):
         raise ValueError(f"« {valeur} » n'est pas un SIRET (14 chiffres).")
-    somme = 0
-    for rang, chiffre in enumerate(reversed(texte)):
-        n = int(chiffre) * (2 if rang % 2 else 1)
-        somme += n - 9 if n > 9 else n
-    if somme % 10 and not texte.startswith("356000000"):
+    # The same rule as the structures register (SIREN and SIRET keys, La Poste's exception).
+    if not siret.siret_valide(texte):
         raise ValueError(f"SIRET « {valeur} » invalide (clé de contrôle fausse) : vérifiez les chiffres.")
     return texte
 
@@ -591,7 +606,13 @@ def _ecrire(
             numero = position + 2  # the header is line 1
             if all(_vide(v) for v in ligne.to_numpy()):
                 continue
-            problemes: list[Erreur] = []
+            problemes: list[Erreur] = [
+                Erreur(
+                    feuille, numero, colonne, f"texte trop long ({len(texte)} caractères, {maxi} au plus)."
+                )
+                for colonne, maxi in LONGUEURS_MAXIMALES.items()
+                if isinstance(texte := ligne.get(colonne), str) and len(texte.strip()) > maxi
+            ]
 
             def lire_cellule(
                 colonne, analyse, ligne=ligne, problemes=problemes, numero=numero, feuille=feuille
@@ -825,10 +846,23 @@ def importer_tables(
     """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error."""
     # Nothing is flushed before every row is validated (no autoflush), and the
     # transaction is rolled back on the first error of any kind.
-    with depot._sessions() as session, session.no_autoflush, session.begin():
-        rapport, erreurs = _ecrire(session, feuilles, source_par_defaut, connu, ignorer_doublons)
-        if erreurs:
-            raise ImportRefuse(erreurs)
+    try:
+        with depot._sessions() as session, session.no_autoflush, session.begin():
+            rapport, erreurs = _ecrire(session, feuilles, source_par_defaut, connu, ignorer_doublons)
+            if erreurs:
+                raise ImportRefuse(erreurs)
+    except SQLAlchemyError as erreur:
+        # A refusal the checks did not foresee: rolled back too, and said in French.
+        raise ImportRefuse(
+            [
+                Erreur(
+                    "base",
+                    None,
+                    None,
+                    f"la base de saisie a refusé l'enregistrement ({type(erreur.orig or erreur).__name__}).",
+                )
+            ]
+        ) from erreur
     return rapport
 
 

@@ -292,3 +292,17 @@ def test_a_file_that_is_neither_workbook_nor_csv_archive_says_so_in_french(depot
     with pytest.raises(saisie.ImportRefuse) as refus:
         saisie.importer(depot, contenu.getvalue(), "photos.zip")
     assert "ce n'est pas un fichier .xlsx valide" in str(refus.value.erreurs[0])
+
+
+def test_too_long_texts_and_huge_amounts_are_refused_before_the_database(depot):
+    _base_aliss(depot)
+    texte = (
+        "projet;financeur;montant_eur\n"
+        f"Réaliss;{'x' * 301};10\n"
+        "Réaliss;Région;1 000 000 000 000 €\n"
+    )
+    with pytest.raises(saisie.ImportRefuse) as refus:
+        saisie.importer(depot, texte.encode(), "financements.csv")
+    assert [(e.ligne, e.colonne) for e in refus.value.erreurs] == [(2, "financeur"), (3, "montant_eur")]
+    assert "texte trop long (301 caractères, 300 au plus)" in str(refus.value.erreurs[0])
+    assert "montant trop grand" in str(refus.value.erreurs[1])
