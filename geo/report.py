@@ -94,10 +94,13 @@ def main(arguments: list[str] | None = None) -> int:
         help="communes sans commerce : « tous » (aucun commerce, par défaut), « alimentaire », "
         "ou des codes de types de la BPE séparés par des virgules (B201,B202)",
     )
+    analyseur.add_argument(
+        "--annee", type=int, default=None, help="emplois et financements d'une seule année (par exemple 2022)"
+    )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
-        resultat = rapport(options.territoire, definition=options.definition)
+        resultat = rapport(options.territoire, definition=options.definition, annee=options.annee)
     except (TerritoireInconnu, IdentifiantInvalide, DefinitionInvalide) as erreur:
         print(f"Erreur : {erreur.args[0]}", file=sys.stderr)
         return 2

@@ -24,7 +24,7 @@ st.download_button(
         donnees.donnees_qpv(),
         donnees_commerces=donnees.donnees_commerces(),
         donnees_structures=donnees.donnees_structures(),
-        **donnees.blocs_emplois_financements(contexte.tid),
+        **donnees.blocs_emplois_financements(contexte.tid, etat.annee()),
     ),
     file_name=f"fiche_{(territoire.code or 'france')}.pdf",
     mime="application/pdf",
@@ -129,13 +129,16 @@ if _donnees_structures.disponible:
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
 
-st.subheader("Emplois créés et financements reçus")
+_annee = etat.annee()
+st.subheader("Emplois créés et financements reçus" + (f" en {_annee}" if _annee else ""))
 try:
     from geo import financements as _financements
 
     _saisies = donnees.saisies()
-    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid)
-    _bloc_fin = _financements.bloc(donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid)
+    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=_annee)
+    _bloc_fin = _financements.bloc(
+        donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=_annee
+    )
 except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
     st.caption(f"Emplois et financements indisponibles ({_erreur}).")
 else:

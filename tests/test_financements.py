@@ -265,3 +265,10 @@ def test_posts_of_a_structure_in_the_register_land_on_its_commune(referentiel, t
     saisie = donnees.postes_places(referentiel, {"35600000000048": "59205"})
     assert saisie.commune.iloc[0] == "59205"
     assert saisie.rattachement.iloc[0] == "siret"
+
+
+def test_report_takes_a_year(capsys):
+    assert report.main(["epci:240200477", "--json", "--annee", "2019"]) == 0
+    resultat = json.loads(capsys.readouterr().out)
+    assert resultat["emplois"]["crees_total"] == 0  # the ALISS jobs are undated
+    assert resultat["financements"]["annee"] == 2019

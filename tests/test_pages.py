@@ -314,3 +314,12 @@ def test_sources_page_says_where_entered_records_come_from():
     documents = provenance[provenance.origine == "document de terrain (pack de semences)"]
     assert "aliss-ptce-soissonnais.txt" in set(documents.source)
     assert (documents.total > 0).all()
+
+
+def test_territory_page_follows_the_year_in_the_link():
+    tous = _ouvrir("pages/territoire.py", territoire="epci:240200477")
+    assert {m.label: m.value for m in tous.metric}["Emplois créés (saisis)"] == "42"
+    annee = _ouvrir("pages/territoire.py", territoire="epci:240200477", annee="2021")
+    assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
+    # The ALISS jobs have no year in their document: none are counted for 2021.
+    assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "0"

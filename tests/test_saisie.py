@@ -296,11 +296,7 @@ def test_a_file_that_is_neither_workbook_nor_csv_archive_says_so_in_french(depot
 
 def test_too_long_texts_and_huge_amounts_are_refused_before_the_database(depot):
     _base_aliss(depot)
-    texte = (
-        "projet;financeur;montant_eur\n"
-        f"Réaliss;{'x' * 301};10\n"
-        "Réaliss;Région;1 000 000 000 000 €\n"
-    )
+    texte = f"projet;financeur;montant_eur\nRéaliss;{'x' * 301};10\nRéaliss;Région;1 000 000 000 000 €\n"
     with pytest.raises(saisie.ImportRefuse) as refus:
         saisie.importer(depot, texte.encode(), "financements.csv")
     assert [(e.ligne, e.colonne) for e in refus.value.erreurs] == [(2, "financeur"), (3, "montant_eur")]

@@ -271,16 +271,16 @@ def donnees_financements():
     return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))
 
 
-def blocs_emplois_financements(tid: TerritoireId | None) -> dict:
+def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = None) -> dict:
     """The jobs and funding blocks of a territory for the fiche; empty when the store is unreachable."""
     from geo import financements
 
     try:
         saisies_territoire = saisies()
         return {
-            "bloc_emplois": saisies_territoire.bloc(referentiel(), tid),
+            "bloc_emplois": saisies_territoire.bloc(referentiel(), tid, annee=annee),
             "bloc_financements": financements.bloc(
-                donnees_financements(), saisies_territoire, referentiel(), tid
+                donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
             ),
         }
     # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.

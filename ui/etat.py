@@ -124,3 +124,12 @@ def definir_parametre(cle: str, valeur: str, defaut: str) -> None:
         st.query_params[cle] = valeur
     elif cle in st.query_params:
         del st.query_params[cle]
+
+
+CLE_ANNEE = "annee"
+
+
+def annee() -> int | None:
+    """The year chosen for jobs and funding (``?annee=2022``), or None for every year."""
+    texte = st.query_params.get(CLE_ANNEE, "")
+    return int(texte) if texte.isdigit() and len(texte) == 4 else None
