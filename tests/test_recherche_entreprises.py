@@ -192,3 +192,13 @@ def test_answers_come_from_the_file_cache_the_second_time(serveur, tmp_path):
     vide = ClientRechercheEntreprises(url=api.url, dossier_cache=tmp_path / "autre", hors_ligne=True)
     with pytest.raises(SourceIndisponible, match="hors ligne"):
         vide.structures(code_commune="59350")
+
+
+def test_a_list_cut_by_the_page_limit_says_it_is_incomplete(serveur, tmp_path):
+    api = serveur()
+    client, _ = _client(api.url, tmp_path)
+    tableau, remarques = client.structures(code_commune="59350", pages_max=2)
+    assert [r["page"] for r in api.requetes] == ["1", "2"]
+    assert len(remarques) == 1
+    assert "2 page(s) lue(s) sur 3" in remarques[0]
+    assert "liste incomplète" in remarques[0]

@@ -197,6 +197,12 @@ class ClientRechercheEntreprises:
                     f"que {RESULTATS_MAX} : liste incomplète, cherchez commune par commune."
                 )
             numero += 1
+            if numero <= total_pages and pages_max and numero > pages_max and remarques is not None:
+                remarques.append(
+                    f"API Recherche d'entreprises : {pages_max} page(s) lue(s) sur {total_pages} "
+                    f"({reponse.get('total_results')} résultats) : liste incomplète, cherchez commune "
+                    "par commune."
+                )
             if (
                 numero > total_pages
                 or (pages_max and numero > pages_max)
