@@ -12,6 +12,7 @@ for), so that a click on a bar can filter the page's table.
 
 from __future__ import annotations
 
+import html
 import math
 
 import pandas as pd
@@ -25,6 +26,15 @@ COULEURS_NATURE = {"insertion": "#0072B2", "encadrement": "#E69F00", "autre": "#
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 MOTIF_INCOMPLET = "/"
 POLICE = {"family": "DejaVu Sans, Arial, sans-serif"}
+
+
+def texte_sur(valeur: object) -> str:
+    """User-entered text for a chart: plotly reads HTML tags in labels, so ``<`` and ``&`` are escaped.
+
+    >>> texte_sur("<a href=x>Pôle</a> & co")
+    '&lt;a href=x&gt;Pôle&lt;/a&gt; &amp; co'
+    """
+    return html.escape(str(valeur), quote=False)
 
 
 def texte_annees(annees: list[int] | None, sans_annee: int = 0) -> str:
@@ -121,7 +131,7 @@ def emplois_empiles(
     for nature in tableau.columns:
         fig.add_bar(
             name=LIBELLES_NATURE[nature],
-            y=list(tableau.index),
+            y=[texte_sur(i) for i in tableau.index],
             x=tableau[nature].astype(int).tolist(),
             orientation="h",
             marker_color=COULEURS_NATURE[nature],
@@ -130,7 +140,7 @@ def emplois_empiles(
         )
     totaux = tableau.sum(axis=1)
     fig.add_scatter(
-        y=list(totaux.index),
+        y=[texte_sur(i) for i in totaux.index],
         x=totaux.astype(int).tolist(),
         mode="text",
         text=[f"  {nombre_fr(int(t))}" for t in totaux],
@@ -170,7 +180,7 @@ def financements_par_annee(
                 continue
             sommes = partie.groupby("annee").montant_eur.sum().reindex(ordre_annees)
             fig.add_bar(
-                name=dispositif if comparable else f"{dispositif} (forfait, non comparable)",
+                name=texte_sur(dispositif if comparable else f"{dispositif} (forfait, non comparable)"),
                 x=ordre_annees,
                 y=[None if pd.isna(v) else round(float(v), 2) for v in sommes],
                 marker={
@@ -178,7 +188,9 @@ def financements_par_annee(
                     "pattern": {"shape": "" if comparable else MOTIF_INCOMPLET},
                 },
                 customdata=[[a, dispositif] for a in ordre_annees],
-                hovertemplate="%{x} · " + dispositif + "<br>%{y:,.0f} €<extra></extra>",
+                hovertemplate="%{x} · "
+                + texte_sur(dispositif).replace("%", "%%")
+                + "<br>%{y:,.0f} €<extra></extra>",
             )
     fig.update_layout(
         barmode="stack",
@@ -201,7 +213,7 @@ def financements_par_dispositif(
     sommes = sommes.sort_values()
     fig = go.Figure(
         go.Bar(
-            y=list(sommes.index),
+            y=[texte_sur(i) for i in sommes.index],
             x=[round(float(v), 2) for v in sommes],
             orientation="h",
             marker_color=PALETTE[0],
@@ -310,7 +322,9 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
             text=comptes.astype(int).tolist(),
             textposition="outside",
             cliponaxis=False,
-            hovertext=["<br>".join(noms[e][:12]) or "aucun projet" for e in comptes.index],
+            hovertext=[
+                "<br>".join(texte_sur(n) for n in noms[e][:12]) or "aucun projet" for e in comptes.index
+            ],
             hovertemplate="%{x} : %{y} projet(s)<br>%{hovertext}<extra></extra>",
             name="Projets",
         )

@@ -140,3 +140,13 @@ def test_pipeline_ticks_are_whole_projects():
         pd.DataFrame({"projet": [str(i) for i in range(40)], "etape": ["veille"] * 40}), "P", "s"
     )
     assert beaucoup.layout.yaxis.dtick == 5
+
+
+def test_entered_names_reach_charts_as_text_not_markup():
+    lignes = pd.DataFrame(
+        {"projet": ['<a href="https://x">Piège</a>'], "nature": ["insertion"], "nombre": [3]}
+    )
+    fig = charts.emplois_empiles(lignes, "projet", "Emplois", "saisie", "2024")
+    assert fig.data[0].y == ('&lt;a href="https://x"&gt;Piège&lt;/a&gt;',)
+    # The raw name stays in customdata: a click still filters on the real project.
+    assert fig.data[0].customdata[0] == '<a href="https://x">Piège</a>'
