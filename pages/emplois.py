@@ -159,6 +159,25 @@ def _filtrer(cle: str):
     return _appliquer
 
 
+# Filters chosen by a click or a list live in the URL too, so that a shared link shows them.
+FILTRES_URL = {
+    "filtre_projet": "projet",
+    "filtre_etape": "etape",
+    "filtre_annee_fin": "annee_fin",
+    "filtre_dispositif": "dispositif",
+    "filtre_financeur": "financeur",
+}
+
+
+def _filtre_vers_url(cle: str) -> None:
+    etat.definir_parametre(FILTRES_URL[cle], str(st.session_state.get(cle, TOUS)), TOUS)
+
+
+# The URL wins at the start of a run: list changes write it at once (on_change), clicks below.
+for _cle, _parametre in FILTRES_URL.items():
+    st.session_state[_cle] = st.query_params.get(_parametre, TOUS)
+
+
 # Jobs ------------------------------------------------------------------------------------
 
 emplois_lignes = saisies.emplois_du_territoire(ref, tid, annee) if saisies is not None else None
@@ -245,6 +264,8 @@ if saisies is not None:
         projets_options,
         format_func=lambda p: "Tous les projets" if p == TOUS else p,
         key="filtre_projet",
+        on_change=_filtre_vers_url,
+        args=("filtre_projet",),
     )
     etapes_options = [TOUS, *ETAPES_PROJET, "étape inconnue"]
     if st.session_state.get("filtre_etape") not in etapes_options:
@@ -254,6 +275,8 @@ if saisies is not None:
         etapes_options,
         format_func=lambda e: "Toutes les étapes" if e == TOUS else e,
         key="filtre_etape",
+        on_change=_filtre_vers_url,
+        args=("filtre_etape",),
     )
     if filtre_projet != TOUS:
         tableau = tableau[tableau.projet == filtre_projet]
@@ -360,16 +383,27 @@ filtre_annee_fin = filtres[0].selectbox(
     options_annees,
     format_func=lambda a: "Toutes" if a == TOUS else a,
     key="filtre_annee_fin",
+    on_change=_filtre_vers_url,
+    args=("filtre_annee_fin",),
 )
 filtre_dispositif = filtres[1].selectbox(
     "Dispositif",
     options_dispositifs,
     format_func=lambda d: "Tous" if d == TOUS else d,
     key="filtre_dispositif",
+    on_change=_filtre_vers_url,
+    args=("filtre_dispositif",),
 )
 filtre_financeur = filtres[2].selectbox(
-    "Financeur", options_financeurs, format_func=lambda f: "Tous" if f == TOUS else f, key="filtre_financeur"
+    "Financeur",
+    options_financeurs,
+    format_func=lambda f: "Tous" if f == TOUS else f,
+    key="filtre_financeur",
+    on_change=_filtre_vers_url,
+    args=("filtre_financeur",),
 )
+for _cle in FILTRES_URL:
+    _filtre_vers_url(_cle)
 tableau_fin = lignes_fin
 if filtre_annee_fin != TOUS:
     tableau_fin = tableau_fin[tableau_fin.annee == filtre_annee_fin]

@@ -146,3 +146,18 @@ def test_sources_page_lists_the_funding_sources():
     texte = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
     assert "Ci.Ville" in texte
     assert "Part de l'ESS" in texte
+
+
+def test_filters_live_in_the_link():
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
+    _relancer(at)
+    assert at.query_params["projet"] == "Réaliss (régie de quartier)"
+    # Opening that link shows the same selection.
+    lien = _ouvrir("pages/emplois.py", "epci:240200477", projet="Réaliss (régie de quartier)")
+    assert lien.selectbox(key="filtre_projet").value == "Réaliss (régie de quartier)"
+    assert list(lien.dataframe[0].value.projet) == ["Réaliss (régie de quartier)"]
+    # A project that does not exist here is dropped from the link.
+    inconnu = _ouvrir("pages/emplois.py", "epci:240200477", projet="Projet fantôme")
+    assert inconnu.selectbox(key="filtre_projet").value == "tous"
+    assert "projet" not in inconnu.query_params
