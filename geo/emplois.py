@@ -229,7 +229,14 @@ class DonneesSaisies:
         lignes = self.financements[self._position(ref, tid, self.financements.lieu) == "dedans"]
         if annee is not None:
             couvre = [_couvre(d, f, annee) for d, f in zip(lignes.annee_debut, lignes.annee_fin, strict=True)]
-            lignes = lignes[pd.Series(couvre, index=lignes.index, dtype=bool)]
+            lignes = lignes[pd.Series(couvre, index=lignes.index, dtype=bool)].copy()
+            # A grant over several years counts for one year by an equal share, never in full:
+            # otherwise it would be counted again in each year it covers.
+            debut = lignes.annee_debut.fillna(lignes.annee_fin)
+            fin = lignes.annee_fin.fillna(lignes.annee_debut)
+            duree = (fin - debut + 1).astype("Float64").fillna(1.0).clip(lower=1.0)
+            lignes["reparti_sur_annees"] = (duree > 1).astype(bool)
+            lignes["montant_eur"] = (lignes.montant_eur / duree).astype(float).round(2)
         return lignes
 
     def projets_du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:

@@ -365,7 +365,10 @@ def bloc(
     for cle, valeur in postes.groupby("annee").montant_eur.sum().items():
         par_annee[str(int(cle))] = round(float(valeur), 2)
     if len(saisis):
-        for cle, valeur in saisis.dropna(subset=["montant_eur"]).groupby("periode").montant_eur.sum().items():
+        # With a year chosen, every row counts for that year (multi-year rows by their share).
+        periodes = saisis.periode if annee is None else pd.Series(str(annee), index=saisis.index)
+        connus = saisis.montant_eur.notna()
+        for cle, valeur in saisis[connus].groupby(periodes[connus]).montant_eur.sum().items():
             par_annee[cle] = round(par_annee.get(cle, 0.0) + float(valeur), 2)
     par_dispositif: dict[str, float] = {}
     for cle, valeur in postes.groupby("dispositif").montant_eur.sum().items():
@@ -422,6 +425,18 @@ def bloc(
             "lignes": len(saisis),
             "total_eur": _somme(montants_saisis),
             "montant_inconnu": int(saisis.montant_eur.isna().sum()) if len(saisis) else 0,
+            **(
+                {
+                    "repartis_sur_plusieurs_annees": int(saisis.reparti_sur_annees.sum()),
+                    "note_repartition": "un financement pluriannuel compte pour l'année choisie à parts "
+                    "égales entre ses années",
+                }
+                if annee is not None
+                and len(saisis)
+                and "reparti_sur_annees" in saisis
+                and saisis.reparti_sur_annees.any()
+                else {}
+            ),
             "source": "données saisies et pack de semences",
         },
         "part_ess_emploi_salarie": donnees.part_ess_du_territoire(ref, tid),

@@ -272,3 +272,23 @@ def test_report_takes_a_year(capsys):
     resultat = json.loads(capsys.readouterr().out)
     assert resultat["emplois"]["crees_total"] == 0  # the ALISS jobs are undated
     assert resultat["financements"]["annee"] == 2019
+
+
+def test_a_multi_year_grant_counts_by_its_share_in_a_chosen_year(referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    from geo import saisie
+
+    saisie.importer(
+        depot,
+        "territoire;financeur;dispositif;montant_eur;annee_debut;annee_fin\n"
+        "epci:240200477;Région;Fonds ESS;60 000 €;2020;2022\n".encode(),
+        "financements.csv",
+    )
+    saisies = emplois.charger(depot)
+    tid = TerritoireId("epci", "240200477")
+    ligne = saisies.financements_du_territoire(referentiel, tid, 2021).set_index("dispositif").loc["Fonds ESS"]
+    assert ligne.montant_eur == 20_000
+    assert bool(ligne.reparti_sur_annees)
+    toutes = saisies.financements_du_territoire(referentiel, tid).set_index("dispositif").loc["Fonds ESS"]
+    assert toutes.montant_eur == 60_000
+    depot.fermer()
