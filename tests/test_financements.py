@@ -286,7 +286,9 @@ def test_a_multi_year_grant_counts_by_its_share_in_a_chosen_year(referentiel, tm
     )
     saisies = emplois.charger(depot)
     tid = TerritoireId("epci", "240200477")
-    ligne = saisies.financements_du_territoire(referentiel, tid, 2021).set_index("dispositif").loc["Fonds ESS"]
+    ligne = (
+        saisies.financements_du_territoire(referentiel, tid, 2021).set_index("dispositif").loc["Fonds ESS"]
+    )
     assert ligne.montant_eur == 20_000
     assert bool(ligne.reparti_sur_annees)
     toutes = saisies.financements_du_territoire(referentiel, tid).set_index("dispositif").loc["Fonds ESS"]
