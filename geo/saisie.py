@@ -19,7 +19,6 @@ or without BOM) or Latin-1 / Windows-1252, separated by ``;`` or ``,``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import io
 import re
@@ -33,7 +32,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from geo import siret, store
+from geo import csv_souple, siret, store
 from geo.text import cle_recherche
 
 # Columns per table, in template order; the starred ones are required.
@@ -147,26 +146,18 @@ class RapportImport:
 # Reading files ----------------------------------------------------------------
 
 
-def _decoder(contenu: bytes) -> tuple[str, str]:
-    """Text and the encoding it was read with: UTF-8 (BOM or not), else Windows-1252."""
-    if contenu.startswith(b"\xef\xbb\xbf"):
-        return contenu[3:].decode("utf-8"), "UTF-8 avec BOM"
-    try:
-        return contenu.decode("utf-8"), "UTF-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return contenu.decode("cp1252"), "Windows-1252 (Latin-1)"
-    except UnicodeDecodeError:
-        return contenu.decode("latin-1"), "Latin-1"
+LIBELLES_ENCODAGES = {
+    "utf-8-sig": "UTF-8 avec BOM",
+    "utf-8": "UTF-8",
+    "cp1252": "Windows-1252 (Latin-1)",
+    "latin-1": "Latin-1",
+}
 
 
-def _separateur(texte: str) -> str:
-    entete = texte.splitlines()[0] if texte.strip() else ""
-    try:
-        return csv.Sniffer().sniff(entete, delimiters=";,\t").delimiter
-    except csv.Error:
-        return ";" if entete.count(";") >= entete.count(",") else ","
+def _decoder(contenu: bytes) -> tuple[str, str, str]:
+    """Text, the encoding it was read with (in words) and its separator."""
+    encodage, separateur, _premiere = csv_souple.detecter(contenu)
+    return contenu.decode(encodage), LIBELLES_ENCODAGES[encodage], separateur or ";"
 
 
 def _normaliser_entete(nom: object) -> str:
@@ -202,8 +193,7 @@ def _membres_csv(contenu: bytes) -> dict[str, bytes] | None:
 
 
 def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
-    texte, encodage = _decoder(contenu)
-    separateur = _separateur(texte)
+    texte, encodage, separateur = _decoder(contenu)
     try:
         # Blank lines are kept so that line numbers in messages match the file; empty rows
         # are skipped when the rows are checked.

@@ -18,7 +18,6 @@ message.
 
 from __future__ import annotations
 
-import codecs
 import io
 import re
 import zipfile
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo import csv_souple
 from geo.sources import Source, declarer
 
 _PAGE_BPE = "https://www.insee.fr/fr/statistiques/8217525"
@@ -131,27 +131,14 @@ def _ouvrir(chemin: Path) -> Iterator[tuple[io.BufferedIOBase, str]]:
             yield flux, chemin.name
 
 
-def _encodage(echantillon: bytes) -> str:
-    if echantillon.startswith(codecs.BOM_UTF8):
-        return "utf-8-sig"
-    try:
-        # The sample may end in the middle of a multi-byte character.
-        echantillon.decode("utf-8")
-        return "utf-8"
-    except UnicodeDecodeError as erreur:
-        if erreur.start >= len(echantillon) - 3:
-            return "utf-8"
-        return "cp1252"
-
-
-def _entete(echantillon: bytes, encodage: str, nom: str) -> tuple[list[str], str]:
-    texte = echantillon.decode(encodage, errors="replace")
-    premiere = texte.splitlines()[0] if texte.strip() else ""
+def _entete(echantillon: bytes, nom: str) -> tuple[str, list[str], str]:
+    """(encoding, header columns upper-cased, separator) of a BPE file."""
+    encodage, separateur, premiere = csv_souple.detecter(echantillon)
     if not premiere:
         raise DonneesBPEInvalides(f"{nom} : fichier vide.")
-    separateur = max((";", ",", "\t", "|"), key=premiere.count)
+    separateur = separateur or ";"  # one column only: disposition() names what is missing
     colonnes = [c.strip().strip('"').strip().upper() for c in premiere.split(separateur)]
-    return colonnes, separateur
+    return encodage, colonnes, separateur
 
 
 def disposition(colonnes: list[str], nom: str = "fichier") -> str:
@@ -197,8 +184,7 @@ def lire_bpe(chemin: Path, domaines: tuple[str, ...] = ("B",), millesime: str | 
     """
     with _ouvrir(chemin) as (flux, nom):
         echantillon = flux.read(1 << 16)
-        encodage = _encodage(echantillon)
-        colonnes, separateur = _entete(echantillon, encodage, nom)
+        encodage, colonnes, separateur = _entete(echantillon, nom)
         forme = disposition(colonnes, nom)
         utiles = [c for c in ("DEPCOM", "TYPEQU", "AN", "NB_EQUIP") if c in colonnes]
         flux_complet = io.BufferedReader(_Recoller(echantillon, flux))

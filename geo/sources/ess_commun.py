@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo import csv_souple
 from geo import siret as siret_mod
 
 # One row per (source, structure) as loaders return it.
@@ -87,24 +88,8 @@ def detecter_format(donnees: bytes, nom: str) -> tuple[str, str]:
     """
     if not donnees.strip():
         raise DonneesStructuresInvalides(f"{nom} : fichier vide.")
-    encodage = "cp1252"
-    try:
-        donnees.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError as erreur:
-        # The first bytes may end inside a multi-byte character.
-        utf8 = erreur.reason == "unexpected end of data"
-    if utf8:
-        encodage = "utf-8-sig" if donnees.startswith(b"\xef\xbb\xbf") else "utf-8"
-    else:
-        try:
-            donnees.decode("cp1252")
-        except UnicodeDecodeError:
-            encodage = "latin-1"
-    premiere = donnees.decode(encodage, errors="replace").lstrip("\ufeff").split("\n", 1)[0]
-    comptes = {sep: premiere.count(sep) for sep in (";", ",", "\t", "|")}
-    separateur = max(comptes, key=comptes.get)
-    if comptes[separateur] == 0:
+    encodage, separateur, premiere = csv_souple.detecter(donnees)
+    if separateur is None:
         raise DonneesStructuresInvalides(
             f"{nom} : séparateur de colonnes introuvable dans la première ligne (« {premiere[:80]} »)."
         )

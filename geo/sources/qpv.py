@@ -27,6 +27,7 @@ import pandas as pd
 import pyogrio
 import shapely
 
+from geo import csv_souple
 from geo.sources import Source, declarer
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), SIG Ville"
@@ -345,14 +346,9 @@ def lire_perimetres(chemin: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
 def lire_csv_souple(chemin: Path | io.BytesIO, nom_fichier: str) -> pd.DataFrame:
     """A CSV whatever its separator (``;`` or ``,``) and encoding (UTF-8, BOM, Latin-1)."""
     donnees = chemin.read_bytes() if isinstance(chemin, Path) else chemin.getvalue()
-    for encodage in ("utf-8-sig", "cp1252", "latin-1"):
-        try:
-            texte = donnees.decode(encodage)
-            break
-        except UnicodeDecodeError:
-            continue
-    premiere_ligne = texte.split("\n", 1)[0]
-    separateur = ";" if premiere_ligne.count(";") >= premiere_ligne.count(",") else ","
+    encodage, separateur, _premiere = csv_souple.detecter(donnees)
+    texte = donnees.decode(encodage)
+    separateur = separateur or ";"
     try:
         return pd.read_csv(io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as erreur:
