@@ -21,9 +21,7 @@ from functools import cached_property
 from pathlib import Path
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
-import shapely
 
 from geo import config, etapes, projections
 from geo.sources import Localisation
@@ -326,14 +324,9 @@ class DonneesCommerces:
         """A point inside each commune, in the metric CRS of its zone."""
         communes = self.ref.communes[self.ref.communes.geometry.notna()]
         centres = communes.geometry.representative_point()
-        zones = communes.dep.map(projections.zone)
-        morceaux = []
-        for zone_code, codes in zones.groupby(zones).groups.items():
-            projetes = gpd.GeoSeries(centres.loc[codes], crs=communes.crs).to_crs(
-                projections.crs_metrique(zone_code)
-            )
-            morceaux.append(pd.DataFrame({"zone": zone_code, "x": projetes.x, "y": projetes.y}, index=codes))
-        return pd.concat(morceaux)
+        zones = communes.dep.map(projections.zone).to_numpy(dtype=object)
+        x, y = projections.projeter(centres.x.to_numpy(), centres.y.to_numpy(), zones)
+        return pd.DataFrame({"zone": zones, "x": x, "y": y}, index=communes.index)
 
     def distances_plus_proche(self, codes: pd.Index, avec: pd.Index) -> pd.DataFrame:
         """Distance (km, as the crow flies between commune centres) to the nearest commune in ``avec``.
@@ -342,22 +335,16 @@ class DonneesCommerces:
         unknown (NA) when the commune has no contour or its zone has no such commune.
         """
         centres = self._centres
-        resultat = pd.DataFrame({"distance_km": np.nan, "plus_proche": pd.NA}, index=codes)
-        presents = codes[codes.isin(centres.index)]
-        cibles = centres.loc[centres.index.isin(avec)]
-        for zone_code, groupe in centres.loc[presents].groupby("zone"):
-            dans_zone = cibles[cibles.zone == zone_code]
-            if dans_zone.empty:
-                continue
-            arbre = shapely.STRtree(shapely.points(dans_zone.x.to_numpy(), dans_zone.y.to_numpy()))
-            indices, distances = arbre.query_nearest(
-                shapely.points(groupe.x.to_numpy(), groupe.y.to_numpy()),
-                return_distance=True,
-                all_matches=False,
-            )
-            resultat.loc[groupe.index[indices[0]], "distance_km"] = np.round(distances / 1000, 1)
-            resultat.loc[groupe.index[indices[0]], "plus_proche"] = dans_zone.index[indices[1]]
-        return resultat
+        proches = projections.plus_proches(
+            centres.loc[codes[codes.isin(centres.index)]], centres.loc[centres.index.isin(avec)]
+        )
+        return pd.DataFrame(
+            {
+                "distance_km": (proches.distance_m / 1000).round(1).reindex(codes),
+                "plus_proche": proches.cible.reindex(codes),
+            },
+            index=codes,
+        )
 
     def communes_sans_commerce(self, tid: TerritoireId | None, choisie: Definition) -> pd.DataFrame:
         """Communes of the territory without any shop of the definition.

@@ -151,24 +151,6 @@ def structures_localisees(entrees: Entrees, a_l_adresse: bool = False) -> pd.Dat
     return placees
 
 
-def _plus_proches(points: pd.DataFrame, cibles: pd.DataFrame) -> pd.DataFrame:
-    """For each point (``zone, x, y``), the nearest target of its zone: index label and distance (m)."""
-    resultat = pd.DataFrame(
-        {"cible": pd.Series(pd.NA, index=points.index, dtype="object"), "distance_m": np.nan}
-    )
-    for zone_code, groupe in points.groupby("zone"):
-        dans_zone = cibles[cibles.zone == zone_code]
-        if dans_zone.empty:
-            continue
-        arbre = shapely.STRtree(shapely.points(dans_zone.x.to_numpy(), dans_zone.y.to_numpy()))
-        indices, distances = arbre.query_nearest(
-            shapely.points(groupe.x.to_numpy(), groupe.y.to_numpy()), return_distance=True, all_matches=False
-        )
-        resultat.loc[groupe.index[indices[0]], "cible"] = dans_zone.index[indices[1]].to_numpy()
-        resultat.loc[groupe.index[indices[0]], "distance_m"] = distances
-    return resultat
-
-
 # 1. Candidates for participatory groceries -------------------------------------------
 
 
@@ -198,7 +180,7 @@ def candidats_epiceries(
     if len(structures):
         centres = commerces._centres.reindex(resultat.code)
         centres.index = resultat.index
-        proches = _plus_proches(centres.dropna(subset=["x"]), structures)
+        proches = projections.plus_proches(centres.dropna(subset=["x"]), structures)
         resultat["distance_structure_km"] = (proches.distance_m / 1000).round(1).reindex(resultat.index)
         cibles = proches.cible.reindex(resultat.index)
         resultat["structure_proche"] = cibles.map(structures.nom).astype("string")

@@ -64,3 +64,30 @@ def projeter(lon, lat, zones) -> tuple:
         transformation = Transformer.from_crs("EPSG:4326", crs_metrique(zone_code), always_xy=True)
         x[masque], y[masque] = transformation.transform(lon[masque], lat[masque])
     return x, y
+
+
+def plus_proches(points, cibles):
+    """For each point, the nearest target of the same zone, with its distance in metres.
+
+    ``points`` and ``cibles`` are DataFrames with ``zone, x, y`` (metric coordinates, see
+    :func:`projeter`). Returns a DataFrame on ``points``' index: ``cible`` (the target's
+    index label, NA when its zone has none) and ``distance_m``. A spatial index per zone.
+    """
+    import numpy as np
+    import pandas as pd
+    import shapely
+
+    resultat = pd.DataFrame(
+        {"cible": pd.Series(pd.NA, index=points.index, dtype="object"), "distance_m": np.nan}
+    )
+    for zone_code, groupe in points.groupby("zone"):
+        dans_zone = cibles[cibles.zone == zone_code]
+        if dans_zone.empty:
+            continue
+        arbre = shapely.STRtree(shapely.points(dans_zone.x.to_numpy(), dans_zone.y.to_numpy()))
+        indices, distances = arbre.query_nearest(
+            shapely.points(groupe.x.to_numpy(), groupe.y.to_numpy()), return_distance=True, all_matches=False
+        )
+        resultat.loc[groupe.index[indices[0]], "cible"] = dans_zone.index[indices[1]].to_numpy()
+        resultat.loc[groupe.index[indices[0]], "distance_m"] = distances
+    return resultat
