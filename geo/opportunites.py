@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +61,8 @@ class Entrees:
     qpv: object | None = None  # geo.qpv.DonneesQPV
     structures: pd.DataFrame | None = None  # the register: nom, famille, commune, lon, lat, precision…
     financements: object | None = None  # geo.financements.DonneesFinancements
+    # Projected structures, computed once per register (several analyses read them per page).
+    _localisees: dict = field(default_factory=dict, repr=False, compare=False)
 
     def manquants(self) -> list[str]:
         """Datasets missing, in words, for the page and the report."""
@@ -128,6 +130,15 @@ def _zones_des_communes(ref: Referentiel, communes: pd.Series) -> np.ndarray:
 
 def structures_localisees(entrees: Entrees, a_l_adresse: bool = False) -> pd.DataFrame:
     """Structures with coordinates, projected: columns of the register plus ``zone, x, y``."""
+    cle = (id(entrees.structures), a_l_adresse)
+    if cle not in entrees._localisees:
+        if any(ancienne[0] != cle[0] for ancienne in entrees._localisees):
+            entrees._localisees.clear()  # a new register replaces the old projections
+        entrees._localisees[cle] = _projeter_structures(entrees, a_l_adresse)
+    return entrees._localisees[cle]
+
+
+def _projeter_structures(entrees: Entrees, a_l_adresse: bool) -> pd.DataFrame:
     if entrees.structures is None:
         return pd.DataFrame(
             {

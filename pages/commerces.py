@@ -69,7 +69,7 @@ if definition.cle == "personnalisee":
     )
 st.info(definition.en_mots(), icon=":material/storefront:")
 
-bloc = donnees_commerces.bloc(contexte.tid, definition.parametre())
+bloc = donnees.bloc_commerces(contexte.tid, definition.parametre())
 commerces_ui.chiffres(bloc, territoire.population)
 
 constat = commerces.CONSTATS_DE_TERRAIN.get(str(contexte.tid))

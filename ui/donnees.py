@@ -286,3 +286,15 @@ def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = Non
     # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.
     except Exception:
         return {}
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _bloc_commerces(territoire_id: str, definition: str, construit_le: str) -> dict:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return donnees_commerces().bloc(tid, definition)
+
+
+def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
+    """The shops block of a territory (distances to every shop-less commune: cached, not per run)."""
+    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    return _bloc_commerces(str(tid or ""), definition, manifeste.get("construit_le", ""))

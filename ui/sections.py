@@ -53,7 +53,7 @@ def chiffres_cles(contexte) -> None:
         )
     donnees_commerces = donnees.donnees_commerces()
     if donnees_commerces.disponible:
-        bloc = donnees_commerces.bloc(contexte.tid, "tous")
+        bloc = donnees.bloc_commerces(contexte.tid, "tous")
         figures.append(
             (
                 "Communes sans aucun commerce",
