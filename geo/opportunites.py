@@ -302,7 +302,7 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
 # 3. Need against ESS density, per sub-territory ------------------------------------------
 
 NIVEAUX_COMPARES = {None: "departement", "region": "epci", "departement": "epci", "epci": "commune"}
-LIBELLES_UNITES = {"departement": "départements", "epci": "EPCI", "commune": "communes"}
+LIBELLES_UNITES = {"departement": "département", "epci": "EPCI", "commune": "commune"}
 
 
 def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFrame:

@@ -133,7 +133,7 @@ else:
 territoires = tables["territoires"]
 if not territoires.empty:
     unites = opportunites.LIBELLES_UNITES[territoires.niveau.iloc[0]]
-    st.header(f"Besoin et présence de l'ESS : {unites} comparés")
+    st.header(f"Besoin et présence de l'ESS, par {unites}")
     st.caption(opportunites.FORMULES["territoires_par_besoin"])
     st.dataframe(
         territoires[
