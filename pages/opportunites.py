@@ -21,6 +21,7 @@ st.caption(
 )
 
 entrees = donnees.entrees_opportunites()
+st.caption(opportunites.sources(entrees))
 manquants = entrees.manquants()
 if manquants:
     st.warning(

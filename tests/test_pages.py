@@ -279,6 +279,7 @@ def test_opportunities_page_ranks_and_explains(avec_commerces):
     assert candidats.nom.iloc[0] == "Flines-lès-Mortagne"
     assert candidats.structure_proche.notna().all()
     assert any("Score = habitants de la commune" in c.value for c in at.caption)
+    assert any(c.value.startswith("Sources : ") and "équipements 2019" in c.value for c in at.caption)
     assert at.selectbox(key="carte-indicateur").value == "besoin_pour_1000"
 
 
