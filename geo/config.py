@@ -43,3 +43,15 @@ def dossier_miroir() -> Path | None:
     if not valeur:
         return None
     return Path(valeur).expanduser().resolve()
+
+
+def dossier_instantane() -> Path | None:
+    """The embedded snapshot of official data (``data/instantane/``, tracked in git).
+
+    ``$ESS_INSTANTANE`` points elsewhere; ``ESS_INSTANTANE=aucun`` switches it off
+    (tests of what happens without it).
+    """
+    valeur = os.environ.get("ESS_INSTANTANE")
+    if valeur and valeur.lower() in ("aucun", "0", "non"):
+        return None
+    return Path(valeur).expanduser().resolve() if valeur else RACINE_PROJET / "data" / "instantane"

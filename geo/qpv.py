@@ -95,13 +95,28 @@ def _populations(localisations: dict[str, Localisation], anomalies: list[str]) -
     return pd.concat(tables).drop_duplicates("code_qp")
 
 
+def _lire_liste(source, lecteur, localisations: dict[str, Localisation], anomalies: list[str]):
+    if source.id not in localisations:
+        return None
+    try:
+        return lecteur(localisations[source.id].chemin).assign(source=source.id)
+    except sources_qpv.DonneesQPVInvalides as erreur:
+        anomalies.append(str(erreur))
+        return None
+
+
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
     """Build step: perimeters and the QPV × commune table (see the module docstring)."""
     anomalies: list[str] = []
     populations = _populations(localisations, anomalies).set_index("code_qp")
 
     morceaux = []
-    for source in (sources_qpv.PERIMETRES_2024, sources_qpv.PERIMETRES_2015_OCCITANIE):
+    # The official ANCT file first; the rounded republication only where it is missing.
+    for source in (
+        sources_qpv.PERIMETRES_2024,
+        sources_qpv.PERIMETRES_2024_REPUBLICATION,
+        sources_qpv.PERIMETRES_2015_OCCITANIE,
+    ):
         if source.id not in localisations:
             continue
         chemin = localisations[source.id].chemin
@@ -143,22 +158,22 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         ]
     ].to_parquet(dossier / "perimetres.parquet")
 
-    # Every 2024 QPV and its communes, perimeter or not.
-    liste = None
-    for source, lecteur in (
-        (sources_qpv.LISTE_2024, sources_qpv.lire_liste_2024),
-        (sources_qpv.COMMUNES_2024, sources_qpv.lire_communes_2024),
-    ):
-        if source.id in localisations and liste is None:
-            try:
-                liste = lecteur(localisations[source.id].chemin).assign(source=source.id)
-            except sources_qpv.DonneesQPVInvalides as erreur:
-                anomalies.append(str(erreur))
-    if liste is None:
-        # Without a list, the 2024 perimeters (if any) are the list.
+    # Every 2024 QPV and its communes, perimeter or not: the official list, else the
+    # 2024 perimeters (they name their communes), else the older per-commune map file.
+    liste = _lire_liste(sources_qpv.LISTE_2024, sources_qpv.lire_liste_2024, localisations, anomalies)
+    if liste is None and (perimetres.generation == "2024").any():
         liste = perimetres.loc[perimetres.generation == "2024", ["code_qp", "nom", "communes", "source"]]
         liste = liste.assign(commune=liste.communes.str.split(","))
         liste = liste.explode("commune").drop(columns="communes")
+        # QPV of overseas collectivities outside the commune tables (Saint-Martin, Polynesia)
+        # name no commune here: they were reported when their codes were mapped.
+        liste = liste[liste.commune.notna() & (liste.commune != "")]
+    if liste is None:
+        liste = _lire_liste(
+            sources_qpv.COMMUNES_2024, sources_qpv.lire_communes_2024, localisations, anomalies
+        )
+    if liste is None:
+        liste = pd.DataFrame(columns=["code_qp", "nom", "commune", "source"])
     liste["commune"] = _codes_actuels(ref, liste.commune.astype("string"), anomalies, "la liste des QPV 2024")
     liste = liste.dropna(subset=["commune"]).drop_duplicates(["code_qp", "commune"])
     liste["generation"] = GENERATION_ACTUELLE
@@ -191,6 +206,7 @@ ETAPE = etapes.Etape(
     module=__name__,
     sources=(
         sources_qpv.PERIMETRES_2024.id,
+        sources_qpv.PERIMETRES_2024_REPUBLICATION.id,
         sources_qpv.LISTE_2024.id,
         sources_qpv.COMMUNES_2024.id,
         sources_qpv.PERIMETRES_2015_OCCITANIE.id,

@@ -15,7 +15,7 @@ import json
 import logging
 import sys
 
-from geo import indicators
+from geo import etapes, indicators
 from geo.commerces import DefinitionInvalide
 from geo.sources import SourceIndisponible
 from geo.territories import (
@@ -55,6 +55,8 @@ def rapport(texte_territoire: str, **options) -> dict:
         for s in ref.manifeste["sources"]
     ]
     resultat["donnees_construites_le"] = ref.manifeste["construit_le"]
+    # Which figures come from the embedded snapshot and which from official files read here.
+    resultat["provenance"] = etapes.provenance_jeux()
     return resultat
 
 

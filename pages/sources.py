@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import config, emplois, etapes
-from geo.sources import ORIGINES, toutes_les_sources
+from geo.sources import toutes_les_sources
 from ui import donnees, page
 
 contexte = page.contexte()
@@ -17,7 +17,8 @@ st.title("Sources des données")
 st.markdown(
     "Chaque chiffre et chaque couche de ce tableau de bord provient de données publiques "
     "ouvertes, citées ici avec leur producteur, leur millésime et leur licence, et l'endroit "
-    "d'où elles ont été chargées sur ce serveur (téléchargement, cache, dossier miroir, paquet)."
+    "d'où elles ont été chargées sur ce serveur (téléchargement, cache, dossier miroir, paquet, ou "
+    "l'instantané embarqué dans l'application quand aucun fichier officiel plus récent n'est là)."
 )
 
 
@@ -25,10 +26,11 @@ def _chargement(source_id: str) -> str:
     provenance = provenances.get(source_id)
     if provenance is None:
         return "non chargé"
-    if provenance["origine"] == "indisponible":
-        return "indisponible"
-    detail = f" ({provenance['detail']})" if provenance.get("detail") else ""
-    return f"{ORIGINES[provenance['origine']]}{detail}, le {provenance['date']}"
+    return etapes.libelle_chargement(provenance)
+
+
+for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()) if j.get("refus")]:
+    st.warning(_refus, icon=":material/block:")
 
 
 sources = toutes_les_sources()

