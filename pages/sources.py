@@ -7,6 +7,7 @@ import streamlit as st
 
 from geo import config, emplois, etapes
 from geo.sources import ORIGINES, toutes_les_sources
+from geo.store import message_indisponible
 from ui import donnees, page
 
 contexte = page.contexte()
@@ -80,9 +81,8 @@ try:
     _depot = donnees.depot()
     _provenance = emplois.provenance_saisies(donnees.saisies())
 except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
-    st.warning(f"Base de saisie inaccessible : {_erreur}", icon=":material/database:")
+    st.warning(message_indisponible(_erreur), icon=":material/database:")
 else:
-    st.caption(f"Base de saisie : `{_depot.url_affichee}`")
     if _provenance.empty:
         st.caption("Aucune donnée saisie pour l'instant.")
     else:
