@@ -22,7 +22,6 @@ and code; ``--force`` rebuilds anyway.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import importlib
@@ -39,6 +38,7 @@ import pandas as pd
 import shapely
 
 from geo import config, etapes, generalisation
+from geo.ligne_de_commande import AnalyseurFr
 from geo.sources import (
     Localisation,
     SourceIndisponible,
@@ -361,7 +361,7 @@ def construire(
 
 
 def main(arguments: list[str] | None = None) -> int:
-    analyseur = argparse.ArgumentParser(
+    analyseur = AnalyseurFr(
         prog="python -m geo.build", description="Construit le cache de données du tableau de bord ESS."
     )
     analyseur.add_argument("--force", action="store_true", help="reconstruire même si le cache est à jour")

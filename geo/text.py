@@ -44,3 +44,30 @@ def nombre_fr(valeur: float | int | None, decimales: int = 0, inconnu: str = "in
         return inconnu
     texte = f"{valeur:,.{decimales}f}"
     return texte.replace(",", "\u202f").replace(".", ",")
+
+
+# What Markdown (CommonMark with GitHub's extensions, as Streamlit renders it) could turn into
+# a link, an image, HTML, emphasis, math (`$`) or a directive (`:red[…]`); any ASCII punctuation
+# may be backslash-escaped. Bare addresses (`https://…`, `www.…`, `a@b.fr`) are links in GFM.
+_MARKDOWN_ACTIF = re.compile(r"([\\`*_\[\]<>!$~&@|])")
+_ADRESSE_NUE = re.compile(r"(?i)(?<=[a-z0-9])(://)|\b(www)\.")
+# At the start of a line: headings, quotes, lists.
+_DEBUT_DE_BLOC = re.compile(r"^(\s*\d*)([#>+\-=.)])")
+_CONTROLES = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
+
+
+def texte_brut(texte: object) -> str:
+    """Text shown as it is by Streamlit's Markdown (warnings, captions, titles): no link,
+    image, HTML, math or directive can come out of it.
+
+    Line breaks and control characters become one space (a new line could start a
+    heading or a list).
+
+    >>> print(texte_brut("[ici](https://x.fr) $x$"))
+    \\[ici\\](https\\://x.fr) \\$x\\$
+    """
+    if texte is None:
+        return ""
+    brut = _MARKDOWN_ACTIF.sub(r"\\\1", _CONTROLES.sub(" ", str(texte)))
+    brut = _ADRESSE_NUE.sub(lambda m: r"\://" if m.group(1) else "www\\.", brut)
+    return _DEBUT_DE_BLOC.sub(lambda m: m.group(1) + "\\" + m.group(2), brut)

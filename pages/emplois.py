@@ -7,7 +7,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import charts, couche_ptce, emplois, financements, layers
-from geo.store import ETAPES_PROJET
+from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import nombre_fr
 from ui import donnees, etat, page
 
@@ -25,7 +25,7 @@ st.caption(f"{territoire.nom} · {territoire.libelle_niveau}")
 try:
     saisies = donnees.saisies()
 except Exception as erreur:  # an unreachable database: the open data still shows
-    st.error(f"La base de saisie est inaccessible : {erreur}", icon=":material/database_off:")
+    st.error(message_indisponible(erreur), icon=":material/database_off:")
     saisies = None
 donnees_fin = donnees.donnees_financements()
 if not donnees_fin.disponible:

@@ -7,7 +7,7 @@ from streamlit_folium import st_folium
 
 from geo import commerces, layers, opportunites
 from geo.sources.data_france import MILLESIME_POPULATION
-from geo.text import nombre_fr
+from geo.text import nombre_fr, texte_brut
 from ui import donnees, etat, page
 
 contexte = page.contexte()
@@ -36,7 +36,9 @@ if entrees.commerces is not None and entrees.commerces.disponible:
     try:
         definition = entrees.commerces.definition(definition_texte)
     except commerces.DefinitionInvalide as erreur:
-        st.warning(f"Lien : {erreur} Définition « alimentaire » utilisée.", icon=":material/link_off:")
+        st.warning(
+            texte_brut(f"Lien : {erreur} Définition « alimentaire » utilisée."), icon=":material/link_off:"
+        )
         definition = entrees.commerces.definition(opportunites.DEFINITION_PAR_DEFAUT)
     definition_texte = definition.parametre()
 tables = donnees.tables_opportunites(contexte.tid, definition_texte)

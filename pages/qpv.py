@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import geocodage, layers
-from geo.text import nombre_fr
+from geo.text import nombre_fr, texte_brut
 from ui import donnees, page, sections
 
 contexte = page.contexte()
@@ -149,7 +149,7 @@ with colonne_reponse:
                 point = geocodage.lire_coordonnees(saisie)
                 _placer_point(*point)
             except ValueError as erreur:
-                st.error(str(erreur))
+                st.error(texte_brut(erreur))
     with st.form("adresse_qpv", border=False):
         adresse = st.text_input("Adresse", placeholder="12 rue de la République, Denain", key="qpv_adresse")
         cherche = st.form_submit_button("Chercher l'adresse")
@@ -157,7 +157,7 @@ with colonne_reponse:
         try:
             trouvees = geocodage.chercher_adresse(adresse)
         except (ValueError, geocodage.GeocodageIndisponible) as erreur:
-            st.info(str(erreur), icon=":material/wifi_off:")
+            st.info(texte_brut(erreur), icon=":material/wifi_off:")
         else:
             if not trouvees:
                 st.info("Aucune adresse trouvée : précisez la commune ou le code postal.")
@@ -165,7 +165,7 @@ with colonne_reponse:
                 meilleure = trouvees[0]
                 point = (meilleure.lon, meilleure.lat)
                 _placer_point(*point)
-                st.caption(f"Adresse retenue : {meilleure.libelle} (score {meilleure.score:.2f})")
+                st.caption(texte_brut(f"Adresse retenue : {meilleure.libelle} (score {meilleure.score:.2f})"))
 
     if point is not None:
         reponse = donnees_qpv.localiser(ref, *point)

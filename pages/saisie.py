@@ -8,8 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from geo import saisie, semences
-from geo.store import ETAPES_PROJET, NATURES_EMPLOI
+from geo.store import ETAPES_PROJET, NATURES_EMPLOI, message_indisponible
 from geo.territories import TerritoireId
+from geo.text import texte_brut
 from ui import donnees, page
 
 contexte = page.contexte()
@@ -25,9 +26,8 @@ st.caption(
 try:
     depot = donnees.depot()
 except Exception as erreur:
-    st.error(f"La base de saisie est inaccessible : {erreur}", icon=":material/database_off:")
+    st.error(message_indisponible(erreur), icon=":material/database_off:")
     st.stop()
-st.caption(f"Base : `{depot.url_affichee}`")
 
 
 def _connu(identifiant: str) -> bool:
@@ -94,7 +94,7 @@ def _recharger_semences() -> None:
 
 message = st.session_state.pop("_saisie_message", None)
 if message:
-    st.success(message, icon=":material/check_circle:")
+    st.success(texte_brut(message), icon=":material/check_circle:")
 refus = st.session_state.pop("_saisie_refus", None)
 if refus:
     _afficher_refus(refus)

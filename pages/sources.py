@@ -7,6 +7,8 @@ import streamlit as st
 
 from geo import config, emplois, etapes
 from geo.sources import toutes_les_sources
+from geo.store import message_indisponible
+from geo.text import texte_brut
 from ui import donnees, page
 
 contexte = page.contexte()
@@ -30,7 +32,7 @@ def _chargement(source_id: str) -> str:
 
 
 for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()) if j.get("refus")]:
-    st.warning(_refus, icon=":material/block:")
+    st.warning(texte_brut(_refus), icon=":material/block:")
 
 
 sources = toutes_les_sources()
@@ -65,8 +67,16 @@ for source in sources:
             st.markdown(source.description)
         if source.url:
             st.markdown(f"Fichier officiel : `{source.fichier}` — {source.url}")
-        else:
-            st.markdown(f"Fichier attendu : `{source.fichier}` (à placer dans le miroir ou le cache).")
+        if source.jeu_datagouv:
+            st.markdown(
+                f"Adresse à jour cherchée dans le jeu data.gouv.fr « {source.jeu_datagouv} » "
+                "(dernière ressource correspondante) avant chaque téléchargement."
+            )
+        if not source.telechargeable:
+            st.markdown(
+                f"Pas d'adresse de téléchargement automatique connue : fichier `{source.fichier}` à placer "
+                "dans le miroir ou le cache ; sans lui, l'instantané embarqué sert."
+            )
         if provenance.get("origine") == "indisponible":
             st.warning(provenance["message"], icon=":material/cloud_off:")
         for limite in source.limites:
@@ -82,9 +92,8 @@ try:
     _depot = donnees.depot()
     _provenance = emplois.provenance_saisies(donnees.saisies())
 except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
-    st.warning(f"Base de saisie inaccessible : {_erreur}", icon=":material/database:")
+    st.warning(message_indisponible(_erreur), icon=":material/database:")
 else:
-    st.caption(f"Base de saisie : `{_depot.url_affichee}`")
     if _provenance.empty:
         st.caption("Aucune donnée saisie pour l'instant.")
     else:

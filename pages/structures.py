@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import layers, structures
-from geo.text import nombre_fr
+from geo.text import nombre_fr, texte_brut
 from ui import donnees, etat, filtres_structures, page, sections_structures
 
 # Beyond this the list shows the first rows; downloads always hold everything filtered.
@@ -123,7 +123,7 @@ if tid is not None and tid.niveau in ("commune", "departement"):
                 with st.spinner("Interrogation de l'API…"):
                     trouvees, remarques = client.structures(**critere, pages_max=40)
             except SourceIndisponible as erreur:
-                st.info(str(erreur), icon=":material/wifi_off:")
+                st.info(texte_brut(erreur), icon=":material/wifi_off:")
             else:
                 connus = set(donnees_structures.registre.siret.dropna())
                 nouvelles = trouvees[~trouvees.siret.isin(connus).fillna(False)]
@@ -132,7 +132,7 @@ if tid is not None and tid.niveau in ("commune", "departement"):
                     f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."
                 )
                 for remarque in remarques:
-                    st.caption(remarque)
+                    st.caption(texte_brut(remarque))
                 st.dataframe(
                     trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
                     hide_index=True,

@@ -6,6 +6,7 @@ import streamlit as st
 
 from geo import fiche, indicators
 from geo.sources.data_france import MILLESIME_POPULATION
+from geo.store import message_indisponible
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections
@@ -139,7 +140,7 @@ try:
         donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=_annee
     )
 except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
-    st.caption(f"Emplois et financements indisponibles ({_erreur}).")
+    st.caption(message_indisponible(_erreur))
 else:
     _colonnes = st.columns(3)
     _colonnes[0].metric(

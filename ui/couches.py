@@ -16,6 +16,7 @@ import streamlit as st
 from geo.commerces import DefinitionInvalide, couche_export
 from geo.layers import Surcouche
 from geo.territories import TerritoireId
+from geo.text import texte_brut
 from ui import etat
 from ui.donnees import (
     donnees_commerces,
@@ -162,7 +163,7 @@ def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -
         if couche.nom in actives:
             resultat = couche.construire(tid)
             if isinstance(resultat, str):
-                st.info(resultat, icon=":material/layers_clear:")
+                st.info(texte_brut(resultat), icon=":material/layers_clear:")
             else:
                 surcouches.append(resultat)
     return surcouches

@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.territories import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
+from geo.text import texte_brut
 
 CLE_TERRITOIRE = "territoire"
 _CLE_ERREUR = "_erreur_url"
@@ -49,7 +50,7 @@ def parametres() -> dict[str, str]:
 def afficher_erreur_url() -> None:
     message = st.session_state.pop(_CLE_ERREUR, None)
     if message:
-        st.warning(message, icon=":material/link_off:")
+        st.warning(texte_brut(message), icon=":material/link_off:")
 
 
 CLE_COUCHES = "couches"

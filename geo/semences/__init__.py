@@ -13,13 +13,13 @@ are skipped); the pages load it on first use when the store is empty.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import pandas as pd
 
 from geo import saisie, store
+from geo.ligne_de_commande import AnalyseurFr
 
 DOSSIER = Path(__file__).resolve().parent
 SOURCE_PAR_DEFAUT = "pack de semences (documents de terrain)"
@@ -46,7 +46,7 @@ def charger_si_vide(depot: store.Depot, connu=None) -> saisie.RapportImport | No
 
 
 def main(arguments: list[str] | None = None) -> int:
-    analyseur = argparse.ArgumentParser(
+    analyseur = AnalyseurFr(
         prog="python -m geo.semences",
         description="Charge le pack de semences (documents de terrain) dans la base de saisie.",
     )

@@ -1,0 +1,77 @@
+"""Command lines refuse bad arguments in French, with a non-zero exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from geo import build, ligne_de_commande, report
+from tests.conftest import RACINE
+
+_ANGLAIS = ("usage:", "error:", "invalid int", "the following", "unrecognized", "expected")
+
+
+def _refus(capsys, fonction, arguments: list[str]) -> str:
+    with pytest.raises(SystemExit) as sortie:
+        fonction(arguments)
+    assert sortie.value.code == 2
+    erreur = capsys.readouterr().err
+    assert "utilisation : " in erreur
+    assert " : erreur : " in erreur
+    for mot in _ANGLAIS:
+        assert mot not in erreur, erreur
+    return erreur
+
+
+@pytest.mark.parametrize("annee", ["-1", "202", "20222", "deux mille", "1800", "3000"])
+def test_report_refuses_a_bad_year_in_french(capsys, annee):
+    erreur = _refus(capsys, report.main, ["epci:200042190", "--annee", annee])
+    assert f"année « {annee} » invalide" in erreur
+    assert "4 chiffres" in erreur
+
+
+def test_report_and_build_say_argparse_errors_in_french(capsys):
+    assert "obligatoire(s) manquant(s) : territoire" in _refus(capsys, report.main, [])
+    assert "non reconnu(s) : --inconnu" in _refus(capsys, report.main, ["france", "--inconnu"])
+    assert "attend une valeur" in _refus(capsys, report.main, ["france", "--annee"])
+    assert "non reconnu(s) : --nope" in _refus(capsys, build.main, ["--nope"])
+
+
+def test_help_is_in_french(capsys):
+    with pytest.raises(SystemExit) as sortie:
+        report.main(["--help"])
+    assert sortie.value.code == 0
+    aide = capsys.readouterr().out
+    assert aide.startswith("utilisation : python -m geo.report")
+    assert "afficher cette aide et quitter" in aide
+    assert "show this help" not in aide
+    assert "positional arguments" not in aide
+
+
+def test_year_type_accepts_the_store_bounds():
+    assert ligne_de_commande.annee("2022") == 2022
+    assert ligne_de_commande.annee(" 1900 ") == 1900
+    assert ligne_de_commande.annee("2100") == 2100
+
+
+def test_translation_of_known_messages():
+    assert ligne_de_commande.traduire("argument --x: invalid choice: 'z' (choose from 'a', 'b')") == (
+        "argument --x : valeur 'z' non permise (valeurs permises : 'a', 'b')"
+    )
+    assert ligne_de_commande.traduire("argument --n: invalid int value: 'x'") == (
+        "argument --n : valeur 'x' invalide"
+    )
+
+
+def test_the_command_exits_non_zero_for_a_bad_year():
+    resultat = subprocess.run(
+        [sys.executable, "-m", "geo.report", "epci:200042190", "--annee", "-1"],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert resultat.returncode == 2
+    assert "année « -1 » invalide" in resultat.stderr
