@@ -225,7 +225,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             lus = sources_bpe.lire_bpe(chemin)
             nomenclature(lus.millesime)
         except (sources_bpe.DonneesBPEInvalides, NomenclatureInconnue) as erreur:
-            anomalies.append(f"{chemin.name} non utilisé : {erreur}")
+            anomalies.append(etapes.fichier_refuse(f"{chemin.name} non utilisé : {erreur}"))
             lus = None
             continue
         source_utilisee = source_id

@@ -37,6 +37,7 @@ NOM_MANIFESTE = "manifeste.json"
 # A rebuild may lose at most this share of the rows of any table it replaces:
 # beyond it, a truncated or wrong official file is more likely than real change.
 SEUIL_PERTE = 0.10
+PREFIXE_REFUS = "Fichier refusé : "
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,22 @@ def _message_exception(erreur: BaseException, localisations: dict[str, Localisat
     propre = str(erreur) if type(erreur).__module__.startswith("geo") else ""
     fichiers = ", ".join(sorted({loc.chemin.name for loc in localisations.values()})) or "aucun"
     return propre or f"{quoi} ; fichiers lus : {fichiers}."
+
+
+def fichier_refuse(erreur: object) -> str:
+    """The anomaly a step records when one of its input files fails validation.
+
+    Steps go on with their other files, but :func:`construire_etape` then refuses
+    the whole rebuild: a year, a region or a source silently missing is worse
+    than yesterday's complete data.
+    """
+    return f"{PREFIXE_REFUS}{erreur}"
+
+
+def _fichiers_refuses(manifeste: dict) -> list[str]:
+    return [
+        a.removeprefix(PREFIXE_REFUS) for a in manifeste.get("anomalies", []) if a.startswith(PREFIXE_REFUS)
+    ]
 
 
 def _pertes(ancien: Path, nouveau: Path) -> list[str]:
@@ -221,7 +238,10 @@ def construire_etape(
             journal.debug("Échec de l'étape %s", etape.nom, exc_info=True)
             refus = _message_exception(erreur, localisations)
         else:
-            if not manifeste.get("disponible"):
+            refuses = _fichiers_refuses(manifeste)
+            if refuses and not accepter_pertes:
+                refus = " ; ".join(refuses)
+            elif not manifeste.get("disponible"):
                 anomalies = " ".join(manifeste.get("anomalies", []))
                 refus = "les fichiers officiels n'ont rien donné d'utilisable" + (
                     f" ({anomalies})" if anomalies else ""

@@ -54,14 +54,14 @@ def _lire_postes(localisations: dict[str, Localisation], anomalies: list[str]) -
         try:
             tables.append(sources_civille.lire_postes(localisations[source.id].chemin))
         except sources_civille.DonneesCivilleInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
     if not tables and sources_civille.POSTES_EMPILES.id in localisations:
         try:
             tables.append(
                 sources_civille.lire_postes(localisations[sources_civille.POSTES_EMPILES.id].chemin)
             )
         except sources_civille.DonneesCivilleInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
     if not tables:
         return pd.DataFrame(columns=sources_civille.COLONNES_POSTES)
     postes = pd.concat(tables, ignore_index=True)
@@ -86,7 +86,7 @@ def _contrats(localisations: dict[str, Localisation], anomalies: list[str]) -> p
             try:
                 tables.append(sources_civille.lire_contrats_de_ville(localisations[source.id].chemin))
             except (sources_civille.DonneesCivilleInvalides, ValueError) as erreur:
-                anomalies.append(str(erreur))
+                anomalies.append(etapes.fichier_refuse(erreur))
     if not tables:
         return pd.DataFrame(columns=["code_cv", "lib_cv", "epci", "commune", "insee_dep", "lon", "lat"])
     return pd.concat(tables, ignore_index=True).drop_duplicates("code_cv")
@@ -174,7 +174,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             try:
                 parts.append(sources_emploi.lire_parts(localisations[source.id].chemin))
             except (sources_emploi.DonneesEmploiInvalides, ValueError) as erreur:
-                anomalies.append(str(erreur))
+                anomalies.append(etapes.fichier_refuse(erreur))
     part_ess = (
         pd.concat(parts, ignore_index=True).drop_duplicates(["niveau", "code", "annee"])
         if parts

@@ -563,17 +563,22 @@ def _popup_qpv(
     )
 
 
-def surcouche_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None) -> Surcouche:
+def surcouche_qpv(
+    ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generation: str = "2024"
+) -> Surcouche:
     """QPV over the territory: dots at national and regional scale, perimeters below.
 
     Where the 2024 perimeters are not available, the communes that hold 2024 QPV
-    are outlined and say so; 2015 perimeters, when present, are labelled as the
-    old geography.
+    are outlined and say so. ``generation="2015"`` draws the old 2015 perimeters
+    instead (Occitanie only in the open data at hand), as a layer of its own.
     """
     from geo.qpv import GENERATION_ACTUELLE
 
+    if generation != GENERATION_ACTUELLE:
+        return _surcouche_qpv_anciens(ref, donnees_qpv, tid, generation)
     actuels = donnees_qpv.qpv_du_territoire(ref, tid, GENERATION_ACTUELLE)
     perimetres = donnees_qpv.perimetres_du_territoire(ref, tid)
+    perimetres = perimetres[perimetres.generation == GENERATION_ACTUELLE]
     couches: list[tuple[str, str, str]] = []  # (nom, geojson, classe)
     legende: list[tuple[dict, str]] = []
     par_code = perimetres.set_index("code_qp") if len(perimetres) else None
@@ -601,32 +606,8 @@ def surcouche_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None) -> Su
         couches.append(("Quartiers prioritaires 2024", collection_geojson(points, proprietes), "qpv-point"))
         legende.append((STYLES_QPV["point_qpv"], f"QPV 2024 ({len(points)})"))
     else:
-        for generation, style, classe, libelle in (
-            ("2024", "qpv_2024", "qpv-2024", "Quartiers prioritaires 2024"),
-            ("2015", "qpv_2015", "qpv-2015", "QPV 2015 (ancienne géographie)"),
-        ):
-            choisis = perimetres[perimetres.generation == generation]
-            if choisis.empty:
-                continue
-            proprietes = [
-                {
-                    "_s": style,
-                    "_t": f"<b>{echapper(p.nom)}</b><br>{echapper(p.code_qp)}",
-                    "_p": _popup_qpv(
-                        ref,
-                        p.code_qp,
-                        p.nom,
-                        generation,
-                        p.communes.split(","),
-                        p.population,
-                        p.millesime_population,
-                    ),
-                }
-                for p in choisis.itertuples()
-            ]
-            geometries = shapely.transform(choisis.geometry.to_numpy(), lambda xy: np.round(xy, 5))
-            couches.append((libelle, collection_geojson(geometries, proprietes), classe))
-            legende.append((STYLES_QPV[style], f"{libelle} ({len(choisis)})"))
+        if len(perimetres):
+            couches.append(_perimetres_qpv(ref, perimetres, "2024", "qpv_2024", "qpv-2024", legende))
         sans_perimetre = donnees_qpv.communes_sans_perimetre(ref, tid)
         if len(sans_perimetre):
             affichage = ref.affichage("communes", "fin")
@@ -667,6 +648,50 @@ def surcouche_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None) -> Su
 
     if not legende:
         legende.append((STYLES_QPV["point_qpv"], "Aucun QPV dans ce territoire"))
+    return Surcouche(_element, legende)
+
+
+_LIBELLES_PERIMETRES = {
+    "2024": "Quartiers prioritaires 2024",
+    "2015": "Anciens QPV 2015 (Occitanie seulement)",
+}
+
+
+def _perimetres_qpv(ref, choisis, generation: str, style: str, classe: str, legende: list) -> tuple:
+    proprietes = [
+        {
+            "_s": style,
+            "_t": f"<b>{echapper(p.nom)}</b><br>{echapper(p.code_qp)}",
+            "_p": _popup_qpv(
+                ref, p.code_qp, p.nom, generation, p.communes.split(","), p.population, p.millesime_population
+            ),
+        }
+        for p in choisis.itertuples()
+    ]
+    geometries = shapely.transform(choisis.geometry.to_numpy(), lambda xy: np.round(xy, 5))
+    libelle = _LIBELLES_PERIMETRES[generation]
+    legende.append((STYLES_QPV[style], f"{libelle} ({len(choisis)})"))
+    return (libelle, collection_geojson(geometries, proprietes), classe)
+
+
+def _surcouche_qpv_anciens(
+    ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generation: str
+) -> Surcouche:
+    perimetres = donnees_qpv.perimetres_du_territoire(ref, tid)
+    perimetres = perimetres[perimetres.generation == generation]
+    legende: list[tuple[dict, str]] = []
+    couches = []
+    if len(perimetres):
+        couches.append(_perimetres_qpv(ref, perimetres, generation, "qpv_2015", "qpv-2015", legende))
+    else:
+        legende.append((STYLES_QPV["qpv_2015"], "Aucun ancien QPV 2015 connu ici (Occitanie seulement)"))
+
+    def _element() -> folium.FeatureGroup:
+        groupe = folium.FeatureGroup(name=_LIBELLES_PERIMETRES[generation], overlay=True, control=True)
+        for nom, donnees, classe in couches:
+            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False).add_to(groupe)
+        return groupe
+
     return Surcouche(_element, legende)
 
 

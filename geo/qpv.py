@@ -87,7 +87,7 @@ def _populations(localisations: dict[str, Localisation], anomalies: list[str]) -
         try:
             table = sources_qpv.lire_population(localisations[source.id].chemin)
         except sources_qpv.DonneesQPVInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
             continue
         tables.append(table.assign(millesime_population=millesime))
     if not tables:
@@ -101,7 +101,7 @@ def _lire_liste(source, lecteur, localisations: dict[str, Localisation], anomali
     try:
         return lecteur(localisations[source.id].chemin).assign(source=source.id)
     except sources_qpv.DonneesQPVInvalides as erreur:
-        anomalies.append(str(erreur))
+        anomalies.append(etapes.fichier_refuse(erreur))
         return None
 
 
@@ -123,7 +123,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         try:
             perimetres, remarques = sources_qpv.lire_perimetres(chemin)
         except sources_qpv.DonneesQPVInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
             continue
         anomalies.extend(remarques)
         sans_communes = perimetres.communes == ""
@@ -349,12 +349,21 @@ class DonneesQPV:
             .reset_index()
         )
 
-    def couches_export(self, ref: Referentiel, tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    def couches_export(
+        self, ref: Referentiel, tid: TerritoireId | None, generation: str = GENERATION_ACTUELLE
+    ) -> dict[str, gpd.GeoDataFrame]:
         """What the QPV overlay shows for the territory, as layers to download."""
         couches = {}
         perimetres = self.perimetres_du_territoire(ref, tid)
-        if len(perimetres):
-            couches["qpv_perimetres"] = perimetres.drop(columns=["source"]).reset_index(drop=True)
+        choisis = perimetres[perimetres.generation == generation]
+        if generation != GENERATION_ACTUELLE:
+            return (
+                {"qpv_2015_occitanie": choisis.drop(columns=["source"]).reset_index(drop=True)}
+                if len(choisis)
+                else {}
+            )
+        if len(choisis):
+            couches["qpv_perimetres"] = choisis.drop(columns=["source"]).reset_index(drop=True)
         sans = self.communes_sans_perimetre(ref, tid)
         if len(sans):
             communes = ref.communes.loc[sans.commune]
@@ -374,13 +383,21 @@ class DonneesQPV:
 
     @cached_property
     def _perimetres_par_zone(self) -> dict[str, tuple[gpd.GeoDataFrame, shapely.STRtree]]:
+        """Perimeters searched by "is this place in a QPV?", projected per zone.
+
+        The 2024 geography answers wherever it is available; the 2015 perimeters
+        (Occitanie only) answer only where no 2024 perimeter exists at all.
+        """
         zones = {}
-        if self.perimetres.empty:
+        perimetres = self.perimetres
+        if self.perimetres_2024_disponibles:
+            perimetres = perimetres[perimetres.generation == GENERATION_ACTUELLE]
+        if perimetres.empty:
             return zones
-        departements = self.perimetres.communes.str[:3].where(
-            self.perimetres.communes.str.startswith("97"), "metropole"
+        departements = perimetres.communes.str[:3].where(
+            perimetres.communes.str.startswith("97"), "metropole"
         )
-        for zone, groupe in self.perimetres.groupby(departements.map(projections.zone)):
+        for zone, groupe in perimetres.groupby(departements.map(projections.zone)):
             projete = groupe.to_crs(projections.crs_metrique(zone))
             zones[zone] = (projete, shapely.STRtree(projete.geometry.to_numpy()))
         return zones
@@ -431,7 +448,10 @@ class DonneesQPV:
         bloc["perimetres_disponibles"] = self.perimetres_2024_disponibles
         anciens = self.qpv_du_territoire(ref, tid, "2015")
         if not anciens.empty:
-            bloc["generation_2015"] = _resume(anciens, territoire.population)
+            bloc["generation_2015"] = {
+                **_resume(anciens, territoire.population),
+                "couverture": "Occitanie seulement : les seuls périmètres 2015 disponibles ici",
+            }
         return bloc
 
 

@@ -114,7 +114,7 @@ def _lire_sources(
         try:
             tableau, remarques = lecteur(localisations[source_id].chemin)
         except commun.DonneesStructuresInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
             continue
         anomalies.extend(remarques)
         tables.append(tableau)
@@ -122,7 +122,7 @@ def _lire_sources(
         try:
             tables.append(_lire_sirene(localisations, ref, comptes if comptes is not None else {}))
         except commun.DonneesStructuresInvalides as erreur:
-            anomalies.append(str(erreur))
+            anomalies.append(etapes.fichier_refuse(erreur))
     tables = [t for t in tables if len(t)]
     return pd.concat(tables, ignore_index=True) if tables else commun.vide()
 

@@ -61,7 +61,7 @@ if bloc["nombre"]:
 if "generation_2015" in bloc:
     ancien = bloc["generation_2015"]
     with st.expander(
-        f"Ancienne géographie prioritaire 2015 : {ancien['nombre']} QPV (périmètres disponibles)"
+        f"Ancienne géographie prioritaire 2015 (Occitanie seulement) : {ancien['nombre']} QPV"
     ):
         st.markdown(
             f"Population en QPV 2015 : **{nombre_fr(ancien['population'])}** "

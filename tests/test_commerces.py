@@ -205,11 +205,23 @@ def test_report_block_and_cli_option(donnees_2019, referentiel, tmp_path, monkey
 
 
 def test_unknown_vintage_leaves_the_dataset_unavailable_with_a_reason(referentiel, tmp_path, monkeypatch):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")
     fichier = b"DEPCOM;TYPEQU;AN;NB_EQUIP\n59172;B101;2021;1\n"
     donnees = _construire(referentiel, tmp_path, monkeypatch, {"bpe19_ensemble.csv": fichier})
     assert not donnees.disponible
-    assert "BPE 2021 ne sont pas connus" in " ".join(donnees.manifeste["anomalies"])
+    assert "BPE 2021 ne sont pas connus" in donnees.manifeste["refus"]
+    assert "aucune donnée précédente" in donnees.manifeste["refus"]
     assert donnees.bloc(PORTE_DU_HAINAUT)["disponible"] is False
+
+
+def test_unknown_vintage_falls_back_on_the_snapshot_and_says_so(referentiel, tmp_path, monkeypatch):
+    fichier = b"DEPCOM;TYPEQU;AN;NB_EQUIP\n59172;B101;2021;1\n"
+    donnees = _construire(referentiel, tmp_path, monkeypatch, {"bpe19_ensemble.csv": fichier})
+    assert donnees.disponible
+    assert donnees.millesime == "2019"
+    assert "bpe19_ensemble.csv" in donnees.manifeste["refus"]
+    assert "instantané du" in donnees.manifeste["refus"]
+    assert {s["origine"] for s in donnees.manifeste["sources"]} == {"instantane"}
 
 
 def test_unknown_type_codes_are_reported_and_still_count_as_shops(referentiel, tmp_path, monkeypatch):

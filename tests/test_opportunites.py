@@ -193,6 +193,7 @@ def test_report_block_lists_top_twenty(entrees, referentiel, tmp_path, monkeypat
 
 
 def test_report_command_has_the_block(referentiel, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")  # a deployment without the embedded snapshot
     monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
     (tmp_path / "cache").mkdir()

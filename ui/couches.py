@@ -48,6 +48,13 @@ def _qpv(tid: TerritoireId | None) -> Surcouche | str:
     return surcouche_qpv(tid)
 
 
+def _qpv_2015(tid: TerritoireId | None) -> Surcouche | str:
+    donnees = donnees_qpv()
+    if not donnees.disponible or not (donnees.perimetres.generation == "2015").any():
+        return "Les périmètres des anciens QPV 2015 ne sont pas disponibles sur ce serveur."
+    return surcouche_qpv(tid, "2015")
+
+
 def _commerces(tid: TerritoireId | None) -> Surcouche | str:
     donnees = donnees_commerces()
     if not donnees.disponible:
@@ -77,11 +84,21 @@ SURCOUCHES: list[CoucheDisponible] = [
     CoucheDisponible(
         "qpv",
         "Quartiers prioritaires (QPV)",
-        "Quartiers prioritaires de la politique de la ville (ANCT) : périmètres quand ils sont "
-        "disponibles, sinon les communes qui en comprennent.",
+        "Quartiers prioritaires de la politique de la ville (ANCT), géographie 2024 : périmètres quand "
+        "ils sont disponibles, sinon les communes qui en comprennent.",
         _qpv,
         exporter=lambda tid: (
             donnees_qpv().couches_export(referentiel(), tid) if donnees_qpv().disponible else {}
+        ),
+    ),
+    CoucheDisponible(
+        "qpv_2015",
+        "Anciens QPV 2015 (Occitanie)",
+        "Ancienne géographie prioritaire 2015, remplacée en 2024. Seuls les périmètres d'Occitanie "
+        "sont disponibles en données ouvertes ici : ce n'est pas une carte nationale.",
+        _qpv_2015,
+        exporter=lambda tid: (
+            donnees_qpv().couches_export(referentiel(), tid, "2015") if donnees_qpv().disponible else {}
         ),
     ),
     CoucheDisponible(

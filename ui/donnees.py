@@ -50,14 +50,18 @@ def donnees_qpv() -> qpv.DonneesQPV:
 
 
 @st.cache_resource(show_spinner="Préparation de la couche des QPV…", max_entries=64)
-def _surcouche_qpv(dossier_cache: str, construit_le: str, territoire_id: str) -> layers.Surcouche:
+def _surcouche_qpv(
+    dossier_cache: str, construit_le: str, territoire_id: str, generation: str
+) -> layers.Surcouche:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid)
+    return layers.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid, generation)
 
 
-def surcouche_qpv(tid: TerritoireId | None) -> layers.Surcouche:
+def surcouche_qpv(tid: TerritoireId | None, generation: str = qpv.GENERATION_ACTUELLE) -> layers.Surcouche:
     manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
-    return _surcouche_qpv(str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""))
+    return _surcouche_qpv(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), generation
+    )
 
 
 @st.cache_resource(show_spinner="Chargement des commerces (BPE)…")
