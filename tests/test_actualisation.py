@@ -1,0 +1,129 @@
+"""Refreshing from the official addresses, served here by a loopback server at the official paths."""
+
+from __future__ import annotations
+
+import json
+import threading
+import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from geo import build, etapes, qpv, sources
+from geo.sources import qpv as sources_qpv
+
+JEU_QPV = "/www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
+STATIQUE_QPV = "https://static.data.gouv.fr/resources/quartiers-prioritaires-de-la-politique-de-la-ville-qpv"
+BPE_2019 = "/www.insee.fr/fr/statistiques/fichier/3568629/bpe19_ensemble_csv.zip"
+
+
+class _Site(BaseHTTPRequestHandler):
+    pages: dict[str, bytes] = {}
+
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        contenu = self.pages.get(self.path)
+        if contenu is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(contenu)))
+        self.end_headers()
+        self.wfile.write(contenu)
+
+    def log_message(self, *_):
+        pass
+
+
+@pytest.fixture
+def site_officiel(miroir, tmp_path, monkeypatch, referentiel):
+    """The producers' sites on loopback, and a data folder with no mirror."""
+    zip_qpv = tmp_path / "qpv-2024-geojson.zip"
+    with zipfile.ZipFile(zip_qpv, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.write(
+            miroir / "qpv" / "qpv2024_perimetres_4decimales.geojson",
+            "GEOJSON/QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson",
+        )
+    jeu = {
+        "resources": [
+            {
+                "title": "QPV 2024 (GeoJSON), ancienne version",
+                "url": f"{STATIQUE_QPV}/20260115-204323/qpv-2024-geojson.zip",
+                "last_modified": "2026-01-15T20:43:23",
+            },
+            {
+                "title": "QPV 2024 (GeoJSON)",
+                "url": f"{STATIQUE_QPV}/20270101-000000/qpv-2024-geojson.zip",
+                "last_modified": "2027-01-01T00:00:00",
+            },
+            {"title": "Documentation", "url": f"{STATIQUE_QPV}/x/notice.pdf", "last_modified": "2028-01-01"},
+        ]
+    }
+    _Site.pages = {
+        BPE_2019: (miroir / "bpe" / "bpe19_ensemble_csv.zip").read_bytes(),
+        JEU_QPV: json.dumps(jeu).encode(),
+        "/static.data.gouv.fr/resources/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
+        "20270101-000000/qpv-2024-geojson.zip": zip_qpv.read_bytes(),
+    }
+    serveur = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    fil = threading.Thread(target=serveur.serve_forever, daemon=True)
+    fil.start()
+    monkeypatch.setenv("ESS_URL_RELAIS", f"http://127.0.0.1:{serveur.server_address[1]}")
+    monkeypatch.setenv("ESS_HORS_LIGNE", "0")
+    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    cache = tmp_path / "donnees" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "territoires").symlink_to(referentiel.dossier)
+    yield cache
+    serveur.shutdown()
+    serveur.server_close()
+
+
+def test_the_address_is_the_latest_matching_resource_of_the_dataset(site_officiel):
+    adresse = sources.resoudre_adresse(sources_qpv.PERIMETRES_2024)
+    assert adresse == f"{STATIQUE_QPV}/20270101-000000/qpv-2024-geojson.zip"
+
+
+def test_refresh_downloads_checks_then_adopts(site_officiel, capsys):
+    cache = site_officiel
+    assert build.main(["--dossier", str(cache), "--seulement", "commerces,qpv", "--actualiser"]) == 0
+    sortie = capsys.readouterr().out
+
+    commerces = etapes.lire_manifeste("commerces", cache)
+    bpe = next(s for s in commerces["sources"] if s["source"] == "bpe_2019")
+    assert bpe["origine"] == "telechargement"
+    telechargements = cache.parent / "telechargements"
+    assert Path(bpe["chemin"]) == telechargements / "bpe19_ensemble_csv.zip"
+    assert not any(sources.dossier_nouveaux().glob("*"))
+    assert "Actualisation (Commerces (BPE)) : 1 fichier(s) officiel(s) téléchargé(s) et adopté(s)." in sortie
+    # The BPE 2025 is not on this site: said, not hidden.
+    assert "BPE25.zip" in sortie
+
+    donnees_qpv = qpv.DonneesQPV(cache / "qpv", etapes.lire_manifeste("qpv", cache))
+    assert (donnees_qpv.perimetres.generation == "2024").sum() == 1584
+    origines = {s["source"]: s["origine"] for s in donnees_qpv.manifeste["sources"]}
+    assert origines["qpv_2024_perimetres"] == "telechargement"
+
+
+def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys):
+    cache = site_officiel
+    assert build.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"]) == 0
+    bon = (cache.parent / "telechargements" / "bpe19_ensemble_csv.zip").read_bytes()
+    avant = (cache / "commerces" / "comptages.parquet").read_bytes()
+
+    _Site.pages[BPE_2019] = b"<!DOCTYPE html><html><body>Maintenance</body></html>"
+    code = build.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"])
+
+    assert code == 4
+    assert "mise à jour refusée (bpe19_ensemble_csv.zip)" in capsys.readouterr().err
+    assert (cache.parent / "telechargements" / "bpe19_ensemble_csv.zip").read_bytes() == bon
+    assert (cache / "commerces" / "comptages.parquet").read_bytes() == avant
+    assert not any(sources.dossier_nouveaux().glob("*"))
+
+
+def test_an_interrupted_download_leaves_no_half_file(site_officiel):
+    _Site.pages.pop(BPE_2019)
+    with pytest.raises(sources.SourceIndisponible, match="Téléchargement impossible depuis https://www.insee.fr"):
+        sources.telecharger_nouveau("bpe_2019")
+    assert not any(sources.dossier_nouveaux().glob("*"))
