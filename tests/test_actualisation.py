@@ -7,6 +7,7 @@ import threading
 import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -19,9 +20,9 @@ BPE_2019 = "/www.insee.fr/fr/statistiques/fichier/3568629/bpe19_ensemble_csv.zip
 
 
 class _Site(BaseHTTPRequestHandler):
-    pages: dict[str, bytes] = {}
+    pages: ClassVar[dict[str, bytes]] = {}
 
-    def do_GET(self):  # noqa: N802 (the name http.server calls)
+    def do_GET(self):
         contenu = self.pages.get(self.path)
         if contenu is None:
             self.send_error(404)
@@ -124,6 +125,6 @@ def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys)
 
 def test_an_interrupted_download_leaves_no_half_file(site_officiel):
     _Site.pages.pop(BPE_2019)
-    with pytest.raises(sources.SourceIndisponible, match="Téléchargement impossible depuis https://www.insee.fr"):
+    with pytest.raises(sources.SourceIndisponible, match=r"Téléchargement impossible depuis https://www\.insee\.fr"):
         sources.telecharger_nouveau("bpe_2019")
     assert not any(sources.dossier_nouveaux().glob("*"))

@@ -163,8 +163,10 @@ def test_a_bad_official_file_keeps_the_previous_shops(defaut, cache_commerces, r
         "zip_tronque": _bpe_tronquee(miroir),
         "zip_crc": _bpe_corrompue(miroir, tmp_path),
         "fichier_vide": b"",
-        "colonnes_renommees": b"REGION;DEPT;COMMUNE;IRIS;ANNEE;TYPE;NOMBRE\n84;01;01001;0100100000;2019;B101;1\n",
-        "trop_peu_de_lignes": b"REG;DEP;DEPCOM;DCIRIS;AN;TYPEQU;NB_EQUIP\n32;59;59172;5917200000;2019;B101;3\n",
+        "colonnes_renommees": b"REGION;DEPT;COMMUNE;IRIS;ANNEE;TYPE;NOMBRE\n"
+        b"84;01;01001;0100100000;2019;B101;1\n",
+        "trop_peu_de_lignes": b"REG;DEP;DEPCOM;DCIRIS;AN;TYPEQU;NB_EQUIP\n"
+        b"32;59;59172;5917200000;2019;B101;3\n",
     }
     (mauvais / "bpe19_ensemble_csv.zip").write_bytes(contenus[defaut])
 
