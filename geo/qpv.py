@@ -235,6 +235,25 @@ class ReponseQPV:
     # The official 2024 list says the point's commune holds no QPV at all.
     commune_sans_qpv_2024: bool = False
 
+    def en_dict(self, ref: Referentiel) -> dict:
+        """The answer as JSON-ready data (``geo.report --point``)."""
+
+        def _qpv(qpv: dict) -> dict:
+            communes = [{"code": c, "nom": ref.communes.nom.get(c)} for c in qpv["communes"]]
+            return {**{k: v for k, v in qpv.items() if k != "communes"}, "communes": communes}
+
+        return {
+            "point": {"lat": self.lat, "lon": self.lon},
+            "commune": {"code": self.commune, "nom": self.nom_commune} if self.commune else None,
+            "dans_un_qpv": bool(self.dedans),
+            "qpv": [_qpv(q) for q in self.dedans],
+            "plus_proche": _qpv(self.plus_proche) if self.plus_proche else None,
+            "rayon_recherche_m": RAYON_PLUS_PROCHE_M,
+            "perimetres_2024_disponibles": self.perimetres_2024_disponibles,
+            "qpv_de_la_commune_sans_perimetre": self.qpv_commune_sans_perimetre,
+            "message": self.message,
+        }
+
     @property
     def message(self) -> str:
         """The answer in plain French."""

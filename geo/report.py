@@ -85,8 +85,14 @@ def main(arguments: list[str] | None = None) -> int:
     )
     analyseur.add_argument(
         "territoire",
+        nargs="?",
         help="commune:CODE_INSEE, epci:SIREN, departement:CODE, region:CODE, france, "
         "ou un nom sans ambiguïté",
+    )
+    analyseur.add_argument(
+        "--point",
+        metavar="LAT,LON",
+        help="« Est-ce en QPV ? » : le QPV 2024 qui contient ce point, ou le plus proche et sa distance",
     )
     analyseur.add_argument("--json", action="store_true", help="sortie JSON")
     analyseur.add_argument(
@@ -98,10 +104,15 @@ def main(arguments: list[str] | None = None) -> int:
     analyseur.add_argument(
         "--annee",
         type=ligne_de_commande.annee,
-        default=None, help="emplois et financements d'une seule année (par exemple 2022)"
+        default=None,
+        help="emplois et financements d'une seule année (par exemple 2022)",
     )
     options = analyseur.parse_args(arguments)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if options.point is not None:
+        return _repondre_point(options.point, options.json)
+    if options.territoire is None:
+        analyseur.error("indiquez un territoire, ou --point LAT,LON")
     try:
         resultat = rapport(options.territoire, definition=options.definition, annee=options.annee)
     except (TerritoireInconnu, IdentifiantInvalide, DefinitionInvalide) as erreur:
@@ -114,6 +125,34 @@ def main(arguments: list[str] | None = None) -> int:
         print(json.dumps(resultat, ensure_ascii=False, indent=2))
     else:
         print(_texte(resultat))
+    return 0
+
+
+def _repondre_point(texte: str, en_json: bool) -> int:
+    from geo import geocodage, qpv
+
+    try:
+        lon, lat = geocodage.lire_coordonnees(texte)
+    except ValueError as erreur:
+        print(f"Erreur : {erreur}", file=sys.stderr)
+        return 2
+    ref = charger_referentiel()
+    donnees = qpv.charger(ref)
+    if not donnees.disponible:
+        print(
+            "Erreur : les quartiers prioritaires ne sont pas disponibles (voir la page Sources).",
+            file=sys.stderr,
+        )
+        return 3
+    reponse = donnees.localiser(ref, lon, lat)
+    if en_json:
+        resultat = {
+            **reponse.en_dict(ref),
+            "provenance": [j for j in etapes.provenance_jeux() if j["etape"] == qpv.ETAPE.nom],
+        }
+        print(json.dumps(resultat, ensure_ascii=False, indent=2))
+    else:
+        print(reponse.message)
     return 0
 
 

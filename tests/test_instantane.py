@@ -253,3 +253,23 @@ def test_qpv_perimeters_with_missing_coordinates_keep_the_snapshot(referentiel, 
     assert "qpv2024_perimetres_4decimales.geojson" in manifeste["refus"]
     assert "instantané du" in manifeste["refus"]
     assert qpv.charger(referentiel, cache).perimetres_2024_disponibles
+
+
+def test_is_this_point_in_a_qpv_answers_in_2024_offline(clone_neuf, capsys):
+    assert report.main(["--point", "43.57235,1.40093", "--json"]) == 0
+    reponse = json.loads(capsys.readouterr().out)
+    assert reponse["dans_un_qpv"] is True
+    assert [(q["code_qp"], q["nom"]) for q in reponse["qpv"]] == [("QN03107M", "Grand Mirail")]
+    assert reponse["qpv"][0]["communes"] == [{"code": "31555", "nom": "Toulouse"}]
+    assert reponse["provenance"][0]["origine"] == "instantane"
+
+    # Soissons town hall: outside every perimeter, the nearest one and its distance.
+    assert report.main(["--point", "49.3817,3.3236", "--json"]) == 0
+    reponse = json.loads(capsys.readouterr().out)
+    assert reponse["dans_un_qpv"] is False
+    assert reponse["plus_proche"]["code_qp"].startswith("QN002")
+    assert 0 < reponse["plus_proche"]["distance_m"] < 5000
+    assert "Le plus proche est" in reponse["message"]
+
+    assert report.main(["--point", "pas un point"]) == 2
+    assert "Coordonnées" in capsys.readouterr().err
