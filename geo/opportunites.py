@@ -461,6 +461,21 @@ SOURCES_INDICATEURS = {
     "financements_par_habitant": "ANCT Ci.Ville (adultes-relais, FONJEP), moyenne annuelle des années aux "
     "montants comparables (une année comptée au forfait est exclue) ; INSEE : population",
 }
+# Estimated ESS jobs per inhabitant would mislead while the register lacks SIRENE.
+INDICATEURS_REGISTRE_COMPLET = ("emplois_pour_1000",)
+
+
+def indicateurs(registre_partiel: bool) -> dict[str, str]:
+    """The choropleth indicators that can be shown, labelled for the register at hand."""
+    if not registre_partiel:
+        return dict(INDICATEURS)
+    return {
+        cle: f"{libelle} (registre partiel)" if cle == "structures_pour_1000" else libelle
+        for cle, libelle in INDICATEURS.items()
+        if cle not in INDICATEURS_REGISTRE_COMPLET
+    }
+
+
 METHODES = {
     "quantiles": "Effectifs égaux (quantiles)",
     "intervalles_egaux": "Intervalles égaux",

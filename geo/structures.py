@@ -441,6 +441,10 @@ class DonneesStructures:
         else:
             self.registre = pd.DataFrame({c: pd.Series(dtype="string") for c in COLONNES})
 
+    @property
+    def partiel(self) -> bool:
+        return couverture_registre(self.manifeste)["partiel"]
+
     def du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:
         """Structures of a territory (France: all, those without a place included)."""
         if tid is None:
@@ -480,6 +484,28 @@ def filtrer(
     return tableau[garder]
 
 
+SOURCES_SIRENE_COMPLET = frozenset({sirene.UNITES_LEGALES.id, sirene.ETABLISSEMENTS.id})
+TEXTE_REGISTRE_PARTIEL = (
+    "Registre partiel : SIAE, ESAT, tiers-lieux labellisés et quelques unités SIRENE de l'ESS ; la "
+    "plupart des associations, coopératives, mutuelles et fondations n'y sont pas tant que le "
+    "répertoire SIRENE n'est pas chargé (python -m geo.build --sirene)."
+)
+
+
+def couverture_registre(manifeste: dict | None) -> dict:
+    """Whether the register holds the whole SIRENE ESS or only the specialised lists.
+
+    Without SIRENE, counts and ratios undercount associations, cooperatives and
+    mutuals by far: every count says so, and jobs per inhabitant are not shown.
+    """
+    chargees = {s.get("source") for s in (manifeste or {}).get("sources", [])}
+    partiel = not chargees >= SOURCES_SIRENE_COMPLET
+    return {
+        "partiel": partiel,
+        "texte": TEXTE_REGISTRE_PARTIEL if partiel else "Registre complet (SIRENE chargé).",
+    }
+
+
 def resume(tableau: pd.DataFrame, manifeste: dict | None = None, disponible: bool = True) -> dict:
     """The ``structures`` block: total, per family, estimated jobs, sources."""
     comptes = tableau.famille.value_counts()
@@ -515,6 +541,7 @@ def resume(tableau: pd.DataFrame, manifeste: dict | None = None, disponible: boo
             "sans": int(tableau.lon.isna().sum()),
         },
         "sources": sources,
+        "couverture": couverture_registre(manifeste),
         **({"construit_le": manifeste.get("construit_le")} if manifeste else {}),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, layers, opportunites
+from geo import commerces, layers, opportunites, structures
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr, texte_brut
 from ui import donnees, etat, page
@@ -22,6 +22,10 @@ st.caption(
 
 entrees = donnees.entrees_opportunites()
 st.caption(opportunites.sources(entrees))
+REGISTRE_PARTIEL = donnees.donnees_structures().partiel
+INDICATEURS = opportunites.indicateurs(REGISTRE_PARTIEL)
+if REGISTRE_PARTIEL:
+    st.caption(structures.TEXTE_REGISTRE_PARTIEL + " Les emplois de l'ESS par habitant ne sont pas montrés.")
 manquants = entrees.manquants()
 if manquants:
     st.warning(
@@ -147,7 +151,7 @@ if not territoires.empty:
                 "population",
                 "besoin_pour_1000",
                 "structures_pour_1000",
-                "emplois_pour_1000",
+                *([] if REGISTRE_PARTIEL else ["emplois_pour_1000"]),
                 "nb_qpv",
                 "situation",
             ]
@@ -190,8 +194,9 @@ NIVEAUX = {None: ["epci"], "region": ["epci"], "departement": ["epci", "communes
     niveau_territoire, ["communes", "epci"]
 )
 LIBELLES_NIVEAUX = {"communes": "par commune", "epci": "par EPCI"}
+
 CLES_CARTE = {
-    "indicateur": ("indicateur", "besoin_pour_1000", list(opportunites.INDICATEURS)),
+    "indicateur": ("indicateur", "besoin_pour_1000", list(INDICATEURS)),
     "niveau": ("niveau", NIVEAUX[0], NIVEAUX),
     "methode": ("classes", "quantiles", list(opportunites.METHODES)),
     "k": ("k", "5", [str(k) for k in range(3, 8)]),
@@ -206,7 +211,7 @@ def _changer(nom: str) -> None:
 
 colonnes = st.columns([3, 1.2, 1.6, 1])
 for colonne, nom, libelle, options, format_option in (
-    (colonnes[0], "indicateur", "Indicateur", list(opportunites.INDICATEURS), opportunites.INDICATEURS.get),
+    (colonnes[0], "indicateur", "Indicateur", list(INDICATEURS), INDICATEURS.get),
     (colonnes[1], "niveau", "Maille", NIVEAUX, LIBELLES_NIVEAUX.get),
     (colonnes[2], "methode", "Classes", list(opportunites.METHODES), opportunites.METHODES.get),
     (colonnes[3], "k", "Nombre de classes", [str(k) for k in range(3, 8)], str),
@@ -222,7 +227,7 @@ surcouche, valeurs = donnees.choroplethe(
 )
 if valeurs.valeur.isna().all():
     st.info(
-        f"« {opportunites.INDICATEURS[choix['indicateur']]} » est inconnu ici : les données nécessaires "
+        f"« {INDICATEURS[choix['indicateur']]} » est inconnu ici : les données nécessaires "
         "ne sont pas disponibles (voir l'avertissement en haut de page).",
         icon=":material/layers_clear:",
     )

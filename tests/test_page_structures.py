@@ -25,6 +25,8 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
     assert total >= 5
     liste = at.dataframe[0].value
     assert "LA COLLECTERIE" in set(liste["nom"])
+    # No SIRENE in the mirror: the count says what the register covers.
+    assert any(c.value.startswith("Registre partiel : SIAE, ESAT") for c in at.caption)
     assert {b.label for b in at.get("download_button")} == {
         "Télécharger la sélection (CSV)",
         "Télécharger la sélection (GeoJSON)",

@@ -284,6 +284,10 @@ def test_opportunities_page_ranks_and_explains(avec_commerces):
     assert any("Score = habitants de la commune" in c.value for c in at.caption)
     assert any(c.value.startswith("Sources : ") and "équipements 2019" in c.value for c in at.caption)
     assert at.selectbox(key="carte-indicateur").value == "besoin_pour_1000"
+    # Without SIRENE, ESS jobs per inhabitant would mislead: not offered, and the page says why.
+    assert "emplois_pour_1000" not in at.selectbox(key="carte-indicateur").options
+    assert "emplois_pour_1000" not in at.dataframe[2].value.columns
+    assert any("Registre partiel" in c.value and "pas montrés" in c.value for c in at.caption)
 
 
 def test_opportunities_map_choices_come_from_the_url(avec_commerces):

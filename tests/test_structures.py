@@ -215,3 +215,16 @@ def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, cap
     assert bloc["par_famille"]["SIAE"] >= 5
     assert {s["id"] for s in bloc["sources"]} >= {"siae_2021", "esat_finess"}
     assert all(s["licence"] and s["millesime"] for s in bloc["sources"])
+
+
+def test_the_register_says_it_is_partial_without_sirene():
+    from geo import opportunites
+
+    sans_sirene = {"sources": [{"source": "siae_2021"}, {"source": "esat_finess"}]}
+    avec_sirene = {"sources": [{"source": "sirene_unites_legales"}, {"source": "sirene_etablissements"}]}
+    assert structures.couverture_registre(sans_sirene)["partiel"] is True
+    assert "associations, coopératives, mutuelles" in structures.couverture_registre(sans_sirene)["texte"]
+    assert structures.couverture_registre(avec_sirene)["partiel"] is False
+    assert "emplois_pour_1000" not in opportunites.indicateurs(registre_partiel=True)
+    assert opportunites.indicateurs(registre_partiel=True)["structures_pour_1000"].endswith("(registre partiel)")
+    assert opportunites.indicateurs(registre_partiel=False) == opportunites.INDICATEURS

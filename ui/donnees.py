@@ -223,8 +223,16 @@ def _surcouche_structures(
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     tableau = _structures_filtrees(dossier_cache, construit_le, territoire_id, filtres, texte)
-    note = "filtres de la page Structures appliqués" if any(filtres) or texte else ""
-    return carte_structures.surcouche_structures(referentiel(), tableau, tid, note)
+    from geo import structures
+
+    notes = []
+    if structures.couverture_registre(etapes.lire_manifeste(structures.ETAPE.nom, Path(dossier_cache)))[
+        "partiel"
+    ]:
+        notes.append("registre partiel (sans SIRENE : page Sources)")
+    if any(filtres) or texte:
+        notes.append("filtres de la page Structures appliqués")
+    return carte_structures.surcouche_structures(referentiel(), tableau, tid, " ; ".join(notes))
 
 
 def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str = "") -> layers.Surcouche:

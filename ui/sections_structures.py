@@ -26,6 +26,8 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
         help="Les autres sont placées au centre de leur commune (adresse non géocodée dans la source)"
         + (f" ; {nombre_fr(localisation['sans'])} sans lieu connu." if localisation["sans"] else "."),
     )
+    if bloc.get("couverture", {}).get("partiel"):
+        st.caption(bloc["couverture"]["texte"])
     if emplois is not None and bloc["structures_sans_effectif"]:
         st.caption(
             f"Estimation des emplois sur {nombre_fr(bloc['structures_avec_effectif'])} structures dont la "
