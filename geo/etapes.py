@@ -164,6 +164,7 @@ def construire_etape(
     instantane: bool = True,
     nouvelles: dict[str, Localisation] | None = None,
     accepter_pertes: bool = False,
+    volumineux: bool = False,
 ) -> dict:
     """Run one step into ``<dossier_cache>/<nom>/``; return its manifest.
 
@@ -187,7 +188,7 @@ def construire_etape(
             localisations[source_id] = nouvelles[source_id]
             continue
         try:
-            localisations[source_id] = localiser(source_id, telecharger=telecharger)
+            localisations[source_id] = localiser(source_id, telecharger=telecharger, volumineux=volumineux)
         except SourceIndisponible as erreur:
             indisponibles[source_id] = str(erreur)
 

@@ -128,3 +128,68 @@ def test_an_interrupted_download_leaves_no_half_file(site_officiel):
     with pytest.raises(sources.SourceIndisponible, match=r"Téléchargement impossible depuis https://www\.insee\.fr"):
         sources.telecharger_nouveau("bpe_2019")
     assert not any(sources.dossier_nouveaux().glob("*"))
+
+
+SIRENE = "/object.files.data.gouv.fr/data-pipeline-open/siren/stock/"
+GEOLOCALISATION = (
+    "/files.data.gouv.fr/insee-sirene-geo/GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.zip"
+)
+
+
+def _zip_texte(nom: str, texte: str) -> bytes:
+    import io
+
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w") as archive:
+        archive.writestr(nom, texte)
+    return tampon.getvalue()
+
+
+@pytest.fixture
+def sirene_en_ligne(site_officiel):
+    _Site.pages[SIRENE + "StockUniteLegale_utf8.zip"] = _zip_texte(
+        "StockUniteLegale_utf8.csv",
+        "siren,etatAdministratifUniteLegale,denominationUniteLegale,categorieJuridiqueUniteLegale,"
+        "activitePrincipaleUniteLegale,trancheEffectifsUniteLegale,economieSocialeSolidaireUniteLegale\n"
+        "732829320,A,ASSO ACTIVE,9220,88.99B,12,O\n552081317,A,PAS ESS,5710,62.01Z,03,N\n",
+    )
+    _Site.pages[SIRENE + "StockEtablissement_utf8.zip"] = _zip_texte(
+        "StockEtablissement_utf8.csv",
+        "siren,siret,etatAdministratifEtablissement,codeCommuneEtablissement,activitePrincipaleEtablissement,"
+        "trancheEffectifsEtablissement,enseigne1Etablissement,numeroVoieEtablissement,typeVoieEtablissement,"
+        "libelleVoieEtablissement,codePostalEtablissement,libelleCommuneEtablissement\n"
+        "732829320,73282932000074,A,59350,88.99B,11,,1,RUE,DE PARIS,59000,LILLE\n",
+    )
+    _Site.pages[GEOLOCALISATION] = _zip_texte(
+        "GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.csv",
+        "siret;x;y;qualite_xy;epsg;plg_code_commune;y_latitude;x_longitude\n"
+        "73282932000074;704000;7059000;11;2154;59350;50.63;3.06\n",
+    )
+    return site_officiel
+
+
+def test_sirene_is_never_downloaded_unasked(sirene_en_ligne):
+    with pytest.raises(sources.SourceIndisponible, match="--sirene"):
+        sources.localiser("sirene_unites_legales")
+    assert not (sirene_en_ligne.parent / "telechargements" / "StockUniteLegale_utf8.zip").exists()
+
+
+def test_sirene_on_demand_completes_the_register(sirene_en_ligne):
+    from geo import structures
+
+    cache = sirene_en_ligne
+    assert build.main(["--dossier", str(cache), "--seulement", "structures", "--sirene"]) == 0
+    donnees = structures.DonneesStructures(cache / "structures", etapes.lire_manifeste("structures", cache))
+    assert donnees.partiel is False
+    assert "73282932000074" in set(donnees.registre.siret)
+
+
+def test_a_download_that_would_fill_the_disk_is_refused_first(sirene_en_ligne, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda _chemin: Usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(sources.SourceIndisponible, match="Place insuffisante"):
+        sources.localiser("sirene_unites_legales", volumineux=True)
+    assert not any((sirene_en_ligne.parent / "telechargements").glob("StockUniteLegale*"))

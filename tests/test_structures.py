@@ -226,5 +226,6 @@ def test_the_register_says_it_is_partial_without_sirene():
     assert "associations, coopératives, mutuelles" in structures.couverture_registre(sans_sirene)["texte"]
     assert structures.couverture_registre(avec_sirene)["partiel"] is False
     assert "emplois_pour_1000" not in opportunites.indicateurs(registre_partiel=True)
-    assert opportunites.indicateurs(registre_partiel=True)["structures_pour_1000"].endswith("(registre partiel)")
+    libelles = opportunites.indicateurs(registre_partiel=True)
+    assert libelles["structures_pour_1000"].endswith("(registre partiel)")
     assert opportunites.indicateurs(registre_partiel=False) == opportunites.INDICATEURS

@@ -61,6 +61,14 @@ class SourceIndisponible(RuntimeError):
     """The file of a source could be found neither locally nor online."""
 
 
+class PlaceInsuffisante(OSError):
+    """Not enough free disk for a download (said before anything is written)."""
+
+
+# Room left on the disk after a download: the build writes its tables there too.
+MARGE_DISQUE_OCTETS = 1_000_000_000
+
+
 @dataclass(frozen=True)
 class Source:
     """An official dataset, as shown on the Sources page."""
@@ -87,6 +95,8 @@ class Source:
     # resource's title or file name: the latest matching resource is the address.
     jeu_datagouv: str | None = None
     ressource: str | None = None
+    # National files of several GB (SIRENE): downloaded only when asked (``--sirene``).
+    volumineux: bool = False
 
     @property
     def telechargeable(self) -> bool:
@@ -229,10 +239,19 @@ def telecharger_source(src: Source, destination: Path) -> Path:
 
         with _obtenir(adresse, stream=True) as reponse, partiel.open("wb") as ecrit:
             total = int(reponse.headers.get("content-length") or 0) or None
+            libre = shutil.disk_usage(destination.parent).free
+            if total and libre < total * (2 if src.membre_archive else 1) + MARGE_DISQUE_OCTETS:
+                raise PlaceInsuffisante(
+                    f"Place insuffisante pour « {src.titre} » : {total / 1e9:.1f} Go à télécharger, "
+                    f"{libre / 1e9:.1f} Go libres dans {destination.parent}. Rien n'a été remplacé."
+                )
             with tqdm(total=total, unit="o", unit_scale=True, desc=src.fichier, leave=False) as barre:
                 for morceau in reponse.iter_content(chunk_size=1 << 20):
                     ecrit.write(morceau)
                     barre.update(len(morceau))
+    except PlaceInsuffisante as erreur:
+        partiel.unlink(missing_ok=True)
+        raise SourceIndisponible(str(erreur)) from erreur
     except Exception as erreur:  # network errors come in many classes
         partiel.unlink(missing_ok=True)
         raise SourceIndisponible(_message_indisponible(src, erreur, adresse)) from erreur
@@ -265,6 +284,10 @@ def _message_indisponible(src: Source, erreur: object | None = None, adresse: st
     ]
     if src.telechargeable and config.hors_ligne():
         lignes.append("Téléchargement désactivé (ESS_HORS_LIGNE).")
+    elif src.volumineux and not erreur:
+        lignes.append(
+            "Fichier national volumineux, téléchargé seulement à la demande : python -m geo.build --sirene."
+        )
     elif src.telechargeable:
         depuis = adresse or src.url or f"le jeu data.gouv.fr « {src.jeu_datagouv} »"
         lignes.append(f"Téléchargement impossible depuis {depuis}" + (f" ({erreur})." if erreur else "."))
@@ -278,7 +301,7 @@ def _message_indisponible(src: Source, erreur: object | None = None, adresse: st
     return " ".join(lignes)
 
 
-def localiser(source_id: str, telecharger: bool = True) -> Localisation:
+def localiser(source_id: str, telecharger: bool = True, volumineux: bool = False) -> Localisation:
     """Find the file of a source; download it if allowed and needed.
 
     Raises
@@ -304,7 +327,12 @@ def localiser(source_id: str, telecharger: bool = True) -> Localisation:
         if candidat.is_file():
             return Localisation(src.id, candidat, "cache", _date_fichier(candidat))
 
-    if not telecharger or not src.telechargeable or config.hors_ligne():
+    if (
+        not telecharger
+        or not src.telechargeable
+        or config.hors_ligne()
+        or (src.volumineux and not volumineux)
+    ):
         raise SourceIndisponible(_message_indisponible(src))
     chemin = telecharger_source(src, en_cache)
     return Localisation(src.id, chemin, "telechargement", dt.date.today().isoformat())

@@ -45,13 +45,14 @@ UNITES_LEGALES = declarer(
         millesime="Stock mensuel (date du fichier fourni)",
         page=_PAGE_SIRENE,
         fichier="StockUniteLegale_utf8.zip",
+        url="https://object.files.data.gouv.fr/data-pipeline-open/siren/stock/StockUniteLegale_utf8.zip",
+        volumineux=True,
         autres_noms=("StockUniteLegale_utf8.csv", "StockUniteLegale.csv"),
         description=(
             "Toutes les unités légales ; seules celles marquées « économie sociale et solidaire » "
             "(economieSocialeSolidaireUniteLegale = O) et actives sont gardées. Fichier national de "
-            "plusieurs Go : téléchargez-le depuis la page officielle "
-            "(https://files.data.gouv.fr/insee-sirene/StockUniteLegale_utf8.zip) et placez-le dans "
-            "le dossier miroir ou le cache de téléchargement."
+            "plusieurs centaines de Mo, téléchargé seulement à la demande "
+            "(python -m geo.build --sirene), ou à placer dans le dossier miroir ou le cache."
         ),
     )
 )
@@ -64,12 +65,13 @@ ETABLISSEMENTS = declarer(
         millesime="Stock mensuel (date du fichier fourni)",
         page=_PAGE_SIRENE,
         fichier="StockEtablissement_utf8.zip",
+        url="https://object.files.data.gouv.fr/data-pipeline-open/siren/stock/StockEtablissement_utf8.zip",
+        volumineux=True,
         autres_noms=("StockEtablissement_utf8.csv", "StockEtablissement.csv"),
         description=(
             "Tous les établissements ; seuls les établissements actifs des unités légales de l'ESS "
-            "sont gardés. Fichier national de plusieurs Go "
-            "(https://files.data.gouv.fr/insee-sirene/StockEtablissement_utf8.zip), à placer dans "
-            "le dossier miroir ou le cache de téléchargement."
+            "sont gardés. Fichier national de plusieurs Go, téléchargé seulement à la demande "
+            "(python -m geo.build --sirene), ou à placer dans le dossier miroir ou le cache."
         ),
     )
 )
@@ -83,6 +85,9 @@ GEOLOCALISATION = declarer(
         page="https://www.data.gouv.fr/fr/datasets/"
         "geolocalisation-des-etablissements-du-repertoire-sirene-pour-les-etudes-statistiques/",
         fichier="GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.zip",
+        url="https://files.data.gouv.fr/insee-sirene-geo/"
+        "GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.zip",
+        volumineux=True,
         autres_noms=("GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.csv",),
         description=(
             "Coordonnées des établissements (adresse géocodée par l'INSEE), en Lambert-93 ou dans la "
