@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, layers
+from geo import commerces, exports, layers
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
@@ -114,7 +114,7 @@ else:
     )
     st.download_button(
         "Télécharger la liste (CSV)",
-        sans.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        exports.vers_csv(sans),
         file_name=f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
         mime="text/csv",
         icon=":material/download:",

@@ -200,10 +200,11 @@ with onglet_formulaire:
 
 with onglet_import:
     st.markdown(
-        "Un classeur Excel (une feuille par table) ou un fichier CSV par table, en UTF-8 ou Latin-1, "
-        "séparé par « ; » ou « , ». Montants à la française acceptés (« 1 200,50 € »). "
-        "**Un import réussit en entier ou ne change rien.**"
+        "Un classeur Excel (une feuille par table) ou un fichier CSV par table, en UTF-8, Latin-1 ou "
+        "UTF-16 (« Texte Unicode » d'Excel), séparé par « ; », « , » ou des tabulations. Montants à la "
+        "française acceptés (« 1 200,50 € »). **Un import réussit en entier ou ne change rien.**"
     )
+    st.caption(saisie.LIMITES)
     modeles = st.columns(2)
     modeles[0].download_button(
         "Modèle Excel (.xlsx)",
