@@ -131,6 +131,8 @@ class RapportImport:
     ecrites: dict[str, int] = field(default_factory=dict)
     ignorees: dict[str, int] = field(default_factory=dict)
     remarques: list[str] = field(default_factory=list)
+    # The journal's lot of this import (geo.journal): how an administrator undoes it.
+    lot: str | None = None
 
     @property
     def total(self) -> int:
@@ -829,8 +831,14 @@ def _ecrire(
     connu: Callable[[str], bool] | None,
     ignorer_doublons: bool,
     noms_feuilles: dict[str, str] | None = None,
+    regle: Callable[[str, dict], str | None] | None = None,
+    crees: list | None = None,
 ) -> tuple[RapportImport, list[Erreur]]:
-    """Validate every row and add it to the session; errors are collected, never raised."""
+    """Validate every row and add it to the session; errors are collected, never raised.
+
+    ``regle`` (geo.comptes.regle_ecriture) refuses the rows the user may not write; the
+    objects added are appended to ``crees`` for the journal.
+    """
     index = _index_existant(session)
     # Rows already in the store before this import (a re-import may skip them).
     existants = {
@@ -1055,11 +1063,15 @@ def _ecrire(
                                 "cochez « ignorer les lignes déjà présentes » pour réimporter un fichier.",
                             )
                         )
+            if regle is not None and not problemes and (refus := regle(table, valeurs)):
+                problemes.append(Erreur(feuille, numero, None, refus))
             if problemes:
                 erreurs.extend(problemes)
                 continue
             objet = classe(**valeurs)
             session.add(objet)
+            if crees is not None:
+                crees.append(objet)
             rapport.ecrites[table] += 1
             if table == "ptce":
                 index.ptce[cle_doublon] = objet
@@ -1093,15 +1105,45 @@ def importer_tables(
     source_par_defaut: str,
     connu: Callable[[str], bool] | None = None,
     ignorer_doublons: bool = False,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
+    detail: str | None = None,
 ) -> RapportImport:
-    """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error."""
+    """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error.
+
+    ``utilisateur`` (geo.comptes.Utilisateur; None: the command line) may write only its own
+    records; every row written is recorded in the journal, in the same transaction.
+    """
+    from geo import comptes, journal
+
+    if comptes.lecture_seule():
+        raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
+    regle = comptes.regle_ecriture(utilisateur, dans)
+    crees: list = []
     # Nothing is flushed before every row is validated (no autoflush), and the
     # transaction is rolled back on the first error of any kind.
     try:
         with depot._sessions() as session, session.no_autoflush, session.begin():
-            rapport, erreurs = _ecrire(session, feuilles, source_par_defaut, connu, ignorer_doublons)
+            rapport, erreurs = _ecrire(
+                session, feuilles, source_par_defaut, connu, ignorer_doublons, regle=regle, crees=crees
+            )
             if erreurs:
                 raise ImportRefuse(erreurs)
+            session.flush()
+            if crees:
+                rapport.lot = journal.nouveau_lot()
+                qui = utilisateur.identifiant if utilisateur is not None else journal.SYSTEME
+                for objet in crees:
+                    journal.noter(
+                        session,
+                        qui,
+                        "ajout",
+                        objet,
+                        None,
+                        journal.instantane(objet),
+                        rapport.lot,
+                        detail or source_par_defaut,
+                    )
     except SQLAlchemyError as erreur:
         # A refusal the checks did not foresee: rolled back too, and said in French.
         raise ImportRefuse(
@@ -1123,20 +1165,47 @@ def importer(
     nom_fichier: str,
     connu: Callable[[str], bool] | None = None,
     ignorer_doublons: bool = False,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
 ) -> RapportImport:
     """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`."""
+    from geo import comptes
+
+    if comptes.lecture_seule():
+        raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
     feuilles, remarques = lire(contenu, nom_fichier)
-    rapport = importer_tables(depot, feuilles, f"import : {Path(nom_fichier).name}", connu, ignorer_doublons)
+    rapport = importer_tables(
+        depot,
+        feuilles,
+        f"import : {Path(nom_fichier).name}",
+        connu,
+        ignorer_doublons,
+        utilisateur=utilisateur,
+        dans=dans,
+    )
     rapport.remarques = remarques
     return rapport
 
 
 def ajouter(
-    depot: store.Depot, table: str, valeurs: dict, connu: Callable[[str], bool] | None = None
+    depot: store.Depot,
+    table: str,
+    valeurs: dict,
+    connu: Callable[[str], bool] | None = None,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
 ) -> RapportImport:
     """One row from the in-app form, with the same checks as an import (source « saisie »)."""
     ligne = pd.DataFrame([{c: valeurs.get(c) for c in colonnes(table)}], dtype=object)
-    return importer_tables(depot, {table: ligne}, store.SOURCE_SAISIE, connu)
+    return importer_tables(
+        depot,
+        {table: ligne},
+        store.SOURCE_SAISIE,
+        connu,
+        utilisateur=utilisateur,
+        dans=dans,
+        detail="formulaire",
+    )
 
 
 # Export and template -------------------------------------------------------------------
@@ -1253,9 +1322,11 @@ def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> b
         for nom in ORDRE:
             cadre = tables.get(nom, pd.DataFrame(columns=colonnes(nom)))
             cadre = cadre.apply(
-                lambda colonne: colonne.map(lisible)
-                if colonne.dtype == object or pd.api.types.is_string_dtype(colonne)
-                else colonne
+                lambda colonne: (
+                    colonne.map(lisible)
+                    if colonne.dtype == object or pd.api.types.is_string_dtype(colonne)
+                    else colonne
+                )
             )
             cadre.to_excel(classeur, sheet_name=nom, index=False)
             feuille = classeur.sheets[nom]

@@ -173,7 +173,7 @@ def test_a_broken_utf16_file_names_its_encoding(depot):
 
 
 def test_csv_exports_neutralise_formulas_and_come_back_unchanged(depot):
-    noms = ["=HYPERLINK(\"https://evil.example\";\"clic\")", "+33 1 23", "-moins", "@SUM(A1)", "Normal"]
+    noms = ['=HYPERLINK("https://evil.example";"clic")', "+33 1 23", "-moins", "@SUM(A1)", "Normal"]
     for nom in noms:
         saisie.ajouter(depot, "ptce", {"nom": nom})
     archive = saisie.archive_csv(saisie.exporter(depot))
