@@ -378,6 +378,22 @@ def regle_suppression(
     return permis
 
 
+def dans_referentiel(ref) -> Callable[[str, str], bool]:
+    """``dans(territoire, perimetre)`` from the territories' referential: the same id, or a
+    commune or EPCI whose parents include the perimeter."""
+    from geo.territories import IdentifiantInvalide, TerritoireId, TerritoireInconnu
+
+    def dans(territoire: str, perimetre: str) -> bool:
+        if territoire == perimetre:
+            return True
+        try:
+            return perimetre in {p["id"] for p in ref.parents(TerritoireId.depuis_texte(territoire))}
+        except (IdentifiantInvalide, TerritoireInconnu, KeyError):
+            return False
+
+    return dans
+
+
 # Command line --------------------------------------------------------------------------
 
 

@@ -30,7 +30,7 @@ MODELES: dict[str, type] = {
     "financements": store.Financement,
 }
 TABLES_DES_MODELES = {modele: table for table, modele in MODELES.items()}
-SYSTEME = "système (ligne de commande)"
+SYSTEME = "système (pack des documents de terrain ou ligne de commande)"
 
 
 class AnnulationImpossible(ValueError):
@@ -216,3 +216,35 @@ __all__ = [
     "noter",
     "nouveau_lot",
 ]
+
+
+def _libelle(table: str, valeurs: dict, ligne_id: int) -> str:
+    if valeurs.get("nom"):
+        return f"{valeurs['nom']} (n° {ligne_id})"
+    morceaux = [
+        str(valeurs[c])
+        for c in (
+            "annee",
+            "nature",
+            "nombre",
+            "financeur",
+            "dispositif",
+            "montant_eur",
+            "annee_debut",
+            "territoire",
+        )
+        if valeurs.get(c) not in (None, "")
+    ]
+    return f"n° {ligne_id} : " + (" · ".join(morceaux) or table)
+
+
+def lignes_journalisees(depot: store.Depot, table: str) -> list[tuple[int, str]]:
+    """The rows of a table that have a history (deleted ones included), with a label, newest first."""
+    with depot.session() as session:
+        entrees = session.scalars(
+            select(store.Journal).where(store.Journal.table_nom == table).order_by(store.Journal.id)
+        ).all()
+        dernieres: dict[int, dict] = {}
+        for e in entrees:
+            dernieres[e.ligne_id] = json.loads(e.apres or e.avant or "{}")
+    return [(i, _libelle(table, v, i)) for i, v in sorted(dernieres.items(), reverse=True)]
