@@ -155,3 +155,20 @@ def test_read_only_deployments_offer_no_login_and_no_writing(depot, monkeypatch)
     assert "connexion_identifiant" not in {t.key for t in at.text_input}
     assert "Enregistrer" not in _boutons(at)
     assert any("**5** ptce" in m.value for m in at.markdown)
+
+
+def test_with_an_identity_provider_the_page_offers_its_login_not_a_password(depot):
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.secrets["auth"] = {
+        "redirect_uri": "http://localhost:8501/oauth2callback",
+        "cookie_secret": "secret-de-test-seulement",
+        "client_id": "essai",
+        "client_secret": "essai",
+        "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration",
+    }
+    at.switch_page("pages/saisie.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "connexion_oidc" in {b.key for b in at.button}
+    assert "connexion_mot_de_passe" not in {t.key for t in at.text_input}
+    assert "Enregistrer" not in _boutons(at)
