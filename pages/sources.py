@@ -8,6 +8,7 @@ import streamlit as st
 from geo import config, emplois, etapes
 from geo.sources import ORIGINES, toutes_les_sources
 from geo.store import message_indisponible
+from geo.text import texte_brut
 from ui import donnees, page
 
 contexte = page.contexte()
@@ -109,7 +110,8 @@ for etape in etapes.lister_manifestes(config.dossier_cache()):
 if anomalies:
     st.markdown("Anomalies relevées dans les sources, et ce qui en a été fait :")
     for anomalie in anomalies:
-        st.markdown(f"- {anomalie}")
+        # Anomalies quote what official files hold: shown as text.
+        st.markdown(f"- {texte_brut(anomalie)}")
 
 st.subheader("Fonds de carte")
 st.markdown(
