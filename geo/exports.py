@@ -36,11 +36,37 @@ def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, 
     return premiere.table, gpd.GeoDataFrame(table[colonnes], geometry=table.geometry, crs=table.crs)
 
 
-def vers_csv(tableau: pd.DataFrame) -> bytes:
-    """A table (geometry dropped) as a French-Excel-friendly CSV."""
+# A spreadsheet takes a cell starting with one of these for a formula (CSV injection:
+# « =HYPERLINK(…) » in a name entered by anyone would run when an official opens the file).
+DEBUTS_DE_FORMULE = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutraliser_texte(valeur: object) -> object:
+    """A text a spreadsheet would evaluate, behind an apostrophe (shown as text); others unchanged.
+
+    >>> [neutraliser_texte(v) for v in ("=1+1", "-x", "Soissons", -3)]
+    ["'=1+1", "'-x", 'Soissons', -3]
+    """
+    if isinstance(valeur, str) and valeur.startswith(DEBUTS_DE_FORMULE):
+        return "'" + valeur
+    return valeur
+
+
+def neutraliser_formules(tableau: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell that a spreadsheet would evaluate made inert (numbers untouched)."""
+    tableau = tableau.copy()
+    for colonne in tableau.columns:
+        if tableau[colonne].dtype == object or pd.api.types.is_string_dtype(tableau[colonne]):
+            tableau[colonne] = tableau[colonne].map(neutraliser_texte)
+    return tableau
+
+
+def vers_csv(tableau: pd.DataFrame, decimal: str = ",") -> bytes:
+    """A table (geometry dropped) as a French-Excel-friendly CSV, formulas neutralised."""
     if isinstance(tableau, gpd.GeoDataFrame):
         tableau = pd.DataFrame(tableau.drop(columns=tableau.geometry.name))
-    return tableau.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
+    tableau = neutraliser_formules(tableau)
+    return tableau.to_csv(index=False, sep=";", decimal=decimal).encode("utf-8-sig")
 
 
 def vers_geojson(couche: gpd.GeoDataFrame) -> bytes:

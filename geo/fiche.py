@@ -62,6 +62,16 @@ class ContenuFiche:
     remarques: list[str] = field(default_factory=list)
 
 
+def texte_matplotlib(texte: object) -> str:
+    """A name drawn by matplotlib as it is: ``$…$`` would be read as math (and an odd ``$``
+    stops the whole figure with a parse error).
+
+    >>> texte_matplotlib("Projet $x$ à 5$")
+    'Projet \\\\$x\\\\$ à 5\\\\$'
+    """
+    return str(texte).replace("$", r"\$")
+
+
 def _png(figure) -> bytes:
     tampon = io.BytesIO()
     figure.savefig(tampon, format="png", dpi=200, bbox_inches="tight")
@@ -84,7 +94,7 @@ def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements
             valeurs = [p[cle] for p in projets]
             if any(valeurs):
                 axe.barh(
-                    [p["projet"][:38] for p in projets],
+                    [texte_matplotlib(p["projet"][:38]) for p in projets],
                     valeurs,
                     left=gauche,
                     color=couleur,
@@ -275,7 +285,7 @@ def carte_png(
     selection = fond.loc[premiere.codes_selection] if premiere.codes_selection else None
     figure, axe = plt.subplots(figsize=(largeur_pouces, largeur_pouces * 0.62), dpi=150)
     fond.plot(ax=axe, color=_COULEURS["fond"], alpha=0.25, edgecolor="white", linewidth=0.4)
-    legende = [Patch(facecolor=_COULEURS["fond"], alpha=0.35, label=premiere.nom)]
+    legende = [Patch(facecolor=_COULEURS["fond"], alpha=0.35, label=texte_matplotlib(premiere.nom))]
     if selection is not None:
         selection.plot(ax=axe, color=_COULEURS["selection"], alpha=0.6)
         legende.append(Patch(facecolor=_COULEURS["selection"], alpha=0.6, label="Commune choisie"))

@@ -17,7 +17,6 @@ ANNEE_MINIMUM, ANNEE_MAXIMUM = 1900, 2100
 # argparse's messages (Python 3.11 to 3.13), in the order they are tried.
 _TRADUCTIONS: tuple[tuple[str, str], ...] = (
     (r"the following arguments are required: (.*)", r"argument(s) obligatoire(s) manquant(s) : \1"),
-    (r"unrecognized arguments: (.*)", r"argument(s) non reconnu(s) : \1"),
     (r"one of the arguments (.*) is required", r"l'un des arguments \1 est obligatoire"),
     (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
     (r"argument (.+?): expected one argument", r"l'option \1 attend une valeur"),
@@ -35,8 +34,22 @@ _TRADUCTIONS: tuple[tuple[str, str], ...] = (
 )
 
 
+def _non_reconnus(valeurs: str) -> str:
+    # Options are named; other words are only counted: a password typed where it should
+    # not be must not be printed back (nor land in a log).
+    mots = valeurs.split()
+    options = [m for m in mots if m.startswith("-")]
+    autres = len(mots) - len(options)
+    texte = ", ".join(options)
+    if autres:
+        texte += (" et " if options else "") + f"{autres} valeur(s) non affichée(s)"
+    return f"argument(s) non reconnu(s) : {texte}"
+
+
 def traduire(message: str) -> str:
     """argparse's English error message in French (left as is when unknown)."""
+    if (non_reconnus := re.fullmatch(r"unrecognized arguments: (.*)", message, flags=re.DOTALL)) is not None:
+        return _non_reconnus(non_reconnus.group(1))
     for motif, traduction in _TRADUCTIONS:
         if re.fullmatch(motif, message, flags=re.DOTALL):
             return re.sub(motif, traduction, message, count=1, flags=re.DOTALL)
@@ -53,6 +66,8 @@ class AnalyseurFr(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _FormatFr)
+        # « --mot-de-passe » must not silently mean « --mot-de-passe-stdin ».
+        kwargs.setdefault("allow_abbrev", False)
         avec_aide = kwargs.pop("add_help", True)
         super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = "arguments"

@@ -19,9 +19,11 @@ or without BOM) or Latin-1 / Windows-1252, separated by ``;`` or ``,``.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
+import unicodedata
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -129,6 +131,8 @@ class RapportImport:
     ecrites: dict[str, int] = field(default_factory=dict)
     ignorees: dict[str, int] = field(default_factory=dict)
     remarques: list[str] = field(default_factory=list)
+    # The journal's lot of this import (geo.journal): how an administrator undoes it.
+    lot: str | None = None
 
     @property
     def total(self) -> int:
@@ -146,18 +150,85 @@ class RapportImport:
 # Reading files ----------------------------------------------------------------
 
 
+# What one import may hold: a spreadsheet of a PTCE's records is far below these, and a
+# file beyond them (or a small zip that expands to hundreds of MB) is refused before it is
+# read into memory. Streamlit's own upload limit (.streamlit/config.toml) says the same.
+TAILLE_MAXIMALE_FICHIER = 10 * 1024 * 1024
+TAILLE_MAXIMALE_DECOMPRESSEE = 50 * 1024 * 1024
+LIGNES_MAXIMALES = 20_000
+LIMITES = (
+    "Fichier de 10 Mo au plus, 50 Mo une fois décompressé (archive .zip ou classeur .xlsx), "
+    f"{LIGNES_MAXIMALES:,} lignes au plus par import.".replace(",", "\u202f")
+)
+
 LIBELLES_ENCODAGES = {
     "utf-8-sig": "UTF-8 avec BOM",
     "utf-8": "UTF-8",
     "cp1252": "Windows-1252 (Latin-1)",
     "latin-1": "Latin-1",
+    "utf-16": "UTF-16 (Texte Unicode)",
+    "utf-16-le": "UTF-16 LE sans BOM",
+    "utf-16-be": "UTF-16 BE sans BOM",
 }
 
 
-def _decoder(contenu: bytes) -> tuple[str, str, str]:
+def _encodage_utf16(contenu: bytes) -> str | None:
+    """``utf-16`` (with a BOM), ``utf-16-le`` / ``utf-16-be`` (ASCII-looking text with every
+    other byte zero), else None. Excel's « Texte Unicode » is UTF-16 LE with a BOM."""
+    if contenu[:2] in {b"\xff\xfe", b"\xfe\xff"}:
+        return "utf-16"
+    debut = contenu[:2000]
+    if len(debut) >= 4 and b"\x00" in debut:
+        pairs, impairs = debut[0::2], debut[1::2]
+        if impairs.count(0) > 0.9 * len(impairs) and pairs.count(0) < 0.1 * len(pairs):
+            return "utf-16-le"
+        if pairs.count(0) > 0.9 * len(pairs) and impairs.count(0) < 0.1 * len(impairs):
+            return "utf-16-be"
+    return None
+
+
+def _decoder(contenu: bytes, nom_fichier: str = "") -> tuple[str, str, str]:
     """Text, the encoding it was read with (in words) and its separator."""
+    utf16 = _encodage_utf16(contenu)
+    if utf16 is not None:
+        try:
+            texte = contenu.decode(utf16).lstrip("\ufeff")
+        except UnicodeDecodeError as erreur:
+            raise ImportRefuse(
+                [
+                    Erreur(
+                        nom_fichier,
+                        None,
+                        None,
+                        f"fichier en {LIBELLES_ENCODAGES[utf16]} illisible (caractère invalide à l'octet "
+                        f"{erreur.start}) : enregistrez-le en CSV UTF-8.",
+                    )
+                ]
+            ) from erreur
+        premiere = texte.splitlines()[0] if texte.strip() else ""
+        return texte, LIBELLES_ENCODAGES[utf16], csv_souple.separateur(premiere) or ";"
     encodage, separateur, _premiere = csv_souple.detecter(contenu)
     return contenu.decode(encodage), LIBELLES_ENCODAGES[encodage], separateur or ";"
+
+
+def _trop_grand(nom_fichier: str, quoi: str) -> ImportRefuse:
+    return ImportRefuse([Erreur(nom_fichier, None, None, f"{quoi} ; limites : {LIMITES}")])
+
+
+def _verifier_archive(archive: zipfile.ZipFile, nom_fichier: str) -> None:
+    """Refuse an archive whose members would expand beyond the limit (a zip bomb)."""
+    total = sum(info.file_size for info in archive.infolist())
+    if total > TAILLE_MAXIMALE_DECOMPRESSEE:
+        raise _trop_grand(nom_fichier, f"l'archive se décompresse en {total // (1024 * 1024)} Mo, c'est trop")
+
+
+def _lire_membre(archive: zipfile.ZipFile, nom: str, nom_fichier: str) -> bytes:
+    # The sizes in a zip's directory may lie: never read more than the limit.
+    with archive.open(nom) as flux:
+        donnees = flux.read(TAILLE_MAXIMALE_DECOMPRESSEE + 1)
+    if len(donnees) > TAILLE_MAXIMALE_DECOMPRESSEE:
+        raise _trop_grand(nom_fichier, f"« {nom} » se décompresse au-delà de 50 Mo")
+    return donnees
 
 
 def _normaliser_entete(nom: object) -> str:
@@ -180,31 +251,123 @@ def _table_des_colonnes(noms: list[str], indice: str = "") -> str | None:
     return candidates[0][1]
 
 
-def _membres_csv(contenu: bytes) -> dict[str, bytes] | None:
+def _membres_csv(contenu: bytes, nom_fichier: str = "") -> dict[str, bytes] | None:
     """The CSV files of a zip archive (None when it is not a zip of CSV files, e.g. a workbook)."""
     try:
         with zipfile.ZipFile(io.BytesIO(contenu)) as archive:
             noms = [n for n in archive.namelist() if n.lower().endswith(".csv") and not n.endswith("/")]
             if not noms or "[Content_Types].xml" in archive.namelist():
                 return None
-            return {Path(n).name: archive.read(n) for n in noms}
+            _verifier_archive(archive, nom_fichier)
+            membres, total = {}, 0
+            for n in noms:
+                membres[Path(n).name] = donnees = _lire_membre(archive, n, nom_fichier)
+                total += len(donnees)
+                if total > TAILLE_MAXIMALE_DECOMPRESSEE:
+                    raise _trop_grand(nom_fichier, "l'archive se décompresse au-delà de 50 Mo")
+            return membres
     except zipfile.BadZipFile:
         return None
 
 
+_NOMS_SEPARATEURS = {";": "« ; »", ",": "« , »", "\t": "tabulation", "|": "« | »"}
+
+
 def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
-    texte, encodage, separateur = _decoder(contenu)
+    texte, encodage, separateur = _decoder(contenu, nom_fichier)
+    # Read with the csv module rather than pandas: a row with more fields than the header
+    # would otherwise silently become the index and shift every value one column.
+    lecteur = csv.reader(io.StringIO(texte, newline=""), delimiter=separateur)
     try:
-        # Blank lines are kept so that line numbers in messages match the file; empty rows
-        # are skipped when the rows are checked.
-        table = pd.read_csv(
-            io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False, skip_blank_lines=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as erreur:
+        lignes = list(lecteur)
+    except csv.Error as erreur:
         raise ImportRefuse(
-            [Erreur(nom_fichier, None, None, f"fichier CSV illisible ({erreur}).")]
+            [
+                Erreur(
+                    nom_fichier,
+                    lecteur.line_num,
+                    None,
+                    "fichier CSV illisible à cette ligne (guillemet non fermé ou texte de plus de 128 000 "
+                    "caractères).",
+                )
+            ]
         ) from erreur
-    return table, f"fichier CSV lu en {encodage}, séparateur « {separateur} »."
+    if not lignes or not any(c.strip() for c in lignes[0]):
+        raise ImportRefuse([Erreur(nom_fichier, 1, None, "fichier CSV vide : la ligne d'en-tête manque.")])
+    entete = [c.strip() for c in lignes[0]]
+    while entete and not entete[-1]:
+        entete.pop()
+    vus: dict[str, int] = {}
+    for i, nom in enumerate(entete):
+        if nom in vus:
+            raise ImportRefuse(
+                [Erreur(nom_fichier, 1, nom, f"la colonne « {nom} » apparaît deux fois dans l'en-tête.")]
+            )
+        vus[nom] = i
+    erreurs, donnees = [], []
+    for numero, champs in enumerate(lignes[1:], start=2):
+        # Blank lines are kept so that line numbers in messages match the file; empty rows
+        # are skipped when the rows are checked. Trailing empty fields (« a;b;; ») are harmless.
+        while len(champs) > len(entete) and not champs[-1].strip():
+            champs = champs[:-1]
+        if len(champs) > len(entete):
+            erreurs.append(
+                Erreur(
+                    nom_fichier,
+                    numero,
+                    None,
+                    f"{len(champs)} valeurs pour {len(entete)} colonnes : un séparateur "
+                    f"{_NOMS_SEPARATEURS.get(separateur, separateur)} de trop (mettez entre guillemets un "
+                    "texte qui en contient) ; rien n'est décalé, la ligne est refusée.",
+                )
+            )
+            continue
+        donnees.append(champs + [""] * (len(entete) - len(champs)))
+        if len(donnees) > LIGNES_MAXIMALES:
+            raise _trop_grand(nom_fichier, f"plus de {LIGNES_MAXIMALES} lignes")
+    if erreurs:
+        raise ImportRefuse(erreurs)
+    table = pd.DataFrame(donnees, columns=entete, dtype=object) if donnees else pd.DataFrame(columns=entete)
+    nom_separateur = _NOMS_SEPARATEURS.get(separateur, f"« {separateur} »")
+    return table, f"fichier CSV lu en {encodage}, séparateur {nom_separateur}."
+
+
+def _formules_sans_valeur(contenu: bytes) -> list[Erreur]:
+    """Cells holding a formula whose result was never saved (a workbook written by a program,
+    never opened in a spreadsheet): read as empty, they would lose an amount without a word."""
+    import openpyxl
+
+    formules = openpyxl.load_workbook(io.BytesIO(contenu), read_only=True, data_only=False)
+    valeurs = openpyxl.load_workbook(io.BytesIO(contenu), read_only=True, data_only=True)
+    erreurs = []
+    try:
+        for feuille in formules.worksheets:
+            if cle_recherche(feuille.title) in {"lisez moi", "aide"}:
+                continue
+            entete: list[object] = []
+            lignes_valeurs = valeurs[feuille.title].iter_rows(values_only=True)
+            for numero, (ligne, ligne_valeurs) in enumerate(
+                zip(feuille.iter_rows(values_only=True), lignes_valeurs, strict=False), start=1
+            ):
+                if numero == 1:
+                    entete = list(ligne)
+                    continue
+                for indice, (cellule, valeur) in enumerate(zip(ligne, ligne_valeurs, strict=False)):
+                    if isinstance(cellule, str) and cellule.startswith("=") and valeur is None:
+                        colonne = entete[indice] if indice < len(entete) and entete[indice] else None
+                        erreurs.append(
+                            Erreur(
+                                feuille.title,
+                                numero,
+                                str(colonne) if colonne else openpyxl.utils.get_column_letter(indice + 1),
+                                f"formule {cellule[:60]} sans résultat enregistré : ouvrez le classeur dans "
+                                "un tableur et enregistrez-le, ou écrivez la valeur.",
+                            )
+                        )
+    finally:
+        formules.close()
+        valeurs.close()
+    return erreurs
 
 
 def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], list[str]]:
@@ -215,7 +378,9 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
     remarques: list[str] = []
     feuilles: dict[str, pd.DataFrame] = {}
     suffixe = Path(nom_fichier).suffix.lower()
-    membres_csv = _membres_csv(contenu) if contenu[:2] == b"PK" else None
+    if len(contenu) > TAILLE_MAXIMALE_FICHIER:
+        raise _trop_grand(nom_fichier, f"fichier de {len(contenu) / 1024 / 1024:.1f} Mo, c'est trop")
+    membres_csv = _membres_csv(contenu, nom_fichier) if contenu[:2] == b"PK" else None
     if membres_csv:
         # The CSV export (one file per table, zipped) comes back whole, in one transaction.
         for membre, donnees in membres_csv.items():
@@ -224,7 +389,10 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
             remarques.append(f"{membre} : {remarque}")
     elif suffixe in {".xlsx", ".xlsm"} or contenu[:2] == b"PK":
         try:
+            with zipfile.ZipFile(io.BytesIO(contenu)) as archive:
+                _verifier_archive(archive, nom_fichier)
             brutes = pd.read_excel(io.BytesIO(contenu), sheet_name=None, dtype=object, engine="openpyxl")
+            sans_valeur = _formules_sans_valeur(contenu)
         except (ValueError, OSError, zipfile.BadZipFile, KeyError) as erreur:
             raise ImportRefuse(
                 [
@@ -237,9 +405,15 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
                     )
                 ]
             ) from erreur
+        if sans_valeur:
+            raise ImportRefuse(sans_valeur)
         for nom_feuille, table in brutes.items():
             if cle_recherche(str(nom_feuille)) in {"lisez moi", "aide"}:
                 continue
+            if len(table) > LIGNES_MAXIMALES:
+                raise _trop_grand(
+                    nom_fichier, f"la feuille « {nom_feuille} » a plus de {LIGNES_MAXIMALES} lignes"
+                )
             feuilles[str(nom_feuille)] = table
         remarques.append(f"Classeur Excel : {len(feuilles)} feuille(s) lue(s).")
     elif suffixe in {".csv", ".txt", ""}:
@@ -310,6 +484,8 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
         raise ImportRefuse(erreurs)
     if not reconnues:
         raise ImportRefuse([Erreur(nom_fichier, None, None, "le fichier ne contient aucune table.")])
+    if sum(len(t) for t in reconnues.values()) > LIGNES_MAXIMALES:
+        raise _trop_grand(nom_fichier, f"plus de {LIGNES_MAXIMALES} lignes en tout")
     return reconnues, remarques
 
 
@@ -357,6 +533,8 @@ def montant_fr(valeur: object) -> Decimal | None:
         return None
     if isinstance(valeur, int | float | Decimal) and not isinstance(valeur, bool):
         nombre = Decimal(str(valeur))
+        if not nombre.is_finite():
+            raise ValueError(f"« {valeur} » n'est pas un montant (nombre infini ou indéfini).")
     else:
         texte = str(valeur).strip()
         texte = re.sub(r"(?i)\s*(€|eur|euros?)\s*$", "", texte)
@@ -394,13 +572,11 @@ def _entier(valeur: object, minimum: int | None = None, maximum: int | None = No
     if _vide(valeur):
         return None
     texte = _ESPACES.sub("", str(valeur)).replace(",", ".")
-    try:
-        nombre = float(texte)
-    except ValueError as erreur:
-        raise ValueError(f"« {valeur} » n'est pas un nombre entier.") from erreur
-    if nombre != int(nombre):
+    # Digits and an optional « .0 » (a whole number read by Excel): no exponent, no « inf » or
+    # « nan », which float() would take.
+    if not re.fullmatch(r"-?[0-9]+(\.0*)?", texte, flags=re.ASCII):
         raise ValueError(f"« {valeur} » n'est pas un nombre entier.")
-    nombre = int(nombre)
+    nombre = int(texte.split(".")[0])
     if minimum is not None and nombre < minimum:
         raise ValueError(f"{nombre} est inférieur au minimum permis ({minimum}).")
     if maximum is not None and nombre > maximum:
@@ -408,14 +584,29 @@ def _entier(valeur: object, minimum: int | None = None, maximum: int | None = No
     return nombre
 
 
+ANNEE_MINIMUM, ANNEE_MAXIMUM = 1900, 2100
+NOMBRE_EMPLOIS_MAXIMUM = 10_000
+
+
 def _annee(valeur: object) -> int | None:
     try:
-        return _entier(valeur, 1900, 2100)
+        return _entier(valeur, ANNEE_MINIMUM, ANNEE_MAXIMUM)
     except ValueError as erreur:
         raise ValueError(f"année invalide : {erreur} Écrivez l'année sur 4 chiffres (ex. 2021).") from erreur
 
 
 def _date(valeur: object) -> dt.date | None:
+    date = _date_sans_bornes(valeur)
+    # The same bounds as years: a date in 1800 or 3000 is a typing slip.
+    if date is not None and not ANNEE_MINIMUM <= date.year <= ANNEE_MAXIMUM:
+        raise ValueError(
+            f"date « {valeur} » hors des années permises ({ANNEE_MINIMUM} à {ANNEE_MAXIMUM}) : "
+            "vérifiez l'année."
+        )
+    return date
+
+
+def _date_sans_bornes(valeur: object) -> dt.date | None:
     if _vide(valeur):
         return None
     if isinstance(valeur, dt.datetime):
@@ -516,6 +707,77 @@ def _texte(valeur: object) -> str | None:
     return str(valeur).strip()
 
 
+# Cells before parsing ---------------------------------------------------------------
+
+# Control characters break the Excel export (openpyxl refuses them) and every page that
+# shows the name; bidirectional overrides make a name read differently from what it is.
+_CONTROLES_INTERDITS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+_SAUTS_DE_LIGNE = re.compile(r"[\t\n\r\u2028\u2029]")
+# Free texts may hold line breaks (Alt+Entrée in Excel); names and codes may not.
+COLONNES_MULTILIGNES = {"description", "membres", "note", "source"}
+# Codes, numbers and dates: full-width (« １２３ ») or other scripts' digits are read as ASCII
+# digits, so that a SIRET cannot be entered twice under two spellings.
+COLONNES_CODES = {
+    "siret",
+    "commune",
+    "perimetre",
+    "territoire",
+    "annee",
+    "annee_creation",
+    "annee_debut",
+    "annee_fin",
+    "nombre",
+    "montant_eur",
+    "date_debut",
+    "date_fin",
+    "etape",
+}
+# A cell that a spreadsheet would take for a formula is exported behind an apostrophe
+# (geo.exports.neutraliser_formules); the apostrophe is dropped when the file comes back.
+_APOSTROPHE_PROTECTRICE = re.compile(r"^'(?=[=+\-@\t\r])")
+
+
+def chiffres_ascii(texte: str) -> str:
+    """Compatibility forms folded (NFKC) and every decimal digit written in ASCII.
+
+    >>> chiffres_ascii("７３２ ８２９ ３２０ ０００７４"), chiffres_ascii("٢٠٢١")
+    ('732 829 320 00074', '2021')
+    """
+    texte = unicodedata.normalize("NFKC", texte)
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in texte)
+
+
+def _normaliser_ligne(ligne: pd.Series, feuille: str, numero: int) -> tuple[pd.Series, list[Erreur]]:
+    """The row's cells as they will be parsed, and the characters refused in them."""
+    ligne = ligne.copy()
+    problemes = []
+    for colonne, valeur in ligne.items():
+        if not isinstance(valeur, str):
+            continue
+        valeur = _APOSTROPHE_PROTECTRICE.sub("", valeur)
+        interdit = _CONTROLES_INTERDITS.search(valeur) or (
+            None if colonne in COLONNES_MULTILIGNES else _SAUTS_DE_LIGNE.search(valeur.strip())
+        )
+        if interdit:
+            caractere = interdit.group(0)
+            quoi = (
+                "saut de ligne ou tabulation" if _SAUTS_DE_LIGNE.match(caractere) else "caractère de contrôle"
+            )
+            problemes.append(
+                Erreur(
+                    feuille,
+                    numero,
+                    str(colonne),
+                    f"{quoi} interdit (U+{ord(caractere):04X}, position {interdit.start() + 1}) : "
+                    "retirez-le.",
+                )
+            )
+        if colonne in COLONNES_CODES:
+            valeur = chiffres_ascii(valeur)
+        ligne[colonne] = valeur
+    return ligne, problemes
+
+
 # Validation and writing -----------------------------------------------------------
 
 
@@ -569,8 +831,14 @@ def _ecrire(
     connu: Callable[[str], bool] | None,
     ignorer_doublons: bool,
     noms_feuilles: dict[str, str] | None = None,
+    regle: Callable[[str, dict], str | None] | None = None,
+    crees: list | None = None,
 ) -> tuple[RapportImport, list[Erreur]]:
-    """Validate every row and add it to the session; errors are collected, never raised."""
+    """Validate every row and add it to the session; errors are collected, never raised.
+
+    ``regle`` (geo.comptes.regle_ecriture) refuses the rows the user may not write; the
+    objects added are appended to ``crees`` for the journal.
+    """
     index = _index_existant(session)
     # Rows already in the store before this import (a re-import may skip them).
     existants = {
@@ -596,7 +864,8 @@ def _ecrire(
             numero = position + 2  # the header is line 1
             if all(_vide(v) for v in ligne.to_numpy()):
                 continue
-            problemes: list[Erreur] = [
+            ligne, problemes = _normaliser_ligne(ligne, feuille, numero)
+            problemes += [
                 Erreur(
                     feuille, numero, colonne, f"texte trop long ({len(texte)} caractères, {maxi} au plus)."
                 )
@@ -712,7 +981,7 @@ def _ecrire(
                 nature = lire_cellule("nature", lambda v: None if _vide(v) else _nature(v))
                 if nature is None and _vide(ligne.get("nature")):
                     obligatoire("nature", None)
-                nombre = lire_cellule("nombre", lambda v: _entier(v, 0, 1_000_000))
+                nombre = lire_cellule("nombre", lambda v: _entier(v, 0, NOMBRE_EMPLOIS_MAXIMUM))
                 if nombre is None and _vide(ligne.get("nombre")):
                     obligatoire("nombre", None)
                 annee = lire_cellule("annee", _annee)
@@ -794,11 +1063,15 @@ def _ecrire(
                                 "cochez « ignorer les lignes déjà présentes » pour réimporter un fichier.",
                             )
                         )
+            if regle is not None and not problemes and (refus := regle(table, valeurs)):
+                problemes.append(Erreur(feuille, numero, None, refus))
             if problemes:
                 erreurs.extend(problemes)
                 continue
             objet = classe(**valeurs)
             session.add(objet)
+            if crees is not None:
+                crees.append(objet)
             rapport.ecrites[table] += 1
             if table == "ptce":
                 index.ptce[cle_doublon] = objet
@@ -832,15 +1105,45 @@ def importer_tables(
     source_par_defaut: str,
     connu: Callable[[str], bool] | None = None,
     ignorer_doublons: bool = False,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
+    detail: str | None = None,
 ) -> RapportImport:
-    """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error."""
+    """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error.
+
+    ``utilisateur`` (geo.comptes.Utilisateur; None: the command line) may write only its own
+    records; every row written is recorded in the journal, in the same transaction.
+    """
+    from geo import comptes, journal
+
+    if comptes.lecture_seule():
+        raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
+    regle = comptes.regle_ecriture(utilisateur, dans)
+    crees: list = []
     # Nothing is flushed before every row is validated (no autoflush), and the
     # transaction is rolled back on the first error of any kind.
     try:
         with depot._sessions() as session, session.no_autoflush, session.begin():
-            rapport, erreurs = _ecrire(session, feuilles, source_par_defaut, connu, ignorer_doublons)
+            rapport, erreurs = _ecrire(
+                session, feuilles, source_par_defaut, connu, ignorer_doublons, regle=regle, crees=crees
+            )
             if erreurs:
                 raise ImportRefuse(erreurs)
+            session.flush()
+            if crees:
+                rapport.lot = journal.nouveau_lot()
+                qui = utilisateur.identifiant if utilisateur is not None else journal.SYSTEME
+                for objet in crees:
+                    journal.noter(
+                        session,
+                        qui,
+                        "ajout",
+                        objet,
+                        None,
+                        journal.instantane(objet),
+                        rapport.lot,
+                        detail or source_par_defaut,
+                    )
     except SQLAlchemyError as erreur:
         # A refusal the checks did not foresee: rolled back too, and said in French.
         raise ImportRefuse(
@@ -862,20 +1165,47 @@ def importer(
     nom_fichier: str,
     connu: Callable[[str], bool] | None = None,
     ignorer_doublons: bool = False,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
 ) -> RapportImport:
     """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`."""
+    from geo import comptes
+
+    if comptes.lecture_seule():
+        raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
     feuilles, remarques = lire(contenu, nom_fichier)
-    rapport = importer_tables(depot, feuilles, f"import : {Path(nom_fichier).name}", connu, ignorer_doublons)
+    rapport = importer_tables(
+        depot,
+        feuilles,
+        f"import : {Path(nom_fichier).name}",
+        connu,
+        ignorer_doublons,
+        utilisateur=utilisateur,
+        dans=dans,
+    )
     rapport.remarques = remarques
     return rapport
 
 
 def ajouter(
-    depot: store.Depot, table: str, valeurs: dict, connu: Callable[[str], bool] | None = None
+    depot: store.Depot,
+    table: str,
+    valeurs: dict,
+    connu: Callable[[str], bool] | None = None,
+    utilisateur=None,
+    dans: Callable[[str, str], bool] | None = None,
 ) -> RapportImport:
     """One row from the in-app form, with the same checks as an import (source « saisie »)."""
     ligne = pd.DataFrame([{c: valeurs.get(c) for c in colonnes(table)}], dtype=object)
-    return importer_tables(depot, {table: ligne}, store.SOURCE_SAISIE, connu)
+    return importer_tables(
+        depot,
+        {table: ligne},
+        store.SOURCE_SAISIE,
+        connu,
+        utilisateur=utilisateur,
+        dans=dans,
+        detail="formulaire",
+    )
 
 
 # Export and template -------------------------------------------------------------------
@@ -981,13 +1311,30 @@ def aide_colonnes() -> pd.DataFrame:
 
 def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> bytes:
     """An .xlsx workbook: one sheet per table (and a « lisez-moi » sheet)."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    def lisible(valeur: object) -> object:
+        # Rows stored before control characters were refused must not break the export.
+        return ILLEGAL_CHARACTERS_RE.sub("\ufffd", valeur) if isinstance(valeur, str) else valeur
+
     tampon = io.BytesIO()
     with pd.ExcelWriter(tampon, engine="openpyxl") as classeur:
         for nom in ORDRE:
-            tables.get(nom, pd.DataFrame(columns=colonnes(nom))).to_excel(
-                classeur, sheet_name=nom, index=False
+            cadre = tables.get(nom, pd.DataFrame(columns=colonnes(nom)))
+            cadre = cadre.apply(
+                lambda colonne: (
+                    colonne.map(lisible)
+                    if colonne.dtype == object or pd.api.types.is_string_dtype(colonne)
+                    else colonne
+                )
             )
+            cadre.to_excel(classeur, sheet_name=nom, index=False)
             feuille = classeur.sheets[nom]
+            # openpyxl stores a text starting with « = » as a formula: keep every text a text.
+            for ligne in feuille.iter_rows(min_row=2):
+                for cellule in ligne:
+                    if cellule.data_type == "f":
+                        cellule.data_type = "s"
             for indice, colonne in enumerate(colonnes(nom)):
                 feuille.column_dimensions[chr(ord("A") + indice)].width = max(14, len(colonne) + 4)
         if avec_aide:
@@ -997,11 +1344,13 @@ def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> b
 
 def archive_csv(tables: dict[str, pd.DataFrame]) -> bytes:
     """A zip of one CSV per table, `;`-separated UTF-8 with BOM (French spreadsheets open it as is)."""
+    from geo import exports  # folium and geopandas: only when a CSV export is asked for
+
     tampon = io.BytesIO()
     with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
         for nom in ORDRE:
             cadre = tables.get(nom, pd.DataFrame(columns=colonnes(nom)))
-            archive.writestr(f"{nom}.csv", cadre.to_csv(index=False, sep=";").encode("utf-8-sig"))
+            archive.writestr(f"{nom}.csv", exports.vers_csv(cadre, decimal="."))
     return tampon.getvalue()
 
 

@@ -24,8 +24,10 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
+    DateTime,
     ForeignKey,
     Integer,
     MetaData,
@@ -51,6 +53,8 @@ ETAPES_PROJET: tuple[str, ...] = (
     "lancement",
 )
 NATURES_EMPLOI: tuple[str, ...] = ("insertion", "encadrement", "autre")
+ROLES: tuple[str, ...] = ("contributeur", "administrateur")
+ACTIONS_JOURNAL: tuple[str, ...] = ("ajout", "modification", "suppression")
 LIBELLES_NATURE = {"insertion": "Insertion", "encadrement": "Encadrement", "autre": "Autre"}
 SOURCE_SAISIE = "saisie"
 NOM_FICHIER_SQLITE = "saisie.sqlite3"
@@ -187,6 +191,83 @@ class Financement(Base):
     ptce: Mapped[PTCE | None] = relationship()
 
 
+# Who may write, and what was written ---------------------------------------------
+
+
+class Compte(Base):
+    """Someone who may write: a built-in account (password hash) or an identity provider's user.
+
+    ``identifiant`` is the login name, or the e-mail address given by the identity provider
+    (OpenID Connect), whose accounts have no password here.
+    """
+
+    __tablename__ = "compte"
+    __table_args__ = (CheckConstraint(f"role IN ({_liste_sql(ROLES)})", name="role"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    identifiant: Mapped[str] = mapped_column(String(200), unique=True)
+    nom: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    # argon2id hash (geo.comptes); None: the identity provider checks who it is.
+    mot_de_passe: Mapped[str | None] = mapped_column(Text)
+    actif: Mapped[bool] = mapped_column(Boolean, default=True)
+    cree_le: Mapped[dt.datetime] = mapped_column(DateTime)
+
+    perimetres: Mapped[list[PerimetreCompte]] = relationship(
+        back_populates="compte", cascade="all, delete-orphan"
+    )
+
+
+class PerimetreCompte(Base):
+    """What a contributor may write: the records of one PTCE, or of one territory."""
+
+    __tablename__ = "perimetre_compte"
+    __table_args__ = (
+        CheckConstraint("(ptce_id IS NULL) <> (territoire IS NULL)", name="un_seul"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id", ondelete="CASCADE"))
+    ptce_id: Mapped[int | None] = mapped_column(ForeignKey("ptce.id", ondelete="CASCADE"))
+    # A territory id (epci:200071991, departement:02…).
+    territoire: Mapped[str | None] = mapped_column(String(30))
+
+    compte: Mapped[Compte] = relationship(back_populates="perimetres")
+
+
+class TentativeConnexion(Base):
+    """Failed logins per typed identifier, known account or not (the answer must not tell)."""
+
+    __tablename__ = "tentative_connexion"
+
+    identifiant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    echecs: Mapped[int] = mapped_column(Integer, default=0)
+    dernier_echec: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    bloque_jusqu_a: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class Journal(Base):
+    """One change of one row: who, when, before and after (JSON), written in the change's transaction.
+
+    ``lot`` groups the rows of one import (or one form entry), so that it can be undone whole.
+    """
+
+    __tablename__ = "journal"
+    __table_args__ = (CheckConstraint(f"action IN ({_liste_sql(ACTIONS_JOURNAL)})", name="action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quand: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    qui: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))
+    table_nom: Mapped[str] = mapped_column(String(30))
+    ligne_id: Mapped[int] = mapped_column(Integer)
+    avant: Mapped[str | None] = mapped_column(Text)
+    apres: Mapped[str | None] = mapped_column(Text)
+    lot: Mapped[str | None] = mapped_column(String(36), index=True)
+    # What the change was: « import : fichier.xlsx », « saisie », « annulation de l'import … ».
+    detail: Mapped[str | None] = mapped_column(Text)
+
+
 # Connection ------------------------------------------------------------------
 
 
@@ -310,12 +391,16 @@ __all__ = [
     "PTCE",
     "SOURCE_SAISIE",
     "Base",
+    "Compte",
     "Depot",
     "Emploi",
     "Financement",
+    "Journal",
+    "PerimetreCompte",
     "Projet",
     "Session",
     "Structure",
+    "TentativeConnexion",
     "message_indisponible",
     "migrer",
     "moteur",

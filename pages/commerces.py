@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, layers
+from geo import commerces, exports, layers
 from geo.sources.data_france import MILLESIME_POPULATION
-from geo.text import nombre_fr
+from geo.text import nombre_fr, texte_brut
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page
 
@@ -25,7 +25,7 @@ if not donnees_commerces.disponible:
         icon=":material/cloud_off:",
     )
     for anomalie in donnees_commerces.manifeste.get("anomalies", []):
-        st.caption(anomalie)
+        st.caption(texte_brut(anomalie))
     st.stop()
 
 definition = commerces_ui.definition_courante(donnees_commerces)
@@ -114,7 +114,7 @@ else:
     )
     st.download_button(
         "Télécharger la liste (CSV)",
-        sans.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        exports.vers_csv(sans),
         file_name=f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
         mime="text/csv",
         icon=":material/download:",

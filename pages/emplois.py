@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, couche_ptce, emplois, financements, layers
+from geo import charts, couche_ptce, emplois, exports, financements, layers
 from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import nombre_fr
 from ui import donnees, etat, page
@@ -436,7 +436,7 @@ st.dataframe(
 )
 st.download_button(
     "Télécharger les financements (CSV)",
-    tableau_fin.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+    exports.vers_csv(tableau_fin),
     file_name=f"financements_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
     mime="text/csv",
     icon=":material/download:",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, layers, opportunites, structures
+from geo import commerces, exports, layers, opportunites, structures
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr, texte_brut
 from ui import donnees, etat, page
@@ -52,7 +52,7 @@ fichier = territoire.code or "france"
 def _telecharger(table, nom: str, libelle: str) -> None:
     st.download_button(
         libelle,
-        table.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        exports.vers_csv(table),
         file_name=f"{nom}_{fichier}.csv",
         mime="text/csv",
         icon=":material/download:",

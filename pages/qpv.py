@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import geocodage, layers
+from geo import exports, geocodage, layers
 from geo.text import nombre_fr, texte_brut
 from ui import donnees, page, sections
 
@@ -53,7 +53,7 @@ if bloc["nombre"]:
     st.dataframe(tableau, hide_index=True, width="stretch")
     st.download_button(
         "Télécharger la liste (CSV)",
-        tableau.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        exports.vers_csv(tableau),
         file_name=f"qpv_2024_{territoire.code or 'france'}.csv",
         mime="text/csv",
         icon=":material/download:",

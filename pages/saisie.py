@@ -1,4 +1,7 @@
-"""Saisie : formulaire, import CSV ou Excel avec modèle, export de tout ce qui a été saisi."""
+"""Saisie : formulaire, import CSV ou Excel avec modèle, export de tout ce qui a été saisi.
+
+Writing needs an account (ui.acces); the export stays open to everyone.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +10,11 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from geo import saisie, semences
+from geo import comptes, journal, saisie, semences
 from geo.store import ETAPES_PROJET, NATURES_EMPLOI, message_indisponible
 from geo.territories import TerritoireId
 from geo.text import texte_brut
-from ui import donnees, page
+from ui import acces, donnees, page
 
 contexte = page.contexte()
 ref = contexte.ref
@@ -28,6 +31,11 @@ try:
 except Exception as erreur:
     st.error(message_indisponible(erreur), icon=":material/database_off:")
     st.stop()
+
+utilisateur = acces.ecrivain()
+if utilisateur is not None:
+    acces.bandeau(utilisateur)
+_dans = comptes.dans_referentiel(ref)
 
 
 def _connu(identifiant: str) -> bool:
@@ -52,10 +60,24 @@ def _afficher_refus(erreurs: list[saisie.Erreur]) -> None:
 
 
 # Actions run as callbacks, before the page is drawn again: their outcome is kept
-# in the session and shown once by the run that follows.
-def _resultat(action) -> None:
+# in the session and shown once by the run that follows. Who is writing is asked again
+# there: the account may have been disabled, or the session logged out, meanwhile.
+def _resultat(action, administrateur: bool = False) -> None:
+    auteur = None if comptes.lecture_seule() else acces.utilisateur_connecte()
+    if auteur is None or (administrateur and not auteur.est_administrateur):
+        st.session_state["_saisie_refus"] = [
+            saisie.Erreur(
+                "",
+                None,
+                None,
+                comptes.MESSAGE_LECTURE_SEULE
+                if comptes.lecture_seule()
+                else ("connectez-vous avec un compte qui a ce droit."),
+            )
+        ]
+        return
     try:
-        rapport = action()
+        rapport = action(auteur)
     except saisie.ImportRefuse as refus:
         st.session_state["_saisie_refus"] = refus.erreurs
     else:
@@ -69,7 +91,9 @@ def _enregistrer_formulaire(table: str) -> None:
         if isinstance(valeur, dt.date):
             valeur = valeur.strftime("%d/%m/%Y")
         valeurs[colonne] = valeur
-    _resultat(lambda: saisie.ajouter(depot, table, valeurs, connu=_connu))
+    _resultat(
+        lambda auteur: saisie.ajouter(depot, table, valeurs, connu=_connu, utilisateur=auteur, dans=_dans)
+    )
 
 
 def _importer() -> None:
@@ -78,18 +102,36 @@ def _importer() -> None:
         st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, "choisissez d'abord un fichier.")]
         return
     _resultat(
-        lambda: saisie.importer(
+        lambda auteur: saisie.importer(
             depot,
             fichier.getvalue(),
             fichier.name,
             connu=_connu,
             ignorer_doublons=bool(st.session_state.get("ignorer_doublons")),
+            utilisateur=auteur,
+            dans=_dans,
         )
     )
 
 
 def _recharger_semences() -> None:
-    _resultat(lambda: semences.charger(depot, connu=_connu))
+    _resultat(lambda auteur: semences.charger(depot, connu=_connu, utilisateur=auteur), administrateur=True)
+
+
+def _annuler_import() -> None:
+    auteur = acces.utilisateur_connecte()
+    lot = st.session_state.get("lot_a_annuler")
+    if auteur is None or not auteur.est_administrateur or comptes.lecture_seule() or not lot:
+        st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, "réservé aux administrateurs.")]
+        return
+    try:
+        nombre = journal.annuler_lot(depot, lot, auteur.identifiant)
+    except journal.AnnulationImpossible as refus:
+        st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, str(refus))]
+    else:
+        st.session_state["_saisie_message"] = (
+            f"Import annulé : {nombre} ligne(s) retirée(s), notées au journal."
+        )
 
 
 message = st.session_state.pop("_saisie_message", None)
@@ -99,7 +141,13 @@ refus = st.session_state.pop("_saisie_refus", None)
 if refus:
     _afficher_refus(refus)
 
-onglet_formulaire, onglet_import, onglet_export = st.tabs(["Formulaire", "Importer un fichier", "Exporter"])
+if utilisateur is None:
+    onglets = {"export": st.container()}
+else:
+    noms = {"formulaire": "Formulaire", "import": "Importer un fichier", "export": "Exporter"}
+    if utilisateur.est_administrateur:
+        noms["historique"] = "Historique"
+    onglets = dict(zip(noms, st.tabs(list(noms.values())), strict=True))
 
 saisies = donnees.saisies()
 noms_ptce = sorted(saisies.ptce.ptce)
@@ -110,135 +158,154 @@ def _champ(widget, table: str, colonne: str, *args, **kwargs):
     return widget(*args, key=f"champ_{table}_{colonne}", **kwargs)
 
 
-with onglet_formulaire:
-    table = st.radio(
-        "Que saisir ?",
-        saisie.ORDRE,
-        format_func={
-            "ptce": "Un PTCE",
-            "projets": "Un projet",
-            "structures": "Une structure",
-            "emplois": "Des emplois créés",
-            "financements": "Un financement",
-        }.__getitem__,
-        horizontal=True,
-        key="table_formulaire",
-    )
-    with st.form(f"formulaire_{table}", clear_on_submit=False):
-        t = table
-        if t == "ptce":
-            _champ(st.text_input, t, "nom", "Nom du PTCE *")
+if utilisateur is not None:
+    with onglets["formulaire"]:
+        table = st.radio(
+            "Que saisir ?",
+            saisie.ORDRE,
+            format_func={
+                "ptce": "Un PTCE",
+                "projets": "Un projet",
+                "structures": "Une structure",
+                "emplois": "Des emplois créés",
+                "financements": "Un financement",
+            }.__getitem__,
+            horizontal=True,
+            key="table_formulaire",
+        )
+        with st.form(f"formulaire_{table}", clear_on_submit=False):
+            t = table
+            if t == "ptce":
+                _champ(st.text_input, t, "nom", "Nom du PTCE *")
+                _champ(
+                    st.text_input,
+                    t,
+                    "perimetre",
+                    "Périmètre",
+                    help=saisie.AIDE_COLONNES["perimetre"],
+                    placeholder="epci:200042190, commune:59172",
+                )
+                _champ(st.text_area, t, "membres", "Membres (séparés par « ; »)")
+                _champ(st.text_input, t, "annee_creation", "Année de création")
+                _champ(st.text_area, t, "description", "Description")
+            elif t == "projets":
+                _champ(st.text_input, t, "nom", "Nom du projet *")
+                _champ(
+                    st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "aucun"
+                )
+                _champ(
+                    st.selectbox,
+                    t,
+                    "etape",
+                    "Étape",
+                    [None, *ETAPES_PROJET],
+                    format_func=lambda e: e or "inconnue",
+                )
+                _champ(st.text_input, t, "secteur", "Secteur")
+                _champ(st.text_input, t, "territoire", "Territoire (si plus précis que le PTCE)")
+                _champ(st.date_input, t, "date_debut", "Date de début", value=None, format="DD/MM/YYYY")
+                _champ(st.date_input, t, "date_fin", "Date de fin", value=None, format="DD/MM/YYYY")
+            elif t == "structures":
+                _champ(st.text_input, t, "nom", "Nom de la structure *")
+                _champ(st.text_input, t, "siret", "SIRET")
+                _champ(st.text_input, t, "forme", "Forme (association, SCOP…)")
+                _champ(st.text_input, t, "commune", "Code INSEE de la commune")
+                _champ(
+                    st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "aucun"
+                )
+                _champ(
+                    st.selectbox,
+                    t,
+                    "projet",
+                    "Projet qui l'a créée",
+                    [None, *noms_projets],
+                    format_func=lambda n: n or "aucun",
+                )
+            elif t == "emplois":
+                _champ(
+                    st.selectbox,
+                    t,
+                    "projet",
+                    "Projet *",
+                    [None, *noms_projets],
+                    format_func=lambda n: n or "—",
+                )
+                _champ(st.selectbox, t, "nature", "Nature *", NATURES_EMPLOI)
+                _champ(
+                    st.number_input, t, "nombre", "Nombre d'emplois créés *", min_value=0, step=1, value=None
+                )
+                _champ(st.text_input, t, "annee", "Année (vide si inconnue)")
+            else:
+                _champ(
+                    st.selectbox, t, "projet", "Projet", [None, *noms_projets], format_func=lambda n: n or "—"
+                )
+                _champ(st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "—")
+                _champ(st.text_input, t, "siret", "SIRET de la structure")
+                _champ(st.text_input, t, "territoire", "ou territoire bénéficiaire")
+                _champ(st.text_input, t, "financeur", "Financeur")
+                _champ(st.text_input, t, "dispositif", "Programme ou dispositif")
+                _champ(st.text_input, t, "montant_eur", "Montant (€)", placeholder="1 200,50 €")
+                _champ(st.text_input, t, "annee_debut", "Première année")
+                _champ(st.text_input, t, "annee_fin", "Dernière année")
+                _champ(st.text_input, t, "note", "Note")
             _champ(
                 st.text_input,
                 t,
-                "perimetre",
-                "Périmètre",
-                help=saisie.AIDE_COLONNES["perimetre"],
-                placeholder="epci:200042190, commune:59172",
+                "source",
+                "Source",
+                value="saisie",
+                help="Document ou personne dont vient l'information.",
             )
-            _champ(st.text_area, t, "membres", "Membres (séparés par « ; »)")
-            _champ(st.text_input, t, "annee_creation", "Année de création")
-            _champ(st.text_area, t, "description", "Description")
-        elif t == "projets":
-            _champ(st.text_input, t, "nom", "Nom du projet *")
-            _champ(st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "aucun")
-            _champ(
-                st.selectbox,
-                t,
-                "etape",
-                "Étape",
-                [None, *ETAPES_PROJET],
-                format_func=lambda e: e or "inconnue",
+            st.form_submit_button(
+                "Enregistrer", icon=":material/save:", on_click=_enregistrer_formulaire, args=(table,)
             )
-            _champ(st.text_input, t, "secteur", "Secteur")
-            _champ(st.text_input, t, "territoire", "Territoire (si plus précis que le PTCE)")
-            _champ(st.date_input, t, "date_debut", "Date de début", value=None, format="DD/MM/YYYY")
-            _champ(st.date_input, t, "date_fin", "Date de fin", value=None, format="DD/MM/YYYY")
-        elif t == "structures":
-            _champ(st.text_input, t, "nom", "Nom de la structure *")
-            _champ(st.text_input, t, "siret", "SIRET")
-            _champ(st.text_input, t, "forme", "Forme (association, SCOP…)")
-            _champ(st.text_input, t, "commune", "Code INSEE de la commune")
-            _champ(st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "aucun")
-            _champ(
-                st.selectbox,
-                t,
-                "projet",
-                "Projet qui l'a créée",
-                [None, *noms_projets],
-                format_func=lambda n: n or "aucun",
-            )
-        elif t == "emplois":
-            _champ(
-                st.selectbox, t, "projet", "Projet *", [None, *noms_projets], format_func=lambda n: n or "—"
-            )
-            _champ(st.selectbox, t, "nature", "Nature *", NATURES_EMPLOI)
-            _champ(st.number_input, t, "nombre", "Nombre d'emplois créés *", min_value=0, step=1, value=None)
-            _champ(st.text_input, t, "annee", "Année (vide si inconnue)")
-        else:
-            _champ(st.selectbox, t, "projet", "Projet", [None, *noms_projets], format_func=lambda n: n or "—")
-            _champ(st.selectbox, t, "ptce", "PTCE", [None, *noms_ptce], format_func=lambda n: n or "—")
-            _champ(st.text_input, t, "siret", "SIRET de la structure")
-            _champ(st.text_input, t, "territoire", "ou territoire bénéficiaire")
-            _champ(st.text_input, t, "financeur", "Financeur")
-            _champ(st.text_input, t, "dispositif", "Programme ou dispositif")
-            _champ(st.text_input, t, "montant_eur", "Montant (€)", placeholder="1 200,50 €")
-            _champ(st.text_input, t, "annee_debut", "Première année")
-            _champ(st.text_input, t, "annee_fin", "Dernière année")
-            _champ(st.text_input, t, "note", "Note")
-        _champ(
-            st.text_input,
-            t,
-            "source",
-            "Source",
-            value="saisie",
-            help="Document ou personne dont vient l'information.",
-        )
-        st.form_submit_button(
-            "Enregistrer", icon=":material/save:", on_click=_enregistrer_formulaire, args=(table,)
-        )
 
-with onglet_import:
-    st.markdown(
-        "Un classeur Excel (une feuille par table) ou un fichier CSV par table, en UTF-8 ou Latin-1, "
-        "séparé par « ; » ou « , ». Montants à la française acceptés (« 1 200,50 € »). "
-        "**Un import réussit en entier ou ne change rien.**"
-    )
-    modeles = st.columns(2)
-    modeles[0].download_button(
-        "Modèle Excel (.xlsx)",
-        saisie.modele_excel(),
-        file_name="modele_saisie_ess.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        icon=":material/table:",
-    )
-    modeles[1].download_button(
-        "Modèles CSV (.zip)",
-        saisie.modele_csv(),
-        file_name="modeles_saisie_ess_csv.zip",
-        mime="application/zip",
-        icon=":material/folder_zip:",
-    )
-    fichier = st.file_uploader("Fichier à importer", type=["csv", "xlsx", "txt", "zip"], key="fichier_import")
-    st.checkbox(
-        "Ignorer les lignes déjà présentes (réimport d'un fichier)",
-        key="ignorer_doublons",
-        help="Sinon, une ligne déjà saisie est signalée comme doublon et l'import est refusé.",
-    )
-    st.button(
-        "Importer", icon=":material/upload:", disabled=fichier is None, key="importer", on_click=_importer
-    )
-    with st.expander("Colonnes attendues"):
-        st.dataframe(saisie.aide_colonnes(), hide_index=True, width="stretch")
-    st.button(
-        "Recharger le pack des documents de terrain",
-        key="semences",
-        icon=":material/restart_alt:",
-        on_click=_recharger_semences,
-        help="Ajoute les lignes du pack qui manquent (les lignes déjà présentes ne sont pas réécrites).",
-    )
+    with onglets["import"]:
+        st.markdown(
+            "Un classeur Excel (une feuille par table) ou un fichier CSV par table, en UTF-8, Latin-1 ou "
+            "UTF-16 (« Texte Unicode » d'Excel), séparé par « ; », « , » ou des tabulations. Montants à la "
+            "française acceptés (« 1 200,50 € »). **Un import réussit en entier ou ne change rien.**"
+        )
+        st.caption(saisie.LIMITES)
+        modeles = st.columns(2)
+        modeles[0].download_button(
+            "Modèle Excel (.xlsx)",
+            saisie.modele_excel(),
+            file_name="modele_saisie_ess.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            icon=":material/table:",
+        )
+        modeles[1].download_button(
+            "Modèles CSV (.zip)",
+            saisie.modele_csv(),
+            file_name="modeles_saisie_ess_csv.zip",
+            mime="application/zip",
+            icon=":material/folder_zip:",
+        )
+        fichier = st.file_uploader(
+            "Fichier à importer", type=["csv", "xlsx", "txt", "zip"], key="fichier_import"
+        )
+        st.checkbox(
+            "Ignorer les lignes déjà présentes (réimport d'un fichier)",
+            key="ignorer_doublons",
+            help="Sinon, une ligne déjà saisie est signalée comme doublon et l'import est refusé.",
+        )
+        st.button(
+            "Importer", icon=":material/upload:", disabled=fichier is None, key="importer", on_click=_importer
+        )
+        with st.expander("Colonnes attendues"):
+            st.dataframe(saisie.aide_colonnes(), hide_index=True, width="stretch")
+        if utilisateur.est_administrateur:
+            st.button(
+                "Recharger le pack des documents de terrain",
+                key="semences",
+                icon=":material/restart_alt:",
+                on_click=_recharger_semences,
+                help="Ajoute les lignes du pack qui manquent (les lignes déjà présentes ne sont pas "
+                "réécrites).",
+            )
 
-with onglet_export:
+with onglets["export"]:
     tables = saisie.exporter(depot)
     st.markdown(
         " · ".join(f"**{len(tables[t])}** {t}" for t in saisie.ORDRE)
@@ -261,3 +328,47 @@ with onglet_export:
     )
     table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export")
     st.dataframe(tables[table_vue], hide_index=True, width="stretch")
+
+if "historique" in onglets:
+    with onglets["historique"]:
+        st.subheader("Imports et saisies")
+        lots = journal.imports(depot)
+        if lots.empty:
+            st.caption("Aucune modification enregistrée pour l'instant.")
+        else:
+            st.dataframe(lots.drop(columns="lot"), hide_index=True, width="stretch")
+            annulables = lots[lots["encore présentes"] > 0]
+            if not annulables.empty:
+                libelles = {
+                    r.lot: f"{r[1]} · {r.qui} · {r.quoi} ({r[5]} ligne(s))"
+                    for r in annulables.itertuples(index=False)
+                }
+                st.selectbox(
+                    "Import à annuler", list(libelles), format_func=libelles.__getitem__, key="lot_a_annuler"
+                )
+                st.button(
+                    "Annuler cet import",
+                    icon=":material/undo:",
+                    key="annuler_import",
+                    on_click=_annuler_import,
+                    help="Retire toutes les lignes ajoutées par cet import, en une fois ; le retrait est "
+                    "noté au journal.",
+                )
+        st.subheader("Historique d'une ligne")
+        table_historique = st.selectbox("Table", saisie.ORDRE, key="historique_table")
+        lignes_historique = journal.lignes_journalisees(depot, table_historique)
+        if not lignes_historique:
+            st.caption("Aucune ligne de cette table n'a d'historique.")
+        else:
+            libelles_lignes = dict(lignes_historique)
+            ligne_historique = st.selectbox(
+                "Ligne",
+                list(libelles_lignes),
+                format_func=libelles_lignes.__getitem__,
+                key="historique_ligne",
+            )
+            st.dataframe(
+                journal.historique(depot, table_historique, ligne_historique),
+                hide_index=True,
+                width="stretch",
+            )

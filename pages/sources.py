@@ -120,7 +120,8 @@ for etape in etapes.lister_manifestes(config.dossier_cache()):
 if anomalies:
     st.markdown("Anomalies relevées dans les sources, et ce qui en a été fait :")
     for anomalie in anomalies:
-        st.markdown(f"- {anomalie}")
+        # Anomalies quote what official files hold: shown as text.
+        st.markdown(f"- {texte_brut(anomalie)}")
 
 st.subheader("Fonds de carte")
 st.markdown(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import layers, structures
+from geo import exports, layers, structures
 from geo.text import nombre_fr, texte_brut
 from ui import donnees, etat, filtres_structures, page, sections_structures
 
@@ -85,7 +85,7 @@ export = liste.drop(columns=["famille_libelle"])
 boutons = st.columns(2)
 boutons[0].download_button(
     "Télécharger la sélection (CSV)",
-    data=lambda: export.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+    data=lambda: exports.vers_csv(export),
     file_name=f"{nom_fichier}.csv",
     mime="text/csv",
     icon=":material/download:",

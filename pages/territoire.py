@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import fiche, indicators
+from geo import exports, fiche, indicators
 from geo.sources.data_france import MILLESIME_POPULATION
 from geo.store import message_indisponible
 from geo.text import nombre_fr
@@ -77,7 +77,7 @@ if not sous_territoires.empty:
     )
     st.download_button(
         "Télécharger le tableau (CSV)",
-        sous_territoires.to_csv(index=False, sep=";").encode("utf-8-sig"),
+        exports.vers_csv(sous_territoires),
         file_name=f"{(territoire.code or 'france')}_{niveau}s.csv",
         mime="text/csv",
         icon=":material/download:",

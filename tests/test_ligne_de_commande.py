@@ -75,3 +75,9 @@ def test_the_command_exits_non_zero_for_a_bad_year():
     )
     assert resultat.returncode == 2
     assert "année « -1 » invalide" in resultat.stderr
+
+
+def test_stray_values_are_counted_not_printed(capsys):
+    erreur = _refus(capsys, report.main, ["france", "motdepasse-secret", "--bizarre"])
+    assert "motdepasse-secret" not in erreur
+    assert "non reconnu(s) : --bizarre et 1 valeur(s) non affichée(s)" in erreur

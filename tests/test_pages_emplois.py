@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo import comptes, store
 from tests.conftest import RACINE
 from tests.test_pages import _relancer
+from ui.acces import CLE_COMPTE
 
 APP = str(RACINE / "app.py")
 DELAI = 180
@@ -20,6 +22,10 @@ def _base_neuve(referentiel, tmp_path, monkeypatch):
 
 def _ouvrir(page: str, territoire: str | None = None, **parametres) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=DELAI)
+    if page == "pages/saisie.py":
+        # Writing needs an account: these tests write as an administrator (tests/test_page_acces.py
+        # covers logging in and the contributors' limits).
+        at.session_state[CLE_COMPTE] = _administrateur()
     if territoire:
         at.query_params["territoire"] = territoire
     for cle, valeur in parametres.items():
@@ -28,6 +34,17 @@ def _ouvrir(page: str, territoire: str | None = None, **parametres) -> AppTest:
     at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def _administrateur() -> int:
+    depot = store.ouvrir()
+    try:
+        existant = comptes.par_identifiant(depot, "admin-essai")
+        if existant is not None:
+            return existant.id
+        return comptes.creer(depot, "admin-essai", "administrateur", "mot de passe des essais").id
+    finally:
+        depot.fermer()
 
 
 def _metrique(at: AppTest, debut: str):

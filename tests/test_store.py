@@ -51,7 +51,7 @@ def depot(request, tmp_path):
 
 
 def test_migrations_build_exactly_the_models(depot):
-    assert store.revision_courante(depot.engine) == "0001"
+    assert store.revision_courante(depot.engine) == "0002"
     with depot.engine.connect() as connexion:
         contexte = MigrationContext.configure(connexion, opts={"compare_type": True})
         assert compare_metadata(contexte, store.Base.metadata) == []
@@ -59,7 +59,7 @@ def test_migrations_build_exactly_the_models(depot):
 
 def test_migrating_twice_changes_nothing(depot):
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0001"
+    assert store.revision_courante(depot.engine) == "0002"
 
 
 def test_records_round_trip(depot):
@@ -133,7 +133,7 @@ def test_migrations_go_down_and_up_again(depot):
     assert store.revision_courante(depot.engine) is None
     assert "projet" not in sa.inspect(depot.engine).get_table_names()
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0001"
+    assert store.revision_courante(depot.engine) == "0002"
     assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
         sa.inspect(depot.engine).get_table_names()
     )

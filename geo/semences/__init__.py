@@ -33,14 +33,18 @@ def tables() -> dict[str, pd.DataFrame]:
     }
 
 
-def charger(depot: store.Depot, connu=None) -> saisie.RapportImport:
+def charger(depot: store.Depot, connu=None, utilisateur=None) -> saisie.RapportImport:
     """Import the pack in one transaction, skipping rows already in the store."""
-    return saisie.importer_tables(depot, tables(), SOURCE_PAR_DEFAUT, connu, ignorer_doublons=True)
+    return saisie.importer_tables(
+        depot, tables(), SOURCE_PAR_DEFAUT, connu, ignorer_doublons=True, utilisateur=utilisateur
+    )
 
 
 def charger_si_vide(depot: store.Depot, connu=None) -> saisie.RapportImport | None:
-    """Load the pack into an empty store (first use); do nothing otherwise."""
-    if not depot.est_vide():
+    """Load the pack into an empty store (first use); do nothing otherwise (nor on a read-only mirror)."""
+    from geo import comptes
+
+    if comptes.lecture_seule() or not depot.est_vide():
         return None
     return charger(depot, connu)
 
