@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test setup setup-dev data assets navigateur lint bench clean
+.PHONY: run test setup setup-dev data instantane assets navigateur lint bench clean
 
 $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 introuvable ($(PYTHON)). Installez-le ou indiquez-le : make run PYTHON=/chemin/python3.11"; exit 1; }
@@ -25,9 +25,15 @@ setup: $(VENV)/.installe
 
 setup-dev: $(VENV)/.installe-dev
 
-# geo.build skips the work when the cache is already up to date.
+# geo.build skips the work when the cache is already up to date. Exit code 4 means an
+# official file was refused and the previous data (or the embedded snapshot) kept: the
+# app still starts, with the refusal shown on the Sources page.
 data: setup
-	$(BIN)/python -m geo.build
+	$(BIN)/python -m geo.build || [ $$? -eq 4 ]
+
+# Rebuild the embedded snapshot (data/instantane/) from the official files.
+instantane: setup
+	$(BIN)/python -m geo.instantane
 
 assets: setup
 	$(BIN)/python -m geo.assets

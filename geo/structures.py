@@ -104,6 +104,7 @@ def _lire_sources(
         siae.SIAE_2021.id: siae.lire_2021,
         siae.SIAE_2019.id: siae.lire_2019,
         esat.ESAT_FINESS.id: esat.lire,
+        esat.EXTRACTION_FINESS.id: esat.lire_extraction,
         fabriques.FABRIQUES.id: fabriques.lire,
         sirene.UL_ESS_NUMERIQUE.id: sirene.lire_ul_ess_numerique,
     }
@@ -420,6 +421,7 @@ ETAPE = etapes.Etape(
         siae.SIAE_2021.id,
         siae.SIAE_2019.id,
         esat.ESAT_FINESS.id,
+        esat.EXTRACTION_FINESS.id,
         fabriques.FABRIQUES.id,
     ),
     construire=construire,

@@ -33,7 +33,7 @@ def test_report_refuses_a_bad_year_in_french(capsys, annee):
 
 
 def test_report_and_build_say_argparse_errors_in_french(capsys):
-    assert "obligatoire(s) manquant(s) : territoire" in _refus(capsys, report.main, [])
+    assert "indiquez un territoire, ou --point LAT,LON" in _refus(capsys, report.main, [])
     assert "non reconnu(s) : --inconnu" in _refus(capsys, report.main, ["france", "--inconnu"])
     assert "attend une valeur" in _refus(capsys, report.main, ["france", "--annee"])
     assert "non reconnu(s) : --nope" in _refus(capsys, build.main, ["--nope"])

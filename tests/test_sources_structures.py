@@ -171,3 +171,37 @@ def test_real_lists_of_the_mirror(miroir):
     assert len(unites) == 3375
     assert unites.siren.str.fullmatch(r"\d{9}").all()
     assert (unites.famille_source == "association").sum() > 2000
+
+
+def test_official_finess_extraction_keeps_the_esat(tmp_path):
+    from geo.sources import esat
+
+    def ligne(finess, nom, commune, dep, categorie, siret):
+        champs = ["structureet", finess, "", nom, "", "", "", "12", "RUE", "DES ÉCOLES", "", ""]
+        champs += [commune, dep, "", f"{dep[:2] if dep[0] != '9' else '97'}000 VILLE", "", ""]
+        champs += [categorie, "", "", "", siret, "", "", "", "", "", "", "", ""]
+        return ";".join(champs)
+
+    chemin = tmp_path / "etalab-cs1100507-stock-20260512-0339.csv"
+    chemin.write_bytes(
+        "\n".join(
+            [
+                "finess;etalab;102700;2026-05-12",
+                ligne("020001234", "ESAT DU SOISSONNAIS", "722", "02", "246", "77554456201361"),
+                ligne("9C0001234", "ESAT DE CAYENNE", "302", "9C", "246", ""),
+                ligne("590001234", "HÔPITAL", "350", "59", "101", "26590000000017"),
+                "geolocalisation;020001234;704000;7059000;1,ATLASANTE,96,BAN,EPSG:2154;2026-05-01",
+            ]
+        ).encode("cp1252")
+    )
+    tableau, anomalies = esat.lire_extraction(chemin)
+    assert list(tableau.nom) == ["ESAT DU SOISSONNAIS", "ESAT DE CAYENNE"]
+    assert list(tableau.commune) == ["02722", "97302"]
+    assert list(tableau.dep) == ["02", "973"]
+    assert tableau.siret.iloc[0] == "77554456201361"
+    assert tableau.adresse.iloc[0] == "12 RUE DES ÉCOLES"
+    assert anomalies == []
+
+    (tmp_path / "autre.csv").write_text("a;b\n1;2\n", encoding="utf-8")
+    with pytest.raises(commun.DonneesStructuresInvalides, match="extraction FINESS"):
+        esat.lire_extraction(tmp_path / "autre.csv")

@@ -54,6 +54,23 @@ BPE_ACTUELLE = declarer(
         ),
     )
 )
+BPE_2024 = declarer(
+    Source(
+        id="bpe_2024",
+        titre="Base permanente des équipements 2024 (équipements géolocalisés)",
+        producteur="INSEE",
+        licence="Licence Ouverte 2.0",
+        millesime="BPE 2024",
+        page=_PAGE_BPE,
+        fichier="BPE24.zip",
+        url="https://www.insee.fr/fr/statistiques/fichier/8217525/BPE24.zip",
+        autres_noms=("BPE24.csv",),
+        description=(
+            "Millésime précédent du fichier par équipement ; la BPE 2024 a renuméroté les types "
+            "d'équipements (nomenclature 2024)."
+        ),
+    )
+)
 BPE_2019 = declarer(
     Source(
         id="bpe_2019",
@@ -78,7 +95,7 @@ BPE_2019 = declarer(
 )
 
 # Sources in order of preference: the most recent vintage that can be had.
-SOURCES_PAR_PREFERENCE = (BPE_ACTUELLE.id, BPE_2019.id)
+SOURCES_PAR_PREFERENCE = (BPE_ACTUELLE.id, BPE_2024.id, BPE_2019.id)
 
 DISPOSITION_COMPTAGES = "comptages"
 DISPOSITION_POINTS = "points"

@@ -52,8 +52,11 @@ def _source_annuelle(dispositif: str, annee: int) -> Source:
             producteur=_ANCT,
             licence="Licence Ouverte 2.0",
             millesime=str(annee),
-            page=_PAGE,
+            page="https://www.data.gouv.fr/fr/datasets/subventions-politique-de-la-ville/",
             fichier=f"{prefixe}-{annee}.json",
+            # The ANCT dataset's resource titles are not known here: the file name is matched.
+            jeu_datagouv="subventions-politique-de-la-ville",
+            ressource=rf"{prefixe}-{annee}\.json",
             description=(
                 "Un enregistrement par poste financé : employeur (SIRET pour les adultes-relais, nom "
                 "pour le FONJEP), montant, contrat de ville, département."
