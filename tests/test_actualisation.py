@@ -125,7 +125,7 @@ def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys)
 
 def test_an_interrupted_download_leaves_no_half_file(site_officiel):
     _Site.pages.pop(BPE_2019)
-    with pytest.raises(sources.SourceIndisponible, match=r"Téléchargement impossible depuis https://www\.insee\.fr"):
+    with pytest.raises(sources.SourceIndisponible, match=r"www\.insee\.fr.*erreur HTTP 404"):
         sources.telecharger_nouveau("bpe_2019")
     assert not any(sources.dossier_nouveaux().glob("*"))
 

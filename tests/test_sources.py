@@ -63,7 +63,8 @@ def test_unreachable_source_gives_a_french_message_naming_the_ways_out(source_es
     assert "Source indisponible" in message
     assert "essai.csv" in message
     assert "ESS_DATA_MIRROR" in message
-    assert "Téléchargement impossible depuis http://127.0.0.1:9/essai.csv" in message
+    assert "impossible depuis http://127.0.0.1:9/essai.csv (connexion au serveur impossible)" in message
+    assert "HTTPConnectionPool" not in message  # requests' English message stays out
 
 
 def test_offline_mode_never_downloads(source_essai):

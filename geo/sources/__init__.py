@@ -276,6 +276,22 @@ def telecharger_source(src: Source, destination: Path) -> Path:
     return destination
 
 
+def _erreur_reseau(erreur: object) -> str:
+    """A network failure in French (requests' own messages are English and long)."""
+    texte = str(erreur)
+    nom = type(erreur).__name__
+    reponse = getattr(erreur, "response", None)
+    if reponse is not None and getattr(reponse, "status_code", None):
+        return f"le serveur a répondu par l'erreur HTTP {reponse.status_code}"
+    if "NameResolution" in texte or "Name or service not known" in texte or "getaddrinfo" in texte:
+        return "adresse du serveur introuvable (pas d'accès à internet ?)"
+    if "Timeout" in nom or "timed out" in texte:
+        return f"pas de réponse du serveur en {DELAI_RESEAU_S} s"
+    if "Connection" in nom or "Connection refused" in texte:
+        return "connexion au serveur impossible"
+    return texte if isinstance(erreur, str) else f"échec du téléchargement ({nom})"
+
+
 def _message_indisponible(src: Source, erreur: object | None = None, adresse: str | None = None) -> str:
     miroir = config.dossier_miroir()
     lignes = [
@@ -290,7 +306,8 @@ def _message_indisponible(src: Source, erreur: object | None = None, adresse: st
         )
     elif src.telechargeable:
         depuis = adresse or src.url or f"le jeu data.gouv.fr « {src.jeu_datagouv} »"
-        lignes.append(f"Téléchargement impossible depuis {depuis}" + (f" ({erreur})." if erreur else "."))
+        raison = f" ({_erreur_reseau(erreur)})." if erreur else "."
+        lignes.append(f"Téléchargement impossible depuis {depuis}{raison}")
     else:
         lignes.append("Ce fichier n'a pas d'adresse de téléchargement automatique.")
     lignes.append(
