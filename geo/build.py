@@ -231,6 +231,13 @@ def construire_tout(
     return manifestes
 
 
+def actualiser_etape(nom: str, dossier_cache: Path | None = None, sirene: bool = False) -> dict:
+    """Refresh one dataset from its official addresses (the Sources page's button)."""
+    dossier_cache = dossier_cache or config.dossier_cache()
+    etape = next(e for e in etapes_declarees() if e.nom == nom)
+    return _actualiser_etape(etape, Referentiel(dossier_cache / "territoires"), dossier_cache, False, sirene)
+
+
 def _actualiser_etape(
     etape: etapes.Etape, ref: Referentiel, dossier_cache: Path, accepter_pertes: bool, sirene: bool = False
 ) -> dict:

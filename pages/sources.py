@@ -5,11 +5,11 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import config, emplois, etapes
+from geo import build, comptes, config, emplois, etapes
 from geo.sources import toutes_les_sources
 from geo.store import message_indisponible
 from geo.text import texte_brut
-from ui import donnees, page
+from ui import acces, donnees, page
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
@@ -122,6 +122,64 @@ if anomalies:
     for anomalie in anomalies:
         # Anomalies quote what official files hold: shown as text.
         st.markdown(f"- {texte_brut(anomalie)}")
+
+jeux = etapes.provenance_jeux(config.dossier_cache())
+if jeux:
+    st.markdown("D'où viennent les chiffres de chaque jeu de données sur ce serveur :")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Jeu de données": [j["titre"] for j in jeux],
+                "Chargé depuis": [j["libelle"] for j in jeux],
+                "Dernière actualisation refusée": [j.get("refus", "—") for j in jeux],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+
+st.subheader("Actualiser depuis les sites officiels")
+st.markdown(
+    "L'actualisation télécharge à nouveau chaque jeu depuis son adresse officielle, le "
+    "reconstruit à côté et le vérifie : un fichier refusé (page d'erreur, archive tronquée, "
+    f"colonnes changées, plus de {round(etapes.SEUIL_PERTE * 100)} % de lignes perdues) laisse "
+    "les données en place. En ligne de commande : `python -m geo.build --actualiser`."
+)
+if comptes.lecture_seule():
+    st.caption("Ce serveur est en lecture seule : aucune actualisation depuis cette page.")
+else:
+    try:
+        _utilisateur = acces.utilisateur_connecte()
+    except Exception:  # the store may be unreachable: reading stays possible
+        _utilisateur = None
+    if _utilisateur is None or not _utilisateur.est_administrateur:
+        st.caption("Réservé aux administrateurs : connectez-vous sur la page Saisie.")
+    else:
+        # A callback, not the button's return value: the request survives the page's rerun.
+        st.button(
+            "Actualiser les données officielles",
+            icon=":material/sync:",
+            key="actualiser_donnees",
+            on_click=lambda: st.session_state.update(_actualisation_demandee=True),
+        )
+    if _utilisateur is not None and _utilisateur.est_administrateur and st.session_state.pop(
+        "_actualisation_demandee", False
+    ):
+        with st.status("Actualisation des données officielles…", expanded=True) as statut:
+            refusees = 0
+            for _etape in build.etapes_declarees():
+                st.write(_etape.titre)
+                _resultat = build.actualiser_etape(_etape.nom)
+                for _ligne in _resultat.get("actualisation", []):
+                    st.caption(texte_brut(_ligne))
+                if _resultat.get("refus"):
+                    refusees += 1
+                    st.warning(texte_brut(_resultat["refus"]), icon=":material/block:")
+            statut.update(
+                label="Actualisation terminée"
+                + (f" : {refusees} jeu(x) gardé(s) tel(s) quel(s)" if refusees else ""),
+                state="error" if refusees else "complete",
+            )
 
 st.subheader("Fonds de carte")
 st.markdown(

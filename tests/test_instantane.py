@@ -273,3 +273,53 @@ def test_is_this_point_in_a_qpv_answers_in_2024_offline(clone_neuf, capsys):
 
     assert report.main(["--point", "pas un point"]) == 2
     assert "Coordonnées" in capsys.readouterr().err
+
+
+def _page_sources(session: dict | None = None):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.test_pages import APP, DELAI
+
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    for cle, valeur in (session or {}).items():
+        at.session_state[cle] = valeur
+    at.switch_page("pages/sources.py").run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, referentiel, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+    for etape in build.etapes_declarees():
+        etapes.construire_etape(etape, referentiel, clone_neuf)
+    at = _page_sources()
+    chargement = at.dataframe[0].value.set_index("Jeu de données")["Chargé depuis"]
+    assert chargement["Liste nationale des SIAE conventionnées (ASP)"].startswith("instantané du ")
+    assert "d'après liste_siae_2019_07.csv" in chargement["Liste nationale des SIAE conventionnées (ASP)"]
+    # Anyone reads; only an administrator refreshes.
+    assert any(c.value.startswith("Réservé aux administrateurs") for c in at.caption)
+    assert not [b for b in at.button if b.label == "Actualiser les données officielles"]
+
+
+def test_an_administrator_refreshes_from_the_sources_page(clone_neuf, referentiel, tmp_path, monkeypatch):
+    from geo import comptes, store
+    from ui.acces import CLE_COMPTE
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+    for etape in build.etapes_declarees():
+        etapes.construire_etape(etape, referentiel, clone_neuf)
+    depot = store.ouvrir()
+    try:
+        administrateur = comptes.creer(depot, "admin-sources", "administrateur", "mot de passe des essais").id
+    finally:
+        depot.fermer()
+    at = _page_sources({CLE_COMPTE: administrateur})
+    at.button(key="actualiser_donnees").click()
+    from tests.test_pages import _relancer
+
+    _relancer(at)
+    # Offline: every download fails, said in French, and every layer stays.
+    textes = [c.value for c in at.caption] + [m.value for m in at.markdown] + [w.value for w in at.warning]
+    assert any("Téléchargement désactivé" in t for t in textes)
+    for etape in build.etapes_declarees():
+        assert etapes.lire_manifeste(etape.nom, clone_neuf)["disponible"], etape.nom

@@ -231,15 +231,15 @@ def test_qpv_page_answers_typed_coordinates_and_clicks(application, page, reques
     page.get_by_role("heading", name="Est-ce en QPV ?").wait_for(timeout=60_000)
     carte = page.frame_locator(IFRAME_CARTE)
     # Interact once the page has finished drawing, as a person would.
-    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
     champ = page.get_by_label("Coordonnées (latitude, longitude)")
     champ.fill("43.57235, 1.40093")
     page.get_by_role("button", name="Vérifier ces coordonnées").click()
-    reponse = page.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail » (QP031007)")
+    reponse = page.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail » (QN03107M)")
     reponse.wait_for(timeout=60_000)
     assert "point=43.57235%2C1.40093" in page.url or "point=43.57235,1.40093" in page.url
 
-    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
     conteneur = carte.locator(".leaflet-container")
     conteneur.scroll_into_view_if_needed()
     boite = conteneur.bounding_box()
@@ -255,7 +255,7 @@ def test_qpv_page_answers_typed_coordinates_and_clicks(application, page, reques
     page.goto(lien)
     page.get_by_text(f"Point vérifié : {lat:.5f}, {lon:.5f}").wait_for(timeout=60_000)
     page.get_by_text(attendu.message[:80]).wait_for(timeout=30_000)
-    carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=60_000)
+    carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
     page.wait_for_timeout(1000)
     page.screenshot(path=str(ARTEFACTS / "qpv-toulouse.png"), full_page=True)
 
@@ -264,16 +264,24 @@ def test_qpv_popup_shows_names_as_text(application, page, request):
     request.getfixturevalue("cache_qpv_miroir")
     page.goto(f"{application}/?territoire=commune:31555&couches=qpv")
     carte = page.frame_locator(IFRAME_CARTE)
-    perimetres = carte.locator("path.qpv-2015")
+    perimetres = carte.locator("path.qpv-2024")
     perimetres.first.wait_for(state="attached", timeout=60_000)
     assert perimetres.count() == 12
-    commune = carte.locator("path.qpv-commune")
-    assert commune.count() == 1  # Toulouse: QPV 2024 without perimeters
-    # Hatched as well as coloured, for colour-blind readers.
-    assert commune.get_attribute("fill") == "url(#hachures-qpv)"
-    assert carte.locator("svg defs.motifs-ess pattern#hachures-qpv").count() == 1
-    assert "Quartiers prioritaires 2024" not in carte.locator(".legende-carte").inner_text()
-    assert "Commune comprenant des QPV 2024 (1)" in carte.locator(".legende-carte").inner_text()
+    # The national 2024 perimeters: no commune drawn instead, no 2015 perimeter unasked.
+    assert carte.locator("path.qpv-commune").count() == 0
+    assert carte.locator("path.qpv-2015").count() == 0
+    assert "Quartiers prioritaires 2024 (12)" in carte.locator(".legende-carte").inner_text()
+
+
+def test_old_2015_geography_is_its_own_layer_and_says_occitanie(application, page, request):
+    request.getfixturevalue("cache_qpv_miroir")
+    page.goto(f"{application}/?territoire=commune:31555&couches=qpv_2015")
+    carte = page.frame_locator(IFRAME_CARTE)
+    anciens = carte.locator("path.qpv-2015")
+    anciens.first.wait_for(state="attached", timeout=60_000)
+    assert anciens.count() == 12
+    assert carte.locator("path.qpv-2024").count() == 0
+    assert "Anciens QPV 2015 (Occitanie seulement) (12)" in carte.locator(".legende-carte").inner_text()
 
 
 def _telecharger(page, bouton: str, chemin: Path) -> Path:
