@@ -162,8 +162,10 @@ else:
             key="actualiser_donnees",
             on_click=lambda: st.session_state.update(_actualisation_demandee=True),
         )
-    if _utilisateur is not None and _utilisateur.est_administrateur and st.session_state.pop(
-        "_actualisation_demandee", False
+    if (
+        _utilisateur is not None
+        and _utilisateur.est_administrateur
+        and st.session_state.pop("_actualisation_demandee", False)
     ):
         with st.status("Actualisation des données officielles…", expanded=True) as statut:
             refusees = 0
