@@ -178,6 +178,7 @@ MODULES_ETAPES: tuple[str, ...] = (
     "geo.commerces",
     "geo.structures",
     "geo.financements",
+    "geo.subventions",
 )
 
 

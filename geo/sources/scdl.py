@@ -618,8 +618,12 @@ def valider(
     import frictionless
 
     reference = version or DERNIERE_VERSION
-    schema = charger_schema(reference, dossier_schemas_)
     validation = Validation(reference)
+    try:
+        schema = charger_schema(reference, dossier_schemas_)
+    except FichierScdlInvalide as erreur:  # the rows are still read; the check is said to be missing
+        validation.ajouter("schéma introuvable", f"{nom} : non vérifié, {erreur}")
+        return validation
     champs, _ = _correspondances(brut.entetes)
     par_nom_schema = {f["name"]: f for f in schema["fields"]}
     # The columns the schema knows, under their official name for this version.
@@ -650,9 +654,23 @@ def valider(
     for nom_schema, champ in par_nom_schema.items():
         if nom_schema not in presents and (champ.get("constraints") or {}).get("required"):
             validation.ajouter("colonne absente", f"{nom} : colonne obligatoire « {nom_schema} » absente")
+    connues = {_cle(c) for c in CHAMPS} | {_cle(c) for c in NOMS_1_0}
+    doubles = [e for i, e in enumerate(brut.entetes) if i not in champs and _cle(e) in connues]
+    for double in doubles:
+        validation.ajouter("colonne en double", f"{nom} : colonne « {_extrait(double)} » en double")
     inconnues = [
-        e for i, e in enumerate(brut.entetes) if i not in champs and e.strip() and _cle(e) not in EXTRAS
+        e
+        for i, e in enumerate(brut.entetes)
+        if i not in champs and e.strip(" ;") and _cle(e) not in EXTRAS and e not in doubles
     ]
+    ordre_schema = [f["name"] for f in schema["fields"]]
+    ordre_fichier = [f["name"] for _, f in colonnes]
+    if version is not None and ordre_fichier != [n for n in ordre_schema if n in ordre_fichier]:
+        validation.ajouter(
+            "ordre des colonnes",
+            f"{nom} : colonnes dans un autre ordre que celui du schéma {reference} "
+            f"(le schéma commence par « {ordre_schema[0]} », le fichier par « {ordre_fichier[0]} »)",
+        )
     if inconnues and version is not None:
         validation.ajouter(
             "colonne en plus",
