@@ -89,14 +89,43 @@ _DEPARTEMENT_SIREN = re.compile(r"^22(\d{2})\d{5}$")
 # Where public bodies are ------------------------------------------------------------------------
 
 
-def commune_du_siren(siren: str | None, ref: Referentiel) -> str | None:
-    """The INSEE code of a commune from its SIREN (``21`` + dép. + ``0`` + commune + key), if it exists."""
+_PREFIXE_COMMUNE = re.compile(r"^(commune|ville|mairie)( de| d| du| des)? ")
+
+
+def commune_du_siren(siren: str | None, ref: Referentiel, nom: str | None = None) -> str | None:
+    """The INSEE code of a commune that is the holder of ``siren`` (its name checks it), or None.
+
+    A commune's SIREN is ``21`` + its département + a number + a key. The number is
+    the commune's INSEE number only for communes never renumbered (Poitiers
+    218601946 is 86194; in the Somme, Vignacourt's 218007441 is not 80744), so
+    the name decides: the commune of that number when the name is its name, else
+    the only commune of the département bearing that name. Without a name, the
+    number is taken as it is.
+    """
     trouve = _COMMUNE_SIREN.match(siren or "")
     if not trouve:
         return None
-    code = trouve.group(1) + trouve.group(2)
+    departement = trouve.group(1)
+    code = departement + trouve.group(2)
     actuel = ref.codes_actuels(pd.Series([code], dtype="string")).iloc[0]
-    return None if pd.isna(actuel) else str(actuel)
+    actuel = None if pd.isna(actuel) else str(actuel)
+    cle = _PREFIXE_COMMUNE.sub("", cle_recherche(nom)) if isinstance(nom, str) and nom.strip() else ""
+    if not cle:
+        return actuel
+    if actuel is not None and cle_recherche(ref.communes.nom[actuel]) == cle:
+        return actuel
+    return _communes_par_nom(ref).get((departement, cle))
+
+
+def _communes_par_nom(ref: Referentiel) -> dict[tuple[str, str], str]:
+    """(département, name key) → INSEE code, for names borne by one commune only in their département."""
+    table = getattr(ref, "_communes_par_nom", None)
+    if table is None:
+        cles = pd.DataFrame({"dep": ref.communes.dep, "cle": ref.communes.nom.map(cle_recherche)})
+        uniques = cles[~cles.duplicated(["dep", "cle"], keep=False)]
+        table = {(d, c): code for code, d, c in zip(uniques.index, uniques.dep, uniques.cle, strict=True)}
+        ref._communes_par_nom = table  # computed once per set of territory tables
+    return table
 
 
 def _nom_dans(cle: str, noms: dict[str, str]) -> str | None:
@@ -109,7 +138,8 @@ def territoire_attribuant(
     identifiant: str | None, nom: str | None, ref: Referentiel
 ) -> tuple[str | None, str | None]:
     """(level, code) of a grantor that is a commune, EPCI, département or région, else (None, None)."""
-    siren = (identifiant or "")[:9]
+    siren = identifiant[:9] if isinstance(identifiant, str) else ""
+    nom = nom if isinstance(nom, str) else None
     commune = commune_du_siren(siren, ref)
     if commune is not None:
         return "commune", commune
@@ -204,8 +234,20 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
 
     commune_registre = ref.codes_actuels(siret.map(par_siret.commune).astype("string"))
     poser(siret.notna(), "commune", commune_registre, "siret_registre")
-    commune_publique = pd.Series([commune_du_siren(s, ref) for s in siren.fillna("")], index=table.index)
-    poser(siren.notna(), "commune", commune_publique.astype("string"), "commune_beneficiaire")
+    noms = table.beneficiaire_nom.astype("string")
+    commune_publique = pd.Series(
+        [
+            commune_du_siren(s, ref, n) if s else None
+            for s, n in zip(siren.fillna(""), noms.fillna(""), strict=True)
+        ],
+        index=table.index,
+        dtype="string",
+    )
+    # A commune's SIREN whose name designates no single commune of its département: nothing is guessed.
+    table.attrs["communes_non_reconnues"] = int(
+        (siren.str.match(_COMMUNE_SIREN.pattern, na=False) & commune_publique.isna()).sum()
+    )
+    poser(siren.notna(), "commune", commune_publique, "commune_beneficiaire")
     epci_public = siren.where(siren.isin(ref.epci.index))
     poser(siren.notna(), "epci", epci_public, "epci_beneficiaire")
     seule = communes_par_siren[communes_par_siren.map(len) == 1].map(lambda c: next(iter(c)))
@@ -255,6 +297,12 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             "bénéficiaire, montant, date et objet) : comptée(s) une fois."
         )
     table = placer(table[~doublons].reset_index(drop=True), ref, _registre(dossier))
+    if table.attrs.get("communes_non_reconnues"):
+        anomalies.append(
+            f"{table.attrs['communes_non_reconnues']} bénéficiaire(s) au SIREN de commune dont le nom ne "
+            "désigne aucune commune unique de son département (école, service…) : compté(s) au territoire "
+            "de l'attribuant."
+        )
     sans = table.placement == "aucun"
     if sans.any():
         anomalies.append(
@@ -497,15 +545,44 @@ def tableau(table: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+GROUPEMENTS = {
+    "type_aide": "type d'aide",
+    "attribuant_nom": "attribuant",
+    "famille": "famille de l'ESS",
+    "placement": "placement du bénéficiaire",
+}
+
+
+def groupes(table: pd.DataFrame, par: str) -> pd.Series:
+    """The label of each row's group for ``par`` (one of :data:`GROUPEMENTS`), in words."""
+    valeurs = table[par].astype("string")
+    if par == "placement":
+        return valeurs.map(PLACEMENTS).astype("string")
+    if par == "famille":
+        return valeurs.fillna("hors registre de l'ESS")
+    return valeurs.fillna("non précisé")
+
+
 def par_annee(table: pd.DataFrame, par: str = "type_aide") -> pd.DataFrame:
-    """``annee, groupe, montant_eur, conventions`` for the chart (``par``: a column of the table)."""
-    if table.empty:
+    """``annee, groupe, montant_eur, conventions`` for the chart (``par``: one of :data:`GROUPEMENTS`)."""
+    if table.empty or table.annee.dropna().empty:
         return pd.DataFrame(columns=["annee", "groupe", "montant_eur", "conventions"])
     connus = table[table.annee.notna()]
-    groupes = connus.groupby(
-        [connus.annee.astype(int), connus[par].astype("string").fillna("non précisé")], observed=True
+    sortie = (
+        connus.assign(groupe=groupes(connus, par), annee=connus.annee.astype(int))
+        .groupby(["annee", "groupe"], observed=True)
+        .agg(montant_eur=("montant_eur", "sum"), conventions=("montant_eur", "size"))
+        .reset_index()
     )
-    sortie = groupes.agg(
-        montant_eur=("montant_eur", "sum"), conventions=("montant_eur", "size")
-    ).reset_index()
-    return sortie.rename(columns={par: "groupe"})
+    return sortie
+
+
+def texte_source(table: pd.DataFrame) -> str:
+    """The producers of the files behind a set of subsidies, for a chart's source line."""
+    from geo.sources import source as source_declaree
+
+    producteurs = sorted({source_declaree(s).producteur for s in table.source.astype(str).unique()})
+    debut = "conventions de subvention publiées au format SCDL « subventions »"
+    if not producteurs:
+        return debut + ", Licence Ouverte"
+    return f"{debut} par {', '.join(producteurs)} ; Licence Ouverte"

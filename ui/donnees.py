@@ -298,3 +298,18 @@ def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
     """The shops block of a territory (distances to every shop-less commune: cached, not per run)."""
     manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
     return _bloc_commerces(str(tid or ""), definition, manifeste.get("construit_le", ""))
+
+
+@st.cache_resource(show_spinner="Chargement des subventions publiées…")
+def _donnees_subventions(dossier_cache: str, construit_le: str):
+    from geo import subventions
+
+    return subventions.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_subventions():
+    """Published SCDL subsidies; a rebuild (new manifest date) invalidates the cache."""
+    from geo import subventions
+
+    manifeste = etapes.lire_manifeste(subventions.ETAPE.nom) or {}
+    return _donnees_subventions(str(config.dossier_cache()), manifeste.get("construit_le", ""))

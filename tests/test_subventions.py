@@ -1,0 +1,209 @@
+"""Published subsidies placed on territories: grantor bodies, beneficiaries, report block, page."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from geo import report, subventions
+from geo.sources import scdl
+from geo.territories import TerritoireId
+from tests.conftest import construire_depuis_miroir
+
+
+@pytest.mark.parametrize(
+    ("identifiant", "nom", "attendu"),
+    [
+        ("22800001400016", "Département de la Somme", ("departement", "80")),
+        ("21860194600000", "Ville de Poitiers", ("commune", "86194")),  # SIRET truncated, SIREN intact
+        (None, "Toulouse Métropole", ("epci", "243100518")),
+        ("24310063300011", "SICOVAL", ("epci", "243100633")),
+        (None, "Département des Pyrénées-Orientales", ("departement", "66")),
+        (None, "Conseil Départemental de la Vendée", ("departement", "85")),
+        (None, "Conseil régional d'Occitanie", ("region", "76")),
+        (None, "Association des amis du Lot", (None, None)),
+        ("77554456201361", "Une entreprise", (None, None)),
+    ],
+)
+def test_grantor_territory_by_siren_or_name(referentiel, identifiant, nom, attendu):
+    assert subventions.territoire_attribuant(identifiant, nom, referentiel) == attendu
+
+
+def _ligne(**valeurs) -> dict:
+    base = dict.fromkeys(scdl.COLONNES_SUBVENTIONS)
+    base.update(montant_eur=30000.0, annee=2018, type_aide="non précisé", source="essai")
+    base.update(valeurs)
+    return base
+
+
+def test_beneficiaries_placed_by_register_then_public_body_then_grantor(referentiel):
+    somme = {"attribuant_id": "22800001400016", "attribuant_nom": "Département de la Somme"}
+    table = pd.DataFrame(
+        [
+            _ligne(beneficiaire_siret="73282932000074", beneficiaire_siren="732829320", **somme),
+            _ligne(beneficiaire_siren="218000099", **somme),  # Ailly-le-Haut-Clocher, a commune
+            _ligne(beneficiaire_siren="248000531", **somme),  # an EPCI of the Somme
+            _ligne(beneficiaire_siren="775544562", **somme),  # SIREN only, in the register
+            _ligne(beneficiaire_nom="Club", **somme),
+            _ligne(beneficiaire_nom="Club", attribuant_nom="Une fondation privée"),
+            # The Somme's file: a SIREN whose number is not the commune's INSEE number; the name decides.
+            _ligne(beneficiaire_siren="218000099", beneficiaire_nom="AILLY SUR NOYE", **somme),
+            _ligne(
+                beneficiaire_siren="218000099", beneficiaire_nom="Commune d'Ailly-le-Haut-Clocher", **somme
+            ),
+            _ligne(beneficiaire_siren="218000099", beneficiaire_nom="École primaire", **somme),
+        ]
+    )
+    registre = pd.DataFrame(
+        {
+            "siret": ["73282932000074", "77554456201361", "77554456201379"],
+            "siren": ["732829320", "775544562", "775544562"],
+            "commune": ["80021", "59350", "59350"],
+            "famille": ["association", "SIAE", "SIAE"],
+        }
+    )
+    epci = referentiel.communes.loc["80021", "epci"]
+    table.loc[2, "beneficiaire_siren"] = epci
+    places = subventions.placer(table, referentiel, registre)
+    assert list(places.placement) == [
+        "siret_registre",
+        "commune_beneficiaire",
+        "epci_beneficiaire",
+        "siren_registre",
+        "territoire_attribuant",
+        "aucun",
+        "commune_beneficiaire",
+        "commune_beneficiaire",
+        "territoire_attribuant",
+    ]
+    assert list(places.commune[6:8]) == ["80010", "80009"]
+    assert places.attrs["communes_non_reconnues"] == 1
+    assert list(places.commune[:2]) == ["80021", "80009"]
+    assert places.epci[2] == epci
+    assert pd.isna(places.commune[2])
+    assert places.commune[3] == "59350"
+    assert places.dep[3] == "59"
+    assert pd.isna(places.commune[4])
+    assert places.dep[4] == "80"
+    assert places.reg[4] == "32"
+    assert list(places.famille[:4].fillna("-")) == ["association", "-", "-", "SIAE"]
+    assert (places.attribuant_dep.drop(5) == "80").all()
+    assert places.dep[8] == "80"
+    assert pd.isna(places.dep[5])
+
+
+@pytest.fixture(scope="module")
+def donnees_miroir(referentiel, miroir, cache_structures_miroir):
+    construire_depuis_miroir(referentiel, miroir, cache_structures_miroir, "geo.subventions")
+    return subventions.charger(referentiel, cache_structures_miroir)
+
+
+@pytest.mark.miroir
+def test_every_mirror_file_has_its_counts_in_the_manifest(donnees_miroir):
+    manifeste = donnees_miroir.manifeste
+    fichiers = manifeste["fichiers"]
+    assert len(fichiers) == len(scdl.FICHIERS_PUBLIES)
+    for fichier in fichiers:
+        assert fichier["lignes_lues"] == fichier["lignes_gardees"] + fichier["lignes_refusees"]
+    nombres = manifeste["nombres"]
+    assert nombres["lignes_refusees"] == sum(f["lignes_refusees"] for f in fichiers)
+    assert nombres["lignes_refusees"] >= 238 - 1  # the Vendée monthly files, at least
+    assert nombres["placements"].get("aucun", 0) == 0
+    anomalies = " ".join(manifeste["anomalies"])
+    assert "virgule décimale non protégée" in anomalies
+    assert "3,26E+13" in anomalies
+    assert "seul SIREN" in anomalies
+    table = donnees_miroir.table
+    assert set(table.columns) == set(subventions.COLONNES)
+    assert table.montant_eur.notna().all()
+
+
+@pytest.mark.miroir
+def test_somme_per_year_agreements_totals_and_placements(donnees_miroir):
+    bloc = subventions.bloc(donnees_miroir, TerritoireId("departement", "80"))
+    accordees = bloc["accordees_par_les_collectivites_du_territoire"]
+    assert accordees["conventions"] == 52
+    assert accordees["par_annee"]["2017"]["conventions"] == 41
+    assert accordees["par_annee"]["2017"]["total_eur"] == 3201952.64
+    assert accordees["par_annee"]["2018"]["conventions"] == 11
+    assert accordees["par_annee"]["2018"]["total_eur"] == 2493742.0
+    recues = bloc["recues"]
+    annee = recues["par_annee"]["2017"]
+    assert sum(annee["conventions_par_placement"].values()) == annee["conventions"]
+    assert annee["beneficiaires_places"]["par_leur_identifiant"] > 0
+    assert recues["structures_ess"]["total_eur"] > 0
+    assert recues["structures_ess"]["part_pct"] < 100
+    assert {f["fichier"] for f in bloc["fichiers"]} == {
+        "DEP_Somme_TB_20180302_DONNEES_CONVENTIONS.csv",
+        "DEP_Somme_TB_20180330_DONNEES_CONVENTIONS.csv",
+    }
+    assert bloc["lignes_refusees"] == 0
+    # A year chosen: only that year.
+    seule = subventions.bloc(donnees_miroir, TerritoireId("departement", "80"), 2018)
+    assert list(seule["accordees_par_les_collectivites_du_territoire"]["par_annee"]) == ["2018"]
+
+
+@pytest.mark.miroir
+def test_a_commune_receives_its_own_subsidy_and_toulouse_metropole_grants(donnees_miroir):
+    # The Somme gives Ailly-sur-Noye a SIREN whose number is another commune's INSEE code.
+    ailly = donnees_miroir.recues(TerritoireId("commune", "80010"))
+    assert set(ailly.placement.astype(str)) == {"commune_beneficiaire"}
+    assert 26956.0 in set(ailly.montant_eur)
+    assert donnees_miroir.recues(TerritoireId("commune", "80009")).empty
+    communes = donnees_miroir.table[donnees_miroir.table.placement == "commune_beneficiaire"]
+    assert len(communes) >= 6
+    assert any("école, service" in a for a in donnees_miroir.manifeste["anomalies"])
+    toulouse = donnees_miroir.accordees(TerritoireId("epci", "243100518"))
+    assert len(toulouse) == 396 + 551
+    assert set(toulouse.annee) == {2022, 2023}
+
+
+def test_report_gives_the_somme_subsidies(capsys):
+    assert report.main(["departement:80", "--json"]) == 0
+    resultat = json.loads(capsys.readouterr().out)
+    bloc = resultat["financements"]["subventions"]
+    assert bloc["disponible"]
+    par_annee = bloc["accordees_par_les_collectivites_du_territoire"]["par_annee"]
+    assert set(par_annee) == {"2017", "2018"}
+    assert {"conventions", "total_eur", "beneficiaires", "beneficiaires_places"} <= set(par_annee["2017"])
+    assert bloc["source"].startswith("Conventions de subvention")
+
+
+def _page_somme(**parametres):
+    from tests.test_pages import _relancer
+    from tests.test_pages_emplois import _ouvrir
+
+    return _ouvrir("pages/emplois.py", "departement:80", **parametres), _relancer
+
+
+def _valeur(at, libelle: str) -> str:
+    return next(m.value for m in at.metric if m.label == libelle)
+
+
+def test_jobs_and_funding_page_shows_the_somme_subsidies():
+    at, relancer = _page_somme()
+    assert _valeur(at, "Conventions") == "51"
+    assert _valeur(at, "Montant accordé") == "5\u202f666\u202f975 €"
+    tableau = at.dataframe[-1].value
+    assert len(tableau) == 51
+    assert set(tableau["Attribuant"]) == {"Département de la Somme"}
+    assert "Placé par" in tableau.columns
+    # Granted by the Somme's public bodies: one more, placed on its beneficiary elsewhere.
+    at.radio(key="sens_subventions").set_value("accordees")
+    relancer(at)
+    assert _valeur(at, "Conventions") == "52"
+    # The keyboard twin of a click on a bar narrows the table.
+    at.selectbox(key="filtre_sub_groupe").set_value("fonctionnement")
+    relancer(at)
+    tableau = at.dataframe[-1].value
+    assert 0 < len(tableau) < 52
+    assert set(tableau["Type d'aide"]) == {"fonctionnement"}
+
+
+def test_the_page_year_selector_applies_to_the_subsidies():
+    at, _ = _page_somme(annee="2018")
+    assert _valeur(at, "Conventions") == "11"
+    assert set(at.dataframe[-1].value["Année"]) == {"2018"}
+    assert any("ligne(s) refusée(s)" in c.value for c in at.caption)
