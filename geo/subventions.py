@@ -276,7 +276,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         try:
             lecture = scdl.lire(localisation.chemin, publie=publie)
         except scdl.FichierScdlInvalide as erreur:
-            anomalies.append(f"Fichier refusé : {erreur}")
+            anomalies.append(f"Fichier illisible, écarté (les autres fichiers sont lus) : {erreur}")
             fichiers.append({"source": source_id, "fichier": localisation.chemin.name, "refuse": str(erreur)})
             continue
         anomalies.extend(lecture.phrases())
@@ -356,15 +356,28 @@ _COLONNE_NIVEAU = {"commune": "commune", "epci": "epci", "departement": "dep", "
 class DonneesSubventions:
     """The built table, with the per-territory questions of the pages and the report."""
 
-    def __init__(self, dossier: Path, manifeste: dict) -> None:
+    def __init__(
+        self,
+        dossier: Path,
+        manifeste: dict,
+        importees: pd.DataFrame | None = None,
+        comptes_importes: list[dict] | None = None,
+    ) -> None:
         self.manifeste = manifeste
         chemin = dossier / "subventions.parquet"
-        self.disponible = bool(manifeste.get("disponible")) and chemin.is_file()
-        self.table = pd.read_parquet(chemin) if self.disponible else pd.DataFrame(columns=COLONNES)
+        construite = bool(manifeste.get("disponible")) and chemin.is_file()
+        self.table = pd.read_parquet(chemin) if construite else pd.DataFrame(columns=COLONNES)
+        self.comptes_importes = comptes_importes or []
+        if importees is not None and len(importees):
+            morceaux = [t for t in (self.table, importees[COLONNES]) if len(t)]
+            self.table = pd.concat([t.astype(object) for t in morceaux], ignore_index=True)
+            self.table["annee"] = self.table.annee.astype("Int64")
+            self.table["montant_eur"] = self.table.montant_eur.astype(float)
+        self.disponible = bool(len(self.table))
 
     @cached_property
     def fichiers(self) -> dict[str, dict]:
-        return {f["source"]: f for f in self.manifeste.get("fichiers", [])}
+        return {f["source"]: f for f in [*self.manifeste.get("fichiers", []), *self.comptes_importes]}
 
     def annees(self) -> list[int]:
         return sorted(int(a) for a in self.table.annee.dropna().unique())
@@ -384,11 +397,35 @@ class DonneesSubventions:
         return table if annee is None else table[table.annee == annee]
 
 
-def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesSubventions:
-    """The built subsidies table (built first when missing)."""
+def charger(
+    ref: Referentiel, dossier_cache: Path | None = None, dossier_donnees: Path | None = None
+) -> DonneesSubventions:
+    """The built subsidies table (built first when missing), plus the files imported by users."""
+    from geo import subventions_import
+
     dossier_cache = dossier_cache or config.dossier_cache()
     manifeste = etapes.assurer_etape(ETAPE, ref, dossier_cache)
-    return DonneesSubventions(dossier_cache / ETAPE.nom, manifeste)
+    importees, comptes = subventions_import.lire_importes(dossier_donnees)
+    if len(importees):
+        importees = placer(importees, ref, _registre(dossier_cache / ETAPE.nom))
+    return DonneesSubventions(dossier_cache / ETAPE.nom, manifeste, importees, comptes)
+
+
+def decrire_source(source_id: str) -> dict[str, str]:
+    """Producer, vintage and licence of a source of subsidies (a mirror file or a user's import)."""
+    from geo import subventions_import
+    from geo.sources import source as source_declaree
+
+    if source_id.startswith(subventions_import.PREFIXE_SOURCE):
+        return {
+            "producteur": "fichier publié, importé par un utilisateur ("
+            + source_id.removeprefix(subventions_import.PREFIXE_SOURCE)
+            + ")",
+            "millesime": "tel que publié",
+            "licence": "telle que publiée par la collectivité",
+        }
+    declaree = source_declaree(source_id)
+    return {"producteur": declaree.producteur, "millesime": declaree.millesime, "licence": declaree.licence}
 
 
 def _somme(valeurs: pd.Series) -> float:
@@ -486,23 +523,13 @@ def bloc(donnees: DonneesSubventions, tid: TerritoireId | None, annee: int | Non
         }
         for s in sources
     ]
-    from geo.sources import source as source_declaree
-
     return {
         "disponible": donnees.disponible,
         "annee": annee,
         "recues": resume(recues),
         "accordees_par_les_collectivites_du_territoire": resume(accordees),
         "source": SOURCE,
-        "fichiers": [
-            {
-                **f,
-                "producteur": source_declaree(s).producteur,
-                "millesime": source_declaree(s).millesime,
-                "licence": source_declaree(s).licence,
-            }
-            for s, f in zip(sources, fichiers, strict=True)
-        ],
+        "fichiers": [{**f, **decrire_source(s)} for s, f in zip(sources, fichiers, strict=True)],
         "lignes_refusees": sum(f.get("lignes_refusees", 0) for f in fichiers),
         "annees_disponibles": donnees.annees(),
         "note": NOTE_PERIMETRE,
@@ -579,9 +606,7 @@ def par_annee(table: pd.DataFrame, par: str = "type_aide") -> pd.DataFrame:
 
 def texte_source(table: pd.DataFrame) -> str:
     """The producers of the files behind a set of subsidies, for a chart's source line."""
-    from geo.sources import source as source_declaree
-
-    producteurs = sorted({source_declaree(s).producteur for s in table.source.astype(str).unique()})
+    producteurs = sorted({decrire_source(s)["producteur"] for s in table.source.astype(str).unique()})
     debut = "conventions de subvention publiées au format SCDL « subventions »"
     if not producteurs:
         return debut + ", Licence Ouverte"

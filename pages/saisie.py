@@ -261,3 +261,52 @@ with onglet_export:
     )
     table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export")
     st.dataframe(tables[table_vue], hide_index=True, width="stretch")
+
+
+# A subsidies file published by a public body (SCDL « subventions »), all or nothing.
+st.subheader("Importer un fichier de subventions publié (format SCDL)")
+st.caption(
+    "Fichier publié par une collectivité au titre du décret n° 2017-779 (CSV, XLSX, XLS ou ODS, toute "
+    "version du format SCDL « subventions »). Si une seule ligne ne peut pas être lue, rien n'est importé "
+    "et chaque ligne en cause est citée. Les subventions importées s'affichent sur la page Emplois et "
+    "financements."
+)
+
+
+def _importer_subventions() -> None:
+    from geo import subventions_import
+
+    fichier = st.session_state.get("fichier_subventions")
+    if fichier is None:
+        st.session_state["_subventions_refus"] = ["Choisissez d'abord un fichier."]
+        return
+    try:
+        rapport = subventions_import.importer(fichier.getvalue(), fichier.name)
+    except subventions_import.ImportSubventionsRefuse as refus_import:
+        st.session_state["_subventions_refus"] = refus_import.messages
+    else:
+        st.session_state["_subventions_message"] = rapport.resume()
+        st.session_state["_subventions_remarques"] = rapport.remarques
+
+
+message_sub = st.session_state.pop("_subventions_message", None)
+if message_sub:
+    st.success(message_sub, icon=":material/check_circle:")
+    for remarque in st.session_state.pop("_subventions_remarques", []):
+        st.text(remarque)
+refus_sub = st.session_state.pop("_subventions_refus", None)
+if refus_sub:
+    st.error(refus_sub[0], icon=":material/error:")
+    if len(refus_sub) > 1:
+        st.dataframe(pd.DataFrame({"Problème": refus_sub[1:]}), hide_index=True, width="stretch")
+st.file_uploader(
+    "Fichier de subventions",
+    type=["csv", "txt", "xlsx", "xls", "ods"],
+    key="fichier_subventions",
+)
+st.button(
+    "Importer les subventions",
+    key="importer_subventions",
+    icon=":material/upload_file:",
+    on_click=_importer_subventions,
+)

@@ -207,3 +207,49 @@ def test_the_page_year_selector_applies_to_the_subsidies():
     assert _valeur(at, "Conventions") == "11"
     assert set(at.dataframe[-1].value["Année"]) == {"2018"}
     assert any("ligne(s) refusée(s)" in c.value for c in at.caption)
+
+
+@pytest.mark.miroir
+def test_import_of_a_published_file_is_kept_and_read_with_the_table(
+    referentiel, miroir, donnees_miroir, cache_structures_miroir, tmp_path
+):
+    from geo import subventions_import
+
+    somme = next((miroir / "financements" / "scdl" / "publies").glob("DEP_Somme_TB_20180302*"))
+    rapport = subventions_import.importer(somme.read_bytes(), "../../Somme 2017.csv", tmp_path)
+    assert rapport.conventions == 41
+    assert rapport.resume().startswith("Somme 2017.csv importé : 41 convention(s)")
+    assert any("AAAA/MM/JJ" in r for r in rapport.remarques)
+    gardes = subventions_import.fichiers_importes(tmp_path)
+    assert [p.parent for p in gardes] == [tmp_path / "subventions_importees"]
+    assert gardes[0].read_bytes() == somme.read_bytes()
+    with pytest.raises(subventions_import.ImportSubventionsRefuse, match="déjà été importé"):
+        subventions_import.importer(somme.read_bytes(), "Somme 2017.csv", tmp_path)
+    avec = subventions.charger(referentiel, cache_structures_miroir, tmp_path)
+    importees = avec.table[avec.table.source.astype(str).str.startswith("import:")]
+    assert len(importees) == 41
+    assert set(importees.attribuant_dep) == {"80"}
+    assert len(avec.table) == len(donnees_miroir.table) + 41
+    bloc = subventions.bloc(avec, TerritoireId("departement", "80"), 2017)
+    assert any(f["producteur"].startswith("fichier publié, importé") for f in bloc["fichiers"])
+
+
+@pytest.mark.miroir
+def test_import_is_all_or_nothing_with_french_messages(miroir, tmp_path):
+    from geo import subventions_import
+
+    vendee = next((miroir / "financements" / "scdl" / "publies").rglob("2017_Publication*"))
+    with pytest.raises(subventions_import.ImportSubventionsRefuse) as refus:
+        subventions_import.importer(vendee.read_bytes(), vendee.name, tmp_path)
+    messages = refus.value.messages
+    assert messages[0].startswith("Rien n'a été importé : 23 ligne(s) sur 23")
+    assert "ligne 2 : 15 cellules pour 14 colonnes" in messages[1]
+    assert subventions_import.fichiers_importes(tmp_path) == []
+    for contenu, nom, attendu in (
+        (b"code;nom\n1;a\n", "liste.csv", "aucune colonne de montant"),
+        (b"", "vide.csv", "fichier vide"),
+        (b"MZ\x90\x00", "programme.exe", "format non reconnu"),
+    ):
+        with pytest.raises(subventions_import.ImportSubventionsRefuse, match=attendu):
+            subventions_import.importer(contenu, nom, tmp_path)
+    assert subventions_import.fichiers_importes(tmp_path) == []

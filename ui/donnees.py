@@ -300,16 +300,18 @@ def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
     return _bloc_commerces(str(tid or ""), definition, manifeste.get("construit_le", ""))
 
 
-@st.cache_resource(show_spinner="Chargement des subventions publiées…")
-def _donnees_subventions(dossier_cache: str, construit_le: str):
+@st.cache_resource(show_spinner="Chargement des subventions publiées…", max_entries=4)
+def _donnees_subventions(dossier_cache: str, construit_le: str, imports: str):
     from geo import subventions
 
     return subventions.charger(referentiel(), Path(dossier_cache))
 
 
 def donnees_subventions():
-    """Published SCDL subsidies; a rebuild (new manifest date) invalidates the cache."""
-    from geo import subventions
+    """Published SCDL subsidies; a rebuild or a new imported file invalidates the cache."""
+    from geo import subventions, subventions_import
 
     manifeste = etapes.lire_manifeste(subventions.ETAPE.nom) or {}
-    return _donnees_subventions(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+    return _donnees_subventions(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
+    )
