@@ -253,3 +253,22 @@ def test_import_is_all_or_nothing_with_french_messages(miroir, tmp_path):
         with pytest.raises(subventions_import.ImportSubventionsRefuse, match=attendu):
             subventions_import.importer(contenu, nom, tmp_path)
     assert subventions_import.fichiers_importes(tmp_path) == []
+
+
+@pytest.mark.miroir
+def test_fiche_of_the_somme_has_the_subsidies_chart_figure_and_sources(referentiel, donnees_miroir):
+    from geo import fiche
+    from tests.test_fiche import _texte
+
+    bloc_financements = {
+        "total_eur": 0.0,
+        "par_annee": {},
+        "donnees_ouvertes": {},
+        "subventions": subventions.bloc(donnees_miroir, TerritoireId("departement", "80")),
+    }
+    contenu = fiche.pdf(referentiel, TerritoireId("departement", "80"), bloc_financements=bloc_financements)
+    pages, texte = _texte(contenu)
+    assert pages == 1
+    assert "Subventions publiées reçues par année (51 conventions, 5\u202f666\u202f975 €" in texte
+    assert "Subventions publiées reçues" in texte
+    assert "Département de la Somme" in texte

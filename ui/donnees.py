@@ -277,11 +277,15 @@ def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = Non
 
     try:
         saisies_territoire = saisies()
+        bloc_financements = financements.bloc(
+            donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
+        )
+        from geo import subventions
+
+        bloc_financements["subventions"] = subventions.bloc(donnees_subventions(), tid, annee)
         return {
             "bloc_emplois": saisies_territoire.bloc(referentiel(), tid, annee=annee),
-            "bloc_financements": financements.bloc(
-                donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
-            ),
+            "bloc_financements": bloc_financements,
         }
     # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.
     except Exception:
