@@ -424,7 +424,10 @@ def decrire_source(source_id: str) -> dict[str, str]:
             "millesime": "tel que publié",
             "licence": "telle que publiée par la collectivité",
         }
-    declaree = source_declaree(source_id)
+    try:
+        declaree = source_declaree(source_id)
+    except KeyError:  # a source no longer declared: named as it is, nothing invented
+        return {"producteur": source_id, "millesime": "inconnu", "licence": "inconnue"}
     return {"producteur": declaree.producteur, "millesime": declaree.millesime, "licence": declaree.licence}
 
 

@@ -33,7 +33,7 @@ def test_grantor_territory_by_siren_or_name(referentiel, identifiant, nom, atten
 
 def _ligne(**valeurs) -> dict:
     base = dict.fromkeys(scdl.COLONNES_SUBVENTIONS)
-    base.update(montant_eur=30000.0, annee=2018, type_aide="non précisé", source="essai")
+    base.update(montant_eur=30000.0, annee=2018, type_aide="non précisé", source=next(iter(scdl.SOURCES)))
     base.update(valeurs)
     return base
 
@@ -272,3 +272,57 @@ def test_fiche_of_the_somme_has_the_subsidies_chart_figure_and_sources(referenti
     assert "Subventions publiées reçues par année (51 conventions, 5\u202f666\u202f975 €" in texte
     assert "Subventions publiées reçues" in texte
     assert "Département de la Somme" in texte
+
+
+def test_map_overlay_draws_placed_beneficiaries_at_their_commune_and_escapes_names(referentiel, tmp_path):
+    import folium
+
+    from geo import couche_subventions
+
+    somme = {"attribuant_id": "22800001400016", "attribuant_nom": "Département de la Somme"}
+    table = pd.DataFrame(
+        [
+            _ligne(beneficiaire_siret="73282932000074", beneficiaire_nom="<script>x</script> Asso", **somme),
+            _ligne(beneficiaire_siret="73282932000074", beneficiaire_nom="<script>x</script> Asso", **somme),
+            _ligne(beneficiaire_nom="Club sans identifiant", **somme),
+        ]
+    )
+    registre = pd.DataFrame(
+        {
+            "siret": ["73282932000074"],
+            "siren": ["732829320"],
+            "commune": ["80021"],
+            "famille": ["association"],
+        }
+    )
+    donnees = subventions.DonneesSubventions(
+        tmp_path, {"disponible": False}, subventions.placer(table, referentiel, registre)
+    )
+    communes = couche_subventions.par_commune(donnees, TerritoireId("departement", "80"))
+    assert list(communes.commune) == ["80021"]
+    assert communes.conventions[0] == 2
+    assert communes.montant_eur[0] == 60000.0
+    surcouche = couche_subventions.surcouche_subventions(
+        referentiel, donnees, TerritoireId("departement", "80")
+    )
+    libelles = [libelle for _, libelle in surcouche.legende]
+    assert libelles[0].startswith("Bénéficiaires de subventions publiées, à leur commune (1 communes")
+    assert libelles[1] == "1 subvention(s) sans commune du bénéficiaire, non dessinée(s)"
+    carte = folium.Map()
+    surcouche.creer().add_to(carte)
+    html = carte.get_root().render()
+    assert "<script>x</script>" not in html
+    assert "Amiens" in html
+    assert "60\u202f000 €" in html or "60\\u202f000 \\u20ac" in html
+    export = couche_subventions.couches_export(referentiel, donnees, TerritoireId("departement", "80"))
+    couche = export["subventions_par_commune"]
+    assert list(couche.nom) == ["Amiens"]
+    assert couche.geometry.iloc[0].within(referentiel.communes.loc["80021"].geometry)
+
+
+def test_map_page_draws_the_subsidies_layer_for_the_somme():
+    from tests.test_pages_emplois import _ouvrir
+
+    at = _ouvrir("pages/carte.py", "departement:80", couches="subventions")
+    assert at.toggle(key="couche-subventions").value
+    assert not any("Aucun fichier de subventions" in i.value for i in at.info)
