@@ -326,3 +326,16 @@ def test_map_page_draws_the_subsidies_layer_for_the_somme():
     at = _ouvrir("pages/carte.py", "departement:80", couches="subventions")
     assert at.toggle(key="couche-subventions").value
     assert not any("Aucun fichier de subventions" in i.value for i in at.info)
+
+
+def test_sources_page_lists_the_published_files_and_their_defects():
+    from tests.test_pages_emplois import _ouvrir
+
+    at = _ouvrir("pages/sources.py")
+    tableau = at.dataframe[0].value
+    titres = set(tableau["Jeu de données"])
+    assert "Subventions attribuées, Département de la Somme (2017), format SCDL" in titres
+    # One line per published file, each title telling it apart.
+    assert sum(t.startswith("Subventions attribuées") for t in titres) == len(scdl.FICHIERS_PUBLIES)
+    texte = " ".join(m.value for m in at.markdown)
+    assert "virgule décimale non protégée" in texte

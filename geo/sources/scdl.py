@@ -237,7 +237,7 @@ FICHIERS_PUBLIES: tuple[FichierPublie, ...] = (
     FichierPublie(
         "DEP_Vendée_Publication_données_Open_data_Subventions_Conventions.xlsx",
         "Département de la Vendée",
-        "2018",
+        "janvier 2018, classeur",
         "betagouv",
     ),
     FichierPublie(
@@ -267,10 +267,19 @@ FICHIERS_PUBLIES: tuple[FichierPublie, ...] = (
         FichierPublie(
             f"{mois}_Publication_données_Open_data_Subventions_Conventions.csv",
             "Département de la Vendée",
-            mois[:4],
+            periode,
             "pdl",
         )
-        for mois in ("2017", "2018", "201901", "201903", "201904", "201905", "201906", "201907")
+        for mois, periode in (
+            ("2017", "2017"),
+            ("2018", "2018"),
+            ("201901", "janvier 2019"),
+            ("201903", "mars 2019"),
+            ("201904", "avril 2019"),
+            ("201905", "mai 2019"),
+            ("201906", "juin 2019"),
+            ("201907", "juillet 2019"),
+        )
     ),
     FichierPublie("subventions-toulouse_2022.csv", "Toulouse Métropole", "2022", "toulouse"),
     FichierPublie("subventions-toulouse_2023.csv", "Toulouse Métropole", "2023", "toulouse"),
