@@ -705,7 +705,7 @@ def valider(
         schema=frictionless.Schema.from_descriptor(descripteur),
         detector=frictionless.Detector(sample_size=0),
     )
-    rapport = ressource.validate(limit_errors=100_000)
+    rapport = ressource.validate(limit_errors=10_000_000)
     for tache in rapport.tasks:
         for erreur in tache.errors:
             rang = getattr(erreur, "row_number", None)
