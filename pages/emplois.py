@@ -495,12 +495,32 @@ else:
         "recues": "reçues par les bénéficiaires du territoire",
         "accordees": "accordées par les collectivités du territoire",
     }
+    # The section's choices live in the URL too (a shared link shows the same selection).
+    FILTRES_SUB_URL = {
+        "sens_subventions": ("sub_sens", "recues"),
+        "regroupement_subventions": ("sub_par", "type_aide"),
+        "filtre_sub_annee": ("sub_annee", TOUS),
+        "filtre_sub_groupe": ("sub_groupe", TOUS),
+    }
+
+    def _sub_vers_url(cle: str) -> None:
+        parametre, defaut = FILTRES_SUB_URL[cle]
+        etat.definir_parametre(parametre, str(st.session_state.get(cle, defaut)), defaut)
+
+    for _cle, (_parametre, _defaut) in FILTRES_SUB_URL.items():
+        st.session_state[_cle] = st.query_params.get(_parametre, _defaut)
+    if st.session_state["sens_subventions"] not in SENS:
+        st.session_state["sens_subventions"] = "recues"
+    if st.session_state["regroupement_subventions"] not in subventions.GROUPEMENTS:
+        st.session_state["regroupement_subventions"] = "type_aide"
     sens = st.radio(
         "Subventions",
         list(SENS),
         format_func=SENS.get,
         horizontal=True,
         key="sens_subventions",
+        on_change=_sub_vers_url,
+        args=("sens_subventions",),
         help="Reçues : placées au territoire par le bénéficiaire (SIRET ou SIREN), sinon par la "
         "collectivité qui attribue. Accordées : attribuées par une commune, un EPCI, le département "
         "ou la région du territoire.",
@@ -530,6 +550,8 @@ else:
         format_func=subventions.GROUPEMENTS.get,
         horizontal=True,
         key="regroupement_subventions",
+        on_change=_sub_vers_url,
+        args=("regroupement_subventions",),
     )
     sans_annee_sub = int(table_sub.annee.isna().sum())
     graphique(
@@ -563,13 +585,19 @@ else:
         options_sub_annees,
         format_func=lambda a: "Toutes" if a == TOUS else a,
         key="filtre_sub_annee",
+        on_change=_sub_vers_url,
+        args=("filtre_sub_annee",),
     )
     filtre_sub_groupe = filtres_sub[1].selectbox(
         subventions.GROUPEMENTS[regroupement_sub].capitalize(),
         options_sub_groupes,
         format_func=lambda g: "Tous" if g == TOUS else g,
         key="filtre_sub_groupe",
+        on_change=_sub_vers_url,
+        args=("filtre_sub_groupe",),
     )
+    for _cle in FILTRES_SUB_URL:
+        _sub_vers_url(_cle)
     choix = pd.Series(True, index=table_sub.index)
     if filtre_sub_annee != TOUS:
         choix &= annees_sub == filtre_sub_annee

@@ -200,6 +200,16 @@ def test_jobs_and_funding_page_shows_the_somme_subsidies():
     tableau = at.dataframe[-1].value
     assert 0 < len(tableau) < 52
     assert set(tableau["Type d'aide"]) == {"fonctionnement"}
+    assert at.query_params["sub_groupe"] == "fonctionnement"
+    assert at.query_params["sub_sens"] == "accordees"
+    # Opening that link shows the same selection.
+    lien, _ = _page_somme(sub_sens="accordees", sub_groupe="fonctionnement")
+    assert lien.selectbox(key="filtre_sub_groupe").value == "fonctionnement"
+    assert len(lien.dataframe[-1].value) == len(tableau)
+    # A group that does not exist is dropped, not shown as an empty table.
+    faux, _ = _page_somme(sub_groupe="<b>inconnu</b>")
+    assert len(faux.dataframe[-1].value) == 51
+    assert "sub_groupe" not in faux.query_params
 
 
 def test_the_page_year_selector_applies_to_the_subsidies():
