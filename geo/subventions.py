@@ -267,6 +267,18 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
     return table
 
 
+def _territoire_producteur(publie: scdl.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
+    """``commune, epci, dep, reg`` of the body that published a file, so that a file whose rows were all
+    refused still counts its refused rows for its territory."""
+    if publie is None:
+        return {}
+    niveau, code = territoire_attribuant(None, publie.attribuant or publie.producteur, ref)
+    if niveau is None:
+        return {}
+    rattache = _rattachements(pd.Series([niveau], dtype="string"), pd.Series([code], dtype="string"), ref)
+    return {k: v for k, v in rattache.iloc[0].items() if isinstance(v, str)}
+
+
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
     anomalies: list[str] = []
     fichiers: list[dict] = []
@@ -281,7 +293,13 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             continue
         anomalies.extend(lecture.phrases())
         anomalies.extend(lecture.validation.resume()[:8])
-        fichiers.append({"source": source_id, **lecture.comptes()})
+        fichiers.append(
+            {
+                "source": source_id,
+                **lecture.comptes(),
+                "territoire_producteur": _territoire_producteur(publie, ref),
+            }
+        )
         if len(lecture.subventions):
             tables.append(lecture.subventions.assign(source=source_id))
     if tables:
@@ -506,7 +524,13 @@ def bloc(donnees: DonneesSubventions, tid: TerritoireId | None, annee: int | Non
     """The ``subventions`` part of the report: received in and granted by the territory, with sources."""
     recues = donnees.recues(tid, annee)
     accordees = donnees.accordees(tid, annee)
-    sources = sorted(set(recues.source.astype(str)) | set(accordees.source.astype(str)))
+    sources = set(recues.source.astype(str)) | set(accordees.source.astype(str))
+    # Files of the territory's bodies whose rows were all refused still say so.
+    for source_id, fichier in donnees.fichiers.items():
+        territoire = fichier.get("territoire_producteur") or {}
+        if tid is None or territoire.get(_COLONNE_NIVEAU[tid.niveau]) == tid.code:
+            sources.add(source_id)
+    sources = sorted(sources)
     fichiers = [
         {
             k: v

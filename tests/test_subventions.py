@@ -146,6 +146,17 @@ def test_somme_per_year_agreements_totals_and_placements(donnees_miroir):
 
 
 @pytest.mark.miroir
+def test_refused_rows_count_for_the_territory_of_the_body_that_published_them(donnees_miroir):
+    vendee = subventions.bloc(donnees_miroir, TerritoireId("departement", "85"))
+    fichiers = {f["fichier"]: f for f in vendee["fichiers"]}
+    assert fichiers["2017_Publication_données_Open_data_Subventions_Conventions.csv"]["lignes_refusees"] == 23
+    assert vendee["lignes_refusees"] >= 238
+    france = subventions.bloc(donnees_miroir, None)
+    assert france["lignes_refusees"] == donnees_miroir.manifeste["nombres"]["lignes_refusees"]
+    assert len(france["fichiers"]) == len(scdl.FICHIERS_PUBLIES)
+
+
+@pytest.mark.miroir
 def test_a_commune_receives_its_own_subsidy_and_toulouse_metropole_grants(donnees_miroir):
     # The Somme gives Ailly-sur-Noye a SIREN whose number is another commune's INSEE code.
     ailly = donnees_miroir.recues(TerritoireId("commune", "80010"))
