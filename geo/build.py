@@ -186,6 +186,7 @@ MODULES_ETAPES: tuple[str, ...] = (
     "geo.commerces",
     "geo.structures",
     "geo.financements",
+    "geo.subventions",
 )
 
 

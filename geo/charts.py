@@ -415,3 +415,42 @@ def configuration_affichage(nom_fichier: str) -> dict:
         "toImageButtonOptions": {"format": "png", "filename": nom_fichier, "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],
     }
+
+
+def subventions_par_annee(
+    table: pd.DataFrame, titre: str, source: str, annees: str, remarque: str | None = None
+) -> go.Figure:
+    """Subsidies granted per year, stacked by group (kind of aid, grantor, family…).
+
+    ``table``: ``annee`` (int), ``groupe``, ``montant_eur``, ``conventions`` (see
+    :func:`geo.subventions.par_annee`). Bars carry ``[annee, groupe]``.
+    """
+    if table.empty:
+        return _vide(titre, "Aucune subvention publiée connue pour cette sélection.", source, annees)
+    ordre_annees = [str(a) for a in sorted(table.annee.unique())]
+    groupes = table.groupby("groupe").montant_eur.sum().sort_values(ascending=False).index
+    fig = go.Figure()
+    for rang, groupe in enumerate(groupes):
+        partie = table[table.groupe == groupe].set_index(table.annee[table.groupe == groupe].astype(str))
+        montants = partie.montant_eur.reindex(ordre_annees)
+        conventions = partie.conventions.reindex(ordre_annees)
+        fig.add_bar(
+            name=texte_sur(groupe),
+            x=ordre_annees,
+            y=[None if pd.isna(v) else round(float(v), 2) for v in montants],
+            marker_color=PALETTE[rang % len(PALETTE)],
+            customdata=[[a, groupe] for a in ordre_annees],
+            text=[None if pd.isna(c) else f"{int(c)} conv." for c in conventions],
+            textposition="none",
+            hovertemplate="%{x} · "
+            + texte_sur(groupe).replace("%", "%%")
+            + "<br>%{y:,.0f} € · %{text}<extra></extra>",
+        )
+    fig.update_layout(
+        barmode="stack",
+        title=titre,
+        yaxis_title="Montant accordé (€)",
+        yaxis_tickformat=",.0f",
+        xaxis={"type": "category"},
+    )
+    return legende_source(fig, source, annees, remarque)

@@ -139,6 +139,26 @@ def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements
                 f"Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies.{remarque}",
             )
         )
+    subventions = (bloc_financements or {}).get("subventions") or {}
+    recues = subventions.get("recues") or {}
+    if recues.get("conventions"):
+        annees = [(a, v) for a, v in recues["par_annee"].items() if a.isdigit()]
+        figure, axe = plt.subplots(figsize=(4.2, 2.4))
+        axe.bar([a for a, _ in annees], [v["total_eur"] / 1000 for _, v in annees], color="#0072B2")
+        axe.set_ylabel("k€", fontsize=7)
+        axe.tick_params(labelsize=6)
+        axe.spines[["top", "right"]].set_visible(False)
+        sans_annee = recues["par_annee"].get("année inconnue", {}).get("conventions", 0)
+        graphiques.append(
+            (
+                _png(figure),
+                f"Subventions publiées reçues par année ({nombre_fr(recues['conventions'])} conventions, "
+                f"{nombre_fr(recues['total_eur'])} €"
+                + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
+                + f" ; {nombre_fr(subventions.get('lignes_refusees', 0))} ligne(s) refusée(s) dans les "
+                "fichiers). Source : collectivités, format SCDL « subventions ».",
+            )
+        )
     return graphiques
 
 
@@ -270,6 +290,20 @@ def contenu(
         fiche.sources.append(f"Financements{periode} — {ouvertes['source']}.")
     if bloc_emplois and bloc_emplois.get("crees_total"):
         fiche.sources.append(f"Emplois créés — {bloc_emplois.get('source', 'données saisies')}.")
+    subventions = (bloc_financements or {}).get("subventions") or {}
+    if (subventions.get("recues") or {}).get("conventions"):
+        recues = subventions["recues"]
+        part = recues["structures_ess"]["part_pct"]
+        fiche.chiffres.append(
+            Chiffre(
+                "Subventions publiées reçues",
+                f"{nombre_fr(recues['total_eur'])} €",
+                f"{nombre_fr(recues['conventions'])} conventions"
+                + (f" · au moins {nombre_fr(part, 1)} % à l'ESS" if part is not None else ""),
+            )
+        )
+        producteurs = ", ".join(sorted({f["producteur"] for f in subventions.get("fichiers", [])}))
+        fiche.sources.append(f"Subventions — {subventions['source']} : {producteurs}.")
     return fiche
 
 

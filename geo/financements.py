@@ -451,7 +451,11 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
         saisies = emplois.charger()
     except Exception:  # the open data still answers without the store
         saisies = None
-    return bloc(charger(ref), saisies, ref, tid, annee)
+    resultat = bloc(charger(ref), saisies, ref, tid, annee)
+    from geo import subventions  # published SCDL subsidies, a step of their own
+
+    resultat["subventions"] = subventions.bloc_rapport(ref, tid, annee)
+    return resultat
 
 
 # Tables for the charts and the page ------------------------------------------------------

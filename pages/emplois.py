@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, couche_ptce, emplois, exports, financements, layers
+from geo import charts, couche_ptce, emplois, exports, financements, layers, subventions
 from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import nombre_fr
 from ui import donnees, etat, page
@@ -37,9 +37,11 @@ if not donnees_fin.disponible:
 
 
 # Year: in the URL (?annee=2022), applied to every chart and figure of the page.
+donnees_sub = donnees.donnees_subventions()
 annees = sorted(
     set(saisies.annees() if saisies is not None else [])
-    | {int(a) for a in donnees_fin.postes.annee.dropna().unique()},
+    | {int(a) for a in donnees_fin.postes.annee.dropna().unique()}
+    | set(donnees_sub.annees()),
     reverse=True,
 )
 texte_annee = st.query_params.get(CLE_ANNEE, "")
@@ -477,3 +479,149 @@ if choisi:
             on_click=etat.choisir_territoire,
             args=(ligne.id.iloc[0],),
         )
+
+
+# Subsidies published by local authorities (SCDL) -----------------------------------------------
+
+st.subheader("Subventions publiées par les collectivités")
+if not donnees_sub.disponible:
+    st.info(
+        "Aucun fichier de subventions publié au format SCDL n'est disponible sur ce serveur : voir la "
+        "page Sources.",
+        icon=":material/cloud_off:",
+    )
+else:
+    SENS = {
+        "recues": "reçues par les bénéficiaires du territoire",
+        "accordees": "accordées par les collectivités du territoire",
+    }
+    # The section's choices live in the URL too (a shared link shows the same selection).
+    FILTRES_SUB_URL = {
+        "sens_subventions": ("sub_sens", "recues"),
+        "regroupement_subventions": ("sub_par", "type_aide"),
+        "filtre_sub_annee": ("sub_annee", TOUS),
+        "filtre_sub_groupe": ("sub_groupe", TOUS),
+    }
+
+    def _sub_vers_url(cle: str) -> None:
+        parametre, defaut = FILTRES_SUB_URL[cle]
+        etat.definir_parametre(parametre, str(st.session_state.get(cle, defaut)), defaut)
+
+    for _cle, (_parametre, _defaut) in FILTRES_SUB_URL.items():
+        st.session_state[_cle] = st.query_params.get(_parametre, _defaut)
+    if st.session_state["sens_subventions"] not in SENS:
+        st.session_state["sens_subventions"] = "recues"
+    if st.session_state["regroupement_subventions"] not in subventions.GROUPEMENTS:
+        st.session_state["regroupement_subventions"] = "type_aide"
+    sens = st.radio(
+        "Subventions",
+        list(SENS),
+        format_func=SENS.get,
+        horizontal=True,
+        key="sens_subventions",
+        on_change=_sub_vers_url,
+        args=("sens_subventions",),
+        help="Reçues : placées au territoire par le bénéficiaire (SIRET ou SIREN), sinon par la "
+        "collectivité qui attribue. Accordées : attribuées par une commune, un EPCI, le département "
+        "ou la région du territoire.",
+    )
+    table_sub = donnees_sub.recues(tid, annee) if sens == "recues" else donnees_sub.accordees(tid, annee)
+    resume_sub = subventions.resume(table_sub)
+    places = resume_sub["beneficiaires_places"]
+    ess = resume_sub["structures_ess"]
+    cases = st.columns(4)
+    cases[0].metric("Conventions", nombre_fr(resume_sub["conventions"]))
+    cases[1].metric("Montant accordé", f"{nombre_fr(resume_sub['total_eur'])} €")
+    cases[2].metric(
+        "Bénéficiaires",
+        nombre_fr(resume_sub["beneficiaires"]),
+        help=f"Placés par leur identifiant : {nombre_fr(places['par_leur_identifiant'])} · comptés au "
+        f"territoire de la collectivité qui attribue : {nombre_fr(places['au_territoire_de_l_attribuant'])}.",
+    )
+    cases[3].metric(
+        "Part aux structures de l'ESS (au moins)",
+        "inconnue" if ess["part_pct"] is None else f"{nombre_fr(ess['part_pct'], 1)} %",
+        help=ess["note"],
+    )
+    st.caption(subventions.NOTE_PERIMETRE)
+    regroupement_sub = st.radio(
+        "Regrouper par",
+        list(subventions.GROUPEMENTS),
+        format_func=subventions.GROUPEMENTS.get,
+        horizontal=True,
+        key="regroupement_subventions",
+        on_change=_sub_vers_url,
+        args=("regroupement_subventions",),
+    )
+    sans_annee_sub = int(table_sub.annee.isna().sum())
+    graphique(
+        charts.subventions_par_annee(
+            subventions.par_annee(table_sub, regroupement_sub),
+            f"Subventions publiées par année et par {subventions.GROUPEMENTS[regroupement_sub]}",
+            subventions.texte_source(table_sub),
+            str(annee)
+            if annee is not None
+            else charts.texte_annees([int(a) for a in table_sub.annee.dropna()], sans_annee_sub),
+        ),
+        "clic_subventions",
+        lambda valeur: st.session_state.update(
+            filtre_sub_annee=str(valeur[0]) if valeur else TOUS,
+            filtre_sub_groupe=valeur[1] if valeur else TOUS,
+        ),
+    )
+    groupes_sub = subventions.groupes(table_sub, regroupement_sub)
+    annees_sub = table_sub.annee.astype("Int64").astype("string").fillna("année inconnue")
+    options_sub_annees = [TOUS, *sorted(annees_sub.unique())]
+    options_sub_groupes = [TOUS, *sorted(groupes_sub.dropna().unique())]
+    for cle, options in (
+        ("filtre_sub_annee", options_sub_annees),
+        ("filtre_sub_groupe", options_sub_groupes),
+    ):
+        if st.session_state.get(cle) not in options:
+            st.session_state[cle] = TOUS
+    filtres_sub = st.columns(2)
+    filtre_sub_annee = filtres_sub[0].selectbox(
+        "Année de la convention (ou cliquez sur une barre)",
+        options_sub_annees,
+        format_func=lambda a: "Toutes" if a == TOUS else a,
+        key="filtre_sub_annee",
+        on_change=_sub_vers_url,
+        args=("filtre_sub_annee",),
+    )
+    filtre_sub_groupe = filtres_sub[1].selectbox(
+        subventions.GROUPEMENTS[regroupement_sub].capitalize(),
+        options_sub_groupes,
+        format_func=lambda g: "Tous" if g == TOUS else g,
+        key="filtre_sub_groupe",
+        on_change=_sub_vers_url,
+        args=("filtre_sub_groupe",),
+    )
+    for _cle in FILTRES_SUB_URL:
+        _sub_vers_url(_cle)
+    choix = pd.Series(True, index=table_sub.index)
+    if filtre_sub_annee != TOUS:
+        choix &= annees_sub == filtre_sub_annee
+    if filtre_sub_groupe != TOUS:
+        choix &= groupes_sub == filtre_sub_groupe
+    tableau_sub = subventions.tableau(table_sub[choix.fillna(False).astype(bool)])
+    bloc_sub = subventions.bloc(donnees_sub, tid, annee)
+    st.caption(
+        f"{nombre_fr(len(tableau_sub))} convention(s) sur {nombre_fr(len(table_sub))} · "
+        f"{nombre_fr(float(tableau_sub['Montant (€)'].sum()))} € · "
+        f"{nombre_fr(bloc_sub['lignes_refusees'])} ligne(s) refusée(s) dans les fichiers publiés de ce "
+        "territoire (défauts détaillés sur la page Sources)"
+    )
+    st.dataframe(
+        tableau_sub,
+        hide_index=True,
+        width="stretch",
+        column_config={"Montant (€)": st.column_config.NumberColumn("Montant (€)", format="localized")},
+        key="tableau_subventions",
+    )
+    st.download_button(
+        "Télécharger les subventions (CSV)",
+        tableau_sub.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
+        file_name=f"subventions_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
+        mime="text/csv",
+        icon=":material/download:",
+    )

@@ -372,3 +372,110 @@ if "historique" in onglets:
                 hide_index=True,
                 width="stretch",
             )
+
+# A subsidies file published by a public body (SCDL « subventions »), all or nothing:
+# it changes published figures, so administrators only.
+if utilisateur is not None and utilisateur.est_administrateur:
+    # A subsidies file published by a public body (SCDL « subventions »), all or nothing.
+    st.subheader("Importer un fichier de subventions publié (format SCDL)")
+    st.caption(
+        "Fichier publié par une collectivité au titre du décret n° 2017-779 (CSV, XLSX, XLS ou ODS, "
+        "toute version du format SCDL « subventions »). Si une seule ligne ne peut pas être lue, rien "
+        "n'est importé "
+        "et chaque ligne en cause est citée. Les subventions importées s'affichent sur la page Emplois et "
+        "financements."
+    )
+
+    def _importer_subventions() -> None:
+        from geo import subventions_import
+
+        fichier = st.session_state.get("fichier_subventions")
+        if fichier is None:
+            st.session_state["_subventions_refus"] = ["Choisissez d'abord un fichier."]
+            return
+        try:
+            rapport = subventions_import.importer(fichier.getvalue(), fichier.name)
+        except subventions_import.ImportSubventionsRefuse as refus_import:
+            st.session_state["_subventions_refus"] = refus_import.messages
+        else:
+            st.session_state["_subventions_message"] = rapport.resume()
+            st.session_state["_subventions_remarques"] = rapport.remarques
+
+    message_sub = st.session_state.pop("_subventions_message", None)
+    if message_sub:
+        st.success(message_sub, icon=":material/check_circle:")
+        for remarque in st.session_state.pop("_subventions_remarques", []):
+            st.text(remarque)
+    refus_sub = st.session_state.pop("_subventions_refus", None)
+    if refus_sub:
+        st.error(refus_sub[0], icon=":material/error:")
+        if len(refus_sub) > 1:
+            st.dataframe(pd.DataFrame({"Problème": refus_sub[1:]}), hide_index=True, width="stretch")
+    st.file_uploader(
+        "Fichier de subventions",
+        type=["csv", "txt", "xlsx", "xls", "ods"],
+        key="fichier_subventions",
+    )
+    st.button(
+        "Importer les subventions",
+        key="importer_subventions",
+        icon=":material/upload_file:",
+        on_click=_importer_subventions,
+    )
+
+    with st.expander(
+        "Chercher les fichiers déclarés sur data.gouv.fr (en ligne)", icon=":material/travel_explore:"
+    ):
+        from geo.sources import scdl_datagouv
+
+        st.caption(
+            "Jeux de données déclarés au schéma « scdl/subventions » sur data.gouv.fr, pour le nom d'une "
+            "collectivité. Le fichier choisi est importé comme ci-dessus (tout ou rien)."
+        )
+
+        def _chercher_datagouv() -> None:
+            try:
+                st.session_state["_datagouv_resultats"] = scdl_datagouv.lister(
+                    st.session_state.get("recherche_datagouv", "")
+                )
+            except scdl_datagouv.DataGouvIndisponible as erreur:
+                st.session_state["_datagouv_resultats"] = []
+                st.session_state["_subventions_refus"] = [str(erreur)]
+
+        def _importer_datagouv() -> None:
+            from geo import subventions_import
+
+            resultats = st.session_state.get("_datagouv_resultats") or []
+            rang = st.session_state.get("choix_datagouv")
+            if rang is None or rang >= len(resultats):
+                st.session_state["_subventions_refus"] = ["Choisissez d'abord un fichier dans la liste."]
+                return
+            ressource = resultats[rang]
+            try:
+                rapport = subventions_import.importer(
+                    scdl_datagouv.telecharger(ressource), ressource.nom_fichier
+                )
+            except (scdl_datagouv.DataGouvIndisponible, subventions_import.ImportSubventionsRefuse) as erreur:
+                st.session_state["_subventions_refus"] = getattr(erreur, "messages", None) or [str(erreur)]
+            else:
+                st.session_state["_subventions_message"] = rapport.resume()
+                st.session_state["_subventions_remarques"] = rapport.remarques
+
+        st.text_input(
+            "Collectivité", value=contexte.territoire.nom if contexte.tid else "", key="recherche_datagouv"
+        )
+        st.button("Chercher", key="chercher_datagouv", on_click=_chercher_datagouv, icon=":material/search:")
+        resultats_datagouv = st.session_state.get("_datagouv_resultats")
+        if resultats_datagouv:
+            st.selectbox(
+                "Fichier",
+                list(range(len(resultats_datagouv))),
+                format_func=lambda i: (
+                    f"{resultats_datagouv[i].organisation} — {resultats_datagouv[i].jeu} — "
+                    f"{resultats_datagouv[i].titre} ({resultats_datagouv[i].format.upper()})"
+                ),
+                key="choix_datagouv",
+            )
+            st.button("Importer ce fichier", key="importer_datagouv", on_click=_importer_datagouv)
+        elif resultats_datagouv is not None:
+            st.caption("Aucun fichier déclaré au schéma « scdl/subventions » pour cette recherche.")

@@ -205,3 +205,33 @@ def _exporter_structures(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame
         return {}
     tableau = donnees.structures_filtrees(tid, filtres_structures.lire())
     return {"structures_ess": structures.en_geodataframe(tableau)} if len(tableau) else {}
+
+
+def _subventions(tid: TerritoireId | None) -> Surcouche | str:
+    from geo import couche_subventions
+    from ui.donnees import donnees_subventions
+
+    donnees = donnees_subventions()
+    if not donnees.disponible:
+        return "Aucun fichier de subventions publié (format SCDL) n'est disponible sur ce serveur."
+    return couche_subventions.surcouche_subventions(referentiel(), donnees, tid)
+
+
+def _exporter_subventions(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
+    from geo import couche_subventions
+    from ui.donnees import donnees_subventions
+
+    donnees = donnees_subventions()
+    return couche_subventions.couches_export(referentiel(), donnees, tid) if donnees.disponible else {}
+
+
+SURCOUCHES.append(
+    CoucheDisponible(
+        "subventions",
+        "Subventions publiées reçues",
+        "Subventions de plus de 23 000 € publiées par les collectivités (format SCDL) : un cercle par "
+        "commune des bénéficiaires retrouvés par leur SIRET ou SIREN, proportionnel au montant.",
+        _subventions,
+        exporter=_exporter_subventions,
+    )
+)

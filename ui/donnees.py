@@ -289,11 +289,15 @@ def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = Non
 
     try:
         saisies_territoire = saisies()
+        bloc_financements = financements.bloc(
+            donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
+        )
+        from geo import subventions
+
+        bloc_financements["subventions"] = subventions.bloc(donnees_subventions(), tid, annee)
         return {
             "bloc_emplois": saisies_territoire.bloc(referentiel(), tid, annee=annee),
-            "bloc_financements": financements.bloc(
-                donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
-            ),
+            "bloc_financements": bloc_financements,
         }
     # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.
     except Exception:
@@ -310,3 +314,20 @@ def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
     """The shops block of a territory (distances to every shop-less commune: cached, not per run)."""
     manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
     return _bloc_commerces(str(tid or ""), definition, manifeste.get("construit_le", ""))
+
+
+@st.cache_resource(show_spinner="Chargement des subventions publiées…", max_entries=4)
+def _donnees_subventions(dossier_cache: str, construit_le: str, imports: str):
+    from geo import subventions
+
+    return subventions.charger(referentiel(), Path(dossier_cache))
+
+
+def donnees_subventions():
+    """Published SCDL subsidies; a rebuild or a new imported file invalidates the cache."""
+    from geo import subventions, subventions_import
+
+    manifeste = etapes.lire_manifeste(subventions.ETAPE.nom) or {}
+    return _donnees_subventions(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
+    )
