@@ -350,6 +350,16 @@ def provenances(dossier_cache: Path | None = None) -> dict[str, dict]:
         for source_id, message in manifeste.get("indisponibles", {}).items():
             indisponible = {"source": source_id, "origine": "indisponible", "message": message}
             resultat.setdefault(source_id, indisponible)
+        # Files missing here while the step's figures come from the snapshot: not "unavailable".
+        instantane = manifeste.get("instantane", {}).get("libelle")
+        for source_id, message in manifeste.get("indisponibles_officiels", {}).items():
+            absent = {
+                "source": source_id,
+                "origine": "absent",
+                "message": message,
+                "remplace_par": instantane,
+            }
+            resultat.setdefault(source_id, absent)
     return resultat
 
 
@@ -372,6 +382,8 @@ def libelle_chargement(entree: dict) -> str:
     date = instantane.date_fr(entree.get("date"))
     if origine == "indisponible":
         return "indisponible"
+    if origine == "absent":
+        return f"fichier absent ici : le jeu vient de l'{entree.get('remplace_par') or 'instantané'}"
     if origine == "instantane":
         detail = f", {entree['detail']}" if entree.get("detail") else ""
         return f"{entree.get('origine_libelle') or 'instantané'}{detail}"

@@ -296,6 +296,8 @@ def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, refere
     chargement = at.dataframe[0].value.set_index("Jeu de données")["Chargé depuis"]
     assert chargement["Liste nationale des SIAE conventionnées (ASP)"].startswith("instantané du ")
     assert "d'après liste_siae_2019_07.csv" in chargement["Liste nationale des SIAE conventionnées (ASP)"]
+    bpe_2025 = chargement["Base permanente des équipements 2025 (équipements géolocalisés)"]
+    assert bpe_2025.startswith("fichier absent ici : le jeu vient de l'instantané du ")
     # Anyone reads; only an administrator refreshes.
     assert any(c.value.startswith("Réservé aux administrateurs") for c in at.caption)
     assert not [b for b in at.button if b.label == "Actualiser les données officielles"]
