@@ -342,6 +342,34 @@ def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFra
     return resultat
 
 
+def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
+    """Per unit (EPCI, département…): its 2024 QPV counted once each, whatever communes they span.
+
+    ``unites`` maps commune codes to unit codes. Columns ``nb_qpv``, ``population_qpv``
+    (NaN when one population is unknown) and ``population_qpv_connue``.
+    """
+    if entrees.qpv is None or not entrees.qpv.disponible:
+        return pd.DataFrame(
+            {"nb_qpv": 0, "population_qpv": np.nan, "population_qpv_connue": False},
+            index=pd.Index(unites.dropna().unique()),
+        )
+    lignes = entrees.qpv.qpv_communes
+    lignes = lignes[(lignes.generation == "2024") & lignes.commune.isin(unites.index)]
+    lignes = lignes.assign(unite=lignes.commune.map(unites)).drop_duplicates(["unite", "code_qp"])
+    par_unite = lignes.groupby("unite").agg(
+        nb_qpv=("code_qp", "size"),
+        population_qpv=("population", lambda s: s.sum(min_count=1)),
+        population_qpv_connue=("population", lambda s: bool(s.notna().all())),
+    )
+    resultat = par_unite.reindex(pd.Index(unites.dropna().unique()))
+    resultat["nb_qpv"] = resultat.nb_qpv.fillna(0).astype(int)
+    resultat["population_qpv_connue"] = resultat.population_qpv_connue.fillna(True).astype(bool)
+    population = resultat.population_qpv.astype(float).where(resultat.nb_qpv > 0, 0.0)
+    # Unknown stays unknown: never a zero standing for "not published".
+    resultat["population_qpv"] = population.where(resultat.population_qpv_connue)
+    return resultat
+
+
 def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | None = DEFINITION_PAR_DEFAUT):
     """Per commune: population, shop-less population, QPV, ESS structures and estimated jobs."""
     ref = entrees.ref
@@ -409,6 +437,10 @@ def classement_territoires(
         emplois_estimes=("emplois_estimes", lambda s: s.sum(min_count=1)),
         structures_sans_effectif=("structures_sans_effectif", lambda s: s.sum(min_count=1)),
     )
+    # A QPV over several communes of one unit counts once there (summing communes would repeat it).
+    qpv_unites = _qpv_par_unite(entrees, unites).reindex(agregats.index)
+    for colonne in ("nb_qpv", "population_qpv", "population_qpv_connue"):
+        agregats[colonne] = qpv_unites[colonne].to_numpy()
     population = agregats.population.astype(float).replace(0, np.nan)
     besoin = agregats.population_sans_commerce.astype(float).fillna(0) + agregats.population_qpv.astype(
         float
@@ -483,8 +515,6 @@ def valeurs_indicateur(
         unites = communes.code
     table = indicateurs_communes(entrees, pd.Index(communes.code), definition or DEFINITION_PAR_DEFAUT)
     table["unite"] = unites.to_numpy()
-    if indicateur == "part_population_qpv" and not table.population_qpv_connue.all():
-        table["population_qpv"] = np.nan
     sommes = table.groupby("unite").agg(
         {
             "population": lambda s: s.sum(min_count=1),
@@ -494,6 +524,12 @@ def valeurs_indicateur(
             "emplois_estimes": lambda s: s.sum(min_count=1),
         }
     )
+    qpv_unites = _qpv_par_unite(entrees, pd.Series(unites.to_numpy(), index=communes.code.to_numpy()))
+    sommes["population_qpv"] = qpv_unites.population_qpv.reindex(sommes.index).to_numpy()
+    if indicateur == "part_population_qpv":
+        sommes.loc[
+            ~qpv_unites.population_qpv_connue.reindex(sommes.index).fillna(False), "population_qpv"
+        ] = np.nan
     population = sommes.population.astype(float).replace(0, np.nan)
     besoin = sommes.population_sans_commerce.astype(float).fillna(0) + sommes.population_qpv.astype(
         float

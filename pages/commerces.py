@@ -6,7 +6,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import commerces, layers
-from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page
@@ -102,7 +101,7 @@ else:
             "nom": st.column_config.TextColumn("Commune"),
             "code": st.column_config.TextColumn("Code INSEE"),
             "population": st.column_config.NumberColumn(
-                f"Population ({MILLESIME_POPULATION})", format="localized"
+                f"Population ({contexte.ref.millesime_population})", format="localized"
             ),
             "distance_km": st.column_config.NumberColumn(
                 "Distance (km)",
@@ -139,6 +138,6 @@ manifeste = donnees_commerces.manifeste
 st.caption(
     f"Source : INSEE, base permanente des équipements {bloc['millesime']} "
     f"({manifeste.get('disposition_libelle', '')}), Licence Ouverte 2.0 · "
-    f"population municipale {MILLESIME_POPULATION} (INSEE) · un commerce absent des répertoires "
+    f"population municipale {contexte.ref.millesime_population} (INSEE) · un commerce absent des répertoires "
     "(marché, tournée) n'est pas compté. Détails : page Sources."
 )

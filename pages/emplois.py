@@ -102,21 +102,7 @@ else:
         help=(part or {}).get("raison", "Publiée par département et région seulement."),
     )
 
-remarques = []
-if "non_comparables" in bloc_fin["donnees_ouvertes"]:
-    remarques.append(bloc_fin["donnees_ouvertes"]["non_comparables"]["note"])
-if "non_repartis" in bloc_fin["donnees_ouvertes"]:
-    non_repartis = bloc_fin["donnees_ouvertes"]["non_repartis"]
-    remarques.append(
-        f"{nombre_fr(non_repartis['postes'])} poste(s) du département "
-        f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
-        "de l'EPCI : ils ne sont pas comptés ici."
-    )
-if bloc_emplois is not None and bloc_emplois.get("non_comptes_debordants"):
-    remarques.append(
-        f"{nombre_fr(bloc_emplois['non_comptes_debordants'])} emploi(s) de projets dont le périmètre déborde "
-        "ce territoire ne sont pas comptés (voir le territoire englobant)."
-    )
+remarques = financements.remarques(bloc_emplois, bloc_fin)
 if annee is not None and saisies is not None:
     sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())
     if sans_annee:

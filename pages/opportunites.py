@@ -6,7 +6,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import commerces, layers, opportunites
-from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
 from ui import donnees, etat, page
 
@@ -84,7 +83,7 @@ else:
             "nom": st.column_config.TextColumn("Commune"),
             "code": st.column_config.TextColumn("Code INSEE"),
             "population": st.column_config.NumberColumn(
-                f"Population ({MILLESIME_POPULATION})", format="localized"
+                f"Population ({contexte.ref.millesime_population})", format="localized"
             ),
             "distance_commerce_km": st.column_config.NumberColumn(
                 "Commerce le plus proche (km)", format="%.1f"

@@ -109,6 +109,29 @@ def _dates_construction() -> str:
     )
 
 
+def dates_construction() -> str:
+    """The build dates of every dataset (territories and steps): what a cached figure depends on."""
+    return "|".join(
+        (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
+        for nom in ("territoires", "populations", "commerces", "qpv", "structures", "financements")
+    )
+
+
+@st.cache_data(show_spinner="Comparaison avec les territoires englobants…", max_entries=128)
+def _comparaison(territoire_id: str, dates: str) -> pd.DataFrame:
+    from geo import indicators
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return indicators.comparaison(
+        referentiel(), tid, donnees_commerces(), donnees_structures(), donnees_financements()
+    )
+
+
+def comparaison(tid: TerritoireId | None) -> pd.DataFrame:
+    """Key figures of the territory beside its département, région and France (cached per territory)."""
+    return _comparaison(str(tid or ""), dates_construction())
+
+
 @st.cache_resource(show_spinner="Chargement des données des opportunités…")
 def _entrees_opportunites(dossier_cache: str, dates: str) -> opportunites.Entrees:
     return opportunites.charger_entrees(referentiel(), Path(dossier_cache))
