@@ -39,6 +39,7 @@ PAGES = [
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.
+page.page_inconnue({p.url_path for p in PAGES})
 navigation = st.navigation(PAGES, position="hidden")
 donnees.ressources_statiques()
 contexte = page.contexte()

@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 from geo import commerces, layers
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
-from ui import donnees, etat, page
+from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -93,30 +93,26 @@ st.subheader(f"{definition.libelle} : {nombre_fr(len(sans))} commune(s)")
 if sans.empty:
     st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
 else:
-    st.dataframe(
+    tableaux.afficher(
         sans[["nom", "code", "population", "distance_km", "plus_proche_nom"]],
-        hide_index=True,
-        width="stretch",
+        decimales={"distance_km": 1},
+        raison_inconnu="population absente de la source, ou aucune commune avec ce commerce à portée.",
         column_config={
             "nom": st.column_config.TextColumn("Commune"),
             "code": st.column_config.TextColumn("Code INSEE"),
-            "population": st.column_config.NumberColumn(
-                f"Population ({contexte.ref.millesime_population})", format="localized"
-            ),
+            "population": st.column_config.NumberColumn(f"Population ({contexte.ref.millesime_population})"),
             "distance_km": st.column_config.NumberColumn(
                 "Distance (km)",
-                format="%.1f",
                 help="À vol d'oiseau, du centre de la commune à celui de la commune la plus proche qui en a.",
             ),
             "plus_proche_nom": st.column_config.TextColumn("Commune la plus proche qui en a"),
         },
     )
-    st.download_button(
+    telechargement.csv(
         "Télécharger la liste (CSV)",
-        sans.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-        file_name=f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        sans,
+        f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
+        "telecharger-communes-sans-commerce",
     )
 
 anciens = bloc["codes_anciens_rattaches"]

@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from geo import charts, couche_ptce, emplois, financements, layers
 from geo.store import ETAPES_PROJET
 from geo.text import nombre_fr
-from ui import donnees, etat, page
+from ui import donnees, etat, page, tableaux, telechargement
 
 CLE_ANNEE = "annee"
 # Streamlit shows a placeholder, not format_func(None), for a None value: sentinels instead.
@@ -268,18 +268,18 @@ if saisies is not None:
         tableau = tableau[tableau.projet == filtre_projet]
     if filtre_etape != TOUS:
         tableau = tableau[tableau.etape.fillna("étape inconnue") == filtre_etape]
-    st.dataframe(
+    tableaux.afficher(
         tableau[["projet", "ptce", "etape", "secteur", "insertion", "encadrement", "autre", "source"]],
-        hide_index=True,
-        width="stretch",
+        raison_inconnu="non dit par la source (projet saisi ou document de terrain) : jamais remplacé par "
+        "zéro.",
         column_config={
             "projet": st.column_config.TextColumn("Projet"),
             "ptce": st.column_config.TextColumn("PTCE"),
             "etape": st.column_config.TextColumn("Étape"),
             "secteur": st.column_config.TextColumn("Secteur"),
-            "insertion": st.column_config.NumberColumn("Insertion", format="localized"),
-            "encadrement": st.column_config.NumberColumn("Encadrement", format="localized"),
-            "autre": st.column_config.NumberColumn("Autre", format="localized"),
+            "insertion": st.column_config.NumberColumn("Insertion"),
+            "encadrement": st.column_config.NumberColumn("Encadrement"),
+            "autre": st.column_config.NumberColumn("Autre"),
             "source": st.column_config.TextColumn("Source", width="large"),
         },
         key="tableau_projets",
@@ -401,17 +401,17 @@ st.caption(
     f"{nombre_fr(len(tableau_fin))} ligne(s) sur {nombre_fr(len(lignes_fin))} · "
     f"{nombre_fr(float(tableau_fin.montant_eur.sum()))} € au montant connu"
 )
-st.dataframe(
+tableaux.afficher(
     tableau_fin,
-    hide_index=True,
-    width="stretch",
+    decimales={"montant_eur": 0},
+    raison_inconnu="non dit par la source (montant, année, financeur ou dispositif non donnés).",
     column_config={
         "origine": st.column_config.TextColumn("Origine"),
         "annee": st.column_config.TextColumn("Année"),
         "dispositif": st.column_config.TextColumn("Dispositif"),
         "financeur": st.column_config.TextColumn("Financeur"),
         "beneficiaire": st.column_config.TextColumn("Bénéficiaire"),
-        "montant_eur": st.column_config.NumberColumn("Montant (€)", format="localized"),
+        "montant_eur": st.column_config.NumberColumn("Montant (€)"),
         "comparable": st.column_config.CheckboxColumn(
             "Comparable", help=financements.sources_civille.NOTE_2025
         ),
@@ -420,12 +420,11 @@ st.dataframe(
     },
     key="tableau_financements",
 )
-st.download_button(
+telechargement.csv(
     "Télécharger les financements (CSV)",
-    tableau_fin.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-    file_name=f"financements_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
-    mime="text/csv",
-    icon=":material/download:",
+    tableau_fin,
+    f"financements_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
+    "telecharger-financements",
 )
 
 

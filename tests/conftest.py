@@ -101,7 +101,13 @@ def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
     """The QPV cache, plus the shops (BPE), the ESS structures and public funding built from the mirror."""
     return construire_depuis_miroir(
-        referentiel, miroir, cache_qpv_miroir, "geo.commerces", "geo.structures", "geo.financements"
+        referentiel,
+        miroir,
+        cache_qpv_miroir,
+        "geo.commerces",
+        "geo.structures",
+        "geo.financements",
+        "geo.populations",
     )
 
 
