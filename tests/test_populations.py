@@ -152,3 +152,16 @@ def test_real_census_every_level_sums_its_communes(referentiel_2021):
     assert "Mayotte" in france.note_population
     # Paris comes as arrondissements in the file: summed into the commune.
     assert ref.territoire(TerritoireId("commune", "75056")).population > 2_000_000
+
+
+def test_choropleth_indicators_of_the_census(referentiel_2021):
+    from geo import opportunites
+
+    entrees = opportunites.Entrees(referentiel_2021)
+    nord = TerritoireId("departement", "59")
+    valeurs = opportunites.valeurs_indicateur(entrees, nord, "epci", "taux_chomage_pct")
+    assert valeurs.set_index("code").loc["200042190", "valeur"] == 18.0
+    porte = TerritoireId("epci", "200042190")
+    evolution = opportunites.valeurs_indicateur(entrees, porte, "epci", "evolution_population_pct")
+    attendu = referentiel_2021.chiffres_recensement(porte)["evolution_population_pct"]
+    assert evolution.valeur.iloc[0] == attendu
