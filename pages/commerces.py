@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 from geo import commerces, layers
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
-from ui import donnees, etat, page, tableaux, telechargement
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -70,6 +70,7 @@ st.info(definition.en_mots(), icon=":material/storefront:")
 
 bloc = donnees.bloc_commerces(contexte.tid, definition.parametre())
 commerces_ui.chiffres(bloc, territoire.population)
+sections.constats_de_la_page(contexte, ("communes_sans_commerce",))
 
 constat = commerces.CONSTATS_DE_TERRAIN.get(str(contexte.tid))
 if constat:

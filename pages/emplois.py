@@ -9,7 +9,7 @@ from streamlit_folium import st_folium
 from geo import charts, couche_ptce, emplois, financements, layers
 from geo.store import ETAPES_PROJET
 from geo.text import nombre_fr
-from ui import donnees, etat, page, tableaux, telechargement
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 CLE_ANNEE = "annee"
 # Streamlit shows a placeholder, not format_func(None), for a None value: sentinels instead.
@@ -102,6 +102,9 @@ else:
         help=(part or {}).get("raison", "Publiée par département et région seulement."),
     )
 
+if part and part.get("note") and part.get("part_pct") is not None:
+    st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
+sections.constats_de_la_page(contexte, ("part_ess_emploi_pct", "cooperatives"))
 remarques = financements.remarques(bloc_emplois, bloc_fin)
 if annee is not None and saisies is not None:
     sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())

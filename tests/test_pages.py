@@ -388,3 +388,16 @@ def test_territory_page_follows_the_year_in_the_link():
     assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
     # The ALISS jobs have no year in their document: none are counted for 2021.
     assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "0"
+
+
+def test_shops_page_sets_the_field_statement_beside_the_bpe(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
+    legendes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Document de terrain (2024) : 6 communes sans aucun commerce" in legendes
+    assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in legendes
+
+
+def test_presentation_mode_shows_census_unemployment(avec_commerces):
+    at = _ouvrir(territoire="epci:200042190", presentation="1")
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Chômage des 15–64 ans"] == "18,0 %"

@@ -39,11 +39,21 @@ def chiffres_cles(contexte) -> None:
         (
             "Habitants",
             nombre_fr(territoire.population),
-            f"Population municipale {territoire.millesime_population} (INSEE)",
+            f"Population municipale {territoire.millesime_population} (INSEE)"
+            + (f". {territoire.note_population}" if territoire.note_population else ""),
         ),
         ("Communes", nombre_fr(territoire.nb_communes), None),
         ("Habitants au km²", nombre_fr(indicators.densite(territoire)), None),
     ]
+    recensement = contexte.ref.chiffres_recensement(contexte.tid)
+    if recensement is not None and recensement["taux_chomage_pct"] is not None:
+        figures.append(
+            (
+                "Chômage des 15–64 ans",
+                f"{nombre_fr(recensement['taux_chomage_pct'], 1)} %",
+                "Recensement 2021 (INSEE) : chômeurs / actifs de 15 à 64 ans",
+            )
+        )
     donnees_qpv = donnees.donnees_qpv()
     if donnees_qpv.disponible:
         bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
@@ -162,3 +172,23 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
 
     for remarque in financements.remarques(bloc_emplois, bloc_fin):
         st.info(remarque, icon=":material/info:")
+
+
+def constats_de_la_page(contexte, indicateurs: tuple[str, ...]) -> None:
+    """The field statements about this page's figures, beside the open-data figure (one line each)."""
+    from geo import constats
+    from ui import donnees
+
+    liste = [
+        c
+        for c in constats.constats(
+            contexte.ref,
+            contexte.tid,
+            donnees.donnees_commerces(),
+            donnees.donnees_structures(),
+            donnees.donnees_financements(),
+        )
+        if c.indicateur in indicateurs
+    ]
+    for constat in liste:
+        st.caption(_texte_brut(constat.ligne) + f" (source du document : {_texte_brut(constat.document)}).")
