@@ -152,3 +152,13 @@ def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tm
     rendu_national = layers.dessiner(layers.preparer(referentiel, None), BASE, [loin]).get_root().render()
     assert "qpv-point" in rendu_national
     assert "qpv-2024" not in rendu_national
+
+
+def test_missing_leaflet_files_are_named(tmp_path):
+    from geo import assets
+
+    assert "leaflet/leaflet.js" in assets.manquants(tmp_path)
+    assets.installer(tmp_path)
+    assert assets.manquants(tmp_path) == []
+    (tmp_path / "vendor" / "leaflet" / "leaflet.js").unlink()
+    assert assets.manquants(tmp_path) == ["leaflet/leaflet.js"]

@@ -401,3 +401,14 @@ def test_presentation_mode_shows_census_unemployment(avec_commerces):
     at = _ouvrir(territoire="epci:200042190", presentation="1")
     metriques = {m.label: m.value for m in at.metric}
     assert metriques["Chômage des 15–64 ans"] == "18,0 %"
+
+
+def test_map_page_says_when_leaflet_cannot_be_served(monkeypatch, tmp_path):
+    """A server whose static/ folder lost Leaflet says so instead of showing a blank map."""
+    from geo import assets
+
+    monkeypatch.setattr(assets, "DOSSIER_STATIQUE", tmp_path)
+    at = _ouvrir(territoire="epci:200042190")
+    avertissements = " ".join(w.value for w in at.warning)
+    assert "Les cartes ne peuvent pas s'afficher" in avertissements
+    assert "leaflet/leaflet.js" in avertissements

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -24,8 +25,28 @@ def referentiel() -> Referentiel:
 @st.cache_resource(show_spinner=False)
 def ressources_statiques() -> str:
     """Copy Leaflet into ./static once per server; return its URL prefix."""
-    assets.installer()
+    # A failure is said on the page by carte_impossible(), never left as a blank map.
+    with contextlib.suppress(ImportError, OSError):
+        assets.installer()
     return assets.url_base(st.get_option("server.baseUrlPath") or "")
+
+
+def carte_impossible() -> str | None:
+    """Why the maps cannot draw on this server (Leaflet files not served), in French; None when they can."""
+    if not st.get_option("server.enableStaticServing"):
+        return (
+            "Les cartes ne peuvent pas s'afficher : le serveur ne sert pas le dossier static/ "
+            "(option server.enableStaticServing désactivée dans .streamlit/config.toml)."
+        )
+    manquants = assets.manquants()
+    if manquants:
+        return (
+            "Les cartes ne peuvent pas s'afficher : les fichiers de Leaflet manquent dans static/vendor/ "
+            f"({', '.join(manquants[:4])}{' …' if len(manquants) > 4 else ''}). Lancez "
+            "« python -m geo.assets » (ou make run) pour les installer ; les chiffres et tableaux "
+            "restent justes."
+        )
+    return None
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=64)
