@@ -74,7 +74,8 @@ def test_epci_tooltips_name_each_commune_with_code_and_population(referentiel):
     assert len(features) == 47
     denain = next(f for f in features if "Code INSEE : 59172" in f["properties"]["_t"])
     assert "<b>Denain</b>" in denain["properties"]["_t"]
-    assert re.search(r"Population : [\d\u202f]+ hab\. \(2017\)", denain["properties"]["_t"])
+    millesime = re.escape(referentiel.millesime_population)
+    assert re.search(rf"Population : [\d\u202f]+ hab\. \({millesime}\)", denain["properties"]["_t"])
 
 
 @pytest.mark.parametrize(

@@ -201,7 +201,7 @@ def test_page_links_keep_the_territory(application, page):
     page.goto(f"{application}/?territoire=commune:02722")
     page.get_by_role("heading", name="Soissons").wait_for(timeout=60_000)
     page.get_by_role("link", name="Territoire").click()
-    page.get_by_text("Population", exact=True).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"^Population \(\d{4}\)$")).first.wait_for(timeout=30_000)
     assert page.url.endswith("/territoire?territoire=commune%3A02722")
     assert page.get_by_role("heading", name="Soissons").is_visible()
 

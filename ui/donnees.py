@@ -13,13 +13,19 @@ from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
-def _referentiel(dossier: str) -> Referentiel:
+def _referentiel(dossier: str, construit_le: str = "") -> Referentiel:
     return charger_referentiel(Path(dossier))
 
 
 def referentiel() -> Referentiel:
-    """The territory tables (built on first use if the cache is missing)."""
-    return _referentiel(str(config.dossier_territoires()))
+    """The territory tables (built on first use if the cache is missing).
+
+    A rebuild of the territories or of the census populations (new manifest dates) reloads them.
+    """
+    dates = "|".join(
+        (etapes.lire_manifeste(nom) or {}).get("construit_le", "") for nom in ("territoires", "populations")
+    )
+    return _referentiel(str(config.dossier_territoires()), dates)
 
 
 @st.cache_resource(show_spinner=False)
@@ -52,7 +58,7 @@ def carte_impossible() -> str | None:
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=64)
 def _carte_preparee(dossier: str, territoire_id: str) -> layers.CarteTerritoire:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.preparer(_referentiel(dossier), tid)
+    return layers.preparer(referentiel(), tid)
 
 
 def carte_preparee(tid: TerritoireId | None) -> layers.CarteTerritoire:
