@@ -39,8 +39,11 @@ PAGES = [
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.
+page.page_inconnue({p.url_path for p in PAGES})
 navigation = st.navigation(PAGES, position="hidden")
 donnees.ressources_statiques()
+if (raison_carte := donnees.carte_impossible()) is not None:
+    st.warning(raison_carte, icon=":material/map:")
 contexte = page.contexte()
 page.lisibilite()
 if not page.mode_presentation():

@@ -61,6 +61,17 @@ def installer(dossier_statique: Path = DOSSIER_STATIQUE) -> Path:
     return cible_racine
 
 
+def manquants(dossier_statique: Path | None = None) -> list[str]:
+    """The map files that the app should serve and cannot (deleted, never installed)."""
+    cible_racine = (dossier_statique or DOSSIER_STATIQUE) / SOUS_DOSSIER
+    return [
+        f"{bibliotheque.nom}/{nom}"
+        for bibliotheque in BIBLIOTHEQUES
+        for nom in bibliotheque.fichiers
+        if not (cible_racine / bibliotheque.nom / nom).exists()
+    ]
+
+
 def url_base(base_url_path: str = "") -> str:
     """URL prefix of the served files, honouring Streamlit's ``server.baseUrlPath``."""
     prefixe = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""

@@ -91,8 +91,8 @@ def _superficie_km2(geometries: gpd.GeoSeries) -> np.ndarray:
 
 
 def _population_totale(populations: pd.Series) -> object:
-    # A total with one unknown commune would look exact while being wrong: unknown.
-    return pd.NA if populations.isna().any() else int(populations.sum())
+    # The known communes are summed; how many are unknown is stored beside the total.
+    return pd.NA if populations.isna().all() else int(populations.sum())
 
 
 def _agreger(communes: gpd.GeoDataFrame, cle: str) -> pd.DataFrame:
@@ -100,6 +100,7 @@ def _agreger(communes: gpd.GeoDataFrame, cle: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "population": groupes.population.agg(_population_totale).astype("Int64"),
+            "communes_population_inconnue": groupes.population.agg(lambda s: int(s.isna().sum())),
             "nb_communes": groupes.size(),
             "superficie_km2": groupes.superficie_km2.sum(),
             "deps": groupes.dep.agg(lambda s: ",".join(sorted(s.unique()))),
@@ -186,6 +187,7 @@ MODULES_ETAPES: tuple[str, ...] = (
     "geo.commerces",
     "geo.structures",
     "geo.financements",
+    "geo.populations",
     "geo.subventions",
 )
 

@@ -204,7 +204,23 @@ def comptes_par_zone(ref: Referentiel, tableau: pd.DataFrame, niveau: str) -> Co
     return ComptesParZone(niveau, croise.reset_index())
 
 
-def _surcouche_comptes(ref: Referentiel, zones: ComptesParZone, raison: str) -> Surcouche:
+def texte_situees(situees: int, total: int) -> str:
+    """« 5 680 situées sur la carte, sur 9 063 en tout » — the two counts side by side, explained.
+
+    The headline figure counts every structure of the territory; the map can only draw those
+    with a place (address or commune). Structures known by their SIREN alone have none.
+    """
+    if situees == total:
+        return f"{nombre_fr(total)} en tout, toutes situées sur la carte"
+    return (
+        f"{nombre_fr(situees)} situées sur la carte, sur {nombre_fr(total)} en tout "
+        f"({nombre_fr(total - situees)} sans adresse ni commune connue, comptées dans le total)"
+    )
+
+
+def _surcouche_comptes(
+    ref: Referentiel, zones: ComptesParZone, raison: str, total_tableau: int | None = None
+) -> Surcouche:
     table = ref.epci if zones.niveau == "epci" else ref.communes
     geometries = table.geometry.reindex(zones.comptes.code)
     points, proprietes = [], []
@@ -244,7 +260,7 @@ def _surcouche_comptes(ref: Referentiel, zones: ComptesParZone, raison: str) -> 
         (
             STYLES_COMPTES["compte_3"],
             f"Structures de l'ESS par {libelle_zone} (cercle proportionnel) : "
-            f"{nombre_fr(total)} en tout — {raison}",
+            f"{texte_situees(total, total if total_tableau is None else total_tableau)} — {raison}",
         ),
     ]
     return Surcouche(_element, legende)
@@ -265,14 +281,16 @@ def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: Territoi
     niveau = tid.niveau if tid else None
     places = tableau[tableau.lon.notna()]
     if niveau is None:
-        return _surcouche_comptes(ref, comptes_par_zone(ref, places, "epci"), "un cercle par EPCI")
+        return _surcouche_comptes(
+            ref, comptes_par_zone(ref, places, "epci"), "un cercle par EPCI", len(tableau)
+        )
     if niveau == "region" or len(places) > MARQUEURS_MAX:
         raison = (
             "un cercle par commune"
             if niveau == "region"
             else (f"plus de {nombre_fr(MARQUEURS_MAX)} structures : un cercle par commune")
         )
-        return _surcouche_comptes(ref, comptes_par_zone(ref, places, "commune"), raison)
+        return _surcouche_comptes(ref, comptes_par_zone(ref, places, "commune"), raison, len(tableau))
     tables, points = donnees_marqueurs(places)
     comptes = places.famille.value_counts()
     legende = [

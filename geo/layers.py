@@ -27,7 +27,6 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import assets
-from geo.sources.data_france import MILLESIME_POPULATION
 from geo.territories import LIBELLES_NIVEAUX, Referentiel, TerritoireId
 from geo.text import echapper, nombre_fr
 
@@ -378,12 +377,13 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
 NIVEAU_DE_TABLE = {"communes": "commune", "epci": "epci", "departements": "departement", "regions": "region"}
 
 
-def _infobulle(table: str, ligne) -> str:
+def _infobulle(table: str, ligne, millesime: str) -> str:
     population = (
-        f"{nombre_fr(ligne.population)} hab. ({MILLESIME_POPULATION})"
-        if not pd.isna(ligne.population)
-        else "inconnue"
+        f"{nombre_fr(ligne.population)} hab. ({millesime})" if not pd.isna(ligne.population) else "inconnue"
     )
+    inconnues = getattr(ligne, "communes_population_inconnue", 0)
+    if inconnues and not pd.isna(ligne.population):
+        population += f", {nombre_fr(inconnues)} commune(s) sans population connue"
     niveau = NIVEAU_DE_TABLE[table]
     lignes = [f"<b>{echapper(ligne.nom)}</b>"]
     if niveau == "commune":
@@ -415,7 +415,7 @@ def donnees_couche(ref: Referentiel, couche: Couche) -> str:
     for ligne in attributs.itertuples():
         props = {"_s": "selection" if ligne.code in selection else couche.style}
         if couche.interactif:
-            props["_t"] = _infobulle(couche.table, ligne)
+            props["_t"] = _infobulle(couche.table, ligne, ref.millesime_population)
         proprietes.append(props)
     return collection_geojson(geometries, proprietes)
 
@@ -791,7 +791,7 @@ def surcouche_commerces(
             population = (
                 "Population : inconnue"
                 if pd.isna(ligne.population)
-                else f"Population : {nombre_fr(ligne.population)} hab. ({MILLESIME_POPULATION})"
+                else f"Population : {nombre_fr(ligne.population)} hab. ({ref.millesime_population})"
             )
             texte = (
                 f"<b>{echapper(ligne.nom)}</b> ({echapper(ligne.code)}) : {echapper(choisie.libelle.lower())}"

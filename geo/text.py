@@ -71,3 +71,19 @@ def texte_brut(texte: object) -> str:
     brut = _MARKDOWN_ACTIF.sub(r"\\\1", _CONTROLES.sub(" ", str(texte)))
     brut = _ADRESSE_NUE.sub(lambda m: r"\://" if m.group(1) else "www\\.", brut)
     return _DEBUT_DE_BLOC.sub(lambda m: m.group(1) + "\\" + m.group(2), brut)
+
+
+# INSEE's « type de nom en clair » (TNCC) → how « de » joins the name.
+_DE_SELON_TNCC = {"0": "de ", "1": "d'", "2": "du ", "3": "de la ", "4": "des ", "5": "de l'", "6": "des "}
+
+
+def de_nom(nom: str, type_nom: object = None) -> str:
+    """« de l'Aisne », « du Nord », « de la Somme », « des Ardennes » from INSEE's TNCC code.
+
+    >>> de_nom("Aisne", "5"), de_nom("Nord", "2"), de_nom("Ardennes", 4), de_nom("Paris")
+    ("de l'Aisne", 'du Nord', 'des Ardennes', 'de Paris')
+    """
+    code = "" if type_nom is None or type_nom != type_nom else str(type_nom).split(".")[0]
+    if code not in _DE_SELON_TNCC:
+        return ("d'" if nom[:1] in "AEIOUÉÈÎY" else "de ") + nom
+    return _DE_SELON_TNCC[code] + nom

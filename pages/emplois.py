@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, couche_ptce, emplois, exports, financements, layers, subventions
+from geo import charts, couche_ptce, emplois, financements, layers, subventions
 from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import nombre_fr
-from ui import donnees, etat, page
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 CLE_ANNEE = "annee"
 # Streamlit shows a placeholder, not format_func(None), for a None value: sentinels instead.
@@ -104,21 +104,10 @@ else:
         help=(part or {}).get("raison", "Publiée par département et région seulement."),
     )
 
-remarques = []
-if "non_comparables" in bloc_fin["donnees_ouvertes"]:
-    remarques.append(bloc_fin["donnees_ouvertes"]["non_comparables"]["note"])
-if "non_repartis" in bloc_fin["donnees_ouvertes"]:
-    non_repartis = bloc_fin["donnees_ouvertes"]["non_repartis"]
-    remarques.append(
-        f"{nombre_fr(non_repartis['postes'])} poste(s) du département "
-        f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
-        "de l'EPCI : ils ne sont pas comptés ici."
-    )
-if bloc_emplois is not None and bloc_emplois.get("non_comptes_debordants"):
-    remarques.append(
-        f"{nombre_fr(bloc_emplois['non_comptes_debordants'])} emploi(s) de projets dont le périmètre déborde "
-        "ce territoire ne sont pas comptés (voir le territoire englobant)."
-    )
+if part and part.get("note") and part.get("part_pct") is not None:
+    st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
+sections.constats_de_la_page(contexte, ("part_ess_emploi_pct", "cooperatives"))
+remarques = financements.remarques(bloc_emplois, bloc_fin)
 if annee is not None and saisies is not None:
     sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())
     if sans_annee:
@@ -284,18 +273,18 @@ if saisies is not None:
         tableau = tableau[tableau.projet == filtre_projet]
     if filtre_etape != TOUS:
         tableau = tableau[tableau.etape.fillna("étape inconnue") == filtre_etape]
-    st.dataframe(
+    tableaux.afficher(
         tableau[["projet", "ptce", "etape", "secteur", "insertion", "encadrement", "autre", "source"]],
-        hide_index=True,
-        width="stretch",
+        raison_inconnu="non dit par la source (projet saisi ou document de terrain) : jamais remplacé par "
+        "zéro.",
         column_config={
             "projet": st.column_config.TextColumn("Projet"),
             "ptce": st.column_config.TextColumn("PTCE"),
             "etape": st.column_config.TextColumn("Étape"),
             "secteur": st.column_config.TextColumn("Secteur"),
-            "insertion": st.column_config.NumberColumn("Insertion", format="localized"),
-            "encadrement": st.column_config.NumberColumn("Encadrement", format="localized"),
-            "autre": st.column_config.NumberColumn("Autre", format="localized"),
+            "insertion": st.column_config.NumberColumn("Insertion"),
+            "encadrement": st.column_config.NumberColumn("Encadrement"),
+            "autre": st.column_config.NumberColumn("Autre"),
             "source": st.column_config.TextColumn("Source", width="large"),
         },
         key="tableau_projets",
@@ -417,17 +406,17 @@ st.caption(
     f"{nombre_fr(len(tableau_fin))} ligne(s) sur {nombre_fr(len(lignes_fin))} · "
     f"{nombre_fr(float(tableau_fin.montant_eur.sum()))} € au montant connu"
 )
-st.dataframe(
+tableaux.afficher(
     tableau_fin,
-    hide_index=True,
-    width="stretch",
+    decimales={"montant_eur": 0},
+    raison_inconnu="non dit par la source (montant, année, financeur ou dispositif non donnés).",
     column_config={
         "origine": st.column_config.TextColumn("Origine"),
         "annee": st.column_config.TextColumn("Année"),
         "dispositif": st.column_config.TextColumn("Dispositif"),
         "financeur": st.column_config.TextColumn("Financeur"),
         "beneficiaire": st.column_config.TextColumn("Bénéficiaire"),
-        "montant_eur": st.column_config.NumberColumn("Montant (€)", format="localized"),
+        "montant_eur": st.column_config.NumberColumn("Montant (€)"),
         "comparable": st.column_config.CheckboxColumn(
             "Comparable", help=financements.sources_civille.NOTE_2025
         ),
@@ -436,12 +425,11 @@ st.dataframe(
     },
     key="tableau_financements",
 )
-st.download_button(
+telechargement.csv(
     "Télécharger les financements (CSV)",
-    exports.vers_csv(tableau_fin),
-    file_name=f"financements_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
-    mime="text/csv",
-    icon=":material/download:",
+    tableau_fin,
+    f"financements_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
+    "telecharger-financements",
 )
 
 

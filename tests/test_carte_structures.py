@@ -94,3 +94,15 @@ def test_legend_says_when_filters_apply(referentiel):
         referentiel, _tableau(2), TerritoireId("commune", "59350"), note="filtres appliqués"
     )
     assert surcouche.legende[-1][1] == "Association (2) — filtres appliqués"
+
+
+def test_legend_sets_located_beside_all_like_the_headline(referentiel):
+    """France: the legend counted 5 680 located structures while the headline said 9 063 in all."""
+    from geo import structures
+
+    sans_lieu = _tableau(3).assign(commune=None, lon=float("nan"), lat=float("nan"), precision=None)
+    tableau = pd.concat([_tableau(4), sans_lieu], ignore_index=True)
+    surcouche = carte_structures.surcouche_structures(referentiel, tableau, None)
+    legende = surcouche.legende[0][1]
+    assert "4 situées sur la carte, sur 7 en tout" in legende
+    assert structures.resume(tableau)["total"] == 7  # the headline: every structure

@@ -150,3 +150,12 @@ def test_entered_names_reach_charts_as_text_not_markup():
     assert fig.data[0].y == ('&lt;a href="https://x"&gt;Piège&lt;/a&gt;',)
     # The raw name stays in customdata: a click still filters on the real project.
     assert fig.data[0].customdata[0] == '<a href="https://x">Piège</a>'
+
+
+def test_money_axis_reads_in_french_units_never_10m():
+    positions, textes = charts.graduations_euros(12_000_000)
+    assert textes == ["0", "5 M€", "10 M€"]
+    assert positions == [0.0, 5_000_000.0, 10_000_000.0]
+    _, textes = charts.graduations_euros(707_472)
+    assert all("M" not in t or t.endswith(" M€") for t in textes)
+    assert "200 k€" in textes

@@ -57,3 +57,38 @@ def test_standalone_map_embeds_leaflet_and_calls_nothing_outside(referentiel):
     assert re.findall(r'<(?:script[^>]*src|link[^>]*href)="(https?://[^"]+)"', html) == []
     assert "url(data:image/png;base64," in html  # Leaflet's control images
     assert json.dumps("territoire-commune")[1:-1] in html
+
+
+def test_one_csv_convention_for_french_spreadsheets():
+    import pandas as pd
+
+    tableau = pd.DataFrame(
+        {
+            "nom": ["Aïn", "Bé"],
+            "population": [4447.0, None],  # read as float: must not print « 4447,0 »
+            "superficie_km2": [12.3456789012345, 3.0],
+            "part_pct": [12.3456, 0.5],
+            "perimetre": [True, False],
+            "communes": [["02722", "02001"], []],
+        }
+    )
+    contenu = exports.vers_csv(tableau)
+    assert contenu.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads the accents
+    lignes = contenu.decode("utf-8-sig").splitlines()
+    assert lignes[0] == "nom;population;superficie_km2;part_pct;perimetre;communes"
+    assert lignes[1] == "Aïn;4447;12,3;12,3;oui;02722, 02001"
+    assert lignes[2] == "Bé;;3,0;0,5;non;"
+
+
+def test_layer_names_are_french_words():
+    assert (
+        exports.nom_couche("communes_avec_qpv_2024") == "Communes comprenant des quartiers prioritaires 2024"
+    )
+    assert (
+        exports.nom_fichier(exports.nom_couche("qpv_perimetres")) == "perimetres_des_quartiers_prioritaires"
+    )
+    couche = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(3, 50)], crs="EPSG:4326")
+    relues = exports.lire_geopackage(
+        exports.vers_geopackage({"Périmètres des quartiers prioritaires": couche})
+    )
+    assert set(relues) == {"perimetres_des_quartiers_prioritaires"}

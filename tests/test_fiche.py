@@ -33,7 +33,7 @@ def test_fiche_is_one_page_with_figures_sources_and_date(referentiel):
     assert "Hauts-de-France › Nord" in texte
     assert "47" in texte
     assert f"{territoire.population:,}".replace(",", "\u202f") in texte
-    assert "population municipale 2017" in texte
+    assert f"population municipale {territoire.millesime_population}" in texte
     assert "Sources" in texte
     assert "Licence Ouverte 2.0" in texte
     assert "Fiche produite le 22/11/2026" in texte
@@ -142,3 +142,49 @@ def test_fiche_shows_ess_structures(referentiel, cache_miroir):
     assert total > 0
     assert f"Structures de l'ESS\n{total}" in texte
     assert "Fabriques de territoire" in texte  # a source of the register, cited
+
+
+def test_fiche_compares_and_sets_field_statements_beside_open_data(referentiel, cache_miroir):
+    """Porte du Hainaut: the article's six shop-less communes beside the BPE's five, never one alone."""
+    from geo import financements
+
+    contenu = fiche.pdf(
+        referentiel,
+        PORTE_DU_HAINAUT,
+        qpv.charger(referentiel, cache_miroir),
+        donnees_commerces=commerces.charger(referentiel, cache_miroir),
+        donnees_structures=structures.charger(referentiel, cache_miroir),
+        donnees_financements=financements.charger(referentiel, cache_miroir),
+    )
+    pages, texte = _texte(contenu)
+    assert pages == 1
+    assert "Comparaison" in texte
+    assert "Nord" in texte
+    assert "France" in texte
+    ligne = next(ligne for ligne in texte.splitlines() if "6 communes sans aucun commerce" in ligne)
+    assert "Document de terrain (2024)" in ligne
+    assert "BPE 2019" in ligne
+    assert "5 communes sur 47" in ligne
+    assert "taux de chômage de 18,5 %" in texte
+    assert "valeur du département du Nord" in texte
+
+
+def test_fiche_of_a_commune_explains_its_zero_jobs_and_funding(referentiel, cache_miroir):
+    """Soissons: 0 jobs and 0 € come with what is counted at the EPCI or département only."""
+    from geo import financements
+
+    donnees_fin = financements.charger(referentiel, cache_miroir)
+    bloc_fin = financements.bloc(donnees_fin, None, referentiel, TerritoireId("commune", "02722"))
+    bloc_emplois = {"crees_total": 0, "par_projet": [], "non_comptes_debordants": 42}
+    _, texte = _texte(
+        fiche.pdf(
+            referentiel,
+            TerritoireId("commune", "02722"),
+            bloc_emplois=bloc_emplois,
+            bloc_financements=bloc_fin,
+            donnees_financements=donnees_fin,
+        )
+    )
+    assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in texte
+    assert "42 emploi(s)" in texte
+    assert "valeur du département de l'Aisne" in texte

@@ -134,7 +134,7 @@ def test_ess_share_for_a_departement_and_an_epci(donnees_miroir, referentiel):
     assert set(aisne["serie"]) == {2008, 2014, 2015}
     soissons = donnees_miroir.part_ess_du_territoire(referentiel, TerritoireId("epci", "240200477"))
     assert soissons["part_pct"] == 11.1
-    assert "valeur du département 02" in soissons["note"]
+    assert "valeur du département de l'Aisne" in soissons["note"]
     # Région codes and overseas département codes overlap: the niveau column tells them apart.
     guadeloupe = donnees_miroir.part_ess_du_territoire(referentiel, TerritoireId("region", "01"))
     assert guadeloupe["niveau"] == "region"

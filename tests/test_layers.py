@@ -74,7 +74,8 @@ def test_epci_tooltips_name_each_commune_with_code_and_population(referentiel):
     assert len(features) == 47
     denain = next(f for f in features if "Code INSEE : 59172" in f["properties"]["_t"])
     assert "<b>Denain</b>" in denain["properties"]["_t"]
-    assert re.search(r"Population : [\d\u202f]+ hab\. \(2017\)", denain["properties"]["_t"])
+    millesime = re.escape(referentiel.millesime_population)
+    assert re.search(rf"Population : [\d\u202f]+ hab\. \({millesime}\)", denain["properties"]["_t"])
 
 
 @pytest.mark.parametrize(
@@ -152,3 +153,13 @@ def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tm
     rendu_national = layers.dessiner(layers.preparer(referentiel, None), BASE, [loin]).get_root().render()
     assert "qpv-point" in rendu_national
     assert "qpv-2024" not in rendu_national
+
+
+def test_missing_leaflet_files_are_named(tmp_path):
+    from geo import assets
+
+    assert "leaflet/leaflet.js" in assets.manquants(tmp_path)
+    assets.installer(tmp_path)
+    assert assets.manquants(tmp_path) == []
+    (tmp_path / "vendor" / "leaflet" / "leaflet.js").unlink()
+    assert assets.manquants(tmp_path) == ["leaflet/leaflet.js"]

@@ -201,7 +201,7 @@ def test_page_links_keep_the_territory(application, page):
     page.goto(f"{application}/?territoire=commune:02722")
     page.get_by_role("heading", name="Soissons").wait_for(timeout=60_000)
     page.get_by_role("link", name="Territoire").click()
-    page.get_by_text("Population", exact=True).first.wait_for(timeout=30_000)
+    page.get_by_text(re.compile(r"^Population \(\d{4}\)$")).first.wait_for(timeout=30_000)
     assert page.url.endswith("/territoire?territoire=commune%3A02722")
     assert page.get_by_role("heading", name="Soissons").is_visible()
 
@@ -285,29 +285,20 @@ def test_old_2015_geography_is_its_own_layer_and_says_occitanie(application, pag
 
 
 def _telecharger(page, bouton: str, chemin: Path) -> Path:
-    """Click a download button once the app is idle; click again if a rerun revoked it.
+    """Prepare the file when it is made on request, then download it with one click.
 
-    A deferred download is registered anew on every run: a click that lands while a
-    rerun replaces the button asks for an id that no longer exists (Streamlit then
-    waits for the new button), so the test waits for the app to settle and retries once.
+    Downloads carry their bytes and do not rerun the app: no retry is needed (a deferred
+    download revoked by a rerun used to need one).
     """
-    from playwright.sync_api import TimeoutError as DelaiDepasse
-
-    for essai in range(2):
-        page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
-        page.wait_for_timeout(500)
-        try:
-            with page.expect_download(timeout=60_000) as telechargement:
-                page.get_by_role("button", name=bouton).click()
-        except DelaiDepasse:
-            if essai:
-                raise
-            page.reload()
-            page.get_by_text("Exporter ce qui est affiché").click()
-            continue
-        telechargement.value.save_as(chemin)
-        return chemin
-    raise AssertionError(bouton)
+    preparer = page.get_by_role("button", name=f"Préparer : {bouton}")
+    if preparer.count():
+        preparer.click()
+    cible = page.get_by_role("button", name=bouton, exact=True)
+    cible.wait_for(timeout=120_000)
+    with page.expect_download(timeout=60_000) as telechargement:
+        cible.click()
+    telechargement.value.save_as(chemin)
+    return chemin
 
 
 def test_exported_map_opens_alone_offline_and_layers_read_back(application, page, tmp_path):
@@ -321,7 +312,7 @@ def test_exported_map_opens_alone_offline_and_layers_read_back(application, page
 
     import geopandas as gpd
 
-    assert len(gpd.read_file(gpkg, layer="communes")) == 47
+    assert len(gpd.read_file(gpkg, layer="communes")) == 47  # layer named in French words
 
     # The file on its own, with every request outside it refused: the map still draws.
     autonome = page.context.new_page()

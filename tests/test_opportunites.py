@@ -238,3 +238,31 @@ def test_funding_per_inhabitant_leaves_out_flat_rate_years(entrees, referentiel)
         entrees, PORTE_DU_HAINAUT, "communes", "financements_par_habitant"
     )
     assert communes.valeur.isna().all()
+
+
+def test_a_qpv_over_two_communes_counts_once_per_territory(entrees, referentiel, tmp_path):
+    """One QPV listed in Denain and Escaudain: one QPV for the Porte du Hainaut, its population once."""
+    lignes = entrees.qpv.qpv_communes
+    double = lignes[lignes.code_qp == "QN05901M"].assign(commune="59205")
+    entrees.qpv.qpv_communes = pd.concat([lignes, double], ignore_index=True)
+    table = opportunites.classement_territoires(entrees, NORD).set_index("code")
+    porte = table.loc["200042190"]
+    assert porte.nb_qpv == 3  # QN05901M, QN05902I and QN05999M, each once
+    assert entrees.qpv.bloc(referentiel, PORTE_DU_HAINAUT)["nombre"] == porte.nb_qpv
+    # QN05999M has no published population: the QPV part of the need is unknown, not summed twice.
+    assert not porte.population_qpv_connue
+    communes = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT).set_index("code")
+    assert communes.loc[DENAIN, "nb_qpv"] == 2
+    assert communes.loc["59205", "nb_qpv"] == 2
+
+
+def test_real_data_qpv_counts_match_the_qpv_page(referentiel, cache_miroir):
+    """Opportunités and the QPV page give the same number of QPV (13 Porte du Hainaut, 17 Aisne)."""
+    entrees = opportunites.charger_entrees(referentiel, cache_miroir)
+    donnees_qpv = qpv.charger(referentiel, cache_miroir)
+    epci = opportunites.classement_territoires(entrees, NORD).set_index("code")
+    deps = opportunites.classement_territoires(entrees, None).set_index("code")
+    assert epci.loc["200042190", "nb_qpv"] == donnees_qpv.bloc(referentiel, PORTE_DU_HAINAUT)["nombre"] == 13
+    aisne = donnees_qpv.bloc(referentiel, TerritoireId("departement", "02"))
+    assert deps.loc["02", "nb_qpv"] == aisne["nombre"]
+    assert deps.loc["02", "nb_qpv"] == 17

@@ -69,7 +69,7 @@ def test_map_overlay_of_structures(avec_structures):
     _relancer(at)
     assert at.query_params["couches"] == "structures"
     couches = at.selectbox(key="export_couche")
-    assert "structures_ess" in couches.options
+    assert "Structures de l'ESS" in couches.options
 
 
 def test_sidebar_links_to_the_structures_page():

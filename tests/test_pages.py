@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
 APP = str(RACINE / "app.py")
@@ -28,6 +29,13 @@ def _relancer(at: AppTest) -> AppTest:
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
+
+
+def referentiel_de_l_app():
+    from geo import config
+    from geo.territories import charger_referentiel
+
+    return charger_referentiel(config.dossier_territoires())
 
 
 def _ouvrir(page: str | None = None, territoire: str | None = None, **parametres: str) -> AppTest:
@@ -104,20 +112,67 @@ def test_bad_link_falls_back_to_france_with_a_french_warning():
     assert "aucun EPCI n'a le code 123456789" in at.warning[0].value
 
 
+def _population(metriques: dict) -> str:
+    """The population card, whose label carries its vintage (« Population (2021) »)."""
+    return next(v for k, v in metriques.items() if k.startswith("Population ("))
+
+
 def test_territory_page_shows_key_figures():
     at = _ouvrir("pages/territoire.py", territoire="epci:200042190")
     metriques = {m.label: m.value for m in at.metric}
     assert metriques["Communes"] == "47"
-    assert metriques["Population"].replace("\u202f", "").isdigit()
+    assert _population(metriques).replace("\u202f", "").isdigit()
     assert metriques["Superficie"].endswith("km²")
-    assert len(at.dataframe[0].value) == 47
-    assert at.subheader[0].value == "Communes (47)"
+    assert any(len(d.value) == 47 for d in at.dataframe)
+    assert "Communes (47)" in [s.value for s in at.subheader]
 
 
 def test_territory_page_says_when_population_is_unknown():
     at = _ouvrir("pages/territoire.py", territoire="departement:976")
-    assert {m.label: m.value for m in at.metric}["Population"] == "inconnue"
+    assert _population({m.label: m.value for m in at.metric}) == "inconnue"
     assert "Population inconnue" in at.info[0].value
+
+
+def test_region_population_sums_known_communes_and_says_how_many_are_not():
+    """Hauts-de-France was « inconnue » because one commune of the Oise had no population."""
+    at = _ouvrir("pages/territoire.py", territoire="region:32")
+    metriques = {m.label: m.value for m in at.metric}
+    assert _population(metriques).replace("\u202f", "").isdigit()
+    tableau = next(d.value for d in at.dataframe if "nom" in getattr(d.value, "columns", []))
+    assert not tableau.population.isna().any()
+    ref = referentiel_de_l_app()
+    inconnues = int(ref.communes_de(TerritoireId("region", "32")).population.isna().sum())
+    if inconnues:
+        assert f"{inconnues} commune" in " ".join(i.value for i in at.info)
+
+
+def test_territory_page_of_porte_du_hainaut_census_comparison_and_field_statements():
+    at = _ouvrir("pages/territoire.py", territoire="epci:200042190")
+    metriques = {m.label: m.value for m in at.metric}
+    ref = referentiel_de_l_app()
+    if ref.recensement is not None:
+        assert _population(metriques) == "158\u202f568"
+        assert metriques["Chômage des 15–64 ans (2021)"] == "18,0 %"
+    textes = " ".join(m.value for m in at.markdown)
+    assert "Document de terrain (2024) : 6 communes sans aucun commerce" in textes.replace("\\", "")
+    assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in textes.replace("\\", "")
+    assert "Comparaison avec les territoires englobants" in [s.value for s in at.subheader]
+    comparaison = next(d.value for d in at.dataframe if "Territoire" in getattr(d.value, "columns", []))
+    assert list(comparaison.Territoire) == [
+        "Communauté d'agglomération de la Porte du Hainaut",
+        "Nord",
+        "Hauts-de-France",
+        "France",
+    ]
+
+
+def test_commune_with_zero_jobs_and_funding_says_why():
+    """Soissons: 0 jobs and 0 €, with what is known only at EPCI or département level."""
+    at = _ouvrir("pages/territoire.py", territoire="commune:02722")
+    infos = " ".join(i.value for i in at.info)
+    assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in infos
+    assert "emploi(s) de projets dont le périmètre déborde" in infos
+    assert any("valeur du département de l'Aisne" in c.value for c in at.caption)
 
 
 def test_sources_page_lists_producer_vintage_licence_and_origin():
@@ -203,14 +258,19 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
     at.toggle(key="couche-qpv").set_value(True)
     _relancer(at)
     couches = at.selectbox(key="export_couche")
-    assert couches.options == ["communes", "qpv_perimetres"]
+    # Layers are named in words, never by their code names.
+    assert couches.options == ["Communes", "Périmètres des quartiers prioritaires"]
     boutons = {b.label for b in at.get("download_button")}
-    assert boutons == {
-        "Tableau (CSV)",
-        "Couche (GeoJSON)",
-        "Toutes les couches (GeoPackage)",
-        "Carte (HTML autonome)",
-    }
+    assert boutons == {"Tableau (CSV)", "Couche (GeoJSON)"}
+    # Costly files are made on request, then offered as plain downloads (no deferred file to revoke).
+    preparer = {b.label for b in at.button if b.label.startswith("Préparer")}
+    assert preparer == {"Préparer : Toutes les couches (GeoPackage)", "Préparer : Carte (HTML autonome)"}
+    at.button(key="preparer-export-gpkg").click()
+    _relancer(at)
+    boutons = {b.label for b in at.get("download_button")}
+    assert "Toutes les couches (GeoPackage)" in boutons
+    for bouton in at.get("download_button"):
+        assert bouton.proto.deferred_file_id == ""  # eager data: nothing a rerun can revoke
 
 
 @pytest.fixture
@@ -335,3 +395,27 @@ def test_territory_page_follows_the_year_in_the_link():
     assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
     # The ALISS jobs have no year in their document: none are counted for 2021.
     assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "0"
+
+
+def test_shops_page_sets_the_field_statement_beside_the_bpe(avec_commerces):
+    at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
+    legendes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Document de terrain (2024) : 6 communes sans aucun commerce" in legendes
+    assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in legendes
+
+
+def test_presentation_mode_shows_census_unemployment(avec_commerces):
+    at = _ouvrir(territoire="epci:200042190", presentation="1")
+    metriques = {m.label: m.value for m in at.metric}
+    assert metriques["Chômage des 15–64 ans"] == "18,0 %"
+
+
+def test_map_page_says_when_leaflet_cannot_be_served(monkeypatch, tmp_path):
+    """A server whose static/ folder lost Leaflet says so instead of showing a blank map."""
+    from geo import assets
+
+    monkeypatch.setattr(assets, "DOSSIER_STATIQUE", tmp_path)
+    at = _ouvrir(territoire="epci:200042190")
+    avertissements = " ".join(w.value for w in at.warning)
+    assert "Les cartes ne peuvent pas s'afficher" in avertissements
+    assert "leaflet/leaflet.js" in avertissements

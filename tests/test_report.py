@@ -71,3 +71,18 @@ def test_report_has_a_qpv_block(capsys, cache_qpv_miroir, monkeypatch):
     assert bloc["population"] is None  # unknown, not guessed
     assert bloc["part_population_pct"] is None
     assert bloc["generation_2015"]["population"] > 50_000
+
+
+def test_report_population_sums_known_communes_with_vintage_and_census(referentiel, capsys):
+    from geo import report
+
+    assert report.main(["region:32", "--json"]) == 0
+    bloc = json.loads(capsys.readouterr().out)["territoire"]
+    assert bloc["population"] is not None  # one commune without population no longer blanks the région
+    assert bloc["millesime_population"] == referentiel.millesime_population
+    assert "communes_population_inconnue" in bloc
+    assert report.main(["epci:200042190"]) == 0
+    texte = capsys.readouterr().out
+    if referentiel.recensement is not None:
+        assert "Population : 158\u202f568 (population municipale 2021)" in texte
+        assert "Chômage des 15–64 ans (recensement 2021) : 18,0 %" in texte

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 import pandas as pd
@@ -12,26 +13,52 @@ from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
-def _referentiel(dossier: str) -> Referentiel:
+def _referentiel(dossier: str, construit_le: str = "") -> Referentiel:
     return charger_referentiel(Path(dossier))
 
 
 def referentiel() -> Referentiel:
-    """The territory tables (built on first use if the cache is missing)."""
-    return _referentiel(str(config.dossier_territoires()))
+    """The territory tables (built on first use if the cache is missing).
+
+    A rebuild of the territories or of the census populations (new manifest dates) reloads them.
+    """
+    dates = "|".join(
+        (etapes.lire_manifeste(nom) or {}).get("construit_le", "") for nom in ("territoires", "populations")
+    )
+    return _referentiel(str(config.dossier_territoires()), dates)
 
 
 @st.cache_resource(show_spinner=False)
 def ressources_statiques() -> str:
     """Copy Leaflet into ./static once per server; return its URL prefix."""
-    assets.installer()
+    # A failure is said on the page by carte_impossible(), never left as a blank map.
+    with contextlib.suppress(ImportError, OSError):
+        assets.installer()
     return assets.url_base(st.get_option("server.baseUrlPath") or "")
+
+
+def carte_impossible() -> str | None:
+    """Why the maps cannot draw on this server (Leaflet files not served), in French; None when they can."""
+    if not st.get_option("server.enableStaticServing"):
+        return (
+            "Les cartes ne peuvent pas s'afficher : le serveur ne sert pas le dossier static/ "
+            "(option server.enableStaticServing désactivée dans .streamlit/config.toml)."
+        )
+    manquants = assets.manquants()
+    if manquants:
+        return (
+            "Les cartes ne peuvent pas s'afficher : les fichiers de Leaflet manquent dans static/vendor/ "
+            f"({', '.join(manquants[:4])}{' …' if len(manquants) > 4 else ''}). Lancez "
+            "« python -m geo.assets » (ou make run) pour les installer ; les chiffres et tableaux "
+            "restent justes."
+        )
+    return None
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=64)
 def _carte_preparee(dossier: str, territoire_id: str) -> layers.CarteTerritoire:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.preparer(_referentiel(dossier), tid)
+    return layers.preparer(referentiel(), tid)
 
 
 def carte_preparee(tid: TerritoireId | None) -> layers.CarteTerritoire:
@@ -111,6 +138,29 @@ def _dates_construction() -> str:
         (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
         for nom in ("commerces", "qpv", "structures")
     )
+
+
+def dates_construction() -> str:
+    """The build dates of every dataset (territories and steps): what a cached figure depends on."""
+    return "|".join(
+        (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
+        for nom in ("territoires", "populations", "commerces", "qpv", "structures", "financements")
+    )
+
+
+@st.cache_data(show_spinner="Comparaison avec les territoires englobants…", max_entries=128)
+def _comparaison(territoire_id: str, dates: str) -> pd.DataFrame:
+    from geo import indicators
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return indicators.comparaison(
+        referentiel(), tid, donnees_commerces(), donnees_structures(), donnees_financements()
+    )
+
+
+def comparaison(tid: TerritoireId | None) -> pd.DataFrame:
+    """Key figures of the territory beside its département, région and France (cached per territory)."""
+    return _comparaison(str(tid or ""), dates_construction())
 
 
 @st.cache_resource(show_spinner="Chargement des données des opportunités…")

@@ -47,6 +47,11 @@ def parametres() -> dict[str, str]:
     return {cle: st.query_params[cle] for cle in st.query_params}
 
 
+def signaler(message: str) -> None:
+    """A French message about the address, shown once at the top of the page."""
+    st.session_state[_CLE_ERREUR] = message
+
+
 def afficher_erreur_url() -> None:
     message = st.session_state.pop(_CLE_ERREUR, None)
     if message:

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo import exports
 from geo.territories import Referentiel, TerritoireId
-from ui import couches
+from ui import couches, telechargement
 
 
 def _nom_fichier(tid: TerritoireId | None) -> str:
@@ -39,33 +39,40 @@ def proposer(
     with st.expander("Exporter ce qui est affiché", icon=":material/download:"):
         affichees = couches_affichees(ref, tid)
         base = _nom_fichier(tid)
-        choix = st.selectbox("Couche", list(affichees), key="export_couche")
+        choix = st.selectbox("Couche", list(affichees), key="export_couche", format_func=exports.nom_couche)
+        nom = exports.nom_fichier(exports.nom_couche(choix))
+        # The same view (territory, layers on, filters) makes the same files.
+        signature = "|".join([base, *sorted(affichees), str(sorted(st.query_params.to_dict().items()))])
         colonnes = st.columns(4)
-        colonnes[0].download_button(
-            "Tableau (CSV)",
-            data=lambda: exports.vers_csv(affichees[choix]),
-            file_name=f"{base}_{choix}.csv",
-            mime="text/csv",
-        )
-        colonnes[1].download_button(
+        telechargement.csv("Tableau (CSV)", affichees[choix], f"{base}_{nom}.csv", "export-csv", colonnes[0])
+        telechargement.bouton(
             "Couche (GeoJSON)",
-            data=lambda: exports.vers_geojson(affichees[choix]),
-            file_name=f"{base}_{choix}.geojson",
-            mime="application/geo+json",
+            exports.vers_geojson(affichees[choix]),
+            f"{base}_{nom}.geojson",
+            "application/geo+json",
+            "export-geojson",
+            colonnes[1],
         )
-        colonnes[2].download_button(
+        telechargement.sur_demande(
             "Toutes les couches (GeoPackage)",
-            data=lambda: exports.vers_geopackage(affichees),
-            file_name=f"{base}.gpkg",
-            mime="application/geopackage+sqlite3",
+            lambda: exports.vers_geopackage({exports.nom_couche(c): t for c, t in affichees.items()}),
+            f"{base}.gpkg",
+            "application/geopackage+sqlite3",
+            "export-gpkg",
+            signature,
+            colonnes[2],
         )
-        colonnes[3].download_button(
+        telechargement.sur_demande(
             "Carte (HTML autonome)",
-            data=lambda: exports.carte_autonome(carte(), base_ressources, titre).encode("utf-8"),
-            file_name=f"{base}_carte.html",
-            mime="text/html",
+            lambda: exports.carte_autonome(carte(), base_ressources, titre).encode("utf-8"),
+            f"{base}_carte.html",
+            "text/html",
+            "export-html",
+            signature,
+            colonnes[3],
         )
         st.caption(
-            "CSV au format des tableurs français (séparateur « ; », virgule décimale). La carte HTML "
-            "s'ouvre sans serveur ni internet (fond de carte seulement en ligne). Coordonnées en WGS84."
+            "CSV au format des tableurs français (séparateur « ; », virgule décimale, UTF-8 avec BOM, "
+            "valeurs arrondies ; case vide : valeur inconnue). La carte HTML s'ouvre sans serveur ni "
+            "internet (fond de carte seulement en ligne). Coordonnées en WGS84."
         )

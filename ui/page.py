@@ -35,6 +35,33 @@ def _quitter_le_mode_dossier_pages() -> None:
         st.rerun()
 
 
+def page_inconnue(chemins: set[str]) -> None:
+    """An address naming no page opens the map with a French message, not Streamlit's English dialog.
+
+    ``st.navigation`` answers an unknown path by sending « Page not found … Running the app's
+    main page. » to the browser. Before it runs, an unknown path is turned into a request for
+    the default page (Streamlit 1.67's pages manager), and the page says what happened.
+    """
+    import re
+
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    gestion = getattr(ctx, "pages_manager", None)
+    if gestion is None or gestion.intended_page_script_hash:
+        return
+    demande = (gestion.intended_page_name or "").strip("/")
+    if not demande or demande in chemins:
+        return
+    # Only letters, digits and dashes of the address are shown back (plain text, nothing read into it).
+    montre = re.sub(r"[^\w\-]", "", demande)[:60] or "?"
+    etat.signaler(
+        f"La page « {montre} » n'existe pas dans ce tableau de bord : voici la carte. "
+        "Les autres pages sont dans la barre latérale."
+    )
+    gestion.set_script_intent("", "")
+
+
 def contexte() -> Contexte:
     """Load the territories and read the URL; stop the page with a French message on failure."""
     _quitter_le_mode_dossier_pages()

@@ -32,7 +32,6 @@ def chiffres_qpv(bloc: dict) -> None:
 def chiffres_cles(contexte) -> None:
     """The territory's key figures in big type (presentation mode, brief)."""
     from geo import indicators
-    from geo.sources.data_france import MILLESIME_POPULATION
     from ui import donnees
 
     territoire = contexte.territoire
@@ -40,11 +39,21 @@ def chiffres_cles(contexte) -> None:
         (
             "Habitants",
             nombre_fr(territoire.population),
-            f"Population municipale {MILLESIME_POPULATION} (INSEE)",
+            f"Population municipale {territoire.millesime_population} (INSEE)"
+            + (f". {territoire.note_population}" if territoire.note_population else ""),
         ),
         ("Communes", nombre_fr(territoire.nb_communes), None),
         ("Habitants au km²", nombre_fr(indicators.densite(territoire)), None),
     ]
+    recensement = contexte.ref.chiffres_recensement(contexte.tid)
+    if recensement is not None and recensement["taux_chomage_pct"] is not None:
+        figures.append(
+            (
+                "Chômage des 15–64 ans",
+                f"{nombre_fr(recensement['taux_chomage_pct'], 1)} %",
+                "Recensement 2021 (INSEE) : chômeurs / actifs de 15 à 64 ans",
+            )
+        )
     donnees_qpv = donnees.donnees_qpv()
     if donnees_qpv.disponible:
         bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
@@ -73,3 +82,113 @@ def chiffres_cles(contexte) -> None:
         )
     for colonne, (libelle, valeur, aide) in zip(st.columns(len(figures)), figures, strict=True):
         colonne.metric(libelle, valeur, help=aide)
+
+
+def constats_de_terrain(contexte) -> None:
+    """What the field documents state about the territory, each beside the open-data figure."""
+    from geo import constats
+    from ui import donnees
+
+    liste = constats.constats(
+        contexte.ref,
+        contexte.tid,
+        donnees.donnees_commerces(),
+        donnees.donnees_structures(),
+        donnees.donnees_financements(),
+    )
+    if not liste:
+        return
+    st.subheader("Ce que disent les documents de terrain")
+    st.caption(
+        "Chaque affirmation d'un document est placée à côté du chiffre des données ouvertes pour la même "
+        "chose, avec sa source et son année : aucune des deux n'est retenue à la place de l'autre."
+    )
+    for constat in liste:
+        st.markdown(f"- {_texte_brut(constat.ligne)}")
+    documents = sorted({c.document for c in liste})
+    st.caption("Documents : " + ", ".join(documents) + " (pack de semences, page Sources).")
+
+
+def _texte_brut(texte: str) -> str:
+    """Text shown as is by st.markdown (no Markdown, HTML or math read into it)."""
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~])", r"\\\1", texte)
+
+
+def comparaison(contexte) -> None:
+    """Key figures beside the département, région and France: same indicators, same vintages."""
+    from ui import donnees, tableaux
+
+    if contexte.tid is None:
+        return
+    table = donnees.comparaison(contexte.tid)
+    if table.empty or len(table.columns) <= 3:
+        return
+    st.subheader("Comparaison avec les territoires englobants")
+    affiche = table.drop(columns=["decimales"]).set_index("indicateur").T.reset_index(names="Territoire")
+    decimales = dict(zip(table.indicateur, table.decimales, strict=True))
+    tableaux.afficher(
+        affiche,
+        decimales=decimales,
+        raison_inconnu="chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
+        "département et région) ou donnée absente.",
+    )
+    st.caption(
+        "Mêmes indicateurs et mêmes millésimes pour chaque territoire : population et chômage INSEE "
+        "(recensement 2021), commerces BPE (INSEE), structures du registre de l'application, part de l'ESS "
+        "INSEE Clap (dernier millésime publié). "
+        + (
+            ""
+            if contexte.ref.recensement is not None
+            else "Recensement 2021 non disponible sur ce serveur : évolution et chômage inconnus."
+        )
+    )
+
+
+def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
+    """Jobs created and funding received, with what a zero leaves out and values borrowed from above."""
+    colonnes = st.columns(3)
+    colonnes[0].metric(
+        "Emplois créés (saisis)",
+        nombre_fr(bloc_emplois["crees_total"]),
+        help=f"Insertion {bloc_emplois['insertion']}, encadrement {bloc_emplois['encadrement']} ; "
+        "projets saisis et pack des documents de terrain.",
+    )
+    colonnes[1].metric(
+        "Financements reçus",
+        f"{nombre_fr(bloc_fin['total_eur'])} €",
+        help="ANCT Ci.Ville (adultes-relais, FONJEP 2020–2025) et financements saisis au montant connu.",
+    )
+    part = bloc_fin["part_ess_emploi_salarie"]
+    colonnes[2].metric(
+        "Part de l'ESS dans l'emploi salarié" + (f" ({part['annee']})" if part and part.get("annee") else ""),
+        f"{nombre_fr(part['part_pct'], 1)} %" if part and part.get("part_pct") is not None else "inconnue",
+        help=(part or {}).get("note") or (part or {}).get("raison") or "INSEE, Clap.",
+    )
+    if part and part.get("note") and part.get("part_pct") is not None:
+        st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
+    from geo import financements
+
+    for remarque in financements.remarques(bloc_emplois, bloc_fin):
+        st.info(remarque, icon=":material/info:")
+
+
+def constats_de_la_page(contexte, indicateurs: tuple[str, ...]) -> None:
+    """The field statements about this page's figures, beside the open-data figure (one line each)."""
+    from geo import constats
+    from ui import donnees
+
+    liste = [
+        c
+        for c in constats.constats(
+            contexte.ref,
+            contexte.tid,
+            donnees.donnees_commerces(),
+            donnees.donnees_structures(),
+            donnees.donnees_financements(),
+        )
+        if c.indicateur in indicateurs
+    ]
+    for constat in liste:
+        st.caption(_texte_brut(constat.ligne) + f" (source du document : {_texte_brut(constat.document)}).")

@@ -26,6 +26,13 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
         help="Les autres sont placées au centre de leur commune (adresse non géocodée dans la source)"
         + (f" ; {nombre_fr(localisation['sans'])} sans lieu connu." if localisation["sans"] else "."),
     )
+    from geo.carte_structures import texte_situees
+
+    situees = localisation["adresse"] + localisation["centroide_commune"]
+    st.caption(
+        f"Structures de l'ESS : {texte_situees(situees, bloc['total'])}. La carte compte les structures "
+        "situées ; le chiffre ci-dessus les compte toutes."
+    )
     if bloc.get("couverture", {}).get("partiel"):
         st.caption(bloc["couverture"]["texte"])
     if emplois is not None and bloc["structures_sans_effectif"]:

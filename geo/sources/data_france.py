@@ -298,7 +298,8 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
         passage_codes=_passage_codes(brut),
         communes=resultat,
         epci=epci[["siren", "nom", "type"]].rename(columns={"type": "nature"}).reset_index(drop=True),
-        departements=departements[["code", "nom", "reg"]].reset_index(drop=True),
+        # type_nom (INSEE's TNCC) tells the article: « de l'Aisne », « du Nord ».
+        departements=departements[["code", "nom", "reg", "type_nom"]].reset_index(drop=True),
         regions=regions[["code", "nom"]].reset_index(drop=True),
         localisations=localisations,
         anomalies=anomalies,

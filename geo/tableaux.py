@@ -1,0 +1,58 @@
+"""How a table reads on screen: French numbers (« 1 234,5 »), « — » where a value is unknown.
+
+The table keeps its numbers (sorting stays numeric); only what is displayed is
+formatted, through a pandas ``Styler`` that Streamlit draws as it is.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from geo.text import nombre_fr
+
+INCONNU = "—"
+
+
+def _format(decimales: int, suffixe: str = ""):
+    def formater(valeur) -> str:
+        if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)):
+            return INCONNU
+        return nombre_fr(float(valeur), decimales) + suffixe
+
+    return formater
+
+
+def style_fr(
+    tableau: pd.DataFrame, decimales: dict[str, int] | None = None, suffixes: dict[str, str] | None = None
+) -> Styler:
+    """French display of every number column; unknown values (any column) as « — ».
+
+    ``decimales`` gives the decimals per column (0 by default for whole numbers, 1 otherwise).
+    """
+    decimales = decimales or {}
+    suffixes = suffixes or {}
+    formats = {}
+    for colonne in tableau.columns:
+        valeurs = tableau[colonne]
+        if pd.api.types.is_bool_dtype(valeurs):
+            formats[colonne] = lambda v: INCONNU if pd.isna(v) else ("oui" if v else "non")
+        elif pd.api.types.is_numeric_dtype(valeurs):
+            connues = valeurs.dropna()
+            entier = bool(len(connues)) and bool(
+                (connues.astype(float) == connues.astype(float).round()).all()
+            )
+            formats[colonne] = _format(decimales.get(colonne, 0 if entier else 1), suffixes.get(colonne, ""))
+        else:
+            formats[colonne] = _texte
+    return tableau.style.format(formats)
+
+
+def _texte(valeur) -> str:
+    if valeur is None or (not isinstance(valeur, list | tuple) and pd.isna(valeur)):
+        return INCONNU
+    if isinstance(valeur, bool):
+        return "oui" if valeur else "non"
+    if isinstance(valeur, list | tuple):
+        return ", ".join(map(str, valeur))
+    return valeur

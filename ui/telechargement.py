@@ -1,0 +1,85 @@
+"""Download buttons that work on every click.
+
+A deferred download (``data=`` a callable) is registered as a media file that the
+next rerun revokes: a click landing just after a rerun fetched a file already gone
+(``MediaFileStorageError: Deferred file … not found``) and did nothing. Here the
+bytes are passed eagerly and the click does not rerun the app
+(``on_click="ignore"``, Streamlit 1.67), so the file stays served until the page
+changes. Files that are costly to make (PDF, GeoPackage, standalone map) are
+made on request, by a first button, and kept in the session for that view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+from geo import exports
+
+
+def bouton(
+    libelle: str,
+    donnees: bytes | str,
+    nom_fichier: str,
+    mime: str,
+    cle: str,
+    conteneur=None,
+    **options,
+) -> None:
+    """A download of bytes already made; clicking it does not rerun the page."""
+    (conteneur or st).download_button(
+        libelle,
+        data=donnees,
+        file_name=nom_fichier,
+        mime=mime,
+        key=cle,
+        on_click="ignore",
+        **options,
+    )
+
+
+def csv(
+    libelle: str,
+    tableau: pd.DataFrame,
+    nom_fichier: str,
+    cle: str,
+    conteneur=None,
+    decimales: dict[str, int] | None = None,
+    **options,
+) -> None:
+    """A table as CSV in the one convention of the app (:func:`geo.exports.vers_csv`)."""
+    options.setdefault("icon", ":material/download:")
+    bouton(libelle, exports.vers_csv(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
+
+
+def sur_demande(
+    libelle: str,
+    fabriquer: Callable[[], bytes],
+    nom_fichier: str,
+    mime: str,
+    cle: str,
+    signature: str,
+    conteneur=None,
+    **options,
+) -> None:
+    """A costly file: « Préparer … » makes it once for this view (``signature``), then a download."""
+    conteneur = conteneur or st
+    etat = f"_fichier_{cle}"
+    deja = st.session_state.get(etat)
+    if deja is not None and deja[0] == signature:
+        bouton(libelle, deja[1], nom_fichier, mime, cle, conteneur, **options)
+        return
+
+    def _preparer() -> None:
+        st.session_state[etat] = (signature, fabriquer())
+
+    aide = options.pop("help", None)
+    conteneur.button(
+        f"Préparer : {libelle}",
+        key=f"preparer-{cle}",
+        on_click=_preparer,
+        icon=options.get("icon"),
+        help=(aide + " " if aide else "") + "Le fichier est préparé puis proposé au téléchargement.",
+    )
