@@ -43,6 +43,12 @@ def rapport(texte_territoire: str, **options) -> dict:
     ``options`` (e.g. ``definition`` for shops) are passed to every block.
     """
     ref = charger_referentiel()
+    from geo import populations
+
+    # Census populations replace the 2017 ones in every figure: built first when missing.
+    if etapes.lire_manifeste(populations.ETAPE.nom) is None:
+        etapes.assurer_etape(populations.ETAPE, ref)
+        ref = charger_referentiel()
     france = texte_territoire.strip().lower() in {"france", "fr"}
     tid = None if france else ref.resoudre(texte_territoire)
     resultat = {"territoire": indicators.bloc_territoire(ref, tid)}

@@ -6,6 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from geo import tableaux
+from geo.text import nombre_fr
+
+# Styled tables are rendered cell by cell (pandas refuses beyond 262 144 cells, and the
+# browser slows long before): a longer table shows its first rows and says so.
+CELLULES_MAX = 200_000
 
 
 def afficher(
@@ -20,7 +25,14 @@ def afficher(
     conteneur = conteneur or st
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    conteneur.dataframe(tableaux.style_fr(tableau, decimales), column_config=column_config, **options)
+    lignes_max = max(1, CELLULES_MAX // max(1, len(tableau.columns)))
+    montre = tableau.head(lignes_max)
+    conteneur.dataframe(tableaux.style_fr(montre, decimales), column_config=column_config, **options)
+    if len(tableau) > len(montre):
+        conteneur.caption(
+            f"Les {nombre_fr(len(montre))} premières lignes sur {nombre_fr(len(tableau))} : le "
+            "téléchargement donne le tableau entier."
+        )
     visibles = [c for c in tableau.columns if not column_config or column_config.get(c, True) is not None]
     if raison_inconnu and tableau[visibles].isna().to_numpy().any():
         conteneur.caption(f"« {tableaux.INCONNU} » : {raison_inconnu}")
