@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import geopandas as gpd
 import pytest
 import shapely
+import sqlalchemy as sa
 
-from geo import config
+from geo import config, store
 from geo.territories import Referentiel, charger_referentiel
 
 # Tests never touch the network: sources that are not local are unavailable.
@@ -129,3 +131,41 @@ def _base_de_saisie_temporaire(tmp_path_factory):
         del os.environ["DATABASE_URL"]
     else:
         os.environ["DATABASE_URL"] = ancien
+
+
+# The store's tests (test_store, test_comptes) run on SQLite, and on a real PostgreSQL
+# when .ci/run (or the developer) names one.
+URL_POSTGRES = os.environ.get("ESS_TEST_POSTGRES_URL")
+
+
+def _base_postgres_neuve(url: str):
+    """A fresh schema on the test server, dropped afterwards (tests may run twice)."""
+    schema = f"essai_{uuid.uuid4().hex[:8]}"
+    moteur = store.moteur(url)
+    with moteur.begin() as connexion:
+        connexion.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
+    moteur.dispose()
+    separateur = "&" if "?" in url else "?"
+    return f"{url}{separateur}options=-csearch_path%3D{schema}", schema
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def depot(request, tmp_path):
+    if request.param == "sqlite":
+        depot = store.Depot(f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+        yield depot
+        depot.fermer()
+        return
+    if not URL_POSTGRES:
+        pytest.skip(
+            "Pas de serveur PostgreSQL de test : définissez ESS_TEST_POSTGRES_URL "
+            "(.ci/run en démarre un et la définit)."
+        )
+    url, schema = _base_postgres_neuve(store.url_par_defaut_de(URL_POSTGRES))
+    depot = store.Depot(url)
+    yield depot
+    depot.fermer()
+    moteur = store.moteur(store.url_par_defaut_de(URL_POSTGRES))
+    with moteur.begin() as connexion:
+        connexion.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
+    moteur.dispose()

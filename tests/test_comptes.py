@@ -13,31 +13,8 @@ import pytest
 import sqlalchemy as sa
 
 from geo import comptes, journal, saisie, semences, store
-from tests.test_store import URL_POSTGRES, _base_postgres_neuve
 
 MOT_DE_PASSE = "cheval agrafe pile correcte"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def depot(request, tmp_path):
-    if request.param == "sqlite":
-        depot = store.Depot(f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
-        yield depot
-        depot.fermer()
-        return
-    if not URL_POSTGRES:
-        pytest.skip(
-            "Pas de serveur PostgreSQL de test : définissez ESS_TEST_POSTGRES_URL "
-            "(.ci/run en démarre un et la définit)."
-        )
-    url, schema = _base_postgres_neuve(store.url_par_defaut_de(URL_POSTGRES))
-    depot = store.Depot(url)
-    yield depot
-    depot.fermer()
-    moteur = store.moteur(store.url_par_defaut_de(URL_POSTGRES))
-    with moteur.begin() as connexion:
-        connexion.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    moteur.dispose()
 
 
 def _etat(depot) -> dict[str, list]:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from decimal import Decimal
 
 import pytest
@@ -13,41 +11,6 @@ from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
 from geo import store
-
-URL_POSTGRES = os.environ.get("ESS_TEST_POSTGRES_URL")
-
-
-def _base_postgres_neuve(url: str):
-    """A fresh schema on the test server, dropped afterwards (tests may run twice)."""
-    schema = f"essai_{uuid.uuid4().hex[:8]}"
-    moteur = store.moteur(url)
-    with moteur.begin() as connexion:
-        connexion.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    moteur.dispose()
-    separateur = "&" if "?" in url else "?"
-    return f"{url}{separateur}options=-csearch_path%3D{schema}", schema
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def depot(request, tmp_path):
-    if request.param == "sqlite":
-        depot = store.Depot(f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
-        yield depot
-        depot.fermer()
-        return
-    if not URL_POSTGRES:
-        pytest.skip(
-            "Pas de serveur PostgreSQL de test : définissez ESS_TEST_POSTGRES_URL "
-            "(.ci/run en démarre un et la définit)."
-        )
-    url, schema = _base_postgres_neuve(store.url_par_defaut_de(URL_POSTGRES))
-    depot = store.Depot(url)
-    yield depot
-    depot.fermer()
-    moteur = store.moteur(store.url_par_defaut_de(URL_POSTGRES))
-    with moteur.begin() as connexion:
-        connexion.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    moteur.dispose()
 
 
 def test_migrations_build_exactly_the_models(depot):
