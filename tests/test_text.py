@@ -1,4 +1,4 @@
-from geo.text import cle_recherche, echapper, nombre_fr
+from geo.text import accorder, cle_recherche, echapper, nombre_fr
 
 
 def test_cle_recherche_ignores_accents_case_and_punctuation():
@@ -17,3 +17,12 @@ def test_nombre_fr():
     assert nombre_fr(372.66, 1) == "372,7"
     assert nombre_fr(None) == "inconnue"
     assert nombre_fr(float("nan"), inconnu="?") == "?"
+
+
+def test_words_agree_with_their_number_the_french_way():
+    assert accorder(0, "commune") == "0 commune"
+    assert accorder(1, "commune") == "1 commune"
+    assert accorder(2, "commune") == "2 communes"
+    assert accorder(47, "QPV", "QPV") == "47 QPV"
+    assert accorder(3, "ligne refusée", "lignes refusées") == "3 lignes refusées"
+    assert accorder(12345, "structure") == "12\u202f345 structures"
