@@ -123,23 +123,39 @@ class CoucheContours(folium.map.Layer):
 
 
 class Legende(MacroElement):
-    """A Leaflet control listing what the map shows (kept in exported HTML too)."""
+    """A Leaflet control listing what the map shows (kept in exported HTML too).
+
+    A ``<details>`` element: « Légende » opens and closes it with a click or the keyboard,
+    without script. It starts open on maps wide enough to keep the territory beside it, and
+    closed on small ones (phones), where it would cover the territory.
+    """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }} = L.control({position: "bottomleft"});
-        {{ this.get_name() }}.onAdd = function () {
-            var div = L.DomUtil.create("div", "legende-carte");
-            div.style.cssText = "background:rgba(255,255,255,.92);padding:6px 9px;border-radius:4px;"
-                + "font:14px/1.5 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3)";
-            div.innerHTML = {{ this.html }};
+        {{ this.get_name() }}.onAdd = function (carte) {
+            var div = L.DomUtil.create("details", "legende-carte");
+            div.style.cssText = "background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;"
+                + "font:13px/1.4 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+                + "max-width:min(280px,70vw);max-height:45vh;overflow:auto";
+            var taille = carte.getSize();
+            if (taille.x >= {{ this.largeur_ouverte }} && taille.y >= {{ this.hauteur_ouverte }}) {
+                div.open = true;
+            }
+            div.innerHTML = '<summary style="cursor:pointer;font-weight:600">Légende</summary>'
+                + {{ this.html }};
+            L.DomEvent.disableClickPropagation(div);
+            L.DomEvent.disableScrollPropagation(div);
             return div;
         };
         {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
         {% endmacro %}
         """
     )
+    # Below these sizes (CSS pixels) the legend starts closed.
+    largeur_ouverte = 700
+    hauteur_ouverte = 420
 
     def __init__(self, entrees: list[tuple[dict, str]]) -> None:
         """``entrees``: (Leaflet path style, label) pairs."""
@@ -451,6 +467,8 @@ class Surcouche:
     element: MacroElement | Callable[[], MacroElement]
     legende: list[tuple[dict, str]] = field(default_factory=list)
     liens: tuple[str, ...] = ()
+    # A choropleth paints over the base map's surfaces: their swatch would read as data.
+    couvre_le_fond: bool = False
 
     def creer(self) -> MacroElement:
         """A fresh folium element (a factory lets a cached overlay serve many maps)."""
@@ -488,7 +506,12 @@ def dessiner(
         ).add_to(m)
     for couche, donnees in zip(preparee.plan.couches, preparee.donnees, strict=True):
         CoucheContours(donnees, couche.nom, STYLES, couche.interactif, couche.classe).add_to(m)
-    legende = [(STYLES[cle], libelle) for cle, libelle in preparee.plan.legende]
+    couvert = any(surcouche.couvre_le_fond for surcouche in surcouches)
+    legende = [
+        (STYLES[cle], libelle)
+        for cle, libelle in preparee.plan.legende
+        if not (couvert and cle == "surface")
+    ]
     for surcouche in surcouches:
         surcouche.creer().add_to(m)
         legende.extend(surcouche.legende)
@@ -825,7 +848,8 @@ def surcouche_commerces(
             )
         return groupe
 
-    return Surcouche(_element, legende)
+    # Above the EPCI, every unit is coloured by its share: the base map's swatch would mislead.
+    return Surcouche(_element, legende, couvre_le_fond=niveau in (None, "region"))
 
 
 # Choropleth of an indicator -------------------------------------------------------------
@@ -906,4 +930,4 @@ def surcouche_choroplethe(
         CoucheContours(donnees, titre, styles, True, "indicateur", controle=False).add_to(groupe)
         return groupe
 
-    return Surcouche(_element, legende)
+    return Surcouche(_element, legende, couvre_le_fond=True)

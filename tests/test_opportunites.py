@@ -183,6 +183,42 @@ def test_choropleth_layer_greys_unknown_values(referentiel):
     assert [libelle for _, libelle in surcouche.legende][-1] == "Donnée inconnue"
 
 
+def _legende(carte) -> str:
+    (legende,) = [e for e in carte._children.values() if isinstance(e, layers.Legende)]
+    return json.loads(legende.html)
+
+
+def test_choropleth_legend_lists_its_classes_not_the_base_map_swatch(referentiel):
+    valeurs = pd.DataFrame(
+        {
+            "code": ["59172", "59205", "59271"],
+            "nom": ["Denain", "Escaudain", "Haveluy"],
+            "valeur": [1.0, 2.0, 31.0],
+        }
+    )
+    classes, bornes = opportunites.classer(valeurs.valeur, "intervalles_egaux", 3)
+    surcouche = layers.surcouche_choroplethe(
+        referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
+    )
+    preparee = layers.preparer(referentiel, PORTE_DU_HAINAUT)
+    assert "Communes de l" in _legende(layers.dessiner(preparee, "/static"))
+    legende = _legende(layers.dessiner(preparee, "/static", [surcouche]))
+    # One swatch per class, with its bounds; the base map's « Communes » square is gone.
+    libelles = [libelle for _, libelle in surcouche.legende][1:]
+    assert libelles == ["1,00 à 11,0", "11,0 à 21,0", "21,0 à 31,0"]
+    for libelle in libelles:
+        assert libelle in legende
+    assert "Communes de l" not in legende
+    assert legende.count("background:#") == 3
+
+
+def test_legend_opens_and_closes_and_starts_closed_on_small_maps(referentiel):
+    rendu = layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static").get_root().render()
+    assert 'L.DomUtil.create("details", "legende-carte")' in rendu
+    assert "<summary" in rendu and ">Légende</summary>" in rendu
+    assert f"taille.x >= {layers.Legende.largeur_ouverte}" in rendu
+
+
 def test_report_block_lists_top_twenty(entrees, referentiel, tmp_path, monkeypatch, capsys):
     bloc = opportunites.bloc(entrees, PORTE_DU_HAINAUT)
     assert len(bloc["candidats_epiceries"]) == 20
