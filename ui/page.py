@@ -83,10 +83,15 @@ _STYLE_PRESENTATION = """
 /* Projectors are wide; phones keep the normal sizes. */
 @media (min-width: 900px) {
   html { font-size: 20px; }
-  h1 { font-size: 2.8rem !important; }
-  [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-  [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
+  [data-testid="stMainBlockContainer"] { padding-top: 0.6rem !important; }
+  h1 { font-size: 2.4rem !important; padding-top: 0.3rem !important; }
+  /* The figures sit beside the map, two to a row: sized on the screen's width so that
+     « 67 402 921 » fits its column at 1400 px as at 1920 px. */
+  [data-testid="stMetricValue"] { font-size: clamp(1.8rem, 2.4vw, 3rem) !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }
   [data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+  /* A name filling its line would push the heading's link icon, and the map, one line down. */
+  [data-testid="stHeaderActionElements"] { display: none !important; }
 }
 </style>
 """
@@ -96,6 +101,13 @@ _STYLE_PRESENTATION = """
 _STYLE_LISIBILITE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4a4a !important; }
+/* Streamlit cuts a metric's label with an ellipsis (« Quartiers prior… »): it wraps instead. */
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"], [data-testid="stMetricLabel"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
+/* The map first on a phone, its layer switches under it; above it on a wider screen. */
+@media (min-width: 641px) { .st-key-bloc-carte > .st-key-commandes-carte { order: -1; } }
 /* Long territory names must not break inside words on a phone. */
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
 </style>
