@@ -53,7 +53,7 @@ with emplacement_carte:
         carte,
         # A new key per territory and layer set re-frames the map on the new view.
         key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}-{int(presentation)}",
-        height=620 if presentation else 640,
+        height=640,
         use_container_width=True,
         returned_objects=[],
     )

@@ -107,7 +107,7 @@ _STYLE_LISIBILITE = """
 }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
 /* The map first on a phone, its layer switches under it; above it on a wider screen. */
-@media (min-width: 641px) { .st-key-bloc-carte > .st-key-commandes-carte { order: -1; } }
+@media (min-width: 641px) { .st-key-bloc-carte > :has(> .st-key-commandes-carte) { order: -1; } }
 /* Long territory names must not break inside words on a phone. */
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
 </style>
