@@ -73,7 +73,9 @@ def figures_cles(contexte) -> list[ChiffreCle]:
     if donnees_qpv.disponible:
         bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
         figures.append(
-            ChiffreCle("Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)")
+            ChiffreCle(
+                "Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)"
+            )
         )
     donnees_commerces = donnees.donnees_commerces()
     if donnees_commerces.disponible:
