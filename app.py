@@ -15,7 +15,8 @@ st.set_page_config(
     page_title="ESS & territoires",
     page_icon=str(Path(__file__).parent / "ui" / "icone.png"),
     layout="wide",
-    initial_sidebar_state="expanded",
+    # "auto": open on a computer, closed on a phone (Streamlit collapses it under 768 px wide).
+    initial_sidebar_state="auto",
 )
 
 PAGES = [

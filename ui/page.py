@@ -35,17 +35,47 @@ def _quitter_le_mode_dossier_pages() -> None:
         st.rerun()
 
 
+# Closes Streamlit's English « Page not found » dialog as soon as it is drawn (see page_inconnue).
+_FERMER_DIALOGUE_ANGLAIS = """
+<script>
+(() => {
+  const fermer = () => {
+    for (const dialogue of document.querySelectorAll('[role="dialog"]')) {
+      if (!dialogue.textContent.includes("Page not found")) continue;
+      dialogue.style.visibility = "hidden";
+      const bouton = dialogue.querySelector('button[aria-label="Close"]');
+      if (bouton) bouton.click();
+    }
+  };
+  fermer();
+  const observateur = new MutationObserver(fermer);
+  observateur.observe(document.body, { childList: true, subtree: true });
+  setTimeout(() => observateur.disconnect(), 20000);
+})();
+</script>
+"""
+_CLE_DIALOGUE = "_fermer_dialogue_page_inconnue"
+
+
 def page_inconnue(chemins: set[str]) -> None:
     """An address naming no page opens the map with a French message, not Streamlit's English dialog.
 
     ``st.navigation`` answers an unknown path by sending « Page not found … Running the app's
     main page. » to the browser. Before it runs, an unknown path is turned into a request for
     the default page (Streamlit 1.67's pages manager), and the page says what happened.
+
+    On the very first run of a server, Streamlit is still in its "pages/ directory" mode (see
+    ``_quitter_le_mode_dossier_pages``) and has already sent that dialog before app.py runs:
+    nothing on the server can take it back, so the page closes it in the browser, on this run
+    and on the rerun that follows.
     """
     import re
 
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+    if st.session_state.pop(_CLE_DIALOGUE, False):
+        st.html(_FERMER_DIALOGUE_ANGLAIS, unsafe_allow_javascript=True)
     ctx = get_script_run_ctx()
     gestion = getattr(ctx, "pages_manager", None)
     if gestion is None or gestion.intended_page_script_hash:
@@ -53,6 +83,9 @@ def page_inconnue(chemins: set[str]) -> None:
     demande = (gestion.intended_page_name or "").strip("/")
     if not demande or demande in chemins:
         return
+    if PagesManager.uses_pages_directory:
+        st.html(_FERMER_DIALOGUE_ANGLAIS, unsafe_allow_javascript=True)
+        st.session_state[_CLE_DIALOGUE] = True
     # Only letters, digits and dashes of the address are shown back (plain text, nothing read into it).
     montre = re.sub(r"[^\w\-]", "", demande)[:60] or "?"
     etat.signaler(
@@ -83,10 +116,15 @@ _STYLE_PRESENTATION = """
 /* Projectors are wide; phones keep the normal sizes. */
 @media (min-width: 900px) {
   html { font-size: 20px; }
-  h1 { font-size: 2.8rem !important; }
-  [data-testid="stMetricValue"] { font-size: 3.2rem !important; }
-  [data-testid="stMetricLabel"] p { font-size: 1.25rem !important; }
+  [data-testid="stMainBlockContainer"] { padding-top: 0.6rem !important; }
+  h1 { font-size: 2.4rem !important; padding-top: 0.3rem !important; }
+  /* The figures sit beside the map, two to a row: sized on the screen's width so that
+     « 67 402 921 » fits its column at 1400 px as at 1920 px. */
+  [data-testid="stMetricValue"] { font-size: clamp(1.8rem, 2.4vw, 3rem) !important; }
+  [data-testid="stMetricLabel"] p { font-size: 1.15rem !important; }
   [data-testid="stCaptionContainer"] { font-size: 1rem !important; }
+  /* A name filling its line would push the heading's link icon, and the map, one line down. */
+  [data-testid="stHeaderActionElements"] { display: none !important; }
 }
 </style>
 """
@@ -96,6 +134,13 @@ _STYLE_PRESENTATION = """
 _STYLE_LISIBILITE = """
 <style>
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4a4a !important; }
+/* Streamlit cuts a metric's label with an ellipsis (« Quartiers prior… »): it wraps instead. */
+[data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"], [data-testid="stMetricLabel"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
+[data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
+/* The map first on a phone, its layer switches under it; above it on a wider screen. */
+@media (min-width: 641px) { .st-key-bloc-carte > :has(> .st-key-commandes-carte) { order: -1; } }
 /* Long territory names must not break inside words on a phone. */
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
 </style>

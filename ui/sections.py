@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from geo.text import nombre_fr
@@ -29,26 +31,39 @@ def chiffres_qpv(bloc: dict) -> None:
         )
 
 
-def chiffres_cles(contexte) -> None:
-    """The territory's key figures in big type (presentation mode, brief)."""
+@dataclass(frozen=True)
+class ChiffreCle:
+    libelle: str
+    valeur: str
+    aide: str | None = None
+    # Said under the figure ("sur 47 communes"), not inside a value a narrow column would cut.
+    detail: str | None = None
+
+
+def _communes(nombre: int | None) -> str:
+    return f"{nombre_fr(nombre)} commune" + ("" if nombre is not None and nombre <= 1 else "s")
+
+
+def figures_cles(contexte) -> list[ChiffreCle]:
+    """The territory's key figures (presentation mode), in display order."""
     from geo import indicators
     from ui import donnees
 
     territoire = contexte.territoire
     figures = [
-        (
+        ChiffreCle(
             "Habitants",
             nombre_fr(territoire.population),
             f"Population municipale {territoire.millesime_population} (INSEE)"
             + (f". {territoire.note_population}" if territoire.note_population else ""),
         ),
-        ("Communes", nombre_fr(territoire.nb_communes), None),
-        ("Habitants au km²", nombre_fr(indicators.densite(territoire)), None),
+        ChiffreCle("Communes", nombre_fr(territoire.nb_communes)),
+        ChiffreCle("Habitants au km²", nombre_fr(indicators.densite(territoire))),
     ]
     recensement = contexte.ref.chiffres_recensement(contexte.tid)
     if recensement is not None and recensement["taux_chomage_pct"] is not None:
         figures.append(
-            (
+            ChiffreCle(
                 "Chômage des 15–64 ans",
                 f"{nombre_fr(recensement['taux_chomage_pct'], 1)} %",
                 "Recensement 2021 (INSEE) : chômeurs / actifs de 15 à 64 ans",
@@ -58,30 +73,44 @@ def chiffres_cles(contexte) -> None:
     if donnees_qpv.disponible:
         bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
         figures.append(
-            ("Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)")
+            ChiffreCle(
+                "Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)"
+            )
         )
     donnees_commerces = donnees.donnees_commerces()
     if donnees_commerces.disponible:
         bloc = donnees.bloc_commerces(contexte.tid, "tous")
         figures.append(
-            (
+            ChiffreCle(
                 "Communes sans aucun commerce",
-                f"{nombre_fr(bloc['nb_communes_sans_commerce'])} sur {nombre_fr(bloc['nb_communes'])}",
+                nombre_fr(bloc["nb_communes_sans_commerce"]),
                 f"BPE {bloc['millesime']} (INSEE)",
+                detail=f"sur {_communes(bloc['nb_communes'])}",
             )
         )
     donnees_structures = donnees.donnees_structures()
     if donnees_structures.disponible:
         bloc = donnees_structures.bloc(contexte.ref, contexte.tid)
         figures.append(
-            (
+            ChiffreCle(
                 "Structures de l'ESS",
                 nombre_fr(bloc["total"]),
                 "Registre des structures (SIRENE, ASP, FINESS, ANCT)",
             )
         )
-    for colonne, (libelle, valeur, aide) in zip(st.columns(len(figures)), figures, strict=True):
-        colonne.metric(libelle, valeur, help=aide)
+    return figures
+
+
+def chiffres_cles(contexte, par_ligne: int = 4) -> None:
+    """The territory's key figures in big type, ``par_ligne`` to a row (presentation mode)."""
+    figures = figures_cles(contexte)
+    for debut in range(0, len(figures), par_ligne):
+        # Every row has the same columns, so that a figure keeps its width on the last row.
+        colonnes = st.columns(par_ligne)
+        for colonne, figure in zip(colonnes, figures[debut : debut + par_ligne], strict=False):
+            colonne.metric(figure.libelle, figure.valeur, help=figure.aide)
+            if figure.detail:
+                colonne.caption(figure.detail)
 
 
 def constats_de_terrain(contexte) -> None:
