@@ -29,7 +29,7 @@ from geo.layers import CoucheContours, Surcouche, collection_geojson, json_pour_
 from geo.sources import ess_commun
 from geo.sources import source as source_declaree
 from geo.territories import Referentiel, TerritoireId
-from geo.text import echapper, nombre_fr
+from geo.text import accorder, echapper, nombre_fr
 
 MARQUEURS_MAX = 50_000
 # Proportional circles: one style per size class (radius grows with the square root of the count).
@@ -241,8 +241,8 @@ def _surcouche_comptes(
         proprietes.append(
             {
                 "_s": f"compte_{classe}",
-                "_t": f"<b>{nom_zone}</b> ({libelle_zone}) : {nombre_fr(total)} structure(s)",
-                "_p": f"<b>{nom_zone}</b><br>{nombre_fr(total)} structure(s) de l'ESS<br>{detail}",
+                "_t": f"<b>{nom_zone}</b> ({libelle_zone}) : {accorder(total, 'structure')}",
+                "_p": f"<b>{nom_zone}</b><br>{accorder(total, 'structure')} de l'ESS<br>{detail}",
             }
         )
         points.append(shapely.Point(round(point.x, 5), round(point.y, 5)))

@@ -325,7 +325,7 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
             hovertext=[
                 "<br>".join(texte_sur(n) for n in noms[e][:12]) or "aucun projet" for e in comptes.index
             ],
-            hovertemplate="%{x} : %{y} projet(s)<br>%{hovertext}<extra></extra>",
+            hovertemplate="%{x} : %{y} projets<br>%{hovertext}<extra></extra>",
             name="Projets",
         )
     )

@@ -17,7 +17,7 @@ import shapely
 from geo.layers import CoucheContours, Surcouche, collection_geojson
 from geo.subventions import PAR_IDENTIFIANT, DonneesSubventions, decrire_source
 from geo.territories import Referentiel, TerritoireId
-from geo.text import echapper, nombre_fr
+from geo.text import accorder, echapper, nombre_fr
 
 STYLE = {"color": "#8a3a00", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.55}
 RAYON_MIN, RAYON_MAX = 5.0, 28.0
@@ -76,9 +76,9 @@ def surcouche_subventions(
                 "_s": f"s{rang}",
                 "_t": f"<b>{echapper(commune['nom'])}</b> · {nombre_fr(ligne.montant_eur)} €",
                 "_p": f"<b>{echapper(commune['nom'])}</b><br>"
-                f"{nombre_fr(ligne.conventions)} convention(s), {nombre_fr(ligne.montant_eur)} € "
-                f"pour {nombre_fr(ligne.beneficiaires)} bénéficiaire(s) :<br>{noms}"
-                + (f"<br>… et {nombre_fr(reste)} autre(s)" if reste > 0 else "")
+                f"{accorder(ligne.conventions, 'convention')}, {nombre_fr(ligne.montant_eur)} € "
+                f"pour {accorder(ligne.beneficiaires, 'bénéficiaire')} :<br>{noms}"
+                + (f"<br>… et {accorder(reste, 'autre')}" if reste > 0 else "")
                 + "<br>(point au centre de la commune)"
                 + f"<br><i>Source : {echapper(', '.join(ligne.sources))}, format SCDL</i>",
             }
@@ -93,7 +93,7 @@ def surcouche_subventions(
     legende = [
         (
             {**STYLE, "radius": 8},
-            f"Bénéficiaires de subventions publiées, à leur commune ({nombre_fr(len(points))} communes ; "
+            f"Bénéficiaires de subventions publiées, à leur commune ({accorder(len(points), 'commune')} ; "
             f"cercle proportionnel au montant)",
         )
     ]
@@ -101,7 +101,8 @@ def surcouche_subventions(
         legende.append(
             (
                 {**STYLE, "fillOpacity": 0.0, "radius": 0},
-                f"{nombre_fr(len(non_places))} subvention(s) sans commune du bénéficiaire, non dessinée(s)",
+                f"{accorder(len(non_places), 'subvention')} sans commune du bénéficiaire, "
+                f"{'non dessinée' if len(non_places) < 2 else 'non dessinées'}",
             )
         )
     return Surcouche(_element, legende)

@@ -25,7 +25,7 @@ from geo import constats, indicators
 from geo.layers import plan_de_carte
 from geo.sources import toutes_les_sources
 from geo.territories import Referentiel, TerritoireId
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 matplotlib.use("Agg")  # no screen on servers
 
@@ -159,7 +159,9 @@ def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements
                 f"Subventions publiées reçues par année ({nombre_fr(recues['conventions'])} conventions, "
                 f"{nombre_fr(recues['total_eur'])} €"
                 + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
-                + f" ; {nombre_fr(subventions.get('lignes_refusees', 0))} ligne(s) refusée(s) dans les "
+                + " ; "
+                + accorder(subventions.get("lignes_refusees", 0), "ligne refusée", "lignes refusées")
+                + " dans les "
                 "fichiers). Source : collectivités, format SCDL « subventions ».",
             )
         )

@@ -28,7 +28,7 @@ from geo.sources import Localisation
 from geo.sources import civille as sources_civille
 from geo.sources import emploi_ess as sources_emploi
 from geo.territories import Referentiel, TerritoireId
-from geo.text import de_nom, nombre_fr
+from geo.text import accorder, de_nom, nombre_fr
 
 RATTACHEMENTS = {
     "siret": "SIRET de l'employeur (structure saisie)",
@@ -158,7 +158,7 @@ def rattacher(
 
 
 def nombre_et_montant(postes: pd.DataFrame) -> str:
-    return f"{len(postes)} poste(s), {nombre_fr(float(postes.montant_eur.sum()))} €"
+    return f"{accorder(len(postes), 'poste')}, {nombre_fr(float(postes.montant_eur.sum()))} €"
 
 
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
@@ -350,13 +350,13 @@ def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list
     if "non_repartis" in ouvertes:
         non_repartis = ouvertes["non_repartis"]
         lignes.append(
-            f"{nombre_fr(non_repartis['postes'])} poste(s) d'adultes-relais ou FONJEP "
+            f"{accorder(non_repartis['postes'], 'poste')} d'adultes-relais ou FONJEP "
             f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
             "de l'EPCI : ils ne sont pas comptés ici."
         )
     if bloc_emplois and bloc_emplois.get("non_comptes_debordants"):
         lignes.append(
-            f"{nombre_fr(bloc_emplois['non_comptes_debordants'])} emploi(s) de projets dont le périmètre "
+            f"{accorder(bloc_emplois['non_comptes_debordants'], 'emploi')} de projets dont le périmètre "
             "déborde ce territoire (comptés à l'EPCI ou au département) ne sont pas comptés ici."
         )
     return lignes

@@ -28,7 +28,7 @@ from jinja2 import Template
 
 from geo import assets
 from geo.territories import LIBELLES_NIVEAUX, Referentiel, TerritoireId
-from geo.text import echapper, nombre_fr
+from geo.text import accorder, echapper, nombre_fr
 
 FONDS_DE_CARTE = {
     "Plan IGN": {
@@ -383,7 +383,9 @@ def _infobulle(table: str, ligne, millesime: str) -> str:
     )
     inconnues = getattr(ligne, "communes_population_inconnue", 0)
     if inconnues and not pd.isna(ligne.population):
-        population += f", {nombre_fr(inconnues)} commune(s) sans population connue"
+        population += ", " + accorder(
+            inconnues, "commune sans population connue", "communes sans population connue"
+        )
     niveau = NIVEAU_DE_TABLE[table]
     lignes = [f"<b>{echapper(ligne.nom)}</b>"]
     if niveau == "commune":
@@ -556,7 +558,7 @@ def _popup_qpv(
         [
             f"<b>{echapper(nom)}</b>",
             f"Code : {echapper(code)}",
-            f"Commune(s) : {noms_communes or 'inconnue(s)'}",
+            f"{'Communes' if ',' in noms_communes else 'Commune'} : {noms_communes or 'inconnue'}",
             _population_qpv(population, millesime),
             f"Génération : {echapper(LIBELLES_GENERATION[generation])}",
         ]
@@ -623,7 +625,8 @@ def surcouche_qpv(
                         "_s": "commune_qpv",
                         "_t": f"<b>{nom_commune}</b> : {len(ligne.codes)} QPV 2024 "
                         "(périmètres non disponibles)",
-                        "_p": f"<b>{nom_commune}</b> comprend {len(ligne.codes)} quartier(s) prioritaire(s) "
+                        "_p": f"<b>{nom_commune}</b> comprend "
+                        f"{accorder(len(ligne.codes), 'quartier prioritaire', 'quartiers prioritaires')} "
                         f"2024 :<br>{liste}<br><i>Commune entière montrée : les périmètres 2024 ne sont "
                         "pas disponibles ici.</i>",
                     }
@@ -760,7 +763,7 @@ def surcouche_commerces(
                 continue
             texte = (
                 f"<b>{echapper(noms.get(ligne.code, ligne.code))}</b><br>"
-                f"{nombre_fr(ligne.nb_sans)} commune(s) sur "
+                f"{accorder(ligne.nb_sans, 'commune')} sur "
                 f"{nombre_fr(ligne.nb_communes)} sans commerce ({nombre_fr(ligne.part_pct, 1)} %)<br>"
                 f"{nombre_fr(ligne.population_concernee)} habitants concernés · {echapper(source)}"
             )
@@ -808,7 +811,10 @@ def surcouche_commerces(
             )
         )
         legende.append(
-            (STYLES_COMMERCES["sans_commerce"], f"{choisie.libelle} ({len(geometries)} commune(s), {source})")
+            (
+                STYLES_COMMERCES["sans_commerce"],
+                f"{choisie.libelle} ({accorder(len(geometries), 'commune')}, {source})",
+            )
         )
 
     def _element() -> folium.FeatureGroup:

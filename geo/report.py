@@ -22,7 +22,7 @@ from geo.territories import (
     TerritoireInconnu,
     charger_referentiel,
 )
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 # Blocks added by dataset modules, in report order: (key, "module:function").
 # Each function takes (ref, tid, **options) and returns a JSON-ready dict; it
@@ -91,7 +91,7 @@ def _texte(resultat: dict) -> str:
     if commerces.get("disponible"):
         lignes.append(
             f"  {commerces['definition_libelle']} (BPE {commerces['millesime']}) : "
-            f"{nombre_fr(commerces['nb_communes_sans_commerce'])} commune(s) sur "
+            f"{accorder(commerces['nb_communes_sans_commerce'], 'commune')} sur "
             f"{nombre_fr(commerces['nb_communes'])}, {nombre_fr(commerces['population_concernee'])} habitants"
         )
     return "\n".join(lignes)

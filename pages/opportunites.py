@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import commerces, layers, opportunites, structures
-from geo.text import nombre_fr, texte_brut
+from geo.text import accorder, nombre_fr, texte_brut
 from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
@@ -102,8 +102,8 @@ else:
     sans_perimetre = int((~presence.perimetre.astype(bool)).sum())
     if sans_perimetre:
         st.caption(
-            f"{sans_perimetre} quartier(s) sans périmètre disponible ici : présence de l'ESS non calculable, "
-            "listés à la fin."
+            f"{accorder(sans_perimetre, 'quartier')} sans périmètre disponible ici : présence de l'ESS "
+            f"non calculable, {accorder(sans_perimetre, 'listé', avec_nombre=False)} à la fin."
         )
     tableaux.afficher(
         presence,
@@ -166,8 +166,10 @@ if not territoires.empty:
     sans_effectif = territoires.structures_sans_effectif.sum()
     if sans_effectif > 0:
         st.caption(
-            f"Emplois estimés d'après la tranche d'effectif SIRENE : {nombre_fr(sans_effectif)} structure(s) "
-            "sans effectif connu n'y sont pas comptées (estimation partielle)."
+            f"Emplois estimés d'après la tranche d'effectif SIRENE : "
+            f"{accorder(sans_effectif, 'structure')} sans effectif connu "
+            + ("n'y est pas comptée" if sans_effectif < 2 else "n'y sont pas comptées")
+            + " (estimation partielle)."
         )
     _telecharger(territoires, "besoin_et_ess", "Télécharger le classement (CSV)")
 

@@ -42,7 +42,7 @@ def _tableau(resume: dict) -> pd.DataFrame:
         {
             "Code": [q["code"] for q in resume["liste"]],
             "Quartier": [q["nom"] for q in resume["liste"]],
-            "Commune(s)": [", ".join(noms.get(c, c) for c in q["communes"]) for q in resume["liste"]],
+            "Communes": [", ".join(noms.get(c, c) for c in q["communes"]) for q in resume["liste"]],
             "Population": [nombre_fr(q["population"]) for q in resume["liste"]],
         }
     )

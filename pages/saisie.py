@@ -13,7 +13,7 @@ import streamlit as st
 from geo import comptes, journal, saisie, semences
 from geo.store import ETAPES_PROJET, NATURES_EMPLOI, message_indisponible
 from geo.territories import TerritoireId
-from geo.text import texte_brut
+from geo.text import accorder, texte_brut
 from ui import acces, donnees, page
 
 contexte = page.contexte()
@@ -46,7 +46,9 @@ def _connu(identifiant: str) -> bool:
 
 
 def _afficher_refus(erreurs: list[saisie.Erreur]) -> None:
-    st.error(f"Rien n'a été enregistré : {len(erreurs)} erreur(s) à corriger.", icon=":material/error:")
+    st.error(
+        f"Rien n'a été enregistré : {accorder(len(erreurs), 'erreur')} à corriger.", icon=":material/error:"
+    )
     st.dataframe(
         pd.DataFrame(
             [
@@ -130,7 +132,8 @@ def _annuler_import() -> None:
         st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, str(refus))]
     else:
         st.session_state["_saisie_message"] = (
-            f"Import annulé : {nombre} ligne(s) retirée(s), notées au journal."
+            f"Import annulé : {accorder(nombre, 'ligne retirée', 'lignes retirées')}, "
+            f"{accorder(nombre, 'notée', avec_nombre=False)} au journal."
         )
 
 
@@ -344,7 +347,7 @@ if "historique" in onglets:
             annulables = lots[lots["encore présentes"] > 0]
             if not annulables.empty:
                 libelles = {
-                    r.lot: f"{r[1]} · {r.qui} · {r.quoi} ({r[5]} ligne(s))"
+                    r.lot: f"{r[1]} · {r.qui} · {r.quoi} ({accorder(r[5], 'ligne')})"
                     for r in annulables.itertuples(index=False)
                 }
                 st.selectbox(

@@ -8,7 +8,7 @@ import streamlit as st
 from geo import build, comptes, config, emplois, etapes
 from geo.sources import toutes_les_sources
 from geo.store import message_indisponible
-from geo.text import texte_brut
+from geo.text import accorder, texte_brut
 from ui import acces, donnees, page
 
 contexte = page.contexte()
@@ -177,9 +177,9 @@ else:
                 if _resultat.get("refus"):
                     refusees += 1
                     st.warning(texte_brut(_resultat["refus"]), icon=":material/block:")
+            gardes = accorder(refusees, "jeu gardé tel quel", "jeux gardés tels quels")
             statut.update(
-                label="Actualisation terminée"
-                + (f" : {refusees} jeu(x) gardé(s) tel(s) quel(s)" if refusees else ""),
+                label="Actualisation terminée" + (f" : {gardes}" if refusees else ""),
                 state="error" if refusees else "complete",
             )
 

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import layers, structures
-from geo.text import nombre_fr, texte_brut
+from geo.text import accorder, nombre_fr, texte_brut
 from ui import donnees, etat, filtres_structures, page, sections_structures, telechargement
 
 # Beyond this the list shows the first rows; downloads always hold everything filtered.
@@ -54,7 +54,7 @@ with colonne_liste:
         nom_commune=tableau.commune.map(ref.communes.nom),
         famille_libelle=tableau.famille.map(lambda f: structures.nomenclature.LIBELLES_FAMILLES.get(f, f)),
     )
-    st.markdown(f"**{nombre_fr(len(liste))} structure(s)**")
+    st.markdown(f"**{accorder(len(liste), 'structure')}**")
     if len(liste) > LIGNES_AFFICHEES:
         st.caption(
             f"Les {nombre_fr(LIGNES_AFFICHEES)} premières sont listées ; affinez avec les filtres ou la "
@@ -130,7 +130,7 @@ if tid is not None and tid.niveau in ("commune", "departement"):
                 connus = set(donnees_structures.registre.siret.dropna())
                 nouvelles = trouvees[~trouvees.siret.isin(connus).fillna(False)]
                 st.markdown(
-                    f"**{nombre_fr(len(trouvees))}** établissement(s) de l'ESS trouvés, dont "
+                    f"**{accorder(len(trouvees), 'établissement')}** de l'ESS trouvés, dont "
                     f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."
                 )
                 for remarque in remarques:

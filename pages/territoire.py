@@ -6,7 +6,7 @@ import streamlit as st
 
 from geo import fiche, indicators
 from geo.store import message_indisponible
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -78,8 +78,9 @@ if recensement is not None:
     )
     if recensement["communes_chomage_inconnu"] and taux is not None:
         st.caption(
-            f"Chômage : {nombre_fr(recensement['communes_chomage_inconnu'])} commune(s) sans chiffre du "
-            "recensement, non comptée(s)."
+            "Chômage : "
+            + accorder(recensement["communes_chomage_inconnu"], "commune", "communes")
+            + " sans chiffre du recensement, non comptées dans le taux."
         )
 if territoire.note_population:
     st.info(territoire.note_population, icon=":material/info:")

@@ -246,7 +246,7 @@ def test_layer_hatches_communes_below_the_region_and_shades_shares_above(donnees
     assert html.count('"_s":"sans_commerce"') == 46
     assert "url(#hachures-commerces)" in html
     assert "Commune la plus proche qui en a : Denain" in html
-    assert surcouche.legende[0][1] == "Aucun commerce alimentaire (46 commune(s), BPE 2019)"
+    assert surcouche.legende[0][1] == "Aucun commerce alimentaire (46 communes, BPE 2019)"
 
     nationale = layers.surcouche_commerces(referentiel, donnees_2019, None, "tous")
     html = layers.dessiner(layers.preparer(referentiel, None), "/static", [nationale]).get_root().render()

@@ -186,5 +186,5 @@ def test_fiche_of_a_commune_explains_its_zero_jobs_and_funding(referentiel, cach
         )
     )
     assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in texte
-    assert "42 emploi(s)" in texte
+    assert "42 emplois" in texte
     assert "valeur du département de l'Aisne" in texte

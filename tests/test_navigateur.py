@@ -409,7 +409,7 @@ def test_shops_page_switches_definition_and_hatches_communes(application, page, 
     page.wait_for_url(re.compile(r"definition=alimentaire"), timeout=30_000)
     # The new map (its key names the definition) replaces the old one, which may linger a moment.
     expect(page.locator(IFRAME_CARTE).last.content_frame.locator(".legende-carte")).to_contain_text(
-        "Aucun commerce alimentaire (11 commune(s), BPE 2019)", timeout=60_000
+        "Aucun commerce alimentaire (11 communes, BPE 2019)", timeout=60_000
     )
     expect(page.locator(IFRAME_CARTE)).to_have_count(1, timeout=30_000)
     carte = page.frame_locator(IFRAME_CARTE)

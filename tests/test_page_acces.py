@@ -143,7 +143,7 @@ def test_an_administrator_sees_the_history_and_undoes_an_entry(depot):
     at.selectbox(key="lot_a_annuler").set_value(lot)
     at.button(key="annuler_import").click()
     _relancer(at)
-    assert any("Import annulé : 1 ligne(s)" in s.value for s in at.success)
+    assert any("Import annulé : 1 ligne retirée" in s.value for s in at.success)
     assert _compter(depot, store.PTCE) == avant
 
 

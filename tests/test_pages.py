@@ -171,7 +171,7 @@ def test_commune_with_zero_jobs_and_funding_says_why():
     at = _ouvrir("pages/territoire.py", territoire="commune:02722")
     infos = " ".join(i.value for i in at.info)
     assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in infos
-    assert "emploi(s) de projets dont le périmètre déborde" in infos
+    assert "emplois de projets dont le périmètre déborde" in infos
     assert any("valeur du département de l'Aisne" in c.value for c in at.caption)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.territories import Referentiel, Territoire
-from geo.text import echapper
+from geo.text import accorder, echapper
 from ui import etat
 
 CLE_RECHERCHE = "recherche_territoire"
@@ -35,7 +35,7 @@ def _chercher(ref: Referentiel) -> None:
         return
     libelles = dict(zip(resultats.id, resultats.libelle, strict=True))
     st.radio(
-        f"{len(resultats)} résultat(s) — cliquez pour afficher",
+        f"{accorder(len(resultats), 'résultat')} — cliquez pour afficher",
         options=list(resultats.id),
         format_func=libelles.__getitem__,
         index=None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import commerces
-from geo.text import nombre_fr, texte_brut
+from geo.text import accorder, nombre_fr, texte_brut
 from ui import etat
 
 
@@ -45,6 +45,6 @@ def chiffres(bloc: dict, population_territoire: int | None) -> None:
     )
     if bloc["communes_population_inconnue"]:
         st.caption(
-            f"Population inconnue pour {bloc['communes_population_inconnue']} commune(s) : "
+            f"Population inconnue pour {accorder(bloc['communes_population_inconnue'], 'commune')} : "
             "non comptée dans le total."
         )
