@@ -392,7 +392,7 @@ def _infobulle(table: str, ligne, millesime: str) -> str:
         lignes.append(f"Code INSEE : {echapper(ligne.code)}")
     else:
         lignes.append(f"{LIBELLES_NIVEAUX[niveau]} · code {echapper(ligne.code)}")
-        lignes.append(f"{nombre_fr(ligne.nb_communes)} communes")
+        lignes.append(accorder(ligne.nb_communes, "commune"))
     lignes.append(f"Population : {population}")
     return "<br>".join(lignes)
 

@@ -167,7 +167,7 @@ def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | 
         if inconnues == 1
         else (f"{nombre_fr(inconnues)} communes sans population connue")
     )
-    non_comptees = accorder(inconnues, "non comptée", avec_nombre=False)
+    non_comptees = accorder(inconnues, "non comptée", "non comptées", avec_nombre=False)
     return f"Somme des populations connues ; {sans} dans la source ({exemples}), {non_comptees}."
 
 

@@ -89,7 +89,7 @@ colonnes[1].metric(
 colonnes[2].metric(
     "dont données ouvertes (Ci.Ville)",
     f"{nombre_fr(bloc_fin['donnees_ouvertes']['total_eur'])} €",
-    help=f"{nombre_fr(bloc_fin['donnees_ouvertes']['postes'])} postes d'adultes-relais et FONJEP.",
+    help=f"{accorder(bloc_fin['donnees_ouvertes']['postes'], 'poste')} d'adultes-relais et FONJEP.",
 )
 if part and part.get("part_pct") is not None:
     colonnes[3].metric(
