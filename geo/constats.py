@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.territories import Referentiel, TerritoireId
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 FICHIER = Path(__file__).resolve().parent / "semences" / "constats.csv"
 
@@ -79,7 +79,7 @@ def figures_application(
             f"INSEE, population municipale {territoire.millesime_population} : "
             f"{nombre_fr(territoire.population)} habitants",
         ),
-        "nb_communes": (territoire.nb_communes, f"COG 2025 : {nombre_fr(territoire.nb_communes)} communes"),
+        "nb_communes": (territoire.nb_communes, f"COG 2025 : {accorder(territoire.nb_communes, 'commune')}"),
     }
     recensement = ref.chiffres_recensement(tid)
     if recensement is not None and recensement["taux_chomage_pct"] is not None:

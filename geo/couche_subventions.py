@@ -93,7 +93,7 @@ def surcouche_subventions(
     legende = [
         (
             {**STYLE, "radius": 8},
-            f"Bénéficiaires de subventions publiées, à leur commune ({nombre_fr(len(points))} communes ; "
+            f"Bénéficiaires de subventions publiées, à leur commune ({accorder(len(points), 'commune')} ; "
             f"cercle proportionnel au montant)",
         )
     ]

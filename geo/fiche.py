@@ -156,7 +156,7 @@ def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements
         graphiques.append(
             (
                 _png(figure),
-                f"Subventions publiées reçues par année ({nombre_fr(recues['conventions'])} conventions, "
+                f"Subventions publiées reçues par année ({accorder(recues['conventions'], 'convention')}, "
                 f"{nombre_fr(recues['total_eur'])} €"
                 + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
                 + " ; "
@@ -294,7 +294,7 @@ def contenu(
             Chiffre(
                 "Structures de l'ESS",
                 nombre_fr(bloc["total"]),
-                f"{nombre_fr(emplois_estimes)} emplois estimés"
+                accorder(emplois_estimes, "emploi estimé", "emplois estimés")
                 if emplois_estimes is not None
                 else "emplois inconnus",
             )
@@ -357,7 +357,7 @@ def contenu(
             Chiffre(
                 "Subventions publiées reçues",
                 f"{nombre_fr(recues['total_eur'])} €",
-                f"{nombre_fr(recues['conventions'])} conventions"
+                accorder(recues["conventions"], "convention")
                 + (f" · au moins {nombre_fr(part, 1)} % à l'ESS" if part is not None else ""),
             )
         )

@@ -399,8 +399,8 @@ def _infobulle(table: str, ligne, millesime: str) -> str:
     )
     inconnues = getattr(ligne, "communes_population_inconnue", 0)
     if inconnues and not pd.isna(ligne.population):
-        population += (
-            f", {accorder(inconnues, 'commune sans population connue', 'communes sans population connue')}"
+        population += ", " + accorder(
+            inconnues, "commune sans population connue", "communes sans population connue"
         )
     niveau = NIVEAU_DE_TABLE[table]
     lignes = [f"<b>{echapper(ligne.nom)}</b>"]
@@ -408,7 +408,7 @@ def _infobulle(table: str, ligne, millesime: str) -> str:
         lignes.append(f"Code INSEE : {echapper(ligne.code)}")
     else:
         lignes.append(f"{LIBELLES_NIVEAUX[niveau]} · code {echapper(ligne.code)}")
-        lignes.append(f"{nombre_fr(ligne.nb_communes)} communes")
+        lignes.append(accorder(ligne.nb_communes, "commune"))
     lignes.append(f"Population : {population}")
     return "<br>".join(lignes)
 

@@ -102,3 +102,32 @@ def de_nom(nom: str, type_nom: object = None) -> str:
     if code not in _DE_SELON_TNCC:
         return ("d'" if nom[:1] in "AEIOUÉÈÎY" else "de ") + nom
     return _DE_SELON_TNCC[code] + nom
+
+
+def accorder(
+    nombre: float | int | None, singulier: str, pluriel: str | None = None, *, avec_nombre: bool = True
+) -> str:
+    """« 1 commune », « 0 commune », « 2 communes »: the number (French format) and the agreeing words.
+
+    French rule: 0 and 1 take the singular, 2 and more the plural (so does 1,5). The plural
+    defaults to the word plus « s » (acronyms such as « QPV » and words ending in s, x or z do
+    not change); a group of words must give its plural (« quartier prioritaire »), since only
+    some of its words agree. ``avec_nombre=False`` returns the words alone, for an agreement
+    that follows the number elsewhere in the sentence.
+
+    >>> accorder(1, "commune"), accorder(0, "commune"), accorder(1234, "QPV")
+    ('1 commune', '0 commune', '1\u202f234 QPV')
+    >>> accorder(3, "jeu gardé", "jeux gardés"), accorder(2, "refusée", avec_nombre=False)
+    ('3 jeux gardés', 'refusées')
+    """
+    if pluriel is None:
+        if " " in singulier:
+            raise ValueError(f"« {singulier} » : donner le pluriel d'un groupe de mots")
+        invariable = singulier.isupper() or singulier.endswith(("s", "x", "z"))
+        pluriel = singulier if invariable else singulier + "s"
+    if nombre is None or nombre != nombre:  # unknown or NaN
+        return ("nombre inconnu de " if avec_nombre else "") + pluriel
+    mots = pluriel if abs(nombre) >= 2 else singulier
+    if not avec_nombre:
+        return mots
+    return f"{nombre_fr(nombre, 0 if float(nombre).is_integer() else 1)} {mots}"

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit_folium import st_folium
 
 from geo import layers
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 from ui import couches, donnees, etat, page, sections
 from ui import exports as exports_ui
 
@@ -27,7 +27,7 @@ else:
         on_click=etat.presenter,
         args=(True,),
     )
-resume = [territoire.libelle_niveau, f"{nombre_fr(territoire.nb_communes)} communes"]
+resume = [territoire.libelle_niveau, accorder(territoire.nb_communes, "commune")]
 if territoire.population is not None:
     resume.append(f"{nombre_fr(territoire.population)} habitants ({contexte.ref.millesime_population})")
 st.caption(" · ".join(resume))

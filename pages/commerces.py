@@ -123,14 +123,18 @@ if anciens or inconnus["nombre"]:
         if anciens:
             st.markdown(
                 accorder(len(anciens), "code de commune", "codes de communes")
-                + " qui n'existent plus, rattachés à leur commune actuelle : "
+                + (" qui n'existe plus, rattaché" if len(anciens) < 2 else " qui n'existent plus, rattachés")
+                + " à leur commune actuelle : "
                 + ", ".join(f"{c['depcom']} → {c['commune']}" for c in anciens)
             )
         if inconnus["nombre"]:
             st.markdown(
                 accorder(inconnus["nombre"], "code", "codes")
-                + f" de la BPE {bloc['millesime']} absents du référentiel des "
-                f"communes, non rattachés à un territoire (France entière) : {', '.join(inconnus['codes'])}"
+                + f" de la BPE {bloc['millesime']} "
+                + accorder(inconnus["nombre"], "absent", avec_nombre=False)
+                + " du référentiel des communes, "
+                + accorder(inconnus["nombre"], "non rattaché", "non rattachés", avec_nombre=False)
+                + f" à un territoire (France entière) : {', '.join(inconnus['codes'])}"
             )
 
 manifeste = donnees_commerces.manifeste

@@ -89,7 +89,7 @@ colonnes[1].metric(
 colonnes[2].metric(
     "dont données ouvertes (Ci.Ville)",
     f"{nombre_fr(bloc_fin['donnees_ouvertes']['total_eur'])} €",
-    help=f"{nombre_fr(bloc_fin['donnees_ouvertes']['postes'])} postes d'adultes-relais et FONJEP.",
+    help=f"{accorder(bloc_fin['donnees_ouvertes']['postes'], 'poste')} d'adultes-relais et FONJEP.",
 )
 if part and part.get("part_pct") is not None:
     colonnes[3].metric(
@@ -112,8 +112,9 @@ if annee is not None and saisies is not None:
     sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())
     if sans_annee:
         remarques.append(
-            accorder(sans_annee, "ligne")
-            + " d'emplois sans année ne sont comptées que dans « Toutes les années »."
+            f"{accorder(sans_annee, 'ligne')} d'emplois sans année "
+            + ("n'est comptée" if sans_annee < 2 else "ne sont comptées")
+            + " que dans « Toutes les années »."
         )
 for remarque in remarques:
     st.info(remarque, icon=":material/info:")
@@ -597,8 +598,8 @@ else:
     st.caption(
         f"{accorder(len(tableau_sub), 'convention')} sur {nombre_fr(len(table_sub))} · "
         f"{nombre_fr(float(tableau_sub['Montant (€)'].sum()))} € · "
-        + accorder(bloc_sub["lignes_refusees"], "ligne refusée", "lignes refusées")
-        + " dans les fichiers publiés de ce "
+        f"{accorder(bloc_sub['lignes_refusees'], 'ligne refusée', 'lignes refusées')} "
+        "dans les fichiers publiés de ce "
         "territoire (défauts détaillés sur la page Sources)"
     )
     st.dataframe(

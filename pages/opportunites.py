@@ -102,9 +102,8 @@ else:
     sans_perimetre = int((~presence.perimetre.astype(bool)).sum())
     if sans_perimetre:
         st.caption(
-            accorder(sans_perimetre, "quartier")
-            + " sans périmètre disponible ici : présence de l'ESS non calculable, "
-            "listés à la fin."
+            f"{accorder(sans_perimetre, 'quartier')} sans périmètre disponible ici : présence de l'ESS "
+            f"non calculable, {accorder(sans_perimetre, 'listé', avec_nombre=False)} à la fin."
         )
     tableaux.afficher(
         presence,
@@ -167,9 +166,10 @@ if not territoires.empty:
     sans_effectif = territoires.structures_sans_effectif.sum()
     if sans_effectif > 0:
         st.caption(
-            "Emplois estimés d'après la tranche d'effectif SIRENE : "
-            + accorder(sans_effectif, "structure")
-            + " sans effectif connu n'y sont pas comptées (estimation partielle)."
+            f"Emplois estimés d'après la tranche d'effectif SIRENE : "
+            f"{accorder(sans_effectif, 'structure')} sans effectif connu "
+            + ("n'y est pas comptée" if sans_effectif < 2 else "n'y sont pas comptées")
+            + " (estimation partielle)."
         )
     _telecharger(territoires, "besoin_et_ess", "Télécharger le classement (CSV)")
 
@@ -226,10 +226,9 @@ st_folium(
     returned_objects=[],
 )
 connues = valeurs.valeur.notna().sum()
-unite = LIBELLES_NIVEAUX[choix["niveau"]].removeprefix("par ")
 st.caption(
-    f"{accorder(connues, unite, unite if unite == 'EPCI' else unite + 's')} sur {nombre_fr(len(valeurs))} "
-    f"avec une valeur connue · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
+    f"{nombre_fr(connues)} {LIBELLES_NIVEAUX[choix['niveau']].removeprefix('par ')}(s) renseigné(e)s sur "
+    f"{nombre_fr(len(valeurs))} · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
     f"{opportunites.SOURCES_INDICATEURS[choix['indicateur']]}."
 )
 _telecharger(valeurs, f"indicateur_{choix['indicateur']}", "Télécharger les valeurs (CSV)")

@@ -132,7 +132,8 @@ def _annuler_import() -> None:
         st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, str(refus))]
     else:
         st.session_state["_saisie_message"] = (
-            f"Import annulé : {accorder(nombre, 'ligne retirée', 'lignes retirées')}, notées au journal."
+            f"Import annulé : {accorder(nombre, 'ligne retirée', 'lignes retirées')}, "
+            f"{accorder(nombre, 'notée', avec_nombre=False)} au journal."
         )
 
 

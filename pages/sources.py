@@ -177,13 +177,9 @@ else:
                 if _resultat.get("refus"):
                     refusees += 1
                     st.warning(texte_brut(_resultat["refus"]), icon=":material/block:")
+            gardes = accorder(refusees, "jeu gardé tel quel", "jeux gardés tels quels")
             statut.update(
-                label="Actualisation terminée"
-                + (
-                    f" : {accorder(refusees, 'jeu gardé tel quel', 'jeux gardés tels quels')}"
-                    if refusees
-                    else ""
-                ),
+                label="Actualisation terminée" + (f" : {gardes}" if refusees else ""),
                 state="error" if refusees else "complete",
             )
 

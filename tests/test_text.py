@@ -1,3 +1,5 @@
+import pytest
+
 from geo.text import accorder, cle_recherche, echapper, nombre_fr
 
 
@@ -19,10 +21,29 @@ def test_nombre_fr():
     assert nombre_fr(float("nan"), inconnu="?") == "?"
 
 
-def test_words_agree_with_their_number_the_french_way():
-    assert accorder(0, "commune") == "0 commune"
-    assert accorder(1, "commune") == "1 commune"
-    assert accorder(2, "commune") == "2 communes"
-    assert accorder(47, "QPV", "QPV") == "47 QPV"
-    assert accorder(3, "ligne refusée", "lignes refusées") == "3 lignes refusées"
-    assert accorder(12345, "structure") == "12\u202f345 structures"
+@pytest.mark.parametrize(
+    ("nombre", "singulier", "pluriel", "attendu"),
+    [
+        (0, "commune", None, "0 commune"),
+        (1, "commune", None, "1 commune"),
+        (2, "commune", None, "2 communes"),
+        (1.5, "poste", None, "1,5 poste"),
+        (2.0, "poste", None, "2 postes"),
+        (12345, "structure", None, "12\u202f345 structures"),
+        (3, "QPV", None, "3 QPV"),
+        (4, "jeu", "jeux", "4 jeux"),
+        (2, "quartier prioritaire", "quartiers prioritaires", "2 quartiers prioritaires"),
+        (1, "quartier prioritaire", "quartiers prioritaires", "1 quartier prioritaire"),
+        (None, "commune", None, "nombre inconnu de communes"),
+        (float("nan"), "commune", None, "nombre inconnu de communes"),
+    ],
+)
+def test_accorder_follows_the_french_rule_that_0_and_1_are_singular(nombre, singulier, pluriel, attendu):
+    assert accorder(nombre, singulier, pluriel) == attendu
+
+
+def test_accorder_returns_the_words_alone_and_asks_for_the_plural_of_a_group_of_words():
+    assert accorder(1, "refusée", avec_nombre=False) == "refusée"
+    assert accorder(5, "refusée", avec_nombre=False) == "refusées"
+    with pytest.raises(ValueError, match="pluriel"):
+        accorder(2, "commune rurale")

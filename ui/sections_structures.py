@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import nomenclature
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 
 def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
@@ -37,7 +37,7 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
         st.caption(bloc["couverture"]["texte"])
     if emplois is not None and bloc["structures_sans_effectif"]:
         st.caption(
-            f"Estimation des emplois sur {nombre_fr(bloc['structures_avec_effectif'])} structures dont la "
+            f"Estimation des emplois sur {accorder(bloc['structures_avec_effectif'], 'structure')} dont la "
             f"tranche d'effectif est connue ; {nombre_fr(bloc['structures_sans_effectif'])} sans tranche "
             "connue ne sont pas comptées."
         )
