@@ -246,7 +246,7 @@ class Couche:
     """One layer to draw: which table, which scale, which codes, how."""
 
     table: str  # communes, epci, departements, regions
-    echelle: str  # fin, moyen, grossier
+    echelle: str  # fin, moyen, grossier, national (derived, see geo.generalisation.DERIVEES)
     codes: list[str]
     nom: str
     style: str
@@ -262,6 +262,11 @@ class PlanDeCarte:
     legende: list[tuple[str, str]]
 
 
+# The whole country's layers (base map and overlays alike): the coarse geometry simplified
+# again for the national frame (see geo.generalisation.DERIVEES).
+ECHELLE_NATIONALE = "national"
+
+
 def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
     """Decide what to draw for a territory, at which level of detail."""
     emprise = ref.emprise(tid)
@@ -270,7 +275,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
             [
                 Couche(
                     "departements",
-                    "grossier",
+                    ECHELLE_NATIONALE,
                     list(ref.departements.code),
                     "Départements",
                     "surface",
@@ -279,7 +284,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
                 ),
                 Couche(
                     "regions",
-                    "grossier",
+                    ECHELLE_NATIONALE,
                     list(ref.regions.code),
                     "Limites des régions",
                     "contour",
@@ -744,7 +749,9 @@ def surcouche_commerces(
     niveau = tid.niveau if tid else None
     if niveau in (None, "region"):
         table, echelle, libelle_niveau = (
-            ("departements", "grossier", "département") if niveau is None else ("epci", "moyen", "EPCI")
+            ("departements", ECHELLE_NATIONALE, "département")
+            if niveau is None
+            else ("epci", "moyen", "EPCI")
         )
         if niveau is None:
             codes = list(ref.departements.code)
