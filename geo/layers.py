@@ -516,6 +516,15 @@ def taille_html(m: folium.Map) -> int:
     return len(m.get_root().render().encode("utf-8"))
 
 
+def poids_envoye(m: folium.Map) -> int:
+    """Bytes of a map as ``st_folium`` sends it: its script inside the component's JSON arguments.
+
+    The GeoJSON travels as a JSON string there, so quotes and accents are escaped once more
+    than in the standalone HTML; this counts them as the websocket does (within a few %).
+    """
+    return len(json.dumps(m.get_root().render()).encode("utf-8"))
+
+
 # Priority neighbourhoods (QPV) ------------------------------------------------------
 
 STYLES_QPV = {

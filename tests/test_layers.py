@@ -163,3 +163,49 @@ def test_missing_leaflet_files_are_named(tmp_path):
     assert assets.manquants(tmp_path) == []
     (tmp_path / "vendor" / "leaflet" / "leaflet.js").unlink()
     assert assets.manquants(tmp_path) == ["leaflet/leaflet.js"]
+
+
+# What a France-scale page sends (issue 15: at most 1.5 MB per page) --------------------------
+
+# The map's share of the 1.5 MB a page may send at France scale; the rest is the page's tables
+# (500 rows at most on screen, see ui.tableaux.LIGNES_MAX) and widgets, about 0.3 MB.
+POIDS_CARTE_FRANCE_MAX = 1_200_000
+
+
+def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
+    from geo import opportunites
+
+    entrees = opportunites.charger_entrees(referentiel, cache_miroir)
+    valeurs = opportunites.valeurs_indicateur(entrees, None, "epci", "besoin_pour_1000")
+    classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
+    surcouche = layers.surcouche_choroplethe(
+        referentiel, valeurs, classes, bornes, "epci", layers.ECHELLE_NATIONALE, "Besoin", "source"
+    )
+    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
+    poids = layers.poids_envoye(carte)
+    # Every EPCI is drawn: a lighter map that lost them would pass for the wrong reason.
+    assert carte.get_root().render().count('"_s":"classe_') + carte.get_root().render().count(
+        '"_s":"inconnu"'
+    ) >= 1200
+    assert poids <= POIDS_CARTE_FRANCE_MAX, f"{poids / 1e6:.2f} Mo"
+
+
+def test_the_france_shops_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
+    from geo import commerces
+
+    donnees = commerces.charger(referentiel, cache_miroir)
+    surcouche = layers.surcouche_commerces(referentiel, donnees, None, None)
+    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
+    assert carte.get_root().render().count('"_s":"part_') >= 96
+    assert layers.poids_envoye(carte) <= POIDS_CARTE_FRANCE_MAX
+
+
+def test_the_national_scale_is_coarser_than_the_coarse_one_and_keeps_shared_borders(referentiel):
+    grossier = referentiel.affichage("epci", "grossier")
+    national = referentiel.affichage("epci", layers.ECHELLE_NATIONALE)
+    assert list(national.index) == list(grossier.index)
+    points = shapely.get_num_coordinates(national.geometry.to_numpy()).sum()
+    assert points < 0.7 * shapely.get_num_coordinates(grossier.geometry.to_numpy()).sum()
+    # Coordinates kept to 3 decimals (about 100 m, under a pixel of the national frame).
+    xy = shapely.get_coordinates(national.geometry.to_numpy())
+    assert (abs(xy * 1000 - (xy * 1000).round()) < 1e-6).all()
