@@ -26,6 +26,9 @@ DECIMALES = {"fin": 5, "moyen": 5, "grossier": 4}
 # 0.02° (about 1.5 km) and kept to 3 decimals (about 100 m) lose nothing the eye can see,
 # and halve what a France-scale map sends (EPCI choropleth: 1.1 MB of GeoJSON to 0.5 MB).
 DERIVEES = {"national": ("grossier", 0.02, 3)}
+# EPCI frame (about 100 m per pixel): the communes simplified to about 1.5 pixel, per map
+# (see geo.layers.geometries_affichage), finer than the commune scale needs none.
+TOLERANCE_INTERCOMMUNALE = 0.002
 
 
 def nettoyer_couverture(geometries: np.ndarray) -> np.ndarray:
