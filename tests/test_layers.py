@@ -163,3 +163,96 @@ def test_missing_leaflet_files_are_named(tmp_path):
     assert assets.manquants(tmp_path) == []
     (tmp_path / "vendor" / "leaflet" / "leaflet.js").unlink()
     assert assets.manquants(tmp_path) == ["leaflet/leaflet.js"]
+
+
+# What a France-scale page sends (issue 15: at most 1.5 MB per page) --------------------------
+
+# The map's share of the 1.5 MB a page may send at France scale; the rest is the page's tables
+# (500 rows at most on screen, see ui.tableaux.LIGNES_MAX) and widgets, about 0.3 MB.
+POIDS_CARTE_FRANCE_MAX = 1_200_000
+
+
+def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
+    from geo import opportunites
+
+    entrees = opportunites.charger_entrees(referentiel, cache_miroir)
+    valeurs = opportunites.valeurs_indicateur(entrees, None, "epci", "besoin_pour_1000")
+    classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
+    surcouche = layers.surcouche_choroplethe(
+        referentiel, valeurs, classes, bornes, "epci", layers.ECHELLE_NATIONALE, "Besoin", "source"
+    )
+    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
+    poids = layers.poids_envoye(carte)
+    # Every EPCI is drawn: a lighter map that lost them would pass for the wrong reason.
+    assert carte.get_root().render().count('"_s":"classe_') + carte.get_root().render().count(
+        '"_s":"inconnu"'
+    ) >= 1200
+    assert poids <= POIDS_CARTE_FRANCE_MAX, f"{poids / 1e6:.2f} Mo"
+
+
+def test_the_france_shops_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
+    from geo import commerces
+
+    donnees = commerces.charger(referentiel, cache_miroir)
+    surcouche = layers.surcouche_commerces(referentiel, donnees, None, None)
+    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
+    assert carte.get_root().render().count('"_s":"part_') >= 96
+    assert layers.poids_envoye(carte) <= POIDS_CARTE_FRANCE_MAX
+
+
+def test_the_national_scale_is_coarser_than_the_coarse_one_and_keeps_shared_borders(referentiel):
+    grossier = referentiel.affichage("epci", "grossier")
+    national = referentiel.affichage("epci", layers.ECHELLE_NATIONALE)
+    assert list(national.index) == list(grossier.index)
+    points = shapely.get_num_coordinates(national.geometry.to_numpy()).sum()
+    assert points < 0.7 * shapely.get_num_coordinates(grossier.geometry.to_numpy()).sum()
+    # Coordinates kept to 3 decimals (about 100 m, under a pixel of the national frame).
+    xy = shapely.get_coordinates(national.geometry.to_numpy())
+    assert (abs(xy * 1000 - (xy * 1000).round()) < 1e-6).all()
+
+
+# Commune scale (issue 16: Soissons cropped and coarse) ---------------------------------------
+
+SOISSONS = TerritoireId("commune", "02722")
+GRAND_SOISSONS = TerritoireId("epci", "240200477")
+
+
+def _formes_de_la_premiere_couche(ref, tid):
+    couche = layers.plan_de_carte(ref, tid).couches[0]
+    return layers.geometries_affichage(ref, couche.table, couche.echelle, couche.codes)
+
+
+def test_the_commune_scale_draws_finer_than_the_epci_scale(referentiel):
+    a_la_commune = _formes_de_la_premiere_couche(referentiel, SOISSONS)
+    a_l_epci = _formes_de_la_premiere_couche(referentiel, GRAND_SOISSONS)
+    # Same communes (a commune is shown among its EPCI's), drawn at two precisions.
+    assert set(a_la_commune.index) == set(a_l_epci.index)
+    codes = list(a_l_epci.index)
+    source = referentiel.communes.loc[codes].geometry.to_numpy()
+    fines, grosses = a_la_commune.loc[codes].to_numpy(), a_l_epci.loc[codes].to_numpy()
+    assert shapely.get_num_coordinates(fines).sum() > shapely.get_num_coordinates(grosses).sum()
+    assert shapely.hausdorff_distance(fines, source).max() < shapely.hausdorff_distance(grosses, source).max()
+    # The commune itself: never coarser than at the EPCI scale, and within a metre of its source.
+    soissons = a_la_commune.loc["02722"]
+    assert shapely.get_num_coordinates(soissons) >= shapely.get_num_coordinates(a_l_epci.loc["02722"])
+    assert shapely.hausdorff_distance(soissons, referentiel.communes.loc["02722"].geometry) < 1e-5
+
+
+def test_the_epci_outline_lies_on_its_communes_at_the_epci_scale(referentiel):
+    couches = layers.plan_de_carte(referentiel, GRAND_SOISSONS).couches
+    communes = layers.geometries_affichage(referentiel, "communes", couches[0].echelle, couches[0].codes)
+    contour = layers.geometries_affichage(referentiel, "epci", couches[1].echelle, couches[1].codes)
+    assert shapely.union_all(communes.to_numpy()).symmetric_difference(contour.iloc[0]).area < 1e-9
+
+
+def test_the_commune_is_framed_inside_the_map_with_a_margin(referentiel):
+    carte = layers.carte(referentiel, SOISSONS, "/app/static/vendor")
+    html = carte.get_root().render()
+    trouve = re.search(r"var limites = (\[\[.*?\]\]);\s*var options = \{padding: \[(\d+), (\d+)\]\}", html)
+    assert trouve, "no framing script"
+    (sud, ouest), (nord, est) = json.loads(trouve.group(1))
+    minx, miny, maxx, maxy = referentiel.communes.loc["02722"].geometry.bounds
+    assert ouest <= minx and sud <= miny and est >= maxx and nord >= maxy
+    assert int(trouve.group(2)) >= 16 and int(trouve.group(3)) >= 16
+    # Framed again once the box has its final size (the cause of the cropping).
+    assert "ResizeObserver" in html and html.count("fitBounds(limites, options)") == 2

@@ -197,7 +197,13 @@ def _choroplethe(
     valeurs = opportunites.valeurs_indicateur(entrees, tid, niveau, indicateur, definition)
     classes, bornes = opportunites.classer(valeurs.valeur, methode, k)
     niveau_territoire = tid.niveau if tid else None
-    echelle = {None: "grossier", "region": "moyen", "departement": "moyen"}.get(niveau_territoire, "fin")
+    echelles = {
+        None: layers.ECHELLE_NATIONALE,
+        "region": "moyen",
+        "departement": "moyen",
+        "epci": layers.ECHELLE_INTERCOMMUNALE,
+    }
+    echelle = echelles.get(niveau_territoire, "fin")
     table = "epci" if niveau == "epci" else "communes"
     surcouche = layers.surcouche_choroplethe(
         referentiel(),

@@ -11,6 +11,10 @@ from geo.text import nombre_fr
 # Styled tables are rendered cell by cell (pandas refuses beyond 262 144 cells, and the
 # browser slows long before): a longer table shows its first rows and says so.
 CELLULES_MAX = 200_000
+# Every row on screen is sent to the browser on every rerun: the France-wide list of
+# candidate communes alone weighed 5 MB. Past this many rows a table is a download, not
+# something read on screen (tables are sorted, so the first rows are the ones that matter).
+LIGNES_MAX = 500
 
 
 def afficher(
@@ -25,7 +29,7 @@ def afficher(
     conteneur = conteneur or st
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    lignes_max = max(1, CELLULES_MAX // max(1, len(tableau.columns)))
+    lignes_max = min(LIGNES_MAX, max(1, CELLULES_MAX // max(1, len(tableau.columns))))
     montre = tableau.head(lignes_max)
     conteneur.dataframe(tableaux.style_fr(montre, decimales), column_config=column_config, **options)
     if len(tableau) > len(montre):
