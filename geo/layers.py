@@ -257,7 +257,8 @@ class Cadrage(MacroElement):
     In Streamlit the map's box takes its final width and height after the script has run,
     so a single ``fitBounds`` framed the territory for the wrong box and cropped it (a
     commune, zoomed in most, showed it worst). The frame is redone whenever the box is
-    resized during the first seconds, before anyone has moved the map.
+    resized during the first seconds, before anyone has moved the map. An open legend
+    (bottom left) is kept beside the territory rather than over it, on maps wide enough.
     """
 
     _template = Template(
@@ -266,14 +267,22 @@ class Cadrage(MacroElement):
         (function () {
             var carte = {{ this._parent.get_name() }};
             var limites = {{ this.limites|tojson }};
-            var options = {padding: [{{ this.marge }}, {{ this.marge }}]};
+            var marge = {{ this.marge }};
+            var options = function () {
+                var legende = carte.getContainer().querySelector(".legende-carte");
+                var gauche = marge;
+                if (legende && legende.open && carte.getSize().x > 2.5 * legende.offsetWidth) {
+                    gauche += legende.offsetWidth;
+                }
+                return {paddingTopLeft: [gauche, marge], paddingBottomRight: [marge, marge]};
+            };
             var debut = Date.now(), touchee = false;
-            carte.fitBounds(limites, options);
+            carte.fitBounds(limites, options());
             carte.getContainer().addEventListener("pointerdown", function () { touchee = true; });
             carte.getContainer().addEventListener("wheel", function () { touchee = true; });
             var recadrer = function () {
                 carte.invalidateSize();
-                if (!touchee && Date.now() - debut < 5000) { carte.fitBounds(limites, options); }
+                if (!touchee && Date.now() - debut < 5000) { carte.fitBounds(limites, options()); }
             };
             if (window.ResizeObserver) { new ResizeObserver(recadrer).observe(carte.getContainer()); }
             else { carte.on("resize", recadrer); }

@@ -46,21 +46,6 @@ def nombre_fr(valeur: float | int | None, decimales: int = 0, inconnu: str = "in
     return texte.replace(",", "\u202f").replace(".", ",")
 
 
-def accorder(nombre: float | int, singulier: str, pluriel: str | None = None) -> str:
-    """The number and the words agreeing with it: « 1 commune », « 0 commune », « 2 communes ».
-
-    French puts 0 and 1 in the singular. ``pluriel`` defaults to ``singulier + "s"``; give it
-    when more than the last word changes (« ligne refusée » → « lignes refusées »).
-
-    >>> accorder(1, "commune")
-    '1 commune'
-    >>> accorder(1200, "ligne refusée", "lignes refusées")
-    '1\u202f200 lignes refusées'
-    """
-    mots = singulier if abs(nombre) < 2 else (pluriel if pluriel is not None else singulier + "s")
-    return f"{nombre_fr(nombre)} {mots}"
-
-
 # What Markdown (CommonMark with GitHub's extensions, as Streamlit renders it) could turn into
 # a link, an image, HTML, emphasis, math (`$`) or a directive (`:red[…]`); any ASCII punctuation
 # may be backslash-escaped. Bare addresses (`https://…`, `www.…`, `a@b.fr`) are links in GFM.

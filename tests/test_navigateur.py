@@ -439,3 +439,50 @@ def test_opportunities_choropleth_follows_the_link(application, page, request):
     couleurs = {unites.nth(i).get_attribute("fill") for i in range(unites.count())}
     assert len(couleurs) == 4
     page.screenshot(path=str(ARTEFACTS / "opportunites-nord.png"), full_page=True)
+
+
+_BOITES = """() => {
+    const boite = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+    const chemins = [...document.querySelectorAll("path.indicateur, path.territoire-commune")].map(boite);
+    const territoire = [Math.min(...chemins.map(b => b[0])), Math.min(...chemins.map(b => b[1])),
+                        Math.max(...chemins.map(b => b[2])), Math.max(...chemins.map(b => b[3]))];
+    const legende = document.querySelector(".legende-carte");
+    return {territoire, legende: boite(legende), ouverte: legende.open};
+}"""
+
+
+def _recouvrement(a, b) -> float:
+    largeur = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    hauteur = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    return largeur * hauteur
+
+
+def test_legend_sits_beside_the_territory_and_folds_on_phones(application, page, navigateur, request):
+    request.getfixturevalue("cache_miroir")
+    adresse = f"{application}/opportunites?territoire=departement:02&indicateur=part_population_sans_commerce"
+    page.goto(adresse)
+    carte = page.frame_locator(IFRAME_CARTE).last
+    carte.locator("path.indicateur").first.wait_for(state="attached", timeout=60_000)
+    expect(carte.locator(".legende-carte summary")).to_have_text("Légende")
+    page.wait_for_timeout(1500)  # the frame is redone once the map's box has its final size
+    boites = page.locator(IFRAME_CARTE).last.element_handle().content_frame().evaluate(_BOITES)
+    assert boites["ouverte"]
+    legende, territoire = boites["legende"], boites["territoire"]
+    aire_legende = (legende[2] - legende[0]) * (legende[3] - legende[1])
+    # Open on a wide map, and beside the territory, not over it.
+    assert _recouvrement(legende, territoire) < 0.1 * aire_legende
+    page.screenshot(path=str(ARTEFACTS / "legende-aisne.png"))
+
+    telephone = navigateur.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    onglet = telephone.new_page()
+    onglet.goto(adresse)
+    petite = onglet.frame_locator(IFRAME_CARTE).last
+    petite.locator("path.indicateur").first.wait_for(state="attached", timeout=60_000)
+    legende = petite.locator(".legende-carte")
+    # Closed on a phone: only its « Légende » button covers the map; one tap opens it.
+    expect(legende).not_to_have_attribute("open", "")
+    assert legende.bounding_box()["height"] < 40
+    petite.locator(".legende-carte summary").tap()
+    expect(legende).to_have_attribute("open", "")
+    expect(legende).to_contain_text("Part de la population")
+    telephone.close()
