@@ -180,9 +180,8 @@ def test_tooltip_names_the_commune(application, page):
     carte = page.frame_locator(IFRAME_CARTE)
     communes = carte.locator("path.territoire-commune")
     communes.first.wait_for(state="attached", timeout=60_000)
-    boite = carte.locator(".leaflet-container").bounding_box()
-    # Hover the middle of the map, where communes are.
-    page.mouse.move(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
+    # Hover a commune (the middle of the map may fall between two parts of the territory).
+    communes.first.hover()
     infobulle = carte.locator(".leaflet-tooltip")
     infobulle.wait_for(timeout=10_000)
     assert "Code INSEE : 59" in infobulle.inner_text()
