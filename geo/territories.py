@@ -162,11 +162,7 @@ def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | 
             f"Population inconnue dans la source pour les {nombre_fr(nb_communes)} communes de ce territoire."
         )
     exemples = ", ".join(noms[:3]) + (" …" if len(noms) > 3 else "")
-    sans = (
-        "1 commune sans population connue"
-        if inconnues == 1
-        else (f"{nombre_fr(inconnues)} communes sans population connue")
-    )
+    sans = accorder(inconnues, "commune sans population connue", "communes sans population connue")
     non_comptees = accorder(inconnues, "non comptée", "non comptées", avec_nombre=False)
     return f"Somme des populations connues ; {sans} dans la source ({exemples}), {non_comptees}."
 
