@@ -253,7 +253,18 @@ class DonneesFinancements:
 
         The structures entered in the store (``sirets_communes``) take precedence over the
         register of ESS structures, which takes precedence over the contrat de ville.
+        Placed once per (referentiel, entered SIRETs): the lookup of current codes costs
+        about 0.3 s and every figure of the Emplois page asks for it.
         """
+        cle = (id(ref), tuple(sorted((sirets_communes or {}).items())))
+        memo = self.__dict__.setdefault("_postes_places", {})
+        if cle not in memo:
+            if len(memo) >= 8:  # a few store states at once, not an unbounded history
+                memo.pop(next(iter(memo)))
+            memo[cle] = self._placer(ref, sirets_communes)
+        return memo[cle]
+
+    def _placer(self, ref: Referentiel, sirets_communes: dict[str, str] | None) -> pd.DataFrame:
         postes = self.postes
         for sirets, rattachement in ((self.sirets_registre, "siret_registre"), (sirets_communes, "siret")):
             if not sirets:

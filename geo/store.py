@@ -24,6 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -37,6 +38,8 @@ from sqlalchemy import (
     create_engine,
     event,
     select,
+    text,
+    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -268,6 +271,45 @@ class Journal(Base):
     detail: Mapped[str | None] = mapped_column(Text)
 
 
+class CompteurModifications(Base):
+    """One row (``id`` 1) whose ``valeur`` grows by one in the transaction of every write.
+
+    Cached reads of entered data are keyed on it: one tiny query per run tells each process
+    of a multi-process deployment whether another one wrote since (see :meth:`Depot.compteur`).
+    """
+
+    __tablename__ = "compteur_modifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    valeur: Mapped[int] = mapped_column(BigInteger)
+
+
+_INCREMENTER = text("UPDATE compteur_modifications SET valeur = valeur + 1 WHERE id = 1")
+
+
+def _apres_ecriture(session: Session, _contexte) -> None:
+    # The bump joins the write's own transaction: a rolled-back write bumps nothing.
+    if session.info.get("compteur_augmente"):
+        return
+    session.info["compteur_augmente"] = True
+    session.connection().execute(_INCREMENTER)
+
+
+def _requete_orm(etat) -> None:
+    # Bulk update/delete/insert statements (session.execute(delete(...))) flush nothing.
+    if (etat.is_update or etat.is_delete or etat.is_insert) and not session_deja_augmentee(etat.session):
+        etat.session.info["compteur_augmente"] = True
+        etat.session.connection().execute(_INCREMENTER)
+
+
+def session_deja_augmentee(session: Session) -> bool:
+    return bool(session.info.get("compteur_augmente"))
+
+
+def _fin_de_transaction(session: Session, *_args) -> None:
+    session.info.pop("compteur_augmente", None)
+
+
 # Connection ------------------------------------------------------------------
 
 
@@ -346,6 +388,22 @@ class Depot:
         if migrer_schema:
             migrer(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        event.listen(self._sessions, "after_flush", _apres_ecriture)
+        event.listen(self._sessions, "do_orm_execute", _requete_orm)
+        event.listen(self._sessions, "after_commit", _fin_de_transaction)
+        event.listen(self._sessions, "after_rollback", _fin_de_transaction)
+
+    def compteur(self) -> int:
+        """The change counter: differs from a previous reading once any process has written since."""
+        with self.engine.connect() as connexion:
+            requete = select(CompteurModifications.valeur).where(CompteurModifications.id == 1)
+            valeur = connexion.scalar(requete)
+        return int(valeur or 0)
+
+    def signaler_modification(self) -> None:
+        """Bump the counter for a write made outside the ORM sessions (raw SQL, another tool)."""
+        with self.engine.begin() as connexion:
+            connexion.execute(update(CompteurModifications).values(valeur=CompteurModifications.valeur + 1))
 
     @property
     def url_affichee(self) -> str:
@@ -392,6 +450,7 @@ __all__ = [
     "SOURCE_SAISIE",
     "Base",
     "Compte",
+    "CompteurModifications",
     "Depot",
     "Emploi",
     "Financement",

@@ -68,9 +68,15 @@ annee = st.selectbox(
 )
 annee = None if annee == TOUTES else annee
 
-bloc_emplois = saisies.bloc(ref, tid, annee) if saisies is not None else None
-bloc_fin = financements.bloc(donnees_fin, saisies, ref, tid, annee)
-lignes_fin = financements.lignes_financements(donnees_fin, saisies, ref, tid, annee)
+if saisies is not None:
+    # Computed once per (territory, year, store counter): the page only draws.
+    calculs = donnees.calculs_emplois(tid, annee)
+    bloc_emplois, bloc_fin, lignes_fin = calculs["bloc_emplois"], calculs["bloc_fin"], calculs["lignes_fin"]
+else:
+    calculs = None
+    bloc_emplois = None
+    bloc_fin = financements.bloc(donnees_fin, saisies, ref, tid, annee)
+    lignes_fin = financements.lignes_financements(donnees_fin, saisies, ref, tid, annee)
 part = bloc_fin["part_ess_emploi_salarie"]
 
 colonnes = st.columns(4)
@@ -438,10 +444,13 @@ telechargement.csv(
 # The seed territories side by side -------------------------------------------------------------
 
 st.subheader("Territoires des documents de terrain, côte à côte")
-ids_semences = financements.territoires_semences()
-# The territory on screen is compared with them too.
-ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
-comparaison = financements.comparaison(donnees_fin, saisies, ref, ids_compares, annee)
+if calculs is not None:
+    comparaison = calculs["comparaison"]
+else:
+    ids_semences = financements.territoires_semences()
+    # The territory on screen is compared with them too.
+    ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
+    comparaison = financements.comparaison(donnees_fin, saisies, ref, ids_compares, annee)
 
 
 def _ouvrir_territoire(valeur) -> None:

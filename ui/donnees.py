@@ -317,11 +317,52 @@ def depot():
     return _depot(store.url_par_defaut())
 
 
-def saisies():
-    """The store's records as tables; read on every run (a few hundred rows) so entries show at once."""
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _saisies(url: str, compteur: int):
     from geo import emplois
 
-    return emplois.charger(depot())
+    return emplois.charger(_depot(url))
+
+
+def compteur_saisies() -> int:
+    """The store's change counter (one tiny query): part of the key of every cached read of entered data,
+    so that a write by any process is seen by every other on its next run."""
+    from geo import store
+
+    return _depot(store.url_par_defaut()).compteur()
+
+
+def saisies():
+    """The store's records as tables, re-read when the change counter moved (whichever process wrote)."""
+    from geo import store
+
+    return _saisies(store.url_par_defaut(), compteur_saisies())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _calculs_emplois(territoire_id: str, annee: int | None, compteur: int, dates: str, url: str) -> dict:
+    from geo import financements
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    ref, donnees_fin, saisies_ = referentiel(), donnees_financements(), _saisies(url, compteur)
+    ids_semences = financements.territoires_semences()
+    ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
+    return {
+        "bloc_emplois": saisies_.bloc(ref, tid, annee),
+        "bloc_fin": financements.bloc(donnees_fin, saisies_, ref, tid, annee),
+        "lignes_fin": financements.lignes_financements(donnees_fin, saisies_, ref, tid, annee),
+        "comparaison": financements.comparaison(donnees_fin, saisies_, ref, ids_compares, annee),
+    }
+
+
+def calculs_emplois(tid: TerritoireId | None, annee: int | None) -> dict:
+    """The figures and tables of the Emplois page, cached per (territory, year, store counter, builds)."""
+    from geo import financements, store
+
+    manifeste = etapes.lire_manifeste(financements.ETAPE.nom) or {}
+    return _calculs_emplois(
+        str(tid or ""), annee, compteur_saisies(), manifeste.get("construit_le", ""), store.url_par_defaut()
+    )
 
 
 @st.cache_resource(show_spinner="Chargement des financements publics…")
