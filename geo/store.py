@@ -39,7 +39,6 @@ from sqlalchemy import (
     event,
     select,
     text,
-    update,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
@@ -297,13 +296,8 @@ def _apres_ecriture(session: Session, _contexte) -> None:
 
 def _requete_orm(etat) -> None:
     # Bulk update/delete/insert statements (session.execute(delete(...))) flush nothing.
-    if (etat.is_update or etat.is_delete or etat.is_insert) and not session_deja_augmentee(etat.session):
-        etat.session.info["compteur_augmente"] = True
-        etat.session.connection().execute(_INCREMENTER)
-
-
-def session_deja_augmentee(session: Session) -> bool:
-    return bool(session.info.get("compteur_augmente"))
+    if etat.is_update or etat.is_delete or etat.is_insert:
+        _apres_ecriture(etat.session, None)
 
 
 def _fin_de_transaction(session: Session, *_args) -> None:
@@ -399,11 +393,6 @@ class Depot:
             requete = select(CompteurModifications.valeur).where(CompteurModifications.id == 1)
             valeur = connexion.scalar(requete)
         return int(valeur or 0)
-
-    def signaler_modification(self) -> None:
-        """Bump the counter for a write made outside the ORM sessions (raw SQL, another tool)."""
-        with self.engine.begin() as connexion:
-            connexion.execute(update(CompteurModifications).values(valeur=CompteurModifications.valeur + 1))
 
     @property
     def url_affichee(self) -> str:

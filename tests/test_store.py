@@ -14,7 +14,7 @@ from geo import store
 
 
 def test_migrations_build_exactly_the_models(depot):
-    assert store.revision_courante(depot.engine) == "0002"
+    assert store.revision_courante(depot.engine) == "0003"
     with depot.engine.connect() as connexion:
         contexte = MigrationContext.configure(connexion, opts={"compare_type": True})
         assert compare_metadata(contexte, store.Base.metadata) == []
@@ -22,7 +22,7 @@ def test_migrations_build_exactly_the_models(depot):
 
 def test_migrating_twice_changes_nothing(depot):
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0002"
+    assert store.revision_courante(depot.engine) == "0003"
 
 
 def test_records_round_trip(depot):
@@ -96,7 +96,48 @@ def test_migrations_go_down_and_up_again(depot):
     assert store.revision_courante(depot.engine) is None
     assert "projet" not in sa.inspect(depot.engine).get_table_names()
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0002"
+    assert store.revision_courante(depot.engine) == "0003"
     assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
         sa.inspect(depot.engine).get_table_names()
     )
+
+
+def test_every_write_moves_the_change_counter_and_a_rollback_does_not(depot):
+    """Each process keys its cached reads of entered data on this counter."""
+    depart = depot.compteur()
+    with depot.session() as session:
+        session.add(store.PTCE(nom="ALISS", perimetre="epci:200071991", source="saisie"))
+    apres_ajout = depot.compteur()
+    assert apres_ajout > depart
+
+    with depot.session() as session:
+        session.scalars(sa.select(store.PTCE)).one().nom = "ALISS (Grand Soissons)"
+    apres_modification = depot.compteur()
+    assert apres_modification > apres_ajout
+
+    # Bulk statements flush nothing: they move the counter too.
+    with depot.session() as session:
+        session.execute(sa.delete(store.PTCE))
+    apres_suppression = depot.compteur()
+    assert apres_suppression > apres_modification
+
+    with pytest.raises(IntegrityError), depot.session() as session:
+        session.add(store.Projet(nom="X", etape="incubation", source="saisie"))
+    assert depot.compteur() == apres_suppression
+
+    # Reading moves nothing.
+    with depot.session() as session:
+        session.scalars(sa.select(store.PTCE)).all()
+    assert depot.compteur() == apres_suppression
+
+
+def test_a_write_through_one_engine_is_seen_through_another(depot):
+    """Two processes of a deployment: each holds its own engine on the same database."""
+    autre = store.Depot(depot.engine.url.render_as_string(hide_password=False))
+    try:
+        vu_avant = autre.compteur()
+        with depot.session() as session:
+            session.add(store.PTCE(nom="ALISS", perimetre="epci:200071991", source="saisie"))
+        assert autre.compteur() > vu_avant
+    finally:
+        autre.fermer()
