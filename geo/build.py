@@ -49,7 +49,7 @@ from geo.sources import (
     telecharger_nouveau,
 )
 from geo.territories import Referentiel
-from geo.text import cle_recherche
+from geo.text import accorder, cle_recherche, nombre_fr
 
 journal = logging.getLogger("geo.build")
 
@@ -117,20 +117,51 @@ def _couche_agregee(communes: gpd.GeoDataFrame, cle: str, attributs: pd.DataFram
     return gpd.GeoDataFrame(table.reset_index(), geometry="geometry", crs=communes.crs)
 
 
-def _zones_sans_commune(communes: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> pd.Series:
-    """Areas (km²) of the holes in the régions that no commune covers."""
+def _zones_sans_commune(communes: gpd.GeoDataFrame, regions: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The holes in the régions that no commune covers: their shape, région and area (km²)."""
     dessinees = communes.geometry.dropna().to_numpy()
     arbre = shapely.STRtree(dessinees)
-    trous = []
-    for geometrie in regions.geometry.dropna():
+    trous, regions_des_trous = [], []
+    for code, geometrie in zip(regions.code, regions.geometry, strict=True):
+        if geometrie is None:
+            continue
         for polygone in getattr(geometrie, "geoms", [geometrie]):
             for anneau in polygone.interiors:
                 trou = shapely.Polygon(anneau)
                 if not len(arbre.query(trou.representative_point(), predicate="within")):
                     trous.append(trou)
-    if not trous:
-        return pd.Series(dtype=float)
-    return gpd.GeoSeries(trous, crs=communes.crs).to_crs(_CRS_SURFACE).area / 1e6
+                    regions_des_trous.append(code)
+    zones = gpd.GeoDataFrame({"reg": regions_des_trous}, geometry=trous, crs=communes.crs)
+    zones["superficie_km2"] = _superficie_km2(zones.geometry)
+    return zones
+
+
+def _sans_trous(couche: gpd.GeoDataFrame, zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``couche`` whose outlines no longer ring the zones without a commune outline.
+
+    Such a zone lies inside its EPCI, département and région (most likely a recently absorbed
+    commune whose host's outline was not updated): drawn as a hole, its ring read as a dark
+    blob on every map. The territory's own outline now covers it; the zone is drawn apart.
+    """
+    if zones.empty:
+        return couche
+    arbre = shapely.STRtree(zones.geometry.to_numpy())
+
+    def boucher(polygone: shapely.Polygon) -> shapely.Polygon:
+        gardes = [
+            anneau
+            for anneau in polygone.interiors
+            if not len(arbre.query(shapely.Polygon(anneau).representative_point(), predicate="within"))
+        ]
+        return shapely.Polygon(polygone.exterior, gardes)
+
+    def bouchee(geometrie):
+        if geometrie is None or not any(len(p.interiors) for p in getattr(geometrie, "geoms", [geometrie])):
+            return geometrie
+        parties = [boucher(p) for p in getattr(geometrie, "geoms", [geometrie])]
+        return parties[0] if len(parties) == 1 else shapely.MultiPolygon(parties)
+
+    return couche.set_geometry(couche.geometry.map(bouchee))
 
 
 def _index_recherche(communes, epci, departements, regions) -> pd.DataFrame:
@@ -334,14 +365,18 @@ def construire(
     regs = regs.drop(columns=["deps", "regs"])
 
     anomalies = list(brut.anomalies)
-    trous = _zones_sans_commune(communes, regs)
-    if len(trous):
+    zones_sans_commune = _zones_sans_commune(communes, regs)
+    if len(zones_sans_commune):
+        nombre = len(zones_sans_commune)
         anomalies.append(
-            f"{len(trous)} zone(s) à l'intérieur du territoire ne sont couvertes par aucun contour "
-            f"communal de la source ({trous.sum():.0f} km² en tout) : elles apparaissent en blanc. "
-            "Ce sont vraisemblablement des communes absorbées récemment dont le contour de la "
-            "commune d'accueil n'a pas été mis à jour."
+            f"{accorder(nombre, 'zone')} à l'intérieur du territoire "
+            f"{'n’est couverte' if nombre < 2 else 'ne sont couvertes'} par aucun contour communal de "
+            f"la source ({nombre_fr(zones_sans_commune.superficie_km2.sum())} km² en tout) : sur les "
+            "cartes, elles sont dessinées en gris et expliquées dans la légende. Ce sont "
+            "vraisemblablement des communes absorbées récemment dont le contour de la commune "
+            "d'accueil n'a pas été mis à jour."
         )
+        epci, deps, regs = (_sans_trous(couche, zones_sans_commune) for couche in (epci, deps, regs))
 
     temporaire = dossier.with_name(dossier.name + ".construction")
     if temporaire.exists():
@@ -351,6 +386,7 @@ def construire(
     epci.to_parquet(temporaire / "epci.parquet")
     deps.to_parquet(temporaire / "departements.parquet")
     regs.to_parquet(temporaire / "regions.parquet")
+    zones_sans_commune.to_parquet(temporaire / "zones_sans_commune.parquet")
 
     journal.info("Versions simplifiées pour l'affichage…")
     couches = {"communes": communes, "epci": epci, "departements": deps, "regions": regs}

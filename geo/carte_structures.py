@@ -77,7 +77,8 @@ class MarqueursStructures(folium.map.Layer):
                 var p = points[i];
                 var famille = t.familles[p[3]];
                 var m = L.circleMarker([p[0], p[1]], {radius: 6, color: "#ffffff", weight: 1,
-                    fillColor: famille[1], fillOpacity: 0.95, className: "structure-ess"});
+                    fillColor: famille[1], fillOpacity: 0.95, className: "structure-ess",
+                    pane: "ess-points"});
                 m.bindPopup(
                     "<b>" + p[2] + "</b><br>" + famille[0]
                     + (p[4] >= 0 ? " · " + t.sous_types[p[4]] : "")

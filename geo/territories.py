@@ -178,6 +178,13 @@ class Referentiel:
         self.regions: gpd.GeoDataFrame = gpd.read_parquet(dossier / "regions.parquet")
         self.index: pd.DataFrame = pd.read_parquet(dossier / "index_territoires.parquet")
         self.passage_codes: pd.DataFrame = pd.read_parquet(dossier / "passage_codes.parquet")
+        # Areas inside the territory that no commune outline of the source covers (see geo.build).
+        chemin_zones = dossier / "zones_sans_commune.parquet"
+        self.zones_sans_commune: gpd.GeoDataFrame = (
+            gpd.read_parquet(chemin_zones)
+            if chemin_zones.is_file()
+            else gpd.GeoDataFrame({"reg": [], "superficie_km2": []}, geometry=[], crs="EPSG:4326")
+        )
         self.manifeste: dict = json.loads((dossier / "manifeste.json").read_text(encoding="utf-8"))
         self._tables = {
             "commune": self.communes,
@@ -398,6 +405,18 @@ class Referentiel:
 
     def commune_au_point(self, lon: float, lat: float) -> str | None:
         return self.communes_aux_points(np.array([lon]), np.array([lat]))[0]
+
+    def zones_sans_commune_de(self, tid: TerritoireId | None) -> gpd.GeoDataFrame:
+        """The zones without a commune outline that lie inside the territory."""
+        zones = self.zones_sans_commune
+        if tid is None or zones.empty:
+            return zones
+        if tid.niveau == "region":
+            return zones[zones.reg == tid.code]
+        geometrie = self._tables[tid.niveau].geometry.get(tid.code)
+        if geometrie is None or geometrie.is_empty:
+            return zones.iloc[:0]
+        return zones[zones.geometry.representative_point().within(geometrie)]
 
     def emprise(self, tid: TerritoireId | None) -> tuple[float, float, float, float]:
         """(minx, miny, maxx, maxy) to frame a map; mainland France for the country."""

@@ -97,47 +97,7 @@ def _placer_point(lon: float, lat: float) -> None:
 
 colonne_carte, colonne_reponse = st.columns([3, 2])
 point = _lire_point()
-with colonne_carte:
-    carte = layers.dessiner(
-        donnees.carte_preparee(tid), donnees.ressources_statiques(), [donnees.surcouche_qpv(tid)]
-    )
-    marqueur = folium.FeatureGroup(name="Point vérifié")
-    if point is not None:
-        folium.CircleMarker(
-            location=[point[1], point[0]],
-            radius=8,
-            color="#000000",
-            weight=3,
-            fill=True,
-            fill_color="#F0E442",
-            fill_opacity=1,
-            tooltip="Point vérifié",
-        ).add_to(marqueur)
-    # Only clicks rerun the page; the marker is added without redrawing the map.
-    clic = st_folium(
-        carte,
-        key=f"carte-qpv-{territoire.id or 'france'}",
-        height=520,
-        use_container_width=True,
-        # A click on a neighbourhood opens its popup, which stops the map's own click
-        # event: clicks on objects come back separately, with a counter.
-        returned_objects=["last_clicked", "last_object_clicked", "last_object_clicked_count"],
-        feature_group_to_add=marqueur,
-    )
-    clic = clic or {}
-    signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))
-    ancienne = st.session_state.get("_dernier_clic_qpv", (None, None))
-    nouveau = None
-    if signature[1] and signature[1] != ancienne[1]:
-        nouveau = clic.get("last_object_clicked")
-    elif signature[0] and signature[0] != ancienne[0]:
-        nouveau = clic.get("last_clicked")
-    st.session_state["_dernier_clic_qpv"] = signature
-    if nouveau:
-        _placer_point(nouveau["lng"], nouveau["lat"])
-        # Redraw with the new point: the marker above was placed before the click was read.
-        st.rerun()
-
+# The forms run before the map is drawn, so that the map shows (and centres on) their point.
 with colonne_reponse:
     with st.form("coordonnees_qpv", border=False):
         saisie = st.text_input(
@@ -166,6 +126,60 @@ with colonne_reponse:
                 _placer_point(*point)
                 st.caption(texte_brut(f"Adresse retenue : {meilleure.libelle} (score {meilleure.score:.2f})"))
 
+with colonne_carte:
+    # The map opens on the session's first point (a shared link); later points move it through
+    # st_folium's center/zoom below, so it is never redrawn for a new point.
+    point_ouverture = st.session_state.setdefault(f"_qpv_ouverture_{tid}", point)
+    carte = layers.dessiner(
+        donnees.carte_preparee(tid),
+        donnees.ressources_statiques(),
+        [donnees.surcouche_qpv(tid)],
+        point=(point_ouverture[1], point_ouverture[0]) if point_ouverture is not None else None,
+    )
+    marqueur = folium.FeatureGroup(name="Point vérifié")
+    if point is not None:
+        pastille = folium.CircleMarker(
+            location=[point[1], point[0]],
+            radius=8,
+            color="#000000",
+            weight=3,
+            fill=True,
+            fill_color="#F0E442",
+            fill_opacity=1,
+            tooltip="Point vérifié",
+        )
+        pastille.options["pane"] = "ess-points"  # above the perimeters (folium drops a pane argument)
+        pastille.add_to(marqueur)
+    # Only clicks rerun the page; the marker is added without redrawing the map.
+    clic = st_folium(
+        carte,
+        key=f"carte-qpv-{territoire.id or 'france'}",
+        height=520,
+        use_container_width=True,
+        # A click on a neighbourhood opens its popup, which stops the map's own click
+        # event: clicks on objects come back separately, with a counter.
+        returned_objects=["last_clicked", "last_object_clicked", "last_object_clicked_count"],
+        feature_group_to_add=marqueur,
+        # The answer's point is brought into view, close enough to see its neighbourhood;
+        # st_folium moves the map without redrawing it.
+        center=(point[1], point[0]) if point is not None else None,
+        zoom=layers.ZOOM_POINT_VERIFIE if point is not None else None,
+    )
+    clic = clic or {}
+    signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))
+    ancienne = st.session_state.get("_dernier_clic_qpv", (None, None))
+    nouveau = None
+    if signature[1] and signature[1] != ancienne[1]:
+        nouveau = clic.get("last_object_clicked")
+    elif signature[0] and signature[0] != ancienne[0]:
+        nouveau = clic.get("last_clicked")
+    st.session_state["_dernier_clic_qpv"] = signature
+    if nouveau:
+        _placer_point(nouveau["lng"], nouveau["lat"])
+        # Redraw with the new point: the marker above was placed before the click was read.
+        st.rerun()
+
+with colonne_reponse:
     if point is not None:
         reponse = donnees_qpv.localiser(ref, *point)
         st.markdown(f"**Point vérifié** : {point[1]:.5f}, {point[0]:.5f}")

@@ -46,8 +46,14 @@ def test_build_aggregates_match_their_communes(construit):
     assert aisne.superficie_km2 == pytest.approx(communes.superficie_km2.sum())
     # The Aisne is about 7,369 km².
     assert 7_200 < aisne.superficie_km2 < 7_500
-    union = shapely.union_all(communes.geometry.dropna().to_numpy())
+    # Its outline is its communes', plus the zones no commune outline covers (drawn apart).
+    zones = ref.zones_sans_commune_de(TerritoireId("departement", "02"))
+    assert len(zones) >= 1
+    union = shapely.union_all([*communes.geometry.dropna().to_numpy(), *zones.geometry])
     assert ref.departements.loc["02"].geometry.symmetric_difference(union).area < 1e-9
+    assert ref.departements.loc["02"].geometry.symmetric_difference(
+        shapely.union_all(communes.geometry.dropna().to_numpy())
+    ).area == pytest.approx(zones.geometry.area.sum(), rel=1e-6)
 
 
 def test_build_is_skipped_when_up_to_date(construit, caplog):
@@ -62,3 +68,42 @@ def test_build_cli_reports_an_empty_selection(capsys, tmp_path):
     code = build.main(["--dossier", str(tmp_path / "cache"), "--departements", "00"])
     assert code == 1
     assert "Aucune commune dans le(s) département(s) 00" in capsys.readouterr().err
+
+
+def test_a_zone_no_commune_covers_is_kept_apart_and_no_longer_rings_its_territories():
+    """A 3×3 grid of communes with the middle one missing: its région has a hole there."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.build import _sans_trous, _zones_sans_commune
+    from tests.conftest import carres
+
+    grille = carres(3, 3)
+    communes = grille[grille.code != "11"].reset_index(drop=True)
+    region = gpd.GeoDataFrame({"code": ["99"]}, geometry=[shapely.union_all(communes.geometry)], crs=4326)
+    assert len(region.geometry.iloc[0].interiors) == 1
+
+    zones = _zones_sans_commune(communes, region)
+    assert list(zones.reg) == ["99"]
+    assert zones.geometry.iloc[0].equals(shapely.box(1, 1, 2, 2))
+    assert zones.superficie_km2.iloc[0] > 10_000  # a 1° square, about 12 000 km²
+
+    bouchee = _sans_trous(region, zones).geometry.iloc[0]
+    assert bouchee.interiors.__len__() == 0
+    assert bouchee.equals(shapely.box(0, 0, 3, 3))
+
+
+def test_a_hole_a_commune_covers_stays_a_hole():
+    """An enclave of another territory is a real hole: only uncovered zones are filled."""
+    import geopandas as gpd
+    import shapely
+
+    from geo.build import _sans_trous, _zones_sans_commune
+    from tests.conftest import carres
+
+    communes = carres(3, 3)
+    autour = communes[communes.code != "11"]
+    region = gpd.GeoDataFrame({"code": ["99"]}, geometry=[shapely.union_all(autour.geometry)], crs=4326)
+    zones = _zones_sans_commune(communes, region)
+    assert zones.empty
+    assert len(_sans_trous(region, zones).geometry.iloc[0].interiors) == 1

@@ -263,3 +263,25 @@ def test_the_commune_is_framed_inside_the_map_with_a_margin(referentiel):
     # Framed again once the box has its final size (the cause of the cropping).
     assert "ResizeObserver" in html
     assert html.count("fitBounds(limites, options())") == 2
+
+
+def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_legend(referentiel):
+    """The Jura holds two such zones: light grey, with a tooltip, and one legend line."""
+    jura = TerritoireId("departement", "39")
+    zones = referentiel.zones_sans_commune_de(jura)
+    assert len(zones) == 2
+    assert len(referentiel.zones_sans_commune_de(None)) == len(referentiel.zones_sans_commune) >= 2
+    # The département's outline no longer rings them (they drew as dark blobs).
+    contour = referentiel.departements.loc["39"].geometry
+    assert all(contour.covers(z) for z in zones.geometry)
+
+    preparee = layers.preparer(referentiel, jura)
+    assert preparee.nombre_zones_sans_commune == 2
+    html = layers.dessiner(preparee, "/static").get_root().render()
+    assert "zone-sans-commune" in html
+    assert "Zones sans contour communal (2)" in html
+    assert "Aucune commune de la source" in html
+    # At national scale the départements cover them: nothing to draw or explain.
+    nationale = layers.preparer(referentiel, None)
+    assert nationale.zones_sans_commune is None
+    assert "Zones sans contour communal" not in layers.dessiner(nationale, "/static").get_root().render()

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from geo import qpv
+from geo import layers, qpv
 from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
@@ -259,6 +259,60 @@ def test_qpv_page_answers_typed_coordinates_and_clicks(application, page, reques
     page.screenshot(path=str(ARTEFACTS / "qpv-toulouse.png"), full_page=True)
 
 
+def _vue_de_la_carte(page) -> tuple[float, float, float]:
+    cadre = page.locator(IFRAME_CARTE).last.element_handle().content_frame()
+    return tuple(cadre.evaluate("() => [map.getCenter().lat, map.getCenter().lng, map.getZoom()]"))
+
+
+def _attendre_la_vue(page, lat: float, lon: float, zoom: float) -> None:
+    for _ in range(100):
+        centre_lat, centre_lon, zoom_vu = _vue_de_la_carte(page)
+        if abs(centre_lat - lat) < 2e-3 and abs(centre_lon - lon) < 2e-3 and zoom_vu == zoom:
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"carte en {centre_lat}, {centre_lon} au zoom {zoom_vu}, pas sur le point vérifié")
+
+
+def test_checked_point_is_brought_into_view_and_drawn_above_the_neighbourhoods(application, page, request):
+    """From a whole département, « Vérifier » brings the point and its neighbourhood into view."""
+    request.getfixturevalue("cache_qpv_miroir")
+    page.goto(f"{application}/qpv?territoire=departement:31")
+    carte = page.frame_locator(IFRAME_CARTE)
+    carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(1500)  # let the frame settle first: the point must win over it
+    assert _vue_de_la_carte(page)[2] < 11  # the whole département
+    page.get_by_label("Coordonnées (latitude, longitude)").fill("43.57235, 1.40093")
+    page.get_by_role("button", name="Vérifier ces coordonnées").click()
+    page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
+    _attendre_la_vue(page, 43.57235, 1.40093, layers.ZOOM_POINT_VERIFIE)
+
+    # Panes: the point above the perimeters, the perimeters above every commune surface.
+    plans = carte.locator(".leaflet-container").evaluate(
+        """(carte) => ["ess-surfaces", "ess-perimetres", "ess-points"].map(
+            (nom) => Number(carte.querySelector(".leaflet-" + nom + "-pane").style.zIndex))"""
+    )
+    assert plans[0] < plans[1] < plans[2]
+    assert carte.locator(".leaflet-ess-perimetres-pane path.qpv-2024").count() >= 1
+    assert carte.locator(".leaflet-ess-surfaces-pane path.territoire-commune").count() >= 500
+    expect(carte.locator(".leaflet-ess-points-pane path")).to_have_count(1, timeout=10_000)
+
+    # A shared link opens on the point too, not on the whole département.
+    page.goto(page.url)
+    carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
+    page.wait_for_timeout(2000)
+    _attendre_la_vue(page, 43.57235, 1.40093, layers.ZOOM_POINT_VERIFIE)
+
+
+def test_neighbourhoods_stay_above_hatched_communes_on_the_map_page(application, page, request):
+    """The shops layer is added after the QPV one: panes, not add order, decide what is on top."""
+    request.getfixturevalue("cache_miroir")
+    page.goto(f"{application}/?territoire=epci:200042190&couches=qpv,commerces")
+    carte = page.frame_locator(IFRAME_CARTE)
+    carte.locator("path.commerces-commune").first.wait_for(state="attached", timeout=60_000)
+    assert carte.locator(".leaflet-ess-surfaces-pane path.commerces-commune").count() == 5
+    assert carte.locator(".leaflet-ess-perimetres-pane path.qpv-2024").count() >= 10
+
+
 def test_qpv_popup_shows_names_as_text(application, page, request):
     request.getfixturevalue("cache_qpv_miroir")
     page.goto(f"{application}/?territoire=commune:31555&couches=qpv")
@@ -403,7 +457,8 @@ def test_shops_page_switches_definition_and_hatches_communes(application, page, 
     sans_commerce.first.wait_for(state="attached", timeout=60_000)
     assert sans_commerce.count() == 5
     assert sans_commerce.first.get_attribute("fill") == "url(#hachures-commerces)"
-    assert carte.locator("svg defs.motifs-ess pattern#hachures-commerces").count() == 1
+    # Each pane's SVG holds the patterns (one per pane that draws paths).
+    assert carte.locator("svg defs.motifs-ess pattern#hachures-commerces").count() >= 1
     page.get_by_text("Aucun commerce alimentaire", exact=True).click()
     page.wait_for_url(re.compile(r"definition=alimentaire"), timeout=30_000)
     # The new map (its key names the definition) replaces the old one, which may linger a moment.
