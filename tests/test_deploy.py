@@ -267,6 +267,10 @@ def test_nginx_t(tmp_path):
     texte = NGINX.read_text(encoding="utf-8")
     copie = re.sub(r"server\s+app:(\d+)", r"server 127.0.0.1:\1", texte)
     assert copie != texte
+    # Temporary folders under tmp_path: the compiled-in ones may not exist or be writable here.
+    modules = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+    temporaires = "".join(f"    {nom}_temp_path {tmp_path / nom};\n" for nom in modules)
+    copie = copie.replace("http {\n", "http {\n" + temporaires, 1)
     (tmp_path / "nginx.conf").write_text(copie, encoding="utf-8")
     resultat = subprocess.run(
         ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
