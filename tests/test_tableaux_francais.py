@@ -40,7 +40,7 @@ PAGES = [
     "pages/saisie.py",
     "pages/sources.py",
 ]
-TERRITOIRES = ["epci:200042190", "departement:02", "commune:02722"]
+TERRITOIRES = ["epci:200042190", "departement:02", "commune:02722", "region:32"]
 
 
 @pytest.fixture(autouse=True)
