@@ -87,6 +87,34 @@ AIDE_COLONNES: dict[str, str] = {
     "annee_fin": "dernière année du financement",
     "note": "précision libre",
 }
+# How each column is headed on screen (files keep the model's column names above).
+ENTETES: dict[str, str] = {
+    "nom": "Nom",
+    "perimetre": "Périmètre",
+    "membres": "Membres",
+    "annee_creation": "Année de création",
+    "description": "Description",
+    "source": "Source",
+    "ptce": "PTCE",
+    "projet": "Projet",
+    "etape": "Étape",
+    "date_debut": "Début",
+    "date_fin": "Fin",
+    "secteur": "Secteur",
+    "territoire": "Territoire",
+    "siret": "SIRET",
+    "forme": "Forme",
+    "commune": "Commune",
+    "annee": "Année",
+    "nature": "Nature",
+    "nombre": "Nombre",
+    "financeur": "Financeur",
+    "dispositif": "Dispositif",
+    "montant_eur": "Montant (€)",
+    "annee_debut": "Première année",
+    "annee_fin": "Dernière année",
+    "note": "Note",
+}
 SYNONYMES_NATURE = {"supervision": "encadrement", "encadrant": "encadrement", "insertion": "insertion"}
 
 
@@ -1302,7 +1330,7 @@ def aide_colonnes() -> pd.DataFrame:
                 {
                     "feuille": table,
                     "colonne": nom,
-                    "obligatoire": "oui" if colonne.endswith("*") else "",
+                    "obligatoire": "oui" if colonne.endswith("*") else "non",
                     "contenu": AIDE_COLONNES.get(nom, ""),
                 }
             )

@@ -6,18 +6,24 @@ formatted, through a pandas ``Styler`` that Streamlit draws as it is.
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 from pandas.io.formats.style import Styler
 
 from geo.text import nombre_fr
 
 INCONNU = "—"
+# A column of years (« annee_debut », « Année ») reads « 2024 », not « 2 024 ».
+_ANNEE = re.compile(r"(?i)ann[ée]e")
 
 
-def _format(decimales: int, suffixe: str = ""):
+def _format(decimales: int, suffixe: str = "", annee: bool = False):
     def formater(valeur) -> str:
         if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)):
             return INCONNU
+        if annee:
+            return f"{float(valeur):.0f}" + suffixe
         return nombre_fr(float(valeur), decimales) + suffixe
 
     return formater
@@ -42,10 +48,19 @@ def style_fr(
             entier = bool(len(connues)) and bool(
                 (connues.astype(float) == connues.astype(float).round()).all()
             )
-            formats[colonne] = _format(decimales.get(colonne, 0 if entier else 1), suffixes.get(colonne, ""))
+            formats[colonne] = _format(
+                decimales.get(colonne, 0 if entier else 1),
+                suffixes.get(colonne, ""),
+                annee=entier and bool(_ANNEE.match(str(colonne))),
+            )
         else:
             formats[colonne] = _texte
     return tableau.style.format(formats)
+
+
+def majuscule(entete: str) -> str:
+    """A header as a French table starts it: with a capital (« quand (UTC) » → « Quand (UTC) »)."""
+    return entete[:1].upper() + entete[1:]
 
 
 def _texte(valeur) -> str:

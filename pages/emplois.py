@@ -611,11 +611,10 @@ else:
         "dans les fichiers publiés de ce "
         "territoire (défauts détaillés sur la page Sources)"
     )
-    st.dataframe(
+    tableaux.afficher(
         tableau_sub,
-        hide_index=True,
-        width="stretch",
-        column_config={"Montant (€)": st.column_config.NumberColumn("Montant (€)", format="localized")},
+        decimales={"Montant (€)": 2},
+        raison_inconnu="absent du fichier publié.",
         key="tableau_subventions",
     )
     st.download_button(

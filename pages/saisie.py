@@ -14,7 +14,7 @@ from geo import comptes, journal, saisie, semences
 from geo.store import ETAPES_PROJET, NATURES_EMPLOI, message_indisponible
 from geo.territories import TerritoireId
 from geo.text import accorder, texte_brut
-from ui import acces, donnees, page
+from ui import acces, donnees, page, tableaux
 
 contexte = page.contexte()
 ref = contexte.ref
@@ -49,15 +49,13 @@ def _afficher_refus(erreurs: list[saisie.Erreur]) -> None:
     st.error(
         f"Rien n'a été enregistré : {accorder(len(erreurs), 'erreur')} à corriger.", icon=":material/error:"
     )
-    st.dataframe(
+    tableaux.afficher(
         pd.DataFrame(
             [
                 {"Feuille": e.feuille, "Ligne": e.ligne, "Colonne": e.colonne, "Problème": e.message}
                 for e in erreurs
             ]
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 
@@ -299,7 +297,7 @@ if utilisateur is not None:
             "Importer", icon=":material/upload:", disabled=fichier is None, key="importer", on_click=_importer
         )
         with st.expander("Colonnes attendues"):
-            st.dataframe(saisie.aide_colonnes(), hide_index=True, width="stretch")
+            tableaux.afficher(saisie.aide_colonnes())
         if utilisateur.est_administrateur:
             st.button(
                 "Recharger le pack des documents de terrain",
@@ -334,7 +332,15 @@ with onglets["export"]:
         on_click="ignore",
     )
     table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export")
-    st.dataframe(tables[table_vue], hide_index=True, width="stretch")
+    # On screen, French headers; the file's column name is in each header's tooltip.
+    tableaux.afficher(
+        tables[table_vue],
+        column_config={
+            c: st.column_config.Column(saisie.ENTETES.get(c, c), help=f"Colonne « {c} » des fichiers")
+            for c in tables[table_vue].columns
+        },
+        decimales={"montant_eur": 2},
+    )
 
 if "historique" in onglets:
     with onglets["historique"]:
@@ -343,7 +349,7 @@ if "historique" in onglets:
         if lots.empty:
             st.caption("Aucune modification enregistrée pour l'instant.")
         else:
-            st.dataframe(lots.drop(columns="lot"), hide_index=True, width="stretch")
+            tableaux.afficher(lots.drop(columns="lot"))
             annulables = lots[lots["encore présentes"] > 0]
             if not annulables.empty:
                 libelles = {
@@ -374,11 +380,7 @@ if "historique" in onglets:
                 format_func=libelles_lignes.__getitem__,
                 key="historique_ligne",
             )
-            st.dataframe(
-                journal.historique(depot, table_historique, ligne_historique),
-                hide_index=True,
-                width="stretch",
-            )
+            tableaux.afficher(journal.historique(depot, table_historique, ligne_historique))
 
 # A subsidies file published by a public body (SCDL « subventions »), all or nothing:
 # it changes published figures, so administrators only.
@@ -417,7 +419,7 @@ if utilisateur is not None and utilisateur.est_administrateur:
     if refus_sub:
         st.error(refus_sub[0], icon=":material/error:")
         if len(refus_sub) > 1:
-            st.dataframe(pd.DataFrame({"Problème": refus_sub[1:]}), hide_index=True, width="stretch")
+            tableaux.afficher(pd.DataFrame({"Problème": refus_sub[1:]}))
     st.file_uploader(
         "Fichier de subventions",
         type=["csv", "txt", "xlsx", "xls", "ods"],

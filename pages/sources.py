@@ -9,7 +9,7 @@ from geo import build, comptes, config, emplois, etapes
 from geo.sources import toutes_les_sources
 from geo.store import message_indisponible
 from geo.text import accorder, texte_brut
-from ui import acces, donnees, page
+from ui import acces, donnees, page, tableaux
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
@@ -97,10 +97,9 @@ else:
     if _provenance.empty:
         st.caption("Aucune donnée saisie pour l'instant.")
     else:
-        st.dataframe(
+        # Through ui.tableaux: one column per table, headed « Projets », not « projets ».
+        tableaux.afficher(
             _provenance,
-            hide_index=True,
-            width="stretch",
             column_config={
                 "origine": st.column_config.TextColumn("Origine"),
                 "source": st.column_config.TextColumn("Document ou fichier"),

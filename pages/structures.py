@@ -7,10 +7,10 @@ from streamlit_folium import st_folium
 
 from geo import layers, structures
 from geo.text import accorder, nombre_fr, texte_brut
-from ui import donnees, etat, filtres_structures, page, sections_structures, telechargement
+from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
 
-# Beyond this the list shows the first rows; downloads always hold everything filtered.
-LIGNES_AFFICHEES = 5_000
+# Beyond this the list shows the first rows (as every table on screen); downloads hold everything filtered.
+LIGNES_AFFICHEES = tableaux.LIGNES_MAX
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -60,13 +60,12 @@ with colonne_liste:
             f"Les {nombre_fr(LIGNES_AFFICHEES)} premières sont listées ; affinez avec les filtres ou la "
             "recherche. Les téléchargements contiennent toute la sélection."
         )
-    st.dataframe(
+    tableaux.afficher(
         liste.head(LIGNES_AFFICHEES)[
             ["nom", "famille_libelle", "sous_type", "activite", "nom_commune", "emplois_estimes", "siret"]
         ],
-        hide_index=True,
-        width="stretch",
         height=540,
+        raison_inconnu="non renseigné dans les sources (emplois : tranche d'effectif inconnue).",
         column_config={
             "nom": st.column_config.TextColumn("Nom"),
             "famille_libelle": st.column_config.TextColumn("Famille"),
@@ -135,10 +134,16 @@ if tid is not None and tid.niveau in ("commune", "departement"):
                 )
                 for remarque in remarques:
                     st.caption(texte_brut(remarque))
-                st.dataframe(
+                tableaux.afficher(
                     trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
-                    hide_index=True,
-                    width="stretch",
+                    column_config={
+                        "nom": "Nom",
+                        "siret": "SIRET",
+                        "sous_type": "Type",
+                        "naf": "Activité (NAF)",
+                        "tranche_effectif": "Tranche d'effectif",
+                        "nom_commune": "Commune",
+                    },
                 )
 
 st.caption(structures.nomenclature.REGLE_EMPLOIS)

@@ -25,3 +25,27 @@ def test_french_display_and_dash_for_unknown():
     assert ">oui<" in html
     # The data underneath stays numeric (sorting in the table stays right).
     assert tableaux.style_fr(tableau).data.population.dtype == "Int64"
+
+
+def test_years_read_without_a_thousands_separator():
+    tableau = pd.DataFrame(
+        {"annee_debut": pd.array([2024, None], dtype="Int64"), "Année": [2019, 2020], "nombre": [2024, 1]}
+    )
+    html = tableaux.style_fr(tableau).to_html()
+    assert ">2024<" in html
+    assert ">2019<" in html
+    assert ">2\u202f024<" in html  # a count keeps its separator
+    assert ">—<" in html
+
+
+def test_headers_start_with_a_capital_unless_the_config_says_otherwise():
+    from ui.tableaux import entetes
+
+    tableau = pd.DataFrame(columns=["qui", "quand (UTC)", "PTCE", "cache", "libre", "siret"])
+    config = entetes(tableau, {"cache": None, "libre": {"help": "aide"}, "siret": "SIRET"})
+    assert config["qui"] == "Qui"
+    assert config["quand (UTC)"] == "Quand (UTC)"
+    assert "PTCE" not in config
+    assert config["cache"] is None
+    assert config["libre"] == {"help": "aide", "label": "Libre"}
+    assert config["siret"] == "SIRET"

@@ -31,7 +31,9 @@ def afficher(
     options.setdefault("width", "stretch")
     lignes_max = min(LIGNES_MAX, max(1, CELLULES_MAX // max(1, len(tableau.columns))))
     montre = tableau.head(lignes_max)
-    conteneur.dataframe(tableaux.style_fr(montre, decimales), column_config=column_config, **options)
+    conteneur.dataframe(
+        tableaux.style_fr(montre, decimales), column_config=entetes(tableau, column_config), **options
+    )
     if len(tableau) > len(montre):
         conteneur.caption(
             f"Les {nombre_fr(len(montre))} premières lignes sur {nombre_fr(len(tableau))} : le "
@@ -40,3 +42,22 @@ def afficher(
     visibles = [c for c in tableau.columns if not column_config or column_config.get(c, True) is not None]
     if raison_inconnu and tableau[visibles].isna().to_numpy().any():
         conteneur.caption(f"« {tableaux.INCONNU} » : {raison_inconnu}")
+
+
+def entetes(tableau: pd.DataFrame, column_config: dict | None = None) -> dict:
+    """``column_config`` where every shown header starts with a capital (« qui » reads « Qui »).
+
+    Columns the config labels or hides keep what it says.
+    """
+    config = dict(column_config or {})
+    for colonne in tableau.columns:
+        nom = str(colonne)
+        reglage = config.get(colonne, "")
+        if reglage is None or (isinstance(reglage, str) and reglage):
+            continue
+        if isinstance(reglage, dict):
+            if not reglage.get("label"):
+                config[colonne] = {**reglage, "label": tableaux.majuscule(nom)}
+        elif nom[:1].islower():
+            config[colonne] = tableaux.majuscule(nom)
+    return config
