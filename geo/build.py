@@ -49,7 +49,7 @@ from geo.sources import (
     telecharger_nouveau,
 )
 from geo.territories import Referentiel
-from geo.text import cle_recherche
+from geo.text import accorder, cle_recherche
 
 journal = logging.getLogger("geo.build")
 
@@ -283,7 +283,10 @@ def _actualiser_etape(
     (dossier_cache / etape.nom / etapes.NOM_MANIFESTE).write_text(
         json.dumps(manifeste, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    adopte = f"{len(adoptees)} fichier(s) officiel(s) téléchargé(s) et adopté(s)."
+    adoptes = accorder(
+        len(adoptees), "fichier officiel téléchargé et adopté", "fichiers officiels téléchargés et adoptés"
+    )
+    adopte = f"{adoptes}."
     manifeste["actualisation"] = [adopte, *echecs]
     return manifeste
 
@@ -318,7 +321,8 @@ def construire(
     if departements:
         communes = communes[communes.dep.isin(departements)].reset_index(drop=True)
         if communes.empty:
-            raise ValueError(f"Aucune commune dans le(s) département(s) {', '.join(departements)}.")
+            dans = accorder(len(departements), "le département", "les départements", avec_nombre=False)
+            raise ValueError(f"Aucune commune dans {dans} {', '.join(departements)}.")
 
     journal.info("Nettoyage de la couverture communale (%d communes)…", len(communes))
     communes = communes.set_geometry(
@@ -336,9 +340,12 @@ def construire(
     anomalies = list(brut.anomalies)
     trous = _zones_sans_commune(communes, regs)
     if len(trous):
+        n = len(trous)
+        couverte = accorder(n, "n'est couverte", "ne sont couvertes", avec_nombre=False)
         anomalies.append(
-            f"{len(trous)} zone(s) à l'intérieur du territoire ne sont couvertes par aucun contour "
-            f"communal de la source ({trous.sum():.0f} km² en tout) : elles apparaissent en blanc. "
+            f"{accorder(n, 'zone')} à l'intérieur du territoire {couverte} par aucun contour "
+            f"communal de la source ({trous.sum():.0f} km² en tout) : "
+            f"{accorder(n, 'elle apparaît', 'elles apparaissent', avec_nombre=False)} en blanc. "
             "Ce sont vraisemblablement des communes absorbées récemment dont le contour de la "
             "commune d'accueil n'a pas été mis à jour."
         )
