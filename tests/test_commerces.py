@@ -70,7 +70,7 @@ def test_bad_rows_are_reported_with_their_line_numbers(tmp_path):
     chemin.write_bytes(_fichier_2019())
     anomalies = " ".join(bpe.lire_bpe(chemin).anomalies)
     # The header is line 1: the malformed rows are lines 10, 11 and 12.
-    assert "code commune (DEPCOM) invalide (lignes 10)" in anomalies
+    assert "1 ligne ignorée, code commune (DEPCOM) invalide (ligne 10)" in anomalies
     assert "1 ligne ignorée, type d'équipement (TYPEQU) illisible (ligne 11)" in anomalies
     assert "1 ligne ignorée, nombre d'équipements (NB_EQUIP) illisible (ligne 12)" in anomalies
 
