@@ -314,7 +314,10 @@ def _actualiser_etape(
     (dossier_cache / etape.nom / etapes.NOM_MANIFESTE).write_text(
         json.dumps(manifeste, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
     )
-    adopte = f"{len(adoptees)} fichier(s) officiel(s) téléchargé(s) et adopté(s)."
+    adoptes = accorder(
+        len(adoptees), "fichier officiel téléchargé et adopté", "fichiers officiels téléchargés et adoptés"
+    )
+    adopte = f"{adoptes}."
     manifeste["actualisation"] = [adopte, *echecs]
     return manifeste
 
@@ -349,7 +352,8 @@ def construire(
     if departements:
         communes = communes[communes.dep.isin(departements)].reset_index(drop=True)
         if communes.empty:
-            raise ValueError(f"Aucune commune dans le(s) département(s) {', '.join(departements)}.")
+            dans = accorder(len(departements), "le département", "les départements", avec_nombre=False)
+            raise ValueError(f"Aucune commune dans {dans} {', '.join(departements)}.")
 
     journal.info("Nettoyage de la couverture communale (%d communes)…", len(communes))
     communes = communes.set_geometry(
@@ -367,12 +371,13 @@ def construire(
     anomalies = list(brut.anomalies)
     zones_sans_commune = _zones_sans_commune(communes, regs)
     if len(zones_sans_commune):
-        nombre = len(zones_sans_commune)
+        n = len(zones_sans_commune)
+        couverte = accorder(n, "n'est couverte", "ne sont couvertes", avec_nombre=False)
         anomalies.append(
-            f"{accorder(nombre, 'zone')} à l'intérieur du territoire "
-            f"{'n’est couverte' if nombre < 2 else 'ne sont couvertes'} par aucun contour communal de "
-            f"la source ({nombre_fr(zones_sans_commune.superficie_km2.sum())} km² en tout) : sur les "
-            "cartes, elles sont dessinées en gris et expliquées dans la légende. Ce sont "
+            f"{accorder(n, 'zone')} à l'intérieur du territoire {couverte} par aucun contour communal "
+            f"de la source ({nombre_fr(zones_sans_commune.superficie_km2.sum())} km² en tout) : sur les "
+            f"cartes, {accorder(n, 'elle est dessinée', 'elles sont dessinées', avec_nombre=False)} en "
+            "gris et expliquée" + ("s" if n >= 2 else "") + " dans la légende. Ce sont "
             "vraisemblablement des communes absorbées récemment dont le contour de la commune "
             "d'accueil n'a pas été mis à jour."
         )

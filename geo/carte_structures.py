@@ -86,7 +86,7 @@ class MarqueursStructures(folium.map.Layer):
                     + "<br>Emplois : " + t.emplois[p[6]]
                     + (p[9] ? "<br>SIRET : " + p[9] : "")
                     + "<br>Position : " + t.precisions[p[7]]
-                    + "<br><small>Source(s) : " + t.sources[p[8]] + "</small>",
+                    + "<br><small>" + t.sources[p[8]] + "</small>",
                     {maxWidth: 360});
                 marqueurs.push(m);
             }
@@ -112,6 +112,7 @@ def _texte_emplois(tranche, emplois) -> str:
 
 
 def _texte_sources(sources: str) -> str:
+    """« Source : X (2024) » or « Sources : X (2024) ; Y (2023) », for the marker's popup."""
     morceaux = []
     for source_id in sources.split(", "):
         try:
@@ -119,7 +120,10 @@ def _texte_sources(sources: str) -> str:
             morceaux.append(f"{src.producteur} ({src.millesime})")
         except KeyError:
             morceaux.append(source_id)
-    return " ; ".join(dict.fromkeys(morceaux))
+    morceaux = [m for m in dict.fromkeys(morceaux) if m]
+    if not morceaux:
+        return "Source inconnue"
+    return f"{accorder(len(morceaux), 'Source', avec_nombre=False)} : {' ; '.join(morceaux)}"
 
 
 def _indices(valeurs: pd.Series, transformer=echapper) -> tuple[list[str], np.ndarray]:

@@ -27,7 +27,7 @@ from geo import config, etapes, projections
 from geo.sources import Localisation
 from geo.sources import bpe as sources_bpe
 from geo.territories import Referentiel, TerritoireId
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 # Domain B ("Commerces") of the BPE, per vintage, as published by INSEE.
 _NOMENCLATURE_2019 = {
@@ -246,14 +246,16 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     if details["codes_inconnus"]:
         inconnus = details["codes_inconnus"]
         anomalies.append(
-            f"{len(inconnus)} code(s) commune de la BPE {lus.millesime} inconnu(s) du référentiel "
+            f"{accorder(len(inconnus), 'code')} commune de la BPE {lus.millesime} "
+            f"{accorder(len(inconnus), 'inconnu', avec_nombre=False)} du référentiel "
             f"({nombre_fr(details['equipements_non_rattaches'])} commerces non rattachés) : "
             f"{', '.join(inconnus[:20])}{' …' if len(inconnus) > 20 else ''}."
         )
     if details["codes_anciens"]:
+        n = len(details["codes_anciens"])
         anomalies.append(
-            f"{len(details['codes_anciens'])} code(s) de communes qui n'existent plus (BPE {lus.millesime}) "
-            "rattaché(s) à leur commune actuelle."
+            f"{accorder(n, 'code')} de communes qui n'existent plus (BPE {lus.millesime}) "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} à leur commune actuelle."
         )
     comptages.astype({"commune": "string", "typequ": "string", "nb": "int64"}).to_parquet(
         dossier / "comptages.parquet", index=False

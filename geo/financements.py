@@ -67,14 +67,20 @@ def _lire_postes(localisations: dict[str, Localisation], anomalies: list[str]) -
     postes = pd.concat(tables, ignore_index=True)
     identiques = postes.duplicated()
     if identiques.any():
-        anomalies.append(f"{int(identiques.sum())} ligne(s) répétée(s) à l'identique, comptée(s) une fois.")
+        n = int(identiques.sum())
+        anomalies.append(
+            f"{accorder(n, 'ligne répétée', 'lignes répétées')} à l'identique, "
+            f"{accorder(n, 'comptée', avec_nombre=False)} une fois."
+        )
     postes = postes[~identiques]
     # The same post, year and amount under two establishments (SIRET) of one employer.
     meme_poste = postes.duplicated(["dispositif", "annee", "id_poste", "montant_eur"])
     if meme_poste.any():
+        n = int(meme_poste.sum())
         anomalies.append(
-            f"{int(meme_poste.sum())} poste(s) listé(s) deux fois la même année pour le même montant sous "
-            "deux établissements (SIRET) : compté(s) une fois, au premier établissement."
+            f"{accorder(n, 'poste listé', 'postes listés')} deux fois la même année pour le même montant "
+            f"sous deux établissements (SIRET) : {accorder(n, 'compté', avec_nombre=False)} une fois, "
+            "au premier établissement."
         )
     return postes[~meme_poste]
 
@@ -117,14 +123,17 @@ def rattacher(
     epci = epci.fillna(postes.epci_point.astype("string"))
     epci_inconnus = postes.epci.notna() & epci.isna()
     if par_point.any():
+        n = int(par_point.sum())
         anomalies.append(
-            f"{int(par_point.sum())} poste(s) d'un contrat de ville signé par un EPCI qui n'existe plus : "
-            "rattaché(s) à l'EPCI actuel qui contient le point du contrat."
+            f"{accorder(n, 'poste')} d'un contrat de ville signé par un EPCI qui n'existe plus : "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} à l'EPCI actuel qui contient le point du contrat."
         )
     if epci_inconnus.any():
+        n = int(epci_inconnus.sum())
         anomalies.append(
-            f"{int(epci_inconnus.sum())} poste(s) d'un contrat de ville dont l'EPCI n'existe plus "
-            f"({', '.join(sorted(set(postes.epci[epci_inconnus]))[:10])}) : rattachés au département."
+            f"{accorder(n, 'poste')} d'un contrat de ville dont l'EPCI n'existe plus "
+            f"({', '.join(sorted(set(postes.epci[epci_inconnus]))[:10])}) : "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} au département."
         )
     communes = ref.communes
     epci = epci.fillna(commune.map(communes.epci))
@@ -138,15 +147,17 @@ def rattacher(
     rattachement[commune.notna()] = "cv_commune"
     cv_inconnus = postes.code_cv.notna() & postes.lib_cv.isna()
     if cv_inconnus.any():
+        n = int(cv_inconnus.sum())
         anomalies.append(
-            f"{int(cv_inconnus.sum())} poste(s) d'un contrat de ville absent des fichiers des contrats "
-            "(rattachés au département)."
+            f"{accorder(n, 'poste')} d'un contrat de ville absent des fichiers des contrats "
+            f"({accorder(n, 'rattaché', avec_nombre=False)} au département)."
         )
     sans = rattachement == "aucun"
     if sans.any():
         anomalies.append(
-            f"{int(sans.sum())} poste(s) sans contrat de ville ni département connus "
-            f"({nombre_et_montant(postes[sans])}) : comptés pour la France seulement."
+            f"{accorder(int(sans.sum()), 'poste')} sans contrat de ville ni département connus "
+            f"({nombre_et_montant(postes[sans])}) : "
+            f"{accorder(int(sans.sum()), 'compté', avec_nombre=False)} pour la France seulement."
         )
     return postes.drop(columns=["epci_point"]).assign(
         commune=commune,

@@ -10,19 +10,38 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections.abc import Callable
 from typing import NoReturn
+
+from geo.text import accorder
 
 ANNEE_MINIMUM, ANNEE_MAXIMUM = 1900, 2100
 
+
+def _requis(trouve: re.Match) -> str:
+    manquants = trouve.group(1)
+    mots = accorder(
+        len(manquants.split(", ")),
+        "argument obligatoire manquant",
+        "arguments obligatoires manquants",
+        avec_nombre=False,
+    )
+    return f"{mots} : {manquants}"
+
+
+def _valeurs_attendues(trouve: re.Match) -> str:
+    return f"l'option {trouve.group(1)} attend {accorder(int(trouve.group(2)), 'valeur')}"
+
+
 # argparse's messages (Python 3.11 to 3.13), in the order they are tried.
-_TRADUCTIONS: tuple[tuple[str, str], ...] = (
-    (r"the following arguments are required: (.*)", r"argument(s) obligatoire(s) manquant(s) : \1"),
+_TRADUCTIONS: tuple[tuple[str, str | Callable[[re.Match], str]], ...] = (
+    (r"the following arguments are required: (.*)", _requis),
     (r"one of the arguments (.*) is required", r"l'un des arguments \1 est obligatoire"),
     (r"ambiguous option: (\S+) could match (.*)", r"option ambiguë : \1 peut désigner \2"),
     (r"argument (.+?): expected one argument", r"l'option \1 attend une valeur"),
     (r"argument (.+?): expected at most one argument", r"l'option \1 attend au plus une valeur"),
     (r"argument (.+?): expected at least one argument", r"l'option \1 attend au moins une valeur"),
-    (r"argument (.+?): expected (\d+) arguments?", r"l'option \1 attend \2 valeur(s)"),
+    (r"argument (.+?): expected (\d+) arguments?", _valeurs_attendues),
     (
         r"argument (.+?): invalid choice: (.*?) \(choose from (.*)\)",
         r"argument \1 : valeur \2 non permise (valeurs permises : \3)",
@@ -42,8 +61,11 @@ def _non_reconnus(valeurs: str) -> str:
     autres = len(mots) - len(options)
     texte = ", ".join(options)
     if autres:
-        texte += (" et " if options else "") + f"{autres} valeur(s) non affichée(s)"
-    return f"argument(s) non reconnu(s) : {texte}"
+        cachees = accorder(autres, "valeur non affichée", "valeurs non affichées")
+        texte += (" et " if options else "") + cachees
+    nombre = len(options) + autres
+    mots = accorder(nombre, "argument non reconnu", "arguments non reconnus", avec_nombre=False)
+    return f"{mots} : {texte}"
 
 
 def traduire(message: str) -> str:

@@ -28,6 +28,7 @@ from geo import etapes
 from geo.sources import Localisation
 from geo.sources import comparateur as source
 from geo.territories import Referentiel
+from geo.text import accorder
 
 MILLESIME_POPULATION = source.MILLESIME_POPULATION
 NIVEAUX = {"epci": "epci", "departement": "dep", "region": "reg"}
@@ -47,14 +48,19 @@ def par_commune(ref: Referentiel, lu: pd.DataFrame) -> tuple[pd.DataFrame, list[
         actuels[a_placer] = pd.array(places, dtype="string")
         rattaches = sorted(f"{a} → {n}" for a, n in zip(lu.code[a_placer], places, strict=True) if n)
         if rattaches:
+            n = len(rattaches)
             anomalies.append(
-                f"{len(rattaches)} commune(s) du comparateur absente(s) de la géographie actuelle, "
-                f"rattachée(s) à la commune qui contient leur point : {', '.join(rattaches[:20])}."
+                f"{accorder(n, 'commune')} du comparateur {accorder(n, 'absente', avec_nombre=False)} "
+                f"de la géographie actuelle, {accorder(n, 'rattachée', avec_nombre=False)} à la commune "
+                f"qui contient {accorder(n, 'son point', 'leur point', avec_nombre=False)} : "
+                f"{', '.join(rattaches[:20])}."
             )
     inconnus = sorted(lu.code[actuels.isna()])
     if inconnus:
         anomalies.append(
-            f"{len(inconnus)} code(s) de commune du comparateur inconnu(s) du référentiel, non comptés : "
+            f"{accorder(len(inconnus), 'code')} de commune du comparateur "
+            f"{accorder(len(inconnus), 'inconnu', avec_nombre=False)} du référentiel, "
+            f"non {accorder(len(inconnus), 'compté', avec_nombre=False)} : "
             f"{', '.join(inconnus[:20])}{' …' if len(inconnus) > 20 else ''}."
         )
     chiffres = ["population", "population_2015", "chomeurs", "actifs"]
@@ -72,7 +78,7 @@ def par_commune(ref: Referentiel, lu: pd.DataFrame) -> tuple[pd.DataFrame, list[
     absentes = table.population.isna() & ~ref.communes.code.str.startswith("976").to_numpy()
     if absentes.any():
         anomalies.append(
-            f"{int(absentes.sum())} commune(s) sans population 2021 dans le comparateur : "
+            f"{accorder(int(absentes.sum()), 'commune')} sans population 2021 dans le comparateur : "
             f"{', '.join(table.index[absentes][:20])}."
         )
     return table.reset_index(), anomalies

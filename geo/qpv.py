@@ -28,7 +28,7 @@ from geo import config, etapes, projections
 from geo.sources import Localisation
 from geo.sources import qpv as sources_qpv
 from geo.territories import Referentiel, TerritoireId
-from geo.text import nombre_fr
+from geo.text import accorder, nombre_fr
 
 GENERATION_ACTUELLE = "2024"
 # Beyond this, "the nearest QPV" is no longer useful information.
@@ -60,8 +60,10 @@ def _codes_actuels(ref: Referentiel, codes: pd.Series, anomalies: list[str], fic
     inconnus = sorted(set(codes[actuels.isna() & codes.notna()]))
     if inconnus:
         anomalies.append(
-            f"{len(inconnus)} code(s) de commune de {fichier} inconnu(s) du référentiel des communes, "
-            f"non rattaché(s) : {', '.join(inconnus[:20])}{' …' if len(inconnus) > 20 else ''}."
+            f"{accorder(len(inconnus), 'code')} de commune de {fichier} "
+            f"{accorder(len(inconnus), 'inconnu', avec_nombre=False)} du référentiel des communes, "
+            f"non {accorder(len(inconnus), 'rattaché', avec_nombre=False)} : "
+            f"{', '.join(inconnus[:20])}{' …' if len(inconnus) > 20 else ''}."
         )
     return actuels
 

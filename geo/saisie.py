@@ -35,7 +35,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo import csv_souple, siret, store
-from geo.text import cle_recherche
+from geo.text import accorder, cle_recherche
 
 # Columns per table, in template order; the starred ones are required.
 COLONNES: dict[str, tuple[str, ...]] = {
@@ -73,7 +73,7 @@ AIDE_COLONNES: dict[str, str] = {
     "date_debut": "date JJ/MM/AAAA ou AAAA-MM-JJ",
     "date_fin": "date JJ/MM/AAAA ou AAAA-MM-JJ",
     "secteur": "secteur d'activité",
-    "territoire": "territoire(s), comme pour le périmètre",
+    "territoire": "un ou plusieurs territoires, écrits comme pour le périmètre",
     "siret": "14 chiffres (les espaces sont acceptés)",
     "forme": "forme (association, SCOP, entreprise d'insertion…)",
     "commune": "code INSEE de la commune (5 caractères)",
@@ -148,7 +148,7 @@ class ImportRefuse(ValueError):
     def __init__(self, erreurs: list[Erreur]) -> None:
         self.erreurs = erreurs
         super().__init__(
-            f"Import refusé, rien n'a été enregistré : {len(erreurs)} erreur(s). "
+            f"Import refusé, rien n'a été enregistré : {accorder(len(erreurs), 'erreur')}. "
             + " ; ".join(str(e) for e in erreurs[:5])
             + (" …" if len(erreurs) > 5 else "")
         )
@@ -443,7 +443,7 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
                     nom_fichier, f"la feuille « {nom_feuille} » a plus de {LIGNES_MAXIMALES} lignes"
                 )
             feuilles[str(nom_feuille)] = table
-        remarques.append(f"Classeur Excel : {len(feuilles)} feuille(s) lue(s).")
+        remarques.append(f"Classeur Excel : {accorder(len(feuilles), 'feuille lue', 'feuilles lues')}.")
     elif suffixe in {".csv", ".txt", ""}:
         table, remarque = _lire_csv(contenu, nom_fichier)
         feuilles[Path(nom_fichier).stem] = table
@@ -495,7 +495,8 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
                     nom_feuille,
                     1,
                     ", ".join(map(str, inconnues)),
-                    "colonne(s) inconnue(s) pour la table « "
+                    accorder(len(inconnues), "colonne inconnue", "colonnes inconnues", avec_nombre=False)
+                    + " pour la table « "
                     + nom_table
                     + " » ; colonnes attendues : "
                     + ", ".join(colonnes(nom_table))
@@ -505,7 +506,18 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
         manquantes = [c for c in requises(nom_table) if c not in table.columns]
         if manquantes:
             erreurs.append(
-                Erreur(nom_feuille, 1, ", ".join(manquantes), "colonne(s) obligatoire(s) absente(s).")
+                Erreur(
+                    nom_feuille,
+                    1,
+                    ", ".join(manquantes),
+                    accorder(
+                        len(manquantes),
+                        "colonne obligatoire absente",
+                        "colonnes obligatoires absentes",
+                        avec_nombre=False,
+                    )
+                    + ".",
+                )
             )
         reconnues[nom_table] = table.reindex(columns=colonnes(nom_table))
     if erreurs:

@@ -39,7 +39,7 @@ from geo.sources import Localisation, esat, fabriques, siae, sirene
 from geo.sources import ess_commun as commun
 from geo.sources import source as source_declaree
 from geo.territories import Referentiel, TerritoireId
-from geo.text import cle_recherche
+from geo.text import accorder, cle_recherche
 
 # Sources in the order that decides names, sub-types and forms (labelled lists first).
 ORDRE_SOURCES = (
@@ -82,6 +82,10 @@ _ABREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saint
 
 
 # Build ----------------------------------------------------------------------
+
+
+def _non_cartographiees(nombre: int) -> str:
+    return accorder(nombre, "structure non cartographiée", "structures non cartographiées", avec_nombre=False)
 
 
 def _cle_nom_commune(nom: object) -> str | None:
@@ -163,8 +167,9 @@ def _verifier_sirets(lignes: pd.DataFrame, anomalies: list[str]) -> tuple[pd.Dat
         nom_fichier = source_declaree(source_id).fichier
         exemples = _exemples(groupe.siret_brut + " (ligne " + groupe.ligne.astype("string") + ")")
         anomalies.append(
-            f"{nom_fichier} : {len(groupe)} SIRET invalide(s) (clé de contrôle fausse ou numéro mal formé), "
-            f"structures non cartographiées : {exemples}."
+            f"{nom_fichier} : {accorder(len(groupe), 'SIRET invalide', 'SIRET invalides')} "
+            "(clé de contrôle fausse ou numéro mal formé), "
+            f"{_non_cartographiees(len(groupe))} : {exemples}."
         )
     gardees = lignes[~(donne & ~valide)].copy()
     return gardees, invalides[["source", "ligne", "siret_brut", "nom", "commune", "nom_commune"]].copy()
@@ -193,8 +198,10 @@ def _placer(lignes: pd.DataFrame, ref: Referentiel, anomalies: list[str]) -> pd.
     if inconnus.any():
         for source_id, groupe in lignes[inconnus].groupby("source"):
             anomalies.append(
-                f"{source_declaree(source_id).fichier} : {len(groupe)} code(s) commune inconnu(s) du "
-                f"référentiel des communes ({_exemples(groupe.commune)}) : structures non cartographiées."
+                f"{source_declaree(source_id).fichier} : {accorder(len(groupe), 'code')} commune "
+                f"{accorder(len(groupe), 'inconnu', avec_nombre=False)} du "
+                f"référentiel des communes ({_exemples(groupe.commune)}) : "
+                f"{_non_cartographiees(len(groupe))}."
             )
     lignes["commune"] = actuels
 
@@ -211,8 +218,9 @@ def _placer(lignes: pd.DataFrame, ref: Referentiel, anomalies: list[str]) -> pd.
         if hors.any():
             for source_id, groupe in lignes[hors].groupby("source"):
                 anomalies.append(
-                    f"{source_declaree(source_id).fichier} : {len(groupe)} point(s) hors de toute commune "
-                    f"(lignes {_exemples(groupe.ligne)}) : coordonnées ignorées."
+                    f"{source_declaree(source_id).fichier} : {accorder(len(groupe), 'point')} "
+                    f"hors de toute commune ({accorder(len(groupe), 'ligne', avec_nombre=False)} "
+                    f"{_exemples(groupe.ligne)}) : coordonnées ignorées."
                 )
             lignes.loc[hors, ["lon", "lat"]] = pd.NA
             lignes.loc[hors, "precision"] = pd.NA
@@ -239,8 +247,9 @@ def _placer(lignes: pd.DataFrame, ref: Referentiel, anomalies: list[str]) -> pd.
             for source_id, groupe in lignes[restees].groupby("source"):
                 exemples = _exemples(groupe.nom_commune + " (" + groupe.code_postal.fillna("?") + ")")
                 anomalies.append(
-                    f"{source_declaree(source_id).fichier} : {len(groupe)} structure(s) dont la commune "
-                    f"n'a pas été reconnue par son nom ({exemples}) : non cartographiées."
+                    f"{source_declaree(source_id).fichier} : {accorder(len(groupe), 'structure')} "
+                    f"dont la commune n'a pas été reconnue par son nom ({exemples}) : "
+                    f"non {accorder(len(groupe), 'cartographiée', avec_nombre=False)}."
                 )
 
     # 4. A commune but no point: the commune's centre (a point inside it).
@@ -403,8 +412,10 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     }
     if nombres["sans_localisation"]:
         anomalies.append(
-            f"{nombres['sans_localisation']} structure(s) sans adresse ni commune connue (unités légales "
-            "connues par leur seul SIREN, par exemple) : comptées pour la France entière, pas sur la carte."
+            f"{accorder(nombres['sans_localisation'], 'structure')} sans adresse ni commune connue "
+            "(unités légales connues par leur seul SIREN, par exemple) : "
+            f"{accorder(nombres['sans_localisation'], 'comptée', avec_nombre=False)} "
+            "pour la France entière, pas sur la carte."
         )
     return {"nombres": nombres, "anomalies": anomalies, "disponible": bool(len(registre))}
 

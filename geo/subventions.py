@@ -33,7 +33,7 @@ import pandas as pd
 from geo import config, etapes
 from geo.sources import Localisation, scdl
 from geo.territories import Referentiel, TerritoireId
-from geo.text import cle_recherche, nombre_fr
+from geo.text import accorder, cle_recherche, nombre_fr
 
 PLACEMENTS = {
     "siret_registre": "SIRET du bénéficiaire (registre des structures de l'ESS)",
@@ -310,23 +310,29 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     cle = ["attribuant_id", "attribuant_nom", "beneficiaire_nom", "montant_eur", "date", "objet"]
     doublons = table.duplicated(cle) & table.date.notna()
     if doublons.any():
+        n = int(doublons.sum())
         anomalies.append(
-            f"{int(doublons.sum())} convention(s) publiée(s) dans deux fichiers (même attribuant, "
-            "bénéficiaire, montant, date et objet) : comptée(s) une fois."
+            f"{accorder(n, 'convention publiée', 'conventions publiées')} dans deux fichiers "
+            f"(même attribuant, bénéficiaire, montant, date et objet) : "
+            f"{accorder(n, 'comptée', avec_nombre=False)} une fois."
         )
     table = placer(table[~doublons].reset_index(drop=True), ref, _registre(dossier))
     if table.attrs.get("communes_non_reconnues"):
+        n = table.attrs["communes_non_reconnues"]
         anomalies.append(
-            f"{table.attrs['communes_non_reconnues']} bénéficiaire(s) au SIREN de commune dont le nom ne "
-            "désigne aucune commune unique de son département (école, service…) : compté(s) au territoire "
-            "de l'attribuant."
+            f"{accorder(n, 'bénéficiaire')} au SIREN de commune dont le nom ne désigne aucune commune "
+            f"unique de son département (école, service…) : {accorder(n, 'compté', avec_nombre=False)} "
+            "au territoire de l'attribuant."
         )
     sans = table.placement == "aucun"
     if sans.any():
+        n = int(sans.sum())
         anomalies.append(
-            f"{int(sans.sum())} subvention(s) ni par leur bénéficiaire ni par leur attribuant rattachées "
-            f"à un territoire ({nombre_fr(float(table.montant_eur[sans].sum()))} €) : comptées pour la "
-            "France seulement."
+            f"{accorder(n, 'subvention rattachée', 'subventions rattachées')} à un territoire "
+            f"ni par {accorder(n, 'son', 'leur', avec_nombre=False)} bénéficiaire "
+            f"ni par {accorder(n, 'son', 'leur', avec_nombre=False)} attribuant "
+            f"({nombre_fr(float(table.montant_eur[sans].sum()))} €) : "
+            f"{accorder(n, 'comptée', avec_nombre=False)} pour la France seulement."
         )
     table = table[COLONNES]
     for colonne in (

@@ -27,6 +27,7 @@ import pandas as pd
 
 from geo import config
 from geo.sources import scdl
+from geo.text import accorder, nombre_fr
 
 NOM_DOSSIER = "subventions_importees"
 PREFIXE_SOURCE = "import:"
@@ -51,10 +52,8 @@ class RapportImportSubventions:
     remarques: list[str] = field(default_factory=list)
 
     def resume(self) -> str:
-        from geo.text import nombre_fr
-
         return (
-            f"{self.fichier} importé : {nombre_fr(self.conventions)} convention(s), "
+            f"{self.fichier} importé : {accorder(self.conventions, 'convention')}, "
             f"{nombre_fr(self.montant_total_eur)} € ("
             + (f"schéma SCDL {self.version}" if self.version else "colonnes hors du format SCDL, reconnues")
             + ")."
@@ -98,9 +97,12 @@ def importer(
     """Check and keep a published file; nothing is kept unless every row can be read."""
     lecture = lire_import(contenu, nom_fichier)
     if lecture.lignes_refusees:
+        n = lecture.lignes_refusees
         messages = [
-            f"Rien n'a été importé : {lecture.lignes_refusees} ligne(s) sur {lecture.lignes_lues} ne "
-            "peuvent pas être lues sans risque ; corrigez-les dans le fichier puis importez-le à nouveau.",
+            f"Rien n'a été importé : {accorder(n, 'ligne')} sur {nombre_fr(lecture.lignes_lues)} "
+            f"{accorder(n, 'ne peut pas être lue', 'ne peuvent pas être lues', avec_nombre=False)} sans "
+            f"risque ; {accorder(n, 'corrigez-la', 'corrigez-les', avec_nombre=False)} dans le fichier "
+            "puis importez-le à nouveau.",
             *lecture.messages_refus,
         ]
         raise ImportSubventionsRefuse(messages)

@@ -180,6 +180,11 @@ NIVEAUX = {None: ["epci"], "region": ["epci"], "departement": ["epci", "communes
     niveau_territoire, ["communes", "epci"]
 )
 LIBELLES_NIVEAUX = {"communes": "par commune", "epci": "par EPCI"}
+# « 1 commune renseignée », « 2 EPCI renseignés »: each mesh's words, singular and plural.
+RENSEIGNES = {
+    "communes": ("commune renseignée", "communes renseignées"),
+    "epci": ("EPCI renseigné", "EPCI renseignés"),
+}
 
 CLES_CARTE = {
     "indicateur": ("indicateur", "besoin_pour_1000", list(INDICATEURS)),
@@ -227,7 +232,7 @@ st_folium(
 )
 connues = valeurs.valeur.notna().sum()
 st.caption(
-    f"{nombre_fr(connues)} {LIBELLES_NIVEAUX[choix['niveau']].removeprefix('par ')}(s) renseigné(e)s sur "
+    f"{accorder(connues, *RENSEIGNES[choix['niveau']])} sur "
     f"{nombre_fr(len(valeurs))} · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
     f"{opportunites.SOURCES_INDICATEURS[choix['indicateur']]}."
 )

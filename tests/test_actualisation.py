@@ -97,7 +97,7 @@ def test_refresh_downloads_checks_then_adopts(site_officiel, capsys):
     telechargements = cache.parent / "telechargements"
     assert Path(bpe["chemin"]) == telechargements / "bpe19_ensemble_csv.zip"
     assert not any(sources.dossier_nouveaux().glob("*"))
-    assert "Actualisation (Commerces (BPE)) : 1 fichier(s) officiel(s) téléchargé(s) et adopté(s)." in sortie
+    assert "Actualisation (Commerces (BPE)) : 1 fichier officiel téléchargé et adopté." in sortie
     # The BPE 2025 is not on this site: said, not hidden.
     assert "BPE25.zip" in sortie
 

@@ -67,7 +67,7 @@ def test_build_is_skipped_when_up_to_date(construit, caplog):
 def test_build_cli_reports_an_empty_selection(capsys, tmp_path):
     code = build.main(["--dossier", str(tmp_path / "cache"), "--departements", "00"])
     assert code == 1
-    assert "Aucune commune dans le(s) département(s) 00" in capsys.readouterr().err
+    assert "Aucune commune dans le département 00." in capsys.readouterr().err
 
 
 def test_a_zone_no_commune_covers_is_kept_apart_and_no_longer_rings_its_territories():

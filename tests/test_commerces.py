@@ -70,9 +70,9 @@ def test_bad_rows_are_reported_with_their_line_numbers(tmp_path):
     chemin.write_bytes(_fichier_2019())
     anomalies = " ".join(bpe.lire_bpe(chemin).anomalies)
     # The header is line 1: the malformed rows are lines 10, 11 and 12.
-    assert "code commune (DEPCOM) invalide (lignes 10)" in anomalies
-    assert "type d'équipement (TYPEQU) illisible (lignes 11)" in anomalies
-    assert "nombre d'équipements (NB_EQUIP) illisible (lignes 12)" in anomalies
+    assert "1 ligne ignorée, code commune (DEPCOM) invalide (ligne 10)" in anomalies
+    assert "1 ligne ignorée, type d'équipement (TYPEQU) illisible (ligne 11)" in anomalies
+    assert "1 ligne ignorée, nombre d'équipements (NB_EQUIP) illisible (ligne 12)" in anomalies
 
 
 @pytest.mark.parametrize(
@@ -112,7 +112,7 @@ def test_point_layout_zipped_counts_one_row_per_equipment(tmp_path):
 def test_missing_columns_are_named_in_french(tmp_path):
     chemin = tmp_path / "equipements.csv"
     chemin.write_text("REG;DEP;CODGEO;NB_EQUIP\n32;59;59172;1\n", encoding="utf-8")
-    with pytest.raises(bpe.DonneesBPEInvalides, match=r"colonne\(s\) DEPCOM, TYPEQU absente\(s\)"):
+    with pytest.raises(bpe.DonneesBPEInvalides, match="colonnes DEPCOM, TYPEQU absentes"):
         bpe.lire_bpe(chemin)
 
 

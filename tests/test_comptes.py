@@ -127,7 +127,7 @@ def test_the_command_reads_the_password_from_stdin_never_from_arguments(depot, m
     assert comptes.connecter(depot, "premier@admin.fr", MOT_DE_PASSE).est_administrateur
     with pytest.raises(SystemExit):
         comptes.main(["--url", url, "ajouter", "x", "--role", "administrateur", "--mot-de-passe", "secret"])
-    assert "non reconnu(s) : --mot-de-passe" in capsys.readouterr().err
+    assert "arguments non reconnus : --mot-de-passe et 1 valeur non affichée" in capsys.readouterr().err
     assert comptes.main(["--url", url, "liste"]) == 0
     assert "premier@admin.fr · administrateur · mot de passe" in capsys.readouterr().out
 

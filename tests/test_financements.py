@@ -100,7 +100,7 @@ def test_posts_are_attached_by_contract_then_departement(referentiel):
     assert pd.isna(places.loc["inconnu", "epci"])
     assert places.loc["rien", "rattachement"] == "aucun"
     assert any("absent des fichiers des contrats" in a for a in anomalies)
-    assert any("comptés pour la France seulement" in a for a in anomalies)
+    assert any("1 poste sans contrat" in a and "compté pour la France seulement" in a for a in anomalies)
 
 
 @pytest.fixture(scope="module")

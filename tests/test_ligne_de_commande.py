@@ -34,9 +34,10 @@ def test_report_refuses_a_bad_year_in_french(capsys, annee):
 
 def test_report_and_build_say_argparse_errors_in_french(capsys):
     assert "indiquez un territoire, ou --point LAT,LON" in _refus(capsys, report.main, [])
-    assert "non reconnu(s) : --inconnu" in _refus(capsys, report.main, ["france", "--inconnu"])
+    assert "argument non reconnu : --inconnu" in _refus(capsys, report.main, ["france", "--inconnu"])
     assert "attend une valeur" in _refus(capsys, report.main, ["france", "--annee"])
-    assert "non reconnu(s) : --nope" in _refus(capsys, build.main, ["--nope"])
+    assert "argument non reconnu : --nope" in _refus(capsys, build.main, ["--nope"])
+    assert "arguments non reconnus : --nope, --non" in _refus(capsys, build.main, ["--nope", "--non"])
 
 
 def test_help_is_in_french(capsys):
@@ -63,6 +64,14 @@ def test_translation_of_known_messages():
     assert ligne_de_commande.traduire("argument --n: invalid int value: 'x'") == (
         "argument --n : valeur 'x' invalide"
     )
+    assert ligne_de_commande.traduire("the following arguments are required: territoire") == (
+        "argument obligatoire manquant : territoire"
+    )
+    assert ligne_de_commande.traduire("the following arguments are required: a, b") == (
+        "arguments obligatoires manquants : a, b"
+    )
+    attendues = ligne_de_commande.traduire("argument --xy: expected 2 arguments")
+    assert attendues == "l'option --xy attend 2 valeurs"
 
 
 def test_the_command_exits_non_zero_for_a_bad_year():
@@ -80,4 +89,6 @@ def test_the_command_exits_non_zero_for_a_bad_year():
 def test_stray_values_are_counted_not_printed(capsys):
     erreur = _refus(capsys, report.main, ["france", "motdepasse-secret", "--bizarre"])
     assert "motdepasse-secret" not in erreur
-    assert "non reconnu(s) : --bizarre et 1 valeur(s) non affichée(s)" in erreur
+    assert "arguments non reconnus : --bizarre et 1 valeur non affichée" in erreur
+    erreur = _refus(capsys, report.main, ["france", "secret-1", "secret-2"])
+    assert "arguments non reconnus : 2 valeurs non affichées" in erreur

@@ -95,7 +95,7 @@ def test_sources_page_lists_the_structure_sources(avec_structures):
     assert tableau.loc["SIRENE : stock des établissements", "Chargé depuis"] == "indisponible"
     assert "API Recherche d'entreprises (filtre ESS)" in tableau.index
     anomalies = " ".join(m.value for m in at.markdown)
-    assert "SIRET invalide(s)" in anomalies
+    assert "SIRET invalide" in anomalies
 
 
 def test_whole_country_lists_the_first_rows_and_counts_everything(avec_structures):

@@ -201,5 +201,5 @@ def test_a_list_cut_by_the_page_limit_says_it_is_incomplete(serveur, tmp_path):
     assert [r["page"] for r in api.requetes] == ["1", "2"]
     assert 0 < len(tableau) < 5  # what was read is kept
     assert len(remarques) == 1
-    assert "2 page(s) lue(s) sur 3" in remarques[0]
+    assert "2 pages lues sur 3" in remarques[0]
     assert "liste incomplète" in remarques[0]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from geo.sources import scdl
+from geo.text import accorder
 
 SCHEMAS = Path("financements") / "scdl" / "schemas"
 PUBLIES = Path("financements") / "scdl" / "publies"
@@ -34,7 +37,8 @@ def test_every_real_file_is_read_with_its_counts(miroir, publie):
     assert lecture.validation.nombre > 0
     assert all(re.search(r"[a-zé]", m) for m in lecture.validation.messages)
     phrases = lecture.phrases()
-    assert phrases[0].startswith(f"{publie.fichier} : {comptes['lignes_lues']} ligne(s) lue(s)")
+    lues = accorder(comptes["lignes_lues"], "ligne lue", "lignes lues")
+    assert phrases[0].startswith(f"{publie.fichier} : {lues}, ")
     kept = lecture.subventions
     assert kept.montant_eur.notna().all()
     assert set(kept.type_aide) <= set(scdl.TYPES_AIDE)
@@ -70,7 +74,7 @@ def test_somme_bom_before_windows_1252_dates_with_slashes_and_french_amounts(mir
         "ligne 2, colonne « montant » : « 26 956,00 » n'est pas un nombre" in m
         for m in lecture.validation.messages
     )
-    assert any("41 date(s) AAAA/MM/JJ remise(s) en AAAA-MM-JJ" in p for p in lecture.phrases())
+    assert any("41 dates AAAA/MM/JJ remises en AAAA-MM-JJ" in p for p in lecture.phrases())
 
 
 @pytest.mark.miroir
@@ -97,7 +101,7 @@ def test_vendee_rows_broken_by_an_unquoted_decimal_comma_are_refused(miroir):
     assert (
         "ligne 2 : 15 cellules pour 14 colonnes (virgule décimale non protégée" in lecture.messages_refus[0]
     )
-    assert any("23 ligne(s) coupée(s) par une virgule décimale" in p for p in lecture.phrases())
+    assert any("23 lignes coupées par une virgule décimale" in p for p in lecture.phrases())
 
 
 @pytest.mark.miroir
@@ -233,3 +237,27 @@ def test_without_schemas_the_rows_are_read_and_the_check_said_missing(tmp_path, 
     lecture = scdl.lire(chemin)
     assert list(lecture.subventions.montant_eur) == [1000.0]
     assert any("non vérifié" in m and "Schémas SCDL introuvables" in m for m in lecture.validation.messages)
+
+
+def test_the_sentences_agree_with_their_counts():
+    validation = scdl.Validation(version="2.1.0", nombre=1)
+    lecture = scdl.LectureScdl(
+        fichier="f.csv",
+        format="csv",
+        version="2.1.0",
+        validation=validation,
+        subventions=pd.DataFrame({"montant_eur": [1.0]}),
+        lignes_lues=2,
+        refusees=Counter({"montant": 1}),
+        reparations=Counter({"date_barres": 2}),
+        identifiants_refuses=Counter({"illisible": 1, "siren_seul": 3}),
+    )
+    assert lecture.phrases() == [
+        "f.csv : 2 lignes lues, 1 gardée, 1 refusée ; format csv, schéma SCDL 2.1.0, "
+        "1 défaut au regard du schéma 2.1.0.",
+        "f.csv : 1 ligne sans montant lisible, refusée.",
+        "f.csv : 2 dates AAAA/MM/JJ remises en AAAA-MM-JJ (réparation sûre).",
+        "f.csv : 1 identifiant de bénéficiaire illisible : refusé.",
+        "f.csv : 3 bénéficiaires donnés par leur seul SIREN (9 chiffres) : gardés à l'échelle de "
+        "l'entreprise, sans établissement.",
+    ]

@@ -240,7 +240,7 @@ def test_import_of_a_published_file_is_kept_and_read_with_the_table(
     somme = next((miroir / "financements" / "scdl" / "publies").glob("DEP_Somme_TB_20180302*"))
     rapport = subventions_import.importer(somme.read_bytes(), "../../Somme 2017.csv", tmp_path)
     assert rapport.conventions == 41
-    assert rapport.resume().startswith("Somme 2017.csv importé : 41 convention(s)")
+    assert rapport.resume().startswith("Somme 2017.csv importé : 41 conventions, ")
     assert any("AAAA/MM/JJ" in r for r in rapport.remarques)
     gardes = subventions_import.fichiers_importes(tmp_path)
     assert [p.parent for p in gardes] == [tmp_path / "subventions_importees"]
@@ -264,7 +264,7 @@ def test_import_is_all_or_nothing_with_french_messages(miroir, tmp_path):
     with pytest.raises(subventions_import.ImportSubventionsRefuse) as refus:
         subventions_import.importer(vendee.read_bytes(), vendee.name, tmp_path)
     messages = refus.value.messages
-    assert messages[0].startswith("Rien n'a été importé : 23 ligne(s) sur 23")
+    assert messages[0].startswith("Rien n'a été importé : 23 lignes sur 23 ne peuvent pas être lues")
     assert "ligne 2 : 15 cellules pour 14 colonnes" in messages[1]
     assert subventions_import.fichiers_importes(tmp_path) == []
     for contenu, nom, attendu in (

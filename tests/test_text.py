@@ -47,3 +47,38 @@ def test_accorder_returns_the_words_alone_and_asks_for_the_plural_of_a_group_of_
     assert accorder(5, "refusée", avec_nombre=False) == "refusées"
     with pytest.raises(ValueError, match="pluriel"):
         accorder(2, "commune rurale")
+
+
+def _pluriels_paresseux() -> list[str]:
+    """User-facing string literals of the app that still write a lazy « (s) » plural."""
+    import ast
+    from pathlib import Path
+
+    racine = Path(__file__).resolve().parent.parent
+    dossiers = ("geo", "ui", "pages")
+    fichiers = [racine / "app.py", *(p for d in dossiers for p in sorted((racine / d).rglob("*.py")))]
+    trouves = []
+    for fichier in fichiers:
+        arbre = ast.parse(fichier.read_text(encoding="utf-8"))
+        docstrings = {
+            id(noeud.body[0].value)
+            for noeud in ast.walk(arbre)
+            if isinstance(noeud, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+            and noeud.body
+            and isinstance(noeud.body[0], ast.Expr)
+            and isinstance(noeud.body[0].value, ast.Constant)
+        }
+        for noeud in ast.walk(arbre):
+            if (
+                isinstance(noeud, ast.Constant)
+                and isinstance(noeud.value, str)
+                and id(noeud) not in docstrings
+                and ("(s)" in noeud.value or "(e)s" in noeud.value)
+            ):
+                trouves.append(f"{fichier.relative_to(racine)}:{noeud.lineno}: {noeud.value[:70]!r}")
+    return trouves
+
+
+def test_no_lazy_plural_left_in_user_facing_strings():
+    """Every « (s) » of a message goes through accorder, so « 1 ligne refusée », « 2 lignes refusées »."""
+    assert _pluriels_paresseux() == []

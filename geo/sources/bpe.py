@@ -30,6 +30,7 @@ import pandas as pd
 
 from geo import csv_souple
 from geo.sources import Source, declarer
+from geo.text import accorder
 
 _PAGE_BPE = "https://www.insee.fr/fr/statistiques/8217525"
 
@@ -169,7 +170,8 @@ def disposition(colonnes: list[str], nom: str = "fichier") -> str:
     manquantes = [c for c in ("DEPCOM", "TYPEQU") if c not in colonnes]
     if manquantes:
         raise DonneesBPEInvalides(
-            f"{nom} : colonne(s) {', '.join(manquantes)} absente(s). Colonnes trouvées : "
+            f"{nom} : {accorder(len(manquantes), 'colonne', avec_nombre=False)} {', '.join(manquantes)} "
+            f"{accorder(len(manquantes), 'absente', avec_nombre=False)}. Colonnes trouvées : "
             f"{', '.join(colonnes[:12]) or 'aucune'}. Attendu : un fichier de la BPE de l'INSEE, "
             "soit par commune (REG;DEP;DEPCOM;DCIRIS;AN;TYPEQU;NB_EQUIP), soit par équipement "
             "(TYPEQU, DEPCOM, LAMBERT_X, LAMBERT_Y…)."
@@ -306,7 +308,8 @@ def _agreger(
     ):
         if n:
             anomalies.append(
-                f"{nom} : {n} ligne(s) ignorée(s), {quoi} (lignes {_texte_lignes(lignes[:MAX_EXEMPLES], n)})."
+                f"{nom} : {accorder(n, 'ligne ignorée', 'lignes ignorées')}, {quoi} "
+                f"({accorder(n, 'ligne', avec_nombre=False)} {_texte_lignes(lignes[:MAX_EXEMPLES], n)})."
             )
     if annees:
         millesime = max(annees, key=annees.get)

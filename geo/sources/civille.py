@@ -26,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.sources import Source, declarer
+from geo.text import accorder
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), application Ci.Ville"
 _PAGE = "https://www.data.gouv.fr/fr/organizations/agence-nationale-de-la-cohesion-des-territoires/"
@@ -142,7 +143,9 @@ def _normaliser(table: pd.DataFrame, dispositif: str | None, fichier: str) -> pd
     manquantes = attendues - set(table.columns)
     if manquantes:
         raise DonneesCivilleInvalides(
-            f"{fichier} : colonne(s) {', '.join(sorted(manquantes))} absente(s) ; fichier Ci.Ville attendu."
+            f"{fichier} : {accorder(len(manquantes), 'colonne', avec_nombre=False)} "
+            f"{', '.join(sorted(manquantes))} {accorder(len(manquantes), 'absente', avec_nombre=False)} ; "
+            "fichier Ci.Ville attendu."
         )
     if dispositif is None:
         if "dispositif" not in table.columns:
@@ -174,7 +177,9 @@ def _normaliser(table: pd.DataFrame, dispositif: str | None, fichier: str) -> pd
     inconnus = set(resultat.dispositif) - set(DISPOSITIFS)
     if inconnus:
         raise DonneesCivilleInvalides(
-            f"{fichier} : dispositif(s) inconnu(s) : {', '.join(sorted(inconnus))}."
+            f"{fichier} : "
+            f"{accorder(len(inconnus), 'dispositif inconnu', 'dispositifs inconnus', avec_nombre=False)} : "
+            f"{', '.join(sorted(inconnus))}."
         )
     resultat["comparable"] = ~((resultat.dispositif == "adulte-relais") & (resultat.annee == 2025))
     return resultat[COLONNES_POSTES]

@@ -17,6 +17,7 @@ import pandas as pd
 
 from geo import csv_souple
 from geo.sources import Source, declarer
+from geo.text import accorder
 
 MILLESIME_POPULATION = "2021"
 MILLESIME_EVOLUTION = "2015"
@@ -64,8 +65,10 @@ def lire(chemin: Path) -> pd.DataFrame:
     attendues = {"insee_com", "commune_type", "insee_parente", *COLONNES}
     manquantes = sorted(attendues - set(brut.columns))
     if manquantes:
+        mots = accorder(len(manquantes), "colonne manquante", "colonnes manquantes", avec_nombre=False)
         raise DonneesComparateurInvalides(
-            f"{chemin.name} : colonne(s) manquante(s) {', '.join(manquantes)} "
+            f"{chemin.name} : {mots} "
+            f"{', '.join(manquantes)} "
             "(fichier du comparateur de territoires de l'INSEE attendu)."
         )
     brut = brut[brut.commune_type.isin(["COM", "ARM"])].copy()

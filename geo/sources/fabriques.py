@@ -15,6 +15,7 @@ import pandas as pd
 from geo import nomenclature
 from geo.sources import Source, declarer
 from geo.sources import ess_commun as commun
+from geo.text import accorder
 
 FABRIQUES = declarer(
     Source(
@@ -58,8 +59,11 @@ def lire(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     anomalies = []
     sans_commune = tableau.commune.isna()
     if sans_commune.any():
+        n = int(sans_commune.sum())
         anomalies.append(
-            f"{chemin.name} : {int(sans_commune.sum())} Fabrique(s) sans code commune lisible (lignes "
-            f"{', '.join(str(v) for v in tableau.ligne[sans_commune].head(5))}), non cartographiée(s)."
+            f"{chemin.name} : {accorder(n, 'Fabrique')} sans code commune lisible "
+            f"({accorder(n, 'ligne', avec_nombre=False)} "
+            f"{', '.join(str(v) for v in tableau.ligne[sans_commune].head(5))}), "
+            f"non {accorder(n, 'cartographiée', avec_nombre=False)}."
         )
     return tableau, anomalies

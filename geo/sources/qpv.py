@@ -29,6 +29,7 @@ import shapely
 
 from geo import csv_souple
 from geo.sources import Source, declarer
+from geo.text import accorder
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), SIG Ville"
 _PAGE_QPV = "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
@@ -325,13 +326,18 @@ def lire_perimetres(chemin: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
         tableau = tableau[~vides]
     geometries, reparees = _reparer(tableau.geometry)
     if reparees:
-        anomalies.append(f"{reparees} périmètre(s) invalide(s) réparé(s) dans {chemin.name}.")
+        anomalies.append(
+            f"{accorder(reparees, 'périmètre invalide réparé', 'périmètres invalides réparés')} "
+            f"dans {chemin.name}."
+        )
 
     codes = tableau[code].astype(str).str.strip().str.upper()
     mal_formes = ~codes.str.fullmatch(_MOTIF_CODE)
     if mal_formes.any():
         anomalies.append(
-            f"{int(mal_formes.sum())} code(s) de QPV non reconnu(s), ignoré(s) : "
+            f"{accorder(int(mal_formes.sum()), 'code')} de QPV non "
+            f"{accorder(int(mal_formes.sum()), 'reconnu', avec_nombre=False)}, "
+            f"{accorder(int(mal_formes.sum()), 'ignoré', avec_nombre=False)} : "
             f"{', '.join(codes[mal_formes].head(10))}."
         )
     col_communes = _colonne(colonnes, "communes")
@@ -392,8 +398,10 @@ def lire_liste_2024(chemin: Path) -> pd.DataFrame:
     code, nom, communes = (_colonne(colonnes, r) for r in ("code_qp", "nom", "communes"))
     manquantes = [n for n, c in (("code_qp", code), ("lib_qp", nom), ("insee_com", communes)) if c is None]
     if manquantes:
+        mots = accorder(len(manquantes), "colonne manquante", "colonnes manquantes", avec_nombre=False)
         raise DonneesQPVInvalides(
-            f"{Path(chemin).name} : colonne(s) manquante(s) : {', '.join(manquantes)} "
+            f"{Path(chemin).name} : {mots} : "
+            f"{', '.join(manquantes)} "
             f"(colonnes trouvées : {', '.join(colonnes)})."
         )
     lignes = []

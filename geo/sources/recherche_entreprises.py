@@ -37,6 +37,7 @@ import requests
 from geo import config, nomenclature
 from geo.sources import Source, SourceIndisponible, declarer
 from geo.sources import ess_commun as commun
+from geo.text import accorder
 
 journal = logging.getLogger(__name__)
 
@@ -199,7 +200,8 @@ class ClientRechercheEntreprises:
             numero += 1
             if numero <= total_pages and pages_max and numero > pages_max and remarques is not None:
                 remarques.append(
-                    f"API Recherche d'entreprises : {pages_max} page(s) lue(s) sur {total_pages} "
+                    f"API Recherche d'entreprises : {accorder(pages_max, 'page lue', 'pages lues')} "
+                    f"sur {total_pages} "
                     f"({reponse.get('total_results')} résultats) : liste incomplète, cherchez commune "
                     "par commune."
                 )

@@ -42,7 +42,7 @@ from geo import config
 from geo import siret as siret_mod
 from geo.csv_souple import separateur
 from geo.sources import Source, declarer
-from geo.text import cle_recherche
+from geo.text import accorder, cle_recherche
 
 VERSIONS = ("1.0.0", "1.1", "2.0.0", "2.0.1", "2.0.2", "2.1.0", "2.1.1")
 DERNIERE_VERSION = "2.1.1"
@@ -615,7 +615,7 @@ class Validation:
     def resume(self) -> list[str]:
         """One French sentence per kind of defect, with its count and first occurrence."""
         return [
-            f"{n} défaut(s) « {genre} », par exemple {self.exemples[genre]}"
+            f"{accorder(n, 'défaut')} « {genre} », par exemple {self.exemples[genre]}"
             for genre, n in self.par_defaut.most_common()
         ]
 
@@ -657,7 +657,15 @@ def valider(
     elif renommees:
         validation.ajouter(
             "nom de colonne",
-            f"{nom} : nom(s) de colonne différent(s) du schéma {reference} : " + " ; ".join(renommees[:6]),
+            f"{nom} : "
+            + accorder(
+                len(renommees),
+                "nom de colonne différent",
+                "noms de colonne différents",
+                avec_nombre=False,
+            )
+            + f" du schéma {reference} : "
+            + " ; ".join(renommees[:6]),
         )
     presents = {f["name"] for _, f in colonnes}
     for nom_schema, champ in par_nom_schema.items():
@@ -683,7 +691,8 @@ def valider(
     if inconnues and version is not None:
         validation.ajouter(
             "colonne en plus",
-            f"{nom} : colonne(s) hors du schéma : " + ", ".join(f"« {_extrait(e)} »" for e in inconnues[:6]),
+            f"{nom} : {accorder(len(inconnues), 'colonne', avec_nombre=False)} hors du schéma : "
+            + ", ".join(f"« {_extrait(e)} »" for e in inconnues[:6]),
         )
     if not colonnes:
         return validation
@@ -890,46 +899,94 @@ class LectureScdl:
     def phrases(self) -> list[str]:
         """French sentences for the manifest's anomalies."""
         nom = self.fichier
+        gardees = len(self.subventions)
         phrases = [
-            f"{nom} : {self.lignes_lues} ligne(s) lue(s), {len(self.subventions)} gardée(s), "
-            f"{self.lignes_refusees} refusée(s) ; format {self.format}, "
+            f"{nom} : {accorder(self.lignes_lues, 'ligne lue', 'lignes lues')}, "
+            f"{accorder(gardees, 'gardée')}, {accorder(self.lignes_refusees, 'refusée')} ; "
+            f"format {self.format}, "
             + (f"schéma SCDL {self.version}" if self.version else "colonnes hors du format SCDL")
-            + f", {self.validation.nombre} défaut(s) au regard du schéma {self.validation.version}."
+            + f", {accorder(self.validation.nombre, 'défaut')} au regard du schéma {self.validation.version}."
         ]
+        # Each kind of row or value: its words in the singular and in the plural.
         libelles_refus = {
-            "ligne_coupee": "ligne(s) coupée(s) par une virgule décimale non protégée (cellules décalées)",
-            "cellules": "ligne(s) dont le nombre de cellules ne correspond pas à l'en-tête",
-            "montant": "ligne(s) sans montant lisible",
+            "ligne_coupee": (
+                "ligne coupée par une virgule décimale non protégée (cellules décalées)",
+                "lignes coupées par une virgule décimale non protégée (cellules décalées)",
+            ),
+            "cellules": (
+                "ligne dont le nombre de cellules ne correspond pas à l'en-tête",
+                "lignes dont le nombre de cellules ne correspond pas à l'en-tête",
+            ),
+            "montant": ("ligne sans montant lisible", "lignes sans montant lisible"),
         }
         for genre, n in self.refusees.items():
-            phrases.append(f"{nom} : {n} {libelles_refus.get(genre, genre)}, refusée(s).")
+            singulier, pluriel = libelles_refus.get(genre, (genre, genre))
+            phrases.append(
+                f"{nom} : {accorder(n, singulier, pluriel)}, {accorder(n, 'refusée', avec_nombre=False)}."
+            )
         libelles_reparations = {
-            "montant_fr": "montant(s) écrit(s) à la française (« 26 956,00 ») lu(s) comme nombre",
-            "date_barres": "date(s) AAAA/MM/JJ remise(s) en AAAA-MM-JJ",
-            "date_jj/mm/aaaa": "date(s) JJ/MM/AAAA remise(s) en AAAA-MM-JJ",
-            "date_tableur": "date(s) de tableur (avec heure) remise(s) en AAAA-MM-JJ",
-            "siret_ecriture": "SIRET écrit(s) avec espaces, points ou apostrophe, ou sans son zéro initial, "
-            "remis en 14 chiffres",
-            "annee_periode": "année(s) prise(s) dans la période de versement faute de date de convention",
-            "annee_colonne": "année(s) prise(s) dans la colonne de l'année faute de date de convention",
+            "montant_fr": (
+                "montant écrit à la française (« 26 956,00 ») lu comme nombre",
+                "montants écrits à la française (« 26 956,00 ») lus comme nombres",
+            ),
+            "date_barres": ("date AAAA/MM/JJ remise en AAAA-MM-JJ", "dates AAAA/MM/JJ remises en AAAA-MM-JJ"),
+            "date_jj/mm/aaaa": (
+                "date JJ/MM/AAAA remise en AAAA-MM-JJ",
+                "dates JJ/MM/AAAA remises en AAAA-MM-JJ",
+            ),
+            "date_tableur": (
+                "date de tableur (avec heure) remise en AAAA-MM-JJ",
+                "dates de tableur (avec heure) remises en AAAA-MM-JJ",
+            ),
+            "siret_ecriture": (
+                "SIRET écrit avec espaces, points ou apostrophe, ou sans son zéro initial, "
+                "remis en 14 chiffres",
+                "SIRET écrits avec espaces, points ou apostrophe, ou sans leur zéro initial, "
+                "remis en 14 chiffres",
+            ),
+            "annee_periode": (
+                "année prise dans la période de versement faute de date de convention",
+                "années prises dans la période de versement faute de date de convention",
+            ),
+            "annee_colonne": (
+                "année prise dans la colonne de l'année faute de date de convention",
+                "années prises dans la colonne de l'année faute de date de convention",
+            ),
         }
         for genre, n in self.reparations.items():
-            phrases.append(f"{nom} : {n} {libelles_reparations.get(genre, genre)} (réparation sûre).")
+            singulier, pluriel = libelles_reparations.get(genre, (genre, genre))
+            phrases.append(f"{nom} : {accorder(n, singulier, pluriel)} (réparation sûre).")
         libelles_ids = {
-            "scientifique": "SIRET détruit(s) par un tableur (écrit(s) comme « 3,26E+13 ») : "
-            "irrécupérable(s), "
-            "subvention gardée sans bénéficiaire identifié",
-            "cle_fausse": "SIRET à la clé de contrôle fausse (souvent tronqué par un tableur) : refusé(s), "
-            "subvention gardée sans bénéficiaire identifié",
-            "illisible": "identifiant(s) de bénéficiaire illisible(s) : refusé(s)",
-            "siren_seul": "bénéficiaire(s) donné(s) par leur seul SIREN (9 chiffres) : gardé(s) à "
-            "l'échelle de "
-            "l'entreprise, sans établissement",
-            "attribuant_scientifique": "SIRET d'attribuant détruit(s) par un tableur : attribuant reconnu "
-            "par son nom",
+            "scientifique": (
+                "SIRET détruit par un tableur (écrit comme « 3,26E+13 ») : irrécupérable, "
+                "subvention gardée sans bénéficiaire identifié",
+                "SIRET détruits par un tableur (écrits comme « 3,26E+13 ») : irrécupérables, "
+                "subventions gardées sans bénéficiaire identifié",
+            ),
+            "cle_fausse": (
+                "SIRET à la clé de contrôle fausse (souvent tronqué par un tableur) : refusé, "
+                "subvention gardée sans bénéficiaire identifié",
+                "SIRET à la clé de contrôle fausse (souvent tronqués par un tableur) : refusés, "
+                "subventions gardées sans bénéficiaire identifié",
+            ),
+            "illisible": (
+                "identifiant de bénéficiaire illisible : refusé",
+                "identifiants de bénéficiaire illisibles : refusés",
+            ),
+            "siren_seul": (
+                "bénéficiaire donné par son seul SIREN (9 chiffres) : gardé à l'échelle de "
+                "l'entreprise, sans établissement",
+                "bénéficiaires donnés par leur seul SIREN (9 chiffres) : gardés à l'échelle de "
+                "l'entreprise, sans établissement",
+            ),
+            "attribuant_scientifique": (
+                "SIRET d'attribuant détruit par un tableur : attribuant reconnu par son nom",
+                "SIRET d'attribuant détruits par un tableur : attribuants reconnus par leur nom",
+            ),
         }
         for genre, n in self.identifiants_refuses.items():
-            phrases.append(f"{nom} : {n} {libelles_ids.get(genre, genre)}.")
+            singulier, pluriel = libelles_ids.get(genre, (genre, genre))
+            phrases.append(f"{nom} : {accorder(n, singulier, pluriel)}.")
         return phrases
 
 
@@ -1124,7 +1181,12 @@ def lire(
     if lecture.identifiants_refuses.get("cle_fausse"):
         validation.ajouter(
             "idBeneficiaire : clé de contrôle",
-            f"{chemin.name} : {lecture.identifiants_refuses['cle_fausse']} identifiant(s) de bénéficiaire "
-            "à la clé de contrôle (Luhn) fausse",
+            f"{chemin.name} : "
+            + accorder(
+                lecture.identifiants_refuses["cle_fausse"],
+                "identifiant de bénéficiaire",
+                "identifiants de bénéficiaire",
+            )
+            + " à la clé de contrôle (Luhn) fausse",
         )
     return lecture
