@@ -94,8 +94,8 @@ def figures_application(
         sans = int((~codes.isin(avec)).sum())
         figures["communes_sans_commerce"] = (
             sans,
-            f"BPE {donnees_commerces.millesime} (INSEE, aucun commerce) : {nombre_fr(sans)} "
-            f"commune{'s' if sans > 1 else ''} sur {nombre_fr(len(codes))}",
+            f"BPE {donnees_commerces.millesime} (INSEE, aucun commerce) : {accorder(sans, 'commune')} "
+            f"sur {nombre_fr(len(codes))}",
         )
     if donnees_structures is not None and donnees_structures.disponible:
         from geo import nomenclature
@@ -104,8 +104,8 @@ def figures_application(
         cooperatives = int((structures.famille == nomenclature.COOPERATIVE).sum())
         figures["cooperatives"] = (
             cooperatives,
-            f"registre des structures de l'ESS (SIRENE, catégories juridiques) : {nombre_fr(cooperatives)} "
-            f"coopérative{'s' if cooperatives > 1 else ''} ; les données de ce serveur ne comprennent pas "
+            f"registre des structures de l'ESS (SIRENE, catégories juridiques) : "
+            f"{accorder(cooperatives, 'coopérative')} ; les données de ce serveur ne comprennent pas "
             "le stock SIRENE complet",
         )
     if donnees_financements is not None:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-from geo import charts, couche_ptce, emplois, financements, layers, subventions
+from geo import charts, couche_ptce, financements, layers, subventions, vue_emplois
 from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import accorder, nombre_fr
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -38,12 +38,7 @@ if not donnees_fin.disponible:
 
 # Year: in the URL (?annee=2022), applied to every chart and figure of the page.
 donnees_sub = donnees.donnees_subventions()
-annees = sorted(
-    set(saisies.annees() if saisies is not None else [])
-    | {int(a) for a in donnees_fin.postes.annee.dropna().unique()}
-    | set(donnees_sub.annees()),
-    reverse=True,
-)
+annees = vue_emplois.annees_disponibles(saisies, donnees_fin, donnees_sub)
 texte_annee = st.query_params.get(CLE_ANNEE, "")
 annee_url = int(texte_annee) if texte_annee.isdigit() and int(texte_annee) in annees else None
 st.session_state[CLE_ANNEE] = TOUTES if annee_url is None else annee_url
@@ -68,15 +63,9 @@ annee = st.selectbox(
 )
 annee = None if annee == TOUTES else annee
 
-if saisies is not None:
-    # Computed once per (territory, year, store counter): the page only draws.
-    calculs = donnees.calculs_emplois(tid, annee)
-    bloc_emplois, bloc_fin, lignes_fin = calculs["bloc_emplois"], calculs["bloc_fin"], calculs["lignes_fin"]
-else:
-    calculs = None
-    bloc_emplois = None
-    bloc_fin = financements.bloc(donnees_fin, saisies, ref, tid, annee)
-    lignes_fin = financements.lignes_financements(donnees_fin, saisies, ref, tid, annee)
+# Computed once per (territory, year, store counter, builds): the page only draws.
+vue = donnees.vue_emplois(tid, annee, avec_saisies=saisies is not None)
+bloc_emplois, bloc_fin, lignes_fin = vue.bloc_emplois, vue.bloc_fin, vue.lignes_fin
 part = bloc_fin["part_ess_emploi_salarie"]
 
 colonnes = st.columns(4)
@@ -113,15 +102,7 @@ else:
 if part and part.get("note") and part.get("part_pct") is not None:
     st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
 sections.constats_de_la_page(contexte, ("part_ess_emploi_pct", "cooperatives"))
-remarques = financements.remarques(bloc_emplois, bloc_fin)
-if annee is not None and saisies is not None:
-    sans_annee = int(saisies.emplois_du_territoire(ref, tid).annee.isna().sum())
-    if sans_annee:
-        remarques.append(
-            f"{accorder(sans_annee, 'ligne')} d'emplois sans année "
-            + ("n'est comptée" if sans_annee < 2 else "ne sont comptées")
-            + " que dans « Toutes les années »."
-        )
+remarques = vue.remarques
 for remarque in remarques:
     st.info(remarque, icon=":material/info:")
 
@@ -179,81 +160,16 @@ for _cle, _parametre in FILTRES_URL.items():
 
 # Jobs ------------------------------------------------------------------------------------
 
-emplois_lignes = saisies.emplois_du_territoire(ref, tid, annee) if saisies is not None else None
-documents = sorted({s.split(" : ")[0] for s in emplois_lignes.source}) if emplois_lignes is not None else []
-source_emplois = "données saisies" + (f" ; documents : {', '.join(documents)}" if documents else "")
-texte_annees_emplois = (
-    str(annee)
-    if annee is not None
-    else charts.texte_annees(
-        [int(a) for a in emplois_lignes.annee.dropna()] if emplois_lignes is not None else [],
-        int(emplois_lignes.annee.isna().sum()) if emplois_lignes is not None else 0,
-    )
-)
-source_fin = "ANCT Ci.Ville (adultes-relais, FONJEP), Licence Ouverte 2.0 ; données saisies"
-
-
-def _annees_des_libelles(libelles) -> str:
-    """Years of funding labels (« 2021 », « 2018–2019 », « année inconnue ») in plain French."""
-    annees_vues: set[int] = set()
-    inconnues = 0
-    for libelle in libelles:
-        bornes = [int(b) for b in str(libelle).split("–") if b.isdigit()]
-        if bornes:
-            annees_vues |= set(range(bornes[0], bornes[-1] + 1))
-        else:
-            inconnues += 1
-    return charts.texte_annees(sorted(annees_vues), inconnues)
-
-
-texte_annees_fin = str(annee) if annee is not None else _annees_des_libelles(lignes_fin.annee)
+texte_annees_fin = vue.texte_annees_fin
 
 st.subheader("Emplois créés")
 if saisies is not None:
-    graphique(
-        charts.emplois_empiles(
-            emplois_lignes,
-            "projet",
-            "Emplois créés par projet",
-            source_emplois,
-            texte_annees_emplois,
-        ),
-        "clic_emplois",
-        _filtrer("filtre_projet"),
-    )
-    projets_territoire = saisies.projets_du_territoire(ref, tid)
-    graphique(
-        charts.pipeline(projets_territoire, "Projets par étape", "données saisies"),
-        "clic_etapes",
-        _filtrer("filtre_etape"),
-    )
-    graphique(
-        charts.emplois_pour_100k(
-            emplois.table_ratio(saisies, ref, tid, annee),
-            "Emplois créés pour 100 000 € reçus (projets et PTCE saisis)",
-            "données saisies",
-            texte_annees_emplois,
-        ),
-        "clic_ratio",
-        lambda _valeur: None,
-    )
+    graphique(vue.figures["emplois"], "clic_emplois", _filtrer("filtre_projet"))
+    graphique(vue.figures["etapes"], "clic_etapes", _filtrer("filtre_etape"))
+    graphique(vue.figures["ratio"], "clic_ratio", lambda _valeur: None)
 
     # The table the clicks filter (the filters are plain widgets too: keyboard users choose here).
-    tableau = projets_territoire.merge(
-        (
-            emplois_lignes.pivot_table(
-                index="projet_id", columns="nature", values="nombre", aggfunc="sum", fill_value=0
-            )
-            if len(emplois_lignes)
-            else pd.DataFrame(columns=["insertion", "encadrement", "autre"])
-        ),
-        left_on="projet_id",
-        right_index=True,
-        how="left",
-    )
-    for nature in ("insertion", "encadrement", "autre"):
-        if nature not in tableau:
-            tableau[nature] = 0
+    tableau = vue.projets
     filtres = st.columns(2)
     projets_options = [TOUS, *sorted(tableau.projet)]
     if st.session_state.get("filtre_projet") not in projets_options:
@@ -334,15 +250,7 @@ if saisies is not None:
 st.subheader("Financements reçus")
 # One chart per row: long labels stay readable, on phones too.
 graphique(
-    charts.financements_par_annee(
-        lignes_fin,
-        "Financements par année et par dispositif",
-        source_fin,
-        texte_annees_fin,
-        remarque=financements.sources_civille.NOTE_2025
-        if "non_comparables" in bloc_fin["donnees_ouvertes"]
-        else None,
-    ),
+    vue.figures["financements_annees"],
     "clic_annees",
     lambda valeur: st.session_state.update(
         filtre_annee_fin=valeur[0] if valeur else TOUS, filtre_dispositif=valeur[1] if valeur else TOUS
@@ -352,13 +260,7 @@ regroupement = st.radio(
     "Regrouper par", ["dispositif", "financeur"], horizontal=True, key="regroupement_financements"
 )
 graphique(
-    charts.financements_par_dispositif(
-        lignes_fin,
-        regroupement,
-        f"Financements par {regroupement}",
-        source_fin,
-        texte_annees_fin,
-    ),
+    vue.figures[f"financements_{regroupement}"],
     "clic_dispositifs",
     lambda valeur: st.session_state.update(
         filtre_dispositif=valeur if valeur and regroupement == "dispositif" else TOUS,
@@ -444,13 +346,7 @@ telechargement.csv(
 # The seed territories side by side -------------------------------------------------------------
 
 st.subheader("Territoires des documents de terrain, côte à côte")
-if calculs is not None:
-    comparaison = calculs["comparaison"]
-else:
-    ids_semences = financements.territoires_semences()
-    # The territory on screen is compared with them too.
-    ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
-    comparaison = financements.comparaison(donnees_fin, saisies, ref, ids_compares, annee)
+comparaison = vue.comparaison
 
 
 def _ouvrir_territoire(valeur) -> None:
@@ -458,13 +354,7 @@ def _ouvrir_territoire(valeur) -> None:
 
 
 graphique(
-    charts.territoires_cote_a_cote(
-        comparaison,
-        "Emplois saisis, financements reçus et poids de l'ESS",
-        "données saisies ; ANCT Ci.Ville ; INSEE Clap (part de l'ESS, valeur du département pour un EPCI "
-        "ou une commune)",
-        (str(annee) if annee is not None else texte_annees_fin) + " ; part de l'ESS : dernière année publiée",
-    ),
+    vue.figures["comparaison"],
     "clic_comparaison",
     _ouvrir_territoire,
 )
@@ -524,8 +414,9 @@ else:
         "collectivité qui attribue. Accordées : attribuées par une commune, un EPCI, le département "
         "ou la région du territoire.",
     )
-    table_sub = donnees_sub.recues(tid, annee) if sens == "recues" else donnees_sub.accordees(tid, annee)
-    resume_sub = subventions.resume(table_sub)
+    regroupement_sub = st.session_state["regroupement_subventions"]
+    vue_sub = donnees.vue_subventions(tid, annee, sens, regroupement_sub)
+    table_sub, resume_sub = vue_sub.table, vue_sub.resume
     places = resume_sub["beneficiaires_places"]
     ess = resume_sub["structures_ess"]
     cases = st.columns(4)
@@ -552,24 +443,15 @@ else:
         on_change=_sub_vers_url,
         args=("regroupement_subventions",),
     )
-    sans_annee_sub = int(table_sub.annee.isna().sum())
     graphique(
-        charts.subventions_par_annee(
-            subventions.par_annee(table_sub, regroupement_sub),
-            f"Subventions publiées par année et par {subventions.GROUPEMENTS[regroupement_sub]}",
-            subventions.texte_source(table_sub),
-            str(annee)
-            if annee is not None
-            else charts.texte_annees([int(a) for a in table_sub.annee.dropna()], sans_annee_sub),
-        ),
+        vue_sub.figure,
         "clic_subventions",
         lambda valeur: st.session_state.update(
             filtre_sub_annee=str(valeur[0]) if valeur else TOUS,
             filtre_sub_groupe=valeur[1] if valeur else TOUS,
         ),
     )
-    groupes_sub = subventions.groupes(table_sub, regroupement_sub)
-    annees_sub = table_sub.annee.astype("Int64").astype("string").fillna("année inconnue")
+    groupes_sub, annees_sub = vue_sub.groupes, vue_sub.annees
     options_sub_annees = [TOUS, *sorted(annees_sub.unique())]
     options_sub_groupes = [TOUS, *sorted(groupes_sub.dropna().unique())]
     for cle, options in (
@@ -603,7 +485,7 @@ else:
     if filtre_sub_groupe != TOUS:
         choix &= groupes_sub == filtre_sub_groupe
     tableau_sub = subventions.tableau(table_sub[choix.fillna(False).astype(bool)])
-    bloc_sub = subventions.bloc(donnees_sub, tid, annee)
+    bloc_sub = vue_sub.bloc
     st.caption(
         f"{accorder(len(tableau_sub), 'convention')} sur {nombre_fr(len(table_sub))} · "
         f"{nombre_fr(float(tableau_sub['Montant (€)'].sum()))} € · "

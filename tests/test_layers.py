@@ -262,7 +262,17 @@ def test_the_commune_is_framed_inside_the_map_with_a_margin(referentiel):
     assert "legende.offsetWidth" in html
     # Framed again once the box has its final size (the cause of the cropping).
     assert "ResizeObserver" in html
-    assert html.count("fitBounds(limites, options())") == 2
+    assert "fitBounds(limites, options())" in html
+    assert "Date.now() - debut < 5000) { cadrer(); }" in html
+    assert "var point = null;" in html
+
+
+def test_a_map_opened_on_a_point_shows_the_point_not_the_whole_territory(referentiel):
+    """A shared « Est-ce en QPV ? » link: the frame is the point, at a street-level zoom."""
+    preparee = layers.preparer(referentiel, SOISSONS)
+    html = layers.dessiner(preparee, "/static", point=(49.38, 3.32)).get_root().render()
+    assert "var point = [49.38, 3.32];" in html
+    assert f"carte.setView(point, {layers.ZOOM_POINT_VERIFIE})" in html
 
 
 def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_legend(referentiel):

@@ -339,30 +339,65 @@ def saisies():
     return _saisies(store.url_par_defaut(), compteur_saisies())
 
 
-@st.cache_data(show_spinner=False, max_entries=256)
-def _calculs_emplois(territoire_id: str, annee: int | None, compteur: int, dates: str, url: str) -> dict:
-    from geo import financements
+def _dates_construction(*noms_etapes: str) -> str:
+    """The build dates of the territories and of these steps: a rebuild changes every cache key."""
+    dates = [referentiel().manifeste.get("construit_le", "")]
+    dates += [(etapes.lire_manifeste(nom) or {}).get("construit_le", "") for nom in noms_etapes]
+    return "|".join(dates)
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _constats(territoire_id: str, dates: str) -> list:
+    from geo import constats
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    ref, donnees_fin, saisies_ = referentiel(), donnees_financements(), _saisies(url, compteur)
-    ids_semences = financements.territoires_semences()
-    ids_compares = ids_semences if tid is None or str(tid) in ids_semences else [*ids_semences, str(tid)]
-    return {
-        "bloc_emplois": saisies_.bloc(ref, tid, annee),
-        "bloc_fin": financements.bloc(donnees_fin, saisies_, ref, tid, annee),
-        "lignes_fin": financements.lignes_financements(donnees_fin, saisies_, ref, tid, annee),
-        "comparaison": financements.comparaison(donnees_fin, saisies_, ref, ids_compares, annee),
-    }
+    return constats.constats(
+        referentiel(), tid, donnees_commerces(), donnees_structures(), donnees_financements()
+    )
 
 
-def calculs_emplois(tid: TerritoireId | None, annee: int | None) -> dict:
-    """The figures and tables of the Emplois page, cached per (territory, year, store counter, builds)."""
+def constats_du_territoire(tid: TerritoireId | None) -> list:
+    """The field statements about the territory beside the app's figures, once per build."""
+    from geo import commerces, financements, structures
+
+    dates = _dates_construction(commerces.ETAPE.nom, structures.ETAPE.nom, financements.ETAPE.nom)
+    return _constats(str(tid or ""), dates)
+
+
+@st.cache_resource(show_spinner=False, max_entries=128)
+def _vue_emplois(territoire_id: str, annee: int | None, compteur: int | None, dates: str, url: str):
+    from geo import vue_emplois
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    saisies_ = _saisies(url, compteur) if compteur is not None else None
+    return vue_emplois.calculer(referentiel(), donnees_financements(), saisies_, tid, annee)
+
+
+def vue_emplois(tid: TerritoireId | None, annee: int | None, avec_saisies: bool = True):
+    """What the Emplois page shows (:class:`geo.vue_emplois.VueEmplois`), computed once per
+    territory, year, store counter and build: the page only draws it. The result is shared
+    between sessions: read it, never change it."""
     from geo import financements, store
 
-    manifeste = etapes.lire_manifeste(financements.ETAPE.nom) or {}
-    return _calculs_emplois(
-        str(tid or ""), annee, compteur_saisies(), manifeste.get("construit_le", ""), store.url_par_defaut()
-    )
+    compteur = compteur_saisies() if avec_saisies else None
+    dates = _dates_construction(financements.ETAPE.nom)
+    return _vue_emplois(str(tid or ""), annee, compteur, dates, store.url_par_defaut())
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _vue_subventions(territoire_id: str, annee: int | None, sens: str, regroupement: str, dates: str):
+    from geo import vue_emplois
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return vue_emplois.subventions_du_territoire(donnees_subventions(), tid, annee, sens, regroupement)
+
+
+def vue_subventions(tid: TerritoireId | None, annee: int | None, sens: str, regroupement: str):
+    """Published subsidies of the territory, cached per view (read it, never change it)."""
+    from geo import subventions, subventions_import
+
+    dates = _dates_construction(subventions.ETAPE.nom) + "|" + str(subventions_import.empreinte_imports())
+    return _vue_subventions(str(tid or ""), annee, sens, regroupement, dates)
 
 
 @st.cache_resource(show_spinner="Chargement des financements publics…")

@@ -205,19 +205,8 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
 
 def constats_de_la_page(contexte, indicateurs: tuple[str, ...]) -> None:
     """The field statements about this page's figures, beside the open-data figure (one line each)."""
-    from geo import constats
     from ui import donnees
 
-    liste = [
-        c
-        for c in constats.constats(
-            contexte.ref,
-            contexte.tid,
-            donnees.donnees_commerces(),
-            donnees.donnees_structures(),
-            donnees.donnees_financements(),
-        )
-        if c.indicateur in indicateurs
-    ]
+    liste = [c for c in donnees.constats_du_territoire(contexte.tid) if c.indicateur in indicateurs]
     for constat in liste:
         st.caption(_texte_brut(constat.ligne) + f" (source du document : {_texte_brut(constat.document)}).")

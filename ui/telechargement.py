@@ -11,6 +11,7 @@ made on request, by a first button, and kept in the session for that view.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import pandas as pd
@@ -51,7 +52,31 @@ def csv(
 ) -> None:
     """A table as CSV in the one convention of the app (:func:`geo.exports.vers_csv`)."""
     options.setdefault("icon", ":material/download:")
-    bouton(libelle, exports.vers_csv(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
+    bouton(libelle, _csv_de(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
+
+
+def _empreinte(tableau: pd.DataFrame) -> str | None:
+    """A digest of every cell, column and type (None when a cell cannot be hashed, e.g. a list)."""
+    try:
+        cellules = pd.util.hash_pandas_object(tableau, index=False).to_numpy().tobytes()
+    except TypeError:
+        return None
+    entete = repr([(str(c), str(t)) for c, t in tableau.dtypes.items()]).encode()
+    return hashlib.blake2b(entete + cellules, digest_size=16).hexdigest()
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _csv_memorise(empreinte: str, decimales: tuple, _tableau: pd.DataFrame) -> bytes:
+    return exports.vers_csv(_tableau, dict(decimales) or None)
+
+
+def _csv_de(tableau: pd.DataFrame, decimales: dict[str, int] | None) -> bytes:
+    # The eager bytes are made on every run: hashing the table costs a fraction of writing
+    # it (formulas neutralised, French numbers), so a rerun re-sends a file it already made.
+    empreinte = _empreinte(tableau)
+    if empreinte is None:
+        return exports.vers_csv(tableau, decimales)
+    return _csv_memorise(empreinte, tuple(sorted((decimales or {}).items())), tableau)
 
 
 def sur_demande(
