@@ -61,6 +61,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_commerces.py
 	$(BIN)/python benchmarks/bench_opportunites.py
 	$(BIN)/python benchmarks/bench_structures.py
+	$(BIN)/python benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV) data/cache data/cache.construction static/vendor
