@@ -298,9 +298,11 @@ class DonneesCommerces:
         else:
             self.comptages = pd.DataFrame({"commune": [], "typequ": [], "nb": []})
 
-    @property
+    @cached_property
     def nomenclature(self) -> dict[str, str]:
-        """Shop types of the vintage, plus any code found in the file but not in its nomenclature."""
+        """Shop types of the vintage, plus any code found in the file but not in its nomenclature.
+
+        Computed once: the counts do not change once loaded, and every page asks for it."""
         if not self.millesime:
             return {}
         types = dict(nomenclature(self.millesime))

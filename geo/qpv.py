@@ -320,6 +320,16 @@ class DonneesQPV:
         ``millesime_population``, ``perimetre`` (bool), ``entierement_dedans``
         (all its communes are in the territory).
         """
+        # Several figures of a page ask for the same territory: about 0.4 s each at France scale.
+        cle = (id(ref), str(tid or ""), generation)
+        memo = self.__dict__.setdefault("_qpv_du_territoire", {})
+        if cle not in memo:
+            if len(memo) >= 64:
+                memo.pop(next(iter(memo)))
+            memo[cle] = self._qpv_du_territoire(ref, tid, generation)
+        return memo[cle].copy()
+
+    def _qpv_du_territoire(self, ref: Referentiel, tid: TerritoireId | None, generation: str) -> pd.DataFrame:
         communes_territoire = set(ref.communes_de(tid).code)
         lignes = self.qpv_communes[self.qpv_communes.generation == generation]
         concernes = lignes.loc[lignes.commune.isin(communes_territoire), "code_qp"].unique()

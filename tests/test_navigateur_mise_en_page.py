@@ -110,6 +110,13 @@ def test_computer_keeps_the_sidebar_open_and_the_switches_above_the_map(applicat
     cadre = page.locator(IFRAME_CARTE).bounding_box()
     interrupteur = page.get_by_text("Quartiers prioritaires (QPV)").bounding_box()
     assert interrupteur["y"] + interrupteur["height"] <= cadre["y"], (interrupteur, cadre)
+    # Every switch says its whole name (six in one row cut them: « Quartiers p… »).
+    coupes = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stCheckbox] [data-testid=stMarkdownContainer]')]
+          .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+    )
+    assert page.locator("[data-testid=stCheckbox]").count() >= 6
+    assert coupes == []
 
 
 def _sans_anglais(onglet) -> None:

@@ -169,7 +169,16 @@ def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -
     if not SURCOUCHES:
         return []
     actives = set(etat.couches_actives())
-    colonnes = st.columns(len(SURCOUCHES)) if avec_boutons else [None] * len(SURCOUCHES)
+    if avec_boutons:
+        # Three switches a row: six in one row cut their labels (« Quartiers p… ») on a desk screen.
+        par_ligne = 3
+        colonnes = [
+            colonne
+            for _ in range(-(-len(SURCOUCHES) // par_ligne))
+            for colonne in st.columns(par_ligne)
+        ][: len(SURCOUCHES)]
+    else:
+        colonnes = [None] * len(SURCOUCHES)
     surcouches = []
     for colonne, couche in zip(colonnes, SURCOUCHES, strict=True):
         cle = f"couche-{couche.nom}"
