@@ -322,7 +322,7 @@ class DonneesQPV:
         """
         # Several figures of a page ask for the same territory: about 0.4 s each at France scale.
         cle = (id(ref), str(tid or ""), generation)
-        memo = self.__dict__.setdefault("_qpv_du_territoire", {})
+        memo = self.__dict__.setdefault("_memo_qpv_du_territoire", {})
         if cle not in memo:
             if len(memo) >= 64:
                 memo.pop(next(iter(memo)))
