@@ -19,25 +19,19 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import socket
 import statistics
-import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+
+from benchmarks import serveur  # noqa: E402
 
 PAGES = ["", "territoire", "qpv", "commerces", "structures", "emplois", "opportunites", "sources"]
 TERRITOIRES = ["", "region:32", "departement:02", "epci:200042190", "epci:240200477", "commune:02722"]
 DELAI_S = 120
-
-
-def _port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _cpu_s(pid: int) -> float:
@@ -139,26 +133,8 @@ def main(sessions: int = 20) -> None:
     if not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
         print("Charge : Chromium absent, mesure ignorée.")
         return
-    port = _port_libre()
-    adresse = f"http://127.0.0.1:{port}"
-    serveur = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=RACINE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        asyncio.run(_charge(adresse, sessions, serveur.pid))
-    finally:
-        serveur.terminate()
-        serveur.wait(timeout=30)
+    with serveur.application() as (adresse, processus, _pret):
+        asyncio.run(_charge(adresse, sessions, processus.pid))
 
 
 if __name__ == "__main__":

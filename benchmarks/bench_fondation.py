@@ -16,17 +16,15 @@ Figures printed:
 from __future__ import annotations
 
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
+from benchmarks import serveur  # noqa: E402
 from geo import build, layers  # noqa: E402
 from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
 
@@ -82,12 +80,6 @@ def mesurer_relance() -> None:
             print(f"  {libelle:<28} {etat} : {time.perf_counter() - debut:5.2f} s")
 
 
-def _port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def mesurer_navigateur() -> None:
     chromium = shutil.which("chromium") or "/usr/bin/chromium"
     if not Path(chromium).exists():
@@ -95,35 +87,8 @@ def mesurer_navigateur() -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    port = _port_libre()
-    adresse = f"http://127.0.0.1:{port}"
-    debut = time.perf_counter()
-    processus = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(RACINE / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=RACINE,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        serveur_pret = time.perf_counter() - debut
+    with serveur.application() as (adresse, _processus, serveur_pret):
+        debut = time.perf_counter() - serveur_pret
         with sync_playwright() as p:
             navigateur = p.chromium.launch(
                 executable_path=chromium,
@@ -150,9 +115,6 @@ def mesurer_navigateur() -> None:
                     f"{time.perf_counter() - debut_changement:5.2f} s"
                 )
             navigateur.close()
-    finally:
-        processus.terminate()
-        processus.wait(timeout=20)
 
 
 if __name__ == "__main__":

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
+from benchmarks import serveur  # noqa: E402
 from geo import config, etapes, layers, qpv  # noqa: E402
 from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
 
@@ -73,56 +71,23 @@ def mesurer_navigateur(dossier_donnees: Path) -> None:
         return
     from playwright.sync_api import sync_playwright
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    adresse = f"http://127.0.0.1:{port}"
     environnement = {**os.environ, "ESS_DATA_DIR": str(dossier_donnees)}
-    processus = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(RACINE / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=RACINE,
-        env=environnement,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        with sync_playwright() as p:
-            navigateur = p.chromium.launch(
-                executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+    with serveur.application(environnement) as (adresse, _processus, _pret), sync_playwright() as p:
+        navigateur = p.chromium.launch(
+            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = navigateur.new_page(viewport={"width": 1400, "height": 1000})
+        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
+        for essai in ("à froid", "à chaud"):
+            debut = time.perf_counter()
+            page.goto(f"{adresse}/?territoire=departement:31&couches=qpv")
+            carte = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=120_000)
+            print(
+                f"Première carte de la Haute-Garonne avec les QPV ({essai}) : "
+                f"{time.perf_counter() - debut:5.2f} s"
             )
-            page = navigateur.new_page(viewport={"width": 1400, "height": 1000})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
-            for essai in ("à froid", "à chaud"):
-                debut = time.perf_counter()
-                page.goto(f"{adresse}/?territoire=departement:31&couches=qpv")
-                carte = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
-                carte.locator("path.qpv-2015").first.wait_for(state="attached", timeout=120_000)
-                print(
-                    f"Première carte de la Haute-Garonne avec les QPV ({essai}) : "
-                    f"{time.perf_counter() - debut:5.2f} s"
-                )
-            navigateur.close()
-    finally:
-        processus.terminate()
-        processus.wait(timeout=20)
+        navigateur.close()
 
 
 if __name__ == "__main__":

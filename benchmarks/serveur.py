@@ -1,0 +1,49 @@
+"""One way for the benchmarks to start the app: ``streamlit run`` on a free loopback port."""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def application(environnement: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """The running app: (address, process, seconds until its health check answered)."""
+    port = port_libre()
+    adresse = f"http://127.0.0.1:{port}"
+    debut = time.perf_counter()
+    processus = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(port),
+         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        cwd=RACINE,
+        env=environnement,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
+                    break
+            except OSError:
+                if processus.poll() is not None:
+                    raise RuntimeError("L'application s'est arrêtée au démarrage.") from None
+                time.sleep(0.1)
+        yield adresse, processus, time.perf_counter() - debut
+    finally:
+        processus.terminate()
+        processus.wait(timeout=30)
