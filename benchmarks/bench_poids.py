@@ -1,0 +1,125 @@
+"""Bytes sent and first paint of every map page at every scale, beside a naive folium map.
+
+Run with ``make bench`` (or ``.venv/bin/python benchmarks/bench_poids.py [page …]``).
+Prints one table; asserts nothing. Needs Debian's chromium. Targets (issue 15): ≤ 1.5 MB
+sent for any page at France scale, ≤ 300 KB at EPCI scale.
+
+Everything is measured in one run, on this machine, in the same browser:
+- « envoyé » : bytes the server sent over the page's websocket (every Streamlit delta, the
+  map's script included) from navigation until the map is drawn;
+- « 1re peinture » : time from navigation to the first territory drawn in the map;
+- the naive map: folium's own GeoJSON of every commune (what a first version of such a
+  dashboard ships), saved as a file served by the app itself with the offline Leaflet, and
+  opened the same way; its bytes are the file's.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import time
+from pathlib import Path
+
+RACINE = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(RACINE))
+
+from benchmarks import serveur  # noqa: E402
+
+PAGES = {"Carte": "", "Commerces": "commerces", "Opportunités": "opportunites", "QPV": "qpv",
+         "Structures": "structures"}
+ECHELLES = {"France": "", "région": "region:32", "département": "departement:02", "EPCI": "epci:200042190",
+            "commune": "commune:02722"}
+CIBLES = {"France": 1.5e6, "EPCI": 300e3}
+IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
+DELAI_MS = 180_000
+
+
+def _carte_naive() -> Path:
+    """folium.GeoJson of every commune, with the app's offline Leaflet instead of a CDN."""
+    import folium
+
+    from geo import assets
+    from geo.territories import charger_referentiel
+
+    assets.installer()
+    ref = charger_referentiel()
+    carte = folium.Map(location=[46.6, 2.5], zoom_start=6, tiles=None)
+    base = assets.url_base()
+    carte.default_js = assets.liens(base)["leaflet"]["js"]
+    carte.default_css = assets.liens(base)["leaflet"]["css"]
+    folium.GeoJson(ref.communes[["code", "nom", "geometry"]].dropna(subset=["geometry"])).add_to(carte)
+    dossier = assets.DOSSIER_STATIQUE / "banc"
+    dossier.mkdir(parents=True, exist_ok=True)
+    chemin = dossier / "carte_naive.html"
+    carte.save(str(chemin))
+    return chemin
+
+
+def _mesurer(onglet, url: str, attendre) -> tuple[int, float]:
+    recus = [0]
+
+    def _socket(ws) -> None:
+        ws.on("framereceived", lambda charge: recus.__setitem__(0, recus[0] + len(charge)))
+
+    onglet.on("websocket", _socket)
+    debut = time.perf_counter()
+    onglet.goto(url, timeout=DELAI_MS)
+    attendre()
+    duree = time.perf_counter() - debut
+    onglet.remove_listener("websocket", _socket)
+    return recus[0], duree
+
+
+def _mo(octets: float) -> str:
+    return f"{octets / 1e6:6.2f} Mo" if octets >= 1e5 else f"{octets / 1e3:6.0f} ko"
+
+
+def main(noms: list[str]) -> None:
+    chromium = shutil.which("chromium") or "/usr/bin/chromium"
+    if not Path(chromium).exists():
+        print("Poids : Chromium absent, mesure ignorée.")
+        return
+    from playwright.sync_api import sync_playwright
+
+    naive = _carte_naive()
+    pages = {n: c for n, c in PAGES.items() if not noms or n in noms or c in noms}
+    with serveur.application() as (adresse, _processus, _pret), sync_playwright() as p:
+        navigateur = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        contexte = navigateur.new_context(viewport={"width": 1400, "height": 900})
+        contexte.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
+        onglet = contexte.new_page()
+
+        def _premier_trace():
+            carte = onglet.frame_locator(IFRAME_CARTE).first
+            carte.locator("path").first.wait_for(state="attached", timeout=DELAI_MS)
+
+        # Warm-up: the server's caches filled once, as for a visitor after the first.
+        for chemin in pages.values():
+            for territoire in ECHELLES.values():
+                onglet.goto(f"{adresse}/{chemin}" + (f"?territoire={territoire}" if territoire else ""))
+                _premier_trace()
+
+        debut = time.perf_counter()
+        onglet.goto(f"{adresse}/app/static/banc/carte_naive.html", timeout=DELAI_MS)
+        onglet.locator("path.leaflet-interactive").first.wait_for(state="attached", timeout=DELAI_MS)
+        peinture_naive = time.perf_counter() - debut
+        octets_naifs = naive.stat().st_size
+
+        print("Poids envoyé et première peinture, même machine, même navigateur, même exécution")
+        print(f"  {'page':<13} {'échelle':<12} {'envoyé':>9} {'1re peinture':>13} {'÷ naïf':>8}  cible")
+        print(f"  {'carte naïve':<13} {'France':<12} {_mo(octets_naifs):>9} {peinture_naive:11.1f} s "
+              f"{'1':>8}  —")
+        for nom, chemin in pages.items():
+            for echelle, territoire in ECHELLES.items():
+                url = f"{adresse}/{chemin}" + (f"?territoire={territoire}" if territoire else "")
+                octets, duree = _mesurer(onglet, url, _premier_trace)
+                cible = CIBLES.get(echelle)
+                tenue = "—" if cible is None else ("tenue" if octets <= cible else "MANQUÉE")
+                print(f"  {nom:<13} {echelle:<12} {_mo(octets):>9} {duree:11.1f} s "
+                      f"{octets_naifs / max(octets, 1):7.0f}×  {tenue}")
+        navigateur.close()
+    shutil.rmtree(naive.parent, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
