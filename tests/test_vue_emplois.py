@@ -1,0 +1,74 @@
+"""The Emplois page's content for a territory and year, computed without Streamlit."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo import emplois, financements, vue_emplois
+from geo.territories import TerritoireId
+from tests.conftest import construire_depuis_miroir
+
+SOISSONNAIS = TerritoireId("epci", "240200477")
+
+
+@pytest.fixture(scope="module")
+def donnees_fin(referentiel, miroir, tmp_path_factory):
+    cache = construire_depuis_miroir(
+        referentiel, miroir, tmp_path_factory.mktemp("cache_vue_emplois"), "geo.financements"
+    )
+    return financements.charger(referentiel, cache)
+
+
+@pytest.fixture
+def saisies(tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    yield emplois.charger(depot)
+    depot.fermer()
+
+
+def test_funding_labels_give_their_years_in_plain_french():
+    assert vue_emplois.annees_des_libelles(["2021", "2018–2019", "2021"]) == "2018, 2019, 2021"
+    assert vue_emplois.annees_des_libelles(["2018–2020", "2019"]) == "2018–2020"
+    assert vue_emplois.annees_des_libelles(["année inconnue"]) == "non précisées (1 ligne sans année)"
+
+
+@pytest.mark.miroir
+def test_the_soissonnais_view_holds_its_jobs_projects_and_every_chart(referentiel, donnees_fin, saisies):
+    vue = vue_emplois.calculer(referentiel, donnees_fin, saisies, SOISSONNAIS, None)
+    assert vue.bloc_emplois["crees_total"] == 42
+    # The projects table sums to the same jobs, per kind.
+    assert vue.projets[["insertion", "encadrement", "autre"]].sum().to_dict() == {
+        "insertion": 35,
+        "encadrement": 7,
+        "autre": 0,
+    }
+    assert set(vue.figures) == {
+        "emplois",
+        "etapes",
+        "ratio",
+        "financements_annees",
+        "financements_dispositif",
+        "financements_financeur",
+        "comparaison",
+    }
+    assert "epci:240200477" in set(vue.comparaison.id)
+    assert vue.bloc_fin["total_eur"] == pytest.approx(float(vue.lignes_fin.montant_eur.sum()))
+
+
+@pytest.mark.miroir
+def test_a_year_leaves_the_undated_jobs_out_and_says_so(referentiel, donnees_fin, saisies):
+    vue = vue_emplois.calculer(referentiel, donnees_fin, saisies, SOISSONNAIS, 2019)
+    assert vue.bloc_emplois["crees_total"] == 0
+    assert any("6 lignes d'emplois sans année ne sont comptées" in r for r in vue.remarques)
+    assert vue.texte_annees_fin == "2019"
+
+
+@pytest.mark.miroir
+def test_without_the_store_the_open_data_still_shows(referentiel, donnees_fin):
+    vue = vue_emplois.calculer(referentiel, donnees_fin, None, SOISSONNAIS, None)
+    assert vue.bloc_emplois is None
+    assert vue.projets is None
+    assert "emplois" not in vue.figures
+    assert isinstance(vue.lignes_fin, pd.DataFrame)
+    assert vue.bloc_fin["donnees_ouvertes"]["total_eur"] > 0
