@@ -164,8 +164,8 @@ def test_epci_permalink_draws_one_path_per_commune_offline(application, page, re
 
     assert communes.count() == attendues == 47
     assert carte.locator("path.limite-epci").count() == 1
-    # Leaflet came from the app: the map container exists and has panes.
-    assert carte.locator(".leaflet-container .leaflet-overlay-pane svg").count() == 1
+    # Leaflet came from the app: the map container exists, the communes in the surfaces pane.
+    assert carte.locator(".leaflet-container .leaflet-ess-surfaces-pane svg").count() == 1
     assert page.get_by_role("heading", name="Communauté d'agglomération de la Porte du Hainaut").is_visible()
     # The only outside requests the page tried were map tiles (refused here).
     assert all("data.geopf.fr" in u or "openstreetmap" in u for u in page.requetes_externes), (
