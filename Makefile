@@ -66,4 +66,4 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_charge.py
 
 clean:
-	rm -rf $(VENV) data/cache data/cache.construction static/vendor
+	rm -rf $(VENV) data/cache data/cache.construction static/vendor static/cartes

@@ -10,7 +10,10 @@ copies them into ``static/vendor/`` where Streamlit serves them
 
 from __future__ import annotations
 
+import hashlib
+import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,11 @@ from geo.config import RACINE_PROJET
 
 DOSSIER_STATIQUE = RACINE_PROJET / "static"
 SOUS_DOSSIER = "vendor"
+# Map data (territory outlines as GeoJSON) written by the app and fetched by the browser, which
+# caches them: a map redrawn, or a layer switched, no longer carries them over the websocket.
+SOUS_DOSSIER_CARTES = "cartes"
+# Files older than this are removed when a server starts (each is rewritten when next needed).
+AGE_MAX_CARTES_S = 7 * 24 * 3600
 # Where Streamlit serves ./static (before any server.baseUrlPath).
 CHEMIN_URL = "/app/static"
 
@@ -76,6 +84,51 @@ def url_base(base_url_path: str = "") -> str:
     """URL prefix of the served files, honouring Streamlit's ``server.baseUrlPath``."""
     prefixe = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
     return f"{prefixe}{CHEMIN_URL}/{SOUS_DOSSIER}"
+
+
+def publier(texte: str, dossier_statique: Path = DOSSIER_STATIQUE) -> str | None:
+    """Write ``texte`` once into ``static/cartes/``, named after its content; its name.
+
+    ``None`` when the folder cannot be written (a read-only image): the caller then keeps the
+    data inline. Named by content, a file never changes, so browsers may keep it, and several
+    processes writing the same one at once write the same bytes (renamed into place).
+    """
+    nom = hashlib.blake2b(texte.encode("utf-8"), digest_size=16).hexdigest() + ".json"
+    chemin = dossier_statique / SOUS_DOSSIER_CARTES / nom
+    try:
+        if chemin.is_file():
+            os.utime(chemin)
+        else:
+            chemin.parent.mkdir(parents=True, exist_ok=True)
+            temporaire = chemin.with_name(f".{nom}.{os.getpid()}")
+            temporaire.write_text(texte, encoding="utf-8")
+            os.replace(temporaire, chemin)
+    except OSError:
+        return None
+    return nom
+
+
+def nettoyer_cartes(dossier_statique: Path = DOSSIER_STATIQUE, age_max_s: float = AGE_MAX_CARTES_S) -> int:
+    """Remove map data files not used for ``age_max_s`` seconds; how many were removed."""
+    limite = time.time() - age_max_s
+    retires = 0
+    dossier = dossier_statique / SOUS_DOSSIER_CARTES
+    if not dossier.is_dir():
+        return 0
+    for chemin in dossier.iterdir():
+        try:
+            if chemin.is_file() and chemin.stat().st_mtime < limite:
+                chemin.unlink()
+                retires += 1
+        except OSError:
+            continue
+    return retires
+
+
+def url_cartes(base_url_path: str = "") -> str:
+    """URL prefix of the files :func:`publier` writes."""
+    prefixe = "/" + base_url_path.strip("/") if base_url_path.strip("/") else ""
+    return f"{prefixe}{CHEMIN_URL}/{SOUS_DOSSIER_CARTES}"
 
 
 def liens(base: str) -> dict[str, dict[str, list[tuple[str, str]]]]:

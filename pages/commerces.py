@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import commerces, layers
+from geo import commerces
 from geo.text import accorder, texte_brut
+from ui import carte as carte_ui
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -80,14 +80,7 @@ if constat:
     )
 
 surcouche = donnees.surcouche_commerces(contexte.tid, definition.parametre())
-carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), [surcouche])
-st_folium(
-    carte,
-    key=f"carte-commerces-{territoire.id or 'france'}-{definition.parametre()}",
-    height=520,
-    use_container_width=True,
-    returned_objects=[],
-)
+carte_ui.afficher(contexte.tid, [surcouche], cle="carte-commerces", hauteur=520)
 
 sans = donnees.communes_sans_commerce(contexte.tid, definition.parametre())
 st.subheader(f"{definition.libelle} : {accorder(len(sans), 'commune')}")

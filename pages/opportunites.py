@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import commerces, layers, opportunites, structures
+from geo import commerces, opportunites, structures
 from geo.text import accorder, nombre_fr, texte_brut
+from ui import carte as carte_ui
 from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
@@ -222,14 +222,7 @@ if valeurs.valeur.isna().all():
         "ne sont pas disponibles (voir l'avertissement en haut de page).",
         icon=":material/layers_clear:",
     )
-carte = layers.dessiner(donnees.carte_preparee(contexte.tid), donnees.ressources_statiques(), [surcouche])
-st_folium(
-    carte,
-    key="carte-opportunites-" + "-".join([str(contexte.tid or "france"), *choix.values(), definition_texte]),
-    height=560,
-    use_container_width=True,
-    returned_objects=[],
-)
+carte_ui.afficher(contexte.tid, [surcouche], cle="carte-opportunites", hauteur=560)
 connues = valeurs.valeur.notna().sum()
 st.caption(
     f"{accorder(connues, *RENSEIGNES[choix['niveau']])} sur "

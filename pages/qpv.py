@@ -5,10 +5,10 @@ from __future__ import annotations
 import folium
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
 from geo import geocodage, layers
 from geo.text import nombre_fr, texte_brut
+from ui import carte as carte_ui
 from ui import donnees, page, sections, telechargement
 
 contexte = page.contexte()
@@ -130,13 +130,7 @@ with colonne_carte:
     # The map opens on the session's first point (a shared link); later points move it through
     # st_folium's center/zoom below, so it is never redrawn for a new point.
     point_ouverture = st.session_state.setdefault(f"_qpv_ouverture_{tid}", point)
-    carte = layers.dessiner(
-        donnees.carte_preparee(tid),
-        donnees.ressources_statiques(),
-        [donnees.surcouche_qpv(tid)],
-        point=(point_ouverture[1], point_ouverture[0]) if point_ouverture is not None else None,
-    )
-    marqueur = folium.FeatureGroup(name="Point vérifié")
+    marqueur = folium.FeatureGroup(name="Point vérifié", control=False)
     if point is not None:
         pastille = folium.CircleMarker(
             location=[point[1], point[0]],
@@ -151,18 +145,19 @@ with colonne_carte:
         pastille.options["pane"] = "ess-points"  # above the perimeters (folium drops a pane argument)
         pastille.add_to(marqueur)
     # Only clicks rerun the page; the marker is added without redrawing the map.
-    clic = st_folium(
-        carte,
-        key=f"carte-qpv-{territoire.id or 'france'}",
-        height=520,
-        use_container_width=True,
+    clic = carte_ui.afficher(
+        tid,
+        [donnees.surcouche_qpv(tid)],
+        cle="carte-qpv",
+        hauteur=520,
+        point=(point_ouverture[1], point_ouverture[0]) if point_ouverture is not None else None,
+        autres=[marqueur],
         # A click on a neighbourhood opens its popup, which stops the map's own click
         # event: clicks on objects come back separately, with a counter.
-        returned_objects=["last_clicked", "last_object_clicked", "last_object_clicked_count"],
-        feature_group_to_add=marqueur,
+        retours=["last_clicked", "last_object_clicked", "last_object_clicked_count"],
         # The answer's point is brought into view, close enough to see its neighbourhood;
-        # st_folium moves the map without redrawing it.
-        center=(point[1], point[0]) if point is not None else None,
+        # the component moves the map without redrawing it.
+        centre=(point[1], point[0]) if point is not None else None,
         zoom=layers.ZOOM_POINT_VERIFIE if point is not None else None,
     )
     clic = clic or {}

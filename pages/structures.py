@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import layers, structures
+from geo import structures
 from geo.text import accorder, nombre_fr, texte_brut
+from ui import carte as carte_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
 
 # Beyond this the list shows the first rows (as every table on screen); downloads hold everything filtered.
@@ -37,17 +37,8 @@ sections_structures.chiffres(bloc, tableau_familles=False)
 
 colonne_carte, colonne_liste = st.columns([3, 2])
 with colonne_carte:
-    carte = layers.dessiner(
-        donnees.carte_preparee(tid),
-        donnees.ressources_statiques(),
-        [donnees.surcouche_structures(tid, filtres, recherche)],
-    )
-    st_folium(
-        carte,
-        key=f"carte-structures-{territoire.id or 'france'}-{hash((filtres, recherche))}",
-        height=600,
-        use_container_width=True,
-        returned_objects=[],
+    carte_ui.afficher(
+        tid, [donnees.surcouche_structures(tid, filtres, recherche)], cle="carte-structures", hauteur=600
     )
 with colonne_liste:
     liste = tableau.assign(

@@ -313,6 +313,37 @@ def test_neighbourhoods_stay_above_hatched_communes_on_the_map_page(application,
     assert carte.locator(".leaflet-ess-perimetres-pane path.qpv-2024").count() >= 10
 
 
+def test_switching_a_layer_keeps_the_map_and_its_view(application, page, request):
+    """A layer switched on or off changes the overlays and the legend, not the map the visitor moved."""
+    request.getfixturevalue("cache_qpv_miroir")
+    page.goto(f"{application}/?territoire=epci:200042190")
+    carte = page.frame_locator(IFRAME_CARTE)
+    carte.locator("path.territoire-commune").first.wait_for(state="attached", timeout=60_000)
+    cadre = page.locator(IFRAME_CARTE).element_handle().content_frame()
+    # Marks this very map, then moves it as a visitor would.
+    cadre.evaluate("() => { window.marqueEssai = 'même carte'; map.setView([50.35, 3.4], 12); }")
+    vue = _vue_de_la_carte(page)
+    page.get_by_text("Quartiers prioritaires (QPV)", exact=True).click()
+    page.wait_for_url(re.compile(r"couches=qpv"), timeout=30_000)
+    legende = carte.locator(".legende-carte")
+    expect(legende).to_contain_text("Quartiers prioritaires 2024 (13)", timeout=60_000)
+    assert carte.locator(".leaflet-ess-perimetres-pane path.qpv-2024").count() == 13
+    assert cadre.evaluate("() => window.marqueEssai") == "même carte"
+    assert _vue_de_la_carte(page) == pytest.approx(vue)
+    # One legend and one layer control, naming the overlay.
+    assert carte.locator(".legende-carte").count() == 1
+    assert carte.locator(".leaflet-control-layers").count() == 1
+    expect(carte.locator(".leaflet-control-layers-overlays")).to_contain_text("Quartiers prioritaires (QPV)")
+    page.get_by_text("Quartiers prioritaires (QPV)", exact=True).click()
+    expect(carte.locator("path.qpv-2024")).to_have_count(0, timeout=60_000)
+    expect(carte.locator(".legende-carte")).not_to_contain_text("Quartiers prioritaires")
+    assert carte.locator(".legende-carte").count() == 1
+    assert carte.locator(".leaflet-control-layers").count() == 1
+    assert cadre.evaluate("() => window.marqueEssai") == "même carte"
+    assert _vue_de_la_carte(page) == pytest.approx(vue)
+    assert carte.locator("path.territoire-commune").count() == 47
+
+
 def test_qpv_popup_shows_names_as_text(application, page, request):
     request.getfixturevalue("cache_qpv_miroir")
     page.goto(f"{application}/?territoire=commune:31555&couches=qpv")

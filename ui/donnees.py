@@ -34,6 +34,8 @@ def ressources_statiques() -> str:
     # A failure is said on the page by carte_impossible(), never left as a blank map.
     with contextlib.suppress(ImportError, OSError):
         assets.installer()
+    # Map data files this server no longer uses (see ui.carte): written again when needed.
+    assets.nettoyer_cartes()
     return assets.url_base(st.get_option("server.baseUrlPath") or "")
 
 

@@ -1,0 +1,203 @@
+"""Maps on a page: the territory's map rendered once, its overlays sent on their own.
+
+``st_folium`` renders the whole folium map on every run (about 0.25 s at France scale), and
+sends its script again each time; a switched layer gave a new script, so the browser redrew
+the whole map. Here the base map (the territory's outlines, which the browser fetches from
+``static/cartes/`` and keeps) is rendered once per territory and server, each cached overlay
+once, and they reach streamlit-folium's component as its ``feature_group`` argument: the
+component adds and removes those without redrawing the map.
+
+The component's own helpers are private functions of streamlit-folium (pinned in
+requirements.txt); ``tests/test_carte_ui.py`` fails if an upgrade changes them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import folium
+import streamlit as st
+import streamlit_folium as sf
+
+from geo import assets, config, layers
+from geo.territories import TerritoireId
+from ui import donnees
+
+# Libraries every base map loads, so that any overlay added later finds them: the component
+# loads its scripts once, when it mounts.
+BIBLIOTHEQUES = ("markercluster",)
+
+
+@dataclass(frozen=True)
+class FondRendu:
+    """What the component needs of a base map, computed once."""
+
+    script: str
+    entete: str
+    html: str
+    identifiant: str
+    css: tuple[str, ...]
+    js: tuple[str, ...]
+    defauts: dict
+    # The rendered map, read (never changed) to name its layers in the layer control.
+    carte: folium.Map
+    empreinte: str
+
+
+def _publier(texte: str) -> str | None:
+    nom = assets.publier(texte)
+    if nom is None:
+        return None
+    return f"{assets.url_cartes(st.get_option('server.baseUrlPath') or '')}/{nom}"
+
+
+def rendre_fond(carte: folium.Map) -> FondRendu:
+    """Render ``carte`` as ``st_folium`` would (same helpers, same order), once."""
+    carte.get_root().render()
+    carte.render()
+    html = sf._get_html(carte)
+    entete = sf._get_header(carte)
+    script = sf._get_map_string(carte)
+    js, css = [], []
+    for element in _elements(carte):
+        css.extend(href for _, href in getattr(element, "default_css", []))
+        js.extend(src for _, src in getattr(element, "default_js", []))
+    try:
+        limites = carte.get_bounds()
+    except AttributeError:
+        limites = [[None, None], [None, None]]
+    (sud, ouest), (nord, est) = limites
+    defauts = {
+        "bounds": {"_southWest": {"lat": sud, "lng": ouest}, "_northEast": {"lat": nord, "lng": est}},
+        "zoom": carte.options.get("zoom"),
+        "last_clicked": None,
+        "last_object_clicked": None,
+        "last_object_clicked_count": None,
+    }
+    return FondRendu(
+        script=script,
+        entete=entete,
+        html=html,
+        identifiant=sf.get_full_id(carte),
+        css=tuple(dict.fromkeys(css)),
+        js=tuple(dict.fromkeys(js)),
+        defauts=defauts,
+        carte=carte,
+        empreinte=hashlib.sha256(script.encode("utf-8")).hexdigest(),
+    )
+
+
+def _elements(element):
+    yield element
+    for enfant in getattr(element, "_children", {}).values():
+        yield from _elements(enfant)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _fond(
+    dossier: str, territoire_id: str, point: tuple[float, float] | None, base_ressources: str
+) -> FondRendu:
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    carte = layers.dessiner_fond(
+        donnees.carte_preparee(tid),
+        base_ressources,
+        point=point,
+        publier=_publier,
+        bibliotheques=BIBLIOTHEQUES,
+    )
+    return rendre_fond(carte)
+
+
+def fond(tid: TerritoireId | None, point: tuple[float, float] | None = None) -> FondRendu:
+    """The rendered base map of a territory (cached per territory, opening point and server)."""
+    return _fond(str(config.dossier_territoires()), str(tid or ""), point, donnees.ressources_statiques())
+
+
+def script_calque(groupe: folium.FeatureGroup, rang: int) -> str:
+    """The component's script for one overlay group at ``rang`` (its variable is named by rank)."""
+    # A throwaway map: streamlit-folium adds the group to the map it is given.
+    return sf._get_feature_group_string(groupe, folium.Map(tiles=None), idx=rang)
+
+
+def _script_surcouche(surcouche: layers.Surcouche, rang: int) -> tuple[str, str, bool]:
+    """(script, label, in the layer control) of an overlay; cached on the overlay, itself cached."""
+    deja = surcouche.rendus.get(rang)
+    if deja is None:
+        groupe = layers.en_groupe(surcouche.creer())
+        deja = (script_calque(groupe, rang), groupe.layer_name, bool(groupe.control))
+        surcouche.rendus[rang] = deja
+    return deja
+
+
+def calques(
+    rendu: FondRendu,
+    preparee: layers.CarteTerritoire,
+    surcouches: Sequence[layers.Surcouche],
+    autres: Sequence[folium.FeatureGroup] = (),
+) -> tuple[str, str]:
+    """(feature groups, layer control) scripts: the overlays, then ``autres``, then the legend."""
+    morceaux, controle = [], []
+    for rang, surcouche in enumerate(surcouches):
+        script, libelle, dans_le_controle = _script_surcouche(surcouche, rang)
+        morceaux.append(script)
+        if dans_le_controle:
+            controle.append((f"feature_group_feature_group_{rang}", libelle))
+    rang = len(surcouches)
+    for groupe in autres:
+        morceaux.append(script_calque(groupe, rang))
+        if groupe.control:
+            controle.append((f"feature_group_feature_group_{rang}", groupe.layer_name))
+        rang += 1
+    legende = folium.FeatureGroup(name="Légende", control=False)
+    element = layers.legende_de(preparee, surcouches)
+    # A stable name: the same legend gives the same script, which the component does not re-run.
+    element._id = hashlib.sha256(element.html.encode("utf-8")).hexdigest()[:12]
+    element.add_to(legende)
+    morceaux.append(script_calque(legende, rang))
+    script_controle = layers.controle_des_couches(rendu.carte, controle).replace(rendu.identifiant, "map_div")
+    return "".join(morceaux), script_controle
+
+
+def afficher(
+    tid: TerritoireId | None,
+    surcouches: Sequence[layers.Surcouche],
+    cle: str,
+    hauteur: int,
+    point: tuple[float, float] | None = None,
+    autres: Sequence[folium.FeatureGroup] = (),
+    retours: Sequence[str] = (),
+    centre: tuple[float, float] | None = None,
+    zoom: int | None = None,
+) -> dict:
+    """Draw the territory's map with these overlays; what the component returns (``retours``).
+
+    ``cle`` names the map on the page: the same ``cle`` and territory keep the map in the
+    browser, and only the overlays change. ``point`` opens it on a point (see
+    :func:`geo.layers.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
+    """
+    rendu = fond(tid, point)
+    scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
+    retours = list(retours)
+    cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()
+    return sf._component_func(
+        script=rendu.script,
+        header=rendu.entete,
+        html=rendu.html,
+        id=rendu.identifiant,
+        key=cle_composant,
+        height=hauteur,
+        width=None,
+        returned_objects=retours,
+        default={k: v for k, v in rendu.defauts.items() if k in retours},
+        zoom=zoom,
+        center=centre,
+        feature_group=scripts,
+        return_on_hover=False,
+        layer_control=controle,
+        pixelated=False,
+        css_links=list(rendu.css),
+        js_links=list(rendu.js),
+        wrap_longitude=False,
+    )
