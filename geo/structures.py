@@ -569,6 +569,11 @@ def en_geodataframe(tableau: pd.DataFrame) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(donnees.reset_index(drop=True), geometry=np.asarray(geometries), crs="EPSG:4326")
 
 
+def geojson_de(tableau: pd.DataFrame) -> bytes:
+    """The GeoJSON download of located structures (UTF-8, no feature ids)."""
+    return en_geodataframe(tableau).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
 def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesStructures:
     """The built register (built first when missing)."""
     dossier_cache = dossier_cache or config.dossier_cache()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from streamlit_folium import st_folium
 
-from geo import charts, couche_ptce, financements, layers, subventions, vue_emplois
+from geo import charts, couche_ptce, financements, subventions, vue_emplois
 from geo.store import ETAPES_PROJET, message_indisponible
 from geo.text import accorder, nombre_fr
+from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
 CLE_ANNEE = "annee"
@@ -222,16 +222,8 @@ if saisies is not None:
         expanded=choisies is not saisies,
         icon=":material/map:",
     ):
-        st_folium(
-            layers.dessiner(
-                donnees.carte_preparee(tid),
-                donnees.ressources_statiques(),
-                [couche_ptce.surcouche_ptce(ref, choisies, tid)],
-            ),
-            key=f"carte-ptce-{tid or 'france'}-{filtre_projet}-{filtre_etape}",
-            height=420,
-            use_container_width=True,
-            returned_objects=[],
+        carte_ui.afficher(
+            tid, [couche_ptce.surcouche_ptce(ref, choisies, tid)], cle="carte-ptce", hauteur=420
         )
         st.caption(
             "Périmètres déclarés des PTCE et structures saisies (point au centre de leur commune). "
@@ -499,10 +491,10 @@ else:
         raison_inconnu="absent du fichier publié.",
         key="tableau_subventions",
     )
-    st.download_button(
+    telechargement.csv(
         "Télécharger les subventions (CSV)",
-        tableau_sub.to_csv(index=False, sep=";", decimal=",").encode("utf-8-sig"),
-        file_name=f"subventions_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
-        mime="text/csv",
-        icon=":material/download:",
+        tableau_sub,
+        f"subventions_{territoire.code or 'france'}{'_' + str(annee) if annee else ''}.csv",
+        "telecharger-subventions-csv",
+        decimales={"Montant (€)": 2},
     )

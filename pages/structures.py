@@ -81,9 +81,11 @@ telechargement.csv(
     boutons[0],
     help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français).",
 )
-telechargement.bouton(
+telechargement.fichier(
     "Télécharger la sélection (GeoJSON)",
-    structures.en_geodataframe(export).to_json(drop_id=True, ensure_ascii=False).encode("utf-8"),
+    export,
+    structures.geojson_de,
+    "geojson-structures",
     f"{nom_fichier}.geojson",
     "application/geo+json",
     "telecharger-structures-geojson",

@@ -45,9 +45,11 @@ def proposer(
         signature = "|".join([base, *sorted(affichees), str(sorted(st.query_params.to_dict().items()))])
         colonnes = st.columns(4)
         telechargement.csv("Tableau (CSV)", affichees[choix], f"{base}_{nom}.csv", "export-csv", colonnes[0])
-        telechargement.bouton(
+        telechargement.fichier(
             "Couche (GeoJSON)",
-            exports.vers_geojson(affichees[choix]),
+            affichees[choix],
+            exports.vers_geojson,
+            "geojson",
             f"{base}_{nom}.geojson",
             "application/geo+json",
             "export-geojson",

@@ -14,7 +14,9 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 
+import geopandas as gpd
 import pandas as pd
+import shapely
 import streamlit as st
 
 from geo import exports
@@ -57,11 +59,17 @@ def csv(
 
 def _empreinte(tableau: pd.DataFrame) -> str | None:
     """A digest of every cell, column and type (None when a cell cannot be hashed, e.g. a list)."""
+    crs = ""
+    if isinstance(tableau, gpd.GeoDataFrame):
+        # Shapes are hashed by their WKB (and their CRS): exact to the coordinate, and cheap.
+        geometrie, crs = tableau.geometry.name, str(tableau.crs)
+        wkb = shapely.to_wkb(tableau[geometrie].values, hex=True)
+        tableau = pd.DataFrame(tableau).assign(**{geometrie: wkb})
     try:
         cellules = pd.util.hash_pandas_object(tableau, index=False).to_numpy().tobytes()
     except TypeError:
         return None
-    entete = repr([(str(c), str(t)) for c, t in tableau.dtypes.items()]).encode()
+    entete = repr([crs, *((str(c), str(t)) for c, t in tableau.dtypes.items())]).encode()
     return hashlib.blake2b(entete + cellules, digest_size=16).hexdigest()
 
 
@@ -77,6 +85,35 @@ def _csv_de(tableau: pd.DataFrame, decimales: dict[str, int] | None) -> bytes:
     if empreinte is None:
         return exports.vers_csv(tableau, decimales)
     return _csv_memorise(empreinte, tuple(sorted((decimales or {}).items())), tableau)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _octets_memorises(empreinte: str, sorte: str, _tableau: pd.DataFrame, _fabriquer) -> bytes:
+    return _fabriquer(_tableau)
+
+
+def fichier(
+    libelle: str,
+    tableau: pd.DataFrame,
+    fabriquer: Callable[[pd.DataFrame], bytes],
+    sorte: str,
+    nom_fichier: str,
+    mime: str,
+    cle: str,
+    conteneur=None,
+    **options,
+) -> None:
+    """A file made from ``tableau`` by ``fabriquer``, made once per table content.
+
+    ``sorte`` names what ``fabriquer`` makes (« geojson-structures »): with the table's digest,
+    it is what the memory of files is keyed on.
+    """
+    empreinte = _empreinte(tableau)
+    if empreinte is None:
+        donnees = fabriquer(tableau)
+    else:
+        donnees = _octets_memorises(empreinte, sorte, tableau, fabriquer)
+    bouton(libelle, donnees, nom_fichier, mime, cle, conteneur, **options)
 
 
 def sur_demande(
