@@ -15,6 +15,7 @@ Everything is measured in one run, on this machine, in the same browser:
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 import time
@@ -55,19 +56,50 @@ def _carte_naive() -> Path:
     return chemin
 
 
-def _mesurer(onglet, url: str, attendre) -> tuple[int, float]:
-    recus = [0]
+class Compteur:
+    """Bytes the page receives: websocket frames, and the map outlines fetched over HTTP."""
 
-    def _socket(ws) -> None:
-        ws.on("framereceived", lambda charge: recus.__setitem__(0, recus[0] + len(charge)))
+    def __init__(self, onglet) -> None:
+        self.onglet = onglet
+        self.socket = 0
+        self.contours = 0
 
-    onglet.on("websocket", _socket)
-    debut = time.perf_counter()
-    onglet.goto(url, timeout=DELAI_MS)
-    attendre()
-    duree = time.perf_counter() - debut
-    onglet.remove_listener("websocket", _socket)
-    return recus[0], duree
+    def _ws(self, ws) -> None:
+        ws.on("framereceived", self._trame)
+
+    def _trame(self, charge) -> None:
+        self.socket += len(charge)
+
+    def _reponse(self, reponse) -> None:
+        if "/app/static/cartes/" in reponse.url:
+            # Bytes actually transferred: 0 when the browser kept the file.
+            with contextlib.suppress(Exception):
+                self.contours += max(0, reponse.request.sizes()["responseBodySize"])
+
+    def __enter__(self) -> Compteur:
+        self.onglet.on("websocket", self._ws)
+        self.onglet.on("response", self._reponse)
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.onglet.remove_listener("websocket", self._ws)
+        self.onglet.remove_listener("response", self._reponse)
+
+
+def _mesurer(onglet, url: str, attendre) -> tuple[Compteur, float]:
+    with Compteur(onglet) as compteur:
+        debut = time.perf_counter()
+        onglet.goto(url, timeout=DELAI_MS)
+        attendre()
+        duree = time.perf_counter() - debut
+    return compteur, duree
+
+
+def _contexte(navigateur, adresse: str):
+    """A browser context with an empty cache, that reaches nothing but the app."""
+    contexte = navigateur.new_context(viewport={"width": 1400, "height": 900})
+    contexte.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
+    return contexte
 
 
 def _mo(octets: float) -> str:
@@ -85,8 +117,14 @@ def main(noms: list[str]) -> None:
     pages = {n: c for n, c in PAGES.items() if not noms or n in noms or c in noms}
     with serveur.application() as (adresse, _processus, _pret), sync_playwright() as p:
         navigateur = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
-        contexte = navigateur.new_context(viewport={"width": 1400, "height": 900})
-        contexte.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
+        contexte = _contexte(navigateur, adresse)
+        def _onglet_neuf():
+            # A fresh context each time: an empty HTTP cache, as for a first visit.
+            nonlocal contexte
+            contexte.close()
+            contexte = _contexte(navigateur, adresse)
+            return contexte.new_page()
+
         onglet = contexte.new_page()
 
         def _premier_trace():
@@ -106,17 +144,37 @@ def main(noms: list[str]) -> None:
         octets_naifs = naive.stat().st_size
 
         print("Poids envoyé et première peinture, même machine, même navigateur, même exécution")
-        print(f"  {'page':<13} {'échelle':<12} {'envoyé':>9} {'1re peinture':>13} {'÷ naïf':>8}  cible")
-        print(f"  {'carte naïve':<13} {'France':<12} {_mo(octets_naifs):>9} {peinture_naive:11.1f} s "
-              f"{'1':>8}  —")
+        print("  (websocket : messages de Streamlit ; contours : fichiers de la carte, 0 quand le")
+        print("  navigateur les a déjà ; envoyé = les deux)")
+        print(f"  {'page':<13} {'échelle':<12} {'websocket':>10} {'contours':>10} {'envoyé':>9} "
+              f"{'1re peinture':>13} {'÷ naïf':>8}  cible")
+        print(f"  {'carte naïve':<13} {'France':<12} {'—':>10} {'—':>10} {_mo(octets_naifs):>9} "
+              f"{peinture_naive:11.1f} s {'1':>8}  —")
         for nom, chemin in pages.items():
             for echelle, territoire in ECHELLES.items():
                 url = f"{adresse}/{chemin}" + (f"?territoire={territoire}" if territoire else "")
-                octets, duree = _mesurer(onglet, url, _premier_trace)
+                # A new visitor: nothing kept by the browser from the warm-up.
+                onglet = _onglet_neuf()
+                compteur, duree = _mesurer(onglet, url, _premier_trace)
+                octets = compteur.socket + compteur.contours
                 cible = CIBLES.get(echelle)
                 tenue = "—" if cible is None else ("tenue" if octets <= cible else "MANQUÉE")
-                print(f"  {nom:<13} {echelle:<12} {_mo(octets):>9} {duree:11.1f} s "
-                      f"{octets_naifs / max(octets, 1):7.0f}×  {tenue}")
+                print(f"  {nom:<13} {echelle:<12} {_mo(compteur.socket):>10} {_mo(compteur.contours):>10} "
+                      f"{_mo(octets):>9} {duree:11.1f} s {octets_naifs / max(octets, 1):7.0f}×  {tenue}")
+        if not noms or "Carte" in noms:
+            print("Couche basculée sur la page Carte (QPV allumés puis éteints) : octets envoyés")
+            for echelle in ("France", "EPCI"):
+                territoire = ECHELLES[echelle]
+                onglet.goto(f"{adresse}/" + (f"?territoire={territoire}" if territoire else ""))
+                _premier_trace()
+                for etat in ("allumée", "éteinte"):
+                    with Compteur(onglet) as compteur:
+                        onglet.get_by_text("Quartiers prioritaires (QPV)", exact=True).click()
+                        onglet.wait_for_url(
+                            lambda u, e=etat: ("couches=qpv" in u) == (e == "allumée"), timeout=DELAI_MS
+                        )
+                        onglet.wait_for_timeout(1500)
+                    print(f"  {echelle:<12} couche {etat:<8} {_mo(compteur.socket + compteur.contours):>9}")
         navigateur.close()
     shutil.rmtree(naive.parent, ignore_errors=True)
 
