@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -10,6 +11,24 @@ import streamlit as st
 
 from geo import assets, commerces, config, etapes, layers, opportunites, qpv
 from geo.territories import Referentiel, TerritoireId, charger_referentiel
+
+
+@functools.lru_cache(maxsize=64)
+def _manifeste_lu(chemin: str, _mtime_ns: int, _taille: int) -> dict | None:
+    return etapes.lire_manifeste(Path(chemin).parent.name, Path(chemin).parent.parent)
+
+
+def _manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
+    """A step's manifest, read again only when its file changes (every run asks for several).
+
+    Read-only: the same dict serves every caller until the file changes.
+    """
+    chemin = (dossier_cache or config.dossier_cache()) / nom / etapes.NOM_MANIFESTE
+    try:
+        etat = chemin.stat()
+    except OSError:
+        return None
+    return _manifeste_lu(str(chemin), etat.st_mtime_ns, etat.st_size)
 
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
@@ -23,7 +42,7 @@ def referentiel() -> Referentiel:
     A rebuild of the territories or of the census populations (new manifest dates) reloads them.
     """
     dates = "|".join(
-        (etapes.lire_manifeste(nom) or {}).get("construit_le", "") for nom in ("territoires", "populations")
+        (_manifeste(nom) or {}).get("construit_le", "") for nom in ("territoires", "populations")
     )
     return _referentiel(str(config.dossier_territoires()), dates)
 
@@ -74,7 +93,7 @@ def _donnees_qpv(dossier_cache: str, construit_le: str) -> qpv.DonneesQPV:
 
 def donnees_qpv() -> qpv.DonneesQPV:
     """QPV tables; a rebuild (new manifest date) invalidates the cache."""
-    manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
+    manifeste = _manifeste(qpv.ETAPE.nom) or {}
     return _donnees_qpv(str(config.dossier_cache()), manifeste.get("construit_le", ""))
 
 
@@ -87,7 +106,7 @@ def _surcouche_qpv(
 
 
 def surcouche_qpv(tid: TerritoireId | None, generation: str = qpv.GENERATION_ACTUELLE) -> layers.Surcouche:
-    manifeste = etapes.lire_manifeste(qpv.ETAPE.nom) or {}
+    manifeste = _manifeste(qpv.ETAPE.nom) or {}
     return _surcouche_qpv(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), generation
     )
@@ -100,7 +119,7 @@ def _donnees_commerces(dossier_cache: str, construit_le: str) -> commerces.Donne
 
 def donnees_commerces() -> commerces.DonneesCommerces:
     """Shop counts per commune; a rebuild (new manifest date) invalidates the cache."""
-    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    manifeste = _manifeste(commerces.ETAPE.nom) or {}
     return _donnees_commerces(str(config.dossier_cache()), manifeste.get("construit_le", ""))
 
 
@@ -115,7 +134,7 @@ def _surcouche_commerces(
 
 
 def surcouche_commerces(tid: TerritoireId | None, definition: str) -> layers.Surcouche:
-    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    manifeste = _manifeste(commerces.ETAPE.nom) or {}
     return _surcouche_commerces(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), definition
     )
@@ -130,14 +149,14 @@ def _communes_sans_commerce(territoire_id: str, definition: str, construit_le: s
 
 def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.DataFrame:
     """The table of communes without shops (cached on the territory and definition)."""
-    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    manifeste = _manifeste(commerces.ETAPE.nom) or {}
     return _communes_sans_commerce(str(tid or ""), definition, manifeste.get("construit_le", ""))
 
 
 def _dates_construction() -> str:
     """The build dates of the datasets the opportunities read: a rebuild invalidates caches."""
     return "|".join(
-        (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
+        (_manifeste(nom) or {}).get("construit_le", "")
         for nom in ("commerces", "qpv", "structures")
     )
 
@@ -145,7 +164,7 @@ def _dates_construction() -> str:
 def dates_construction() -> str:
     """The build dates of every dataset (territories and steps): what a cached figure depends on."""
     return "|".join(
-        (etapes.lire_manifeste(nom) or {}).get("construit_le", "")
+        (_manifeste(nom) or {}).get("construit_le", "")
         for nom in ("territoires", "populations", "commerces", "qpv", "structures", "financements")
     )
 
@@ -244,7 +263,7 @@ def donnees_structures():
     """The register of ESS structures; a rebuild (new manifest date) invalidates the cache."""
     from geo import structures
 
-    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _donnees_structures(str(config.dossier_cache()), manifeste.get("construit_le", ""))
 
 
@@ -267,7 +286,7 @@ def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str =
     """Structures of a territory that pass the filters (families, NAF sections, size classes)."""
     from geo import structures
 
-    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _structures_filtrees(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
     )
@@ -284,7 +303,7 @@ def _surcouche_structures(
     from geo import structures
 
     notes = []
-    if structures.couverture_registre(etapes.lire_manifeste(structures.ETAPE.nom, Path(dossier_cache)))[
+    if structures.couverture_registre(_manifeste(structures.ETAPE.nom, Path(dossier_cache)))[
         "partiel"
     ]:
         notes.append("registre partiel (sans SIRENE : page Sources)")
@@ -296,7 +315,7 @@ def _surcouche_structures(
 def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str = "") -> layers.Surcouche:
     from geo import structures
 
-    manifeste = etapes.lire_manifeste(structures.ETAPE.nom) or {}
+    manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _surcouche_structures(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
     )
@@ -344,7 +363,7 @@ def saisies():
 def _dates_construction(*noms_etapes: str) -> str:
     """The build dates of the territories and of these steps: a rebuild changes every cache key."""
     dates = [referentiel().manifeste.get("construit_le", "")]
-    dates += [(etapes.lire_manifeste(nom) or {}).get("construit_le", "") for nom in noms_etapes]
+    dates += [(_manifeste(nom) or {}).get("construit_le", "") for nom in noms_etapes]
     return "|".join(dates)
 
 
@@ -413,7 +432,7 @@ def donnees_financements():
     """Ci.Ville posts and ESS share of jobs; a rebuild (new manifest date) invalidates the cache."""
     from geo import financements
 
-    manifeste = etapes.lire_manifeste(financements.ETAPE.nom) or {}
+    manifeste = _manifeste(financements.ETAPE.nom) or {}
     return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))
 
 
@@ -446,7 +465,7 @@ def _bloc_commerces(territoire_id: str, definition: str, construit_le: str) -> d
 
 def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
     """The shops block of a territory (distances to every shop-less commune: cached, not per run)."""
-    manifeste = etapes.lire_manifeste(commerces.ETAPE.nom) or {}
+    manifeste = _manifeste(commerces.ETAPE.nom) or {}
     return _bloc_commerces(str(tid or ""), definition, manifeste.get("construit_le", ""))
 
 
@@ -461,7 +480,7 @@ def donnees_subventions():
     """Published SCDL subsidies; a rebuild or a new imported file invalidates the cache."""
     from geo import subventions, subventions_import
 
-    manifeste = etapes.lire_manifeste(subventions.ETAPE.nom) or {}
+    manifeste = _manifeste(subventions.ETAPE.nom) or {}
     return _donnees_subventions(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
     )
