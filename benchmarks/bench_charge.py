@@ -94,7 +94,7 @@ async def _charge(adresse: str, sessions: int, pid: int) -> None:
     async with async_playwright() as p:
         navigateur = await p.chromium.launch(
             executable_path=shutil.which("chromium") or "/usr/bin/chromium",
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            args=serveur.ARGS_CHROMIUM,
         )
         # Warm-up: one visit of each page, so that the figures are those of a warm server.
         echauffement: list = []

@@ -93,10 +93,9 @@ def mesurer_navigateur() -> None:
             navigateur = p.chromium.launch(
                 executable_path=chromium,
                 headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+                args=serveur.ARGS_CHROMIUM,
             )
             page = navigateur.new_page(viewport={"width": 1400, "height": 1000})
-            page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
             page.goto(f"{adresse}/?territoire=epci:200042190")
             carte = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
             carte.locator("path.territoire-commune").first.wait_for(state="attached", timeout=120_000)

@@ -56,50 +56,66 @@ def _carte_naive() -> Path:
     return chemin
 
 
+# Sizes of the map outline files the map's frame fetched (ui.carte): what a first visit
+# downloads, whether or not this browser had kept them.
+_CONTOURS_JS = """() => performance.getEntriesByType("resource")
+    .filter(e => e.name.includes("/app/static/cartes/"))
+    .reduce((somme, e) => somme + (e.encodedBodySize || e.decodedBodySize || 0), 0)"""
+
+
 class Compteur:
-    """Bytes the page receives: websocket frames, and the map outlines fetched over HTTP."""
+    """Bytes a tab receives: websocket frames (counted from its creation on), and map outlines."""
 
     def __init__(self, onglet) -> None:
         self.onglet = onglet
+        self.total_socket = 0
         self.socket = 0
         self.contours = 0
-
-    def _ws(self, ws) -> None:
-        ws.on("framereceived", self._trame)
+        self._debut = 0
+        onglet.on("websocket", lambda ws: ws.on("framereceived", self._trame))
 
     def _trame(self, charge) -> None:
-        self.socket += len(charge)
+        self.total_socket += len(charge)
 
-    def _reponse(self, reponse) -> None:
-        if "/app/static/cartes/" in reponse.url:
-            # Bytes actually transferred: 0 when the browser kept the file.
+    def _contours_vus(self) -> int:
+        total = 0
+        for cadre in self.onglet.frames:
             with contextlib.suppress(Exception):
-                self.contours += max(0, reponse.request.sizes()["responseBodySize"])
+                total += int(cadre.evaluate(_CONTOURS_JS))
+        return total
+
+    def compter_contours(self) -> None:
+        # The outlines may still be on their way when an overlay is drawn first.
+        vus, precedent = self._contours_vus(), -1
+        for _ in range(30):
+            if vus and vus == precedent:
+                break
+            self.onglet.wait_for_timeout(100)
+            precedent, vus = vus, self._contours_vus()
+        self.contours = vus
 
     def __enter__(self) -> Compteur:
-        self.onglet.on("websocket", self._ws)
-        self.onglet.on("response", self._reponse)
+        self._debut = self.total_socket
         return self
 
     def __exit__(self, *_exc) -> None:
-        self.onglet.remove_listener("websocket", self._ws)
-        self.onglet.remove_listener("response", self._reponse)
+        self.socket = self.total_socket - self._debut
 
 
-def _mesurer(onglet, url: str, attendre) -> tuple[Compteur, float]:
-    with Compteur(onglet) as compteur:
+def _mesurer(compteur: Compteur, url: str, attendre) -> tuple[Compteur, float]:
+    onglet = compteur.onglet
+    with compteur:
         debut = time.perf_counter()
         onglet.goto(url, timeout=DELAI_MS)
         attendre()
         duree = time.perf_counter() - debut
+        compteur.compter_contours()
     return compteur, duree
 
 
 def _contexte(navigateur, adresse: str):
-    """A browser context with an empty cache, that reaches nothing but the app."""
-    contexte = navigateur.new_context(viewport={"width": 1400, "height": 900})
-    contexte.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
-    return contexte
+    """A browser context with an empty cache (the browser reaches nothing but the app)."""
+    return navigateur.new_context(viewport={"width": 1400, "height": 900})
 
 
 def _mo(octets: float) -> str:
@@ -116,16 +132,10 @@ def main(noms: list[str]) -> None:
     naive = _carte_naive()
     pages = {n: c for n, c in PAGES.items() if not noms or n in noms or c in noms}
     with serveur.application() as (adresse, _processus, _pret), sync_playwright() as p:
-        navigateur = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        navigateur = p.chromium.launch(executable_path=chromium, args=serveur.ARGS_CHROMIUM)
         contexte = _contexte(navigateur, adresse)
-        def _onglet_neuf():
-            # A fresh context each time: an empty HTTP cache, as for a first visit.
-            nonlocal contexte
-            contexte.close()
-            contexte = _contexte(navigateur, adresse)
-            return contexte.new_page()
-
         onglet = contexte.new_page()
+        compteur = Compteur(onglet)
 
         def _premier_trace():
             carte = onglet.frame_locator(IFRAME_CARTE).first
@@ -144,8 +154,8 @@ def main(noms: list[str]) -> None:
         octets_naifs = naive.stat().st_size
 
         print("Poids envoyé et première peinture, même machine, même navigateur, même exécution")
-        print("  (websocket : messages de Streamlit ; contours : fichiers de la carte, 0 quand le")
-        print("  navigateur les a déjà ; envoyé = les deux)")
+        print("  (websocket : messages de Streamlit ; contours : fichiers de la carte, comptés en entier")
+        print("  même quand ce navigateur les a gardés, comme pour une première visite ; envoyé = les deux)")
         print(f"  {'page':<13} {'échelle':<12} {'websocket':>10} {'contours':>10} {'envoyé':>9} "
               f"{'1re peinture':>13} {'÷ naïf':>8}  cible")
         print(f"  {'carte naïve':<13} {'France':<12} {'—':>10} {'—':>10} {_mo(octets_naifs):>9} "
@@ -153,9 +163,7 @@ def main(noms: list[str]) -> None:
         for nom, chemin in pages.items():
             for echelle, territoire in ECHELLES.items():
                 url = f"{adresse}/{chemin}" + (f"?territoire={territoire}" if territoire else "")
-                # A new visitor: nothing kept by the browser from the warm-up.
-                onglet = _onglet_neuf()
-                compteur, duree = _mesurer(onglet, url, _premier_trace)
+                compteur, duree = _mesurer(compteur, url, _premier_trace)
                 octets = compteur.socket + compteur.contours
                 cible = CIBLES.get(echelle)
                 tenue = "—" if cible is None else ("tenue" if octets <= cible else "MANQUÉE")
@@ -168,13 +176,14 @@ def main(noms: list[str]) -> None:
                 onglet.goto(f"{adresse}/" + (f"?territoire={territoire}" if territoire else ""))
                 _premier_trace()
                 for etat in ("allumée", "éteinte"):
-                    with Compteur(onglet) as compteur:
+                    with compteur:
                         onglet.get_by_text("Quartiers prioritaires (QPV)", exact=True).click()
                         onglet.wait_for_url(
                             lambda u, e=etat: ("couches=qpv" in u) == (e == "allumée"), timeout=DELAI_MS
                         )
                         onglet.wait_for_timeout(1500)
-                    print(f"  {echelle:<12} couche {etat:<8} {_mo(compteur.socket + compteur.contours):>9}")
+                    # A switch fetches no outline: only the websocket counts.
+                    print(f"  {echelle:<12} couche {etat:<8} {_mo(compteur.socket):>9}")
         navigateur.close()
     shutil.rmtree(naive.parent, ignore_errors=True)
 

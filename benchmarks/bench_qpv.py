@@ -74,10 +74,9 @@ def mesurer_navigateur(dossier_donnees: Path) -> None:
     environnement = {**os.environ, "ESS_DATA_DIR": str(dossier_donnees)}
     with serveur.application(environnement) as (adresse, _processus, _pret), sync_playwright() as p:
         navigateur = p.chromium.launch(
-            executable_path=chromium, headless=True, args=["--no-sandbox", "--disable-gpu"]
+            executable_path=chromium, headless=True, args=serveur.ARGS_CHROMIUM
         )
         page = navigateur.new_page(viewport={"width": 1400, "height": 1000})
-        page.route("**/*", lambda r: r.continue_() if r.request.url.startswith(adresse) else r.abort())
         for essai in ("à froid", "à chaud"):
             debut = time.perf_counter()
             page.goto(f"{adresse}/?territoire=departement:31&couches=qpv")

@@ -12,6 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 RACINE = Path(__file__).resolve().parent.parent
+# Chromium for the benchmarks: only the loopback answers (map tiles fail as offline). Playwright's
+# request routing would do the same but turns off the browser's HTTP cache, so every page view
+# would download Streamlit's scripts again, which no visitor's browser does.
+ARGS_CHROMIUM = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
 
 
 def port_libre() -> int:
