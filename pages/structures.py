@@ -38,7 +38,11 @@ sections_structures.chiffres(bloc, tableau_familles=False)
 colonne_carte, colonne_liste = st.columns([3, 2])
 with colonne_carte:
     carte_ui.afficher(
-        tid, [donnees.surcouche_structures(tid, filtres, recherche)], cle="carte-structures", hauteur=600
+        tid,
+        [donnees.surcouche_structures(tid, filtres, recherche)],
+        cle="carte-structures",
+        hauteur=600,
+        bibliotheques=carte_ui.STRUCTURES,
     )
 with colonne_liste:
     liste = tableau.assign(

@@ -125,6 +125,8 @@ def test_switching_a_layer_keeps_the_map_and_sends_the_overlay(avec_qpv):
     at.toggle(key="couche-qpv").set_value(True).run()
     assert not at.exception
     apres = _composant(at)
+    # The structures' clusters may be switched on later: their library is loaded from the start.
+    assert any("leaflet.markercluster.js" in lien for lien in avant["js_links"])
     # Same base script, same component: the browser keeps its map and adds the overlay.
     assert apres["script"] == avant["script"]
     assert apres["cle"] == avant["cle"]

@@ -25,9 +25,9 @@ from geo import assets, config, layers
 from geo.territories import TerritoireId
 from ui import donnees
 
-# Libraries every base map loads, so that any overlay added later finds them: the component
-# loads its scripts once, when it mounts.
-BIBLIOTHEQUES = ("markercluster",)
+# The component loads its scripts once, when it mounts: a page whose switches may add an
+# overlay needing a library (the structures' clusters) names it, so the map has it from the start.
+STRUCTURES = ("markercluster",)
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,11 @@ def _elements(element):
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _fond(
-    dossier: str, territoire_id: str, point: tuple[float, float] | None, base_ressources: str
+    dossier: str,
+    territoire_id: str,
+    point: tuple[float, float] | None,
+    base_ressources: str,
+    bibliotheques: tuple[str, ...],
 ) -> FondRendu:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     carte = layers.dessiner_fond(
@@ -105,14 +109,22 @@ def _fond(
         base_ressources,
         point=point,
         publier=_publier,
-        bibliotheques=BIBLIOTHEQUES,
+        bibliotheques=bibliotheques,
     )
     return rendre_fond(carte)
 
 
-def fond(tid: TerritoireId | None, point: tuple[float, float] | None = None) -> FondRendu:
-    """The rendered base map of a territory (cached per territory, opening point and server)."""
-    return _fond(str(config.dossier_territoires()), str(tid or ""), point, donnees.ressources_statiques())
+def fond(
+    tid: TerritoireId | None, point: tuple[float, float] | None = None, bibliotheques: Sequence[str] = ()
+) -> FondRendu:
+    """The rendered base map of a territory (cached per territory, opening point and libraries)."""
+    return _fond(
+        str(config.dossier_territoires()),
+        str(tid or ""),
+        point,
+        donnees.ressources_statiques(),
+        tuple(sorted(set(bibliotheques))),
+    )
 
 
 def script_calque(groupe: folium.FeatureGroup, rang: int) -> str:
@@ -170,14 +182,16 @@ def afficher(
     retours: Sequence[str] = (),
     centre: tuple[float, float] | None = None,
     zoom: int | None = None,
+    bibliotheques: Sequence[str] = (),
 ) -> dict:
     """Draw the territory's map with these overlays; what the component returns (``retours``).
 
     ``cle`` names the map on the page: the same ``cle`` and territory keep the map in the
     browser, and only the overlays change. ``point`` opens it on a point (see
     :func:`geo.layers.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
+    ``bibliotheques``: libraries an overlay switched on later may need (see :data:`STRUCTURES`).
     """
-    rendu = fond(tid, point)
+    rendu = fond(tid, point, (*bibliotheques, *layers.bibliotheques_de(surcouches)))
     scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
     retours = list(retours)
     cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()
