@@ -39,7 +39,7 @@ assets: setup
 	$(BIN)/python -m geo.assets
 
 run: data assets
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	$(BIN)/python -m ui.demarrage --server.port $(PORT)
 
 # Browser tests drive Debian's chromium; installed here when we are allowed to.
 navigateur:

@@ -1,4 +1,4 @@
-"""One way for the benchmarks to start the app: ``streamlit run`` on a free loopback port."""
+"""One way for the benchmarks to start the app, as ``make run`` does, on a free loopback port."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def application(environnement: dict[str, str] | None = None) -> Iterator[tuple[s
     adresse = f"http://127.0.0.1:{port}"
     debut = time.perf_counter()
     processus = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(RACINE / "app.py"), "--server.port", str(port),
+        [sys.executable, "-m", "ui.demarrage", "--server.port", str(port),
          "--server.address", "127.0.0.1", "--server.headless", "true"],
         cwd=RACINE,
         env=environnement,

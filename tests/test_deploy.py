@@ -327,7 +327,9 @@ def test_dockerfile_installe_comme_le_makefile():
 
 def test_dockerfile_commande_streamlit():
     commande = _cmd()
-    assert commande[:3] == ["streamlit", "run", "app.py"]
+    # The same start as `make run`: streamlit run app.py, the territories read while it starts.
+    assert commande[:3] == ["python", "-m", "ui.demarrage"]
+    assert "python -m ui.demarrage" in (RACINE / "Makefile").read_text(encoding="utf-8")
     assert _option(commande, "--server.address") == "0.0.0.0"  # noqa: S104 - listens inside the container
     assert _option(commande, "--server.headless") == "true"
     # XSRF protection stays on (sticky sessions keep each browser on one process).

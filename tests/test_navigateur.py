@@ -46,7 +46,7 @@ def _port_libre() -> int:
 
 
 def _demarrer(environnement: dict[str, str], journal: Path):
-    """``streamlit run app.py`` on a free loopback port; yields its address."""
+    """The app as ``make run`` starts it (``python -m ui.demarrage``) on a free loopback port; its address."""
     port = _port_libre()
     ARTEFACTS.mkdir(exist_ok=True)
     with journal.open("w") as sortie:
@@ -54,9 +54,7 @@ def _demarrer(environnement: dict[str, str], journal: Path):
             [
                 sys.executable,
                 "-m",
-                "streamlit",
-                "run",
-                str(RACINE / "app.py"),
+                "ui.demarrage",
                 "--server.port",
                 str(port),
                 "--server.address",

@@ -1,0 +1,40 @@
+"""The server start (`make run`, the Docker image): Streamlit's own command, territories read early."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.conftest import RACINE
+from ui import demarrage
+
+
+def test_start_is_streamlit_run_of_the_app(monkeypatch):
+    lances = []
+    monkeypatch.setattr(demarrage, "prechauffer", lambda: lances.append("préchauffage"))
+    from streamlit.web import cli
+
+    monkeypatch.setattr(cli, "main", lambda: lances.append(list(sys.argv)))
+    monkeypatch.setattr(sys, "argv", ["python"])
+    demarrage.main(["--server.port", "8599"])
+    assert ["streamlit", "run", str(RACINE / "app.py"), "--server.port", "8599"] in lances
+    assert "préchauffage" in lances
+
+
+def test_warm_up_fills_the_territories_cache_the_pages_read(referentiel):
+    """In a fresh process: after the warm-up, the page's own call finds the cache filled."""
+    script = (
+        "from ui import demarrage, donnees\n"
+        "demarrage.prechauffer()\n"
+        "def relire(*_a, **_k):\n"
+        "    raise AssertionError('territoires relus')\n"
+        "donnees.charger_referentiel = relire\n"
+        "ref = donnees.referentiel()\n"
+        "assert len(ref.communes) > 30000\n"
+        "print('ok')\n"
+    )
+    sortie = subprocess.run(
+        [sys.executable, "-c", script], cwd=RACINE, capture_output=True, text=True, timeout=120
+    )
+    assert sortie.returncode == 0, sortie.stderr[-2000:]
+    assert sortie.stdout.strip().endswith("ok")

@@ -1,0 +1,56 @@
+"""Start the app server, loading the territories while the first visitor's browser loads Streamlit.
+
+``python -m ui.demarrage [streamlit options]`` is ``streamlit run app.py [options]`` plus one
+thing: as soon as the process starts, a background thread imports the data libraries and reads
+the territory tables into the cache the pages use (``ui.donnees``). Streamlit runs the app's
+script only when a visitor connects, so without this the first visitor waited for all of it
+(about 3 s on two cores) after their browser had loaded Streamlit, instead of during.
+
+A failure here is never fatal: the page does the same work itself and says what went wrong.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import sys
+import threading
+from pathlib import Path
+
+APP = Path(__file__).resolve().parent.parent / "app.py"
+MODULES_DES_PAGES = (
+    "geo.opportunites",
+    "geo.structures",
+    "geo.charts",
+    "ui.carte",
+    "ui.couches",
+    "ui.sections",
+)
+
+
+def prechauffer() -> None:
+    """Import what the pages import and fill the territory and France-map caches."""
+    # Outside a visitor's run, Streamlit warns that there is no script context: expected here.
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
+    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    with contextlib.suppress(Exception):
+        from ui import donnees
+
+        donnees.referentiel()
+        donnees.carte_preparee(None)
+        # The modules of the map pages, imported once here rather than in the first visit.
+        for module in MODULES_DES_PAGES:
+            importlib.import_module(module)
+
+
+def main(arguments: list[str]) -> None:
+    threading.Thread(target=prechauffer, name="prechauffage", daemon=True).start()
+    from streamlit.web import cli
+
+    sys.argv = ["streamlit", "run", str(APP), *arguments]
+    cli.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
