@@ -19,6 +19,7 @@ import threading
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
+NOM_FIL = "prechauffage"
 MODULES_DES_PAGES = (
     "geo.opportunites",
     "geo.structures",
@@ -29,11 +30,16 @@ MODULES_DES_PAGES = (
 )
 
 
+def _hors_prechauffage(enregistrement: logging.LogRecord) -> bool:
+    return enregistrement.threadName != NOM_FIL
+
+
 def prechauffer() -> None:
     """Import what the pages import and fill the territory and France-map caches."""
-    # Outside a visitor's run, Streamlit warns that there is no script context: expected here.
-    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").setLevel(logging.ERROR)
-    logging.getLogger("streamlit.runtime.caching.cache_data_api").setLevel(logging.ERROR)
+    # Outside a visitor's run, Streamlit warns that there is no script context: expected in this
+    # thread only. A filter, because Streamlit resets its loggers' levels as it starts.
+    for nom in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching"):
+        logging.getLogger(nom).addFilter(_hors_prechauffage)
     with contextlib.suppress(Exception):
         from ui import donnees
 
@@ -45,7 +51,7 @@ def prechauffer() -> None:
 
 
 def main(arguments: list[str]) -> None:
-    threading.Thread(target=prechauffer, name="prechauffage", daemon=True).start()
+    threading.Thread(target=prechauffer, name=NOM_FIL, daemon=True).start()
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", str(APP), *arguments]
