@@ -31,6 +31,9 @@ def test_warm_up_fills_the_territories_cache_the_pages_read(referentiel):
         "donnees.charger_referentiel = relire\n"
         "ref = donnees.referentiel()\n"
         "assert len(ref.communes) > 30000\n"
+        # Imported outside a visitor's run, the map component would never be registered.
+        "import sys\n"
+        "assert 'streamlit_folium' not in sys.modules, 'composant de carte importé trop tôt'\n"
         "print('ok')\n"
     )
     sortie = subprocess.run(

@@ -20,14 +20,9 @@ from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
 NOM_FIL = "prechauffage"
-MODULES_DES_PAGES = (
-    "geo.opportunites",
-    "geo.structures",
-    "geo.charts",
-    "ui.carte",
-    "ui.couches",
-    "ui.sections",
-)
+# Never streamlit-folium (nor ui.carte): a component registers itself with the server only
+# when first imported inside a visitor's run; imported here, the map would answer 404.
+MODULES_DES_PAGES = ("geo.opportunites", "geo.structures", "geo.charts", "ui.couches", "ui.sections")
 
 
 def _hors_prechauffage(enregistrement: logging.LogRecord) -> bool:
