@@ -36,6 +36,13 @@ def style_fr(
 
     ``decimales`` gives the decimals per column (0 by default for whole numbers, 1 otherwise).
     """
+    return tableau.style.format(formats_fr(tableau, decimales, suffixes))
+
+
+def formats_fr(
+    tableau: pd.DataFrame, decimales: dict[str, int] | None = None, suffixes: dict[str, str] | None = None
+) -> dict:
+    """The formatter of each column that :func:`style_fr` applies (for a Styler made elsewhere)."""
     decimales = decimales or {}
     suffixes = suffixes or {}
     formats = {}
@@ -55,7 +62,7 @@ def style_fr(
             )
         else:
             formats[colonne] = _texte
-    return tableau.style.format(formats)
+    return formats
 
 
 def majuscule(entete: str) -> str:
