@@ -11,7 +11,7 @@ from ui import demarrage
 
 def test_start_is_streamlit_run_of_the_app(monkeypatch):
     lances = []
-    monkeypatch.setattr(demarrage, "prechauffer", lambda: lances.append("préchauffage"))
+    monkeypatch.setattr(demarrage, "_quand_le_serveur_tourne", lambda: lances.append("préchauffage"))
     from streamlit.web import cli
 
     monkeypatch.setattr(cli, "main", lambda: lances.append(list(sys.argv)))

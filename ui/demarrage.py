@@ -16,6 +16,7 @@ import importlib
 import logging
 import sys
 import threading
+import time
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app.py"
@@ -45,9 +46,22 @@ def prechauffer() -> None:
             importlib.import_module(module)
 
 
+def _quand_le_serveur_tourne() -> None:
+    # Imports in two threads at once can meet a half-imported module (plotly looks pandas up in
+    # sys.modules while the other thread is still importing it): the warm-up waits until the
+    # server has started, its own imports done, which is when the first browser loads anyway.
+    from streamlit.runtime import Runtime
+
+    limite = time.monotonic() + 60
+    while not Runtime.exists() and time.monotonic() < limite:
+        time.sleep(0.05)
+    prechauffer()
+
+
 def main(arguments: list[str]) -> None:
-    threading.Thread(target=prechauffer, name=NOM_FIL, daemon=True).start()
     from streamlit.web import cli
+
+    threading.Thread(target=_quand_le_serveur_tourne, name=NOM_FIL, daemon=True).start()
 
     sys.argv = ["streamlit", "run", str(APP), *arguments]
     cli.main()
