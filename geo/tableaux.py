@@ -6,6 +6,7 @@ formatted, through a pandas ``Styler`` that Streamlit draws as it is.
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 import pandas as pd
@@ -78,3 +79,40 @@ def _texte(valeur) -> str:
     if isinstance(valeur, list | tuple):
         return ", ".join(map(str, valeur))
     return valeur
+
+
+def empreinte(tableau: pd.DataFrame) -> str | None:
+    """A digest of what a table holds and shows; ``None`` when a cell cannot be hashed (a list).
+
+    Cells, index, headers and types. Object columns add the type of each cell (the hash of
+    a cell is the hash of its text, and ``True`` reads « oui » where ``"True"`` does not);
+    a layer's shapes count by their WKB and its CRS. What caches of tables and files made
+    from tables (``ui.tableaux``, ``ui.telechargement``) are keyed on.
+    """
+    crs = ""
+    geometrie = getattr(tableau, "_geometry_column_name", None)
+    if geometrie is not None and geometrie in tableau.columns:
+        import shapely
+
+        crs = str(tableau.crs)
+        wkb = shapely.to_wkb(tableau[geometrie].values, hex=True)
+        tableau = pd.DataFrame(tableau).assign(**{geometrie: wkb})
+    try:
+        cellules = pd.util.hash_pandas_object(tableau, index=True).to_numpy().tobytes()
+    except TypeError:
+        return None
+    objets = [
+        tuple(type(v).__name__ for v in tableau.iloc[:, i])
+        for i, t in enumerate(tableau.dtypes)
+        if pd.api.types.is_object_dtype(t)
+    ]
+    entete = repr(
+        (
+            crs,
+            [(str(c), str(t)) for c, t in tableau.dtypes.items()],
+            objets,
+            [str(n) for n in tableau.index.names],
+            str(tableau.index.dtype),
+        )
+    ).encode()
+    return hashlib.blake2b(entete + cellules, digest_size=16).hexdigest()

@@ -15,6 +15,7 @@ from streamlit.elements import arrow
 from streamlit.elements.lib import pandas_styler_utils
 from streamlit.testing.v1 import AppTest
 
+from geo.tableaux import empreinte
 from ui import tableaux
 
 DECIMALES = {"distance_km": 2}
@@ -161,18 +162,18 @@ def test_a_changed_cell_is_a_new_table():
     tableau = _tableau(8)
     autre = tableau.copy()
     autre.loc[0, "part"] = 12.355
-    assert tableaux.empreinte_affichage(tableau) == tableaux.empreinte_affichage(tableau.copy())
-    assert tableaux.empreinte_affichage(tableau) != tableaux.empreinte_affichage(autre)
-    assert tableaux.empreinte_affichage(tableau) != tableaux.empreinte_affichage(
+    assert empreinte(tableau) == empreinte(tableau.copy())
+    assert empreinte(tableau) != empreinte(autre)
+    assert empreinte(tableau) != empreinte(
         tableau.rename(columns={"nom": "Nom"})
     )
-    assert tableaux.empreinte_affichage(tableau) != tableaux.empreinte_affichage(
+    assert empreinte(tableau) != empreinte(
         tableau.set_axis(range(1, 9))
     )
     # The same text, not the same display: True reads « oui », "True" reads « True ».
     vrai = pd.DataFrame({"x": pd.Series([True, None], dtype=object)})
     texte = pd.DataFrame({"x": pd.Series(["True", None], dtype=object)})
-    assert tableaux.empreinte_affichage(vrai) != tableaux.empreinte_affichage(texte)
+    assert empreinte(vrai) != empreinte(texte)
     assert tableaux.style(tableau).data.equals(tableau)
     assert tableaux.style(autre).data.equals(autre)
     assert tableaux.style(tableau) is tableaux.style(tableau.copy())
@@ -180,7 +181,7 @@ def test_a_changed_cell_is_a_new_table():
 
 def test_cells_that_cannot_be_hashed_are_styled_each_time():
     tableau = pd.DataFrame({"sources": [["siae", "finess"], ["sirene"]], "nombre": [1, 2]})
-    assert tableaux.empreinte_affichage(tableau) is None
+    assert empreinte(tableau) is None
     assert tableaux.style(tableau) is not tableaux.style(tableau)
     at = AppTest.from_function(_page, args=(tableau, None), default_timeout=30)
     at.run()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import threading
 
 import pandas as pd
@@ -77,7 +76,7 @@ def style(tableau: pd.DataFrame, decimales: dict[str, int] | None = None) -> Sty
     back the Styler of the first run, which did that work once (:class:`Fige`). A table
     whose cells cannot be hashed (lists) is styled anew each time.
     """
-    empreinte = empreinte_affichage(tableau)
+    empreinte = tableaux.empreinte(tableau)
     if empreinte is None:
         return tableaux.style_fr(tableau, decimales)
     return _style_memorise(empreinte, tuple(sorted((decimales or {}).items())), tableau)
@@ -90,32 +89,6 @@ def _style_memorise(empreinte: str, decimales: tuple, _tableau: pd.DataFrame) ->
     styler = Styler(_tableau, uuid=empreinte[:12]).format(tableaux.formats_fr(_tableau, dict(decimales)))
     Fige(styler)
     return styler
-
-
-def empreinte_affichage(tableau: pd.DataFrame) -> str | None:
-    """A digest of what a table shows: cells, index, headers, types (None for unhashable cells).
-
-    Object columns add the type of each cell: the hash of a cell is the hash of its text,
-    and ``True`` reads « oui » where ``"True"`` does not.
-    """
-    try:
-        cellules = pd.util.hash_pandas_object(tableau, index=True).to_numpy().tobytes()
-    except TypeError:
-        return None
-    objets = [
-        tuple(type(v).__name__ for v in tableau.iloc[:, i])
-        for i, t in enumerate(tableau.dtypes)
-        if pd.api.types.is_object_dtype(t)
-    ]
-    entete = repr(
-        (
-            [(str(c), str(t)) for c, t in tableau.dtypes.items()],
-            objets,
-            [str(n) for n in tableau.index.names],
-            str(tableau.index.dtype),
-        )
-    ).encode()
-    return hashlib.blake2b(entete + cellules, digest_size=16).hexdigest()
 
 
 class Fige:

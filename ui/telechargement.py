@@ -11,15 +11,12 @@ made on request, by a first button, and kept in the session for that view.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
-import geopandas as gpd
 import pandas as pd
-import shapely
 import streamlit as st
 
-from geo import exports
+from geo import exports, tableaux
 
 
 def bouton(
@@ -57,22 +54,6 @@ def csv(
     bouton(libelle, _csv_de(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
 
 
-def _empreinte(tableau: pd.DataFrame) -> str | None:
-    """A digest of every cell, column and type (None when a cell cannot be hashed, e.g. a list)."""
-    crs = ""
-    if isinstance(tableau, gpd.GeoDataFrame):
-        # Shapes are hashed by their WKB (and their CRS): exact to the coordinate, and cheap.
-        geometrie, crs = tableau.geometry.name, str(tableau.crs)
-        wkb = shapely.to_wkb(tableau[geometrie].values, hex=True)
-        tableau = pd.DataFrame(tableau).assign(**{geometrie: wkb})
-    try:
-        cellules = pd.util.hash_pandas_object(tableau, index=False).to_numpy().tobytes()
-    except TypeError:
-        return None
-    entete = repr([crs, *((str(c), str(t)) for c, t in tableau.dtypes.items())]).encode()
-    return hashlib.blake2b(entete + cellules, digest_size=16).hexdigest()
-
-
 @st.cache_data(show_spinner=False, max_entries=128)
 def _csv_memorise(empreinte: str, decimales: tuple, _tableau: pd.DataFrame) -> bytes:
     return exports.vers_csv(_tableau, dict(decimales) or None)
@@ -81,7 +62,7 @@ def _csv_memorise(empreinte: str, decimales: tuple, _tableau: pd.DataFrame) -> b
 def _csv_de(tableau: pd.DataFrame, decimales: dict[str, int] | None) -> bytes:
     # The eager bytes are made on every run: hashing the table costs a fraction of writing
     # it (formulas neutralised, French numbers), so a rerun re-sends a file it already made.
-    empreinte = _empreinte(tableau)
+    empreinte = tableaux.empreinte(tableau)
     if empreinte is None:
         return exports.vers_csv(tableau, decimales)
     return _csv_memorise(empreinte, tuple(sorted((decimales or {}).items())), tableau)
@@ -108,7 +89,7 @@ def fichier(
     ``sorte`` names what ``fabriquer`` makes (« geojson-structures »): with the table's digest,
     it is what the memory of files is keyed on.
     """
-    empreinte = _empreinte(tableau)
+    empreinte = tableaux.empreinte(tableau)
     if empreinte is None:
         donnees = fabriquer(tableau)
     else:
