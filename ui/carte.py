@@ -163,12 +163,12 @@ def calques(
             controle.append((f"feature_group_feature_group_{rang}", groupe.layer_name))
         rang += 1
     legende = folium.FeatureGroup(name="Légende", control=False)
-    element = layers.legende_de(preparee, surcouches)
-    # A stable name: the same legend gives the same script, which the component does not re-run.
-    element._id = hashlib.sha256(element.html.encode("utf-8")).hexdigest()[:12]
-    element.add_to(legende)
+    # streamlit-folium names every element by its rank: the same legend gives the same script,
+    # which the component does not run again.
+    layers.legende_de(preparee, surcouches).add_to(legende)
     morceaux.append(script_calque(legende, rang))
-    script_controle = layers.controle_des_couches(rendu.carte, controle).replace(rendu.identifiant, "map_div")
+    # The rendered base map is already named « map_div », the component's name for it.
+    script_controle = layers.controle_des_couches(rendu.carte, controle)
     return "".join(morceaux), script_controle
 
 

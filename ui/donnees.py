@@ -14,8 +14,8 @@ from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
 @functools.lru_cache(maxsize=64)
-def _manifeste_lu(chemin: str, _mtime_ns: int, _taille: int) -> dict | None:
-    return etapes.lire_manifeste(Path(chemin).parent.name, Path(chemin).parent.parent)
+def _manifeste_lu(nom: str, dossier_cache: Path, _mtime_ns: int, _taille: int) -> dict | None:
+    return etapes.lire_manifeste(nom, dossier_cache)
 
 
 def _manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
@@ -23,12 +23,12 @@ def _manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
 
     Read-only: the same dict serves every caller until the file changes.
     """
-    chemin = (dossier_cache or config.dossier_cache()) / nom / etapes.NOM_MANIFESTE
+    dossier_cache = dossier_cache or config.dossier_cache()
     try:
-        etat = chemin.stat()
+        etat = (dossier_cache / nom / etapes.NOM_MANIFESTE).stat()
     except OSError:
         return None
-    return _manifeste_lu(str(chemin), etat.st_mtime_ns, etat.st_size)
+    return _manifeste_lu(nom, dossier_cache, etat.st_mtime_ns, etat.st_size)
 
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
