@@ -31,6 +31,12 @@ def test_warm_up_fills_the_territories_cache_the_pages_read(referentiel):
         "donnees.charger_referentiel = relire\n"
         "ref = donnees.referentiel()\n"
         "assert len(ref.communes) > 30000\n"
+        # What an EPCI's first map reads besides is in memory too.
+        "import geopandas\n"
+        "geopandas.read_parquet = relire\n"
+        "assert len(ref.affichage('communes', 'fin')) > 30000\n"
+        "import sys\n"
+        "assert 'folium.plugins' in sys.modules\n"
         # Imported outside a visitor's run, the map component would never be registered.
         "import sys\n"
         "assert 'streamlit_folium' not in sys.modules, 'composant de carte importé trop tôt'\n"

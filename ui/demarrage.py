@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import inspect
 import logging
 import sys
 import threading
@@ -23,7 +24,15 @@ APP = Path(__file__).resolve().parent.parent / "app.py"
 NOM_FIL = "prechauffage"
 # Never streamlit-folium (nor ui.carte): a component registers itself with the server only
 # when first imported inside a visitor's run; imported here, the map would answer 404.
-MODULES_DES_PAGES = ("geo.opportunites", "geo.structures", "geo.charts", "ui.couches", "ui.sections")
+MODULES_DES_PAGES = (
+    "geo.opportunites",
+    "geo.structures",
+    "geo.charts",
+    "ui.couches",
+    "ui.sections",
+    "ui.exports",
+    "pandas.io.formats.style",
+)
 
 
 def _hors_prechauffage(enregistrement: logging.LogRecord) -> bool:
@@ -39,11 +48,19 @@ def prechauffer() -> None:
     with contextlib.suppress(Exception):
         from ui import donnees
 
-        donnees.referentiel()
-        donnees.carte_preparee(None)
+        ref = donnees.referentiel()
+        # What the first map of an EPCI or a commune needs besides: the communes' detailed
+        # outlines (0.25 s to read), and folium's plugins, which streamlit-folium imports and
+        # whose templates take 0.25 s to compile (not a component: safe to import here).
+        ref.affichage("communes", "fin")
+        importlib.import_module("folium.plugins")
         # The modules of the map pages, imported once here rather than in the first visit.
         for module in MODULES_DES_PAGES:
             importlib.import_module(module)
+        donnees.carte_preparee(None)
+        # Streamlit's first element of a process calls inspect.stack() (env_util.is_repl), whose
+        # first call maps every loaded module to its file: 0.2 s, paid here instead.
+        inspect.stack()
 
 
 def _quand_le_serveur_tourne() -> None:
