@@ -24,6 +24,7 @@ import geopandas as gpd
 import pandas as pd
 
 from geo import config, etapes, projections
+from geo.codes import parmi
 from geo.sources import Localisation
 from geo.sources import bpe as sources_bpe
 from geo.territories import Referentiel, TerritoireId
@@ -234,7 +235,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         return {"disponible": False, "anomalies": anomalies}
     anomalies += lus.anomalies
     types_millesime = nomenclature(lus.millesime)
-    hors_nomenclature = lus.comptages[~lus.comptages.typequ.isin(types_millesime)]
+    hors_nomenclature = lus.comptages[~parmi(lus.comptages.typequ, types_millesime)]
     if len(hors_nomenclature):
         resume = hors_nomenclature.groupby("typequ").nb.sum()
         anomalies.append(
@@ -320,7 +321,7 @@ class DonneesCommerces:
         return choisie
 
     def communes_avec(self, choisie: Definition) -> pd.Index:
-        lignes = self.comptages[self.comptages.typequ.isin(choisie.types) & (self.comptages.nb > 0)]
+        lignes = self.comptages[parmi(self.comptages.typequ, choisie.types) & (self.comptages.nb > 0)]
         return pd.Index(lignes.commune.unique())
 
     @cached_property
@@ -340,7 +341,7 @@ class DonneesCommerces:
         """
         centres = self._centres
         proches = projections.plus_proches(
-            centres.loc[codes[codes.isin(centres.index)]], centres.loc[centres.index.isin(avec)]
+            centres.loc[codes[parmi(codes, centres.index)]], centres.loc[parmi(centres.index, avec)]
         )
         return pd.DataFrame(
             {
@@ -358,7 +359,7 @@ class DonneesCommerces:
         """
         communes = self.ref.communes_de(tid)
         avec = self.communes_avec(choisie)
-        sans = communes[~communes.index.isin(avec)]
+        sans = communes[~parmi(communes.index, avec)]
         distances = self.distances_plus_proche(sans.index, avec)
         noms = self.ref.communes.nom
         resultat = pd.DataFrame(
@@ -378,8 +379,8 @@ class DonneesCommerces:
     def part_par_sous_territoire(self, niveau: str, codes: list[str], choisie: Definition) -> pd.DataFrame:
         """Per EPCI or département: communes, communes without shops and their share (%)."""
         colonne = {"epci": "epci", "departements": "dep"}[niveau]
-        communes = self.ref.communes[self.ref.communes[colonne].isin(codes)]
-        sans = ~communes.index.isin(self.communes_avec(choisie))
+        communes = self.ref.communes[parmi(self.ref.communes[colonne], codes)]
+        sans = ~parmi(communes.index, self.communes_avec(choisie))
         groupes = pd.DataFrame({"code": communes[colonne], "sans": sans, "population": communes.population})
         resume = groupes.groupby("code").agg(
             nb_communes=("sans", "size"),

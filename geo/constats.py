@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.codes import parmi
 from geo.territories import Referentiel, TerritoireId
 from geo.text import accorder, nombre_fr
 
@@ -91,7 +92,7 @@ def figures_application(
     if donnees_commerces is not None and donnees_commerces.disponible:
         avec = donnees_commerces.communes_avec(donnees_commerces.definition("tous"))
         codes = ref.communes_de(tid).index
-        sans = int((~codes.isin(avec)).sum())
+        sans = int((~parmi(codes, avec)).sum())
         figures["communes_sans_commerce"] = (
             sans,
             f"BPE {donnees_commerces.millesime} (INSEE, aucun commerce) : {accorder(sans, 'commune')} "

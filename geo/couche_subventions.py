@@ -14,6 +14,7 @@ import math
 import pandas as pd
 import shapely
 
+from geo.codes import parmi
 from geo.layers import CoucheContours, Surcouche, collection_geojson
 from geo.subventions import PAR_IDENTIFIANT, DonneesSubventions, decrire_source
 from geo.territories import Referentiel, TerritoireId
@@ -26,7 +27,7 @@ RAYON_MIN, RAYON_MAX = 5.0, 28.0
 def par_commune(donnees: DonneesSubventions, tid: TerritoireId | None) -> pd.DataFrame:
     """``commune, conventions, montant_eur, beneficiaires, noms, sources`` per beneficiary commune."""
     recues = donnees.recues(tid)
-    placees = recues[recues.placement.astype("string").isin(PAR_IDENTIFIANT) & recues.commune.notna()]
+    placees = recues[parmi(recues.placement.astype("string"), PAR_IDENTIFIANT) & recues.commune.notna()]
     if placees.empty:
         return pd.DataFrame(
             columns=["commune", "conventions", "montant_eur", "beneficiaires", "noms", "sources"]
@@ -54,7 +55,7 @@ def surcouche_subventions(
     ref: Referentiel, donnees: DonneesSubventions, tid: TerritoireId | None
 ) -> Surcouche:
     table = par_commune(donnees, tid)
-    table = table[table.commune.isin(ref.communes.index)] if len(table) else table
+    table = table[parmi(table.commune, ref.communes.index)] if len(table) else table
     maximum = float(table.montant_eur.max()) if len(table) else 0.0
     points, proprietes, styles = [], [], {}
     for rang, ligne in enumerate(table.itertuples()):
@@ -85,7 +86,7 @@ def surcouche_subventions(
         )
     collection = collection_geojson(points, proprietes)
     non_places = donnees.recues(tid)
-    non_places = non_places[~non_places.placement.astype("string").isin(PAR_IDENTIFIANT)]
+    non_places = non_places[~parmi(non_places.placement.astype("string"), PAR_IDENTIFIANT)]
 
     def _element():
         return CoucheContours(collection, "Subventions publiées reçues", styles, True, "subventions")
@@ -113,7 +114,7 @@ def couches_export(ref: Referentiel, donnees: DonneesSubventions, tid: Territoir
     import geopandas as gpd
 
     table = par_commune(donnees, tid)
-    table = table[table.commune.isin(ref.communes.index)] if len(table) else table
+    table = table[parmi(table.commune, ref.communes.index)] if len(table) else table
     if table.empty:
         return {}
     geometries = [ref.communes.loc[c].geometry.representative_point() for c in table.commune]

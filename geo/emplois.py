@@ -21,6 +21,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from geo import semences, store
+from geo.codes import parmi
 from geo.territories import Referentiel, TerritoireId
 
 SOURCE_SAISIES = "Données saisies (PTCE et collectivités) et pack de semences des documents de terrain"
@@ -258,17 +259,17 @@ class DonneesSaisies:
         ids_projets = set(projets.projet_id)
         ids_ptce = set(projets.ptce_id.dropna())
         structures = self.structures[
-            self.structures.projet_id.isin(ids_projets)
-            | (self.structures.projet_id.isna() & self.structures.ptce_id.isin(ids_ptce))
+            parmi(self.structures.projet_id, ids_projets)
+            | (self.structures.projet_id.isna() & parmi(self.structures.ptce_id, ids_ptce))
         ]
         return replace(
             self,
-            ptce=self.ptce[self.ptce.ptce_id.isin(ids_ptce)],
+            ptce=self.ptce[parmi(self.ptce.ptce_id, ids_ptce)],
             projets=projets,
             structures=structures,
-            emplois=self.emplois[self.emplois.projet_id.isin(ids_projets)],
+            emplois=self.emplois[parmi(self.emplois.projet_id, ids_projets)],
             financements=self.financements[
-                self.financements.projet_id.isin(ids_projets) | self.financements.ptce_id.isin(ids_ptce)
+                parmi(self.financements.projet_id, ids_projets) | parmi(self.financements.ptce_id, ids_ptce)
             ],
         )
 

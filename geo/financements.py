@@ -24,6 +24,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import config, etapes
+from geo.codes import parmi
 from geo.sources import Localisation
 from geo.sources import civille as sources_civille
 from geo.sources import emploi_ess as sources_emploi
@@ -105,7 +106,7 @@ def rattacher(
     # Contracts signed by an EPCI merged since (2015 generation): the current EPCI
     # holding the contract's point is its successor.
     contrats = contrats.copy()
-    anciens = contrats.epci.notna() & ~contrats.epci.isin(ref.epci.index) & contrats.lon.notna()
+    anciens = contrats.epci.notna() & ~parmi(contrats.epci, ref.epci.index) & contrats.lon.notna()
     contrats["epci_point"] = None
     if anciens.any():
         au_point = ref.communes_aux_points(
@@ -118,7 +119,7 @@ def rattacher(
         contrats[["code_cv", "lib_cv", "epci", "commune", "epci_point"]], on="code_cv", how="left"
     )
     commune = ref.codes_actuels(postes.commune.astype("string"))
-    epci = postes.epci.astype("string").where(postes.epci.isin(ref.epci.index))
+    epci = postes.epci.astype("string").where(parmi(postes.epci, ref.epci.index))
     par_point = epci.isna() & postes.epci_point.notna()
     epci = epci.fillna(postes.epci_point.astype("string"))
     epci_inconnus = postes.epci.notna() & epci.isna()
@@ -137,7 +138,7 @@ def rattacher(
         )
     communes = ref.communes
     epci = epci.fillna(commune.map(communes.epci))
-    dep = postes.insee_dep.astype("string").where(postes.insee_dep.isin(ref.departements.index))
+    dep = postes.insee_dep.astype("string").where(parmi(postes.insee_dep, ref.departements.index))
     dep = commune.map(communes.dep).astype("string").fillna(dep)
     reg = dep.map(ref.departements.reg).astype("string")
     rattachement = pd.Series("aucun", index=postes.index)
@@ -161,7 +162,7 @@ def rattacher(
         )
     return postes.drop(columns=["epci_point"]).assign(
         commune=commune,
-        epci=epci.where(rattachement.isin(["cv_epci", "cv_point", "cv_commune"])),
+        epci=epci.where(parmi(rattachement, ["cv_epci", "cv_point", "cv_commune"])),
         dep=dep,
         reg=reg,
         rattachement=rattachement,
@@ -280,7 +281,7 @@ class DonneesFinancements:
         for sirets, rattachement in ((self.sirets_registre, "siret_registre"), (sirets_communes, "siret")):
             if not sirets:
                 continue
-            connus = postes.siret.isin(list(sirets))
+            connus = parmi(postes.siret, list(sirets))
             if not connus.any():
                 continue
             postes = postes.copy()
@@ -321,7 +322,7 @@ class DonneesFinancements:
         postes = self.postes_places(ref, sirets_communes)
         deps = set(ref.communes_de(tid).dep)
         niveaux = ["departement"] if tid.niveau == "epci" else ["departement", "cv_epci", "cv_point"]
-        candidats = postes[postes.dep.isin(deps) & postes.rattachement.isin(niveaux)]
+        candidats = postes[parmi(postes.dep, deps) & parmi(postes.rattachement, niveaux)]
         if tid.niveau == "commune":
             commune = ref.communes.loc[tid.code]
             candidats = candidats[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geo.codes import parmi
 from geo.territories import Referentiel, Territoire, TerritoireId
 
 
@@ -114,12 +115,12 @@ def chiffres_comparables(
         avec = donnees_commerces.communes_avec(donnees_commerces.definition("tous"))
         codes = ref.communes.index[masque.to_numpy()]
         chiffres["part_communes_sans_commerce_pct"] = (
-            round(100 * float((~codes.isin(avec)).sum()) / len(codes), 1) if len(codes) else None
+            round(100 * float((~parmi(codes, avec)).sum()) / len(codes), 1) if len(codes) else None
         )
     if donnees_structures is not None and donnees_structures.disponible:
         registre = donnees_structures.registre
         localisees = int(
-            registre.commune.isin(set(ref.communes.index[masque.to_numpy()])).fillna(False).sum()
+            parmi(registre.commune, set(ref.communes.index[masque.to_numpy()])).fillna(False).sum()
         )
         chiffres["structures_pour_1000"] = (
             round(1000 * localisees / territoire.population, 2) if territoire.population else None

@@ -23,6 +23,7 @@ import pandas as pd
 import shapely
 
 from geo import config, projections
+from geo.codes import parmi
 from geo.commerces import DonneesCommerces
 from geo.territories import Referentiel, TerritoireId
 
@@ -131,7 +132,7 @@ def financements_annuels_par_epci(entrees: Entrees) -> tuple[pd.Series, list[int
     postes = entrees.financements.postes_places(entrees.ref)
     # A year with flat-rate amounts (2025 adultes-relais) is left out whole, not in part.
     non_comparables = set(postes.loc[~postes.comparable.astype(bool), "annee"].dropna())
-    postes = postes[~postes.annee.isin(non_comparables) & postes.epci.notna()]
+    postes = postes[~parmi(postes.annee, non_comparables) & postes.epci.notna()]
     annees = sorted(int(a) for a in postes.annee.dropna().unique())
     if not annees:
         return pd.Series(dtype=float), []
@@ -331,7 +332,7 @@ def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFra
         resultat["population_qpv_connue"] = False
         return resultat
     lignes = entrees.qpv.qpv_communes
-    lignes = lignes[(lignes.generation == "2024") & lignes.commune.isin(codes)]
+    lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, codes)]
     par_commune = lignes.groupby("commune").agg(
         nb_qpv=("code_qp", "nunique"),
         population_qpv=("population", lambda s: s.sum(min_count=1)),
@@ -358,7 +359,7 @@ def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
             index=pd.Index(unites.dropna().unique()),
         )
     lignes = entrees.qpv.qpv_communes
-    lignes = lignes[(lignes.generation == "2024") & lignes.commune.isin(unites.index)]
+    lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, unites.index)]
     lignes = lignes.assign(unite=lignes.commune.map(unites)).drop_duplicates(["unite", "code_qp"])
     par_unite = lignes.groupby("unite").agg(
         nb_qpv=("code_qp", "size"),
@@ -381,7 +382,7 @@ def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | No
     table = pd.DataFrame({"population": communes.population.astype("Float64")}, index=codes)
     if entrees.commerces is not None and entrees.commerces.disponible:
         avec = entrees.commerces.communes_avec(entrees.commerces.definition(definition))
-        table["population_sans_commerce"] = table.population.where(~codes.isin(avec), 0.0)
+        table["population_sans_commerce"] = table.population.where(~parmi(codes, avec), 0.0)
     else:
         table["population_sans_commerce"] = np.nan
     table = table.join(_population_qpv_par_commune(entrees, codes))
@@ -410,7 +411,7 @@ def _unites(ref: Referentiel, tid: TerritoireId | None) -> tuple[str | None, pd.
     if niveau == "epci":
         # Whole EPCI, even those crossing the border: their figures stay true.
         epci = communes.epci.dropna().unique()
-        communes = ref.communes[ref.communes.epci.isin(epci)]
+        communes = ref.communes[parmi(ref.communes.epci, epci)]
         return niveau, communes.epci
     if niveau == "departement":
         return niveau, ref.communes.dep
@@ -532,7 +533,7 @@ def valeurs_indicateur(
     ref = entrees.ref
     communes = ref.communes_de(tid)
     if niveau == "epci":
-        communes = ref.communes[ref.communes.epci.isin(communes.epci.dropna().unique())]
+        communes = ref.communes[parmi(ref.communes.epci, communes.epci.dropna().unique())]
         unites = communes.epci
     else:
         unites = communes.code

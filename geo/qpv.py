@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 
 from geo import config, etapes, projections
+from geo.codes import parmi
 from geo.sources import Localisation
 from geo.sources import qpv as sources_qpv
 from geo.territories import Referentiel, TerritoireId
@@ -186,7 +187,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     qpv_communes = pd.concat([liste, anciens[anciens.commune.notna() & (anciens.commune != "")]])
     qpv_communes = qpv_communes.join(populations, on="code_qp")
     qpv_communes["population"] = qpv_communes.population.astype("Int64")
-    qpv_communes["perimetre"] = qpv_communes.code_qp.isin(set(perimetres.code_qp))
+    qpv_communes["perimetre"] = parmi(qpv_communes.code_qp, set(perimetres.code_qp))
     qpv_communes.reset_index(drop=True).to_parquet(dossier / "qpv_communes.parquet")
 
     nombres = {
@@ -332,8 +333,8 @@ class DonneesQPV:
     def _qpv_du_territoire(self, ref: Referentiel, tid: TerritoireId | None, generation: str) -> pd.DataFrame:
         communes_territoire = set(ref.communes_de(tid).code)
         lignes = self.qpv_communes[self.qpv_communes.generation == generation]
-        concernes = lignes.loc[lignes.commune.isin(communes_territoire), "code_qp"].unique()
-        lignes = lignes[lignes.code_qp.isin(concernes)]
+        concernes = lignes.loc[parmi(lignes.commune, communes_territoire), "code_qp"].unique()
+        lignes = lignes[parmi(lignes.code_qp, concernes)]
         if lignes.empty:
             return pd.DataFrame(
                 columns=[
@@ -372,7 +373,7 @@ class DonneesQPV:
         qpv = qpv[~qpv.perimetre.astype(bool)]
         communes_territoire = set(ref.communes_de(tid).code)
         lignes = qpv.explode("communes")
-        lignes = lignes[lignes.communes.isin(communes_territoire)]
+        lignes = lignes[parmi(lignes.communes, communes_territoire)]
         return (
             lignes.groupby("communes")
             .agg(codes=("code_qp", list), noms=("nom", list))

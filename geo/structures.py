@@ -35,6 +35,7 @@ import shapely
 
 from geo import config, etapes, nomenclature
 from geo import siret as siret_mod
+from geo.codes import parmi
 from geo.sources import Localisation, esat, fabriques, siae, sirene
 from geo.sources import ess_commun as commun
 from geo.sources import source as source_declaree
@@ -280,10 +281,10 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
     # A legal unit known by its SIREN only enriches its establishments and disappears into them.
     seulement_siren = lignes.siret.isna() & lignes.siren.notna()
     sirens_etablis = set(lignes.loc[lignes.siret.notna(), "siren"])
-    rattachees = seulement_siren & lignes.siren.isin(sirens_etablis)
+    rattachees = seulement_siren & parmi(lignes.siren, sirens_etablis)
     if rattachees.any():
         unites = lignes[rattachees].drop_duplicates("siren").set_index("siren")
-        cibles = lignes.siret.notna() & lignes.siren.isin(unites.index)
+        cibles = lignes.siret.notna() & parmi(lignes.siren, unites.index)
         for colonne in ("categorie_juridique", "naf"):
             lignes.loc[cibles, colonne] = lignes.loc[cibles, colonne].fillna(
                 lignes.loc[cibles, "siren"].map(unites[colonne])
@@ -327,7 +328,7 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
     )
     sans_lieu = lignes[lignes.lon.isna() & lignes.commune.notna()].drop_duplicates("cle").set_index("cle")
     lieux = pd.concat(
-        [lieux, sans_lieu.loc[~sans_lieu.index.isin(lieux.index), ["commune", "lon", "lat", "precision"]]]
+        [lieux, sans_lieu.loc[~parmi(sans_lieu.index, lieux.index), ["commune", "lon", "lat", "precision"]]]
     )
     # Most structures come from one row: only the others need a per-group computation.
     multiples = par_source.cle.duplicated(keep=False)
@@ -354,7 +355,7 @@ def fusionner(lignes: pd.DataFrame) -> pd.DataFrame:
     # and never when the unit is a public body (SIREN starting with 1 or 2: a commune, a
     # département, a CCAS carrying an ACI), whose headcount is the whole administration's.
     seules = resultat.siren.map(resultat.siren.value_counts()).eq(1).fillna(False)
-    publique = resultat.siren.astype("string").str[0].isin(["1", "2"]).fillna(False)
+    publique = parmi(resultat.siren.astype("string").str[0], ["1", "2"]).fillna(False)
     bandes_ul = resultat.tranche_effectif_ul.where(seules & ~publique)
     resultat["tranche_effectif"] = resultat.tranche_effectif.fillna(bandes_ul)
     familles_juridiques = nomenclature.par_valeur(
@@ -463,7 +464,7 @@ class DonneesStructures:
         if tid is None:
             return self.registre
         codes = set(ref.communes_de(tid).code)
-        return self.registre[self.registre.commune.isin(codes).fillna(False)]
+        return self.registre[parmi(self.registre.commune, codes).fillna(False)]
 
     def bloc(self, ref: Referentiel, tid: TerritoireId | None) -> dict:
         return resume(self.du_territoire(ref, tid), self.manifeste, self.disponible)
@@ -483,11 +484,11 @@ def filtrer(
     """Structures of the chosen families, activity sections and size classes, whose name matches."""
     garder = pd.Series(True, index=tableau.index)
     if familles:
-        garder &= tableau.famille.isin(familles).fillna(False)
+        garder &= parmi(tableau.famille, familles).fillna(False)
     if sections:
-        garder &= tableau.section_naf.isin(sections).fillna(False)
+        garder &= parmi(tableau.section_naf, sections).fillna(False)
     if tailles:
-        garder &= tableau.taille.isin(tailles).fillna(False)
+        garder &= parmi(tableau.taille, tailles).fillna(False)
     if texte and texte.strip():
         cle = cle_recherche(texte)
         noms = tableau.nom.fillna("").map(cle_recherche)

@@ -31,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import config, etapes
+from geo.codes import parmi
 from geo.sources import Localisation, scdl
 from geo.territories import Referentiel, TerritoireId
 from geo.text import accorder, cle_recherche, nombre_fr
@@ -248,7 +249,7 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
         (siren.str.match(_COMMUNE_SIREN.pattern, na=False) & commune_publique.isna()).sum()
     )
     poser(siren.notna(), "commune", commune_publique, "commune_beneficiaire")
-    epci_public = siren.where(siren.isin(ref.epci.index))
+    epci_public = siren.where(parmi(siren, ref.epci.index))
     poser(siren.notna(), "epci", epci_public, "epci_beneficiaire")
     seule = communes_par_siren[communes_par_siren.map(len) == 1].map(lambda c: next(iter(c)))
     commune_siren = ref.codes_actuels(siren.map(seule).astype("string"))
@@ -484,7 +485,7 @@ def _places(table: pd.DataFrame) -> dict[str, int]:
     """Distinct beneficiaries placed by their own identifier, counted at the grantor's, or not placed."""
     placement = table.placement.astype("string")
     return {
-        "par_leur_identifiant": _beneficiaires(table[placement.isin(PAR_IDENTIFIANT)]),
+        "par_leur_identifiant": _beneficiaires(table[parmi(placement, PAR_IDENTIFIANT)]),
         "au_territoire_de_l_attribuant": _beneficiaires(table[placement == "territoire_attribuant"]),
         "non_places": _beneficiaires(table[placement == "aucun"]),
     }

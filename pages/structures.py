@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import structures
+from geo.codes import parmi
 from geo.text import accorder, nombre_fr, texte_brut
 from ui import carte as carte_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
@@ -124,7 +125,7 @@ if tid is not None and tid.niveau in ("commune", "departement"):
                 st.info(texte_brut(erreur), icon=":material/wifi_off:")
             else:
                 connus = set(donnees_structures.registre.siret.dropna())
-                nouvelles = trouvees[~trouvees.siret.isin(connus).fillna(False)]
+                nouvelles = trouvees[~parmi(trouvees.siret, connus).fillna(False)]
                 st.markdown(
                     f"**{accorder(len(trouvees), 'établissement')}** de l'ESS trouvés, dont "
                     f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."

@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import csv_souple
+from geo.codes import parmi
 from geo.sources import Source, declarer
 from geo.text import accorder
 
@@ -279,7 +280,7 @@ def _agreger(
         mauvais_type = ~typequ.str.match(_CODE_TYPE)
         n_types += int(mauvais_type.sum())
         types_invalides += _lignes(mauvais_type, debut)
-        garder = typequ.str[0].isin(domaines) & ~mauvais_type
+        garder = parmi(typequ.str[0], domaines) & ~mauvais_type
         mauvais_code = garder & ~depcom.str.match(_CODE_COMMUNE)
         n_codes += int(mauvais_code.sum())
         codes_invalides += _lignes(mauvais_code, debut)

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo import csv_souple
+from geo.codes import parmi
 from geo.sources import Source, declarer
 from geo.text import accorder
 
@@ -71,7 +72,7 @@ def lire(chemin: Path) -> pd.DataFrame:
             f"{', '.join(manquantes)} "
             "(fichier du comparateur de territoires de l'INSEE attendu)."
         )
-    brut = brut[brut.commune_type.isin(["COM", "ARM"])].copy()
+    brut = brut[parmi(brut.commune_type, ["COM", "ARM"])].copy()
     brut["code"] = brut.insee_com.str.strip().str.zfill(5)
     arrondissement = brut.commune_type == "ARM"
     brut.loc[arrondissement, "code"] = brut.loc[arrondissement, "insee_parente"].str.strip().str.zfill(5)
