@@ -19,7 +19,9 @@ __all__ = ["application", "donnees_application", "navigateur", "page"]
 
 def test_clicking_a_project_bar_filters_the_projects_table(application, page):
     page.goto(f"{application}/emplois?territoire=epci:240200477")
-    graphique = page.locator(".js-plotly-plot").first
+    # By its title: while Streamlit replaces a first run's elements, the first chart in the page
+    # can briefly be another one (CI once found the FONJEP chart there).
+    graphique = page.locator(".js-plotly-plot", has_text="Emplois créés par projet")
     graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
     # Source and years are printed under the chart.
     assert "Source : données saisies" in graphique.inner_text()
