@@ -24,10 +24,11 @@ def parmi(valeurs: pd.Series | pd.Index, ensemble: Iterable) -> pd.Series | np.n
     """``valeurs.isin(ensemble)``: a boolean Series on the same index, or an array for an Index."""
     if not isinstance(valeurs.dtype, pd.StringDtype):
         return valeurs.isin(ensemble)
+    # A copy (np.array, not np.asarray): the caller's array is never rewritten below.
     if isinstance(ensemble, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray, np.ndarray)):
-        cherches = np.asarray(ensemble, dtype=object)
+        cherches = np.array(ensemble, dtype=object)
     else:
-        cherches = np.asarray(list(ensemble), dtype=object)
+        cherches = np.array(list(ensemble), dtype=object)
     # A missing value is NaN once the text is an object array, whatever it was searched as.
     cherches[pd.isna(cherches)] = np.nan
     return valeurs.astype(object).isin(cherches)

@@ -32,6 +32,12 @@ def test_same_answer_as_isin_for_a_series(ensemble):
     pd.testing.assert_series_equal(parmi(CODES, ensemble), attendu)
 
 
+def test_the_codes_searched_for_are_left_as_they_were():
+    ensemble = np.array(["02722", None], dtype=object)
+    parmi(CODES, ensemble)
+    assert ensemble[1] is None
+
+
 def test_an_index_gives_an_array_as_isin_does():
     index = pd.Index(["02722", "59606", "2A004"])
     resultat = parmi(index, ["59606"])
