@@ -10,6 +10,7 @@ import shlex
 import shutil
 import stat
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -405,3 +406,24 @@ def test_demarrage_accepte_le_code_4(tmp_path, code, demarre):
     assert (tmp_path / "lance").exists() is demarre
     assert (resultat.returncode == 0) is demarre
     assert (tmp_path / "donnees" / ".demarrage.verrou").exists()
+
+
+# --- .streamlit/config.toml ---------------------------------------------------------------
+
+
+def test_config_streamlit_sans_ramasse_miettes_apres_chaque_execution():
+    # Read by Streamlit itself, from the folder every server starts in: a misspelt option
+    # would be ignored silently and the full gc.collect come back on every page view.
+    sortie = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(config.get_option('runner.postScriptGC'), config.get_option('client.toolbarMode'))",
+        ],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sortie == ["False", "viewer"]
