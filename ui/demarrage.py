@@ -39,6 +39,14 @@ def _hors_prechauffage(enregistrement: logging.LogRecord) -> bool:
     return enregistrement.threadName != NOM_FIL
 
 
+def _fichiers_des_modules() -> None:
+    # Declaring the map component (streamlit-folium's import, in the visitor's run) asks
+    # inspect.getmodule, which first maps every module loaded since its last scan to its real
+    # path: 0.3 to 0.6 s on the first call, paid here. A code object from no file makes it scan
+    # (for an object of a file already mapped it returns before).
+    inspect.getmodule(compile("", "<préchauffage>", "exec"))
+
+
 def prechauffer() -> None:
     """Import what the pages import and fill the territory and France-map caches."""
     # Outside a visitor's run, Streamlit warns that there is no script context: expected in this
@@ -49,18 +57,18 @@ def prechauffer() -> None:
         from ui import donnees
 
         ref = donnees.referentiel()
-        # What the first map of an EPCI or a commune needs besides: the communes' detailed
-        # outlines (0.25 s to read), and folium's plugins, which streamlit-folium imports and
-        # whose templates take 0.25 s to compile (not a component: safe to import here).
-        ref.affichage("communes", "fin")
+        # Folium's plugins, which streamlit-folium imports and whose templates take 0.25 s to
+        # compile (not a component: safe to import here).
         importlib.import_module("folium.plugins")
+        _fichiers_des_modules()
+        # What the first map of an EPCI or a commune needs besides: the communes' detailed
+        # outlines (0.25 s to read).
+        ref.affichage("communes", "fin")
         # The modules of the map pages, imported once here rather than in the first visit.
         for module in MODULES_DES_PAGES:
             importlib.import_module(module)
         donnees.carte_preparee(None)
-        # Streamlit's first element of a process calls inspect.stack() (env_util.is_repl), whose
-        # first call maps every loaded module to its file: 0.2 s, paid here instead.
-        inspect.stack()
+        _fichiers_des_modules()  # the modules loaded since: a few milliseconds
 
 
 def _quand_le_serveur_tourne() -> None:
@@ -75,9 +83,23 @@ def _quand_le_serveur_tourne() -> None:
     prechauffer()
 
 
+def sans_avertissement_hors_streamlit() -> None:
+    """Skip Streamlit's check, at the first element of a process, that it runs under ``streamlit run``.
+
+    The check (``env_util.is_repl``) calls ``inspect.stack()``, which maps every loaded module
+    to its real path: 1 s of the first visitor's run on two cores, 16,000 ``lstat`` calls. The
+    answer is known here: this command is ``streamlit run``.
+    """
+    from streamlit import delta_generator
+
+    if hasattr(delta_generator, "_use_warning_has_been_displayed"):
+        delta_generator._use_warning_has_been_displayed = True
+
+
 def main(arguments: list[str]) -> None:
     from streamlit.web import cli
 
+    sans_avertissement_hors_streamlit()
     threading.Thread(target=_quand_le_serveur_tourne, name=NOM_FIL, daemon=True).start()
 
     sys.argv = ["streamlit", "run", str(APP), *arguments]
