@@ -187,3 +187,27 @@ def test_cells_that_cannot_be_hashed_are_styled_each_time():
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     assert _envoye(at.dataframe[0])["affichees"].sources.tolist() == ["siae, finess", "sirene"]
+
+
+def test_a_layer_s_digest_follows_its_shapes_and_crs():
+    import geopandas as gpd
+    import shapely
+
+    couche = gpd.GeoDataFrame(
+        {"code": ["a", "b", "c"]},
+        geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), None],
+        crs="EPSG:4326",
+    )
+    deplacee = couche.copy()
+    deplacee.loc[1, "geometry"] = shapely.box(1, 0, 2, 1.0001)
+    vide = couche.copy()
+    vide.loc[2, "geometry"] = shapely.Polygon()
+    assert empreinte(couche) == empreinte(couche.copy())
+    assert empreinte(couche) != empreinte(deplacee)
+    assert empreinte(couche) != empreinte(vide)  # no shape is not an empty shape
+    assert empreinte(couche) != empreinte(couche.to_crs("EPSG:2154"))
+    assert empreinte(couche) != empreinte(couche.set_crs("EPSG:3857", allow_override=True))
+    # The same shapes in other rows: another layer.
+    permutee = couche.assign(geometry=couche.geometry.iloc[[1, 0, 2]].to_numpy())
+    assert empreinte(couche) != empreinte(permutee)
+    assert empreinte(couche) != empreinte(pd.DataFrame(couche.drop(columns="geometry")))
