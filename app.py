@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import barre_laterale, donnees, etat, page
+from ui import barre_laterale, demarrage, donnees, etat, page
 
 st.set_page_config(
     page_title="ESS & territoires",
@@ -50,4 +50,7 @@ page.lisibilite()
 if not page.mode_presentation():
     barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES)
 etat.afficher_erreur_url()
-navigation.run()
+try:
+    navigation.run()
+finally:
+    demarrage.premiere_page_finie.set()

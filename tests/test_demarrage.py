@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 from tests.conftest import RACINE
 from ui import demarrage
@@ -69,3 +70,32 @@ def test_first_element_does_not_walk_the_stack(monkeypatch):
     demarrage.sans_avertissement_hors_streamlit()
     delta_generator._maybe_print_use_warning()
     assert appels == []
+
+
+def test_warm_up_waits_for_the_first_page_before_its_second_half(monkeypatch):
+    etapes = []
+    monkeypatch.setattr(demarrage, "prechauffer_l_essentiel", lambda: etapes.append("essentiel"))
+    monkeypatch.setattr(demarrage, "prechauffer_le_reste", lambda: etapes.append("reste"))
+    monkeypatch.setattr(demarrage, "premiere_page_finie", threading.Event())
+    fil = threading.Thread(target=demarrage._quand_le_serveur_tourne)
+    from streamlit.runtime import Runtime
+
+    monkeypatch.setattr(Runtime, "exists", staticmethod(lambda: True))
+    fil.start()
+    fil.join(0.5)
+    assert etapes == ["essentiel"]  # the visitor's run has the interpreter to itself
+    demarrage.premiere_page_finie.set()
+    fil.join(5)
+    assert etapes == ["essentiel", "reste"]
+
+
+def test_the_app_says_when_its_page_is_done(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setattr(demarrage, "premiere_page_finie", threading.Event())
+    at = AppTest.from_file(str(RACINE / "app.py"), default_timeout=60)
+    at.query_params["territoire"] = "commune:02722"
+    at.switch_page("pages/sources.py")
+    at.run()
+    assert not at.exception
+    assert demarrage.premiere_page_finie.is_set()

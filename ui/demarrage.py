@@ -47,12 +47,27 @@ def _fichiers_des_modules() -> None:
     inspect.getmodule(compile("", "<préchauffage>", "exec"))
 
 
+# Set when a visitor's run ends (app.py): the warm-up's second half waits for it.
+premiere_page_finie = threading.Event()
+ATTENTE_PREMIERE_PAGE_S = 30
+
+
 def prechauffer() -> None:
     """Import what the pages import and fill the territory and France-map caches."""
+    prechauffer_l_essentiel()
+    prechauffer_le_reste()
+
+
+def _sans_avertissements_de_contexte() -> None:
     # Outside a visitor's run, Streamlit warns that there is no script context: expected in this
     # thread only. A filter, because Streamlit resets its loggers' levels as it starts.
     for nom in ("streamlit.runtime.scriptrunner_utils.script_run_context", "streamlit.runtime.caching"):
         logging.getLogger(nom).addFilter(_hors_prechauffage)
+
+
+def prechauffer_l_essentiel() -> None:
+    """What every page's first run needs: the territories, folium's plugins, the detailed outlines."""
+    _sans_avertissements_de_contexte()
     with contextlib.suppress(Exception):
         from ui import donnees
 
@@ -64,7 +79,18 @@ def prechauffer() -> None:
         # What the first map of an EPCI or a commune needs besides: the communes' detailed
         # outlines (0.25 s to read).
         ref.affichage("communes", "fin")
-        # The modules of the map pages, imported once here rather than in the first visit.
+
+
+def prechauffer_le_reste() -> None:
+    """What some pages need (their modules, the France map): after the first page, not during it.
+
+    The warm-up shares one interpreter lock with the visitor's run: done while that run goes
+    on, it slowed the first map by the half-second it took (plotly's import among it).
+    """
+    _sans_avertissements_de_contexte()
+    with contextlib.suppress(Exception):
+        from ui import donnees
+
         for module in MODULES_DES_PAGES:
             importlib.import_module(module)
         donnees.carte_preparee(None)
@@ -80,7 +106,9 @@ def _quand_le_serveur_tourne() -> None:
     limite = time.monotonic() + 60
     while not Runtime.exists() and time.monotonic() < limite:
         time.sleep(0.05)
-    prechauffer()
+    prechauffer_l_essentiel()
+    premiere_page_finie.wait(ATTENTE_PREMIERE_PAGE_S)
+    prechauffer_le_reste()
 
 
 def sans_avertissement_hors_streamlit() -> None:
@@ -107,4 +135,6 @@ def main(arguments: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    # Run as ``ui.demarrage``, not ``__main__``: app.py signals the end of the first page
+    # through this module's event, and would otherwise import a second copy of it.
+    importlib.import_module("ui.demarrage").main(sys.argv[1:])
