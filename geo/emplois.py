@@ -363,8 +363,8 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
     """The ``emplois`` block of ``geo.report``: jobs created by the projects entered."""
     try:
         donnees = charger()
-    except Exception as erreur:  # a database that cannot be opened must not stop the report
-        return {"disponible": False, "raison": f"base de saisie inaccessible ({erreur})"}
+    except store.BaseInaccessible as erreur:  # a store out of reach must not stop the report
+        return {"disponible": False, "raison": store.message_indisponible(erreur)}
     return donnees.bloc(ref, tid, annee)
 
 

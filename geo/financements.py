@@ -493,11 +493,11 @@ def bloc(
 
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
     """The ``financements`` block of ``geo.report``."""
-    from geo import emplois
+    from geo import emplois, store
 
     try:
         saisies = emplois.charger()
-    except Exception:  # the open data still answers without the store
+    except store.BaseInaccessible:  # the open data still answers without the store
         saisies = None
     resultat = bloc(charger(ref), saisies, ref, tid, annee)
     from geo import subventions  # published SCDL subsidies, a step of their own

@@ -40,6 +40,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy import exc as sql_exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
@@ -331,12 +332,38 @@ def _activer_cles_etrangeres_sqlite(connexion_dbapi, _enregistrement) -> None:
     curseur.close()
 
 
+class BaseInaccessible(Exception):
+    """The store cannot be reached: server down or refusing, connection lost, unusable address.
+
+    The one error callers catch around the store (pages say it with :func:`message_indisponible`);
+    the driver's own error is its ``__cause__``, for the server's log. Any other error reading
+    the store is a defect and shows as one.
+    """
+
+
+def _base_inaccessible(contexte) -> BaseInaccessible | None:
+    # SQLAlchemy's hook for every driver error. Opening a connection failed (no connection yet)
+    # or the connection was lost: the store is out of reach. A refused statement, a missing
+    # table or a broken constraint on a working connection stays what it is.
+    if contexte.connection is None or contexte.is_disconnect:
+        return BaseInaccessible("connexion impossible à la base de saisie")
+    return None
+
+
 def moteur(url: str | None = None) -> Engine:
-    """An engine on ``url`` (default :func:`url_par_defaut`); the SQLite folder is created."""
+    """An engine on ``url`` (default :func:`url_par_defaut`); the SQLite folder is created.
+
+    Raises :class:`BaseInaccessible` for an address that cannot be used, and every connection
+    to the engine raises it when the store cannot be reached.
+    """
     url = url or url_par_defaut()
-    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True)
+    try:
+        if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, future=True)
+    except (sql_exc.ArgumentError, sql_exc.NoSuchModuleError, ImportError, OSError) as erreur:
+        raise BaseInaccessible("adresse de la base de saisie inutilisable") from erreur
+    event.listen(engine, "handle_error", _base_inaccessible)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _activer_cles_etrangeres_sqlite)
     return engine
@@ -415,16 +442,13 @@ class Depot:
         self.engine.dispose()
 
 
-def message_indisponible(erreur: BaseException) -> str:
+def message_indisponible(erreur: BaseInaccessible) -> str:
     """What a page says when the store cannot be reached: never the address, the user or the
     server's own words (they may name hosts or paths); the detail goes to the server's log."""
     import logging
 
     logging.getLogger(__name__).error("Base de saisie inaccessible", exc_info=erreur)
-    return (
-        f"La base de saisie est inaccessible ({type(erreur).__name__}) : le détail est dans le journal "
-        "du serveur."
-    )
+    return "La base de saisie est inaccessible pour le moment : le détail est dans le journal du serveur."
 
 
 def ouvrir(url: str | None = None) -> Depot:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import charts, couche_ptce, financements, subventions, vue_emplois
-from geo.store import ETAPES_PROJET, message_indisponible
+from geo.store import ETAPES_PROJET, BaseInaccessible, message_indisponible
 from geo.text import accorder, nombre_fr
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -24,7 +24,7 @@ st.caption(f"{territoire.nom} · {territoire.libelle_niveau}")
 
 try:
     saisies = donnees.saisies()
-except Exception as erreur:  # an unreachable database: the open data still shows
+except BaseInaccessible as erreur:  # the open data still shows
     st.error(message_indisponible(erreur), icon=":material/database_off:")
     saisies = None
 donnees_fin = donnees.donnees_financements()

@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import comptes, journal, saisie, semences
-from geo.store import ETAPES_PROJET, NATURES_EMPLOI, message_indisponible
+from geo.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
 from geo.territories import TerritoireId
 from geo.text import accorder, texte_brut
 from ui import acces, donnees, page, tableaux
@@ -28,7 +28,7 @@ st.caption(
 
 try:
     depot = donnees.depot()
-except Exception as erreur:
+except BaseInaccessible as erreur:
     st.error(message_indisponible(erreur), icon=":material/database_off:")
     st.stop()
 

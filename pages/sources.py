@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo import build, comptes, config, emplois, etapes
 from geo.sources import toutes_les_sources
-from geo.store import message_indisponible
+from geo.store import BaseInaccessible, message_indisponible
 from geo.text import accorder, texte_brut
 from ui import acces, donnees, page, tableaux
 
@@ -91,7 +91,7 @@ st.markdown(
 try:
     _depot = donnees.depot()
     _provenance = emplois.provenance_saisies(donnees.saisies())
-except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
+except BaseInaccessible as _erreur:  # the rest of the page stands
     st.warning(message_indisponible(_erreur), icon=":material/database:")
 else:
     if _provenance.empty:
@@ -149,7 +149,7 @@ if comptes.lecture_seule():
 else:
     try:
         _utilisateur = acces.utilisateur_connecte()
-    except Exception:  # the store may be unreachable: reading stays possible
+    except BaseInaccessible:  # reading stays possible
         _utilisateur = None
     if _utilisateur is None or not _utilisateur.est_administrateur:
         st.caption("Réservé aux administrateurs : connectez-vous sur la page Saisie.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import fiche, indicators
-from geo.store import message_indisponible
+from geo.store import BaseInaccessible, message_indisponible
 from geo.text import accorder, nombre_fr
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -173,7 +173,7 @@ try:
     _bloc_fin = _financements.bloc(
         donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=_annee
     )
-except Exception as _erreur:  # the store may be unreachable: the rest of the page stands
+except BaseInaccessible as _erreur:  # the rest of the page stands
     st.caption(message_indisponible(_erreur))
 else:
     sections.emplois_financements(_bloc_emplois, _bloc_fin)

@@ -122,13 +122,13 @@ SURCOUCHES: list[CoucheDisponible] = [
 
 
 def _ptce(tid: TerritoireId | None) -> Surcouche | str:
-    from geo import couche_ptce
+    from geo import couche_ptce, store
     from ui.donnees import saisies
 
     try:
         donnees = saisies()
-    except Exception as erreur:  # an unreachable database must not break the map
-        return f"La base de saisie des PTCE est inaccessible ({erreur})."
+    except store.BaseInaccessible as erreur:  # a store out of reach must not break the map
+        return store.message_indisponible(erreur)
     return couche_ptce.surcouche_ptce(referentiel(), donnees, tid)
 
 
@@ -145,10 +145,14 @@ SURCOUCHES.append(
 
 
 def _exporter_ptce(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
-    from geo import couche_ptce
+    from geo import couche_ptce, store
     from ui.donnees import saisies
 
-    return couche_ptce.couches_export(referentiel(), saisies(), tid)
+    try:
+        donnees = saisies()
+    except store.BaseInaccessible:  # the layer already says so on the map
+        return {}
+    return couche_ptce.couches_export(referentiel(), donnees, tid)
 
 
 def _basculer(nom: str) -> None:

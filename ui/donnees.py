@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from geo import assets, commerces, config, etapes, layers, opportunites, qpv
+from geo.store import BaseInaccessible
 from geo.territories import Referentiel, TerritoireId, charger_referentiel
 
 
@@ -452,8 +453,8 @@ def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = Non
             "bloc_emplois": saisies_territoire.bloc(referentiel(), tid, annee=annee),
             "bloc_financements": bloc_financements,
         }
-    # A store that cannot be read (PostgreSQL down…) must not block the PDF: it goes without charts.
-    except Exception:
+    # A store out of reach (PostgreSQL down…) must not block the PDF: it goes without charts.
+    except BaseInaccessible:
         return {}
 
 
