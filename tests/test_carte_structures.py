@@ -83,10 +83,15 @@ def test_never_more_than_the_marker_limit(referentiel, monkeypatch):
 
 
 def test_counts_per_zone_add_up(referentiel):
-    tableau = pd.concat([_tableau(4), _tableau(2, commune="59009")], ignore_index=True)
+    # Lille (MEL) and Soissons (GrandSoissons): one zone each, counted per family.
+    tableau = pd.concat([_tableau(4), _tableau(2, commune="02722", lon=3.32, lat=49.38)], ignore_index=True)
     zones = carte_structures.comptes_par_zone(referentiel, tableau, "epci")
-    assert int(zones.comptes.total.sum()) == 6
-    assert json.loads(zones.comptes.to_json())  # plain numbers, ready for a table
+    comptes = zones.comptes.set_index("code")
+    assert comptes.total.to_dict() == {"200093201": 4, "240200477": 2}
+    assert comptes.association.to_dict() == {"200093201": 4, "240200477": 2}
+    assert int(comptes.drop(columns=["nom", "total", "association"]).to_numpy().sum()) == 0
+    # Plain numbers, ready for a table.
+    assert json.loads(zones.comptes.to_json(orient="records"))[0]["total"] == 4
 
 
 def test_legend_says_when_filters_apply(referentiel):

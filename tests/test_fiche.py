@@ -17,6 +17,13 @@ from tests.conftest import RACINE
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 
 
+def _artefact(nom: str):
+    """Where a rendered page is kept for a person to look at (tests/artefacts, not committed)."""
+    dossier = RACINE / "tests" / "artefacts"
+    dossier.mkdir(exist_ok=True)
+    return dossier / nom
+
+
 def _texte(contenu: bytes) -> tuple[int, str]:
     lecteur = PdfReader(io.BytesIO(contenu))
     texte = "\n".join(page.extract_text() for page in lecteur.pages)
@@ -42,8 +49,7 @@ def test_fiche_is_one_page_with_figures_sources_and_date(referentiel):
 def test_fiche_map_is_drawn(referentiel):
     contenu = fiche.pdf(referentiel, TerritoireId("commune", "02722"))
     image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
-    (RACINE / "tests" / "artefacts").mkdir(exist_ok=True)
-    image.save(RACINE / "tests" / "artefacts" / "fiche-soissons.png")
+    image.save(_artefact("fiche-soissons.png"))
     pixels = np.asarray(image).reshape(-1, 3).astype(int)
     bleus = (pixels[:, 2] > pixels[:, 0] + 30) & (pixels[:, 2] > 150)  # the communes' blue fill
     orange = (pixels[:, 0] > 180) & (pixels[:, 1] < 160) & (pixels[:, 2] < 120)  # the chosen commune
@@ -80,7 +86,7 @@ def test_fiche_with_shops_counts_and_hatches_them(referentiel, cache_miroir):
     assert "5 sur 47" in texte
     assert "Base permanente des équipements 2019" in texte
     image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
-    image.save(RACINE / "tests" / "artefacts" / "fiche-porte-du-hainaut.png")
+    image.save(_artefact("fiche-porte-du-hainaut.png"))
 
 
 def test_fiche_carries_jobs_and_funding_charts(referentiel):
@@ -127,7 +133,7 @@ def test_fiche_carries_jobs_and_funding_charts(referentiel):
     assert "montant forfaitaire" in texte
     assert "Financements 2024–2025 — ANCT, Ci.Ville" in texte
     image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
-    image.save(RACINE / "tests" / "artefacts" / "fiche-soissonnais-graphiques.png")
+    image.save(_artefact("fiche-soissonnais-graphiques.png"))
     pixels = np.asarray(image).reshape(-1, 3).astype(int)
     verts = (pixels[:, 1] > 130) & (pixels[:, 0] < 60) & (pixels[:, 2] > 90) & (pixels[:, 2] < 160)
     assert verts.mean() > 0.0005  # the funding bars are drawn

@@ -218,7 +218,10 @@ def test_report_has_the_jobs_and_funding_blocks(capsys, tmp_path, monkeypatch):
     assert set(resultat["emplois"]) >= {"crees_total", "insertion", "encadrement", "par_projet"}
     assert set(resultat["financements"]) >= {"total_eur", "par_annee", "par_dispositif"}
     assert resultat["financements"]["saisis"]["total_eur"] == 120000.0
-    assert store.url_par_defaut().endswith("rapport.sqlite3")
+    # Read from the store the environment names, seeded there on first use.
+    depot = store.ouvrir(f"sqlite:///{tmp_path / 'rapport.sqlite3'}")
+    assert not depot.est_vide()
+    depot.fermer()
 
 
 def test_a_chosen_project_keeps_its_ptce_structures_jobs_and_funding(referentiel, tmp_path):

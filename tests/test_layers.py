@@ -45,20 +45,20 @@ def test_tooltip_shows_a_hostile_name_as_text(referentiel, monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("tid", "premiere_couche", "nombre"),
+    ("tid", "premiere_couche", "nombre", "communes"),
     [
-        (None, "departements", 101),
-        (TerritoireId("region", "32"), "epci", None),
-        (TerritoireId("departement", "59"), "communes", 647),
-        (TerritoireId("epci", "200042190"), "communes", 47),
+        (None, "departements", 101, False),
+        (TerritoireId("region", "32"), "epci", None, False),
+        (TerritoireId("departement", "59"), "communes", 647, True),
+        (TerritoireId("epci", "200042190"), "communes", 47, True),
     ],
 )
-def test_plan_shows_communes_only_below_the_region(referentiel, tid, premiere_couche, nombre):
+def test_plan_shows_communes_only_below_the_region(referentiel, tid, premiere_couche, nombre, communes):
     plan = layers.plan_de_carte(referentiel, tid)
     assert plan.couches[0].table == premiere_couche
     if nombre is not None:
         assert len(plan.couches[0].codes) == nombre
-    assert all(c.table != "communes" for c in plan.couches) or tid is not None
+    assert any(c.table == "communes" for c in plan.couches) is communes
 
 
 def test_commune_is_highlighted_among_its_epci(referentiel):
