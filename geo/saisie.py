@@ -773,7 +773,7 @@ COLONNES_CODES = {
     "etape",
 }
 # A cell that a spreadsheet would take for a formula is exported behind an apostrophe
-# (geo.exports.neutraliser_formules); the apostrophe is dropped when the file comes back.
+# (geo.formats.neutraliser_formules); the apostrophe is dropped when the file comes back.
 _APOSTROPHE_PROTECTRICE = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
@@ -1384,13 +1384,13 @@ def classeur_excel(tables: dict[str, pd.DataFrame], avec_aide: bool = True) -> b
 
 def archive_csv(tables: dict[str, pd.DataFrame]) -> bytes:
     """A zip of one CSV per table, `;`-separated UTF-8 with BOM (French spreadsheets open it as is)."""
-    from geo import exports  # folium and geopandas: only when a CSV export is asked for
+    from geo import formats  # geopandas: only when a CSV export is asked for
 
     tampon = io.BytesIO()
     with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
         for nom in ORDRE:
             cadre = tables.get(nom, pd.DataFrame(columns=colonnes(nom)))
-            archive.writestr(f"{nom}.csv", exports.vers_csv(cadre, decimal="."))
+            archive.writestr(f"{nom}.csv", formats.vers_csv(cadre, decimal="."))
     return tampon.getvalue()
 
 

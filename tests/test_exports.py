@@ -10,7 +10,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import exports, layers
+from geo import exports, formats, layers
 from geo.territories import TerritoireId
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
@@ -18,7 +18,7 @@ BASE = "/app/static/vendor"
 
 
 def test_csv_for_french_spreadsheets():
-    contenu = exports.vers_csv(pd.DataFrame({"nom": ["Hérin"], "superficie_km2": [7.5]}))
+    contenu = formats.vers_csv(pd.DataFrame({"nom": ["Hérin"], "superficie_km2": [7.5]}))
     assert contenu.startswith(b"\xef\xbb\xbf")
     assert contenu.decode("utf-8-sig").splitlines() == ["nom;superficie_km2", "Hérin;7,5"]
 
@@ -29,11 +29,11 @@ def test_territory_layer_is_what_the_map_shows(referentiel):
     assert len(couche) == 47
     assert {"code", "nom", "population", "superficie_km2"} <= set(couche.columns)
 
-    relu = gpd.read_file(io.BytesIO(exports.vers_geojson(couche)))
+    relu = gpd.read_file(io.BytesIO(formats.vers_geojson(couche)))
     assert len(relu) == 47
     assert relu.crs.to_epsg() == 4326
     assert set(relu.code) == set(couche.code)
-    lignes = exports.vers_csv(couche).decode("utf-8-sig").splitlines()
+    lignes = formats.vers_csv(couche).decode("utf-8-sig").splitlines()
     assert len(lignes) == 48
     assert "geometry" not in lignes[0]
 
@@ -41,7 +41,7 @@ def test_territory_layer_is_what_the_map_shows(referentiel):
 def test_geopackage_holds_every_layer(referentiel):
     _, couche = exports.couche_territoire(referentiel, PORTE_DU_HAINAUT)
     points = gpd.GeoDataFrame({"nom": ["<b>x</b>"]}, geometry=[shapely.Point(3.39, 50.33)], crs="EPSG:4326")
-    relues = exports.lire_geopackage(exports.vers_geopackage({"Communes": couche, "Structures ESS": points}))
+    relues = formats.lire_geopackage(formats.vers_geopackage({"Communes": couche, "Structures ESS": points}))
     assert set(relues) == {"communes", "structures_ess"}
     assert len(relues["communes"]) == 47
     assert relues["structures_ess"].nom.iloc[0] == "<b>x</b>"
@@ -72,7 +72,7 @@ def test_one_csv_convention_for_french_spreadsheets():
             "communes": [["02722", "02001"], []],
         }
     )
-    contenu = exports.vers_csv(tableau)
+    contenu = formats.vers_csv(tableau)
     assert contenu.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel reads the accents
     lignes = contenu.decode("utf-8-sig").splitlines()
     assert lignes[0] == "nom;population;superficie_km2;part_pct;perimetre;communes"
@@ -85,10 +85,10 @@ def test_layer_names_are_french_words():
         exports.nom_couche("communes_avec_qpv_2024") == "Communes comprenant des quartiers prioritaires 2024"
     )
     assert (
-        exports.nom_fichier(exports.nom_couche("qpv_perimetres")) == "perimetres_des_quartiers_prioritaires"
+        formats.nom_fichier(exports.nom_couche("qpv_perimetres")) == "perimetres_des_quartiers_prioritaires"
     )
     couche = gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.Point(3, 50)], crs="EPSG:4326")
-    relues = exports.lire_geopackage(
-        exports.vers_geopackage({"Périmètres des quartiers prioritaires": couche})
+    relues = formats.lire_geopackage(
+        formats.vers_geopackage({"Périmètres des quartiers prioritaires": couche})
     )
     assert set(relues) == {"perimetres_des_quartiers_prioritaires"}

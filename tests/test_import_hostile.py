@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import exports, fiche, saisie, store
+from geo import fiche, formats, saisie, store
 
 
 @pytest.fixture
@@ -181,7 +181,7 @@ def test_csv_exports_neutralise_formulas_and_come_back_unchanged(depot):
         texte = zf.read("ptce.csv").decode("utf-8-sig")
     cellules = [ligne.split(";")[0] for ligne in texte.splitlines()[1:]]
     for cellule in cellules:
-        assert not cellule.lstrip('"').startswith(exports.DEBUTS_DE_FORMULE), cellule
+        assert not cellule.lstrip('"').startswith(formats.DEBUTS_DE_FORMULE), cellule
     # Re-imported elsewhere, the names are the same.
     autre = store.Depot("sqlite:///:memory:")
     saisie.importer(autre, archive, "export.zip")
@@ -197,7 +197,7 @@ def test_excel_export_keeps_formula_looking_names_as_text(depot):
 
 def test_page_csv_helper_neutralises_text_cells_only():
     tableau = pd.DataFrame({"nom": ["=cmd", "ok"], "montant": [-3.5, 2.0]})
-    texte = exports.vers_csv(tableau).decode("utf-8-sig")
+    texte = formats.vers_csv(tableau).decode("utf-8-sig")
     assert "'=cmd" in texte
     assert "-3,5" in texte
 

@@ -185,20 +185,20 @@ def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
 
 
 def test_downloads_of_the_register_read_back(registre_construit, referentiel):
-    from geo import exports
+    from geo import formats
 
     donnees, _ = registre_construit
     couches = donnees.couches_export(referentiel, TerritoireId("departement", "59"))
     couche = couches["structures_ess"]
     assert len(couche) == 2
-    relues = exports.lire_geopackage(exports.vers_geopackage(couches))["structures_ess"]
+    relues = formats.lire_geopackage(formats.vers_geopackage(couches))["structures_ess"]
     assert set(relues.nom) == {"ATELIER DU NORD", "<script>alert(1)</script>"}
     assert relues.crs.to_epsg() == 4326
     import json
 
-    geojson = json.loads(exports.vers_geojson(couche))
+    geojson = json.loads(formats.vers_geojson(couche))
     assert {f["properties"]["famille"] for f in geojson["features"]} == {"SIAE"}
-    assert "ATELIER DU NORD" in exports.vers_csv(couche.drop(columns="geometry")).decode("utf-8-sig")
+    assert "ATELIER DU NORD" in formats.vers_csv(couche.drop(columns="geometry")).decode("utf-8-sig")
 
 
 @pytest.mark.miroir

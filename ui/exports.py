@@ -9,7 +9,7 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from geo import exports
+from geo import exports, formats
 from geo.territories import Referentiel, TerritoireId
 from ui import couches, telechargement
 
@@ -40,7 +40,7 @@ def proposer(
         affichees = couches_affichees(ref, tid)
         base = _nom_fichier(tid)
         choix = st.selectbox("Couche", list(affichees), key="export_couche", format_func=exports.nom_couche)
-        nom = exports.nom_fichier(exports.nom_couche(choix))
+        nom = formats.nom_fichier(exports.nom_couche(choix))
         # The same view (territory, layers on, filters) makes the same files.
         signature = "|".join([base, *sorted(affichees), str(sorted(st.query_params.to_dict().items()))])
         colonnes = st.columns(4)
@@ -48,7 +48,7 @@ def proposer(
         telechargement.fichier(
             "Couche (GeoJSON)",
             affichees[choix],
-            exports.vers_geojson,
+            formats.vers_geojson,
             "geojson",
             f"{base}_{nom}.geojson",
             "application/geo+json",
@@ -57,7 +57,7 @@ def proposer(
         )
         telechargement.sur_demande(
             "Toutes les couches (GeoPackage)",
-            lambda: exports.vers_geopackage({exports.nom_couche(c): t for c, t in affichees.items()}),
+            lambda: formats.vers_geopackage({exports.nom_couche(c): t for c, t in affichees.items()}),
             f"{base}.gpkg",
             "application/geopackage+sqlite3",
             "export-gpkg",

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from geo import exports, tableaux
+from geo import formats, tableaux
 
 
 def bouton(
@@ -49,14 +49,14 @@ def csv(
     decimales: dict[str, int] | None = None,
     **options,
 ) -> None:
-    """A table as CSV in the one convention of the app (:func:`geo.exports.vers_csv`)."""
+    """A table as CSV in the one convention of the app (:func:`geo.formats.vers_csv`)."""
     options.setdefault("icon", ":material/download:")
     bouton(libelle, _csv_de(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
 def _csv_memorise(empreinte: str, decimales: tuple, _tableau: pd.DataFrame) -> bytes:
-    return exports.vers_csv(_tableau, dict(decimales) or None)
+    return formats.vers_csv(_tableau, dict(decimales) or None)
 
 
 def _csv_de(tableau: pd.DataFrame, decimales: dict[str, int] | None) -> bytes:
@@ -64,7 +64,7 @@ def _csv_de(tableau: pd.DataFrame, decimales: dict[str, int] | None) -> bytes:
     # it (formulas neutralised, French numbers), so a rerun re-sends a file it already made.
     empreinte = tableaux.empreinte(tableau)
     if empreinte is None:
-        return exports.vers_csv(tableau, decimales)
+        return formats.vers_csv(tableau, decimales)
     return _csv_memorise(empreinte, tuple(sorted((decimales or {}).items())), tableau)
 
 
