@@ -26,6 +26,7 @@ from jinja2 import Template
 
 from geo import nomenclature
 from geo.layers import CoucheContours, Surcouche, collection_geojson, json_pour_script
+from geo.niveaux import dessin
 from geo.sources import ess_commun
 from geo.sources import source as source_declaree
 from geo.territories import Referentiel, TerritoireId
@@ -283,18 +284,13 @@ def surcouche_structures(
 
 
 def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:
-    niveau = tid.niveau if tid else None
+    zone = dessin(tid).comptes_structures
     places = tableau[tableau.lon.notna()]
-    if niveau is None:
-        return _surcouche_comptes(
-            ref, comptes_par_zone(ref, places, "epci"), "un cercle par EPCI", len(tableau)
-        )
-    if niveau == "region" or len(places) > MARQUEURS_MAX:
-        raison = (
-            "un cercle par commune"
-            if niveau == "region"
-            else (f"plus de {nombre_fr(MARQUEURS_MAX)} structures : un cercle par commune")
-        )
+    if zone is not None:
+        raison = {"epci": "un cercle par EPCI", "commune": "un cercle par commune"}[zone]
+        return _surcouche_comptes(ref, comptes_par_zone(ref, places, zone), raison, len(tableau))
+    if len(places) > MARQUEURS_MAX:
+        raison = f"plus de {nombre_fr(MARQUEURS_MAX)} structures : un cercle par commune"
         return _surcouche_comptes(ref, comptes_par_zone(ref, places, "commune"), raison, len(tableau))
     tables, points = donnees_marqueurs(places)
     comptes = places.famille.value_counts()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.codes import parmi
+from geo.niveaux import dessin
 from geo.territories import Referentiel, Territoire, TerritoireId
 
 
@@ -28,18 +29,13 @@ def bloc_territoire(ref: Referentiel, tid: TerritoireId | None) -> dict:
     return bloc
 
 
-_SOUS_NIVEAU = {None: "region", "region": "departement", "departement": "epci", "epci": "commune"}
-
-
 def sous_territoires(ref: Referentiel, tid: TerritoireId | None) -> pd.DataFrame:
     """The territories one level down (régions of France, … communes of an EPCI).
 
     A département lists its communes rather than its EPCI, which may cross its
     border; a commune has none.
     """
-    niveau = _SOUS_NIVEAU.get(tid.niveau if tid else None)
-    if tid is not None and tid.niveau == "departement":
-        niveau = "commune"
+    niveau = dessin(tid).sous_territoires
     if niveau is None:
         return pd.DataFrame(columns=["id", "nom", "code", "population", "superficie_km2"])
     if niveau == "commune":

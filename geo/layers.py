@@ -27,6 +27,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from geo import assets, generalisation
+from geo.niveaux import ECHELLE_INTERCOMMUNALE, dessin
 from geo.territories import LIBELLES_NIVEAUX, Referentiel, TerritoireId
 from geo.text import accorder, echapper, nombre_fr
 
@@ -426,15 +427,6 @@ class PlanDeCarte:
     legende: list[tuple[str, str]]
 
 
-# The whole country's layers (base map and overlays alike): the coarse geometry simplified
-# again for the national frame (see geo.generalisation.DERIVEES).
-ECHELLE_NATIONALE = "national"
-
-
-# An EPCI's communes (and its outline), simplified for its frame; see geometries_affichage.
-ECHELLE_INTERCOMMUNALE = "intercommunal"
-
-
 def geometries_affichage(ref: Referentiel, table: str, echelle: str, codes: Sequence[str]) -> pd.Series:
     """Display geometry of the ``codes`` that have one, indexed by code.
 
@@ -470,12 +462,13 @@ def geometries_affichage(ref: Referentiel, table: str, echelle: str, codes: Sequ
 def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
     """Decide what to draw for a territory, at which level of detail."""
     emprise = ref.emprise(tid)
+    echelle = dessin(tid).echelle
     if tid is None:
         return PlanDeCarte(
             [
                 Couche(
                     "departements",
-                    ECHELLE_NATIONALE,
+                    echelle,
                     list(ref.departements.code),
                     "Départements",
                     "surface",
@@ -484,7 +477,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
                 ),
                 Couche(
                     "regions",
-                    ECHELLE_NATIONALE,
+                    echelle,
                     list(ref.regions.code),
                     "Limites des régions",
                     "contour",
@@ -500,10 +493,10 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
         departements = ref.departements[ref.departements.reg == tid.code]
         return PlanDeCarte(
             [
-                Couche("epci", "moyen", list(epci.code), "EPCI", "surface", True, "territoire-epci"),
+                Couche("epci", echelle, list(epci.code), "EPCI", "surface", True, "territoire-epci"),
                 Couche(
                     "departements",
-                    "moyen",
+                    echelle,
                     list(departements.code),
                     "Limites des départements",
                     "contour_fin",
@@ -511,7 +504,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
                     "limite-departement",
                 ),
                 Couche(
-                    "regions", "moyen", [tid.code], "Limite de la région", "contour", False, "limite-region"
+                    "regions", echelle, [tid.code], "Limite de la région", "contour", False, "limite-region"
                 ),
             ],
             emprise,
@@ -524,17 +517,17 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
             [
                 Couche(
                     "communes",
-                    "moyen",
+                    echelle,
                     list(communes.code),
                     "Communes",
                     "surface",
                     True,
                     "territoire-commune",
                 ),
-                Couche("epci", "moyen", epci, "Limites des EPCI", "contour_fin", False, "limite-epci"),
+                Couche("epci", echelle, epci, "Limites des EPCI", "contour_fin", False, "limite-epci"),
                 Couche(
                     "departements",
-                    "moyen",
+                    echelle,
                     [tid.code],
                     "Limite du département",
                     "contour",
@@ -551,7 +544,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
             [
                 Couche(
                     "communes",
-                    ECHELLE_INTERCOMMUNALE,
+                    echelle,
                     list(communes.code),
                     "Communes",
                     "surface",
@@ -560,7 +553,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
                 ),
                 Couche(
                     "epci",
-                    ECHELLE_INTERCOMMUNALE,
+                    echelle,
                     [tid.code],
                     "Limite de l'EPCI",
                     "contour",
@@ -579,7 +572,7 @@ def plan_de_carte(ref: Referentiel, tid: TerritoireId | None) -> PlanDeCarte:
         [
             Couche(
                 "communes",
-                "fin",
+                echelle,
                 codes,
                 "Communes",
                 "surface",
@@ -879,8 +872,6 @@ STYLES_QPV = {
     },
     "point_qpv": {"color": "#6b2d5c", "weight": 1, "fillColor": "#CC79A7", "fillOpacity": 0.9, "radius": 5},
 }
-# Above this scale QPV are dots: their perimeters would be invisible specks.
-_NIVEAUX_EN_POINTS = {None, "region"}
 
 
 def _population_qpv(population, millesime) -> str:
@@ -928,7 +919,7 @@ def surcouche_qpv(
     legende: list[tuple[dict, str]] = []
     par_code = perimetres.set_index("code_qp") if len(perimetres) else None
 
-    if (tid.niveau if tid else None) in _NIVEAUX_EN_POINTS:
+    if not dessin(tid).communes:  # QPV as dots: their perimeters would be invisible specks
         points, proprietes = [], []
         for qpv in actuels.itertuples():
             if par_code is not None and qpv.code_qp in par_code.index:
@@ -1094,14 +1085,11 @@ def surcouche_commerces(
     source = f"BPE {donnees.millesime}"
     couches: list[tuple[str, str, str]] = []
     legende: list[tuple[dict, str]] = []
-    niveau = tid.niveau if tid else None
-    if niveau in (None, "region"):
-        table, echelle, libelle_niveau = (
-            ("departements", ECHELLE_NATIONALE, "département")
-            if niveau is None
-            else ("epci", "moyen", "EPCI")
-        )
-        if niveau is None:
+    trace = dessin(tid)
+    if not trace.communes:
+        table, echelle = trace.parts_commerces, trace.echelle
+        libelle_niveau = {"departements": "département", "epci": "EPCI"}[table]
+        if table == "departements":
             codes = list(ref.departements.code)
             noms = ref.departements.set_index("code").nom
         else:
@@ -1138,8 +1126,7 @@ def surcouche_commerces(
     else:
         sans = donnees.communes_sans_commerce(tid, choisie)
         # Same level of detail as the base map's communes.
-        echelle = {"departement": "moyen", "epci": ECHELLE_INTERCOMMUNALE}.get(niveau, "fin")
-        affichage = geometries_affichage(ref, "communes", echelle, list(ref.communes_de(tid).code))
+        affichage = geometries_affichage(ref, "communes", trace.echelle, list(ref.communes_de(tid).code))
         proprietes, geometries = [], []
         for ligne in sans.itertuples():
             if ligne.code not in affichage.index:
@@ -1179,7 +1166,7 @@ def surcouche_commerces(
         return groupe
 
     # Above the EPCI, every unit is coloured by its share: the base map's swatch would mislead.
-    return Surcouche(_element, legende, couvre_le_fond=niveau in (None, "region"))
+    return Surcouche(_element, legende, couvre_le_fond=not trace.communes)
 
 
 # Choropleth of an indicator -------------------------------------------------------------

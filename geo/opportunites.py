@@ -25,6 +25,7 @@ import shapely
 from geo import config, projections
 from geo.codes import parmi
 from geo.commerces import DonneesCommerces
+from geo.niveaux import dessin
 from geo.territories import Referentiel, TerritoireId
 
 DEFINITION_PAR_DEFAUT = "alimentaire"
@@ -320,7 +321,6 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
 
 # 3. Need against ESS density, per sub-territory ------------------------------------------
 
-NIVEAUX_COMPARES = {None: "departement", "region": "epci", "departement": "epci", "epci": "commune"}
 LIBELLES_UNITES = {"departement": "département", "epci": "EPCI", "commune": "commune"}
 
 
@@ -404,7 +404,7 @@ def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | No
 
 def _unites(ref: Referentiel, tid: TerritoireId | None) -> tuple[str | None, pd.Series]:
     """The level compared inside the territory and, per commune involved, its unit code."""
-    niveau = NIVEAUX_COMPARES.get(tid.niveau if tid else None)
+    niveau = dessin(tid).unites_comparees
     if niveau is None:
         return None, pd.Series(dtype="string")
     communes = ref.communes_de(tid)

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import commerces, opportunites, structures
+from geo import commerces, niveaux, opportunites, structures
 from geo.text import accorder, nombre_fr, texte_brut
 from ui import carte as carte_ui
 from ui import donnees, etat, page, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
-niveau_territoire = contexte.tid.niveau if contexte.tid else None
 
 st.title("Opportunités")
 st.caption(
@@ -175,10 +174,7 @@ if not territoires.empty:
 
 # 4 -------------------------------------------------------------------------------------
 st.header("Carte d'un indicateur")
-# Communes are too many to read at national or regional scale; EPCI tell more in a département.
-NIVEAUX = {None: ["epci"], "region": ["epci"], "departement": ["epci", "communes"]}.get(
-    niveau_territoire, ["communes", "epci"]
-)
+NIVEAUX = list(niveaux.dessin(contexte.tid).mailles_indicateur)
 LIBELLES_NIVEAUX = {"communes": "par commune", "epci": "par EPCI"}
 # « 1 commune renseignée », « 2 EPCI renseignés »: each mesh's words, singular and plural.
 RENSEIGNES = {

@@ -22,7 +22,9 @@ COUCHES: dict[str, set[str]] = {
         "geo.assets", "geo.tableaux", "geo.geocodage",
     },
     "sources": {"geo.sources"},  # and every geo.sources.* module
-    "territoires": {"geo.territories", "geo.build", "geo.etapes", "geo.instantane", "geo.populations"},
+    "territoires": {
+        "geo.territories", "geo.niveaux", "geo.build", "geo.etapes", "geo.instantane", "geo.populations",
+    },
     "saisie": {"geo.store", "geo.comptes", "geo.journal", "geo.saisie", "geo.semences", "geo.migrations"},
     "donnees": {
         "geo.qpv", "geo.commerces", "geo.structures", "geo.financements", "geo.subventions",

@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import assets, layers
+from geo import assets, layers, niveaux
 from geo.territories import TerritoireId
 
 BASE = "/app/static/vendor"
@@ -179,7 +179,7 @@ def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentie
     valeurs = opportunites.valeurs_indicateur(entrees, None, "epci", "besoin_pour_1000")
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
     surcouche = layers.surcouche_choroplethe(
-        referentiel, valeurs, classes, bornes, "epci", layers.ECHELLE_NATIONALE, "Besoin", "source"
+        referentiel, valeurs, classes, bornes, "epci", niveaux.ECHELLE_NATIONALE, "Besoin", "source"
     )
     carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
     poids = layers.poids_envoye(carte)
@@ -202,7 +202,7 @@ def test_the_france_shops_map_stays_under_its_share_of_1_5_mb(referentiel, cache
 
 def test_the_national_scale_is_coarser_than_the_coarse_one_and_keeps_shared_borders(referentiel):
     grossier = referentiel.affichage("epci", "grossier")
-    national = referentiel.affichage("epci", layers.ECHELLE_NATIONALE)
+    national = referentiel.affichage("epci", niveaux.ECHELLE_NATIONALE)
     assert list(national.index) == list(grossier.index)
     points = shapely.get_num_coordinates(national.geometry.to_numpy()).sum()
     assert points < 0.7 * shapely.get_num_coordinates(grossier.geometry.to_numpy()).sum()
@@ -295,3 +295,16 @@ def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_lege
     nationale = layers.preparer(referentiel, None)
     assert nationale.zones_sans_commune is None
     assert "Zones sans contour communal" not in layers.dessiner(nationale, "/static").get_root().render()
+
+
+@pytest.mark.parametrize(
+    "tid",
+    [None, TerritoireId("region", "32"), TerritoireId("departement", "59"), TerritoireId("epci", "200042190"),
+     TerritoireId("commune", "02722")],
+)
+def test_the_map_of_each_level_draws_what_its_row_says(referentiel, tid):
+    """geo.niveaux is the one table: the base map follows its scale and its communes-or-not."""
+    trace = niveaux.dessin(tid)
+    plan = layers.plan_de_carte(referentiel, tid)
+    assert {c.echelle for c in plan.couches} == {trace.echelle}
+    assert (plan.couches[0].table == "communes") is trace.communes

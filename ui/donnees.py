@@ -220,14 +220,9 @@ def _choroplethe(
     entrees = entrees_opportunites()
     valeurs = opportunites.valeurs_indicateur(entrees, tid, niveau, indicateur, definition)
     classes, bornes = opportunites.classer(valeurs.valeur, methode, k)
-    niveau_territoire = tid.niveau if tid else None
-    echelles = {
-        None: layers.ECHELLE_NATIONALE,
-        "region": "moyen",
-        "departement": "moyen",
-        "epci": layers.ECHELLE_INTERCOMMUNALE,
-    }
-    echelle = echelles.get(niveau_territoire, "fin")
+    from geo.niveaux import dessin
+
+    echelle = dessin(tid).echelle
     table = "epci" if niveau == "epci" else "communes"
     surcouche = layers.surcouche_choroplethe(
         referentiel(),
