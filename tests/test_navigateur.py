@@ -269,6 +269,19 @@ def _vue_de_la_carte(page) -> tuple[float, float, float]:
     return tuple(cadre.evaluate("() => [map.getCenter().lat, map.getCenter().lng, map.getZoom()]"))
 
 
+def attendre_carte_immobile(page, delai_s: float = 30) -> tuple[float, float, float]:
+    """Until the map stops moving (framing, resizing): two readings of its view 0.3 s apart agree."""
+    fin = time.monotonic() + delai_s
+    avant = _vue_de_la_carte(page)
+    while time.monotonic() < fin:
+        page.wait_for_timeout(300)
+        vue = _vue_de_la_carte(page)
+        if vue == avant:
+            return vue
+        avant = vue
+    raise AssertionError(f"la carte bouge encore après {delai_s:.0f} s (vue {avant})")
+
+
 def _attendre_la_vue(page, lat: float, lon: float, zoom: float) -> None:
     for _ in range(100):
         centre_lat, centre_lon, zoom_vu = _vue_de_la_carte(page)
@@ -284,8 +297,8 @@ def test_checked_point_is_brought_into_view_and_drawn_above_the_neighbourhoods(a
     page.goto(f"{application}/qpv?territoire=departement:31")
     carte = page.frame_locator(IFRAME_CARTE)
     carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
-    page.wait_for_timeout(1500)  # let the frame settle first: the point must win over it
-    assert _vue_de_la_carte(page)[2] < 11  # the whole département
+    # The frame settles first: the point must win over it.
+    assert attendre_carte_immobile(page)[2] < 11  # the whole département
     page.get_by_label("Coordonnées (latitude, longitude)").fill("43.57235, 1.40093")
     page.get_by_role("button", name="Vérifier ces coordonnées").click()
     page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
@@ -304,7 +317,6 @@ def test_checked_point_is_brought_into_view_and_drawn_above_the_neighbourhoods(a
     # A shared link opens on the point too, not on the whole département.
     page.goto(page.url)
     carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
-    page.wait_for_timeout(2000)
     _attendre_la_vue(page, 43.57235, 1.40093, layers.ZOOM_POINT_VERIFIE)
 
 
@@ -557,7 +569,7 @@ def test_legend_sits_beside_the_territory_and_folds_on_phones(application, page,
     carte = page.frame_locator(IFRAME_CARTE).last
     carte.locator("path.indicateur").first.wait_for(state="attached", timeout=60_000)
     expect(carte.locator(".legende-carte summary")).to_have_text("Légende")
-    page.wait_for_timeout(1500)  # the frame is redone once the map's box has its final size
+    attendre_carte_immobile(page)  # the frame is redone once the map's box has its final size
     boites = page.locator(IFRAME_CARTE).last.element_handle().content_frame().evaluate(_BOITES)
     assert boites["ouverte"]
     legende, territoire = boites["legende"], boites["territoire"]

@@ -13,6 +13,7 @@ from tests.test_navigateur import (  # noqa: F401 (fixtures used by name)
     ARTEFACTS,
     IFRAME_CARTE,
     _demarrer,
+    attendre_carte_immobile,
     navigateur,
     page,
 )
@@ -53,7 +54,7 @@ def test_markup_in_a_name_shows_as_text_in_the_popup(application_structures, pag
     marqueur = carte.locator("path.structure-ess")
     marqueur.first.wait_for(state="attached", timeout=60_000)
     assert marqueur.count() == 1
-    page.wait_for_timeout(1500)  # let the map finish framing the commune
+    attendre_carte_immobile(page)  # the map finishes framing the commune
     conteneur = carte.locator(".leaflet-container")
     conteneur.scroll_into_view_if_needed()
     boite = marqueur.first.bounding_box()
