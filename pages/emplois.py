@@ -39,18 +39,13 @@ if not donnees_fin.disponible:
 # Year: in the URL (?annee=2022), applied to every chart and figure of the page.
 donnees_sub = donnees.donnees_subventions()
 annees = vue_emplois.annees_disponibles(saisies, donnees_fin, donnees_sub)
-texte_annee = st.query_params.get(CLE_ANNEE, "")
-annee_url = int(texte_annee) if texte_annee.isdigit() and int(texte_annee) in annees else None
+annee_url = etat.annee(annees)
 st.session_state[CLE_ANNEE] = TOUTES if annee_url is None else annee_url
 
 
 def _annee_choisie() -> None:
     valeur = st.session_state.get(CLE_ANNEE)
-    if valeur == TOUTES:
-        if CLE_ANNEE in st.query_params:
-            del st.query_params[CLE_ANNEE]
-    else:
-        st.query_params[CLE_ANNEE] = str(valeur)
+    etat.choisir_annee(None if valeur == TOUTES else valeur)
 
 
 annee = st.selectbox(
@@ -155,7 +150,7 @@ def _filtre_vers_url(cle: str) -> None:
 
 # The URL wins at the start of a run: list changes write it at once (on_change), clicks below.
 for _cle, _parametre in FILTRES_URL.items():
-    st.session_state[_cle] = st.query_params.get(_parametre, TOUS)
+    st.session_state[_cle] = etat.parametre(_parametre, TOUS)
 
 
 # Jobs ------------------------------------------------------------------------------------
@@ -378,22 +373,18 @@ else:
     }
     # The section's choices live in the URL too (a shared link shows the same selection).
     FILTRES_SUB_URL = {
-        "sens_subventions": ("sub_sens", "recues"),
-        "regroupement_subventions": ("sub_par", "type_aide"),
-        "filtre_sub_annee": ("sub_annee", TOUS),
-        "filtre_sub_groupe": ("sub_groupe", TOUS),
+        "sens_subventions": ("sub_sens", "recues", SENS),
+        "regroupement_subventions": ("sub_par", "type_aide", subventions.GROUPEMENTS),
+        "filtre_sub_annee": ("sub_annee", TOUS, None),
+        "filtre_sub_groupe": ("sub_groupe", TOUS, None),
     }
 
     def _sub_vers_url(cle: str) -> None:
-        parametre, defaut = FILTRES_SUB_URL[cle]
+        parametre, defaut, _permises = FILTRES_SUB_URL[cle]
         etat.definir_parametre(parametre, str(st.session_state.get(cle, defaut)), defaut)
 
-    for _cle, (_parametre, _defaut) in FILTRES_SUB_URL.items():
-        st.session_state[_cle] = st.query_params.get(_parametre, _defaut)
-    if st.session_state["sens_subventions"] not in SENS:
-        st.session_state["sens_subventions"] = "recues"
-    if st.session_state["regroupement_subventions"] not in subventions.GROUPEMENTS:
-        st.session_state["regroupement_subventions"] = "type_aide"
+    for _cle, (_parametre, _defaut, _permises) in FILTRES_SUB_URL.items():
+        st.session_state[_cle] = etat.parametre(_parametre, _defaut, _permises)
     sens = st.radio(
         "Subventions",
         list(SENS),
