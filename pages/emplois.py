@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import charts, couche_ptce, financements, subventions, vue_emplois
-from geo.store import ETAPES_PROJET, BaseInaccessible, message_indisponible
+from geo import charts, couche_ptce, emplois, financements, subventions, vue_emplois
+from geo.store import ETAPE_INCONNUE, ETAPES_PROJET, BaseInaccessible, message_indisponible
 from geo.text import accorder, nombre_fr
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -177,7 +177,7 @@ if saisies is not None:
         on_change=_filtre_vers_url,
         args=("filtre_projet",),
     )
-    etapes_options = [TOUS, *ETAPES_PROJET, "étape inconnue"]
+    etapes_options = [TOUS, *ETAPES_PROJET, ETAPE_INCONNUE]
     if st.session_state.get("filtre_etape") not in etapes_options:
         st.session_state["filtre_etape"] = TOUS
     filtre_etape = filtres[1].selectbox(
@@ -188,10 +188,9 @@ if saisies is not None:
         on_change=_filtre_vers_url,
         args=("filtre_etape",),
     )
-    if filtre_projet != TOUS:
-        tableau = tableau[tableau.projet == filtre_projet]
-    if filtre_etape != TOUS:
-        tableau = tableau[tableau.etape.fillna("étape inconnue") == filtre_etape]
+    projet_choisi = None if filtre_projet == TOUS else filtre_projet
+    etape_choisie = None if filtre_etape == TOUS else filtre_etape
+    tableau = tableau[emplois.projets_choisis(tableau, projet_choisi, etape_choisie)]
     tableaux.afficher(
         tableau[["projet", "ptce", "etape", "secteur", "insertion", "encadrement", "autre", "source"]],
         raison_inconnu="non dit par la source (projet saisi ou document de terrain) : jamais remplacé par "
@@ -209,9 +208,7 @@ if saisies is not None:
         key="tableau_projets",
     )
     # The same selection on the map: the chosen project's PTCE perimeter and structures.
-    choisies = saisies.restreindre(
-        None if filtre_projet == TOUS else filtre_projet, None if filtre_etape == TOUS else filtre_etape
-    )
+    choisies = saisies.restreindre(projet_choisi, etape_choisie)
     with st.expander(
         "Carte des PTCE et de leurs structures" + (" (sélection)" if choisies is not saisies else ""),
         expanded=choisies is not saisies,
@@ -292,17 +289,10 @@ filtre_financeur = filtres[2].selectbox(
 )
 for _cle in FILTRES_URL:
     _filtre_vers_url(_cle)
-tableau_fin = lignes_fin
-if filtre_annee_fin != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.annee == filtre_annee_fin]
-if filtre_dispositif != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.dispositif == filtre_dispositif]
-if filtre_financeur != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.financeur == filtre_financeur]
-st.caption(
-    f"{accorder(len(tableau_fin), 'ligne')} sur {nombre_fr(len(lignes_fin))} · "
-    f"{nombre_fr(float(tableau_fin.montant_eur.sum()))} € au montant connu"
+tableau_fin = vue_emplois.financements_choisis(
+    lignes_fin, *(None if f == TOUS else f for f in (filtre_annee_fin, filtre_dispositif, filtre_financeur))
 )
+st.caption(vue_emplois.resume_financements(tableau_fin, lignes_fin))
 tableaux.afficher(
     tableau_fin,
     decimales={"montant_eur": 0},
