@@ -19,7 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from geo.store import ETAPES_PROJET, LIBELLES_NATURE
+from geo.store import ETAPE_INCONNUE, ETAPES_PROJET, LIBELLES_NATURE
 from geo.text import nombre_fr
 
 COULEURS_NATURE = {"insertion": "#0072B2", "encadrement": "#E69F00", "autre": "#999999"}
@@ -304,11 +304,11 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
 
 def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
     """Projects per stage, in the six stages' order (and « étape inconnue »)."""
-    etapes = projets.etape.fillna("étape inconnue")
-    ordre = [*ETAPES_PROJET, "étape inconnue"]
+    etapes = projets.etape.fillna(ETAPE_INCONNUE)
+    ordre = [*ETAPES_PROJET, ETAPE_INCONNUE]
     comptes = etapes.value_counts().reindex(ordre, fill_value=0)
-    if "étape inconnue" in comptes.index and comptes["étape inconnue"] == 0:
-        comptes = comptes.drop("étape inconnue")
+    if ETAPE_INCONNUE in comptes.index and comptes[ETAPE_INCONNUE] == 0:
+        comptes = comptes.drop(ETAPE_INCONNUE)
     noms = {e: sorted(projets.loc[etapes == e, "projet"]) for e in comptes.index}
     fig = go.Figure(
         go.Bar(

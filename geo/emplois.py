@@ -38,6 +38,19 @@ def _ids(texte: str | None) -> list[str]:
     return [t.strip() for t in (texte or "").split(",") if t.strip()]
 
 
+def projets_choisis(projets: pd.DataFrame, projet: str | None = None, etape: str | None = None) -> pd.Series:
+    """Which rows of a projects table are the project and the stage chosen (``None``: every one).
+
+    A project whose stage no source gives is chosen by :data:`geo.store.ETAPE_INCONNUE`.
+    """
+    garder = pd.Series(True, index=projets.index)
+    if projet is not None:
+        garder &= projets.projet == projet
+    if etape is not None:
+        garder &= projets.etape.fillna(store.ETAPE_INCONNUE) == etape
+    return garder
+
+
 @dataclass
 class DonneesSaisies:
     """A snapshot of the store as tables (one read, then pure pandas)."""
@@ -250,12 +263,7 @@ class DonneesSaisies:
         """
         if projet is None and etape is None:
             return self
-        garder = pd.Series(True, index=self.projets.index)
-        if projet is not None:
-            garder &= self.projets.projet == projet
-        if etape is not None:
-            garder &= self.projets.etape.fillna("étape inconnue") == etape
-        projets = self.projets[garder]
+        projets = self.projets[projets_choisis(self.projets, projet, etape)]
         ids_projets = set(projets.projet_id)
         ids_ptce = set(projets.ptce_id.dropna())
         structures = self.structures[

@@ -833,17 +833,22 @@ class _Index:
     financements: set = field(default_factory=set)
 
 
-def _cle_financement(f) -> tuple:
+def _cle_financement(projet, ptce, siret, territoire, financeur, dispositif, debut, fin, montant) -> tuple:
+    """The duplicate key of a funding line, for a stored line and a row of the file alike.
+
+    ``projet`` and ``ptce`` are what identifies them where the key is used (the store's ids,
+    or the objects of this import); names compare as search keys, amounts by their value.
+    """
     return (
-        f.projet_id,
-        f.ptce_id,
-        f.siret,
-        f.territoire,
-        cle_recherche(f.financeur or ""),
-        cle_recherche(f.dispositif or ""),
-        f.annee_debut,
-        f.annee_fin,
-        None if f.montant_eur is None else Decimal(f.montant_eur).normalize(),
+        projet,
+        ptce,
+        siret,
+        territoire,
+        cle_recherche(financeur or ""),
+        cle_recherche(dispositif or ""),
+        debut,
+        fin,
+        None if montant is None else Decimal(montant).normalize(),
     )
 
 
@@ -860,8 +865,182 @@ def _index_existant(session) -> _Index:
     for e in session.scalars(select(store.Emploi)):
         index.emplois.add((e.projet_id, e.annee, e.nature))
     for f in session.scalars(select(store.Financement)):
-        index.financements.add(_cle_financement(f))
+        index.financements.add(
+            _cle_financement(
+                f.projet_id,
+                f.ptce_id,
+                f.siret,
+                f.territoire,
+                f.financeur,
+                f.dispositif,
+                f.annee_debut,
+                f.annee_fin,
+                f.montant_eur,
+            )
+        )
     return index
+
+
+@dataclass
+class _Ligne:
+    """A row being read: its cells, where it is in the file, and the problems found so far."""
+
+    feuille: str
+    numero: int
+    cellules: pd.Series
+    index: _Index
+    connu: Callable[[str], bool] | None
+    problemes: list[Erreur] = field(default_factory=list)
+
+    def texte(self, colonne: str) -> str | None:
+        return _texte(self.cellules.get(colonne))
+
+    def erreur(self, colonne: str | None, message: str) -> None:
+        self.problemes.append(Erreur(self.feuille, self.numero, colonne, message))
+
+    def lire(self, colonne: str, analyse: Callable):
+        """The cell parsed by ``analyse``; its ``ValueError`` becomes the row's problem."""
+        try:
+            return analyse(self.cellules.get(colonne))
+        except ValueError as erreur:
+            self.erreur(colonne, str(erreur))
+            return None
+
+    def obligatoire(self, colonne: str, valeur) -> None:
+        if valeur is None:
+            self.erreur(colonne, "valeur obligatoire manquante.")
+
+    def territoires(self, colonne: str):
+        return self.lire(colonne, lambda v: territoires(v, self.connu))
+
+    def reference(self, colonne: str, valeurs: dict, quoi: str):
+        """The PTCE or project the cell names, entered before (in the store or above in the file)."""
+        nom = self.texte(colonne)
+        if nom is None:
+            return None
+        objet = valeurs.get(cle_recherche(nom))
+        if objet is None:
+            self.erreur(colonne, f"{quoi} « {nom} » inconnu : saisissez-le d'abord.")
+        return objet
+
+
+# Per table: from a row, the class of the record, its values and its duplicate key.
+
+
+def _lire_ptce(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
+    nom = ligne.texte("nom")
+    ligne.obligatoire("nom", nom)
+    valeurs = {
+        "nom": nom,
+        "perimetre": ligne.territoires("perimetre"),
+        "membres": ligne.texte("membres"),
+        "annee_creation": ligne.lire("annee_creation", _annee),
+        "description": ligne.texte("description"),
+        "source": source,
+    }
+    return store.PTCE, valeurs, cle_recherche(nom or "")
+
+
+def _lire_projet(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
+    nom = ligne.texte("nom")
+    ligne.obligatoire("nom", nom)
+    valeurs = {
+        "nom": nom,
+        "ptce": ligne.reference("ptce", ligne.index.ptce, "PTCE"),
+        "etape": ligne.lire("etape", _etape),
+        "date_debut": ligne.lire("date_debut", _date),
+        "date_fin": ligne.lire("date_fin", _date),
+        "secteur": ligne.texte("secteur"),
+        "territoire": ligne.territoires("territoire"),
+        "source": source,
+    }
+    if valeurs["date_debut"] and valeurs["date_fin"] and valeurs["date_fin"] < valeurs["date_debut"]:
+        ligne.erreur("date_fin", "la date de fin précède la date de début.")
+    return store.Projet, valeurs, cle_recherche(nom or "")
+
+
+def _lire_structure(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
+    nom = ligne.texte("nom")
+    ligne.obligatoire("nom", nom)
+    commune = ligne.texte("commune")
+    if commune is not None:
+        commune = ligne.lire(
+            "commune", lambda v: territoires(f"commune:{(_texte(v) or '').zfill(5)}", ligne.connu)
+        )
+        commune = commune.split(":")[1] if commune else None
+    valeurs = {
+        "nom": nom,
+        "siret": ligne.lire("siret", siret_valide),
+        "forme": ligne.texte("forme"),
+        "commune": commune,
+        "ptce": ligne.reference("ptce", ligne.index.ptce, "PTCE"),
+        "projet": ligne.reference("projet", ligne.index.projets, "projet"),
+        "source": source,
+    }
+    cle = cle_recherche(nom or "")
+    siret = valeurs["siret"]
+    if siret and siret in ligne.index.sirets and cle not in ligne.index.structures:
+        ligne.erreur("siret", f"SIRET {siret} déjà attribué à une autre structure.")
+    return store.Structure, valeurs, cle
+
+
+def _lire_emploi(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
+    projet = ligne.reference("projet", ligne.index.projets, "projet")
+    if ligne.texte("projet") is None:
+        ligne.obligatoire("projet", None)
+    nature = ligne.lire("nature", lambda v: None if _vide(v) else _nature(v))
+    if nature is None and _vide(ligne.cellules.get("nature")):
+        ligne.obligatoire("nature", None)
+    nombre = ligne.lire("nombre", lambda v: _entier(v, 0, NOMBRE_EMPLOIS_MAXIMUM))
+    if nombre is None and _vide(ligne.cellules.get("nombre")):
+        ligne.obligatoire("nombre", None)
+    annee = ligne.lire("annee", _annee)
+    valeurs = {"projet": projet, "annee": annee, "nature": nature, "nombre": nombre, "source": source}
+    return store.Emploi, valeurs, (id(projet), annee, nature)
+
+
+def _lire_financement(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
+    valeurs = {
+        "projet": ligne.reference("projet", ligne.index.projets, "projet"),
+        "ptce": ligne.reference("ptce", ligne.index.ptce, "PTCE"),
+        "siret": ligne.lire("siret", siret_valide),
+        "territoire": ligne.territoires("territoire"),
+        "financeur": ligne.texte("financeur"),
+        "dispositif": ligne.texte("dispositif"),
+        "montant_eur": ligne.lire("montant_eur", montant_fr),
+        "annee_debut": ligne.lire("annee_debut", _annee),
+        "annee_fin": ligne.lire("annee_fin", _annee),
+        "note": ligne.texte("note"),
+        "source": source,
+    }
+    if not any(ligne.texte(c) for c in ("projet", "ptce", "siret", "territoire")):
+        ligne.erreur(
+            "projet, ptce, siret, territoire",
+            "bénéficiaire manquant : indiquez un projet, un PTCE, un SIRET ou un territoire.",
+        )
+    if valeurs["annee_debut"] and valeurs["annee_fin"] and valeurs["annee_fin"] < valeurs["annee_debut"]:
+        ligne.erreur("annee_fin", "l'année de fin précède l'année de début.")
+    cle = _cle_financement(
+        id(valeurs["projet"]) if valeurs["projet"] else None,
+        id(valeurs["ptce"]) if valeurs["ptce"] else None,
+        valeurs["siret"],
+        valeurs["territoire"],
+        valeurs["financeur"],
+        valeurs["dispositif"],
+        valeurs["annee_debut"],
+        valeurs["annee_fin"],
+        valeurs["montant_eur"],
+    )
+    return store.Financement, valeurs, cle
+
+
+_LECTEURS: dict[str, Callable[[_Ligne, str], tuple[type, dict, object]]] = {
+    "ptce": _lire_ptce,
+    "projets": _lire_projet,
+    "structures": _lire_structure,
+    "emplois": _lire_emploi,
+    "financements": _lire_financement,
+}
 
 
 def _ecrire(
@@ -888,6 +1067,8 @@ def _ecrire(
         "emplois": set(index.emplois),
         "financements": set(index.financements),
     }
+    # Names entered by this import, that later rows may refer to.
+    par_nom = {"ptce": index.ptce, "projets": index.projets, "structures": index.structures}
     rapport = RapportImport()
     erreurs: list[Erreur] = []
     vus_fichier: dict[str, dict] = {t: {} for t in ORDRE}
@@ -897,196 +1078,27 @@ def _ecrire(
         if table not in feuilles:
             continue
         feuille = noms_feuilles.get(table, table)
-        donnees = feuilles[table]
         rapport.ecrites[table] = 0
         rapport.ignorees[table] = 0
-        for position, (_, ligne) in enumerate(donnees.iterrows()):
+        for position, (_, cellules) in enumerate(feuilles[table].iterrows()):
             numero = position + 2  # the header is line 1
-            if all(_vide(v) for v in ligne.to_numpy()):
+            if all(_vide(v) for v in cellules.to_numpy()):
                 continue
-            ligne, problemes = _normaliser_ligne(ligne, feuille, numero)
-            problemes += [
-                Erreur(
-                    feuille, numero, colonne, f"texte trop long ({len(texte)} caractères, {maxi} au plus)."
-                )
-                for colonne, maxi in LONGUEURS_MAXIMALES.items()
-                if isinstance(texte := ligne.get(colonne), str) and len(texte.strip()) > maxi
-            ]
-
-            def lire_cellule(
-                colonne, analyse, ligne=ligne, problemes=problemes, numero=numero, feuille=feuille
-            ):
-                try:
-                    return analyse(ligne.get(colonne))
-                except ValueError as erreur:
-                    problemes.append(Erreur(feuille, numero, colonne, str(erreur)))
-                    return None
-
-            def obligatoire(colonne, valeur, problemes=problemes, numero=numero, feuille=feuille):
-                if valeur is None:
-                    problemes.append(Erreur(feuille, numero, colonne, "valeur obligatoire manquante."))
-
-            def reference(
-                colonne, valeurs, quoi, problemes=problemes, numero=numero, feuille=feuille, ligne=ligne
-            ):
-                nom = _texte(ligne.get(colonne))
-                if nom is None:
-                    return None
-                objet = valeurs.get(cle_recherche(nom))
-                if objet is None:
-                    problemes.append(
-                        Erreur(feuille, numero, colonne, f"{quoi} « {nom} » inconnu : saisissez-le d'abord.")
-                    )
-                return objet
-
-            source = _texte(ligne.get("source")) or source_par_defaut
+            cellules, problemes = _normaliser_ligne(cellules, feuille, numero)
+            ligne = _Ligne(feuille, numero, cellules, index, connu, problemes)
+            for colonne, maxi in LONGUEURS_MAXIMALES.items():
+                if isinstance(texte := cellules.get(colonne), str) and len(texte.strip()) > maxi:
+                    ligne.erreur(colonne, f"texte trop long ({len(texte)} caractères, {maxi} au plus).")
+            source = ligne.texte("source") or source_par_defaut
             # The ORM object is only made for a row that is kept: a discarded object tied
             # to stored rows by a relationship would be flushed with them.
-            classe: type = store.PTCE
-            valeurs: dict = {}
-            cle_doublon: object = None
-            if table == "ptce":
-                nom = _texte(ligne.get("nom"))
-                obligatoire("nom", nom)
-                classe, valeurs = (
-                    store.PTCE,
-                    {
-                        "nom": nom,
-                        "perimetre": lire_cellule("perimetre", lambda v: territoires(v, connu)),
-                        "membres": _texte(ligne.get("membres")),
-                        "annee_creation": lire_cellule("annee_creation", _annee),
-                        "description": _texte(ligne.get("description")),
-                        "source": source,
-                    },
-                )
-                cle_doublon = cle_recherche(nom or "")
-            elif table == "projets":
-                nom = _texte(ligne.get("nom"))
-                obligatoire("nom", nom)
-                classe, valeurs = (
-                    store.Projet,
-                    {
-                        "nom": nom,
-                        "ptce": reference("ptce", index.ptce, "PTCE"),
-                        "etape": lire_cellule("etape", _etape),
-                        "date_debut": lire_cellule("date_debut", _date),
-                        "date_fin": lire_cellule("date_fin", _date),
-                        "secteur": _texte(ligne.get("secteur")),
-                        "territoire": lire_cellule("territoire", lambda v: territoires(v, connu)),
-                        "source": source,
-                    },
-                )
-                if (
-                    valeurs["date_debut"]
-                    and valeurs["date_fin"]
-                    and valeurs["date_fin"] < valeurs["date_debut"]
-                ):
-                    problemes.append(
-                        Erreur(feuille, numero, "date_fin", "la date de fin précède la date de début.")
-                    )
-                cle_doublon = cle_recherche(nom or "")
-            elif table == "structures":
-                nom = _texte(ligne.get("nom"))
-                obligatoire("nom", nom)
-                commune = _texte(ligne.get("commune"))
-                if commune is not None:
-                    commune = lire_cellule(
-                        "commune", lambda v: territoires(f"commune:{(_texte(v) or '').zfill(5)}", connu)
-                    )
-                    commune = commune.split(":")[1] if commune else None
-                classe, valeurs = (
-                    store.Structure,
-                    {
-                        "nom": nom,
-                        "siret": lire_cellule("siret", siret_valide),
-                        "forme": _texte(ligne.get("forme")),
-                        "commune": commune,
-                        "ptce": reference("ptce", index.ptce, "PTCE"),
-                        "projet": reference("projet", index.projets, "projet"),
-                        "source": source,
-                    },
-                )
-                cle_doublon = cle_recherche(nom or "")
-                siret = valeurs["siret"]
-                if siret and siret in index.sirets and cle_doublon not in index.structures:
-                    problemes.append(
-                        Erreur(
-                            feuille, numero, "siret", f"SIRET {siret} déjà attribué à une autre structure."
-                        )
-                    )
-            elif table == "emplois":
-                projet = reference("projet", index.projets, "projet")
-                if _texte(ligne.get("projet")) is None:
-                    obligatoire("projet", None)
-                nature = lire_cellule("nature", lambda v: None if _vide(v) else _nature(v))
-                if nature is None and _vide(ligne.get("nature")):
-                    obligatoire("nature", None)
-                nombre = lire_cellule("nombre", lambda v: _entier(v, 0, NOMBRE_EMPLOIS_MAXIMUM))
-                if nombre is None and _vide(ligne.get("nombre")):
-                    obligatoire("nombre", None)
-                annee = lire_cellule("annee", _annee)
-                classe, valeurs = (
-                    store.Emploi,
-                    {"projet": projet, "annee": annee, "nature": nature, "nombre": nombre, "source": source},
-                )
-                cle_doublon = (id(projet), annee, nature)
-            elif table == "financements":
-                classe, valeurs = (
-                    store.Financement,
-                    {
-                        "projet": reference("projet", index.projets, "projet"),
-                        "ptce": reference("ptce", index.ptce, "PTCE"),
-                        "siret": lire_cellule("siret", siret_valide),
-                        "territoire": lire_cellule("territoire", lambda v: territoires(v, connu)),
-                        "financeur": _texte(ligne.get("financeur")),
-                        "dispositif": _texte(ligne.get("dispositif")),
-                        "montant_eur": lire_cellule("montant_eur", montant_fr),
-                        "annee_debut": lire_cellule("annee_debut", _annee),
-                        "annee_fin": lire_cellule("annee_fin", _annee),
-                        "note": _texte(ligne.get("note")),
-                        "source": source,
-                    },
-                )
-                if not any(_texte(ligne.get(c)) for c in ("projet", "ptce", "siret", "territoire")):
-                    problemes.append(
-                        Erreur(
-                            feuille,
-                            numero,
-                            "projet, ptce, siret, territoire",
-                            "bénéficiaire manquant : indiquez un projet, un PTCE, un SIRET ou un territoire.",
-                        )
-                    )
-                if (
-                    valeurs["annee_debut"]
-                    and valeurs["annee_fin"]
-                    and valeurs["annee_fin"] < valeurs["annee_debut"]
-                ):
-                    problemes.append(
-                        Erreur(feuille, numero, "annee_fin", "l'année de fin précède l'année de début.")
-                    )
-                cle_doublon = (
-                    id(valeurs["projet"]) if valeurs["projet"] else None,
-                    id(valeurs["ptce"]) if valeurs["ptce"] else None,
-                    valeurs["siret"],
-                    valeurs["territoire"],
-                    cle_recherche(valeurs["financeur"] or ""),
-                    cle_recherche(valeurs["dispositif"] or ""),
-                    valeurs["annee_debut"],
-                    valeurs["annee_fin"],
-                    None if valeurs["montant_eur"] is None else valeurs["montant_eur"].normalize(),
-                )
+            classe, valeurs, cle_doublon = _LECTEURS[table](ligne, source)
 
             # Duplicates: twice in the file, or already in the store.
-            if cle_doublon is not None and not problemes:
+            if not ligne.problemes:
                 if cle_doublon in vus_fichier[table]:
-                    problemes.append(
-                        Erreur(
-                            feuille,
-                            numero,
-                            None,
-                            f"doublon de la ligne {vus_fichier[table][cle_doublon]} de ce fichier.",
-                        )
-                    )
+                    premiere = vus_fichier[table][cle_doublon]
+                    ligne.erreur(None, f"doublon de la ligne {premiere} de ce fichier.")
                 else:
                     vus_fichier[table][cle_doublon] = numero
                     deja = _deja_en_base(table, valeurs, cle_doublon, existants)
@@ -1094,33 +1106,25 @@ def _ecrire(
                         rapport.ignorees[table] += 1
                         continue
                     if deja:
-                        problemes.append(
-                            Erreur(
-                                feuille,
-                                numero,
-                                None,
-                                "cette ligne existe déjà dans les données saisies (doublon) ; "
-                                "cochez « ignorer les lignes déjà présentes » pour réimporter un fichier.",
-                            )
+                        ligne.erreur(
+                            None,
+                            "cette ligne existe déjà dans les données saisies (doublon) ; "
+                            "cochez « ignorer les lignes déjà présentes » pour réimporter un fichier.",
                         )
-            if regle is not None and not problemes and (refus := regle(table, valeurs)):
-                problemes.append(Erreur(feuille, numero, None, refus))
-            if problemes:
-                erreurs.extend(problemes)
+            if regle is not None and not ligne.problemes and (refus := regle(table, valeurs)):
+                ligne.erreur(None, refus)
+            if ligne.problemes:
+                erreurs.extend(ligne.problemes)
                 continue
             objet = classe(**valeurs)
             session.add(objet)
             if crees is not None:
                 crees.append(objet)
             rapport.ecrites[table] += 1
-            if table == "ptce":
-                index.ptce[cle_doublon] = objet
-            elif table == "projets":
-                index.projets[cle_doublon] = objet
-            elif table == "structures":
-                index.structures[cle_doublon] = objet
-                if objet.siret:
-                    index.sirets[objet.siret] = objet
+            if table in par_nom:
+                par_nom[table][cle_doublon] = objet
+            if table == "structures" and objet.siret:
+                index.sirets[objet.siret] = objet
     return rapport, erreurs
 
 

@@ -55,6 +55,8 @@ ETAPES_PROJET: tuple[str, ...] = (
     "expérimentation",
     "lancement",
 )
+# How a project is listed when no source gives its stage (never guessed).
+ETAPE_INCONNUE = "étape inconnue"
 NATURES_EMPLOI: tuple[str, ...] = ("insertion", "encadrement", "autre")
 ROLES: tuple[str, ...] = ("contributeur", "administrateur")
 ACTIONS_JOURNAL: tuple[str, ...] = ("ajout", "modification", "suppression")

@@ -26,6 +26,7 @@ Family: :mod:`geo.nomenclature` (source first, then legal category).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
@@ -573,6 +574,33 @@ def en_geodataframe(tableau: pd.DataFrame) -> gpd.GeoDataFrame:
 def geojson_de(tableau: pd.DataFrame) -> bytes:
     """The GeoJSON download of located structures (UTF-8, no feature ids)."""
     return en_geodataframe(tableau).to_json(drop_id=True, ensure_ascii=False).encode("utf-8")
+
+
+# Levels the Recherche d'entreprises API filters by.
+NIVEAUX_DU_JOUR = ("commune", "departement")
+
+
+@dataclass(frozen=True)
+class StructuresDuJour:
+    """ESS establishments the Recherche d'entreprises API finds in a territory today."""
+
+    trouvees: pd.DataFrame  # the standard table of geo.sources.ess_commun
+    absentes_du_registre: int  # found today, not in the register built from the official files
+    remarques: list[str]
+
+
+def structures_du_jour(donnees: DonneesStructures, tid: TerritoireId, client=None) -> StructuresDuJour:
+    """Ask the API about a commune or a département; raises ``SourceIndisponible`` offline."""
+    if tid.niveau not in NIVEAUX_DU_JOUR:
+        raise ValueError(f"L'API ne filtre que par commune ou département, pas par {tid.niveau}.")
+    from geo.sources.recherche_entreprises import ClientRechercheEntreprises
+
+    client = client or ClientRechercheEntreprises()
+    critere = {"code_commune": tid.code} if tid.niveau == "commune" else {"departement": tid.code}
+    trouvees, remarques = client.structures(**critere, pages_max=40)
+    connus = set(donnees.registre.siret.dropna())
+    absentes = int((~parmi(trouvees.siret, connus).fillna(False)).sum())
+    return StructuresDuJour(trouvees, absentes, remarques)
 
 
 def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesStructures:

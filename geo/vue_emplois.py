@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo import charts, emplois, financements, subventions
 from geo.territories import Referentiel, TerritoireId
-from geo.text import accorder
+from geo.text import accorder, nombre_fr
 
 SOURCE_FINANCEMENTS = "ANCT Ci.Ville (adultes-relais, FONJEP), Licence Ouverte 2.0 ; données saisies"
 SOURCE_COMPARAISON = (
@@ -72,6 +72,25 @@ def _tableau_projets(projets: pd.DataFrame, lignes: pd.DataFrame) -> pd.DataFram
         if nature not in tableau:
             tableau[nature] = 0
     return tableau
+
+
+def financements_choisis(
+    lignes: pd.DataFrame, annee=None, dispositif: str | None = None, financeur: str | None = None
+) -> pd.DataFrame:
+    """The funding lines of one year, one scheme and one funder (``None``: every one)."""
+    garder = pd.Series(True, index=lignes.index)
+    for colonne, valeur in (("annee", annee), ("dispositif", dispositif), ("financeur", financeur)):
+        if valeur is not None:
+            garder &= lignes[colonne] == valeur
+    return lignes[garder]
+
+
+def resume_financements(choisies: pd.DataFrame, toutes: pd.DataFrame) -> str:
+    """« 3 lignes sur 12 · 45 000 € au montant connu »: unknown amounts are not counted as zero."""
+    return (
+        f"{accorder(len(choisies), 'ligne')} sur {nombre_fr(len(toutes))} · "
+        f"{nombre_fr(float(choisies.montant_eur.sum()))} € au montant connu"
+    )
 
 
 def calculer(

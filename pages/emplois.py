@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import charts, couche_ptce, financements, subventions, vue_emplois
-from geo.store import ETAPES_PROJET, BaseInaccessible, message_indisponible
+from geo import charts, couche_ptce, emplois, financements, subventions, vue_emplois
+from geo.store import ETAPE_INCONNUE, ETAPES_PROJET, BaseInaccessible, message_indisponible
 from geo.text import accorder, nombre_fr
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -39,18 +39,13 @@ if not donnees_fin.disponible:
 # Year: in the URL (?annee=2022), applied to every chart and figure of the page.
 donnees_sub = donnees.donnees_subventions()
 annees = vue_emplois.annees_disponibles(saisies, donnees_fin, donnees_sub)
-texte_annee = st.query_params.get(CLE_ANNEE, "")
-annee_url = int(texte_annee) if texte_annee.isdigit() and int(texte_annee) in annees else None
+annee_url = etat.annee(annees)
 st.session_state[CLE_ANNEE] = TOUTES if annee_url is None else annee_url
 
 
 def _annee_choisie() -> None:
     valeur = st.session_state.get(CLE_ANNEE)
-    if valeur == TOUTES:
-        if CLE_ANNEE in st.query_params:
-            del st.query_params[CLE_ANNEE]
-    else:
-        st.query_params[CLE_ANNEE] = str(valeur)
+    etat.choisir_annee(None if valeur == TOUTES else valeur)
 
 
 annee = st.selectbox(
@@ -155,7 +150,7 @@ def _filtre_vers_url(cle: str) -> None:
 
 # The URL wins at the start of a run: list changes write it at once (on_change), clicks below.
 for _cle, _parametre in FILTRES_URL.items():
-    st.session_state[_cle] = st.query_params.get(_parametre, TOUS)
+    st.session_state[_cle] = etat.parametre(_parametre, TOUS)
 
 
 # Jobs ------------------------------------------------------------------------------------
@@ -182,7 +177,7 @@ if saisies is not None:
         on_change=_filtre_vers_url,
         args=("filtre_projet",),
     )
-    etapes_options = [TOUS, *ETAPES_PROJET, "étape inconnue"]
+    etapes_options = [TOUS, *ETAPES_PROJET, ETAPE_INCONNUE]
     if st.session_state.get("filtre_etape") not in etapes_options:
         st.session_state["filtre_etape"] = TOUS
     filtre_etape = filtres[1].selectbox(
@@ -193,10 +188,9 @@ if saisies is not None:
         on_change=_filtre_vers_url,
         args=("filtre_etape",),
     )
-    if filtre_projet != TOUS:
-        tableau = tableau[tableau.projet == filtre_projet]
-    if filtre_etape != TOUS:
-        tableau = tableau[tableau.etape.fillna("étape inconnue") == filtre_etape]
+    projet_choisi = None if filtre_projet == TOUS else filtre_projet
+    etape_choisie = None if filtre_etape == TOUS else filtre_etape
+    tableau = tableau[emplois.projets_choisis(tableau, projet_choisi, etape_choisie)]
     tableaux.afficher(
         tableau[["projet", "ptce", "etape", "secteur", "insertion", "encadrement", "autre", "source"]],
         raison_inconnu="non dit par la source (projet saisi ou document de terrain) : jamais remplacé par "
@@ -214,9 +208,7 @@ if saisies is not None:
         key="tableau_projets",
     )
     # The same selection on the map: the chosen project's PTCE perimeter and structures.
-    choisies = saisies.restreindre(
-        None if filtre_projet == TOUS else filtre_projet, None if filtre_etape == TOUS else filtre_etape
-    )
+    choisies = saisies.restreindre(projet_choisi, etape_choisie)
     with st.expander(
         "Carte des PTCE et de leurs structures" + (" (sélection)" if choisies is not saisies else ""),
         expanded=choisies is not saisies,
@@ -297,17 +289,10 @@ filtre_financeur = filtres[2].selectbox(
 )
 for _cle in FILTRES_URL:
     _filtre_vers_url(_cle)
-tableau_fin = lignes_fin
-if filtre_annee_fin != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.annee == filtre_annee_fin]
-if filtre_dispositif != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.dispositif == filtre_dispositif]
-if filtre_financeur != TOUS:
-    tableau_fin = tableau_fin[tableau_fin.financeur == filtre_financeur]
-st.caption(
-    f"{accorder(len(tableau_fin), 'ligne')} sur {nombre_fr(len(lignes_fin))} · "
-    f"{nombre_fr(float(tableau_fin.montant_eur.sum()))} € au montant connu"
+tableau_fin = vue_emplois.financements_choisis(
+    lignes_fin, *(None if f == TOUS else f for f in (filtre_annee_fin, filtre_dispositif, filtre_financeur))
 )
+st.caption(vue_emplois.resume_financements(tableau_fin, lignes_fin))
 tableaux.afficher(
     tableau_fin,
     decimales={"montant_eur": 0},
@@ -378,22 +363,18 @@ else:
     }
     # The section's choices live in the URL too (a shared link shows the same selection).
     FILTRES_SUB_URL = {
-        "sens_subventions": ("sub_sens", "recues"),
-        "regroupement_subventions": ("sub_par", "type_aide"),
-        "filtre_sub_annee": ("sub_annee", TOUS),
-        "filtre_sub_groupe": ("sub_groupe", TOUS),
+        "sens_subventions": ("sub_sens", "recues", SENS),
+        "regroupement_subventions": ("sub_par", "type_aide", subventions.GROUPEMENTS),
+        "filtre_sub_annee": ("sub_annee", TOUS, None),
+        "filtre_sub_groupe": ("sub_groupe", TOUS, None),
     }
 
     def _sub_vers_url(cle: str) -> None:
-        parametre, defaut = FILTRES_SUB_URL[cle]
+        parametre, defaut, _permises = FILTRES_SUB_URL[cle]
         etat.definir_parametre(parametre, str(st.session_state.get(cle, defaut)), defaut)
 
-    for _cle, (_parametre, _defaut) in FILTRES_SUB_URL.items():
-        st.session_state[_cle] = st.query_params.get(_parametre, _defaut)
-    if st.session_state["sens_subventions"] not in SENS:
-        st.session_state["sens_subventions"] = "recues"
-    if st.session_state["regroupement_subventions"] not in subventions.GROUPEMENTS:
-        st.session_state["regroupement_subventions"] = "type_aide"
+    for _cle, (_parametre, _defaut, _permises) in FILTRES_SUB_URL.items():
+        st.session_state[_cle] = etat.parametre(_parametre, _defaut, _permises)
     sens = st.radio(
         "Subventions",
         list(SENS),

@@ -9,7 +9,7 @@ import streamlit as st
 from geo import geocodage, layers
 from geo.text import nombre_fr, texte_brut
 from ui import carte as carte_ui
-from ui import donnees, page, sections, telechargement
+from ui import donnees, etat, page, sections, telechargement
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -81,18 +81,18 @@ st.markdown(
 
 
 def _lire_point() -> tuple[float, float] | None:
-    texte = st.query_params.get("point")
+    texte = etat.parametre("point", "")
     if not texte:
         return None
     try:
         return geocodage.lire_coordonnees(texte)
     except ValueError:
-        del st.query_params["point"]
+        etat.definir_parametre("point", "")
         return None
 
 
 def _placer_point(lon: float, lat: float) -> None:
-    st.query_params["point"] = f"{lat:.5f},{lon:.5f}"
+    etat.definir_parametre("point", f"{lat:.5f},{lon:.5f}")
 
 
 colonne_carte, colonne_reponse = st.columns([3, 2])

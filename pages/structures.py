@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import structures
-from geo.codes import parmi
 from geo.text import accorder, nombre_fr, texte_brut
 from ui import carte as carte_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
@@ -98,7 +97,7 @@ telechargement.fichier(
     icon=":material/download:",
     help="Structures situées (adresse ou centre de la commune), en longitude/latitude WGS84.",
 )
-if tid is not None and tid.niveau in ("commune", "departement"):
+if tid is not None and tid.niveau in structures.NIVEAUX_DU_JOUR:
     with st.expander("Données du jour : API Recherche d'entreprises", icon=":material/cloud_sync:"):
         st.caption(
             "Interroge l'API publique Recherche d'entreprises (DINUM, données SIRENE) avec le filtre ESS "
@@ -114,26 +113,21 @@ if tid is not None and tid.niveau in ("commune", "departement"):
         )
         if st.session_state.get("api_territoire") == str(tid):
             from geo.sources import SourceIndisponible
-            from geo.sources.recherche_entreprises import ClientRechercheEntreprises
 
-            client = ClientRechercheEntreprises()
-            critere = {"code_commune": tid.code} if tid.niveau == "commune" else {"departement": tid.code}
             try:
                 with st.spinner("Interrogation de l'API…"):
-                    trouvees, remarques = client.structures(**critere, pages_max=40)
+                    du_jour = structures.structures_du_jour(donnees_structures, tid)
             except SourceIndisponible as erreur:
                 st.info(texte_brut(erreur), icon=":material/wifi_off:")
             else:
-                connus = set(donnees_structures.registre.siret.dropna())
-                nouvelles = trouvees[~parmi(trouvees.siret, connus).fillna(False)]
                 st.markdown(
-                    f"**{accorder(len(trouvees), 'établissement')}** de l'ESS trouvés, dont "
-                    f"**{nombre_fr(len(nouvelles))}** absents du registre ci-dessus."
+                    f"**{accorder(len(du_jour.trouvees), 'établissement')}** de l'ESS trouvés, dont "
+                    f"**{nombre_fr(du_jour.absentes_du_registre)}** absents du registre ci-dessus."
                 )
-                for remarque in remarques:
+                for remarque in du_jour.remarques:
                     st.caption(texte_brut(remarque))
                 tableaux.afficher(
-                    trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
+                    du_jour.trouvees[["nom", "siret", "sous_type", "naf", "tranche_effectif", "nom_commune"]],
                     column_config={
                         "nom": "Nom",
                         "siret": "SIRET",

@@ -14,9 +14,6 @@ import sqlalchemy as sa
 from geo import build, config, store
 from geo.territories import Referentiel
 
-# Tests never touch the network: sources that are not local are unavailable.
-os.environ["ESS_HORS_LIGNE"] = "1"
-
 RACINE = Path(__file__).resolve().parent.parent
 # The shared folder of real official files used as the mirror in tests and CI.
 MIROIR_PAR_DEFAUT = RACINE.parent / "shared" / "data"
@@ -69,7 +66,7 @@ def construire_depuis_miroir(referentiel: Referentiel, miroir: Path, cache: Path
     """Build the steps of the given dataset modules from the mirror into ``cache``.
 
     ``cache`` gets the real territories when it has none; ``$ESS_DATA_MIRROR`` is set for
-    the build only (session fixtures cannot use monkeypatch).
+    the build only.
     """
     import importlib
 
@@ -78,16 +75,10 @@ def construire_depuis_miroir(referentiel: Referentiel, miroir: Path, cache: Path
     cache.mkdir(parents=True, exist_ok=True)
     if not (cache / "territoires").exists():
         (cache / "territoires").symlink_to(config.dossier_territoires())
-    ancien = os.environ.get("ESS_DATA_MIRROR")
-    os.environ["ESS_DATA_MIRROR"] = str(miroir)
-    try:
+    with pytest.MonkeyPatch.context() as environnement:
+        environnement.setenv("ESS_DATA_MIRROR", str(miroir))
         for module in modules:
             etapes.construire_etape(importlib.import_module(module).ETAPE, referentiel, cache)
-    finally:
-        if ancien is None:
-            del os.environ["ESS_DATA_MIRROR"]
-        else:
-            os.environ["ESS_DATA_MIRROR"] = ancien
     return cache
 
 
@@ -122,15 +113,15 @@ def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _base_de_saisie_temporaire(tmp_path_factory):
-    """Tests (pages and report included) never write into the project's own store."""
-    ancien = os.environ.get("DATABASE_URL")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp_path_factory.mktemp('saisie') / 'saisie.sqlite3'}"
-    yield
-    if ancien is None:
-        del os.environ["DATABASE_URL"]
-    else:
-        os.environ["DATABASE_URL"] = ancien
+def _environnement_des_tests(tmp_path_factory):
+    """Tests never touch the network (sources that are not local are unavailable) and never
+    write into the project's own store (pages and report included)."""
+    with pytest.MonkeyPatch.context() as environnement:
+        environnement.setenv("ESS_HORS_LIGNE", "1")
+        environnement.setenv(
+            "DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('saisie') / 'saisie.sqlite3'}"
+        )
+        yield
 
 
 # The store's tests (test_store, test_comptes) run on SQLite, and on a real PostgreSQL

@@ -229,3 +229,26 @@ def test_the_register_says_it_is_partial_without_sirene():
     libelles = opportunites.indicateurs(registre_partiel=True)
     assert libelles["structures_pour_1000"].endswith("(registre partiel)")
     assert opportunites.indicateurs(registre_partiel=False) == opportunites.INDICATEURS
+
+
+def test_structures_of_the_day_say_how_many_the_register_lacks():
+    from types import SimpleNamespace
+
+    demandes = []
+
+    class ClientFactice:
+        def structures(self, **critere):
+            demandes.append(critere)
+            sirets = pd.array(["11111111111111", "22222222222222", None], dtype="string")
+            return pd.DataFrame({"siret": sirets}), ["1 page lue"]
+
+    registre = SimpleNamespace(registre=pd.DataFrame({"siret": ["11111111111111", "99999999999999"]}))
+    du_jour = structures.structures_du_jour(registre, TerritoireId("commune", "93048"), ClientFactice())
+    assert demandes == [{"code_commune": "93048", "pages_max": 40}]
+    assert len(du_jour.trouvees) == 3
+    assert du_jour.absentes_du_registre == 2  # one SIRET unknown to the register, one without SIRET
+    assert du_jour.remarques == ["1 page lue"]
+    structures.structures_du_jour(registre, TerritoireId("departement", "93"), ClientFactice())
+    assert demandes[-1] == {"departement": "93", "pages_max": 40}
+    with pytest.raises(ValueError, match="commune ou département"):
+        structures.structures_du_jour(registre, TerritoireId("epci", "200054781"), ClientFactice())

@@ -72,3 +72,29 @@ def test_without_the_store_the_open_data_still_shows(referentiel, donnees_fin):
     assert "emplois" not in vue.figures
     assert isinstance(vue.lignes_fin, pd.DataFrame)
     assert vue.bloc_fin["donnees_ouvertes"]["total_eur"] > 0
+
+
+def test_funding_lines_chosen_and_summed_over_known_amounts():
+    lignes = pd.DataFrame(
+        {
+            "annee": [2019, 2019, 2020, 2020],
+            "dispositif": ["FONJEP", "Adultes-relais", "FONJEP", "FONJEP"],
+            "financeur": ["État", "État", "État", "Région"],
+            "montant_eur": [7000.0, 20000.0, float("nan"), 1500.0],
+        }
+    )
+    assert vue_emplois.financements_choisis(lignes).equals(lignes)
+    fonjep_2020 = vue_emplois.financements_choisis(lignes, 2020, "FONJEP")
+    assert list(fonjep_2020.index) == [2, 3]
+    assert list(vue_emplois.financements_choisis(lignes, financeur="Région").index) == [3]
+    resume = vue_emplois.resume_financements(fonjep_2020, lignes)
+    assert resume == "2 lignes sur 4 · 1\u202f500 € au montant connu"
+
+
+def test_projects_chosen_by_project_and_stage_unknown_included():
+    from geo.store import ETAPE_INCONNUE
+
+    projets = pd.DataFrame({"projet": ["A", "B", "C"], "etape": ["lancement", None, "lancement"]})
+    assert list(emplois.projets_choisis(projets)) == [True, True, True]
+    assert list(emplois.projets_choisis(projets, etape=ETAPE_INCONNUE)) == [False, True, False]
+    assert list(emplois.projets_choisis(projets, "C", "lancement")) == [False, False, True]

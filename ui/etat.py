@@ -2,9 +2,14 @@
 
 Copying the address gives a colleague the same view; page links carry the
 same parameters (:func:`parametres`), so switching page keeps the territory.
+Every parameter is read with :func:`parametre` (or :func:`liste`) and written with
+:func:`definir_parametre` (or :func:`definir_liste`): a value outside what is allowed
+reads as the default, a default value is left out of the address.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 import streamlit as st
 
@@ -36,10 +41,7 @@ def territoire_courant(ref: Referentiel) -> TerritoireId | None:
 
 def choisir_territoire(tid: TerritoireId | str | None) -> None:
     """Change the territory (used in widget callbacks)."""
-    if tid:
-        st.query_params[CLE_TERRITOIRE] = str(tid)
-    elif CLE_TERRITOIRE in st.query_params:
-        del st.query_params[CLE_TERRITOIRE]
+    definir_parametre(CLE_TERRITOIRE, str(tid or ""))
 
 
 def parametres() -> dict[str, str]:
@@ -63,18 +65,13 @@ CLE_COUCHES = "couches"
 
 def couches_actives() -> list[str]:
     """Overlay layers switched on in the URL (``?couches=qpv,commerces``)."""
-    texte = st.query_params.get(CLE_COUCHES, "")
-    return [nom for nom in texte.split(",") if nom]
+    return liste(CLE_COUCHES)
 
 
 def activer_couche(nom: str, active: bool) -> None:
     """Switch an overlay on or off in the URL, keeping a stable order."""
     couches = set(couches_actives())
-    couches = couches | {nom} if active else couches - {nom}
-    if couches:
-        st.query_params[CLE_COUCHES] = ",".join(sorted(couches))
-    elif CLE_COUCHES in st.query_params:
-        del st.query_params[CLE_COUCHES]
+    definir_liste(CLE_COUCHES, sorted(couches | {nom} if active else couches - {nom}))
 
 
 CLE_PRESENTATION = "presentation"
@@ -82,14 +79,11 @@ CLE_PRESENTATION = "presentation"
 
 def en_presentation() -> bool:
     """Presentation mode (``?presentation=1``): map and figures full width, large type."""
-    return st.query_params.get(CLE_PRESENTATION) == "1"
+    return parametre(CLE_PRESENTATION, "", ["1"]) == "1"
 
 
 def presenter(active: bool) -> None:
-    if active:
-        st.query_params[CLE_PRESENTATION] = "1"
-    elif CLE_PRESENTATION in st.query_params:
-        del st.query_params[CLE_PRESENTATION]
+    definir_parametre(CLE_PRESENTATION, "1" if active else "")
 
 
 def lien_permanent() -> str | None:
@@ -108,23 +102,20 @@ CLE_DEFINITION = "definition"
 
 def definition_commerces() -> str:
     """Which communes count as "without shops" (``?definition=alimentaire``, or type codes)."""
-    return st.query_params.get(CLE_DEFINITION) or "tous"
+    return parametre(CLE_DEFINITION, "tous")
 
 
 def choisir_definition(texte: str) -> None:
-    if texte and texte != "tous":
-        st.query_params[CLE_DEFINITION] = texte
-    elif CLE_DEFINITION in st.query_params:
-        del st.query_params[CLE_DEFINITION]
+    definir_parametre(CLE_DEFINITION, texte, "tous")
 
 
-def parametre(cle: str, defaut: str, permises: list[str] | tuple[str, ...] | None = None) -> str:
-    """A URL parameter of the view; an unknown value falls back to the default."""
+def parametre(cle: str, defaut: str, permises: Collection[str] | None = None) -> str:
+    """A URL parameter of the view; a missing or unknown value reads as the default."""
     valeur = st.query_params.get(cle) or defaut
     return valeur if permises is None or valeur in permises else defaut
 
 
-def definir_parametre(cle: str, valeur: str, defaut: str) -> None:
+def definir_parametre(cle: str, valeur: str, defaut: str = "") -> None:
     """Set a URL parameter; the default value is left out so that links stay short."""
     if valeur and valeur != defaut:
         st.query_params[cle] = valeur
@@ -132,10 +123,29 @@ def definir_parametre(cle: str, valeur: str, defaut: str) -> None:
         del st.query_params[cle]
 
 
+def liste(cle: str, permises: Collection[str] | None = None) -> list[str]:
+    """A comma-separated URL parameter (``?couches=qpv,commerces``); unknown values are dropped."""
+    valeurs = [v for v in parametre(cle, "").split(",") if v]
+    return [v for v in valeurs if permises is None or v in permises]
+
+
+def definir_liste(cle: str, valeurs: Iterable[str]) -> None:
+    definir_parametre(cle, ",".join(valeurs))
+
+
 CLE_ANNEE = "annee"
 
 
-def annee() -> int | None:
-    """The year chosen for jobs and funding (``?annee=2022``), or None for every year."""
-    texte = st.query_params.get(CLE_ANNEE, "")
-    return int(texte) if texte.isdigit() and len(texte) == 4 else None
+def annee(disponibles: Collection[int] | None = None) -> int | None:
+    """The year chosen for jobs and funding (``?annee=2022``), or None for every year.
+
+    A year that is not four digits, or not among ``disponibles`` when given, reads as None.
+    """
+    texte = parametre(CLE_ANNEE, "")
+    if not (texte.isdigit() and len(texte) == 4):
+        return None
+    return int(texte) if disponibles is None or int(texte) in disponibles else None
+
+
+def choisir_annee(valeur: int | None) -> None:
+    definir_parametre(CLE_ANNEE, str(valeur) if valeur is not None else "")

@@ -11,7 +11,7 @@ import streamlit as st
 
 from geo import exports, formats
 from geo.territories import Referentiel, TerritoireId
-from ui import couches, telechargement
+from ui import couches, etat, telechargement
 
 
 def _nom_fichier(tid: TerritoireId | None) -> str:
@@ -42,7 +42,7 @@ def proposer(
         choix = st.selectbox("Couche", list(affichees), key="export_couche", format_func=exports.nom_couche)
         nom = formats.nom_fichier(exports.nom_couche(choix))
         # The same view (territory, layers on, filters) makes the same files.
-        signature = "|".join([base, *sorted(affichees), str(sorted(st.query_params.to_dict().items()))])
+        signature = "|".join([base, *sorted(affichees), str(sorted(etat.parametres().items()))])
         colonnes = st.columns(4)
         telechargement.csv("Tableau (CSV)", affichees[choix], f"{base}_{nom}.csv", "export-csv", colonnes[0])
         telechargement.fichier(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo import nomenclature
+from ui import etat
 
 CLES = {"familles": "familles", "sections": "activites", "tailles": "tailles"}
 OPTIONS = {
@@ -27,20 +28,11 @@ TITRES = {"familles": "Familles", "sections": "Activités (section NAF)", "taill
 
 def lire() -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(families, sections, size classes) chosen in the URL; unknown values are dropped."""
-    resultat = []
-    for cle, parametre in CLES.items():
-        valeurs = [v for v in st.query_params.get(parametre, "").split(",") if v in OPTIONS[cle]]
-        resultat.append(tuple(valeurs))
-    return tuple(resultat)
+    return tuple(tuple(etat.liste(parametre, OPTIONS[cle])) for cle, parametre in CLES.items())
 
 
 def _changer(cle: str) -> None:
-    valeurs = st.session_state.get(f"filtre-{cle}") or []
-    parametre = CLES[cle]
-    if valeurs:
-        st.query_params[parametre] = ",".join(valeurs)
-    elif parametre in st.query_params:
-        del st.query_params[parametre]
+    etat.definir_liste(CLES[cle], st.session_state.get(f"filtre-{cle}") or [])
 
 
 def choisir(conteneur=None) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
