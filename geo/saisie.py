@@ -682,10 +682,12 @@ def _nature(valeur: object) -> str:
     return texte
 
 
-def siret_valide(valeur: object) -> str | None:
-    """14 digits passing the Luhn check (La Poste's establishments have their own rule).
+def lire_siret(valeur: object) -> str | None:
+    """A SIRET cell, normalised to its 14 digits; ``ValueError`` (in French) when it is not one.
 
-    >>> siret_valide("732 829 320 00074")
+    The check is :func:`geo.siret.siret_valide` (Luhn, La Poste's own rule); empty is ``None``.
+
+    >>> lire_siret("732 829 320 00074")
     '73282932000074'
     """
     if _vide(valeur):
@@ -970,7 +972,7 @@ def _lire_structure(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
         commune = commune.split(":")[1] if commune else None
     valeurs = {
         "nom": nom,
-        "siret": ligne.lire("siret", siret_valide),
+        "siret": ligne.lire("siret", lire_siret),
         "forme": ligne.texte("forme"),
         "commune": commune,
         "ptce": ligne.reference("ptce", ligne.index.ptce, "PTCE"),
@@ -1003,7 +1005,7 @@ def _lire_financement(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
     valeurs = {
         "projet": ligne.reference("projet", ligne.index.projets, "projet"),
         "ptce": ligne.reference("ptce", ligne.index.ptce, "PTCE"),
-        "siret": ligne.lire("siret", siret_valide),
+        "siret": ligne.lire("siret", lire_siret),
         "territoire": ligne.territoires("territoire"),
         "financeur": ligne.texte("financeur"),
         "dispositif": ligne.texte("dispositif"),
@@ -1420,9 +1422,9 @@ __all__ = [
     "importer",
     "importer_tables",
     "lire",
+    "lire_siret",
     "modele_csv",
     "modele_excel",
     "montant_fr",
-    "siret_valide",
     "territoires",
 ]
