@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 import pandas as pd
-from sqlalchemy import select
 
 from geo import semences, store
 from geo.codes import parmi
@@ -64,95 +63,38 @@ class DonneesSaisies:
 
     @classmethod
     def depuis_depot(cls, depot: store.Depot) -> DonneesSaisies:
-        with depot.session() as session:
-            ptce = pd.DataFrame(
-                [
-                    {
-                        "ptce_id": p.id,
-                        "ptce": p.nom,
-                        "perimetre": p.perimetre,
-                        "membres": p.membres,
-                        "source": p.source,
-                    }
-                    for p in session.scalars(select(store.PTCE))
-                ],
-                columns=["ptce_id", "ptce", "perimetre", "membres", "source"],
-            )
-            projets = pd.DataFrame(
-                [
-                    {
-                        "projet_id": p.id,
-                        "projet": p.nom,
-                        "ptce_id": p.ptce_id,
-                        "ptce": p.ptce.nom if p.ptce else None,
-                        "etape": p.etape,
-                        "secteur": p.secteur,
-                        "lieu": p.territoire or (p.ptce.perimetre if p.ptce else None),
-                        "source": p.source,
-                    }
-                    for p in session.scalars(select(store.Projet))
-                ],
-                columns=["projet_id", "projet", "ptce_id", "ptce", "etape", "secteur", "lieu", "source"],
-            )
-            structures = pd.DataFrame(
-                [
-                    {
-                        "nom": s.nom,
-                        "siret": s.siret,
-                        "forme": s.forme,
-                        "commune": s.commune,
-                        "ptce_id": s.ptce_id,
-                        "projet_id": s.projet_id,
-                        "source": s.source,
-                    }
-                    for s in session.scalars(select(store.Structure))
-                ],
-                columns=["nom", "siret", "forme", "commune", "ptce_id", "projet_id", "source"],
-            )
-            emplois = pd.DataFrame(
-                [
-                    {
-                        "projet_id": e.projet_id,
-                        "annee": e.annee,
-                        "nature": e.nature,
-                        "nombre": e.nombre,
-                        "source": e.source,
-                    }
-                    for e in session.scalars(select(store.Emploi))
-                ],
-                columns=["projet_id", "annee", "nature", "nombre", "source"],
-            )
-            financements = pd.DataFrame(
-                [
-                    {
-                        "projet_id": f.projet_id,
-                        "ptce_id": f.ptce_id,
-                        "siret": f.siret,
-                        "territoire": f.territoire,
-                        "financeur": f.financeur,
-                        "dispositif": f.dispositif,
-                        "montant_eur": None if f.montant_eur is None else float(f.montant_eur),
-                        "annee_debut": f.annee_debut,
-                        "annee_fin": f.annee_fin,
-                        "note": f.note,
-                        "source": f.source,
-                    }
-                    for f in session.scalars(select(store.Financement))
-                ],
-                columns=[
-                    "projet_id",
-                    "ptce_id",
-                    "siret",
-                    "territoire",
-                    "financeur",
-                    "dispositif",
-                    "montant_eur",
-                    "annee_debut",
-                    "annee_fin",
-                    "note",
-                    "source",
-                ],
-            )
+        tables = store.lire_tables(depot)
+        ptce = tables["ptce"].rename(columns={"id": "ptce_id", "nom": "ptce"})
+        projets = tables["projets"].rename(columns={"id": "projet_id", "nom": "projet"})
+        # Where a project is: its own territory, or else its PTCE's perimeter.
+        perimetres = {
+            i: None if pd.isna(v) else v for i, v in zip(ptce.ptce_id, ptce.perimetre, strict=True)
+        }
+        projets["lieu"] = [
+            perimetres.get(ptce_id) if pd.isna(territoire) else territoire
+            for territoire, ptce_id in zip(projets.territoire, projets.ptce_id, strict=True)
+        ]
+        ptce = ptce[["ptce_id", "ptce", "perimetre", "membres", "source"]]
+        projets = projets[["projet_id", "projet", "ptce_id", "ptce", "etape", "secteur", "lieu", "source"]]
+        structures = tables["structures"][
+            ["nom", "siret", "forme", "commune", "ptce_id", "projet_id", "source"]
+        ]
+        emplois = tables["emplois"][["projet_id", "annee", "nature", "nombre", "source"]]
+        financements = tables["financements"][
+            [
+                "projet_id",
+                "ptce_id",
+                "siret",
+                "territoire",
+                "financeur",
+                "dispositif",
+                "montant_eur",
+                "annee_debut",
+                "annee_fin",
+                "note",
+                "source",
+            ]
+        ]
         return cls.depuis_tables(ptce, projets, structures, emplois, financements)
 
     @classmethod

@@ -1259,79 +1259,13 @@ def ajouter(
 
 def exporter(depot: store.Depot) -> dict[str, pd.DataFrame]:
     """Everything entered, one table per sheet, in the template's columns (re-importable)."""
-    with depot._sessions() as session:
-        ptce = [
-            {
-                "nom": p.nom,
-                "perimetre": p.perimetre,
-                "membres": p.membres,
-                "annee_creation": p.annee_creation,
-                "description": p.description,
-                "source": p.source,
-            }
-            for p in session.scalars(select(store.PTCE).order_by(store.PTCE.id))
-        ]
-        projets = [
-            {
-                "nom": p.nom,
-                "ptce": p.ptce.nom if p.ptce else None,
-                "etape": p.etape,
-                "date_debut": p.date_debut.strftime("%d/%m/%Y") if p.date_debut else None,
-                "date_fin": p.date_fin.strftime("%d/%m/%Y") if p.date_fin else None,
-                "secteur": p.secteur,
-                "territoire": p.territoire,
-                "source": p.source,
-            }
-            for p in session.scalars(select(store.Projet).order_by(store.Projet.id))
-        ]
-        structures = [
-            {
-                "nom": s.nom,
-                "siret": s.siret,
-                "forme": s.forme,
-                "commune": s.commune,
-                "ptce": s.ptce.nom if s.ptce else None,
-                "projet": s.projet.nom if s.projet else None,
-                "source": s.source,
-            }
-            for s in session.scalars(select(store.Structure).order_by(store.Structure.id))
-        ]
-        emplois = [
-            {
-                "projet": e.projet.nom,
-                "annee": e.annee,
-                "nature": e.nature,
-                "nombre": e.nombre,
-                "source": e.source,
-            }
-            for e in session.scalars(select(store.Emploi).order_by(store.Emploi.id))
-        ]
-        financements = [
-            {
-                "projet": f.projet.nom if f.projet else None,
-                "ptce": f.ptce.nom if f.ptce else None,
-                "siret": f.siret,
-                "territoire": f.territoire,
-                "financeur": f.financeur,
-                "dispositif": f.dispositif,
-                "montant_eur": None if f.montant_eur is None else float(f.montant_eur),
-                "annee_debut": f.annee_debut,
-                "annee_fin": f.annee_fin,
-                "note": f.note,
-                "source": f.source,
-            }
-            for f in session.scalars(select(store.Financement).order_by(store.Financement.id))
-        ]
-    tables = {
-        "ptce": ptce,
-        "projets": projets,
-        "structures": structures,
-        "emplois": emplois,
-        "financements": financements,
-    }
+    tables = store.lire_tables(depot)
+    for colonne in ("date_debut", "date_fin"):
+        dates = tables["projets"][colonne]
+        tables["projets"][colonne] = [d.strftime("%d/%m/%Y") if d else None for d in dates]
     resultat = {}
-    for nom, lignes in tables.items():
-        cadre = pd.DataFrame(lignes, columns=colonnes(nom))
+    for nom, table in tables.items():
+        cadre = table[list(colonnes(nom))].copy()
         for colonne in ("annee", "annee_creation", "annee_debut", "annee_fin", "nombre"):
             if colonne in cadre:
                 cadre[colonne] = cadre[colonne].astype("Int64")

@@ -22,6 +22,7 @@ import os
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     BigInteger,
@@ -45,6 +46,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship, sessionmaker
 
 from geo import config
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The six stages of the ALISS project process, in order (aliss-ptce-soissonnais.txt).
 ETAPES_PROJET: tuple[str, ...] = (
@@ -481,3 +485,43 @@ __all__ = [
     "ouvrir",
     "url_par_defaut",
 ]
+
+
+# Reading the store as tables --------------------------------------------------------------
+
+# The records, in the order they were entered, by the name of their sheet.
+MODELES: dict[str, type[Base]] = {
+    "ptce": PTCE,
+    "projets": Projet,
+    "structures": Structure,
+    "emplois": Emploi,
+    "financements": Financement,
+}
+
+
+def lire_tables(depot: Depot) -> dict[str, pd.DataFrame]:
+    """Every record entered, one table per sheet: each column of the model, in entry order,
+    plus the names of the PTCE and project it belongs to (``ptce``, ``projet``).
+
+    The one reader of the store: the figures (:mod:`geo.emplois`) and the re-importable export
+    (:func:`geo.saisie.exporter`) both start from it. Amounts are floats, unknowns ``None``.
+    """
+    import pandas as pd
+
+    tables = {}
+    with depot._sessions() as session:
+        for nom, modele in MODELES.items():
+            colonnes = [c.name for c in modele.__table__.columns]
+            lignes = []
+            for objet in session.scalars(select(modele).order_by(modele.id)):
+                ligne = {c: getattr(objet, c) for c in colonnes}
+                for lien in ("ptce", "projet"):
+                    if hasattr(modele, lien):
+                        parent = getattr(objet, lien)
+                        ligne[lien] = parent.nom if parent is not None else None
+                if ligne.get("montant_eur") is not None:
+                    ligne["montant_eur"] = float(ligne["montant_eur"])
+                lignes.append(ligne)
+            liens = [lien for lien in ("ptce", "projet") if hasattr(modele, lien)]
+            tables[nom] = pd.DataFrame(lignes, columns=[*colonnes, *liens])
+    return tables

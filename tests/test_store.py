@@ -141,3 +141,22 @@ def test_a_write_through_one_engine_is_seen_through_another(depot):
         assert autre.compteur() > vu_avant
     finally:
         autre.fermer()
+
+
+def test_the_one_reader_gives_every_column_and_the_parents_names(depot):
+    with depot.session() as session:
+        ptce = store.PTCE(nom="ALISS", perimetre="epci:240200477", source="essai")
+        projet = store.Projet(nom="Réaliss", ptce=ptce, etape="lancement", source="essai")
+        emploi = store.Emploi(projet=projet, nature="insertion", nombre=19, source="essai")
+        session.add_all([ptce, projet, emploi])
+        session.add(store.Financement(ptce=ptce, montant_eur=Decimal("120000.00"), source="essai"))
+    tables = store.lire_tables(depot)
+    assert list(tables) == ["ptce", "projets", "structures", "emplois", "financements"]
+    assert tables["structures"].empty
+    assert set(tables["projets"].columns) >= {"id", "nom", "ptce_id", "etape", "territoire", "ptce"}
+    assert tables["projets"].ptce.tolist() == ["ALISS"]
+    assert tables["emplois"][["projet", "nature", "nombre"]].to_dict("records") == [
+        {"projet": "Réaliss", "nature": "insertion", "nombre": 19}
+    ]
+    assert tables["financements"].montant_eur.tolist() == [120000.0]
+    assert tables["financements"].ptce.tolist() == ["ALISS"]
