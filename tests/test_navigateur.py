@@ -451,8 +451,11 @@ def test_shared_link_restores_the_same_view(application, page, navigateur, reque
     page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
     barre = page.locator("[data-testid=stSidebar]")
     barre.get_by_text("Partager cette vue").click()
-    lien = barre.locator("code").first.inner_text().strip()
-    assert lien.startswith(f"{application}/qpv?")
+    # The link's block, not the iframe snippet below it (which holds the link too): the first
+    # block may still be drawing when the second is there.
+    bloc_lien = barre.locator("code", has_text=re.compile("^" + re.escape(f"{application}/qpv?")))
+    bloc_lien.wait_for(timeout=30_000)
+    lien = bloc_lien.inner_text().strip()
     parametres = parse_qs(urlparse(lien).query)
     assert parametres == {"territoire": ["commune:31555"], "point": ["43.57235,1.40093"]}
 
