@@ -21,7 +21,7 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo import commerces, config, layers  # noqa: E402
+from geo import commerces, config, layers, surcouches  # noqa: E402
 from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
 from geo.text import nombre_fr  # noqa: E402
 
@@ -87,7 +87,7 @@ def main() -> None:
         print("Poids de la carte avec la couche « Aucun commerce alimentaire » :")
         for libelle, tid in TERRITOIRES:
             debut = time.perf_counter()
-            surcouche = layers.surcouche_commerces(ref, donnees, tid, "alimentaire")
+            surcouche = surcouches.surcouche_commerces(ref, donnees, tid, "alimentaire")
             preparee = layers.preparer(ref, tid)
             sans_couche = layers.taille_html(layers.dessiner(preparee, BASE))
             avec_couche = layers.taille_html(layers.dessiner(preparee, BASE, [surcouche]))

@@ -23,7 +23,7 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo import layers, opportunites  # noqa: E402
+from geo import layers, opportunites, surcouches  # noqa: E402
 from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
 from geo.text import nombre_fr  # noqa: E402
 
@@ -114,7 +114,7 @@ def main() -> None:
             else opportunites.valeurs_indicateur(entrees, REGION, "epci", "structures_pour_1000")
         )
         classes, bornes = opportunites.classer(donnees.valeur, "quantiles", 5)
-        surcouche = layers.surcouche_choroplethe(
+        surcouche = surcouches.surcouche_choroplethe(
             ref, donnees, classes, bornes, table, echelle, "Essai", "essai"
         )
         carte = layers.dessiner(layers.preparer(ref, REGION), "/app/static/vendor", [surcouche])

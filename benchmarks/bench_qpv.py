@@ -21,7 +21,7 @@ sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
 from benchmarks import serveur  # noqa: E402
-from geo import config, etapes, layers, qpv  # noqa: E402
+from geo import config, etapes, layers, qpv, surcouches  # noqa: E402
 from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
 
 BASE = "/app/static/vendor"
@@ -53,7 +53,7 @@ def main() -> None:
         print("Poids de la couche QPV (HTML de la carte avec et sans la couche) :")
         for libelle, tid in TERRITOIRES:
             debut = time.perf_counter()
-            surcouche = layers.surcouche_qpv(ref, donnees, tid)
+            surcouche = surcouches.surcouche_qpv(ref, donnees, tid)
             preparee = layers.preparer(ref, tid)
             sans = layers.taille_html(layers.dessiner(preparee, BASE))
             avec = layers.taille_html(layers.dessiner(preparee, BASE, [surcouche]))

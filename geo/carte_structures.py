@@ -25,7 +25,8 @@ import shapely
 from jinja2 import Template
 
 from geo import nomenclature
-from geo.layers import CoucheContours, Surcouche, collection_geojson, json_pour_script
+from geo.layers import Surcouche
+from geo.leaflet import CoucheContours, collection_geojson, json_pour_script
 from geo.niveaux import dessin
 from geo.sources import ess_commun
 from geo.sources import source as source_declaree

@@ -5,7 +5,8 @@ from __future__ import annotations
 import shapely
 
 from geo.emplois import DonneesSaisies
-from geo.layers import CoucheContours, Surcouche, collection_geojson
+from geo.layers import Surcouche
+from geo.leaflet import CoucheContours, collection_geojson
 from geo.territories import Referentiel, TerritoireId
 from geo.text import echapper, nombre_fr
 

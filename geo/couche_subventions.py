@@ -15,7 +15,8 @@ import pandas as pd
 import shapely
 
 from geo.codes import parmi
-from geo.layers import CoucheContours, Surcouche, collection_geojson
+from geo.layers import Surcouche
+from geo.leaflet import CoucheContours, collection_geojson
 from geo.subventions import PAR_IDENTIFIANT, DonneesSubventions, decrire_source
 from geo.territories import Referentiel, TerritoireId
 from geo.text import accorder, echapper, nombre_fr

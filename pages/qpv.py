@@ -6,7 +6,7 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from geo import geocodage, layers
+from geo import geocodage, leaflet
 from geo.text import nombre_fr, texte_brut
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, telechargement
@@ -158,7 +158,7 @@ with colonne_carte:
         # The answer's point is brought into view, close enough to see its neighbourhood;
         # the component moves the map without redrawing it.
         centre=(point[1], point[0]) if point is not None else None,
-        zoom=layers.ZOOM_POINT_VERIFIE if point is not None else None,
+        zoom=leaflet.ZOOM_POINT_VERIFIE if point is not None else None,
     )
     clic = clic or {}
     signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))

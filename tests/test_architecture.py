@@ -31,8 +31,9 @@ COUCHES: dict[str, set[str]] = {
         "geo.subventions_import", "geo.opportunites", "geo.indicators", "geo.constats", "geo.emplois",
     },
     "rendu": {
-        "geo.layers", "geo.charts", "geo.fiche", "geo.report", "geo.exports", "geo.carte_structures",
-        "geo.couche_ptce", "geo.couche_subventions", "geo.vue_emplois",
+        "geo.leaflet", "geo.layers", "geo.surcouches", "geo.charts", "geo.fiche", "geo.report",
+        "geo.exports", "geo.carte_structures", "geo.couche_ptce", "geo.couche_subventions",
+        "geo.vue_emplois",
     },
 }
 ORDRE = list(COUCHES)

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from geo import commerces, etapes, layers, report
+from geo import commerces, etapes, layers, report, surcouches
 from geo.sources import bpe
 from geo.territories import TerritoireId
 
@@ -237,7 +237,7 @@ def test_unknown_type_codes_are_reported_and_still_count_as_shops(referentiel, t
 
 
 def test_layer_hatches_communes_below_the_region_and_shades_shares_above(donnees_2019, referentiel):
-    surcouche = layers.surcouche_commerces(referentiel, donnees_2019, PORTE_DU_HAINAUT, "alimentaire")
+    surcouche = surcouches.surcouche_commerces(referentiel, donnees_2019, PORTE_DU_HAINAUT, "alimentaire")
     html = (
         layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche])
         .get_root()
@@ -248,7 +248,7 @@ def test_layer_hatches_communes_below_the_region_and_shades_shares_above(donnees
     assert "Commune la plus proche qui en a : Denain" in html
     assert surcouche.legende[0][1] == "Aucun commerce alimentaire (46 communes, BPE 2019)"
 
-    nationale = layers.surcouche_commerces(referentiel, donnees_2019, None, "tous")
+    nationale = surcouches.surcouche_commerces(referentiel, donnees_2019, None, "tous")
     html = layers.dessiner(layers.preparer(referentiel, None), "/static", [nationale]).get_root().render()
     assert '"_s":"sans_commerce"' not in html
     assert html.count('"_s":"part_') == len(referentiel.departements)

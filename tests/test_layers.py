@@ -9,7 +9,7 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import assets, layers, niveaux
+from geo import assets, layers, leaflet, niveaux, surcouches
 from geo.territories import TerritoireId
 
 BASE = "/app/static/vendor"
@@ -142,14 +142,14 @@ def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tm
     manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, tmp_path / "cache")
     donnees = qpv.DonneesQPV(tmp_path / "cache" / "qpv", manifeste)
 
-    proche = layers.surcouche_qpv(referentiel, donnees, TerritoireId("epci", "200042190"))
+    proche = surcouches.surcouche_qpv(referentiel, donnees, TerritoireId("epci", "200042190"))
     html = layers.dessiner(layers.preparer(referentiel, TerritoireId("epci", "200042190")), BASE, [proche])
     rendu = html.get_root().render()
     assert "<script>alert(1)</script>" not in rendu
     assert "qpv-2024" in rendu
     assert any("Quartiers prioritaires 2024" in libelle for _, libelle in proche.legende)
 
-    loin = layers.surcouche_qpv(referentiel, donnees, None)
+    loin = surcouches.surcouche_qpv(referentiel, donnees, None)
     rendu_national = layers.dessiner(layers.preparer(referentiel, None), BASE, [loin]).get_root().render()
     assert "qpv-point" in rendu_national
     assert "qpv-2024" not in rendu_national
@@ -178,7 +178,7 @@ def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentie
     entrees = opportunites.charger_entrees(referentiel, cache_miroir)
     valeurs = opportunites.valeurs_indicateur(entrees, None, "epci", "besoin_pour_1000")
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
-    surcouche = layers.surcouche_choroplethe(
+    surcouche = surcouches.surcouche_choroplethe(
         referentiel, valeurs, classes, bornes, "epci", niveaux.ECHELLE_NATIONALE, "Besoin", "source"
     )
     carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
@@ -194,7 +194,7 @@ def test_the_france_shops_map_stays_under_its_share_of_1_5_mb(referentiel, cache
     from geo import commerces
 
     donnees = commerces.charger(referentiel, cache_miroir)
-    surcouche = layers.surcouche_commerces(referentiel, donnees, None, None)
+    surcouche = surcouches.surcouche_commerces(referentiel, donnees, None, None)
     carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
     assert carte.get_root().render().count('"_s":"part_') >= 96
     assert layers.poids_envoye(carte) <= POIDS_CARTE_FRANCE_MAX
@@ -272,7 +272,7 @@ def test_a_map_opened_on_a_point_shows_the_point_not_the_whole_territory(referen
     preparee = layers.preparer(referentiel, SOISSONS)
     html = layers.dessiner(preparee, "/static", point=(49.38, 3.32)).get_root().render()
     assert "var point = [49.38, 3.32];" in html
-    assert f"carte.setView(point, {layers.ZOOM_POINT_VERIFIE})" in html
+    assert f"carte.setView(point, {leaflet.ZOOM_POINT_VERIFIE})" in html
 
 
 def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_legend(referentiel):

@@ -21,7 +21,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from geo import layers, qpv
+from geo import leaflet, qpv
 from geo.territories import TerritoireId
 from tests.conftest import RACINE
 
@@ -302,7 +302,7 @@ def test_checked_point_is_brought_into_view_and_drawn_above_the_neighbourhoods(a
     page.get_by_label("Coordonnées (latitude, longitude)").fill("43.57235, 1.40093")
     page.get_by_role("button", name="Vérifier ces coordonnées").click()
     page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
-    _attendre_la_vue(page, 43.57235, 1.40093, layers.ZOOM_POINT_VERIFIE)
+    _attendre_la_vue(page, 43.57235, 1.40093, leaflet.ZOOM_POINT_VERIFIE)
 
     # Panes: the point above the perimeters, the perimeters above every commune surface.
     plans = carte.locator(".leaflet-container").evaluate(
@@ -317,7 +317,7 @@ def test_checked_point_is_brought_into_view_and_drawn_above_the_neighbourhoods(a
     # A shared link opens on the point too, not on the whole département.
     page.goto(page.url)
     carte.locator("path.qpv-2024").first.wait_for(state="attached", timeout=60_000)
-    _attendre_la_vue(page, 43.57235, 1.40093, layers.ZOOM_POINT_VERIFIE)
+    _attendre_la_vue(page, 43.57235, 1.40093, leaflet.ZOOM_POINT_VERIFIE)
 
 
 def test_neighbourhoods_stay_above_hatched_communes_on_the_map_page(application, page, request):

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import commerces, etapes, layers, opportunites, projections, qpv, report
+from geo import commerces, etapes, layers, opportunites, projections, qpv, report, surcouches
 from geo.territories import TerritoireId
 from tests.test_commerces import ENTETE_2019
 
@@ -170,7 +170,7 @@ def test_choropleth_layer_greys_unknown_values(referentiel):
         {"code": ["59172", "59205"], "nom": ["Denain", "Escaudain"], "valeur": [2.5, np.nan]}
     )
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 3)
-    surcouche = layers.surcouche_choroplethe(
+    surcouche = surcouches.surcouche_choroplethe(
         referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
     )
     html = (
@@ -197,7 +197,7 @@ def test_choropleth_legend_lists_its_classes_not_the_base_map_swatch(referentiel
         }
     )
     classes, bornes = opportunites.classer(valeurs.valeur, "intervalles_egaux", 3)
-    surcouche = layers.surcouche_choroplethe(
+    surcouche = surcouches.surcouche_choroplethe(
         referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
     )
     preparee = layers.preparer(referentiel, PORTE_DU_HAINAUT)

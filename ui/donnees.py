@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import assets, commerces, config, etapes, layers, opportunites, qpv
+from geo import assets, commerces, config, etapes, layers, opportunites, qpv, surcouches
 from geo.store import BaseInaccessible
 from geo.territories import Referentiel, TerritoireId
 
@@ -105,7 +105,7 @@ def _surcouche_qpv(
     dossier_cache: str, construit_le: str, territoire_id: str, generation: str
 ) -> layers.Surcouche:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid, generation)
+    return surcouches.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid, generation)
 
 
 def surcouche_qpv(tid: TerritoireId | None, generation: str = qpv.GENERATION_ACTUELLE) -> layers.Surcouche:
@@ -131,7 +131,7 @@ def _surcouche_commerces(
     dossier_cache: str, construit_le: str, territoire_id: str, definition: str
 ) -> layers.Surcouche:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.surcouche_commerces(
+    return surcouches.surcouche_commerces(
         referentiel(), _donnees_commerces(dossier_cache, construit_le), tid, definition
     )
 
@@ -224,7 +224,7 @@ def _choroplethe(
 
     echelle = dessin(tid).echelle
     table = "epci" if niveau == "epci" else "communes"
-    surcouche = layers.surcouche_choroplethe(
+    surcouche = surcouches.surcouche_choroplethe(
         referentiel(),
         valeurs,
         classes,
