@@ -50,9 +50,11 @@ navigateur:
 
 lint: setup-dev
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 test: setup-dev data assets navigateur
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
 
 bench: setup-dev data assets

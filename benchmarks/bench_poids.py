@@ -26,10 +26,20 @@ sys.path.insert(0, str(RACINE))
 
 from benchmarks import serveur  # noqa: E402
 
-PAGES = {"Carte": "", "Commerces": "commerces", "Opportunités": "opportunites", "QPV": "qpv",
-         "Structures": "structures"}
-ECHELLES = {"France": "", "région": "region:32", "département": "departement:02", "EPCI": "epci:200042190",
-            "commune": "commune:02722"}
+PAGES = {
+    "Carte": "",
+    "Commerces": "commerces",
+    "Opportunités": "opportunites",
+    "QPV": "qpv",
+    "Structures": "structures",
+}
+ECHELLES = {
+    "France": "",
+    "région": "region:32",
+    "département": "departement:02",
+    "EPCI": "epci:200042190",
+    "commune": "commune:02722",
+}
 CIBLES = {"France": 1.5e6, "EPCI": 300e3}
 IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
 DELAI_MS = 180_000
@@ -156,10 +166,14 @@ def main(noms: list[str]) -> None:
         print("Poids envoyé et première peinture, même machine, même navigateur, même exécution")
         print("  (websocket : messages de Streamlit ; contours : fichiers de la carte, comptés en entier")
         print("  même quand ce navigateur les a gardés, comme pour une première visite ; envoyé = les deux)")
-        print(f"  {'page':<13} {'échelle':<12} {'websocket':>10} {'contours':>10} {'envoyé':>9} "
-              f"{'1re peinture':>13} {'÷ naïf':>8}  cible")
-        print(f"  {'carte naïve':<13} {'France':<12} {'—':>10} {'—':>10} {_mo(octets_naifs):>9} "
-              f"{peinture_naive:11.1f} s {'1':>8}  —")
+        print(
+            f"  {'page':<13} {'échelle':<12} {'websocket':>10} {'contours':>10} {'envoyé':>9} "
+            f"{'1re peinture':>13} {'÷ naïf':>8}  cible"
+        )
+        print(
+            f"  {'carte naïve':<13} {'France':<12} {'—':>10} {'—':>10} {_mo(octets_naifs):>9} "
+            f"{peinture_naive:11.1f} s {'1':>8}  —"
+        )
         for nom, chemin in pages.items():
             for echelle, territoire in ECHELLES.items():
                 url = f"{adresse}/{chemin}" + (f"?territoire={territoire}" if territoire else "")
@@ -167,8 +181,10 @@ def main(noms: list[str]) -> None:
                 octets = compteur.socket + compteur.contours
                 cible = CIBLES.get(echelle)
                 tenue = "—" if cible is None else ("tenue" if octets <= cible else "MANQUÉE")
-                print(f"  {nom:<13} {echelle:<12} {_mo(compteur.socket):>10} {_mo(compteur.contours):>10} "
-                      f"{_mo(octets):>9} {duree:11.1f} s {octets_naifs / max(octets, 1):7.0f}×  {tenue}")
+                print(
+                    f"  {nom:<13} {echelle:<12} {_mo(compteur.socket):>10} {_mo(compteur.contours):>10} "
+                    f"{_mo(octets):>9} {duree:11.1f} s {octets_naifs / max(octets, 1):7.0f}×  {tenue}"
+                )
         if not noms or "Carte" in noms:
             print("Couche basculée sur la page Carte (QPV allumés puis éteints) : octets envoyés")
             for echelle in ("France", "EPCI"):

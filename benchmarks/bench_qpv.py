@@ -73,9 +73,7 @@ def mesurer_navigateur(dossier_donnees: Path) -> None:
 
     environnement = {**os.environ, "ESS_DATA_DIR": str(dossier_donnees)}
     with serveur.application(environnement) as (adresse, _processus, _pret), sync_playwright() as p:
-        navigateur = p.chromium.launch(
-            executable_path=chromium, headless=True, args=serveur.ARGS_CHROMIUM
-        )
+        navigateur = p.chromium.launch(executable_path=chromium, headless=True, args=serveur.ARGS_CHROMIUM)
         page = navigateur.new_page(viewport={"width": 1400, "height": 1000})
         for essai in ("à froid", "à chaud"):
             debut = time.perf_counter()

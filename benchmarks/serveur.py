@@ -36,8 +36,17 @@ def application(environnement: dict[str, str] | None = None) -> Iterator[tuple[s
     adresse = f"http://127.0.0.1:{port}"
     debut = time.perf_counter()
     processus = subprocess.Popen(
-        [sys.executable, "-m", "ui.demarrage", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
+        [
+            sys.executable,
+            "-m",
+            "ui.demarrage",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
         cwd=RACINE,
         env=environnement,
         stdout=subprocess.DEVNULL,

@@ -67,9 +67,7 @@ class DonneesSaisies:
         ptce = tables["ptce"].rename(columns={"id": "ptce_id", "nom": "ptce"})
         projets = tables["projets"].rename(columns={"id": "projet_id", "nom": "projet"})
         # Where a project is: its own territory, or else its PTCE's perimeter.
-        perimetres = {
-            i: None if pd.isna(v) else v for i, v in zip(ptce.ptce_id, ptce.perimetre, strict=True)
-        }
+        perimetres = {i: None if pd.isna(v) else v for i, v in zip(ptce.ptce_id, ptce.perimetre, strict=True)}
         projets["lieu"] = [
             perimetres.get(ptce_id) if pd.isna(territoire) else territoire
             for territoire, ptce_id in zip(projets.territoire, projets.ptce_id, strict=True)

@@ -75,8 +75,6 @@ INFOBULLE_SANS_COMMUNE = (
 )
 
 
-
-
 @dataclass
 class Couche:
     """One layer to draw: which table, which scale, which codes, how."""

@@ -231,9 +231,7 @@ class PerimetreCompte(Base):
     """What a contributor may write: the records of one PTCE, or of one territory."""
 
     __tablename__ = "perimetre_compte"
-    __table_args__ = (
-        CheckConstraint("(ptce_id IS NULL) <> (territoire IS NULL)", name="un_seul"),
-    )
+    __table_args__ = (CheckConstraint("(ptce_id IS NULL) <> (territoire IS NULL)", name="un_seul"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     compte_id: Mapped[int] = mapped_column(ForeignKey("compte.id", ondelete="CASCADE"))

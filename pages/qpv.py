@@ -59,9 +59,7 @@ if bloc["nombre"]:
     )
 if "generation_2015" in bloc:
     ancien = bloc["generation_2015"]
-    with st.expander(
-        f"Ancienne géographie prioritaire 2015 (Occitanie seulement) : {ancien['nombre']} QPV"
-    ):
+    with st.expander(f"Ancienne géographie prioritaire 2015 (Occitanie seulement) : {ancien['nombre']} QPV"):
         st.markdown(
             f"Population en QPV 2015 : **{nombre_fr(ancien['population'])}** "
             f"({ancien['millesime_population'] or 'millésime inconnu'})"

@@ -132,7 +132,8 @@ def test_an_interrupted_download_leaves_no_half_file(site_officiel):
 
 SIRENE = "/object.files.data.gouv.fr/data-pipeline-open/siren/stock/"
 GEOLOCALISATION = (
-    "/files.data.gouv.fr/insee-sirene-geo/GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.zip"
+    "/files.data.gouv.fr/insee-sirene-geo/"
+    "GeolocalisationEtablissement_Sirene_pour_etudes_statistiques_utf8.zip"
 )
 
 

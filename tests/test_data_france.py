@@ -84,8 +84,10 @@ def test_missing_contour_is_rebuilt_from_communes_deleguees_or_reported():
     assert communes.loc["02001"].geometry.equals(shapely.box(0, 0, 2, 1))
     assert communes.loc["02002"].geometry is None
     assert any("reconstitué" in a and "Nouvelle (02001)" in a for a in resultat.anomalies)
-    assert any("1 commune sans contour" in a and "non dessinée (comptée" in a and "Rétablie (02002)" in a
-               for a in resultat.anomalies)
+    assert any(
+        "1 commune sans contour" in a and "non dessinée (comptée" in a and "Rétablie (02002)" in a
+        for a in resultat.anomalies
+    )
 
 
 def test_merged_commune_is_completed_by_its_communes_deleguees():

@@ -184,9 +184,10 @@ def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentie
     carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
     poids = layers.poids_envoye(carte)
     # Every EPCI is drawn: a lighter map that lost them would pass for the wrong reason.
-    assert carte.get_root().render().count('"_s":"classe_') + carte.get_root().render().count(
-        '"_s":"inconnu"'
-    ) >= 1200
+    assert (
+        carte.get_root().render().count('"_s":"classe_') + carte.get_root().render().count('"_s":"inconnu"')
+        >= 1200
+    )
     assert poids <= POIDS_CARTE_FRANCE_MAX, f"{poids / 1e6:.2f} Mo"
 
 
@@ -299,8 +300,13 @@ def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_lege
 
 @pytest.mark.parametrize(
     "tid",
-    [None, TerritoireId("region", "32"), TerritoireId("departement", "59"), TerritoireId("epci", "200042190"),
-     TerritoireId("commune", "02722")],
+    [
+        None,
+        TerritoireId("region", "32"),
+        TerritoireId("departement", "59"),
+        TerritoireId("epci", "200042190"),
+        TerritoireId("commune", "02722"),
+    ],
 )
 def test_the_map_of_each_level_draws_what_its_row_says(referentiel, tid):
     """geo.niveaux is the one table: the base map follows its scale and its communes-or-not."""

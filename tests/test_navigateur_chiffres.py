@@ -59,4 +59,3 @@ def test_csv_download_works_on_every_click_even_right_after_a_rerun(application,
         telechargement.value.save_as(chemin)
         assert chemin.read_bytes().startswith(b"%PDF")
     page.screenshot(path=str(ARTEFACTS / "territoire-telechargements.png"), full_page=True)
-

@@ -189,5 +189,3 @@ def test_real_mirror_answers_in_2024_anywhere_in_france(cache_qpv_miroir, refere
         ligne = donnees.perimetres[donnees.perimetres.code_qp == code]
         point = ligne.geometry.iloc[0].representative_point()
         assert [q["code_qp"] for q in donnees.localiser(referentiel, point.x, point.y).dedans] == [code]
-
-

@@ -45,9 +45,7 @@ def test_siae_read_whatever_encoding_and_separator(tmp_path, encodage, separateu
 
 def test_missing_column_gives_a_french_message_naming_it(tmp_path):
     chemin = _ecrire(tmp_path / "siae.csv", ["siret,name,kind", "80746931700018,X,EI"])
-    with pytest.raises(
-        commun.DonneesStructuresInvalides, match=r"siae\.csv : colonnes manquantes : lon"
-    ):
+    with pytest.raises(commun.DonneesStructuresInvalides, match=r"siae\.csv : colonnes manquantes : lon"):
         siae.lire_2021(chemin)
 
 

@@ -164,12 +164,8 @@ def test_a_changed_cell_is_a_new_table():
     autre.loc[0, "part"] = 12.355
     assert empreinte(tableau) == empreinte(tableau.copy())
     assert empreinte(tableau) != empreinte(autre)
-    assert empreinte(tableau) != empreinte(
-        tableau.rename(columns={"nom": "Nom"})
-    )
-    assert empreinte(tableau) != empreinte(
-        tableau.set_axis(range(1, 9))
-    )
+    assert empreinte(tableau) != empreinte(tableau.rename(columns={"nom": "Nom"}))
+    assert empreinte(tableau) != empreinte(tableau.set_axis(range(1, 9)))
     # The same text, not the same display: True reads « oui », "True" reads « True ».
     vrai = pd.DataFrame({"x": pd.Series([True, None], dtype=object)})
     texte = pd.DataFrame({"x": pd.Series(["True", None], dtype=object)})

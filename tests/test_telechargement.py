@@ -19,18 +19,11 @@ def test_a_file_from_a_table_is_made_once_per_content():
     digest = empreinte(tableau)
     premier = telechargement._octets_memorises(digest, "essai", tableau, fabriquer)
     # The same cells in another frame: the file already made.
-    assert (
-        telechargement._octets_memorises(
-            empreinte(tableau.copy()), "essai", tableau, fabriquer
-        )
-        == premier
-    )
+    assert telechargement._octets_memorises(empreinte(tableau.copy()), "essai", tableau, fabriquer) == premier
     assert appels == [2]
     change = tableau.assign(emplois=[3, 4])
     assert empreinte(change) != digest
-    assert b"4" in telechargement._octets_memorises(
-        empreinte(change), "essai", change, fabriquer
-    )
+    assert b"4" in telechargement._octets_memorises(empreinte(change), "essai", change, fabriquer)
     assert appels == [2, 2]
 
 
@@ -42,6 +35,4 @@ def test_a_layer_digest_follows_its_shapes_and_crs():
     assert empreinte(couche) == empreinte(couche.copy())
     deplacee = couche.set_geometry([Point(3.3, 49.4), Point(3.4, 49.500001)], crs=4326)
     assert empreinte(deplacee) != empreinte(couche)
-    assert empreinte(couche.set_crs(2154, allow_override=True)) != empreinte(
-        couche
-    )
+    assert empreinte(couche.set_crs(2154, allow_override=True)) != empreinte(couche)

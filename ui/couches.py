@@ -177,9 +177,7 @@ def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -
         # Three switches a row: six in one row cut their labels (« Quartiers p… ») on a desk screen.
         par_ligne = 3
         colonnes = [
-            colonne
-            for _ in range(-(-len(SURCOUCHES) // par_ligne))
-            for colonne in st.columns(par_ligne)
+            colonne for _ in range(-(-len(SURCOUCHES) // par_ligne)) for colonne in st.columns(par_ligne)
         ][: len(SURCOUCHES)]
     else:
         colonnes = [None] * len(SURCOUCHES)

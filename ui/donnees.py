@@ -159,8 +159,7 @@ def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.Data
 def _dates_construction() -> str:
     """The build dates of the datasets the opportunities read: a rebuild invalidates caches."""
     return "|".join(
-        (_manifeste(nom) or {}).get("construit_le", "")
-        for nom in ("commerces", "qpv", "structures")
+        (_manifeste(nom) or {}).get("construit_le", "") for nom in ("commerces", "qpv", "structures")
     )
 
 
@@ -301,9 +300,7 @@ def _surcouche_structures(
     from geo import structures
 
     notes = []
-    if structures.couverture_registre(_manifeste(structures.ETAPE.nom, Path(dossier_cache)))[
-        "partiel"
-    ]:
+    if structures.couverture_registre(_manifeste(structures.ETAPE.nom, Path(dossier_cache)))["partiel"]:
         notes.append("registre partiel (sans SIRENE : page Sources)")
     if any(filtres) or texte:
         notes.append("filtres de la page Structures appliqués")
