@@ -25,7 +25,7 @@ setup: $(VENV)/.installe
 
 setup-dev: $(VENV)/.installe-dev
 
-# geo.build skips the work when the cache is already up to date. Exit code 4 means an
+# python -m geo.build skips the work when the cache is already up to date. Exit code 4 means an
 # official file was refused and the previous data (or the embedded snapshot) kept: the
 # app still starts, with the refusal shown on the Sources page.
 data: setup
@@ -33,10 +33,10 @@ data: setup
 
 # Rebuild the embedded snapshot (data/instantane/) from the official files.
 instantane: setup
-	$(BIN)/python -m geo.instantane
+	$(BIN)/python -m geo.build.instantane
 
 assets: setup
-	$(BIN)/python -m geo.assets
+	$(BIN)/python -m geo.outils.assets
 
 run: data assets
 	$(BIN)/python -m ui.demarrage --server.port $(PORT)

@@ -21,9 +21,11 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo import commerces, config, layers, surcouches  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
-from geo.text import nombre_fr  # noqa: E402
+from geo.donnees import commerces  # noqa: E402
+from geo.outils import config  # noqa: E402
+from geo.outils.text import nombre_fr  # noqa: E402
+from geo.rendu import carte_territoire, surcouches  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 BASE = "/app/static/vendor"
 TERRITOIRES = [
@@ -35,8 +37,9 @@ TERRITOIRES = [
 CONSTRUIRE = """
 import sys, time
 from pathlib import Path
-from geo import commerces, etapes
-from geo.territories import charger_referentiel
+from geo.donnees import commerces
+from geo.build import etapes
+from geo.territoires.referentiel import charger_referentiel
 ref = charger_referentiel()
 debut = time.perf_counter()
 etapes.construire_etape(commerces.ETAPE, ref, Path(sys.argv[1]), forcer=True, telecharger=False)
@@ -55,7 +58,11 @@ def main() -> None:
         (cache / "territoires").symlink_to(config.dossier_territoires())
         # The referentiel load is part of the child: measure it alone to tell them apart.
         subprocess.run(
-            [sys.executable, "-c", "from geo.territories import charger_referentiel; charger_referentiel()"],
+            [
+                sys.executable,
+                "-c",
+                "from geo.territoires.referentiel import charger_referentiel; charger_referentiel()",
+            ],
             cwd=RACINE,
             check=True,
         )
@@ -87,10 +94,10 @@ def main() -> None:
         print("Poids de la carte avec la couche « Aucun commerce alimentaire » :")
         for libelle, tid in TERRITOIRES:
             debut = time.perf_counter()
-            surcouche = surcouches.surcouche_commerces(ref, donnees, tid, "alimentaire")
-            preparee = layers.preparer(ref, tid)
-            sans_couche = layers.taille_html(layers.dessiner(preparee, BASE))
-            avec_couche = layers.taille_html(layers.dessiner(preparee, BASE, [surcouche]))
+            surcouche = surcouches.commerces.surcouche(ref, donnees, tid, "alimentaire")
+            preparee = carte_territoire.preparer(ref, tid)
+            sans_couche = carte_territoire.taille_html(carte_territoire.dessiner(preparee, BASE))
+            avec_couche = carte_territoire.taille_html(carte_territoire.dessiner(preparee, BASE, [surcouche]))
             print(
                 f"  {libelle:35} {avec_couche / 1e6:6.2f} Mo "
                 f"(couche : {(avec_couche - sans_couche) / 1e6:5.2f} Mo), "

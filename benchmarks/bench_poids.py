@@ -49,8 +49,8 @@ def _carte_naive() -> Path:
     """folium.GeoJson of every commune, with the app's offline Leaflet instead of a CDN."""
     import folium
 
-    from geo import assets
-    from geo.territories import charger_referentiel
+    from geo.outils import assets
+    from geo.territoires.referentiel import charger_referentiel
 
     assets.installer()
     ref = charger_referentiel()

@@ -21,8 +21,11 @@ sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
 from benchmarks import serveur  # noqa: E402
-from geo import config, etapes, layers, qpv, surcouches  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
+from geo.build import etapes  # noqa: E402
+from geo.donnees import qpv  # noqa: E402
+from geo.outils import config  # noqa: E402
+from geo.rendu import carte_territoire, surcouches  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 BASE = "/app/static/vendor"
 TERRITOIRES = [
@@ -53,10 +56,10 @@ def main() -> None:
         print("Poids de la couche QPV (HTML de la carte avec et sans la couche) :")
         for libelle, tid in TERRITOIRES:
             debut = time.perf_counter()
-            surcouche = surcouches.surcouche_qpv(ref, donnees, tid)
-            preparee = layers.preparer(ref, tid)
-            sans = layers.taille_html(layers.dessiner(preparee, BASE))
-            avec = layers.taille_html(layers.dessiner(preparee, BASE, [surcouche]))
+            surcouche = surcouches.qpv.surcouche(ref, donnees, tid)
+            preparee = carte_territoire.preparer(ref, tid)
+            sans = carte_territoire.taille_html(carte_territoire.dessiner(preparee, BASE))
+            avec = carte_territoire.taille_html(carte_territoire.dessiner(preparee, BASE, [surcouche]))
             print(
                 f"  {libelle:<34} +{(avec - sans) / 1e3:7.1f} ko (carte {avec / 1e6:5.2f} Mo), "
                 f"préparée en {time.perf_counter() - debut:4.2f} s"

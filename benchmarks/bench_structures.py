@@ -29,9 +29,11 @@ import shapely
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from geo import carte_structures, config, layers, structures  # noqa: E402
+from geo.donnees import structures  # noqa: E402
+from geo.outils import config  # noqa: E402
+from geo.rendu import carte_territoire, surcouches  # noqa: E402
 from geo.sources import Localisation, sirene  # noqa: E402
-from geo.territories import TerritoireId, charger_referentiel  # noqa: E402
+from geo.territoires.referentiel import TerritoireId, charger_referentiel  # noqa: E402
 
 BASE = "/app/static/vendor"
 N_DEFAUT = 200_000
@@ -199,21 +201,25 @@ def main(n: int = N_DEFAUT) -> None:
         for libelle, tid in territoires:
             debut = time.perf_counter()
             tableau = donnees.du_territoire(ref, tid)
-            surcouche = carte_structures.surcouche_structures(ref, tableau, tid)
-            html = layers.dessiner(layers.preparer(ref, tid), BASE, [surcouche]).get_root().render()
+            surcouche = surcouches.structures.surcouche(ref, tableau, tid)
+            html = (
+                carte_territoire.dessiner(carte_territoire.preparer(ref, tid), BASE, [surcouche])
+                .get_root()
+                .render()
+            )
             duree = time.perf_counter() - debut
             marqueurs = _marqueurs(html)
             print(
                 f"  {libelle:42s} {len(tableau):>8,} structures  {duree:6.2f} s  "
                 f"{marqueurs:>7,} marqueurs  {len(html.encode()) / 1e6:7.2f} Mo"
             )
-            if marqueurs > carte_structures.MARQUEURS_MAX:
-                print(f"  ANOMALIE : plus de {carte_structures.MARQUEURS_MAX:,} marqueurs envoyés")
+            if marqueurs > surcouches.structures.MARQUEURS_MAX:
+                print(f"  ANOMALIE : plus de {surcouches.structures.MARQUEURS_MAX:,} marqueurs envoyés")
         # The worst case the map allows: the marker limit, whatever the territory.
-        pire = donnees.registre.head(carte_structures.MARQUEURS_MAX)
+        pire = donnees.registre.head(surcouches.structures.MARQUEURS_MAX)
         debut = time.perf_counter()
-        tables, points = carte_structures.donnees_marqueurs(pire)
-        element = carte_structures.MarqueursStructures(tables, points)
+        tables, points = surcouches.structures.donnees_marqueurs(pire)
+        element = surcouches.structures.MarqueursStructures(tables, points)
         poids = len(element.points) + len(element.tables)
         print(
             f"  {'Pire cas permis (' + format(len(points), ',') + ' marqueurs)':42s} "

@@ -3,7 +3,7 @@
 # run the command given (the Dockerfile's CMD: Streamlit).
 #
 # Several containers share the data folder ($ESS_DATA_DIR, a Docker volume) and the
-# database. geo.build has no lock of its own and every step builds in a fixed
+# database. python -m geo.build has no lock of its own and every step builds in a fixed
 # "<step>.construction" folder, so two builds at once on the same folder would spoil
 # each other; the schema migrations have no lock either. flock lets one container do
 # both while the others wait, then find everything up to date and go on.

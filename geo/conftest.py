@@ -1,3 +1,3 @@
 """pytest collects geo/ for doctests; the Alembic scripts only run under Alembic."""
 
-collect_ignore = ["migrations"]
+collect_ignore = ["base/migrations"]

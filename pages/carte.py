@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import layers
-from geo.text import accorder, nombre_fr
+from geo.outils.text import accorder, nombre_fr
+from geo.rendu import carte_territoire
 from ui import carte as carte_ui
-from ui import couches, donnees, etat, page, sections
+from ui import donnees, etat, page, sections, surcouches_disponibles
 from ui import exports as exports_ui
 
 contexte = page.contexte()
@@ -37,13 +37,13 @@ if presentation:
     emplacement_carte, emplacement_chiffres = st.columns([3, 2], gap="medium")
     with emplacement_chiffres:
         sections.chiffres_cles(contexte, par_ligne=2)
-    surcouches = couches.choisir_et_construire(contexte.tid, avec_boutons=False)
+    surcouches = surcouches_disponibles.choisir_et_construire(contexte.tid, avec_boutons=False)
 else:
     # The map is drawn before its layer switches; on a phone, CSS (ui.page) keeps them under it.
     bloc_carte = st.container(key="bloc-carte")
     emplacement_carte = bloc_carte.container(key="carte-principale")
     with bloc_carte.container(key="commandes-carte"):
-        surcouches = couches.choisir_et_construire(contexte.tid)
+        surcouches = surcouches_disponibles.choisir_et_construire(contexte.tid)
 preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
 with emplacement_carte:
@@ -66,6 +66,6 @@ if not presentation:
         contexte.ref,
         contexte.tid,
         territoire.nom,
-        lambda: layers.dessiner(preparee, base_ressources, surcouches),
+        lambda: carte_territoire.dessiner(preparee, base_ressources, surcouches),
         base_ressources,
     )

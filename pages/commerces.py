@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import commerces
-from geo.text import accorder, texte_brut
+from geo.donnees import commerces
+from geo.outils.text import accorder, texte_brut
 from ui import carte as carte_ui
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement

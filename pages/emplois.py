@@ -5,9 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import charts, couche_ptce, emplois, financements, subventions, vue_emplois
-from geo.store import ETAPE_INCONNUE, ETAPES_PROJET, BaseInaccessible, message_indisponible
-from geo.text import accorder, nombre_fr
+from geo.base.store import ETAPE_INCONNUE, ETAPES_PROJET, BaseInaccessible, message_indisponible
+from geo.donnees import emplois, financements, subventions
+from geo.outils.text import accorder, nombre_fr
+from geo.rendu import charts, surcouches, vue_emplois
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -214,9 +215,7 @@ if saisies is not None:
         expanded=choisies is not saisies,
         icon=":material/map:",
     ):
-        carte_ui.afficher(
-            tid, [couche_ptce.surcouche_ptce(ref, choisies, tid)], cle="carte-ptce", hauteur=420
-        )
+        carte_ui.afficher(tid, [surcouches.ptce.surcouche(ref, choisies, tid)], cle="carte-ptce", hauteur=420)
         st.caption(
             "Périmètres déclarés des PTCE et structures saisies (point au centre de leur commune). "
             "Source : données saisies et documents de terrain."

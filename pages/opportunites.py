@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import commerces, niveaux, opportunites, structures
-from geo.text import accorder, nombre_fr, texte_brut
+from geo.donnees import commerces, opportunites, structures
+from geo.outils.text import accorder, nombre_fr, texte_brut
+from geo.territoires import niveaux
 from ui import carte as carte_ui
 from ui import donnees, etat, page, tableaux, telechargement
 

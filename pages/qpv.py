@@ -6,8 +6,9 @@ import folium
 import pandas as pd
 import streamlit as st
 
-from geo import geocodage, leaflet
-from geo.text import nombre_fr, texte_brut
+from geo.outils import geocodage
+from geo.outils.text import nombre_fr, texte_brut
+from geo.rendu import leaflet
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, telechargement
 

@@ -10,10 +10,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from geo import comptes, journal, saisie, semences
-from geo.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
-from geo.territories import TerritoireId
-from geo.text import accorder, texte_brut
+from geo.base import comptes, journal, saisie, semences
+from geo.base.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
+from geo.outils.text import accorder, texte_brut
+from geo.territoires.referentiel import TerritoireId
 from ui import acces, donnees, page, tableaux
 
 contexte = page.contexte()
@@ -115,7 +115,7 @@ def _importer() -> None:
 
 
 def _recharger_semences() -> None:
-    _resultat(lambda auteur: semences.charger(depot, connu=_connu, utilisateur=auteur), administrateur=True)
+    _resultat(lambda auteur: semences.semer(depot, connu=_connu, utilisateur=auteur), administrateur=True)
 
 
 def _annuler_import() -> None:
@@ -396,7 +396,7 @@ if utilisateur is not None and utilisateur.est_administrateur:
     )
 
     def _importer_subventions() -> None:
-        from geo import subventions_import
+        from geo.donnees import subventions_import
 
         fichier = st.session_state.get("fichier_subventions")
         if fichier is None:
@@ -452,7 +452,7 @@ if utilisateur is not None and utilisateur.est_administrateur:
                 st.session_state["_subventions_refus"] = [str(erreur)]
 
         def _importer_datagouv() -> None:
-            from geo import subventions_import
+            from geo.donnees import subventions_import
 
             resultats = st.session_state.get("_datagouv_resultats") or []
             rang = st.session_state.get("choix_datagouv")

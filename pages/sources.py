@@ -5,10 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import build, comptes, config, emplois, etapes
+from geo.base import comptes
+from geo.base.store import BaseInaccessible, message_indisponible
+from geo.build import construction, etapes
+from geo.donnees import emplois
+from geo.outils import config
+from geo.outils.text import accorder, texte_brut
 from geo.sources import toutes_les_sources
-from geo.store import BaseInaccessible, message_indisponible
-from geo.text import accorder, texte_brut
 from ui import acces, donnees, page, tableaux
 
 contexte = page.contexte()
@@ -168,9 +171,9 @@ else:
     ):
         with st.status("Actualisation des données officielles…", expanded=True) as statut:
             refusees = 0
-            for _etape in build.etapes_declarees():
+            for _etape in construction.etapes_declarees():
                 st.write(_etape.titre)
-                _resultat = build.actualiser_etape(_etape.nom)
+                _resultat = construction.actualiser_etape(_etape.nom)
                 for _ligne in _resultat.get("actualisation", []):
                     st.caption(texte_brut(_ligne))
                 if _resultat.get("refus"):

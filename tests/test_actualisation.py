@@ -11,7 +11,9 @@ from typing import ClassVar
 
 import pytest
 
-from geo import build, etapes, qpv, sources
+from geo import sources
+from geo.build import construction, etapes
+from geo.donnees import qpv
 from geo.sources import qpv as sources_qpv
 
 JEU_QPV = "/www.data.gouv.fr/api/1/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
@@ -88,7 +90,7 @@ def test_the_address_is_the_latest_matching_resource_of_the_dataset(site_officie
 
 def test_refresh_downloads_checks_then_adopts(site_officiel, capsys):
     cache = site_officiel
-    assert build.main(["--dossier", str(cache), "--seulement", "commerces,qpv", "--actualiser"]) == 0
+    assert construction.main(["--dossier", str(cache), "--seulement", "commerces,qpv", "--actualiser"]) == 0
     sortie = capsys.readouterr().out
 
     commerces = etapes.lire_manifeste("commerces", cache)
@@ -109,12 +111,12 @@ def test_refresh_downloads_checks_then_adopts(site_officiel, capsys):
 
 def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys):
     cache = site_officiel
-    assert build.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"]) == 0
+    assert construction.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"]) == 0
     bon = (cache.parent / "telechargements" / "bpe19_ensemble_csv.zip").read_bytes()
     avant = (cache / "commerces" / "comptages.parquet").read_bytes()
 
     _Site.pages[BPE_2019] = b"<!DOCTYPE html><html><body>Maintenance</body></html>"
-    code = build.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"])
+    code = construction.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"])
 
     assert code == 4
     assert "mise à jour refusée (bpe19_ensemble_csv.zip)" in capsys.readouterr().err
@@ -176,10 +178,10 @@ def test_sirene_is_never_downloaded_unasked(sirene_en_ligne):
 
 
 def test_sirene_on_demand_completes_the_register(sirene_en_ligne):
-    from geo import structures
+    from geo.donnees import structures
 
     cache = sirene_en_ligne
-    assert build.main(["--dossier", str(cache), "--seulement", "structures", "--sirene"]) == 0
+    assert construction.main(["--dossier", str(cache), "--seulement", "structures", "--sirene"]) == 0
     donnees = structures.DonneesStructures(cache / "structures", etapes.lire_manifeste("structures", cache))
     assert donnees.partiel is False
     assert "73282932000074" in set(donnees.registre.siret)

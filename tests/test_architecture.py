@@ -1,4 +1,4 @@
-"""The import contract of geo/: each layer imports only the layers below it.
+"""The import contract of geo/: each floor (a package) imports only the floors below it.
 
 From the bottom: helpers, official sources, territories and the build, the store of entered
 data, the datasets, then what draws and writes them (maps, charts, PDF, report). The README's
@@ -15,66 +15,23 @@ from tests.conftest import RACINE
 
 GEO = RACINE / "geo"
 
-COUCHES: dict[str, set[str]] = {
-    "outils": {
-        "geo.config",
-        "geo.text",
-        "geo.codes",
-        "geo.csv_souple",
-        "geo.formats",
-        "geo.siret",
-        "geo.projections",
-        "geo.generalisation",
-        "geo.nomenclature",
-        "geo.ligne_de_commande",
-        "geo.assets",
-        "geo.tableaux",
-        "geo.geocodage",
-    },
-    "sources": {"geo.sources"},  # and every geo.sources.* module
-    "territoires": {
-        "geo.territories",
-        "geo.niveaux",
-        "geo.build",
-        "geo.etapes",
-        "geo.instantane",
-        "geo.populations",
-    },
-    "saisie": {"geo.store", "geo.comptes", "geo.journal", "geo.saisie", "geo.semences", "geo.migrations"},
-    "donnees": {
-        "geo.qpv",
-        "geo.commerces",
-        "geo.structures",
-        "geo.financements",
-        "geo.subventions",
-        "geo.subventions_import",
-        "geo.opportunites",
-        "geo.indicators",
-        "geo.constats",
-        "geo.emplois",
-    },
-    "rendu": {
-        "geo.leaflet",
-        "geo.layers",
-        "geo.surcouches",
-        "geo.charts",
-        "geo.fiche",
-        "geo.report",
-        "geo.exports",
-        "geo.carte_structures",
-        "geo.couche_ptce",
-        "geo.couche_subventions",
-        "geo.vue_emplois",
-    },
+# Each floor of the architecture is one or two packages of geo/, from the bottom up.
+ETAGES: dict[str, set[str]] = {
+    "outils": {"geo.outils"},
+    "sources": {"geo.sources"},
+    "territoires": {"geo.territoires", "geo.build"},
+    "base": {"geo.base"},
+    "donnees": {"geo.donnees"},
+    "rendu": {"geo.rendu"},
 }
-ORDRE = list(COUCHES)
-# What each layer may import besides itself.
+ORDRE = list(ETAGES)
+# What each floor may import besides itself.
 PERMIS: dict[str, set[str]] = {
     "outils": set(),
     "sources": {"outils"},
     "territoires": {"outils", "sources"},
-    "saisie": {"outils", "territoires"},
-    "donnees": {"outils", "sources", "territoires", "saisie"},
+    "base": {"outils", "territoires"},
+    "donnees": {"outils", "sources", "territoires", "base"},
     "rendu": set(ORDRE),
 }
 
@@ -84,10 +41,10 @@ def _nom(chemin) -> str:
     return ".".join(parties[:-1] if parties[-1] == "__init__" else parties)
 
 
-def _couche(module: str) -> str | None:
-    for couche, modules in COUCHES.items():
-        if any(module == m or module.startswith(m + ".") for m in modules):
-            return couche
+def _etage(module: str) -> str | None:
+    for etage, paquets in ETAGES.items():
+        if any(module == p or module.startswith(p + ".") for p in paquets):
+            return etage
     return None
 
 
@@ -109,33 +66,40 @@ def _imports(chemin) -> set[str]:
 MODULES = sorted(p for p in GEO.rglob("*.py") if "versions" not in p.parts and p.name != "conftest.py")
 
 
-def test_every_module_of_geo_has_a_layer():
-    sans_couche = [_nom(p) for p in MODULES if _nom(p) != "geo" and _couche(_nom(p)) is None]
-    assert sans_couche == [], "à ranger dans une couche de COUCHES (et dans le README)"
+def test_every_module_of_geo_lives_in_a_floor_package():
+    """No flat module at the top of geo/: a new module goes into the package of its floor."""
+    hors_etage = [_nom(p) for p in MODULES if _nom(p) != "geo" and _etage(_nom(p)) is None]
+    assert hors_etage == [], "à ranger dans un paquet de ETAGES (et dans le README)"
 
 
 def _fautes(module: str, chemin) -> list[str]:
-    couche = _couche(module)
+    etage = _etage(module)
     fautes = []
     for importe in sorted(_imports(chemin)):
         if importe.split(".")[0] != "geo":
             fautes.append(f"{importe} (interface, pas logique)")
             continue
-        cible = _couche(importe)
-        if importe != "geo" and cible != couche and cible not in PERMIS.get(couche, set()):
+        cible = _etage(importe)
+        if importe != "geo" and cible != etage and cible not in PERMIS.get(etage, set()):
             fautes.append(f"{importe} ({cible})")
     return fautes
 
 
 @pytest.mark.parametrize("chemin", MODULES, ids=_nom)
-def test_imports_only_from_the_layers_below(chemin):
+def test_imports_only_from_the_floors_below(chemin):
     module = _nom(chemin)
-    assert _fautes(module, chemin) == [], f"{module} ({_couche(module)}) importe"
+    assert _fautes(module, chemin) == [], f"{module} ({_etage(module)}) importe"
 
 
 def test_the_contract_catches_a_forbidden_import(tmp_path):
     """The checker itself: a helper that imports the map layer and Streamlit is refused."""
     faux = tmp_path / "text.py"
-    faux.write_text("def f():\n    from geo import layers\n    import streamlit.runtime\n", encoding="utf-8")
-    assert _fautes("geo.text", faux) == ["geo.layers (rendu)", "streamlit.runtime (interface, pas logique)"]
-    assert _fautes("geo.fiche", faux) == ["streamlit.runtime (interface, pas logique)"]
+    faux.write_text(
+        "def f():\n    from geo.rendu import carte_territoire\n    import streamlit.runtime\n",
+        encoding="utf-8",
+    )
+    assert _fautes("geo.outils.text", faux) == [
+        "geo.rendu (rendu)",
+        "streamlit.runtime (interface, pas logique)",
+    ]
+    assert _fautes("geo.rendu.fiche", faux) == ["streamlit.runtime (interface, pas logique)"]

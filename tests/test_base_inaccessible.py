@@ -10,8 +10,9 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from streamlit.testing.v1 import AppTest
 
-from geo import emplois, financements, store
-from geo.territories import TerritoireId
+from geo.base import store
+from geo.donnees import emplois, financements
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import RACINE
 
 # Nothing listens on the discard port: the connection is refused at once.

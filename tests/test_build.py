@@ -7,14 +7,14 @@ import json
 import pytest
 import shapely
 
-from geo import build
-from geo.territories import Referentiel, TerritoireId
+from geo.build import construction
+from geo.territoires.referentiel import Referentiel, TerritoireId
 
 
 @pytest.fixture(scope="module")
 def construit(tmp_path_factory):
     dossier = tmp_path_factory.mktemp("cache") / "cache"
-    manifeste = build.construire(dossier, departements=["02", "60"])
+    manifeste = construction.construire(dossier, departements=["02", "60"])
     return dossier, manifeste
 
 
@@ -22,7 +22,7 @@ def test_build_writes_every_layer_and_the_manifest(construit):
     dossier, manifeste = construit
     for nom in ("communes", "epci", "departements", "regions", "index_territoires"):
         assert (dossier / f"{nom}.parquet").is_file()
-    for couche, echelles in build.VERSIONS_AFFICHAGE.items():
+    for couche, echelles in construction.VERSIONS_AFFICHAGE.items():
         for echelle in echelles:
             assert (dossier / "affichage" / f"{couche}_{echelle}.parquet").is_file()
     enregistre = json.loads((dossier / "manifeste.json").read_text(encoding="utf-8"))
@@ -59,13 +59,13 @@ def test_build_aggregates_match_their_communes(construit):
 def test_build_is_skipped_when_up_to_date(construit, caplog):
     dossier, manifeste = construit
     with caplog.at_level("INFO", logger="geo.build"):
-        encore = build.construire(dossier, departements=["02", "60"])
+        encore = construction.construire(dossier, departements=["02", "60"])
     assert encore["construit_le"] == manifeste["construit_le"]
     assert "déjà construites" in caplog.text
 
 
 def test_build_cli_reports_an_empty_selection(capsys, tmp_path):
-    code = build.main(["--dossier", str(tmp_path / "cache"), "--departements", "00"])
+    code = construction.main(["--dossier", str(tmp_path / "cache"), "--departements", "00"])
     assert code == 1
     assert "Aucune commune dans le département 00." in capsys.readouterr().err
 
@@ -75,7 +75,7 @@ def test_a_zone_no_commune_covers_is_kept_apart_and_no_longer_rings_its_territor
     import geopandas as gpd
     import shapely
 
-    from geo.build import _sans_trous, _zones_sans_commune
+    from geo.build.construction import _sans_trous, _zones_sans_commune
     from tests.conftest import carres
 
     grille = carres(3, 3)
@@ -98,7 +98,7 @@ def test_a_hole_a_commune_covers_stays_a_hole():
     import geopandas as gpd
     import shapely
 
-    from geo.build import _sans_trous, _zones_sans_commune
+    from geo.build.construction import _sans_trous, _zones_sans_commune
     from tests.conftest import carres
 
     communes = carres(3, 3)
@@ -110,7 +110,7 @@ def test_a_hole_a_commune_covers_stays_a_hole():
 
 
 def test_reading_territories_never_builds_them(tmp_path):
-    from geo.territories import TerritoiresNonConstruits, charger_referentiel
+    from geo.territoires.referentiel import TerritoiresNonConstruits, charger_referentiel
 
     with pytest.raises(TerritoiresNonConstruits, match="make data"):
         charger_referentiel(tmp_path / "vide")
@@ -119,16 +119,16 @@ def test_reading_territories_never_builds_them(tmp_path):
 
 def test_the_build_makes_missing_territories_once(tmp_path, monkeypatch):
     """A fresh checkout without `make data`: the first read builds, the next ones read."""
-    vraie_construction = build.construire
+    vraie_construction = construction.construire
     appels = []
 
     def construire(dossier):
         appels.append(dossier)
         return vraie_construction(dossier, departements=["02"])
 
-    monkeypatch.setattr(build, "construire", construire)
-    ref = build.referentiel(tmp_path / "cache")
+    monkeypatch.setattr(construction, "construire", construire)
+    ref = construction.referentiel(tmp_path / "cache")
     assert appels == [tmp_path / "cache"]
     assert set(ref.communes.dep) == {"02"}
-    assert len(build.referentiel(tmp_path / "cache").communes) == len(ref.communes)
+    assert len(construction.referentiel(tmp_path / "cache").communes) == len(ref.communes)
     assert len(appels) == 1

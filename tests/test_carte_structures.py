@@ -8,8 +8,9 @@ import re
 import pandas as pd
 import pytest
 
-from geo import carte_structures, layers, nomenclature
-from geo.territories import TerritoireId
+from geo.outils import nomenclature
+from geo.rendu import carte_territoire, surcouches
+from geo.territoires.referentiel import TerritoireId
 
 
 def _tableau(n: int, commune: str = "59350", lon: float = 3.06, lat: float = 50.63, nom: str = "X"):
@@ -34,8 +35,10 @@ def _tableau(n: int, commune: str = "59350", lon: float = 3.06, lat: float = 50.
 
 def test_script_in_a_name_is_escaped_in_the_page(referentiel):
     tableau = _tableau(1, nom="<script>alert('x')</script>")
-    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("commune", "59350"))
-    carte = layers.dessiner(layers.preparer(referentiel, TerritoireId("commune", "59350")), "/s", [surcouche])
+    surcouche = surcouches.structures.surcouche(referentiel, tableau, TerritoireId("commune", "59350"))
+    carte = carte_territoire.dessiner(
+        carte_territoire.preparer(referentiel, TerritoireId("commune", "59350")), "/s", [surcouche]
+    )
     html = carte.get_root().render()
     assert "<script>alert" not in html
     assert "\\u0026lt;script\\u0026gt;alert" in html
@@ -47,10 +50,10 @@ def test_markers_carry_family_colours_and_the_legend_counts(referentiel):
     tableau = pd.concat(
         [_tableau(3), _tableau(2).assign(famille="ESAT", cle=["e1", "e2"])], ignore_index=True
     )
-    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("epci", "200093201"))
+    surcouche = surcouches.structures.surcouche(referentiel, tableau, TerritoireId("epci", "200093201"))
     libelles = [libelle for _style, libelle in surcouche.legende]
     assert libelles == ["Association (3)", "ESAT (travail protégé) (2)"]
-    tables, points = carte_structures.donnees_marqueurs(tableau)
+    tables, points = surcouches.structures.donnees_marqueurs(tableau)
     assert [tables["familles"][p[3]][1] for p in points] == [
         nomenclature.COULEURS_FAMILLES["association"]
     ] * 3 + [nomenclature.COULEURS_FAMILLES["ESAT"]] * 2
@@ -59,21 +62,27 @@ def test_markers_carry_family_colours_and_the_legend_counts(referentiel):
 @pytest.mark.parametrize("tid", [None, TerritoireId("region", "32")])
 def test_large_scales_show_counts_not_markers(referentiel, tid):
     tableau = pd.concat([_tableau(4), _tableau(2, commune="59009", lon=3.14, lat=50.62)], ignore_index=True)
-    surcouche = carte_structures.surcouche_structures(referentiel, tableau, tid)
+    surcouche = surcouches.structures.surcouche(referentiel, tableau, tid)
     assert surcouche.liens == ()
-    html = layers.dessiner(layers.preparer(referentiel, tid), "/s", [surcouche]).get_root().render()
+    html = (
+        carte_territoire.dessiner(carte_territoire.preparer(referentiel, tid), "/s", [surcouche])
+        .get_root()
+        .render()
+    )
     assert "markerClusterGroup" not in html
     total = 6
     assert f"{total} en tout" in surcouche.legende[0][1]
 
 
 def test_never_more_than_the_marker_limit(referentiel, monkeypatch):
-    monkeypatch.setattr(carte_structures, "MARQUEURS_MAX", 5)
+    monkeypatch.setattr(surcouches.structures, "MARQUEURS_MAX", 5)
     tableau = _tableau(6)
-    surcouche = carte_structures.surcouche_structures(referentiel, tableau, TerritoireId("departement", "59"))
+    surcouche = surcouches.structures.surcouche(referentiel, tableau, TerritoireId("departement", "59"))
     assert "par commune" in surcouche.legende[0][1]
     html = (
-        layers.dessiner(layers.preparer(referentiel, TerritoireId("departement", "59")), "/s", [surcouche])
+        carte_territoire.dessiner(
+            carte_territoire.preparer(referentiel, TerritoireId("departement", "59")), "/s", [surcouche]
+        )
         .get_root()
         .render()
     )
@@ -85,7 +94,7 @@ def test_never_more_than_the_marker_limit(referentiel, monkeypatch):
 def test_counts_per_zone_add_up(referentiel):
     # Lille (MEL) and Soissons (GrandSoissons): one zone each, counted per family.
     tableau = pd.concat([_tableau(4), _tableau(2, commune="02722", lon=3.32, lat=49.38)], ignore_index=True)
-    zones = carte_structures.comptes_par_zone(referentiel, tableau, "epci")
+    zones = surcouches.structures.comptes_par_zone(referentiel, tableau, "epci")
     comptes = zones.comptes.set_index("code")
     assert comptes.total.to_dict() == {"200093201": 4, "240200477": 2}
     assert comptes.association.to_dict() == {"200093201": 4, "240200477": 2}
@@ -95,7 +104,7 @@ def test_counts_per_zone_add_up(referentiel):
 
 
 def test_legend_says_when_filters_apply(referentiel):
-    surcouche = carte_structures.surcouche_structures(
+    surcouche = surcouches.structures.surcouche(
         referentiel, _tableau(2), TerritoireId("commune", "59350"), note="filtres appliqués"
     )
     assert surcouche.legende[-1][1] == "Association (2) — filtres appliqués"
@@ -103,11 +112,11 @@ def test_legend_says_when_filters_apply(referentiel):
 
 def test_legend_sets_located_beside_all_like_the_headline(referentiel):
     """France: the legend counted 5 680 located structures while the headline said 9 063 in all."""
-    from geo import structures
+    from geo.donnees import structures
 
     sans_lieu = _tableau(3).assign(commune=None, lon=float("nan"), lat=float("nan"), precision=None)
     tableau = pd.concat([_tableau(4), sans_lieu], ignore_index=True)
-    surcouche = carte_structures.surcouche_structures(referentiel, tableau, None)
+    surcouche = surcouches.structures.surcouche(referentiel, tableau, None)
     legende = surcouche.legende[0][1]
     assert "4 situées sur la carte, sur 7 en tout" in legende
     assert structures.resume(tableau)["total"] == 7  # the headline: every structure

@@ -9,8 +9,9 @@ import folium
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import assets, layers
-from geo.territories import TerritoireId
+from geo.outils import assets
+from geo.rendu import carte_territoire
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import RACINE
 from ui import carte as carte_ui
 
@@ -19,7 +20,7 @@ SOISSONNAIS = TerritoireId("epci", "200071991")
 
 
 def test_base_map_fetches_its_outlines_from_files_written_once(referentiel, tmp_path):
-    preparee = layers.preparer(referentiel, SOISSONNAIS)
+    preparee = carte_territoire.preparer(referentiel, SOISSONNAIS)
     publies: dict[str, str] = {}
 
     def publier(texte: str) -> str:
@@ -27,7 +28,7 @@ def test_base_map_fetches_its_outlines_from_files_written_once(referentiel, tmp_
         publies[nom] = texte
         return f"/app/static/cartes/{nom}"
 
-    fond = layers.dessiner_fond(preparee, "/app/static/vendor", publier=publier)
+    fond = carte_territoire.dessiner_fond(preparee, "/app/static/vendor", publier=publier)
     rendu = carte_ui.rendre_fond(fond)
     # Every layer's GeoJSON went to a file the script fetches, none stayed inline.
     assert len(publies) == len(preparee.donnees)
@@ -55,9 +56,9 @@ def test_publication_falls_back_to_inline_when_the_folder_cannot_be_written(refe
     bloque = tmp_path / "lecture-seule"
     bloque.write_text("un fichier, pas un dossier")
     assert assets.publier("{}", bloque) is None
-    preparee = layers.preparer(referentiel, SOISSONNAIS)
+    preparee = carte_territoire.preparer(referentiel, SOISSONNAIS)
     rendu = carte_ui.rendre_fond(
-        layers.dessiner_fond(preparee, "/s", publier=lambda texte: assets.publier(texte, bloque))
+        carte_territoire.dessiner_fond(preparee, "/s", publier=lambda texte: assets.publier(texte, bloque))
     )
     assert preparee.donnees[0] in rendu.script
     assert "fetch(" not in rendu.script
@@ -74,24 +75,26 @@ def test_old_map_files_are_removed_and_recent_ones_kept(tmp_path):
 
 
 def test_overlay_script_is_the_same_every_time(referentiel):
-    preparee = layers.preparer(referentiel, SOISSONNAIS)
-    surcouche = layers.Surcouche(
-        lambda: layers.CoucheContours(preparee.donnees[0], "Essai", layers.STYLES),
-        [(layers.STYLES["surface"], "x")],
+    preparee = carte_territoire.preparer(referentiel, SOISSONNAIS)
+    surcouche = carte_territoire.Surcouche(
+        lambda: carte_territoire.CoucheContours(preparee.donnees[0], "Essai", carte_territoire.STYLES),
+        [(carte_territoire.STYLES["surface"], "x")],
     )
-    premier = carte_ui.script_calque(layers.en_groupe(surcouche.creer()), 0)
-    assert premier == carte_ui.script_calque(layers.en_groupe(surcouche.creer()), 0)
+    premier = carte_ui.script_calque(carte_territoire.en_groupe(surcouche.creer()), 0)
+    assert premier == carte_ui.script_calque(carte_territoire.en_groupe(surcouche.creer()), 0)
     assert "feature_group_feature_group_0" in premier
     assert "map_div.addLayer(feature_group_feature_group_0)" in premier
 
 
 def test_layer_control_names_the_base_layers_and_the_overlays(referentiel):
-    preparee = layers.preparer(referentiel, SOISSONNAIS)
-    rendu = carte_ui.rendre_fond(layers.dessiner_fond(preparee, "/s"))
-    script = layers.controle_des_couches(rendu.carte, [("feature_group_feature_group_0", "Quartiers <QPV>")])
+    preparee = carte_territoire.preparer(referentiel, SOISSONNAIS)
+    rendu = carte_ui.rendre_fond(carte_territoire.dessiner_fond(preparee, "/s"))
+    script = carte_territoire.controle_des_couches(
+        rendu.carte, [("feature_group_feature_group_0", "Quartiers <QPV>")]
+    )
     assert script.startswith("window.layer_control = L.control.layers(")
     assert ".addTo(map_div)" in script
-    for nom in layers.FONDS_DE_CARTE:
+    for nom in carte_territoire.FONDS_DE_CARTE:
         assert json.dumps(nom, ensure_ascii=False) in script
     assert '"Quartiers \\u003cQPV\\u003e": feature_group_feature_group_0' in script
     # Every variable the control names is defined by the base script.
@@ -145,7 +148,7 @@ def test_switching_a_layer_keeps_the_map_and_sends_the_overlay(avec_qpv):
 def test_overlay_groups_removed_with_their_legend():
     """The legend is a layer of its group: removing the group (a switched layer) removes it."""
     groupe = folium.FeatureGroup(name="Légende", control=False)
-    layers.Legende([(layers.STYLES["surface"], "Communes")]).add_to(groupe)
+    carte_territoire.Legende([(carte_territoire.STYLES["surface"], "Communes")]).add_to(groupe)
     script = carte_ui.script_calque(groupe, 3)
     assert "onRemove: function (carte) { carte.removeControl(" in script
     assert "feature_group_feature_group_3.addLayer(" in script

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import charts
+from geo.rendu import charts
 
 
 def _legende(fig) -> str:

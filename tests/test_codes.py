@@ -1,4 +1,4 @@
-"""geo.codes.parmi: the same answers as pandas' isin, without its per-value cost on text."""
+"""geo.outils.codes.parmi: the same answers as pandas' isin, without its per-value cost on text."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.codes import parmi
+from geo.outils.codes import parmi
 from tests.conftest import RACINE
 
 CODES = pd.Series(["02722", "59606", None, "2A004"], index=[10, 11, 12, 13])
@@ -49,13 +49,12 @@ def test_numbers_go_through_isin():
     pd.testing.assert_series_equal(parmi(pd.Series([1, 2, 3]), [2]), pd.Series([False, True, False]))
 
 
-# Run once per build, and their text is the territories cache's fingerprint (geo.build): editing
-# them would rebuild every installation's territories for no change in what they hold.
-HORS_PAGES = {"codes.py", "build.py", "data_france.py"}
+# parmi itself is the one place that calls pandas' isin.
+HORS_PAGES = {"codes.py"}
 
 
 def test_the_pages_test_text_membership_through_parmi_only():
-    """A plain ``.isin(`` on text costs 0.1 s per 20,000 codes in pandas 3 (see geo.codes)."""
+    """A plain ``.isin(`` on text costs 0.1 s per 20,000 codes in pandas 3 (see geo.outils.codes)."""
     restants = [
         f"{chemin.relative_to(RACINE)}:{numero}"
         for dossier in ("geo", "ui", "pages")

@@ -7,9 +7,11 @@ import zipfile
 
 import pytest
 
-from geo import commerces, etapes, layers, report, surcouches
+from geo.build import etapes
+from geo.donnees import commerces
+from geo.rendu import carte_territoire, report, surcouches
 from geo.sources import bpe
-from geo.territories import TerritoireId
+from geo.territoires.referentiel import TerritoireId
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 DENAIN, ESCAUDAIN, CHATEAU_L_ABBAYE = "59172", "59205", "59144"
@@ -237,9 +239,11 @@ def test_unknown_type_codes_are_reported_and_still_count_as_shops(referentiel, t
 
 
 def test_layer_hatches_communes_below_the_region_and_shades_shares_above(donnees_2019, referentiel):
-    surcouche = surcouches.surcouche_commerces(referentiel, donnees_2019, PORTE_DU_HAINAUT, "alimentaire")
+    surcouche = surcouches.commerces.surcouche(referentiel, donnees_2019, PORTE_DU_HAINAUT, "alimentaire")
     html = (
-        layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche])
+        carte_territoire.dessiner(
+            carte_territoire.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche]
+        )
         .get_root()
         .render()
     )
@@ -248,8 +252,12 @@ def test_layer_hatches_communes_below_the_region_and_shades_shares_above(donnees
     assert "Commune la plus proche qui en a : Denain" in html
     assert surcouche.legende[0][1] == "Aucun commerce alimentaire (46 communes, BPE 2019)"
 
-    nationale = surcouches.surcouche_commerces(referentiel, donnees_2019, None, "tous")
-    html = layers.dessiner(layers.preparer(referentiel, None), "/static", [nationale]).get_root().render()
+    nationale = surcouches.commerces.surcouche(referentiel, donnees_2019, None, "tous")
+    html = (
+        carte_territoire.dessiner(carte_territoire.preparer(referentiel, None), "/static", [nationale])
+        .get_root()
+        .render()
+    )
     assert '"_s":"sans_commerce"' not in html
     assert html.count('"_s":"part_') == len(referentiel.departements)
 

@@ -12,7 +12,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from geo import comptes, journal, saisie, semences, store
+from geo.base import comptes, journal, saisie, semences, store
 
 MOT_DE_PASSE = "cheval agrafe pile correcte"
 
@@ -278,7 +278,7 @@ def test_read_only_switches_every_write_off(depot, monkeypatch):
     assert "lecture seule" in str(refus.value.erreurs[0])
     with pytest.raises(saisie.ImportRefuse):
         saisie.ajouter(depot, "ptce", {"nom": "X"})
-    assert semences.charger_si_vide(depot) is None
+    assert semences.semer_si_vide(depot) is None
     assert _etat(depot) == avant
     monkeypatch.setenv("ESS_LECTURE_SEULE", "0")
     assert not comptes.lecture_seule()

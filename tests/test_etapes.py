@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from geo import etapes, sources
+from geo import sources
+from geo.build import etapes
 from geo.sources import Source
 
 

@@ -10,8 +10,9 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from geo import exports, formats, layers
-from geo.territories import TerritoireId
+from geo.outils import formats
+from geo.rendu import carte_territoire, exports
+from geo.territoires.referentiel import TerritoireId
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 BASE = "/app/static/vendor"
@@ -48,7 +49,7 @@ def test_geopackage_holds_every_layer(referentiel):
 
 
 def test_standalone_map_embeds_leaflet_and_calls_nothing_outside(referentiel):
-    carte = layers.carte(referentiel, PORTE_DU_HAINAUT, BASE)
+    carte = carte_territoire.carte(referentiel, PORTE_DU_HAINAUT, BASE)
     html = exports.carte_autonome(carte, BASE, "Porte du Hainaut <test>")
     assert "<title>Porte du Hainaut &lt;test&gt;</title>" in html
     assert BASE not in html

@@ -10,8 +10,9 @@ import numpy as np
 import pypdfium2
 from pypdf import PdfReader
 
-from geo import commerces, fiche, qpv, structures
-from geo.territories import TerritoireId
+from geo.donnees import commerces, qpv, structures
+from geo.rendu import fiche
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import RACINE
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
@@ -152,7 +153,7 @@ def test_fiche_shows_ess_structures(referentiel, cache_miroir):
 
 def test_fiche_compares_and_sets_field_statements_beside_open_data(referentiel, cache_miroir):
     """Porte du Hainaut: the article's six shop-less communes beside the BPE's five, never one alone."""
-    from geo import financements
+    from geo.donnees import financements
 
     contenu = fiche.pdf(
         referentiel,
@@ -177,7 +178,7 @@ def test_fiche_compares_and_sets_field_statements_beside_open_data(referentiel, 
 
 def test_fiche_of_a_commune_explains_its_zero_jobs_and_funding(referentiel, cache_miroir):
     """Soissons: 0 jobs and 0 € come with what is counted at the EPCI or département only."""
-    from geo import financements
+    from geo.donnees import financements
 
     donnees_fin = financements.charger(referentiel, cache_miroir)
     bloc_fin = financements.bloc(donnees_fin, None, referentiel, TerritoireId("commune", "02722"))

@@ -7,9 +7,11 @@ import json
 import pandas as pd
 import pytest
 
-from geo import emplois, financements, report, store
+from geo.base import store
+from geo.donnees import emplois, financements
+from geo.rendu import report
 from geo.sources import civille, emploi_ess
-from geo.territories import TerritoireId
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import construire_depuis_miroir
 
 
@@ -106,7 +108,7 @@ def test_posts_are_attached_by_contract_then_departement(referentiel):
 @pytest.fixture(scope="module")
 def donnees_miroir(referentiel, miroir, tmp_path_factory):
     cache = construire_depuis_miroir(
-        referentiel, miroir, tmp_path_factory.mktemp("cache_financements"), "geo.financements"
+        referentiel, miroir, tmp_path_factory.mktemp("cache_financements"), "geo.donnees.financements"
     )
     return financements.charger(referentiel, cache)
 
@@ -279,7 +281,7 @@ def test_report_takes_a_year(capsys):
 
 def test_a_multi_year_grant_counts_by_its_share_in_a_chosen_year(referentiel, tmp_path):
     depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
-    from geo import saisie
+    from geo.base import saisie
 
     saisie.importer(
         depot,

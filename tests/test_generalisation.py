@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from geo import generalisation
+from geo.outils import generalisation
 from tests.conftest import carres
 
 

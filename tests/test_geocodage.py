@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from geo import geocodage
+from geo.outils import geocodage
 
 REPONSE = {
     "type": "FeatureCollection",

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import fiche, formats, saisie, store
+from geo.base import saisie, store
+from geo.outils import formats
+from geo.rendu import fiche
 
 
 @pytest.fixture

@@ -12,8 +12,11 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from geo import build, commerces, config, etapes, financements, instantane, qpv, report, structures
-from geo.territories import TerritoireId
+from geo.build import construction, etapes, instantane
+from geo.donnees import commerces, financements, qpv, structures
+from geo.outils import config
+from geo.rendu import report
+from geo.territoires.referentiel import TerritoireId
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 INSTANTANE = config.RACINE_PROJET / "data" / "instantane"
@@ -34,7 +37,7 @@ def clone_neuf(referentiel, tmp_path, monkeypatch):
 
 
 def test_fresh_clone_offline_builds_every_layer_from_the_snapshot(clone_neuf, referentiel):
-    for etape in build.etapes_declarees():
+    for etape in construction.etapes_declarees():
         manifeste = etapes.construire_etape(etape, referentiel, clone_neuf)
         assert manifeste["disponible"], etape.nom
         assert {s["origine"] for s in manifeste["sources"]} == {"instantane"}, etape.nom
@@ -74,9 +77,9 @@ def _lire(chemin: Path) -> pd.DataFrame:
 
 
 def test_the_snapshot_is_what_the_project_builds_from_the_mirror(cache_miroir):
-    """Fails when a build step changes and nobody ran ``python -m geo.instantane``."""
+    """Fails when a build step changes and nobody ran ``python -m geo.build.instantane``."""
     manifeste = instantane.lire_manifeste(INSTANTANE)
-    for etape in build.etapes_declarees():
+    for etape in construction.etapes_declarees():
         jeu = manifeste["jeux"][etape.nom]
         construites = sorted(p.name for p in (cache_miroir / etape.nom).glob("*.parquet"))
         assert sorted(jeu["fichiers"]) == construites, etape.nom
@@ -92,7 +95,7 @@ def test_the_snapshot_manifest_states_sources_vintages_licences_and_checksums():
     manifeste = instantane.lire_manifeste(INSTANTANE)
     taille = sum(f.stat().st_size for f in INSTANTANE.rglob("*") if f.is_file())
     assert taille <= instantane.TAILLE_MAX_OCTETS
-    assert set(manifeste["jeux"]) == {e.nom for e in build.etapes_declarees()}
+    assert set(manifeste["jeux"]) == {e.nom for e in construction.etapes_declarees()}
     for nom, jeu in manifeste["jeux"].items():
         assert jeu["sources"], nom
         for source in jeu["sources"]:
@@ -197,7 +200,7 @@ def test_a_shrinking_rebuild_goes_through_when_forced(cache_commerces, referenti
 def test_the_build_command_says_a_step_was_refused(cache_commerces, capsys):
     cache, mauvais = cache_commerces
     (mauvais / "bpe19_ensemble_csv.zip").write_bytes(b"<html>404</html>")
-    code = build.main(["--dossier", str(cache), "--seulement", "commerces"])
+    code = construction.main(["--dossier", str(cache), "--seulement", "commerces"])
     sortie = capsys.readouterr()
     assert code == 4
     assert "Refusé : Commerces (BPE) : mise à jour refusée (bpe19_ensemble_csv.zip)" in sortie.err
@@ -290,7 +293,7 @@ def _page_sources(session: dict | None = None):
 
 def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, referentiel, tmp_path, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
-    for etape in build.etapes_declarees():
+    for etape in construction.etapes_declarees():
         etapes.construire_etape(etape, referentiel, clone_neuf)
     at = _page_sources()
     chargement = at.dataframe[0].value.set_index("Jeu de données")["Chargé depuis"]
@@ -304,11 +307,11 @@ def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, refere
 
 
 def test_an_administrator_refreshes_from_the_sources_page(clone_neuf, referentiel, tmp_path, monkeypatch):
-    from geo import comptes, store
+    from geo.base import comptes, store
     from ui.acces import CLE_COMPTE
 
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
-    for etape in build.etapes_declarees():
+    for etape in construction.etapes_declarees():
         etapes.construire_etape(etape, referentiel, clone_neuf)
     depot = store.ouvrir()
     try:
@@ -323,5 +326,5 @@ def test_an_administrator_refreshes_from_the_sources_page(clone_neuf, referentie
     # Offline: every download fails, said in French, and every layer stays.
     textes = [c.value for c in at.caption] + [m.value for m in at.markdown] + [w.value for w in at.warning]
     assert any("Téléchargement désactivé" in t for t in textes)
-    for etape in build.etapes_declarees():
+    for etape in construction.etapes_declarees():
         assert etapes.lire_manifeste(etape.nom, clone_neuf)["disponible"], etape.nom

@@ -1,4 +1,4 @@
-"""What the map ships: which layers, how heavy, and nothing unescaped or from a CDN."""
+"""What the map ships: which carte_territoire, how heavy, and nothing unescaped or from a CDN."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import assets, layers, leaflet, niveaux, surcouches
-from geo.territories import TerritoireId
+from geo.outils import assets
+from geo.rendu import carte_territoire, leaflet, surcouches
+from geo.territoires import niveaux
+from geo.territoires.referentiel import TerritoireId
 
 BASE = "/app/static/vendor"
 
@@ -20,13 +22,13 @@ def _features(donnees: str) -> list[dict]:
 
 
 def test_json_for_scripts_cannot_close_the_script_element():
-    texte = layers.json_pour_script({"nom": "</script><script>alert(1)</script>"})
+    texte = carte_territoire.json_pour_script({"nom": "</script><script>alert(1)</script>"})
     assert "</script>" not in texte
     assert json.loads(texte) == {"nom": "</script><script>alert(1)</script>"}
 
 
 def test_geojson_collection_skips_missing_geometries():
-    donnees = layers.collection_geojson(
+    donnees = carte_territoire.collection_geojson(
         [shapely.box(0, 0, 1, 1), None, shapely.Polygon()], [{"_s": "a"}, {"_s": "b"}, {"_s": "c"}]
     )
     assert [f["properties"]["_s"] for f in _features(donnees)] == ["a"]
@@ -36,9 +38,11 @@ def test_tooltip_shows_a_hostile_name_as_text(referentiel, monkeypatch):
     communes = referentiel.communes.copy()
     communes.loc["02722", "nom"] = '<script>alert("x")</script>'
     monkeypatch.setattr(referentiel, "communes", communes)
-    couche = layers.Couche("communes", "fin", ["02722"], "Communes", "surface", True, "territoire-commune")
+    couche = carte_territoire.Couche(
+        "communes", "fin", ["02722"], "Communes", "surface", True, "territoire-commune"
+    )
 
-    infobulle = _features(layers.donnees_couche(referentiel, couche))[0]["properties"]["_t"]
+    infobulle = _features(carte_territoire.donnees_couche(referentiel, couche))[0]["properties"]["_t"]
 
     assert "<script>" not in infobulle
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in infobulle
@@ -54,7 +58,7 @@ def test_tooltip_shows_a_hostile_name_as_text(referentiel, monkeypatch):
     ],
 )
 def test_plan_shows_communes_only_below_the_region(referentiel, tid, premiere_couche, nombre, communes):
-    plan = layers.plan_de_carte(referentiel, tid)
+    plan = carte_territoire.plan_de_carte(referentiel, tid)
     assert plan.couches[0].table == premiere_couche
     if nombre is not None:
         assert len(plan.couches[0].codes) == nombre
@@ -62,14 +66,14 @@ def test_plan_shows_communes_only_below_the_region(referentiel, tid, premiere_co
 
 
 def test_commune_is_highlighted_among_its_epci(referentiel):
-    preparee = layers.preparer(referentiel, TerritoireId("commune", "02722"))
+    preparee = carte_territoire.preparer(referentiel, TerritoireId("commune", "02722"))
     styles = {f["properties"]["_s"] for f in _features(preparee.donnees[0])}
     assert styles == {"surface", "selection"}
     assert sum(f["properties"]["_s"] == "selection" for f in _features(preparee.donnees[0])) == 1
 
 
 def test_epci_tooltips_name_each_commune_with_code_and_population(referentiel):
-    preparee = layers.preparer(referentiel, TerritoireId("epci", "200042190"))
+    preparee = carte_territoire.preparer(referentiel, TerritoireId("epci", "200042190"))
     features = _features(preparee.donnees[0])
     assert len(features) == 47
     denain = next(f for f in features if "Code INSEE : 59172" in f["properties"]["_t"])
@@ -88,11 +92,11 @@ def test_epci_tooltips_name_each_commune_with_code_and_population(referentiel):
 )
 def test_map_payload_stays_small(referentiel, tid, plafond):
     """A naive map of all communes is ~50 MB; the national view must stay well under 1 MB."""
-    assert layers.taille_html(layers.carte(referentiel, tid, BASE)) < plafond
+    assert carte_territoire.taille_html(carte_territoire.carte(referentiel, tid, BASE)) < plafond
 
 
 def test_map_loads_leaflet_from_the_app_and_nothing_from_a_cdn(referentiel):
-    html = layers.carte(referentiel, TerritoireId("epci", "200042190"), BASE).get_root().render()
+    html = carte_territoire.carte(referentiel, TerritoireId("epci", "200042190"), BASE).get_root().render()
     assert f'<script src="{BASE}/leaflet/leaflet.js"></script>' in html
     externes = set(re.findall(r'(?:src|href)="(https?://[^"]+)"', html))
     assert externes == set()
@@ -115,7 +119,7 @@ def test_offline_assets_are_copied_from_xstatic(tmp_path):
 
 
 def test_legend_escapes_labels():
-    legende = layers.Legende([(layers.STYLES["surface"], "<b>gras</b>")])
+    legende = carte_territoire.Legende([(carte_territoire.STYLES["surface"], "<b>gras</b>")])
     html = json.loads(legende.html)
     assert "<b>" not in html
     assert "&lt;b&gt;gras&lt;/b&gt;" in html
@@ -129,7 +133,8 @@ def test_display_layer_codes_match_the_tables(referentiel):
 def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tmp_path, monkeypatch):
     import geopandas as gpd
 
-    from geo import etapes, qpv
+    from geo.build import etapes
+    from geo.donnees import qpv
 
     miroir = tmp_path / "miroir"
     miroir.mkdir()
@@ -142,21 +147,27 @@ def test_qpv_overlay_escapes_names_and_scales_with_the_territory(referentiel, tm
     manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, tmp_path / "cache")
     donnees = qpv.DonneesQPV(tmp_path / "cache" / "qpv", manifeste)
 
-    proche = surcouches.surcouche_qpv(referentiel, donnees, TerritoireId("epci", "200042190"))
-    html = layers.dessiner(layers.preparer(referentiel, TerritoireId("epci", "200042190")), BASE, [proche])
+    proche = surcouches.qpv.surcouche(referentiel, donnees, TerritoireId("epci", "200042190"))
+    html = carte_territoire.dessiner(
+        carte_territoire.preparer(referentiel, TerritoireId("epci", "200042190")), BASE, [proche]
+    )
     rendu = html.get_root().render()
     assert "<script>alert(1)</script>" not in rendu
     assert "qpv-2024" in rendu
     assert any("Quartiers prioritaires 2024" in libelle for _, libelle in proche.legende)
 
-    loin = surcouches.surcouche_qpv(referentiel, donnees, None)
-    rendu_national = layers.dessiner(layers.preparer(referentiel, None), BASE, [loin]).get_root().render()
+    loin = surcouches.qpv.surcouche(referentiel, donnees, None)
+    rendu_national = (
+        carte_territoire.dessiner(carte_territoire.preparer(referentiel, None), BASE, [loin])
+        .get_root()
+        .render()
+    )
     assert "qpv-point" in rendu_national
     assert "qpv-2024" not in rendu_national
 
 
 def test_missing_leaflet_files_are_named(tmp_path):
-    from geo import assets
+    from geo.outils import assets
 
     assert "leaflet/leaflet.js" in assets.manquants(tmp_path)
     assets.installer(tmp_path)
@@ -173,16 +184,18 @@ POIDS_CARTE_FRANCE_MAX = 1_200_000
 
 
 def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
-    from geo import opportunites
+    from geo.donnees import opportunites
 
     entrees = opportunites.charger_entrees(referentiel, cache_miroir)
     valeurs = opportunites.valeurs_indicateur(entrees, None, "epci", "besoin_pour_1000")
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
-    surcouche = surcouches.surcouche_choroplethe(
+    surcouche = surcouches.choroplethe.surcouche(
         referentiel, valeurs, classes, bornes, "epci", niveaux.ECHELLE_NATIONALE, "Besoin", "source"
     )
-    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
-    poids = layers.poids_envoye(carte)
+    carte = carte_territoire.dessiner(
+        carte_territoire.preparer(referentiel, None), "/app/static/vendor", [surcouche]
+    )
+    poids = carte_territoire.poids_envoye(carte)
     # Every EPCI is drawn: a lighter map that lost them would pass for the wrong reason.
     assert (
         carte.get_root().render().count('"_s":"classe_') + carte.get_root().render().count('"_s":"inconnu"')
@@ -192,13 +205,15 @@ def test_the_france_opportunities_map_stays_under_its_share_of_1_5_mb(referentie
 
 
 def test_the_france_shops_map_stays_under_its_share_of_1_5_mb(referentiel, cache_miroir):
-    from geo import commerces
+    from geo.donnees import commerces
 
     donnees = commerces.charger(referentiel, cache_miroir)
-    surcouche = surcouches.surcouche_commerces(referentiel, donnees, None, None)
-    carte = layers.dessiner(layers.preparer(referentiel, None), "/app/static/vendor", [surcouche])
+    surcouche = surcouches.commerces.surcouche(referentiel, donnees, None, None)
+    carte = carte_territoire.dessiner(
+        carte_territoire.preparer(referentiel, None), "/app/static/vendor", [surcouche]
+    )
     assert carte.get_root().render().count('"_s":"part_') >= 96
-    assert layers.poids_envoye(carte) <= POIDS_CARTE_FRANCE_MAX
+    assert carte_territoire.poids_envoye(carte) <= POIDS_CARTE_FRANCE_MAX
 
 
 def test_the_national_scale_is_coarser_than_the_coarse_one_and_keeps_shared_borders(referentiel):
@@ -219,8 +234,8 @@ GRAND_SOISSONS = TerritoireId("epci", "240200477")
 
 
 def _formes_de_la_premiere_couche(ref, tid):
-    couche = layers.plan_de_carte(ref, tid).couches[0]
-    return layers.geometries_affichage(ref, couche.table, couche.echelle, couche.codes)
+    couche = carte_territoire.plan_de_carte(ref, tid).couches[0]
+    return carte_territoire.geometries_affichage(ref, couche.table, couche.echelle, couche.codes)
 
 
 def test_the_commune_scale_draws_finer_than_the_epci_scale(referentiel):
@@ -240,14 +255,16 @@ def test_the_commune_scale_draws_finer_than_the_epci_scale(referentiel):
 
 
 def test_the_epci_outline_lies_on_its_communes_at_the_epci_scale(referentiel):
-    couches = layers.plan_de_carte(referentiel, GRAND_SOISSONS).couches
-    communes = layers.geometries_affichage(referentiel, "communes", couches[0].echelle, couches[0].codes)
-    contour = layers.geometries_affichage(referentiel, "epci", couches[1].echelle, couches[1].codes)
+    couches = carte_territoire.plan_de_carte(referentiel, GRAND_SOISSONS).couches
+    communes = carte_territoire.geometries_affichage(
+        referentiel, "communes", couches[0].echelle, couches[0].codes
+    )
+    contour = carte_territoire.geometries_affichage(referentiel, "epci", couches[1].echelle, couches[1].codes)
     assert shapely.union_all(communes.to_numpy()).symmetric_difference(contour.iloc[0]).area < 1e-9
 
 
 def test_the_commune_is_framed_inside_the_map_with_a_margin(referentiel):
-    carte = layers.carte(referentiel, SOISSONS, "/app/static/vendor")
+    carte = carte_territoire.carte(referentiel, SOISSONS, "/app/static/vendor")
     html = carte.get_root().render()
     trouve = re.search(r"var limites = (\[\[.*?\]\]);\s*var marge = (\d+);", html)
     assert trouve, "no framing script"
@@ -270,8 +287,8 @@ def test_the_commune_is_framed_inside_the_map_with_a_margin(referentiel):
 
 def test_a_map_opened_on_a_point_shows_the_point_not_the_whole_territory(referentiel):
     """A shared « Est-ce en QPV ? » link: the frame is the point, at a street-level zoom."""
-    preparee = layers.preparer(referentiel, SOISSONS)
-    html = layers.dessiner(preparee, "/static", point=(49.38, 3.32)).get_root().render()
+    preparee = carte_territoire.preparer(referentiel, SOISSONS)
+    html = carte_territoire.dessiner(preparee, "/static", point=(49.38, 3.32)).get_root().render()
     assert "var point = [49.38, 3.32];" in html
     assert f"carte.setView(point, {leaflet.ZOOM_POINT_VERIFIE})" in html
 
@@ -286,16 +303,19 @@ def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_lege
     contour = referentiel.departements.loc["39"].geometry
     assert all(contour.covers(z) for z in zones.geometry)
 
-    preparee = layers.preparer(referentiel, jura)
+    preparee = carte_territoire.preparer(referentiel, jura)
     assert preparee.nombre_zones_sans_commune == 2
-    html = layers.dessiner(preparee, "/static").get_root().render()
+    html = carte_territoire.dessiner(preparee, "/static").get_root().render()
     assert "zone-sans-commune" in html
     assert "Zones sans contour communal (2)" in html
     assert "Aucune commune de la source" in html
     # At national scale the départements cover them: nothing to draw or explain.
-    nationale = layers.preparer(referentiel, None)
+    nationale = carte_territoire.preparer(referentiel, None)
     assert nationale.zones_sans_commune is None
-    assert "Zones sans contour communal" not in layers.dessiner(nationale, "/static").get_root().render()
+    assert (
+        "Zones sans contour communal"
+        not in carte_territoire.dessiner(nationale, "/static").get_root().render()
+    )
 
 
 @pytest.mark.parametrize(
@@ -309,8 +329,8 @@ def test_zones_without_a_commune_outline_are_drawn_neutral_and_named_in_the_lege
     ],
 )
 def test_the_map_of_each_level_draws_what_its_row_says(referentiel, tid):
-    """geo.niveaux is the one table: the base map follows its scale and its communes-or-not."""
+    """geo.territoires.niveaux is the one table: the base map follows its scale and its communes-or-not."""
     trace = niveaux.dessin(tid)
-    plan = layers.plan_de_carte(referentiel, tid)
+    plan = carte_territoire.plan_de_carte(referentiel, tid)
     assert {c.echelle for c in plan.couches} == {trace.echelle}
     assert (plan.couches[0].table == "communes") is trace.communes

@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from geo import build, ligne_de_commande, report
+from geo.build import construction
+from geo.outils import ligne_de_commande
+from geo.rendu import report
 from tests.conftest import RACINE
 
 _ANGLAIS = ("usage:", "error:", "invalid int", "the following", "unrecognized", "expected")
@@ -36,8 +38,8 @@ def test_report_and_build_say_argparse_errors_in_french(capsys):
     assert "indiquez un territoire, ou --point LAT,LON" in _refus(capsys, report.main, [])
     assert "argument non reconnu : --inconnu" in _refus(capsys, report.main, ["france", "--inconnu"])
     assert "attend une valeur" in _refus(capsys, report.main, ["france", "--annee"])
-    assert "argument non reconnu : --nope" in _refus(capsys, build.main, ["--nope"])
-    assert "arguments non reconnus : --nope, --non" in _refus(capsys, build.main, ["--nope", "--non"])
+    assert "argument non reconnu : --nope" in _refus(capsys, construction.main, ["--nope"])
+    assert "arguments non reconnus : --nope, --non" in _refus(capsys, construction.main, ["--nope", "--non"])
 
 
 def test_help_is_in_french(capsys):
@@ -45,7 +47,7 @@ def test_help_is_in_french(capsys):
         report.main(["--help"])
     assert sortie.value.code == 0
     aide = capsys.readouterr().out
-    assert aide.startswith("utilisation : python -m geo.report")
+    assert aide.startswith("utilisation : python -m geo.rendu.report")
     assert "afficher cette aide et quitter" in aide
     assert "show this help" not in aide
     assert "positional arguments" not in aide
@@ -76,7 +78,7 @@ def test_translation_of_known_messages():
 
 def test_the_command_exits_non_zero_for_a_bad_year():
     resultat = subprocess.run(
-        [sys.executable, "-m", "geo.report", "epci:200042190", "--annee", "-1"],
+        [sys.executable, "-m", "geo.rendu.report", "epci:200042190", "--annee", "-1"],
         cwd=RACINE,
         capture_output=True,
         text=True,

@@ -10,8 +10,11 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import commerces, etapes, layers, opportunites, projections, qpv, report, surcouches
-from geo.territories import TerritoireId
+from geo.build import etapes
+from geo.donnees import commerces, opportunites, qpv
+from geo.outils import projections
+from geo.rendu import carte_territoire, report, surcouches
+from geo.territoires.referentiel import TerritoireId
 from tests.test_commerces import ENTETE_2019
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
@@ -170,11 +173,13 @@ def test_choropleth_layer_greys_unknown_values(referentiel):
         {"code": ["59172", "59205"], "nom": ["Denain", "Escaudain"], "valeur": [2.5, np.nan]}
     )
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 3)
-    surcouche = surcouches.surcouche_choroplethe(
+    surcouche = surcouches.choroplethe.surcouche(
         referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
     )
     html = (
-        layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche])
+        carte_territoire.dessiner(
+            carte_territoire.preparer(referentiel, PORTE_DU_HAINAUT), "/static", [surcouche]
+        )
         .get_root()
         .render()
     )
@@ -184,7 +189,7 @@ def test_choropleth_layer_greys_unknown_values(referentiel):
 
 
 def _legende(carte) -> str:
-    (legende,) = [e for e in carte._children.values() if isinstance(e, layers.Legende)]
+    (legende,) = [e for e in carte._children.values() if isinstance(e, carte_territoire.Legende)]
     return json.loads(legende.html)
 
 
@@ -197,12 +202,12 @@ def test_choropleth_legend_lists_its_classes_not_the_base_map_swatch(referentiel
         }
     )
     classes, bornes = opportunites.classer(valeurs.valeur, "intervalles_egaux", 3)
-    surcouche = surcouches.surcouche_choroplethe(
+    surcouche = surcouches.choroplethe.surcouche(
         referentiel, valeurs, classes, bornes, "communes", "fin", "Essai", "source"
     )
-    preparee = layers.preparer(referentiel, PORTE_DU_HAINAUT)
-    assert "Communes de l" in _legende(layers.dessiner(preparee, "/static"))
-    legende = _legende(layers.dessiner(preparee, "/static", [surcouche]))
+    preparee = carte_territoire.preparer(referentiel, PORTE_DU_HAINAUT)
+    assert "Communes de l" in _legende(carte_territoire.dessiner(preparee, "/static"))
+    legende = _legende(carte_territoire.dessiner(preparee, "/static", [surcouche]))
     # One swatch per class, with its bounds; the base map's « Communes » square is gone.
     libelles = [libelle for _, libelle in surcouche.legende][1:]
     assert libelles == ["1,00 à 11,0", "11,0 à 21,0", "21,0 à 31,0"]
@@ -213,10 +218,14 @@ def test_choropleth_legend_lists_its_classes_not_the_base_map_swatch(referentiel
 
 
 def test_legend_opens_and_closes_and_starts_closed_on_small_maps(referentiel):
-    rendu = layers.dessiner(layers.preparer(referentiel, PORTE_DU_HAINAUT), "/static").get_root().render()
+    rendu = (
+        carte_territoire.dessiner(carte_territoire.preparer(referentiel, PORTE_DU_HAINAUT), "/static")
+        .get_root()
+        .render()
+    )
     assert 'L.DomUtil.create("details", "legende-carte")' in rendu
     assert ">Légende</summary>" in rendu
-    assert f"taille.x >= {layers.Legende.largeur_ouverte}" in rendu
+    assert f"taille.x >= {carte_territoire.Legende.largeur_ouverte}" in rendu
 
 
 def test_report_block_lists_top_twenty(entrees, referentiel):

@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 from streamlit.testing.v1 import AppTest
 
-from geo import comptes, emplois, store
+from geo.base import comptes, store
+from geo.donnees import emplois
 from tests.test_pages import _relancer
 from tests.test_pages_emplois import APP, DELAI
 from ui.acces import CLE_COMPTE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.territories import TerritoireId
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import RACINE
 
 APP = str(RACINE / "app.py")
@@ -32,8 +32,8 @@ def _relancer(at: AppTest) -> AppTest:
 
 
 def referentiel_de_l_app():
-    from geo import config
-    from geo.territories import charger_referentiel
+    from geo.outils import config
+    from geo.territoires.referentiel import charger_referentiel
 
     return charger_referentiel(config.dossier_territoires())
 
@@ -412,7 +412,7 @@ def test_presentation_mode_shows_census_unemployment(avec_commerces):
 
 def test_map_page_says_when_leaflet_cannot_be_served(monkeypatch, tmp_path):
     """A server whose static/ folder lost Leaflet says so instead of showing a blank map."""
-    from geo import assets
+    from geo.outils import assets
 
     monkeypatch.setattr(assets, "DOSSIER_STATIQUE", tmp_path)
     at = _ouvrir(territoire="epci:200042190")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo import comptes, store
+from geo.base import comptes, store
 from tests.conftest import RACINE
 from tests.test_pages import _relancer
 from ui.acces import CLE_COMPTE

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import build, populations
+from geo.build import construction
 from geo.sources import comparateur
-from geo.territories import Referentiel, TerritoireId, note_population
+from geo.territoires import populations
+from geo.territoires.referentiel import Referentiel, TerritoireId, note_population
 from tests.conftest import construire_depuis_miroir
 
 ENTETE = (
@@ -105,7 +106,7 @@ def test_territory_tables_sum_known_populations_and_count_unknown():
         geometry=[shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(5, 5, 6, 6)],
         crs="EPSG:4326",
     )
-    table = build._agreger(communes, "dep")
+    table = construction._agreger(communes, "dep")
     assert table.loc["60", "population"] == 1000
     assert table.loc["60", "communes_population_inconnue"] == 1
     assert pd.isna(table.loc["976", "population"])
@@ -123,7 +124,7 @@ def test_population_note_counts_and_names():
 @pytest.fixture(scope="session")
 def referentiel_2021(referentiel, miroir, tmp_path_factory) -> Referentiel:
     cache = construire_depuis_miroir(
-        referentiel, miroir, tmp_path_factory.mktemp("populations") / "cache", "geo.populations"
+        referentiel, miroir, tmp_path_factory.mktemp("populations") / "cache", "geo.territoires.populations"
     )
     return Referentiel(cache / "territoires")
 
@@ -155,7 +156,7 @@ def test_real_census_every_level_sums_its_communes(referentiel_2021):
 
 
 def test_choropleth_indicators_of_the_census(referentiel_2021):
-    from geo import opportunites
+    from geo.donnees import opportunites
 
     entrees = opportunites.Entrees(referentiel_2021)
     nord = TerritoireId("departement", "59")

@@ -6,8 +6,9 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from geo import etapes, qpv
-from geo.territories import TerritoireId
+from geo.build import etapes
+from geo.donnees import qpv
+from geo.territoires.referentiel import TerritoireId
 
 DENAIN = TerritoireId("commune", "59172")
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")

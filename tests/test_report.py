@@ -1,4 +1,4 @@
-"""``python -m geo.report``: the JSON contract and the errors."""
+"""``python -m geo.rendu.report``: the JSON contract and the errors."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-from geo import report
+from geo.rendu import report
 from tests.conftest import RACINE
 
 
@@ -45,7 +45,7 @@ def test_report_plain_text_in_french(capsys):
 
 def test_unknown_territory_exits_non_zero_with_a_clear_message():
     fini = subprocess.run(
-        [sys.executable, "-m", "geo.report", "epci:123456789", "--json"],
+        [sys.executable, "-m", "geo.rendu.report", "epci:123456789", "--json"],
         cwd=RACINE,
         capture_output=True,
         text=True,
@@ -74,7 +74,7 @@ def test_report_has_a_qpv_block(capsys, cache_qpv_miroir, monkeypatch):
 
 
 def test_report_population_sums_known_communes_with_vintage_and_census(referentiel, capsys):
-    from geo import report
+    from geo.rendu import report
 
     assert report.main(["region:32", "--json"]) == 0
     bloc = json.loads(capsys.readouterr().out)["territoire"]

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo import saisie, semences, store
+from geo.base import saisie, semences, store
 
 
 @pytest.fixture
@@ -159,7 +159,7 @@ def test_territories_are_checked_against_the_referential(depot, referentiel):
             return False
         return True
 
-    from geo.territories import TerritoireId as store_tid_classe
+    from geo.territoires.referentiel import TerritoireId as store_tid_classe
 
     def store_tid(texte):
         return store_tid_classe.depuis_texte(texte)
@@ -173,7 +173,7 @@ def test_territories_are_checked_against_the_referential(depot, referentiel):
 
 
 def test_export_round_trips_through_excel_and_csv(depot, tmp_path):
-    semences.charger(depot)
+    semences.semer(depot)
     export = saisie.exporter(depot)
     assert len(export["emplois"]) == 6
     autre = store.Depot(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
@@ -207,7 +207,7 @@ def test_form_rows_get_the_same_checks(depot):
 
 
 def test_seed_pack_states_what_the_documents_say(depot):
-    rapport = semences.charger(depot)
+    rapport = semences.semer(depot)
     assert rapport.ecrites["ptce"] == 5
     sources = pd.concat([t.source for t in semences.tables().values()])
     documents = {
@@ -235,8 +235,8 @@ def test_seed_pack_states_what_the_documents_say(depot):
     assert montants["ALISS (PTCE du Soissonnais)"] == Decimal("120000")
     assert montants["PTCE Centre Isère"] is None  # share of the 3 M€ not stated
     # Loading twice writes nothing more; an empty store only is filled on first use.
-    assert semences.charger(depot).total == 0
-    assert semences.charger_si_vide(depot) is None
+    assert semences.semer(depot).total == 0
+    assert semences.semer_si_vide(depot) is None
 
 
 def test_excel_numbers_for_codes_years_and_siret(depot):
@@ -258,7 +258,7 @@ def test_excel_numbers_for_codes_years_and_siret(depot):
 
 
 def test_the_csv_export_comes_back_whole_in_one_transaction(depot, tmp_path):
-    semences.charger(depot)
+    semences.semer(depot)
     export = saisie.exporter(depot)
     archive = saisie.archive_csv(export)
     autre = store.Depot(f"sqlite:///{tmp_path / 'autre.sqlite3'}")

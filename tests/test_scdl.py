@@ -10,8 +10,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from geo.outils.text import accorder
 from geo.sources import scdl
-from geo.text import accorder
 
 SCHEMAS = Path("financements") / "scdl" / "schemas"
 PUBLIES = Path("financements") / "scdl" / "publies"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from geo import subventions_import
+from geo.donnees import subventions_import
 from geo.sources import scdl_datagouv
 
 SOMME = Path("financements") / "scdl" / "publies" / "DEP_Somme_TB_20180330_DONNEES_CONVENTIONS.csv"

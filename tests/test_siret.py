@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import nomenclature, siret
+from geo.outils import nomenclature, siret
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from geo import store
+from geo.base import store
 
 
 def test_migrations_build_exactly_the_models(depot):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo import structures
+from geo.donnees import structures
 from geo.sources import Localisation, esat, fabriques, siae
-from geo.territories import TerritoireId
+from geo.territoires.referentiel import TerritoireId
 
 
 def _loc(source_id, chemin):
@@ -185,7 +185,7 @@ def test_register_built_from_the_mirror(cache_structures_miroir, referentiel):
 
 
 def test_downloads_of_the_register_read_back(registre_construit, referentiel):
-    from geo import formats
+    from geo.outils import formats
 
     donnees, _ = registre_construit
     couches = donnees.couches_export(referentiel, TerritoireId("departement", "59"))
@@ -205,7 +205,7 @@ def test_downloads_of_the_register_read_back(registre_construit, referentiel):
 def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, capsys):
     import json
 
-    from geo import report
+    from geo.rendu import report
 
     monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
     assert report.main(["commune:93048", "--json"]) == 0
@@ -218,7 +218,7 @@ def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, cap
 
 
 def test_the_register_says_it_is_partial_without_sirene():
-    from geo import opportunites
+    from geo.donnees import opportunites
 
     sans_sirene = {"sources": [{"source": "siae_2021"}, {"source": "esat_finess"}]}
     avec_sirene = {"sources": [{"source": "sirene_unites_legales"}, {"source": "sirene_etablissements"}]}

@@ -8,9 +8,10 @@ import re
 import pandas as pd
 import pytest
 
-from geo import report, subventions
+from geo.donnees import subventions
+from geo.rendu import report
 from geo.sources import scdl
-from geo.territories import TerritoireId
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import construire_depuis_miroir
 
 
@@ -97,7 +98,7 @@ def test_beneficiaries_placed_by_register_then_public_body_then_grantor(referent
 
 @pytest.fixture(scope="module")
 def donnees_miroir(referentiel, miroir, cache_structures_miroir):
-    construire_depuis_miroir(referentiel, miroir, cache_structures_miroir, "geo.subventions")
+    construire_depuis_miroir(referentiel, miroir, cache_structures_miroir, "geo.donnees.subventions")
     return subventions.charger(referentiel, cache_structures_miroir)
 
 
@@ -235,7 +236,7 @@ def test_the_page_year_selector_applies_to_the_subsidies():
 def test_import_of_a_published_file_is_kept_and_read_with_the_table(
     referentiel, miroir, donnees_miroir, cache_structures_miroir, tmp_path
 ):
-    from geo import subventions_import
+    from geo.donnees import subventions_import
 
     somme = next((miroir / "financements" / "scdl" / "publies").glob("DEP_Somme_TB_20180302*"))
     rapport = subventions_import.importer(somme.read_bytes(), "../../Somme 2017.csv", tmp_path)
@@ -258,7 +259,7 @@ def test_import_of_a_published_file_is_kept_and_read_with_the_table(
 
 @pytest.mark.miroir
 def test_import_is_all_or_nothing_with_french_messages(miroir, tmp_path):
-    from geo import subventions_import
+    from geo.donnees import subventions_import
 
     vendee = next((miroir / "financements" / "scdl" / "publies").rglob("2017_Publication*"))
     with pytest.raises(subventions_import.ImportSubventionsRefuse) as refus:
@@ -279,7 +280,7 @@ def test_import_is_all_or_nothing_with_french_messages(miroir, tmp_path):
 
 @pytest.mark.miroir
 def test_fiche_of_the_somme_has_the_subsidies_chart_figure_and_sources(referentiel, donnees_miroir):
-    from geo import fiche
+    from geo.rendu import fiche
     from tests.test_fiche import _texte
 
     bloc_financements = {
@@ -299,7 +300,7 @@ def test_fiche_of_the_somme_has_the_subsidies_chart_figure_and_sources(referenti
 def test_map_overlay_draws_placed_beneficiaries_at_their_commune_and_escapes_names(referentiel, tmp_path):
     import folium
 
-    from geo import couche_subventions
+    from geo.rendu import surcouches
 
     somme = {"attribuant_id": "22800001400016", "attribuant_nom": "Département de la Somme"}
     table = pd.DataFrame(
@@ -320,13 +321,11 @@ def test_map_overlay_draws_placed_beneficiaries_at_their_commune_and_escapes_nam
     donnees = subventions.DonneesSubventions(
         tmp_path, {"disponible": False}, subventions.placer(table, referentiel, registre)
     )
-    communes = couche_subventions.par_commune(donnees, TerritoireId("departement", "80"))
+    communes = surcouches.subventions.par_commune(donnees, TerritoireId("departement", "80"))
     assert list(communes.commune) == ["80021"]
     assert communes.conventions[0] == 2
     assert communes.montant_eur[0] == 60000.0
-    surcouche = couche_subventions.surcouche_subventions(
-        referentiel, donnees, TerritoireId("departement", "80")
-    )
+    surcouche = surcouches.subventions.surcouche(referentiel, donnees, TerritoireId("departement", "80"))
     libelles = [libelle for _, libelle in surcouche.legende]
     assert libelles[0].startswith("Bénéficiaires de subventions publiées, à leur commune (1 commune ;")
     assert libelles[1] == "1 subvention sans commune du bénéficiaire, non dessinée"
@@ -336,7 +335,7 @@ def test_map_overlay_draws_placed_beneficiaries_at_their_commune_and_escapes_nam
     assert "<script>x</script>" not in html
     assert "Amiens" in html
     assert "60\u202f000 €" in html or "60\\u202f000 \\u20ac" in html
-    export = couche_subventions.couches_export(referentiel, donnees, TerritoireId("departement", "80"))
+    export = surcouches.subventions.couches_export(referentiel, donnees, TerritoireId("departement", "80"))
     couche = export["subventions_par_commune"]
     assert list(couche.nom) == ["Amiens"]
     assert couche.geometry.iloc[0].within(referentiel.communes.loc["80021"].geometry)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo import tableaux
+from geo.outils import tableaux
 
 
 def test_french_display_and_dash_for_unknown():

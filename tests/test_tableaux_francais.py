@@ -16,7 +16,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from geo import saisie
+from geo.base import saisie
 from tests.conftest import RACINE
 from tests.test_pages_emplois import _administrateur
 from ui.acces import CLE_COMPTE

@@ -15,7 +15,7 @@ from streamlit.elements import arrow
 from streamlit.elements.lib import pandas_styler_utils
 from streamlit.testing.v1 import AppTest
 
-from geo.tableaux import empreinte
+from geo.outils.tableaux import empreinte
 from ui import tableaux
 
 DECIMALES = {"distance_km": 2}
@@ -41,7 +41,7 @@ def _tableau(lignes: int = 600) -> pd.DataFrame:
 def _page_double(tableau, decimales):
     import streamlit as st
 
-    from geo import tableaux as gt
+    from geo.outils import tableaux as gt
     from ui import tableaux
 
     tableaux.afficher(tableau, decimales=decimales)

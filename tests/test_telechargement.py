@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from geo.tableaux import empreinte
+from geo.outils.tableaux import empreinte
 from ui import telechargement
 
 

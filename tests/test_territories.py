@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.territories import IdentifiantInvalide, TerritoireId, TerritoireInconnu
+from geo.territoires.referentiel import IdentifiantInvalide, TerritoireId, TerritoireInconnu
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 
@@ -123,8 +123,8 @@ def test_affichage_lu_une_fois_quand_deux_fils_le_demandent(monkeypatch):
 
     import geopandas as gpd
 
-    from geo import config
-    from geo.territories import charger_referentiel
+    from geo.outils import config
+    from geo.territoires.referentiel import charger_referentiel
 
     ref = charger_referentiel(config.dossier_territoires())  # its own: nothing read yet
     lectures = []

@@ -1,6 +1,6 @@
 import pytest
 
-from geo.text import accorder, cle_recherche, echapper, nombre_fr
+from geo.outils.text import accorder, cle_recherche, echapper, nombre_fr
 
 
 def test_cle_recherche_ignores_accents_case_and_punctuation():

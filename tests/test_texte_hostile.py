@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.text import texte_brut
+from geo.outils.text import texte_brut
 from tests.test_pages import APP, DELAI, _ouvrir
 
 CHARGE = "[Reconnectez-vous ici](https://evil.example/login) ![](https://evil.example/pixel.png)"

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from geo import emplois, financements, vue_emplois
-from geo.territories import TerritoireId
+from geo.donnees import emplois, financements
+from geo.rendu import vue_emplois
+from geo.territoires.referentiel import TerritoireId
 from tests.conftest import construire_depuis_miroir
 
 SOISSONNAIS = TerritoireId("epci", "240200477")
@@ -15,7 +16,7 @@ SOISSONNAIS = TerritoireId("epci", "240200477")
 @pytest.fixture(scope="module")
 def donnees_fin(referentiel, miroir, tmp_path_factory):
     cache = construire_depuis_miroir(
-        referentiel, miroir, tmp_path_factory.mktemp("cache_vue_emplois"), "geo.financements"
+        referentiel, miroir, tmp_path_factory.mktemp("cache_vue_emplois"), "geo.donnees.financements"
     )
     return financements.charger(referentiel, cache)
 
@@ -92,7 +93,7 @@ def test_funding_lines_chosen_and_summed_over_known_amounts():
 
 
 def test_projects_chosen_by_project_and_stage_unknown_included():
-    from geo.store import ETAPE_INCONNUE
+    from geo.base.store import ETAPE_INCONNUE
 
     projets = pd.DataFrame({"projet": ["A", "B", "C"], "etape": ["lancement", None, "lancement"]})
     assert list(emplois.projets_choisis(projets)) == [True, True, True]

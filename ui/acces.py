@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import comptes
-from geo.comptes import ADMINISTRATEUR, Utilisateur
-from geo.text import texte_brut
+from geo.base import comptes
+from geo.base.comptes import ADMINISTRATEUR, Utilisateur
+from geo.outils.text import texte_brut
 from ui import donnees
 
 CLE_COMPTE = "_compte_id"

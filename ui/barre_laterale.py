@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.territories import Referentiel, Territoire
-from geo.text import accorder, echapper
+from geo.outils.text import accorder, echapper
+from geo.territoires.referentiel import Referentiel, Territoire
 from ui import etat
 
 CLE_RECHERCHE = "recherche_territoire"

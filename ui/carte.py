@@ -21,8 +21,9 @@ import folium
 import streamlit as st
 import streamlit_folium as sf
 
-from geo import assets, config, layers
-from geo.territories import TerritoireId
+from geo.outils import assets, config
+from geo.rendu import carte_territoire
+from geo.territoires.referentiel import TerritoireId
 from ui import donnees
 
 # The component loads its scripts once, when it mounts: a page whose switches may add an
@@ -104,7 +105,7 @@ def _fond(
     bibliotheques: tuple[str, ...],
 ) -> FondRendu:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    carte = layers.dessiner_fond(
+    carte = carte_territoire.dessiner_fond(
         donnees.carte_preparee(tid),
         base_ressources,
         point=point,
@@ -133,11 +134,11 @@ def script_calque(groupe: folium.FeatureGroup, rang: int) -> str:
     return sf._get_feature_group_string(groupe, folium.Map(tiles=None), idx=rang)
 
 
-def _script_surcouche(surcouche: layers.Surcouche, rang: int) -> tuple[str, str, bool]:
+def _script_surcouche(surcouche: carte_territoire.Surcouche, rang: int) -> tuple[str, str, bool]:
     """(script, label, in the layer control) of an overlay; cached on the overlay, itself cached."""
     deja = surcouche.rendus.get(rang)
     if deja is None:
-        groupe = layers.en_groupe(surcouche.creer())
+        groupe = carte_territoire.en_groupe(surcouche.creer())
         deja = (script_calque(groupe, rang), groupe.layer_name, bool(groupe.control))
         surcouche.rendus[rang] = deja
     return deja
@@ -145,8 +146,8 @@ def _script_surcouche(surcouche: layers.Surcouche, rang: int) -> tuple[str, str,
 
 def calques(
     rendu: FondRendu,
-    preparee: layers.CarteTerritoire,
-    surcouches: Sequence[layers.Surcouche],
+    preparee: carte_territoire.CarteTerritoire,
+    surcouches: Sequence[carte_territoire.Surcouche],
     autres: Sequence[folium.FeatureGroup] = (),
 ) -> tuple[str, str]:
     """(feature groups, layer control) scripts: the overlays, then ``autres``, then the legend."""
@@ -165,16 +166,16 @@ def calques(
     legende = folium.FeatureGroup(name="Légende", control=False)
     # streamlit-folium names every element by its rank: the same legend gives the same script,
     # which the component does not run again.
-    layers.legende_de(preparee, surcouches).add_to(legende)
+    carte_territoire.legende_de(preparee, surcouches).add_to(legende)
     morceaux.append(script_calque(legende, rang))
     # The rendered base map is already named « map_div », the component's name for it.
-    script_controle = layers.controle_des_couches(rendu.carte, controle)
+    script_controle = carte_territoire.controle_des_couches(rendu.carte, controle)
     return "".join(morceaux), script_controle
 
 
 def afficher(
     tid: TerritoireId | None,
-    surcouches: Sequence[layers.Surcouche],
+    surcouches: Sequence[carte_territoire.Surcouche],
     cle: str,
     hauteur: int,
     point: tuple[float, float] | None = None,
@@ -188,10 +189,10 @@ def afficher(
 
     ``cle`` names the map on the page: the same ``cle`` and territory keep the map in the
     browser, and only the overlays change. ``point`` opens it on a point (see
-    :func:`geo.layers.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
+    :func:`geo.rendu.carte_territoire.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
     ``bibliotheques``: libraries an overlay switched on later may need (see :data:`STRUCTURES`).
     """
-    rendu = fond(tid, point, (*bibliotheques, *layers.bibliotheques_de(surcouches)))
+    rendu = fond(tid, point, (*bibliotheques, *carte_territoire.bibliotheques_de(surcouches)))
     scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
     retours = list(retours)
     cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import commerces
-from geo.text import accorder, nombre_fr, texte_brut
+from geo.donnees import commerces
+from geo.outils.text import accorder, nombre_fr, texte_brut
 from ui import etat
 
 

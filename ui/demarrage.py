@@ -25,10 +25,10 @@ NOM_FIL = "prechauffage"
 # Never streamlit-folium (nor ui.carte): a component registers itself with the server only
 # when first imported inside a visitor's run; imported here, the map would answer 404.
 MODULES_DES_PAGES = (
-    "geo.opportunites",
-    "geo.structures",
-    "geo.charts",
-    "ui.couches",
+    "geo.donnees.opportunites",
+    "geo.donnees.structures",
+    "geo.rendu.charts",
+    "ui.surcouches_disponibles",
     "ui.sections",
     "ui.exports",
     "pandas.io.formats.style",

@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo import assets, commerces, config, etapes, layers, opportunites, qpv, surcouches
-from geo.store import BaseInaccessible
-from geo.territories import Referentiel, TerritoireId
+from geo.base.store import BaseInaccessible
+from geo.build import etapes
+from geo.donnees import commerces, opportunites, qpv
+from geo.outils import assets, config
+from geo.rendu import carte_territoire, surcouches
+from geo.territoires.referentiel import Referentiel, TerritoireId
 
 
 @functools.lru_cache(maxsize=64)
@@ -34,9 +37,9 @@ def _manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
 
 @st.cache_resource(show_spinner="Chargement des territoires (la première fois, construction des données)…")
 def _referentiel(dossier: str, construit_le: str = "") -> Referentiel:
-    from geo import build  # only a fresh checkout without `make data` builds here
+    from geo.build import construction  # only a fresh checkout without `make data` builds here
 
-    return build.referentiel(Path(dossier))
+    return construction.referentiel(Path(dossier))
 
 
 def referentiel() -> Referentiel:
@@ -73,19 +76,19 @@ def carte_impossible() -> str | None:
         return (
             "Les cartes ne peuvent pas s'afficher : les fichiers de Leaflet manquent dans static/vendor/ "
             f"({', '.join(manquants[:4])}{' …' if len(manquants) > 4 else ''}). Lancez "
-            "« python -m geo.assets » (ou make run) pour les installer ; les chiffres et tableaux "
+            "« python -m geo.outils.assets » (ou make run) pour les installer ; les chiffres et tableaux "
             "restent justes."
         )
     return None
 
 
 @st.cache_resource(show_spinner="Préparation de la carte…", max_entries=64)
-def _carte_preparee(dossier: str, territoire_id: str) -> layers.CarteTerritoire:
+def _carte_preparee(dossier: str, territoire_id: str) -> carte_territoire.CarteTerritoire:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return layers.preparer(referentiel(), tid)
+    return carte_territoire.preparer(referentiel(), tid)
 
 
-def carte_preparee(tid: TerritoireId | None) -> layers.CarteTerritoire:
+def carte_preparee(tid: TerritoireId | None) -> carte_territoire.CarteTerritoire:
     return _carte_preparee(str(config.dossier_territoires()), str(tid) if tid else "")
 
 
@@ -103,12 +106,14 @@ def donnees_qpv() -> qpv.DonneesQPV:
 @st.cache_resource(show_spinner="Préparation de la couche des QPV…", max_entries=64)
 def _surcouche_qpv(
     dossier_cache: str, construit_le: str, territoire_id: str, generation: str
-) -> layers.Surcouche:
+) -> carte_territoire.Surcouche:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return surcouches.surcouche_qpv(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid, generation)
+    return surcouches.qpv.surcouche(referentiel(), _donnees_qpv(dossier_cache, construit_le), tid, generation)
 
 
-def surcouche_qpv(tid: TerritoireId | None, generation: str = qpv.GENERATION_ACTUELLE) -> layers.Surcouche:
+def surcouche_qpv(
+    tid: TerritoireId | None, generation: str = qpv.GENERATION_ACTUELLE
+) -> carte_territoire.Surcouche:
     manifeste = _manifeste(qpv.ETAPE.nom) or {}
     return _surcouche_qpv(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), generation
@@ -129,14 +134,14 @@ def donnees_commerces() -> commerces.DonneesCommerces:
 @st.cache_resource(show_spinner="Préparation de la couche des commerces…", max_entries=64)
 def _surcouche_commerces(
     dossier_cache: str, construit_le: str, territoire_id: str, definition: str
-) -> layers.Surcouche:
+) -> carte_territoire.Surcouche:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
-    return surcouches.surcouche_commerces(
+    return surcouches.commerces.surcouche(
         referentiel(), _donnees_commerces(dossier_cache, construit_le), tid, definition
     )
 
 
-def surcouche_commerces(tid: TerritoireId | None, definition: str) -> layers.Surcouche:
+def surcouche_commerces(tid: TerritoireId | None, definition: str) -> carte_territoire.Surcouche:
     manifeste = _manifeste(commerces.ETAPE.nom) or {}
     return _surcouche_commerces(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), definition
@@ -173,7 +178,7 @@ def dates_construction() -> str:
 
 @st.cache_data(show_spinner="Comparaison avec les territoires englobants…", max_entries=128)
 def _comparaison(territoire_id: str, dates: str) -> pd.DataFrame:
-    from geo import indicators
+    from geo.donnees import indicators
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     return indicators.comparaison(
@@ -214,16 +219,16 @@ def tables_opportunites(tid: TerritoireId | None, definition: str) -> dict[str, 
 @st.cache_resource(show_spinner="Préparation de la carte de l'indicateur…", max_entries=64)
 def _choroplethe(
     territoire_id: str, niveau: str, indicateur: str, methode: str, k: int, definition: str, dates: str
-) -> tuple[layers.Surcouche, pd.DataFrame]:
+) -> tuple[carte_territoire.Surcouche, pd.DataFrame]:
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     entrees = entrees_opportunites()
     valeurs = opportunites.valeurs_indicateur(entrees, tid, niveau, indicateur, definition)
     classes, bornes = opportunites.classer(valeurs.valeur, methode, k)
-    from geo.niveaux import dessin
+    from geo.territoires.niveaux import dessin
 
     echelle = dessin(tid).echelle
     table = "epci" if niveau == "epci" else "communes"
-    surcouche = surcouches.surcouche_choroplethe(
+    surcouche = surcouches.choroplethe.surcouche(
         referentiel(),
         valeurs,
         classes,
@@ -238,7 +243,7 @@ def _choroplethe(
 
 def choroplethe(
     tid: TerritoireId | None, niveau: str, indicateur: str, methode: str, k: int, definition: str
-) -> tuple[layers.Surcouche, pd.DataFrame]:
+) -> tuple[carte_territoire.Surcouche, pd.DataFrame]:
     """The indicator's map layer and its values per unit."""
     return _choroplethe(str(tid or ""), niveau, indicateur, methode, k, definition, _dates_construction())
 
@@ -251,14 +256,14 @@ Filtres = tuple[tuple[str, ...], ...]
 
 @st.cache_resource(show_spinner="Chargement des structures de l'ESS…")
 def _donnees_structures(dossier_cache: str, construit_le: str):
-    from geo import structures
+    from geo.donnees import structures
 
     return structures.charger(referentiel(), Path(dossier_cache))
 
 
 def donnees_structures():
     """The register of ESS structures; a rebuild (new manifest date) invalidates the cache."""
-    from geo import structures
+    from geo.donnees import structures
 
     manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _donnees_structures(str(config.dossier_cache()), manifeste.get("construit_le", ""))
@@ -269,7 +274,7 @@ def donnees_structures():
 def _structures_filtrees(
     dossier_cache: str, construit_le: str, territoire_id: str, filtres: Filtres, texte: str
 ):
-    from geo import structures
+    from geo.donnees import structures
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     donnees = _donnees_structures(dossier_cache, construit_le)
@@ -281,7 +286,7 @@ def _structures_filtrees(
 
 def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str = ""):
     """Structures of a territory that pass the filters (families, NAF sections, size classes)."""
-    from geo import structures
+    from geo.donnees import structures
 
     manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _structures_filtrees(
@@ -292,23 +297,25 @@ def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str =
 @st.cache_resource(show_spinner="Préparation de la couche des structures…", max_entries=64)
 def _surcouche_structures(
     dossier_cache: str, construit_le: str, territoire_id: str, filtres: Filtres, texte: str
-) -> layers.Surcouche:
-    from geo import carte_structures
+) -> carte_territoire.Surcouche:
+    from geo.rendu import surcouches
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     tableau = _structures_filtrees(dossier_cache, construit_le, territoire_id, filtres, texte)
-    from geo import structures
+    from geo.donnees import structures
 
     notes = []
     if structures.couverture_registre(_manifeste(structures.ETAPE.nom, Path(dossier_cache)))["partiel"]:
         notes.append("registre partiel (sans SIRENE : page Sources)")
     if any(filtres) or texte:
         notes.append("filtres de la page Structures appliqués")
-    return carte_structures.surcouche_structures(referentiel(), tableau, tid, " ; ".join(notes))
+    return surcouches.structures.surcouche(referentiel(), tableau, tid, " ; ".join(notes))
 
 
-def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str = "") -> layers.Surcouche:
-    from geo import structures
+def surcouche_structures(
+    tid: TerritoireId | None, filtres: Filtres, texte: str = ""
+) -> carte_territoire.Surcouche:
+    from geo.donnees import structures
 
     manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _surcouche_structures(
@@ -321,21 +328,21 @@ def surcouche_structures(tid: TerritoireId | None, filtres: Filtres, texte: str 
 
 @st.cache_resource(show_spinner="Ouverture de la base de saisie…")
 def _depot(url: str):
-    from geo import emplois
+    from geo.donnees import emplois
 
     return emplois.depot_pret(url)
 
 
 def depot():
     """The store (``DATABASE_URL`` or data/saisie.sqlite3), seeded with the field documents on first use."""
-    from geo import store
+    from geo.base import store
 
     return _depot(store.url_par_defaut())
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def _saisies(url: str, compteur: int):
-    from geo import emplois
+    from geo.donnees import emplois
 
     return emplois.charger(_depot(url))
 
@@ -343,14 +350,14 @@ def _saisies(url: str, compteur: int):
 def compteur_saisies() -> int:
     """The store's change counter (one tiny query): part of the key of every cached read of entered data,
     so that a write by any process is seen by every other on its next run."""
-    from geo import store
+    from geo.base import store
 
     return _depot(store.url_par_defaut()).compteur()
 
 
 def saisies():
     """The store's records as tables, re-read when the change counter moved (whichever process wrote)."""
-    from geo import store
+    from geo.base import store
 
     return _saisies(store.url_par_defaut(), compteur_saisies())
 
@@ -364,7 +371,7 @@ def _dates_construction(*noms_etapes: str) -> str:
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _constats(territoire_id: str, dates: str) -> list:
-    from geo import constats
+    from geo.donnees import constats
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     return constats.constats(
@@ -374,7 +381,7 @@ def _constats(territoire_id: str, dates: str) -> list:
 
 def constats_du_territoire(tid: TerritoireId | None) -> list:
     """The field statements about the territory beside the app's figures, once per build."""
-    from geo import commerces, financements, structures
+    from geo.donnees import commerces, financements, structures
 
     dates = _dates_construction(commerces.ETAPE.nom, structures.ETAPE.nom, financements.ETAPE.nom)
     return _constats(str(tid or ""), dates)
@@ -382,7 +389,7 @@ def constats_du_territoire(tid: TerritoireId | None) -> list:
 
 @st.cache_resource(show_spinner=False, max_entries=128)
 def _vue_emplois(territoire_id: str, annee: int | None, compteur: int | None, dates: str, url: str):
-    from geo import vue_emplois
+    from geo.rendu import vue_emplois
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     saisies_ = _saisies(url, compteur) if compteur is not None else None
@@ -390,10 +397,11 @@ def _vue_emplois(territoire_id: str, annee: int | None, compteur: int | None, da
 
 
 def vue_emplois(tid: TerritoireId | None, annee: int | None, avec_saisies: bool = True):
-    """What the Emplois page shows (:class:`geo.vue_emplois.VueEmplois`), computed once per
+    """What the Emplois page shows (:class:`geo.rendu.vue_emplois.VueEmplois`), computed once per
     territory, year, store counter and build: the page only draws it. The result is shared
     between sessions: read it, never change it."""
-    from geo import financements, store
+    from geo.base import store
+    from geo.donnees import financements
 
     compteur = compteur_saisies() if avec_saisies else None
     dates = _dates_construction(financements.ETAPE.nom)
@@ -402,7 +410,7 @@ def vue_emplois(tid: TerritoireId | None, annee: int | None, avec_saisies: bool 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _vue_subventions(territoire_id: str, annee: int | None, sens: str, regroupement: str, dates: str):
-    from geo import vue_emplois
+    from geo.rendu import vue_emplois
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     return vue_emplois.subventions_du_territoire(donnees_subventions(), tid, annee, sens, regroupement)
@@ -410,7 +418,7 @@ def _vue_subventions(territoire_id: str, annee: int | None, sens: str, regroupem
 
 def vue_subventions(tid: TerritoireId | None, annee: int | None, sens: str, regroupement: str):
     """Published subsidies of the territory, cached per view (read it, never change it)."""
-    from geo import subventions, subventions_import
+    from geo.donnees import subventions, subventions_import
 
     dates = _dates_construction(subventions.ETAPE.nom) + "|" + str(subventions_import.empreinte_imports())
     return _vue_subventions(str(tid or ""), annee, sens, regroupement, dates)
@@ -418,14 +426,14 @@ def vue_subventions(tid: TerritoireId | None, annee: int | None, sens: str, regr
 
 @st.cache_resource(show_spinner="Chargement des financements publics…")
 def _donnees_financements(dossier_cache: str, construit_le: str):
-    from geo import financements
+    from geo.donnees import financements
 
     return financements.charger(referentiel(), Path(dossier_cache))
 
 
 def donnees_financements():
     """Ci.Ville posts and ESS share of jobs; a rebuild (new manifest date) invalidates the cache."""
-    from geo import financements
+    from geo.donnees import financements
 
     manifeste = _manifeste(financements.ETAPE.nom) or {}
     return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))
@@ -433,14 +441,14 @@ def donnees_financements():
 
 def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = None) -> dict:
     """The jobs and funding blocks of a territory for the fiche; empty when the store is unreachable."""
-    from geo import financements
+    from geo.donnees import financements
 
     try:
         saisies_territoire = saisies()
         bloc_financements = financements.bloc(
             donnees_financements(), saisies_territoire, referentiel(), tid, annee=annee
         )
-        from geo import subventions
+        from geo.donnees import subventions
 
         bloc_financements["subventions"] = subventions.bloc(donnees_subventions(), tid, annee)
         return {
@@ -466,14 +474,14 @@ def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
 
 @st.cache_resource(show_spinner="Chargement des subventions publiées…", max_entries=4)
 def _donnees_subventions(dossier_cache: str, construit_le: str, imports: str):
-    from geo import subventions
+    from geo.donnees import subventions
 
     return subventions.charger(referentiel(), Path(dossier_cache))
 
 
 def donnees_subventions():
     """Published SCDL subsidies; a rebuild or a new imported file invalidates the cache."""
-    from geo import subventions, subventions_import
+    from geo.donnees import subventions, subventions_import
 
     manifeste = _manifeste(subventions.ETAPE.nom) or {}
     return _donnees_subventions(

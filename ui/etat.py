@@ -13,8 +13,8 @@ from collections.abc import Collection, Iterable
 
 import streamlit as st
 
-from geo.territories import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
-from geo.text import texte_brut
+from geo.outils.text import texte_brut
+from geo.territoires.referentiel import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
 
 CLE_TERRITOIRE = "territoire"
 _CLE_ERREUR = "_erreur_url"
@@ -63,14 +63,14 @@ def afficher_erreur_url() -> None:
 CLE_COUCHES = "couches"
 
 
-def couches_actives() -> list[str]:
+def surcouches_actives() -> list[str]:
     """Overlay layers switched on in the URL (``?couches=qpv,commerces``)."""
     return liste(CLE_COUCHES)
 
 
 def activer_couche(nom: str, active: bool) -> None:
     """Switch an overlay on or off in the URL, keeping a stable order."""
-    couches = set(couches_actives())
+    couches = set(surcouches_actives())
     definir_liste(CLE_COUCHES, sorted(couches | {nom} if active else couches - {nom}))
 
 

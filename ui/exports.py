@@ -9,9 +9,10 @@ import folium
 import geopandas as gpd
 import streamlit as st
 
-from geo import exports, formats
-from geo.territories import Referentiel, TerritoireId
-from ui import couches, etat, telechargement
+from geo.outils import formats
+from geo.rendu import exports
+from geo.territoires.referentiel import Referentiel, TerritoireId
+from ui import etat, surcouches_disponibles, telechargement
 
 
 def _nom_fichier(tid: TerritoireId | None) -> str:
@@ -22,7 +23,7 @@ def couches_affichees(ref: Referentiel, tid: TerritoireId | None) -> dict[str, g
     """The territory layer and the data of every overlay switched on."""
     nom, territoire = exports.couche_territoire(ref, tid)
     resultat = {nom: territoire}
-    for couche in couches.couches_actives():
+    for couche in surcouches_disponibles.surcouches_actives():
         if couche.exporter is not None:
             resultat.update(couche.exporter(tid))
     return resultat

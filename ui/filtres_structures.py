@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo import nomenclature
+from geo.outils import nomenclature
 from ui import etat
 
 CLES = {"familles": "familles", "sections": "activites", "tailles": "tailles"}

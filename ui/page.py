@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.sources import SourceIndisponible
-from geo.territories import Referentiel, Territoire, TerritoireId
+from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId
 from ui import donnees, etat
 
 

@@ -6,11 +6,11 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from geo.text import nombre_fr
+from geo.outils.text import nombre_fr
 
 
 def chiffres_qpv(bloc: dict) -> None:
-    """Three big figures for the QPV block of a territory (see geo.qpv.DonneesQPV.bloc)."""
+    """Three big figures for the QPV block of a territory (see geo.donnees.qpv.DonneesQPV.bloc)."""
     colonnes = st.columns(3)
     colonnes[0].metric("Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]))
     colonnes[1].metric(
@@ -46,7 +46,7 @@ def _communes(nombre: int | None) -> str:
 
 def figures_cles(contexte) -> list[ChiffreCle]:
     """The territory's key figures (presentation mode), in display order."""
-    from geo import indicators
+    from geo.donnees import indicators
     from ui import donnees
 
     territoire = contexte.territoire
@@ -115,7 +115,7 @@ def chiffres_cles(contexte, par_ligne: int = 4) -> None:
 
 def constats_de_terrain(contexte) -> None:
     """What the field documents state about the territory, each beside the open-data figure."""
-    from geo import constats
+    from geo.donnees import constats
     from ui import donnees
 
     liste = constats.constats(
@@ -197,7 +197,7 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     )
     if part and part.get("note") and part.get("part_pct") is not None:
         st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
-    from geo import financements
+    from geo.donnees import financements
 
     for remarque in financements.remarques(bloc_emplois, bloc_fin):
         st.info(remarque, icon=":material/info:")

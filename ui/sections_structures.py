@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo import nomenclature
-from geo.text import accorder, nombre_fr
+from geo.outils import nomenclature
+from geo.outils.text import accorder, nombre_fr
 
 
 def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
@@ -26,7 +26,7 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
         help="Les autres sont placées au centre de leur commune (adresse non géocodée dans la source)"
         + (f" ; {nombre_fr(localisation['sans'])} sans lieu connu." if localisation["sans"] else "."),
     )
-    from geo.carte_structures import texte_situees
+    from geo.rendu.surcouches.structures import texte_situees
 
     situees = localisation["adresse"] + localisation["centroide_commune"]
     st.caption(

@@ -8,8 +8,8 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from geo import tableaux
-from geo.text import nombre_fr
+from geo.outils import tableaux
+from geo.outils.text import nombre_fr
 
 # Styled tables are rendered cell by cell (pandas refuses beyond 262 144 cells, and the
 # browser slows long before): a longer table shows its first rows and says so.
@@ -69,7 +69,7 @@ def entetes(tableau: pd.DataFrame, column_config: dict | None = None) -> dict:
 
 
 def style(tableau: pd.DataFrame, decimales: dict[str, int] | None = None) -> Styler:
-    """:func:`geo.tableaux.style_fr` of ``tableau``, the same object for the same cells.
+    """:func:`geo.outils.tableaux.style_fr` of ``tableau``, the same object for the same cells.
 
     Streamlit re-marshals a Styler on every rerun (pandas renders every cell, then every
     display value is rebuilt: ~40 ms for 500 rows); a table whose cells did not change gets

@@ -16,7 +16,7 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from geo import formats, tableaux
+from geo.outils import formats, tableaux
 
 
 def bouton(
@@ -49,7 +49,7 @@ def csv(
     decimales: dict[str, int] | None = None,
     **options,
 ) -> None:
-    """A table as CSV in the one convention of the app (:func:`geo.formats.vers_csv`)."""
+    """A table as CSV in the one convention of the app (:func:`geo.outils.formats.vers_csv`)."""
     options.setdefault("icon", ":material/download:")
     bouton(libelle, _csv_de(tableau, decimales), nom_fichier, "text/csv", cle, conteneur, **options)
 

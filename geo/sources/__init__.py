@@ -40,7 +40,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from geo import config
+from geo.outils import config
 
 journal = logging.getLogger(__name__)
 

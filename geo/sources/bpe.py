@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import csv_souple
-from geo.codes import parmi
+from geo.outils import csv_souple
+from geo.outils.codes import parmi
+from geo.outils.text import accorder
 from geo.sources import Source, declarer
-from geo.text import accorder
 
 _PAGE_BPE = "https://www.insee.fr/fr/statistiques/8217525"
 

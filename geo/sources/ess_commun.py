@@ -4,7 +4,7 @@ Official lists come as ``;`` or ``,`` separated text, in UTF-8 (with or without
 BOM) or Latin-1/Windows-1252, with codes that lost their leading zeros. The
 loaders read them through :func:`lire_csv` (small files) or :func:`lire_csv_par_morceaux`
 (national files, streamed) and return one table with the columns of
-:data:`COLONNES` (``STANDARD``), so that :mod:`geo.structures` merges them.
+:data:`COLONNES` (``STANDARD``), so that :mod:`geo.donnees.structures` merges them.
 
 Errors are :class:`DonneesStructuresInvalides` with a French message naming the
 file, and the column or line at fault.
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo import csv_souple
-from geo import siret as siret_mod
-from geo.text import accorder
+from geo.outils import csv_souple
+from geo.outils import siret as siret_mod
+from geo.outils.text import accorder
 
 # One row per (source, structure) as loaders return it.
 COLONNES = {

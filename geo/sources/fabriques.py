@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import nomenclature
+from geo.outils import nomenclature
+from geo.outils.text import accorder
 from geo.sources import Source, declarer
 from geo.sources import ess_commun as commun
-from geo.text import accorder
 
 FABRIQUES = declarer(
     Source(

@@ -27,9 +27,9 @@ import pandas as pd
 import pyogrio
 import shapely
 
-from geo import csv_souple
+from geo.outils import csv_souple
+from geo.outils.text import accorder
 from geo.sources import Source, declarer
-from geo.text import accorder
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), SIG Ville"
 _PAGE_QPV = "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"

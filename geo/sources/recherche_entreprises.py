@@ -34,10 +34,10 @@ from pathlib import Path
 import pandas as pd
 import requests
 
-from geo import config, nomenclature
+from geo.outils import config, nomenclature
+from geo.outils.text import accorder
 from geo.sources import Source, SourceIndisponible, declarer
 from geo.sources import ess_commun as commun
-from geo.text import accorder
 
 journal = logging.getLogger(__name__)
 

@@ -38,11 +38,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import config
-from geo import siret as siret_mod
-from geo.csv_souple import separateur
+from geo.outils import config
+from geo.outils import siret as siret_mod
+from geo.outils.csv_souple import separateur
+from geo.outils.text import accorder, cle_recherche
 from geo.sources import Source, declarer
-from geo.text import accorder, cle_recherche
 
 VERSIONS = ("1.0.0", "1.1", "2.0.0", "2.0.1", "2.0.2", "2.1.0", "2.1.1")
 DERNIERE_VERSION = "2.1.1"

@@ -4,7 +4,7 @@ data.gouv.fr lets a producer declare that a resource follows a schema; the
 dataset API filters on it (``/api/1/datasets/?schema=scdl/subventions``). This
 module lists those datasets for a name (a commune, an EPCI, a département…) and
 fetches one resource, for the Saisie page's import (all or nothing, see
-:mod:`geo.subventions_import`). Nothing here runs during a build or offline.
+:mod:`geo.donnees.subventions_import`). Nothing here runs during a build or offline.
 
 ``$ESS_URL_RELAIS`` (the convention of the project's downloads) replaces the
 scheme and host part, so that tests serve the API from a loopback server.
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import requests
 
-from geo import config
+from geo.outils import config
 
 API = "https://www.data.gouv.fr/api/1"
 SCHEMA = "scdl/subventions"

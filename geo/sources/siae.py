@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo import nomenclature
+from geo.outils import nomenclature
 from geo.sources import Source, declarer
 from geo.sources import ess_commun as commun
 

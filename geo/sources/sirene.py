@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import pyproj
 
-from geo import nomenclature, projections
+from geo.outils import nomenclature, projections
 from geo.sources import Source, declarer
 from geo.sources import ess_commun as commun
 

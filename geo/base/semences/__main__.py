@@ -1,0 +1,5 @@
+import sys
+
+from geo.base.semences import main
+
+sys.exit(main())

@@ -1,0 +1,420 @@
+"""Build steps for datasets layered on the territories (QPV, shops, structures…).
+
+Each dataset module declares one :class:`Etape`: the sources it reads and a
+function that writes its tables into a folder. :func:`construire_etape` runs it
+into ``data/cache/<nom>/`` with its own manifest, so that
+
+- a dataset that cannot be had (offline, no mirror) is recorded as unavailable
+  with the French message of :class:`~geo.sources.SourceIndisponible`, and the
+  rest of the app works with what it has;
+- a step is skipped when its inputs and code have not changed;
+- a half-written folder is never read (built aside, then swapped in).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import time
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from geo.outils import config
+from geo.outils.text import nombre_fr
+from geo.sources import Localisation, SourceIndisponible, localiser
+from geo.territoires.referentiel import Referentiel
+
+journal = logging.getLogger("geo.build")
+
+NOM_MANIFESTE = "manifeste.json"
+# A rebuild may lose at most this share of the rows of any table it replaces:
+# beyond it, a truncated or wrong official file is more likely than real change.
+SEUIL_PERTE = 0.10
+PREFIXE_REFUS = "Fichier refusé : "
+
+
+@dataclass(frozen=True)
+class Etape:
+    """A dataset's build step.
+
+    ``construire(dossier, ref, localisations)`` writes the step's files into
+    ``dossier`` and returns a dict merged into the step's manifest (counts,
+    ``anomalies`` as a list of French sentences…). ``localisations`` holds the
+    sources that could be found; the function decides what it can do without
+    the others (``sources_requises`` must all be there, or the step is skipped).
+    """
+
+    nom: str
+    titre: str
+    module: str
+    sources: tuple[str, ...]
+    construire: Callable[[Path, Referentiel, dict[str, Localisation]], dict]
+    sources_requises: tuple[str, ...] = ()
+
+
+def _empreinte(
+    etape: Etape, localisations: dict[str, Localisation], territoires: dict, instantane: dict | None
+) -> dict:
+    code = hashlib.sha256(Path(sys.modules[etape.module].__file__).read_bytes()).hexdigest()[:16]
+    empreinte = {
+        "version": config.VERSION_CONSTRUCTION,
+        "code": code,
+        "territoires": territoires.get("construit_le"),
+        "fichiers": {
+            sid: {"chemin": str(loc.chemin), "taille": loc.chemin.stat().st_size}
+            for sid, loc in sorted(localisations.items())
+        },
+    }
+    if instantane is not None:
+        empreinte["instantane"] = instantane.get("instantane_construit_le")
+    return empreinte
+
+
+def lire_manifeste(nom: str, dossier_cache: Path | None = None) -> dict | None:
+    """The manifest of a built step, or None when it was never built."""
+    chemin = (dossier_cache or config.dossier_cache()) / nom / NOM_MANIFESTE
+    if not chemin.is_file():
+        return None
+    return json.loads(chemin.read_text(encoding="utf-8"))
+
+
+def _ecrire_manifeste(dossier: Path, manifeste: dict) -> None:
+    (dossier / NOM_MANIFESTE).write_text(
+        json.dumps(manifeste, ensure_ascii=False, indent=2, default=str), encoding="utf-8"
+    )
+
+
+def _message_exception(erreur: BaseException, localisations: dict[str, Localisation]) -> str:
+    """A French account of an unexpected failure, naming the files that were being read."""
+    if isinstance(erreur, (zipfile.BadZipFile, zlib.error, EOFError)):
+        quoi = "archive zip corrompue ou tronquée"
+    elif isinstance(erreur, json.JSONDecodeError):
+        quoi = f"JSON invalide (ligne {erreur.lineno}, colonne {erreur.colno})"
+    elif isinstance(erreur, UnicodeDecodeError):
+        quoi = f"caractères illisibles dans l'encodage {erreur.encoding}"
+    elif isinstance(erreur, KeyError):
+        quoi = f"colonne ou champ attendu absent ({erreur.args[0] if erreur.args else '?'})"
+    elif isinstance(erreur, (TypeError, AttributeError)):
+        quoi = (
+            "contenu d'une forme inattendue (par exemple une liste de nombres ou null au lieu "
+            "d'enregistrements)"
+        )
+    elif isinstance(erreur, OSError):
+        quoi = "fichier illisible"
+    else:
+        quoi = f"contenu inutilisable ({type(erreur).__name__})"
+    # Messages of the project's own errors are already French and name their file.
+    propre = str(erreur) if type(erreur).__module__.startswith("geo") else ""
+    fichiers = ", ".join(sorted({loc.chemin.name for loc in localisations.values()})) or "aucun"
+    return propre or f"{quoi} ; fichiers lus : {fichiers}."
+
+
+def fichier_refuse(erreur: object) -> str:
+    """The anomaly a step records when one of its input files fails validation.
+
+    Steps go on with their other files, but :func:`construire_etape` then refuses
+    the whole rebuild: a year, a region or a source silently missing is worse
+    than yesterday's complete data.
+    """
+    return f"{PREFIXE_REFUS}{erreur}"
+
+
+def _fichiers_refuses(manifeste: dict) -> list[str]:
+    return [
+        a.removeprefix(PREFIXE_REFUS) for a in manifeste.get("anomalies", []) if a.startswith(PREFIXE_REFUS)
+    ]
+
+
+def _pertes(ancien: Path, nouveau: Path) -> list[str]:
+    """Tables of ``ancien`` that ``nouveau`` drops or shrinks by more than :data:`SEUIL_PERTE`."""
+    from geo.build import instantane
+
+    avant, apres = instantane.compter_lignes(ancien), instantane.compter_lignes(nouveau)
+    pertes = []
+    for table, lignes in avant.items():
+        restantes = apres.get(table, 0)
+        if lignes and restantes < (1 - SEUIL_PERTE) * lignes:
+            pertes.append(f"{table} : {nombre_fr(restantes)} lignes au lieu de {nombre_fr(lignes)}")
+    return pertes
+
+
+def _comparable(ancien: dict | None, ref: Referentiel) -> bool:
+    """Only a previous build of the same territories can be compared row for row."""
+    return (
+        ancien is not None
+        and bool(ancien.get("disponible"))
+        and ancien.get("perimetre", "France entière") == ref.manifeste.get("perimetre", "France entière")
+    )
+
+
+def construire_etape(
+    etape: Etape,
+    ref: Referentiel,
+    dossier_cache: Path | None = None,
+    forcer: bool = False,
+    telecharger: bool = True,
+    *,
+    instantane: bool = True,
+    nouvelles: dict[str, Localisation] | None = None,
+    accepter_pertes: bool = False,
+    volumineux: bool = False,
+) -> dict:
+    """Run one step into ``<dossier_cache>/<nom>/``; return its manifest.
+
+    Official files (mirror, download cache, download) come first; a step that
+    finds none falls back on the embedded snapshot (unless ``instantane`` is
+    False). ``nouvelles`` are fresh downloads tried before anything else
+    (``--actualiser``). A build that fails, or that would lose more than
+    :data:`SEUIL_PERTE` of the rows of any table it replaces (unless
+    ``accepter_pertes``), is refused: the previous tables stay, and the
+    manifest's ``refus`` says, in French, which file, what is wrong and what
+    was kept.
+    """
+    from geo.build import instantane as instantane_embarque
+
+    dossier_cache = dossier_cache or config.dossier_cache()
+    dossier = dossier_cache / etape.nom
+    localisations: dict[str, Localisation] = {}
+    indisponibles: dict[str, str] = {}
+    for source_id in etape.sources:
+        if nouvelles and source_id in nouvelles:
+            localisations[source_id] = nouvelles[source_id]
+            continue
+        try:
+            localisations[source_id] = localiser(source_id, telecharger=telecharger, volumineux=volumineux)
+        except SourceIndisponible as erreur:
+            indisponibles[source_id] = str(erreur)
+
+    manquantes = [s for s in etape.sources_requises if s not in localisations]
+    officielles = bool(localisations) and not manquantes
+    jeu_instantane = instantane_embarque.entree(etape.nom) if instantane else None
+    utiliser_instantane = not officielles and jeu_instantane is not None
+    empreinte = _empreinte(
+        etape,
+        localisations if officielles else {},
+        ref.manifeste,
+        jeu_instantane if utiliser_instantane else None,
+    )
+    ancien = lire_manifeste(etape.nom, dossier_cache)
+    if not forcer and not nouvelles and ancien is not None and ancien.get("empreinte") == empreinte:
+        journal.info("%s : déjà construit et à jour.", etape.titre)
+        return ancien
+
+    debut = time.perf_counter()
+    temporaire = dossier.with_name(dossier.name + ".construction")
+    if temporaire.exists():
+        shutil.rmtree(temporaire)
+    temporaire.mkdir(parents=True)
+    manifeste: dict = {
+        "etape": etape.nom,
+        "titre": etape.titre,
+        "construit_le": dt.datetime.now().isoformat(timespec="seconds"),
+        "perimetre": ref.manifeste.get("perimetre", "France entière"),
+        "sources": [loc.en_dict() for loc in localisations.values()],
+        "indisponibles": indisponibles,
+        "anomalies": [],
+        "disponible": officielles,
+    }
+    refus = None
+    if utiliser_instantane:
+        journal.info(
+            "%s : aucun fichier officiel ici, %s.", etape.titre, instantane_embarque.libelle(jeu_instantane)
+        )
+        manifeste.update(instantane_embarque.restaurer(etape.nom, temporaire))
+        manifeste["indisponibles_officiels"] = indisponibles
+    elif not officielles:
+        journal.warning("%s : indisponible (%s).", etape.titre, " ; ".join(indisponibles.values()))
+    else:
+        journal.info("%s : construction…", etape.titre)
+        try:
+            manifeste.update(etape.construire(temporaire, ref, localisations))
+        except Exception as erreur:  # any defect of an input file must keep the previous data
+            journal.debug("Échec de l'étape %s", etape.nom, exc_info=True)
+            refus = _message_exception(erreur, localisations)
+        else:
+            refuses = _fichiers_refuses(manifeste)
+            if refuses and not accepter_pertes:
+                refus = " ; ".join(refuses)
+            elif not manifeste.get("disponible"):
+                anomalies = " ".join(manifeste.get("anomalies", []))
+                refus = "les fichiers officiels n'ont rien donné d'utilisable" + (
+                    f" ({anomalies})" if anomalies else ""
+                )
+    manifeste["empreinte"] = empreinte
+    if refus is None and _comparable(ancien, ref) and not accepter_pertes and manifeste.get("disponible"):
+        pertes = _pertes(dossier, temporaire)
+        if pertes:
+            refus = (
+                f"la reconstruction perdrait plus de {SEUIL_PERTE:.0%} des lignes "
+                f"({' ; '.join(pertes)}) ; relancez avec --forcer si c'est voulu"
+            ).replace("%", " %")
+    if refus is not None:
+        shutil.rmtree(temporaire)
+        return _refuser(
+            etape, ref, dossier_cache, ancien, manifeste, refus, instantane and jeu_instantane is not None
+        )
+    manifeste["duree_s"] = round(time.perf_counter() - debut, 1)
+    _ecrire_manifeste(temporaire, manifeste)
+    remplacer_dossier(temporaire, dossier)
+    return manifeste
+
+
+def _refuser(
+    etape: Etape,
+    ref: Referentiel,
+    dossier_cache: Path,
+    ancien: dict | None,
+    tente: dict,
+    raison: str,
+    instantane_possible: bool,
+) -> dict:
+    """Keep what was there (or the snapshot) and record why the new build was refused."""
+    from geo.build import instantane as instantane_embarque
+
+    dossier = dossier_cache / etape.nom
+    fichiers = ", ".join(s["chemin"].rsplit("/", 1)[-1] for s in tente.get("sources", [])) or "aucun fichier"
+    maintenant = dt.datetime.now().isoformat(timespec="seconds")
+    if ancien is not None and ancien.get("disponible") and dossier.is_dir():
+        garde = f"données précédentes du {instantane_embarque.date_fr(ancien.get('construit_le'))} conservées"
+        manifeste = {**ancien}
+    elif instantane_possible:
+        temporaire = dossier.with_name(dossier.name + ".construction")
+        temporaire.mkdir(parents=True)
+        manifeste = {
+            "etape": etape.nom,
+            "titre": etape.titre,
+            "construit_le": maintenant,
+            "perimetre": ref.manifeste.get("perimetre", "France entière"),
+            "anomalies": [],
+            # A refused input is retried at the next build, not taken as up to date.
+            "empreinte": None,
+            **instantane_embarque.restaurer(etape.nom, temporaire),
+        }
+        garde = manifeste["instantane"]["libelle"] + " utilisé"
+        _ecrire_manifeste(temporaire, manifeste)
+        remplacer_dossier(temporaire, dossier)
+    else:
+        garde = "aucune donnée précédente : jeu indisponible"
+        manifeste = {**tente, "disponible": False, "empreinte": None}
+        dossier.mkdir(parents=True, exist_ok=True)
+        for vieux in dossier.glob("*.parquet"):
+            vieux.unlink()
+    manifeste["refus"] = f"{etape.titre} : mise à jour refusée ({fichiers}) : {raison} ; {garde}."
+    manifeste["refus_le"] = maintenant
+    journal.warning("%s", manifeste["refus"])
+    _ecrire_manifeste(dossier, manifeste)
+    return manifeste
+
+
+def remplacer_dossier(temporaire: Path, dossier: Path) -> None:
+    """Swap a freshly built folder in, so that readers never see half a build."""
+    if dossier.exists():
+        ancien = dossier.with_name(dossier.name + ".ancien")
+        if ancien.exists():
+            shutil.rmtree(ancien)
+        dossier.rename(ancien)
+        temporaire.rename(dossier)
+        shutil.rmtree(ancien)
+    else:
+        dossier.parent.mkdir(parents=True, exist_ok=True)
+        temporaire.rename(dossier)
+
+
+def assurer_etape(etape: Etape, ref: Referentiel, dossier_cache: Path | None = None) -> dict:
+    """The step's manifest, building the step first when it was never built."""
+    manifeste = lire_manifeste(etape.nom, dossier_cache)
+    if manifeste is None:
+        manifeste = construire_etape(etape, ref, dossier_cache)
+    return manifeste
+
+
+def provenances(dossier_cache: Path | None = None) -> dict[str, dict]:
+    """Where each source was loaded from, or why it is unavailable, across every build.
+
+    Keys are source ids; values are :meth:`Localisation.en_dict` entries, or
+    ``{"origine": "indisponible", "message": …}``.
+    """
+    dossier_cache = dossier_cache or config.dossier_cache()
+    resultat: dict[str, dict] = {}
+    for manifeste_chemin in sorted(dossier_cache.glob(f"*/{NOM_MANIFESTE}")):
+        manifeste = json.loads(manifeste_chemin.read_text(encoding="utf-8"))
+        for entree in manifeste.get("sources", []):
+            resultat[entree["source"]] = {**entree, "construit_le": manifeste.get("construit_le")}
+        for source_id, message in manifeste.get("indisponibles", {}).items():
+            indisponible = {"source": source_id, "origine": "indisponible", "message": message}
+            resultat.setdefault(source_id, indisponible)
+        # Files missing here while the step's figures come from the snapshot: not "unavailable".
+        instantane = manifeste.get("instantane", {}).get("libelle")
+        for source_id, message in manifeste.get("indisponibles_officiels", {}).items():
+            absent = {
+                "source": source_id,
+                "origine": "absent",
+                "message": message,
+                "remplace_par": instantane,
+            }
+            resultat.setdefault(source_id, absent)
+    return resultat
+
+
+def lister_manifestes(dossier_cache: Path | None = None) -> list[dict]:
+    """Every manifest of the cache (territories first, then steps by name)."""
+    dossier_cache = dossier_cache or config.dossier_cache()
+    return [
+        json.loads(chemin.read_text(encoding="utf-8"))
+        for chemin in sorted(
+            dossier_cache.glob(f"*/{NOM_MANIFESTE}"), key=lambda c: (c.parent.name != "territoires", c)
+        )
+    ]
+
+
+def libelle_chargement(entree: dict) -> str:
+    """Where one source's figures come from, in words: "instantané du 02/12/2026", "téléchargé le …"."""
+    from geo.build import instantane
+
+    origine = entree.get("origine")
+    date = instantane.date_fr(entree.get("date"))
+    if origine == "indisponible":
+        return "indisponible"
+    if origine == "absent":
+        return f"fichier absent ici : le jeu vient de l'{entree.get('remplace_par') or 'instantané'}"
+    if origine == "instantane":
+        detail = f", {entree['detail']}" if entree.get("detail") else ""
+        return f"{entree.get('origine_libelle') or 'instantané'}{detail}"
+    if origine == "telechargement":
+        return f"téléchargé le {date}"
+    if origine == "cache":
+        return f"téléchargé auparavant (fichier du {date})"
+    if origine == "miroir":
+        return f"dossier miroir local (fichier du {date})"
+    if origine == "paquet":
+        return f"paquet Python installé ({entree.get('detail') or '?'})"
+    return str(origine or "non chargé")
+
+
+def provenance_jeux(dossier_cache: Path | None = None) -> list[dict]:
+    """For each built dataset: where its figures come from, and any refused update."""
+    jeux = []
+    for manifeste in lister_manifestes(dossier_cache):
+        if not manifeste.get("etape"):
+            continue
+        sources = manifeste.get("sources", [])
+        origines = sorted({s.get("origine") for s in sources if s.get("origine")})
+        jeux.append(
+            {
+                "etape": manifeste["etape"],
+                "titre": manifeste.get("titre"),
+                "disponible": bool(manifeste.get("disponible")),
+                "origine": origines[0] if len(origines) == 1 else ("mixte" if origines else "indisponible"),
+                "libelle": "; ".join(dict.fromkeys(libelle_chargement(s) for s in sources)) or "indisponible",
+                "sources": [s["source"] for s in sources],
+                **({"refus": manifeste["refus"]} if manifeste.get("refus") else {}),
+            }
+        )
+    return jeux

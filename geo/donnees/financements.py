@@ -1,0 +1,621 @@
+"""Public funding per territory (Ci.Ville) and the weight of the ESS in salaried jobs.
+
+The build step (:data:`ETAPE`) writes two tables under ``data/cache/financements/``:
+
+- ``postes.parquet``: one row per adulte-relais or FONJEP post and year, placed
+  on a territory by its contrat de ville (the contract's EPCI, or its commune),
+  else by its département (``rattachement`` says which); the 2025 adultes-relais
+  rows are flagged ``comparable = False`` (flat 7 164 € per post);
+- ``part_ess.parquet``: share of the ESS in private salaried jobs by
+  département and région (2008, 2014, 2015).
+
+At run time, a post whose employer's SIRET is that of a structure entered in
+the store with its commune is placed on that commune (``SIRET``), the most
+precise attachment. A post placed only on a département is not split between
+that département's EPCI or communes: the figures of an EPCI or a commune say
+how many such posts their département holds.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from geo.build import etapes
+from geo.outils import config
+from geo.outils.codes import parmi
+from geo.outils.text import accorder, de_nom, nombre_fr
+from geo.sources import Localisation
+from geo.sources import civille as sources_civille
+from geo.sources import emploi_ess as sources_emploi
+from geo.territoires.referentiel import Referentiel, TerritoireId
+
+RATTACHEMENTS = {
+    "siret": "SIRET de l'employeur (structure saisie)",
+    "siret_registre": "SIRET de l'employeur (registre des structures de l'ESS)",
+    "cv_commune": "contrat de ville (commune)",
+    "cv_epci": "contrat de ville (EPCI)",
+    "cv_point": "contrat de ville (EPCI actuel au point du contrat)",
+    "departement": "département",
+    "aucun": "non rattaché",
+}
+SOURCE_CIVILLE = "ANCT, Ci.Ville (adultes-relais et postes FONJEP), Licence Ouverte 2.0"
+SOURCE_PART_ESS = "INSEE, Clap (indicateurs territoriaux de développement durable), Licence Ouverte 2.0"
+
+
+# Build ---------------------------------------------------------------------------
+
+
+def _lire_postes(localisations: dict[str, Localisation], anomalies: list[str]) -> pd.DataFrame:
+    tables = []
+    for source in sources_civille.POSTES_ANNUELS.values():
+        if source.id not in localisations:
+            continue
+        try:
+            tables.append(sources_civille.lire_postes(localisations[source.id].chemin))
+        except sources_civille.DonneesCivilleInvalides as erreur:
+            anomalies.append(etapes.fichier_refuse(erreur))
+    if not tables and sources_civille.POSTES_EMPILES.id in localisations:
+        try:
+            tables.append(
+                sources_civille.lire_postes(localisations[sources_civille.POSTES_EMPILES.id].chemin)
+            )
+        except sources_civille.DonneesCivilleInvalides as erreur:
+            anomalies.append(etapes.fichier_refuse(erreur))
+    if not tables:
+        return pd.DataFrame(columns=sources_civille.COLONNES_POSTES)
+    postes = pd.concat(tables, ignore_index=True)
+    identiques = postes.duplicated()
+    if identiques.any():
+        n = int(identiques.sum())
+        anomalies.append(
+            f"{accorder(n, 'ligne répétée', 'lignes répétées')} à l'identique, "
+            f"{accorder(n, 'comptée', avec_nombre=False)} une fois."
+        )
+    postes = postes[~identiques]
+    # The same post, year and amount under two establishments (SIRET) of one employer.
+    meme_poste = postes.duplicated(["dispositif", "annee", "id_poste", "montant_eur"])
+    if meme_poste.any():
+        n = int(meme_poste.sum())
+        anomalies.append(
+            f"{accorder(n, 'poste listé', 'postes listés')} deux fois la même année pour le même montant "
+            f"sous deux établissements (SIRET) : {accorder(n, 'compté', avec_nombre=False)} une fois, "
+            "au premier établissement."
+        )
+    return postes[~meme_poste]
+
+
+def _contrats(localisations: dict[str, Localisation], anomalies: list[str]) -> pd.DataFrame:
+    tables = []
+    for source in (sources_civille.CONTRATS_2015, sources_civille.CONTRATS_2024):
+        if source.id in localisations:
+            try:
+                tables.append(sources_civille.lire_contrats_de_ville(localisations[source.id].chemin))
+            except (sources_civille.DonneesCivilleInvalides, ValueError) as erreur:
+                anomalies.append(etapes.fichier_refuse(erreur))
+    if not tables:
+        return pd.DataFrame(columns=["code_cv", "lib_cv", "epci", "commune", "insee_dep", "lon", "lat"])
+    return pd.concat(tables, ignore_index=True).drop_duplicates("code_cv")
+
+
+def rattacher(
+    postes: pd.DataFrame, contrats: pd.DataFrame, ref: Referentiel, anomalies: list[str]
+) -> pd.DataFrame:
+    """Columns ``commune, epci, dep, reg, rattachement, lib_cv`` for each post."""
+    # Contracts signed by an EPCI merged since (2015 generation): the current EPCI
+    # holding the contract's point is its successor.
+    contrats = contrats.copy()
+    anciens = contrats.epci.notna() & ~parmi(contrats.epci, ref.epci.index) & contrats.lon.notna()
+    contrats["epci_point"] = None
+    if anciens.any():
+        au_point = ref.communes_aux_points(
+            contrats.loc[anciens, "lon"].to_numpy(), contrats.loc[anciens, "lat"].to_numpy()
+        )
+        contrats.loc[anciens, "epci_point"] = pd.Series(au_point, index=contrats.index[anciens]).map(
+            ref.communes.epci
+        )
+    postes = postes.merge(
+        contrats[["code_cv", "lib_cv", "epci", "commune", "epci_point"]], on="code_cv", how="left"
+    )
+    commune = ref.codes_actuels(postes.commune.astype("string"))
+    epci = postes.epci.astype("string").where(parmi(postes.epci, ref.epci.index))
+    par_point = epci.isna() & postes.epci_point.notna()
+    epci = epci.fillna(postes.epci_point.astype("string"))
+    epci_inconnus = postes.epci.notna() & epci.isna()
+    if par_point.any():
+        n = int(par_point.sum())
+        anomalies.append(
+            f"{accorder(n, 'poste')} d'un contrat de ville signé par un EPCI qui n'existe plus : "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} à l'EPCI actuel qui contient le point du contrat."
+        )
+    if epci_inconnus.any():
+        n = int(epci_inconnus.sum())
+        anomalies.append(
+            f"{accorder(n, 'poste')} d'un contrat de ville dont l'EPCI n'existe plus "
+            f"({', '.join(sorted(set(postes.epci[epci_inconnus]))[:10])}) : "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} au département."
+        )
+    communes = ref.communes
+    epci = epci.fillna(commune.map(communes.epci))
+    dep = postes.insee_dep.astype("string").where(parmi(postes.insee_dep, ref.departements.index))
+    dep = commune.map(communes.dep).astype("string").fillna(dep)
+    reg = dep.map(ref.departements.reg).astype("string")
+    rattachement = pd.Series("aucun", index=postes.index)
+    rattachement[dep.notna()] = "departement"
+    rattachement[epci.notna() & postes.epci.notna()] = "cv_epci"
+    rattachement[par_point] = "cv_point"
+    rattachement[commune.notna()] = "cv_commune"
+    cv_inconnus = postes.code_cv.notna() & postes.lib_cv.isna()
+    if cv_inconnus.any():
+        n = int(cv_inconnus.sum())
+        anomalies.append(
+            f"{accorder(n, 'poste')} d'un contrat de ville absent des fichiers des contrats "
+            f"({accorder(n, 'rattaché', avec_nombre=False)} au département)."
+        )
+    sans = rattachement == "aucun"
+    if sans.any():
+        anomalies.append(
+            f"{accorder(int(sans.sum()), 'poste')} sans contrat de ville ni département connus "
+            f"({nombre_et_montant(postes[sans])}) : "
+            f"{accorder(int(sans.sum()), 'compté', avec_nombre=False)} pour la France seulement."
+        )
+    return postes.drop(columns=["epci_point"]).assign(
+        commune=commune,
+        epci=epci.where(parmi(rattachement, ["cv_epci", "cv_point", "cv_commune"])),
+        dep=dep,
+        reg=reg,
+        rattachement=rattachement,
+    )
+
+
+def nombre_et_montant(postes: pd.DataFrame) -> str:
+    return f"{accorder(len(postes), 'poste')}, {nombre_fr(float(postes.montant_eur.sum()))} €"
+
+
+def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
+    anomalies: list[str] = []
+    postes = _lire_postes(localisations, anomalies)
+    contrats = _contrats(localisations, anomalies)
+    postes = rattacher(postes, contrats, ref, anomalies)
+    postes.reset_index(drop=True).to_parquet(dossier / "postes.parquet")
+
+    parts = []
+    for source in (sources_emploi.PART_2015, sources_emploi.PART_2008_2014):
+        if source.id in localisations:
+            try:
+                parts.append(sources_emploi.lire_parts(localisations[source.id].chemin))
+            except (sources_emploi.DonneesEmploiInvalides, ValueError) as erreur:
+                anomalies.append(etapes.fichier_refuse(erreur))
+    part_ess = (
+        pd.concat(parts, ignore_index=True).drop_duplicates(["niveau", "code", "annee"])
+        if parts
+        else pd.DataFrame(columns=["niveau", "code", "libelle", "annee", "part_pct"])
+    )
+    part_ess.to_parquet(dossier / "part_ess.parquet")
+    if (~postes.comparable.astype(bool)).any():
+        anomalies.append(sources_civille.NOTE_2025)
+    return {
+        "nombres": {
+            "postes": len(postes),
+            "montant_total_eur": round(float(postes.montant_eur.sum()), 2),
+            "annees": sorted(int(a) for a in postes.annee.dropna().unique()),
+            "rattachements": {k: int(v) for k, v in postes.rattachement.value_counts().items()},
+            "parts_ess": len(part_ess),
+        },
+        "anomalies": anomalies,
+        "disponible": bool(len(postes) or len(part_ess)),
+    }
+
+
+ETAPE = etapes.Etape(
+    nom="financements",
+    titre="Financements publics (Ci.Ville) et poids de l'ESS dans l'emploi",
+    module=__name__,
+    sources=(
+        *(s.id for s in sources_civille.POSTES_ANNUELS.values()),
+        sources_civille.POSTES_EMPILES.id,
+        sources_civille.CONTRATS_2015.id,
+        sources_civille.CONTRATS_2024.id,
+        sources_emploi.PART_2015.id,
+        sources_emploi.PART_2008_2014.id,
+    ),
+    construire=construire,
+)
+
+
+# Reading ----------------------------------------------------------------------------
+
+
+class DonneesFinancements:
+    """The built tables, with the per-territory questions of the pages and the report."""
+
+    def __init__(self, dossier: Path, manifeste: dict) -> None:
+        self.manifeste = manifeste
+        self.dossier = dossier
+        self.disponible = bool(manifeste.get("disponible")) and (dossier / "postes.parquet").is_file()
+        if self.disponible:
+            self.postes = pd.read_parquet(dossier / "postes.parquet")
+            self.part_ess = pd.read_parquet(dossier / "part_ess.parquet")
+        else:
+            self.postes = pd.DataFrame(
+                columns=[
+                    *sources_civille.COLONNES_POSTES,
+                    "commune",
+                    "epci",
+                    "dep",
+                    "reg",
+                    "rattachement",
+                    "lib_cv",
+                ]
+            )
+            self.part_ess = pd.DataFrame(columns=["niveau", "code", "libelle", "annee", "part_pct"])
+
+    @cached_property
+    def sirets_registre(self) -> dict[str, str]:
+        """SIRET → commune of the ESS structures register, when it is built beside these tables."""
+        chemin = self.dossier.parent / "structures" / "structures.parquet"
+        if not chemin.is_file():
+            return {}
+        registre = pd.read_parquet(chemin, columns=["siret", "commune"]).dropna()
+        return dict(zip(registre.siret.astype(str), registre.commune.astype(str), strict=True))
+
+    def postes_places(self, ref: Referentiel, sirets_communes: dict[str, str] | None = None) -> pd.DataFrame:
+        """Every post, placed on its employer's commune when its SIRET is known.
+
+        The structures entered in the store (``sirets_communes``) take precedence over the
+        register of ESS structures, which takes precedence over the contrat de ville.
+        Placed once per (referentiel, entered SIRETs): the lookup of current codes costs
+        about 0.3 s and every figure of the Emplois page asks for it.
+        """
+        cle = (id(ref), tuple(sorted((sirets_communes or {}).items())))
+        memo = self.__dict__.setdefault("_postes_places", {})
+        if cle not in memo:
+            if len(memo) >= 8:  # a few store states at once, not an unbounded history
+                memo.pop(next(iter(memo)))
+            memo[cle] = self._placer(ref, sirets_communes)
+        return memo[cle]
+
+    def _placer(self, ref: Referentiel, sirets_communes: dict[str, str] | None) -> pd.DataFrame:
+        postes = self.postes
+        for sirets, rattachement in ((self.sirets_registre, "siret_registre"), (sirets_communes, "siret")):
+            if not sirets:
+                continue
+            connus = parmi(postes.siret, list(sirets))
+            if not connus.any():
+                continue
+            postes = postes.copy()
+            communes = postes.loc[connus, "siret"].map(sirets)
+            communes = ref.codes_actuels(communes.astype("string"))
+            valides = communes.notna()
+            index = communes[valides].index
+            postes.loc[index, "commune"] = communes[valides]
+            postes.loc[index, "epci"] = communes[valides].map(ref.communes.epci)
+            postes.loc[index, "dep"] = communes[valides].map(ref.communes.dep)
+            postes.loc[index, "reg"] = communes[valides].map(ref.communes.reg)
+            postes.loc[index, "rattachement"] = rattachement
+        return postes
+
+    def postes_du_territoire(
+        self,
+        ref: Referentiel,
+        tid: TerritoireId | None,
+        annee: int | None = None,
+        sirets_communes: dict[str, str] | None = None,
+    ) -> pd.DataFrame:
+        postes = self.postes_places(ref, sirets_communes)
+        if tid is not None:
+            colonne = {"commune": "commune", "epci": "epci", "departement": "dep", "region": "reg"}[
+                tid.niveau
+            ]
+            postes = postes[postes[colonne] == tid.code]
+        if annee is not None:
+            postes = postes[postes.annee == annee]
+        return postes
+
+    def postes_non_repartis(
+        self, ref: Referentiel, tid: TerritoireId | None, sirets_communes: dict[str, str] | None = None
+    ) -> pd.DataFrame:
+        """Posts of the territory's département(s) known only at a coarser level than the territory."""
+        if tid is None or tid.niveau in {"departement", "region"}:
+            return self.postes.iloc[0:0]
+        postes = self.postes_places(ref, sirets_communes)
+        deps = set(ref.communes_de(tid).dep)
+        niveaux = ["departement"] if tid.niveau == "epci" else ["departement", "cv_epci", "cv_point"]
+        candidats = postes[parmi(postes.dep, deps) & parmi(postes.rattachement, niveaux)]
+        if tid.niveau == "commune":
+            commune = ref.communes.loc[tid.code]
+            candidats = candidats[
+                (candidats.rattachement == "departement") | (candidats.epci == commune.epci)
+            ]
+        return candidats
+
+    def part_ess_du_territoire(self, ref: Referentiel, tid: TerritoireId | None) -> dict | None:
+        """Latest share of the ESS in salaried jobs for the territory, or its département's."""
+        if tid is None or self.part_ess.empty:
+            return None
+        if tid.niveau in {"departement", "region"}:
+            niveau, code, note = tid.niveau, tid.code, None
+        else:
+            deps = sorted(set(ref.communes_de(tid).dep))
+            if len(deps) != 1:
+                return {
+                    "part_pct": None,
+                    "raison": "territoire à cheval sur plusieurs départements : " + ", ".join(deps),
+                }
+            niveau, code = "departement", deps[0]
+            departement = ref.ligne(TerritoireId("departement", code))
+            note = (
+                f"valeur du département {de_nom(departement.nom, departement.get('type_nom'))} "
+                "(pas de chiffre publié à cette échelle)"
+            )
+        lignes = self.part_ess[(self.part_ess.niveau == niveau) & (self.part_ess.code == code)]
+        if lignes.empty:
+            return None
+        lignes = lignes.sort_values("annee")
+        return {
+            "part_pct": round(float(lignes.part_pct.iloc[-1]), 1),
+            "annee": int(lignes.annee.iloc[-1]),
+            "serie": {int(a): round(float(p), 1) for a, p in zip(lignes.annee, lignes.part_pct, strict=True)},
+            "niveau": niveau,
+            "code": code,
+            **({"note": note} if note else {}),
+            "source": SOURCE_PART_ESS,
+        }
+
+
+def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list[str]:
+    """What a zero or a partial figure leaves out, in plain French (Emplois, Territoire, PDF)."""
+    lignes = []
+    ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
+    if ouvertes.get("non_comparables", {}).get("note"):
+        lignes.append(ouvertes["non_comparables"]["note"])
+    if "non_repartis" in ouvertes:
+        non_repartis = ouvertes["non_repartis"]
+        lignes.append(
+            f"{accorder(non_repartis['postes'], 'poste')} d'adultes-relais ou FONJEP "
+            f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
+            "de l'EPCI : ils ne sont pas comptés ici."
+        )
+    if bloc_emplois and bloc_emplois.get("non_comptes_debordants"):
+        lignes.append(
+            f"{accorder(bloc_emplois['non_comptes_debordants'], 'emploi')} de projets dont le périmètre "
+            "déborde ce territoire (comptés à l'EPCI ou au département) ne sont pas comptés ici."
+        )
+    return lignes
+
+
+def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesFinancements:
+    """The built funding tables (built first when missing)."""
+    dossier_cache = dossier_cache or config.dossier_cache()
+    manifeste = etapes.assurer_etape(ETAPE, ref, dossier_cache)
+    return DonneesFinancements(dossier_cache / ETAPE.nom, manifeste)
+
+
+def _somme(valeurs) -> float:
+    return round(float(pd.Series(valeurs, dtype=float).sum()), 2)
+
+
+def bloc(
+    donnees: DonneesFinancements,
+    saisies,
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    annee: int | None = None,
+) -> dict:
+    """Funding received in the territory: open data (Ci.Ville) plus the rows entered."""
+    sirets = saisies.sirets_communes() if saisies is not None else {}
+    postes = donnees.postes_du_territoire(ref, tid, annee, sirets)
+    saisis = saisies.financements_du_territoire(ref, tid, annee) if saisies is not None else pd.DataFrame()
+    montants_saisis = saisis.montant_eur.dropna() if len(saisis) else pd.Series(dtype=float)
+
+    par_annee: dict[str, float] = {}
+    for cle, valeur in postes.groupby("annee").montant_eur.sum().items():
+        par_annee[str(int(cle))] = round(float(valeur), 2)
+    if len(saisis):
+        # With a year chosen, every row counts for that year (multi-year rows by their share).
+        periodes = saisis.periode if annee is None else pd.Series(str(annee), index=saisis.index)
+        connus = saisis.montant_eur.notna()
+        for cle, valeur in saisis[connus].groupby(periodes[connus]).montant_eur.sum().items():
+            par_annee[cle] = round(par_annee.get(cle, 0.0) + float(valeur), 2)
+    par_dispositif: dict[str, float] = {}
+    for cle, valeur in postes.groupby("dispositif").montant_eur.sum().items():
+        par_dispositif[sources_civille.DISPOSITIFS[cle]] = round(float(valeur), 2)
+    if len(saisis):
+        nommes = saisis.dropna(subset=["montant_eur"]).assign(
+            dispositif=lambda t: t.dispositif.fillna("dispositif non précisé")
+        )
+        for cle, valeur in nommes.groupby("dispositif").montant_eur.sum().items():
+            par_dispositif[cle] = round(par_dispositif.get(cle, 0.0) + float(valeur), 2)
+    non_comparables = postes[~postes.comparable.astype(bool)]
+    non_repartis = donnees.postes_non_repartis(ref, tid, sirets)
+    if annee is not None:
+        non_repartis = non_repartis[non_repartis.annee == annee]
+    return {
+        "disponible": donnees.disponible or saisies is not None,
+        "annee": annee,
+        "total_eur": round(_somme(postes.montant_eur) + _somme(montants_saisis), 2),
+        "par_annee": dict(sorted(par_annee.items())),
+        "par_dispositif": dict(sorted(par_dispositif.items(), key=lambda kv: -kv[1])),
+        "donnees_ouvertes": {
+            "postes": len(postes),
+            "total_eur": _somme(postes.montant_eur),
+            "par_rattachement": {
+                RATTACHEMENTS[k]: int(v) for k, v in postes.rattachement.value_counts().sort_index().items()
+            },
+            "source": SOURCE_CIVILLE,
+            "annees": sorted(int(a) for a in postes.annee.dropna().unique()),
+            **(
+                {
+                    "non_comparables": {
+                        "postes": len(non_comparables),
+                        "total_eur": _somme(non_comparables.montant_eur),
+                        "note": sources_civille.NOTE_2025,
+                    }
+                }
+                if len(non_comparables)
+                else {}
+            ),
+            **(
+                {
+                    "non_repartis": {
+                        "postes": len(non_repartis),
+                        "total_eur": _somme(non_repartis.montant_eur),
+                        "note": "postes connus seulement à l'échelle du département ou de l'EPCI, "
+                        "non comptés ici",
+                    }
+                }
+                if len(non_repartis)
+                else {}
+            ),
+        },
+        "saisis": {
+            "lignes": len(saisis),
+            "total_eur": _somme(montants_saisis),
+            "montant_inconnu": int(saisis.montant_eur.isna().sum()) if len(saisis) else 0,
+            **(
+                {
+                    "repartis_sur_plusieurs_annees": int(saisis.reparti_sur_annees.sum()),
+                    "note_repartition": "un financement pluriannuel compte pour l'année choisie à parts "
+                    "égales entre ses années",
+                }
+                if annee is not None
+                and len(saisis)
+                and "reparti_sur_annees" in saisis
+                and saisis.reparti_sur_annees.any()
+                else {}
+            ),
+            "source": "données saisies et pack de semences",
+        },
+        "part_ess_emploi_salarie": donnees.part_ess_du_territoire(ref, tid),
+    }
+
+
+def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
+    """The ``financements`` block of ``geo.rendu.report``."""
+    from geo.base import store
+    from geo.donnees import emplois
+
+    try:
+        saisies = emplois.charger()
+    except store.BaseInaccessible:  # the open data still answers without the store
+        saisies = None
+    resultat = bloc(charger(ref), saisies, ref, tid, annee)
+    from geo.donnees import subventions  # published SCDL subsidies, a step of their own
+
+    resultat["subventions"] = subventions.bloc_rapport(ref, tid, annee)
+    return resultat
+
+
+# Tables for the charts and the page ------------------------------------------------------
+
+
+COLONNES_LIGNES = [
+    "origine",
+    "annee",
+    "dispositif",
+    "financeur",
+    "beneficiaire",
+    "montant_eur",
+    "comparable",
+    "rattachement",
+    "source",
+]
+
+
+def lignes_financements(
+    donnees: DonneesFinancements,
+    saisies,
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    annee: int | None = None,
+) -> pd.DataFrame:
+    """One table of every funding line of the territory: open-data posts and rows entered.
+
+    ``annee`` is text (« 2021 », « 2018–2019 », « année inconnue ») so that
+    multi-year and undated rows keep their own label instead of being spread.
+    """
+    sirets = saisies.sirets_communes() if saisies is not None else {}
+    postes = donnees.postes_du_territoire(ref, tid, annee, sirets)
+    ouvertes = pd.DataFrame(
+        {
+            "origine": "données ouvertes",
+            "annee": postes.annee.astype("Int64").astype(str).to_numpy(),
+            "dispositif": postes.dispositif.map(sources_civille.DISPOSITIFS).to_numpy(),
+            "financeur": "État (politique de la ville)",
+            "beneficiaire": postes.raison_sociale.to_numpy(),
+            "montant_eur": postes.montant_eur.astype(float).to_numpy(),
+            "comparable": postes.comparable.astype(bool).to_numpy(),
+            "rattachement": postes.rattachement.map(RATTACHEMENTS).to_numpy(),
+            "source": ("ANCT Ci.Ville, " + postes.fichier.astype(str)).to_numpy(),
+        },
+        columns=COLONNES_LIGNES,
+    )
+    if saisies is None:
+        return ouvertes
+    saisis = saisies.financements_du_territoire(ref, tid, annee)
+    beneficiaires = saisis.projet.fillna(saisis.ptce).fillna(saisis.siret).fillna(saisis.territoire)
+    entrees = pd.DataFrame(
+        {
+            "origine": "saisie",
+            "annee": saisis.periode.to_numpy(),
+            "dispositif": saisis.dispositif.fillna("dispositif non précisé").to_numpy(),
+            "financeur": saisis.financeur.fillna("financeur non précisé").to_numpy(),
+            "beneficiaire": beneficiaires.to_numpy(),
+            "montant_eur": saisis.montant_eur.astype(float).to_numpy(),
+            "comparable": True,
+            "rattachement": "saisie",
+            "source": saisis.source.to_numpy(),
+        },
+        columns=COLONNES_LIGNES,
+    )
+    morceaux = [t for t in (ouvertes, entrees) if len(t)]
+    if not morceaux:
+        return ouvertes.iloc[0:0]
+    return pd.concat(morceaux, ignore_index=True)
+
+
+def territoires_semences() -> list[str]:
+    """The single territories named by the seed pack (PTCE perimeters, project places, funding)."""
+    from geo.base import semences
+
+    tables = semences.tables()
+    valeurs = [
+        *tables["ptce"].perimetre.dropna(),
+        *tables["projets"].territoire.dropna(),
+        *tables["financements"].territoire.dropna(),
+    ]
+    ids: list[str] = []
+    for valeur in valeurs:
+        if "," not in valeur and valeur not in ids:
+            ids.append(valeur)
+    return ids
+
+
+def comparaison(
+    donnees: DonneesFinancements,
+    saisies,
+    ref: Referentiel,
+    ids: list[str],
+    annee: int | None = None,
+) -> pd.DataFrame:
+    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side."""
+    lignes = []
+    for texte in ids:
+        tid = TerritoireId.depuis_texte(texte)
+        if not ref.existe(tid):
+            continue
+        emplois = saisies.emplois_du_territoire(ref, tid, annee) if saisies is not None else pd.DataFrame()
+        financements = lignes_financements(donnees, saisies, ref, tid, annee)
+        part = donnees.part_ess_du_territoire(ref, tid)
+        lignes.append(
+            {
+                "id": texte,
+                "nom": ref.territoire(tid).nom,
+                "emplois": int(emplois.nombre.sum()) if len(emplois) else 0,
+                "financement_eur": round(float(financements.montant_eur.sum()), 2),
+                "part_ess_pct": part.get("part_pct") if part else None,
+            }
+        )
+    return pd.DataFrame(lignes, columns=["id", "nom", "emplois", "financement_eur", "part_ess_pct"])

@@ -1,0 +1,94 @@
+"""The choropleth of an indicator per commune or EPCI, with its classes and the
+unknown values drawn apart.
+
+What each level shows is read from :mod:`geo.territoires.niveaux`; every text that
+reaches a tooltip is escaped.
+"""
+
+from __future__ import annotations
+
+import folium
+import pandas as pd
+
+from geo.outils.text import echapper, nombre_fr
+from geo.rendu.carte_territoire import Surcouche, geometries_affichage
+from geo.rendu.leaflet import CoucheContours, collection_geojson
+from geo.territoires.referentiel import Referentiel
+
+STYLE_INCONNU = {
+    "color": "#6b6b6b",
+    "weight": 0.6,
+    "fillColor": "#d9d9d9",
+    "fillOpacity": 0.6,
+    "dashArray": "3 3",
+}
+
+
+def palette_sequentielle(k: int) -> list[str]:
+    """``k`` colours from light to dark, readable by colour-blind people (ColorBrewer YlGnBu)."""
+    from matplotlib import colormaps
+    from matplotlib.colors import to_hex
+
+    carte_couleurs = colormaps["YlGnBu"]
+    return [to_hex(carte_couleurs(0.15 + 0.8 * i / max(1, k - 1))) for i in range(k)]
+
+
+def _borne(valeur: float) -> str:
+    return nombre_fr(valeur, 0 if abs(valeur) >= 100 else 1 if abs(valeur) >= 10 else 2)
+
+
+def libelles_classes(bornes: list[float], minimum: float) -> list[str]:
+    """``"0,5 à 2,1"`` labels of the classes, from the upper bounds and the smallest value."""
+    libelles, bas = [], minimum
+    for haut in bornes:
+        libelles.append(_borne(haut) if _borne(bas) == _borne(haut) else f"{_borne(bas)} à {_borne(haut)}")
+        bas = haut
+    return libelles
+
+
+def surcouche(
+    ref: Referentiel,
+    valeurs: pd.DataFrame,
+    classes: pd.Series,
+    bornes: list[float],
+    table: str,
+    echelle: str,
+    titre: str,
+    source: str,
+) -> Surcouche:
+    """Units (``communes`` or ``epci``) coloured by class; unknown values grey and dashed, said so."""
+    palette = palette_sequentielle(len(bornes))
+    styles = {
+        f"classe_{i}": {"color": "#ffffff", "weight": 0.6, "fillColor": c, "fillOpacity": 0.8}
+        for i, c in enumerate(palette)
+    }
+    styles["inconnu"] = STYLE_INCONNU
+    affichage = geometries_affichage(ref, table, echelle, list(valeurs.code))
+    proprietes, geometries = [], []
+    for ligne, classe in zip(valeurs.itertuples(), classes, strict=True):
+        if ligne.code not in affichage.index:
+            continue
+        connue = not pd.isna(classe)
+        valeur = nombre_fr(ligne.valeur, 2) if connue else "inconnue"
+        proprietes.append(
+            {
+                "_s": f"classe_{int(classe)}" if connue else "inconnu",
+                "_t": f"<b>{echapper(ligne.nom)}</b><br>{echapper(titre)} : {valeur}",
+            }
+        )
+        geometries.append(affichage.loc[ligne.code])
+    minimum = float(valeurs.valeur.min()) if valeurs.valeur.notna().any() else 0.0
+    legende = [({"color": "#ffffff", "weight": 0, "fill": False}, f"{titre} ({source})")]
+    legende += [
+        (styles[f"classe_{i}"], libelle) for i, libelle in enumerate(libelles_classes(bornes, minimum))
+    ]
+    if any(p["_s"] == "inconnu" for p in proprietes):
+        legende.append((STYLE_INCONNU, "Donnée inconnue"))
+    donnees = collection_geojson(geometries, proprietes)
+
+    def _element() -> folium.FeatureGroup:
+        groupe = folium.FeatureGroup(name=titre, overlay=True, control=True)
+        CoucheContours(donnees, titre, styles, True, "indicateur", controle=False).add_to(groupe)
+        return groupe
+
+    return Surcouche(_element, legende, couvre_le_fond=True)

@@ -1,5 +1,0 @@
-import sys
-
-from geo.semences import main
-
-sys.exit(main())

@@ -1,0 +1,1 @@
+"""End to end in a real headless Chromium: what only a browser shows."""

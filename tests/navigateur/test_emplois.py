@@ -1,0 +1,58 @@
+"""In Chromium: clicking a bar of the jobs chart filters the table (only a browser can click a bar)."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.navigateur.aides import ARTEFACTS
+
+pytestmark = pytest.mark.navigateur
+
+
+def test_clicking_a_project_bar_filters_the_projects_table(application, page):
+    page.goto(f"{application}/emplois?territoire=epci:240200477")
+    # By its title: while Streamlit replaces a first run's elements, the first chart in the page
+    # can briefly be another one (CI once found the FONJEP chart there).
+    graphique = page.locator(".js-plotly-plot", has_text="Emplois créés par projet")
+    graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
+    # Source and years are printed under the chart.
+    assert "Source : données saisies" in graphique.inner_text()
+    barres = graphique.locator("g.trace.bars").first.locator("path")
+    # Horizontal bars sorted ascending: the last one is the largest project, Réaliss.
+    # Plotly listens on its drag layer, above the bars: click where the bar is drawn.
+    boite = barres.nth(barres.count() - 1).bounding_box()
+    page.mouse.click(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
+    filtre = page.get_by_role("combobox", name="Projet (ou cliquez sur une barre)")
+    expect(filtre).to_have_value("Réaliss (régie de quartier)", timeout=30_000)
+    # The map shows the same selection: the PTCE of the project clicked, opened by the click.
+    page.get_by_text("Carte des PTCE et de leurs structures (sélection)").wait_for(timeout=30_000)
+    carte = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
+    expect(carte.locator("path.ptce")).to_have_count(1, timeout=60_000)
+    filtre.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(ARTEFACTS / "emplois-soissonnais-filtre.png"), full_page=True)
+    # The year chosen goes in the address and reaches every figure.
+    annee = page.get_by_role("combobox", name="Année", exact=True)
+    annee.scroll_into_view_if_needed()
+    annee.fill("2019")
+    page.get_by_role("option", name="2019").click()
+    page.wait_for_url("**annee=2019**", timeout=30_000)
+
+
+def test_a_chart_saves_as_png_with_its_source(application, page, tmp_path):
+    page.goto(f"{application}/emplois?territoire=epci:240200477")
+    graphique = page.locator(".js-plotly-plot").first
+    graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
+    graphique.hover()
+    bouton = graphique.locator('.modebar-btn[data-title*="png" i]')
+    with page.expect_download(timeout=60_000) as telechargement:
+        bouton.click()
+    fichier = tmp_path / "graphique.png"
+    telechargement.value.save_as(fichier)
+    assert telechargement.value.suggested_filename.endswith("_240200477.png")
+    from PIL import Image
+
+    with Image.open(fichier) as image:
+        assert image.format == "PNG"
+        assert image.width >= 800  # scale 2: sharp enough for a slide
