@@ -52,10 +52,12 @@ lint: setup-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# One pytest worker per core (4 at most): the browser tests run one after the other in one of
+# them (tests/conftest.py), the rest spread over all.
 test: setup-dev data assets navigateur
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --maxprocesses 4
 
 bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_fondation.py

@@ -56,6 +56,23 @@ def carres(n_colonnes: int = 3, n_lignes: int = 1, cote: float = 1.0) -> gpd.Geo
     return gpd.GeoDataFrame({"code": codes}, geometry=geometries, crs="EPSG:4326")
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist, the browser tests form one unit of work and every other test its own.
+
+    The browser tests then share one app server and one Chromium in one worker, and never
+    compete with each other for the two cores. (pytest-xdist's own ``xdist_group`` does not
+    group with pytest 9: the node id it rewrites is no longer the one the scheduler reads.)
+    """
+    from xdist.scheduler import LoadScopeScheduling
+
+    class Ordonnancement(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "navigateur" if nodeid.startswith("tests/navigateur/") else nodeid
+
+    return Ordonnancement(config, log)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item, call):
     """Expose each phase's report on the item (browser tests screenshot on failure)."""
