@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from pathlib import Path
@@ -21,6 +22,12 @@ def _chemin(miroir: Path, publie: scdl.FichierPublie) -> Path:
     return next((miroir / PUBLIES).rglob(publie.fichier))
 
 
+@functools.cache
+def _lire(miroir: Path, publie: scdl.FichierPublie) -> scdl.LectureScdl:
+    """Each published file read and validated once for the whole module (10 s for the largest)."""
+    return scdl.lire(_chemin(miroir, publie), publie=publie)
+
+
 @pytest.fixture(autouse=True)
 def _miroir_designe(miroir, monkeypatch):
     monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
@@ -29,7 +36,7 @@ def _miroir_designe(miroir, monkeypatch):
 @pytest.mark.miroir
 @pytest.mark.parametrize("publie", scdl.FICHIERS_PUBLIES, ids=lambda p: p.fichier[:40])
 def test_every_real_file_is_read_with_its_counts(miroir, publie):
-    lecture = scdl.lire(_chemin(miroir, publie), publie=publie)
+    lecture = _lire(miroir, publie)
     comptes = lecture.comptes()
     assert comptes["lignes_lues"] > 0
     assert comptes["lignes_lues"] == comptes["lignes_gardees"] + comptes["lignes_refusees"]
@@ -59,7 +66,7 @@ def test_every_mirror_file_is_declared_as_a_source(miroir):
 @pytest.mark.miroir
 def test_somme_bom_before_windows_1252_dates_with_slashes_and_french_amounts(miroir):
     publie = scdl.FICHIERS_PUBLIES[0]
-    lecture = scdl.lire(_chemin(miroir, publie), publie=publie)
+    lecture = _lire(miroir, publie)
     assert lecture.encodage == "BOM UTF-8 puis Windows-1252"
     assert lecture.version == "2.0.2"
     premiere = lecture.subventions.iloc[0]
@@ -80,7 +87,7 @@ def test_somme_bom_before_windows_1252_dates_with_slashes_and_french_amounts(mir
 @pytest.mark.miroir
 def test_toulouse_sirets_destroyed_by_a_spreadsheet_are_refused_not_guessed(miroir):
     publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier == "subventions-toulouse_2023.csv")
-    lecture = scdl.lire(_chemin(miroir, publie), publie=publie)
+    lecture = _lire(miroir, publie)
     assert lecture.identifiants_refuses["scientifique"] == 541
     assert lecture.identifiants_refuses["attribuant_scientifique"] == 551
     gardees = lecture.subventions
@@ -94,7 +101,7 @@ def test_toulouse_sirets_destroyed_by_a_spreadsheet_are_refused_not_guessed(miro
 @pytest.mark.miroir
 def test_vendee_rows_broken_by_an_unquoted_decimal_comma_are_refused(miroir):
     publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.startswith("2017_Publication"))
-    lecture = scdl.lire(_chemin(miroir, publie), publie=publie)
+    lecture = _lire(miroir, publie)
     assert lecture.separateur == ","
     assert lecture.refusees == {"ligne_coupee": 23}
     assert lecture.subventions.empty
@@ -107,7 +114,7 @@ def test_vendee_rows_broken_by_an_unquoted_decimal_comma_are_refused(miroir):
 @pytest.mark.miroir
 def test_loire_atlantique_beneficiaries_by_siren_only_stay_at_siren_level(miroir):
     publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.startswith("224400028"))
-    lecture = scdl.lire(_chemin(miroir, publie), publie=publie)
+    lecture = _lire(miroir, publie)
     assert lecture.version is None  # French labels instead of the SCDL names
     assert lecture.identifiants_refuses["siren_seul"] == 18025
     par_siren = lecture.subventions[lecture.subventions.beneficiaire_siren.notna()]
@@ -119,12 +126,12 @@ def test_loire_atlantique_beneficiaries_by_siren_only_stay_at_siren_level(miroir
 @pytest.mark.miroir
 def test_spreadsheets_xls_and_ods_are_read(miroir):
     deux_sevres = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.endswith(".xls"))
-    lecture = scdl.lire(_chemin(miroir, deux_sevres), publie=deux_sevres)
+    lecture = _lire(miroir, deux_sevres)
     assert lecture.format == "tableur XLS"
     assert len(lecture.subventions) == 467
     assert lecture.subventions.date.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
     pyrenees = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.endswith(".ods"))
-    lecture = scdl.lire(_chemin(miroir, pyrenees), publie=pyrenees)
+    lecture = _lire(miroir, pyrenees)
     assert lecture.format == "tableur ODS"
     # The grantor is implicit in that layout: it comes from the file's declaration.
     assert set(lecture.subventions.attribuant_nom) == {"Département des Pyrénées-Orientales"}

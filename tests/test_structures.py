@@ -202,12 +202,14 @@ def test_downloads_of_the_register_read_back(registre_construit, referentiel):
 
 
 @pytest.mark.miroir
-def test_report_has_a_structures_block(cache_structures_miroir, monkeypatch, capsys):
+def test_report_has_a_structures_block(cache_miroir, monkeypatch, capsys):
     import json
 
     from geo.rendu import report
 
-    monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
+    # Every step built: the report reads them (over a cache of the structures alone, it
+    # would build each missing step from the mirror first, 20 s).
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_miroir.parent))
     assert report.main(["commune:93048", "--json"]) == 0
     bloc = json.loads(capsys.readouterr().out)["structures"]
     assert set(bloc) >= {"total", "par_famille", "emplois_estimes", "sources"}
