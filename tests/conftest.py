@@ -133,14 +133,39 @@ def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _environnement_des_tests(tmp_path_factory):
-    """Tests never touch the network (sources that are not local are unavailable) and never
-    write into the project's own store (pages and report included)."""
+    """Tests never touch the network (sources that are not local are unavailable), never write
+    into the project's own store (pages and report included), and read a data folder made for
+    the session, never the developer's own ``data/cache`` (whatever state a refresh left it in).
+
+    That folder holds the project's territories and every dataset restored from the embedded
+    snapshot, which ``test_the_snapshot_is_what_the_project_builds_from_the_mirror`` keeps equal
+    to the mirror's build. A test that needs the mirror's own build sets ``ESS_DATA_DIR`` to
+    ``cache_miroir``'s folder.
+    """
+    territoires = config.dossier_territoires()
+    donnees = tmp_path_factory.mktemp("donnees_des_tests")
     with pytest.MonkeyPatch.context() as environnement:
         environnement.setenv("ESS_HORS_LIGNE", "1")
         environnement.setenv(
             "DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('saisie') / 'saisie.sqlite3'}"
         )
+        environnement.setenv("ESS_DATA_DIR", str(donnees))
+        _depuis_l_instantane(territoires, donnees / "cache")
         yield
+
+
+def _depuis_l_instantane(territoires: Path, cache: Path) -> None:
+    from geo.build import etapes
+
+    ref = construction.referentiel(territoires)
+    cache.mkdir(parents=True)
+    (cache / "territoires").symlink_to(territoires)
+    with pytest.MonkeyPatch.context() as environnement:
+        environnement.delenv("ESS_DATA_MIRROR", raising=False)
+        environnement.delenv("ESS_INSTANTANE", raising=False)
+        for etape in construction.etapes_declarees():
+            manifeste = etapes.construire_etape(etape, ref, cache)
+            assert manifeste["disponible"], f"instantané incomplet : {etape.nom}"
 
 
 # The store's tests (test_store, test_comptes) run on SQLite, and on a real PostgreSQL
