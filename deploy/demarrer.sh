@@ -23,7 +23,7 @@ if [ "$code" -ne 0 ] && [ "$code" -ne 4 ]; then
 fi
 
 if [ -n "${DATABASE_URL:-}" ]; then
-    python -c "from geo import store; store.ouvrir().fermer()" \
+    python -c "from geo.base import store; store.ouvrir().fermer()" \
         || echo "Base de saisie injoignable ou schéma non migré : la page Saisie le dira." >&2
 fi
 

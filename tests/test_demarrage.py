@@ -29,8 +29,8 @@ def test_warm_up_fills_the_territories_cache_the_pages_read(referentiel):
         "demarrage.prechauffer()\n"
         "def relire(*_a, **_k):\n"
         "    raise AssertionError('territoires relus')\n"
-        "from geo import build\n"
-        "build.referentiel = relire\n"
+        "from geo.build import construction\n"
+        "construction.referentiel = relire\n"
         "ref = donnees.referentiel()\n"
         "assert len(ref.communes) > 30000\n"
         # What an EPCI's first map reads besides is in memory too.

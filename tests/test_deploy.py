@@ -408,6 +408,23 @@ def test_demarrage_accepte_le_code_4(tmp_path, code, demarre):
     assert (tmp_path / "donnees" / ".demarrage.verrou").exists()
 
 
+def test_les_commandes_python_du_demarrage_importent_ce_qui_existe():
+    """The Python lines of the start script name modules and functions that exist (a failure
+    there is swallowed by its ``|| echo``: only this test would see it)."""
+    import ast
+
+    extraits = re.findall(r'python -c "([^"]*)"', DEMARRER.read_text(encoding="utf-8"))
+    assert extraits
+    for code in extraits:
+        arbre = ast.parse(code)
+        imports = [n for n in arbre.body if isinstance(n, ast.Import | ast.ImportFrom)]
+        espace: dict = {}
+        exec(compile(ast.Module(body=imports, type_ignores=[]), "demarrer.sh", "exec"), espace)  # noqa: S102
+        for noeud in ast.walk(arbre):
+            if isinstance(noeud, ast.Attribute) and isinstance(noeud.value, ast.Name):
+                assert hasattr(espace[noeud.value.id], noeud.attr), f"{noeud.value.id}.{noeud.attr}"
+
+
 # --- .streamlit/config.toml ---------------------------------------------------------------
 
 
