@@ -2,12 +2,13 @@
 
 From the bottom: helpers, official sources, territories and the build, the store of entered
 data, the datasets, then what draws and writes them (maps, charts, PDF, report). The README's
-« Architecture » section describes the same layers. Imports inside functions count too.
+« Développer » section describes the same floors. Imports inside functions count too.
 """
 
 from __future__ import annotations
 
 import ast
+import re
 
 import pytest
 
@@ -48,8 +49,19 @@ def _etage(module: str) -> str | None:
     return None
 
 
+# A module named in a string (``"geo.donnees.qpv"``, ``"geo.donnees.qpv:bloc_rapport"``) is
+# loaded by importlib: it counts as an import.
+MODULE_EN_TEXTE = re.compile(r"geo(?:\.\w+)+(?=$|:)")
+
+# The one sanctioned upward reach: the build's registry of steps (construction.MODULES_ETAPES)
+# names the dataset modules, which it loads by name to build them; the datasets import the step
+# machinery (etapes) below them, never the registry.
+REGISTRE_DES_ETAPES = {"geo.build.construction": {"donnees"}}
+
+
 def _imports(chemin) -> set[str]:
-    """The project modules a file imports (``from geo import x`` counts as ``geo.x``)."""
+    """The project modules a file imports (``from geo import x`` counts as ``geo.x``), by an
+    import statement or by name in a string."""
     trouves = set()
     for noeud in ast.walk(ast.parse(chemin.read_text(encoding="utf-8"))):
         if isinstance(noeud, ast.Import):
@@ -59,6 +71,12 @@ def _imports(chemin) -> set[str]:
                 trouves |= {f"geo.{alias.name}" for alias in noeud.names}
             else:
                 trouves.add(noeud.module)
+        elif (
+            isinstance(noeud, ast.Constant)
+            and isinstance(noeud.value, str)
+            and (trouve := MODULE_EN_TEXTE.fullmatch(noeud.value.split(":")[0]))
+        ):
+            trouves.add(trouve.group(0))
     return {m for m in trouves if m.split(".")[0] in {"geo", "ui", "pages", "app", "streamlit"}}
 
 
@@ -80,7 +98,8 @@ def _fautes(module: str, chemin) -> list[str]:
             fautes.append(f"{importe} (interface, pas logique)")
             continue
         cible = _etage(importe)
-        if importe != "geo" and cible != etage and cible not in PERMIS.get(etage, set()):
+        permis = PERMIS.get(etage, set()) | REGISTRE_DES_ETAPES.get(module, set())
+        if importe != "geo" and cible != etage and cible not in permis:
             fautes.append(f"{importe} ({cible})")
     return fautes
 
@@ -103,3 +122,11 @@ def test_the_contract_catches_a_forbidden_import(tmp_path):
         "streamlit.runtime (interface, pas logique)",
     ]
     assert _fautes("geo.rendu.fiche", faux) == ["streamlit.runtime (interface, pas logique)"]
+
+
+def test_modules_named_in_strings_count_as_imports(tmp_path):
+    """A dataset module loaded by name from a helper is refused like an import statement."""
+    faux = tmp_path / "config.py"
+    faux.write_text('MODULES = ("geo.donnees.qpv", "geo.rendu.report:main")\n', encoding="utf-8")
+    assert _fautes("geo.outils.config", faux) == ["geo.donnees.qpv (donnees)", "geo.rendu.report (rendu)"]
+    assert _fautes("geo.build.construction", faux) == ["geo.rendu.report (rendu)"]

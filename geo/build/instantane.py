@@ -39,7 +39,7 @@ journal = logging.getLogger("geo.build.instantane")
 NOM_MANIFESTE = "manifeste.json"
 # The snapshot lives in git: it must stay small enough for every clone.
 TAILLE_MAX_OCTETS = 15_000_000
-# Manifest keys of a step that belong to one construction, not to the data.
+# Manifest keys of a step that belong to one build, not to the data.
 _CLES_DE_CONSTRUCTION = {
     "empreinte",
     "sources",

@@ -1,8 +1,5 @@
 """The choropleth of an indicator per commune or EPCI, with its classes and the
-unknown values drawn apart.
-
-What each level shows is read from :mod:`geo.territoires.niveaux`; every text that
-reaches a tooltip is escaped.
+unknown values drawn apart. Every text that reaches a tooltip is escaped.
 """
 
 from __future__ import annotations

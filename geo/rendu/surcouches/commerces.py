@@ -1,5 +1,5 @@
-"""Communes without shops over a territory's map: hatched communes below the
-département, shares of shop-less communes above it.
+"""Communes without shops over a territory's map: hatched communes from the département
+down, shares of shop-less communes per département or EPCI for France and a région.
 
 What each level shows is read from :mod:`geo.territoires.niveaux`; every text that
 reaches a tooltip is escaped.
@@ -53,7 +53,7 @@ def _distance_texte(distance_km, plus_proche_nom) -> str:
 
 
 def surcouche(ref: Referentiel, donnees, tid: TerritoireId | None, texte_definition: str | None) -> Surcouche:
-    """Communes without shops: hatched communes below the region, shares per EPCI or département above."""
+    """Communes without shops: hatched communes below the région, shares per EPCI or département above."""
     choisie = donnees.definition(texte_definition)
     source = f"BPE {donnees.millesime}"
     couches: list[tuple[str, str, str]] = []

@@ -10,7 +10,7 @@
   than :data:`MARQUEURS_MAX` markers.
 
 Every text is HTML-escaped here, then written into the page as JSON that cannot
-close its ``<script>`` element (:func:`geo.rendu.carte_territoire.json_pour_script`).
+close its ``<script>`` element (:func:`geo.rendu.leaflet.json_pour_script`).
 """
 
 from __future__ import annotations
@@ -275,11 +275,11 @@ def _surcouche_comptes(
 
 def surcouche(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = "") -> Surcouche:
     """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how)."""
-    surcouche = _surcouche_structures(ref, tableau, tid)
+    dessinee = _surcouche_structures(ref, tableau, tid)
     if note:
-        style, libelle = surcouche.legende[-1]
-        surcouche.legende[-1] = (style, f"{libelle} — {note}")
-    return surcouche
+        style, libelle = dessinee.legende[-1]
+        dessinee.legende[-1] = (style, f"{libelle} — {note}")
+    return dessinee
 
 
 def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:

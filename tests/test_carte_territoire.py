@@ -1,4 +1,4 @@
-"""What the map ships: which carte_territoire, how heavy, and nothing unescaped or from a CDN."""
+"""What the map ships: which outlines at each level, how heavy, nothing unescaped or from a CDN."""
 
 from __future__ import annotations
 
