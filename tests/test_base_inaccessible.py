@@ -65,8 +65,8 @@ def test_reports_go_on_without_the_store(monkeypatch, referentiel):
 def _ouvrir(page: str, territoire: str = "epci:240200477") -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = territoire
+    at.switch_page(page)  # straight to the page, as a shared link opens it
     at.run()
-    at.switch_page(page).run()
     return at
 
 

@@ -44,9 +44,10 @@ def _ouvrir(page: str | None = None, territoire: str | None = None, **parametres
         at.query_params["territoire"] = territoire
     for cle, valeur in parametres.items():
         at.query_params[cle] = valeur
-    at.run()
+    # Straight to the page, as a shared link opens it (running the map first cost a map per test).
     if page:
-        at.switch_page(page).run()
+        at.switch_page(page)
+    at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

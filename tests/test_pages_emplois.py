@@ -30,8 +30,8 @@ def _ouvrir(page: str, territoire: str | None = None, **parametres) -> AppTest:
         at.query_params["territoire"] = territoire
     for cle, valeur in parametres.items():
         at.query_params[cle] = valeur
+    at.switch_page(page)  # straight to the page, as a shared link opens it
     at.run()
-    at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 

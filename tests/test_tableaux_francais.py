@@ -56,9 +56,9 @@ def _ouvrir(page: str, territoire: str | None, connecte: bool = False) -> AppTes
         at.session_state[CLE_COMPTE] = _administrateur()
     if territoire:
         at.query_params["territoire"] = territoire
+    if page != "pages/carte.py":  # the default page runs when none is asked for
+        at.switch_page(page)  # straight to the page, as a shared link opens it
     at.run()
-    if page != "pages/carte.py":
-        at.switch_page(page).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
