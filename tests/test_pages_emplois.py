@@ -137,11 +137,6 @@ def test_unknown_territory_in_the_form_is_refused():
     assert list(at.dataframe[0].value.Colonne) == ["perimetre"]
 
 
-def test_export_tab_counts_the_seed_pack():
-    at = _ouvrir("pages/saisie.py")
-    assert any("**5** ptce" in m.value for m in at.markdown)
-
-
 def test_territory_page_has_the_jobs_section():
     at = _ouvrir("pages/territoire.py", "epci:240200477")
     assert "Emplois créés et financements reçus" in [s.value for s in at.subheader]

@@ -91,8 +91,10 @@ def test_search_finds_what_people_type(referentiel, recherche, premier):
 
 
 def test_search_finds_agglomeration_inside_a_word(referentiel):
-    ids = list(referentiel.rechercher("soissons").id)
-    assert "epci:240200477" in ids  # « GrandSoissons Agglomération »
+    resultats = referentiel.rechercher("soissons")
+    assert "epci:240200477" in list(resultats.id)  # « GrandSoissons Agglomération »
+    # What the sidebar lists: the commune first, with its département.
+    assert resultats.libelle.iloc[0] == "Soissons — Commune · Aisne (02)"
 
 
 def test_search_nothing_for_nonsense_or_empty(referentiel):
