@@ -32,6 +32,7 @@ MODULES_DES_PAGES = (
     "geo.rendu.surcouches.commerces",
     "geo.rendu.surcouches.structures",
     "ui.surcouches_disponibles",
+    "geo.base.store",
     "ui.sections",
     "ui.exports",
     "pandas.io.formats.style",

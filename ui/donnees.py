@@ -9,7 +9,6 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from geo.base.store import BaseInaccessible
 from geo.build import etapes
 from geo.donnees import commerces, opportunites, qpv
 from geo.outils import assets, config
@@ -441,6 +440,9 @@ def donnees_financements():
 
 def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = None) -> dict:
     """The jobs and funding blocks of a territory for the fiche; empty when the store is unreachable."""
+    # Imported here: the store (SQLAlchemy, 0.3 s) is not on the path of a page that shows no
+    # entered data, such as the first map of a cold server.
+    from geo.base.store import BaseInaccessible
     from geo.donnees import financements
 
     try:
