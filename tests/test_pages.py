@@ -166,6 +166,12 @@ def test_sources_page_lists_producer_vintage_licence_and_origin():
     publies = tableau["Jeu de données"].str.startswith("Subventions attribuées")
     assert all("Licence Ouverte 2.0" in licence for licence in tableau.Licence[~publies])
     assert all(licence.startswith("Licence Ouverte") for licence in tableau.Licence[publies])
+    # Entered records say where they come from: the field documents of the seed pack among them.
+    assert any("saisie des utilisateurs" in m.value for m in at.markdown)
+    provenance = next(d.value for d in at.dataframe if "origine" in d.value.columns)
+    documents = provenance[provenance.origine == "document de terrain (pack de semences)"]
+    assert "aliss-ptce-soissonnais.txt" in set(documents.source)
+    assert (documents.total > 0).all()
 
 
 @pytest.fixture
@@ -185,27 +191,16 @@ def test_qpv_page_shows_counts_and_unknown_population(avec_qpv):
     assert any("(Occitanie seulement)" in e.label for e in at.expander)
 
 
-def test_qpv_page_answers_for_the_point_in_the_url(avec_qpv):
+def test_qpv_page_answers_for_the_point_in_the_url_and_drops_a_malformed_one(avec_qpv):
     # Typing coordinates or clicking writes ?point=…; the browser test drives the form.
-    at = AppTest.from_file(APP, default_timeout=DELAI)
-    at.query_params["territoire"] = "commune:31555"
-    at.query_params["point"] = "43.57235,1.40093"
-    at.run()
-    at.switch_page("pages/qpv.py").run()
-    assert not at.exception
+    at = _ouvrir("pages/qpv.py", territoire="commune:31555", point="43.57235,1.40093")
     reponses = [s.value for s in at.success]
     assert any("Grand Mirail" in r and "QN03107M" in r for r in reponses)
     assert any(m.value == "**Point vérifié** : 43.57235, 1.40093" for m in at.markdown)
-
-
-def test_qpv_page_ignores_a_malformed_point(avec_qpv):
-    at = AppTest.from_file(APP, default_timeout=DELAI)
-    at.query_params["territoire"] = "commune:31555"
     at.query_params["point"] = "pas,un,point"
-    at.run()
-    at.switch_page("pages/qpv.py").run()
-    assert not at.exception
+    _relancer(at)
     assert "point" not in at.query_params
+    assert not any(m.value.startswith("**Point vérifié**") for m in at.markdown)
 
 
 def test_map_overlay_toggle_lives_in_the_url(avec_qpv):
@@ -227,6 +222,7 @@ def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
     assert at.query_params["presentation"] == "1"
     assert len(at.sidebar.text_input) == 0
     assert {m.label for m in at.metric} >= {"Habitants", "Communes", "Habitants au km²"}
+    assert {m.label: m.value for m in at.metric}["Chômage des 15–64 ans"] == "18,0 %"
     assert not any(b.label == "Présentation" for b in at.button)
     at.button(key="quitter_presentation").click()
     _relancer(at)
@@ -272,6 +268,9 @@ def test_shops_page_counts_lists_and_downloads(avec_commerces):
     assert "domaine « Commerces »" in at.info[0].value
     # The field's own count is shown beside the official one, with its source.
     assert any("six de ses 47 communes" in m.value and "Carenews" in m.value for m in at.markdown)
+    legendes = " ".join(c.value for c in at.caption).replace("\\", "")
+    assert "Document de terrain (2024) : 6 communes sans aucun commerce" in legendes
+    assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in legendes
 
 
 def test_shops_page_definition_comes_from_the_url(avec_commerces):
@@ -279,10 +278,9 @@ def test_shops_page_definition_comes_from_the_url(avec_commerces):
     assert at.radio(key="definition-cle").value == "alimentaire"
     assert {m.label: m.value for m in at.metric}["Communes : aucun commerce alimentaire"] == "11 sur 47"
     assert len(at.dataframe[0].value) == 11
-
-
-def test_shops_page_custom_types(avec_commerces):
-    at = _ouvrir("pages/commerces.py", territoire="epci:200042190", definition="B203")
+    # A list of types in the link: the page switches to its own choice of types.
+    at.query_params["definition"] = "B203"
+    _relancer(at)
     assert at.radio(key="definition-cle").value == "personnalisee"
     assert at.multiselect(key="definition-types").value == ["B203"]
     assert "boulangerie" in at.info[0].value
@@ -355,15 +353,6 @@ def test_opportunities_page_says_what_is_missing(tmp_path, monkeypatch, referent
     assert "registre des structures de l'ESS" in avertissement
 
 
-def test_sources_page_says_where_entered_records_come_from():
-    at = _ouvrir("pages/sources.py")
-    assert any("saisie des utilisateurs" in m.value for m in at.markdown)
-    provenance = next(d.value for d in at.dataframe if "origine" in d.value.columns)
-    documents = provenance[provenance.origine == "document de terrain (pack de semences)"]
-    assert "aliss-ptce-soissonnais.txt" in set(documents.source)
-    assert (documents.total > 0).all()
-
-
 def test_territory_page_follows_the_year_in_the_link():
     tous = _ouvrir("pages/territoire.py", territoire="epci:240200477")
     assert {m.label: m.value for m in tous.metric}["Emplois créés (saisis)"] == "42"
@@ -371,19 +360,6 @@ def test_territory_page_follows_the_year_in_the_link():
     assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
     # The ALISS jobs have no year in their document: none are counted for 2021.
     assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "0"
-
-
-def test_shops_page_sets_the_field_statement_beside_the_bpe(avec_commerces):
-    at = _ouvrir("pages/commerces.py", territoire="epci:200042190")
-    legendes = " ".join(c.value for c in at.caption).replace("\\", "")
-    assert "Document de terrain (2024) : 6 communes sans aucun commerce" in legendes
-    assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in legendes
-
-
-def test_presentation_mode_shows_census_unemployment(avec_commerces):
-    at = _ouvrir(territoire="epci:200042190", presentation="1")
-    metriques = {m.label: m.value for m in at.metric}
-    assert metriques["Chômage des 15–64 ans"] == "18,0 %"
 
 
 def test_map_page_says_when_leaflet_cannot_be_served(monkeypatch, tmp_path):
