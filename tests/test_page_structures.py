@@ -63,15 +63,6 @@ def test_territory_page_has_a_structures_section(avec_structures):
     assert int(_metriques(at)["Structures de l'ESS"].replace("\u202f", "")) > 50
 
 
-def test_map_overlay_of_structures(avec_structures):
-    at = _ouvrir(territoire="epci:200042190")
-    at.toggle(key="couche-structures").set_value(True)
-    _relancer(at)
-    assert at.query_params["couches"] == "structures"
-    couches = at.selectbox(key="export_couche")
-    assert "Structures de l'ESS" in couches.options
-
-
 def test_sidebar_links_to_the_structures_page():
     at = AppTest.from_file(APP, default_timeout=DELAI)
     at.run()

@@ -166,6 +166,9 @@ def test_sources_page_lists_producer_vintage_licence_and_origin():
     publies = tableau["Jeu de données"].str.startswith("Subventions attribuées")
     assert all("Licence Ouverte 2.0" in licence for licence in tableau.Licence[~publies])
     assert all(licence.startswith("Licence Ouverte") for licence in tableau.Licence[publies])
+    texte = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
+    assert "Ci.Ville" in texte
+    assert "Part de l'ESS" in texte
     # Entered records say where they come from: the field documents of the seed pack among them.
     assert any("saisie des utilisateurs" in m.value for m in at.markdown)
     provenance = next(d.value for d in at.dataframe if "origine" in d.value.columns)
@@ -292,12 +295,20 @@ def test_shops_page_reports_a_bad_definition_and_falls_back(avec_commerces):
     assert {m.label: m.value for m in at.metric}["Communes : aucun commerce"] == "5 sur 47"
 
 
-def test_shops_overlay_on_the_map_page(avec_commerces):
+def test_overlays_of_the_map_page_go_in_the_url_and_the_exports(avec_commerces):
     at = _ouvrir(territoire="epci:200042190")
     at.toggle(key="couche-commerces").set_value(True)
     _relancer(at)
     assert at.query_params["couches"] == "commerces"
     assert not at.info
+    at.toggle(key="couche-structures").set_value(True)
+    _relancer(at)
+    assert at.query_params["couches"] == "commerces,structures"
+    assert "Structures de l'ESS" in at.selectbox(key="export_couche").options
+    at.toggle(key="couche-ptce").set_value(True)
+    _relancer(at)
+    assert "ptce" in at.query_params["couches"].split(",")
+    assert not any("inaccessible" in i.value for i in at.info)
 
 
 def test_shops_page_without_data_says_what_to_provide(tmp_path, monkeypatch, referentiel):

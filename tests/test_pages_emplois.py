@@ -143,23 +143,6 @@ def test_territory_page_has_the_jobs_section():
     assert _metrique(at, "Emplois créés").value == "42"
 
 
-def test_ptce_layer_on_the_map_goes_in_the_url():
-    at = AppTest.from_file(APP, default_timeout=DELAI)
-    at.query_params["territoire"] = "departement:02"
-    at.run()
-    at.toggle(key="couche-ptce").set_value(True)
-    _relancer(at)
-    assert "ptce" in at.query_params["couches"].split(",")
-    assert not any("inaccessible" in i.value for i in at.info)
-
-
-def test_sources_page_lists_the_funding_sources():
-    at = _ouvrir("pages/sources.py")
-    texte = " ".join(m.value for m in at.markdown) + " ".join(e.label for e in at.expander)
-    assert "Ci.Ville" in texte
-    assert "Part de l'ESS" in texte
-
-
 def test_filters_live_in_the_link():
     at = _ouvrir("pages/emplois.py", "epci:240200477")
     at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
