@@ -12,7 +12,6 @@ from geo.donnees import subventions
 from geo.rendu import report
 from geo.sources import scdl
 from geo.territoires.referentiel import TerritoireId
-from tests.conftest import construire_depuis_miroir
 
 
 @pytest.mark.parametrize(
@@ -97,9 +96,9 @@ def test_beneficiaries_placed_by_register_then_public_body_then_grantor(referent
 
 
 @pytest.fixture(scope="module")
-def donnees_miroir(referentiel, miroir, cache_structures_miroir):
-    construire_depuis_miroir(referentiel, miroir, cache_structures_miroir, "geo.donnees.subventions")
-    return subventions.charger(referentiel, cache_structures_miroir)
+def donnees_miroir(referentiel, cache_miroir):
+    """The subsidies as the session's mirror build placed them (over its register of structures)."""
+    return subventions.charger(referentiel, cache_miroir)
 
 
 @pytest.mark.miroir
