@@ -1,4 +1,5 @@
-"""One way for the benchmarks to start the app, as ``make run`` does, on a free loopback port."""
+"""One way to start the app, as ``make run`` does, on a free loopback port: for the benchmarks
+and the browser tests (tests/navigateur/)."""
 
 from __future__ import annotations
 
@@ -30,38 +31,50 @@ def port_libre() -> int:
 
 
 @contextlib.contextmanager
-def application(environnement: dict[str, str] | None = None) -> Iterator[tuple[str, subprocess.Popen, float]]:
-    """The running app: (address, process, seconds until its health check answered)."""
+def application(
+    environnement: dict[str, str] | None = None, journal: Path | None = None, delai_s: float = 60
+) -> Iterator[tuple[str, subprocess.Popen, float]]:
+    """The running app: (address, process, seconds until its health check answered).
+
+    ``journal``: a file for the server's output (else it is dropped). A server that stops or
+    does not answer within ``delai_s`` raises, naming the journal.
+    """
     port = port_libre()
     adresse = f"http://127.0.0.1:{port}"
     debut = time.perf_counter()
-    processus = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "ui.demarrage",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=RACINE,
-        env=environnement,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        while True:
-            try:
-                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
-                    break
-            except OSError:
-                if processus.poll() is not None:
-                    raise RuntimeError("L'application s'est arrêtée au démarrage.") from None
-                time.sleep(0.1)
-        yield adresse, processus, time.perf_counter() - debut
-    finally:
-        processus.terminate()
-        processus.wait(timeout=30)
+    with contextlib.ExitStack() as pile:
+        sortie = pile.enter_context(journal.open("w")) if journal else subprocess.DEVNULL
+        processus = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "ui.demarrage",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=RACINE,
+            env=environnement,
+            stdout=sortie,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=1):
+                        break
+                except OSError:
+                    if processus.poll() is not None or time.perf_counter() - debut > delai_s:
+                        raise RuntimeError(
+                            f"L'application n'a pas démarré (journal : {journal or 'non gardé'})."
+                        ) from None
+                    time.sleep(0.1)
+            yield adresse, processus, time.perf_counter() - debut
+        finally:
+            processus.terminate()
+            processus.wait(timeout=30)

@@ -8,15 +8,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
-import pytest
-
+from benchmarks import serveur
 from tests.conftest import RACINE
 
 ARTEFACTS = RACINE / "tests" / "artefacts"
@@ -31,51 +26,12 @@ CHROMIUM = next(
 IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
 
 
-def port_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def demarrer(environnement: dict[str, str], journal: Path):
-    """The app as ``make run`` starts it (``python -m ui.demarrage``) on a free loopback port; its address."""
-    port = port_libre()
+    """The app as ``make run`` starts it, on a free loopback port (its output in ``journal``);
+    yields its address."""
     ARTEFACTS.mkdir(exist_ok=True)
-    with journal.open("w") as sortie:
-        processus = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ui.demarrage",
-                "--server.port",
-                str(port),
-                "--server.address",
-                "127.0.0.1",
-                "--server.headless",
-                "true",
-                "--browser.gatherUsageStats",
-                "false",
-            ],
-            cwd=RACINE,
-            stdout=sortie,
-            stderr=subprocess.STDOUT,
-            env=environnement,
-        )
-        adresse = f"http://127.0.0.1:{port}"
-        limite = time.monotonic() + 60
-        while time.monotonic() < limite:
-            try:
-                with urllib.request.urlopen(f"{adresse}/_stcore/health", timeout=2) as reponse:
-                    if reponse.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.3)
-        else:
-            processus.terminate()
-            pytest.fail(f"L'application n'a pas démarré : voir {journal}")
+    with serveur.application(environnement, journal) as (adresse, _processus, _pret):
         yield adresse
-        processus.terminate()
-        processus.wait(timeout=20)
 
 
 def attendre_repos(page) -> None:
