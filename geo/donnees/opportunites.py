@@ -13,7 +13,6 @@ mainland France, the official local CRS overseas), with spatial indexes.
 
 from __future__ import annotations
 
-import importlib
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,15 +99,11 @@ def sources(entrees: Entrees) -> str:
 
 def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None) -> Entrees:
     """Every dataset that is built or can be built; unavailable ones stay ``None``."""
-    from geo.donnees import commerces, qpv
+    from geo.donnees import commerces, qpv, structures
 
     dossier_cache = dossier_cache or config.dossier_cache()
     entrees = Entrees(ref, commerces.charger(ref, dossier_cache), qpv.charger(ref, dossier_cache))
-    try:
-        module_structures = importlib.import_module("geo.donnees.structures")
-    except ImportError:  # the register is not part of this installation
-        return entrees
-    donnees = module_structures.charger(ref, dossier_cache)
+    donnees = structures.charger(ref, dossier_cache)
     if donnees.disponible:
         entrees.structures = donnees.registre
     try:
