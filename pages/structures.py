@@ -146,6 +146,6 @@ st.page_link(
     icon=":material/map:",
     query_params={
         **etat.parametres(),
-        "couches": ",".join(sorted({*etat.surcouches_actives(), "structures"})),
+        "couches": ",".join(sorted({*etat.noms_des_surcouches(), "structures"})),
     },
 )

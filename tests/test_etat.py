@@ -14,7 +14,7 @@ def _page():
     st.session_state["lu"] = {
         "annee": etat.annee(),
         "annee_disponible": etat.annee([2019, 2022]),
-        "couches": etat.surcouches_actives(),
+        "couches": etat.noms_des_surcouches(),
         "familles": etat.liste("familles", ["association", "SIAE"]),
         "classes": etat.parametre("classes", "quantiles", ["quantiles", "jenks"]),
         "presentation": etat.en_presentation(),

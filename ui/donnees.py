@@ -297,7 +297,6 @@ def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str =
 def _surcouche_structures(
     dossier_cache: str, construit_le: str, territoire_id: str, filtres: Filtres, texte: str
 ) -> carte_territoire.Surcouche:
-    from geo.rendu import surcouches
 
     tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
     tableau = _structures_filtrees(dossier_cache, construit_le, territoire_id, filtres, texte)

@@ -63,14 +63,14 @@ def afficher_erreur_url() -> None:
 CLE_COUCHES = "couches"
 
 
-def surcouches_actives() -> list[str]:
+def noms_des_surcouches() -> list[str]:
     """Overlay layers switched on in the URL (``?couches=qpv,commerces``)."""
     return liste(CLE_COUCHES)
 
 
 def activer_couche(nom: str, active: bool) -> None:
     """Switch an overlay on or off in the URL, keeping a stable order."""
-    couches = set(surcouches_actives())
+    couches = set(noms_des_surcouches())
     definir_liste(CLE_COUCHES, sorted(couches | {nom} if active else couches - {nom}))
 
 

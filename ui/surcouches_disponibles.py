@@ -15,6 +15,7 @@ import streamlit as st
 
 from geo.donnees.commerces import DefinitionInvalide, couche_export
 from geo.outils.text import texte_brut
+from geo.rendu import surcouches
 from geo.rendu.carte_territoire import Surcouche
 from geo.territoires.referentiel import TerritoireId
 from ui import etat
@@ -123,7 +124,6 @@ SURCOUCHES: list[SurcoucheDisponible] = [
 
 def _ptce(tid: TerritoireId | None) -> Surcouche | str:
     from geo.base import store
-    from geo.rendu import surcouches
     from ui.donnees import saisies
 
     try:
@@ -147,7 +147,6 @@ SURCOUCHES.append(
 
 def _exporter_ptce(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
     from geo.base import store
-    from geo.rendu import surcouches
     from ui.donnees import saisies
 
     try:
@@ -163,7 +162,7 @@ def _basculer(nom: str) -> None:
 
 def surcouches_actives() -> list[SurcoucheDisponible]:
     """The overlays switched on in the URL, in display order."""
-    noms = set(etat.surcouches_actives())
+    noms = set(etat.noms_des_surcouches())
     return [couche for couche in SURCOUCHES if couche.nom in noms]
 
 
@@ -174,7 +173,7 @@ def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -
     """
     if not SURCOUCHES:
         return []
-    actives = set(etat.surcouches_actives())
+    actives = set(etat.noms_des_surcouches())
     if avec_boutons:
         # Three switches a row: six in one row cut their labels (« Quartiers p… ») on a desk screen.
         par_ligne = 3
@@ -221,7 +220,6 @@ def _exporter_structures(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame
 
 
 def _subventions(tid: TerritoireId | None) -> Surcouche | str:
-    from geo.rendu import surcouches
     from ui.donnees import donnees_subventions
 
     donnees = donnees_subventions()
@@ -231,7 +229,6 @@ def _subventions(tid: TerritoireId | None) -> Surcouche | str:
 
 
 def _exporter_subventions(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
-    from geo.rendu import surcouches
     from ui.donnees import donnees_subventions
 
     donnees = donnees_subventions()
