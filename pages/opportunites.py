@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.donnees import commerces, opportunites, structures
-from geo.outils.text import accorder, nombre_fr, texte_brut
+from geo.outils.text import accorder, nombre_fr
 from geo.territoires import niveaux
 from ui import carte as carte_ui
 from ui import donnees, etat, page, tableaux, telechargement
@@ -39,9 +39,7 @@ if entrees.commerces is not None and entrees.commerces.disponible:
     try:
         definition = entrees.commerces.definition(definition_texte)
     except commerces.DefinitionInvalide as erreur:
-        st.warning(
-            texte_brut(f"Lien : {erreur} Définition « alimentaire » utilisée."), icon=":material/link_off:"
-        )
+        etat.avertir(f"Lien : {erreur} Définition « alimentaire » utilisée.")
         definition = entrees.commerces.definition(opportunites.DEFINITION_PAR_DEFAUT)
     definition_texte = definition.parametre()
 tables = donnees.tables_opportunites(contexte.tid, definition_texte)

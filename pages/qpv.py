@@ -85,7 +85,8 @@ def _lire_point() -> tuple[float, float] | None:
         return None
     try:
         return geocodage.lire_coordonnees(texte)
-    except ValueError:
+    except ValueError as erreur:
+        etat.avertir(f"Lien : {erreur} Aucun point vérifié.")
         etat.definir_parametre("point", "")
         return None
 

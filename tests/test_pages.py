@@ -203,6 +203,7 @@ def test_qpv_page_answers_for_the_point_in_the_url_and_drops_a_malformed_one(ave
     at.query_params["point"] = "pas,un,point"
     _relancer(at)
     assert "point" not in at.query_params
+    assert any("Coordonnées attendues sous la forme « latitude, longitude »" in w.value for w in at.warning)
     assert not any(m.value.startswith("**Point vérifié**") for m in at.markdown)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from geo.donnees import commerces
-from geo.outils.text import accorder, nombre_fr, texte_brut
+from geo.outils.text import accorder, nombre_fr
 from ui import etat
 
 
@@ -15,7 +15,7 @@ def definition_courante(donnees: commerces.DonneesCommerces) -> commerces.Defini
     try:
         return donnees.definition(texte)
     except commerces.DefinitionInvalide as erreur:
-        st.warning(texte_brut(f"Lien : {erreur} Définition par défaut utilisée."), icon=":material/link_off:")
+        etat.avertir(f"Lien : {erreur} Définition par défaut utilisée.")
         etat.choisir_definition("tous")
         return donnees.definition("tous")
 

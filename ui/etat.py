@@ -57,7 +57,12 @@ def signaler(message: str) -> None:
 def afficher_erreur_url() -> None:
     message = st.session_state.pop(_CLE_ERREUR, None)
     if message:
-        st.warning(texte_brut(message), icon=":material/link_off:")
+        avertir(message)
+
+
+def avertir(message: str) -> None:
+    """Say at once, in French and as plain text, that a value of the address could not be used."""
+    st.warning(texte_brut(message), icon=":material/link_off:")
 
 
 CLE_COUCHES = "couches"
@@ -139,12 +144,21 @@ CLE_ANNEE = "annee"
 def annee(disponibles: Collection[int] | None = None) -> int | None:
     """The year chosen for jobs and funding (``?annee=2022``), or None for every year.
 
-    A year that is not four digits, or not among ``disponibles`` when given, reads as None.
+    A year that is not four digits, or not among ``disponibles`` when given, is said (once: it
+    leaves the address) and reads as None.
     """
     texte = parametre(CLE_ANNEE, "")
-    if not (texte.isdigit() and len(texte) == 4):
+    if not texte:
         return None
-    return int(texte) if disponibles is None or int(texte) in disponibles else None
+    if not (texte.isdigit() and len(texte) == 4):
+        probleme = f"année « {texte} » illisible (quatre chiffres attendus, par exemple 2022)"
+    elif disponibles is not None and int(texte) not in disponibles:
+        probleme = f"aucun emploi ni financement connu en {texte}"
+    else:
+        return int(texte)
+    avertir(f"Lien : {probleme} : toutes les années sont montrées.")
+    choisir_annee(None)
+    return None
 
 
 def choisir_annee(valeur: int | None) -> None:
