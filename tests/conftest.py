@@ -132,7 +132,7 @@ def cache_structures_miroir(referentiel, miroir, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _environnement_des_tests(tmp_path_factory):
+def _environnement_des_tests(tmp_path_factory, referentiel):
     """Tests never touch the network (sources that are not local are unavailable), never write
     into the project's own store (pages and report included), and read a data folder made for
     the session, never the developer's own ``data/cache`` (whatever state a refresh left it in).
@@ -142,7 +142,6 @@ def _environnement_des_tests(tmp_path_factory):
     to the mirror's build. A test that needs the mirror's own build sets ``ESS_DATA_DIR`` to
     ``cache_miroir``'s folder.
     """
-    territoires = config.dossier_territoires()
     donnees = tmp_path_factory.mktemp("donnees_des_tests")
     with pytest.MonkeyPatch.context() as environnement:
         environnement.setenv("ESS_HORS_LIGNE", "1")
@@ -150,16 +149,15 @@ def _environnement_des_tests(tmp_path_factory):
             "DATABASE_URL", f"sqlite:///{tmp_path_factory.mktemp('saisie') / 'saisie.sqlite3'}"
         )
         environnement.setenv("ESS_DATA_DIR", str(donnees))
-        _depuis_l_instantane(territoires, donnees / "cache")
+        _depuis_l_instantane(referentiel, donnees / "cache")
         yield
 
 
-def _depuis_l_instantane(territoires: Path, cache: Path) -> None:
+def _depuis_l_instantane(ref: Referentiel, cache: Path) -> None:
     from geo.build import etapes
 
-    ref = construction.referentiel(territoires)
     cache.mkdir(parents=True)
-    (cache / "territoires").symlink_to(territoires)
+    (cache / "territoires").symlink_to(ref.dossier)
     with pytest.MonkeyPatch.context() as environnement:
         environnement.delenv("ESS_DATA_MIRROR", raising=False)
         environnement.delenv("ESS_INSTANTANE", raising=False)
