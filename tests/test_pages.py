@@ -11,11 +11,6 @@ APP = str(RACINE / "app.py")
 DELAI = 120
 
 
-@pytest.fixture(autouse=True)
-def _donnees_construites(referentiel):
-    """The pages read the same cache as the referentiel fixture (built once)."""
-
-
 def _relancer(at: AppTest) -> AppTest:
     """Rerun after an interaction.
 

@@ -15,11 +15,6 @@ CHARGE = "[Reconnectez-vous ici](https://evil.example/login) ![](https://evil.ex
 _ACTIF = re.compile(r"(?<!\\)(?:[\[\]!<>$`*_~@]|://|www\.)")
 
 
-@pytest.fixture(autouse=True)
-def _donnees_construites(referentiel):
-    """The pages read the same cache as the referentiel fixture (built once)."""
-
-
 @pytest.fixture
 def avec_commerces(cache_miroir, monkeypatch):
     """Pages read a cache whose shops were built from the real mirror."""
