@@ -86,8 +86,9 @@ def _lire_point() -> tuple[float, float] | None:
     try:
         return geocodage.lire_coordonnees(texte)
     except ValueError as erreur:
+        # Said at each run while the point stays in the address: taken out, the message would go
+        # with the rerun the map asks for a second later.
         etat.avertir(f"Lien : {erreur} Aucun point vérifié.")
-        etat.definir_parametre("point", "")
         return None
 
 

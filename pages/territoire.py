@@ -14,6 +14,7 @@ from ui import donnees, etat, page, sections, tableaux, telechargement
 contexte = page.contexte()
 territoire = contexte.territoire
 millesime = contexte.ref.millesime_population
+annee = etat.annee()  # read once: a year the link mistypes is said once
 
 st.title(territoire.nom)
 st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territoire.code else ""))
@@ -27,12 +28,12 @@ telechargement.sur_demande(
         donnees_commerces=donnees.donnees_commerces(),
         donnees_structures=donnees.donnees_structures(),
         donnees_financements=donnees.donnees_financements(),
-        **donnees.blocs_emplois_financements(contexte.tid, etat.annee()),
+        **donnees.blocs_emplois_financements(contexte.tid, annee),
     ),
     f"fiche_{(territoire.code or 'france')}.pdf",
     "application/pdf",
     "fiche-pdf",
-    signature=f"{contexte.tid}|{etat.annee()}|{donnees.dates_construction()}",
+    signature=f"{contexte.tid}|{annee}|{donnees.dates_construction()}",
     icon=":material/picture_as_pdf:",
     help="Une page : chiffres clés, comparaison, carte du territoire et de ses couches, sources et date.",
 )
@@ -164,15 +165,14 @@ if _donnees_structures.disponible:
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
 
-_annee = etat.annee()
-st.subheader("Emplois créés et financements reçus" + (f" en {_annee}" if _annee else ""))
+st.subheader("Emplois créés et financements reçus" + (f" en {annee}" if annee else ""))
 try:
     from geo.donnees import financements as _financements
 
     _saisies = donnees.saisies()
-    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=_annee)
+    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=annee)
     _bloc_fin = _financements.bloc(
-        donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=_annee
+        donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=annee
     )
 except BaseInaccessible as _erreur:  # the rest of the page stands
     st.caption(message_indisponible(_erreur))

@@ -144,8 +144,9 @@ CLE_ANNEE = "annee"
 def annee(disponibles: Collection[int] | None = None) -> int | None:
     """The year chosen for jobs and funding (``?annee=2022``), or None for every year.
 
-    A year that is not four digits, or not among ``disponibles`` when given, is said (once: it
-    leaves the address) and reads as None.
+    A year that is not four digits, or not among ``disponibles`` when given, reads as None and is
+    said at each run while it stays in the address: a rerun the page asks for itself (a map
+    answering a click) would otherwise take the message away a second after it appeared.
     """
     texte = parametre(CLE_ANNEE, "")
     if not texte:
@@ -157,7 +158,6 @@ def annee(disponibles: Collection[int] | None = None) -> int | None:
     else:
         return int(texte)
     avertir(f"Lien : {probleme} : toutes les années sont montrées.")
-    choisir_annee(None)
     return None
 
 
