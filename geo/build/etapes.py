@@ -563,3 +563,54 @@ def provenance_jeux(dossier_cache: Path | None = None) -> list[dict]:
             }
         )
     return jeux
+
+
+def tableau_des_sources(dossier_cache: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """The Sources page's two tables, worded from the manifests' facts.
+
+    First, one row per source whose figures are shown: the vintage in use, its
+    publication date, when this server got it, and any newer (or more complete)
+    source known to the application with why it is not used. Then one row per
+    other declared source, with why it does not serve here.
+    """
+    etat = etat_des_sources(dossier_cache)
+    utilisees, autres = [], []
+    for src in toutes_les_sources():
+        decrit = etat.get(src.id, {"etat": "non_lue"})
+        if decrit["etat"] == "utilisee":
+            entree = decrit["entree"]
+            recentes = [
+                f"{source_declaree(r['source']).titre} : {libelle_non_utilisee(r)}"
+                for r in plus_recentes(src.id, etat)
+            ]
+            utilisees.append(
+                {
+                    "Jeu de données": src.titre,
+                    "Millésime utilisé": src.millesime,
+                    "Publié le": libelle_publication(*publication_de(entree)),
+                    "Obtenu par ce serveur": libelle_chargement(entree),
+                    "Plus récent ou plus complet": " ; ".join(recentes) or "aucun connu de l'application",
+                    "Producteur": src.producteur,
+                    "Licence": src.licence,
+                    "Page officielle": src.page,
+                }
+            )
+        else:
+            autres.append(
+                {
+                    "Jeu de données": src.titre,
+                    "Millésime": src.millesime,
+                    "Pourquoi il ne sert pas": libelle_non_utilisee(decrit),
+                    "Chiffres concernés": decrit.get("titre_etape") or "—",
+                    "Page officielle": src.page,
+                }
+            )
+    return utilisees, autres
+
+
+def libelle_etat_source(source_id: str, etat: dict[str, dict]) -> str:
+    """One source's state in a few words, for the heading of its details."""
+    decrit = etat.get(source_id, {"etat": "non_lue"})
+    if decrit["etat"] == "utilisee":
+        return libelle_chargement(decrit["entree"])
+    return f"non utilisé : {libelle_non_utilisee(decrit)}"
