@@ -113,7 +113,7 @@ def test_a_mirror_copy_has_the_declared_date_or_says_it_is_unknown(tmp_path, mon
     assert sans_date["date_publication"] is None
     assert etapes.libelle_publication(*etapes.publication_de(sans_date)) == "date de publication inconnue"
     # The copy's own date is when this server got it, not a publication date.
-    assert etapes.libelle_chargement(sans_date).startswith("dossier miroir (copie du ")
+    assert etapes.libelle_chargement(sans_date).startswith("dossier miroir local (copie du ")
     _declarer(monkeypatch, date_publication="2024-06-27")
     assert etapes.libelle_publication(*etapes.publication_de(localiser("essai_millesime").en_dict())) == (
         "27/06/2024"

@@ -411,7 +411,7 @@ def libelle_chargement(entree: dict) -> str:
     if origine in ("telechargement", "cache"):
         return f"téléchargé le {date}"
     if origine == "miroir":
-        return f"dossier miroir (copie du {date})"
+        return f"dossier miroir local (copie du {date})"
     if origine == "paquet":
         return f"paquet Python installé ({entree.get('detail') or '?'})"
     return str(origine or "non chargé")
