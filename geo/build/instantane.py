@@ -6,8 +6,10 @@ build step derives from the official files (only the rows and columns the app
 reads: shop counts per commune and type, QPV perimeters and their communes,
 the ESS structures register, funded posts, ESS job shares…), and a
 ``manifeste.json`` saying for each dataset its sources (producer, vintage,
-licence, official address, sha256 and size of the input files), the row
-counts and checksums of its tables, and when it was made.
+licence, official address, sha256 and size of the input files, their
+publication date when known and the day they were read), the row counts and
+checksums of its tables, and when it was made. Facts only: the Sources page
+words them when it shows them.
 
 ``python -m geo.build.instantane`` makes it, from official files only (mirror,
 download cache or download, never from an older snapshot). A dataset whose
