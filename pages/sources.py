@@ -7,67 +7,56 @@ import streamlit as st
 
 from geo.base import comptes
 from geo.base.store import BaseInaccessible, message_indisponible
-from geo.build import construction, etapes
+from geo.build import construction, etapes, instantane
 from geo.donnees import emplois
 from geo.outils import config
 from geo.outils.text import accorder, texte_brut
+from geo.sources import qpv as sources_qpv
 from geo.sources import toutes_les_sources
 from ui import acces, donnees, page, tableaux
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
-provenances = etapes.provenances(config.dossier_cache())
+etat_sources = etapes.etat_des_sources(config.dossier_cache())
+utilisees, autres = etapes.tableau_des_sources(config.dossier_cache())
 
 st.title("Sources des données")
 st.markdown(
     "Chaque chiffre et chaque couche de ce tableau de bord provient de données publiques "
-    "ouvertes, citées ici avec leur producteur, leur millésime et leur licence, et l'endroit "
-    "d'où elles ont été chargées sur ce serveur (téléchargement, cache, dossier miroir, paquet, ou "
-    "l'instantané embarqué dans l'application quand aucun fichier officiel plus récent n'est là)."
+    "ouvertes, citées ici avec leur producteur, le millésime utilisé, sa date de publication, sa "
+    "licence, et la façon dont ce serveur l'a obtenu (téléchargement, dossier miroir, paquet, ou "
+    "l'instantané embarqué dans l'application quand aucun fichier officiel n'est là)."
 )
-
-
-def _chargement(source_id: str) -> str:
-    provenance = provenances.get(source_id)
-    if provenance is None:
-        return "non chargé"
-    return etapes.libelle_chargement(provenance)
-
 
 for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()) if j.get("refus")]:
     st.warning(texte_brut(_refus), icon=":material/block:")
 
+# The sources whose description cites the official file's count of 2024 QPV.
+_PERIMETRES_QPV_2024 = {sources_qpv.PERIMETRES_2024.id, sources_qpv.PERIMETRES_2024_REPUBLICATION.id}
+_liens = {"Page officielle": st.column_config.LinkColumn("Page officielle")}
+st.subheader("Données utilisées")
+st.dataframe(pd.DataFrame(utilisees), hide_index=True, width="stretch", column_config=_liens)
+# The national QPV total the other pages show, and the official file's count this page cites.
+_note_qpv = donnees.donnees_qpv().bloc(contexte.ref, None).get("note_total_national")
+if _note_qpv:
+    st.caption(f"Quartiers prioritaires : {_note_qpv}")
 
-sources = toutes_les_sources()
-st.dataframe(
-    pd.DataFrame(
-        [
-            {
-                "Jeu de données": s.titre,
-                "Producteur": s.producteur,
-                "Millésime": s.millesime,
-                "Licence": s.licence,
-                "Chargé depuis": _chargement(s.id),
-                "Page officielle": s.page,
-            }
-            for s in sources
-        ]
-    ),
-    hide_index=True,
-    width="stretch",
-    column_config={"Page officielle": st.column_config.LinkColumn("Page officielle")},
-)
+if autres:
+    st.subheader("Autres fichiers connus, non utilisés ici")
+    st.dataframe(pd.DataFrame(autres), hide_index=True, width="stretch", column_config=_liens)
 
 st.subheader("Détail par jeu de données")
-for source in sources:
-    provenance = provenances.get(source.id, {})
-    with st.expander(f"{source.titre} — {_chargement(source.id)}"):
+for source in toutes_les_sources():
+    decrit = etat_sources.get(source.id, {})
+    with st.expander(f"{source.titre} — {etapes.libelle_etat_source(source.id, etat_sources)}"):
         st.markdown(
             f"**Producteur** : {source.producteur}  \n**Millésime** : {source.millesime}  \n"
             f"**Licence** : {source.licence}  \n**Page officielle** : {source.page}"
         )
         if source.description:
             st.markdown(source.description)
+        if _note_qpv and source.id in _PERIMETRES_QPV_2024:
+            st.markdown(_note_qpv)
         if source.url:
             st.markdown(f"Fichier officiel : `{source.fichier}` — {source.url}")
         if source.jeu_datagouv:
@@ -80,8 +69,9 @@ for source in sources:
                 f"Pas d'adresse de téléchargement automatique connue : fichier `{source.fichier}` à placer "
                 "dans le miroir ou le cache ; sans lui, l'instantané embarqué sert."
             )
-        if provenance.get("origine") == "indisponible":
-            st.warning(provenance["message"], icon=":material/cloud_off:")
+        message = (decrit.get("introuvable") or {}).get("message")
+        if message and decrit.get("titre_etape"):
+            st.caption(texte_brut(message))
         for limite in source.limites:
             st.markdown(f"- {limite}")
 
@@ -112,8 +102,8 @@ else:
 
 st.subheader("Construction des données")
 st.markdown(
-    f"Territoires construits le **{manifeste.get('construit_le', '?')}** "
-    f"(périmètre : {manifeste.get('perimetre', '?')})."
+    f"Territoires construits le **{instantane.date_heure_fr(manifeste.get('construit_le'))}** "
+    f"(périmètre : {manifeste.get('perimetre', 'inconnu')})."
 )
 anomalies = list(manifeste.get("anomalies", []))
 for etape in etapes.lister_manifestes(config.dossier_cache()):
@@ -132,7 +122,7 @@ if jeux:
         pd.DataFrame(
             {
                 "Jeu de données": [j["titre"] for j in jeux],
-                "Chargé depuis": [j["libelle"] for j in jeux],
+                "Obtenu par ce serveur": [j["libelle"] for j in jeux],
                 "Dernière actualisation refusée": [j.get("refus", "—") for j in jeux],
             }
         ),

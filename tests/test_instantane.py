@@ -296,11 +296,17 @@ def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, refere
     for etape in construction.etapes_declarees():
         etapes.construire_etape(etape, referentiel, clone_neuf)
     at = _page_sources()
-    chargement = at.dataframe[0].value.set_index("Jeu de données")["Chargé depuis"]
+    chargement = at.dataframe[0].value.set_index("Jeu de données")["Obtenu par ce serveur"]
     assert chargement["Liste nationale des SIAE conventionnées (ASP)"].startswith("instantané du ")
-    assert "d'après liste_siae_2019_07.csv" in chargement["Liste nationale des SIAE conventionnées (ASP)"]
-    bpe_2025 = chargement["Base permanente des équipements 2025 (équipements géolocalisés)"]
-    assert bpe_2025.startswith("fichier absent ici : le jeu vient de l'instantané du ")
+    assert chargement["Liste nationale des SIAE conventionnées (ASP)"].endswith(
+        ", fait d'après liste_siae_2019_07.csv"
+    )
+    # BPE 2025 gives no figure here: it is not said to come from the snapshot, which holds BPE 2019.
+    assert "Base permanente des équipements 2025 (équipements géolocalisés)" not in chargement.index
+    autres = at.dataframe[1].value.set_index("Jeu de données")["Pourquoi il ne sert pas"]
+    assert autres["Base permanente des équipements 2025 (équipements géolocalisés)"] == (
+        "pas de fichier ici ; téléchargement désactivé sur ce serveur"
+    )
     # Anyone reads; only an administrator refreshes.
     assert any(c.value.startswith("Réservé aux administrateurs") for c in at.caption)
     assert not [b for b in at.button if b.label == "Actualiser les données officielles"]

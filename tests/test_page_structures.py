@@ -82,9 +82,13 @@ def test_sources_page_lists_the_structure_sources(avec_structures):
     at = _ouvrir("pages/sources.py")
     tableau = at.dataframe[0].value.set_index("Jeu de données")
     esat = tableau.loc["ESAT : établissements et services d'aide par le travail (FINESS)"]
-    assert esat["Chargé depuis"].startswith("dossier miroir local")
-    assert tableau.loc["SIRENE : stock des établissements", "Chargé depuis"] == "indisponible"
-    assert "API Recherche d'entreprises (filtre ESS)" in tableau.index
+    assert esat["Obtenu par ce serveur"].startswith("dossier miroir local (copie du ")
+    # Sources that give no figure here are listed apart, with why.
+    autres = at.dataframe[1].value.set_index("Jeu de données")
+    assert autres.loc["SIRENE : stock des établissements", "Pourquoi il ne sert pas"] == (
+        "pas de fichier ici ; téléchargement désactivé sur ce serveur"
+    )
+    assert "API Recherche d'entreprises (filtre ESS)" in autres.index
     anomalies = " ".join(m.value for m in at.markdown)
     assert "SIRET invalide" in anomalies
 

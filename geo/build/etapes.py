@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import logging
+import re
 import shutil
 import sys
 import time
@@ -28,7 +29,15 @@ from pathlib import Path
 
 from geo.outils import config
 from geo.outils.text import nombre_fr
-from geo.sources import Localisation, SourceIndisponible, localiser
+from geo.sources import (
+    Localisation,
+    SourceIndisponible,
+    libelle_erreur,
+    localiser,
+    publication,
+    toutes_les_sources,
+)
+from geo.sources import source as source_declaree
 from geo.territoires.referentiel import Referentiel
 
 journal = logging.getLogger("geo.build")
@@ -183,6 +192,7 @@ def construire_etape(
     dossier = dossier_cache / etape.nom
     localisations: dict[str, Localisation] = {}
     indisponibles: dict[str, str] = {}
+    introuvables: dict[str, dict] = {}
     for source_id in etape.sources:
         if nouvelles and source_id in nouvelles:
             localisations[source_id] = nouvelles[source_id]
@@ -191,6 +201,7 @@ def construire_etape(
             localisations[source_id] = localiser(source_id, telecharger=telecharger, volumineux=volumineux)
         except SourceIndisponible as erreur:
             indisponibles[source_id] = str(erreur)
+            introuvables[source_id] = erreur.faits()
 
     manquantes = [s for s in etape.sources_requises if s not in localisations]
     officielles = bool(localisations) and not manquantes
@@ -219,6 +230,8 @@ def construire_etape(
         "perimetre": ref.manifeste.get("perimetre", "France entière"),
         "sources": [loc.en_dict() for loc in localisations.values()],
         "indisponibles": indisponibles,
+        # Facts of the official files not found here (worded by libelle_introuvable).
+        "introuvables": introuvables,
         "anomalies": [],
         "disponible": officielles,
     }
@@ -229,6 +242,7 @@ def construire_etape(
         )
         manifeste.update(instantane_embarque.restaurer(etape.nom, temporaire))
         manifeste["indisponibles_officiels"] = indisponibles
+        manifeste["introuvables"] = introuvables
     elif not officielles:
         journal.warning("%s : indisponible (%s).", etape.titre, " ; ".join(indisponibles.values()))
     else:
@@ -375,7 +389,13 @@ def lister_manifestes(dossier_cache: Path | None = None) -> list[dict]:
 
 
 def libelle_chargement(entree: dict) -> str:
-    """Where one source's figures come from, in words: "instantané du 02/12/2026", "téléchargé le …"."""
+    """When and how this server got one source's figures, in words.
+
+    « dossier miroir (copie du 07/12/2026) », « téléchargé le 07/12/2026 »,
+    « instantané du 02/12/2026, fait d'après bpe19_ensemble_csv.zip »: the date
+    is the day this server (or the snapshot) got the file, never the producer's
+    (see :func:`libelle_publication`).
+    """
     from geo.build import instantane
 
     origine = entree.get("origine")
@@ -385,17 +405,142 @@ def libelle_chargement(entree: dict) -> str:
     if origine == "absent":
         return f"fichier absent ici : le jeu vient de l'{entree.get('remplace_par') or 'instantané'}"
     if origine == "instantane":
-        detail = f", {entree['detail']}" if entree.get("detail") else ""
-        return f"{entree.get('origine_libelle') or 'instantané'}{detail}"
-    if origine == "telechargement":
+        fichier = entree.get("fichier_officiel") or _fichier_d_apres(entree.get("detail"))
+        d_apres = f", fait d'après {fichier}" if fichier else ""
+        return f"{entree.get('origine_libelle') or 'instantané'}{d_apres}"
+    if origine in ("telechargement", "cache"):
         return f"téléchargé le {date}"
-    if origine == "cache":
-        return f"téléchargé auparavant (fichier du {date})"
     if origine == "miroir":
-        return f"dossier miroir local (fichier du {date})"
+        return f"dossier miroir local (copie du {date})"
     if origine == "paquet":
         return f"paquet Python installé ({entree.get('detail') or '?'})"
     return str(origine or "non chargé")
+
+
+def _fichier_d_apres(detail: str | None) -> str | None:
+    """The official file named by a snapshot entry worded before facts were recorded
+    (« d'après bpe19_ensemble_csv.zip du 02/12/2026 »: that date was the snapshot's)."""
+    trouve = re.match(r"d'après (.+?)(?: du \d\d/\d\d/\d{4})?$", detail or "")
+    return trouve.group(1) if trouve else None
+
+
+_ORIGINES_PUBLICATION = {
+    "http": "date du fichier sur le serveur officiel",
+    "datagouv": "date de la ressource sur data.gouv.fr",
+}
+
+
+def publication_de(entree: dict) -> tuple[str | None, str | None]:
+    """(date, origin) of the producer's publication for a manifest's source entry.
+
+    Entries written before publication dates were recorded fall back on the date
+    declared with the source.
+    """
+    if "date_publication" in entree:
+        return entree.get("date_publication"), entree.get("origine_date_publication")
+    try:
+        return publication(source_declaree(entree["source"]))
+    except KeyError:
+        return None, None
+
+
+def libelle_publication(date: str | None, origine: str | None = None) -> str:
+    """« 15/01/2026 », with where the date comes from when it is not the official listing,
+    or « date de publication inconnue »."""
+    from geo.build import instantane
+
+    if not date:
+        return "date de publication inconnue"
+    precision = _ORIGINES_PUBLICATION.get(origine or "")
+    return instantane.date_fr(date) + (f" ({precision})" if precision else "")
+
+
+def libelle_introuvable(faits: dict | None) -> str:
+    """Why an official file is not here, in words, from the facts a manifest keeps."""
+    faits = faits or {}
+    cause = faits.get("cause")
+    if cause == "telechargement":
+        return f"téléchargement impossible : {libelle_erreur(faits.get('erreur'))}"
+    return {
+        "sans_adresse": "pas de fichier ici ; pas d'adresse de téléchargement automatique "
+        "(à placer dans le dossier miroir ou le cache)",
+        "hors_ligne": "pas de fichier ici ; téléchargement désactivé sur ce serveur",
+        "volumineux": "pas de fichier ici ; fichier national volumineux, téléchargé seulement à la "
+        "demande (python -m geo.build --sirene)",
+        "non_demande": "pas de fichier ici ; téléchargement non demandé",
+    }.get(cause or "", "pas de fichier ici")
+
+
+def etat_des_sources(dossier_cache: Path | None = None) -> dict[str, dict]:
+    """What each source read by a build became on this server: facts, no words.
+
+    Keys are source ids; values hold ``etape`` and ``titre_etape`` (the dataset
+    that reads it), ``etat`` (``utilisee``: its figures are shown;
+    ``non_retenue``: its file is here but another one was used, or it was refused;
+    ``introuvable``: no file here), ``entree`` (the manifest's source entry, when
+    found), ``introuvable`` (facts of :meth:`SourceIndisponible.faits`, with the old
+    French ``message`` for manifests written before them), ``refusee`` (True when
+    one of the step's anomalies refuses its file) and ``utilisees`` (ids of the
+    sources the dataset's figures come from).
+    """
+    etat: dict[str, dict] = {}
+    for manifeste in lister_manifestes(dossier_cache):
+        etape = manifeste.get("etape") or "territoires"
+        titre = manifeste.get("titre") or "Territoires"
+        entrees = [e for e in manifeste.get("sources", []) if e.get("source")]
+        retenue = manifeste.get("source_utilisee")
+        refuses = " ".join(_fichiers_refuses(manifeste))
+        utilisees = []
+        for entree in entrees:
+            fichier = entree.get("fichier_officiel") or Path(str(entree.get("chemin", ""))).name
+            refusee = bool(fichier) and entree.get("origine") != "instantane" and fichier in refuses
+            utilisee = not refusee and (retenue is None or entree["source"] == retenue)
+            if utilisee:
+                utilisees.append(entree["source"])
+            etat[entree["source"]] = {
+                "etape": etape,
+                "titre_etape": titre,
+                "etat": "utilisee" if utilisee else "non_retenue",
+                "entree": entree,
+                "refusee": refusee,
+            }
+        messages = {**manifeste.get("indisponibles", {}), **manifeste.get("indisponibles_officiels", {})}
+        faits = manifeste.get("introuvables", {})
+        for source_id in {**messages, **faits}:
+            etat.setdefault(
+                source_id,
+                {
+                    "etape": etape,
+                    "titre_etape": titre,
+                    "etat": "introuvable",
+                    "introuvable": {**faits.get(source_id, {}), "message": messages.get(source_id)},
+                },
+            )
+        for decrit in etat.values():
+            if decrit["etape"] == etape:
+                decrit["utilisees"] = utilisees
+    return etat
+
+
+def plus_recentes(source_id: str, etat: dict[str, dict]) -> list[dict]:
+    """The sources that supersede ``source_id`` (declared ``remplace``) and are not used here,
+    each as ``{"source": id, **its etat entry}``; nothing for a source no newer one replaces."""
+    return [
+        {"source": autre.id, **etat.get(autre.id, {"etat": "non_lue"})}
+        for autre in toutes_les_sources()
+        if source_id in autre.remplace and etat.get(autre.id, {}).get("etat") != "utilisee"
+    ]
+
+
+def libelle_non_utilisee(decrit: dict) -> str:
+    """Why a known source's figures are not shown here, in words (from :func:`etat_des_sources`)."""
+    if decrit.get("etat") == "introuvable":
+        return libelle_introuvable(decrit.get("introuvable"))
+    if decrit.get("etat") == "non_retenue":
+        if decrit.get("refusee"):
+            return "fichier présent mais refusé (voir les anomalies ci-dessous)"
+        return "fichier présent, un autre a été retenu"
+    return "pas lu par la construction des données de ce serveur"
 
 
 def provenance_jeux(dossier_cache: Path | None = None) -> list[dict]:
@@ -418,3 +563,54 @@ def provenance_jeux(dossier_cache: Path | None = None) -> list[dict]:
             }
         )
     return jeux
+
+
+def tableau_des_sources(dossier_cache: Path | None = None) -> tuple[list[dict], list[dict]]:
+    """The Sources page's two tables, worded from the manifests' facts.
+
+    First, one row per source whose figures are shown: the vintage in use, its
+    publication date, when this server got it, and any newer (or more complete)
+    source known to the application with why it is not used. Then one row per
+    other declared source, with why it does not serve here.
+    """
+    etat = etat_des_sources(dossier_cache)
+    utilisees, autres = [], []
+    for src in toutes_les_sources():
+        decrit = etat.get(src.id, {"etat": "non_lue"})
+        if decrit["etat"] == "utilisee":
+            entree = decrit["entree"]
+            recentes = [
+                f"{source_declaree(r['source']).titre} : {libelle_non_utilisee(r)}"
+                for r in plus_recentes(src.id, etat)
+            ]
+            utilisees.append(
+                {
+                    "Jeu de données": src.titre,
+                    "Millésime utilisé": src.millesime,
+                    "Publié le": libelle_publication(*publication_de(entree)),
+                    "Obtenu par ce serveur": libelle_chargement(entree),
+                    "Plus récent ou plus complet": " ; ".join(recentes) or "aucun connu de l'application",
+                    "Producteur": src.producteur,
+                    "Licence": src.licence,
+                    "Page officielle": src.page,
+                }
+            )
+        else:
+            autres.append(
+                {
+                    "Jeu de données": src.titre,
+                    "Millésime": src.millesime,
+                    "Pourquoi il ne sert pas": libelle_non_utilisee(decrit),
+                    "Chiffres concernés": decrit.get("titre_etape") or "—",
+                    "Page officielle": src.page,
+                }
+            )
+    return utilisees, autres
+
+
+def libelle_etat_source(source_id: str, etat: dict[str, dict]) -> str:
+    """One source's state in a few words, for the heading of its details."""
+    decrit = etat.get(source_id, {"etat": "non_lue"})
+    if decrit["etat"] == "utilisee":
+        return libelle_chargement(decrit["entree"])
+    return f"non utilisé : {libelle_non_utilisee(decrit)}"

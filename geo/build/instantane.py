@@ -6,8 +6,10 @@ build step derives from the official files (only the rows and columns the app
 reads: shop counts per commune and type, QPV perimeters and their communes,
 the ESS structures register, funded posts, ESS job shares…), and a
 ``manifeste.json`` saying for each dataset its sources (producer, vintage,
-licence, official address, sha256 and size of the input files), the row
-counts and checksums of its tables, and when it was made.
+licence, official address, sha256 and size of the input files, their
+publication date when known and the day they were read), the row counts and
+checksums of its tables, and when it was made. Facts only: the Sources page
+words them when it shows them.
 
 ``python -m geo.build.instantane`` makes it, from official files only (mirror,
 download cache or download, never from an older snapshot). A dataset whose
@@ -44,6 +46,8 @@ _CLES_DE_CONSTRUCTION = {
     "empreinte",
     "sources",
     "indisponibles",
+    "indisponibles_officiels",
+    "introuvables",
     "duree_s",
     "refus",
     "refus_le",
@@ -59,6 +63,38 @@ def date_fr(iso: str | None) -> str:
         return dt.datetime.fromisoformat(str(iso)).strftime("%d/%m/%Y")
     except ValueError:
         return str(iso)
+
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def date_heure_fr(iso: str | None) -> str:
+    """``2026-12-07T12:05:47`` → ``7 décembre 2026 à 12 h 05`` (a date alone: ``7 décembre 2026``).
+
+    ``inconnue`` when there is no date; never the raw timestamp.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(str(iso))
+    except (TypeError, ValueError):
+        return "inconnue"
+    jour = "1er" if moment.day == 1 else str(moment.day)
+    texte = f"{jour} {MOIS[moment.month - 1]} {moment.year}"
+    if "T" in str(iso) or " " in str(iso).strip():
+        texte += f" à {moment.hour} h {moment.minute:02d}"
+    return texte
 
 
 def lire_manifeste(dossier: Path | None = None) -> dict | None:
@@ -116,17 +152,21 @@ def restaurer(nom: str, destination: Path, dossier: Path | None = None) -> dict:
     date_instantane = jeu.get("instantane_construit_le") or jeu.get("construit_le")
     sources = []
     for origine in jeu.get("sources", []):
-        d_apres = f"d'après {origine.get('fichier', '?')}"
-        if origine.get("date"):
-            d_apres += f" du {date_fr(origine['date'])}"
+        publiee = _publication_instantane(origine)
         sources.append(
             {
                 "source": origine["source"],
                 "chemin": str(dossier / nom),
                 "origine": "instantane",
                 "origine_libelle": libelle(jeu),
+                # When this server got the figures: with the application, made on that day.
                 "date": str(date_instantane or "")[:10],
-                "detail": d_apres,
+                "detail": "",
+                # The official file the snapshot was made from, and the day it was read.
+                "fichier_officiel": origine.get("fichier"),
+                "fichier_officiel_lu_le": origine.get("date"),
+                "date_publication": publiee[0],
+                "origine_date_publication": publiee[1],
                 "sha256_entree": origine.get("sha256"),
             }
         )
@@ -139,6 +179,22 @@ def restaurer(nom: str, destination: Path, dossier: Path | None = None) -> dict:
     }
 
 
+def _publication_instantane(origine: dict) -> tuple[str | None, str | None]:
+    """The publication date the snapshot recorded for one of its files.
+
+    A snapshot made before publication dates were recorded has none: the date
+    declared with the source (its official listing), if any, stands in.
+    """
+    if "date_publication" in origine:
+        return origine.get("date_publication"), origine.get("origine_date_publication")
+    from geo.sources import publication, source
+
+    try:
+        return publication(source(origine["source"]))
+    except KeyError:  # a source no longer declared
+        return None, None
+
+
 # Making the snapshot -----------------------------------------------------------
 
 
@@ -148,12 +204,17 @@ def _compresser(source: Path, destination: Path) -> None:
 
 
 def _description_sources(manifeste_etape: dict) -> list[dict]:
+    from geo.sources import publication
     from geo.sources import source as source_declaree
 
     descriptions = []
     for loc in manifeste_etape.get("sources", []):
         src = source_declaree(loc["source"])
         chemin = Path(loc["chemin"])
+        if "date_publication" in loc:
+            publiee = (loc["date_publication"], loc.get("origine_date_publication"))
+        else:  # a step built before publication dates were recorded
+            publiee = publication(src, chemin)
         descriptions.append(
             {
                 "source": src.id,
@@ -166,6 +227,8 @@ def _description_sources(manifeste_etape: dict) -> list[dict]:
                 "fichier": chemin.name,
                 "origine": loc["origine"],
                 "date": loc.get("date"),
+                "date_publication": publiee[0],
+                "origine_date_publication": publiee[1],
                 "octets": chemin.stat().st_size if chemin.is_file() else None,
                 "sha256": sha256_fichier(chemin) if chemin.is_file() else None,
             }

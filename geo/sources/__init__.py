@@ -29,9 +29,11 @@ normalise, validate.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import importlib
 import importlib.metadata
 import importlib.resources
+import json
 import logging
 import os
 import re
@@ -58,7 +60,32 @@ DELAI_RESEAU_S = 60
 
 
 class SourceIndisponible(RuntimeError):
-    """The file of a source could be found neither locally nor online."""
+    """The file of a source could be found neither locally nor online.
+
+    Besides its French message, it carries the facts a manifest records (words
+    change, facts stay): ``cause`` is one of :data:`CAUSES_INDISPONIBLE`,
+    ``erreur`` a short code of a failed download (``http 404``, ``dns``,
+    ``delai``, ``connexion``, ``place``…), ``adresse`` the address tried.
+    """
+
+    def __init__(
+        self, message: str, cause: str | None = None, erreur: str | None = None, adresse: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.cause = cause
+        self.erreur = erreur
+        self.adresse = adresse
+
+    def faits(self) -> dict[str, str]:
+        """What a manifest records of this failure (no sentence)."""
+        faits = {"cause": self.cause, "erreur": self.erreur, "adresse": self.adresse}
+        return {cle: valeur for cle, valeur in faits.items() if valeur}
+
+
+# Why a source's file is not here: the file has no automatic address, downloads are
+# switched off (ESS_HORS_LIGNE), it is a national file fetched only on request, the
+# download failed, or downloading was not asked for (a build with telecharger=False).
+CAUSES_INDISPONIBLE = ("sans_adresse", "hors_ligne", "volumineux", "telechargement", "non_demande")
 
 
 class PlaceInsuffisante(OSError):
@@ -97,6 +124,13 @@ class Source:
     ressource: str | None = None
     # National files of several GB (SIRENE): downloaded only when asked (``--sirene``).
     volumineux: bool = False
+    # The producer's publication date (ISO), when the official listing states it (a
+    # data.gouv.fr resource's date, an edition date): never a guess. A download records
+    # the server's own date (Last-Modified) instead.
+    date_publication: str | None = None
+    # Ids of the older or lesser sources of the same data this one supersedes when it can
+    # be had (BPE 2025 over BPE 2019): the Sources page says why a newer one is not used.
+    remplace: tuple[str, ...] = field(default_factory=tuple)
 
     @property
     def telechargeable(self) -> bool:
@@ -110,10 +144,17 @@ class Localisation:
     source_id: str
     chemin: Path
     origine: str
+    # When this server got the file (download day, or the file's date in the mirror,
+    # the download cache or the installed package).
     date: str
     detail: str = ""
+    # The producer's publication date (ISO) and where it comes from: "http" (the
+    # Last-Modified header of the download), "datagouv" (the data.gouv.fr resource's
+    # date) or "declaree" (the official listing, in the source's declaration).
+    date_publication: str | None = None
+    origine_date_publication: str | None = None
 
-    def en_dict(self) -> dict[str, str]:
+    def en_dict(self) -> dict[str, str | None]:
         return {
             "source": self.source_id,
             "chemin": str(self.chemin),
@@ -121,6 +162,8 @@ class Localisation:
             "origine_libelle": ORIGINES[self.origine],
             "date": self.date,
             "detail": self.detail,
+            "date_publication": self.date_publication,
+            "origine_date_publication": self.origine_date_publication,
         }
 
 
@@ -195,11 +238,8 @@ def _obtenir(url: str, **options):
     return reponse
 
 
-def resoudre_adresse(src: Source) -> str:
-    """The address to download ``src`` from: the latest matching data.gouv.fr resource, else ``url``.
-
-    Raises ``SourceIndisponible`` when there is neither.
-    """
+def _resoudre(src: Source) -> tuple[str, str | None]:
+    """The address to download ``src`` from, and the data.gouv.fr resource's date when it came from there."""
     if src.jeu_datagouv:
         try:
             jeu = _obtenir(f"{API_DATAGOUV}/datasets/{src.jeu_datagouv}/").json()
@@ -213,15 +253,71 @@ def resoudre_adresse(src: Source) -> str:
             ]
             if candidates:
                 candidates.sort(key=lambda r: str(r.get("last_modified") or r.get("created_at") or ""))
-                return str(candidates[-1]["url"])
+                choisie = candidates[-1]
+                return str(choisie["url"]), _date_iso(
+                    choisie.get("last_modified") or choisie.get("created_at")
+                )
             journal.warning(
                 "Aucune ressource « %s » dans le jeu data.gouv.fr %s.", src.ressource, src.jeu_datagouv
             )
         except Exception as erreur:  # network and JSON errors come in many classes
             journal.warning("Jeu data.gouv.fr %s injoignable (%s).", src.jeu_datagouv, erreur)
     if src.url:
-        return src.url
-    raise SourceIndisponible(_message_indisponible(src, "aucune ressource correspondante sur data.gouv.fr"))
+        return src.url, None
+    raise SourceIndisponible(
+        _message_indisponible(src, "aucune ressource correspondante sur data.gouv.fr"),
+        cause="telechargement",
+        erreur="aucune_ressource",
+    )
+
+
+def resoudre_adresse(src: Source) -> str:
+    """The address to download ``src`` from: the latest matching data.gouv.fr resource, else ``url``.
+
+    Raises ``SourceIndisponible`` when there is neither.
+    """
+    return _resoudre(src)[0]
+
+
+def _date_iso(valeur: object) -> str | None:
+    """``2026-01-15T20:43:23+00:00`` → ``2026-01-15``; None when it is no date."""
+    try:
+        return dt.datetime.fromisoformat(str(valeur)).date().isoformat()
+    except (TypeError, ValueError):
+        return None
+
+
+def _date_http(entete: str | None) -> str | None:
+    """A ``Last-Modified`` header (``Wed, 15 Jan 2026 20:43:23 GMT``) → ``2026-01-15``."""
+    if not entete:
+        return None
+    try:
+        return email.utils.parsedate_to_datetime(entete).date().isoformat()
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+SUFFIXE_PUBLICATION = ".publication.json"
+
+
+def _chemin_publication(fichier: Path) -> Path:
+    """Beside a downloaded file: the publication date its server gave (a download cache keeps it)."""
+    return fichier.with_name(fichier.name + SUFFIXE_PUBLICATION)
+
+
+def publication(src: Source, chemin: Path | None = None) -> tuple[str | None, str | None]:
+    """(publication date, where it comes from) for a file of ``src``: what the download recorded
+    beside it, else the date of the official listing declared with the source, else (None, None)."""
+    if chemin is not None and _chemin_publication(chemin).is_file():
+        try:
+            lu = json.loads(_chemin_publication(chemin).read_text(encoding="utf-8"))
+            if _date_iso(lu.get("date_publication")):
+                return lu["date_publication"], lu.get("origine")
+        except (ValueError, AttributeError, OSError):
+            pass
+    if src.date_publication:
+        return src.date_publication, "declaree"
+    return None, None
 
 
 def telecharger_source(src: Source, destination: Path) -> Path:
@@ -230,14 +326,16 @@ def telecharger_source(src: Source, destination: Path) -> Path:
     The file is written aside and renamed only when complete, so that an
     interrupted download never leaves half a file under the expected name.
     """
-    adresse = resoudre_adresse(src)
+    adresse, date_ressource = _resoudre(src)
     destination.parent.mkdir(parents=True, exist_ok=True)
+    date_serveur = None
     partiel = destination.with_name(destination.name + ".partiel")
     journal.info("Téléchargement de %s depuis %s", src.fichier, adresse)
     try:
         from tqdm import tqdm
 
         with _obtenir(adresse, stream=True) as reponse, partiel.open("wb") as ecrit:
+            date_serveur = _date_http(reponse.headers.get("last-modified"))
             total = int(reponse.headers.get("content-length") or 0) or None
             libre = shutil.disk_usage(destination.parent).free
             if total and libre < total * (2 if src.membre_archive else 1) + MARGE_DISQUE_OCTETS:
@@ -251,10 +349,31 @@ def telecharger_source(src: Source, destination: Path) -> Path:
                     barre.update(len(morceau))
     except PlaceInsuffisante as erreur:
         partiel.unlink(missing_ok=True)
-        raise SourceIndisponible(str(erreur)) from erreur
+        raise SourceIndisponible(
+            str(erreur), cause="telechargement", erreur="place", adresse=adresse
+        ) from erreur
     except Exception as erreur:  # network errors come in many classes
         partiel.unlink(missing_ok=True)
-        raise SourceIndisponible(_message_indisponible(src, erreur, adresse)) from erreur
+        raise SourceIndisponible(
+            _message_indisponible(src, erreur, adresse),
+            cause="telechargement",
+            erreur=_code_erreur_reseau(erreur),
+            adresse=adresse,
+        ) from erreur
+    # The server's date of the file first; else the date of its data.gouv.fr resource.
+    if date_serveur or date_ressource:
+        _chemin_publication(destination).write_text(
+            json.dumps(
+                {
+                    "date_publication": date_serveur or date_ressource,
+                    "origine": "http" if date_serveur else "datagouv",
+                    "adresse": adresse,
+                }
+            ),
+            encoding="utf-8",
+        )
+    else:  # a previous download's date must not stand for this file
+        _chemin_publication(destination).unlink(missing_ok=True)
     if src.membre_archive:
         try:
             with (
@@ -266,7 +385,10 @@ def telecharger_source(src: Source, destination: Path) -> Path:
         except (zipfile.BadZipFile, KeyError, OSError, EOFError) as erreur:
             raise SourceIndisponible(
                 f"Fichier téléchargé pour « {src.titre} » inutilisable : archive illisible ou sans "
-                f"« {src.membre_archive} » ({adresse}). Les données précédentes sont conservées."
+                f"« {src.membre_archive} » ({adresse}). Les données précédentes sont conservées.",
+                cause="telechargement",
+                erreur="archive",
+                adresse=adresse,
             ) from erreur
         finally:
             partiel.unlink(missing_ok=True)
@@ -274,6 +396,41 @@ def telecharger_source(src: Source, destination: Path) -> Path:
         return destination
     partiel.replace(destination)
     return destination
+
+
+def _code_erreur_reseau(erreur: object) -> str:
+    """A network failure as a short code the manifest keeps (worded by :func:`libelle_erreur`)."""
+    texte = str(erreur)
+    nom = type(erreur).__name__
+    reponse = getattr(erreur, "response", None)
+    if reponse is not None and getattr(reponse, "status_code", None):
+        return f"http {reponse.status_code}"
+    if "NameResolution" in texte or "Name or service not known" in texte or "getaddrinfo" in texte:
+        return "dns"
+    if "Timeout" in nom or "timed out" in texte:
+        return "delai"
+    if "Connection" in nom or "Connection refused" in texte:
+        return "connexion"
+    return "autre"
+
+
+_LIBELLES_ERREURS = {
+    "dns": "adresse du serveur introuvable (pas d'accès à internet ?)",
+    "delai": f"pas de réponse du serveur en {DELAI_RESEAU_S} s",
+    "connexion": "connexion au serveur impossible",
+    "place": "place insuffisante sur le disque",
+    "archive": "archive téléchargée illisible",
+    "aucune_ressource": "aucune ressource correspondante sur data.gouv.fr",
+}
+
+
+def libelle_erreur(code: str | None) -> str:
+    """The French words for a code of :func:`_code_erreur_reseau` (``http 404`` → ``erreur HTTP 404``)."""
+    if not code:
+        return "échec du téléchargement"
+    if code.startswith("http "):
+        return f"le serveur a répondu par l'erreur HTTP {code.removeprefix('http ')}"
+    return _LIBELLES_ERREURS.get(code, "échec du téléchargement")
 
 
 def _erreur_reseau(erreur: object) -> str:
@@ -331,28 +488,43 @@ def localiser(source_id: str, telecharger: bool = True, volumineux: bool = False
     if miroir is not None:
         trouve = _chercher_dans_miroir(src, miroir)
         if trouve is not None:
-            return Localisation(src.id, trouve, "miroir", _date_fichier(trouve))
+            return Localisation(
+                src.id, trouve, "miroir", _date_fichier(trouve), "", *publication(src, trouve)
+            )
 
     dans_paquet = _chercher_dans_paquet(src)
     if dans_paquet is not None:
         chemin, version = dans_paquet
-        return Localisation(src.id, chemin, "paquet", _date_fichier(chemin), detail=version)
+        return Localisation(src.id, chemin, "paquet", _date_fichier(chemin), version, *publication(src))
 
     en_cache = config.dossier_telechargements() / src.fichier
     for nom in (src.fichier, *src.autres_noms):
         candidat = config.dossier_telechargements() / nom
         if candidat.is_file():
-            return Localisation(src.id, candidat, "cache", _date_fichier(candidat))
+            return Localisation(
+                src.id, candidat, "cache", _date_fichier(candidat), "", *publication(src, candidat)
+            )
 
-    if (
-        not telecharger
-        or not src.telechargeable
-        or config.hors_ligne()
-        or (src.volumineux and not volumineux)
-    ):
-        raise SourceIndisponible(_message_indisponible(src))
+    cause = _cause_sans_telechargement(src, telecharger, volumineux)
+    if cause:
+        raise SourceIndisponible(_message_indisponible(src), cause=cause)
     chemin = telecharger_source(src, en_cache)
-    return Localisation(src.id, chemin, "telechargement", dt.date.today().isoformat())
+    return Localisation(
+        src.id, chemin, "telechargement", dt.date.today().isoformat(), "", *publication(src, chemin)
+    )
+
+
+def _cause_sans_telechargement(src: Source, telecharger: bool, volumineux: bool) -> str | None:
+    """Why a missing file is not downloaded (see :data:`CAUSES_INDISPONIBLE`), or None."""
+    if not src.telechargeable:
+        return "sans_adresse"
+    if config.hors_ligne():
+        return "hors_ligne"
+    if src.volumineux and not volumineux:
+        return "volumineux"
+    if not telecharger:
+        return "non_demande"
+    return None
 
 
 def dossier_nouveaux() -> Path:
@@ -367,11 +539,13 @@ def telecharger_nouveau(source_id: str) -> Localisation:
     """
     src = source(source_id)
     if not src.telechargeable:
-        raise SourceIndisponible(_message_indisponible(src))
+        raise SourceIndisponible(_message_indisponible(src), cause="sans_adresse")
     if config.hors_ligne():
-        raise SourceIndisponible(_message_indisponible(src))
+        raise SourceIndisponible(_message_indisponible(src), cause="hors_ligne")
     chemin = telecharger_source(src, dossier_nouveaux() / src.fichier)
-    return Localisation(src.id, chemin, "telechargement", dt.date.today().isoformat())
+    return Localisation(
+        src.id, chemin, "telechargement", dt.date.today().isoformat(), "", *publication(src, chemin)
+    )
 
 
 def adopter_nouveau(localisation: Localisation) -> Localisation:
@@ -380,10 +554,24 @@ def adopter_nouveau(localisation: Localisation) -> Localisation:
         return localisation
     destination = config.dossier_telechargements() / localisation.chemin.name
     localisation.chemin.replace(destination)
-    return Localisation(localisation.source_id, destination, localisation.origine, localisation.date)
+    date_publication = _chemin_publication(localisation.chemin)
+    if date_publication.is_file():
+        date_publication.replace(_chemin_publication(destination))
+    else:  # an older download's date must not stand for this one
+        _chemin_publication(destination).unlink(missing_ok=True)
+    return Localisation(
+        localisation.source_id,
+        destination,
+        localisation.origine,
+        localisation.date,
+        localisation.detail,
+        localisation.date_publication,
+        localisation.origine_date_publication,
+    )
 
 
 __all__ = [
+    "CAUSES_INDISPONIBLE",
     "ORIGINES",
     "Localisation",
     "Source",
@@ -391,7 +579,9 @@ __all__ = [
     "adopter_nouveau",
     "declarer",
     "dossier_nouveaux",
+    "libelle_erreur",
     "localiser",
+    "publication",
     "resoudre_adresse",
     "source",
     "telecharger_nouveau",

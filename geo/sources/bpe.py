@@ -46,6 +46,7 @@ BPE_ACTUELLE = declarer(
         fichier="BPE25.zip",
         url="https://www.insee.fr/fr/statistiques/fichier/8217525/BPE25.zip",
         autres_noms=("BPE25.csv",),
+        remplace=("bpe_2024", "bpe_2019"),
         description=(
             "Un enregistrement par équipement ou service ouvert au public (commerces, services, "
             "santé, enseignement…), avec sa commune et ses coordonnées."
@@ -67,6 +68,7 @@ BPE_2024 = declarer(
         fichier="BPE24.zip",
         url="https://www.insee.fr/fr/statistiques/fichier/8217525/BPE24.zip",
         autres_noms=("BPE24.csv",),
+        remplace=("bpe_2019",),
         description=(
             "Millésime précédent du fichier par équipement ; la BPE 2024 a renuméroté les types "
             "d'équipements (nomenclature 2024)."

@@ -32,6 +32,8 @@ COMPARATEUR = declarer(
         millesime="population municipale 2021 et 2015 ; actifs et chômeurs de 15 à 64 ans, recensement 2021",
         page="https://www.insee.fr/fr/statistiques/2521169",
         fichier="communes_comparateur_insee_2024.csv",
+        # The edition date INSEE gives the comparateur's base.
+        date_publication="2024-06-27",
         description=(
             "Population municipale 2021 et 2015, actifs et chômeurs de 15 à 64 ans au sens du recensement, "
             "par commune. Les arrondissements de Paris, Lyon et Marseille sont additionnés ; les communes "

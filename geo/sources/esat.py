@@ -111,6 +111,7 @@ EXTRACTION_FINESS = declarer(
         # The file is renamed every month: the latest resource of the dataset is taken.
         jeu_datagouv="finess-extraction-du-fichier-des-etablissements",
         ressource=r"cs1100507",
+        remplace=("esat_finess",),
         description=(
             "Extraction officielle de tous les établissements FINESS ; seuls les ESAT (catégorie 246) "
             "sont gardés, placés au centre de leur commune."

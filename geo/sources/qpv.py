@@ -49,6 +49,9 @@ PERIMETRES_2024 = declarer(
         ),
         jeu_datagouv="quartiers-prioritaires-de-la-politique-de-la-ville-qpv",
         ressource=r"qpv.?2024.*geojson.*\.zip|qp2024.*\.zip",
+        # The date of the official resource's address (…/20260115-204323/…).
+        date_publication="2026-01-15",
+        remplace=("qpv_2024_perimetres_republication", "qpv_2024_communes"),
         autres_noms=(
             "qpv-2024-geojson.zip",
             "QP2024_France_Hexagonale_Outre_Mer_WGS84.geojson",
@@ -76,6 +79,8 @@ LISTE_2024 = declarer(
         ),
         jeu_datagouv="quartiers-prioritaires-de-la-politique-de-la-ville-qpv",
         ressource=r"listeqp2024",
+        date_publication="2026-01-16",
+        remplace=("qpv_2024_communes",),
         description="Un QPV par ligne, avec sa ou ses communes, son département et son EPCI.",
     )
 )
@@ -88,6 +93,8 @@ PERIMETRES_2024_REPUBLICATION = declarer(
         millesime="Géographie prioritaire 2024, fichier ANCT du 15/01/2026",
         page=_PAGE_QPV,
         fichier="qpv2024_perimetres_4decimales.geojson",
+        # Rounded copy of the ANCT file of that date (the republisher's own date is not the data's).
+        date_publication="2026-01-15",
         description=(
             "Les 1 584 périmètres officiels des QPV 2024 (Hexagone et outre-mer), coordonnées "
             "arrondies à 4 décimales (environ 11 m) par le republicateur. Utilisés quand le zip "

@@ -47,6 +47,7 @@ UNITES_LEGALES = declarer(
         fichier="StockUniteLegale_utf8.zip",
         url="https://object.files.data.gouv.fr/data-pipeline-open/siren/stock/StockUniteLegale_utf8.zip",
         volumineux=True,
+        remplace=("sirene_ul_ess_numerique",),
         autres_noms=("StockUniteLegale_utf8.csv", "StockUniteLegale.csv"),
         description=(
             "Toutes les unités légales ; seules celles marquées « économie sociale et solidaire » "

@@ -73,7 +73,7 @@ def surcouche(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generatio
     are outlined and say so. ``generation="2015"`` draws the old 2015 perimeters
     instead (Occitanie only in the open data at hand), as a layer of its own.
     """
-    from geo.donnees.qpv import GENERATION_ACTUELLE
+    from geo.donnees.qpv import GENERATION_ACTUELLE, note_legende_nationale
 
     if generation != GENERATION_ACTUELLE:
         return _surcouche_qpv_anciens(ref, donnees_qpv, tid, generation)
@@ -105,7 +105,10 @@ def surcouche(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generatio
                 }
             )
         couches.append(("Quartiers prioritaires 2024", collection_geojson(points, proprietes), "qpv-point"))
-        legende.append((STYLES_QPV["point_qpv"], f"QPV 2024 ({len(points)})"))
+        note = None
+        if tid is None:  # the national total leaves out QPV of collectivities outside the referential
+            note = note_legende_nationale(len(points), donnees_qpv.qpv_2024_non_comptes)
+        legende.append((STYLES_QPV["point_qpv"], f"QPV 2024 ({note or len(points)})"))
     else:
         if len(perimetres):
             couches.append(_perimetres_qpv(ref, perimetres, "2024", "qpv_2024", "qpv-2024", legende))
