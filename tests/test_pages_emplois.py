@@ -63,6 +63,10 @@ def test_jobs_page_for_the_soissonnais():
     projets = at.dataframe[0].value
     assert {"Réaliss (régie de quartier)", "Axo'Meca (garage solidaire)"} <= set(projets.projet)
     assert int(projets.insertion.sum()) == 35
+    # Two projects have no stage in their document: the grid draws such a cell with the
+    # placeholder, whatever the Styler says (« None » without it, as Chromium showed).
+    assert projets.etape.isna().sum() == 2
+    assert at.dataframe[0].proto.placeholder == "—"
     # Charts are drawn (plotly elements are not inspectable by AppTest beyond their presence).
     assert len(at.get("plotly_chart")) >= 6
 
