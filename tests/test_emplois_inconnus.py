@@ -8,6 +8,7 @@ import json
 import pandas as pd
 import pytest
 
+from geo.base import saisie
 from geo.donnees import emplois
 from geo.rendu import charts, fiche, report
 from geo.territoires.referentiel import TerritoireId
@@ -54,6 +55,26 @@ def test_wording_of_the_total():
     assert emplois.texte_emplois_crees({"crees_total": None, "projets_sans_emplois": 0}) == (
         "inconnu (aucun projet saisi dans ce territoire)"
     )
+
+
+def test_the_saisie_summary_counts_rows_and_the_jobs_they_hold_alike_everywhere(referentiel, depot):
+    """The Saisie page said « 6 emplois »: 6 rows, which hold 42 jobs (the figure of every other page)."""
+    resume = emplois.resume_tables_saisies(saisie.exporter(depot))
+    france = emplois.charger(depot).bloc(referentiel, None)
+    assert france["crees_total"] == 42
+    assert france["projets_sans_emplois"] == 8
+    assert "6 lignes d'emplois (42 emplois créés ; 8 projets sans chiffre d'emplois)" in resume
+    assert resume.startswith("5 PTCE · 11 projets · 7 structures · ")
+    assert resume.endswith(" · 8 financements")
+
+
+def test_the_saisie_summary_of_projects_without_any_job_row():
+    tables = {table: pd.DataFrame(columns=saisie.colonnes(table)) for table in saisie.ORDRE}
+    tables["projets"] = pd.DataFrame({"nom": ["A", "B"]})
+    resume = emplois.resume_tables_saisies(tables)
+    assert "0 ligne d'emplois (emplois créés : inconnu ; 2 projets sans chiffre d'emplois)" in resume
+    tables["projets"] = pd.DataFrame(columns=["nom"])
+    assert "0 ligne d'emplois · " in emplois.resume_tables_saisies(tables)
 
 
 def test_jobs_per_funding_leave_a_ptce_without_job_figure_unknown(referentiel, depot):

@@ -91,6 +91,13 @@ def test_territory_page_of_porte_du_hainaut_says_its_jobs_are_unknown():
     assert "2 projets sans chiffre d'emplois" in [c.value for c in at.caption]
 
 
+def test_saisie_page_counts_job_rows_and_the_jobs_they_hold():
+    """It said « 6 emplois »: the seed pack's 6 rows of jobs, which hold the 42 jobs of every other page."""
+    at = _ouvrir("pages/saisie.py")
+    texte = " ".join(m.value for m in at.markdown)
+    assert "6 lignes d'emplois (42 emplois créés ; 8 projets sans chiffre d'emplois)" in texte
+
+
 def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
     at = _ouvrir("pages/emplois.py", "epci:240200477")
     toutes = _metrique(at, "Financements reçus").value

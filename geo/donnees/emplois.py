@@ -397,6 +397,40 @@ TABLES_SAISIES = {
 }
 
 
+# What one row of each table is, in the count of rows the Saisie page gives.
+LIGNES_SAISIES = {
+    "ptce": ("PTCE", "PTCE"),
+    "projets": ("projet", "projets"),
+    "structures": ("structure", "structures"),
+    "emplois": ("ligne d'emplois", "lignes d'emplois"),
+    "financements": ("financement", "financements"),
+}
+
+
+def resume_tables_saisies(tables: dict[str, pd.DataFrame]) -> str:
+    """Rows of each table of the store (:func:`geo.base.saisie.exporter`), the jobs they hold summed.
+
+    A row of ``emplois`` holds a number of jobs of one kind: its rows are not its jobs
+    (6 rows of the seed pack hold 42 jobs). The total is the one every page gives for France,
+    with the projects that have no job row counted, as :meth:`DonneesSaisies.bloc` does.
+    """
+    parties = [accorder(len(tables[table]), *libelles) for table, libelles in LIGNES_SAISIES.items()]
+    lignes_emplois, projets = tables["emplois"], tables["projets"]
+    if len(projets):
+        bloc = {
+            "crees_total": int(lignes_emplois.nombre.sum()) if len(lignes_emplois) else None,
+            "projets_sans_emplois": int((~parmi(projets.nom, set(lignes_emplois.projet))).sum()),
+        }
+        total = (
+            "emplois créés : inconnu"
+            if bloc["crees_total"] is None
+            else accorder(bloc["crees_total"], "emploi créé", "emplois créés")
+        )
+        precision = precision_emplois_crees(bloc)
+        parties[3] += f" ({total}" + (f" ; {precision})" if precision else ")")
+    return " · ".join(parties)
+
+
 def provenance_saisies(donnees: DonneesSaisies) -> pd.DataFrame:
     """Rows of the store per origin: each field document, each imported file, the in-app form.
 
