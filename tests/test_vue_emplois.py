@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.donnees import emplois, financements
-from geo.rendu import vue_emplois
+from geo.rendu import charts, vue_emplois
 from geo.territoires.referentiel import TerritoireId
 from tests.conftest import construire_depuis_miroir
 
@@ -101,3 +101,23 @@ def test_projects_chosen_by_project_and_stage_unknown_included():
     assert list(emplois.projets_choisis(projets)) == [True, True, True]
     assert list(emplois.projets_choisis(projets, etape=ETAPE_INCONNUE)) == [False, True, False]
     assert list(emplois.projets_choisis(projets, "C", "lancement")) == [False, False, True]
+
+
+@pytest.mark.miroir
+def test_porte_du_hainaut_jobs_are_unknown_and_the_chart_says_which_projects_lack_a_figure(
+    referentiel, donnees_fin, saisies
+):
+    vue = vue_emplois.calculer(referentiel, donnees_fin, saisies, TerritoireId("epci", "200042190"), None)
+    assert vue.bloc_emplois["crees_total"] is None
+    assert "2 projets sans chiffre d'emplois : absents du graphique, jamais comptés pour zéro." in (
+        charts.texte_source(vue.figures["emplois"])
+    )
+    # Its projects' job cells stay unknown (« — » on screen), never 0.
+    assert vue.projets[["insertion", "encadrement", "autre"]].isna().all().all()
+
+
+def test_the_chart_remark_agrees_with_one_project():
+    assert vue_emplois._remarque_sans_chiffre(0) is None
+    assert vue_emplois._remarque_sans_chiffre(1) == (
+        "1 projet sans chiffre d'emplois : absent du graphique, jamais compté pour zéro."
+    )
