@@ -68,10 +68,12 @@ colonnes = st.columns(4)
 if bloc_emplois is not None:
     colonnes[0].metric(
         "Emplois créés (saisis)",
-        nombre_fr(bloc_emplois["crees_total"]),
-        help=f"Insertion : {bloc_emplois['insertion']} · encadrement : {bloc_emplois['encadrement']} · "
-        f"autre : {bloc_emplois['autre']}. Projets saisis dont le périmètre est dans le territoire.",
+        emplois.valeur_emplois_crees(bloc_emplois),
+        help=f"{emplois.texte_natures(bloc_emplois)}. Projets saisis dont le périmètre est dans le "
+        "territoire.",
     )
+    if emplois.precision_emplois_crees(bloc_emplois):
+        colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
 colonnes[1].metric(
     "Financements reçus",
     f"{nombre_fr(bloc_fin['total_eur'])} €",

@@ -12,6 +12,7 @@ import streamlit as st
 
 from geo.base import comptes, journal, saisie, semences
 from geo.base.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
+from geo.donnees import emplois
 from geo.outils.text import accorder, texte_brut
 from geo.territoires.referentiel import TerritoireId
 from ui import acces, donnees, page, tableaux
@@ -311,7 +312,7 @@ if utilisateur is not None:
 with onglets["export"]:
     tables = saisie.exporter(depot)
     st.markdown(
-        " · ".join(f"**{len(tables[t])}** {t}" for t in saisie.ORDRE)
+        emplois.resume_tables_saisies(tables)
         + " — tout ce qui a été saisi, dans les colonnes du modèle (réimportable)."
     )
     exports = st.columns(2)

@@ -200,12 +200,15 @@ def test_jobs_block_counts_only_projects_inside_the_territory(referentiel, tmp_p
     assert bloc["lignes_sans_annee"] == 6
     # Soissons alone cannot claim the jobs of a PTCE spread over its whole EPCI.
     commune = saisies.bloc(referentiel, TerritoireId("commune", "02722"))
-    assert commune["crees_total"] == 0
+    assert commune["crees_total"] is None
+    assert commune["crees_texte"] == "inconnu (aucun projet saisi dans ce territoire)"
     assert commune["non_comptes_debordants"] == 42
-    # Porte du Hainaut: the document states no jobs.
-    assert saisies.bloc(referentiel, TerritoireId("epci", "200042190"))["crees_total"] == 0
+    # Porte du Hainaut: the document states no jobs for its two projects: unknown, not zero.
+    porte_du_hainaut = saisies.bloc(referentiel, TerritoireId("epci", "200042190"))
+    assert porte_du_hainaut["crees_total"] is None
+    assert porte_du_hainaut["projets_sans_emplois"] == 2
     # A year: the undated ALISS jobs are not in it.
-    assert saisies.bloc(referentiel, TerritoireId("epci", "240200477"), annee=2019)["crees_total"] == 0
+    assert saisies.bloc(referentiel, TerritoireId("epci", "240200477"), annee=2019)["crees_total"] is None
     depot.fermer()
 
 
@@ -272,7 +275,7 @@ def test_posts_of_a_structure_in_the_register_land_on_its_commune(referentiel, t
 def test_report_takes_a_year(capsys):
     assert report.main(["epci:240200477", "--json", "--annee", "2019"]) == 0
     resultat = json.loads(capsys.readouterr().out)
-    assert resultat["emplois"]["crees_total"] == 0  # the ALISS jobs are undated
+    assert resultat["emplois"]["crees_total"] is None  # the ALISS jobs are undated: none known in 2019
     assert resultat["financements"]["annee"] == 2019
 
 

@@ -56,7 +56,7 @@ def test_without_an_account_the_page_reads_but_cannot_write(depot):
     assert "Importer" not in _boutons(at)
     assert "Recharger le pack des documents de terrain" not in _boutons(at)
     # The export of what was entered stays open.
-    assert any("**5** ptce" in m.value for m in at.markdown)
+    assert any(m.value.startswith("5 PTCE · 11 projets") for m in at.markdown)
     assert "Tout exporter (Excel)" in {b.label for b in at.get("download_button")}
 
 
@@ -155,7 +155,7 @@ def test_read_only_deployments_offer_no_login_and_no_writing(depot, monkeypatch)
     assert any("lecture seule" in i.value for i in at.info)
     assert "connexion_identifiant" not in {t.key for t in at.text_input}
     assert "Enregistrer" not in _boutons(at)
-    assert any("**5** ptce" in m.value for m in at.markdown)
+    assert any(m.value.startswith("5 PTCE · 11 projets") for m in at.markdown)
 
 
 def test_with_an_identity_provider_the_page_offers_its_login_not_a_password(depot):

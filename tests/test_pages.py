@@ -427,8 +427,8 @@ def test_territory_page_follows_the_year_in_the_link():
     assert {m.label: m.value for m in tous.metric}["Emplois créés (saisis)"] == "42"
     annee = _ouvrir("pages/territoire.py", territoire="epci:240200477", annee="2021")
     assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
-    # The ALISS jobs have no year in their document: none are counted for 2021.
-    assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "0"
+    # The ALISS jobs have no year in their document: none is known for 2021.
+    assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "inconnu"
 
 
 def test_map_page_says_when_leaflet_cannot_be_served(monkeypatch, tmp_path):

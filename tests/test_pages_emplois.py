@@ -63,8 +63,39 @@ def test_jobs_page_for_the_soissonnais():
     projets = at.dataframe[0].value
     assert {"Réaliss (régie de quartier)", "Axo'Meca (garage solidaire)"} <= set(projets.projet)
     assert int(projets.insertion.sum()) == 35
+    # Two projects have no stage in their document: the grid draws such a cell with the
+    # placeholder, whatever the Styler says (« None » without it, as Chromium showed).
+    assert projets.etape.isna().sum() == 2
+    assert at.dataframe[0].proto.placeholder == "—"
     # Charts are drawn (plotly elements are not inspectable by AppTest beyond their presence).
     assert len(at.get("plotly_chart")) >= 6
+
+
+def test_porte_du_hainaut_jobs_read_unknown_with_the_projects_that_lack_a_figure():
+    """Its two projects give no job count: « inconnu », not 0; their table cells read « — »."""
+    at = _ouvrir("pages/emplois.py", "epci:200042190")
+    assert _metrique(at, "Emplois créés").value == "inconnu"
+    assert "2 projets sans chiffre d'emplois" in [c.value for c in at.caption]
+    projets = at.dataframe[0]
+    assert len(projets.value) == 2
+    assert projets.value[["insertion", "encadrement", "autre"]].isna().all().all()
+    # The grid draws a missing cell with the placeholder, not the Styler's text (« None » without
+    # it, as Chromium showed), and the caption says what « — » means.
+    assert projets.proto.placeholder == "—"
+    assert any(c.value.startswith("« — » : non dit par la source") for c in at.caption)
+
+
+def test_territory_page_of_porte_du_hainaut_says_its_jobs_are_unknown():
+    at = _ouvrir("pages/territoire.py", "epci:200042190")
+    assert _metrique(at, "Emplois créés").value == "inconnu"
+    assert "2 projets sans chiffre d'emplois" in [c.value for c in at.caption]
+
+
+def test_saisie_page_counts_job_rows_and_the_jobs_they_hold():
+    """It said « 6 emplois »: the seed pack's 6 rows of jobs, which hold the 42 jobs of every other page."""
+    at = _ouvrir("pages/saisie.py")
+    texte = " ".join(m.value for m in at.markdown)
+    assert "6 lignes d'emplois (42 emplois créés ; 8 projets sans chiffre d'emplois)" in texte
 
 
 def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
@@ -74,8 +105,8 @@ def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
     _relancer(at)
     assert at.query_params["annee"] == "2022"
     assert _metrique(at, "Financements reçus").value != toutes
-    # The ALISS jobs have no year: none in 2022, and the page says why.
-    assert _metrique(at, "Emplois créés").value == "0"
+    # The ALISS jobs have no year: none known in 2022, and the page says why.
+    assert _metrique(at, "Emplois créés").value == "inconnu"
     assert any("sans année" in i.value for i in at.info)
     assert set(at.dataframe[1].value.annee) == {"2022"}
     # A year the link mistypes, or that no figure covers, is said at each run and reads as every year.

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from geo.donnees import emplois, financements
-from geo.rendu import vue_emplois
+from geo.rendu import charts, vue_emplois
 from geo.territoires.referentiel import TerritoireId
 from tests.conftest import construire_depuis_miroir
 
@@ -60,7 +60,9 @@ def test_the_soissonnais_view_holds_its_jobs_projects_and_every_chart(referentie
 @pytest.mark.miroir
 def test_a_year_leaves_the_undated_jobs_out_and_says_so(referentiel, donnees_fin, saisies):
     vue = vue_emplois.calculer(referentiel, donnees_fin, saisies, SOISSONNAIS, 2019)
-    assert vue.bloc_emplois["crees_total"] == 0
+    # No job figure of 2019 is known: unknown, not zero.
+    assert vue.bloc_emplois["crees_total"] is None
+    assert vue.bloc_emplois["crees_texte"] == "inconnu (5 projets sans chiffre d'emplois en 2019)"
     assert any("6 lignes d'emplois sans année ne sont comptées" in r for r in vue.remarques)
     assert vue.texte_annees_fin == "2019"
 
@@ -99,3 +101,23 @@ def test_projects_chosen_by_project_and_stage_unknown_included():
     assert list(emplois.projets_choisis(projets)) == [True, True, True]
     assert list(emplois.projets_choisis(projets, etape=ETAPE_INCONNUE)) == [False, True, False]
     assert list(emplois.projets_choisis(projets, "C", "lancement")) == [False, False, True]
+
+
+@pytest.mark.miroir
+def test_porte_du_hainaut_jobs_are_unknown_and_the_chart_says_which_projects_lack_a_figure(
+    referentiel, donnees_fin, saisies
+):
+    vue = vue_emplois.calculer(referentiel, donnees_fin, saisies, TerritoireId("epci", "200042190"), None)
+    assert vue.bloc_emplois["crees_total"] is None
+    assert "2 projets sans chiffre d'emplois : absents du graphique, jamais comptés pour zéro." in (
+        charts.texte_source(vue.figures["emplois"])
+    )
+    # Its projects' job cells stay unknown (« — » on screen), never 0.
+    assert vue.projets[["insertion", "encadrement", "autre"]].isna().all().all()
+
+
+def test_the_chart_remark_agrees_with_one_project():
+    assert vue_emplois._remarque_sans_chiffre(0) is None
+    assert vue_emplois._remarque_sans_chiffre(1) == (
+        "1 projet sans chiffre d'emplois : absent du graphique, jamais compté pour zéro."
+    )

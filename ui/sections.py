@@ -177,13 +177,16 @@ def comparaison(contexte) -> None:
 
 def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     """Jobs created and funding received, with what a zero leaves out and values borrowed from above."""
+    from geo.donnees import emplois
+
     colonnes = st.columns(3)
     colonnes[0].metric(
         "Emplois créés (saisis)",
-        nombre_fr(bloc_emplois["crees_total"]),
-        help=f"Insertion {bloc_emplois['insertion']}, encadrement {bloc_emplois['encadrement']} ; "
-        "projets saisis et pack des documents de terrain.",
+        emplois.valeur_emplois_crees(bloc_emplois),
+        help=f"{emplois.texte_natures(bloc_emplois)} ; projets saisis et pack des documents de terrain.",
     )
+    if emplois.precision_emplois_crees(bloc_emplois):
+        colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
     colonnes[1].metric(
         "Financements reçus",
         f"{nombre_fr(bloc_fin['total_eur'])} €",

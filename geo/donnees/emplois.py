@@ -21,6 +21,7 @@ import pandas as pd
 
 from geo.base import semences, store
 from geo.outils.codes import parmi
+from geo.outils.text import accorder, nombre_fr
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
 SOURCE_SAISIES = "Données saisies (PTCE et collectivités) et pack de semences des documents de terrain"
@@ -241,7 +242,14 @@ class DonneesSaisies:
     # Report --------------------------------------------------------------------
 
     def bloc(self, ref: Referentiel, tid: TerritoireId | None, annee: int | None = None) -> dict:
+        """Jobs of the projects inside the territory: known figures summed, projects without one counted.
+
+        ``crees_total`` (and each kind) is ``None`` when no project of the territory has a figure
+        (of the year, when given): no figure entered is not « zero jobs created ».
+        """
         lignes = self.emplois_du_territoire(ref, tid, annee)
+        projets = self.projets_du_territoire(ref, tid)
+        connu = not lignes.empty
         par_nature = lignes.groupby("nature").nombre.sum()
         par_projet = []
         for (projet, ptce), groupe in lignes.groupby(["projet", "ptce"], dropna=False, sort=True):
@@ -259,13 +267,13 @@ class DonneesSaisies:
                 }
             )
         debordants = self.emplois_debordants(ref, tid)
-        return {
+        bloc = {
             "disponible": True,
             "annee": annee,
-            "crees_total": int(lignes.nombre.sum()),
-            "insertion": int(par_nature.get("insertion", 0)),
-            "encadrement": int(par_nature.get("encadrement", 0)),
-            "autre": int(par_nature.get("autre", 0)),
+            "crees_total": int(lignes.nombre.sum()) if connu else None,
+            **{nature: int(par_nature.get(nature, 0)) if connu else None for nature in store.NATURES_EMPLOI},
+            "projets": len(projets),
+            "projets_sans_emplois": int((~parmi(projets.projet_id, set(lignes.projet_id))).sum()),
             "par_projet": par_projet,
             "lignes_sans_annee": int(lignes.annee.isna().sum()),
             **(
@@ -278,6 +286,38 @@ class DonneesSaisies:
             ),
             "source": SOURCE_SAISIES,
         }
+        bloc["crees_texte"] = texte_emplois_crees(bloc)
+        return bloc
+
+
+def valeur_emplois_crees(bloc: dict) -> str:
+    """The jobs total of a :meth:`DonneesSaisies.bloc` as a key figure: « 42 », or « inconnu »."""
+    return nombre_fr(bloc.get("crees_total"), inconnu="inconnu")
+
+
+def precision_emplois_crees(bloc: dict) -> str:
+    """What the total leaves out: « 2 projets sans chiffre d'emplois », « aucun projet saisi… » or ``""``."""
+    sans_chiffre = bloc.get("projets_sans_emplois") or 0
+    if sans_chiffre:
+        texte = accorder(sans_chiffre, "projet sans chiffre d'emplois", "projets sans chiffre d'emplois")
+        return texte + (f" en {bloc['annee']}" if bloc.get("annee") else "")
+    if bloc.get("crees_total") is None:
+        return "aucun projet saisi dans ce territoire"
+    return ""
+
+
+def texte_emplois_crees(bloc: dict) -> str:
+    """« 42 », « 42 (2 projets sans chiffre d'emplois) », « inconnu (3 projets sans chiffre d'emplois) »."""
+    precision = precision_emplois_crees(bloc)
+    return valeur_emplois_crees(bloc) + (f" ({precision})" if precision else "")
+
+
+def texte_natures(bloc: dict) -> str:
+    """The total by kind of job (« Insertion 35 · encadrement 7 · autre 0 »), or why there is none."""
+    if bloc.get("crees_total") is None:
+        return "Aucun chiffre d'emplois saisi : insertion, encadrement et autre inconnus"
+    texte = " · ".join(f"{nature} {nombre_fr(bloc[nature])}" for nature in store.NATURES_EMPLOI)
+    return texte[:1].upper() + texte[1:]
 
 
 def _periode(debut, fin) -> str:
@@ -321,6 +361,8 @@ def table_ratio(
 ):
     """Per PTCE (or project without PTCE) of the territory: jobs, known funding, completeness.
 
+    ``emplois`` is ``None`` (not 0) for a PTCE or project without any job figure.
+
     Funding counted for a PTCE is what it received and what its projects received;
     ``complet`` is False when one of those amounts is unknown, or when it received
     nothing recorded at all while it created jobs.
@@ -336,12 +378,14 @@ def table_ratio(
         lignes.append(
             {
                 "nom": nom,
-                "emplois": int(e.nombre.sum()),
+                # No job figure entered is unknown, not zero jobs for the money.
+                "emplois": int(e.nombre.sum()) if len(e) else None,
                 "financement_eur": float(f.montant_eur.sum()) if f.montant_eur.notna().any() else None,
                 "complet": bool(len(f)) and bool(f.montant_eur.notna().all()),
             }
         )
-    return pd.DataFrame(lignes, columns=["nom", "emplois", "financement_eur", "complet"])
+    table = pd.DataFrame(lignes, columns=["nom", "emplois", "financement_eur", "complet"])
+    return table.astype({"emplois": "Int64", "financement_eur": float})
 
 
 TABLES_SAISIES = {
@@ -351,6 +395,40 @@ TABLES_SAISIES = {
     "emplois": "emplois",
     "financements": "financements",
 }
+
+
+# What one row of each table is, in the count of rows the Saisie page gives.
+LIGNES_SAISIES = {
+    "ptce": ("PTCE", "PTCE"),
+    "projets": ("projet", "projets"),
+    "structures": ("structure", "structures"),
+    "emplois": ("ligne d'emplois", "lignes d'emplois"),
+    "financements": ("financement", "financements"),
+}
+
+
+def resume_tables_saisies(tables: dict[str, pd.DataFrame]) -> str:
+    """Rows of each table of the store (:func:`geo.base.saisie.exporter`), the jobs they hold summed.
+
+    A row of ``emplois`` holds a number of jobs of one kind: its rows are not its jobs
+    (6 rows of the seed pack hold 42 jobs). The total is the one every page gives for France,
+    with the projects that have no job row counted, as :meth:`DonneesSaisies.bloc` does.
+    """
+    parties = [accorder(len(tables[table]), *libelles) for table, libelles in LIGNES_SAISIES.items()]
+    lignes_emplois, projets = tables["emplois"], tables["projets"]
+    if len(projets):
+        bloc = {
+            "crees_total": int(lignes_emplois.nombre.sum()) if len(lignes_emplois) else None,
+            "projets_sans_emplois": int((~parmi(projets.nom, set(lignes_emplois.projet))).sum()),
+        }
+        total = (
+            "emplois créés : inconnu"
+            if bloc["crees_total"] is None
+            else accorder(bloc["crees_total"], "emploi créé", "emplois créés")
+        )
+        precision = precision_emplois_crees(bloc)
+        parties[3] += f" ({total}" + (f" ; {precision})" if precision else ")")
+    return " · ".join(parties)
 
 
 def provenance_saisies(donnees: DonneesSaisies) -> pd.DataFrame:

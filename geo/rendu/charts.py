@@ -108,11 +108,11 @@ def legende_source(fig: go.Figure, source: str, annees: str, remarque: str | Non
     return fig
 
 
-def _vide(titre: str, message: str, source: str, annees: str) -> go.Figure:
+def _vide(titre: str, message: str, source: str, annees: str, remarque: str | None = None) -> go.Figure:
     fig = go.Figure()
     fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
     fig.update_layout(title=titre, xaxis={"visible": False}, yaxis={"visible": False})
-    return legende_source(fig, source, annees)
+    return legende_source(fig, source, annees, remarque)
 
 
 def emplois_empiles(
@@ -120,10 +120,13 @@ def emplois_empiles(
 ) -> go.Figure:
     """Jobs created per ``par`` (``projet`` or ``territoire``), stacked by kind of job.
 
-    ``lignes`` has columns ``par``, ``nature``, ``nombre``.
+    ``lignes`` has columns ``par``, ``nature``, ``nombre``. ``remarque`` says what is left out
+    (projects without a figure), under the chart and in its place when no figure is known.
     """
     if lignes.empty:
-        return _vide(titre, "Aucun emploi saisi pour cette sélection.", source, annees)
+        return _vide(
+            titre, "Aucun chiffre d'emplois saisi pour cette sélection : inconnu.", source, annees, remarque
+        )
     tableau = lignes.pivot_table(index=par, columns="nature", values="nombre", aggfunc="sum", fill_value=0)
     tableau = tableau.reindex(columns=[n for n in COULEURS_NATURE if n in tableau.columns])
     tableau = tableau.loc[tableau.sum(axis=1).sort_values().index]

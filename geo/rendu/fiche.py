@@ -334,7 +334,7 @@ def contenu(
         fiche.chiffres.append(
             Chiffre(
                 "Emplois créés · financements",
-                f"{nombre_fr(bloc_emplois.get('crees_total'))} · "
+                f"{nombre_fr(bloc_emplois.get('crees_total'), inconnu='inconnu')} · "
                 f"{nombre_fr(bloc_financements.get('total_eur'))} €",
                 "projets saisis · Ci.Ville et saisies",
             )

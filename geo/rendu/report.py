@@ -92,6 +92,9 @@ def _texte(resultat: dict) -> str:
             f"{accorder(commerces['nb_communes_sans_commerce'], 'commune')} sur "
             f"{nombre_fr(commerces['nb_communes'])}, {nombre_fr(commerces['population_concernee'])} habitants"
         )
+    emplois = resultat.get("emplois") or {}
+    if emplois.get("disponible"):
+        lignes.append(f"  Emplois créés (saisis) : {emplois['crees_texte']}")
     return "\n".join(lignes)
 
 

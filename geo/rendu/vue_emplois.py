@@ -75,6 +75,17 @@ def _tableau_projets(projets: pd.DataFrame, lignes: pd.DataFrame) -> pd.DataFram
     return tableau
 
 
+def _remarque_sans_chiffre(projets_sans_emplois: int) -> str | None:
+    if not projets_sans_emplois:
+        return None
+    absents = accorder(projets_sans_emplois, "absent", avec_nombre=False)
+    comptes = accorder(projets_sans_emplois, "compté", avec_nombre=False)
+    return (
+        f"{accorder(projets_sans_emplois, 'projet', 'projets')} sans chiffre d'emplois : {absents} du "
+        f"graphique, jamais {comptes} pour zéro."
+    )
+
+
 def financements_choisis(
     lignes: pd.DataFrame, annee=None, dispositif: str | None = None, financeur: str | None = None
 ) -> pd.DataFrame:
@@ -135,7 +146,12 @@ def calculer(
         projets = saisies.projets_du_territoire(ref, tid)
         vue.projets = _tableau_projets(projets, lignes)
         vue.figures["emplois"] = charts.emplois_empiles(
-            lignes, "projet", "Emplois créés par projet", source_emplois, texte_annees_emplois
+            lignes,
+            "projet",
+            "Emplois créés par projet",
+            source_emplois,
+            texte_annees_emplois,
+            remarque=_remarque_sans_chiffre(bloc_emplois["projets_sans_emplois"]),
         )
         vue.figures["etapes"] = charts.pipeline(projets, "Projets par étape", "données saisies")
         vue.figures["ratio"] = charts.emplois_pour_100k(
