@@ -161,7 +161,7 @@ if not territoires.empty:
             "structures_pour_1000": st.column_config.NumberColumn("Structures ESS pour 1 000 hab."),
             "emplois_pour_1000": st.column_config.NumberColumn("Emplois ESS estimés pour 1 000 hab."),
             "nb_qpv": st.column_config.NumberColumn("QPV 2024"),
-            "situation": st.column_config.TextColumn("Situation"),
+            "situation": st.column_config.TextColumn("Situation", width="large"),
         },
     )
     inconnus = int(territoires.besoin_pour_1000.isna().sum())

@@ -306,7 +306,7 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
                     "structures_autour": None if autour is None else len(autour),
                     "structures_non_situees": None
                     if non_situees is None
-                    else int(non_situees.reindex(ligne.communes.split(",")).fillna(0).sum()),
+                    else sum(non_situees.get(commune, 0) for commune in ligne.communes.split(",")),
                     # Per 1,000 inhabitants only where the population is published: never over zero.
                     "structures_pour_1000": round(1000 * (len(dedans) + len(autour)) / population, 2)
                     if population and dedans is not None
@@ -349,15 +349,15 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
     return resultat
 
 
-def _structures_au_centre_par_commune(entrees: Entrees) -> pd.Series | None:
+def _structures_au_centre_par_commune(entrees: Entrees) -> dict[str, int] | None:
     """Per commune, its structures placed at its centre (address not geocoded); ``None`` without register."""
     if entrees.structures is None:
         return None
     registre = entrees.structures
     if "precision" not in registre:
-        return pd.Series(dtype=int)
+        return {}
     placees = registre[registre.lon.notna() & registre.lat.notna() & (registre.precision != "adresse")]
-    return placees.groupby(placees.commune.astype("string")).size()
+    return {str(c): int(n) for c, n in placees.groupby(placees.commune.astype("string")).size().items()}
 
 
 # 3. Need against ESS density, per sub-territory ------------------------------------------
@@ -880,6 +880,7 @@ def bloc(entrees: Entrees, tid: TerritoireId | None, definition: str | None = No
                 "perimetre",
                 "structures_dedans",
                 "structures_autour",
+                "structures_non_situees",
                 "structures_pour_1000",
             ],
         ),
@@ -892,6 +893,7 @@ def bloc(entrees: Entrees, tid: TerritoireId | None, definition: str | None = No
                 "niveau",
                 "population",
                 "besoin_pour_1000",
+                "besoin_minimum_pour_1000",
                 "structures_pour_1000",
                 "emplois_pour_1000",
                 "situation",
