@@ -204,6 +204,18 @@ def test_a_known_part_of_an_unknown_need_is_a_stated_lower_bound(entrees, refere
     assert classement.index[classement.code == "59144"][0] == classement.rang.notna().sum()
 
 
+def test_without_the_qpv_data_their_number_and_the_need_are_unknown(entrees):
+    entrees.qpv = None
+    classement = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    assert classement.nb_qpv.isna().all()  # not « 0 QPV »
+    denain = classement.set_index("code").loc[DENAIN]
+    assert pd.isna(denain.rang)
+    assert denain.situation == "besoin inconnu (quartiers prioritaires non disponibles)"
+    # A commune without shop: at least 1,000 per 1,000 whatever its QPV; unranked all the same.
+    assert classement.set_index("code").loc["59144", "besoin_minimum_pour_1000"] == 1000
+    assert classement.rang.isna().all()
+
+
 def test_indicator_values_and_classes(entrees):
     valeurs = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "communes", "structures_pour_1000")
     assert len(valeurs) == 47

@@ -371,6 +371,7 @@ def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFra
     if entrees.qpv is None or not entrees.qpv.disponible:
         resultat["population_qpv"] = np.nan
         resultat["population_qpv_connue"] = False
+        resultat["nb_qpv"] = pd.array([pd.NA] * len(resultat), dtype="Int64")  # unknown, not none
         return resultat
     lignes = entrees.qpv.qpv_communes
     lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, codes)]
@@ -397,15 +398,17 @@ def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
     ``population_qpv_minimum`` (the published populations summed: a lower bound).
     """
     if entrees.qpv is None or not entrees.qpv.disponible:
+        unites_connues = pd.Index(unites.dropna().unique())
         return pd.DataFrame(
             {
-                "nb_qpv": 0,
+                # Without the QPV data their number is unknown, not zero.
+                "nb_qpv": pd.array([pd.NA] * len(unites_connues), dtype="Int64"),
                 "population_qpv": np.nan,
                 "population_qpv_connue": False,
                 "qpv_sans_population": np.nan,
                 "population_qpv_minimum": np.nan,
             },
-            index=pd.Index(unites.dropna().unique()),
+            index=unites_connues,
         )
     lignes = entrees.qpv.qpv_communes
     lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, unites.index)]
