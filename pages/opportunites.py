@@ -74,8 +74,8 @@ else:
             ]
         ],
         decimales={"distance_commerce_km": 1, "distance_structure_km": 1, "score": 0},
-        raison_inconnu="population absente de la source, ou aucune structure de l'ESS localisée "
-        "(registre non disponible).",
+        raison_inconnu="population absente de la source (la commune n'a alors ni score ni rang), ou aucune "
+        "structure de l'ESS localisée (registre non disponible).",
         column_config={
             "rang": st.column_config.NumberColumn("Rang"),
             "nom": st.column_config.TextColumn("Commune"),
@@ -106,8 +106,9 @@ else:
     tableaux.afficher(
         presence,
         decimales={"structures_pour_1000": 2, "population": 0},
-        raison_inconnu="population du quartier non publiée ici (fichier INSEE des QPV 2024 absent), ou "
-        "périmètre non disponible : la présence de l'ESS n'est pas calculable. Jamais remplacé par zéro.",
+        raison_inconnu="population du quartier non publiée ici (fichier INSEE des QPV 2024 absent) : pas de "
+        "taux pour 1 000 habitants ; ou périmètre non disponible : la présence de l'ESS n'est pas "
+        "calculable. Jamais remplacé par zéro.",
         column_config={
             "code_qp": st.column_config.TextColumn("Code"),
             "nom": st.column_config.TextColumn("Quartier"),
@@ -116,6 +117,11 @@ else:
             "perimetre": st.column_config.CheckboxColumn("Périmètre"),
             "structures_dedans": st.column_config.NumberColumn("Structures dans le quartier"),
             "structures_autour": st.column_config.NumberColumn(f"À moins de {opportunites.RAYON_QPV_M} m"),
+            "structures_non_situees": st.column_config.NumberColumn(
+                "Non situées (au centre de la commune)",
+                help="Structures de ses communes dont l'adresse n'est pas géocodée dans la source : elles "
+                "peuvent être dans le quartier ou près de lui. Elles ne sont pas comptées à gauche.",
+            ),
             "structures_pour_1000": st.column_config.NumberColumn("Pour 1 000 hab."),
             "exemples": st.column_config.TextColumn("Exemples"),
         },
@@ -143,7 +149,9 @@ if not territoires.empty:
             ]
         ],
         decimales={"besoin_pour_1000": 1, "structures_pour_1000": 2, "emplois_pour_1000": 1},
-        raison_inconnu="donnée nécessaire absente (population, commerces ou registre des structures).",
+        raison_inconnu="donnée nécessaire absente (population d'un QPV non publiée, population, commerces "
+        "ou registre des structures) ; un territoire au besoin inconnu n'a pas de rang : la colonne "
+        "« Situation » dit ce qu'il vaut au moins et pourquoi.",
         column_config={
             "rang": st.column_config.NumberColumn("Rang"),
             "nom": st.column_config.TextColumn("Territoire"),
@@ -153,14 +161,12 @@ if not territoires.empty:
             "structures_pour_1000": st.column_config.NumberColumn("Structures ESS pour 1 000 hab."),
             "emplois_pour_1000": st.column_config.NumberColumn("Emplois ESS estimés pour 1 000 hab."),
             "nb_qpv": st.column_config.NumberColumn("QPV 2024"),
-            "situation": st.column_config.TextColumn("Situation"),
+            "situation": st.column_config.TextColumn("Situation", width="large"),
         },
     )
-    if not territoires.population_qpv_connue.all():
-        st.caption(
-            "Population de certains QPV non publiée ici : elle n'est pas comptée dans le besoin "
-            "(jamais estimée)."
-        )
+    inconnus = int(territoires.besoin_pour_1000.isna().sum())
+    if inconnus:
+        st.caption(opportunites.texte_besoins_inconnus(territoires))
     sans_effectif = territoires.structures_sans_effectif.sum()
     if sans_effectif > 0:
         st.caption(
@@ -223,5 +229,10 @@ st.caption(
     f"{accorder(connues, *RENSEIGNES[choix['niveau']])} sur "
     f"{nombre_fr(len(valeurs))} · classes : {opportunites.METHODES[choix['methode']].lower()} · source : "
     f"{opportunites.SOURCES_INDICATEURS[choix['indicateur']]}."
+    + (
+        f" En gris, « donnée inconnue » : {opportunites.RAISONS_INCONNU[choix['indicateur']]}."
+        if connues < len(valeurs)
+        else ""
+    )
 )
 _telecharger(valeurs, f"indicateur_{choix['indicateur']}", "Télécharger les valeurs (CSV)")

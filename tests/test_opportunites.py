@@ -13,6 +13,8 @@ import shapely
 from geo.build import etapes
 from geo.donnees import commerces, opportunites, qpv
 from geo.outils import projections
+from geo.outils.codes import parmi
+from geo.outils.text import nombre_fr
 from geo.rendu import carte_territoire, report, surcouches
 from geo.territoires.referentiel import TerritoireId
 from tests.test_commerces import ENTETE_2019
@@ -138,7 +140,80 @@ def test_territories_ranked_by_need_against_ess_density(entrees, referentiel):
     # A commune without any shop has a need of 1,000 per 1,000: it ranks above Denain.
     assert classement.besoin_pour_1000.iloc[0] == 1000
     assert classement.set_index("code").loc["59144", "structures"] == 1
-    assert set(classement.situation) <= {"besoin élevé, peu d'ESS", "besoin élevé", "besoin moindre"}
+    # Escaudain's QPV QN05999M has no published population: its need is unknown, unranked, last.
+    escaudain = classement.iloc[-1]
+    assert escaudain.code == "59205"
+    assert pd.isna(escaudain.rang)
+    assert pd.isna(escaudain.besoin_pour_1000)
+    assert escaudain.situation == "besoin inconnu (population de 1 QPV non publiée)"
+    connus = classement.iloc[:-1]
+    assert list(connus.rang) == list(range(1, 47))
+    assert set(connus.situation) <= {"besoin élevé, peu d'ESS", "besoin élevé", "besoin moindre"}
+
+
+def _sans_population(entrees, communes: set[str]) -> None:
+    """The 2024 QPV of these communes lose their published population."""
+    lignes = entrees.qpv.qpv_communes.copy()
+    lignes.loc[parmi(lignes.commune, communes), "population"] = np.nan
+    entrees.qpv.qpv_communes = lignes
+
+
+def test_an_unknown_qpv_population_is_an_unknown_need_never_a_low_one(entrees):
+    """Denain (shops, 2 QPV of unknown population) was « besoin moindre », 45th of 47, need 0."""
+    _sans_population(entrees, {DENAIN})
+    classement = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    denain = classement.set_index("code").loc[DENAIN]
+    assert pd.isna(denain.besoin_pour_1000)
+    assert pd.isna(denain.rang)
+    assert denain.besoin_minimum_pour_1000 == 0  # shops: only the QPV part was missing
+    assert denain.situation == "besoin inconnu (population de 2 QPV non publiée)"
+    assert "moindre" not in denain.situation
+    # Ranked: the communes whose need is known, and they alone; the unknown come after them.
+    assert classement.rang.notna().sum() == classement.besoin_pour_1000.notna().sum() == 45
+    assert classement.rang.dropna().tolist() == list(range(1, 46))
+    assert classement.besoin_pour_1000.iloc[:45].notna().all()
+    assert classement.besoin_pour_1000.iloc[45:].isna().all()
+    # The map of the need greys Denain instead of drawing it in the lowest class.
+    carte = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "communes", "besoin_pour_1000")
+    assert pd.isna(carte.set_index("code").loc[DENAIN, "valeur"])
+    epci = opportunites.valeurs_indicateur(entrees, NORD, "epci", "besoin_pour_1000").set_index("code")
+    assert pd.isna(epci.loc["200042190", "valeur"])
+    texte = opportunites.texte_besoins_inconnus(classement)
+    assert texte.startswith("Besoin inconnu pour 2 territoires sur 47 : population de QPV non publiée")
+
+
+def test_a_known_part_of_an_unknown_need_is_a_stated_lower_bound(entrees, referentiel):
+    """A commune without shop with two QPV, one of 3,000 inhabitants, one of unknown population."""
+    lignes = entrees.qpv.qpv_communes
+    ajout = lignes[parmi(lignes.code_qp, {"QN05902I", "QN05999M"})].assign(commune="59144")
+    entrees.qpv.qpv_communes = pd.concat([lignes, ajout], ignore_index=True)
+    classement = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    chateau = classement.set_index("code").loc["59144"]  # Château-l'Abbaye
+    assert pd.isna(chateau.besoin_pour_1000)
+    assert pd.isna(chateau.rang)
+    population = referentiel.communes.loc["59144", "population"]
+    minimum = round(1000 * (population + 3000) / population, 1)
+    assert chateau.besoin_minimum_pour_1000 == minimum
+    # Already above the median of the known needs (1,000): high, and said as a bound.
+    assert chateau.situation == (
+        f"besoin élevé (au moins {nombre_fr(minimum, 1)} pour 1 000 ; population de 1 QPV non publiée)"
+    )
+    # Unranked rows follow the ranked ones, by their lower bound.
+    inconnus = classement[classement.rang.isna()]
+    assert inconnus.code.tolist() == ["59144", "59205"]
+    assert classement.index[classement.code == "59144"][0] == classement.rang.notna().sum()
+
+
+def test_without_the_qpv_data_their_number_and_the_need_are_unknown(entrees):
+    entrees.qpv = None
+    classement = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    assert classement.nb_qpv.isna().all()  # not « 0 QPV »
+    denain = classement.set_index("code").loc[DENAIN]
+    assert pd.isna(denain.rang)
+    assert denain.situation == "besoin inconnu (quartiers prioritaires non disponibles)"
+    # A commune without shop: at least 1,000 per 1,000 whatever its QPV; unranked all the same.
+    assert classement.set_index("code").loc["59144", "besoin_minimum_pour_1000"] == 1000
+    assert classement.rang.isna().all()
 
 
 def test_indicator_values_and_classes(entrees):
@@ -312,3 +387,100 @@ def test_real_data_qpv_counts_match_the_qpv_page(referentiel, cache_miroir):
     aisne = donnees_qpv.bloc(referentiel, TerritoireId("departement", "02"))
     assert deps.loc["02", "nb_qpv"] == aisne["nombre"]
     assert deps.loc["02", "nb_qpv"] == 17
+
+
+def test_unknown_lines_carry_no_rank_and_unknown_jobs_are_not_zero(entrees, monkeypatch):
+    sans = entrees.commerces.communes_sans_commerce
+
+    def population_inconnue(*args, **kwargs):
+        table = sans(*args, **kwargs).copy()
+        table["population"] = table.population.astype("Int64")
+        table.loc[table.code == "59144", "population"] = pd.NA
+        return table
+
+    monkeypatch.setattr(entrees.commerces, "communes_sans_commerce", population_inconnue)
+    candidats = opportunites.candidats_epiceries(entrees, PORTE_DU_HAINAUT, "alimentaire")
+    chateau = candidats.iloc[-1]
+    assert chateau.code == "59144"
+    assert pd.isna(chateau.score)
+    assert pd.isna(chateau.rang)
+    assert candidats.rang.dropna().tolist() == list(range(1, 45))
+    # Four structures in Denain, none with a known headcount: jobs unknown there, not 0.
+    entrees.structures = entrees.structures.assign(emplois_estimes=np.nan)
+    communes = opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT).set_index("code")
+    assert pd.isna(communes.loc[DENAIN, "emplois_pour_1000"])
+    assert communes.loc["59100", "emplois_pour_1000"] == 0  # Bousignies: no structure, no job
+
+
+def test_qpv_table_has_numbers_and_counts_structures_not_placed_at_their_address(entrees):
+    centre = entrees.ref.communes.loc[DENAIN].geometry.representative_point()
+    entrees.structures = pd.concat(
+        [
+            entrees.structures,
+            pd.DataFrame(
+                {
+                    "nom": ["Au centre de Denain"],
+                    "famille": ["association"],
+                    "commune": [DENAIN],
+                    "lon": [centre.x],
+                    "lat": [centre.y],
+                    "precision": ["centroïde de la commune"],
+                    "emplois_estimes": [np.nan],
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    presence = opportunites.presence_ess_qpv(entrees, PORTE_DU_HAINAUT).set_index("code_qp")
+    # It may be in either quartier of Denain: counted apart, never as « 0 » nor as inside.
+    assert presence.loc["QN05901M", "structures_non_situees"] == 1
+    assert presence.loc["QN05902I", "structures_non_situees"] == 1
+    assert presence.loc["QN05901M", "structures_dedans"] == 1
+    assert pd.isna(presence.loc["QN05999M", "structures_non_situees"])  # no perimeter
+    # Numbers, not objects holding None (which the grid drew as « None »).
+    for colonne in ("population", "structures_dedans", "structures_autour", "structures_pour_1000"):
+        assert pd.api.types.is_numeric_dtype(presence[colonne]), colonne
+    assert pd.isna(presence.loc["QN05999M", "population"])
+
+
+def test_funding_of_an_epci_whose_departement_has_posts_not_placed_is_unknown(entrees, referentiel):
+    from types import SimpleNamespace
+
+    postes = pd.DataFrame(
+        {
+            "annee": [2024, 2024],
+            "montant_eur": [1000.0, 500.0],
+            "comparable": [True, True],
+            "epci": ["200042190", None],
+            "insee_dep": ["59", "02"],  # the second: placed in the Aisne only
+        }
+    )
+    entrees.financements = SimpleNamespace(postes_places=lambda ref: postes)
+    valeurs = opportunites.valeurs_indicateur(
+        entrees, TerritoireId("region", "32"), "epci", "financements_par_habitant"
+    ).set_index("code")
+    assert valeurs.loc["200042190", "valeur"] > 0
+    assert pd.isna(valeurs.loc["240200477", "valeur"])  # GrandSoissons (Aisne): unknown, not 0 €
+    assert valeurs.loc["200068500", "valeur"] == 0  # Cambrai (Nord): no post, none unplaced there
+
+
+def test_opportunities_page_shows_unknown_as_a_dash_and_never_ranks_it_as_low():
+    """Porte du Hainaut, embedded data: no 2024 QPV population is published there."""
+    from tests.test_pages import _ouvrir
+
+    at = _ouvrir("pages/opportunites.py", territoire="epci:200042190")
+    qpv_table, classement = at.dataframe[1], at.dataframe[2]
+    # The grid draws a missing cell with the element's placeholder, whatever the Styler says.
+    assert qpv_table.value.population.isna().all()
+    assert all(tableau.proto.placeholder == "—" for tableau in at.dataframe)
+    assert "structures_non_situees" in qpv_table.value.columns
+    lignes = classement.value.set_index("code")
+    denain = lignes.loc[DENAIN]
+    assert pd.isna(denain.rang)
+    assert pd.isna(denain.besoin_pour_1000)
+    assert denain.situation == "besoin inconnu (population de 2 QPV non publiée)"
+    assert not lignes[lignes.rang.isna()].situation.str.contains("moindre").any()
+    legendes = " ".join(c.value for c in at.caption)
+    assert "Besoin inconnu pour 10 territoires sur 47 : population de QPV non publiée" in legendes
+    assert "« — » : donnée nécessaire absente (population d'un QPV non publiée" in legendes
+    assert "En gris, « donnée inconnue » : besoin inconnu, jamais compté comme faible" in legendes

@@ -102,3 +102,18 @@ def test_whole_country_lists_the_first_rows_and_counts_everything(avec_structure
     assert any("500 premières" in c.value for c in at.caption)
     # No download of the API for the whole country: one territory at a time.
     assert not [b for b in at.button if b.key == "api_recherche_entreprises"]
+
+
+def test_the_count_beside_the_located_figure_says_how_it_splits(avec_structures):
+    """« 12 en tout, toutes situées sur la carte » sat next to « Situées à l'adresse 10 »."""
+    at = _ouvrir("pages/structures.py", territoire="epci:200042190")
+    chiffres = _metriques(at)
+    total, adresse = chiffres["Structures de l'ESS"], chiffres["Situées à l'adresse"]
+    assert int(adresse) < int(total)
+    centre = int(total) - int(adresse)
+    attendu = (
+        f"Structures de l'ESS : {total} structures, dont {adresse} situées à leur adresse et {centre} au "
+        f"centre de {'leur' if centre > 1 else 'sa'} commune (adresse non géocodée dans la source), toutes "
+        "sur la carte."
+    )
+    assert attendu in [c.value for c in at.caption]

@@ -254,3 +254,40 @@ def test_structures_of_the_day_say_how_many_the_register_lacks():
     assert demandes[-1] == {"departement": "93", "pages_max": 40}
     with pytest.raises(ValueError, match="commune ou département"):
         structures.structures_du_jour(registre, TerritoireId("epci", "200054781"), ClientFactice())
+
+
+def _petit_registre(precisions: list[str | None]) -> pd.DataFrame:
+    """One structure per precision (« adresse », centroid, or None for one with no place at all)."""
+    return pd.DataFrame(
+        {
+            "famille": ["SIAE"] * len(precisions),
+            "emplois_estimes": [None] * len(precisions),
+            "sources": ["siae_2021"] * len(precisions),
+            "precision": precisions,
+            "lon": [None if p is None else 3.0 for p in precisions],
+        }
+    )
+
+
+def test_the_located_counts_add_up_to_the_total_they_sit_beside():
+    """« 12 en tout, toutes situées sur la carte » sat next to « Situées à l'adresse 10 »."""
+    centre = structures.commun.PRECISION_CENTROIDE
+    bloc = structures.resume(_petit_registre(["adresse"] * 10 + [centre] * 2))
+    assert (bloc["total"], bloc["localisation"]["adresse"]) == (12, 10)
+    assert structures.texte_localisation(bloc) == (
+        "12 structures, dont 10 situées à leur adresse et 2 au centre de leur commune (adresse non géocodée "
+        "dans la source), toutes sur la carte"
+    )
+    sans_lieu = structures.resume(_petit_registre(["adresse"] * 8 + [centre] * 2 + [None] * 2))
+    assert structures.texte_localisation(sans_lieu) == (
+        "12 structures, dont 8 situées à leur adresse, 2 au centre de leur commune (adresse non géocodée "
+        "dans la source) et 2 sans adresse ni commune connue : 10 sur la carte, les 2 autres n'y sont pas"
+    )
+    assert (
+        structures.texte_localisation(structures.resume(_petit_registre(["adresse"] * 3)))
+        == "3 structures, toutes situées à leur adresse sur la carte"
+    )
+    assert (
+        structures.texte_localisation(structures.resume(_petit_registre([None])))
+        == "1 structure, sans adresse ni commune connue : absente de la carte"
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from geo.donnees import structures
 from geo.outils import nomenclature
 from geo.outils.text import accorder, nombre_fr
 
@@ -26,13 +27,8 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
         help="Les autres sont placées au centre de leur commune (adresse non géocodée dans la source)"
         + (f" ; {nombre_fr(localisation['sans'])} sans lieu connu." if localisation["sans"] else "."),
     )
-    from geo.rendu.surcouches.structures import texte_situees
-
-    situees = localisation["adresse"] + localisation["centroide_commune"]
-    st.caption(
-        f"Structures de l'ESS : {texte_situees(situees, bloc['total'])}. La carte compte les structures "
-        "situées ; le chiffre ci-dessus les compte toutes."
-    )
+    # One sentence whose parts add up to the total: the three figures above cannot seem to disagree.
+    st.caption(f"Structures de l'ESS : {structures.texte_localisation(bloc)}.")
     if bloc.get("couverture", {}).get("partiel"):
         st.caption(bloc["couverture"]["texte"])
     if emplois is not None and bloc["structures_sans_effectif"]:

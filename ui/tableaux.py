@@ -34,6 +34,9 @@ def afficher(
     the same table again costs a digest of its cells, not a new rendering.
     """
     conteneur = conteneur or st
+    # The grid draws a missing cell itself, ignoring the Styler's display value: without
+    # this it reads « None » where the legend promises « — ».
+    options.setdefault("placeholder", tableaux.INCONNU)
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
     # The grid draws a missing cell with this text, not with the Styler's display value: without

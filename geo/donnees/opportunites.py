@@ -24,6 +24,7 @@ import shapely
 from geo.donnees.commerces import DonneesCommerces
 from geo.outils import config, projections
 from geo.outils.codes import parmi
+from geo.outils.text import accorder, nombre_fr
 from geo.territoires.niveaux import dessin
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
@@ -35,20 +36,27 @@ FORMULES = {
     "candidats_epiceries": (
         "Score = habitants de la commune × distance (km, à vol d'oiseau, de centre à centre) jusqu'à la "
         "commune la plus proche qui a un commerce. Plus il est élevé, plus de personnes vivent loin d'un "
-        "commerce : candidates pour une épicerie participative ou une tournée. La structure de l'ESS la plus "
+        "commerce : candidates pour une épicerie participative ou une tournée. Une commune dont la "
+        "population est inconnue n'a pas de score : elle est listée à la fin, sans rang. La structure de "
+        "l'ESS la plus "
         "proche (toute structure localisée du registre) est un partenaire possible pour la porter."
     ),
     "presence_ess_qpv": (
         f"Structures de l'ESS situées dans le périmètre du quartier, puis à moins de {RAYON_QPV_M} m de sa "
         "limite ; rapportées à la population du quartier quand l'INSEE la publie. Les quartiers sans aucune "
-        "structure à proximité viennent en premier. Seules les structures localisées à l'adresse comptent : "
-        "un point au centre de la commune ne dit pas dans quel quartier elle se trouve."
+        "structure située à proximité viennent en premier. Seules les structures localisées à l'adresse sont "
+        "placées : celles de ses communes qui ne sont situées qu'au centre de la commune peuvent s'y trouver "
+        "aussi ; elles sont comptées à part (« non situées »), et un « 0 » se lit « aucune de celles qui "
+        "sont situées »."
     ),
     "territoires_par_besoin": (
-        "Besoin = (habitants des communes sans commerce + habitants des QPV dont la population est publiée) "
-        "pour 1 000 habitants. Densité de l'ESS = structures localisées pour 1 000 habitants. "
-        "« Besoin élevé, peu d'ESS » : besoin au-dessus de la médiane des territoires comparés et "
-        "densité en dessous."
+        "Besoin = (habitants des communes sans commerce + habitants des QPV) pour 1 000 habitants. Il est "
+        "inconnu dès qu'un de ses termes l'est (population d'un QPV non publiée) : jamais compté comme zéro. "
+        "Les territoires au besoin connu sont classés ; les autres suivent, sans rang, avec ce que le besoin "
+        "vaut au moins (les termes connus). Densité de l'ESS = structures localisées pour 1 000 habitants. "
+        "« Besoin élevé, peu d'ESS » : besoin au-dessus de la médiane des territoires dont le besoin est "
+        "connu et densité en dessous de la médiane ; un besoin inconnu n'est « élevé » que si ce qu'il vaut "
+        "au moins dépasse déjà cette médiane."
     ),
 }
 
@@ -135,6 +143,19 @@ def financements_annuels_par_epci(entrees: Entrees) -> tuple[pd.Series, list[int
     return postes.groupby("epci").montant_eur.sum().astype(float) / len(annees), annees
 
 
+def departements_aux_postes_non_places(entrees: Entrees) -> set[str]:
+    """Départements holding Ci.Ville posts of comparable years that could not be placed in an EPCI.
+
+    An EPCI of such a département with no post placed has an unknown amount, not zero.
+    """
+    if entrees.financements is None:
+        return set()
+    postes = entrees.financements.postes_places(entrees.ref)
+    non_comparables = set(postes.loc[~postes.comparable.astype(bool), "annee"].dropna())
+    postes = postes[~parmi(postes.annee, non_comparables) & postes.epci.isna()]
+    return set(postes.insee_dep.dropna().astype(str)) if "insee_dep" in postes else set()
+
+
 # Shared geometry -----------------------------------------------------------------
 
 
@@ -218,7 +239,9 @@ def candidats_epiceries(
     resultat = resultat.sort_values(
         ["score", "population", "code"], ascending=[False, False, True], na_position="last"
     ).reset_index(drop=True)
-    resultat.insert(0, "rang", range(1, len(resultat) + 1))
+    # A commune whose score is unknown (population or distance missing) is listed, not ranked last.
+    rangs = pd.Series(range(1, len(resultat) + 1), dtype="Int64").where(resultat.score.notna().to_numpy(bool))
+    resultat.insert(0, "rang", rangs.array)
     return resultat
 
 
@@ -230,8 +253,11 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
 
     2024 perimeters are used; where only the 2015 ones exist, those are, labelled.
     QPV whose perimeter is not available are listed last with unknown counts.
+    Only structures located at their address are placed in or near a QPV; those of its
+    communes placed at the commune's centre may be there too, unknown:
+    ``structures_non_situees`` counts them, so that a « 0 » is read as a lower bound.
     Columns: ``code_qp, nom, generation, population, perimetre, structures_dedans,
-    structures_autour, structures_pour_1000, exemples``.
+    structures_autour, structures_non_situees, structures_pour_1000, exemples``.
     """
     colonnes = [
         "code_qp",
@@ -241,6 +267,7 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
         "perimetre",
         "structures_dedans",
         "structures_autour",
+        "structures_non_situees",
         "structures_pour_1000",
         "exemples",
     ]
@@ -251,6 +278,7 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
     if (perimetres.generation == "2024").any():
         perimetres = perimetres[perimetres.generation == "2024"]
     structures = structures_localisees(entrees, a_l_adresse=True)
+    non_situees = _structures_au_centre_par_commune(entrees)
     lignes = []
     for zone_code, groupe in perimetres.groupby(
         _zones_des_communes(entrees.ref, perimetres.communes.str.split(",").str[0])
@@ -276,6 +304,10 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
                     "perimetre": True,
                     "structures_dedans": None if dedans is None else len(dedans),
                     "structures_autour": None if autour is None else len(autour),
+                    "structures_non_situees": None
+                    if non_situees is None
+                    else sum(non_situees.get(commune, 0) for commune in ligne.communes.split(",")),
+                    # Per 1,000 inhabitants only where the population is published: never over zero.
                     "structures_pour_1000": round(1000 * (len(dedans) + len(autour)) / population, 2)
                     if population and dedans is not None
                     else None,
@@ -296,6 +328,7 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
                 "perimetre": False,
                 "structures_dedans": None,
                 "structures_autour": None,
+                "structures_non_situees": None,
                 "structures_pour_1000": None,
                 "exemples": "",
             }
@@ -309,9 +342,22 @@ def presence_ess_qpv(entrees: Entrees, tid: TerritoireId | None, rayon_m: int = 
     resultat["_population"] = resultat.population.astype("Float64").fillna(-1)
     resultat = resultat.sort_values(["_ordre", "_population", "code_qp"], ascending=[True, False, True])
     resultat = resultat.drop(columns=["_ordre", "_population"]).reset_index(drop=True)
-    resultat["structures_dedans"] = resultat.structures_dedans.astype("Int64")
-    resultat["structures_autour"] = resultat.structures_autour.astype("Int64")
+    # Numbers, unknown as NA: an object column of None reached the screen as « None ».
+    for colonne in ("population", "structures_dedans", "structures_autour", "structures_non_situees"):
+        resultat[colonne] = resultat[colonne].astype("Int64")
+    resultat["structures_pour_1000"] = resultat.structures_pour_1000.astype(float)
     return resultat
+
+
+def _structures_au_centre_par_commune(entrees: Entrees) -> dict[str, int] | None:
+    """Per commune, its structures placed at its centre (address not geocoded); ``None`` without register."""
+    if entrees.structures is None:
+        return None
+    registre = entrees.structures
+    if "precision" not in registre:
+        return {}
+    placees = registre[registre.lon.notna() & registre.lat.notna() & (registre.precision != "adresse")]
+    return {str(c): int(n) for c, n in placees.groupby(placees.commune.astype("string")).size().items()}
 
 
 # 3. Need against ESS density, per sub-territory ------------------------------------------
@@ -325,6 +371,7 @@ def _population_qpv_par_commune(entrees: Entrees, codes: pd.Index) -> pd.DataFra
     if entrees.qpv is None or not entrees.qpv.disponible:
         resultat["population_qpv"] = np.nan
         resultat["population_qpv_connue"] = False
+        resultat["nb_qpv"] = pd.array([pd.NA] * len(resultat), dtype="Int64")  # unknown, not none
         return resultat
     lignes = entrees.qpv.qpv_communes
     lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, codes)]
@@ -346,12 +393,22 @@ def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
     """Per unit (EPCI, département…): its 2024 QPV counted once each, whatever communes they span.
 
     ``unites`` maps commune codes to unit codes. Columns ``nb_qpv``, ``population_qpv``
-    (NaN when one population is unknown) and ``population_qpv_connue``.
+    (NaN when one population is unknown), ``population_qpv_connue``, ``qpv_sans_population``
+    (how many populations are unknown: NaN without the QPV data) and
+    ``population_qpv_minimum`` (the published populations summed: a lower bound).
     """
     if entrees.qpv is None or not entrees.qpv.disponible:
+        unites_connues = pd.Index(unites.dropna().unique())
         return pd.DataFrame(
-            {"nb_qpv": 0, "population_qpv": np.nan, "population_qpv_connue": False},
-            index=pd.Index(unites.dropna().unique()),
+            {
+                # Without the QPV data their number is unknown, not zero.
+                "nb_qpv": pd.array([pd.NA] * len(unites_connues), dtype="Int64"),
+                "population_qpv": np.nan,
+                "population_qpv_connue": False,
+                "qpv_sans_population": np.nan,
+                "population_qpv_minimum": np.nan,
+            },
+            index=unites_connues,
         )
     lignes = entrees.qpv.qpv_communes
     lignes = lignes[(lignes.generation == "2024") & parmi(lignes.commune, unites.index)]
@@ -360,11 +417,14 @@ def _qpv_par_unite(entrees: Entrees, unites: pd.Series) -> pd.DataFrame:
         nb_qpv=("code_qp", "size"),
         population_qpv=("population", lambda s: s.sum(min_count=1)),
         population_qpv_connue=("population", lambda s: bool(s.notna().all())),
+        qpv_sans_population=("population", lambda s: int(s.isna().sum())),
     )
     resultat = par_unite.reindex(pd.Index(unites.dropna().unique()))
     resultat["nb_qpv"] = resultat.nb_qpv.fillna(0).astype(int)
     resultat["population_qpv_connue"] = resultat.population_qpv_connue.fillna(True).astype(bool)
+    resultat["qpv_sans_population"] = resultat.qpv_sans_population.fillna(0).astype(int)
     population = resultat.population_qpv.astype(float).where(resultat.nb_qpv > 0, 0.0)
+    resultat["population_qpv_minimum"] = population.fillna(0.0)
     # Unknown stays unknown: never a zero standing for "not published".
     resultat["population_qpv"] = population.where(resultat.population_qpv_connue)
     return resultat
@@ -386,7 +446,10 @@ def indicateurs_communes(entrees: Entrees, codes: pd.Index, definition: str | No
         comptes = structures.groupby("commune").size()
         emplois = structures.groupby("commune").emplois_estimes.sum(min_count=1)
         table["structures"] = comptes.reindex(codes).fillna(0).astype(int).to_numpy()
-        table["emplois_estimes"] = emplois.reindex(codes).fillna(0).astype(float).to_numpy()
+        # No structure: no job. Structures whose headcounts are all unknown: jobs unknown, not zero.
+        table["emplois_estimes"] = (
+            emplois.reindex(codes).astype(float).where(parmi(codes, comptes.index), 0.0).to_numpy()
+        )
         # Structures whose headcount is unknown: the jobs estimate leaves them out, and says so.
         inconnus = structures[structures.emplois_estimes.isna()].groupby("commune").size()
         table["structures_sans_effectif"] = inconnus.reindex(codes).fillna(0).astype(int).to_numpy()
@@ -418,10 +481,95 @@ def _noms_unites(ref: Referentiel, niveau: str) -> pd.Series:
     return table.set_index("code").nom if "code" in table else table.nom
 
 
+def _besoin(sommes: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Need per 1,000 inhabitants (NaN when one term is unknown) and its lower bound.
+
+    ``sommes`` holds, per unit, ``population``, ``population_sans_commerce`` and the
+    ``population_qpv`` / ``population_qpv_minimum`` of :func:`_qpv_par_unite`. The lower
+    bound adds the terms that are known (published QPV populations only): it is what the
+    need is at least, never the need itself.
+    """
+    population = sommes.population.astype(float).replace(0, np.nan)
+    sans_commerce = sommes.population_sans_commerce.astype(float)
+    qpv_minimum = sommes.population_qpv_minimum.astype(float)
+    besoin = 1000 * (sans_commerce + sommes.population_qpv.astype(float)) / population
+    minimum = 1000 * (sans_commerce.fillna(0) + qpv_minimum.fillna(0)) / population
+    # Nothing known of either term: not even a bound.
+    minimum = minimum.where(sans_commerce.notna() | qpv_minimum.notna())
+    return besoin, minimum
+
+
+def _emplois(sommes: pd.DataFrame) -> pd.Series:
+    """Estimated ESS jobs per unit: unknown where no structure of the unit has a known headcount.
+
+    Where some do, the sum of theirs is a lower bound, said on the page beside the figures.
+    """
+    structures = sommes.structures.astype(float)
+    sans_effectif = sommes.structures_sans_effectif.astype(float)
+    return sommes.emplois_estimes.astype(float).where(~((structures > 0) & (sans_effectif >= structures)))
+
+
+def _raisons_besoin_inconnu(agregats: pd.DataFrame) -> pd.Series:
+    """Why each unit's need is unknown, in French (empty where it is known)."""
+    raisons = pd.Series("", index=agregats.index, dtype=object)
+    for index, ligne in agregats.iterrows():
+        parties = []
+        if pd.isna(ligne.population) or not ligne.population:
+            parties.append("population inconnue")
+        if pd.isna(ligne.population_sans_commerce):
+            parties.append("commerces non disponibles")
+        if pd.isna(ligne.qpv_sans_population):
+            parties.append("quartiers prioritaires non disponibles")
+        elif ligne.qpv_sans_population:
+            parties.append(f"population de {accorder(int(ligne.qpv_sans_population), 'QPV')} non publiée")
+        raisons[index] = " ; ".join(parties)
+    return raisons
+
+
+def _situations(agregats: pd.DataFrame) -> list[str]:
+    """« besoin élevé, peu d'ESS », « besoin élevé », « besoin moindre », or what is unknown.
+
+    Medians are those of the units whose need (or density) is known. A unit whose need is
+    unknown is « besoin élevé » only when its lower bound alone is above the median, and
+    always says « au moins » and why; otherwise its need is « inconnu », never « moindre ».
+    """
+    mediane_besoin = agregats.besoin_pour_1000.median()
+    mediane_densite = agregats.structures_pour_1000.median()
+    situations = []
+    for ligne in agregats.itertuples():
+        densite_connue = not pd.isna(ligne.structures_pour_1000)
+        peu = densite_connue and ligne.structures_pour_1000 < mediane_densite
+        if not pd.isna(ligne.besoin_pour_1000):
+            if not densite_connue:
+                situations.append("densité de l'ESS inconnue")
+            elif ligne.besoin_pour_1000 > mediane_besoin:
+                situations.append("besoin élevé, peu d'ESS" if peu else "besoin élevé")
+            else:
+                situations.append("besoin moindre")
+            continue
+        minimum = ligne.besoin_minimum_pour_1000
+        borne = not pd.isna(minimum) and minimum > 0
+        au_moins = f"au moins {nombre_fr(minimum, 1)} pour 1 000" if borne else ""
+        if au_moins and minimum > mediane_besoin:
+            debut = "besoin élevé, peu d'ESS" if peu else "besoin élevé"
+            situations.append(f"{debut} ({au_moins} ; {ligne.raison_besoin_inconnu})")
+        elif au_moins:
+            situations.append(f"besoin inconnu, {au_moins} ({ligne.raison_besoin_inconnu})")
+        else:
+            situations.append(f"besoin inconnu ({ligne.raison_besoin_inconnu})")
+    return situations
+
+
 def classement_territoires(
     entrees: Entrees, tid: TerritoireId | None, definition: str | None = DEFINITION_PAR_DEFAUT
 ) -> pd.DataFrame:
-    """Sub-territories ranked by need, with their ESS density (:data:`FORMULES`)."""
+    """Sub-territories ranked by need, with their ESS density (:data:`FORMULES`).
+
+    Only units whose need is known are ranked (``rang`` 1…n). The others follow, unranked
+    (``rang`` NA), by the lower bound of their need (``besoin_minimum_pour_1000``); their
+    ``situation`` says « au moins … » and why (``raison_besoin_inconnu``). An unknown term
+    never counts as zero: a commune whose QPV population is not published is not a low need.
+    """
     niveau, unites = _unites(entrees.ref, tid)
     if niveau is None:
         return pd.DataFrame(columns=["rang", "code", "nom", "besoin_pour_1000", "structures_pour_1000"])
@@ -439,37 +587,66 @@ def classement_territoires(
     )
     # A QPV over several communes of one unit counts once there (summing communes would repeat it).
     qpv_unites = _qpv_par_unite(entrees, unites).reindex(agregats.index)
-    for colonne in ("nb_qpv", "population_qpv", "population_qpv_connue"):
+    for colonne in (
+        "nb_qpv",
+        "population_qpv",
+        "population_qpv_connue",
+        "qpv_sans_population",
+        "population_qpv_minimum",
+    ):
         agregats[colonne] = qpv_unites[colonne].to_numpy()
     population = agregats.population.astype(float).replace(0, np.nan)
-    besoin = agregats.population_sans_commerce.astype(float).fillna(0) + agregats.population_qpv.astype(
-        float
-    ).fillna(0)
-    agregats["besoin_pour_1000"] = (1000 * besoin / population).round(1)
+    besoin, minimum = _besoin(agregats)
+    agregats["besoin_pour_1000"] = besoin.round(1)
+    agregats["besoin_minimum_pour_1000"] = minimum.round(1)
     agregats["structures_pour_1000"] = (1000 * agregats.structures.astype(float) / population).round(2)
-    agregats["emplois_pour_1000"] = (1000 * agregats.emplois_estimes.astype(float) / population).round(1)
-    mediane_besoin = agregats.besoin_pour_1000.median()
-    mediane_densite = agregats.structures_pour_1000.median()
-    situation = np.where(
-        agregats.structures_pour_1000.isna(),
-        "densité de l'ESS inconnue",
-        np.where(
-            (agregats.besoin_pour_1000 > mediane_besoin) & (agregats.structures_pour_1000 < mediane_densite),
-            "besoin élevé, peu d'ESS",
-            np.where(agregats.besoin_pour_1000 > mediane_besoin, "besoin élevé", "besoin moindre"),
-        ),
+    agregats["emplois_estimes"] = _emplois(agregats)
+    agregats["emplois_pour_1000"] = (1000 * agregats.emplois_estimes / population).round(1)
+    agregats["raison_besoin_inconnu"] = _raisons_besoin_inconnu(agregats).where(
+        agregats.besoin_pour_1000.isna(), ""
     )
-    agregats["situation"] = situation
+    agregats["situation"] = _situations(agregats)
     agregats["nom"] = agregats.index.map(_noms_unites(entrees.ref, niveau))
     agregats = agregats.rename_axis("code").reset_index()
     agregats["niveau"] = niveau
+    agregats["_connu"] = agregats.besoin_pour_1000.notna()
+    agregats["_tri"] = agregats.besoin_pour_1000.fillna(agregats.besoin_minimum_pour_1000)
     agregats = agregats.sort_values(
-        ["besoin_pour_1000", "structures_pour_1000", "code"],
-        ascending=[False, True, True],
+        ["_connu", "_tri", "structures_pour_1000", "code"],
+        ascending=[False, False, True, True],
         na_position="last",
     ).reset_index(drop=True)
-    agregats.insert(0, "rang", range(1, len(agregats) + 1))
-    return agregats
+    rangs = pd.Series(range(1, len(agregats) + 1), dtype="Int64").where(agregats._connu.to_numpy())
+    agregats.insert(0, "rang", rangs.array)
+    return agregats.drop(columns=["_connu", "_tri"])
+
+
+def texte_besoins_inconnus(classement: pd.DataFrame) -> str:
+    """What the page says under the ranking when some needs are unknown (« » when none is)."""
+    inconnus = classement[classement.besoin_pour_1000.isna()]
+    if inconnus.empty:
+        return ""
+    causes = []
+    if (inconnus.qpv_sans_population.fillna(0) > 0).any():
+        causes.append("population de QPV non publiée ici (fichier INSEE des QPV 2024 absent)")
+    if inconnus.qpv_sans_population.isna().any():
+        causes.append("quartiers prioritaires non disponibles")
+    if inconnus.population_sans_commerce.isna().any():
+        causes.append("commerces non disponibles")
+    if inconnus.population.isna().any():
+        causes.append("population inconnue")
+    tous = len(inconnus) == len(classement)
+    nombre = (
+        f"tous les {nombre_fr(len(classement))} territoires comparés"
+        if tous and len(classement) > 1
+        else f"{accorder(len(inconnus), 'territoire')} sur {nombre_fr(len(classement))}"
+    )
+    return (
+        f"Besoin inconnu pour {nombre} : {', '.join(causes)}. Un besoin inconnu n'est ni classé ni compté "
+        "comme faible : ces territoires viennent "
+        + ("sans rang" if tous else "après les autres, sans rang")
+        + ", et « Situation » dit ce que leur besoin vaut au moins."
+    )
 
 
 # 4. Choropleth of an indicator ------------------------------------------------------------
@@ -496,6 +673,21 @@ SOURCES_INDICATEURS = {
     "evolution_population_pct": "INSEE, populations municipales 2015 et 2021 (communes connues aux deux)",
     "financements_par_habitant": "ANCT Ci.Ville (adultes-relais, FONJEP), moyenne annuelle des années aux "
     "montants comparables (une année comptée au forfait est exclue) ; INSEE : population",
+}
+# Why a unit of the map has no value (drawn grey, « Donnée inconnue »), said under the map.
+RAISONS_INCONNU = {
+    "besoin_pour_1000": "besoin inconnu, jamais compté comme faible, où la population d'un QPV n'est pas "
+    "publiée (ou les commerces, la population)",
+    "part_population_sans_commerce": "commerces non disponibles ou population inconnue",
+    "population_sans_commerce": "commerces non disponibles ou population inconnue",
+    "part_population_qpv": "population d'un de ses QPV non publiée",
+    "structures_pour_1000": "registre des structures non disponible ou population inconnue",
+    "emplois_pour_1000": "aucune de ses structures n'a d'effectif connu, ou registre non disponible",
+    "taux_chomage_pct": "recensement non disponible pour ses communes",
+    "evolution_population_pct": "population de 2015 ou de 2021 inconnue",
+    "financements_par_habitant": "montants donnés par EPCI seulement (aucun par commune), ou postes de "
+    "son département qui n'ont pu être placés dans un EPCI (montant inconnu, pas nul), ou Ci.Ville non "
+    "disponible",
 }
 # Estimated ESS jobs per inhabitant would mislead while the register lacks SIRENE.
 INDICATEURS_REGISTRE_COMPLET = ("emplois_pour_1000",)
@@ -541,20 +733,21 @@ def valeurs_indicateur(
             "population_qpv": lambda s: s.sum(min_count=1),
             "structures": lambda s: s.sum(min_count=1),
             "emplois_estimes": lambda s: s.sum(min_count=1),
+            "structures_sans_effectif": lambda s: s.sum(min_count=1),
         }
     )
+    sommes["emplois_estimes"] = _emplois(sommes)
     qpv_unites = _qpv_par_unite(entrees, pd.Series(unites.to_numpy(), index=communes.code.to_numpy()))
     sommes["population_qpv"] = qpv_unites.population_qpv.reindex(sommes.index).to_numpy()
     if indicateur == "part_population_qpv":
         sommes.loc[
             ~qpv_unites.population_qpv_connue.reindex(sommes.index).fillna(False), "population_qpv"
         ] = np.nan
+    sommes["population_qpv_minimum"] = qpv_unites.population_qpv_minimum.reindex(sommes.index).to_numpy()
     population = sommes.population.astype(float).replace(0, np.nan)
-    besoin = sommes.population_sans_commerce.astype(float).fillna(0) + sommes.population_qpv.astype(
-        float
-    ).fillna(0)
     calcul = {
-        "besoin_pour_1000": (1000 * besoin / population).where(sommes.population_sans_commerce.notna()),
+        # Unknown where one term is (a QPV population not published): grey on the map, never low.
+        "besoin_pour_1000": _besoin(sommes)[0],
         "part_population_sans_commerce": 100 * sommes.population_sans_commerce.astype(float) / population,
         "population_sans_commerce": sommes.population_sans_commerce.astype(float),
         "part_population_qpv": 100 * sommes.population_qpv.astype(float) / population,
@@ -567,7 +760,12 @@ def valeurs_indicateur(
         # Posts are attached to contracts signed by EPCI: they cannot be split between communes.
         par_epci, _ = financements_annuels_par_epci(entrees)
         if niveau == "epci" and entrees.financements is not None:
-            calcul = par_epci.reindex(sommes.index).fillna(0.0) / population
+            # No post placed: zero received, unless posts of its département could not be placed.
+            incertains = departements_aux_postes_non_places(entrees)
+            departements_epci = ref.communes.groupby("epci").dep.agg(set).reindex(sommes.index)
+            douteux = departements_epci.map(lambda d: bool(isinstance(d, set) and d & incertains))
+            montants = par_epci.reindex(sommes.index)
+            calcul = montants.fillna(0.0).where(montants.notna() | ~douteux.astype(bool)) / population
         else:
             calcul = pd.Series(np.nan, index=sommes.index)
     noms = _noms_unites(ref, "epci" if niveau == "epci" else "commune")
@@ -685,6 +883,7 @@ def bloc(entrees: Entrees, tid: TerritoireId | None, definition: str | None = No
                 "perimetre",
                 "structures_dedans",
                 "structures_autour",
+                "structures_non_situees",
                 "structures_pour_1000",
             ],
         ),
@@ -697,6 +896,7 @@ def bloc(entrees: Entrees, tid: TerritoireId | None, definition: str | None = No
                 "niveau",
                 "population",
                 "besoin_pour_1000",
+                "besoin_minimum_pour_1000",
                 "structures_pour_1000",
                 "emplois_pour_1000",
                 "situation",

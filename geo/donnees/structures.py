@@ -38,7 +38,7 @@ from geo.build import etapes
 from geo.outils import config, nomenclature
 from geo.outils import siret as siret_mod
 from geo.outils.codes import parmi
-from geo.outils.text import accorder, cle_recherche
+from geo.outils.text import accorder, cle_recherche, nombre_fr
 from geo.sources import Localisation, esat, fabriques, siae, sirene
 from geo.sources import ess_commun as commun
 from geo.sources import source as source_declaree
@@ -560,6 +560,46 @@ def resume(tableau: pd.DataFrame, manifeste: dict | None = None, disponible: boo
         "couverture": couverture_registre(manifeste),
         **({"construit_le": manifeste.get("construit_le")} if manifeste else {}),
     }
+
+
+def texte_localisation(bloc: dict) -> str:
+    """Where the structures of a :func:`resume` block are, in parts that add up to its total.
+
+    « 12 structures, dont 10 situées à leur adresse et 2 au centre de leur commune (adresse non
+    géocodée dans la source), toutes sur la carte » : the headline count, the map and the
+    « situées à l'adresse » figure shown beside it agree, or the sentence says why they differ.
+    """
+    total = bloc["total"]
+    localisation = bloc["localisation"]
+    if not total:
+        return "Aucune structure"
+    adresse, centre, sans = localisation["adresse"], localisation["centroide_commune"], localisation["sans"]
+    # Placed on the map some other way (no precision given by the source): said, never folded in.
+    autres = total - adresse - centre - sans
+    geocodage = " (adresse non géocodée dans la source)"
+    parties = [
+        (n, un, plusieurs)
+        for n, un, plusieurs in (
+            (adresse, "située à son adresse", "situées à leur adresse"),
+            (centre, "au centre de sa commune" + geocodage, "au centre de leur commune" + geocodage),
+            (autres, "placée sans précision connue", "placées sans précision connue"),
+            (sans, "sans adresse ni commune connue", "sans adresse ni commune connue"),
+        )
+        if n > 0
+    ]
+    tete = accorder(total, "structure")
+    if len(parties) == 1:
+        _, un, plusieurs = parties[0]
+        texte = f"{tete}, {'toutes ' + plusieurs if total > 1 else un}"
+        if sans:
+            return texte + (" : absentes de la carte" if total > 1 else " : absente de la carte")
+        return texte + " sur la carte"
+    morceaux = [f"{nombre_fr(n)} {un if n < 2 else plusieurs}" for n, un, plusieurs in parties]
+    texte = f"{tete}, dont {', '.join(morceaux[:-1])} et {morceaux[-1]}"
+    if not sans:
+        return texte + ", toutes sur la carte"
+    ailleurs = f"les {nombre_fr(sans)} autres n'y sont pas" if sans > 1 else "l'autre n'y est pas"
+    return f"{texte} : {nombre_fr(total - sans)} sur la carte, {ailleurs}"
 
 
 def en_geodataframe(tableau: pd.DataFrame) -> gpd.GeoDataFrame:
