@@ -13,6 +13,7 @@ import io
 import math
 import re
 import struct
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -35,6 +36,8 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 matplotlib.use("Agg")  # no screen on servers
 
 _POLICES = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+# Characters of a line of the map's legend (two columns at 7 points fit the map's width).
+_LEGENDE_LARGEUR = 52
 _COULEURS = {
     "fond": "#0072B2",
     "selection": "#D55E00",
@@ -330,7 +333,7 @@ def couches_structures(
         texte = accorder(len(groupe), singulier, pluriel)
         if points < len(groupe):
             texte += f" ({accorder(points, 'point')} : {partage})"
-        couches.append((groupe, {**style, "marker": "o", "markersize": 9, "linewidth": 0.8}, texte))
+        couches.append((groupe, {**style, "marker": "o", "markersize": 16, "linewidth": 0.8}, texte))
     non_dessinees = len(tableau) - len(placees)
     if non_dessinees:
         sans_position = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
@@ -607,9 +610,11 @@ def carte_png(
         selection.plot(ax=axe, color=_COULEURS["selection"], alpha=0.6)
         legende.append(Patch(facecolor=_COULEURS["selection"], alpha=0.6, label="Commune choisie"))
     for couche, style, libelle in fiche.couches:
+        # Long labels on two lines: a legend wider than the map would shrink the whole image.
+        libelle = textwrap.fill(texte_matplotlib(libelle), _LEGENDE_LARGEUR)
         if style.get("sans_symbole"):
             # What is counted but not drawn: a legend line without a symbol.
-            legende.append(Line2D([], [], linestyle="none", label=texte_matplotlib(libelle)))
+            legende.append(Line2D([], [], linestyle="none", label=libelle))
             continue
         couche.plot(ax=axe, **style)
         if style.get("hatch"):
