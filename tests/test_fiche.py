@@ -201,6 +201,8 @@ def test_fiche_says_plainly_when_no_job_or_funding_is_known(referentiel):
     assert "Financements reçus par année" in texte
     assert "Aucune source de financement pour ce territoire" in texte
     assert "None" not in texte
+    # The key figure says the total is unknown and why, whole (« inconnu · 1 288 81… » was cut).
+    assert re.search(r"Emplois créés\s+inconnu\s+2 projets sans chiffre d'emplois", texte), texte
 
 
 def test_jobs_chart_reads_an_unknown_total_as_unknown():

@@ -39,9 +39,6 @@ def afficher(
     options.setdefault("placeholder", tableaux.INCONNU)
     options.setdefault("hide_index", True)
     options.setdefault("width", "stretch")
-    # The grid draws a missing cell with this text, not with the Styler's display value: without
-    # it the browser shows « None » where the Styler says « — ».
-    options.setdefault("placeholder", tableaux.INCONNU)
     lignes_max = min(LIGNES_MAX, max(1, CELLULES_MAX // max(1, len(tableau.columns))))
     montre = tableau.head(lignes_max)
     conteneur.dataframe(style(montre, decimales), column_config=entetes(tableau, column_config), **options)

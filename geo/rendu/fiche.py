@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from geo.donnees import constats, indicators
+from geo.donnees import constats, emplois, indicators
 from geo.outils.text import accorder, nombre_fr
 from geo.rendu.carte_territoire import geometries_affichage, plan_de_carte
 from geo.sources import Source, ess_commun, toutes_les_sources
@@ -514,14 +514,19 @@ def contenu(
     if bloc_emplois is not None and bloc_financements is not None:
         from geo.donnees import financements
 
-        fiche.chiffres.append(
+        # Two figures, not one « 42 · 1 288 813 € »: « inconnu · … » was cut in its box.
+        fiche.chiffres += [
             Chiffre(
-                "Emplois créés · financements",
-                f"{nombre_fr(bloc_emplois.get('crees_total'), inconnu='inconnu')} · "
+                "Emplois créés",
+                emplois.valeur_emplois_crees(bloc_emplois),
+                emplois.precision_emplois_crees(bloc_emplois) or "projets saisis",
+            ),
+            Chiffre(
+                "Financements reçus",
                 f"{nombre_fr(bloc_financements.get('total_eur'))} €",
-                "projets saisis · Ci.Ville et saisies",
-            )
-        )
+                "Ci.Ville et saisies",
+            ),
+        ]
         part = bloc_financements.get("part_ess_emploi_salarie") or {}
         if part.get("part_pct") is not None:
             fiche.chiffres.append(
