@@ -10,7 +10,7 @@ from geo.outils import geocodage
 from geo.outils.text import nombre_fr, texte_brut
 from geo.rendu import leaflet
 from ui import carte as carte_ui
-from ui import donnees, etat, page, sections, telechargement
+from ui import donnees, etat, page, sections, tableaux, telechargement
 
 contexte = page.contexte()
 ref, tid, territoire = contexte.ref, contexte.tid, contexte.territoire
@@ -53,7 +53,7 @@ def _tableau(resume: dict) -> pd.DataFrame:
 
 if bloc["nombre"]:
     tableau = _tableau(bloc)
-    st.dataframe(tableau, hide_index=True, width="stretch")
+    tableaux.afficher(tableau)
     telechargement.csv(
         "Télécharger la liste (CSV)",
         tableau,
@@ -72,7 +72,7 @@ if "generation_2015" in bloc:
                 else "."
             )
         )
-        st.dataframe(_tableau(ancien), hide_index=True, width="stretch")
+        tableaux.afficher(_tableau(ancien))
 
 st.subheader("Est-ce en QPV ?")
 st.markdown(

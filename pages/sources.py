@@ -35,7 +35,7 @@ for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()
 _PERIMETRES_QPV_2024 = {sources_qpv.PERIMETRES_2024.id, sources_qpv.PERIMETRES_2024_REPUBLICATION.id}
 _liens = {"Page officielle": st.column_config.LinkColumn("Page officielle")}
 st.subheader("Données utilisées")
-st.dataframe(pd.DataFrame(utilisees), hide_index=True, width="stretch", column_config=_liens)
+tableaux.afficher(pd.DataFrame(utilisees), column_config=_liens)
 # The national QPV total the other pages show, and the official file's count this page cites.
 _note_qpv = donnees.donnees_qpv().bloc(contexte.ref, None).get("note_total_national")
 if _note_qpv:
@@ -43,7 +43,7 @@ if _note_qpv:
 
 if autres:
     st.subheader("Autres fichiers connus, non utilisés ici")
-    st.dataframe(pd.DataFrame(autres), hide_index=True, width="stretch", column_config=_liens)
+    tableaux.afficher(pd.DataFrame(autres), column_config=_liens)
 
 st.subheader("Détail par jeu de données")
 for source in toutes_les_sources():
@@ -118,16 +118,14 @@ if anomalies:
 jeux = etapes.provenance_jeux(config.dossier_cache())
 if jeux:
     st.markdown("D'où viennent les chiffres de chaque jeu de données sur ce serveur :")
-    st.dataframe(
+    tableaux.afficher(
         pd.DataFrame(
             {
                 "Jeu de données": [j["titre"] for j in jeux],
                 "Obtenu par ce serveur": [j["libelle"] for j in jeux],
                 "Dernière actualisation refusée": [j.get("refus", "—") for j in jeux],
             }
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
 
 st.subheader("Actualiser depuis les sites officiels")

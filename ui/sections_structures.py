@@ -8,6 +8,7 @@ import streamlit as st
 from geo.donnees import structures
 from geo.outils import nomenclature
 from geo.outils.text import accorder, nombre_fr
+from ui import tableaux
 
 
 def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
@@ -47,14 +48,13 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
             )
         )
     elif bloc["par_famille"]:
-        st.dataframe(
+        tableaux.afficher(
             pd.DataFrame(
                 {
                     "Famille": [nomenclature.LIBELLES_FAMILLES.get(f, f) for f in bloc["par_famille"]],
                     "Structures": list(bloc["par_famille"].values()),
                 }
             ),
-            hide_index=True,
             width="content",
         )
 

@@ -106,11 +106,11 @@ def _onglets(onglet):
 def _textes_du_dom(onglet) -> list[tuple[str, str]]:
     """The visible text of the page and of each of its frames (the map's legend)."""
     textes = [("page", onglet.evaluate("() => document.body.innerText"))]
-    for cadre in onglet.frames[1:]:
-        try:
-            textes.append((cadre.name or cadre.url[:60], cadre.evaluate("() => document.body.innerText")))
-        except Exception:  # a frame replaced while read: the next rerun's, read below on its own
-            continue
+    textes += [
+        (cadre.name or cadre.url[:60], cadre.evaluate("() => document.body ? document.body.innerText : ''"))
+        for cadre in onglet.frames[1:]
+        if not cadre.is_detached()
+    ]
     return textes
 
 
@@ -140,7 +140,9 @@ def test_no_page_shows_none_or_nan_at_any_scale(application, navigateur, chemin)
             dessines = set(onglet.evaluate(_PARCOURS_DES_GRILLES))
             for _ in _onglets(onglet):
                 dessines |= set(onglet.evaluate(_PARCOURS_DES_GRILLES))
-            fautes += [f"{vue} : grille « {t} »" for t in dessines if _INCONNU_EN_ANGLAIS.fullmatch(t.strip())]
+            fautes += [
+                f"{vue} : grille « {t} »" for t in dessines if _INCONNU_EN_ANGLAIS.fullmatch(t.strip())
+            ]
             for ou, texte in _textes_du_dom(onglet):
                 fautes += [f"{vue} ({ou}) : « {e} »" for e in _extraits(texte)]
             if fautes:
