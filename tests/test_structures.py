@@ -254,3 +254,18 @@ def test_structures_of_the_day_say_how_many_the_register_lacks():
     assert demandes[-1] == {"departement": "93", "pages_max": 40}
     with pytest.raises(ValueError, match="commune ou département"):
         structures.structures_du_jour(registre, TerritoireId("epci", "200054781"), ClientFactice())
+
+
+def test_structures_downloads_have_one_set_of_columns_in_french(registre_construit, referentiel):
+    from geo.outils import formats, tableaux
+
+    donnees, _ = registre_construit
+    tid = TerritoireId("departement", "59")
+    page = structures.tableau_export(donnees.du_territoire(referentiel, tid), referentiel.communes.nom)
+    carte = donnees.couches_export(referentiel, tid)["structures_ess"]
+    assert list(page.columns) == [c for c in carte.columns if c != carte.geometry.name]
+    assert "cle" not in page.columns
+    assert set(page.columns) <= set(tableaux.ENTETES)
+    entete = formats.vers_csv(page).decode("utf-8-sig").splitlines()[0]
+    assert '"SIRET";"SIREN";"Nom"' in entete
+    assert "tranche_effectif_libelle" not in entete
