@@ -6,6 +6,7 @@ import streamlit as st
 
 from geo.donnees import commerces
 from geo.outils.text import accorder, texte_brut
+from geo.rendu import exports
 from ui import carte as carte_ui
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -104,9 +105,11 @@ else:
     )
     telechargement.csv(
         "Télécharger la liste (CSV)",
-        sans,
+        commerces.tableau_export(donnees_commerces, sans, definition),
         f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
         "telecharger-communes-sans-commerce",
+        entetes={"population": f"Population ({contexte.ref.millesime_population})"},
+        sources=exports.sources_du_fichier(bloc["source"]),
     )
 
 anciens = bloc["codes_anciens_rattaches"]

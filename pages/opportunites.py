@@ -46,8 +46,12 @@ tables = donnees.tables_opportunites(contexte.tid, definition_texte)
 fichier = territoire.code or "france"
 
 
+# Headers that depend on the view; every other one comes from geo.outils.tableaux.ENTETES.
+ENTETES_DU_JOUR = {"structures_autour": f"Structures de l'ESS à moins de {opportunites.RAYON_QPV_M} m"}
+
+
 def _telecharger(table, nom: str, libelle: str) -> None:
-    telechargement.csv(libelle, table, f"{nom}_{fichier}.csv", f"telecharger-{nom}")
+    telechargement.csv(libelle, table, f"{nom}_{fichier}.csv", f"telecharger-{nom}", entetes=ENTETES_DU_JOUR)
 
 
 # 1 -------------------------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import folium
-import pandas as pd
 import streamlit as st
 
+from geo.donnees import qpv
 from geo.outils import geocodage
 from geo.outils.text import nombre_fr, texte_brut
 from geo.rendu import leaflet
@@ -29,8 +29,6 @@ if not donnees_qpv.disponible:
 
 bloc = donnees_qpv.bloc(ref, tid)
 sections.chiffres_qpv(bloc)
-if bloc.get("note_total_national"):
-    st.caption(bloc["note_total_national"])
 if not bloc["perimetres_disponibles"]:
     st.info(
         "Les périmètres officiels 2024 ne sont pas disponibles sur ce serveur : la carte montre les "
@@ -39,21 +37,23 @@ if not bloc["perimetres_disponibles"]:
     )
 
 
-def _tableau(resume: dict) -> pd.DataFrame:
-    noms = ref.communes.nom
-    return pd.DataFrame(
-        {
-            "Code": [q["code"] for q in resume["liste"]],
-            "Quartier": [q["nom"] for q in resume["liste"]],
-            "Communes": [", ".join(noms.get(c, c) for c in q["communes"]) for q in resume["liste"]],
-            "Population": [nombre_fr(q["population"]) for q in resume["liste"]],
-        }
+def _liste(resume: dict):
+    tableau = qpv.tableau_liste(resume, ref.communes.nom)
+    tableaux.afficher(
+        tableau,
+        column_config={
+            "code_qp": st.column_config.TextColumn("Code"),
+            "nom": st.column_config.TextColumn("Quartier"),
+            "noms_communes": st.column_config.TextColumn("Communes"),
+            "population": st.column_config.NumberColumn("Population"),
+        },
+        raison_inconnu="population du quartier absente de la source.",
     )
+    return tableau
 
 
 if bloc["nombre"]:
-    tableau = _tableau(bloc)
-    tableaux.afficher(tableau)
+    tableau = _liste(bloc)
     telechargement.csv(
         "Télécharger la liste (CSV)",
         tableau,
@@ -72,7 +72,7 @@ if "generation_2015" in bloc:
                 else "."
             )
         )
-        tableaux.afficher(_tableau(ancien))
+        _liste(ancien)
 
 st.subheader("Est-ce en QPV ?")
 st.markdown(

@@ -6,6 +6,7 @@ import streamlit as st
 
 from geo.donnees import structures
 from geo.outils.text import accorder, nombre_fr, texte_brut
+from geo.rendu import exports
 from ui import carte as carte_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
 
@@ -75,7 +76,7 @@ with colonne_liste:
     )
 
 nom_fichier = f"structures_ess_{territoire.code or 'france'}"
-export = liste.drop(columns=["famille_libelle"])
+export = structures.tableau_export(tableau, ref.communes.nom)
 boutons = st.columns(2)
 telechargement.csv(
     "Télécharger la sélection (CSV)",
@@ -84,6 +85,7 @@ telechargement.csv(
     "telecharger-structures-csv",
     boutons[0],
     help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français).",
+    sources=exports.sources_du_fichier(*(s["id"] for s in bloc["sources"])),
 )
 telechargement.fichier(
     "Télécharger la sélection (GeoJSON)",

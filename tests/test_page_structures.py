@@ -29,6 +29,7 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
     assert any(c.value.startswith("Registre partiel : SIAE, ESAT") for c in at.caption)
     assert {b.label for b in at.get("download_button")} == {
         "Télécharger la sélection (CSV)",
+        "Télécharger la sélection (.xlsx)",
         "Télécharger la sélection (GeoJSON)",
     }
 

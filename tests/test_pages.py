@@ -246,7 +246,13 @@ def test_qpv_page_shows_counts_and_unknown_population(avec_qpv):
     metriques = {m.label: m.value for m in at.metric}
     assert metriques["Quartiers prioritaires (2024)"] == "12"
     assert metriques["Habitants en QPV"] == "inconnue"
-    assert "Grand Mirail" in list(at.dataframe[0].value["Quartier"])
+    assert "Grand Mirail" in list(at.dataframe[0].value["nom"])
+    # An unknown population is a missing number (« — » on screen, an empty cell in the files),
+    # never the word « inconnue » in a column of numbers.
+    population = at.dataframe[0].value["population"]
+    assert str(population.dtype) == "Int64"
+    assert population.isna().any()
+    assert "Télécharger la liste (.xlsx)" in {b.label for b in at.get("download_button")}
     # The national 2024 perimeters are there: no "communes instead of neighbourhoods" notice.
     assert not any("pas les quartiers eux-mêmes" in i.value for i in at.info)
     assert any("(Occitanie seulement)" in e.label for e in at.expander)
@@ -299,7 +305,7 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
     # Layers are named in words, never by their code names.
     assert couches.options == ["Communes", "Périmètres des quartiers prioritaires"]
     boutons = {b.label for b in at.get("download_button")}
-    assert boutons == {"Tableau (CSV)", "Couche (GeoJSON)"}
+    assert boutons == {"Tableau (CSV)", "Tableau (.xlsx)", "Couche (GeoJSON)"}
     # Costly files are made on request, then offered as plain downloads (no deferred file to revoke).
     preparer = {b.label for b in at.button if b.label.startswith("Préparer")}
     assert preparer == {"Préparer : Toutes les couches (GeoPackage)", "Préparer : Carte (HTML autonome)"}

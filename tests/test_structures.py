@@ -291,3 +291,18 @@ def test_the_located_counts_add_up_to_the_total_they_sit_beside():
         structures.texte_localisation(structures.resume(_petit_registre([None])))
         == "1 structure, sans adresse ni commune connue : absente de la carte"
     )
+
+
+def test_structures_downloads_have_one_set_of_columns_in_french(registre_construit, referentiel):
+    from geo.outils import formats, tableaux
+
+    donnees, _ = registre_construit
+    tid = TerritoireId("departement", "59")
+    page = structures.tableau_export(donnees.du_territoire(referentiel, tid), referentiel.communes.nom)
+    carte = donnees.couches_export(referentiel, tid)["structures_ess"]
+    assert list(page.columns) == [c for c in carte.columns if c != carte.geometry.name]
+    assert "cle" not in page.columns
+    assert set(page.columns) <= set(tableaux.ENTETES)
+    entete = formats.vers_csv(page).decode("utf-8-sig").splitlines()[0]
+    assert '"SIRET";"SIREN";"Nom"' in entete
+    assert "tranche_effectif_libelle" not in entete

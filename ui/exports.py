@@ -76,6 +76,7 @@ def proposer(
         )
         st.caption(
             "CSV au format des tableurs français (séparateur « ; », virgule décimale, UTF-8 avec BOM, "
-            "valeurs arrondies ; case vide : valeur inconnue). La carte HTML s'ouvre sans serveur ni "
-            "internet (fond de carte seulement en ligne). Coordonnées en WGS84."
+            "valeurs arrondies ; case vide : valeur inconnue) ; le classeur .xlsx garde les codes et "
+            "les SIRET en texte. La carte HTML s'ouvre sans serveur ni internet (fond de carte "
+            "seulement en ligne). Coordonnées en WGS84."
         )

@@ -216,7 +216,13 @@ def _exporter_structures(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame
     if not donnees.donnees_structures().disponible:
         return {}
     tableau = donnees.structures_filtrees(tid, filtres_structures.lire())
-    return {"structures_ess": structures.en_geodataframe(tableau)} if len(tableau) else {}
+    if not len(tableau):
+        return {}
+    return {
+        "structures_ess": structures.en_geodataframe(
+            structures.tableau_export(tableau, referentiel().communes.nom)
+        )
+    }
 
 
 def _subventions(tid: TerritoireId | None) -> Surcouche | str:

@@ -452,12 +452,16 @@ def couche_export(
     donnees: DonneesCommerces, tid: TerritoireId | None, choisie: Definition
 ) -> gpd.GeoDataFrame:
     """The communes without shops with their contours, for GeoJSON/GeoPackage/CSV exports."""
-    sans = donnees.communes_sans_commerce(tid, choisie)
+    sans = tableau_export(donnees, donnees.communes_sans_commerce(tid, choisie), choisie)
     geometries = donnees.ref.communes.geometry.reindex(sans.code).to_numpy()
-    table = gpd.GeoDataFrame(sans, geometry=geometries, crs=donnees.ref.communes.crs)
-    table["definition"] = choisie.libelle
-    table["millesime_bpe"] = donnees.millesime
-    return table
+    return gpd.GeoDataFrame(sans, geometry=geometries, crs=donnees.ref.communes.crs)
+
+
+def tableau_export(donnees: DonneesCommerces, sans: pd.DataFrame, choisie: Definition) -> pd.DataFrame:
+    """The communes without shops as every download gives them, from the Commerces page or the
+    map: the table of :meth:`DonneesCommerces.communes_sans_commerce`, the definition and the
+    BPE's vintage (one layer, one set of columns)."""
+    return sans.assign(definition=choisie.libelle, millesime_bpe=donnees.millesime)
 
 
 # What the field says, to set beside the official count (never mixed into it).

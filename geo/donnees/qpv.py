@@ -600,6 +600,25 @@ def _resume(qpv: pd.DataFrame, population_territoire: int | None) -> dict:
     }
 
 
+def tableau_liste(resume: dict, noms_communes: pd.Series) -> pd.DataFrame:
+    """The QPV of a territory's block (``liste``) as the QPV page lists and downloads them.
+
+    The population stays a number (unknown: missing), never « inconnue » in a column of numbers.
+    """
+    liste = resume["liste"]
+    return pd.DataFrame(
+        {
+            "code_qp": pd.Series([q["code"] for q in liste], dtype="string"),
+            "nom": pd.Series([q["nom"] for q in liste], dtype="string"),
+            "noms_communes": pd.Series(
+                [", ".join(str(noms_communes.get(c, c)) for c in q["communes"]) for q in liste],
+                dtype="string",
+            ),
+            "population": pd.array([q["population"] for q in liste], dtype="Int64"),
+        }
+    )
+
+
 def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesQPV:
     """The built QPV tables (built first when missing)."""
     dossier_cache = dossier_cache or config.dossier_cache()

@@ -473,7 +473,11 @@ class DonneesStructures:
 
     def couches_export(self, ref: Referentiel, tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
         tableau = self.du_territoire(ref, tid)
-        return {"structures_ess": en_geodataframe(tableau)} if len(tableau) else {}
+        return (
+            {"structures_ess": en_geodataframe(tableau_export(tableau, ref.communes.nom))}
+            if len(tableau)
+            else {}
+        )
 
 
 def filtrer(
@@ -602,11 +606,24 @@ def texte_localisation(bloc: dict) -> str:
     return f"{texte} : {nombre_fr(total - sans)} sur la carte, {ailleurs}"
 
 
+# The columns of every download of structures, from the Structures page or the map (one layer,
+# one set of columns): the register's without its internal key, and the commune's name.
+COLONNES_EXPORT = [*(c for c in COLONNES if c != "cle"), "nom_commune"]
+
+
+def tableau_export(tableau: pd.DataFrame, noms_communes: pd.Series) -> pd.DataFrame:
+    """Structures as every download gives them (:data:`COLONNES_EXPORT`)."""
+    return tableau.assign(nom_commune=tableau.commune.map(noms_communes).astype("string"))[COLONNES_EXPORT]
+
+
 def en_geodataframe(tableau: pd.DataFrame) -> gpd.GeoDataFrame:
-    """Located structures as points (WGS84) for GeoJSON and GeoPackage downloads."""
+    """Located structures as points (WGS84) for GeoJSON and GeoPackage downloads.
+
+    The columns of :data:`COLONNES_EXPORT` that ``tableau`` has (all, from :func:`tableau_export`).
+    """
     places = tableau[tableau.lon.notna() & tableau.lat.notna()]
     geometries = shapely.points(places.lon.to_numpy(dtype=float), places.lat.to_numpy(dtype=float))
-    colonnes = [c for c in COLONNES if c not in ("lon", "lat", "cle")]
+    colonnes = [c for c in COLONNES_EXPORT if c in places.columns]
     donnees = places[colonnes].copy()
     donnees["emplois_estimes"] = donnees.emplois_estimes.astype(float)
     return gpd.GeoDataFrame(donnees.reset_index(drop=True), geometry=np.asarray(geometries), crs="EPSG:4326")

@@ -66,6 +66,131 @@ def formats_fr(
     return formats
 
 
+# The French header of every column the app lets people download, in one place: files carry
+# words, never code names (« cle », « tranche_effectif_libelle »). A column not here keeps its
+# own name with a capital (tables already named in French: « Montant (€) »); a test lists every
+# exported table and finds each of its columns here.
+ENTETES: dict[str, str] = {
+    # Territories
+    "code": "Code",
+    "nom": "Nom",
+    "niveau": "Niveau",
+    "population": "Population",
+    "millesime_population": "Millésime de la population",
+    "superficie_km2": "Superficie (km²)",
+    "nb_communes": "Nombre de communes",
+    "communes_population_inconnue": "Communes sans population connue",
+    "dep": "Code du département",
+    "epci": "Code de l'EPCI (SIREN)",
+    "reg": "Code de la région",
+    "commune": "Code de la commune",
+    "code_commune": "Code de la commune",
+    "nom_commune": "Commune",
+    "communes": "Codes des communes",
+    "noms_communes": "Communes",
+    # Shops (BPE)
+    "distance_km": "Distance au plus proche commerce (km)",
+    "plus_proche_code": "Code de la commune la plus proche qui en a",
+    "plus_proche_nom": "Commune la plus proche qui en a",
+    "definition": "Définition des commerces",
+    "millesime_bpe": "Millésime de la BPE",
+    # Priority neighbourhoods
+    "code_qp": "Code du quartier",
+    "generation": "Géographie prioritaire",
+    "codes_qpv_2024": "Codes des QPV 2024",
+    "noms_qpv_2024": "QPV 2024",
+    # ESS structures
+    "cle": "Identifiant dans le registre",
+    "siret": "SIRET",
+    "siren": "SIREN",
+    "famille": "Famille",
+    "sous_type": "Type",
+    "categorie_juridique": "Catégorie juridique (code INSEE)",
+    "forme_juridique": "Forme juridique",
+    "naf": "Code NAF",
+    "section_naf": "Section NAF",
+    "activite": "Activité",
+    "tranche_effectif": "Tranche d'effectif (code INSEE)",
+    "tranche_effectif_libelle": "Tranche d'effectif salarié",
+    "emplois_estimes": "Emplois (estimation)",
+    "taille": "Taille",
+    "lon": "Longitude",
+    "lat": "Latitude",
+    "precision": "Précision de la position",
+    "adresse": "Adresse",
+    "code_postal": "Code postal",
+    "capacite": "Capacité (places)",
+    "sources": "Sources",
+    "millesimes": "Millésimes",
+    # Opportunities
+    "rang": "Rang",
+    "distance_commerce_km": "Commerce le plus proche (km)",
+    "commerce_proche_nom": "Commune la plus proche qui a un commerce",
+    "score": "Score (habitants × km)",
+    "distance_structure_km": "Structure de l'ESS la plus proche (km)",
+    "structure_proche": "Structure de l'ESS la plus proche",
+    "famille_proche": "Famille de la structure la plus proche",
+    "perimetre": "Périmètre",
+    "structures_dedans": "Structures dans le quartier",
+    "structures_autour": "Structures à proximité",
+    "structures_pour_1000": "Structures de l'ESS pour 1 000 habitants",
+    "exemples": "Exemples",
+    "population_sans_commerce": "Population sans commerce",
+    "population_qpv": "Population en QPV",
+    "population_qpv_connue": "Population en QPV connue",
+    "nb_qpv": "Nombre de QPV 2024",
+    "structures": "Structures de l'ESS",
+    "structures_sans_effectif": "Structures sans effectif connu",
+    "besoin_pour_1000": "Besoin pour 1 000 habitants",
+    "emplois_pour_1000": "Emplois de l'ESS estimés pour 1 000 habitants",
+    "situation": "Situation",
+    "valeur": "Valeur",
+    "classe": "Classe",
+    # Funding and subsidies
+    "origine": "Origine",
+    "annee": "Année",
+    "dispositif": "Dispositif",
+    "financeur": "Financeur",
+    "beneficiaire": "Bénéficiaire",
+    "montant_eur": "Montant (€)",
+    "comparable": "Comparable d'une année à l'autre",
+    "rattachement": "Rattachement au territoire",
+    "source": "Source",
+    "membres": "Membres",
+    "noms": "Bénéficiaires",
+    "nombre": "Nombre",
+    "part_pct": "Part (%)",
+}
+
+
+# Units at the end of a code name, in words: what a column missing from ENTETES falls back on.
+_UNITES = (
+    ("_pct", " (%)"),
+    ("_km2", " (km²)"),
+    ("_km", " (km)"),
+    ("_eur", " (€)"),
+    ("_pour_1000", " pour 1 000"),
+)
+
+
+def entete(colonne: object) -> str:
+    """The French header of a column in a downloaded file (:data:`ENTETES`).
+
+    A column missing there reads as its name in words (« part_pct » → « Part (%) »).
+
+    >>> entete("tranche_effectif_libelle"), entete("part_pct"), entete("Montant (€)")
+    ("Tranche d'effectif salarié", 'Part (%)', 'Montant (€)')
+    """
+    nom = str(colonne)
+    if nom in ENTETES:
+        return ENTETES[nom]
+    for fin, unite in _UNITES:
+        if nom.endswith(fin):
+            nom = nom.removesuffix(fin) + unite
+            break
+    return majuscule(nom.replace("_", " "))
+
+
 def majuscule(entete: str) -> str:
     """A header as a French table starts it: with a capital (« quand (UTC) » → « Quand (UTC) »)."""
     return entete[:1].upper() + entete[1:]

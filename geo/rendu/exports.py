@@ -13,6 +13,7 @@ from pathlib import Path
 import folium
 import geopandas as gpd
 
+from geo import sources
 from geo.outils import assets
 from geo.rendu.carte_territoire import plan_de_carte
 from geo.territoires.referentiel import Referentiel, TerritoireId
@@ -37,6 +38,26 @@ NOMS_COUCHES = {
 def nom_couche(cle: str) -> str:
     """The French name of an exported layer (the key itself, tidied, when it has none)."""
     return NOMS_COUCHES.get(cle, cle.replace("_", " ").capitalize())
+
+
+def sources_du_fichier(*identifiants: str | None) -> list[dict[str, str]]:
+    """The « Sources » sheet of a download: producer and title, vintage, licence and page of each
+    declared source (:mod:`geo.sources`) the file's figures come from; unknown ids are left out."""
+    lignes = []
+    for identifiant in dict.fromkeys(i for i in identifiants if i):
+        try:
+            declaree = sources.source(identifiant)
+        except KeyError:
+            continue
+        lignes.append(
+            {
+                "Source": f"{declaree.producteur} — {declaree.titre}",
+                "Millésime": declaree.millesime,
+                "Licence": declaree.licence,
+                "Page officielle": declaree.page,
+            }
+        )
+    return lignes
 
 
 def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, gpd.GeoDataFrame]:
