@@ -184,10 +184,13 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
         help=f"Insertion {bloc_emplois['insertion']}, encadrement {bloc_emplois['encadrement']} ; "
         "projets saisis et pack des documents de terrain.",
     )
+    from geo.donnees import financements
+
     colonnes[1].metric(
         "Financements reçus",
-        f"{nombre_fr(bloc_fin['total_eur'])} €",
-        help="ANCT Ci.Ville (adultes-relais, FONJEP 2020–2025) et financements saisis au montant connu.",
+        financements.texte_total(bloc_fin),
+        help="ANCT Ci.Ville (adultes-relais, FONJEP) et financements saisis au montant connu. Années "
+        f"couvertes : {financements.texte_couverture(bloc_fin)}.",
     )
     part = bloc_fin["part_ess_emploi_salarie"]
     colonnes[2].metric(
@@ -197,8 +200,6 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     )
     if part and part.get("note") and part.get("part_pct") is not None:
         st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
-    from geo.donnees import financements
-
     for remarque in financements.remarques(bloc_emplois, bloc_fin):
         st.info(remarque, icon=":material/info:")
 
