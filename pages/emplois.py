@@ -78,6 +78,9 @@ if bloc_emplois is not None:
 colonnes[1].metric(
     "Financements reçus",
     financements.texte_total(bloc_fin),
+    financements.raison_total(bloc_fin),
+    delta_color="off",
+    delta_arrow="off",
     help="Adultes-relais et postes FONJEP (ANCT Ci.Ville) et financements saisis au montant connu. "
     f"Années couvertes : {financements.texte_couverture(bloc_fin)}.",
 )

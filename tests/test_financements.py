@@ -366,15 +366,26 @@ def test_a_year_no_source_covers_reads_unknown_not_zero(referentiel, tmp_path):
     vide = financements.bloc(donnees, None, referentiel, tid, annee=2019)
     assert vide["total_eur"] == 0.0
     assert vide["sans_source"]
-    assert financements.texte_total(vide) == "aucune source pour 2019"
+    assert (financements.texte_total(vide), financements.raison_total(vide)) == (
+        "—",
+        "aucune source pour 2019",
+    )
     assert financements.texte_ouvertes(vide) == "—"
     assert vide["couverture"] == {"Ci.Ville": [2030, 2031], "financements saisis": []}
     assert any("Aucune source de financement ne couvre 2019" in r for r in financements.remarques(None, vide))
     couvert = financements.bloc(donnees, None, referentiel, tid, annee=2031)
     assert not couvert["sans_source"]
     assert financements.texte_total(couvert) == "1\u202f000 €"
+    assert financements.raison_total(couvert) is None
     assert financements.remarques(None, couvert) == []
     assert financements.plages([2008, 2009, 2010, 2020, 2022]) == "2008–2010, 2020, 2022"
+    # Side by side too: unknown, not 0 €.
+    cote_a_cote = financements.comparaison(donnees, None, referentiel, [str(tid)], annee=2019)
+    assert cote_a_cote.financement_eur.isna().all()
+    assert (
+        financements.comparaison(donnees, None, referentiel, [str(tid)], annee=2031).financement_eur[0]
+        == 1000
+    )
 
 
 def test_the_year_selector_says_which_sources_cover_each_year(referentiel, tmp_path):

@@ -189,6 +189,9 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     colonnes[1].metric(
         "Financements reçus",
         financements.texte_total(bloc_fin),
+        financements.raison_total(bloc_fin),
+        delta_color="off",
+        delta_arrow="off",
         help="ANCT Ci.Ville (adultes-relais, FONJEP) et financements saisis au montant connu. Années "
         f"couvertes : {financements.texte_couverture(bloc_fin)}.",
     )

@@ -584,11 +584,18 @@ def plages(annees) -> str:
 
 
 def texte_total(bloc_financements: dict) -> str:
-    """The « Financements reçus » figure: « 12 345 € », or « aucune source pour 2019 » when no
-    source covers the chosen year (an unknown, never 0 €)."""
+    """The « Financements reçus » figure: « 12 345 € », or « — » when no source covers the chosen
+    year (an unknown, never 0 €; :func:`raison_total` says why)."""
+    if bloc_financements.get("sans_source"):
+        return "—"
+    return f"{nombre_fr(bloc_financements['total_eur'])} €"
+
+
+def raison_total(bloc_financements: dict) -> str | None:
+    """« aucune source pour 2019 » under a « — » figure, None when the figure is known."""
     if bloc_financements.get("sans_source"):
         return f"aucune source pour {bloc_financements['annee']}"
-    return f"{nombre_fr(bloc_financements['total_eur'])} €"
+    return None
 
 
 def texte_ouvertes(bloc_financements: dict) -> str:
@@ -799,7 +806,12 @@ def comparaison(
     ids: list[str],
     annee: int | None = None,
 ) -> pd.DataFrame:
-    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side."""
+    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side.
+
+    A chosen year that neither the Ci.Ville files nor a territory's entered lines cover leaves
+    its funding unknown (None, « inconnu » on the chart), not 0 €.
+    """
+    civille_couvre = annee is None or annee in donnees.annees()
     lignes = []
     for texte in ids:
         tid = TerritoireId.depuis_texte(texte)
@@ -813,7 +825,9 @@ def comparaison(
                 "id": texte,
                 "nom": ref.territoire(tid).nom,
                 "emplois": int(emplois.nombre.sum()) if len(emplois) else 0,
-                "financement_eur": round(float(financements.montant_eur.sum()), 2),
+                "financement_eur": round(float(financements.montant_eur.sum()), 2)
+                if civille_couvre or (financements.origine == "saisie").any()
+                else None,
                 "part_ess_pct": part.get("part_pct") if part else None,
             }
         )
