@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.base.store import ETAPE_INCONNUE, ETAPES_PROJET, BaseInaccessible, message_indisponible
 from geo.donnees import emplois, financements, subventions
-from geo.outils.text import accorder, nombre_fr
+from geo.outils.text import accorder, nombre_fr, texte_brut
 from geo.rendu import charts, surcouches, vue_emplois
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -49,13 +49,16 @@ def _annee_choisie() -> None:
     etat.choisir_annee(None if valeur == TOUTES else valeur)
 
 
+# Each year says which funding sources cover it here (from their data): a year none covers is unknown.
+couverture = donnees.couverture_annees(tid, avec_saisies=saisies is not None)
 annee = st.selectbox(
     "Année",
     [TOUTES, *annees],
-    format_func=lambda a: "Toutes les années" if a == TOUTES else str(a),
+    format_func=lambda a: "Toutes les années" if a == TOUTES else financements.libelle_annee(a, couverture),
     key=CLE_ANNEE,
     on_change=_annee_choisie,
-    help="S'applique à tous les chiffres, graphiques et tableaux de la page.",
+    help="S'applique à tous les chiffres, graphiques et tableaux de la page. Chaque année dit quelles "
+    "sources de financement la couvrent pour ce territoire.",
 )
 annee = None if annee == TOUTES else annee
 
@@ -76,12 +79,16 @@ if bloc_emplois is not None:
         colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
 colonnes[1].metric(
     "Financements reçus",
-    f"{nombre_fr(bloc_fin['total_eur'])} €",
-    help="Adultes-relais et postes FONJEP (ANCT Ci.Ville) et financements saisis au montant connu.",
+    financements.texte_total(bloc_fin),
+    financements.raison_total(bloc_fin),
+    delta_color="off",
+    delta_arrow="off",
+    help="Adultes-relais et postes FONJEP (ANCT Ci.Ville) et financements saisis au montant connu. "
+    f"Années couvertes : {financements.texte_couverture(bloc_fin)}.",
 )
 colonnes[2].metric(
     "dont données ouvertes (Ci.Ville)",
-    f"{nombre_fr(bloc_fin['donnees_ouvertes']['total_eur'])} €",
+    financements.texte_ouvertes(bloc_fin),
     help=f"{accorder(bloc_fin['donnees_ouvertes']['postes'], 'poste')} d'adultes-relais et FONJEP.",
 )
 if part and part.get("part_pct") is not None:
@@ -309,10 +316,14 @@ tableaux.afficher(
             "Comparable", help=financements.sources_civille.NOTE_2025
         ),
         "rattachement": st.column_config.TextColumn("Rattachement au territoire"),
+        "precisions": st.column_config.TextColumn("Précisions"),
         "source": st.column_config.TextColumn("Source"),
     },
     key="tableau_financements",
 )
+# What a scheme's label means, in its source's words (entered text: shown as plain text).
+for phrase in financements.legende_dispositifs(tableau_fin):
+    st.caption(texte_brut(phrase))
 telechargement.csv(
     "Télécharger les financements (CSV)",
     tableau_fin,
@@ -393,18 +404,23 @@ else:
     table_sub, resume_sub = vue_sub.table, vue_sub.resume
     places = resume_sub["beneficiaires_places"]
     ess = resume_sub["structures_ess"]
+    # No published file concerns the territory (that year): « — », never 0 €.
+    inconnues = subventions.sans_couverture(couverture, annee)
+    if inconnues:
+        st.info(inconnues, icon=":material/help:")
     cases = st.columns(4)
-    cases[0].metric("Conventions", nombre_fr(resume_sub["conventions"]))
-    cases[1].metric("Montant accordé", f"{nombre_fr(resume_sub['total_eur'])} €")
+    cases[0].metric("Conventions", "—" if inconnues else nombre_fr(resume_sub["conventions"]))
+    cases[1].metric("Montant accordé", "—" if inconnues else f"{nombre_fr(resume_sub['total_eur'])} €")
     cases[2].metric(
         "Bénéficiaires",
-        nombre_fr(resume_sub["beneficiaires"]),
-        help=f"Placés par leur identifiant : {nombre_fr(places['par_leur_identifiant'])} · comptés au "
-        f"territoire de la collectivité qui attribue : {nombre_fr(places['au_territoire_de_l_attribuant'])}.",
+        "—" if inconnues else nombre_fr(resume_sub["beneficiaires"]),
+        help="Placés par leur identifiant (ou une commune par son nom) : "
+        f"{nombre_fr(places['par_leur_identifiant'])} · comptés au territoire de la collectivité qui "
+        f"attribue : {nombre_fr(places['au_territoire_de_l_attribuant'])}.",
     )
     cases[3].metric(
         "Part aux structures de l'ESS (au moins)",
-        "inconnue" if ess["part_pct"] is None else f"{nombre_fr(ess['part_pct'], 1)} %",
+        "inconnue" if inconnues or ess["part_pct"] is None else f"{nombre_fr(ess['part_pct'], 1)} %",
         help=ess["note"],
     )
     st.caption(subventions.NOTE_PERIMETRE)

@@ -299,3 +299,148 @@ def test_a_multi_year_grant_counts_by_its_share_in_a_chosen_year(referentiel, tm
     toutes = saisies.financements_du_territoire(referentiel, tid).set_index("dispositif").loc["Fonds ESS"]
     assert toutes.montant_eur == 60_000
     depot.fermer()
+
+
+def test_a_post_employed_by_a_commune_is_counted_at_that_commune(referentiel):
+    postes = pd.DataFrame(
+        {
+            "id_poste": ["mairie", "club", "com"],
+            "siret": ["21020695900012", "88483751900013", None],
+            "raison_sociale": ["COMMUNE  DE SOISSONS", "SOISSONS INTER FOOTBALL CLUB", "COM DE TERGNIER"],
+            "code_cv": ["CV013", "CV013", "CV013"],
+            "insee_dep": ["02", "02", "02"],
+            "montant_eur": [1.0, 2.0, 3.0],
+        }
+    )
+    contrats = pd.DataFrame(
+        {
+            "code_cv": ["CV013"],
+            "lib_cv": ["CA du Soissonnais"],
+            "epci": ["240200477"],
+            "commune": [None],
+            "insee_dep": ["02"],
+            "lon": [3.32],
+            "lat": [49.38],
+        }
+    )
+    anomalies: list[str] = []
+    places = financements.rattacher(postes, contrats, referentiel, anomalies).set_index("id_poste")
+    # The Ci.Ville employer « COMMUNE DE SOISSONS » (SIRET 210 206 959: number 695, INSEE 02722) is
+    # Soissons itself; a club stays with its contract's EPCI; « COM DE TERGNIER » is Tergnier.
+    assert places.loc["mairie", ["commune", "epci", "dep", "rattachement"]].tolist() == [
+        "02722",
+        "240200477",
+        "02",
+        "commune_employeur",
+    ]
+    assert pd.isna(places.loc["club", "commune"])
+    assert places.loc["club", "rattachement"] == "cv_epci"
+    assert places.loc["com", "commune"] == "02738"
+    assert any("2 postes dont l'employeur est une commune" in a for a in anomalies)
+
+
+def _donnees_de_postes(tmp_path, annees: list[int]) -> financements.DonneesFinancements:
+    donnees = financements.DonneesFinancements(tmp_path, {"disponible": False})
+    donnees.postes = pd.DataFrame(
+        {
+            "dispositif": "adulte-relais",
+            "annee": annees,
+            "id_poste": [f"P{i}" for i in range(len(annees))],
+            "siret": None,
+            "raison_sociale": "Centre social",
+            "montant_eur": 1000.0,
+            "comparable": True,
+            "fichier": "adulte-relais.json",
+            "lib_cv": "CA du Soissonnais",
+            "commune": None,
+            "epci": "240200477",
+            "dep": "02",
+            "reg": "32",
+            "rattachement": "cv_epci",
+        }
+    )
+    return donnees
+
+
+def test_a_year_no_source_covers_reads_unknown_not_zero(referentiel, tmp_path):
+    # Coverage comes from the data: these posts are of 2030 and 2031, not the years of today's files.
+    donnees = _donnees_de_postes(tmp_path, [2030, 2031])
+    tid = TerritoireId("epci", "240200477")
+    vide = financements.bloc(donnees, None, referentiel, tid, annee=2019)
+    assert vide["total_eur"] == 0.0
+    assert vide["sans_source"]
+    assert (financements.texte_total(vide), financements.raison_total(vide)) == (
+        "—",
+        "aucune source pour 2019",
+    )
+    assert financements.texte_ouvertes(vide) == "—"
+    assert vide["couverture"] == {"Ci.Ville": [2030, 2031], "financements saisis": []}
+    assert any("Aucune source de financement ne couvre 2019" in r for r in financements.remarques(None, vide))
+    couvert = financements.bloc(donnees, None, referentiel, tid, annee=2031)
+    assert not couvert["sans_source"]
+    assert financements.texte_total(couvert) == "1\u202f000 €"
+    assert financements.raison_total(couvert) is None
+    assert financements.remarques(None, couvert) == []
+    assert financements.plages([2008, 2009, 2010, 2020, 2022]) == "2008–2010, 2020, 2022"
+    # Side by side too: unknown, not 0 €.
+    cote_a_cote = financements.comparaison(donnees, None, referentiel, [str(tid)], annee=2019)
+    assert cote_a_cote.financement_eur.isna().all()
+    assert (
+        financements.comparaison(donnees, None, referentiel, [str(tid)], annee=2031).financement_eur[0]
+        == 1000
+    )
+
+
+def test_the_year_selector_says_which_sources_cover_each_year(referentiel, tmp_path):
+    from geo.base import saisie
+
+    donnees = _donnees_de_postes(tmp_path / "fin", [2030, 2031])
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    saisie.importer(
+        depot,
+        "territoire;financeur;dispositif;montant_eur;annee_debut;annee_fin\n"
+        "epci:240200477;Région;Fonds ESS;60 000 €;2018;2019\n".encode(),
+        "financements.csv",
+    )
+
+    class Subventions:
+        def annees_couvertes(self, ref, tid):
+            return [2019, 2031]
+
+    tid = TerritoireId("epci", "240200477")
+    couverture = financements.couverture(donnees, emplois.charger(depot), Subventions(), referentiel, tid)
+    assert couverture == {
+        2018: ["financements saisis"],
+        2019: ["subventions publiées", "financements saisis"],
+        2030: ["Ci.Ville"],
+        2031: ["Ci.Ville", "subventions publiées"],
+    }
+    assert financements.libelle_annee(2031, couverture) == "2031 — Ci.Ville, subventions publiées"
+    assert financements.libelle_annee(2025, couverture) == "2025 — aucune source de financement ici"
+    # An entered line covering the year: its amount is known, not « aucune source ».
+    bloc = financements.bloc(donnees, emplois.charger(depot), referentiel, tid, annee=2019)
+    assert financements.texte_total(bloc) == "30\u202f000 €"
+    assert any(
+        "Les fichiers Ci.Ville couvrent 2030–2031, pas 2019" in r for r in financements.remarques(None, bloc)
+    )
+    depot.fermer()
+
+
+def test_a_scheme_label_is_explained_from_its_source(referentiel, tmp_path):
+    depot = emplois.depot_pret(f"sqlite:///{tmp_path / 's.sqlite3'}")
+    donnees = _donnees_de_postes(tmp_path / "fin", [2021])
+    lignes = financements.lignes_financements(
+        donnees, emplois.charger(depot), referentiel, TerritoireId("epci", "240200477")
+    )
+    assert lignes.precisions.notna().all()
+    assert lignes[lignes.origine == "données ouvertes"].precisions.iloc[0] == (
+        "poste P0, contrat de ville CA du Soissonnais"
+    )
+    legende = financements.legende_dispositifs(lignes)
+    axe = next(p for p in legende if p.startswith("« axe 1 « Compétitivité » »"))
+    # What the field document says of it, nothing more: the PTCE, the document, no funder named.
+    assert "ALISS (PTCE du Soissonnais)" in axe
+    assert "aliss-ptce-soissonnais.txt" in axe
+    assert "financeur non nommé" in axe
+    assert any(p.startswith("Un « axe » est une des priorités d'un programme") for p in legende)
+    depot.fermer()

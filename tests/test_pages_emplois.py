@@ -198,3 +198,43 @@ def test_filters_live_in_the_link():
     inconnu = _ouvrir("pages/emplois.py", "epci:240200477", projet="Projet fantôme")
     assert inconnu.selectbox(key="filtre_projet").value == "tous"
     assert "projet" not in inconnu.query_params
+
+
+def test_a_year_no_source_covers_reads_unknown_and_the_selector_shows_coverage():
+    at = _ouvrir("pages/emplois.py", "epci:240200477", annee="2019")
+    options = at.selectbox(key="annee").options
+    assert "2021 — Ci.Ville" in options
+    assert "2019 — aucune source de financement ici" in options
+    # Ci.Ville starts in 2020 and ALISS's funding has no year: 2019 is unknown, not 0 €.
+    recus = _metrique(at, "Financements reçus")
+    assert (recus.value, recus.delta) == ("—", "aucune source pour 2019")
+    assert _metrique(at, "dont données ouvertes").value == "—"
+    assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)
+    # No published subsidies file concerns GrandSoissons: « — », and the page says why.
+    assert _metrique(at, "Montant accordé").value == "—"
+    assert any("ne concerne ce territoire" in i.value for i in at.info)
+
+
+@pytest.mark.miroir
+def test_soissons_counts_the_posts_the_commune_employs_and_labels_are_explained(cache_miroir, monkeypatch):
+    # The mirror's own build: the embedded snapshot predates the placement at the employing commune.
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_miroir.parent))
+    at = _ouvrir("pages/emplois.py", "commune:02722")
+    assert _metrique(at, "Financements reçus").value not in {"0 €", "—"}
+    lignes = at.dataframe[1].value
+    communales = lignes[lignes.beneficiaire.str.contains("COMMUNE  DE SOISSONS", regex=False)]
+    assert len(communales) == 12
+    assert set(communales.rattachement) == {"l'employeur est la commune (son SIRET ou son nom)"}
+    # The GrandSoissons table explains « axe 1 « Compétitivité » » from its field document.
+    epci = _ouvrir("pages/emplois.py", "epci:240200477")
+    assert "precisions" in epci.dataframe[1].value.columns
+    legendes = [c.value for c in epci.caption if "axe 1" in c.value]
+    assert any("aliss-ptce-soissonnais.txt" in c for c in legendes), legendes
+    assert any("financeur non nommé" in c for c in legendes)
+
+
+def test_the_territory_page_says_no_source_covers_the_year():
+    at = _ouvrir("pages/territoire.py", "epci:240200477", annee="2019")
+    recus = _metrique(at, "Financements reçus")
+    assert (recus.value, recus.delta) == ("—", "aucune source pour 2019")
+    assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)

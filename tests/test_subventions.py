@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -93,6 +94,79 @@ def test_beneficiaries_placed_by_register_then_public_body_then_grantor(referent
     assert (places.attribuant_dep.drop(5) == "80").all()
     assert places.dep[8] == "80"
     assert pd.isna(places.dep[5])
+
+
+@pytest.mark.parametrize(
+    ("siren", "nom", "departement", "attendu"),
+    [
+        # Soissons' SIREN number (695) is not its INSEE number (722): the name decides.
+        ("210206959", "COMMUNE  DE SOISSONS", None, "02722"),
+        # No SIREN: the only commune of that name in the grantor's département.
+        (None, "COMMUNE NIORT", "79", "79191"),
+        (None, "COMMUNE DE ST JORY", "31", "31490"),
+        ("219711173", "COMMUNE DU MOULE", "971", "97117"),  # overseas SIREN, « du » is « Le »
+        ("212002471", "COMMUNE DE PORTO VECCHIO", None, "2A247"),  # Corsica's SIREN says 20
+        ("200076578", "COMMUNE DE DINAN", "22", "22050"),  # a commune nouvelle's 200… SIREN
+        ("210206959", "COM DE SOISSONS", None, "02722"),
+        # Nothing guessed: several Saint-Médard, no Malaga in France, an association's SIREN.
+        (None, "COMMUNE SAINT MEDARD", "79", None),
+        (None, "COMMUNE DE MALAGA", "31", None),
+        ("480201748", "COMMUNE LIBRE SAINTE OPPORTUNE", "44", None),
+        (None, "Club de foot de Niort", "79", None),
+        (None, "COMMUNE NIORT", None, None),
+    ],
+)
+def test_a_commune_is_told_by_its_siren_or_its_name_in_the_departement(
+    referentiel, siren, nom, departement, attendu
+):
+    assert subventions.commune_designee(siren, nom, departement, referentiel) == attendu
+
+
+def test_a_commune_named_without_its_siren_receives_its_subsidy(referentiel):
+    deux_sevres = {"attribuant_id": None, "attribuant_nom": "Département Deux-Sèvres"}
+    table = pd.DataFrame(
+        [
+            _ligne(beneficiaire_nom="COMMUNE NIORT", **deux_sevres),
+            _ligne(beneficiaire_nom="COMMUNE SAINT MEDARD", **deux_sevres),
+            _ligne(beneficiaire_nom="COMMUNE LIBRE DU MARAIS", beneficiaire_siren="480201748", **deux_sevres),
+        ]
+    )
+    places = subventions.placer(
+        table, referentiel, pd.DataFrame(columns=["siret", "siren", "commune", "famille"])
+    )
+    assert list(places.placement) == ["commune_nommee", "territoire_attribuant", "territoire_attribuant"]
+    assert places.commune[0] == "79191"
+    assert pd.isna(places.commune[1])
+    assert (places.attrs["communes_nommees"], places.attrs["communes_nommees_non_reconnues"]) == (1, 1)
+    # Counted at Niort, not at the département's level only.
+    donnees = subventions.DonneesSubventions(Path("/nonexistent"), {}, places, [])
+    assert len(donnees.recues(TerritoireId("commune", "79191"))) == 1
+
+
+def test_years_covered_are_those_of_the_files_that_concern_the_territory(referentiel):
+    somme = {"attribuant_id": "22800001400016", "attribuant_nom": "Département de la Somme"}
+    table = pd.DataFrame(
+        [
+            _ligne(beneficiaire_nom="Club", annee=2017, **somme),
+            _ligne(beneficiaire_siren="218000099", annee=2031, **somme),  # Ailly-le-Haut-Clocher
+            _ligne(beneficiaire_nom="Club", annee=2022, attribuant_nom="Toulouse Métropole"),
+        ]
+    )
+    places = subventions.placer(
+        table, referentiel, pd.DataFrame(columns=["siret", "siren", "commune", "famille"])
+    )
+    donnees = subventions.DonneesSubventions(Path("/nonexistent"), {}, places, [])
+    # The Somme's file covers every commune of the Somme, from its data (2031 is no real year).
+    assert donnees.annees_couvertes(referentiel, TerritoireId("commune", "80021")) == [2017, 2031]
+    assert donnees.annees_couvertes(referentiel, TerritoireId("departement", "80")) == [2017, 2031]
+    assert donnees.annees_couvertes(referentiel, TerritoireId("epci", "240200477")) == []
+    assert donnees.annees_couvertes(referentiel, None) == [2017, 2022, 2031]
+    # No file at all, or none that year: unknown, said so; a covered year says nothing.
+    assert "inconnues, pas nulles" in subventions.sans_couverture({2021: ["Ci.Ville"]}, None)
+    couverture = {2017: [subventions.SOURCE_COURTE], 2018: [subventions.SOURCE_COURTE]}
+    assert subventions.sans_couverture(couverture, 2019).startswith("Aucune source pour 2019")
+    assert "2017–2018" in subventions.sans_couverture(couverture, 2019)
+    assert subventions.sans_couverture(couverture, 2018) is None
 
 
 @pytest.fixture(scope="module")

@@ -422,6 +422,34 @@ def vue_subventions(tid: TerritoireId | None, annee: int | None, sens: str, regr
     return _vue_subventions(str(tid or ""), annee, sens, regroupement, dates)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _couverture_annees(
+    territoire_id: str, compteur: int | None, dates: str, url: str
+) -> dict[int, list[str]]:
+    from geo.donnees import financements
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    saisies_ = _saisies(url, compteur) if compteur is not None else None
+    return financements.couverture(
+        donnees_financements(), saisies_, donnees_subventions(), referentiel(), tid
+    )
+
+
+def couverture_annees(tid: TerritoireId | None, avec_saisies: bool = True) -> dict[int, list[str]]:
+    """For each year, the funding sources covering it for the territory (the year selector's labels),
+    once per territory, store counter and build (read it, never change it)."""
+    from geo.base import store
+    from geo.donnees import financements, subventions, subventions_import
+
+    compteur = compteur_saisies() if avec_saisies else None
+    dates = (
+        _dates_construction(financements.ETAPE.nom, subventions.ETAPE.nom)
+        + "|"
+        + str(subventions_import.empreinte_imports())
+    )
+    return _couverture_annees(str(tid or ""), compteur, dates, store.url_par_defaut())
+
+
 @st.cache_resource(show_spinner="Chargement des financements publics…")
 def _donnees_financements(dossier_cache: str, construit_le: str):
     from geo.donnees import financements

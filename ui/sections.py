@@ -177,7 +177,7 @@ def comparaison(contexte) -> None:
 
 def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     """Jobs created and funding received, with what a zero leaves out and values borrowed from above."""
-    from geo.donnees import emplois
+    from geo.donnees import emplois, financements
 
     colonnes = st.columns(3)
     colonnes[0].metric(
@@ -189,8 +189,12 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
         colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
     colonnes[1].metric(
         "Financements reçus",
-        f"{nombre_fr(bloc_fin['total_eur'])} €",
-        help="ANCT Ci.Ville (adultes-relais, FONJEP 2020–2025) et financements saisis au montant connu.",
+        financements.texte_total(bloc_fin),
+        financements.raison_total(bloc_fin),
+        delta_color="off",
+        delta_arrow="off",
+        help="ANCT Ci.Ville (adultes-relais, FONJEP) et financements saisis au montant connu. Années "
+        f"couvertes : {financements.texte_couverture(bloc_fin)}.",
     )
     part = bloc_fin["part_ess_emploi_salarie"]
     colonnes[2].metric(
@@ -200,8 +204,6 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     )
     if part and part.get("note") and part.get("part_pct") is not None:
         st.caption(f"Part de l'ESS : {nombre_fr(part['part_pct'], 1)} %, {part['note']}.")
-    from geo.donnees import financements
-
     for remarque in financements.remarques(bloc_emplois, bloc_fin):
         st.info(remarque, icon=":material/info:")
 

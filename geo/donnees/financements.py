@@ -3,7 +3,8 @@
 The build step (:data:`ETAPE`) writes two tables under ``data/cache/financements/``:
 
 - ``postes.parquet``: one row per adulte-relais or FONJEP post and year, placed
-  on a territory by its contrat de ville (the contract's EPCI, or its commune),
+  on a territory by its contrat de ville (the contract's EPCI, or its commune), or on
+  the commune that employs it (« COMMUNE DE SOISSONS », told by its SIRET or its name),
   else by its département (``rattachement`` says which); the 2025 adultes-relais
   rows are flagged ``comparable = False`` (flat 7 164 € per post);
 - ``part_ess.parquet``: share of the ESS in private salaried jobs by
@@ -18,12 +19,14 @@ how many such posts their département holds.
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from geo.build import etapes
+from geo.donnees import subventions
 from geo.outils import config
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, de_nom, nombre_fr
@@ -35,12 +38,18 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 RATTACHEMENTS = {
     "siret": "SIRET de l'employeur (structure saisie)",
     "siret_registre": "SIRET de l'employeur (registre des structures de l'ESS)",
+    "commune_employeur": "l'employeur est la commune (son SIRET ou son nom)",
     "cv_commune": "contrat de ville (commune)",
     "cv_epci": "contrat de ville (EPCI)",
     "cv_point": "contrat de ville (EPCI actuel au point du contrat)",
     "departement": "département",
     "aucun": "non rattaché",
 }
+# The funding sources by their short names (year selector, coverage lines).
+CIVILLE = "Ci.Ville"
+SUBVENTIONS = subventions.SOURCE_COURTE
+SAISIES = "financements saisis"
+SANS_PRECISION = "aucune précision donnée"
 SOURCE_CIVILLE = "ANCT, Ci.Ville (adultes-relais et postes FONJEP), Licence Ouverte 2.0"
 SOURCE_PART_ESS = "INSEE, Clap (indicateurs territoriaux de développement durable), Licence Ouverte 2.0"
 
@@ -161,13 +170,55 @@ def rattacher(
             f"({nombre_et_montant(postes[sans])}) : "
             f"{accorder(int(sans.sum()), 'compté', avec_nombre=False)} pour la France seulement."
         )
+    epci = epci.where(parmi(rattachement, ["cv_epci", "cv_point", "cv_commune"]))
+    # A post whose employer is a commune (« COMMUNE DE SOISSONS ») is that commune's, whatever
+    # the contract: the contract's EPCI would leave the commune at 0 €.
+    employeur = communes_employeurs(postes, ref)
+    par_employeur = employeur.notna()
+    if par_employeur.any():
+        commune = commune.where(~par_employeur, employeur)
+        epci = epci.where(~par_employeur, employeur.map(communes.epci))
+        dep = dep.where(~par_employeur, employeur.map(communes.dep))
+        reg = dep.map(ref.departements.reg).astype("string")
+        rattachement[par_employeur] = "commune_employeur"
+        n = int(par_employeur.sum())
+        anomalies.append(
+            f"{accorder(n, 'poste')} dont l'employeur est une commune, reconnue par son SIRET ou par son "
+            f"nom dans le département du poste : {accorder(n, 'compté', avec_nombre=False)} à cette commune."
+        )
+    siret_de_commune = (
+        postes.siret.astype("string").str.match(r"^21\d{12}$", na=False) if "siret" in postes else None
+    )
+    if siret_de_commune is not None and (siret_de_commune & ~par_employeur).any():
+        n = int((siret_de_commune & ~par_employeur).sum())
+        anomalies.append(
+            f"{accorder(n, 'poste')} dont l'employeur a le SIRET d'une commune sans que son nom désigne une "
+            f"commune unique de son département (« COM DE CLERMONT FD ») : "
+            f"{accorder(n, 'rattaché', avec_nombre=False)} par le contrat de ville."
+        )
     return postes.drop(columns=["epci_point"]).assign(
         commune=commune,
-        epci=epci.where(parmi(rattachement, ["cv_epci", "cv_point", "cv_commune"])),
+        epci=epci,
         dep=dep,
         reg=reg,
         rattachement=rattachement,
     )
+
+
+def communes_employeurs(postes: pd.DataFrame, ref: Referentiel) -> pd.Series:
+    """The commune each post's employer is (by its SIRET, else its name in the post's département), or NA."""
+    vide = pd.Series("", index=postes.index, dtype="string")
+    cles = list(
+        zip(
+            *(
+                postes[colonne].astype("string").fillna("") if colonne in postes else vide
+                for colonne in ("siret", "raison_sociale", "insee_dep")
+            ),
+            strict=True,
+        )
+    )
+    trouvees = {c: subventions.commune_designee(*c, ref) for c in dict.fromkeys(cles)}
+    return pd.Series([trouvees[c] for c in cles], index=postes.index, dtype="string")
 
 
 def nombre_et_montant(postes: pd.DataFrame) -> str:
@@ -251,6 +302,10 @@ class DonneesFinancements:
                 ]
             )
             self.part_ess = pd.DataFrame(columns=["niveau", "code", "libelle", "annee", "part_pct"])
+
+    def annees(self) -> list[int]:
+        """The years the Ci.Ville files hold (every post of France, each year they cover)."""
+        return sorted(int(a) for a in self.postes.annee.dropna().unique())
 
     @cached_property
     def sirets_registre(self) -> dict[str, str]:
@@ -368,6 +423,9 @@ class DonneesFinancements:
 def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list[str]:
     """What a zero or a partial figure leaves out, in plain French (Emplois, Territoire, PDF)."""
     lignes = []
+    couverte = remarque_couverture(bloc_financements or {})
+    if couverte:
+        lignes.append(couverte)
     ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
     if ouvertes.get("non_comparables", {}).get("note"):
         lignes.append(ouvertes["non_comparables"]["note"])
@@ -408,6 +466,8 @@ def bloc(
     sirets = saisies.sirets_communes() if saisies is not None else {}
     postes = donnees.postes_du_territoire(ref, tid, annee, sirets)
     saisis = saisies.financements_du_territoire(ref, tid, annee) if saisies is not None else pd.DataFrame()
+    annees_civille = donnees.annees()
+    annees_saisies = annees_des_saisies(saisies, ref, tid)
     montants_saisis = saisis.montant_eur.dropna() if len(saisis) else pd.Series(dtype=float)
 
     par_annee: dict[str, float] = {}
@@ -436,6 +496,9 @@ def bloc(
         "disponible": donnees.disponible or saisies is not None,
         "annee": annee,
         "total_eur": round(_somme(postes.montant_eur) + _somme(montants_saisis), 2),
+        # Years each source covers: a year none covers is unknown, not 0 €.
+        "couverture": {CIVILLE: annees_civille, SAISIES: annees_saisies},
+        "sans_source": annee is not None and annee not in annees_civille and not len(saisis),
         "par_annee": dict(sorted(par_annee.items())),
         "par_dispositif": dict(sorted(par_dispositif.items(), key=lambda kv: -kv[1])),
         "donnees_ouvertes": {
@@ -492,6 +555,113 @@ def bloc(
     }
 
 
+def annees_des_saisies(saisies, ref: Referentiel, tid: TerritoireId | None) -> list[int]:
+    """The years the territory's entered funding lines cover (a line over 2018–2020 covers three)."""
+    if saisies is None:
+        return []
+    lignes = saisies.financements_du_territoire(ref, tid)
+    annees: set[int] = set()
+    for debut, fin in zip(lignes.annee_debut, lignes.annee_fin, strict=True):
+        if pd.notna(debut) or pd.notna(fin):
+            debut, fin = (
+                (int(debut) if pd.notna(debut) else int(fin)),
+                (int(fin) if pd.notna(fin) else int(debut)),
+            )
+            annees |= set(range(debut, fin + 1))
+    return sorted(annees)
+
+
+def plages(annees) -> str:
+    """Years as ranges in plain French: « 2008–2018, 2020–2025 », « aucune »."""
+    annees = sorted(set(annees))
+    morceaux: list[list[int]] = []
+    for annee in annees:
+        if morceaux and annee == morceaux[-1][-1] + 1:
+            morceaux[-1].append(annee)
+        else:
+            morceaux.append([annee])
+    return ", ".join(str(m[0]) if len(m) == 1 else f"{m[0]}–{m[-1]}" for m in morceaux) or "aucune"
+
+
+def texte_total(bloc_financements: dict) -> str:
+    """The « Financements reçus » figure: « 12 345 € », or « — » when no source covers the chosen
+    year (an unknown, never 0 €; :func:`raison_total` says why)."""
+    if bloc_financements.get("sans_source"):
+        return "—"
+    return f"{nombre_fr(bloc_financements['total_eur'])} €"
+
+
+def raison_total(bloc_financements: dict) -> str | None:
+    """« aucune source pour 2019 » under a « — » figure, None when the figure is known."""
+    if bloc_financements.get("sans_source"):
+        return f"aucune source pour {bloc_financements['annee']}"
+    return None
+
+
+def texte_ouvertes(bloc_financements: dict) -> str:
+    """The Ci.Ville part: « 80 000 € », or « — » for a year the Ci.Ville files do not cover."""
+    annee = bloc_financements.get("annee")
+    if annee is not None and annee not in bloc_financements.get("couverture", {}).get(CIVILLE, [annee]):
+        return "—"
+    return f"{nombre_fr(bloc_financements['donnees_ouvertes']['total_eur'])} €"
+
+
+def remarque_couverture(bloc_financements: dict) -> str | None:
+    """What a chosen year leaves unknown: no source at all, or no Ci.Ville file (None otherwise)."""
+    annee = bloc_financements.get("annee")
+    couverture_sources = bloc_financements.get("couverture")
+    if annee is None or not couverture_sources:
+        return None
+    if bloc_financements.get("sans_source"):
+        return (
+            f"Aucune source de financement ne couvre {annee} pour ce territoire "
+            f"({texte_couverture(bloc_financements)}) : le montant de {annee} est inconnu, pas nul."
+        )
+    if annee not in couverture_sources.get(CIVILLE, []):
+        return (
+            f"Les fichiers Ci.Ville couvrent {plages(couverture_sources[CIVILLE])}, pas {annee} : seuls les "
+            "financements saisis sont comptés cette année-là."
+        )
+    return None
+
+
+def texte_couverture(bloc_financements: dict) -> str:
+    """Which years each funding source covers for the territory, in one line."""
+    couverture = bloc_financements.get("couverture", {})
+    return " ; ".join(f"{source} : {plages(annees)}" for source, annees in couverture.items())
+
+
+def couverture(
+    donnees: DonneesFinancements,
+    saisies,
+    donnees_sub,
+    ref: Referentiel,
+    tid: TerritoireId | None,
+) -> dict[int, list[str]]:
+    """For each year, the funding sources that cover it for the territory (known from their data).
+
+    Ci.Ville covers the years its files hold, for all of France; the entered lines the
+    years they name for the territory; the published subsidies the years of a published
+    file that concerns it (:meth:`geo.donnees.subventions.DonneesSubventions.annees_couvertes`).
+    """
+    par_source = {
+        CIVILLE: donnees.annees(),
+        SUBVENTIONS: donnees_sub.annees_couvertes(ref, tid) if donnees_sub is not None else [],
+        SAISIES: annees_des_saisies(saisies, ref, tid),
+    }
+    resultat: dict[int, list[str]] = {}
+    for source, annees in par_source.items():
+        for annee in annees:
+            resultat.setdefault(annee, []).append(source)
+    return dict(sorted(resultat.items()))
+
+
+def libelle_annee(annee: int, couverture_annees: dict[int, list[str]]) -> str:
+    """« 2021 — Ci.Ville, subventions publiées », « 2019 — aucune source de financement ici »."""
+    sources = couverture_annees.get(annee)
+    return f"{annee} — {', '.join(sources) if sources else 'aucune source de financement ici'}"
+
+
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
     """The ``financements`` block of ``geo.rendu.report``."""
     from geo.base import store
@@ -502,8 +672,6 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
     except store.BaseInaccessible:  # the open data still answers without the store
         saisies = None
     resultat = bloc(charger(ref), saisies, ref, tid, annee)
-    from geo.donnees import subventions  # published SCDL subsidies, a step of their own
-
     resultat["subventions"] = subventions.bloc_rapport(ref, tid, annee)
     return resultat
 
@@ -520,6 +688,7 @@ COLONNES_LIGNES = [
     "montant_eur",
     "comparable",
     "rattachement",
+    "precisions",
     "source",
 ]
 
@@ -548,6 +717,7 @@ def lignes_financements(
             "montant_eur": postes.montant_eur.astype(float).to_numpy(),
             "comparable": postes.comparable.astype(bool).to_numpy(),
             "rattachement": postes.rattachement.map(RATTACHEMENTS).to_numpy(),
+            "precisions": _precisions_postes(postes).to_numpy(),
             "source": ("ANCT Ci.Ville, " + postes.fichier.astype(str)).to_numpy(),
         },
         columns=COLONNES_LIGNES,
@@ -566,6 +736,7 @@ def lignes_financements(
             "montant_eur": saisis.montant_eur.astype(float).to_numpy(),
             "comparable": True,
             "rattachement": "saisie",
+            "precisions": saisis.note.fillna(SANS_PRECISION).to_numpy(),
             "source": saisis.source.to_numpy(),
         },
         columns=COLONNES_LIGNES,
@@ -574,6 +745,41 @@ def lignes_financements(
     if not morceaux:
         return ouvertes.iloc[0:0]
     return pd.concat(morceaux, ignore_index=True)
+
+
+def _precisions_postes(postes: pd.DataFrame) -> pd.Series:
+    """« poste 00218R000100, contrat de ville CA du Soissonnais » for each Ci.Ville post."""
+    contrat = postes.lib_cv.astype("string") if "lib_cv" in postes else pd.Series(pd.NA, index=postes.index)
+    texte = "poste " + postes.id_poste.astype("string").fillna("sans numéro")
+    return (texte + (", contrat de ville " + contrat).fillna("")).astype(object)
+
+
+def legende_dispositifs(lignes: pd.DataFrame) -> list[str]:
+    """What each scheme named by an entered line is, in the words of its source (one line each).
+
+    A label such as « axe 1 « Compétitivité » » is the one the field document gives: the
+    line says what the data knows of it (its note and its source), nothing more.
+    """
+    saisies = lignes[lignes.origine == "saisie"]
+    phrases = []
+    for dispositif, groupe in saisies.groupby("dispositif", sort=True):
+        if dispositif == "dispositif non précisé":
+            continue
+        ligne = groupe.iloc[0]
+        beneficiaires = ", ".join(dict.fromkeys(str(b) for b in groupe.beneficiaire.dropna()))
+        phrases.append(
+            f"« {dispositif} »"
+            + (f" ({beneficiaires})" if beneficiaires else "")
+            + f" : intitulé donné par la source ({ligne.source})"
+            + (f" ; {ligne.precisions}" if ligne.precisions != SANS_PRECISION else "")
+            + "."
+        )
+    if any(re.match(r"axe\b", str(d), re.IGNORECASE) for d in saisies.dispositif):
+        phrases.append(
+            "Un « axe » est une des priorités d'un programme de financement public : la source ne nomme "
+            "pas toujours le programme ni le financeur (« financeur non précisé »)."
+        )
+    return phrases
 
 
 def territoires_semences() -> list[str]:
@@ -600,7 +806,12 @@ def comparaison(
     ids: list[str],
     annee: int | None = None,
 ) -> pd.DataFrame:
-    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side."""
+    """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side.
+
+    A chosen year that neither the Ci.Ville files nor a territory's entered lines cover leaves
+    its funding unknown (None, « inconnu » on the chart), not 0 €.
+    """
+    civille_couvre = annee is None or annee in donnees.annees()
     lignes = []
     for texte in ids:
         tid = TerritoireId.depuis_texte(texte)
@@ -614,7 +825,9 @@ def comparaison(
                 "id": texte,
                 "nom": ref.territoire(tid).nom,
                 "emplois": int(emplois.nombre.sum()) if len(emplois) else 0,
-                "financement_eur": round(float(financements.montant_eur.sum()), 2),
+                "financement_eur": round(float(financements.montant_eur.sum()), 2)
+                if civille_couvre or (financements.origine == "saisie").any()
+                else None,
                 "part_ess_pct": part.get("part_pct") if part else None,
             }
         )

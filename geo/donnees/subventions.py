@@ -15,7 +15,8 @@ one row per agreement, with only the columns the app reads:
 - where the subsidy is counted (``commune, epci, dep, reg``) and how
   (``placement``, see :data:`PLACEMENTS`): the beneficiary's commune when its
   SIRET or SIREN is in the register, a commune or EPCI that is itself the
-  beneficiary, otherwise the grantor's territory.
+  beneficiary (by its SIREN, or by a name such as « Commune de Niort » that only one
+  commune of the grantor's département bears), otherwise the grantor's territory.
 
 The register is read from the ``structures`` step built beside this one (it
 comes first in :data:`geo.build.construction.MODULES_ETAPES`); rebuild this step with
@@ -41,6 +42,8 @@ PLACEMENTS = {
     "siret_registre": "SIRET du bénéficiaire (registre des structures de l'ESS)",
     "siren_registre": "SIREN du bénéficiaire (registre des structures de l'ESS, une seule commune)",
     "commune_beneficiaire": "le bénéficiaire est une commune",
+    "commune_nommee": "le bénéficiaire est une commune, reconnue par son nom dans le département de "
+    "l'attribuant",
     "epci_beneficiaire": "le bénéficiaire est un EPCI",
     "territoire_attribuant": "territoire de la collectivité qui attribue (bénéficiaire non localisé)",
     "aucun": "non placé (ni bénéficiaire ni attribuant localisés)",
@@ -53,6 +56,8 @@ NOTE_PERIMETRE = (
     "Seuls les fichiers publiés présents dans le miroir de données sont comptés : une collectivité "
     "absente n'a pas « zéro » subvention, elle n'est pas connue ici."
 )
+# The short name of this source beside the others (year selector, coverage lines).
+SOURCE_COURTE = "subventions publiées"
 NOTE_ESS = (
     "Part minimale : seuls les bénéficiaires retrouvés par leur SIRET ou SIREN dans le registre des "
     "structures de l'ESS comptent comme structures de l'ESS."
@@ -91,7 +96,22 @@ _DEPARTEMENT_SIREN = re.compile(r"^22(\d{2})\d{5}$")
 # Where public bodies are ------------------------------------------------------------------------
 
 
-_PREFIXE_COMMUNE = re.compile(r"^(commune|ville|mairie)( de| d| du| des)? ")
+_PREFIXE_COMMUNE = re.compile(r"^(commune|com|ville|mairie)( de| d| du| des)? ")
+# « Commune du Moule » is Le Moule, « Commune des Abymes » Les Abymes.
+_ARTICLES = {" du": "le ", " des": "les "}
+_SAINT = re.compile(r"\b(st|ste)\b")
+
+
+def _cles_du_nom(nom: str | None) -> list[str]:
+    """Name keys a body's name may designate a commune by (« COMMUNE DU MOULE »: le moule, moule)."""
+    cle = cle_recherche(nom) if isinstance(nom, str) else ""
+    trouve = _PREFIXE_COMMUNE.match(cle)
+    if not trouve:
+        return [cle] if cle else []
+    # « ST JORY » is Saint-Jory: the abbreviations of the published files are written out.
+    reste = _SAINT.sub(lambda m: "saint" if m.group(1) == "st" else "sainte", cle[trouve.end() :])
+    article = _ARTICLES.get(trouve.group(2) or "")
+    return [article + reste, reste] if article else [reste]
 
 
 def commune_du_siren(siren: str | None, ref: Referentiel, nom: str | None = None) -> str | None:
@@ -99,10 +119,10 @@ def commune_du_siren(siren: str | None, ref: Referentiel, nom: str | None = None
 
     A commune's SIREN is ``21`` + its département + a number + a key. The number is
     the commune's INSEE number only for communes never renumbered (Poitiers
-    218601946 is 86194; in the Somme, Vignacourt's 218007441 is not 80744), so
-    the name decides: the commune of that number when the name is its name, else
-    the only commune of the département bearing that name. Without a name, the
-    number is taken as it is.
+    218601946 is 86194; in the Somme, Vignacourt's 218007441 is not 80744; Soissons'
+    210206959 is not 02695 but 02722), so the name decides: the commune of that number
+    when the name is its name, else the only commune of the département bearing that
+    name. Without a name, the number is taken as it is.
     """
     trouve = _COMMUNE_SIREN.match(siren or "")
     if not trouve:
@@ -111,12 +131,48 @@ def commune_du_siren(siren: str | None, ref: Referentiel, nom: str | None = None
     code = departement + trouve.group(2)
     actuel = ref.codes_actuels(pd.Series([code], dtype="string")).iloc[0]
     actuel = None if pd.isna(actuel) else str(actuel)
-    cle = _PREFIXE_COMMUNE.sub("", cle_recherche(nom)) if isinstance(nom, str) and nom.strip() else ""
-    if not cle:
+    cles = _cles_du_nom(nom)
+    if not cles:
         return actuel
-    if actuel is not None and cle_recherche(ref.communes.nom[actuel]) == cle:
+    if actuel is not None and cle_recherche(ref.communes.nom[actuel]) in cles:
         return actuel
-    return _communes_par_nom(ref).get((departement, cle))
+    return _commune_de_nom(ref, departement, cles)
+
+
+def _commune_de_nom(ref: Referentiel, departement: str, cles: list[str]) -> str | None:
+    noms = _communes_par_nom(ref)
+    # A Corsican commune's SIREN says « 20 », its département 2A or 2B.
+    departements = ["2A", "2B"] if departement == "20" else [departement]
+    return next((noms[(d, c)] for d in departements for c in cles if (d, c) in noms), None)
+
+
+def commune_designee(
+    siren: str | None, nom: str | None, departement: str | None, ref: Referentiel
+) -> str | None:
+    """The commune a beneficiary or an employer is, by its SIREN or else by its name, or None.
+
+    A commune's SIREN (``21…``) is read by :func:`commune_du_siren`. Without one (not
+    published, or the ``200…`` SIREN of a commune nouvelle or the ``219…`` of an overseas
+    commune), a name that reads as a commune (« Commune de Soissons », « COM DE TERGNIER »,
+    « Ville d'Amiens », « Mairie de Rémire-Montjoly ») designates the only commune of ``departement`` bearing
+    that name. A SIREN that is not a public body's (« Commune libre Saint-Joseph », an
+    association) designates no commune.
+    """
+    siren = siren[:9] if isinstance(siren, str) else ""
+    if _COMMUNE_SIREN.match(siren):
+        return commune_du_siren(siren, ref, nom)
+    if siren and not siren.startswith("2"):
+        return None
+    if not isinstance(departement, str) or not isinstance(nom, str):
+        return None
+    if not _PREFIXE_COMMUNE.match(cle_recherche(nom)):
+        return None
+    return _commune_de_nom(ref, departement, _cles_du_nom(nom))
+
+
+def nomme_une_commune(nom: str | None) -> bool:
+    """Whether a name reads as a commune's (« Commune de … », « Ville de … », « Mairie de … »)."""
+    return isinstance(nom, str) and bool(_PREFIXE_COMMUNE.match(cle_recherche(nom)))
 
 
 def _communes_par_nom(ref: Referentiel) -> dict[tuple[str, str], str]:
@@ -239,17 +295,29 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
     noms = table.beneficiaire_nom.astype("string")
     commune_publique = pd.Series(
         [
-            commune_du_siren(s, ref, n) if s else None
-            for s, n in zip(siren.fillna(""), noms.fillna(""), strict=True)
+            commune_designee(s, n, d, ref)
+            for s, n, d in zip(
+                siren.fillna(""), noms.fillna(""), table.attribuant_dep.fillna(""), strict=True
+            )
         ],
         index=table.index,
         dtype="string",
     )
+    siren_de_commune = siren.str.match(_COMMUNE_SIREN.pattern, na=False)
+    nom_de_commune = pd.Series([nomme_une_commune(n) for n in noms.fillna("")], index=table.index, dtype=bool)
     # A commune's SIREN whose name designates no single commune of its département: nothing is guessed.
-    table.attrs["communes_non_reconnues"] = int(
-        (siren.str.match(_COMMUNE_SIREN.pattern, na=False) & commune_publique.isna()).sum()
+    table.attrs["communes_non_reconnues"] = int((siren_de_commune & commune_publique.isna()).sum())
+    poser(siren_de_commune, "commune", commune_publique, "commune_beneficiaire")
+    # « Commune de Niort » without a commune's SIREN: the only Niort of the grantor's département.
+    par_nom = ~siren_de_commune & nom_de_commune
+    a_poser = par_nom & commune_publique.notna() & placement.eq("aucun")
+    table.attrs["communes_nommees"] = int(a_poser.sum())
+    table.attrs["communes_nommees_non_reconnues"] = int(
+        (
+            par_nom & commune_publique.isna() & placement.eq("aucun") & ~siren.str.match("^[^2]", na=False)
+        ).sum()
     )
-    poser(siren.notna(), "commune", commune_publique, "commune_beneficiaire")
+    poser(par_nom, "commune", commune_publique, "commune_nommee")
     epci_public = siren.where(parmi(siren, ref.epci.index))
     poser(siren.notna(), "epci", epci_public, "epci_beneficiaire")
     seule = communes_par_siren[communes_par_siren.map(len) == 1].map(lambda c: next(iter(c)))
@@ -325,6 +393,21 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             f"{accorder(n, 'bénéficiaire')} au SIREN de commune dont le nom ne désigne aucune commune "
             f"unique de son département (école, service…) : {accorder(n, 'compté', avec_nombre=False)} "
             "au territoire de l'attribuant."
+        )
+    if table.attrs.get("communes_nommees"):
+        n = table.attrs["communes_nommees"]
+        anomalies.append(
+            f"{accorder(n, 'subvention')} à une commune nommée sans son SIREN de commune (« Commune de "
+            f"Niort ») : {accorder(n, 'comptée', avec_nombre=False)} à la seule commune de ce nom du "
+            "département de l'attribuant."
+        )
+    if table.attrs.get("communes_nommees_non_reconnues"):
+        n = table.attrs["communes_nommees_non_reconnues"]
+        anomalies.append(
+            f"{accorder(n, 'subvention')} à un bénéficiaire nommé comme une commune (« Commune de … ») "
+            "dont aucune commune unique du département de l'attribuant ne porte le nom (commune "
+            f"fusionnée depuis, nom ambigu) : {accorder(n, 'comptée', avec_nombre=False)} au territoire "
+            "de l'attribuant."
         )
     sans = table.placement == "aucun"
     if sans.any():
@@ -408,6 +491,26 @@ class DonneesSubventions:
     def annees(self) -> list[int]:
         return sorted(int(a) for a in self.table.annee.dropna().unique())
 
+    def annees_couvertes(self, ref: Referentiel, tid: TerritoireId | None) -> list[int]:
+        """Years of the published subsidies that concern the territory.
+
+        A subsidy concerns it when it is received in it, granted by one of its bodies, or
+        granted by a body whose territory contains it (its EPCI, département, région): that
+        body's file lists what it granted there, a zero included. A year no such file covers
+        is unknown here, never a zero.
+        """
+        if tid is None:
+            return self.annees()
+        table = self.table
+        colonne = _COLONNE_NIVEAU[tid.niveau]
+        concerne = (table[colonne] == tid.code) | (table[f"attribuant_{colonne}"] == tid.code)
+        communes = ref.communes_de(tid)
+        niveaux = list(_COLONNE_NIVEAU)
+        for niveau in niveaux[niveaux.index(tid.niveau) + 1 :]:
+            codes = set(communes[_COLONNE_NIVEAU[niveau]].dropna().astype(str))
+            concerne |= (table.attribuant_niveau == niveau) & parmi(table.attribuant_code, codes)
+        return sorted(int(a) for a in table.annee[concerne.fillna(False).astype(bool)].dropna().unique())
+
     def recues(self, tid: TerritoireId | None, annee: int | None = None) -> pd.DataFrame:
         """Subsidies counted in the territory (placed there, see ``placement``)."""
         table = self.table
@@ -479,7 +582,13 @@ def _par(table: pd.DataFrame, colonne: str, libelles: dict | None = None) -> dic
     return dict(sorted(resultat.items(), key=lambda kv: -kv[1]["total_eur"]))
 
 
-PAR_IDENTIFIANT = ("siret_registre", "siren_registre", "commune_beneficiaire", "epci_beneficiaire")
+PAR_IDENTIFIANT = (
+    "siret_registre",
+    "siren_registre",
+    "commune_beneficiaire",
+    "commune_nommee",
+    "epci_beneficiaire",
+)
 
 
 def _places(table: pd.DataFrame) -> dict[str, int]:
@@ -578,6 +687,25 @@ def bloc(donnees: DonneesSubventions, tid: TerritoireId | None, annee: int | Non
 
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
     return bloc(charger(ref), tid, annee)
+
+
+def sans_couverture(couverture: dict[int, list[str]], annee: int | None) -> str | None:
+    """Why the territory's published subsidies are unknown rather than zero (no file concerns it, or
+    none in the chosen year), or None. ``couverture``: :func:`geo.donnees.financements.couverture`."""
+    from geo.donnees.financements import plages
+
+    annees = [a for a, sources in couverture.items() if SOURCE_COURTE in sources]
+    if not annees:
+        return (
+            "Aucun fichier de subventions publié présent ici ne concerne ce territoire (ni ses "
+            "collectivités, ni celles qui l'englobent) : ses subventions sont inconnues, pas nulles."
+        )
+    if annee is not None and annee not in annees:
+        return (
+            f"Aucune source pour {annee} : les fichiers de subventions publiés qui concernent ce territoire "
+            f"couvrent {plages(annees)}. Les subventions de {annee} sont inconnues, pas nulles."
+        )
+    return None
 
 
 # Tables for the page ---------------------------------------------------------------------------
