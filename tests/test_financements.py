@@ -184,6 +184,8 @@ def test_seed_territories_side_by_side(donnees_miroir, referentiel, tmp_path):
     soissonnais = table.set_index("id").loc["epci:240200477"]
     assert soissonnais.emplois == 42
     assert soissonnais.part_ess_pct == 11.1
+    # Porte du Hainaut's projects carry no job figure: unknown, never « 0 emploi ».
+    assert pd.isna(table.set_index("id").loc["epci:200042190"].emplois)
     depot.fermer()
 
 

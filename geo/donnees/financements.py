@@ -809,7 +809,8 @@ def comparaison(
     """``id, nom, emplois, financement_eur, part_ess_pct`` for each territory, side by side.
 
     A chosen year that neither the Ci.Ville files nor a territory's entered lines cover leaves
-    its funding unknown (None, « inconnu » on the chart), not 0 €.
+    its funding unknown (None, « inconnu » on the chart), not 0 €; a territory with no job line
+    entered has its jobs unknown the same way.
     """
     civille_couvre = annee is None or annee in donnees.annees()
     lignes = []
@@ -824,7 +825,8 @@ def comparaison(
             {
                 "id": texte,
                 "nom": ref.territoire(tid).nom,
-                "emplois": int(emplois.nombre.sum()) if len(emplois) else 0,
+                # No job line entered for the territory: unknown, not « 0 emploi créé ».
+                "emplois": int(emplois.nombre.sum()) if len(emplois) else None,
                 "financement_eur": round(float(financements.montant_eur.sum()), 2)
                 if civille_couvre or (financements.origine == "saisie").any()
                 else None,
