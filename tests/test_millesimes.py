@@ -236,3 +236,31 @@ def test_the_note_agrees_in_number():
         "4 QPV 2024 sur les 5 du fichier officiel : celui de Saint-Martin n'est pas compté, sa commune "
         "n'étant pas dans le référentiel des communes."
     )
+
+
+def test_the_national_qpv_files_carry_the_note_too(referentiel, tmp_path):
+    """The CSV has no place for it: the .xlsx says it on its « Sources » sheet, the GeoPackage
+    in the layer's description; a territory's own files have no such note."""
+    import io
+    import sqlite3
+
+    import openpyxl
+
+    from geo.outils import formats
+
+    donnees = qpv.charger(referentiel)
+    couches = donnees.couches_export(referentiel, None)
+    liste = qpv.tableau_liste(donnees.bloc(referentiel, None), referentiel.communes.nom)
+    for tableau in (couches["qpv_perimetres"].drop(columns="geometry"), liste):
+        classeur = openpyxl.load_workbook(io.BytesIO(formats.vers_xlsx(tableau)))
+        assert [[c.value for c in ligne] for ligne in classeur["Sources"].iter_rows()] == [
+            ["Note"],
+            [NOTE_NATIONALE],
+        ]
+    fichier = tmp_path / "qpv.gpkg"
+    fichier.write_bytes(formats.vers_geopackage(couches))
+    with sqlite3.connect(fichier) as base:
+        descriptions = dict(base.execute("SELECT table_name, description FROM gpkg_contents"))
+    assert descriptions["qpv_perimetres"] == NOTE_NATIONALE
+    toulouse = donnees.couches_export(referentiel, referentiel.resoudre("Toulouse"))
+    assert "note" not in toulouse["qpv_perimetres"].attrs

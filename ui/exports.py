@@ -44,6 +44,8 @@ def proposer(
         nom = formats.nom_fichier(exports.nom_couche(choix))
         # The same view (territory, layers on, filters) makes the same files.
         signature = "|".join([base, *sorted(affichees), str(sorted(etat.parametres().items()))])
+        if affichees[choix].attrs.get("note"):
+            st.caption(affichees[choix].attrs["note"])
         colonnes = st.columns(4)
         telechargement.csv("Tableau (CSV)", affichees[choix], f"{base}_{nom}.csv", "export-csv", colonnes[0])
         telechargement.fichier(

@@ -420,6 +420,10 @@ class DonneesQPV:
             )
         if len(choisis):
             couches["qpv_perimetres"] = choisis.drop(columns=["source"]).reset_index(drop=True)
+            # The national total is said with the QPV it leaves out, in the files too.
+            note = note_total_national(len(choisis), self.qpv_2024_non_comptes) if tid is None else None
+            if note:
+                couches["qpv_perimetres"].attrs["note"] = note
         sans = self.communes_sans_perimetre(ref, tid)
         if len(sans):
             communes = ref.communes.loc[sans.commune]
@@ -604,9 +608,11 @@ def tableau_liste(resume: dict, noms_communes: pd.Series) -> pd.DataFrame:
     """The QPV of a territory's block (``liste``) as the QPV page lists and downloads them.
 
     The population stays a number (unknown: missing), never « inconnue » in a column of numbers.
+    The national list carries the note of the QPV it leaves out (``attrs["note"]``, written into
+    the .xlsx).
     """
     liste = resume["liste"]
-    return pd.DataFrame(
+    tableau = pd.DataFrame(
         {
             "code_qp": pd.Series([q["code"] for q in liste], dtype="string"),
             "nom": pd.Series([q["nom"] for q in liste], dtype="string"),
@@ -617,6 +623,9 @@ def tableau_liste(resume: dict, noms_communes: pd.Series) -> pd.DataFrame:
             "population": pd.array([q["population"] for q in liste], dtype="Int64"),
         }
     )
+    if resume.get("note_total_national"):
+        tableau.attrs["note"] = resume["note_total_national"]
+    return tableau
 
 
 def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesQPV:

@@ -308,7 +308,9 @@ def vers_xlsx(
 
     French headers (:func:`pour_tableur`) in a frozen first row, column widths set, unknown
     values as empty cells, texts stored as texts (never evaluated). ``sources`` (``source``,
-    ``millesime``, ``licence``…: one dict a source) fill a second sheet, « Sources ».
+    ``millesime``, ``licence``…: one dict a source) fill a second sheet, « Sources », which also
+    carries the table's own note (``tableau.attrs["note"]``, e.g. why a national count is not the
+    official file's).
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -359,6 +361,8 @@ def vers_xlsx(
     colonnes = list(donnees.columns)
     for ligne in donnees.itertuples(index=False, name=None):
         feuille.append([_cellule(v, c) for v, c in zip(ligne, colonnes, strict=True)])
+    if tableau.attrs.get("note"):
+        sources = [*(sources or []), {"Note": tableau.attrs["note"]}]
     if sources:
         feuille_sources = classeur.create_sheet("Sources")
         champs = list(dict.fromkeys(cle for source in sources for cle in source))
@@ -376,14 +380,21 @@ def vers_geojson(couche: gpd.GeoDataFrame) -> bytes:
 
 
 def vers_geopackage(couches: dict[str, gpd.GeoDataFrame]) -> bytes:
-    """Several layers in one GeoPackage file (one table per layer)."""
+    """Several layers in one GeoPackage file (one table per layer).
+
+    A layer's note (``couche.attrs["note"]``) becomes its description in the file
+    (``gpkg_contents.description``), which QGIS shows in the layer's properties.
+    """
     if not couches:
         raise ValueError("Aucune couche à exporter.")
     with tempfile.TemporaryDirectory() as dossier:
         chemin = Path(dossier) / "export.gpkg"
         for nom, couche in couches.items():
             nom_table = nom_fichier(nom)
-            pyogrio.write_dataframe(couche.to_crs("EPSG:4326"), chemin, layer=nom_table, driver="GPKG")
+            description = {"DESCRIPTION": couche.attrs["note"]} if couche.attrs.get("note") else {}
+            pyogrio.write_dataframe(
+                couche.to_crs("EPSG:4326"), chemin, layer=nom_table, driver="GPKG", layer_options=description
+            )
         return chemin.read_bytes()
 
 
