@@ -41,12 +41,15 @@ assets: setup
 run: data assets
 	$(BIN)/python -m ui.demarrage --server.port $(PORT)
 
-# Browser tests drive Debian's chromium; installed here when we are allowed to.
+# Browser tests drive Debian's chromium, and the export tests read CSV files back with LibreOffice
+# Calc (headless); both installed here when we are allowed to.
 navigateur:
-	@command -v chromium >/dev/null || { \
+	@{ command -v chromium && command -v soffice; } >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium; \
-	  else echo "Chromium absent : les tests navigateur seront ignorés (sudo apt-get install chromium)."; fi; }
+	    apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+	      chromium libreoffice-calc-nogui; \
+	  else echo "Chromium ou LibreOffice absent : les tests qui s'en servent seront ignorés" \
+	    "(sudo apt-get install chromium libreoffice-calc-nogui)."; fi; }
 
 lint: setup-dev
 	$(BIN)/ruff check .
