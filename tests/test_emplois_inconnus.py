@@ -121,7 +121,6 @@ def test_the_pdf_says_unknown_not_zero(referentiel, depot):
         referentiel, PORTE_DU_HAINAUT, bloc_emplois=bloc_emplois, bloc_financements=bloc_financements
     )
     texte = _texte(contenu)[1].replace("\u202f", " ")
-    # (The current layout cuts the amount after « inconnu · 1 288 81 »: the fiche's layout is redone
-    # elsewhere; what matters here is that the jobs read « inconnu ».)
-    assert "Emplois créés · financements\ninconnu · 1 288" in texte
-    assert "0 · 1 288" not in texte
+    # Two key figures, each whole (one box « inconnu · 1 288 81… » was cut).
+    assert "Emplois créés\ninconnu\n2 projets sans chiffre d'emplois" in texte
+    assert "Financements reçus\n1 288 813 €" in texte

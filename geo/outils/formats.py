@@ -20,6 +20,7 @@ import pandas as pd
 import pyogrio
 
 from geo.outils import tableaux
+from geo.outils.codes import parmi
 from geo.outils.text import cle_recherche
 
 
@@ -162,7 +163,8 @@ def _inconnus_vides(tableau: pd.DataFrame, identifiants: list) -> pd.DataFrame:
         valeurs = tableau[colonne]
         if colonne in identifiants or not _texte(valeurs):
             continue
-        inconnus = valeurs.astype("string").str.strip().str.lower().isin(_INCONNUS).fillna(False).astype(bool)
+        textes = valeurs.astype("string").str.strip().str.lower()
+        inconnus = parmi(textes, _INCONNUS).fillna(False).astype(bool)
         if not inconnus.any():
             continue
         nombres = pd.to_numeric(

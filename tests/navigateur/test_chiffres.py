@@ -31,7 +31,8 @@ def test_csv_download_works_on_every_click_even_right_after_a_rerun(application,
         contenu = chemin.read_bytes()
         assert contenu.startswith(b"\xef\xbb\xbf")
         lignes = contenu.decode("utf-8-sig").splitlines()
-        assert lignes[0].startswith("nom;code;population;superficie_km2")
+        # French headers, never code names.
+        assert lignes[0].startswith('"Nom";"Code";"Population (2021)";"Superficie (km²)"')
         assert len(lignes) == 48
         assert ",0;" not in lignes[1]  # whole numbers without « ,0 »
     # A rerun (the PDF is prepared) must not revoke the CSV: the very next click downloads.

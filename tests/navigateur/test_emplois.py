@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -38,8 +40,11 @@ def test_clicking_a_project_bar_filters_the_projects_table(application, page):
     annee = page.get_by_role("combobox", name="Année", exact=True)
     annee.scroll_into_view_if_needed()
     annee.click()
-    page.get_by_role("option", name="2019", exact=True).click()
+    # Each year says which sources cover it (« 2019 — aucune source de financement ici »).
+    page.get_by_role("option", name=re.compile(r"^2019 — ")).click()
     page.wait_for_url("**annee=2019**", timeout=30_000)
+    # No source covers 2019: the funding figure says so instead of « 0 € ».
+    expect(page.get_by_text("aucune source pour 2019").first).to_be_visible(timeout=30_000)
 
 
 def test_a_chart_saves_as_png_with_its_source(application, page, tmp_path):
