@@ -77,15 +77,7 @@ if bloc_emplois is not None:
     )
     if emplois.precision_emplois_crees(bloc_emplois):
         colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
-colonnes[1].metric(
-    "Financements reçus",
-    financements.texte_total(bloc_fin),
-    financements.raison_total(bloc_fin),
-    delta_color="off",
-    delta_arrow="off",
-    help="Adultes-relais et postes FONJEP (ANCT Ci.Ville) et financements saisis au montant connu. "
-    f"Années couvertes : {financements.texte_couverture(bloc_fin)}.",
-)
+sections.financements_recus(colonnes[1], bloc_fin)
 colonnes[2].metric(
     "dont données ouvertes (Ci.Ville)",
     financements.texte_ouvertes(bloc_fin),

@@ -175,6 +175,21 @@ def comparaison(contexte) -> None:
     )
 
 
+def financements_recus(colonne, bloc_fin: dict) -> None:
+    """The « Financements reçus » figure, or « — » with « aucune source pour 2019 » under it."""
+    from geo.donnees import financements
+
+    colonne.metric(
+        "Financements reçus",
+        financements.texte_total(bloc_fin),
+        financements.raison_total(bloc_fin),
+        delta_color="off",
+        delta_arrow="off",
+        help="Adultes-relais et postes FONJEP (ANCT Ci.Ville) et financements saisis au montant connu. "
+        f"Années couvertes : {financements.texte_couverture(bloc_fin)}.",
+    )
+
+
 def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     """Jobs created and funding received, with what a zero leaves out and values borrowed from above."""
     from geo.donnees import emplois, financements
@@ -187,15 +202,7 @@ def emplois_financements(bloc_emplois: dict, bloc_fin: dict) -> None:
     )
     if emplois.precision_emplois_crees(bloc_emplois):
         colonnes[0].caption(emplois.precision_emplois_crees(bloc_emplois))
-    colonnes[1].metric(
-        "Financements reçus",
-        financements.texte_total(bloc_fin),
-        financements.raison_total(bloc_fin),
-        delta_color="off",
-        delta_arrow="off",
-        help="ANCT Ci.Ville (adultes-relais, FONJEP) et financements saisis au montant connu. Années "
-        f"couvertes : {financements.texte_couverture(bloc_fin)}.",
-    )
+    financements_recus(colonnes[1], bloc_fin)
     part = bloc_fin["part_ess_emploi_salarie"]
     colonnes[2].metric(
         "Part de l'ESS dans l'emploi salarié" + (f" ({part['annee']})" if part and part.get("annee") else ""),

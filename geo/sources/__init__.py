@@ -435,18 +435,10 @@ def libelle_erreur(code: str | None) -> str:
 
 def _erreur_reseau(erreur: object) -> str:
     """A network failure in French (requests' own messages are English and long)."""
-    texte = str(erreur)
-    nom = type(erreur).__name__
-    reponse = getattr(erreur, "response", None)
-    if reponse is not None and getattr(reponse, "status_code", None):
-        return f"le serveur a répondu par l'erreur HTTP {reponse.status_code}"
-    if "NameResolution" in texte or "Name or service not known" in texte or "getaddrinfo" in texte:
-        return "adresse du serveur introuvable (pas d'accès à internet ?)"
-    if "Timeout" in nom or "timed out" in texte:
-        return f"pas de réponse du serveur en {DELAI_RESEAU_S} s"
-    if "Connection" in nom or "Connection refused" in texte:
-        return "connexion au serveur impossible"
-    return texte if isinstance(erreur, str) else f"échec du téléchargement ({nom})"
+    code = _code_erreur_reseau(erreur)
+    if code != "autre":
+        return libelle_erreur(code)
+    return str(erreur) if isinstance(erreur, str) else f"échec du téléchargement ({type(erreur).__name__})"
 
 
 def _message_indisponible(src: Source, erreur: object | None = None, adresse: str | None = None) -> str:
