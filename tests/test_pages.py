@@ -368,6 +368,7 @@ def test_overlays_of_the_map_page_go_in_the_url_and_the_exports(avec_commerces):
     assert at.query_params["couches"] == "commerces"
     assert not at.info
     at.toggle(key="couche-structures").set_value(True)
+    at.session_state[exports_ui.CLE_PANNEAU] = True  # the export panel open
     _relancer(at)
     assert at.query_params["couches"] == "commerces,structures"
     assert "Structures de l'ESS" in at.selectbox(key="export_couche").options
