@@ -413,12 +413,12 @@ if utilisateur is not None and utilisateur.est_administrateur:
 
     message_sub = st.session_state.pop("_subventions_message", None)
     if message_sub:
-        st.success(message_sub, icon=":material/check_circle:")
+        st.success(texte_brut(message_sub), icon=":material/check_circle:")
         for remarque in st.session_state.pop("_subventions_remarques", []):
             st.text(remarque)
     refus_sub = st.session_state.pop("_subventions_refus", None)
     if refus_sub:
-        st.error(refus_sub[0], icon=":material/error:")
+        st.error(texte_brut(refus_sub[0]), icon=":material/error:")
         if len(refus_sub) > 1:
             tableaux.afficher(pd.DataFrame({"Problème": refus_sub[1:]}))
     st.file_uploader(

@@ -173,3 +173,23 @@ def test_with_an_identity_provider_the_page_offers_its_login_not_a_password(depo
     assert "connexion_oidc" in {b.key for b in at.button}
     assert "connexion_mot_de_passe" not in {t.key for t in at.text_input}
     assert "Enregistrer" not in _boutons(at)
+
+
+def test_an_imported_file_is_named_back_as_plain_text(depot):
+    # The file's name and what its cells hold come from whoever made the file: never a link.
+    from tests.test_texte_hostile import _inerte
+
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    at.session_state[CLE_COMPTE] = admin.id
+    at.session_state["_subventions_refus"] = [
+        "www.evil.example_2024_.csv : « https://evil.example » illisible."
+    ]
+    at.session_state["_subventions_message"] = "www.evil.example_2024_.csv importé : 1 convention."
+    at.switch_page("pages/saisie.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    messages = [m.value for m in [*at.error, *at.success] if "evil" in m.value]
+    assert len(messages) == 2
+    for message in messages:
+        _inerte(message)

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import RACINE
+from ui import exports as exports_ui
 
 APP = str(RACINE / "app.py")
 DELAI = 120
@@ -301,6 +302,11 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
     at = _ouvrir(territoire="commune:31555")
     at.toggle(key="couche-qpv").set_value(True)
     _relancer(at)
+    # Closed, the panel holds no download: the browser fetches a button's file as soon as it is drawn.
+    assert [e.label for e in at.expander if e.label == "Exporter ce qui est affiché"]
+    assert not at.get("download_button")
+    at.session_state[exports_ui.CLE_PANNEAU] = True  # opened, as a click does
+    _relancer(at)
     couches = at.selectbox(key="export_couche")
     # Layers are named in words, never by their code names.
     assert couches.options == ["Communes", "Périmètres des quartiers prioritaires"]
@@ -310,6 +316,8 @@ def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
     preparer = {b.label for b in at.button if b.label.startswith("Préparer")}
     assert preparer == {"Préparer : Toutes les couches (GeoPackage)", "Préparer : Carte (HTML autonome)"}
     at.button(key="preparer-export-gpkg").click()
+    # AppTest sends back the widgets' values only, not the panel's: the browser keeps it open.
+    at.session_state[exports_ui.CLE_PANNEAU] = True
     _relancer(at)
     boutons = {b.label for b in at.get("download_button")}
     assert "Toutes les couches (GeoPackage)" in boutons
@@ -366,6 +374,7 @@ def test_overlays_of_the_map_page_go_in_the_url_and_the_exports(avec_commerces):
     assert at.query_params["couches"] == "commerces"
     assert not at.info
     at.toggle(key="couche-structures").set_value(True)
+    at.session_state[exports_ui.CLE_PANNEAU] = True  # the export panel open
     _relancer(at)
     assert at.query_params["couches"] == "commerces,structures"
     assert "Structures de l'ESS" in at.selectbox(key="export_couche").options

@@ -7,12 +7,13 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.outils.text import texte_brut
+from geo.outils.text import JOINTURE, texte_brut
 from tests.test_pages import APP, DELAI, _ouvrir
 
 CHARGE = "[Reconnectez-vous ici](https://evil.example/login) ![](https://evil.example/pixel.png)"
-# Markdown that would be live if not preceded by a backslash.
-_ACTIF = re.compile(r"(?<!\\)(?:[\[\]!<>$`*_~@]|://|www\.)")
+# Markdown that would be live if not preceded by a backslash; a bare address (GFM's literal
+# autolinks) is live even after one: remark finds it again once the escapes are resolved.
+_ACTIF = re.compile(r"(?<!\\)(?:[\[\]!<>$`*_~@]|:(?=\w))|(?i:://|www\\?\.|@\w)")
 
 
 @pytest.fixture
@@ -33,14 +34,22 @@ def _inerte(texte: str) -> None:
         "$\\frac{1}{2}$ et :red[rouge] **gras** _penché_ ~~barré~~ `code`",
         "voir www.evil.example ou ecrire a pirate@evil.example",
         "ligne 1\n# titre\n- liste",
+        "https://evil.example/a http://evil.example/b ftp://evil.example/c HTTPS://EVIL.EXAMPLE/d",
+        "mailto:pirate@evil.example xmpp:pirate@evil.example",
+        "WWW.evil.example (www.evil.example)",
+        "<https://evil.example/auto> <pirate@evil.example>",
+        '<a href="https://evil.example/h">ici</a> ![img](https://evil.example/pixel.png)',
+        "[ref][1] [1]: https://evil.example/ref",
+        ":red[rouge] :smile: :material/home: :blue-background[bleu]",
     ],
 )
 def test_plain_text_escapes_every_active_markdown(texte):
     brut = texte_brut(texte)
     _inerte(brut)
     assert "\n" not in brut
-    # Nothing is dropped: removing the escapes gives back the text (new lines as spaces).
-    assert re.sub(r"\\(.)", r"\1", brut) == texte.replace("\n", " ")
+    # Nothing is dropped: removing the escapes and word joiners gives back the text (new lines
+    # as spaces).
+    assert re.sub(r"\\(.)", r"\1", brut.replace(JOINTURE, "")) == texte.replace("\n", " ")
 
 
 def test_plain_text_keeps_start_of_line_markers_inert():
@@ -101,3 +110,28 @@ def test_no_page_shows_the_database_address():
         at = _ouvrir(page)
         textes = [e.value for e in [*at.caption, *at.markdown, *at.info, *at.warning, *at.error]]
         assert not any("sqlite" in t.lower() or "postgresql" in t.lower() for t in textes), textes
+
+
+def test_a_field_statement_from_a_file_is_shown_as_text(monkeypatch):
+    # The seed pack is a file anyone can edit: its statements are shown as typed, never as links.
+    from geo.donnees import constats
+    from geo.donnees.constats import Constat
+    from ui import donnees
+
+    hostile = Constat(
+        "part_ess_emploi_pct",
+        "voir https://evil.example/a, www.evil.example ou pirate@evil.example",
+        "2024",
+        "[rapport](https://evil.example/r).pdf : page 3",
+        None,
+        None,
+        None,
+    )
+    monkeypatch.setattr(constats, "constats", lambda *_: [hostile])
+    monkeypatch.setattr(donnees, "constats_du_territoire", lambda _tid: [hostile])
+    for page in ("pages/territoire.py", "pages/emplois.py"):
+        at = _ouvrir(page, territoire="epci:200042190")
+        textes = [t.value for t in [*at.markdown, *at.caption] if "evil" in t.value]
+        assert textes, page
+        for texte in textes:
+            _inerte(texte)

@@ -66,19 +66,81 @@ def afficher(ref: Referentiel, territoire: Territoire, pages: list) -> None:
         _partager(territoire)
 
 
+# One listener for every « Copier » button of the page, set once: a rerun redraws the fields.
+# The clipboard API needs a secure page (https or this machine); an intranet address in plain
+# http falls back to copying the selected field.
+_SCRIPT_COPIE = """
+<script>
+(() => {
+  if (window.__essCopie) return;
+  window.__essCopie = true;
+  document.addEventListener("click", async (evenement) => {
+    const bouton = evenement.target.closest("[data-ess-copier]");
+    if (!bouton) return;
+    const bloc = bouton.closest(".ess-copie");
+    const champ = bloc.querySelector("textarea");
+    const etat = bloc.querySelector("[role=status]");
+    let copie = false;
+    try {
+      await navigator.clipboard.writeText(champ.value);
+      copie = true;
+    } catch (erreur) {
+      champ.focus();
+      champ.select();
+      copie = document.execCommand("copy");
+    }
+    etat.textContent = copie ? "Copié." : "Copie impossible : sélectionnez le texte et copiez-le (Ctrl+C).";
+  });
+})();
+</script>
+"""
+
+# Streamlit's look (sizes in rem, its grey border), without its code block and the 1.5 MB
+# syntax highlighter that st.code loads.
+_STYLE_COPIE = """
+<style>
+.ess-copie { margin: 0 0 0.75rem 0; }
+.ess-copie label { display: block; font-size: 0.875rem; color: #4a4a4a; margin-bottom: 0.25rem; }
+.ess-copie textarea {
+  box-sizing: border-box; width: 100%; font: 0.8rem/1.4 monospace; color: inherit; background: #f0f2f6;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.4rem 0.5rem;
+  resize: vertical; word-break: break-all;
+}
+.ess-copie button {
+  font: inherit; font-size: 0.875rem; color: inherit; background: #fff; cursor: pointer;
+  border: 1px solid rgba(49, 51, 63, 0.2); border-radius: 0.5rem; padding: 0.35rem 0.6rem;
+}
+.ess-copie button:hover { border-color: #ff4b4b; color: #ff4b4b; }
+.ess-copie :focus-visible { outline: 2px solid #1c62b9; outline-offset: 1px; }
+.ess-copie [role=status] { font-size: 0.8rem; margin-left: 0.5rem; }
+</style>
+"""
+
+
+def _champ_a_copier(cle: str, libelle: str, texte: str, bouton: str, lignes: int) -> str:
+    """A read-only field holding ``texte`` exactly (wrapped, all of it) and a button that copies it."""
+    identifiant = f"ess-copie-{cle}"
+    return (
+        f'<div class="ess-copie"><label for="{identifiant}">{echapper(libelle)}</label>'
+        f'<textarea id="{identifiant}" rows="{lignes}" readonly>{echapper(texte)}</textarea>'
+        f'<button type="button" data-ess-copier>{echapper(bouton)}</button>'
+        '<span role="status" aria-live="polite"></span></div>'
+    )
+
+
 def _partager(territoire: Territoire) -> None:
     lien = etat.lien_permanent()
     if lien is None:
         return
+    separateur = "&" if "?" in lien else "?"
+    iframe = (
+        f'<iframe src="{lien}{separateur}presentation=1&embed=true" width="100%" height="900" '
+        f'style="border:0" title="{echapper(territoire.nom)} — ESS &amp; territoires"></iframe>'
+    )
+    libelle_lien = "Lien vers exactement cette vue (page, territoire, couches, point vérifié) :"
+    libelle_iframe = "Pour l'intégrer dans un autre site (iframe) :"
+    champs = _champ_a_copier("lien", libelle_lien, lien, "Copier le lien", lignes=3) + _champ_a_copier(
+        "iframe", libelle_iframe, iframe, "Copier le code", lignes=5
+    )
     with st.expander("Partager cette vue", icon=":material/share:"):
-        st.caption("Lien vers exactement cette vue (page, territoire, couches, point vérifié) :")
-        # st.code shows a copy button.
-        st.code(lien, language=None, wrap_lines=True)
-        separateur = "&" if "?" in lien else "?"
-        st.caption("Pour l'intégrer dans un autre site (iframe) :")
-        st.code(
-            f'<iframe src="{lien}{separateur}presentation=1&embed=true" width="100%" height="900" '
-            f'style="border:0" title="{echapper(territoire.nom)} — ESS &amp; territoires"></iframe>',
-            language="html",
-            wrap_lines=True,
-        )
+        st.html(_STYLE_COPIE + champs + _SCRIPT_COPIE, unsafe_allow_javascript=True)

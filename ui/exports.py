@@ -14,6 +14,8 @@ from geo.rendu import exports
 from geo.territoires.referentiel import Referentiel, TerritoireId
 from ui import etat, surcouches_disponibles, telechargement
 
+CLE_PANNEAU = "panneau-exports"
+
 
 def _nom_fichier(tid: TerritoireId | None) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "_", str(tid)) if tid else "france"
@@ -36,8 +38,18 @@ def proposer(
     carte: Callable[[], folium.Map],
     base_ressources: str,
 ) -> None:
-    """An expander with CSV, GeoJSON, GeoPackage and standalone-map downloads."""
-    with st.expander("Exporter ce qui est affiché", icon=":material/download:"):
+    """An expander with CSV, GeoJSON, GeoPackage and standalone-map downloads.
+
+    Its buttons exist only while it is open: Streamlit's browser fetches the whole file of
+    every download button as soon as it is drawn (to check its address), which was the
+    territory's outlines (1.4 MB at France scale) on every visit to the map.
+    """
+    panneau = st.expander(
+        "Exporter ce qui est affiché", icon=":material/download:", key=CLE_PANNEAU, on_change="rerun"
+    )
+    if not panneau.open:
+        return
+    with panneau:
         affichees = couches_affichees(ref, tid)
         base = _nom_fichier(tid)
         choix = st.selectbox("Couche", list(affichees), key="export_couche", format_func=exports.nom_couche)

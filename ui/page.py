@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+from geo.outils.text import texte_brut
 from geo.sources import SourceIndisponible
 from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId
 from ui import donnees, etat
@@ -101,7 +102,9 @@ def contexte() -> Contexte:
     try:
         ref = donnees.referentiel()
     except SourceIndisponible as erreur:
-        st.error(f"Les territoires ne peuvent pas être chargés. {erreur}", icon=":material/cloud_off:")
+        st.error(
+            texte_brut(f"Les territoires ne peuvent pas être chargés. {erreur}"), icon=":material/cloud_off:"
+        )
         st.stop()
     tid = etat.territoire_courant(ref)
     return Contexte(ref, tid, ref.territoire(tid))

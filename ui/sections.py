@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from geo.outils.text import nombre_fr
+from geo.outils.text import nombre_fr, texte_brut
 
 
 def chiffres_qpv(bloc: dict) -> None:
@@ -133,16 +133,9 @@ def constats_de_terrain(contexte) -> None:
         "chose, avec sa source et son année : aucune des deux n'est retenue à la place de l'autre."
     )
     for constat in liste:
-        st.markdown(f"- {_texte_brut(constat.ligne)}")
+        st.markdown(f"- {texte_brut(constat.ligne)}")
     documents = sorted({c.document for c in liste})
-    st.caption("Documents : " + ", ".join(documents) + " (pack de semences, page Sources).")
-
-
-def _texte_brut(texte: str) -> str:
-    """Text shown as is by st.markdown (no Markdown, HTML or math read into it)."""
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>$~])", r"\\\1", texte)
+    st.caption(texte_brut("Documents : " + ", ".join(documents) + " (pack de semences, page Sources)."))
 
 
 def comparaison(contexte) -> None:
@@ -221,4 +214,4 @@ def constats_de_la_page(contexte, indicateurs: tuple[str, ...]) -> None:
 
     liste = [c for c in donnees.constats_du_territoire(contexte.tid) if c.indicateur in indicateurs]
     for constat in liste:
-        st.caption(_texte_brut(constat.ligne) + f" (source du document : {_texte_brut(constat.document)}).")
+        st.caption(texte_brut(constat.ligne) + f" (source du document : {texte_brut(constat.document)}).")

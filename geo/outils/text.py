@@ -47,10 +47,14 @@ def nombre_fr(valeur: float | int | None, decimales: int = 0, inconnu: str = "in
 
 
 # What Markdown (CommonMark with GitHub's extensions, as Streamlit renders it) could turn into
-# a link, an image, HTML, emphasis, math (`$`) or a directive (`:red[…]`); any ASCII punctuation
-# may be backslash-escaped. Bare addresses (`https://…`, `www.…`, `a@b.fr`) are links in GFM.
-_MARKDOWN_ACTIF = re.compile(r"([\\`*_\[\]<>!$~&@|])")
-_ADRESSE_NUE = re.compile(r"(?i)(?<=[a-z0-9])(://)|\b(www)\.")
+# a link, an image, HTML, emphasis, math (`$`), a directive (`:red[…]`, whose `:red` alone would
+# vanish) or an icon (`:material/home:`, `:smile:`); any ASCII punctuation may be backslash-escaped.
+_MARKDOWN_ACTIF = re.compile(r"([\\`*_\[\]<>!$~&@|]|:(?=[\w+\-]))")
+# Bare addresses (`https://…`, `www.…`, `nom@domaine.fr`, `mailto:…`) are links in GFM, and a
+# backslash does not stop them: remark finds them again in the text once escapes are resolved.
+# A word joiner (invisible, and no letter, digit or punctuation to Markdown) splits each one.
+_ADRESSE_NUE = re.compile(r"(?i)(?<=:)(?=//)|(?<=www)(?=\.)|(?<=@)")
+JOINTURE = "\u2060"
 # At the start of a line: headings, quotes, lists.
 _DEBUT_DE_BLOC = re.compile(r"^(\s*\d*)([#>+\-=.)])")
 _CONTROLES = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
@@ -58,18 +62,21 @@ _CONTROLES = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]+")
 
 def texte_brut(texte: object) -> str:
     """Text shown as it is by Streamlit's Markdown (warnings, captions, titles): no link,
-    image, HTML, math or directive can come out of it.
+    image, HTML, math or directive can come out of it, not even from a bare address.
 
     Line breaks and control characters become one space (a new line could start a
-    heading or a list).
+    heading or a list). The reader sees every character given; an address reads the same
+    but carries an invisible word joiner (:data:`JOINTURE`) after « : », « www » and « @ ».
 
-    >>> print(texte_brut("[ici](https://x.fr) $x$"))
-    \\[ici\\](https\\://x.fr) \\$x\\$
+    >>> print(texte_brut("[ici](x.fr) $x$"))
+    \\[ici\\](x.fr) \\$x\\$
+    >>> texte_brut("https://x.fr ou www.x.fr").split(JOINTURE)
+    ['https:', '//x.fr ou www', '.x.fr']
     """
     if texte is None:
         return ""
-    brut = _MARKDOWN_ACTIF.sub(r"\\\1", _CONTROLES.sub(" ", str(texte)))
-    brut = _ADRESSE_NUE.sub(lambda m: r"\://" if m.group(1) else "www\\.", brut)
+    brut = _ADRESSE_NUE.sub(JOINTURE, _CONTROLES.sub(" ", str(texte)))
+    brut = _MARKDOWN_ACTIF.sub(r"\\\1", brut)
     return _DEBUT_DE_BLOC.sub(lambda m: m.group(1) + "\\" + m.group(2), brut)
 
 

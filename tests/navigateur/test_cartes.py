@@ -261,6 +261,8 @@ def test_exported_map_opens_alone_offline_and_layers_read_back(application, page
         state="attached", timeout=60_000
     )
     page.get_by_text("Exporter ce qui est affiché").click()
+    # The panel's buttons are drawn once it is open (nothing fetched before).
+    page.get_by_role("button", name="Tableau (CSV)").wait_for(timeout=60_000)
     fichier = _telecharger(page, "Carte (HTML autonome)", tmp_path / "carte.html")
     gpkg = _telecharger(page, "Toutes les couches (GeoPackage)", tmp_path / "couches.gpkg")
 
@@ -301,11 +303,9 @@ def test_shared_link_restores_the_same_view(application, page, navigateur, reque
     page.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
     barre = page.locator("[data-testid=stSidebar]")
     barre.get_by_text("Partager cette vue").click()
-    # The link's block, not the iframe snippet below it (which holds the link too): the first
-    # block may still be drawing when the second is there.
-    bloc_lien = barre.locator("code", has_text=re.compile("^" + re.escape(f"{application}/qpv?")))
-    bloc_lien.wait_for(timeout=30_000)
-    lien = bloc_lien.inner_text().strip()
+    champ_lien = barre.get_by_role("textbox", name="Lien vers exactement cette vue", exact=False)
+    expect(champ_lien).to_have_value(re.compile("^" + re.escape(f"{application}/qpv?")), timeout=30_000)
+    lien = champ_lien.input_value()
     parametres = parse_qs(urlparse(lien).query)
     assert parametres == {"territoire": ["commune:31555"], "point": ["43.57235,1.40093"]}
 
