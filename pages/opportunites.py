@@ -107,6 +107,10 @@ else:
             f"{accorder(sans_perimetre, 'quartier')} sans périmètre disponible ici : présence de l'ESS "
             f"non calculable, {accorder(sans_perimetre, 'listé', avec_nombre=False)} à la fin."
         )
+    if contexte.tid is None and (
+        note := donnees.donnees_qpv().bloc(contexte.ref, None).get("note_total_national")
+    ):
+        st.caption(note)
     tableaux.afficher(
         presence,
         decimales={"structures_pour_1000": 2, "population": 0},

@@ -29,8 +29,6 @@ if not donnees_qpv.disponible:
 
 bloc = donnees_qpv.bloc(ref, tid)
 sections.chiffres_qpv(bloc)
-if bloc.get("note_total_national"):
-    st.caption(bloc["note_total_national"])
 if not bloc["perimetres_disponibles"]:
     st.info(
         "Les périmètres officiels 2024 ne sont pas disponibles sur ce serveur : la carte montre les "

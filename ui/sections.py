@@ -12,7 +12,9 @@ from geo.outils.text import nombre_fr, texte_brut
 def chiffres_qpv(bloc: dict) -> None:
     """Three big figures for the QPV block of a territory (see geo.donnees.qpv.DonneesQPV.bloc)."""
     colonnes = st.columns(3)
-    colonnes[0].metric("Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]))
+    colonnes[0].metric(
+        "Quartiers prioritaires (2024)", nombre_fr(bloc["nombre"]), help=bloc.get("note_total_national")
+    )
     colonnes[1].metric(
         "Habitants en QPV",
         nombre_fr(bloc["population"]),
@@ -24,6 +26,9 @@ def chiffres_qpv(bloc: dict) -> None:
         f"{nombre_fr(part, 1)} %" if part is not None else "inconnue",
         help=bloc.get("raison_part_inconnue"),
     )
+    if bloc.get("note_total_national"):
+        # The national total is never shown without the QPV of the official file it leaves out.
+        st.caption(bloc["note_total_national"])
     if bloc["population"] is None and bloc["nombre"]:
         st.caption(
             "Population des QPV 2024 inconnue ici : fichier de l'INSEE « population de référence "
@@ -46,7 +51,7 @@ def _communes(nombre: int | None) -> str:
 
 def figures_cles(contexte) -> list[ChiffreCle]:
     """The territory's key figures (presentation mode), in display order."""
-    from geo.donnees import indicators
+    from geo.donnees import indicators, qpv
     from ui import donnees
 
     territoire = contexte.territoire
@@ -74,7 +79,10 @@ def figures_cles(contexte) -> list[ChiffreCle]:
         bloc = donnees_qpv.bloc(contexte.ref, contexte.tid)
         figures.append(
             ChiffreCle(
-                "Quartiers prioritaires", nombre_fr(bloc["nombre"]), "Géographie prioritaire 2024 (ANCT)"
+                "Quartiers prioritaires",
+                nombre_fr(bloc["nombre"]),
+                "Géographie prioritaire 2024 (ANCT)",
+                qpv.note_legende_nationale(bloc["nombre"], bloc.get("qpv_2024_non_comptes") or {}),
             )
         )
     donnees_commerces = donnees.donnees_commerces()
