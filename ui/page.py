@@ -12,6 +12,10 @@ from geo.sources import SourceIndisponible
 from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId, titre_document
 from ui import donnees, etat
 
+# Every selectbox's placeholder (Streamlit's is « Choose an option »).
+CHOISIR = "Choisir une option"
+
+
 @dataclass(frozen=True)
 class Contexte:
     ref: Referentiel
