@@ -11,8 +11,8 @@ import streamlit as st
 
 from ui import barre_laterale, demarrage, donnees, etat, page
 
+# The page's title, « page – territoire – ESS & territoires », is set once the territory is known.
 st.set_page_config(
-    page_title="ESS & territoires",
     page_icon=str(Path(__file__).parent / "ui" / "icone.png"),
     layout="wide",
     # "auto": open on a computer, closed on a phone (Streamlit collapses it under 768 px wide).
@@ -46,6 +46,7 @@ donnees.ressources_statiques()
 if (raison_carte := donnees.carte_impossible()) is not None:
     st.warning(raison_carte, icon=":material/map:")
 contexte = page.contexte()
+page.en_francais(navigation.title, contexte.territoire)
 page.lisibilite()
 if not page.mode_presentation():
     barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES)

@@ -98,7 +98,7 @@ def mesurer_navigateur() -> None:
         with serveur.application() as (adresse, _processus, serveur_pret):
             debut = time.perf_counter() - serveur_pret
             page.goto(f"{adresse}/?territoire=epci:200042190")
-            carte = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            carte = page.frame_locator('iframe[src*="/component/streamlit_folium.st_folium/"]')
             carte.locator("path.territoire-commune").first.wait_for(state="attached", timeout=120_000)
             premiere_carte = time.perf_counter() - debut
             print(

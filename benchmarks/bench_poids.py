@@ -41,7 +41,7 @@ ECHELLES = {
     "commune": "commune:02722",
 }
 CIBLES = {"France": 1.5e6, "EPCI": 300e3}
-IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
+IFRAME_CARTE = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
 DELAI_MS = 180_000
 
 

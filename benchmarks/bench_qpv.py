@@ -81,7 +81,7 @@ def mesurer_navigateur(dossier_donnees: Path) -> None:
         for essai in ("à froid", "à chaud"):
             debut = time.perf_counter()
             page.goto(f"{adresse}/?territoire=departement:31&couches=qpv")
-            carte = page.frame_locator('iframe[title="streamlit_folium.st_folium"]')
+            carte = page.frame_locator('iframe[src*="/component/streamlit_folium.st_folium/"]')
             # The 2024 perimeters (2015 ones where only those are in the open data at hand).
             carte.locator("path.qpv-2024, path.qpv-2015").first.wait_for(state="attached", timeout=120_000)
             print(

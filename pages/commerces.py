@@ -84,7 +84,7 @@ surcouche = donnees.surcouche_commerces(contexte.tid, definition.parametre())
 carte_ui.afficher(contexte.tid, [surcouche], cle="carte-commerces", hauteur=520)
 
 sans = donnees.communes_sans_commerce(contexte.tid, definition.parametre())
-st.subheader(f"{definition.libelle} : {accorder(len(sans), 'commune')}")
+st.header(f"{definition.libelle} : {accorder(len(sans), 'commune')}")
 if sans.empty:
     st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
 else:

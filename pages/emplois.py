@@ -56,6 +56,7 @@ annee = st.selectbox(
     [TOUTES, *annees],
     format_func=lambda a: "Toutes les années" if a == TOUTES else financements.libelle_annee(a, couverture),
     key=CLE_ANNEE,
+    placeholder=page.CHOISIR,
     on_change=_annee_choisie,
     help="S'applique à tous les chiffres, graphiques et tableaux de la page. Chaque année dit quelles "
     "sources de financement la couvrent pour ce territoire.",
@@ -159,7 +160,7 @@ for _cle, _parametre in FILTRES_URL.items():
 
 texte_annees_fin = vue.texte_annees_fin
 
-st.subheader("Emplois créés")
+st.header("Emplois créés")
 if saisies is not None:
     graphique(vue.figures["emplois"], "clic_emplois", _filtrer("filtre_projet"))
     graphique(vue.figures["etapes"], "clic_etapes", _filtrer("filtre_etape"))
@@ -176,6 +177,7 @@ if saisies is not None:
         projets_options,
         format_func=lambda p: "Tous les projets" if p == TOUS else p,
         key="filtre_projet",
+        placeholder=page.CHOISIR,
         on_change=_filtre_vers_url,
         args=("filtre_projet",),
     )
@@ -187,6 +189,7 @@ if saisies is not None:
         etapes_options,
         format_func=lambda e: "Toutes les étapes" if e == TOUS else e,
         key="filtre_etape",
+        placeholder=page.CHOISIR,
         on_change=_filtre_vers_url,
         args=("filtre_etape",),
     )
@@ -231,7 +234,7 @@ if saisies is not None:
 
 # Funding ----------------------------------------------------------------------------------
 
-st.subheader("Financements reçus")
+st.header("Financements reçus")
 # One chart per row: long labels stay readable, on phones too.
 graphique(
     vue.figures["financements_annees"],
@@ -268,6 +271,7 @@ filtre_annee_fin = filtres[0].selectbox(
     options_annees,
     format_func=lambda a: "Toutes" if a == TOUS else a,
     key="filtre_annee_fin",
+    placeholder=page.CHOISIR,
     on_change=_filtre_vers_url,
     args=("filtre_annee_fin",),
 )
@@ -276,6 +280,7 @@ filtre_dispositif = filtres[1].selectbox(
     options_dispositifs,
     format_func=lambda d: "Tous" if d == TOUS else d,
     key="filtre_dispositif",
+    placeholder=page.CHOISIR,
     on_change=_filtre_vers_url,
     args=("filtre_dispositif",),
 )
@@ -284,6 +289,7 @@ filtre_financeur = filtres[2].selectbox(
     options_financeurs,
     format_func=lambda f: "Tous" if f == TOUS else f,
     key="filtre_financeur",
+    placeholder=page.CHOISIR,
     on_change=_filtre_vers_url,
     args=("filtre_financeur",),
 )
@@ -326,7 +332,7 @@ telechargement.csv(
 
 # The seed territories side by side -------------------------------------------------------------
 
-st.subheader("Territoires des documents de terrain, côte à côte")
+st.header("Territoires des documents de terrain, côte à côte")
 comparaison = vue.comparaison
 
 
@@ -353,7 +359,7 @@ if choisi:
 
 # Subsidies published by local authorities (SCDL) -----------------------------------------------
 
-st.subheader("Subventions publiées par les collectivités")
+st.header("Subventions publiées par les collectivités")
 if not donnees_sub.disponible:
     st.info(
         "Aucun fichier de subventions publié au format SCDL n'est disponible sur ce serveur : voir la "
@@ -448,6 +454,7 @@ else:
         options_sub_annees,
         format_func=lambda a: "Toutes" if a == TOUS else a,
         key="filtre_sub_annee",
+        placeholder=page.CHOISIR,
         on_change=_sub_vers_url,
         args=("filtre_sub_annee",),
     )
@@ -456,6 +463,7 @@ else:
         options_sub_groupes,
         format_func=lambda g: "Tous" if g == TOUS else g,
         key="filtre_sub_groupe",
+        placeholder=page.CHOISIR,
         on_change=_sub_vers_url,
         args=("filtre_sub_groupe",),
     )

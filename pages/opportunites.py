@@ -219,7 +219,13 @@ for colonne, nom, libelle, options, format_option in (
     # The URL wins over stale widget state (permalink opened, back button).
     st.session_state[f"carte-{nom}"] = choix[nom]
     colonne.selectbox(
-        libelle, options, key=f"carte-{nom}", format_func=format_option, on_change=_changer, args=(nom,)
+        libelle,
+        options,
+        key=f"carte-{nom}",
+        format_func=format_option,
+        on_change=_changer,
+        args=(nom,),
+        placeholder=page.CHOISIR,
     )
 
 surcouche, valeurs = donnees.choroplethe(

@@ -74,7 +74,7 @@ if "generation_2015" in bloc:
         )
         _liste(ancien)
 
-st.subheader("Est-ce en QPV ?")
+st.header("Est-ce en QPV ?")
 st.markdown(
     "Cliquez sur la carte, saisissez des coordonnées ou cherchez une adresse : la réponse dit dans "
     "quel quartier prioritaire se trouve le point, ou le plus proche et sa distance."

@@ -157,6 +157,8 @@ noms_projets = sorted(saisies.projets.projet)
 
 
 def _champ(widget, table: str, colonne: str, *args, **kwargs):
+    if widget is st.selectbox:
+        kwargs.setdefault("placeholder", page.CHOISIR)
     return widget(*args, key=f"champ_{table}_{colonne}", **kwargs)
 
 
@@ -332,7 +334,7 @@ with onglets["export"]:
         icon=":material/download:",
         on_click="ignore",
     )
-    table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export")
+    table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export", placeholder=page.CHOISIR)
     # On screen, French headers; the file's column name is in each header's tooltip.
     tableaux.afficher(
         tables[table_vue],
@@ -345,7 +347,7 @@ with onglets["export"]:
 
 if "historique" in onglets:
     with onglets["historique"]:
-        st.subheader("Imports et saisies")
+        st.header("Imports et saisies")
         lots = journal.imports(depot)
         if lots.empty:
             st.caption("Aucune modification enregistrée pour l'instant.")
@@ -358,7 +360,11 @@ if "historique" in onglets:
                     for r in annulables.itertuples(index=False)
                 }
                 st.selectbox(
-                    "Import à annuler", list(libelles), format_func=libelles.__getitem__, key="lot_a_annuler"
+                    "Import à annuler",
+                    list(libelles),
+                    format_func=libelles.__getitem__,
+                    key="lot_a_annuler",
+                    placeholder=page.CHOISIR,
                 )
                 st.button(
                     "Annuler cet import",
@@ -368,8 +374,10 @@ if "historique" in onglets:
                     help="Retire toutes les lignes ajoutées par cet import, en une fois ; le retrait est "
                     "noté au journal.",
                 )
-        st.subheader("Historique d'une ligne")
-        table_historique = st.selectbox("Table", saisie.ORDRE, key="historique_table")
+        st.header("Historique d'une ligne")
+        table_historique = st.selectbox(
+            "Table", saisie.ORDRE, key="historique_table", placeholder=page.CHOISIR
+        )
         lignes_historique = journal.lignes_journalisees(depot, table_historique)
         if not lignes_historique:
             st.caption("Aucune ligne de cette table n'a d'historique.")
@@ -380,6 +388,7 @@ if "historique" in onglets:
                 list(libelles_lignes),
                 format_func=libelles_lignes.__getitem__,
                 key="historique_ligne",
+                placeholder=page.CHOISIR,
             )
             tableaux.afficher(journal.historique(depot, table_historique, ligne_historique))
 
@@ -387,7 +396,7 @@ if "historique" in onglets:
 # it changes published figures, so administrators only.
 if utilisateur is not None and utilisateur.est_administrateur:
     # A subsidies file published by a public body (SCDL « subventions »), all or nothing.
-    st.subheader("Importer un fichier de subventions publié (format SCDL)")
+    st.header("Importer un fichier de subventions publié (format SCDL)")
     st.caption(
         "Fichier publié par une collectivité au titre du décret n° 2017-779 (CSV, XLSX, XLS ou ODS, "
         "toute version du format SCDL « subventions »). Si une seule ligne ne peut pas être lue, rien "
@@ -485,6 +494,7 @@ if utilisateur is not None and utilisateur.est_administrateur:
                     f"{resultats_datagouv[i].titre} ({resultats_datagouv[i].format.upper()})"
                 ),
                 key="choix_datagouv",
+                placeholder=page.CHOISIR,
             )
             st.button("Importer ce fichier", key="importer_datagouv", on_click=_importer_datagouv)
         elif resultats_datagouv is not None:

@@ -34,7 +34,7 @@ for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()
 # The sources whose description cites the official file's count of 2024 QPV.
 _PERIMETRES_QPV_2024 = {sources_qpv.PERIMETRES_2024.id, sources_qpv.PERIMETRES_2024_REPUBLICATION.id}
 _liens = {"Page officielle": st.column_config.LinkColumn("Page officielle")}
-st.subheader("Données utilisées")
+st.header("Données utilisées")
 tableaux.afficher(pd.DataFrame(utilisees), column_config=_liens)
 # The national QPV total the other pages show, and the official file's count this page cites.
 _note_qpv = donnees.donnees_qpv().bloc(contexte.ref, None).get("note_total_national")
@@ -42,10 +42,10 @@ if _note_qpv:
     st.caption(f"Quartiers prioritaires : {_note_qpv}")
 
 if autres:
-    st.subheader("Autres fichiers connus, non utilisés ici")
+    st.header("Autres fichiers connus, non utilisés ici")
     tableaux.afficher(pd.DataFrame(autres), column_config=_liens)
 
-st.subheader("Détail par jeu de données")
+st.header("Détail par jeu de données")
 for source in toutes_les_sources():
     decrit = etat_sources.get(source.id, {})
     with st.expander(f"{source.titre} — {etapes.libelle_etat_source(source.id, etat_sources)}"):
@@ -75,7 +75,7 @@ for source in toutes_les_sources():
         for limite in source.limites:
             st.markdown(f"- {limite}")
 
-st.subheader("Données saisies et documents de terrain")
+st.header("Données saisies et documents de terrain")
 st.markdown(
     "Les projets, emplois créés et financements des PTCE ne sont pas dans les données publiques : ils "
     "viennent des documents de terrain (pack de semences, chaque ligne citant son document), des "
@@ -100,7 +100,7 @@ else:
             },
         )
 
-st.subheader("Construction des données")
+st.header("Construction des données")
 st.markdown(
     f"Territoires construits le **{instantane.date_heure_fr(manifeste.get('construit_le'))}** "
     f"(périmètre : {manifeste.get('perimetre', 'inconnu')})."
@@ -128,7 +128,7 @@ if jeux:
         )
     )
 
-st.subheader("Actualiser depuis les sites officiels")
+st.header("Actualiser depuis les sites officiels")
 st.markdown(
     "L'actualisation télécharge à nouveau chaque jeu depuis son adresse officielle, le "
     "reconstruit à côté et le vérifie : un fichier refusé (page d'erreur, archive tronquée, "
@@ -173,7 +173,7 @@ else:
                 state="error" if refusees else "complete",
             )
 
-st.subheader("Fonds de carte")
+st.header("Fonds de carte")
 st.markdown(
     "Plan IGN (Géoplateforme, IGN, Licence Ouverte 2.0) ou OpenStreetMap (ODbL). Ils ne "
     "s'affichent que si le navigateur accède à internet ; les couches du tableau de bord, "

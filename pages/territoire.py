@@ -96,7 +96,7 @@ sous_territoires = indicators.sous_territoires(contexte.ref, contexte.tid)
 if not sous_territoires.empty:
     titres = {"region": "Régions", "departement": "Départements", "commune": "Communes"}
     niveau = sous_territoires.id.iloc[0].split(":")[0]
-    st.subheader(f"{titres[niveau]} ({len(sous_territoires)})")
+    st.header(f"{titres[niveau]} ({len(sous_territoires)})")
     affiche = sous_territoires.drop(columns=["id"])
     if "communes_population_inconnue" in affiche and not affiche.communes_population_inconnue.any():
         affiche = affiche.drop(columns=["communes_population_inconnue"])
@@ -121,7 +121,7 @@ if not sous_territoires.empty:
         entetes={"population": f"Population ({millesime})"},
     )
 
-st.subheader("Quartiers prioritaires")
+st.header("Quartiers prioritaires")
 donnees_qpv = donnees.donnees_qpv()
 if donnees_qpv.disponible:
     sections.chiffres_qpv(donnees_qpv.bloc(contexte.ref, contexte.tid))
@@ -134,7 +134,7 @@ if donnees_qpv.disponible:
 else:
     st.caption("Données des quartiers prioritaires non disponibles sur ce serveur (voir Sources).")
 
-st.subheader("Commerces")
+st.header("Commerces")
 donnees_commerces = donnees.donnees_commerces()
 if donnees_commerces.disponible:
     definition_commerces = commerces_ui.definition_courante(donnees_commerces)
@@ -150,7 +150,7 @@ if donnees_commerces.disponible:
 else:
     st.caption("Base permanente des équipements de l'INSEE non disponible sur ce serveur (voir Sources).")
 
-st.subheader("Structures de l'ESS")
+st.header("Structures de l'ESS")
 _donnees_structures = donnees.donnees_structures()
 if _donnees_structures.disponible:
     from ui import sections_structures
@@ -167,7 +167,7 @@ if _donnees_structures.disponible:
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
 
-st.subheader("Emplois créés et financements reçus" + (f" en {annee}" if annee else ""))
+st.header("Emplois créés et financements reçus" + (f" en {annee}" if annee else ""))
 try:
     from geo.donnees import financements as _financements
 

@@ -334,3 +334,23 @@ def test_the_map_of_each_level_draws_what_its_row_says(referentiel, tid):
     plan = carte_territoire.plan_de_carte(referentiel, tid)
     assert {c.echelle for c in plan.couches} == {trace.echelle}
     assert (plan.couches[0].table == "communes") is trace.communes
+
+
+def test_the_map_says_it_is_french_and_names_its_territory_in_its_title(referentiel):
+    """The map's script titles its document, says it is French and makes Leaflet's words French."""
+    preparee = carte_territoire.preparer(referentiel, TerritoireId("epci", "200042190"))
+    script = carte_territoire.dessiner_fond(preparee, BASE).get_root().render()
+    assert 'var titre = "Carte : Communauté d\'agglomération de la Porte du Hainaut";' in script
+    assert 'document.documentElement.lang = "fr";' in script
+    assert "document.title = titre;" in script
+    libelles = json.loads(re.search(r"var libelles = (\{.*?\});", script).group(1))
+    assert libelles[".leaflet-control-zoom-in"] == "Zoom avant"
+    assert libelles[".leaflet-control-zoom-out"] == "Zoom arrière"
+    assert libelles[".leaflet-control-layers-toggle"] == "Couches"
+    assert carte_territoire.titre_carte(referentiel.territoire(None).nom) == "Carte : France entière"
+
+
+def test_a_hostile_territory_name_cannot_leave_the_map_title():
+    rendu = leaflet.EnFrancais(carte_territoire.titre_carte("</script><script>alert(1)</script>"))
+    assert "</script>" not in rendu.titre
+    assert json.loads(rendu.titre) == "Carte : </script><script>alert(1)</script>"

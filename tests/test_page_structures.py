@@ -60,7 +60,7 @@ def test_structures_page_says_when_data_is_missing(referentiel, tmp_path, monkey
 
 def test_territory_page_has_a_structures_section(avec_structures):
     at = _ouvrir("pages/territoire.py", territoire="departement:93")
-    assert "Structures de l'ESS" in [s.value for s in at.subheader]
+    assert "Structures de l'ESS" in [s.value for s in at.header]
     assert int(_metriques(at)["Structures de l'ESS"].replace("\u202f", "")) > 50
 
 

@@ -114,7 +114,7 @@ def test_territory_page_shows_key_figures():
     assert metriques["Superficie"].endswith("km²")
     assert metriques["Communes : aucun commerce"] == "5 sur 47"
     assert any(len(d.value) == 47 for d in at.dataframe)
-    assert "Communes (47)" in [s.value for s in at.subheader]
+    assert "Communes (47)" in [s.value for s in at.header]
 
 
 def test_territory_page_says_when_population_is_unknown():
@@ -133,7 +133,7 @@ def test_territory_page_of_porte_du_hainaut_census_comparison_and_field_statemen
     textes = " ".join(m.value for m in at.markdown)
     assert "Document de terrain (2024) : 6 communes sans aucun commerce" in textes.replace("\\", "")
     assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in textes.replace("\\", "")
-    assert "Comparaison avec les territoires englobants" in [s.value for s in at.subheader]
+    assert "Comparaison avec les territoires englobants" in [s.value for s in at.header]
     comparaison = next(d.value for d in at.dataframe if "Territoire" in getattr(d.value, "columns", []))
     assert list(comparaison.Territoire) == [
         "Communauté d'agglomération de la Porte du Hainaut",
@@ -441,7 +441,7 @@ def test_territory_page_follows_the_year_in_the_link():
     tous = _ouvrir("pages/territoire.py", territoire="epci:240200477")
     assert {m.label: m.value for m in tous.metric}["Emplois créés (saisis)"] == "42"
     annee = _ouvrir("pages/territoire.py", territoire="epci:240200477", annee="2021")
-    assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.subheader)
+    assert any(s.value == "Emplois créés et financements reçus en 2021" for s in annee.header)
     # The ALISS jobs have no year in their document: none is known for 2021.
     assert {m.label: m.value for m in annee.metric}["Emplois créés (saisis)"] == "inconnu"
 

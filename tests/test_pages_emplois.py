@@ -181,7 +181,7 @@ def test_unknown_territory_in_the_form_is_refused():
 
 def test_territory_page_has_the_jobs_section():
     at = _ouvrir("pages/territoire.py", "epci:240200477")
-    assert "Emplois créés et financements reçus" in [s.value for s in at.subheader]
+    assert "Emplois créés et financements reçus" in [s.value for s in at.header]
     assert _metrique(at, "Emplois créés").value == "42"
 
 

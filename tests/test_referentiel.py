@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from geo.territoires.referentiel import IdentifiantInvalide, TerritoireId, TerritoireInconnu
+from geo.territoires.referentiel import (
+    IdentifiantInvalide,
+    Territoire,
+    TerritoireId,
+    TerritoireInconnu,
+    titre_document,
+)
 
 PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 
@@ -150,3 +156,38 @@ def test_affichage_lu_une_fois_quand_deux_fils_le_demandent(monkeypatch):
     assert len(lectures) == 1
     assert tables[0] is tables[1]
     assert len(tables[0]) > 90
+
+
+def _territoire(niveau: str, nom: str) -> Territoire:
+    tid = None if niveau == "france" else TerritoireId(niveau, "200042190" if niveau == "epci" else "59")
+    return Territoire(tid, niveau, tid.code if tid else None, nom, None, 1, 1.0)
+
+
+@pytest.mark.parametrize(
+    ("niveau", "nom", "court"),
+    [
+        ("epci", "Communauté d'agglomération de la Porte du Hainaut", "Porte du Hainaut"),
+        ("epci", "Communauté de communes du Pays de Mormal", "Pays de Mormal"),
+        ("epci", "Communauté de communes des Hauts de Flandre", "Hauts de Flandre"),
+        ("epci", "Communauté de communes de l'Estuaire", "Estuaire"),
+        ("epci", "Communauté d'agglomération d'Épinal", "Épinal"),
+        ("epci", "Communauté de communes Cœur de l'Avesnois", "Cœur de l'Avesnois"),
+        ("epci", "Communauté urbaine de Dunkerque", "Dunkerque"),
+        ("epci", "Communauté de communes de la région de Guise", "Région de Guise"),
+        ("epci", "Métropole Européenne de Lille", "Métropole Européenne de Lille"),
+        ("departement", "Nord", "Nord"),
+        # Only an EPCI's name starts with its legal form: a commune's is left whole.
+        ("commune", "Communauté de communes", "Communauté de communes"),
+        ("france", "France entière", "France"),
+    ],
+)
+def test_a_territory_short_name_leaves_out_its_legal_form(niveau, nom, court):
+    assert _territoire(niveau, nom).nom_court == court
+
+
+def test_a_page_title_names_the_page_then_the_territory_then_the_app(referentiel):
+    assert (
+        titre_document("Commerces", referentiel.territoire(PORTE_DU_HAINAUT))
+        == "Commerces – Porte du Hainaut – ESS & territoires"
+    )
+    assert titre_document("Carte", referentiel.territoire(None)) == "Carte – France – ESS & territoires"

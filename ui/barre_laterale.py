@@ -46,7 +46,8 @@ def _chercher(ref: Referentiel) -> None:
 
 def afficher(ref: Referentiel, territoire: Territoire, pages: list) -> None:
     with st.sidebar:
-        st.markdown("#### ESS & territoires")
+        # Not a heading: the page's h1 comes first (the sidebar precedes it in the document).
+        st.markdown("**ESS & territoires**")
         for page in pages:
             st.page_link(page, query_params=etat.parametres())
         st.divider()

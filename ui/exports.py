@@ -12,7 +12,7 @@ import streamlit as st
 from geo.outils import formats
 from geo.rendu import exports
 from geo.territoires.referentiel import Referentiel, TerritoireId
-from ui import etat, surcouches_disponibles, telechargement
+from ui import etat, page, surcouches_disponibles, telechargement
 
 CLE_PANNEAU = "panneau-exports"
 
@@ -52,7 +52,13 @@ def proposer(
     with panneau:
         affichees = couches_affichees(ref, tid)
         base = _nom_fichier(tid)
-        choix = st.selectbox("Couche", list(affichees), key="export_couche", format_func=exports.nom_couche)
+        choix = st.selectbox(
+            "Couche",
+            list(affichees),
+            key="export_couche",
+            format_func=exports.nom_couche,
+            placeholder=page.CHOISIR,
+        )
         nom = formats.nom_fichier(exports.nom_couche(choix))
         # The same view (territory, layers on, filters) makes the same files.
         signature = "|".join([base, *sorted(affichees), str(sorted(etat.parametres().items()))])

@@ -7,9 +7,14 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.outils.text import texte_brut
+from geo.rendu import carte_territoire
+from geo.rendu.leaflet import json_pour_script
 from geo.sources import SourceIndisponible
-from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId
+from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId, titre_document
 from ui import donnees, etat
+
+# Every selectbox's placeholder (Streamlit's is « Choose an option »).
+CHOISIR = "Choisir une option"
 
 
 @dataclass(frozen=True)
@@ -152,6 +157,50 @@ _STYLE_LISIBILITE = """
 
 def lisibilite() -> None:
     st.html(_STYLE_LISIBILITE)
+
+
+# Streamlit's page is `lang="en"`, its « Skip to main content » link is English, and it titles
+# the map's frame « streamlit_folium.st_folium » until the map's own script renames it (never,
+# when Leaflet cannot load). All French once this has run, and kept so: the observer puts them
+# back whenever Streamlit draws them again. The map's title changes with the territory.
+_EN_FRANCAIS = """
+<script>
+(() => {
+  window.essTitreCarte = __TITRE_CARTE__;
+  if (!window.essFranciser) {
+    window.essFranciser = () => {
+      if (document.documentElement.lang !== "fr") document.documentElement.lang = "fr";
+      const lien = document.querySelector('[data-testid="stSkipToContent"]');
+      const texte = "Aller au contenu principal";
+      if (lien && lien.textContent !== texte) lien.textContent = texte;
+      for (const cadre of document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')) {
+        cadre.setAttribute("title", window.essTitreCarte);
+      }
+    };
+    new MutationObserver(window.essFranciser).observe(document.body, { childList: true, subtree: true });
+  }
+  window.essFranciser();
+})();
+</script>
+"""
+# The script's element would leave an empty line at the top of the page.
+_STYLE_EN_FRANCAIS = """
+<style>
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
+</style>
+"""
+
+
+def en_francais(nom_page: str, territoire: Territoire) -> None:
+    """Page in French, titled « page – territoire – ESS & territoires » (RGAA 8.3, 8.5, 8.6).
+
+    ``st.set_page_config`` may be called again during a run: its title wins over the
+    navigation's page title, on every page and after every change of territory.
+    """
+    st.set_page_config(page_title=titre_document(nom_page, territoire))
+    st.html(_STYLE_EN_FRANCAIS)
+    titre_carte = json_pour_script(carte_territoire.titre_carte(territoire.nom))
+    st.html(_EN_FRANCAIS.replace("__TITRE_CARTE__", titre_carte), unsafe_allow_javascript=True)
 
 
 def mode_presentation() -> bool:

@@ -135,7 +135,7 @@ def constats_de_terrain(contexte) -> None:
     )
     if not liste:
         return
-    st.subheader("Ce que disent les documents de terrain")
+    st.header("Ce que disent les documents de terrain")
     st.caption(
         "Chaque affirmation d'un document est placée à côté du chiffre des données ouvertes pour la même "
         "chose, avec sa source et son année : aucune des deux n'est retenue à la place de l'autre."
@@ -155,7 +155,7 @@ def comparaison(contexte) -> None:
     table = donnees.comparaison(contexte.tid)
     if table.empty or len(table.columns) <= 3:
         return
-    st.subheader("Comparaison avec les territoires englobants")
+    st.header("Comparaison avec les territoires englobants")
     affiche = table.drop(columns=["decimales"]).set_index("indicateur").T.reset_index(names="Territoire")
     decimales = dict(zip(table.indicateur, table.decimales, strict=True))
     tableaux.afficher(

@@ -36,6 +36,7 @@ from geo.rendu.leaflet import (
     CarteHorsLigne,
     CoucheContours,
     EchelleMetrique,
+    EnFrancais,
     Legende,
     MotifsSVG,
     Plans,
@@ -313,12 +314,16 @@ class CarteTerritoire:
     # GeoJSON of the zones no commune outline covers, and how many (none at national scale).
     zones_sans_commune: str | None = None
     nombre_zones_sans_commune: int = 0
+    # The territory's name, in the map's title (« Carte : … »).
+    nom: str = ""
 
 
 def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
     """Plan the layers of a territory's map and serialise their GeoJSON."""
     plan = plan_de_carte(ref, tid)
-    carte = CarteTerritoire(plan, [donnees_couche(ref, couche) for couche in plan.couches])
+    carte = CarteTerritoire(
+        plan, [donnees_couche(ref, couche) for couche in plan.couches], nom=ref.territoire(tid).nom
+    )
     # At national scale the départements cover them; below, they would read as dark holes.
     zones = ref.zones_sans_commune_de(tid) if tid is not None else ref.zones_sans_commune.iloc[:0]
     if len(zones):
@@ -413,8 +418,14 @@ def dessiner_fond(
             m
         )
     MotifsSVG().add_to(m)
+    EnFrancais(titre_carte(preparee.nom)).add_to(m)
     Cadrage([[miny, minx], [maxy, maxx]], point=point).add_to(m)
     return m
+
+
+def titre_carte(nom: str) -> str:
+    """The map's title, read by screen readers on its frame: « Carte : Porte du Hainaut… »."""
+    return f"Carte : {nom}" if nom else "Carte"
 
 
 def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) -> Legende:

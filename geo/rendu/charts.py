@@ -432,6 +432,27 @@ def graduations_euros(maximum: float, nombre: int = 4) -> tuple[list[float], lis
     return [float(p) for p in positions], [texte(p) for p in positions]
 
 
+# The words of Plotly's toolbar and notices. Streamlit's plotly.js registers no French locale,
+# so « locale: fr » alone left « Zoom in », « Download plot as a PNG »… in English.
+PLOTLY_EN_FRANCAIS = {
+    "Download plot as a PNG": "Télécharger le graphique (PNG)",
+    "Download plot": "Télécharger le graphique",
+    "Preparing image - this may take a few seconds": "Préparation de l'image, quelques secondes…",
+    "Image download succeeded": "Image téléchargée",
+    "Sorry, there was a problem downloading your image!": "L'image n'a pas pu être téléchargée.",
+    "Zoom": "Zoomer sur une zone",
+    "Pan": "Déplacer",
+    "Zoom in": "Zoom avant",
+    "Zoom out": "Zoom arrière",
+    "Autoscale": "Échelle automatique",
+    "Reset axes": "Rétablir les axes",
+    "Double-click to zoom back out": "Double-cliquez pour revenir à la vue entière",
+    "Double-click on legend to isolate one trace": (
+        "Double-cliquez sur la légende pour n'afficher qu'une série"
+    ),
+}
+
+
 def configuration_affichage(nom_fichier: str) -> dict:
     """Plotly's display options: French, and a camera button that saves the chart as PNG.
 
@@ -440,6 +461,7 @@ def configuration_affichage(nom_fichier: str) -> dict:
     """
     return {
         "locale": "fr",
+        "locales": {"fr": {"dictionary": PLOTLY_EN_FRANCAIS}},
         "displaylogo": False,
         "toImageButtonOptions": {"format": "png", "filename": nom_fichier, "scale": 2},
         "modeBarButtonsToRemove": ["lasso2d", "select2d"],

@@ -356,6 +356,66 @@ class Cadrage(MacroElement):
         self.zoom_point = ZOOM_POINT_VERIFIE
 
 
+# Leaflet's own words on its controls (title and aria-label), in French.
+LIBELLES_CONTROLES = {
+    ".leaflet-control-zoom-in": "Zoom avant",
+    ".leaflet-control-zoom-out": "Zoom arrière",
+    ".leaflet-control-layers-toggle": "Couches",
+    ".leaflet-popup-close-button": "Fermer la bulle",
+    '.leaflet-control-attribution a[href="https://leafletjs.com"]': (
+        "Leaflet, bibliothèque JavaScript de cartes interactives"
+    ),
+}
+
+
+class EnFrancais(MacroElement):
+    """The map's document says it is French, bears a title, and its controls speak French.
+
+    Leaflet writes « Zoom in », « Layers », « Close popup » in its controls, with no option
+    for some of them (the layer control's button, the popup's close button): the words are
+    replaced as the controls appear, the layer control (added later by the app) and popups
+    included. In the app the map lives in streamlit-folium's frame, whose document says
+    ``lang="en"``: the map gives it its own language and title (RGAA 8.3, 8.5); the frame
+    element itself is titled by the page (``ui.page.en_francais``).
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var carte = {{ this._parent.get_name() }};
+            var titre = {{ this.titre }};
+            var libelles = {{ this.libelles }};
+            document.documentElement.lang = "fr";
+            document.title = titre;
+            var franciser = function () {
+                Object.keys(libelles).forEach(function (selecteur) {
+                    carte.getContainer().querySelectorAll(selecteur).forEach(function (element) {
+                        if (element.getAttribute("aria-label") !== libelles[selecteur]) {
+                            element.setAttribute("title", libelles[selecteur]);
+                            element.setAttribute("aria-label", libelles[selecteur]);
+                        }
+                    });
+                });
+            };
+            franciser();
+            var observateur = new MutationObserver(franciser);
+            [".leaflet-control-container", ".leaflet-popup-pane"].forEach(function (selecteur) {
+                var boite = carte.getContainer().querySelector(selecteur);
+                if (boite) { observateur.observe(boite, {childList: true, subtree: true}); }
+            });
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, titre: str) -> None:
+        super().__init__()
+        self._name = "EnFrancais"
+        self.titre = json_pour_script(titre)
+        self.libelles = json_pour_script(LIBELLES_CONTROLES)
+
+
 class CarteHorsLigne(folium.Map):
     """A folium map whose Leaflet files come from the app, not from a CDN."""
 

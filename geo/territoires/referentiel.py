@@ -53,6 +53,12 @@ _AUCUN = {
     "departement": "aucun département",
     "region": "aucune région",
 }
+# An EPCI's legal form and the article after it, left out of its short name (« Porte du Hainaut »).
+_FORME_JURIDIQUE = re.compile(
+    r"^(?:Communauté de communes|Communauté d'agglomération|Communauté urbaine)\s+"
+    r"(?:(?:de l|d)['’]|(?:du|des|de la|de)\s+)?"
+)
+NOM_APPLICATION = "ESS & territoires"
 # Abbreviations people type for words that names spell out.
 _ABREVIATIONS = {"st": "saint", "ste": "sainte", "sts": "saints", "stes": "saintes"}
 
@@ -132,6 +138,15 @@ class Territoire:
             return NATURES_EPCI.get(self.nature, "EPCI")
         return LIBELLES_NIVEAUX[self.niveau]
 
+    @property
+    def nom_court(self) -> str:
+        """The name a browser tab has room for: « Porte du Hainaut », « France »."""
+        if self.id is None:
+            return "France"
+        court = _FORME_JURIDIQUE.sub("", self.nom, count=1) if self.niveau == "epci" else self.nom
+        # A name that is only a legal form keeps it.
+        return (court[:1].upper() + court[1:]) if court.strip() else self.nom
+
     def en_dict(self) -> dict:
         return {
             "id": str(self.id) if self.id else None,
@@ -151,6 +166,15 @@ class Territoire:
 
 def _entier_ou_none(valeur) -> int | None:
     return None if pd.isna(valeur) else int(valeur)
+
+
+def titre_document(page: str, territoire: Territoire) -> str:
+    """The browser tab's title: the page, then the territory, then the app (RGAA 8.6).
+
+    >>> titre_document("Carte", Territoire(None, "france", None, "France entière", None, 0, 0.0))
+    'Carte – France – ESS & territoires'
+    """
+    return f"{page} – {territoire.nom_court} – {NOM_APPLICATION}"
 
 
 def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | None:

@@ -23,7 +23,8 @@ CHROMIUM = next(
     ),
     None,
 )
-IFRAME_CARTE = 'iframe[title="streamlit_folium.st_folium"]'
+# By its address, not its title: the map titles its frame « Carte : <territoire> » once drawn.
+IFRAME_CARTE = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
 
 
 def demarrer(environnement: dict[str, str], journal: Path):

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.navigateur.aides import ARTEFACTS, attendre_repos
+from tests.navigateur.aides import ARTEFACTS, IFRAME_CARTE, attendre_repos
 
 pytestmark = pytest.mark.navigateur
 
@@ -29,7 +29,7 @@ def test_clicking_a_project_bar_filters_the_projects_table(application, page):
     expect(filtre).to_have_value("Réaliss (régie de quartier)", timeout=30_000)
     # The map shows the same selection: the PTCE of the project clicked, opened by the click.
     page.get_by_text("Carte des PTCE et de leurs structures (sélection)").wait_for(timeout=30_000)
-    carte = page.locator('iframe[title="streamlit_folium.st_folium"]').last.content_frame
+    carte = page.locator(IFRAME_CARTE).last.content_frame
     expect(carte.locator("path.ptce")).to_have_count(1, timeout=60_000)
     filtre.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
