@@ -487,6 +487,7 @@ else:
         tableau_sub,
         decimales={"Montant (€)": 2},
         raison_inconnu="absent du fichier publié.",
+        vide="Aucune subvention publiée pour cette sélection.",
         key="tableau_subventions",
     )
     telechargement.csv(

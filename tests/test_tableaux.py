@@ -67,3 +67,20 @@ def test_every_table_on_screen_goes_through_the_one_french_display():
             if isinstance(noeud, ast.Call) and grille:
                 appels.append(f"{fichier.relative_to(racine)}:{noeud.lineno}")
     assert appels == []
+
+
+def test_an_empty_table_is_said_in_words_not_drawn_as_an_english_grid():
+    from streamlit.testing.v1 import AppTest
+
+    def page():
+        import pandas as pd
+
+        from ui import tableaux as tableaux_ui
+
+        tableaux_ui.afficher(pd.DataFrame({"montant": []}), vide="Aucune subvention publiée ici.")
+        tableaux_ui.afficher(pd.DataFrame({"montant": [1.0]}))
+
+    at = AppTest.from_function(page).run()
+    assert not at.exception
+    assert len(at.dataframe) == 1  # only the table with a row is a grid
+    assert [c.value for c in at.caption] == ["Aucune subvention publiée ici."]

@@ -26,14 +26,20 @@ def afficher(
     decimales: dict[str, int] | None = None,
     raison_inconnu: str | None = None,
     conteneur=None,
+    vide: str = "Aucune ligne pour cette sélection.",
     **options,
 ) -> None:
     """``st.dataframe`` of ``tableau`` formatted in French; says what « — » means when one shows.
+
+    A table with no row is said in words (``vide``): the grid would draw « empty », in English.
 
     The formatting of a table is made once per content (:func:`style`): a rerun that shows
     the same table again costs a digest of its cells, not a new rendering.
     """
     conteneur = conteneur or st
+    if tableau.empty:
+        conteneur.caption(vide)
+        return
     # The grid draws a missing cell itself, ignoring the Styler's display value: without
     # this it reads « None » where the legend promises « — ».
     options.setdefault("placeholder", tableaux.INCONNU)

@@ -1,4 +1,4 @@
-"""In Chromium: no page shows « None », « nan » or « NaN », at any scale.
+"""In Chromium: no page shows « None », « nan », « NaN » or an « empty » grid, at any scale.
 
 Streamlit's grid draws a missing cell as « None » on a canvas, which no DOM text holds: the
 page's canvases are read through their ``fillText`` calls (every string drawn), after each
@@ -24,6 +24,8 @@ TERRITOIRES = [None, "region:32", "departement:02", "epci:200042190", "commune:0
 
 # What pandas or Python write for a missing value, as a whole word.
 _INCONNU_EN_ANGLAIS = re.compile(r"(?<![\w-])(None|nan|NaN|NaT|<NA>)(?![\w-])")
+# What Streamlit's grid draws in a table with no row.
+_GRILLE_VIDE = "empty"
 
 # Every string the page draws on a canvas (Streamlit's grid) goes into window.__textesCanvas.
 _ECOUTE_DES_CANVAS = """
@@ -141,7 +143,9 @@ def test_no_page_shows_none_or_nan_at_any_scale(application, navigateur, chemin)
             for _ in _onglets(onglet):
                 dessines |= set(onglet.evaluate(_PARCOURS_DES_GRILLES))
             fautes += [
-                f"{vue} : grille « {t} »" for t in dessines if _INCONNU_EN_ANGLAIS.fullmatch(t.strip())
+                f"{vue} : grille « {t} »"
+                for t in dessines
+                if _INCONNU_EN_ANGLAIS.fullmatch(t.strip()) or t.strip() == _GRILLE_VIDE
             ]
             for ou, texte in _textes_du_dom(onglet):
                 fautes += [f"{vue} ({ou}) : « {e} »" for e in _extraits(texte)]
