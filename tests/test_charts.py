@@ -102,7 +102,7 @@ def test_territories_side_by_side_say_unknown():
     table = pd.DataFrame(
         {
             "nom": ["GrandSoissons", "Porte du Hainaut"],
-            "emplois": [42, 0],
+            "emplois": [42, None],
             "financement_eur": [783424.45, 1000.0],
             "part_ess_pct": [11.1, None],
         }
@@ -110,6 +110,11 @@ def test_territories_side_by_side_say_unknown():
     fig = charts.territoires_cote_a_cote(table, "Côte à côte", "s", "2020–2025")
     assert len(fig.data) == 3
     assert list(fig.data[1].text) == ["783 k€", "1 k€"]
+    for barres in (fig.data[0], fig.data[2]):
+        assert list(barres.text)[1] == "inconnu"
+        # A bar plotly can write beside: a missing x draws neither the bar nor its text.
+        assert barres.x[1] == 0
+        assert barres.textposition[1] == "outside"
     assert list(fig.data[2].text) == ["11,1 %", "inconnu"]
 
 

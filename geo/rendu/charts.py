@@ -389,11 +389,13 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
         valeurs = [None if pd.isna(v) else float(v) for v in table[champ]]
         fig.add_bar(
             y=noms,
-            x=valeurs,
+            # Plotly draws neither a bar nor its text for a missing value: an empty row read as 0.
+            # An unknown is a bar of no length with « inconnu » written beside it.
+            x=[0.0 if v is None else v for v in valeurs],
             orientation="h",
             marker_color=couleur,
             text=["inconnu" if v is None else format_texte(v) for v in valeurs],
-            textposition="auto",
+            textposition=["outside" if v is None else "auto" for v in valeurs],
             customdata=table.nom.tolist(),
             name=champ,
             showlegend=False,
