@@ -306,3 +306,14 @@ def test_structures_downloads_have_one_set_of_columns_in_french(registre_constru
     entete = formats.vers_csv(page).decode("utf-8-sig").splitlines()[0]
     assert '"SIRET";"SIREN";"Nom"' in entete
     assert "tranche_effectif_libelle" not in entete
+
+
+def test_sources_that_add_up_to_more_than_the_total_say_why():
+    """Porte du Hainaut read « SIAE 2021 : 10 · SIAE 2019 : 10 · ESAT : 2 » beside 12 structures."""
+    registre = _petit_registre(["adresse"] * 3)
+    registre["sources"] = ["siae_2021, siae_2019", "siae_2021, siae_2019", "esat_finess"]
+    texte = structures.texte_sources(structures.resume(registre))
+    assert texte.count(" : 2") == 2  # each SIAE list counts both structures
+    assert "Ces nombres font 5 pour 3 structures : une structure citée par plusieurs sources" in texte
+    seule = structures.resume(_petit_registre(["adresse"] * 2))
+    assert "Ces nombres" not in structures.texte_sources(seule)

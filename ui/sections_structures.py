@@ -61,10 +61,5 @@ def chiffres(bloc: dict, tableau_familles: bool = True) -> None:
 
 def sources(bloc: dict) -> None:
     """The sources of the structures counted, with vintage and licence."""
-    if not bloc["sources"]:
-        return
-    lignes = [
-        f"{s['producteur']} — {s['titre']} ({s['millesime']}, {s['licence']}) : {nombre_fr(s['structures'])}"
-        for s in bloc["sources"]
-    ]
-    st.caption("Sources : " + " · ".join(lignes) + ". Détails : page Sources.")
+    if bloc["sources"]:
+        st.caption(structures.texte_sources(bloc))

@@ -566,6 +566,23 @@ def resume(tableau: pd.DataFrame, manifeste: dict | None = None, disponible: boo
     }
 
 
+def texte_sources(bloc: dict) -> str:
+    """The sources of a :func:`resume` block, each with its count, and why they add up to more
+    than the total when they do (a structure listed by two sources counts once in the total)."""
+    lignes = [
+        f"{s['producteur']} — {s['titre']} ({s['millesime']}, {s['licence']}) : {nombre_fr(s['structures'])}"
+        for s in bloc["sources"]
+    ]
+    texte = "Sources : " + " · ".join(lignes) + "."
+    cumul = sum(s["structures"] for s in bloc["sources"])
+    if cumul > bloc["total"]:
+        texte += (
+            f" Ces nombres font {nombre_fr(cumul)} pour {accorder(bloc['total'], 'structure')} : une "
+            "structure citée par plusieurs sources compte dans chacune, une seule fois au total."
+        )
+    return texte + " Détails : page Sources."
+
+
 def texte_localisation(bloc: dict) -> str:
     """Where the structures of a :func:`resume` block are, in parts that add up to its total.
 
