@@ -150,6 +150,10 @@ def test_commune_with_zero_jobs_and_funding_says_why():
     assert "ne sont connus qu'à l'échelle du département ou de l'EPCI" in infos
     assert "emplois de projets dont le périmètre déborde" in infos
     assert any("valeur du département de l'Aisne" in c.value for c in at.caption)
+    # On the EPCI itself the posts left out are the département's only (« ou de l'EPCI » read wrong).
+    at = _ouvrir("pages/territoire.py", territoire="epci:240200477")
+    infos = " ".join(i.value for i in at.info)
+    assert "ne sont connus qu'à l'échelle du département : ils ne sont pas comptés ici" in infos
 
 
 def test_sources_page_lists_producer_vintage_licence_and_origin():

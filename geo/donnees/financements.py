@@ -433,8 +433,8 @@ def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list
         non_repartis = ouvertes["non_repartis"]
         lignes.append(
             f"{accorder(non_repartis['postes'], 'poste')} d'adultes-relais ou FONJEP "
-            f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle du département ou "
-            "de l'EPCI : ils ne sont pas comptés ici."
+            f"({nombre_fr(non_repartis['total_eur'])} €) ne sont connus qu'à l'échelle "
+            f"{non_repartis['echelle']} : ils ne sont pas comptés ici."
         )
     if bloc_emplois and bloc_emplois.get("non_comptes_debordants"):
         lignes.append(
@@ -490,6 +490,10 @@ def bloc(
             par_dispositif[cle] = round(par_dispositif.get(cle, 0.0) + float(valeur), 2)
     non_comparables = postes[~postes.comparable.astype(bool)]
     non_repartis = donnees.postes_non_repartis(ref, tid, sirets)
+    # An EPCI's posts left out are its département's; a commune's, its département's or its EPCI's.
+    echelle_non_repartis = (
+        "du département" if tid is not None and tid.niveau == "epci" else "du département ou de l'EPCI"
+    )
     if annee is not None:
         non_repartis = non_repartis[non_repartis.annee == annee]
     return {
@@ -525,7 +529,8 @@ def bloc(
                     "non_repartis": {
                         "postes": len(non_repartis),
                         "total_eur": _somme(non_repartis.montant_eur),
-                        "note": "postes connus seulement à l'échelle du département ou de l'EPCI, "
+                        "echelle": echelle_non_repartis,
+                        "note": f"postes connus seulement à l'échelle {echelle_non_repartis}, "
                         "non comptés ici",
                     }
                 }
