@@ -508,7 +508,8 @@ SOURCES_SIRENE_COMPLET = frozenset({sirene.UNITES_LEGALES.id, sirene.ETABLISSEME
 TEXTE_REGISTRE_PARTIEL = (
     "Registre partiel : SIAE, ESAT, tiers-lieux labellisés et quelques unités SIRENE de l'ESS ; la "
     "plupart des associations, coopératives, mutuelles et fondations n'y sont pas tant que le "
-    "répertoire SIRENE n'est pas chargé (python -m geo.build --sirene)."
+    "répertoire SIRENE n'est pas chargé sur ce serveur (fichier national volumineux, chargé à la "
+    "demande de son administrateur : voir la page Sources)."
 )
 
 
