@@ -247,3 +247,34 @@ def test_libreoffice_import_dialog_defaults_keep_every_cell_in_place(tmp_path):
     assert "02245" in lignes[1][0]
     assert "24020000000017" in lignes[1][2]
     assert "02200" in lignes[1][3]
+
+
+def test_every_column_the_map_territory_qpv_and_emplois_pages_offer_has_a_french_header(
+    referentiel, cache_qpv_miroir
+):
+    from geo.donnees import financements, indicators, qpv
+    from geo.outils import tableaux
+
+    toulouse = TerritoireId("commune", "31555")
+    donnees_qpv = qpv.charger(referentiel, cache_qpv_miroir)
+    bloc = donnees_qpv.bloc(referentiel, toulouse)
+    # Opportunités, structures and commerces downloads have their own test in their file.
+    telechargements = {
+        "carte: territoires": exports.couche_territoire(referentiel, PORTE_DU_HAINAUT)[1],
+        "carte: régions": exports.couche_territoire(referentiel, None)[1],
+        **{f"carte: {c}": t for c, t in donnees_qpv.couches_export(referentiel, toulouse).items()},
+        **{f"carte: {c}": t for c, t in donnees_qpv.couches_export(referentiel, toulouse, "2015").items()},
+        "territoire: sous-territoires": indicators.sous_territoires(referentiel, PORTE_DU_HAINAUT).drop(
+            columns=["id"]
+        ),
+        "qpv: liste": qpv.tableau_liste(bloc, referentiel.communes.nom),
+        "qpv: liste 2015": qpv.tableau_liste(bloc["generation_2015"], referentiel.communes.nom),
+        "emplois: financements": pd.DataFrame(columns=financements.COLONNES_LIGNES),
+    }
+    # A column missing from ENTETES would reach the file as its code name, capitalised.
+    sans_entete = {
+        nom: {str(c) for c in t.columns} - set(tableaux.ENTETES) - {"geometry"}
+        for nom, t in telechargements.items()
+    }
+    assert {nom: colonnes for nom, colonnes in sans_entete.items() if colonnes} == {}
+    assert {"carte: qpv_perimetres", "carte: qpv_2015_occitanie"} <= set(telechargements)
