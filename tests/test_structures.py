@@ -306,3 +306,17 @@ def test_structures_downloads_have_one_set_of_columns_in_french(registre_constru
     entete = formats.vers_csv(page).decode("utf-8-sig").splitlines()[0]
     assert '"SIRET";"SIREN";"Nom"' in entete
     assert "tranche_effectif_libelle" not in entete
+
+
+def test_structures_downloads_name_their_sources_by_title_not_by_id(registre_construit, referentiel):
+    from geo import sources
+
+    donnees, _ = registre_construit
+    export = structures.tableau_export(donnees.registre, referentiel.communes.nom)
+    ligne = export.set_index("siret").loc["73282932000074"]
+    siae, esat = sources.source("siae_2021"), sources.source("esat_finess")
+    assert ligne.sources == f"{siae.producteur} — {siae.titre} ; {esat.producteur} — {esat.titre}"
+    assert ligne.millesimes.startswith(f"{siae.producteur} — {siae.titre} : ")
+    assert f" ; {esat.producteur} — {esat.titre} : " in ligne.millesimes
+    for colonne in ("sources", "millesimes"):
+        assert not export[colonne].str.contains("siae_|esat_|sirene_", regex=True).fillna(False).any()

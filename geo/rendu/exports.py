@@ -51,7 +51,7 @@ def sources_du_fichier(*identifiants: str | None) -> list[dict[str, str]]:
             continue
         lignes.append(
             {
-                "Source": f"{declaree.producteur} — {declaree.titre}",
+                "Source": declaree.nom_complet,
                 "Millésime": declaree.millesime,
                 "Licence": declaree.licence,
                 "Page officielle": declaree.page,
