@@ -103,13 +103,15 @@ else:
             "plus_proche_nom": st.column_config.TextColumn("Commune la plus proche qui en a"),
         },
     )
+    # The same file as the map's export of this layer (geo.rendu.exports).
+    export = commerces.tableau_export(donnees_commerces, sans, definition)
     telechargement.csv(
         "Télécharger la liste (CSV)",
-        commerces.tableau_export(donnees_commerces, sans, definition),
+        export,
         f"communes_sans_commerce_{territoire.code or 'france'}_{definition.cle}.csv",
         "telecharger-communes-sans-commerce",
-        entetes={"population": f"Population ({contexte.ref.millesime_population})"},
-        sources=exports.sources_du_fichier(bloc["source"]),
+        entetes=exports.entetes_couche(contexte.ref, "communes_sans_commerce"),
+        sources=exports.sources_couche(contexte.ref, "communes_sans_commerce", export),
     )
 
 anciens = bloc["codes_anciens_rattaches"]

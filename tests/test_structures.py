@@ -317,3 +317,17 @@ def test_sources_that_add_up_to_more_than_the_total_say_why():
     assert "Ces nombres font 5 pour 3 structures : une structure citée par plusieurs sources" in texte
     seule = structures.resume(_petit_registre(["adresse"] * 2))
     assert "Ces nombres" not in structures.texte_sources(seule)
+
+
+def test_structures_downloads_name_their_sources_by_title_not_by_id(registre_construit, referentiel):
+    from geo import sources
+
+    donnees, _ = registre_construit
+    export = structures.tableau_export(donnees.registre, referentiel.communes.nom)
+    ligne = export.set_index("siret").loc["73282932000074"]
+    siae, esat = sources.source("siae_2021"), sources.source("esat_finess")
+    assert ligne.sources == f"{siae.producteur} — {siae.titre} ; {esat.producteur} — {esat.titre}"
+    assert ligne.millesimes.startswith(f"{siae.producteur} — {siae.titre} : ")
+    assert f" ; {esat.producteur} — {esat.titre} : " in ligne.millesimes
+    for colonne in ("sources", "millesimes"):
+        assert not export[colonne].str.contains("siae_|esat_|sirene_", regex=True).fillna(False).any()

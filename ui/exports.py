@@ -65,7 +65,15 @@ def proposer(
         if affichees[choix].attrs.get("note"):
             st.caption(affichees[choix].attrs["note"])
         colonnes = st.columns(4)
-        telechargement.csv("Tableau (CSV)", affichees[choix], f"{base}_{nom}.csv", "export-csv", colonnes[0])
+        telechargement.csv(
+            "Tableau (CSV)",
+            affichees[choix],
+            f"{base}_{nom}.csv",
+            "export-csv",
+            colonnes[0],
+            entetes=exports.entetes_couche(ref, choix),
+            sources=exports.sources_couche(ref, choix, affichees[choix]),
+        )
         telechargement.fichier(
             "Couche (GeoJSON)",
             affichees[choix],

@@ -454,14 +454,19 @@ def couche_export(
     """The communes without shops with their contours, for GeoJSON/GeoPackage/CSV exports."""
     sans = tableau_export(donnees, donnees.communes_sans_commerce(tid, choisie), choisie)
     geometries = donnees.ref.communes.geometry.reindex(sans.code).to_numpy()
-    return gpd.GeoDataFrame(sans, geometry=geometries, crs=donnees.ref.communes.crs)
+    couche = gpd.GeoDataFrame(sans, geometry=geometries, crs=donnees.ref.communes.crs)
+    couche.attrs = dict(sans.attrs)
+    return couche
 
 
 def tableau_export(donnees: DonneesCommerces, sans: pd.DataFrame, choisie: Definition) -> pd.DataFrame:
     """The communes without shops as every download gives them, from the Commerces page or the
     map: the table of :meth:`DonneesCommerces.communes_sans_commerce`, the definition and the
     BPE's vintage (one layer, one set of columns)."""
-    return sans.assign(definition=choisie.libelle, millesime_bpe=donnees.millesime)
+    tableau = sans.assign(definition=choisie.libelle, millesime_bpe=donnees.millesime)
+    # The BPE file it was counted from, for the « Sources » sheet (geo.rendu.exports.sources_couche).
+    tableau.attrs["sources"] = [s for s in (donnees.manifeste.get("source_utilisee"),) if s]
+    return tableau
 
 
 # What the field says, to set beside the official count (never mixed into it).

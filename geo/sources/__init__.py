@@ -136,6 +136,11 @@ class Source:
     def telechargeable(self) -> bool:
         return bool(self.url or self.jeu_datagouv)
 
+    @property
+    def nom_complet(self) -> str:
+        """How a file names the source: « producer — title »."""
+        return f"{self.producteur} — {self.titre}"
+
 
 @dataclass(frozen=True)
 class Localisation:
