@@ -239,12 +239,12 @@ def graphique_financements(bloc_financements: dict) -> Graphique:
     )
     barres = _barres_en_euros(axe, etiquettes, [v or 0.0 for _, v in annees], "#009E73")
     for barre, (annee, valeur) in zip(barres, annees, strict=True):
-        if valeur is None:
-            # No source for this year: no bar, the words instead (never a 0 € bar).
+        if not valeur:
+            # No bar to see: the words say whether no source covers the year or 0 € was received.
             axe.text(
                 barre.get_x() + barre.get_width() / 2,
                 0,
-                " aucune source",
+                " aucune source" if valeur is None else " 0 €",
                 rotation=90,
                 ha="center",
                 va="bottom",
