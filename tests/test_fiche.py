@@ -318,3 +318,123 @@ def test_source_lines_are_short():
         "Populations et chômage par commune (recensement 2021) — INSEE, base du comparateur de "
         "territoires, population municipale 2021 et 2015, Licence Ouverte 2.0."
     )
+
+
+def _comparaison_du_pdf(texte: str) -> str:
+    return texte.split("Comparaison")[1].split("Habitants au km²")[0]
+
+
+@pytest.mark.parametrize(
+    ("tid", "lignes_attendues"),
+    [
+        (PORTE_DU_HAINAUT, ["CA de la Porte du", "Hainaut"]),
+        (TerritoireId("epci", "240200477"), ["CA GrandSoissons", "Agglomération"]),
+    ],
+)
+def test_comparison_headers_are_whole_short_names(referentiel, tid, lignes_attendues):
+    """« Communauté d'agglomération Gr… » named no territory: the short name, over two lines."""
+    _, texte = _texte(fiche.pdf(referentiel, tid))
+    entete = _comparaison_du_pdf(texte)
+    assert "…" not in entete
+    premiere, seconde = [ligne.strip() for ligne in entete.splitlines() if ligne.strip()][:2]
+    # The second line of the heading, then the other territories' names on the same row.
+    assert premiere == lignes_attendues[0]
+    assert seconde.startswith(lignes_attendues[1] + " ")
+
+
+def test_field_statements_cite_their_document_and_the_sources_list_it(referentiel):
+    """Porte du Hainaut: « taux de pauvreté 23 % » named no document, and no source line cited it."""
+    _, texte = _texte(fiche.pdf(referentiel, PORTE_DU_HAINAUT))
+    texte = texte.replace("\n", " ")
+    assert (
+        "porte-du-hainaut-ess-carenews-2024.txt (2024) : taux de pauvreté de 23 % · pas de chiffre" in texte
+    )
+    assert "Document de terrain (2024)" not in texte
+    assert "Document de terrain — porte-du-hainaut-ess-carenews-2024.txt (2024)" in texte
+
+
+def _bloc_soissons(par_annee: dict, civille: list[int], saisies: list[int] | None = None) -> dict:
+    """A funding block as the QA found Soissons: Ci.Ville posts in 2020–2023, files for 2020–2025."""
+    return {
+        "annee": None,
+        "total_eur": sum(par_annee.values()),
+        "couverture": {"Ci.Ville": civille, "financements saisis": saisies or []},
+        "par_annee": par_annee,
+        "donnees_ouvertes": {
+            "postes": 4,
+            "annees": sorted(int(a) for a in par_annee if a.isdigit()),
+            "source": "ANCT, Ci.Ville (adultes-relais et postes FONJEP), Licence Ouverte 2.0",
+        },
+    }
+
+
+def test_funding_chart_shows_every_covered_year_and_no_zero_for_an_uncovered_one():
+    par_annee = {"2020": 30000.0, "2021": 30000.0, "2022": 20000.0, "2023": 10000.0}
+    bloc = _bloc_soissons(par_annee, [2020, 2021, 2022, 2023, 2024, 2025])
+    assert fiche.annees_du_graphique(bloc) == [*par_annee.items(), ("2024", 0.0), ("2025", 0.0)]
+    graphique = fiche.graphique_financements(bloc)
+    assert graphique.png.startswith(b"\x89PNG")
+    assert "Années couvertes : Ci.Ville : 2020–2025" in graphique.legende
+    # A line entered for 2017: 2018 and 2019, which no source covers, are unknown, not 0 €.
+    avec_saisie = _bloc_soissons({**par_annee, "2017": 5000.0}, [2020, 2021, 2022, 2023, 2024, 2025], [2017])
+    annees = dict(fiche.annees_du_graphique(avec_saisie))
+    assert list(annees) == [str(a) for a in range(2017, 2026)]
+    assert (annees["2018"], annees["2019"], annees["2025"]) == (None, None, 0.0)
+    # A year chosen: that year alone.
+    assert fiche.annees_du_graphique({**bloc, "annee": 2024, "par_annee": {}}) == [("2024", 0.0)]
+    # Nothing received over the covered years: a real 0 €, not « aucune source ».
+    rien = fiche.graphique_financements(_bloc_soissons({}, [2020, 2021, 2022, 2023, 2024, 2025]))
+    assert rien.png is None
+    assert rien.legende.startswith("0 € reçu selon les sources. Années couvertes : Ci.Ville : 2020–2025")
+
+
+def test_funding_source_line_gives_the_years_the_files_cover(referentiel):
+    bloc = _bloc_soissons({"2020": 30000.0, "2023": 10000.0}, [2020, 2021, 2022, 2023, 2024, 2025])
+    contenu = fiche.contenu(
+        referentiel,
+        TerritoireId("commune", "02722"),
+        bloc_emplois=_bloc_emplois_soissonnais(),
+        bloc_financements=bloc,
+    )
+    lignes = [ligne for ligne in contenu.sources if ligne.startswith("Financements")]
+    assert lignes == [
+        "Financements 2020–2025 — ANCT, Ci.Ville (adultes-relais et postes FONJEP), Licence Ouverte 2.0."
+    ]
+
+
+def test_shops_figure_of_a_commune_is_a_yes_or_no(referentiel, cache_miroir):
+    """Soissons read « 0 sur 1 · 0 habitants »."""
+    contenu = fiche.contenu(
+        referentiel,
+        TerritoireId("commune", "02722"),
+        donnees_commerces=commerces.charger(referentiel, cache_miroir),
+    )
+    chiffre = next(c for c in contenu.chiffres if "commerce" in c.libelle)
+    assert (chiffre.libelle, chiffre.valeur, chiffre.precision) == (
+        "Sans aucun commerce (BPE 2019)",
+        "non",
+        "la commune a au moins un commerce",
+    )
+
+
+def test_people_of_shopless_communes_agree_and_an_unknown_is_never_zero():
+    def bloc(sans: int, population: int, inconnues: int) -> dict:
+        return {
+            "nb_communes_sans_commerce": sans,
+            "nb_communes": 10,
+            "population_concernee": population,
+            "communes_population_inconnue": inconnues,
+            "millesime": "2019",
+        }
+
+    assert fiche.habitants_sans_commerce(bloc(1, 1, 0)) == "1 habitant"
+    assert fiche.habitants_sans_commerce(bloc(2, 3033, 0)) == "3\u202f033 habitants"
+    assert fiche.habitants_sans_commerce(bloc(1, 0, 1)) == "population inconnue"
+    assert fiche.habitants_sans_commerce(bloc(3, 120, 2)) == (
+        "120 habitants connus, population de 2 communes inconnue"
+    )
+    assert fiche.chiffre_commerces(bloc(1, 0, 1), TerritoireId("commune", "02722")).valeur == "oui"
+    assert (
+        fiche.chiffre_commerces(bloc(2, 3033, 0), PORTE_DU_HAINAUT).precision
+        == "3\u202f033 habitants · BPE 2019"
+    )

@@ -33,13 +33,22 @@ class Constat:
     texte_application: str | None
     valeur_application: float | None
 
-    @property
-    def ligne(self) -> str:
-        """« Document de terrain (2024) : … · BPE 2019 : 5 », in one line."""
-        document = f"Document de terrain ({self.annee_document}) : {self.texte_document}"
+    def _ligne(self, nom_document: str) -> str:
+        document = f"{nom_document} ({self.annee_document}) : {self.texte_document}"
         if self.texte_application is None:
             return f"{document} · pas de chiffre correspondant dans les données ouvertes de l'application"
         return f"{document} · {self.texte_application}"
+
+    @property
+    def ligne(self) -> str:
+        """« Document de terrain (2024) : … · BPE 2019 : 5 », in one line."""
+        return self._ligne("Document de terrain")
+
+    @property
+    def ligne_citee(self) -> str:
+        """The same line naming its document, for a page read away from the app's list of documents
+        (the PDF fiche): « porte-du-hainaut-ess-carenews-2024.txt (2024) : … · BPE 2019 : 5 »."""
+        return self._ligne(self.document)
 
     @property
     def document(self) -> str:

