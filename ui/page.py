@@ -183,10 +183,13 @@ _EN_FRANCAIS = """
 })();
 </script>
 """
-# The script's element would leave an empty line at the top of the page.
+# The script's element would leave an empty line at the top of the page. Only a block that is
+# nothing but a script: the share panel's fields come with their own script, and must show.
 _STYLE_EN_FRANCAIS = """
 <style>
-[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script) { display: none; }
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] script):not(:has(.ess-copie)) {
+  display: none;
+}
 </style>
 """
 
