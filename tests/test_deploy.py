@@ -21,7 +21,8 @@ import yaml
 RACINE = Path(__file__).resolve().parent.parent
 DEPLOY = RACINE / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
-NGINX = DEPLOY / "nginx.conf"
+NGINX = DEPLOY / "nginx.conf.template"
+LOCAL_SH = DEPLOY / "local.sh"
 DOCKERFILE = DEPLOY / "Dockerfile"
 DEMARRER = DEPLOY / "demarrer.sh"
 
@@ -122,12 +123,46 @@ def test_compose_db(compose):
 def test_compose_proxy(compose):
     proxy = compose["services"]["proxy"]
     assert proxy["image"] == "nginx:stable"
-    assert "8080:80" in [str(port) for port in proxy["ports"]]
-    montage = next(m for m in proxy["volumes"] if m.split(":")[1] == "/etc/nginx/nginx.conf")
-    source, _cible, mode = montage.split(":")
+    ports = [_sans_defaut(str(port)) for port in proxy["ports"]]
+    assert "8080:80" in ports
+    assert "8443:443" in ports
+    # The image's entrypoint fills /etc/nginx/templates/X.template into $NGINX_ENVSUBST_OUTPUT_DIR/X.
+    montage = next(m for m in proxy["volumes"] if m.split(":")[1].startswith("/etc/nginx/templates/"))
+    source, cible, mode = montage.split(":")
     assert mode == "ro"
     assert (DEPLOY / source).resolve() == NGINX
+    assert Path(_env(proxy)["NGINX_ENVSUBST_OUTPUT_DIR"]) / Path(cible).name.removesuffix(
+        ".template"
+    ) == Path("/etc/nginx/nginx.conf")
     assert proxy["depends_on"]["app"]["condition"] == "service_healthy"
+
+
+def _variables_du_gabarit() -> set[str]:
+    return set(re.findall(r"\$\{(ESS_NGINX_[A-Z_]+)\}", NGINX.read_text(encoding="utf-8")))
+
+
+def test_gabarit_nginx_rempli_par_compose_et_par_local_sh(compose):
+    """One configuration for both: each value of the template is given by compose and by local.sh."""
+    variables = _variables_du_gabarit()
+    assert "ESS_NGINX_SERVEURS" in variables
+    assert variables <= set(_env(compose["services"]["proxy"]))
+    local = LOCAL_SH.read_text(encoding="utf-8")
+    for variable in variables:
+        assert f"{variable}=" in local, variable
+        assert "${" + variable + "}" in local, f"{variable} not in local.sh's envsubst list"
+
+
+def _rendu(valeurs: dict[str, str]) -> str:
+    """The template with ``valeurs`` substituted, as envsubst does."""
+    texte = NGINX.read_text(encoding="utf-8")
+    for variable in _variables_du_gabarit():
+        texte = texte.replace("${" + variable + "}", valeurs[variable])
+    return texte
+
+
+def _valeurs_compose() -> dict[str, str]:
+    proxy = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["proxy"]
+    return {cle: _sans_defaut(valeur) for cle, valeur in _env(proxy).items()}
 
 
 # --- nginx.conf -------------------------------------------------------------------------------
@@ -159,7 +194,8 @@ def _arbre(jetons: list[str]) -> list[tuple]:
             assert len(pile) > 1, "'}' without '{'"
             pile.pop()
         else:
-            courant.append(jeton.strip("\"'"))
+            # a quoted string loses its quotes, only those (a CSP ends in 'self')
+            courant.append(jeton[1:-1] if jeton[0] in "\"'" and jeton[-1] == jeton[0] else jeton)
     assert len(pile) == 1, "'{' never closed"
     assert not courant, f"directive without ';' at the end: {courant}"
     return pile[0]
@@ -179,7 +215,7 @@ def _directives(noeuds, nom: str) -> list[list[str]]:
 
 @pytest.fixture(scope="module")
 def nginx() -> list[tuple]:
-    return _arbre(_jetons(NGINX.read_text(encoding="utf-8")))
+    return _arbre(_jetons(_rendu(_valeurs_compose())))
 
 
 def _http(nginx):
@@ -192,9 +228,17 @@ def _upstream(nginx) -> tuple[str, list]:
     return nom, enfants
 
 
+def _tls(serveur: list) -> bool:
+    return any("ssl" in ecoute for ecoute in _directives(serveur, "listen"))
+
+
+def _serveur_https(nginx) -> list:
+    (serveur,) = [s for s in _blocs(_http(nginx), "server") if _tls(s)]
+    return serveur
+
+
 def _locations(nginx) -> dict[str, list]:
-    (serveur,) = _blocs(_http(nginx), "server")
-    return {a[-1]: e for n, a, e in serveur if n == "location"}
+    return {a[-1]: e for n, a, e in _serveur_https(nginx) if n == "location"}
 
 
 def test_nginx_accolades_equilibrees():
@@ -248,8 +292,7 @@ def test_nginx_entetes_transmis_partout(nginx):
 def test_nginx_taille_des_envois(nginx):
     config = tomllib.loads((RACINE / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     max_streamlit_mo = config["server"].get("maxUploadSize", 200)
-    (serveur,) = _blocs(_http(nginx), "server")
-    ((taille,),) = _directives(serveur, "client_max_body_size")
+    ((taille,),) = _directives(_serveur_https(nginx), "client_max_body_size")
     assert _octets(taille) > max_streamlit_mo * 1024 * 1024
 
 
@@ -263,16 +306,100 @@ def _octets(valeur: str) -> int:
     return int(nombre) * {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}[unite.lower()]
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx binary not installed: `nginx -t` not run")
+def test_nginx_http_renvoie_vers_https(nginx):
+    (http_seul,) = [s for s in _blocs(_http(nginx), "server") if not _tls(s)]
+    (racine,) = _blocs(http_seul, "location", "/")
+    ((code, cible),) = _directives(racine, "return")
+    assert code == "301"
+    assert cible.startswith("https://$host:")
+    assert cible.endswith("$request_uri")
+
+
+def test_nginx_tls_et_entetes_de_securite(nginx):
+    serveur = _serveur_https(nginx)
+    ((protocoles),) = _directives(serveur, "ssl_protocols")
+    assert protocoles == ["TLSv1.2", "TLSv1.3"]
+    entetes = {a[0].lower(): a[1:] for a in _directives(serveur, "add_header")}
+    for nom in (
+        "strict-transport-security",
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "permissions-policy",
+    ):
+        assert entetes[nom][-1] == "always", nom
+    assert "frame-ancestors 'self'" in entetes["content-security-policy"][0]
+    # add_header in a location would drop the server's headers there.
+    for chemin, location in _locations(nginx).items():
+        assert not _directives(location, "add_header"), chemin
+
+
+def test_nginx_compression_des_textes(nginx):
+    http = _http(nginx)
+    assert _directives(http, "gzip") == [["on"]]
+    (types,) = _directives(http, "gzip_types")
+    for type_mime in (
+        "text/css",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "image/svg+xml",
+        "text/csv",
+    ):
+        assert type_mime in types, type_mime
+
+
+def test_nginx_journal_sans_chaine_de_requete(nginx):
+    http = _http(nginx)
+    ((nom, *format_),) = _directives(http, "log_format")
+    assert _directives(http, "access_log")[0][1] == nom
+    texte = " ".join(format_)
+    assert "$uri" in texte
+    for variable in ("$request ", '$request"', "$request_uri", "$args", "$query_string"):
+        assert variable not in texte + " ", variable
+
+
+def test_nginx_limite_websocket_et_envois(nginx):
+    locations = _locations(nginx)
+    assert _directives(locations["/_stcore/stream"], "limit_req")
+    assert _directives(locations["/_stcore/upload_file/"], "limit_req")
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None or shutil.which("openssl") is None,
+    reason="nginx or openssl not installed: `nginx -t` not run",
+)
 def test_nginx_t(tmp_path):
-    texte = NGINX.read_text(encoding="utf-8")
-    copie = re.sub(r"server\s+app:(\d+)", r"server 127.0.0.1:\1", texte)
-    assert copie != texte
-    # Temporary folders under tmp_path: the compiled-in ones may not exist or be writable here.
-    modules = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
-    temporaires = "".join(f"    {nom}_temp_path {tmp_path / nom};\n" for nom in modules)
-    copie = copie.replace("http {\n", "http {\n" + temporaires, 1)
-    (tmp_path / "nginx.conf").write_text(copie, encoding="utf-8")
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            str(tmp_path / "cle.pem"),
+            "-out",
+            str(tmp_path / "certificat.pem"),
+        ],
+        capture_output=True,
+        check=True,
+    )
+    # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
+    valeurs = _valeurs_compose() | {
+        "ESS_NGINX_SERVEURS": "server 127.0.0.1:8501; server 127.0.0.1:8502;",
+        "ESS_NGINX_CERTIFICAT": str(tmp_path / "certificat.pem"),
+        "ESS_NGINX_CLE": str(tmp_path / "cle.pem"),
+        "ESS_NGINX_TEMPORAIRE": str(tmp_path),
+    }
+    (tmp_path / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
     resultat = subprocess.run(
         ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
         capture_output=True,

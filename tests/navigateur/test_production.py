@@ -1,0 +1,193 @@
+"""The production stack through its real front door: ``deploy/local.sh`` starts PostgreSQL, two
+app processes and nginx with TLS (deploy/nginx.conf.template, the configuration compose uses);
+Chromium opens the HTTPS address.
+
+What only this shows: the page and its websocket work over HTTPS behind nginx, the
+Content-Security-Policy lets Streamlit, plotly and the map run (no violation in the console),
+the text is compressed, the headers are there, and a link slipped into the address is not
+drawn.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import http.client
+import re
+import shutil
+import ssl
+import subprocess
+import tempfile
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from benchmarks.serveur import port_libre
+from tests.conftest import RACINE
+from tests.navigateur.aides import IFRAME_CARTE
+
+pytestmark = pytest.mark.navigateur
+
+LOCAL_SH = RACINE / "deploy" / "local.sh"
+LIEN_INJECTE = "[Reconnectez-vous ici](https://evil.example/login)"
+
+
+def _absents() -> list[str]:
+    manque = [c for c in ("nginx", "openssl", "envsubst", "curl") if shutil.which(c) is None]
+    if not list(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
+        manque.append("initdb (postgresql)")
+    return manque
+
+
+@pytest.fixture(scope="module")
+def production(donnees_application):
+    """(HTTPS address, HTTP port, state folder) of a stack started by deploy/local.sh."""
+    if manque := _absents():
+        pytest.skip(
+            f"Pile de production impossible à lancer, absent : {', '.join(manque)} (.ci/run les installe)."
+        )
+    # Under /tmp, open to all: PostgreSQL runs as the postgres user and must reach its cluster.
+    etat = Path(tempfile.mkdtemp(prefix="ess-production-", dir="/tmp"))
+    etat.chmod(0o755)
+    ports = [port_libre() for _ in range(5)]
+    environnement = dict(
+        donnees_application,
+        ESS_LOCAL_DOSSIER=str(etat),
+        ESS_LOCAL_PORT_HTTPS=str(ports[0]),
+        ESS_LOCAL_PORT_HTTP=str(ports[1]),
+        ESS_LOCAL_PORTS_APP=f"{ports[2]} {ports[3]}",
+        ESS_LOCAL_PORT_PG=str(ports[4]),
+    )
+    environnement.pop("ESS_LECTURE_SEULE", None)
+    try:
+        lancement = subprocess.run(
+            [str(LOCAL_SH), "start"],
+            env=environnement,
+            capture_output=True,
+            text=True,
+            timeout=600,
+            check=False,
+        )
+        assert lancement.returncode == 0, f"{lancement.stderr}\n{_journaux(etat)}"
+        adresse = lancement.stdout.strip().splitlines()[-1]
+        assert adresse == f"https://localhost:{ports[0]}/"
+        yield adresse.rstrip("/"), ports[1], etat
+    finally:
+        subprocess.run(
+            [str(LOCAL_SH), "stop"], env=environnement, capture_output=True, timeout=120, check=False
+        )
+        shutil.rmtree(etat, ignore_errors=True)
+
+
+def _journaux(etat: Path) -> str:
+    return "\n".join(
+        f"--- {f.name}\n{f.read_text(errors='replace')[-3000:]}" for f in (etat / "journaux").glob("*")
+    )
+
+
+@contextlib.contextmanager
+def _connexion(adresse: str, etat: Path):
+    hote, port = re.fullmatch(r"https://([^:/]+):(\d+)", adresse).groups()
+    # Checked against the self-signed certificate local.sh made (its name: localhost).
+    contexte = ssl.create_default_context(cafile=etat / "tls" / "certificat.pem")
+    connexion = http.client.HTTPSConnection(hote, int(port), context=contexte, timeout=30)
+    try:
+        yield connexion
+    finally:
+        connexion.close()
+
+
+def _get(adresse: str, etat: Path, chemin: str, **entetes: str) -> http.client.HTTPResponse:
+    with _connexion(adresse, etat) as connexion:
+        connexion.request("GET", chemin, headers=entetes)
+        reponse = connexion.getresponse()
+        reponse.corps = reponse.read()
+        return reponse
+
+
+def test_la_page_la_carte_et_la_websocket_sous_la_politique_de_securite(production, navigateur):
+    adresse, _port_http, etat = production
+    contexte = navigateur.new_context(
+        ignore_https_errors=True, viewport={"width": 1400, "height": 1000}, locale="fr-FR"
+    )
+    # Closed network, as the other browser tests: only the stack answers (map tiles fail).
+    contexte.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((adresse, "data:", "blob:", "about:"))
+            else route.abort()
+        ),
+    )
+    page = contexte.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    websockets: list[str] = []
+    page.on("websocket", lambda ws: websockets.append(ws.url))
+    try:
+        page.goto(f"{adresse}/?territoire={LIEN_INJECTE}")
+        expect(page.locator("h1").first).to_be_visible(timeout=90_000)
+        expect(page.locator(IFRAME_CARTE).first).to_be_attached(timeout=90_000)
+        carte = page.frame_locator(IFRAME_CARTE).first
+        expect(carte.locator(".leaflet-container")).to_be_visible(timeout=60_000)
+        expect(carte.locator("path.leaflet-interactive").first).to_be_attached(timeout=60_000)
+        # A page with plotly charts under the same policy.
+        page.goto(f"{adresse}/emplois")
+        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
+        page.goto(f"{adresse}/?territoire={LIEN_INJECTE}")
+        expect(page.locator("h1").first).to_be_visible(timeout=90_000)
+        page.wait_for_timeout(2_000)
+        assert page.locator('a[href*="evil.example"]').count() == 0
+        assert all(cadre.locator('a[href*="evil.example"]').count() == 0 for cadre in page.frames)
+    finally:
+        contexte.close()
+    assert any(re.fullmatch(r"wss://localhost:\d+/_stcore/stream", url) for url in websockets), websockets
+    violations = [m for m in console if "Content Security Policy" in m]
+    assert not violations, violations
+    # Access logs keep the path, never the query (what was typed, which territory).
+    acces = (etat / "journaux" / "nginx-acces.log").read_text(encoding="utf-8")
+    assert "GET / HTTP" in acces
+    assert "territoire" not in acces
+    assert "evil.example" not in acces
+
+
+def test_les_entetes_de_securite(production):
+    adresse, _port_http, etat = production
+    reponse = _get(adresse, etat, "/")
+    assert reponse.status == 200
+    politique = reponse.getheader("Content-Security-Policy")
+    assert "default-src 'self'" in politique
+    assert "frame-ancestors 'self'" in politique
+    assert "object-src 'none'" in politique
+    hsts = reponse.getheader("Strict-Transport-Security")
+    assert int(re.search(r"max-age=(\d+)", hsts).group(1)) >= 31_536_000
+    assert reponse.getheader("X-Content-Type-Options") == "nosniff"
+    assert reponse.getheader("Referrer-Policy") == "strict-origin-when-cross-origin"
+    assert "camera=()" in reponse.getheader("Permissions-Policy")
+
+
+def test_compression_et_cache_des_fichiers_nommes_par_leur_contenu(production):
+    adresse, _port_http, etat = production
+    page = _get(adresse, etat, "/", **{"Accept-Encoding": "gzip"})
+    assert page.getheader("Content-Encoding") == "gzip"
+    html = gzip.decompress(page.corps).decode("utf-8")
+    (script,) = re.findall(r'src="\.?(/static/js/[^"]+\.js)"', html)[:1]
+    reponse = _get(adresse, etat, script, **{"Accept-Encoding": "gzip"})
+    assert reponse.status == 200
+    assert reponse.getheader("Content-Encoding") == "gzip"
+    assert "immutable" in reponse.getheader("Cache-Control")
+    # The page itself is never kept: a new version must reach visitors.
+    assert "immutable" not in (page.getheader("Cache-Control") or "")
+
+
+def test_http_renvoie_vers_https(production):
+    adresse, port_http, _etat = production
+    connexion = http.client.HTTPConnection("localhost", port_http, timeout=30)
+    try:
+        connexion.request("GET", "/emplois?territoire=epci:240200477")
+        reponse = connexion.getresponse()
+    finally:
+        connexion.close()
+    assert reponse.status == 301
+    assert reponse.getheader("Location") == f"{adresse}/emplois?territoire=epci:240200477"
