@@ -251,7 +251,10 @@ def test_text_alternative_of_funding_per_year_and_of_the_ratio_and_of_an_empty_c
     )
     resume, table = charts.texte_alternatif(ratio)
     # A ratio is not summed; an incomplete one says so in the table.
-    assert resume == "Ratio : 2 projets ou PTCE ; le plus élevé, A, 35 emplois pour 100 000 €."
+    assert resume == (
+        "Ratio : 2 projets ou PTCE ; le plus élevé, A, 35 emplois pour 100 000 € (incomplet) ; "
+        "incomplet pour 1 projet ou PTCE."
+    )
     assert table.set_index("Projet ou PTCE").loc["A", "Remarque"].startswith("incomplet")
 
     vide = charts.emplois_empiles(

@@ -238,3 +238,27 @@ def test_the_territory_page_says_no_source_covers_the_year():
     recus = _metrique(at, "Financements reçus")
     assert (recus.value, recus.delta) == ("—", "aucune source pour 2019")
     assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)
+
+
+def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
+    """RGAA 1.1: a screen reader read the charts as « 0 0 0 0 0 0 2… »; each one now has a
+    sentence under it and its values in an expander, read from the figure drawn."""
+    from ui.graphiques import TITRE_VALEURS
+
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    graphiques = at.get("plotly_chart")
+    valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
+    assert len(graphiques) >= 6
+    assert len(valeurs) == len(graphiques)
+    legendes = [c.value for c in at.caption]
+    emplois = next(c for c in legendes if c.startswith("Emplois créés par projet, "))
+    assert "42 emplois au total" in emplois
+    for expander in valeurs:
+        assert expander.dataframe or expander.caption, "un graphique sans tableau ni phrase"
+    # The first chart's table: its projects and jobs, as the chart draws them.
+    tableau = valeurs[0].dataframe[0].value
+    assert "Réaliss (régie de quartier)" in set(tableau.Projet)
+    assert int(tableau.drop(columns="Projet").sum().sum()) == 42
+    # The territories side by side had no table at all.
+    comparaison = next(e for e in valeurs if e.dataframe and "Territoire" in e.dataframe[0].value.columns)
+    assert len(comparaison.dataframe[0].value) >= 2

@@ -226,7 +226,7 @@ def financements_par_dispositif(
             text=[f"{nombre_fr(v)} €" for v in sommes],
             textposition="auto",
             hovertemplate="%{y}<br>%{x:,.0f} €<extra></extra>",
-            name="Montant",
+            name="Montant (€)",
             meta={"unite": "€"},
         )
     )
@@ -636,7 +636,10 @@ def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.D
         if connus:
             plus_grand = max(connus, key=connus.get)
             mot = "le plus grand" if additionner[noms[0]] else "le plus élevé"
-            morceaux.append(f"{mot}, {plus_grand}, {_valeur_lisible(connus[plus_grand], unite)}")
+            incomplet = " (incomplet)" if plus_grand in notes else ""
+            morceaux.append(f"{mot}, {plus_grand}, {_valeur_lisible(connus[plus_grand], unite)}{incomplet}")
+        if notes:
+            morceaux.append(f"incomplet pour {accorder(len(notes), singulier, pluriel)}")
         if len(connus) < len(ordre):
             morceaux.append(f"inconnu pour {accorder(len(ordre) - len(connus), singulier, pluriel)}")
         if len(noms) > 1:
@@ -659,7 +662,11 @@ def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.D
                 texte = f"{nom} : inconnu partout"
             if connus and len(connus) < len(colonnes[nom]):
                 inconnus = [c for c, v in colonnes[nom].items() if v is None]
-                texte += f", inconnu pour {', '.join(inconnus)}"
+                # Past three names a count reads better than a list.
+                lesquels = (
+                    ", ".join(inconnus) if len(inconnus) <= 3 else accorder(len(inconnus), singulier, pluriel)
+                )
+                texte += f", inconnu pour {lesquels}"
             morceaux.append(texte)
         phrase = f"{entete} : {accorder(len(ordre), singulier, pluriel)} ; " + " ; ".join(morceaux)
     return phrase.rstrip(".") + ".", table
