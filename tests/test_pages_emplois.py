@@ -227,7 +227,7 @@ def test_soissons_counts_the_posts_the_commune_employs_and_labels_are_explained(
     assert set(communales.rattachement) == {"l'employeur est la commune (son SIRET ou son nom)"}
     # The GrandSoissons table explains « axe 1 « Compétitivité » » from its field document.
     epci = _ouvrir("pages/emplois.py", "epci:240200477")
-    assert "precisions" in epci.dataframe[1].value.columns
+    assert "precisions" in tableaux_de_page(epci)[1].value.columns
     legendes = [c.value for c in epci.caption if "axe 1" in c.value]
     assert any("aliss-ptce-soissonnais.txt" in c for c in legendes), legendes
     assert any("financeur non nommé" in c for c in legendes)
