@@ -10,7 +10,7 @@ from geo.donnees import emplois, financements, subventions
 from geo.outils.text import accorder, nombre_fr, texte_brut
 from geo.rendu import charts, surcouches, vue_emplois
 from ui import carte as carte_ui
-from ui import donnees, etat, page, sections, tableaux, telechargement
+from ui import donnees, etat, graphiques, page, sections, tableaux, telechargement
 
 CLE_ANNEE = "annee"
 # Streamlit shows a placeholder, not format_func(None), for a None value: sentinels instead.
@@ -115,9 +115,10 @@ def _point(evenement) -> object | None:
 
 def graphique(fig, cle: str, au_clic) -> None:
     """Draw a chart whose click (a new one, not the same selection again) calls ``au_clic(customdata)``."""
-    evenement = st.plotly_chart(
+    evenement = graphiques.afficher(
         fig,
-        key=cle,
+        cle,
+        lieu=contexte.territoire.nom,
         on_select="rerun",
         selection_mode="points",
         width="stretch",

@@ -202,3 +202,15 @@ def depot(request, tmp_path):
     with moteur.begin() as connexion:
         connexion.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
     moteur.dispose()
+
+
+def tableaux_de_page(at) -> list:
+    """The page's own tables (``AppTest``), without the values tables under its charts.
+
+    Every chart has its values in an expander (``ui.graphiques``): tests that count a page's
+    tables in order skip those.
+    """
+    from ui.graphiques import TITRE_VALEURS
+
+    sous_graphiques = [id(d) for e in at.expander if e.label == TITRE_VALEURS for d in e.dataframe]
+    return [d for d in at.dataframe if id(d) not in sous_graphiques]

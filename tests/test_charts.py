@@ -164,3 +164,120 @@ def test_money_axis_reads_in_french_units_never_10m():
     _, textes = charts.graduations_euros(707_472)
     assert all("M" not in t or t.endswith(" M€") for t in textes)
     assert "200 k€" in textes
+
+
+# Text alternative: the sentence and the table read from the figure itself ---------------------
+
+
+def test_text_alternative_of_stacked_jobs_sums_projects_and_names_the_largest():
+    lignes = pd.DataFrame(
+        {
+            "projet": ["Réaliss", "Réaliss", "<b>Pôle</b> & co", "Axo'Meca"],
+            "nature": ["insertion", "encadrement", "autre", "insertion"],
+            "nombre": [20, 2, 15, 5],
+        }
+    )
+    fig = charts.emplois_empiles(lignes, "projet", "Emplois créés par projet", "s", "2024")
+    resume, table = charts.texte_alternatif(fig, "GrandSoissons")
+    assert resume.startswith(
+        "Emplois créés par projet, GrandSoissons : 3 projets, 42 emplois au total ; "
+        "le plus grand, Réaliss, 22 emplois"
+    )
+    # Top to bottom as drawn; the label as the reader sees it, not plotly's escaped text.
+    assert list(table.Projet) == ["Réaliss", "<b>Pôle</b> & co", "Axo'Meca"]
+    assert table.set_index("Projet").loc["Réaliss"].to_dict() == {
+        "Insertion": 20,
+        "Encadrement": 2,
+        "Autre": 0,
+    }
+    assert table.drop(columns="Projet").sum().sum() == 42
+
+
+def test_text_alternative_of_territories_side_by_side_says_unknown_never_zero():
+    table_source = pd.DataFrame(
+        {
+            "nom": ["GrandSoissons", "Porte du Hainaut"],
+            "emplois": [42, None],
+            "financement_eur": [783424.45, 1000.0],
+            "part_ess_pct": [11.1, None],
+        }
+    )
+    fig = charts.territoires_cote_a_cote(table_source, "Côte à côte", "s", "2020–2025")
+    resume, table = charts.texte_alternatif(fig)
+    assert "2 territoires" in resume
+    assert (
+        "Emplois créés (saisis) : le plus élevé, GrandSoissons, 42 emplois, inconnu pour Porte du Hainaut"
+        in resume
+    )
+    assert "Part de l'ESS dans l'emploi salarié (%) : le plus élevé, GrandSoissons, 11,1 %" in resume
+    ligne = table.set_index("Territoire").loc["Porte du Hainaut"]
+    # The bar drawn at 0 beside « inconnu » is unknown in the table, not 0.
+    assert pd.isna(ligne["Emplois créés (saisis)"])
+    assert pd.isna(ligne["Part de l'ESS dans l'emploi salarié (%)"])
+    assert ligne["Financements reçus (€)"] == 1000.0
+    # No code name left: the hover box says the trace's name too.
+    assert {t.name for t in fig.data} == set(table.columns) - {"Territoire"}
+
+
+def test_text_alternative_of_funding_per_year_and_of_the_ratio_and_of_an_empty_chart():
+    lignes = pd.DataFrame(
+        {
+            "annee": ["2021", "2021", "2022", "année inconnue"],
+            "dispositif": ["FONJEP", "Adultes-relais", "FONJEP", "FONJEP"],
+            "montant_eur": [7000.0, 20000.0, 7100.0, None],
+            "comparable": [True, True, True, True],
+        }
+    )
+    resume, table = charts.texte_alternatif(charts.financements_par_annee(lignes, "Par année", "s", "a"))
+    assert resume == (
+        "Par année : 2 années, 34\u202f100 € au total ; le plus grand, 2021, 27\u202f000 € ; "
+        "répartis en Adultes-relais, FONJEP."
+    )
+    assert list(table["Année"]) == ["2021", "2022"]
+    assert pd.isna(table.set_index("Année").loc["2022", "Adultes-relais"])
+
+    ratio = charts.emplois_pour_100k(
+        pd.DataFrame(
+            {
+                "nom": ["A", "B"],
+                "emplois": [42, 5],
+                "financement_eur": [120000.0, 50000.0],
+                "complet": [False, True],
+            }
+        ),
+        "Ratio",
+        "s",
+        "a",
+    )
+    resume, table = charts.texte_alternatif(ratio)
+    # A ratio is not summed; an incomplete one says so in the table.
+    assert resume == (
+        "Ratio : 2 projets ou PTCE ; le plus élevé, A, 35 emplois pour 100 000 € (incomplet) ; "
+        "incomplet pour 1 projet ou PTCE."
+    )
+    assert table.set_index("Projet ou PTCE").loc["A", "Remarque"].startswith("incomplet")
+
+    vide = charts.emplois_empiles(
+        pd.DataFrame(columns=["projet", "nature", "nombre"]), "projet", "T", "s", "a"
+    )
+    resume, table = charts.texte_alternatif(vide)
+    assert resume == "T : Aucun chiffre d'emplois saisi pour cette sélection : inconnu."
+    assert table.empty
+
+
+def test_every_chart_on_screen_goes_through_the_one_display_with_its_text_alternative():
+    """A ``plotly_chart(`` outside ``ui.graphiques.afficher`` would have no summary nor values table."""
+    import ast
+    from pathlib import Path
+
+    racine = Path(__file__).resolve().parent.parent
+    appels = []
+    for fichier in [racine / "app.py", *(racine / "pages").glob("*.py"), *(racine / "ui").glob("*.py")]:
+        if fichier.name == "graphiques.py":
+            continue
+        for noeud in ast.walk(ast.parse(fichier.read_text(encoding="utf-8"))):
+            fonction = getattr(noeud, "func", None)
+            nom = getattr(fonction, "attr", None) or getattr(fonction, "id", None)
+            if isinstance(noeud, ast.Call) and nom == "plotly_chart":
+                appels.append(f"{fichier.relative_to(racine)}:{noeud.lineno}")
+    assert appels == []

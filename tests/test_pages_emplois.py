@@ -6,7 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, store
-from tests.conftest import RACINE
+from tests.conftest import RACINE, tableaux_de_page
 from tests.test_pages import _relancer
 from ui.acces import CLE_COMPTE
 
@@ -60,13 +60,13 @@ def test_jobs_page_for_the_soissonnais():
     assert financements != "0 €"
     assert _metrique(at, "Part de l'ESS").value == "11,1 %"
     # The projects table lists the three ALISS structures' projects.
-    projets = at.dataframe[0].value
+    projets = tableaux_de_page(at)[0].value
     assert {"Réaliss (régie de quartier)", "Axo'Meca (garage solidaire)"} <= set(projets.projet)
     assert int(projets.insertion.sum()) == 35
     # Two projects have no stage in their document: the grid draws such a cell with the
     # placeholder, whatever the Styler says (« None » without it, as Chromium showed).
     assert projets.etape.isna().sum() == 2
-    assert at.dataframe[0].proto.placeholder == "—"
+    assert tableaux_de_page(at)[0].proto.placeholder == "—"
     # Charts are drawn (plotly elements are not inspectable by AppTest beyond their presence).
     assert len(at.get("plotly_chart")) >= 6
 
@@ -76,7 +76,7 @@ def test_porte_du_hainaut_jobs_read_unknown_with_the_projects_that_lack_a_figure
     at = _ouvrir("pages/emplois.py", "epci:200042190")
     assert _metrique(at, "Emplois créés").value == "inconnu"
     assert "2 projets sans chiffre d'emplois" in [c.value for c in at.caption]
-    projets = at.dataframe[0]
+    projets = tableaux_de_page(at)[0]
     assert len(projets.value) == 2
     assert projets.value[["insertion", "encadrement", "autre"]].isna().all().all()
     # The grid draws a missing cell with the placeholder, not the Styler's text (« None » without
@@ -108,7 +108,7 @@ def test_year_selector_applies_to_every_figure_and_goes_in_the_url():
     # The ALISS jobs have no year: none known in 2022, and the page says why.
     assert _metrique(at, "Emplois créés").value == "inconnu"
     assert any("sans année" in i.value for i in at.info)
-    assert set(at.dataframe[1].value.annee) == {"2022"}
+    assert set(tableaux_de_page(at)[1].value.annee) == {"2022"}
     # A year the link mistypes, or that no figure covers, is said at each run and reads as every year.
     for ecrite, message in (
         ("202", "année « 202 » illisible"),
@@ -126,10 +126,10 @@ def test_filters_narrow_the_tables():
     at = _ouvrir("pages/emplois.py", "epci:240200477")
     at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
     _relancer(at)
-    assert list(at.dataframe[0].value.projet) == ["Réaliss (régie de quartier)"]
+    assert list(tableaux_de_page(at)[0].value.projet) == ["Réaliss (régie de quartier)"]
     at.selectbox(key="filtre_dispositif").set_value("Postes FONJEP (politique de la ville)")
     _relancer(at)
-    assert set(at.dataframe[1].value.dispositif) == {"Postes FONJEP (politique de la ville)"}
+    assert set(tableaux_de_page(at)[1].value.dispositif) == {"Postes FONJEP (politique de la ville)"}
 
 
 def test_flat_2025_amounts_are_flagged_on_the_page():
@@ -165,7 +165,7 @@ def test_entry_form_refuses_a_bad_row_with_line_and_column():
     at.button(key="FormSubmitter:formulaire_financements-Enregistrer").click()
     _relancer(at)
     assert any("Rien n'a été enregistré" in e.value for e in at.error)
-    erreurs = at.dataframe[0].value
+    erreurs = tableaux_de_page(at)[0].value
     assert list(erreurs.Colonne) == ["montant_eur"]
     assert "douze euros" in erreurs["Problème"].iloc[0]
 
@@ -176,7 +176,7 @@ def test_unknown_territory_in_the_form_is_refused():
     at.text_input(key="champ_ptce_perimetre").set_value("epci:123456789")
     at.button(key="FormSubmitter:formulaire_ptce-Enregistrer").click()
     _relancer(at)
-    assert list(at.dataframe[0].value.Colonne) == ["perimetre"]
+    assert list(tableaux_de_page(at)[0].value.Colonne) == ["perimetre"]
 
 
 def test_territory_page_has_the_jobs_section():
@@ -193,7 +193,7 @@ def test_filters_live_in_the_link():
     # Opening that link shows the same selection.
     lien = _ouvrir("pages/emplois.py", "epci:240200477", projet="Réaliss (régie de quartier)")
     assert lien.selectbox(key="filtre_projet").value == "Réaliss (régie de quartier)"
-    assert list(lien.dataframe[0].value.projet) == ["Réaliss (régie de quartier)"]
+    assert list(tableaux_de_page(lien)[0].value.projet) == ["Réaliss (régie de quartier)"]
     # A project that does not exist here is dropped from the link.
     inconnu = _ouvrir("pages/emplois.py", "epci:240200477", projet="Projet fantôme")
     assert inconnu.selectbox(key="filtre_projet").value == "tous"
@@ -228,7 +228,7 @@ def test_soissons_counts_the_posts_the_commune_employs_and_labels_are_explained(
     assert set(communales.rattachement) == {"l'employeur est la commune (son SIRET ou son nom)"}
     # The GrandSoissons table explains « axe 1 « Compétitivité » » from its field document.
     epci = _ouvrir("pages/emplois.py", "epci:240200477")
-    assert "precisions" in epci.dataframe[1].value.columns
+    assert "precisions" in tableaux_de_page(epci)[1].value.columns
     legendes = [c.value for c in epci.caption if "axe 1" in c.value]
     assert any("aliss-ptce-soissonnais.txt" in c for c in legendes), legendes
     assert any("financeur non nommé" in c for c in legendes)
@@ -239,3 +239,27 @@ def test_the_territory_page_says_no_source_covers_the_year():
     recus = _metrique(at, "Financements reçus")
     assert (recus.value, recus.delta) == ("—", "aucune source pour 2019")
     assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)
+
+
+def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
+    """RGAA 1.1: a screen reader read the charts as « 0 0 0 0 0 0 2… »; each one now has a
+    sentence under it and its values in an expander, read from the figure drawn."""
+    from ui.graphiques import TITRE_VALEURS
+
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    graphiques = at.get("plotly_chart")
+    valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
+    assert len(graphiques) >= 6
+    assert len(valeurs) == len(graphiques)
+    legendes = [c.value for c in at.caption]
+    emplois = next(c for c in legendes if c.startswith("Emplois créés par projet, "))
+    assert "42 emplois au total" in emplois
+    for expander in valeurs:
+        assert expander.dataframe or expander.caption, "un graphique sans tableau ni phrase"
+    # The first chart's table: its projects and jobs, as the chart draws them.
+    tableau = valeurs[0].dataframe[0].value
+    assert "Réaliss (régie de quartier)" in set(tableau.Projet)
+    assert int(tableau.drop(columns="Projet").sum().sum()) == 42
+    # The territories side by side had no table at all.
+    comparaison = next(e for e in valeurs if e.dataframe and "Territoire" in e.dataframe[0].value.columns)
+    assert len(comparaison.dataframe[0].value) >= 2

@@ -13,6 +13,7 @@ from geo.donnees import subventions
 from geo.rendu import report
 from geo.sources import scdl
 from geo.territoires.referentiel import TerritoireId
+from tests.conftest import tableaux_de_page
 
 
 @pytest.mark.parametrize(
@@ -272,7 +273,7 @@ def test_jobs_and_funding_page_shows_the_somme_subsidies():
     at, relancer = _page_somme()
     assert _valeur(at, "Conventions") == "51"
     assert _valeur(at, "Montant accordé") == "5\u202f666\u202f975 €"
-    tableau = at.dataframe[-1].value
+    tableau = tableaux_de_page(at)[-1].value
     assert len(tableau) == 51
     assert set(tableau["Attribuant"]) == {"Département de la Somme"}
     assert "Placé par" in tableau.columns
@@ -283,7 +284,7 @@ def test_jobs_and_funding_page_shows_the_somme_subsidies():
     # The keyboard twin of a click on a bar narrows the table.
     at.selectbox(key="filtre_sub_groupe").set_value("fonctionnement")
     relancer(at)
-    tableau = at.dataframe[-1].value
+    tableau = tableaux_de_page(at)[-1].value
     assert 0 < len(tableau) < 52
     assert set(tableau["Type d'aide"]) == {"fonctionnement"}
     assert at.query_params["sub_groupe"] == "fonctionnement"
@@ -291,17 +292,17 @@ def test_jobs_and_funding_page_shows_the_somme_subsidies():
     # Opening that link shows the same selection.
     lien, _ = _page_somme(sub_sens="accordees", sub_groupe="fonctionnement")
     assert lien.selectbox(key="filtre_sub_groupe").value == "fonctionnement"
-    assert len(lien.dataframe[-1].value) == len(tableau)
+    assert len(tableaux_de_page(lien)[-1].value) == len(tableau)
     # A group that does not exist is dropped, not shown as an empty table.
     faux, _ = _page_somme(sub_groupe="<b>inconnu</b>")
-    assert len(faux.dataframe[-1].value) == 51
+    assert len(tableaux_de_page(faux)[-1].value) == 51
     assert "sub_groupe" not in faux.query_params
 
 
 def test_the_page_year_selector_applies_to_the_subsidies():
     at, _ = _page_somme(annee="2018")
     assert _valeur(at, "Conventions") == "11"
-    assert set(at.dataframe[-1].value["Année"]) == {"2018"}
+    assert set(tableaux_de_page(at)[-1].value["Année"]) == {"2018"}
     assert any(re.search(r"\d+ lignes? refusées? dans", c.value) for c in at.caption)
 
 
@@ -427,7 +428,7 @@ def test_sources_page_lists_the_published_files_and_their_defects():
     from tests.test_pages_emplois import _ouvrir
 
     at = _ouvrir("pages/sources.py")
-    tableau = at.dataframe[0].value
+    tableau = tableaux_de_page(at)[0].value
     titres = set(tableau["Jeu de données"])
     assert "Subventions attribuées, Département de la Somme (2017), format SCDL" in titres
     # One line per published file, each title telling it apart.

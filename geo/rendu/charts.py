@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from geo.base.store import ETAPE_INCONNUE, ETAPES_PROJET, LIBELLES_NATURE
-from geo.outils.text import nombre_fr
+from geo.outils.text import accorder, nombre_fr
 
 COULEURS_NATURE = {"insertion": "#0072B2", "encadrement": "#E69F00", "autre": "#999999"}
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -140,6 +140,7 @@ def emplois_empiles(
             marker_color=COULEURS_NATURE[nature],
             customdata=list(tableau.index),
             hovertemplate="%{y}<br>" + LIBELLES_NATURE[nature] + " : %{x}<extra></extra>",
+            meta={"unite": "emploi"},
         )
     totaux = tableau.sum(axis=1)
     fig.add_scatter(
@@ -158,7 +159,7 @@ def emplois_empiles(
         xaxis_title="Emplois créés",
         height=max(260, 60 + 42 * len(tableau)),
     )
-    return legende_source(fig, source, annees, remarque)
+    return _decrire(legende_source(fig, source, annees, remarque), par, f"{par}s")
 
 
 def financements_par_annee(
@@ -194,6 +195,7 @@ def financements_par_annee(
                 hovertemplate="%{x} · "
                 + texte_sur(dispositif).replace("%", "%%")
                 + "<br>%{y:,.0f} €<extra></extra>",
+                meta={"unite": "€"},
             )
     fig.update_layout(
         barmode="stack",
@@ -202,7 +204,7 @@ def financements_par_annee(
         yaxis_tickformat=",.0f",
         xaxis={"type": "category"},
     )
-    return legende_source(fig, source, annees, remarque)
+    return _decrire(legende_source(fig, source, annees, remarque), "année", "années")
 
 
 def financements_par_dispositif(
@@ -224,7 +226,8 @@ def financements_par_dispositif(
             text=[f"{nombre_fr(v)} €" for v in sommes],
             textposition="auto",
             hovertemplate="%{y}<br>%{x:,.0f} €<extra></extra>",
-            name="Montant",
+            name="Montant (€)",
+            meta={"unite": "€"},
         )
     )
     inconnus = int(lignes.montant_eur.isna().sum())
@@ -239,7 +242,7 @@ def financements_par_dispositif(
         xaxis_tickformat=",.0f",
         height=max(260, 60 + 40 * len(sommes)),
     )
-    return legende_source(fig, source, annees, remarque)
+    return _decrire(legende_source(fig, source, annees, remarque), par, f"{par}s")
 
 
 def ratio_emplois_financements(table: pd.DataFrame) -> pd.DataFrame:
@@ -289,7 +292,8 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
             cliponaxis=False,
             customdata=table.nom.tolist(),
             hovertemplate="%{y}<br>%{x} emplois pour 100 000 €<extra></extra>",
-            name="Emplois pour 100 k€",
+            name="Emplois pour 100 000 €",
+            meta={"unite": "emploi pour 100 000 €", "additionner": False},
         )
     )
     fig.update_layout(
@@ -302,7 +306,7 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
         remarque = (
             "Hachuré « incomplet » : au moins un financement au montant inconnu ; le ratio est surestimé."
         )
-    return legende_source(fig, source, annees, remarque)
+    return _decrire(legende_source(fig, source, annees, remarque), "projet ou PTCE", "projets ou PTCE")
 
 
 def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
@@ -330,6 +334,7 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
             ],
             hovertemplate="%{x} : %{y} projets<br>%{hovertext}<extra></extra>",
             name="Projets",
+            meta={"unite": "projet"},
         )
     )
     fig.update_layout(
@@ -339,7 +344,7 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
         # Whole projects only: never "1, 1, 2, 2" from rounded half steps.
         yaxis={"tickformat": "d", "rangemode": "tozero", "dtick": max(1, math.ceil(int(comptes.max()) / 8))},
     )
-    return legende_source(fig, source, "état actuel des projets saisis")
+    return _decrire(legende_source(fig, source, "état actuel des projets saisis"), "étape", "étapes")
 
 
 _ABREVIATIONS = (
@@ -378,11 +383,23 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
         horizontal_spacing=0.05,
     )
     noms = [nom_court(n) for n in table.nom]
-    for colonne, (champ, couleur, format_texte) in enumerate(
+    for colonne, (champ, couleur, format_texte, libelle, unite) in enumerate(
         (
-            ("emplois", PALETTE[0], lambda v: nombre_fr(v)),
-            ("financement_eur", PALETTE[1], lambda v: f"{nombre_fr(v / 1000)} k€"),
-            ("part_ess_pct", PALETTE[2], lambda v: f"{nombre_fr(v, 1)} %"),
+            ("emplois", PALETTE[0], lambda v: nombre_fr(v), "Emplois créés (saisis)", "emploi"),
+            (
+                "financement_eur",
+                PALETTE[1],
+                lambda v: f"{nombre_fr(v / 1000)} k€",
+                "Financements reçus (€)",
+                "€",
+            ),
+            (
+                "part_ess_pct",
+                PALETTE[2],
+                lambda v: f"{nombre_fr(v, 1)} %",
+                "Part de l'ESS dans l'emploi salarié (%)",
+                "%",
+            ),
         ),
         start=1,
     ):
@@ -397,7 +414,9 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
             text=["inconnu" if v is None else format_texte(v) for v in valeurs],
             textposition=["outside" if v is None else "auto" for v in valeurs],
             customdata=table.nom.tolist(),
-            name=champ,
+            # The name is said by the hover box and the text alternative's table: French words.
+            name=libelle,
+            meta={"unite": unite, "additionner": unite != "%"},
             showlegend=False,
             row=1,
             col=colonne,
@@ -408,7 +427,7 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
     if len(valeurs_financement) and valeurs_financement.max() > 0:
         positions, textes = graduations_euros(float(valeurs_financement.max()))
         fig.update_xaxes(tickvals=positions, ticktext=textes, row=1, col=2)
-    return legende_source(fig, source, annees)
+    return _decrire(legende_source(fig, source, annees), "territoire", "territoires")
 
 
 def graduations_euros(maximum: float, nombre: int = 4) -> tuple[list[float], list[str]]:
@@ -498,6 +517,7 @@ def subventions_par_annee(
             hovertemplate="%{x} · "
             + texte_sur(groupe).replace("%", "%%")
             + "<br>%{y:,.0f} € · %{text}<extra></extra>",
+            meta={"unite": "€"},
         )
     fig.update_layout(
         barmode="stack",
@@ -506,4 +526,147 @@ def subventions_par_annee(
         yaxis_tickformat=",.0f",
         xaxis={"type": "category"},
     )
-    return legende_source(fig, source, annees, remarque)
+    return _decrire(legende_source(fig, source, annees, remarque), "année", "années")
+
+
+# Text alternative (RGAA 4.1, WCAG 2.1 AA 1.1.1) -------------------------------------------------
+#
+# A screen reader reads a plotly chart's SVG as « 0 0 0 0 0 0 2… ». Each chart therefore has a
+# sentence and a table, both read from the figure's own bars (what is drawn, never recomputed
+# from the data beside it), so that they cannot disagree with the picture. The chart functions
+# name what a bar stands for (``layout.meta["categorie"]``: singular and plural) and what its
+# value counts (each bar trace's ``meta["unite"]``; ``meta["additionner"]`` False where a sum
+# means nothing, as for a ratio or a share).
+
+
+def _decrire(fig: go.Figure, singulier: str, pluriel: str) -> go.Figure:
+    fig.update_layout(meta={**(fig.layout.meta or {}), "categorie": [singulier, pluriel]})
+    return fig
+
+
+def _texte_lisible(texte: object) -> str:
+    """Text of a label as a reader hears it: plotly's line breaks and escapes undone."""
+    return html.unescape(str(texte or "").replace("<br>", " ")).strip()
+
+
+def _valeur_lisible(valeur: float | None, unite: str) -> str:
+    if valeur is None:
+        return "inconnu"
+    if unite == "€":
+        return f"{nombre_fr(valeur)} €"
+    if unite == "%":
+        return f"{nombre_fr(valeur, 1)} %"
+    decimales = 0 if float(valeur).is_integer() else 1
+    if not unite:
+        return nombre_fr(valeur, decimales)
+    if " " in unite:  # « emploi pour 100 000 € »: the first word agrees
+        premier, reste = unite.split(" ", 1)
+        return f"{nombre_fr(valeur, decimales)} {accorder(valeur, premier, avec_nombre=False)} {reste}"
+    return accorder(valeur, unite)
+
+
+def _liste(valeurs) -> list:
+    return [] if valeurs is None else list(valeurs)
+
+
+def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.DataFrame]:
+    """One French sentence saying what ``fig`` shows, and the table of the values it draws.
+
+    The table has one row per bar position (project, year, territory…) and one column per
+    series (kind of job, programme…); a value the chart says is unknown (a bar written
+    « inconnu ») is empty there, never 0, and « inconnu » in the sentence. ``lieu`` (the
+    territory's name) is said after the title.
+    """
+    titre = _texte_lisible(fig.layout.title.text) or "Graphique"
+    entete = f"{titre}, {lieu}" if lieu else titre
+    meta = fig.layout.meta or {}
+    barres = [t for t in fig.data if t.type == "bar"]
+    if not barres:  # an empty chart says why in its one annotation
+        message = " ".join(_texte_lisible(a.text) for a in fig.layout.annotations if a.text)
+        return f"{entete} : {message or 'aucune valeur.'}", pd.DataFrame()
+    singulier, pluriel = meta.get("categorie") or ("élément", "éléments")
+    colonnes: dict[str, dict[str, float | None]] = {}
+    notes: dict[str, str] = {}
+    unites: dict[str, str] = {}
+    additionner: dict[str, bool] = {}
+    ordre: list[str] = []
+    for trace in barres:
+        horizontale = trace.orientation == "h"
+        categories = _liste(trace.y if horizontale else trace.x)
+        valeurs = _liste(trace.x if horizontale else trace.y)
+        textes = trace.text if isinstance(trace.text, (list, tuple)) else [None] * len(categories)
+        nom = _texte_lisible(trace.name) or "Valeur"
+        reglages = trace.meta if isinstance(trace.meta, dict) else {}
+        unites[nom] = reglages.get("unite", "")
+        additionner[nom] = reglages.get("additionner", True)
+        serie = colonnes.setdefault(nom, {})
+        for categorie, valeur, texte in zip(categories, valeurs, textes, strict=False):
+            categorie = _texte_lisible(categorie)
+            if categorie not in ordre:
+                ordre.append(categorie)
+            inconnu = valeur is None or valeur != valeur or str(texte) == "inconnu"
+            serie[categorie] = None if inconnu else float(valeur)
+            if texte and "(incomplet)" in str(texte):
+                notes[categorie] = "incomplet : au moins un montant inconnu, valeur surestimée"
+    # Bars are drawn bottom to top in a horizontal chart: the table reads top to bottom.
+    if all(t.orientation == "h" for t in barres):
+        ordre.reverse()
+    table = pd.DataFrame({libelle: [ligne.get(c) for c in ordre] for libelle, ligne in colonnes.items()})
+    for libelle in colonnes:  # whole counts read « 22 », not « 22,0 »
+        connues = table[libelle].dropna()
+        if len(connues) and all(float(v).is_integer() for v in connues):
+            table[libelle] = table[libelle].astype("Int64")
+    table.insert(0, singulier[:1].upper() + singulier[1:], ordre)
+    if notes:
+        table["Remarque"] = [notes.get(c, "") for c in ordre]
+
+    noms = list(colonnes)
+    partage = len(noms) > 1 and len({unites[n] for n in noms}) == 1 and all(additionner.values())
+    if len(noms) == 1 or partage:
+        # One quantity (stacked or not): the total per bar, the sum and the largest.
+        unite = unites[noms[0]]
+        totaux = {}
+        for categorie in ordre:
+            connues = [colonnes[n].get(categorie) for n in noms if colonnes[n].get(categorie) is not None]
+            totaux[categorie] = sum(connues) if connues else None
+        connus = {c: v for c, v in totaux.items() if v is not None}
+        morceaux = [accorder(len(ordre), singulier, pluriel)]
+        if additionner[noms[0]] and connus:
+            morceaux.append(f"{_valeur_lisible(sum(connus.values()), unite)} au total")
+        if connus:
+            plus_grand = max(connus, key=connus.get)
+            mot = "le plus grand" if additionner[noms[0]] else "le plus élevé"
+            incomplet = " (incomplet)" if plus_grand in notes else ""
+            morceaux.append(f"{mot}, {plus_grand}, {_valeur_lisible(connus[plus_grand], unite)}{incomplet}")
+        if notes:
+            morceaux.append(f"incomplet pour {accorder(len(notes), singulier, pluriel)}")
+        if len(connus) < len(ordre):
+            morceaux.append(f"inconnu pour {accorder(len(ordre) - len(connus), singulier, pluriel)}")
+        if len(noms) > 1:
+            morceaux.append(f"répartis en {', '.join(noms)}")
+        tete = morceaux.pop(0)
+        if additionner[noms[0]] and connus:
+            tete += ", " + morceaux.pop(0)
+        phrase = f"{entete} : " + " ; ".join([tete, *morceaux])
+    else:
+        # Several quantities side by side (subplots): the largest of each, and its unknowns.
+        morceaux = []
+        for nom in noms:
+            connus = {c: v for c, v in colonnes[nom].items() if v is not None}
+            if connus:
+                plus_grand = max(connus, key=connus.get)
+                texte = (
+                    f"{nom} : le plus élevé, {plus_grand}, {_valeur_lisible(connus[plus_grand], unites[nom])}"
+                )
+            else:
+                texte = f"{nom} : inconnu partout"
+            if connus and len(connus) < len(colonnes[nom]):
+                inconnus = [c for c, v in colonnes[nom].items() if v is None]
+                # Past three names a count reads better than a list.
+                lesquels = (
+                    ", ".join(inconnus) if len(inconnus) <= 3 else accorder(len(inconnus), singulier, pluriel)
+                )
+                texte += f", inconnu pour {lesquels}"
+            morceaux.append(texte)
+        phrase = f"{entete} : {accorder(len(ordre), singulier, pluriel)} ; " + " ; ".join(morceaux)
+    return phrase.rstrip(".") + ".", table

@@ -1,0 +1,35 @@
+"""Charts on screen: every plotly chart with its text alternative (RGAA 4.1, WCAG 2.1 AA 1.1.1).
+
+A screen reader reads a chart's SVG as « 0 0 0 0 0 0 2… »: under each chart, one sentence says
+what it shows and an expander holds the table of its values, both read from the figure itself
+(:func:`geo.rendu.charts.texte_alternatif`), so that they always match what is drawn.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from geo.rendu import charts
+from ui import tableaux
+
+TITRE_VALEURS = "Valeurs du graphique (tableau)"
+
+
+def afficher(figure, cle: str, lieu: str | None = None, conteneur=None, **options):
+    """Draw ``figure`` (``st.plotly_chart`` with ``options``), its summary and its values table.
+
+    Returns what ``st.plotly_chart`` returns (the selection event when ``on_select`` is given).
+    """
+    conteneur = conteneur or st
+    resume, valeurs = charts.texte_alternatif(figure, lieu)
+    evenement = conteneur.plotly_chart(figure, key=cle, **options)
+    conteneur.caption(resume)
+    with conteneur.expander(TITRE_VALEURS, icon=":material/table:"):
+        tableaux.afficher(
+            valeurs,
+            raison_inconnu="valeur inconnue (« inconnu » sur le graphique), ou aucune valeur de cette "
+            "série à cet endroit.",
+            vide="Aucune valeur : le graphique est vide.",
+            key=f"{cle}_valeurs",
+        )
+    return evenement
