@@ -70,6 +70,23 @@ def violations_graves(onglet) -> list[dict]:
     return trouvees
 
 
+# axe judges Leaflet's attribution links only over a plain background (over the map's shapes
+# it says « incomplete »): whether they are underlined is read directly in each frame.
+_LIENS_NON_SOULIGNES = """() => [...document.querySelectorAll('.leaflet-control-attribution a')]
+  .filter(lien => !getComputedStyle(lien).textDecorationLine.includes('underline'))
+  .map(lien => lien.textContent.trim())"""
+
+
+def liens_non_soulignes(onglet) -> list[str]:
+    """The map attribution's links told from the text around them by colour alone."""
+    return [
+        lien
+        for cadre in onglet.frames[1:]
+        if not cadre.is_detached()
+        for lien in cadre.evaluate(_LIENS_NON_SOULIGNES)
+    ]
+
+
 def _vues() -> list[tuple[str, tuple[int, int]]]:
     """Each view once: every page at each scale, presentation mode, the map at phone width."""
     bureau, telephone = (1400, 1000), (390, 844)
@@ -96,6 +113,10 @@ def test_no_serious_or_critical_axe_violation_from_the_apps_markup(application, 
                 f"{adresse} ({largeur} px, {v['cadre']}) : {v['regle']} [{v['impact']}] {v['cible']}"
                 for v in violations_graves(onglet)
                 if not v["admise"]
+            ]
+            fautes += [
+                f"{adresse} ({largeur} px) : link-in-text-block, « {lien} » (attribution) non souligné"
+                for lien in liens_non_soulignes(onglet)
             ]
     finally:
         contexte.close()
