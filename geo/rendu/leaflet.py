@@ -12,7 +12,7 @@ import json
 
 import folium
 import shapely
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.outils import assets
@@ -416,6 +416,9 @@ class EnFrancais(MacroElement):
         self.libelles = json_pour_script(LIBELLES_CONTROLES)
 
 
+STYLE_ATTRIBUTION = "<style>.leaflet-control-attribution a { text-decoration: underline; }</style>"
+
+
 class CarteHorsLigne(folium.Map):
     """A folium map whose Leaflet files come from the app, not from a CDN."""
 
@@ -424,3 +427,6 @@ class CarteHorsLigne(folium.Map):
         liens = assets.liens(base_ressources)["leaflet"]
         self.default_js = liens["js"]
         self.default_css = liens["css"]
+        # Leaflet tells its attribution links from the text around them by colour alone
+        # (WCAG 1.4.1, axe « link-in-text-block »): they are underlined.
+        self.get_root().header.add_child(Element(STYLE_ATTRIBUTION), name="style_attribution")
