@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 from geo.donnees import qpv
 from geo.rendu import leaflet
 from geo.territoires.referentiel import TerritoireId
-from tests.navigateur.aides import ARTEFACTS, IFRAME_CARTE, attendre_carte_immobile, demarrer, vue_de_la_carte
+from tests.navigateur.aides import (
+    ARTEFACTS,
+    IFRAME_CARTE,
+    attendre_carte_immobile,
+    attendre_repos,
+    demarrer,
+    vue_de_la_carte,
+)
 
 pytestmark = pytest.mark.navigateur
 
@@ -340,6 +347,8 @@ def test_captions_are_dark_enough_to_read(application, page):
     page.goto(f"{application}/?territoire=epci:200042190")
     legende = page.locator("[data-testid=stCaptionContainer]").first
     legende.wait_for(timeout=60_000)
+    # Once drawn: during a run Streamlit dims what it is about to replace.
+    attendre_repos(page)
     # As seen: Streamlit draws captions at 60 % opacity, over whatever colour they have.
     couleur, opacite = legende.evaluate(
         """e => {
