@@ -148,7 +148,7 @@ _STYLE_LISIBILITE = """
 }
 a:focus-visible, button:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
 [role="link"]:focus-visible, [role="tab"]:focus-visible, input:focus-visible, textarea:focus-visible,
-[data-baseweb="select"]:focus-within, [data-baseweb="checkbox"]:has(input:focus-visible),
+[data-baseweb="select"]:focus-within, label:has(input:is([type="checkbox"], [type="radio"]):focus-visible),
 [data-testid="stSidebarNavLink"]:focus-visible, iframe:focus-visible {
   outline: 2px solid __FOCUS__ !important; outline-offset: 2px !important;
 }

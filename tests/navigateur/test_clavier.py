@@ -159,3 +159,19 @@ def test_captions_as_seen_reach_four_and_a_half_to_one(application, page):
         texte, opacite = legendes.nth(rang).evaluate(COULEUR_VUE)
         rouge, vert, bleu, alpha = couleur(texte)
         assert contraste_sur_blanc(sur_blanc(rouge, vert, bleu, alpha * opacite)) >= 4.5
+
+
+def test_focused_layer_switch_shows_a_ring_of_three_to_one(application, page):
+    """Streamlit's switch hides its input (1 px, clipped): the ring is drawn on its label."""
+    _carte_prete(page, f"{application}/?territoire=epci:200042190")
+    page.get_by_role("button", name="Présentation").focus()
+    page.keyboard.press("Tab")
+    interrupteur = page.locator('label:has(input[aria-label="Quartiers prioritaires (QPV)"])')
+    assert interrupteur.evaluate("e => e.contains(document.activeElement)")
+    style, largeur, teinte = interrupteur.evaluate(
+        "e => { const s = getComputedStyle(e);"
+        " return [s.outlineStyle, parseFloat(s.outlineWidth), s.outlineColor]; }"
+    )
+    assert style == "solid"
+    assert largeur >= 2
+    assert contraste_sur_blanc(sur_blanc(*couleur(teinte))) >= 3
