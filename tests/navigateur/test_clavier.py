@@ -155,10 +155,21 @@ def test_captions_as_seen_reach_four_and_a_half_to_one(application, page):
     legendes = page.locator("[data-testid=stCaptionContainer]")
     legendes.first.wait_for(timeout=60_000)
     attendre_repos(page)
-    for rang in range(legendes.count()):
-        texte, opacite = legendes.nth(rang).evaluate(COULEUR_VUE)
-        rouge, vert, bleu, alpha = couleur(texte)
-        assert contraste_sur_blanc(sur_blanc(rouge, vert, bleu, alpha * opacite)) >= 4.5
+
+    def pire() -> float:
+        contrastes = []
+        for rang in range(legendes.count()):
+            texte, opacite = legendes.nth(rang).evaluate(COULEUR_VUE)
+            rouge, vert, bleu, alpha = couleur(texte)
+            contrastes.append(contraste_sur_blanc(sur_blanc(rouge, vert, bleu, alpha * opacite)))
+        return min(contrastes)
+
+    # A rerun the map asks for dims the page for a moment: what counts is the page at rest.
+    for _ in range(20):
+        if pire() >= 4.5:
+            break
+        page.wait_for_timeout(500)
+    assert pire() >= 4.5
 
 
 def test_focused_layer_switch_shows_a_ring_of_three_to_one(application, page):
