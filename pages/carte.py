@@ -39,11 +39,12 @@ if presentation:
         sections.chiffres_cles(contexte, par_ligne=2)
     surcouches = surcouches_disponibles.choisir_et_construire(contexte.tid, avec_boutons=False)
 else:
-    # The map is drawn before its layer switches; on a phone, CSS (ui.page) keeps them under it.
+    # The layer switches come before the map, as drawn, in Tab order too; on a phone, CSS
+    # (ui.page) puts them under it.
     bloc_carte = st.container(key="bloc-carte")
-    emplacement_carte = bloc_carte.container(key="carte-principale")
     with bloc_carte.container(key="commandes-carte"):
         surcouches = surcouches_disponibles.choisir_et_construire(contexte.tid)
+    emplacement_carte = bloc_carte.container(key="carte-principale")
 preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
 with emplacement_carte:

@@ -350,6 +350,43 @@ def test_the_map_says_it_is_french_and_names_its_territory_in_its_title(referent
     assert carte_territoire.titre_carte(referentiel.territoire(None).nom) == "Carte : France entière"
 
 
+def test_the_map_takes_its_shapes_out_of_the_tab_order_and_is_named(referentiel):
+    """Shapes, markers and attribution links get tabindex -1, overlays added later too; the map
+    itself stays focusable, named after its territory, with a focus ring of 3:1 at least."""
+    preparee = carte_territoire.preparer(referentiel, TerritoireId("epci", "200042190"))
+    script = carte_territoire.dessiner_fond(preparee, BASE).get_root().render()
+    assert (
+        'conteneur.setAttribute("aria-label", "Carte : Communauté d\'agglomération de la Porte du Hainaut");'
+        in script
+    )
+    selecteur = json.loads(re.search(r"conteneur\.querySelectorAll\((\".*?\")\)", script).group(1))
+    assert {s.strip() for s in selecteur.split(",")} == {
+        ".leaflet-pane .leaflet-interactive",
+        ".leaflet-marker-icon",
+        ".leaflet-control-attribution a",
+    }
+    assert 'element.setAttribute("tabindex", "-1")' in script
+    # Shapes fetched or overlays added after the script ran are caught by the observer.
+    assert "new MutationObserver(hors_tab).observe(conteneur, {childList: true, subtree: true});" in script
+    assert f".leaflet-container:focus-visible {{ outline: 3px solid {leaflet.COULEUR_FOCUS}" in script
+
+
+def test_the_focus_colour_stands_out_three_to_one_on_white():
+    def canal(c: int) -> float:
+        c = c / 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    rouge, vert, bleu = (int(leaflet.COULEUR_FOCUS[i : i + 2], 16) for i in (1, 3, 5))
+    luminance = 0.2126 * canal(rouge) + 0.7152 * canal(vert) + 0.0722 * canal(bleu)
+    assert 1.05 / (luminance + 0.05) >= 3
+
+
+def test_a_hostile_territory_name_cannot_leave_the_map_label():
+    rendu = leaflet.AccesClavier(carte_territoire.titre_carte("</script><script>alert(1)</script>"))
+    assert "</script>" not in rendu.titre
+    assert json.loads(rendu.titre) == "Carte : </script><script>alert(1)</script>"
+
+
 def test_a_hostile_territory_name_cannot_leave_the_map_title():
     rendu = leaflet.EnFrancais(carte_territoire.titre_carte("</script><script>alert(1)</script>"))
     assert "</script>" not in rendu.titre

@@ -29,6 +29,8 @@ from ui import donnees
 # The component loads its scripts once, when it mounts: a page whose switches may add an
 # overlay needing a library (the structures' clusters) names it, so the map has it from the start.
 STRUCTURES = ("markercluster",)
+# « Passer la carte »: hidden until focused, the first Tab stop of every map (RGAA 12.7).
+LIEN_PASSER_CARTE = '<a href="#" class="ess-passer-carte">Passer la carte</a>'
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,8 @@ def afficher(
     scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
     retours = list(retours)
     cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()
+    # Before the map's frame: Enter on it brings the focus past the map (ui.page.en_francais).
+    st.html(LIEN_PASSER_CARTE)
     return sf._component_func(
         script=rendu.script,
         header=rendu.entete,

@@ -8,7 +8,7 @@ import streamlit as st
 
 from geo.outils.text import texte_brut
 from geo.rendu import carte_territoire
-from geo.rendu.leaflet import json_pour_script
+from geo.rendu.leaflet import COULEUR_FOCUS, json_pour_script
 from geo.sources import SourceIndisponible
 from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId, titre_document
 from ui import donnees, etat
@@ -138,17 +138,38 @@ _STYLE_PRESENTATION = """
 """
 
 
-# Streamlit's captions are light grey (about 3.5:1 on white); small text needs 4.5:1.
+# Streamlit's captions are light grey, and drawn at 60 % opacity over their own colour
+# (3.0:1 on white); small text needs 4.5:1 (RGAA 3.2). Every focus is a dark blue ring,
+# 8.6:1 on white (RGAA 10.7; Streamlit's is 1.1:1 on page links and switches).
 _STYLE_LISIBILITE = """
 <style>
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { color: #4a4a4a !important; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4a4a4a !important; opacity: 1 !important;
+}
+a:focus-visible, button:focus-visible, summary:focus-visible, [role="button"]:focus-visible,
+[role="link"]:focus-visible, [role="tab"]:focus-visible, input:focus-visible, textarea:focus-visible,
+[data-baseweb="select"]:focus-within, label:has(input:is([type="checkbox"], [type="radio"]):focus-visible),
+[data-testid="stSidebarNavLink"]:focus-visible, iframe:focus-visible {
+  outline: 2px solid __FOCUS__ !important; outline-offset: 2px !important;
+}
+/* Visible only when focused, above the map it skips. */
+[data-testid="stElementContainer"]:has(> [data-testid="stHtml"] .ess-passer-carte) {
+  position: absolute; z-index: 1000;
+}
+.ess-passer-carte:not(:focus) {
+  position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap;
+}
+.ess-passer-carte:focus {
+  display: inline-block; padding: 0.3rem 0.6rem; background: #fff; color: __FOCUS__;
+  box-shadow: 0 1px 4px rgba(0,0,0,.3); border-radius: 4px;
+}
 /* Streamlit cuts a metric's label with an ellipsis (« Quartiers prior… »): it wraps instead. */
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"], [data-testid="stMetricLabel"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
-/* The map first on a phone, its layer switches under it; above it on a wider screen. */
-@media (min-width: 641px) { .st-key-bloc-carte > :has(> .st-key-commandes-carte) { order: -1; } }
+/* The map first on a phone, its layer switches under it; above it (as in Tab order) on a wider screen. */
+@media (max-width: 640px) { .st-key-bloc-carte > :has(> .st-key-carte-principale) { order: -1; } }
 /* Long territory names must not break inside words on a phone. */
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
 </style>
@@ -156,7 +177,7 @@ _STYLE_LISIBILITE = """
 
 
 def lisibilite() -> None:
-    st.html(_STYLE_LISIBILITE)
+    st.html(_STYLE_LISIBILITE.replace("__FOCUS__", COULEUR_FOCUS))
 
 
 # Streamlit's page is `lang="en"`, its « Skip to main content » link is English, and it titles
@@ -168,6 +189,24 @@ _EN_FRANCAIS = """
 (() => {
   window.essTitreCarte = __TITRE_CARTE__;
   if (!window.essFranciser) {
+    // « Passer la carte » (ui.carte): the focus goes to what can take it after the map's frame.
+    document.addEventListener("click", (evenement) => {
+      const lien = evenement.target.closest && evenement.target.closest("a.ess-passer-carte");
+      if (!lien) return;
+      evenement.preventDefault();
+      const cadre = [...document.querySelectorAll("iframe")].find(
+        (element) => lien.compareDocumentPosition(element) & Node.DOCUMENT_POSITION_FOLLOWING);
+      if (!cadre) return;
+      const candidats = document.querySelectorAll(
+        'a[href], button, input, select, textarea, summary, iframe, [tabindex]:not([tabindex="-1"])');
+      for (const element of candidats) {
+        if (element === cadre || element.disabled || !element.getClientRects().length) continue;
+        if (cadre.compareDocumentPosition(element) & Node.DOCUMENT_POSITION_FOLLOWING) {
+          element.focus();
+          return;
+        }
+      }
+    });
     window.essFranciser = () => {
       if (document.documentElement.lang !== "fr") document.documentElement.lang = "fr";
       const lien = document.querySelector('[data-testid="stSkipToContent"]');

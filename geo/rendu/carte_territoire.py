@@ -32,6 +32,7 @@ from branca.element import MacroElement
 from geo.outils import assets, generalisation
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.leaflet import (
+    AccesClavier,
     Cadrage,
     CarteHorsLigne,
     CoucheContours,
@@ -419,6 +420,7 @@ def dessiner_fond(
         )
     MotifsSVG().add_to(m)
     EnFrancais(titre_carte(preparee.nom)).add_to(m)
+    AccesClavier(titre_carte(preparee.nom)).add_to(m)
     Cadrage([[miny, minx], [maxy, maxx]], point=point).add_to(m)
     return m
 

@@ -418,6 +418,61 @@ class EnFrancais(MacroElement):
 
 STYLE_ATTRIBUTION = "<style>.leaflet-control-attribution a { text-decoration: underline; }</style>"
 
+# The map's focus ring: dark blue, 8.6:1 on white and 3:1 at least on the IGN plan's colours.
+COULEUR_FOCUS = "#1a4f8b"
+
+# What Tab never stops on inside a map: every shape and marker (reachable through the table or
+# list beside the map), and the attribution's links (the Sources page names the same sources).
+SANS_ARRET_TAB = ".leaflet-pane .leaflet-interactive, .leaflet-marker-icon, .leaflet-control-attribution a"
+
+
+class AccesClavier(MacroElement):
+    """A map crossed in a few Tab stops, with a visible focus (RGAA 10.7, 12.8, 12.13).
+
+    Leaflet makes each marker a Tab stop, and Chromium each shape with a tooltip (Leaflet
+    listens to its focus): a France map was 107 to 1,360 Tab presses. Shapes, markers and
+    attribution links get ``tabindex="-1"``, those of overlays added later too (an observer
+    on the map panes). What is left: the map itself (named « Carte : … », moved with the
+    arrow keys), zoom, layers and the legend, each with a focus ring of 3:1 at least.
+    """
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+        (function () {
+            var carte = {{ this._parent.get_name() }};
+            var conteneur = carte.getContainer();
+            conteneur.setAttribute("role", "region");
+            conteneur.setAttribute("aria-label", {{ this.titre }});
+            var style = document.createElement("style");
+            style.textContent = {{ this.css }};
+            document.head.appendChild(style);
+            var hors_tab = function () {
+                conteneur.querySelectorAll({{ this.selecteur }}).forEach(function (element) {
+                    if (element.getAttribute("tabindex") !== "-1") { element.setAttribute("tabindex", "-1"); }
+                });
+            };
+            hors_tab();
+            new MutationObserver(hors_tab).observe(conteneur, {childList: true, subtree: true});
+        })();
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, titre: str) -> None:
+        super().__init__()
+        self._name = "AccesClavier"
+        self.titre = json_pour_script(titre)
+        self.selecteur = json_pour_script(SANS_ARRET_TAB)
+        # Inside the frame an outer outline would be cut off: the map's ring is drawn inside it.
+        self.css = json_pour_script(
+            f".leaflet-container:focus-visible {{ outline: 3px solid {COULEUR_FOCUS} !important; "
+            "outline-offset: -3px; }"
+            f".leaflet-container a:focus-visible, .leaflet-container summary:focus-visible, "
+            f".leaflet-container input:focus-visible {{ outline: 2px solid {COULEUR_FOCUS} !important; "
+            "outline-offset: 1px; }"
+        )
+
 
 class CarteHorsLigne(folium.Map):
     """A folium map whose Leaflet files come from the app, not from a CDN."""

@@ -12,7 +12,14 @@ from playwright.sync_api import expect
 from geo.donnees import qpv
 from geo.rendu import leaflet
 from geo.territoires.referentiel import TerritoireId
-from tests.navigateur.aides import ARTEFACTS, IFRAME_CARTE, attendre_carte_immobile, demarrer, vue_de_la_carte
+from tests.navigateur.aides import (
+    ARTEFACTS,
+    IFRAME_CARTE,
+    attendre_carte_immobile,
+    attendre_repos,
+    demarrer,
+    vue_de_la_carte,
+)
 
 pytestmark = pytest.mark.navigateur
 
@@ -340,11 +347,23 @@ def test_captions_are_dark_enough_to_read(application, page):
     page.goto(f"{application}/?territoire=epci:200042190")
     legende = page.locator("[data-testid=stCaptionContainer]").first
     legende.wait_for(timeout=60_000)
-    rouge, vert, bleu = (
-        int(v) for v in re.findall(r"\d+", legende.evaluate("e => getComputedStyle(e).color"))[:3]
+    # Once drawn: during a run Streamlit dims what it is about to replace.
+    attendre_repos(page)
+    # As seen: Streamlit draws captions at 60 % opacity, over whatever colour they have.
+    couleur, opacite = legende.evaluate(
+        """e => {
+          let opacite = 1;
+          for (let n = e; n && n.nodeType === 1; n = n.parentElement) {
+            opacite *= parseFloat(getComputedStyle(n).opacity);
+          }
+          return [getComputedStyle(e).color, opacite];
+        }"""
     )
+    valeurs = [float(v) for v in re.findall(r"[\d.]+", couleur)]
+    alpha = (valeurs[3] if len(valeurs) > 3 else 1.0) * opacite
+    rouge, vert, bleu = (alpha * c + (1 - alpha) * 255 for c in valeurs[:3])
 
-    def luminance(c: int) -> float:
+    def luminance(c: float) -> float:
         c = c / 255
         return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
 
