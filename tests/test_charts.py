@@ -267,17 +267,6 @@ def test_text_alternative_of_funding_per_year_and_of_the_ratio_and_of_an_empty_c
 
 def test_every_chart_on_screen_goes_through_the_one_display_with_its_text_alternative():
     """A ``plotly_chart(`` outside ``ui.graphiques.afficher`` would have no summary nor values table."""
-    import ast
-    from pathlib import Path
+    from tests.conftest import appels_hors_de
 
-    racine = Path(__file__).resolve().parent.parent
-    appels = []
-    for fichier in [racine / "app.py", *(racine / "pages").glob("*.py"), *(racine / "ui").glob("*.py")]:
-        if fichier.name == "graphiques.py":
-            continue
-        for noeud in ast.walk(ast.parse(fichier.read_text(encoding="utf-8"))):
-            fonction = getattr(noeud, "func", None)
-            nom = getattr(fonction, "attr", None) or getattr(fonction, "id", None)
-            if isinstance(noeud, ast.Call) and nom == "plotly_chart":
-                appels.append(f"{fichier.relative_to(racine)}:{noeud.lineno}")
-    assert appels == []
+    assert appels_hors_de({"plotly_chart"}, "graphiques.py") == []

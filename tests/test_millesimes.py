@@ -131,14 +131,8 @@ def test_dates_are_said_in_french_never_as_timestamps():
 
 
 @pytest.fixture
-def clone_hors_ligne(referentiel, tmp_path, monkeypatch):
-    monkeypatch.delenv("ESS_DATA_MIRROR", raising=False)
-    monkeypatch.delenv("ESS_INSTANTANE", raising=False)
-    monkeypatch.setenv("ESS_HORS_LIGNE", "1")
-    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
-    cache = tmp_path / "donnees" / "cache"
-    cache.mkdir(parents=True)
-    (cache / "territoires").symlink_to(referentiel.dossier)
+def clone_hors_ligne(clone_neuf, referentiel):
+    cache = clone_neuf
     for etape in construction.etapes_declarees():
         if etape.nom in ("commerces", "qpv"):
             etapes.construire_etape(etape, referentiel, cache)

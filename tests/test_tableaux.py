@@ -54,19 +54,9 @@ def test_headers_start_with_a_capital_unless_the_config_says_otherwise():
 def test_every_table_on_screen_goes_through_the_one_french_display():
     """A grid drawn outside ``ui.tableaux.afficher`` reads « None » for a missing cell (its
     default placeholder): every ``.dataframe(`` call of the app must be that function's."""
-    import ast
-    from pathlib import Path
+    from tests.conftest import appels_hors_de
 
-    racine = Path(__file__).resolve().parent.parent
-    appels = []
-    for fichier in [racine / "app.py", *(racine / "pages").glob("*.py"), *(racine / "ui").glob("*.py")]:
-        if fichier.name == "tableaux.py":
-            continue
-        for noeud in ast.walk(ast.parse(fichier.read_text(encoding="utf-8"))):
-            grille = getattr(getattr(noeud, "func", None), "attr", None) in ("dataframe", "data_editor")
-            if isinstance(noeud, ast.Call) and grille:
-                appels.append(f"{fichier.relative_to(racine)}:{noeud.lineno}")
-    assert appels == []
+    assert appels_hors_de({"dataframe", "data_editor"}, "tableaux.py") == []
 
 
 def test_an_empty_table_is_said_in_words_not_drawn_as_an_english_grid():
