@@ -7,6 +7,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from geo.donnees import qpv
@@ -252,9 +253,19 @@ def _telecharger(page, bouton: str, chemin: Path) -> Path:
     download revoked by a rerun used to need one).
     """
     preparer = page.get_by_role("button", name=f"Préparer : {bouton}")
-    if preparer.count():
-        preparer.click()
     cible = page.get_by_role("button", name=bouton, exact=True)
+    # A click that lands while a run redraws the panel is lost (seen twice in CI): the button is
+    # clicked once the app is at rest, and again if it is still there once the run it started ends.
+    for _ in range(3):
+        attendre_repos(page)
+        if not preparer.count():
+            break
+        preparer.click()
+        try:
+            cible.wait_for(timeout=40_000)
+            break
+        except PlaywrightTimeoutError:
+            continue
     cible.wait_for(timeout=120_000)
     with page.expect_download(timeout=60_000) as telechargement:
         cible.click()
