@@ -354,35 +354,6 @@ def test_embedded_view_and_phone_screen(application, navigateur):
     telephone.close()
 
 
-def test_captions_are_dark_enough_to_read(application, page):
-    page.goto(f"{application}/?territoire=epci:200042190")
-    legende = page.locator("[data-testid=stCaptionContainer]").first
-    legende.wait_for(timeout=60_000)
-    # Once drawn: during a run Streamlit dims what it is about to replace.
-    attendre_repos(page)
-    # As seen: Streamlit draws captions at 60 % opacity, over whatever colour they have.
-    couleur, opacite = legende.evaluate(
-        """e => {
-          let opacite = 1;
-          for (let n = e; n && n.nodeType === 1; n = n.parentElement) {
-            opacite *= parseFloat(getComputedStyle(n).opacity);
-          }
-          return [getComputedStyle(e).color, opacite];
-        }"""
-    )
-    valeurs = [float(v) for v in re.findall(r"[\d.]+", couleur)]
-    alpha = (valeurs[3] if len(valeurs) > 3 else 1.0) * opacite
-    rouge, vert, bleu = (alpha * c + (1 - alpha) * 255 for c in valeurs[:3])
-
-    def luminance(c: float) -> float:
-        c = c / 255
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    l_texte = 0.2126 * luminance(rouge) + 0.7152 * luminance(vert) + 0.0722 * luminance(bleu)
-    contraste = (1.0 + 0.05) / (l_texte + 0.05)  # on a white background
-    assert contraste >= 4.5
-
-
 def test_shops_page_switches_definition_and_hatches_communes(application, page, request):
     request.getfixturevalue("cache_miroir")
     page.goto(f"{application}/commerces?territoire=epci:200042190")
