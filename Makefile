@@ -12,9 +12,12 @@ $(BIN)/python:
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 introuvable ($(PYTHON)). Installez-le ou indiquez-le : make run PYTHON=/chemin/python3.11"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installe: requirements.txt requirements-donnees.txt | $(BIN)/python
+# Then the project itself, editable (its commands run this checkout's code): ess-rapport,
+# ess-construire… declared in pyproject.toml.
+$(VENV)/.installe: requirements.txt requirements-donnees.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --disable-pip-version-check -r requirements.txt
 	$(BIN)/pip install --disable-pip-version-check --no-deps -r requirements-donnees.txt
+	$(BIN)/pip install --disable-pip-version-check --no-deps -e .
 	touch $@
 
 $(VENV)/.installe-dev: requirements-dev.txt $(VENV)/.installe

