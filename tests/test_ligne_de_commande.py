@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
+import re
+import socket
 import subprocess
 import sys
 
 import pytest
 
-from geo.build import construction
-from geo.outils import ligne_de_commande
+from geo.base import comptes
+from geo.build import construction, instantane
+from geo.outils import config, ligne_de_commande
 from geo.rendu import report
 from tests.conftest import RACINE
 
@@ -94,3 +99,71 @@ def test_stray_values_are_counted_not_printed(capsys):
     assert "arguments non reconnus : --bizarre et 1 valeur non affichée" in erreur
     erreur = _refus(capsys, report.main, ["france", "secret-1", "secret-2"])
     assert "arguments non reconnus : 2 valeurs non affichées" in erreur
+
+
+def _lancer(*arguments: str, **options) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", *arguments],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        **options,
+    )
+
+
+def test_the_report_command_keeps_libraries_logging_out_of_the_terminal():
+    """Alembic said « setup plugin … Context impl SQLiteImpl » fifteen times on stderr."""
+    calme = _lancer("geo.rendu.report", "epci:200042190", "--json")
+    assert calme.returncode == 0, calme.stderr
+    assert json.loads(calme.stdout)["territoire"]["id"] == "epci:200042190"
+    assert calme.stderr == ""
+
+    # Asked for, the libraries' messages come back, each named by its logger.
+    bavard = _lancer("geo.rendu.report", "epci:200042190", "--json", "--verbose")
+    assert bavard.returncode == 0, bavard.stderr
+    assert "alembic" in bavard.stderr
+
+
+def test_every_command_accepts_verbose_and_says_it_in_french(capsys):
+    for fonction in (report.main, construction.main, comptes.main, instantane.main):
+        with pytest.raises(SystemExit):
+            fonction(["--help"])
+        aide = capsys.readouterr().out
+        assert "--verbose" in aide
+        assert "messages des bibliothèques" in aide
+
+
+def _port_ferme() -> int:
+    with socket.socket() as prise:
+        prise.bind(("127.0.0.1", 0))
+        return prise.getsockname()[1]
+
+
+def test_an_offline_build_says_one_line_per_dataset_and_keeps_the_details_in_a_log(clone_neuf):
+    """Offline, the build printed « injoignable (HTTPConnectionPool…) » twelve times for one dataset."""
+    environnement = {
+        **os.environ,
+        "ESS_HORS_LIGNE": "0",
+        # Every official address goes to a closed loopback port: « connection refused ».
+        "ESS_URL_RELAIS": f"http://127.0.0.1:{_port_ferme()}",
+    }
+    fini = _lancer("geo.build", "--seulement", "qpv,financements", env=environnement)
+    assert fini.returncode == 0, fini.stderr
+    terminal = fini.stdout + fini.stderr
+    for bavardage in ("injoignable", "HTTPConnectionPool", "Max retries", "Téléchargement de "):
+        assert bavardage not in terminal, terminal
+    for titre in ("Quartiers prioritaires (QPV)", "Financements publics (Ci.Ville)"):
+        lignes = [
+            ligne for ligne in terminal.splitlines() if ligne.startswith(titre) and "hors ligne" in ligne
+        ]
+        assert len(lignes) == 1, terminal
+        assert re.fullmatch(r".* : hors ligne, instantané du \d\d/\d\d/\d{4} utilisé\.", lignes[0])
+
+    journal = config.dossier_donnees() / "construction.log"
+    assert terminal.count(str(journal)) == 1
+    details = journal.read_text(encoding="utf-8")
+    # The twelve Ci.Ville files, each looked up in the same data.gouv.fr dataset: detailed here.
+    assert details.count("Jeu data.gouv.fr subventions-politique-de-la-ville injoignable") == 12
+    assert "Téléchargement de QP2024_France_Hexagonale_Outre_Mer.zip" in details

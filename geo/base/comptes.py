@@ -42,6 +42,7 @@ from sqlalchemy import delete, func, select
 
 from geo.base import store
 from geo.outils.ligne_de_commande import AnalyseurFr
+from geo.outils.ligne_de_commande import journal as journal_de_commande
 from geo.outils.text import cle_recherche
 
 ADMINISTRATEUR, CONTRIBUTEUR = "administrateur", "contributeur"
@@ -431,6 +432,11 @@ def main(arguments: list[str] | None = None) -> int:
     desactiver_ = commandes.add_parser("desactiver", help="désactiver un compte")
     desactiver_.add_argument("identifiant")
     options = analyseur.parse_args(arguments)
+    with journal_de_commande(options.verbose):
+        return _executer(options)
+
+
+def _executer(options) -> int:
     depot = store.ouvrir(options.url)
     try:
         if options.commande == "ajouter":

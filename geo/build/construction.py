@@ -41,6 +41,7 @@ from geo.build import etapes
 from geo.outils import config, generalisation
 from geo.outils.codes import parmi
 from geo.outils.ligne_de_commande import AnalyseurFr
+from geo.outils.ligne_de_commande import journal as journal_de_commande
 from geo.outils.text import accorder, cle_recherche, nombre_fr
 from geo.sources import (
     Localisation,
@@ -467,7 +468,18 @@ def main(arguments: list[str] | None = None) -> int:
         "des lignes d'une table",
     )
     options = analyseur.parse_args(arguments)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    with journal_de_commande(options.verbose, fichier=chemin_journal()):
+        code = _construire(options)
+    print(f"Journal détaillé (téléchargements, avertissements) : {chemin_journal()}")
+    return code
+
+
+def chemin_journal() -> Path:
+    """The last build's log: what the terminal says in one line per dataset, in detail."""
+    return config.dossier_donnees() / "construction.log"
+
+
+def _construire(options) -> int:
     debut = dt.datetime.now().isoformat(timespec="seconds")
     departements = None
     if options.departements:

@@ -154,6 +154,24 @@ def _pertes(ancien: Path, nouveau: Path) -> list[str]:
     return pertes
 
 
+# Download failures that mean « no network here » rather than a fault of one file.
+_ERREURS_HORS_LIGNE = {"dns", "connexion", "delai"}
+
+
+def raison_sans_fichier(introuvables: dict[str, dict]) -> str:
+    """Why a step has no official file, in a few words, from the facts of its missing sources.
+
+    >>> raison_sans_fichier({"a": {"cause": "telechargement", "erreur": "connexion"}})
+    'hors ligne'
+    >>> raison_sans_fichier({"a": {"cause": "sans_adresse"}})
+    'aucun fichier officiel ici'
+    """
+    faits = introuvables.values()
+    if any(f.get("cause") == "hors_ligne" or f.get("erreur") in _ERREURS_HORS_LIGNE for f in faits):
+        return "hors ligne"
+    return "aucun fichier officiel ici"
+
+
 def _comparable(ancien: dict | None, ref: Referentiel) -> bool:
     """Only a previous build of the same territories can be compared row for row."""
     return (
@@ -238,7 +256,10 @@ def construire_etape(
     refus = None
     if utiliser_instantane:
         journal.info(
-            "%s : aucun fichier officiel ici, %s.", etape.titre, instantane_embarque.libelle(jeu_instantane)
+            "%s : %s, %s utilisé.",
+            etape.titre,
+            raison_sans_fichier(introuvables),
+            instantane_embarque.libelle(jeu_instantane),
         )
         manifeste.update(instantane_embarque.restaurer(etape.nom, temporaire))
         manifeste["indisponibles_officiels"] = indisponibles

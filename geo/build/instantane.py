@@ -326,6 +326,7 @@ def construire(sortie: Path | None = None, seulement: list[str] | None = None) -
 
 def main(arguments: list[str] | None = None) -> int:
     from geo.outils.ligne_de_commande import AnalyseurFr
+    from geo.outils.ligne_de_commande import journal as journal_de_commande
 
     analyseur = AnalyseurFr(
         prog="python -m geo.build.instantane",
@@ -334,9 +335,10 @@ def main(arguments: list[str] | None = None) -> int:
     analyseur.add_argument("--dossier", type=Path, help="dossier de l'instantané (défaut : data/instantane)")
     analyseur.add_argument("--seulement", help="ne refaire que ces jeux de données (noms d'étapes, virgules)")
     options = analyseur.parse_args(arguments)
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    seulement = options.seulement.split(",") if options.seulement else None
     try:
-        manifeste = construire(options.dossier, options.seulement.split(",") if options.seulement else None)
+        with journal_de_commande(options.verbose):
+            manifeste = construire(options.dossier, seulement)
     except ValueError as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 1

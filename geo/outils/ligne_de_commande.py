@@ -1,16 +1,24 @@
-"""Command lines in French: argparse's own messages (usage, errors, help) translated.
+"""Command lines in French: argparse's own messages (usage, errors, help) translated, a quiet terminal.
 
 argparse writes its errors in English (``the following arguments are required``,
 ``invalid int value``); the commands of this project are read by French users,
 so :class:`AnalyseurFr` says them in French, with the same exit code (2).
+
+Libraries log in English (alembic's « Context impl SQLiteImpl », urllib3's retries):
+:func:`journal` keeps their messages, and our own details, out of the terminal unless
+``--verbose`` is given, and writes everything to a log file when the command keeps one.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
+import logging
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import NoReturn
 
 from geo.outils.text import accorder
@@ -83,19 +91,43 @@ class _FormatFr(argparse.HelpFormatter):
         super().add_usage(usage, actions, groups, prefix="utilisation : " if prefix is None else prefix)
 
 
-class AnalyseurFr(argparse.ArgumentParser):
-    """An ArgumentParser whose usage, help and errors are in French."""
+def _nom_de_commande(prog: str | None) -> str | None:
+    # Called through a console script (ess-rapport…), the help names that command.
+    lancee = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return lancee if lancee.startswith("ess-") else prog
 
-    def __init__(self, *args, **kwargs) -> None:
+
+class AnalyseurFr(argparse.ArgumentParser):
+    """An ArgumentParser whose usage, help and errors are in French.
+
+    It has a ``--verbose`` option (``verbeux=False`` for a sub-command's parser) that
+    :func:`journal` reads.
+    """
+
+    def __init__(self, *args, verbeux: bool = True, **kwargs) -> None:
         kwargs.setdefault("formatter_class", _FormatFr)
         # « --mot-de-passe » must not silently mean « --mot-de-passe-stdin ».
         kwargs.setdefault("allow_abbrev", False)
+        if verbeux:
+            kwargs["prog"] = _nom_de_commande(kwargs.get("prog"))
         avec_aide = kwargs.pop("add_help", True)
         super().__init__(*args, add_help=False, **kwargs)
         self._positionals.title = "arguments"
         self._optionals.title = "options"
         if avec_aide:
             self.add_argument("-h", "--help", action="help", help="afficher cette aide et quitter")
+        if verbeux:
+            self.add_argument(
+                "--verbose",
+                action="store_true",
+                help="montrer aussi dans le terminal le détail des opérations et les messages "
+                "des bibliothèques (en anglais)",
+            )
+
+    def add_subparsers(self, **kwargs):
+        # A sub-command's own default would overwrite the --verbose given before it.
+        kwargs.setdefault("parser_class", functools.partial(AnalyseurFr, verbeux=False))
+        return super().add_subparsers(**kwargs)
 
     def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
@@ -113,4 +145,69 @@ def annee(texte: str) -> int:
     return int(valeur)
 
 
-__all__ = ["ANNEE_MAXIMUM", "ANNEE_MINIMUM", "AnalyseurFr", "annee", "traduire"]
+# ``extra`` of a record that belongs in the log file, not in the terminal (each failed
+# download, each address tried): the terminal says one line per dataset instead.
+DETAIL = {"detail": True}
+
+
+class _VersTerminal(logging.StreamHandler):
+    """Writes to the current ``sys.stderr`` (pytest swaps it between tests)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _valeur) -> None:
+        pass
+
+
+def _pour_le_terminal(enregistrement: logging.LogRecord) -> bool:
+    """Our own lines (loggers ``geo.*``), not their details; anyone's errors."""
+    if enregistrement.levelno >= logging.ERROR:
+        return True
+    notre = enregistrement.name == "geo" or enregistrement.name.startswith("geo.")
+    return notre and not getattr(enregistrement, "detail", False)
+
+
+@contextmanager
+def journal(verbeux: bool = False, fichier: Path | None = None) -> Iterator[None]:
+    """Logging of one command: our French lines in the terminal, everything in ``fichier``.
+
+    ``verbeux`` (``--verbose``) lets every logger's messages, libraries' included, reach the
+    terminal. The file, when given, is rewritten at each run and also gets our debug records
+    (a failed step's traceback). Python warnings go through the same channels.
+    """
+    racine, notre = logging.getLogger(), logging.getLogger("geo")
+    niveaux_avant = racine.level, notre.level
+    gestionnaires: list[logging.Handler] = []
+    terminal = _VersTerminal()
+    terminal.setLevel(logging.INFO)
+    if verbeux:
+        terminal.setFormatter(logging.Formatter("%(name)s : %(message)s"))
+    else:
+        terminal.setFormatter(logging.Formatter("%(message)s"))
+        terminal.addFilter(_pour_le_terminal)
+    gestionnaires.append(terminal)
+    if fichier is not None:
+        fichier.parent.mkdir(parents=True, exist_ok=True)
+        ecrit = logging.FileHandler(fichier, mode="w", encoding="utf-8")
+        ecrit.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s : %(message)s"))
+        gestionnaires.append(ecrit)
+        notre.setLevel(logging.DEBUG)
+    racine.setLevel(logging.INFO)
+    for gestionnaire in gestionnaires:
+        racine.addHandler(gestionnaire)
+    logging.captureWarnings(True)
+    try:
+        yield
+    finally:
+        logging.captureWarnings(False)
+        for gestionnaire in gestionnaires:
+            racine.removeHandler(gestionnaire)
+            gestionnaire.close()
+        racine.setLevel(niveaux_avant[0])
+        notre.setLevel(niveaux_avant[1])
+
+
+__all__ = ["ANNEE_MAXIMUM", "ANNEE_MINIMUM", "DETAIL", "AnalyseurFr", "annee", "journal", "traduire"]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import json
-import logging
 import sys
 
 from geo.build import construction, etapes
@@ -127,11 +126,15 @@ def main(arguments: list[str] | None = None) -> int:
         help="emplois et financements d'une seule année (par exemple 2022)",
     )
     options = analyseur.parse_args(arguments)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    if options.point is None and options.territoire is None:
+        analyseur.error("indiquez un territoire, ou --point LAT,LON")
+    with ligne_de_commande.journal(options.verbose):
+        return _repondre(options)
+
+
+def _repondre(options) -> int:
     if options.point is not None:
         return _repondre_point(options.point, options.json)
-    if options.territoire is None:
-        analyseur.error("indiquez un territoire, ou --point LAT,LON")
     try:
         resultat = rapport(options.territoire, definition=options.definition, annee=options.annee)
     except (TerritoireInconnu, IdentifiantInvalide, DefinitionInvalide) as erreur:

@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from geo.outils import config
+from geo.outils.ligne_de_commande import DETAIL
 
 journal = logging.getLogger(__name__)
 
@@ -245,6 +246,7 @@ def _obtenir(url: str, **options):
 
 def _resoudre(src: Source) -> tuple[str, str | None]:
     """The address to download ``src`` from, and the data.gouv.fr resource's date when it came from there."""
+    injoignable = None
     if src.jeu_datagouv:
         try:
             jeu = _obtenir(f"{API_DATAGOUV}/datasets/{src.jeu_datagouv}/").json()
@@ -263,12 +265,24 @@ def _resoudre(src: Source) -> tuple[str, str | None]:
                     choisie.get("last_modified") or choisie.get("created_at")
                 )
             journal.warning(
-                "Aucune ressource « %s » dans le jeu data.gouv.fr %s.", src.ressource, src.jeu_datagouv
+                "Aucune ressource « %s » dans le jeu data.gouv.fr %s.",
+                src.ressource,
+                src.jeu_datagouv,
+                extra=DETAIL,
             )
         except Exception as erreur:  # network and JSON errors come in many classes
-            journal.warning("Jeu data.gouv.fr %s injoignable (%s).", src.jeu_datagouv, erreur)
+            journal.warning("Jeu data.gouv.fr %s injoignable (%s).", src.jeu_datagouv, erreur, extra=DETAIL)
+            injoignable = erreur
     if src.url:
         return src.url, None
+    if injoignable is not None:  # no network is not « no such resource »
+        adresse = f"{API_DATAGOUV}/datasets/{src.jeu_datagouv}/"
+        raise SourceIndisponible(
+            _message_indisponible(src, injoignable, adresse),
+            cause="telechargement",
+            erreur=_code_erreur_reseau(injoignable),
+            adresse=adresse,
+        )
     raise SourceIndisponible(
         _message_indisponible(src, "aucune ressource correspondante sur data.gouv.fr"),
         cause="telechargement",
@@ -335,7 +349,7 @@ def telecharger_source(src: Source, destination: Path) -> Path:
     destination.parent.mkdir(parents=True, exist_ok=True)
     date_serveur = None
     partiel = destination.with_name(destination.name + ".partiel")
-    journal.info("Téléchargement de %s depuis %s", src.fichier, adresse)
+    journal.info("Téléchargement de %s depuis %s", src.fichier, adresse, extra=DETAIL)
     try:
         from tqdm import tqdm
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from geo.base import saisie, store
 from geo.outils.ligne_de_commande import AnalyseurFr
+from geo.outils.ligne_de_commande import journal as journal_de_commande
 
 DOSSIER = Path(__file__).resolve().parent
 SOURCE_PAR_DEFAUT = "pack de semences (documents de terrain)"
@@ -56,7 +57,12 @@ def main(arguments: list[str] | None = None) -> int:
     )
     analyseur.add_argument("--url", help="base de données (défaut : DATABASE_URL ou data/saisie.sqlite3)")
     options = analyseur.parse_args(arguments)
-    depot = store.ouvrir(options.url)
+    with journal_de_commande(options.verbose):
+        return _semer_en_ligne_de_commande(options.url)
+
+
+def _semer_en_ligne_de_commande(url: str | None) -> int:
+    depot = store.ouvrir(url)
     try:
         rapport = semer(depot)
     except saisie.ImportRefuse as erreur:
