@@ -77,6 +77,27 @@ def test_the_snapshot_is_what_the_project_builds_from_the_mirror(cache_miroir):
             )
 
 
+def _messages_et_faits(manifeste: dict) -> dict:
+    """What a fresh install shows from a step's manifest: its anomalies and every other stored word."""
+    propres_a_la_construction = instantane._CLES_DE_CONSTRUCTION | {"construit_le"}
+    return {cle: valeur for cle, valeur in manifeste.items() if cle not in propres_a_la_construction}
+
+
+def test_the_snapshot_speaks_the_words_the_code_writes_today(cache_miroir):
+    """A fresh install showed « 586 périmètre(s) invalide(s) réparé(s) », stored by an older build.
+
+    Every message the snapshot carries (Sources page, ``ess-construire``'s « Remarque » lines)
+    must be what the current code writes for the same official files: when a wording changes,
+    this fails until ``ess-instantane`` is run again.
+    """
+    manifeste = instantane.lire_manifeste()
+    for etape in construction.etapes_declarees():
+        stocke = _messages_et_faits(manifeste["jeux"][etape.nom]["manifeste"])
+        ecrit_aujourdhui = _messages_et_faits(etapes.lire_manifeste(etape.nom, cache_miroir))
+        assert stocke.get("anomalies") == ecrit_aujourdhui.get("anomalies"), etape.nom
+        assert stocke == ecrit_aujourdhui, etape.nom
+
+
 def test_the_snapshot_manifest_states_sources_vintages_licences_and_checksums():
     manifeste = instantane.lire_manifeste(INSTANTANE)
     taille = sum(f.stat().st_size for f in INSTANTANE.rglob("*") if f.is_file())
