@@ -13,7 +13,7 @@ import pytest
 
 from geo.base import comptes
 from geo.build import construction, instantane
-from geo.outils import config, ligne_de_commande
+from geo.outils import ligne_de_commande
 from geo.rendu import report
 from tests.conftest import RACINE
 
@@ -161,7 +161,7 @@ def test_an_offline_build_says_one_line_per_dataset_and_keeps_the_details_in_a_l
         assert len(lignes) == 1, terminal
         assert re.fullmatch(r".* : hors ligne, instantané du \d\d/\d\d/\d{4} utilisé\.", lignes[0])
 
-    journal = config.dossier_donnees() / "construction.log"
+    journal = construction.chemin_journal()
     assert terminal.count(str(journal)) == 1
     details = journal.read_text(encoding="utf-8")
     # The twelve Ci.Ville files, each looked up in the same data.gouv.fr dataset: detailed here.
