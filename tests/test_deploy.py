@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import http.client
 import json
 import os
 import re
@@ -11,6 +12,8 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
+import time
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,9 +21,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from benchmarks.serveur import port_libre
+
 RACINE = Path(__file__).resolve().parent.parent
 DEPLOY = RACINE / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
+COMPOSE_CERTIFICATS = DEPLOY / "compose.certificats.yaml"
 NGINX = DEPLOY / "nginx.conf.template"
 LOCAL_SH = DEPLOY / "local.sh"
 DOCKERFILE = DEPLOY / "Dockerfile"
@@ -51,13 +57,14 @@ def _montages(service: dict) -> dict[str, str]:
     """Mount target -> source, short syntax (``source:target[:mode]``)."""
     resultat = {}
     for montage in service.get("volumes", []):
-        source, cible, *_ = montage.split(":")
+        # a source may be "${VAR:-default}", whose ":-" is no separator
+        source, cible = re.fullmatch(r"(\$\{[^}]*\}[^:]*|[^:]+):([^:]+)(?::r[ow])?", montage).groups()
         resultat[cible] = source
     return resultat
 
 
 def test_compose_services(compose):
-    assert set(compose["services"]) == {"app", "db", "proxy"}
+    assert set(compose["services"]) == {"app", "db", "proxy", "actualisation", "sauvegardes"}
 
 
 def test_compose_app_construite_depuis_le_dockerfile(compose):
@@ -124,8 +131,9 @@ def test_compose_proxy(compose):
     proxy = compose["services"]["proxy"]
     assert proxy["image"] == "nginx:stable"
     ports = [_sans_defaut(str(port)) for port in proxy["ports"]]
-    assert "8080:80" in ports
-    assert "8443:443" in ports
+    # HTTP-01 (Let's Encrypt) knocks on port 80 itself: published as 80, HTTPS as 443.
+    assert "80:80" in ports
+    assert "443:443" in ports
     # The image's entrypoint fills /etc/nginx/templates/X.template into $NGINX_ENVSUBST_OUTPUT_DIR/X.
     montage = next(m for m in proxy["volumes"] if m.split(":")[1].startswith("/etc/nginx/templates/"))
     source, cible, mode = montage.split(":")
@@ -370,6 +378,26 @@ def test_nginx_limite_websocket_et_envois(nginx):
     reason="nginx or openssl not installed: `nginx -t` not run",
 )
 def test_nginx_t(tmp_path):
+    _certificat_auto_signe(tmp_path)
+    # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
+    valeurs = _valeurs_compose() | {
+        "ESS_NGINX_SERVEURS": "server 127.0.0.1:8501; server 127.0.0.1:8502;",
+        "ESS_NGINX_CERTIFICAT": str(tmp_path / "certificat.pem"),
+        "ESS_NGINX_CLE": str(tmp_path / "cle.pem"),
+        "ESS_NGINX_TEMPORAIRE": str(tmp_path),
+        "ESS_NGINX_ACME": str(tmp_path / "acme"),
+    }
+    (tmp_path / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
+    resultat = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert resultat.returncode == 0, resultat.stderr
+
+
+def _certificat_auto_signe(dossier: Path) -> None:
     subprocess.run(
         [
             "openssl",
@@ -385,28 +413,287 @@ def test_nginx_t(tmp_path):
             "-subj",
             "/CN=localhost",
             "-keyout",
-            str(tmp_path / "cle.pem"),
+            str(dossier / "cle.pem"),
             "-out",
-            str(tmp_path / "certificat.pem"),
+            str(dossier / "certificat.pem"),
         ],
         capture_output=True,
         check=True,
     )
-    # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
-    valeurs = _valeurs_compose() | {
-        "ESS_NGINX_SERVEURS": "server 127.0.0.1:8501; server 127.0.0.1:8502;",
-        "ESS_NGINX_CERTIFICAT": str(tmp_path / "certificat.pem"),
-        "ESS_NGINX_CLE": str(tmp_path / "cle.pem"),
-        "ESS_NGINX_TEMPORAIRE": str(tmp_path),
-    }
-    (tmp_path / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
-    resultat = subprocess.run(
-        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+
+
+def _http_seul(nginx) -> list:
+    (serveur,) = [s for s in _blocs(_http(nginx), "server") if not _tls(s)]
+    return serveur
+
+
+def test_nginx_defi_acme_servi_en_http_avant_la_redirection(nginx, compose):
+    """Let's Encrypt's HTTP-01 request reaches port 80 and follows no redirect to HTTPS: the
+    challenge folder is served there, from the folder certbot writes into (same volume)."""
+    serveur = _http_seul(nginx)
+    (defi,) = _blocs(serveur, "location", "^~", "/.well-known/acme-challenge/")
+    ((racine,),) = _directives(defi, "root")
+    assert not _directives(defi, "return")
+    assert _directives(defi, "try_files") == [["$uri", "=404"]]
+    # the folder nginx reads is the volume the certbot service writes
+    proxy = compose["services"]["proxy"]
+    volume = _montages(proxy)[racine]
+    assert volume in compose["volumes"]
+    certificats = yaml.safe_load(COMPOSE_CERTIFICATS.read_text(encoding="utf-8"))
+    certbot = certificats["services"]["certbot"]
+    assert _montages(certbot)[_env(certbot)["ESS_ACME_DOSSIER"]] == volume
+    # everything else still goes to HTTPS
+    (racine_http,) = _blocs(serveur, "location", "/")
+    assert _directives(racine_http, "return")[0][0] == "301"
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None or shutil.which("openssl") is None,
+    reason="nginx or openssl not installed: the template is not run",
+)
+def test_nginx_sert_le_defi_acme_et_renvoie_le_reste_vers_https():
+    """The template as deploy/local.sh fills it, run by nginx: a file certbot would put in the
+    challenge folder is served over plain HTTP, every other path is sent to HTTPS."""
+    # Under /tmp, open to all: nginx's workers (nobody, when the tests run as root) read it.
+    dossier = Path(tempfile.mkdtemp(prefix="ess-acme-", dir="/tmp"))
+    dossier.chmod(0o755)
+    try:
+        _certificat_auto_signe(dossier)
+        (dossier / "cle.pem").chmod(0o644)
+        defis = dossier / "acme" / ".well-known" / "acme-challenge"
+        defis.mkdir(parents=True)
+        (defis / "jeton-de-test").write_text("jeton-de-test.empreinte", encoding="utf-8")
+        port_http, port_https = port_libre(), port_libre()
+        valeurs = {
+            "ESS_NGINX_SERVEURS": f"server 127.0.0.1:{port_libre()};",
+            "ESS_NGINX_PORT_HTTP": str(port_http),
+            "ESS_NGINX_PORT_HTTPS": str(port_https),
+            "ESS_NGINX_PORT_HTTPS_PUBLIC": str(port_https),
+            "ESS_NGINX_CERTIFICAT": str(dossier / "certificat.pem"),
+            "ESS_NGINX_CLE": str(dossier / "cle.pem"),
+            "ESS_NGINX_TEMPORAIRE": str(dossier),
+            "ESS_NGINX_JOURNAL_ACCES": str(dossier / "acces.log"),
+            "ESS_NGINX_JOURNAL_ERREURS": str(dossier / "erreurs.log"),
+            "ESS_NGINX_CADRES_AUTORISES": "'self'",
+            "ESS_NGINX_ACME": str(dossier / "acme"),
+        }
+        assert set(valeurs) == _variables_du_gabarit()
+        (dossier / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
+        commande = ["nginx", "-p", str(dossier), "-c", str(dossier / "nginx.conf")]
+        subprocess.run(commande, capture_output=True, text=True, check=True)
+        try:
+            assert _get_http(port_http, "/.well-known/acme-challenge/jeton-de-test") == (
+                200,
+                None,
+                "jeton-de-test.empreinte",
+            )
+            assert _get_http(port_http, "/.well-known/acme-challenge/absent")[0] == 404
+            statut, cible, _ = _get_http(port_http, "/emplois?territoire=epci:240200477")
+            assert (statut, cible) == (
+                301,
+                f"https://localhost:{port_https}/emplois?territoire=epci:240200477",
+            )
+            # the challenge folder's neighbours are not served
+            assert _get_http(port_http, "/.well-known/../cle.pem")[0] in (301, 400, 404)
+        finally:
+            subprocess.run([*commande, "-s", "quit"], capture_output=True, check=False)
+    finally:
+        shutil.rmtree(dossier, ignore_errors=True)
+
+
+def _get_http(port: int, chemin: str) -> tuple[int, str | None, str]:
+    connexion = http.client.HTTPConnection("localhost", port, timeout=10)
+    for _ in range(50):  # nginx has just been started
+        try:
+            connexion.request("GET", chemin)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    try:
+        reponse = connexion.getresponse()
+        return reponse.status, reponse.getheader("Location"), reponse.read().decode("utf-8", "replace")
+    finally:
+        connexion.close()
+
+
+# --- nightly services: refresh and backups ---------------------------------------------------
+
+CHAQUE_NUIT = DEPLOY / "chaque_nuit.sh"
+
+
+def _heure_par_defaut(valeur: str) -> str:
+    heure = _sans_defaut(valeur)
+    assert re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", heure), valeur
+    assert valeur.startswith("${ESS_HEURE_"), "the time is a setting"
+    return heure
+
+
+def _copie_dans_l_image(chemin_dans_l_image: str) -> bool:
+    """Whether the Dockerfile copies the repository file the image knows as ``/app/<chemin>``
+    (a pattern such as deploy/*.sh counts for a script another branch brings)."""
+    relatif = chemin_dans_l_image.removeprefix(_une("WORKDIR").rstrip("/") + "/")
+    for *sources, destination in (shlex.split(r) for m, r in _instructions() if m == "COPY"):
+        for source in sources:
+            cible = (
+                f"{destination.rstrip('/')}/{Path(source).name}" if destination.endswith("/") else destination
+            )
+            if fnmatch.fnmatch(relatif, source) and fnmatch.fnmatch(relatif, cible):
+                return True
+    return False
+
+
+def test_compose_actualisation_chaque_nuit_avec_l_image_et_les_donnees_de_l_application(compose):
+    app, actualisation = compose["services"]["app"], compose["services"]["actualisation"]
+    # the same image, built the same way: the refresh runs the app's own code
+    assert actualisation["image"] == app["image"]
+    assert actualisation["build"] == app["build"]
+    assert actualisation["entrypoint"] == ["sh", "/app/deploy/chaque_nuit.sh"]
+    heure, *commande = actualisation["command"]
+    _heure_par_defaut(heure)
+    # the script « exploitation » writes: one official refresh under the start lock
+    assert commande == ["sh", "/app/deploy/actualiser.sh"]
+    for script in ("deploy/chaque_nuit.sh", "deploy/actualiser.sh", "deploy/demarrer.sh"):
+        assert _copie_dans_l_image(f"/app/{script}"), script
+    # the same store and data folder as the processes that show them
+    env_app, env = _env(app), _env(actualisation)
+    assert env["DATABASE_URL"] == env_app["DATABASE_URL"]
+    assert env["ESS_DATA_DIR"] == env_app["ESS_DATA_DIR"]
+    assert _montages(actualisation)[env["ESS_DATA_DIR"]] == _montages(app)[env_app["ESS_DATA_DIR"]]
+    # no secret it does not need
+    assert "STREAMLIT_SERVER_COOKIE_SECRET" not in env
+    # the image's health check asks Streamlit, which does not run there
+    assert actualisation["healthcheck"] == {"disable": True}
+    assert actualisation["depends_on"]["app"]["condition"] == "service_healthy"
+    assert actualisation["restart"] == "unless-stopped"
+
+
+def test_compose_sauvegardes_chaque_nuit_dans_un_dossier_de_l_hote(compose):
+    app, db, sauvegardes = (compose["services"][nom] for nom in ("app", "db", "sauvegardes"))
+    # pg_dump of the server's version
+    assert sauvegardes["image"] == db["image"] == "postgres:16"
+    montages = _montages(sauvegardes)
+    assert sauvegardes["entrypoint"][0] == "sh"
+    assert (DEPLOY / montages[sauvegardes["entrypoint"][1]]).resolve() == CHAQUE_NUIT
+    heure, *commande = sauvegardes["command"]
+    _heure_par_defaut(heure)
+    # the scripts « sauvegardes » writes, under the names fixed for this stop
+    assert commande[0] == "sh"
+    assert montages[commande[1]] == "./sauvegarde.sh"
+    assert "./restaurer.sh" in montages.values()
+    (dossier,) = commande[2:]
+    # the dumps leave the Docker volumes: a host folder, a setting
+    source = montages[dossier]
+    assert source.startswith("${ESS_SAUVEGARDES_DIR:-")
+    assert _sans_defaut(source).startswith("./")
+    # the store the app writes to (sauvegarde.sh reads DATABASE_URL)
+    assert _env(sauvegardes)["DATABASE_URL"] == _env(app)["DATABASE_URL"]
+    assert sauvegardes["depends_on"]["db"]["condition"] == "service_healthy"
+    # the backups and the settings file stay out of git and out of the image
+    dossier_hote = (DEPLOY / _sans_defaut(source)).resolve().relative_to(RACINE).as_posix()
+    ignores = subprocess.run(
+        ["git", "check-ignore", f"{dossier_hote}/x.dump", "deploy/.env"],
+        cwd=RACINE,
         capture_output=True,
         text=True,
         check=False,
+    ).stdout.split()
+    assert ignores == [f"{dossier_hote}/x.dump", "deploy/.env"]
+    assert _ignore(dossier_hote, _motifs_ignores())
+    assert _ignore("deploy/.env", _motifs_ignores())
+
+
+def test_compose_horloge_des_taches_de_nuit_a_l_heure_de_paris(compose):
+    """TZ is a POSIX rule: right without time zone files (postgres:16 may lack tzdata)."""
+    fuseaux = {_sans_defaut(_env(compose["services"][nom])["TZ"]) for nom in ("actualisation", "sauvegardes")}
+    (fuseau,) = fuseaux
+    assert "/" not in fuseau.split(",")[0], "a POSIX rule, not a zoneinfo name"
+    heures = [
+        subprocess.run(
+            ["date", "-d", f"{jour} 12:00 UTC", "+%H"],
+            env={"TZ": fuseau, "PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for jour in ("2026-01-15", "2026-07-15", "2026-03-29", "2026-10-25")
+    ]
+    # winter, summer, and the two change days at noon (after 2 h / 3 h)
+    assert heures == ["13", "14", "14", "13"]
+
+
+def _lancer_chaque_nuit(
+    tmp_path: Path, maintenant: str, heure: str
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """chaque_nuit.sh with a clock at ``maintenant``; the command it runs stops it."""
+    faux = tmp_path / "bin"
+    faux.mkdir(exist_ok=True)
+    (faux / "date").write_text(f'#!/bin/sh\necho "{maintenant}"\n', encoding="utf-8")
+    (faux / "sleep").write_text(f'#!/bin/sh\necho "$1" >> "{tmp_path}/attentes"\n', encoding="utf-8")
+    for outil in faux.iterdir():
+        outil.chmod(0o755)
+    resultat = subprocess.run(
+        # the command: note it ran, then end the loop (SIGTERM to chaque_nuit.sh, its parent)
+        ["sh", str(CHAQUE_NUIT), heure, "sh", "-c", f'echo "$0" >> {tmp_path}/lance; kill $PPID', "lancé"],
+        env={"PATH": f"{faux}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
     )
+    attentes = (tmp_path / "attentes").read_text(encoding="utf-8").split()
+    return resultat, attentes
+
+
+@pytest.mark.parametrize(
+    ("maintenant", "heure", "attente"),
+    [
+        ("02:00:00", "03:30", 5400),
+        ("04:00:00", "03:30", 84600),
+        ("08:09:30", "09:08", 3510),  # 08 and 09 are no octal numbers
+        ("03:30:00", "03:30", 86400),  # just ran: tomorrow
+        ("23:59:59", "00:00", 1),
+    ],
+)
+def test_chaque_nuit_attend_l_heure_puis_lance_la_commande(tmp_path, maintenant, heure, attente):
+    resultat, attentes = _lancer_chaque_nuit(tmp_path, maintenant, heure)
+    assert attentes == [str(attente)], resultat.stderr
+    assert (tmp_path / "lance").read_text(encoding="utf-8").split() == ["lancé"]
+    # SIGTERM (docker stop) ends it cleanly
     assert resultat.returncode == 0, resultat.stderr
+
+
+@pytest.mark.parametrize("heure", ["3h30", "24:00", "12:60", "", "7:5"])
+def test_chaque_nuit_refuse_une_heure_illisible(tmp_path, heure):
+    resultat = subprocess.run(
+        ["sh", str(CHAQUE_NUIT), heure, "true"], capture_output=True, text=True, timeout=20, check=False
+    )
+    assert resultat.returncode == 2
+    assert "heure illisible" in resultat.stderr
+
+
+def test_chaque_nuit_continue_apres_un_echec(tmp_path):
+    """A failed night is reported; the loop goes on to the next night."""
+    faux = tmp_path / "bin"
+    faux.mkdir()
+    (faux / "date").write_text('#!/bin/sh\necho "02:00:00"\n', encoding="utf-8")
+    # the second wait ends the loop
+    (faux / "sleep").write_text(
+        f'#!/bin/sh\necho "$1" >> "{tmp_path}/attentes"\n'
+        f'[ "$(wc -l < "{tmp_path}/attentes")" -lt 2 ] || kill $PPID\n',
+        encoding="utf-8",
+    )
+    for outil in faux.iterdir():
+        outil.chmod(0o755)
+    resultat = subprocess.run(
+        ["sh", str(CHAQUE_NUIT), "03:00", "sh", "-c", "exit 3"],
+        env={"PATH": f"{faux}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert (tmp_path / "attentes").read_text(encoding="utf-8").split() == ["3600", "3600"]
+    assert "code 3" in resultat.stdout
 
 
 # --- Dockerfile --------------------------------------------------------------------------------
@@ -475,8 +762,11 @@ def test_dockerfile_copie_des_fichiers_qui_existent():
     for *sources, _destination in copies:
         assert not any(s.startswith("--from") for s in sources)
         for source in (s for s in sources if not s.startswith("--")):
-            assert (RACINE / source).exists(), source
-            assert not _ignore(source, ignores), f"{source} is excluded from the build context"
+            trouves = list(RACINE.glob(source))
+            assert trouves, source
+            for trouve in trouves:
+                chemin = trouve.relative_to(RACINE).as_posix()
+                assert not _ignore(chemin, ignores), f"{chemin} is excluded from the build context"
 
 
 def _motifs_ignores() -> list[str]:
