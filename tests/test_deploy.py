@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import http.client
 import json
@@ -9,6 +10,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -694,6 +696,275 @@ def test_chaque_nuit_continue_apres_un_echec(tmp_path):
     )
     assert (tmp_path / "attentes").read_text(encoding="utf-8").split() == ["3600", "3600"]
     assert "code 3" in resultat.stdout
+
+
+# --- Let's Encrypt certificates: compose.certificats.yaml -------------------------------------
+
+CERTIFICATS_SH = DEPLOY / "certificats.sh"
+RECHARGER = DEPLOY / "nginx-recharger.sh"
+
+
+@pytest.fixture(scope="module")
+def certificats() -> dict:
+    return yaml.safe_load(COMPOSE_CERTIFICATS.read_text(encoding="utf-8"))
+
+
+def _fusion_des_montages(base: dict, surcharge: dict) -> dict[str, str]:
+    """Mounts after ``docker compose -f base -f surcharge``: volumes are unique by target, the
+    later file's wins."""
+    return _montages(base) | _montages(surcharge)
+
+
+def test_certificats_remplacent_le_dossier_tls_de_nginx(compose, certificats):
+    proxy_base, proxy = compose["services"]["proxy"], certificats["services"]["proxy"]
+    # only the certificate folder and the start order change; ports are appended by a merge
+    assert set(proxy) == {"volumes", "depends_on"}
+    montages = _fusion_des_montages(proxy_base, proxy)
+    env = _valeurs_compose()
+    dossier_tls = str(Path(env["ESS_NGINX_CERTIFICAT"]).parent)
+    assert str(Path(env["ESS_NGINX_CLE"]).parent) == dossier_tls
+    volume = montages[dossier_tls]
+    assert volume in certificats["volumes"]
+    # what certbot's side writes there, under the names nginx reads
+    script = CERTIFICATS_SH.read_text(encoding="utf-8")
+    for nom in ("certbot", "certificat-provisoire"):
+        service = certificats["services"][nom]
+        assert _montages(service)[_env(service)["ESS_CERTIFICATS_DOSSIER"]] == volume, nom
+        assert (DEPLOY / _montages(service)[service["entrypoint"][1]]).resolve() == CERTIFICATS_SH
+    for fichier in (env["ESS_NGINX_CERTIFICAT"], env["ESS_NGINX_CLE"]):
+        assert f'"$DOSSIER/{Path(fichier).name}"' in script
+    # a certificate exists before nginx starts; certbot needs nginx on port 80
+    assert proxy["depends_on"]["certificat-provisoire"]["condition"] == "service_completed_successfully"
+    assert certificats["services"]["certificat-provisoire"]["entrypoint"][2:] == ["provisoire"]
+    assert certificats["services"]["certbot"]["entrypoint"][2:] == ["renouveler"]
+    assert certificats["services"]["certbot"]["depends_on"]["proxy"]["condition"] == "service_started"
+    assert certificats["services"]["certbot"]["restart"] == "unless-stopped"
+
+
+def test_certificats_reglages(compose, certificats):
+    certbot = certificats["services"]["certbot"]
+    env = _env(certbot)
+    # no certificate without a name and an address: compose stops with the message
+    for variable in ("ESS_DOMAINE", "ESS_COURRIEL_CERTIFICATS"):
+        assert env[variable].startswith("${" + variable + ":?"), variable
+    assert certbot["image"].startswith("certbot/certbot")
+    # certbot's account and renewal settings survive a restart
+    assert _montages(certbot)["/etc/letsencrypt"] in certificats["volumes"]
+    # certbot asks nginx on the compose network, on the port the template listens to in HTTP
+    adresse = urlsplit(env["ESS_PROXY_HTTP"])
+    assert adresse.hostname in compose["services"]
+    assert adresse.hostname == "proxy"
+    assert (adresse.port or 80) == int(_valeurs_compose()["ESS_NGINX_PORT_HTTP"])
+    ports = [_sans_defaut(str(port)) for port in compose["services"]["proxy"]["ports"]]
+    assert f"80:{_valeurs_compose()['ESS_NGINX_PORT_HTTP']}" in ports
+
+
+def test_nginx_recharge_monte_dans_l_entree_de_l_image(compose):
+    """nginx:stable's entrypoint runs /docker-entrypoint.d/*.sh only when executable."""
+    montages = _montages(compose["services"]["proxy"])
+    (cible,) = [c for c in montages if c.startswith("/docker-entrypoint.d/")]
+    assert cible.endswith(".sh")
+    source = (DEPLOY / montages[cible]).resolve()
+    assert source == RECHARGER
+    mode = subprocess.run(
+        ["git", "ls-files", "-s", str(RECHARGER.relative_to(RACINE))],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[:1]
+    assert mode in (["100755"], []), "executable in git"
+    assert os.access(RECHARGER, os.X_OK)
+
+
+def _faux_outils(dossier: Path, **scripts: str) -> dict[str, str]:
+    dossier.mkdir(exist_ok=True)
+    for nom, texte in scripts.items():
+        outil = dossier / nom
+        outil.write_text("#!/bin/sh\n" + texte, encoding="utf-8")
+        outil.chmod(0o755)
+    return {"PATH": f"{dossier}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _attendre(condition, delai_s: float = 10) -> bool:
+    fin = time.monotonic() + delai_s
+    while time.monotonic() < fin:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_nginx_recharge_quand_le_certificat_change(tmp_path):
+    appels = tmp_path / "appels"
+    test_ok = tmp_path / "test_ok"
+    env = _faux_outils(
+        tmp_path / "bin",
+        # nginx -t succeeds when test_ok exists
+        nginx=f'echo "$*" >> {appels}\nif [ "$1" = -t ]; then [ -e {test_ok} ]; fi\n',
+    )
+    certificat, cle = tmp_path / "certificat.pem", tmp_path / "cle.pem"
+    certificat.write_text("provisoire", encoding="utf-8")
+    cle.write_text("cle provisoire", encoding="utf-8")
+    env |= {
+        "ESS_NGINX_CERTIFICAT": str(certificat),
+        "ESS_NGINX_CLE": str(cle),
+        "ESS_NGINX_VERIFICATION": "0.1",
+    }
+    lance = subprocess.Popen(["sh", str(RECHARGER)], env=env, start_new_session=True)
+    try:
+        # the entrypoint goes on at once: the loop is left behind
+        assert lance.wait(timeout=10) == 0
+        time.sleep(0.5)
+        assert not appels.exists(), "nothing changed, no reload"
+
+        def recharges() -> int:
+            lignes = appels.read_text(encoding="utf-8").splitlines() if appels.exists() else []
+            return lignes.count("-s reload")
+
+        # a new pair that nginx -t refuses (caught between its two renames): no reload...
+        certificat.write_text("renouvelé", encoding="utf-8")
+        assert _attendre(lambda: appels.exists())
+        time.sleep(0.5)
+        assert recharges() == 0
+        # ...until it passes
+        test_ok.touch()
+        assert _attendre(lambda: recharges() == 1)
+        time.sleep(0.5)
+        assert recharges() == 1, "once per change"
+        cle.write_text("nouvelle clé", encoding="utf-8")
+        assert _attendre(lambda: recharges() == 2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(lance.pid, signal.SIGTERM)
+
+
+def _certificats_sh(tmp_path: Path, *arguments: str, **environnement: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ["PATH"],
+        "ESS_CERTIFICATS_DOSSIER": str(tmp_path / "certificats"),
+        "ESS_ACME_DOSSIER": str(tmp_path / "acme"),
+        "ESS_LETSENCRYPT_DOSSIER": str(tmp_path / "letsencrypt"),
+        "ESS_PROXY_HTTP": "http://proxy",
+    } | environnement
+    return subprocess.run(
+        ["sh", str(CERTIFICATS_SH), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _sujet_et_cle(dossier: Path) -> tuple[str, str, str]:
+    def openssl(*arguments: str) -> str:
+        return subprocess.run(["openssl", *arguments], capture_output=True, text=True, check=True).stdout
+
+    sujet = openssl("x509", "-in", str(dossier / "certificat.pem"), "-noout", "-subject")
+    publique_certificat = openssl("x509", "-in", str(dossier / "certificat.pem"), "-noout", "-pubkey")
+    publique_cle = openssl("pkey", "-in", str(dossier / "cle.pem"), "-pubout")
+    return sujet, publique_certificat, publique_cle
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificat_provisoire_une_seule_fois(tmp_path):
+    resultat = _certificats_sh(tmp_path, "provisoire", ESS_DOMAINE="ess.agglo.fr,www.ess.agglo.fr")
+    assert resultat.returncode == 0, resultat.stderr
+    dossier = tmp_path / "certificats"
+    sujet, publique_certificat, publique_cle = _sujet_et_cle(dossier)
+    assert "CN = ess.agglo.fr" in sujet
+    assert publique_certificat == publique_cle, "the key of the certificate"
+    assert (dossier / "cle.pem").stat().st_mode & 0o077 == 0
+    # never replaces a certificate already there (Let's Encrypt's, after the first start)
+    avant = (dossier / "certificat.pem").read_bytes()
+    assert _certificats_sh(tmp_path, "provisoire", ESS_DOMAINE="ess.agglo.fr").returncode == 0
+    assert (dossier / "certificat.pem").read_bytes() == avant
+    assert sorted(p.name for p in dossier.iterdir()) == ["certificat.pem", "cle.pem"]
+
+
+def test_certificats_sans_domaine_un_message_clair(tmp_path):
+    resultat = _certificats_sh(tmp_path, "provisoire")
+    assert resultat.returncode == 1
+    assert "ESS_DOMAINE n'est pas défini" in resultat.stderr
+
+
+def _renouveler(tmp_path: Path, code_certbot: int, **environnement: str):
+    """certificats.sh renouveler with fake certbot, wget (nginx answering) and sleep (which
+    ends the loop at its first wait)."""
+    journal = tmp_path / "journal"
+    outils = _faux_outils(
+        tmp_path / "bin",
+        # what nginx would serve: the file under the webroot
+        wget=f'for a; do url="$a"; done\ncat "{tmp_path}/acme/${{url#http://proxy/}}"\n',
+        certbot=(
+            f'echo "certbot $*" >> {journal}\n'
+            'while [ "$#" -gt 0 ]; do\n'
+            '  case "$1" in --config-dir) c="$2";; --cert-name) n="$2";; esac; shift\n'
+            "done\n"
+            f"[ {code_certbot} -eq 0 ] || exit {code_certbot}\n"
+            'mkdir -p "$c/live/$n" "$c/renewal"\n'
+            'echo "chaîne de $n" > "$c/live/$n/fullchain.pem"; echo "clé de $n" > "$c/live/$n/privkey.pem"\n'
+        ),
+        sleep=f'echo "sleep $1" >> {journal}\nkill $PPID\n',
+    )
+    resultat = _certificats_sh(
+        tmp_path,
+        "renouveler",
+        ESS_DOMAINE="ess.agglo.fr,www.ess.agglo.fr",
+        ESS_COURRIEL_CERTIFICATS="dsi@agglo.fr",
+        **outils,
+        **environnement,
+    )
+    return resultat, journal.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_obtenus_puis_publies_pour_nginx(tmp_path):
+    resultat, journal = _renouveler(tmp_path, 0)
+    assert resultat.returncode == 0, resultat.stderr
+    certbot, attente = journal
+    arguments = shlex.split(certbot)
+    assert arguments[:2] == ["certbot", "certonly"]
+    assert arguments[arguments.index("-w") + 1] == str(tmp_path / "acme")
+    assert "--webroot" in arguments
+    assert arguments[arguments.index("-d") + 1] == "ess.agglo.fr,www.ess.agglo.fr"
+    assert arguments[arguments.index("--cert-name") + 1] == "ess.agglo.fr"
+    assert arguments[arguments.index("--email") + 1] == "dsi@agglo.fr"
+    for option in ("--agree-tos", "--non-interactive", "--keep-until-expiring"):
+        assert option in arguments
+    assert "--test-cert" not in arguments
+    # the new pair where nginx reads it; the next try in 12 hours
+    dossier = tmp_path / "certificats"
+    assert (dossier / "certificat.pem").read_text(encoding="utf-8") == "chaîne de ess.agglo.fr\n"
+    assert (dossier / "cle.pem").read_text(encoding="utf-8") == "clé de ess.agglo.fr\n"
+    assert attente == "sleep 43200"
+    # nginx's reachability check leaves nothing behind in the challenge folder
+    assert not list((tmp_path / "acme" / ".well-known" / "acme-challenge").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_refus_garde_le_provisoire_et_reessaie_dans_une_heure(tmp_path):
+    resultat, journal = _renouveler(tmp_path, 1, ESS_CERTIFICATS_ESSAI="1")
+    assert "--test-cert" in journal[0].split()
+    assert journal[1] == "sleep 3600"
+    assert "Let's Encrypt a refusé" in resultat.stderr
+    # nginx keeps the self-signed pair
+    sujet, publique_certificat, publique_cle = _sujet_et_cle(tmp_path / "certificats")
+    assert "CN = ess.agglo.fr" in sujet
+    assert publique_certificat == publique_cle
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_un_certificat_d_essai_est_remplace_par_un_vrai(tmp_path):
+    renouvellement = tmp_path / "letsencrypt" / "renewal"
+    renouvellement.mkdir(parents=True)
+    (renouvellement / "ess.agglo.fr.conf").write_text(
+        "server = https://acme-staging-v02.api.letsencrypt.org/directory\n", encoding="utf-8"
+    )
+    _resultat, journal = _renouveler(tmp_path, 0)
+    assert "--force-renewal" in journal[0].split()
+    assert "--test-cert" not in journal[0].split()
 
 
 # --- Dockerfile --------------------------------------------------------------------------------
