@@ -967,6 +967,35 @@ def test_certificats_un_certificat_d_essai_est_remplace_par_un_vrai(tmp_path):
     assert "--test-cert" not in journal[0].split()
 
 
+# --- README, « Mettre en ligne » ---------------------------------------------------------------
+
+
+def _section_mettre_en_ligne() -> str:
+    texte = (RACINE / "README.md").read_text(encoding="utf-8")
+    debut = texte.index("\n## Mettre en ligne\n")
+    fin = texte.index("\n## ", debut + 1)
+    return texte[debut:fin]
+
+
+def test_readme_mettre_en_ligne_nomme_chaque_reglage_et_chaque_service(compose, certificats):
+    """An IT team reads the settings there, not in the compose files."""
+    section = _section_mettre_en_ligne()
+    textes = COMPOSE.read_text(encoding="utf-8") + COMPOSE_CERTIFICATS.read_text(encoding="utf-8")
+    reglages = set(re.findall(r"\$\{(ESS_[A-Z_]+)", textes))
+    assert {"ESS_DOMAINE", "ESS_COURRIEL_CERTIFICATS", "ESS_COOKIE_SECRET", "ESS_DB_PASSWORD"} <= reglages
+    assert sorted(r for r in reglages if not re.search(rf"\b{r}\b", section)) == []
+    for service in set(compose["services"]) | set(certificats["services"]):
+        assert f"`{service}`" in section, service
+    # the commands run scripts where the containers have them
+    montes = {c for s in compose["services"].values() for c in _montages(s)}
+    for chemin in re.findall(r"(/ess/[\w.]+\.sh)", section):
+        assert chemin in montes, chemin
+    for chemin in re.findall(r"(/app/deploy/[\w.]+\.sh)", section):
+        assert _copie_dans_l_image(chemin), chemin
+    # the order of the files for compose, as in the settings file it shows
+    assert "COMPOSE_FILE=compose.yaml:compose.certificats.yaml" in section
+
+
 # --- Dockerfile --------------------------------------------------------------------------------
 
 
