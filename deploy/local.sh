@@ -100,7 +100,8 @@ ecrire_nginx() {
     # sites allowed to show the dashboard in a frame (CSP frame-ancestors)
     [ -n "$cadres" ] || cadres="'self'"
     for port in $PORTS_APP; do serveurs="${serveurs}server 127.0.0.1:$port; "; done
-    mkdir -p "$ETAT/nginx"
+    # HTTP-01 challenges: certbot certonly --webroot -w "$ETAT/acme" answers through port HTTP.
+    mkdir -p "$ETAT/nginx" "$ETAT/acme/.well-known/acme-challenge"
     ESS_NGINX_SERVEURS="$serveurs" \
         ESS_NGINX_PORT_HTTP="$PORT_HTTP" \
         ESS_NGINX_PORT_HTTPS="$PORT_HTTPS" \
@@ -111,7 +112,8 @@ ecrire_nginx() {
         ESS_NGINX_JOURNAL_ACCES="$ETAT/journaux/nginx-acces.log" \
         ESS_NGINX_JOURNAL_ERREURS="$ETAT/journaux/nginx-erreurs.log" \
         ESS_NGINX_CADRES_AUTORISES="$cadres" \
-        envsubst '${ESS_NGINX_SERVEURS} ${ESS_NGINX_PORT_HTTP} ${ESS_NGINX_PORT_HTTPS} ${ESS_NGINX_PORT_HTTPS_PUBLIC} ${ESS_NGINX_CERTIFICAT} ${ESS_NGINX_CLE} ${ESS_NGINX_TEMPORAIRE} ${ESS_NGINX_JOURNAL_ACCES} ${ESS_NGINX_JOURNAL_ERREURS} ${ESS_NGINX_CADRES_AUTORISES}' \
+        ESS_NGINX_ACME="$ETAT/acme" \
+        envsubst '${ESS_NGINX_SERVEURS} ${ESS_NGINX_PORT_HTTP} ${ESS_NGINX_PORT_HTTPS} ${ESS_NGINX_PORT_HTTPS_PUBLIC} ${ESS_NGINX_CERTIFICAT} ${ESS_NGINX_CLE} ${ESS_NGINX_TEMPORAIRE} ${ESS_NGINX_JOURNAL_ACCES} ${ESS_NGINX_JOURNAL_ERREURS} ${ESS_NGINX_CADRES_AUTORISES} ${ESS_NGINX_ACME}' \
         <"$RACINE/deploy/nginx.conf.template" >"$ETAT/nginx/nginx.conf"
 }
 

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import http.client
 import json
 import os
 import re
 import shlex
 import shutil
+import signal
 import stat
 import subprocess
 import sys
+import tempfile
+import time
 import tomllib
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,9 +23,12 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from benchmarks.serveur import port_libre
+
 RACINE = Path(__file__).resolve().parent.parent
 DEPLOY = RACINE / "deploy"
 COMPOSE = DEPLOY / "compose.yaml"
+COMPOSE_CERTIFICATS = DEPLOY / "compose.certificats.yaml"
 NGINX = DEPLOY / "nginx.conf.template"
 LOCAL_SH = DEPLOY / "local.sh"
 DOCKERFILE = DEPLOY / "Dockerfile"
@@ -51,13 +59,14 @@ def _montages(service: dict) -> dict[str, str]:
     """Mount target -> source, short syntax (``source:target[:mode]``)."""
     resultat = {}
     for montage in service.get("volumes", []):
-        source, cible, *_ = montage.split(":")
+        # a source may be "${VAR:-default}", whose ":-" is no separator
+        source, cible = re.fullmatch(r"(\$\{[^}]*\}[^:]*|[^:]+):([^:]+)(?::r[ow])?", montage).groups()
         resultat[cible] = source
     return resultat
 
 
 def test_compose_services(compose):
-    assert set(compose["services"]) == {"app", "db", "proxy"}
+    assert set(compose["services"]) == {"app", "db", "proxy", "actualisation", "sauvegardes"}
 
 
 def test_compose_app_construite_depuis_le_dockerfile(compose):
@@ -124,8 +133,9 @@ def test_compose_proxy(compose):
     proxy = compose["services"]["proxy"]
     assert proxy["image"] == "nginx:stable"
     ports = [_sans_defaut(str(port)) for port in proxy["ports"]]
-    assert "8080:80" in ports
-    assert "8443:443" in ports
+    # HTTP-01 (Let's Encrypt) knocks on port 80 itself: published as 80, HTTPS as 443.
+    assert "80:80" in ports
+    assert "443:443" in ports
     # The image's entrypoint fills /etc/nginx/templates/X.template into $NGINX_ENVSUBST_OUTPUT_DIR/X.
     montage = next(m for m in proxy["volumes"] if m.split(":")[1].startswith("/etc/nginx/templates/"))
     source, cible, mode = montage.split(":")
@@ -370,6 +380,26 @@ def test_nginx_limite_websocket_et_envois(nginx):
     reason="nginx or openssl not installed: `nginx -t` not run",
 )
 def test_nginx_t(tmp_path):
+    _certificat_auto_signe(tmp_path)
+    # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
+    valeurs = _valeurs_compose() | {
+        "ESS_NGINX_SERVEURS": "server 127.0.0.1:8501; server 127.0.0.1:8502;",
+        "ESS_NGINX_CERTIFICAT": str(tmp_path / "certificat.pem"),
+        "ESS_NGINX_CLE": str(tmp_path / "cle.pem"),
+        "ESS_NGINX_TEMPORAIRE": str(tmp_path),
+        "ESS_NGINX_ACME": str(tmp_path / "acme"),
+    }
+    (tmp_path / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
+    resultat = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert resultat.returncode == 0, resultat.stderr
+
+
+def _certificat_auto_signe(dossier: Path) -> None:
     subprocess.run(
         [
             "openssl",
@@ -385,28 +415,585 @@ def test_nginx_t(tmp_path):
             "-subj",
             "/CN=localhost",
             "-keyout",
-            str(tmp_path / "cle.pem"),
+            str(dossier / "cle.pem"),
             "-out",
-            str(tmp_path / "certificat.pem"),
+            str(dossier / "certificat.pem"),
         ],
         capture_output=True,
         check=True,
     )
-    # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
-    valeurs = _valeurs_compose() | {
-        "ESS_NGINX_SERVEURS": "server 127.0.0.1:8501; server 127.0.0.1:8502;",
-        "ESS_NGINX_CERTIFICAT": str(tmp_path / "certificat.pem"),
-        "ESS_NGINX_CLE": str(tmp_path / "cle.pem"),
-        "ESS_NGINX_TEMPORAIRE": str(tmp_path),
-    }
-    (tmp_path / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
-    resultat = subprocess.run(
-        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")],
+
+
+def _http_seul(nginx) -> list:
+    (serveur,) = [s for s in _blocs(_http(nginx), "server") if not _tls(s)]
+    return serveur
+
+
+def test_nginx_defi_acme_servi_en_http_avant_la_redirection(nginx, compose):
+    """Let's Encrypt's HTTP-01 request reaches port 80 and follows no redirect to HTTPS: the
+    challenge folder is served there, from the folder certbot writes into (same volume)."""
+    serveur = _http_seul(nginx)
+    (defi,) = _blocs(serveur, "location", "^~", "/.well-known/acme-challenge/")
+    ((racine,),) = _directives(defi, "root")
+    assert not _directives(defi, "return")
+    assert _directives(defi, "try_files") == [["$uri", "=404"]]
+    # the folder nginx reads is the volume the certbot service writes
+    proxy = compose["services"]["proxy"]
+    volume = _montages(proxy)[racine]
+    assert volume in compose["volumes"]
+    certificats = yaml.safe_load(COMPOSE_CERTIFICATS.read_text(encoding="utf-8"))
+    certbot = certificats["services"]["certbot"]
+    assert _montages(certbot)[_env(certbot)["ESS_ACME_DOSSIER"]] == volume
+    # everything else still goes to HTTPS
+    (racine_http,) = _blocs(serveur, "location", "/")
+    assert _directives(racine_http, "return")[0][0] == "301"
+
+
+@pytest.mark.skipif(
+    shutil.which("nginx") is None or shutil.which("openssl") is None,
+    reason="nginx or openssl not installed: the template is not run",
+)
+def test_nginx_sert_le_defi_acme_et_renvoie_le_reste_vers_https():
+    """The template as deploy/local.sh fills it, run by nginx: a file certbot would put in the
+    challenge folder is served over plain HTTP, every other path is sent to HTTPS."""
+    # Under /tmp, open to all: nginx's workers (nobody, when the tests run as root) read it.
+    dossier = Path(tempfile.mkdtemp(prefix="ess-acme-", dir="/tmp"))
+    dossier.chmod(0o755)
+    try:
+        _certificat_auto_signe(dossier)
+        (dossier / "cle.pem").chmod(0o644)
+        defis = dossier / "acme" / ".well-known" / "acme-challenge"
+        defis.mkdir(parents=True)
+        (defis / "jeton-de-test").write_text("jeton-de-test.empreinte", encoding="utf-8")
+        port_http, port_https = port_libre(), port_libre()
+        valeurs = {
+            "ESS_NGINX_SERVEURS": f"server 127.0.0.1:{port_libre()};",
+            "ESS_NGINX_PORT_HTTP": str(port_http),
+            "ESS_NGINX_PORT_HTTPS": str(port_https),
+            "ESS_NGINX_PORT_HTTPS_PUBLIC": str(port_https),
+            "ESS_NGINX_CERTIFICAT": str(dossier / "certificat.pem"),
+            "ESS_NGINX_CLE": str(dossier / "cle.pem"),
+            "ESS_NGINX_TEMPORAIRE": str(dossier),
+            "ESS_NGINX_JOURNAL_ACCES": str(dossier / "acces.log"),
+            "ESS_NGINX_JOURNAL_ERREURS": str(dossier / "erreurs.log"),
+            "ESS_NGINX_CADRES_AUTORISES": "'self'",
+            "ESS_NGINX_ACME": str(dossier / "acme"),
+        }
+        assert set(valeurs) == _variables_du_gabarit()
+        (dossier / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
+        commande = ["nginx", "-p", str(dossier), "-c", str(dossier / "nginx.conf")]
+        subprocess.run(commande, capture_output=True, text=True, check=True)
+        try:
+            assert _get_http(port_http, "/.well-known/acme-challenge/jeton-de-test") == (
+                200,
+                None,
+                "jeton-de-test.empreinte",
+            )
+            assert _get_http(port_http, "/.well-known/acme-challenge/absent")[0] == 404
+            statut, cible, _ = _get_http(port_http, "/emplois?territoire=epci:240200477")
+            assert (statut, cible) == (
+                301,
+                f"https://localhost:{port_https}/emplois?territoire=epci:240200477",
+            )
+            # the challenge folder's neighbours are not served
+            assert _get_http(port_http, "/.well-known/../cle.pem")[0] in (301, 400, 404)
+        finally:
+            subprocess.run([*commande, "-s", "quit"], capture_output=True, check=False)
+    finally:
+        shutil.rmtree(dossier, ignore_errors=True)
+
+
+def _get_http(port: int, chemin: str) -> tuple[int, str | None, str]:
+    connexion = http.client.HTTPConnection("localhost", port, timeout=10)
+    for _ in range(50):  # nginx has just been started
+        try:
+            connexion.request("GET", chemin)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    try:
+        reponse = connexion.getresponse()
+        return reponse.status, reponse.getheader("Location"), reponse.read().decode("utf-8", "replace")
+    finally:
+        connexion.close()
+
+
+# --- nightly services: refresh and backups ---------------------------------------------------
+
+CHAQUE_NUIT = DEPLOY / "chaque_nuit.sh"
+
+
+def _heure_par_defaut(valeur: str) -> str:
+    heure = _sans_defaut(valeur)
+    assert re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", heure), valeur
+    assert valeur.startswith("${ESS_HEURE_"), "the time is a setting"
+    return heure
+
+
+def _copie_dans_l_image(chemin_dans_l_image: str) -> bool:
+    """Whether the Dockerfile copies the repository file the image knows as ``/app/<chemin>``
+    (a pattern such as deploy/*.sh counts for a script another branch brings)."""
+    relatif = chemin_dans_l_image.removeprefix(_une("WORKDIR").rstrip("/") + "/")
+    for *sources, destination in (shlex.split(r) for m, r in _instructions() if m == "COPY"):
+        for source in sources:
+            cible = (
+                f"{destination.rstrip('/')}/{Path(source).name}" if destination.endswith("/") else destination
+            )
+            if fnmatch.fnmatch(relatif, source) and fnmatch.fnmatch(relatif, cible):
+                return True
+    return False
+
+
+def test_compose_actualisation_chaque_nuit_avec_l_image_et_les_donnees_de_l_application(compose):
+    app, actualisation = compose["services"]["app"], compose["services"]["actualisation"]
+    # the same image, built the same way: the refresh runs the app's own code
+    assert actualisation["image"] == app["image"]
+    assert actualisation["build"] == app["build"]
+    assert actualisation["entrypoint"] == ["sh", "/app/deploy/chaque_nuit.sh"]
+    heure, *commande = actualisation["command"]
+    _heure_par_defaut(heure)
+    # the script « exploitation » writes: one official refresh under the start lock
+    assert commande == ["sh", "/app/deploy/actualiser.sh"]
+    for script in ("deploy/chaque_nuit.sh", "deploy/actualiser.sh", "deploy/demarrer.sh"):
+        assert _copie_dans_l_image(f"/app/{script}"), script
+    # the same store and data folder as the processes that show them
+    env_app, env = _env(app), _env(actualisation)
+    assert env["DATABASE_URL"] == env_app["DATABASE_URL"]
+    assert env["ESS_DATA_DIR"] == env_app["ESS_DATA_DIR"]
+    assert _montages(actualisation)[env["ESS_DATA_DIR"]] == _montages(app)[env_app["ESS_DATA_DIR"]]
+    # no secret it does not need
+    assert "STREAMLIT_SERVER_COOKIE_SECRET" not in env
+    # the image's health check asks Streamlit, which does not run there
+    assert actualisation["healthcheck"] == {"disable": True}
+    assert actualisation["depends_on"]["app"]["condition"] == "service_healthy"
+    assert actualisation["restart"] == "unless-stopped"
+
+
+def test_compose_sauvegardes_chaque_nuit_dans_un_dossier_de_l_hote(compose):
+    app, db, sauvegardes = (compose["services"][nom] for nom in ("app", "db", "sauvegardes"))
+    # pg_dump of the server's version
+    assert sauvegardes["image"] == db["image"] == "postgres:16"
+    montages = _montages(sauvegardes)
+    assert sauvegardes["entrypoint"][0] == "sh"
+    assert (DEPLOY / montages[sauvegardes["entrypoint"][1]]).resolve() == CHAQUE_NUIT
+    heure, *commande = sauvegardes["command"]
+    _heure_par_defaut(heure)
+    # the scripts « sauvegardes » writes, under the names fixed for this stop
+    assert commande[0] == "sh"
+    assert montages[commande[1]] == "./sauvegarde.sh"
+    assert "./restaurer.sh" in montages.values()
+    (dossier,) = commande[2:]
+    # the dumps leave the Docker volumes: a host folder, a setting
+    source = montages[dossier]
+    assert source.startswith("${ESS_SAUVEGARDES_DIR:-")
+    assert _sans_defaut(source).startswith("./")
+    # the store the app writes to (sauvegarde.sh reads DATABASE_URL)
+    assert _env(sauvegardes)["DATABASE_URL"] == _env(app)["DATABASE_URL"]
+    assert sauvegardes["depends_on"]["db"]["condition"] == "service_healthy"
+    # the backups and the settings file stay out of git and out of the image
+    dossier_hote = (DEPLOY / _sans_defaut(source)).resolve().relative_to(RACINE).as_posix()
+    ignores = subprocess.run(
+        ["git", "check-ignore", f"{dossier_hote}/x.dump", "deploy/.env"],
+        cwd=RACINE,
         capture_output=True,
         text=True,
         check=False,
+    ).stdout.split()
+    assert ignores == [f"{dossier_hote}/x.dump", "deploy/.env"]
+    assert _ignore(dossier_hote, _motifs_ignores())
+    assert _ignore("deploy/.env", _motifs_ignores())
+
+
+def test_compose_horloge_des_taches_de_nuit_a_l_heure_de_paris(compose):
+    """TZ is a POSIX rule: right without time zone files (postgres:16 may lack tzdata)."""
+    fuseaux = {_sans_defaut(_env(compose["services"][nom])["TZ"]) for nom in ("actualisation", "sauvegardes")}
+    (fuseau,) = fuseaux
+    assert "/" not in fuseau.split(",")[0], "a POSIX rule, not a zoneinfo name"
+    heures = [
+        subprocess.run(
+            ["date", "-d", f"{jour} 12:00 UTC", "+%H"],
+            env={"TZ": fuseau, "PATH": os.environ["PATH"]},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for jour in ("2026-01-15", "2026-07-15", "2026-03-29", "2026-10-25")
+    ]
+    # winter, summer, and the two change days at noon (after 2 h / 3 h)
+    assert heures == ["13", "14", "14", "13"]
+
+
+def _lancer_chaque_nuit(
+    tmp_path: Path, maintenant: str, heure: str
+) -> tuple[subprocess.CompletedProcess, list[str]]:
+    """chaque_nuit.sh with a clock at ``maintenant``; the command it runs stops it."""
+    faux = tmp_path / "bin"
+    faux.mkdir(exist_ok=True)
+    (faux / "date").write_text(f'#!/bin/sh\necho "{maintenant}"\n', encoding="utf-8")
+    (faux / "sleep").write_text(f'#!/bin/sh\necho "$1" >> "{tmp_path}/attentes"\n', encoding="utf-8")
+    for outil in faux.iterdir():
+        outil.chmod(0o755)
+    resultat = subprocess.run(
+        # the command: note it ran, then end the loop (SIGTERM to chaque_nuit.sh, its parent)
+        ["sh", str(CHAQUE_NUIT), heure, "sh", "-c", f'echo "$0" >> {tmp_path}/lance; kill $PPID', "lancé"],
+        env={"PATH": f"{faux}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
     )
+    attentes = (tmp_path / "attentes").read_text(encoding="utf-8").split()
+    return resultat, attentes
+
+
+@pytest.mark.parametrize(
+    ("maintenant", "heure", "attente"),
+    [
+        ("02:00:00", "03:30", 5400),
+        ("04:00:00", "03:30", 84600),
+        ("08:09:30", "09:08", 3510),  # 08 and 09 are no octal numbers
+        ("03:30:00", "03:30", 86400),  # just ran: tomorrow
+        ("23:59:59", "00:00", 1),
+    ],
+)
+def test_chaque_nuit_attend_l_heure_puis_lance_la_commande(tmp_path, maintenant, heure, attente):
+    resultat, attentes = _lancer_chaque_nuit(tmp_path, maintenant, heure)
+    assert attentes == [str(attente)], resultat.stderr
+    assert (tmp_path / "lance").read_text(encoding="utf-8").split() == ["lancé"]
+    # SIGTERM (docker stop) ends it cleanly
     assert resultat.returncode == 0, resultat.stderr
+
+
+@pytest.mark.parametrize("heure", ["3h30", "24:00", "12:60", "", "7:5"])
+def test_chaque_nuit_refuse_une_heure_illisible(tmp_path, heure):
+    resultat = subprocess.run(
+        ["sh", str(CHAQUE_NUIT), heure, "true"], capture_output=True, text=True, timeout=20, check=False
+    )
+    assert resultat.returncode == 2
+    assert "heure illisible" in resultat.stderr
+
+
+def test_chaque_nuit_continue_apres_un_echec(tmp_path):
+    """A failed night is reported; the loop goes on to the next night."""
+    faux = tmp_path / "bin"
+    faux.mkdir()
+    (faux / "date").write_text('#!/bin/sh\necho "02:00:00"\n', encoding="utf-8")
+    # the second wait ends the loop
+    (faux / "sleep").write_text(
+        f'#!/bin/sh\necho "$1" >> "{tmp_path}/attentes"\n'
+        f'[ "$(wc -l < "{tmp_path}/attentes")" -lt 2 ] || kill $PPID\n',
+        encoding="utf-8",
+    )
+    for outil in faux.iterdir():
+        outil.chmod(0o755)
+    resultat = subprocess.run(
+        ["sh", str(CHAQUE_NUIT), "03:00", "sh", "-c", "exit 3"],
+        env={"PATH": f"{faux}{os.pathsep}{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
+    assert (tmp_path / "attentes").read_text(encoding="utf-8").split() == ["3600", "3600"]
+    assert "code 3" in resultat.stdout
+
+
+# --- Let's Encrypt certificates: compose.certificats.yaml -------------------------------------
+
+CERTIFICATS_SH = DEPLOY / "certificats.sh"
+RECHARGER = DEPLOY / "nginx-recharger.sh"
+
+
+@pytest.fixture(scope="module")
+def certificats() -> dict:
+    return yaml.safe_load(COMPOSE_CERTIFICATS.read_text(encoding="utf-8"))
+
+
+def _fusion_des_montages(base: dict, surcharge: dict) -> dict[str, str]:
+    """Mounts after ``docker compose -f base -f surcharge``: volumes are unique by target, the
+    later file's wins."""
+    return _montages(base) | _montages(surcharge)
+
+
+def test_certificats_remplacent_le_dossier_tls_de_nginx(compose, certificats):
+    proxy_base, proxy = compose["services"]["proxy"], certificats["services"]["proxy"]
+    # only the certificate folder and the start order change; ports are appended by a merge
+    assert set(proxy) == {"volumes", "depends_on"}
+    montages = _fusion_des_montages(proxy_base, proxy)
+    env = _valeurs_compose()
+    dossier_tls = str(Path(env["ESS_NGINX_CERTIFICAT"]).parent)
+    assert str(Path(env["ESS_NGINX_CLE"]).parent) == dossier_tls
+    volume = montages[dossier_tls]
+    assert volume in certificats["volumes"]
+    # what certbot's side writes there, under the names nginx reads
+    script = CERTIFICATS_SH.read_text(encoding="utf-8")
+    for nom in ("certbot", "certificat-provisoire"):
+        service = certificats["services"][nom]
+        assert _montages(service)[_env(service)["ESS_CERTIFICATS_DOSSIER"]] == volume, nom
+        assert (DEPLOY / _montages(service)[service["entrypoint"][1]]).resolve() == CERTIFICATS_SH
+    for fichier in (env["ESS_NGINX_CERTIFICAT"], env["ESS_NGINX_CLE"]):
+        assert f'"$DOSSIER/{Path(fichier).name}"' in script
+    # a certificate exists before nginx starts; certbot needs nginx on port 80
+    assert proxy["depends_on"]["certificat-provisoire"]["condition"] == "service_completed_successfully"
+    assert certificats["services"]["certificat-provisoire"]["entrypoint"][2:] == ["provisoire"]
+    assert certificats["services"]["certbot"]["entrypoint"][2:] == ["renouveler"]
+    assert certificats["services"]["certbot"]["depends_on"]["proxy"]["condition"] == "service_started"
+    assert certificats["services"]["certbot"]["restart"] == "unless-stopped"
+
+
+def test_certificats_reglages(compose, certificats):
+    certbot = certificats["services"]["certbot"]
+    env = _env(certbot)
+    # no certificate without a name and an address: compose stops with the message
+    for variable in ("ESS_DOMAINE", "ESS_COURRIEL_CERTIFICATS"):
+        assert env[variable].startswith("${" + variable + ":?"), variable
+    assert certbot["image"].startswith("certbot/certbot")
+    # certbot's account and renewal settings survive a restart
+    assert _montages(certbot)["/etc/letsencrypt"] in certificats["volumes"]
+    # certbot asks nginx on the compose network, on the port the template listens to in HTTP
+    adresse = urlsplit(env["ESS_PROXY_HTTP"])
+    assert adresse.hostname in compose["services"]
+    assert adresse.hostname == "proxy"
+    assert (adresse.port or 80) == int(_valeurs_compose()["ESS_NGINX_PORT_HTTP"])
+    ports = [_sans_defaut(str(port)) for port in compose["services"]["proxy"]["ports"]]
+    assert f"80:{_valeurs_compose()['ESS_NGINX_PORT_HTTP']}" in ports
+
+
+def test_nginx_recharge_monte_dans_l_entree_de_l_image(compose):
+    """nginx:stable's entrypoint runs /docker-entrypoint.d/*.sh only when executable."""
+    montages = _montages(compose["services"]["proxy"])
+    (cible,) = [c for c in montages if c.startswith("/docker-entrypoint.d/")]
+    assert cible.endswith(".sh")
+    source = (DEPLOY / montages[cible]).resolve()
+    assert source == RECHARGER
+    mode = subprocess.run(
+        ["git", "ls-files", "-s", str(RECHARGER.relative_to(RACINE))],
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()[:1]
+    assert mode in (["100755"], []), "executable in git"
+    assert os.access(RECHARGER, os.X_OK)
+
+
+def _faux_outils(dossier: Path, **scripts: str) -> dict[str, str]:
+    dossier.mkdir(exist_ok=True)
+    for nom, texte in scripts.items():
+        outil = dossier / nom
+        outil.write_text("#!/bin/sh\n" + texte, encoding="utf-8")
+        outil.chmod(0o755)
+    return {"PATH": f"{dossier}{os.pathsep}{os.environ['PATH']}"}
+
+
+def _attendre(condition, delai_s: float = 10) -> bool:
+    fin = time.monotonic() + delai_s
+    while time.monotonic() < fin:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_nginx_recharge_quand_le_certificat_change(tmp_path):
+    appels = tmp_path / "appels"
+    test_ok = tmp_path / "test_ok"
+    env = _faux_outils(
+        tmp_path / "bin",
+        # nginx -t succeeds when test_ok exists
+        nginx=f'echo "$*" >> {appels}\nif [ "$1" = -t ]; then [ -e {test_ok} ]; fi\n',
+    )
+    certificat, cle = tmp_path / "certificat.pem", tmp_path / "cle.pem"
+    certificat.write_text("provisoire", encoding="utf-8")
+    cle.write_text("cle provisoire", encoding="utf-8")
+    env |= {
+        "ESS_NGINX_CERTIFICAT": str(certificat),
+        "ESS_NGINX_CLE": str(cle),
+        "ESS_NGINX_VERIFICATION": "0.1",
+    }
+    lance = subprocess.Popen(["sh", str(RECHARGER)], env=env, start_new_session=True)
+    try:
+        # the entrypoint goes on at once: the loop is left behind
+        assert lance.wait(timeout=10) == 0
+        time.sleep(0.5)
+        assert not appels.exists(), "nothing changed, no reload"
+
+        def recharges() -> int:
+            lignes = appels.read_text(encoding="utf-8").splitlines() if appels.exists() else []
+            return lignes.count("-s reload")
+
+        # a new pair that nginx -t refuses (caught between its two renames): no reload...
+        certificat.write_text("renouvelé", encoding="utf-8")
+        assert _attendre(lambda: appels.exists())
+        time.sleep(0.5)
+        assert recharges() == 0
+        # ...until it passes
+        test_ok.touch()
+        assert _attendre(lambda: recharges() == 1)
+        time.sleep(0.5)
+        assert recharges() == 1, "once per change"
+        cle.write_text("nouvelle clé", encoding="utf-8")
+        assert _attendre(lambda: recharges() == 2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(lance.pid, signal.SIGTERM)
+
+
+def _certificats_sh(tmp_path: Path, *arguments: str, **environnement: str) -> subprocess.CompletedProcess:
+    env = {
+        "PATH": os.environ["PATH"],
+        "ESS_CERTIFICATS_DOSSIER": str(tmp_path / "certificats"),
+        "ESS_ACME_DOSSIER": str(tmp_path / "acme"),
+        "ESS_LETSENCRYPT_DOSSIER": str(tmp_path / "letsencrypt"),
+        "ESS_PROXY_HTTP": "http://proxy",
+    } | environnement
+    return subprocess.run(
+        ["sh", str(CERTIFICATS_SH), *arguments],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def _sujet_et_cle(dossier: Path) -> tuple[str, str, str]:
+    def openssl(*arguments: str) -> str:
+        return subprocess.run(["openssl", *arguments], capture_output=True, text=True, check=True).stdout
+
+    sujet = openssl("x509", "-in", str(dossier / "certificat.pem"), "-noout", "-subject")
+    publique_certificat = openssl("x509", "-in", str(dossier / "certificat.pem"), "-noout", "-pubkey")
+    publique_cle = openssl("pkey", "-in", str(dossier / "cle.pem"), "-pubout")
+    return sujet, publique_certificat, publique_cle
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificat_provisoire_une_seule_fois(tmp_path):
+    resultat = _certificats_sh(tmp_path, "provisoire", ESS_DOMAINE="ess.agglo.fr,www.ess.agglo.fr")
+    assert resultat.returncode == 0, resultat.stderr
+    dossier = tmp_path / "certificats"
+    sujet, publique_certificat, publique_cle = _sujet_et_cle(dossier)
+    assert "CN = ess.agglo.fr" in sujet
+    assert publique_certificat == publique_cle, "the key of the certificate"
+    assert (dossier / "cle.pem").stat().st_mode & 0o077 == 0
+    # never replaces a certificate already there (Let's Encrypt's, after the first start)
+    avant = (dossier / "certificat.pem").read_bytes()
+    assert _certificats_sh(tmp_path, "provisoire", ESS_DOMAINE="ess.agglo.fr").returncode == 0
+    assert (dossier / "certificat.pem").read_bytes() == avant
+    assert sorted(p.name for p in dossier.iterdir()) == ["certificat.pem", "cle.pem"]
+
+
+def test_certificats_sans_domaine_un_message_clair(tmp_path):
+    resultat = _certificats_sh(tmp_path, "provisoire")
+    assert resultat.returncode == 1
+    assert "ESS_DOMAINE n'est pas défini" in resultat.stderr
+
+
+def _renouveler(tmp_path: Path, code_certbot: int, **environnement: str):
+    """certificats.sh renouveler with fake certbot, wget (nginx answering) and sleep (which
+    ends the loop at its first wait)."""
+    journal = tmp_path / "journal"
+    outils = _faux_outils(
+        tmp_path / "bin",
+        # what nginx would serve: the file under the webroot
+        wget=f'for a; do url="$a"; done\ncat "{tmp_path}/acme/${{url#http://proxy/}}"\n',
+        certbot=(
+            f'echo "certbot $*" >> {journal}\n'
+            'while [ "$#" -gt 0 ]; do\n'
+            '  case "$1" in --config-dir) c="$2";; --cert-name) n="$2";; esac; shift\n'
+            "done\n"
+            f"[ {code_certbot} -eq 0 ] || exit {code_certbot}\n"
+            'mkdir -p "$c/live/$n" "$c/renewal"\n'
+            'echo "chaîne de $n" > "$c/live/$n/fullchain.pem"; echo "clé de $n" > "$c/live/$n/privkey.pem"\n'
+        ),
+        sleep=f'echo "sleep $1" >> {journal}\nkill $PPID\n',
+    )
+    resultat = _certificats_sh(
+        tmp_path,
+        "renouveler",
+        ESS_DOMAINE="ess.agglo.fr,www.ess.agglo.fr",
+        ESS_COURRIEL_CERTIFICATS="dsi@agglo.fr",
+        **outils,
+        **environnement,
+    )
+    return resultat, journal.read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_obtenus_puis_publies_pour_nginx(tmp_path):
+    resultat, journal = _renouveler(tmp_path, 0)
+    assert resultat.returncode == 0, resultat.stderr
+    certbot, attente = journal
+    arguments = shlex.split(certbot)
+    assert arguments[:2] == ["certbot", "certonly"]
+    assert arguments[arguments.index("-w") + 1] == str(tmp_path / "acme")
+    assert "--webroot" in arguments
+    assert arguments[arguments.index("-d") + 1] == "ess.agglo.fr,www.ess.agglo.fr"
+    assert arguments[arguments.index("--cert-name") + 1] == "ess.agglo.fr"
+    assert arguments[arguments.index("--email") + 1] == "dsi@agglo.fr"
+    for option in ("--agree-tos", "--non-interactive", "--keep-until-expiring"):
+        assert option in arguments
+    assert "--test-cert" not in arguments
+    # the new pair where nginx reads it; the next try in 12 hours
+    dossier = tmp_path / "certificats"
+    assert (dossier / "certificat.pem").read_text(encoding="utf-8") == "chaîne de ess.agglo.fr\n"
+    assert (dossier / "cle.pem").read_text(encoding="utf-8") == "clé de ess.agglo.fr\n"
+    assert attente == "sleep 43200"
+    # nginx's reachability check leaves nothing behind in the challenge folder
+    assert not list((tmp_path / "acme" / ".well-known" / "acme-challenge").iterdir())
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_refus_garde_le_provisoire_et_reessaie_dans_une_heure(tmp_path):
+    resultat, journal = _renouveler(tmp_path, 1, ESS_CERTIFICATS_ESSAI="1")
+    assert "--test-cert" in journal[0].split()
+    assert journal[1] == "sleep 3600"
+    assert "Let's Encrypt a refusé" in resultat.stderr
+    # nginx keeps the self-signed pair
+    sujet, publique_certificat, publique_cle = _sujet_et_cle(tmp_path / "certificats")
+    assert "CN = ess.agglo.fr" in sujet
+    assert publique_certificat == publique_cle
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl not installed")
+def test_certificats_un_certificat_d_essai_est_remplace_par_un_vrai(tmp_path):
+    renouvellement = tmp_path / "letsencrypt" / "renewal"
+    renouvellement.mkdir(parents=True)
+    (renouvellement / "ess.agglo.fr.conf").write_text(
+        "server = https://acme-staging-v02.api.letsencrypt.org/directory\n", encoding="utf-8"
+    )
+    _resultat, journal = _renouveler(tmp_path, 0)
+    assert "--force-renewal" in journal[0].split()
+    assert "--test-cert" not in journal[0].split()
+
+
+# --- README, « Mettre en ligne » ---------------------------------------------------------------
+
+
+def _section_mettre_en_ligne() -> str:
+    texte = (RACINE / "README.md").read_text(encoding="utf-8")
+    debut = texte.index("\n## Mettre en ligne\n")
+    fin = texte.index("\n## ", debut + 1)
+    return texte[debut:fin]
+
+
+def test_readme_mettre_en_ligne_nomme_chaque_reglage_et_chaque_service(compose, certificats):
+    """An IT team reads the settings there, not in the compose files."""
+    section = _section_mettre_en_ligne()
+    textes = COMPOSE.read_text(encoding="utf-8") + COMPOSE_CERTIFICATS.read_text(encoding="utf-8")
+    reglages = set(re.findall(r"\$\{(ESS_[A-Z_]+)", textes))
+    assert {"ESS_DOMAINE", "ESS_COURRIEL_CERTIFICATS", "ESS_COOKIE_SECRET", "ESS_DB_PASSWORD"} <= reglages
+    assert sorted(r for r in reglages if not re.search(rf"\b{r}\b", section)) == []
+    for service in set(compose["services"]) | set(certificats["services"]):
+        assert f"`{service}`" in section, service
+    # the commands run scripts where the containers have them
+    montes = {c for s in compose["services"].values() for c in _montages(s)}
+    for chemin in re.findall(r"(/ess/[\w.]+\.sh)", section):
+        assert chemin in montes, chemin
+    for chemin in re.findall(r"(/app/deploy/[\w.]+\.sh)", section):
+        assert _copie_dans_l_image(chemin), chemin
+    # the order of the files for compose, as in the settings file it shows
+    assert "COMPOSE_FILE=compose.yaml:compose.certificats.yaml" in section
 
 
 # --- Dockerfile --------------------------------------------------------------------------------
@@ -478,8 +1065,11 @@ def test_dockerfile_copie_des_fichiers_qui_existent():
     for *sources, _destination in copies:
         assert not any(s.startswith("--from") for s in sources)
         for source in (s for s in sources if not s.startswith("--")):
-            assert (RACINE / source).exists(), source
-            assert not _ignore(source, ignores), f"{source} is excluded from the build context"
+            trouves = list(RACINE.glob(source))
+            assert trouves, source
+            for trouve in trouves:
+                chemin = trouve.relative_to(RACINE).as_posix()
+                assert not _ignore(chemin, ignores), f"{chemin} is excluded from the build context"
 
 
 def _motifs_ignores() -> list[str]:

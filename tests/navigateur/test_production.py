@@ -191,3 +191,24 @@ def test_http_renvoie_vers_https(production):
         connexion.close()
     assert reponse.status == 301
     assert reponse.getheader("Location") == f"{adresse}/emplois?territoire=epci:240200477"
+
+
+def test_le_defi_lets_encrypt_est_servi_en_http_sans_renvoi(production):
+    """certbot --webroot writes its HTTP-01 token under the state folder's acme/; Let's Encrypt
+    fetches it over plain HTTP, where every other path goes to HTTPS."""
+    adresse, port_http, etat = production
+    defis = etat / "acme" / ".well-known" / "acme-challenge"
+    (defis / "jeton-essai").write_text("jeton-essai.empreinte-du-compte", encoding="utf-8")
+    connexion = http.client.HTTPConnection("localhost", port_http, timeout=30)
+    try:
+        connexion.request("GET", "/.well-known/acme-challenge/jeton-essai")
+        reponse = connexion.getresponse()
+        corps = reponse.read().decode("utf-8")
+        connexion.request("GET", "/.well-known/autre")
+        autre = connexion.getresponse()
+        autre.read()
+    finally:
+        connexion.close()
+    assert (reponse.status, corps) == (200, "jeton-essai.empreinte-du-compte")
+    assert autre.status == 301
+    assert autre.getheader("Location") == f"{adresse}/.well-known/autre"
