@@ -99,9 +99,7 @@ def test_rotation_sept_quotidiennes_et_quatre_hebdomadaires(faux_client, tmp_pat
     contenu = _contenu(dossier)
     attendu = {f"quotidien/ess-{j}.dump": j for j in jours[-7:]}
     attendu |= {f"hebdomadaire/ess-{j}.dump": j for j in hebdomadaires[-4:]}
-    assert contenu == {
-        nom: f"dump postgresql://ess@db:5432/ess du {jour}" for nom, jour in attendu.items()
-    }
+    assert contenu == {nom: f"dump postgresql://ess@db:5432/ess du {jour}" for nom, jour in attendu.items()}
     # Weekly copies 7 days apart at least, later when nights were missed.
     assert [(j - debut).days for j in hebdomadaires] == [0, 9, 20, 30, 45, 52, 60]
 
@@ -165,6 +163,7 @@ def test_les_scripts_se_passent_de_bash():
 # --- The round trip on a real PostgreSQL -----------------------------------------------------
 
 MOT_DE_PASSE = "un mot de passe assez long"
+REALISS = "Réaliss (régie de quartier)"
 SOISSONNAIS = "epci:240200477"  # ALISS, PTCE du Soissonnais (seed pack): 42 jobs
 ALISS = "ALISS (PTCE du Soissonnais)"
 
@@ -237,13 +236,18 @@ def test_sauvegarde_restauree_dans_une_base_neuve_l_application_montre_les_memes
     depot = emplois.depot_pret(store.url_par_defaut_de(source))
     comptes.creer(depot, "animatrice@aliss.fr", "contributeur", MOT_DE_PASSE, ptce=[ALISS])
     rapport = saisie.ajouter(
-        depot, "emplois", {"projet": "Réaliss (régie de quartier)", "nature": "autre", "nombre": 7, "annee": 2024}
+        depot, "emplois", {"projet": REALISS, "nature": "autre", "nombre": 7, "annee": 2024}
     )
     assert rapport.ecrites == {"emplois": 1}
     saisie.ajouter(
         depot,
         "financements",
-        {"ptce": ALISS, "financeur": "Fondation de la sauvegarde", "montant_eur": "4 321 €", "annee_debut": 2024},
+        {
+            "ptce": ALISS,
+            "financeur": "Fondation de la sauvegarde",
+            "montant_eur": "4 321 €",
+            "annee_debut": "2024",
+        },
     )
     depot.fermer()
     enregistres = _tables(source)
@@ -285,7 +289,7 @@ def test_sauvegarde_restauree_dans_une_base_neuve_l_application_montre_les_memes
     _memes_tables(_tables(restauree), enregistres)
     # …unless asked: records written after the dump go, the dump's come back.
     depot = store.Depot(store.url_par_defaut_de(restauree))
-    saisie.ajouter(depot, "emplois", {"projet": "Réaliss (régie de quartier)", "nature": "autre", "nombre": 1})
+    saisie.ajouter(depot, "emplois", {"projet": REALISS, "nature": "autre", "nombre": 1})
     depot.fermer()
     assert len(_tables(restauree)["emplois"]) == len(enregistres["emplois"]) + 1
     remplacement = _executer(RESTAURER, str(fichier), restauree, "--remplacer")
@@ -299,7 +303,7 @@ def test_une_base_injoignable_laisse_les_sauvegardes_precedentes(serveur, tmp_pa
     dossier = tmp_path / "sauvegardes"
     assert _executer(SAUVEGARDE, str(dossier), DATABASE_URL=source).returncode == 0
     avant = {f: f.read_bytes() for f in dossier.rglob("*") if f.is_file()}
-    absente = sa.make_url(source).set(database="ess_base_qui_n_existe_pas").render_as_string(hide_password=False)
+    absente = sa.make_url(source).set(database="ess_absente").render_as_string(hide_password=False)
     echec = _executer(SAUVEGARDE, str(dossier), DATABASE_URL=absente)
     assert echec.returncode != 0
     assert "échec de pg_dump" in echec.stderr
