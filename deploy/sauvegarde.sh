@@ -13,16 +13,22 @@
 # Needs only sh and PostgreSQL's client (pg_dump, pg_restore) of the server's version or
 # newer: it runs in the postgres image (compose) as on the host.
 #
-# Every night, as cron (crontab -e of a user who may read the folder and the .env):
-#   15 3 * * * cd /srv/ess && DATABASE_URL=postgresql://ess:MOTDEPASSE@127.0.0.1:5432/ess deploy/sauvegarde.sh /var/backups/ess >>/var/log/ess-sauvegarde.log 2>&1
-# or as a systemd timer (/etc/systemd/system/ess-sauvegarde.service and .timer):
+# The password: not in DATABASE_URL on a shared machine (pg_dump's arguments show in the
+# process list), but in PGPASSWORD or ~/.pgpass, which PostgreSQL's client reads. For
+# instance /etc/ess-sauvegarde.env (chmod 600):
+#   DATABASE_URL=postgresql://ess@127.0.0.1:5432/ess
+#   PGPASSWORD=le-mot-de-passe-de-la-base
+#
+# Every night at 3:15, as cron (crontab -e, as a user who may read that file):
+#   15 3 * * * set -a && . /etc/ess-sauvegarde.env && /srv/ess/deploy/sauvegarde.sh /var/backups/ess >>/var/log/ess-sauvegarde.log 2>&1
+# or as a systemd timer, /etc/systemd/system/ess-sauvegarde.service:
 #   [Unit]
 #   Description=Sauvegarde de la base de saisie ESS
 #   [Service]
 #   Type=oneshot
-#   EnvironmentFile=/srv/ess/sauvegarde.env      # DATABASE_URL=postgresql://…
+#   EnvironmentFile=/etc/ess-sauvegarde.env
 #   ExecStart=/srv/ess/deploy/sauvegarde.sh /var/backups/ess
-#
+# and /etc/systemd/system/ess-sauvegarde.timer:
 #   [Unit]
 #   Description=Sauvegarde nocturne de la base de saisie ESS
 #   [Timer]
@@ -30,7 +36,7 @@
 #   Persistent=true
 #   [Install]
 #   WantedBy=timers.target
-# then: systemctl enable --now ess-sauvegarde.timer
+# then: systemctl daemon-reload && systemctl enable --now ess-sauvegarde.timer
 #
 # ESS_SAUVEGARDE_AUJOURDHUI=AAAA-MM-JJ sets « today » (tests of the rotation).
 set -eu

@@ -150,6 +150,24 @@ def test_sans_base_postgresql_un_message_clair(faux_client, tmp_path):
     assert not (dossier / "quotidien").exists() or not any((dossier / "quotidien").iterdir())
 
 
+def test_restaurer_refuse_ce_qui_n_est_pas_une_sauvegarde(faux_client, tmp_path):
+    def restaurer(*arguments: str):
+        return subprocess.run(
+            [SH, str(RESTAURER), *arguments], env=faux_client, capture_output=True, text=True, check=False
+        )
+
+    absent = restaurer(str(tmp_path / "ess-2026-01-01.dump"))
+    assert absent.returncode != 0
+    assert "fichier de sauvegarde introuvable" in absent.stderr
+    illisible = tmp_path / "notes.txt"
+    illisible.write_text("pas une sauvegarde", encoding="utf-8")
+    refus = restaurer(str(illisible), "postgresql://ess@db:5432/ess_restauree")
+    assert refus.returncode != 0
+    assert "n'est pas une sauvegarde lisible" in refus.stderr
+    assert restaurer().returncode == 2
+    assert restaurer(str(illisible), "--tout-effacer").returncode == 2
+
+
 def test_les_scripts_se_passent_de_bash():
     for script in (SAUVEGARDE, RESTAURER):
         texte = script.read_text(encoding="utf-8")
