@@ -6,6 +6,8 @@
 #
 #   deploy/local.sh start    # idempotent; its last line is the https:// address
 #   deploy/local.sh stop     # stops what start started
+#   deploy/local.sh sauvegarde [DOSSIER]              # deploy/sauvegarde.sh on this stack's
+#   deploy/local.sh restaurer FICHIER [--remplacer]   # database (deploy/restaurer.sh)
 #
 # Debian packages: nginx, postgresql, openssl, gettext-base (envsubst). The project's .venv
 # must exist (make setup; make data builds the data, else the first start does).
@@ -160,8 +162,22 @@ arreter() {
     echo "Arrêté ($ETAT)."
 }
 
+# The backup scripts on this stack's database, with the cluster's own client.
+base_locale() {
+    local script="$1"
+    shift
+    DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT_PG/ess" PATH="$(pg_bin):$PATH" \
+        sh "$RACINE/deploy/$script" "$@"
+}
+
 case "${1:-}" in
     start) demarrer ;;
     stop) arreter ;;
-    *) echo "usage : deploy/local.sh start|stop" >&2; exit 2 ;;
+    sauvegarde) base_locale sauvegarde.sh "${2:-$ETAT/sauvegardes}" ;;
+    restaurer)
+        shift
+        [ $# -ge 1 ] || erreur "usage : deploy/local.sh restaurer FICHIER [--remplacer]"
+        base_locale restaurer.sh "$@"
+        ;;
+    *) echo "usage : deploy/local.sh start|stop|sauvegarde [DOSSIER]|restaurer FICHIER [--remplacer]" >&2; exit 2 ;;
 esac

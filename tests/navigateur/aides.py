@@ -7,9 +7,12 @@ Playwright drives the Debian ``chromium`` (no browser download).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
+
+from playwright.sync_api import expect
 
 from benchmarks import serveur
 from tests.conftest import RACINE
@@ -38,6 +41,14 @@ def demarrer(environnement: dict[str, str], journal: Path):
 def attendre_repos(page) -> None:
     """Until Streamlit has finished its run (its « running » widget is gone)."""
     page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+
+
+def financements_recus(page) -> int:
+    """The « Financements reçus » figure of the Emplois page, in euros."""
+    carte = page.get_by_test_id("stMetric").filter(has_text="Financements reçus")
+    expect(carte).to_have_count(1, timeout=60_000)
+    valeur = carte.get_by_test_id("stMetricValue").inner_text()
+    return int(re.sub(r"\D", "", valeur))
 
 
 def vue_de_la_carte(page) -> tuple[float, float, float]:

@@ -10,7 +10,6 @@ that territory's figures.
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -19,7 +18,7 @@ from playwright.sync_api import expect
 from geo.base import comptes, store
 from geo.donnees import emplois
 from tests.conftest import URL_POSTGRES, _base_postgres_neuve
-from tests.navigateur.aides import ARTEFACTS, demarrer
+from tests.navigateur.aides import ARTEFACTS, demarrer, financements_recus
 
 pytestmark = pytest.mark.navigateur
 
@@ -56,20 +55,13 @@ def deux_serveurs(base_partagee):
         next(serveur, None)  # stops the process
 
 
-def _financements_recus(page) -> int:
-    carte = page.get_by_test_id("stMetric").filter(has_text="Financements reçus")
-    expect(carte).to_have_count(1, timeout=60_000)
-    valeur = carte.get_by_test_id("stMetricValue").inner_text()
-    return int(re.sub(r"\D", "", valeur))
-
-
 def test_a_funding_entered_on_one_server_shows_on_the_other(deux_serveurs, navigateur, page):
     adresse_a, adresse_b = deux_serveurs
     assert adresse_a != adresse_b
 
     # Server B computes (and caches) the Soissonnais figures first.
     page.goto(f"{adresse_b}/emplois?territoire={SOISSONNAIS}")
-    avant = _financements_recus(page)
+    avant = financements_recus(page)
 
     # A contributor records a funding of ALISS through server A.
     contexte_a = navigateur.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR")
@@ -93,5 +85,5 @@ def test_a_funding_entered_on_one_server_shows_on_the_other(deux_serveurs, navig
 
     # Server B's next run sees it: its cached figures were keyed on the old counter.
     page.reload()
-    apres = _financements_recus(page)
+    apres = financements_recus(page)
     assert apres == avant + MONTANT

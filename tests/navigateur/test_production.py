@@ -4,8 +4,8 @@ Chromium opens the HTTPS address.
 
 What only this shows: the page and its websocket work over HTTPS behind nginx, the
 Content-Security-Policy lets Streamlit, plotly and the map run (no violation in the console),
-the text is compressed, the headers are there, and a link slipped into the address is not
-drawn.
+the text is compressed, the headers are there, a link slipped into the address is not
+drawn, and what a contributor writes through the proxy shows through each app process.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import re
 import shutil
 import ssl
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -25,12 +26,17 @@ from playwright.sync_api import expect
 
 from benchmarks.serveur import port_libre
 from tests.conftest import RACINE
-from tests.navigateur.aides import IFRAME_CARTE
+from tests.navigateur.aides import IFRAME_CARTE, financements_recus
 
 pytestmark = pytest.mark.navigateur
 
 LOCAL_SH = RACINE / "deploy" / "local.sh"
 LIEN_INJECTE = "[Reconnectez-vous ici](https://evil.example/login)"
+CONTRIBUTRICE = "animatrice@aliss.fr"
+MOT_DE_PASSE = "un mot de passe assez long"
+ALISS = "ALISS (PTCE du Soissonnais)"
+SOISSONNAIS = "epci:240200477"
+MONTANT = 23_456
 
 
 def _absents() -> list[str]:
@@ -212,3 +218,92 @@ def test_le_defi_lets_encrypt_est_servi_en_http_sans_renvoi(production):
     assert (reponse.status, corps) == (200, "jeton-essai.empreinte-du-compte")
     assert autre.status == 301
     assert autre.getheader("Location") == f"{adresse}/.well-known/autre"
+
+
+def _ports_de_la_pile(etat: Path) -> tuple[list[int], int]:
+    """The app processes' ports and PostgreSQL's, as deploy/local.sh left them in its folder."""
+    applications = sorted(int(f.stem.removeprefix("app-")) for f in (etat / "pids").glob("app-*.pid"))
+    # The cluster's socket, in the state folder, is named after its port.
+    (port_pg,) = [
+        int(trouve.group(1))
+        for f in (etat / "pg").iterdir()
+        if (trouve := re.fullmatch(r"\.s\.PGSQL\.(\d+)", f.name))
+    ]
+    return applications, port_pg
+
+
+def test_une_contributrice_ecrit_par_le_proxy_et_chaque_processus_le_montre(production, navigateur):
+    adresse, _port_http, etat = production
+    ports_app, port_pg = _ports_de_la_pile(etat)
+    assert len(ports_app) == 2
+    # nginx sends a client always to the same process (ip_hash): the processes are also read
+    # directly on their own ports, so that the one that did not serve the writer is read too.
+    directes = [f"http://127.0.0.1:{port}" for port in ports_app]
+    contexte = navigateur.new_context(
+        ignore_https_errors=True, viewport={"width": 1400, "height": 1000}, locale="fr-FR"
+    )
+    contexte.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((adresse, *directes, "data:", "blob:", "about:"))
+            else route.abort()
+        ),
+    )
+    try:
+        # Each process computes (and caches) the Soissonnais figures first (and the first
+        # page opened seeds the store).
+        lecteurs = []
+        for directe in directes:
+            lecteur = contexte.new_page()
+            lecteur.goto(f"{directe}/emplois?territoire={SOISSONNAIS}")
+            lecteurs.append(lecteur)
+        avant = [financements_recus(lecteur) for lecteur in lecteurs]
+        assert avant[0] == avant[1]
+
+        # The account, made as the IT team would: the command line on the stack's database.
+        commande = [sys.executable, "-m", "geo.base.comptes"]
+        commande += ["--url", f"postgresql://postgres@127.0.0.1:{port_pg}/ess", "ajouter", CONTRIBUTRICE]
+        commande += ["--role", "contributeur", "--ptce", ALISS, "--mot-de-passe-stdin"]
+        creation = subprocess.run(
+            commande,
+            input=f"{MOT_DE_PASSE}\n",
+            cwd=RACINE,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert creation.returncode == 0, creation.stderr
+
+        # She signs in and records a funding through the front door: HTTPS, nginx, the websocket.
+        saisie = contexte.new_page()
+        saisie.goto(f"{adresse}/saisie")
+        saisie.get_by_label("Identifiant").fill(CONTRIBUTRICE)
+        saisie.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+        saisie.get_by_role("button", name="Se connecter").click()
+        # (the address is drawn with a word joiner after « @ »: never a mail link)
+        connectee = re.compile(r"^Connecté : animatrice@\W?aliss\.fr \(contributeur : ")
+        expect(saisie.get_by_text(connectee)).to_be_visible(timeout=60_000)
+        saisie.get_by_text("Un financement").click()
+        saisie.get_by_role("combobox", name="PTCE").click()
+        saisie.get_by_role("option", name=ALISS).click()
+        saisie.get_by_label("Financeur").fill("Essai à travers le proxy")
+        saisie.get_by_label("Montant (€)").fill(f"{MONTANT} €")
+        saisie.get_by_label("Première année").fill("2024")
+        saisie.get_by_role("button", name="Enregistrer").click()
+        expect(saisie.get_by_test_id("stAlertContentSuccess")).to_be_visible(timeout=60_000)
+
+        # Both processes show it on their next run, the one that did not write included.
+        for lecteur in lecteurs:
+            lecteur.reload()
+            assert financements_recus(lecteur) == avant[0] + MONTANT
+        # The built-in login lives in the Streamlit session, not in a cookie: a reload is a new
+        # session, which asks again (the cookie secret signs st.login's cookie and the XSRF one).
+        saisie.reload()
+        expect(saisie.get_by_role("button", name="Se connecter")).to_be_visible(timeout=60_000)
+        # And through the proxy, after a reload.
+        saisie.goto(f"{adresse}/emplois?territoire={SOISSONNAIS}")
+        assert financements_recus(saisie) == avant[0] + MONTANT
+    finally:
+        contexte.close()
