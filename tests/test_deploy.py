@@ -588,7 +588,11 @@ def test_compose_sauvegardes_chaque_nuit_dans_un_dossier_de_l_hote(compose):
     assert source.startswith("${ESS_SAUVEGARDES_DIR:-")
     assert _sans_defaut(source).startswith("./")
     # the store the app writes to (sauvegarde.sh reads DATABASE_URL)
-    assert _env(sauvegardes)["DATABASE_URL"] == _env(app)["DATABASE_URL"]
+    # same database, its password in PGPASSWORD (pg_dump's arguments show in the process list)
+    assert _env(sauvegardes)["DATABASE_URL"] == _env(app)["DATABASE_URL"].replace(
+        ":${ESS_DB_PASSWORD:-ess}", ""
+    )
+    assert _env(sauvegardes)["PGPASSWORD"] == "${ESS_DB_PASSWORD:-ess}"
     assert sauvegardes["depends_on"]["db"]["condition"] == "service_healthy"
     # the backups and the settings file stay out of git and out of the image
     dossier_hote = (DEPLOY / _sans_defaut(source)).resolve().relative_to(RACINE).as_posix()
