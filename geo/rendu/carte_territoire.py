@@ -336,6 +336,68 @@ def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
     return carte
 
 
+@dataclass(frozen=True)
+class Resume:
+    """What an overlay shows, in words: one line of the text under the map (RGAA 1.1, 4.1).
+
+    Built by the overlay from the very rows it draws. ``nombre`` is ``None`` when unknown;
+    ``precision`` says in words what the count leaves out or cannot tell (unknown parts);
+    ``noms`` lists every item by name when their names are what the map hides (hatching).
+    ``page`` (a page's address path, e.g. ``"commerces"``), ``ancre`` (the section of that page)
+    and ``lien`` (the link's words) point at the table that lists them.
+    """
+
+    nombre: int | None
+    singulier: str
+    pluriel: str
+    noms: tuple[str, ...] = ()
+    precision: str = ""
+    page: str = ""
+    ancre: str = ""
+    lien: str = ""
+
+
+@dataclass(frozen=True)
+class PhraseCarte:
+    """One sentence of the text under a map, and where its table is."""
+
+    texte: str
+    page: str = ""
+    ancre: str = ""
+    lien: str = ""
+
+
+# Names listed under a map before « et N autres ».
+NOMS_MAX = 5
+SANS_SURCOUCHE = "Aucune couche de données allumée : la carte montre les contours du territoire."
+
+
+def phrase_resume(resume: Resume, noms_max: int = NOMS_MAX) -> str:
+    """« 5 communes sans commerce : Bousignies, Brillon, … et 2 autres »; never « None »."""
+    if resume.nombre is None or pd.isna(resume.nombre):
+        texte = f"nombre inconnu de {resume.pluriel}"
+    else:
+        texte = accorder(int(resume.nombre), resume.singulier, resume.pluriel)
+    if resume.precision:
+        texte += f" ({resume.precision})"
+    noms = [str(nom) for nom in resume.noms if nom is not None and not pd.isna(nom)]
+    if noms:
+        texte += " : " + ", ".join(noms[:noms_max])
+        if len(noms) > noms_max:
+            texte += f" et {accorder(len(noms) - noms_max, 'autre')}"
+    return texte[0].upper() + texte[1:]
+
+
+def resume_carte(surcouches: Sequence[Surcouche], noms_max: int = NOMS_MAX) -> list[PhraseCarte]:
+    """The text under a map: what each visible overlay shows, from the rows it draws."""
+    phrases = [
+        PhraseCarte(phrase_resume(resume, noms_max), resume.page, resume.ancre, resume.lien)
+        for surcouche in surcouches
+        for resume in surcouche.resume
+    ]
+    return phrases or [PhraseCarte(SANS_SURCOUCHE)]
+
+
 @dataclass
 class Surcouche:
     """A dataset layer drawn over the territory (QPV, shops, structures…).
@@ -353,6 +415,8 @@ class Surcouche:
     liens: tuple[str, ...] = ()
     # A choropleth paints over the base map's surfaces: their swatch would read as data.
     couvre_le_fond: bool = False
+    # What it shows, in words, for the text under the map (:func:`resume_carte`).
+    resume: list[Resume] = field(default_factory=list)
     # Scripts already rendered for the app's map component, by rank (filled by ui.carte): an
     # overlay cached across runs is rendered once.
     rendus: dict = field(default_factory=dict, repr=False, compare=False)

@@ -8,7 +8,7 @@ import folium
 import pandas as pd
 
 from geo.outils.text import echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche, geometries_affichage
+from geo.rendu.carte_territoire import Resume, Surcouche, geometries_affichage
 from geo.rendu.leaflet import CoucheContours, collection_geojson
 from geo.territoires.referentiel import Referentiel
 
@@ -88,4 +88,19 @@ def surcouche(
         CoucheContours(donnees, titre, styles, True, "indicateur", controle=False).add_to(groupe)
         return groupe
 
-    return Surcouche(_element, legende, couvre_le_fond=True)
+    inconnues = sum(p["_s"] == "inconnu" for p in proprietes)
+    singulier, pluriel = (
+        ("commune coloriée", "communes coloriées")
+        if table == "communes"
+        else ("EPCI colorié", "EPCI coloriés")
+    )
+    resume = Resume(
+        len(proprietes),
+        f"{singulier} selon « {titre} »",
+        f"{pluriel} selon « {titre} »",
+        precision=(f"dont {nombre_fr(inconnues)} de valeur inconnue ; " if inconnues else "")
+        + f"{len(bornes)} classes ; {source}",
+        page="opportunites",
+        lien="Tableaux des opportunités",
+    )
+    return Surcouche(_element, legende, couvre_le_fond=True, resume=[resume])

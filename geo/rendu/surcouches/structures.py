@@ -16,7 +16,7 @@ close its ``<script>`` element (:func:`geo.rendu.leaflet.json_pour_script`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import folium
 import numpy as np
@@ -26,7 +26,7 @@ from jinja2 import Template
 
 from geo.outils import nomenclature
 from geo.outils.text import accorder, echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche
+from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import CoucheContours, collection_geojson, json_pour_script
 from geo.sources import ess_commun
 from geo.sources import source as source_declaree
@@ -276,10 +276,34 @@ def _surcouche_comptes(
 def surcouche(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = "") -> Surcouche:
     """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how)."""
     dessinee = _surcouche_structures(ref, tableau, tid)
+    dessinee.resume = [_resume_structures(tableau, dessin(tid).comptes_structures)]
     if note:
         style, libelle = dessinee.legende[-1]
         dessinee.legende[-1] = (style, f"{libelle} — {note}")
+        resume = dessinee.resume[0]
+        precision = f"{resume.precision} ; {note}" if resume.precision else note
+        dessinee.resume = [replace(resume, precision=precision)]
     return dessinee
+
+
+def _resume_structures(tableau: pd.DataFrame, zone: str | None) -> Resume:
+    """Every structure of the selection counted; those the map cannot place said so."""
+    situees = int((tableau.lon.notna() & tableau.lat.notna()).sum())
+    precisions = []
+    if situees < len(tableau):
+        precisions.append(
+            f"dont {nombre_fr(len(tableau) - situees)} sans adresse ni commune connue, absentes de la carte"
+        )
+    if zone is not None:
+        precisions.append(f"comptées par {'EPCI' if zone == 'epci' else 'commune'}")
+    return Resume(
+        len(tableau),
+        "structure de l'ESS",
+        "structures de l'ESS",
+        precision=" ; ".join(precisions),
+        page="structures",
+        lien="Liste des structures",
+    )
 
 
 def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:
