@@ -101,7 +101,6 @@ def test_a_keyboard_user_chooses_switches_crosses_reads_and_downloads(applicatio
     _au_repos(page)
 
     # 2. A layer switched on, from the switches above the map.
-    page.keyboard.press("Shift+Tab")  # wherever the rerun left the focus, the page's first stops
     _tabuler_jusqu_a(page, "a.getAttribute('aria-label') === 'Communes sans commerce'", maximum=80)
     _anneau_visible(page)
     page.keyboard.press("Space")
