@@ -7,6 +7,7 @@ import streamlit as st
 from geo.donnees import commerces
 from geo.outils.text import accorder, texte_brut
 from geo.rendu import exports
+from geo.rendu.surcouches.commerces import ANCRE_LISTE
 from ui import carte as carte_ui
 from ui import commerces as commerces_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
@@ -81,10 +82,10 @@ if constat:
     )
 
 surcouche = donnees.surcouche_commerces(contexte.tid, definition.parametre())
-carte_ui.afficher(contexte.tid, [surcouche], cle="carte-commerces", hauteur=520)
+carte_ui.afficher(contexte.tid, [surcouche], cle="carte-commerces", hauteur=520, page_courante="commerces")
 
 sans = donnees.communes_sans_commerce(contexte.tid, definition.parametre())
-st.header(f"{definition.libelle} : {accorder(len(sans), 'commune')}")
+st.header(f"{definition.libelle} : {accorder(len(sans), 'commune')}", anchor=ANCRE_LISTE)
 if sans.empty:
     st.success("Toutes les communes du territoire en ont au moins un.", icon=":material/check_circle:")
 else:

@@ -220,7 +220,13 @@ if saisies is not None:
         expanded=choisies is not saisies,
         icon=":material/map:",
     ):
-        carte_ui.afficher(tid, [surcouches.ptce.surcouche(ref, choisies, tid)], cle="carte-ptce", hauteur=420)
+        carte_ui.afficher(
+            tid,
+            [surcouches.ptce.surcouche(ref, choisies, tid)],
+            cle="carte-ptce",
+            hauteur=420,
+            page_courante="emplois",
+        )
         st.caption(
             "Périmètres déclarés des PTCE et structures saisies (point au centre de leur commune). "
             "Source : données saisies et documents de terrain."
@@ -360,7 +366,7 @@ if choisi:
 
 # Subsidies published by local authorities (SCDL) -----------------------------------------------
 
-st.header("Subventions publiées par les collectivités")
+st.header("Subventions publiées par les collectivités", anchor=surcouches.subventions.ANCRE_TABLEAU)
 if not donnees_sub.disponible:
     st.info(
         "Aucun fichier de subventions publié au format SCDL n'est disponible sur ce serveur : voir la "

@@ -237,7 +237,9 @@ if valeurs.valeur.isna().all():
         "ne sont pas disponibles (voir l'avertissement en haut de page).",
         icon=":material/layers_clear:",
     )
-carte_ui.afficher(contexte.tid, [surcouche], cle="carte-opportunites", hauteur=560)
+carte_ui.afficher(
+    contexte.tid, [surcouche], cle="carte-opportunites", hauteur=560, page_courante="opportunites"
+)
 connues = valeurs.valeur.notna().sum()
 st.caption(
     f"{accorder(connues, *RENSEIGNES[choix['niveau']])} sur "

@@ -9,6 +9,7 @@ from geo.donnees import qpv
 from geo.outils import geocodage
 from geo.outils.text import nombre_fr, texte_brut
 from geo.rendu import exports, leaflet
+from geo.rendu.surcouches.qpv import ANCRE_LISTE
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, tableaux, telechargement
 
@@ -53,6 +54,7 @@ def _liste(resume: dict):
 
 
 if bloc["nombre"]:
+    st.header("Liste des quartiers prioritaires 2024", anchor=ANCRE_LISTE)
     tableau = _liste(bloc)
     telechargement.csv(
         "Télécharger la liste (CSV)",
@@ -163,6 +165,7 @@ with colonne_carte:
         # the component moves the map without redrawing it.
         centre=(point[1], point[0]) if point is not None else None,
         zoom=leaflet.ZOOM_POINT_VERIFIE if point is not None else None,
+        page_courante="qpv",
     )
     clic = clic or {}
     signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))

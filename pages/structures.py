@@ -44,6 +44,7 @@ with colonne_carte:
         cle="carte-structures",
         hauteur=600,
         bibliotheques=carte_ui.STRUCTURES,
+        page_courante="structures",
     )
 with colonne_liste:
     liste = tableau.assign(

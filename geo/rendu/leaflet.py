@@ -16,6 +16,7 @@ from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from geo.outils import assets
+from geo.outils.couleurs import composer, hexa
 from geo.outils.text import echapper
 
 # Where « Est-ce en QPV ? » brings its point: streets and the neighbourhood both readable.
@@ -164,14 +165,17 @@ class Legende(MacroElement):
     largeur_ouverte = 700
     hauteur_ouverte = 420
 
-    def __init__(self, entrees: list[tuple[dict, str]]) -> None:
-        """``entrees``: (Leaflet path style, label) pairs."""
+    def __init__(self, entrees: list[tuple[dict, str]], dessous: list[str] | None = None) -> None:
+        """``entrees``: (Leaflet path style, label) pairs; ``dessous``: the colour each is drawn
+        over on the map (white by default), so that its swatch shows the colour seen there."""
         super().__init__()
         self._name = "Legende"
         lignes = []
-        for style, libelle in entrees:
+        dessous = dessous or ["#ffffff"] * len(entrees)
+        for (style, libelle), sous in zip(entrees, dessous, strict=True):
             if style.get("motif"):
-                fond, trait, angle = style["motif"]
+                fond, trait = couleurs_motif_vues(style["motif"], sous)
+                angle = style["motif"][2]
                 # CSS gradients turn clockwise from the top, SVG rotations from the x axis.
                 echantillon = (
                     f"background:repeating-linear-gradient({90 - angle}deg,{trait} 0 2px,{fond} 2px 5px);"
@@ -179,13 +183,11 @@ class Legende(MacroElement):
                 )
             elif style.get("radius"):
                 echantillon = (
-                    f"background:{style['fillColor']};border:1px solid {style['color']};border-radius:50%"
+                    f"background:{remplissage_vu(style, sous)};border:1px solid {style['color']};"
+                    "border-radius:50%"
                 )
             elif style.get("fill", True):
-                echantillon = (
-                    f"background:{style['fillColor']};opacity:{min(1, style['fillOpacity'] + 0.3)};"
-                    f"border:1px solid {style['color']}"
-                )
+                echantillon = f"background:{remplissage_vu(style, sous)};border:1px solid {style['color']}"
             else:
                 trait = "dashed" if style.get("dashArray") else "solid"
                 echantillon = f"border:{max(1, round(style['weight']))}px {trait} {style['color']}"
@@ -261,7 +263,7 @@ class MotifsSVG(MacroElement):
             motifs.append(
                 f'<pattern id="{identifiant}" patternUnits="userSpaceOnUse" width="8" height="8" '
                 f'patternTransform="rotate({angle})">'
-                f'<rect width="8" height="8" fill="{fond}" fill-opacity="0.45"/>'
+                f'<rect width="8" height="8" fill="{fond}" fill-opacity="{OPACITE_MOTIF}"/>'
                 f'<line x1="0" y1="0" x2="0" y2="8" stroke="{trait}" stroke-width="2.5"/></pattern>'
             )
         self.motifs = json_pour_script("".join(motifs))
@@ -270,6 +272,27 @@ class MotifsSVG(MacroElement):
 # Fill patterns: id → (background colour, stripe colour, stripe angle). Different
 # angles keep two hatched layers apart where they overlap.
 MOTIFS = {"hachures-qpv": ("#CC79A7", "#6b2d5c", 45), "hachures-commerces": ("#E69F00", "#7a4f00", -45)}
+# A pattern's background lets the map under it show through (streets, names): over the
+# territory's blue, the shops' orange is seen as olive, and the legend shows it so.
+OPACITE_MOTIF = 0.45
+
+
+def couleurs_motif_vues(motif: tuple[str, str, float], dessous: str) -> tuple[str, str]:
+    """(background, stripes) of a fill pattern as seen over ``dessous``: the map's and the legend's."""
+    fond, trait, _angle = motif
+    return hexa(composer(fond, OPACITE_MOTIF, dessous)), hexa(trait)
+
+
+def remplissage_vu(style: dict, dessous: str) -> str:
+    """The fill of a Leaflet path style as seen over ``dessous`` (its opacity applied)."""
+    if style.get("motif"):
+        return couleurs_motif_vues(style["motif"], dessous)[0]
+    return hexa(composer(style["fillColor"], style.get("fillOpacity", 0.2), dessous))
+
+
+def bord_vu(style: dict, dessous: str) -> str:
+    """The outline of a Leaflet path style as seen over ``dessous``."""
+    return hexa(composer(style["color"], style.get("opacity", 1.0), dessous))
 
 
 class EchelleMetrique(MacroElement):

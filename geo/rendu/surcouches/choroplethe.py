@@ -8,13 +8,16 @@ import folium
 import pandas as pd
 
 from geo.outils.text import echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche, geometries_affichage
+from geo.rendu.carte_territoire import Resume, Surcouche, geometries_affichage
 from geo.rendu.leaflet import CoucheContours, collection_geojson
 from geo.territoires.referentiel import Referentiel
 
+# Neighbouring classes cannot all differ 3:1 from one another: the line between two units does,
+# from both (WCAG 1.4.11), and each unit's value is in its tooltip and the tables.
+SEPARATEUR = "#1b1b1b"
 STYLE_INCONNU = {
-    "color": "#6b6b6b",
-    "weight": 0.6,
+    "color": SEPARATEUR,
+    "weight": 0.8,
     "fillColor": "#d9d9d9",
     "fillOpacity": 0.6,
     "dashArray": "3 3",
@@ -27,7 +30,8 @@ def palette_sequentielle(k: int) -> list[str]:
     from matplotlib.colors import to_hex
 
     carte_couleurs = colormaps["YlGnBu"]
-    return [to_hex(carte_couleurs(0.15 + 0.8 * i / max(1, k - 1))) for i in range(k)]
+    # Not its darkest blues: the dark separator between units must stand out 3:1 from every class.
+    return [to_hex(carte_couleurs(0.1 + 0.65 * i / max(1, k - 1))) for i in range(k)]
 
 
 def _borne(valeur: float) -> str:
@@ -56,7 +60,7 @@ def surcouche(
     """Units (``communes`` or ``epci``) coloured by class; unknown values grey and dashed, said so."""
     palette = palette_sequentielle(len(bornes))
     styles = {
-        f"classe_{i}": {"color": "#ffffff", "weight": 0.6, "fillColor": c, "fillOpacity": 0.8}
+        f"classe_{i}": {"color": SEPARATEUR, "weight": 0.8, "fillColor": c, "fillOpacity": 0.8}
         for i, c in enumerate(palette)
     }
     styles["inconnu"] = STYLE_INCONNU
@@ -88,4 +92,19 @@ def surcouche(
         CoucheContours(donnees, titre, styles, True, "indicateur", controle=False).add_to(groupe)
         return groupe
 
-    return Surcouche(_element, legende, couvre_le_fond=True)
+    inconnues = sum(p["_s"] == "inconnu" for p in proprietes)
+    singulier, pluriel = (
+        ("commune coloriée", "communes coloriées")
+        if table == "communes"
+        else ("EPCI colorié", "EPCI coloriés")
+    )
+    resume = Resume(
+        len(proprietes),
+        f"{singulier} selon « {titre} »",
+        f"{pluriel} selon « {titre} »",
+        precision=(f"dont {nombre_fr(inconnues)} de valeur inconnue ; " if inconnues else "")
+        + f"{len(bornes)} classes ; {source}",
+        page="opportunites",
+        lien="Tableaux des opportunités",
+    )
+    return Surcouche(_element, legende, couvre_le_fond=True, resume=[resume])

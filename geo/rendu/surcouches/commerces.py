@@ -11,11 +11,12 @@ import folium
 import pandas as pd
 
 from geo.outils.text import accorder, echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche, geometries_affichage
+from geo.rendu.carte_territoire import Resume, Surcouche, geometries_affichage
 from geo.rendu.leaflet import MOTIFS, CoucheContours, collection_geojson
 from geo.territoires.niveaux import dessin
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
+SEPARATEUR_PARTS = "#3d2600"
 STYLES_COMMERCES = {
     # Hatched in the other direction from QPV communes, so both read where they overlap.
     "sans_commerce": {
@@ -25,12 +26,15 @@ STYLES_COMMERCES = {
         "fillOpacity": 1,
         "motif": MOTIFS["hachures-commerces"],
     },
-    # Share of communes without shops, per EPCI or département (ColorBrewer Oranges).
-    "part_0": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#feedde", "fillOpacity": 0.75},
-    "part_1": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fdbe85", "fillOpacity": 0.75},
-    "part_2": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#fd8d3c", "fillOpacity": 0.75},
-    "part_3": {"color": "#7a4f00", "weight": 0.8, "fillColor": "#d94701", "fillOpacity": 0.75},
+    # Share of communes without shops, per EPCI or département (ColorBrewer Oranges), each unit
+    # outlined dark enough to stand out 3:1 from every class (see surcouches.choroplethe).
+    "part_0": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#feedde", "fillOpacity": 0.75},
+    "part_1": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#fdbe85", "fillOpacity": 0.75},
+    "part_2": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#fd8d3c", "fillOpacity": 0.75},
+    "part_3": {"color": SEPARATEUR_PARTS, "weight": 0.8, "fillColor": "#d94701", "fillOpacity": 0.75},
 }
+# The section of the Commerces page whose table lists them.
+ANCRE_LISTE = "communes-sans-commerce"
 CLASSES_PART = (
     (10, "part_0", "moins de 10 %"),
     (25, "part_1", "10 à 25 %"),
@@ -41,6 +45,12 @@ CLASSES_PART = (
 
 def _classe_part(part: float) -> str:
     return next(style for seuil, style, _ in CLASSES_PART if part < seuil)
+
+
+def _sans(choisie) -> str:
+    """« sans commerce alimentaire » from the definition's « Aucun commerce alimentaire »."""
+    libelle = choisie.libelle
+    return "sans " + libelle.split(" ", 1)[1] if libelle.startswith("Aucun ") else libelle.lower()
 
 
 def _distance_texte(distance_km, plus_proche_nom) -> str:
@@ -96,6 +106,17 @@ def surcouche(ref: Referentiel, donnees, tid: TerritoireId | None, texte_definit
             )
         )
         legende.extend((STYLES_COMMERCES[style], texte) for _, style, texte in CLASSES_PART)
+        nombre_unites = len(geometries)
+        resume = Resume(
+            int(parts.nb_sans.sum()),
+            f"commune {_sans(choisie)}",
+            f"communes {_sans(choisie)}",
+            precision=f"{source} ; leur part coloriée par {libelle_niveau}, "
+            f"{accorder(nombre_unites, libelle_niveau)}",
+            page="commerces",
+            ancre=ANCRE_LISTE,
+            lien="Liste des communes sans commerce",
+        )
     else:
         sans = donnees.communes_sans_commerce(tid, choisie)
         # Same level of detail as the base map's communes.
@@ -129,6 +150,22 @@ def surcouche(ref: Referentiel, donnees, tid: TerritoireId | None, texte_definit
                 f"{choisie.libelle} ({accorder(len(geometries), 'commune')}, {source})",
             )
         )
+        non_dessinees = len(sans) - len(geometries)
+        resume = Resume(
+            len(sans),
+            f"commune {_sans(choisie)}",
+            f"communes {_sans(choisie)}",
+            noms=tuple(sans.nom),
+            precision=source
+            + (
+                f" ; dont {nombre_fr(non_dessinees)} sans contour sur la carte, comptées et nommées ici"
+                if non_dessinees
+                else ""
+            ),
+            page="commerces",
+            ancre=ANCRE_LISTE,
+            lien="Liste des communes sans commerce",
+        )
 
     def _element() -> folium.FeatureGroup:
         groupe = folium.FeatureGroup(name="Communes sans commerce", overlay=True, control=True)
@@ -139,4 +176,4 @@ def surcouche(ref: Referentiel, donnees, tid: TerritoireId | None, texte_definit
         return groupe
 
     # Above the EPCI, every unit is coloured by its share: the base map's swatch would mislead.
-    return Surcouche(_element, legende, couvre_le_fond=not trace.communes)
+    return Surcouche(_element, legende, couvre_le_fond=not trace.communes, resume=[resume])

@@ -6,7 +6,7 @@ import shapely
 
 from geo.donnees.emplois import DonneesSaisies
 from geo.outils.text import echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche
+from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import CoucheContours, collection_geojson
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
@@ -120,7 +120,18 @@ def surcouche(ref: Referentiel, saisies: DonneesSaisies, tid: TerritoireId | Non
     legende = [(STYLES_PTCE["ptce"], f"Périmètre de PTCE ({len(geometries)})")]
     if points:
         legende.append((STYLES_PTCE["structure"], f"Structure membre ou créée ({len(points)})"))
-    return Surcouche(_element, legende)
+    resume = [
+        Resume(
+            len(geometries), "périmètre de PTCE", "périmètres de PTCE", page="emplois", lien="Emplois et PTCE"
+        ),
+        Resume(
+            len(points),
+            "structure membre ou créée",
+            "structures membres ou créées",
+            precision="placées au centre de leur commune",
+        ),
+    ]
+    return Surcouche(_element, legende, resume=resume)
 
 
 def couches_export(ref: Referentiel, saisies: DonneesSaisies, tid: TerritoireId | None) -> dict:

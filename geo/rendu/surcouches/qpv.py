@@ -13,11 +13,13 @@ import pandas as pd
 import shapely
 
 from geo.outils.text import accorder, echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche
+from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import MOTIFS, CoucheContours, collection_geojson
 from geo.territoires.niveaux import dessin
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
+# The section of the QPV page whose table lists them.
+ANCRE_LISTE = "liste-des-quartiers"
 STYLES_QPV = {
     # Okabe–Ito reddish purple for the current geography, orange for the old one.
     "qpv_2024": {"color": "#6b2d5c", "weight": 1.5, "fillColor": "#CC79A7", "fillOpacity": 0.55},
@@ -154,7 +156,33 @@ def surcouche(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generatio
 
     if not legende:
         legende.append((STYLES_QPV["point_qpv"], "Aucun QPV dans ce territoire"))
-    return Surcouche(_element, legende)
+    return Surcouche(_element, legende, resume=[_resume_qpv(ref, donnees_qpv, tid, actuels, perimetres)])
+
+
+def _resume_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, actuels, perimetres) -> Resume:
+    """The QPV of the territory in words: how many, and which are not drawn by their own outline."""
+    from geo.donnees.qpv import note_legende_nationale
+
+    precisions = []
+    if tid is None and donnees_qpv.qpv_2024_non_comptes:
+        precisions.append(note_legende_nationale(len(actuels), donnees_qpv.qpv_2024_non_comptes))
+    if dessin(tid).communes:
+        sans_perimetre = len(set(actuels.code_qp) - set(perimetres.code_qp))
+        if sans_perimetre:
+            precisions.append(
+                f"dont {nombre_fr(sans_perimetre)} sans périmètre disponible, montrés par leur commune"
+            )
+    else:
+        precisions.append("un point par quartier")
+    return Resume(
+        len(actuels),
+        "quartier prioritaire 2024",
+        "quartiers prioritaires 2024",
+        precision=" ; ".join(precisions),
+        page="qpv",
+        ancre=ANCRE_LISTE,
+        lien="Liste des quartiers prioritaires",
+    )
 
 
 def _plan_qpv(classe: str) -> str:
@@ -196,6 +224,14 @@ def _surcouche_qpv_anciens(
         couches.append(_perimetres_qpv(ref, perimetres, generation, "qpv_2015", "qpv-2015", legende))
     else:
         legende.append((STYLES_QPV["qpv_2015"], "Aucun ancien QPV 2015 connu ici (Occitanie seulement)"))
+    resume = Resume(
+        len(perimetres),
+        "ancien QPV 2015",
+        "anciens QPV 2015",
+        precision="périmètres connus en Occitanie seulement",
+        page="qpv",
+        lien="Liste des anciens QPV 2015",
+    )
 
     def _element() -> folium.FeatureGroup:
         groupe = folium.FeatureGroup(name=_LIBELLES_PERIMETRES[generation], overlay=True, control=True)
@@ -204,4 +240,4 @@ def _surcouche_qpv_anciens(
             CoucheContours(donnees, nom, STYLES_QPV, True, classe, controle=False, plan=plan).add_to(groupe)
         return groupe
 
-    return Surcouche(_element, legende)
+    return Surcouche(_element, legende, resume=[resume])

@@ -16,7 +16,7 @@ close its ``<script>`` element (:func:`geo.rendu.leaflet.json_pour_script`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import folium
 import numpy as np
@@ -26,7 +26,7 @@ from jinja2 import Template
 
 from geo.outils import nomenclature
 from geo.outils.text import accorder, echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche
+from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import CoucheContours, collection_geojson, json_pour_script
 from geo.sources import ess_commun
 from geo.sources import source as source_declaree
@@ -36,9 +36,12 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 MARQUEURS_MAX = 50_000
 # Proportional circles: one style per size class (radius grows with the square root of the count).
 _CLASSES = 9
+# Markers are outlined dark: most family colours (yellow, sky blue…) are too light to stand out
+# 3:1 from the territory's surface by themselves.
+CONTOUR_MARQUEUR = "#1b1b1b"
 STYLES_COMPTES = {
     f"compte_{k}": {
-        "color": "#ffffff",
+        "color": CONTOUR_MARQUEUR,
         "weight": 1,
         "fillColor": "#0072B2",
         "fillOpacity": 0.6,
@@ -50,7 +53,7 @@ STYLES_COMPTES = {
 
 def style_famille(famille: str) -> dict:
     return {
-        "color": "#ffffff",
+        "color": CONTOUR_MARQUEUR,
         "weight": 1,
         "fillColor": nomenclature.COULEURS_FAMILLES[famille],
         "fillOpacity": 0.95,
@@ -72,15 +75,15 @@ class MarqueursStructures(folium.map.Layer):
         var {{ this.get_name() }} = (function () {
             var t = {{ this.tables }};
             var points = {{ this.points }};
+            var style = {{ this.style }};
             var groupe = L.markerClusterGroup({chunkedLoading: true, maxClusterRadius: 45,
                                                 showCoverageOnHover: false});
             var marqueurs = [];
             for (var i = 0; i < points.length; i++) {
                 var p = points[i];
                 var famille = t.familles[p[3]];
-                var m = L.circleMarker([p[0], p[1]], {radius: 6, color: "#ffffff", weight: 1,
-                    fillColor: famille[1], fillOpacity: 0.95, className: "structure-ess",
-                    pane: "ess-points"});
+                var m = L.circleMarker([p[0], p[1]], Object.assign({}, style, {fillColor: famille[1],
+                    className: "structure-ess", pane: "ess-points"}));
                 m.bindPopup(
                     "<b>" + p[2] + "</b><br>" + famille[0]
                     + (p[4] >= 0 ? " · " + t.sous_types[p[4]] : "")
@@ -104,6 +107,14 @@ class MarqueursStructures(folium.map.Layer):
         self._name = "MarqueursStructures"
         self.tables = json_pour_script(tables)
         self.points = json_pour_script(points)
+        # The same outline, weight and opacity as the legend's swatches (style_famille).
+        self.style = json_pour_script(
+            {
+                cle: valeur
+                for cle, valeur in style_famille(nomenclature.ASSOCIATION).items()
+                if cle != "fillColor"
+            }
+        )
 
 
 def _texte_emplois(tranche, emplois) -> str:
@@ -276,10 +287,34 @@ def _surcouche_comptes(
 def surcouche(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = "") -> Surcouche:
     """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how)."""
     dessinee = _surcouche_structures(ref, tableau, tid)
+    dessinee.resume = [_resume_structures(tableau, dessin(tid).comptes_structures)]
     if note:
         style, libelle = dessinee.legende[-1]
         dessinee.legende[-1] = (style, f"{libelle} — {note}")
+        resume = dessinee.resume[0]
+        precision = f"{resume.precision} ; {note}" if resume.precision else note
+        dessinee.resume = [replace(resume, precision=precision)]
     return dessinee
+
+
+def _resume_structures(tableau: pd.DataFrame, zone: str | None) -> Resume:
+    """Every structure of the selection counted; those the map cannot place said so."""
+    situees = int((tableau.lon.notna() & tableau.lat.notna()).sum())
+    precisions = []
+    if situees < len(tableau):
+        precisions.append(
+            f"dont {nombre_fr(len(tableau) - situees)} sans adresse ni commune connue, absentes de la carte"
+        )
+    if zone is not None:
+        precisions.append(f"comptées par {'EPCI' if zone == 'epci' else 'commune'}")
+    return Resume(
+        len(tableau),
+        "structure de l'ESS",
+        "structures de l'ESS",
+        precision=" ; ".join(precisions),
+        page="structures",
+        lien="Liste des structures",
+    )
 
 
 def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:

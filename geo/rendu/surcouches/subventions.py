@@ -17,10 +17,12 @@ import shapely
 from geo.donnees.subventions import PAR_IDENTIFIANT, DonneesSubventions, decrire_source
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, echapper, nombre_fr
-from geo.rendu.carte_territoire import Surcouche
+from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import CoucheContours, collection_geojson
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
+# The section of the Emplois page whose table lists them.
+ANCRE_TABLEAU = "subventions-publiees"
 STYLE = {"color": "#8a3a00", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.55}
 RAYON_MIN, RAYON_MAX = 5.0, 28.0
 
@@ -105,7 +107,21 @@ def surcouche(ref: Referentiel, donnees: DonneesSubventions, tid: TerritoireId |
                 f"{'non dessinée' if len(non_places) < 2 else 'non dessinées'}",
             )
         )
-    return Surcouche(_element, legende)
+    resume = Resume(
+        len(points),
+        "commune de bénéficiaires de subventions publiées",
+        "communes de bénéficiaires de subventions publiées",
+        precision=(
+            f"{accorder(len(non_places), 'subvention')} sans commune du bénéficiaire, non "
+            f"{'dessinée' if len(non_places) < 2 else 'dessinées'}"
+        )
+        if len(non_places)
+        else "",
+        page="emplois",
+        ancre=ANCRE_TABLEAU,
+        lien="Tableau des subventions publiées",
+    )
+    return Surcouche(_element, legende, resume=[resume])
 
 
 def couches_export(ref: Referentiel, donnees: DonneesSubventions, tid: TerritoireId | None) -> dict:
