@@ -132,3 +132,26 @@ def test_the_build_makes_missing_territories_once(tmp_path, monkeypatch):
     assert set(ref.communes.dep) == {"02"}
     assert len(construction.referentiel(tmp_path / "cache").communes) == len(ref.communes)
     assert len(appels) == 1
+
+
+def test_remplacer_un_dossier_lie_enleve_le_lien_sans_vider_sa_cible(tmp_path):
+    """A step folder linked to a shared copy (tests, a mounted volume) is replaced by the new
+    build; the shared copy it pointed at keeps its files."""
+    from geo.build.etapes import remplacer_dossier
+
+    partage = tmp_path / "partage"
+    partage.mkdir()
+    (partage / "communes.parquet").write_text("ancien", encoding="utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    (cache / "territoires").symlink_to(partage, target_is_directory=True)
+    neuf = tmp_path / "territoires.construction"
+    neuf.mkdir()
+    (neuf / "communes.parquet").write_text("neuf", encoding="utf-8")
+
+    remplacer_dossier(neuf, cache / "territoires")
+
+    assert not (cache / "territoires").is_symlink()
+    assert (cache / "territoires" / "communes.parquet").read_text(encoding="utf-8") == "neuf"
+    assert (partage / "communes.parquet").read_text(encoding="utf-8") == "ancien"
+    assert not (cache / "territoires.ancien").exists()

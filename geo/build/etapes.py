@@ -348,15 +348,24 @@ def _refuser(
     return manifeste
 
 
+def _effacer(chemin: Path) -> None:
+    # A step folder may be a link to a copy built once and shared (tests, a read-only data
+    # volume): the link goes, never what it points at.
+    if chemin.is_symlink():
+        chemin.unlink()
+    else:
+        shutil.rmtree(chemin)
+
+
 def remplacer_dossier(temporaire: Path, dossier: Path) -> None:
     """Swap a freshly built folder in, so that readers never see half a build."""
-    if dossier.exists():
+    if dossier.exists() or dossier.is_symlink():
         ancien = dossier.with_name(dossier.name + ".ancien")
-        if ancien.exists():
-            shutil.rmtree(ancien)
+        if ancien.exists() or ancien.is_symlink():
+            _effacer(ancien)
         dossier.rename(ancien)
         temporaire.rename(dossier)
-        shutil.rmtree(ancien)
+        _effacer(ancien)
     else:
         dossier.parent.mkdir(parents=True, exist_ok=True)
         temporaire.rename(dossier)
