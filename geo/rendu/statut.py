@@ -74,7 +74,7 @@ def etat_de_la_base(url: str | None = None) -> dict:
 
     Never the password: the address is shown as SQLAlchemy hides it.
     """
-    url = url or store.url_par_defaut()
+    url = store.url_par_defaut_de(url) if url else store.url_par_defaut()
     etat: dict = {"joignable": False}
     chemin_sqlite = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else None
     if chemin_sqlite and chemin_sqlite != ":memory:" and not Path(chemin_sqlite).is_file():
