@@ -96,6 +96,18 @@ class FormatJSON(logging.Formatter):
         return json.dumps(ligne, ensure_ascii=False, default=str)
 
 
+class _SortieErreurs(logging.StreamHandler):
+    """stderr as it is when a record is written (a test may have swapped it since the setup)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _valeur) -> None:
+        pass
+
+
 def en_json() -> bool:
     return os.environ.get(VARIABLE, "").strip().lower() == "json"
 
@@ -115,7 +127,7 @@ def configurer(niveau: int = logging.INFO, texte_brut: bool = False) -> None:
     racine = logging.getLogger()
     for ancien in [h for h in racine.handlers if getattr(h, "_ess", False)]:
         racine.removeHandler(ancien)
-    sortie = logging.StreamHandler(sys.stderr)
+    sortie = _SortieErreurs()
     sortie._ess = True  # type: ignore[attr-defined]
     sortie.setFormatter(logging.Formatter("%(message)s") if texte_brut and not en_json() else formateur())
     sortie.addFilter(Expurgation())
