@@ -49,8 +49,11 @@
 set -u
 RACINE="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$RACINE"
-# The project's virtualenv when there is one (a host install); the image's python otherwise.
-if [ -x "$RACINE/.venv/bin/python" ]; then
+# ESS_PYTHON when given; else the project's virtualenv when there is one (a host install);
+# the image's python otherwise.
+if [ -n "${ESS_PYTHON:-}" ]; then
+    PYTHON="$ESS_PYTHON"
+elif [ -x "$RACINE/.venv/bin/python" ]; then
     PYTHON="$RACINE/.venv/bin/python"
 else
     PYTHON=python

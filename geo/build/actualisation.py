@@ -209,18 +209,39 @@ def libelle_tentative(tentative: dict) -> str:
     return f"{quand}, {declencheur}" + (f" : {bilan}" if bilan else " : aucun jeu")
 
 
+def en_place(dossier_cache: Path | None = None) -> dict[str, dict]:
+    """Per built dataset: ``millesimes`` (vintages of the sources its figures come from, in
+    order, once each) and ``obtenu`` (how this server got them, in a few words)."""
+    from geo.build import etapes
+    from geo.sources import source
+
+    etat = etapes.etat_des_sources(dossier_cache)
+    jeux = {}
+    for jeu in etapes.provenance_jeux(dossier_cache):
+        millesimes = []
+        for source_id, decrit in etat.items():
+            if decrit["etape"] == jeu["etape"] and decrit["etat"] == "utilisee":
+                try:
+                    millesimes.append(source(source_id).millesime)
+                except KeyError:  # a source no longer declared
+                    continue
+        # « instantané du 07/12/2026, fait d'après a.csv; … fait d'après b.csv »: the first words say it.
+        obtenu = dict.fromkeys(part.split(", fait d'après")[0].strip() for part in jeu["libelle"].split(";"))
+        jeux[jeu["etape"]] = {"millesimes": list(dict.fromkeys(millesimes)), "obtenu": " ; ".join(obtenu)}
+    return jeux
+
+
 def tableau_tentative(
     tentative: dict, administrateur: bool, dossier_cache: Path | None = None
 ) -> tuple[list[dict], list[str]]:
     """The Sources page's account of an attempt: one row per dataset, and the refusals' reasons.
 
-    Everyone sees each dataset's result and the data in use (how and when this server got it);
-    a refusal's reason (which file, what is wrong) is for administrators: to the public a refused
-    dataset reads « non actualisé : données en place gardées », and no reason is returned.
+    Everyone sees each dataset's result and the data in use (vintage, how and when this server
+    got it); a refusal's reason (which file, what is wrong) is for administrators: to the public
+    a refused dataset reads « non actualisé : données en place gardées », and no reason is
+    returned.
     """
-    from geo.build import etapes
-
-    en_place = {j["etape"]: j["libelle"] for j in etapes.provenance_jeux(dossier_cache)}
+    donnees = en_place(dossier_cache)
     lignes, refus = [], []
     for jeu in tentative.get("jeux", []):
         resultat = jeu.get("resultat")
@@ -230,11 +251,13 @@ def tableau_tentative(
                 refus.append(jeu.get("detail") or f"{jeu.get('titre')} : refusé, raison non consignée")
             else:
                 libelle = "non actualisé : données en place gardées"
+        actuel = donnees.get(jeu.get("etape"), {})
         lignes.append(
             {
                 "Jeu de données": jeu.get("titre") or jeu.get("etape") or "inconnu",
                 "Résultat": libelle,
-                "Données en place": en_place.get(jeu.get("etape"), "indisponible"),
+                "Millésime en place": " ; ".join(actuel.get("millesimes", [])) or "—",
+                "Obtenu par ce serveur": actuel.get("obtenu") or "indisponible",
             }
         )
     return lignes, refus

@@ -22,7 +22,6 @@ from geo.build import actualisation, etapes, instantane
 from geo.outils import config, journaux
 from geo.outils.ligne_de_commande import AnalyseurFr
 from geo.outils.text import accorder
-from geo.sources import source as source_declaree
 
 CODE_BASE_INJOIGNABLE = 1
 
@@ -30,32 +29,21 @@ CODE_BASE_INJOIGNABLE = 1
 def etat_des_donnees(dossier_cache: Path | None = None) -> dict:
     """Territories' build date, and per dataset: vintages in use, where they come from, any refusal."""
     dossier_cache = dossier_cache or config.dossier_cache()
-    etat = etapes.etat_des_sources(dossier_cache)
-    provenances = {j["etape"]: j for j in etapes.provenance_jeux(dossier_cache)}
+    en_place = actualisation.en_place(dossier_cache)
     territoires = etapes.lire_manifeste("territoires", dossier_cache) or {}
     jeux = []
     for manifeste in etapes.lister_manifestes(dossier_cache):
         if not manifeste.get("etape"):
             continue
-        utilisees = [
-            sid for sid, d in etat.items() if d["etape"] == manifeste["etape"] and d["etat"] == "utilisee"
-        ]
-        millesimes = []
-        for source_id in utilisees:
-            try:
-                declaree = source_declaree(source_id)
-            except KeyError:
-                continue
-            millesimes.append({"source": source_id, "titre": declaree.titre, "millesime": declaree.millesime})
-        provenance = provenances.get(manifeste["etape"], {})
+        actuel = en_place.get(manifeste["etape"], {})
         jeux.append(
             {
                 "etape": manifeste["etape"],
                 "titre": manifeste.get("titre"),
                 "disponible": bool(manifeste.get("disponible")),
                 "construit_le": manifeste.get("construit_le"),
-                "obtenu": provenance.get("libelle", "indisponible"),
-                "millesimes": millesimes,
+                "millesimes": actuel.get("millesimes", []),
+                "obtenu": actuel.get("obtenu") or "indisponible",
                 **({"refus": manifeste["refus"]} if manifeste.get("refus") else {}),
             }
         )
@@ -141,7 +129,7 @@ def texte(etat: dict) -> str:
         if not jeu["disponible"]:
             lignes.append(f"  {jeu['titre']} : indisponible")
             continue
-        millesimes = " ; ".join(dict.fromkeys(m["millesime"] for m in jeu["millesimes"])) or "inconnu"
+        millesimes = " ; ".join(jeu["millesimes"]) or "inconnu"
         lignes.append(
             f"  {jeu['titre']} : millésime {millesimes} — {jeu['obtenu']}, "
             f"construit le {instantane.date_heure_fr(jeu['construit_le'])}"
