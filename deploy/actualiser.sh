@@ -30,6 +30,7 @@
 #     WorkingDirectory=/srv/ess-territoires
 #     Environment=ESS_DATA_DIR=/var/lib/ess ESS_JOURNAUX=json
 #     ExecStart=/srv/ess-territoires/deploy/actualiser.sh
+#     # 4: a dataset refused, previous data kept (remove this line to see it as a failed unit)
 #     SuccessExitStatus=4
 #   and /etc/systemd/system/ess-actualisation.timer:
 #     [Unit]

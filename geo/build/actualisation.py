@@ -74,7 +74,11 @@ def verrou_donnees(dossier_donnees: Path | None = None, attendre: bool = True) -
     """
     chemin = chemin_verrou(dossier_donnees)
     chemin.parent.mkdir(parents=True, exist_ok=True)
-    with chemin.open("a") as fichier:
+    try:
+        fichier = chemin.open("a")
+    except PermissionError:  # made by another user (a root cron job): a lock needs no writing
+        fichier = chemin.open("r")
+    with fichier:
         try:
             fcntl.flock(fichier, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -135,6 +139,8 @@ def consigner(tentative: dict, dossier_donnees: Path | None = None) -> None:
     tentatives = [*lire_journal(dossier_donnees), tentative][-TENTATIVES_GARDEES:]
     descripteur, provisoire = tempfile.mkstemp(prefix=".actualisations.", dir=chemin.parent)
     try:
+        # Readable by the app's processes whoever wrote it (mkstemp makes it private).
+        os.fchmod(descripteur, 0o644)
         with os.fdopen(descripteur, "w", encoding="utf-8") as fichier:
             json.dump({"tentatives": tentatives}, fichier, ensure_ascii=False, indent=2)
             fichier.flush()
