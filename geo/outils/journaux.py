@@ -119,12 +119,16 @@ def formateur() -> logging.Formatter:
     return logging.Formatter("%(asctime)s %(levelname)s %(name)s : %(message)s", "%Y-%m-%d %H:%M:%S")
 
 
-def configurer(niveau: int = logging.INFO, texte_brut: bool = False) -> None:
+def configurer(niveau: int = logging.INFO, texte_brut: bool = False, forcer: bool = False) -> None:
     """Send this process's logs to stderr, as ``ESS_JOURNAUX`` says; idempotent.
 
-    ``texte_brut``: in text mode, only the message (commands whose log is their progress).
+    ``texte_brut``: in text mode, only the message (commands whose log is their progress). As
+    :func:`logging.basicConfig`, nothing is changed when someone else already handles the root
+    logger (pytest, a host program), unless ``forcer``.
     """
     racine = logging.getLogger()
+    if not forcer and any(not getattr(h, "_ess", False) for h in racine.handlers):
+        return
     for ancien in [h for h in racine.handlers if getattr(h, "_ess", False)]:
         racine.removeHandler(ancien)
     sortie = _SortieErreurs()
