@@ -82,13 +82,15 @@ demarrer_applications() {
     for port in $PORTS_APP; do
         vivant "$ETAT/pids/app-$port.pid" && continue
         # As in the containers: demarrer.sh (data build, schema migration, under a lock
-        # shared by the processes) then Streamlit; one cookie secret for all.
+        # shared by the processes) then Streamlit; one cookie secret for all; logs as JSON
+        # lines (geo.outils.journaux), as production collects them.
         (
             cd "$RACINE"
             PATH="$RACINE/.venv/bin:$PATH" \
                 ESS_DATA_DIR="${ESS_DATA_DIR:-$RACINE/data}" \
                 DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT_PG/ess" \
                 STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$ETAT/secret_cookie")" \
+                ESS_JOURNAUX=json \
                 setsid nohup sh deploy/demarrer.sh python -m ui.demarrage --server.port "$port" \
                 --server.address 127.0.0.1 --server.headless true \
                 >"$ETAT/journaux/app-$port.log" 2>&1 </dev/null &

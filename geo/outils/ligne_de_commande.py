@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import NoReturn
 
+from geo.outils import journaux
 from geo.outils.text import accorder
 
 ANNEE_MINIMUM, ANNEE_MAXIMUM = 1900, 2100
@@ -183,10 +184,15 @@ def journal(verbeux: bool = False, fichier: Path | None = None) -> Iterator[None
     gestionnaires: list[logging.Handler] = []
     terminal = _VersTerminal()
     terminal.setLevel(logging.INFO)
-    if verbeux:
+    if journaux.en_json():
+        # production (ESS_JOURNAUX=json): what a log collector reads, cleaned as the servers'
+        terminal.setFormatter(journaux.FormatJSON())
+        terminal.addFilter(journaux.Expurgation())
+    elif verbeux:
         terminal.setFormatter(logging.Formatter("%(name)s : %(message)s"))
     else:
         terminal.setFormatter(logging.Formatter("%(message)s"))
+    if not verbeux:
         terminal.addFilter(_pour_le_terminal)
     gestionnaires.append(terminal)
     if fichier is not None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
+import json
 import re
 import shutil
 import ssl
@@ -307,3 +308,48 @@ def test_une_contributrice_ecrit_par_le_proxy_et_chaque_processus_le_montre(prod
         assert financements_recus(saisie) == avant[0] + MONTANT
     finally:
         contexte.close()
+
+
+def test_sante_et_etat_du_serveur_a_travers_la_pile(production, donnees_application):
+    """What the IT team's monitoring reads: health through nginx, ``ess-statut`` on the stack's
+    PostgreSQL, and the app processes' logs as JSON lines without query strings."""
+    adresse, _port_http, etat = production
+    sante = _get(adresse, etat, "/_stcore/health")
+    assert sante.status == 200
+    assert sante.corps == b"ok"
+    assert sante.getheader("Strict-Transport-Security")  # nginx answered, not an app process
+
+    # local.sh puts PostgreSQL's socket in its state folder, named after the port.
+    (port_pg,) = [p.suffix[1:] for p in (etat / "pg").glob(".s.PGSQL.*") if p.suffix[1:].isdigit()]
+    environnement = dict(donnees_application, DATABASE_URL=f"postgresql://postgres@127.0.0.1:{port_pg}/ess")
+    installee = RACINE / ".venv" / "bin" / "ess-statut"
+    commande = [str(installee)] if installee.is_file() else [sys.executable, "-m", "geo.rendu.statut"]
+    sortie = subprocess.run(
+        [*commande, "--json"], env=environnement, cwd=RACINE, capture_output=True, text=True, timeout=120
+    )
+    assert sortie.returncode == 0, sortie.stderr
+    statut = json.loads(sortie.stdout)
+    assert statut["base"]["joignable"] is True
+    assert statut["base"]["moteur"] == "postgresql"
+    assert statut["base"]["revision"]
+    assert set(statut["base"]["comptes"]) == {"administrateur", "contributeur"}
+    assert statut["donnees"]["jeux"]
+
+    # Where nothing listens, the store is said unreachable, with a non-zero exit code.
+    injoignable = dict(environnement, DATABASE_URL="postgresql://postgres@127.0.0.1:9/ess")
+    sortie = subprocess.run(
+        commande, env=injoignable, cwd=RACINE, capture_output=True, text=True, timeout=120
+    )
+    assert sortie.returncode == 1
+    assert "Base de saisie : INJOIGNABLE" in sortie.stdout
+
+    lignes = [
+        ligne
+        for journal in (etat / "journaux").glob("app-*.log")
+        for ligne in journal.read_text(encoding="utf-8").splitlines()
+        if ligne.startswith("{")
+    ]
+    enregistrements = [json.loads(ligne) for ligne in lignes]
+    assert any(e["journal"].startswith("geo.") for e in enregistrements), lignes[:5]
+    assert all({"moment", "niveau", "journal", "message"} <= set(e) for e in enregistrements)
+    assert not any("territoire=" in ligne for ligne in lignes)
