@@ -233,13 +233,14 @@ _STYLE_EN_FRANCAIS = """
 """
 
 
-def en_francais(nom_page: str, territoire: Territoire) -> None:
-    """Page in French, titled « page – territoire – ESS & territoires » (RGAA 8.3, 8.5, 8.6).
+def en_francais(nom_page: str, territoire: Territoire, avec_territoire: bool = True) -> None:
+    """Page in French, titled « page – territoire – ESS & territoires » (RGAA 8.3, 8.5, 8.6), or
+    « page – ESS & territoires » for a page that does not depend on the territory.
 
     ``st.set_page_config`` may be called again during a run: its title wins over the
     navigation's page title, on every page and after every change of territory.
     """
-    st.set_page_config(page_title=titre_document(nom_page, territoire))
+    st.set_page_config(page_title=titre_document(nom_page, territoire if avec_territoire else None))
     st.html(_STYLE_EN_FRANCAIS)
     titre_carte = json_pour_script(carte_territoire.titre_carte(territoire.nom))
     st.html(_EN_FRANCAIS.replace("__TITRE_CARTE__", titre_carte), unsafe_allow_javascript=True)
