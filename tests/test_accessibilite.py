@@ -153,3 +153,19 @@ def test_accessibility_contact_is_the_setting_or_nothing(monkeypatch):
     assert config.contact_accessibilite() is None
     monkeypatch.setenv("ESS_CONTACT_ACCESSIBILITE", "  accessibilite@mairie.example  ")
     assert config.contact_accessibilite() == "accessibilite@mairie.example"
+
+
+def _titres_des_pages_de_l_app() -> list[str]:
+    arbre = ast.parse((RACINE / "app.py").read_text(encoding="utf-8"))
+    return [
+        mot_cle.value.value
+        for noeud in ast.walk(arbre)
+        if isinstance(noeud, ast.Call) and getattr(noeud.func, "attr", None) == "Page"
+        for mot_cle in noeud.keywords
+        if mot_cle.arg == "title"
+    ]
+
+
+def test_the_audit_covers_every_page_of_the_app():
+    """The declaration lists the pages checked: a page added to the app must be added to the audit."""
+    assert list(accessibilite.audit_du_projet().pages) == _titres_des_pages_de_l_app()
