@@ -163,6 +163,11 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="button"]:fo
   display: inline-block; padding: 0.3rem 0.6rem; background: #fff; color: __FOCUS__;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); border-radius: 4px;
 }
+/* Streamlit cuts a page link's label with an ellipsis (« Accessibilité : partiellement confor… »). */
+[data-testid="stPageLink-NavLink"] span:has(> [data-testid="stMarkdownContainer"]),
+[data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 /* Streamlit cuts a metric's label with an ellipsis (« Quartiers prior… »): it wraps instead. */
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"], [data-testid="stMetricLabel"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
