@@ -101,7 +101,7 @@ st.markdown(
 )
 # A setting of whoever runs this server: plain text, never a link or Markdown.
 contact = config.contact_accessibilite()
-st.text(contact or "le suivi des tickets (« issues ») du projet ESS & territoires, sur sa forge de code.")
+st.text(contact or "le suivi des tickets du projet ESS & territoires, sur sa forge de code.")
 
 st.header("Voies de recours")
 st.markdown(

@@ -56,7 +56,7 @@ def test_declaration_shows_the_rate_its_audit_file_gives_and_says_the_audit_is_p
     assert "Défenseur des droits, Libre réponse 71120, 75342 Paris CEDEX 07" in texte
     assert f"axe-core {brut['axe_core']}" in texte
     assert [t.value for t in at.text] == [
-        "le suivi des tickets (« issues ») du projet ESS & territoires, sur sa forge de code."
+        "le suivi des tickets du projet ESS & territoires, sur sa forge de code."
     ]
 
 

@@ -271,10 +271,13 @@ LIMITES_DU_CADRE: tuple[LimiteDuCadre, ...] = (
 
 
 def contenus_non_soumis() -> list[str]:
-    """Contents outside the accessibility obligation (décret n° 2019-768, article 3), in plain French."""
+    """Contents outside the accessibility obligation, in plain French (RGAA, « Champ d'application » :
+    third-party contents, and online maps provided their essential information is given accessibly)."""
     return [
         "Les fonds de carte (Plan IGN, OpenStreetMap) : contenus de tiers, ni financés ni développés "
         "par le projet, affichés quand le navigateur accède à internet.",
-        "Les cartes interactives elles-mêmes (exemption des cartes et services de cartographie en ligne) : "
-        "leurs informations sont reprises dans les tableaux, chiffres et textes de chaque page.",
+        "Les cartes interactives elles-mêmes (les cartes et services de cartographie en ligne sont exemptés "
+        "pourvu que leurs informations essentielles soient fournies sous une forme accessible) : ces "
+        "informations sont reprises dans les tableaux et chiffres des pages ; le texte sous chaque carte "
+        "qui dit ce que montrent ses couches manque encore (critère 1.6, ci-dessus).",
     ]
