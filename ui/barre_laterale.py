@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from geo.outils.text import accorder, echapper
 from geo.rendu import accessibilite
@@ -45,7 +46,9 @@ def _chercher(ref: Referentiel) -> None:
     )
 
 
-def afficher(ref: Referentiel, territoire: Territoire, pages: list, declaration=None) -> None:
+def afficher(
+    ref: Referentiel, territoire: Territoire, pages: list, declaration: StreamlitPage | None = None
+) -> None:
     """The sidebar; ``declaration`` is the accessibility declaration's page, linked at the bottom
     with the app's conformity state, as French public sites do (« Accessibilité : partiellement
     conforme »)."""
