@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from geo.rendu.accessibilite import LIMITES_DU_CADRE, LimiteDuCadre
+from tests.navigateur.test_langue_et_titres import _NOMS_ANGLAIS
 from tests.navigateur.test_textes_affiches import PAGES, _attendre_la_page
 
 pytestmark = pytest.mark.navigateur
@@ -159,6 +160,9 @@ def test_no_serious_or_critical_axe_violation_from_the_apps_markup(application, 
                 f"{adresse} ({largeur} px) : link-in-text-block, « {lien} » (attribution) non souligné"
                 for lien in liens_non_soulignes(onglet)
             ]
+            # RGAA 8.7 where the language test does not go (presentation mode, a phone's folded sidebar).
+            anglais = onglet.evaluate(_NOMS_ANGLAIS)
+            fautes += [f"{adresse} ({largeur} px) : commande nommée « {nom} »" for nom in anglais]
             vues |= limites_vues(onglet)
     finally:
         contexte.close()
