@@ -37,6 +37,12 @@ PAGES = [
     ),
     st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
+    PAGE_ACCESSIBILITE := st.Page(
+        "pages/accessibilite.py",
+        title="Déclaration d'accessibilité",
+        icon=":material/accessibility_new:",
+        url_path="accessibilite",
+    ),
 ]
 
 # The sidebar draws its own page links so that they carry the URL's parameters.
@@ -46,10 +52,13 @@ donnees.ressources_statiques()
 if (raison_carte := donnees.carte_impossible()) is not None:
     st.warning(raison_carte, icon=":material/map:")
 contexte = page.contexte()
-page.en_francais(navigation.title, contexte.territoire)
+# The declaration is the same for every territory: its title does not name one.
+page.en_francais(
+    navigation.title, contexte.territoire, avec_territoire=navigation.url_path != PAGE_ACCESSIBILITE.url_path
+)
 page.lisibilite()
 if not page.mode_presentation():
-    barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES)
+    barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES, declaration=PAGE_ACCESSIBILITE)
 etat.afficher_erreur_url()
 try:
     navigation.run()

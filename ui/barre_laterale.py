@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.navigation.page import StreamlitPage
 
 from geo.outils.text import accorder, echapper
+from geo.rendu import accessibilite
 from geo.territoires.referentiel import Referentiel, Territoire
 from ui import etat
 
@@ -44,7 +46,12 @@ def _chercher(ref: Referentiel) -> None:
     )
 
 
-def afficher(ref: Referentiel, territoire: Territoire, pages: list) -> None:
+def afficher(
+    ref: Referentiel, territoire: Territoire, pages: list, declaration: StreamlitPage | None = None
+) -> None:
+    """The sidebar; ``declaration`` is the accessibility declaration's page, linked at the bottom
+    with the app's conformity state, as French public sites do (« Accessibilité : partiellement
+    conforme »)."""
     with st.sidebar:
         # Not a heading: the page's h1 comes first (the sidebar precedes it in the document).
         st.markdown("**ESS & territoires**")
@@ -65,6 +72,13 @@ def afficher(ref: Referentiel, territoire: Territoire, pages: list) -> None:
             st.button("↑ France entière", key="parent-france", on_click=etat.choisir_territoire, args=(None,))
         _chercher(ref)
         _partager(territoire)
+        if declaration is not None:
+            st.divider()
+            st.page_link(
+                declaration,
+                label=f"Accessibilité : {accessibilite.audit_du_projet().etat}",
+                query_params=etat.parametres(),
+            )
 
 
 # One listener for every « Copier » button of the page, set once: a rerun redraws the fields.

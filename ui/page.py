@@ -163,6 +163,11 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="button"]:fo
   display: inline-block; padding: 0.3rem 0.6rem; background: #fff; color: __FOCUS__;
   box-shadow: 0 1px 4px rgba(0,0,0,.3); border-radius: 4px;
 }
+/* Streamlit cuts a page link's label with an ellipsis (« Accessibilité : partiellement confor… »). */
+[data-testid="stPageLink-NavLink"] span:has(> [data-testid="stMarkdownContainer"]),
+[data-testid="stPageLink-NavLink"] [data-testid="stMarkdownContainer"], [data-testid="stPageLink-NavLink"] p {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+}
 /* Streamlit cuts a metric's label with an ellipsis (« Quartiers prior… »): it wraps instead. */
 [data-testid="stMetricLabel"] [data-testid="stMarkdownContainer"], [data-testid="stMetricLabel"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
@@ -182,13 +187,49 @@ def lisibilite() -> None:
 
 # Streamlit's page is `lang="en"`, its « Skip to main content » link is English, and it titles
 # the map's frame « streamlit_folium.st_folium » until the map's own script renames it (never,
-# when Leaflet cannot load). All French once this has run, and kept so: the observer puts them
+# when Leaflet cannot load). Its buttons are named in English for screen readers (« Main menu »,
+# « Collapse sidebar », « Help for Population », « Download as CSV »…: RGAA 8.7, a French voice
+# reads them as French). All French once this has run, and kept so: the observer puts them
 # back whenever Streamlit draws them again. The map's title changes with the territory.
+NOMS_FRANCAIS = {
+    "Sidebar": "Barre latérale",
+    "Collapse sidebar": "Replier la barre latérale",
+    "Expand sidebar": "Déplier la barre latérale",
+    "Main menu": "Menu principal",
+    "Link to heading": "Lien vers ce titre",
+    "Open": "Ouvrir la liste",
+    "Close": "Fermer",
+    "Clear all": "Tout effacer",
+    "Clear value": "Effacer",
+    "Download as CSV": "Télécharger en CSV",
+    "Search": "Rechercher dans le tableau",
+    "Show/hide columns": "Afficher ou masquer des colonnes",
+    "Fullscreen": "Plein écran",
+    "Close fullscreen": "Quitter le plein écran",
+    "Exit fullscreen": "Quitter le plein écran",
+    "Show password": "Afficher le mot de passe",
+    "Hide password": "Masquer le mot de passe",
+}
+# « Help for Population (2021) » names the « ? » of a field or figure.
+PREFIXES_FRANCAIS = {"Help for ": "Aide : "}
 _EN_FRANCAIS = """
 <script>
 (() => {
   window.essTitreCarte = __TITRE_CARTE__;
   if (!window.essFranciser) {
+    const noms = __NOMS__;
+    const prefixes = __PREFIXES__;
+    const selecteur = [
+      ...Object.keys(noms).map((nom) => `[aria-label="${nom}"], [title="${nom}"]`),
+      ...Object.keys(prefixes).map((debut) => `[aria-label^="${debut}"]`),
+    ].join(", ");
+    const traduire = (texte) => {
+      if (texte in noms) return noms[texte];
+      for (const [debut, francais] of Object.entries(prefixes)) {
+        if (texte.startsWith(debut)) return francais + texte.slice(debut.length);
+      }
+      return texte;
+    };
     // « Passer la carte » (ui.carte): the focus goes to what can take it after the map's frame.
     document.addEventListener("click", (evenement) => {
       const lien = evenement.target.closest && evenement.target.closest("a.ess-passer-carte");
@@ -215,8 +256,17 @@ _EN_FRANCAIS = """
       for (const cadre of document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')) {
         cadre.setAttribute("title", window.essTitreCarte);
       }
+      for (const element of document.querySelectorAll(selecteur)) {
+        for (const attribut of ["aria-label", "title"]) {
+          const texte = element.getAttribute(attribut);
+          if (texte && traduire(texte) !== texte) element.setAttribute(attribut, traduire(texte));
+        }
+      }
     };
-    new MutationObserver(window.essFranciser).observe(document.body, { childList: true, subtree: true });
+    // Attributes too: React renames a button in place (« Collapse sidebar » once it is folded).
+    new MutationObserver(window.essFranciser).observe(document.body, {
+      childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label", "title"],
+    });
   }
   window.essFranciser();
 })();
@@ -233,16 +283,22 @@ _STYLE_EN_FRANCAIS = """
 """
 
 
-def en_francais(nom_page: str, territoire: Territoire) -> None:
-    """Page in French, titled « page – territoire – ESS & territoires » (RGAA 8.3, 8.5, 8.6).
+def en_francais(nom_page: str, territoire: Territoire, avec_territoire: bool = True) -> None:
+    """Page in French, titled « page – territoire – ESS & territoires » (RGAA 8.3, 8.5, 8.6), or
+    « page – ESS & territoires » for a page that does not depend on the territory.
 
     ``st.set_page_config`` may be called again during a run: its title wins over the
     navigation's page title, on every page and after every change of territory.
     """
-    st.set_page_config(page_title=titre_document(nom_page, territoire))
+    st.set_page_config(page_title=titre_document(nom_page, territoire if avec_territoire else None))
     st.html(_STYLE_EN_FRANCAIS)
     titre_carte = json_pour_script(carte_territoire.titre_carte(territoire.nom))
-    st.html(_EN_FRANCAIS.replace("__TITRE_CARTE__", titre_carte), unsafe_allow_javascript=True)
+    script = (
+        _EN_FRANCAIS.replace("__TITRE_CARTE__", titre_carte)
+        .replace("__NOMS__", json_pour_script(NOMS_FRANCAIS))
+        .replace("__PREFIXES__", json_pour_script(PREFIXES_FRANCAIS))
+    )
+    st.html(script, unsafe_allow_javascript=True)
 
 
 def mode_presentation() -> bool:

@@ -55,3 +55,10 @@ def dossier_instantane() -> Path | None:
     if valeur and valeur.lower() in ("aucun", "0", "non"):
         return None
     return Path(valeur).expanduser().resolve() if valeur else RACINE_PROJET / "data" / "instantane"
+
+
+def contact_accessibilite() -> str | None:
+    """Who answers accessibility problems (``$ESS_CONTACT_ACCESSIBILITE``: an address, a form, a
+    phone number), shown as plain text on the accessibility declaration; None when unset."""
+    valeur = os.environ.get("ESS_CONTACT_ACCESSIBILITE", "").strip()
+    return valeur or None

@@ -168,12 +168,18 @@ def _entier_ou_none(valeur) -> int | None:
     return None if pd.isna(valeur) else int(valeur)
 
 
-def titre_document(page: str, territoire: Territoire) -> str:
+def titre_document(page: str, territoire: Territoire | None) -> str:
     """The browser tab's title: the page, then the territory, then the app (RGAA 8.6).
+
+    A page that does not depend on the territory (``None``) is not titled after it.
 
     >>> titre_document("Carte", Territoire(None, "france", None, "France entière", None, 0, 0.0))
     'Carte – France – ESS & territoires'
+    >>> titre_document("Déclaration d'accessibilité", None)
+    "Déclaration d'accessibilité – ESS & territoires"
     """
+    if territoire is None:
+        return f"{page} – {NOM_APPLICATION}"
     return f"{page} – {territoire.nom_court} – {NOM_APPLICATION}"
 
 

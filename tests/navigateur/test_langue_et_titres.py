@@ -1,9 +1,10 @@
 """In Chromium: every page is French, titled after its page and territory, its headings in order.
 
 RGAA 8.3 and 8.5 (the page's and the map frame's language), 8.6 (a relevant title), 2.1 (a
-titled frame), 9.1 (headings). Streamlit and Leaflet set ``lang="en"``, one title for every page,
-the frame's « streamlit_folium.st_folium » and English control labels: the app replaces them
-(``ui.page.en_francais``, ``geo.rendu.leaflet.EnFrancais``), and this reads the result.
+titled frame), 9.1 (headings), 8.7 (no English name on Streamlit's buttons). Streamlit and
+Leaflet set ``lang="en"``, one title for every page, the frame's « streamlit_folium.st_folium »,
+English control labels and button names: the app replaces them (``ui.page.en_francais``,
+``geo.rendu.leaflet.EnFrancais``), and this reads the result.
 """
 
 from __future__ import annotations
@@ -29,7 +30,10 @@ PAGES = {
     "opportunites": "Opportunités",
     "saisie": "Saisie",
     "sources": "Sources",
+    "accessibilite": "Déclaration d'accessibilité",
 }
+# The declaration is the same for every territory: its title does not name one.
+SANS_TERRITOIRE = {"accessibilite"}
 AVEC_CARTE = {"", "qpv", "commerces", "structures", "emplois", "opportunites"}
 
 # Territory in the address → (name in the tab's title, name in the map frame's title).
@@ -79,6 +83,16 @@ def _anglais(html: str) -> list[str]:
     return [mot for mot in ANGLAIS if mot in html]
 
 
+# The names Streamlit gives its buttons for screen readers (aria-label, title), in English
+# unless ui.page renames them: « Main menu », « Collapse sidebar », « Help for Population »…
+_NOMS_ANGLAIS = """() => [...document.querySelectorAll('[aria-label], [title]')]
+  .flatMap(element => [element.getAttribute('aria-label'), element.getAttribute('title')])
+  .filter(nom => nom && (/^Help for /.test(nom) || [
+    'Sidebar', 'Collapse sidebar', 'Expand sidebar', 'Main menu', 'Link to heading', 'Open', 'Close',
+    'Clear all', 'Clear value', 'Download as CSV', 'Search', 'Show/hide columns', 'Fullscreen',
+    'Close fullscreen', 'Exit fullscreen', 'Show password', 'Hide password'].includes(nom)))"""
+
+
 def _attendre_la_fin(onglet, delai_s: float = 120) -> list[list]:
     """Until the run is over and the headings hold still for a second; returns them."""
     fin = time.monotonic() + delai_s
@@ -117,7 +131,8 @@ def test_every_page_is_french_titled_by_page_and_territory_with_headings_in_orde
         for chemin, nom_page in PAGES.items():
             vue = f"/{chemin}{parametre}"
             page.goto(f"{application}{vue}")
-            expect(page).to_have_title(f"{nom_page} – {court} – ESS & territoires", timeout=120_000)
+            titre = f"{nom_page} – ESS & territoires" if chemin in SANS_TERRITOIRE else None
+            expect(page).to_have_title(titre or f"{nom_page} – {court} – ESS & territoires", timeout=120_000)
             fautes += [f"{vue} : {faute}" for faute in _fautes_de_titres(_attendre_la_fin(page))]
             # Set by the page's script, drawn with the page's first elements (after the title).
             expect(page.locator("html")).to_have_attribute("lang", "fr", timeout=30_000)
@@ -125,6 +140,7 @@ def test_every_page_is_french_titled_by_page_and_territory_with_headings_in_orde
                 _verifier_les_cartes(page, nom, vue, fautes)
             expect(page.get_by_test_id("stSkipToContent")).to_have_text("Aller au contenu principal")
             fautes += [f"{vue} : « {mot} »" for mot in _anglais(page.content())]
+            fautes += [f"{vue} : commande nommée « {nom} »" for nom in page.evaluate(_NOMS_ANGLAIS)]
             if fautes:
                 page.screenshot(path=str(ARTEFACTS / f"langue-{chemin or 'carte'}.png"))
     assert fautes == [], "\n".join(fautes)

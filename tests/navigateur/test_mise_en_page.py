@@ -108,6 +108,14 @@ def test_computer_keeps_the_sidebar_open_and_the_switches_above_the_map(applicat
     )
     assert page.locator("[data-testid=stCheckbox]").count() >= 6
     assert coupes == []
+    # Nor is a page link of the sidebar cut (« Accessibilité : partiellement confor… »).
+    liens_coupes = page.evaluate(
+        """() => [...document.querySelectorAll('[data-testid=stPageLink-NavLink] span')]
+          .filter(e => e.dataset.testid !== 'stIconMaterial')
+          .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+    )
+    expect(page.get_by_role("link", name="Accessibilité : partiellement conforme")).to_be_attached()
+    assert liens_coupes == []
 
 
 def _sans_anglais(onglet) -> None:

@@ -17,7 +17,18 @@ from tests.navigateur.aides import ARTEFACTS, attendre_repos
 
 pytestmark = pytest.mark.navigateur
 
-PAGES = ["", "territoire", "qpv", "commerces", "structures", "emplois", "opportunites", "saisie", "sources"]
+PAGES = [
+    "",
+    "territoire",
+    "qpv",
+    "commerces",
+    "structures",
+    "emplois",
+    "opportunites",
+    "saisie",
+    "sources",
+    "accessibilite",
+]
 
 # One territory per scale: France, a région, a département, an EPCI, a commune.
 TERRITOIRES = [None, "region:32", "departement:02", "epci:200042190", "commune:02722"]
