@@ -50,6 +50,12 @@ def test_every_overlay_shape_stands_out_from_the_territory(nom, fond):
 
 
 @pytest.mark.parametrize("fond", FONDS)
+def test_the_line_between_two_units_stands_out_from_their_fill(fond):
+    # Communes of an EPCI, EPCI of a région, départements of France: told apart by this line.
+    assert contraste(bord_vu(STYLES["surface"], surface_vue(fond)), surface_vue(fond)) >= SEUIL
+
+
+@pytest.mark.parametrize("fond", FONDS)
 def test_the_chosen_commune_and_the_territory_outline_stand_out(fond):
     # The chosen commune among the other communes of its EPCI.
     assert se_detache(STYLES["selection"], surface_vue(fond)) >= SEUIL

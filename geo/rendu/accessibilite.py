@@ -262,7 +262,8 @@ LIMITES_DU_CADRE: tuple[LimiteDuCadre, ...] = (
             "rendait la page inutilisable) et leurs bulles ne s'ouvrent qu'à la souris ou au toucher."
         ),
         contournement=(
-            "Ce que montre chaque contour est repris dans le tableau ou la liste à côté de la carte ; "
+            "Ce que montrent les couches est dit sous la carte, avec un lien vers le tableau ou la liste qui "
+            "reprend chaque contour ; "
             "« Est-ce en QPV ? » accepte aussi une adresse ou des coordonnées tapées."
         ),
         critere="7.3",
@@ -278,6 +279,6 @@ def contenus_non_soumis() -> list[str]:
         "par le projet, affichés quand le navigateur accède à internet.",
         "Les cartes interactives elles-mêmes (les cartes et services de cartographie en ligne sont exemptés "
         "pourvu que leurs informations essentielles soient fournies sous une forme accessible) : ces "
-        "informations sont reprises dans les tableaux et chiffres des pages ; le texte sous chaque carte "
-        "qui dit ce que montrent ses couches manque encore (critère 1.6, ci-dessus).",
+        "informations sont reprises sous chaque carte, par un texte qui dit ce que montrent ses couches "
+        "visibles avec un lien vers les tableaux qui les listent, et dans les chiffres des pages.",
     ]
