@@ -30,6 +30,7 @@ from tests.navigateur.aides import IFRAME_CARTE
 pytestmark = pytest.mark.navigateur
 
 LOCAL_SH = RACINE / "deploy" / "local.sh"
+MODULE_BROTLI = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 LIEN_INJECTE = "[Reconnectez-vous ici](https://evil.example/login)"
 
 
@@ -179,6 +180,22 @@ def test_compression_et_cache_des_fichiers_nommes_par_leur_contenu(production):
     assert "immutable" in reponse.getheader("Cache-Control")
     # The page itself is never kept: a new version must reach visitors.
     assert "immutable" not in (page.getheader("Cache-Control") or "")
+
+
+@pytest.mark.skipif(not MODULE_BROTLI.exists(), reason="nginx sans brotli (libnginx-mod-http-brotli-filter)")
+def test_brotli_quand_nginx_a_le_module(production):
+    adresse, _port_http, etat = production
+    page = _get(adresse, etat, "/", **{"Accept-Encoding": "br"})
+    assert page.getheader("Content-Encoding") == "br"
+    brute = _get(adresse, etat, "/")
+    assert brute.getheader("Content-Encoding") is None
+    (script,) = re.findall(r'src="\.?(/static/js/[^"]+\.js)"', brute.corps.decode("utf-8"))[:1]
+    # What Chromium asks for: brotli is chosen over gzip.
+    reponse = _get(adresse, etat, script, **{"Accept-Encoding": "gzip, deflate, br, zstd"})
+    assert reponse.status == 200
+    assert reponse.getheader("Content-Encoding") == "br"
+    en_gzip = _get(adresse, etat, script, **{"Accept-Encoding": "gzip"})
+    assert len(reponse.corps) < len(en_gzip.corps)
 
 
 def test_http_renvoie_vers_https(production):
