@@ -73,6 +73,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_structures.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_poids.py
+	$(BIN)/python benchmarks/bench_premiere_visite.py
 	$(BIN)/python benchmarks/bench_charge.py
 
 clean:

@@ -9,7 +9,8 @@
 #   deploy/local.sh sauvegarde [DOSSIER]              # deploy/sauvegarde.sh on this stack's
 #   deploy/local.sh restaurer FICHIER [--remplacer]   # database (deploy/restaurer.sh)
 #
-# Debian packages: nginx, postgresql, openssl, gettext-base (envsubst). The project's .venv
+# Debian packages: nginx, postgresql, openssl, gettext-base (envsubst), and
+# libnginx-mod-http-brotli-filter if you want brotli beside gzip. The project's .venv
 # must exist (make setup; make data builds the data, else the first start does).
 # Everything lives in ESS_LOCAL_DOSSIER (deploy/.local by default): cluster, certificate,
 # cookie secret, pids, logs. Ports (environment): ESS_LOCAL_PORT_HTTPS (8443),
@@ -23,6 +24,7 @@ PORT_HTTP="${ESS_LOCAL_PORT_HTTP:-8080}"
 PORTS_APP="${ESS_LOCAL_PORTS_APP:-8601 8602}"
 PORT_PG="${ESS_LOCAL_PORT_PG:-54330}"
 PYTHON="$RACINE/.venv/bin/python"
+MODULE_BROTLI=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
 
 erreur() { echo "deploy/local.sh : $*" >&2; exit 1; }
 
@@ -119,6 +121,13 @@ ecrire_nginx() {
         ESS_NGINX_ACME="$ETAT/acme" \
         envsubst '${ESS_NGINX_SERVEURS} ${ESS_NGINX_PORT_HTTP} ${ESS_NGINX_PORT_HTTPS} ${ESS_NGINX_PORT_HTTPS_PUBLIC} ${ESS_NGINX_CERTIFICAT} ${ESS_NGINX_CLE} ${ESS_NGINX_TEMPORAIRE} ${ESS_NGINX_JOURNAL_ACCES} ${ESS_NGINX_JOURNAL_ERREURS} ${ESS_NGINX_CADRES_AUTORISES} ${ESS_NGINX_ACME}' \
         <"$RACINE/deploy/nginx.conf.template" >"$ETAT/nginx/nginx.conf"
+    # brotli only where nginx has the module: the template includes these files if present.
+    if [ -f "$MODULE_BROTLI" ]; then
+        echo "load_module $MODULE_BROTLI;" >"$ETAT/nginx/module-brotli.conf"
+        cp "$RACINE/deploy/nginx-brotli.conf" "$ETAT/nginx/brotli.conf"
+    else
+        rm -f "$ETAT/nginx/module-brotli.conf" "$ETAT/nginx/brotli.conf"
+    fi
 }
 
 demarrer() {

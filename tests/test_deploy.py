@@ -31,6 +31,8 @@ COMPOSE = DEPLOY / "compose.yaml"
 COMPOSE_CERTIFICATS = DEPLOY / "compose.certificats.yaml"
 NGINX = DEPLOY / "nginx.conf.template"
 LOCAL_SH = DEPLOY / "local.sh"
+NGINX_BROTLI = DEPLOY / "nginx-brotli.conf"
+MODULE_BROTLI = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 DOCKERFILE = DEPLOY / "Dockerfile"
 DEMARRER = DEPLOY / "demarrer.sh"
 
@@ -359,6 +361,21 @@ def test_nginx_compression_des_textes(nginx):
         assert type_mime in types, type_mime
 
 
+def test_nginx_brotli_pour_les_memes_types_que_gzip(nginx):
+    (gzip_types,) = _directives(_http(nginx), "gzip_types")
+    brotli = _arbre(_jetons(NGINX_BROTLI.read_text(encoding="utf-8")))
+    assert _directives(brotli, "brotli") == [["on"]]
+    (brotli_types,) = _directives(brotli, "brotli_types")
+    assert sorted(brotli_types) == sorted(gzip_types)
+    # Included only where local.sh writes it, beside the module it loads.
+    texte = NGINX.read_text(encoding="utf-8")
+    assert "include ${ESS_NGINX_TEMPORAIRE}/module-brotli*.conf;" in texte
+    assert "include ${ESS_NGINX_TEMPORAIRE}/brotli*.conf;" in texte
+    local = LOCAL_SH.read_text(encoding="utf-8")
+    assert "deploy/nginx-brotli.conf" in local
+    assert str(MODULE_BROTLI) in local
+
+
 def test_nginx_journal_sans_chaine_de_requete(nginx):
     http = _http(nginx)
     ((nom, *format_),) = _directives(http, "log_format")
@@ -379,7 +396,15 @@ def test_nginx_limite_websocket_et_envois(nginx):
     shutil.which("nginx") is None or shutil.which("openssl") is None,
     reason="nginx or openssl not installed: `nginx -t` not run",
 )
-def test_nginx_t(tmp_path):
+@pytest.mark.parametrize("brotli", [False, True], ids=["compose", "local-brotli"])
+def test_nginx_t(tmp_path, brotli):
+    """The template as compose fills it (no brotli files), and as local.sh does where Debian's
+    brotli module is installed."""
+    if brotli:
+        if not MODULE_BROTLI.exists():
+            pytest.skip("libnginx-mod-http-brotli-filter absent")
+        (tmp_path / "module-brotli.conf").write_text(f"load_module {MODULE_BROTLI};\n", encoding="utf-8")
+        shutil.copy(NGINX_BROTLI, tmp_path / "brotli.conf")
     _certificat_auto_signe(tmp_path)
     # compose's values, but what only exists inside compose (the "app" name, /etc/nginx/tls) here.
     valeurs = _valeurs_compose() | {
