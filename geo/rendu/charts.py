@@ -670,3 +670,68 @@ def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.D
             morceaux.append(texte)
         phrase = f"{entete} : {accorder(len(ordre), singulier, pluriel)} ; " + " ; ".join(morceaux)
     return phrase.rstrip(".") + ".", table
+
+
+# The comparator's chart: rates and per-inhabitant figures, which compare across sizes (the counts
+# are in its table).
+INDICATEURS_COMPARES = (
+    "taux_chomage_pct",
+    "part_communes_sans_commerce_pct",
+    "structures_pour_10000",
+    "part_ess_emploi_pct",
+    "financements_par_habitant",
+)
+
+
+def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoires comparés") -> go.Figure:
+    """One small bar chart per rate, one bar per territory, stacked so that a phone reads them.
+
+    ``tableau``: :func:`geo.donnees.comparateur.tableau_long`; ``indicateurs``: its
+    :class:`~geo.donnees.comparateur.Indicateur` list. An unknown is a bar of no length written
+    « inconnu »; a value borrowed from a larger territory says « (département) » beside it.
+    """
+    retenus = [i for i in indicateurs if i.cle in INDICATEURS_COMPARES]
+    territoires = list(dict.fromkeys(tableau.Territoire))
+    fig = make_subplots(
+        rows=len(retenus),
+        cols=1,
+        subplot_titles=[f"{i.libelle}, {i.millesime}" for i in retenus],
+        vertical_spacing=0.28 / max(1, len(retenus)),
+    )
+    for rang, indicateur in enumerate(retenus, start=1):
+        lignes = tableau[tableau.Indicateur == indicateur.libelle].set_index("Territoire").reindex(territoires)
+        valeurs = [None if pd.isna(v) else float(v) for v in lignes.Valeur]
+        empruntes = [e == "oui" for e in lignes["Emprunté à un territoire plus grand"]]
+
+        def texte(valeur, emprunte, indicateur=indicateur):
+            if valeur is None:
+                return "inconnu"
+            chiffre = nombre_fr(valeur, indicateur.decimales)
+            chiffre = f"{chiffre} {indicateur.unite}" if indicateur.unite else chiffre
+            return chiffre + (" (département)" if emprunte else "")
+
+        # Bars top to bottom in the order chosen: plotly draws a horizontal chart bottom up.
+        fig.add_bar(
+            y=[nom_court(n) for n in territoires][::-1],
+            x=[0.0 if v is None else v for v in valeurs][::-1],
+            orientation="h",
+            marker_color=PALETTE[(rang - 1) % len(PALETTE)],
+            text=[texte(v, e) for v, e in zip(valeurs, empruntes, strict=True)][::-1],
+            textposition="outside",
+            cliponaxis=False,
+            name=indicateur.libelle,
+            # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
+            meta={"unite": "%" if indicateur.unite == "%" else "", "additionner": False},
+            showlegend=False,
+            row=rang,
+            col=1,
+        )
+        connus = [v for v in valeurs if v is not None]
+        # Room on the right for the text written outside the longest bar.
+        fig.update_xaxes(range=[0, 1.45 * max(connus) if connus and max(connus) > 0 else 1], row=rang, col=1)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    fig.update_layout(title=titre, height=60 + len(retenus) * (48 + 26 * len(territoires)))
+    fig.update_annotations(font_size=13, x=0, xanchor="left")
+    sources = "; ".join(dict.fromkeys(i.source for i in retenus))
+    annees = ", ".join(f"{i.libelle.split(' (')[0].lower()} {i.millesime}" for i in retenus)
+    return _decrire(legende_source(fig, sources, annees), "territoire", "territoires")
