@@ -164,6 +164,19 @@ def comparaison(contexte) -> None:
         raison_inconnu="chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
         "département et région) ou donnée absente.",
     )
+    from geo.donnees import comparateur
+
+    # The comparator opens on this territory and those that contain it; the reader adds others.
+    st.page_link(
+        "pages/comparer.py",
+        label="Comparer avec d'autres territoires",
+        icon=":material/compare_arrows:",
+        query_params={
+            comparateur.CLE_URL: comparateur.texte_territoires(
+                comparateur.pour_comparer(contexte.ref, contexte.tid)
+            )
+        },
+    )
     st.caption(
         "Mêmes indicateurs et mêmes millésimes pour chaque territoire : population et chômage INSEE "
         "(recensement 2021), commerces BPE (INSEE), structures du registre de l'application, part de l'ESS "

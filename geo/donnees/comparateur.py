@@ -241,7 +241,9 @@ def indicateurs(
     manifeste = getattr(donnees_structures, "manifeste", None) or {}
     construit = str(manifeste.get("construit_le", ""))[:10]
     etat_registre = (
-        f"registre au {construit[8:10]}/{construit[5:7]}/{construit[:4]}" if len(construit) == 10 else "registre"
+        f"registre au {construit[8:10]}/{construit[5:7]}/{construit[:4]}"
+        if len(construit) == 10
+        else "registre"
     )
     annee = annee_financements(donnees_financements)
     parts = getattr(donnees_financements, "part_ess", None)
@@ -264,7 +266,9 @@ def indicateurs(
             "INSEE, recensement (base du comparateur de territoires), chômage au sens du recensement",
             recensement,
         ),
-        Indicateur("qpv_nombre", "Quartiers prioritaires (QPV)", 0, "", "ANCT, géographie prioritaire", "2024"),
+        Indicateur(
+            "qpv_nombre", "Quartiers prioritaires (QPV)", 0, "", "ANCT, géographie prioritaire", "2024"
+        ),
         Indicateur(
             "qpv_population",
             "Habitants des QPV",
@@ -370,7 +374,9 @@ def tableau(
             valeur = valeurs.get(indicateur.cle) or Valeur(None, "non calculé")
             texte = texte_valeur(valeur.valeur, indicateur)
             if valeur.valeur is None:
-                texte += appel(f"{nom}, {indicateur.libelle} : inconnu, {_phrase(valeur.raison or 'non publié')}")
+                texte += appel(
+                    f"{nom}, {indicateur.libelle} : inconnu, {_phrase(valeur.raison or 'non publié')}"
+                )
             else:
                 for dit in _remarques(valeur, indicateur):
                     texte += appel(f"{nom}, {indicateur.libelle} : {_phrase(dit)}")
@@ -392,8 +398,12 @@ def tableau_long(colonnes: dict[str, dict[str, Valeur]], liste: list[Indicateur]
                 {
                     "Territoire": nom,
                     "Indicateur": indicateur.libelle,
-                    "Valeur": None if valeur.valeur is None else round(float(valeur.valeur), indicateur.decimales),
-                    "Emprunté à un territoire plus grand": "oui" if valeur.emprunt and valeur.valeur is not None else "non",
+                    "Valeur": None
+                    if valeur.valeur is None
+                    else round(float(valeur.valeur), indicateur.decimales),
+                    "Emprunté à un territoire plus grand": "oui"
+                    if valeur.emprunt and valeur.valeur is not None
+                    else "non",
                     "Remarque": " ; ".join(remarques),
                     "Millésime": indicateur.millesime,
                     "Source": indicateur.source,

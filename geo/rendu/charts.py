@@ -699,7 +699,9 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
         vertical_spacing=0.28 / max(1, len(retenus)),
     )
     for rang, indicateur in enumerate(retenus, start=1):
-        lignes = tableau[tableau.Indicateur == indicateur.libelle].set_index("Territoire").reindex(territoires)
+        lignes = (
+            tableau[tableau.Indicateur == indicateur.libelle].set_index("Territoire").reindex(territoires)
+        )
         valeurs = [None if pd.isna(v) else float(v) for v in lignes.Valeur]
         empruntes = [e == "oui" for e in lignes["Emprunté à un territoire plus grand"]]
 
