@@ -109,8 +109,9 @@ st.header("Les chiffres")
 tableaux.afficher(
     tableau,
     column_config={
-        "Indicateur": st.column_config.TextColumn("Indicateur", pinned=True, width="medium"),
-        "Millésime": st.column_config.TextColumn("Millésime", width="small"),
+        # Sized so that six territories fit beside the indicator at 1 400 px, without scrolling.
+        "Indicateur": st.column_config.TextColumn("Indicateur et millésime", pinned=True, width=310),
+        **{nom: st.column_config.TextColumn(nom, width=100) for nom in noms},
     },
 )
 st.caption(

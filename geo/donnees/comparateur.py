@@ -241,14 +241,14 @@ def indicateurs(
     manifeste = getattr(donnees_structures, "manifeste", None) or {}
     construit = str(manifeste.get("construit_le", ""))[:10]
     etat_registre = (
-        f"registre au {construit[8:10]}/{construit[5:7]}/{construit[:4]}"
+        f"registre du {construit[8:10]}/{construit[5:7]}/{construit[:4]}"
         if len(construit) == 10
         else "registre"
     )
     annee = annee_financements(donnees_financements)
     parts = getattr(donnees_financements, "part_ess", None)
     annee_part = str(int(parts.annee.max())) if parts is not None and len(parts) else "millésime inconnu"
-    recensement = "2021 (recensement)"
+    recensement = "2021"
     return [
         Indicateur(
             "population",
@@ -260,22 +260,20 @@ def indicateurs(
         ),
         Indicateur(
             "taux_chomage_pct",
-            "Taux de chômage des 15–64 ans (%)",
+            "Chômage des 15–64 ans (%)",
             1,
             "%",
             "INSEE, recensement (base du comparateur de territoires), chômage au sens du recensement",
             recensement,
         ),
-        Indicateur(
-            "qpv_nombre", "Quartiers prioritaires (QPV)", 0, "", "ANCT, géographie prioritaire", "2024"
-        ),
+        Indicateur("qpv_nombre", "Quartiers prioritaires", 0, "", "ANCT, géographie prioritaire", "2024"),
         Indicateur(
             "qpv_population",
             "Habitants des QPV",
             0,
             "",
             "INSEE, population de référence des QPV 2024",
-            "QPV 2024",
+            "2024",
         ),
         Indicateur(
             "communes_sans_commerce",
@@ -287,7 +285,7 @@ def indicateurs(
         ),
         Indicateur(
             "part_communes_sans_commerce_pct",
-            "Communes sans aucun commerce (% des communes)",
+            "Part des communes sans commerce (%)",
             1,
             "%",
             "INSEE, base permanente des équipements (BPE)",
@@ -295,7 +293,7 @@ def indicateurs(
         ),
         Indicateur(
             "structures",
-            "Structures de l'ESS localisées",
+            "Structures de l'ESS",
             0,
             "",
             "Registre des structures de l'application (SIRENE, ASP, FINESS, ANCT)",
@@ -303,15 +301,15 @@ def indicateurs(
         ),
         Indicateur(
             "structures_pour_10000",
-            "Structures de l'ESS pour 10 000 habitants",
+            "Structures de l'ESS pour 10 000 hab.",
             1,
             "",
             "Registre des structures de l'application ; population INSEE",
-            f"{etat_registre} ; population {ref.millesime_population}",
+            etat_registre,
         ),
         Indicateur(
             "part_ess_emploi_pct",
-            "Part de l'ESS dans l'emploi salarié privé (%)",
+            "Part de l'ESS dans l'emploi salarié (%)",
             1,
             "%",
             "INSEE, Clap (indicateurs territoriaux de développement durable), par département et région",
@@ -319,7 +317,7 @@ def indicateurs(
         ),
         Indicateur(
             "financements_par_habitant",
-            "Adultes-relais et FONJEP par habitant (€)",
+            "Adultes-relais et FONJEP par hab. (€)",
             2,
             "€",
             "ANCT, Ci.Ville (adultes-relais et postes FONJEP) ; population INSEE",
@@ -339,6 +337,11 @@ def texte_valeur(valeur: float | None, indicateur: Indicateur) -> str:
     return f"{texte} {indicateur.unite}" if indicateur.unite else texte
 
 
+def libelle_avec_millesime(indicateur: Indicateur) -> str:
+    """« Chômage des 15–64 ans, 2021 » : the vintage in the row's name, so that no column is spent on it."""
+    return f"{indicateur.libelle.removesuffix(' (%)').removesuffix(' (€)')}, {indicateur.millesime}"
+
+
 def _phrase(texte: str) -> str:
     return texte.rstrip(" .") + "."
 
@@ -354,7 +357,8 @@ def _remarques(valeur: Valeur, indicateur: Indicateur) -> list[str]:
 def tableau(
     colonnes: dict[str, dict[str, Valeur]], liste: list[Indicateur]
 ) -> tuple[pd.DataFrame, list[str]]:
-    """Indicators as rows, territories as columns, every cell French text; and the numbered notes.
+    """Indicators as rows (with their vintage), territories as columns, every cell French text; and
+    the numbered notes.
 
     A cell with something to say (unknown and why, borrowed from a larger territory, what a
     figure leaves out) carries the number of its note: « — (1) », « 8,1 % (2) ». One note per
@@ -369,7 +373,7 @@ def tableau(
 
     lignes = []
     for indicateur in liste:
-        ligne = {"Indicateur": indicateur.libelle, "Millésime": indicateur.millesime}
+        ligne = {"Indicateur": libelle_avec_millesime(indicateur)}
         for nom, valeurs in colonnes.items():
             valeur = valeurs.get(indicateur.cle) or Valeur(None, "non calculé")
             texte = texte_valeur(valeur.valeur, indicateur)

@@ -735,5 +735,5 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
     fig.update_layout(title=titre, height=60 + len(retenus) * (48 + 26 * len(territoires)))
     fig.update_annotations(font_size=13, x=0, xanchor="left")
     sources = "; ".join(dict.fromkeys(i.source for i in retenus))
-    annees = ", ".join(f"{i.libelle.split(' (')[0].lower()} {i.millesime}" for i in retenus)
+    annees = " ; ".join(f"{i.libelle.split(' (')[0]} : {i.millesime}" for i in retenus)
     return _decrire(legende_source(fig, sources, annees), "territoire", "territoires")
