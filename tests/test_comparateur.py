@@ -1,0 +1,140 @@
+"""Comparer: the same figures for any territory; an unknown stays unknown, a borrowed value says so."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from geo.donnees import comparateur
+from geo.territoires.referentiel import TerritoireId
+
+AISNE, NORD = TerritoireId("departement", "02"), TerritoireId("departement", "59")
+SAINT_QUENTIN = TerritoireId("commune", "02691")
+
+
+class QPV:
+    """Two QPV in every territory, one of them without a population."""
+
+    disponible = True
+
+    def bloc(self, ref, tid):
+        return {
+            "nombre": 2,
+            "population": None,
+            "raison_part_inconnue": "population d'au moins un QPV inconnue",
+        }
+
+
+class Commerces:
+    disponible = True
+    millesime = "2023"
+
+    def bloc(self, tid, definition):
+        return {"nb_communes_sans_commerce": 3, "nb_communes": 12}
+
+
+class Financements:
+    """ESS share published for the Aisne only (2015); Ci.Ville 2024, and 2025 at a flat rate."""
+
+    disponible = True
+
+    def __init__(self):
+        self.part_ess = pd.DataFrame(
+            {
+                "niveau": ["departement"],
+                "code": ["02"],
+                "libelle": ["Aisne"],
+                "annee": [2015],
+                "part_pct": [11.1],
+            }
+        )
+        self.postes = pd.DataFrame({"annee": [2024, 2025], "comparable": [True, False]})
+
+    def annees(self):
+        return [2024, 2025]
+
+    def part_ess_du_territoire(self, ref, tid):
+        from geo.donnees.financements import DonneesFinancements
+
+        return DonneesFinancements.part_ess_du_territoire(self, ref, tid)
+
+
+@pytest.fixture
+def sans_financements(monkeypatch):
+    """Ci.Ville placed nowhere: the funding block is 0 € with nothing left out."""
+    from geo.donnees import financements
+
+    monkeypatch.setattr(
+        financements,
+        "bloc",
+        lambda donnees, saisies, ref, tid, annee: {"total_eur": 0.0, "annee": annee, "donnees_ouvertes": {}},
+    )
+
+
+def test_unknown_stays_unknown_with_its_reason_never_zero(referentiel, sans_financements):
+    chiffres = comparateur.chiffres(referentiel, NORD, QPV(), Commerces(), None, Financements())
+    assert chiffres["qpv_nombre"].valeur == 2
+    assert chiffres["qpv_population"].valeur is None
+    assert "population d'au moins un QPV inconnue" in chiffres["qpv_population"].raison
+    # No ESS share published for the Nord in these files: unknown, not 0 %.
+    assert chiffres["part_ess_emploi_pct"].valeur is None
+    # A dataset absent here: unknown, and why.
+    assert chiffres["structures"].valeur is None
+    assert "non disponible" in chiffres["structures"].raison
+    assert chiffres["part_communes_sans_commerce_pct"].valeur == pytest.approx(25.0)
+
+    indicateurs = comparateur.indicateurs(referentiel, Commerces(), None, Financements())
+    tableau, notes = comparateur.tableau({"Nord (59)": chiffres}, indicateurs)
+    ligne = tableau.set_index("Indicateur").loc["Habitants des QPV, 2024", "Nord (59)"]
+    assert ligne == "— (1)"
+    assert notes[0] == "(1) Nord (59), Habitants des QPV : inconnu, population d'au moins un QPV inconnue."
+    long = comparateur.tableau_long({"Nord (59)": chiffres}, indicateurs).set_index("Indicateur")
+    assert pd.isna(long.loc["Habitants des QPV", "Valeur"])
+    assert long.loc["Habitants des QPV", "Remarque"].startswith("inconnu")
+    # The Ci.Ville year compared is the last one not counted at a flat rate.
+    assert long.loc["Adultes-relais et FONJEP par hab. (€)", "Millésime"] == "2024"
+
+
+def test_a_value_borrowed_from_the_departement_says_so(referentiel, sans_financements):
+    financements = Financements()
+    commune = comparateur.chiffres(referentiel, SAINT_QUENTIN, None, None, None, financements)
+    aisne = comparateur.chiffres(referentiel, AISNE, None, None, None, financements)
+    assert commune["part_ess_emploi_pct"].valeur == aisne["part_ess_emploi_pct"].valeur == 11.1
+    assert "valeur du département de l'Aisne" in commune["part_ess_emploi_pct"].emprunt
+    assert aisne["part_ess_emploi_pct"].emprunt is None
+
+    indicateurs = comparateur.indicateurs(referentiel, None, None, financements)
+    colonnes = dict(
+        zip(comparateur.libelles(referentiel, [SAINT_QUENTIN, AISNE]), [commune, aisne], strict=True)
+    )
+    tableau, notes = comparateur.tableau(colonnes, indicateurs)
+    part = tableau.set_index("Indicateur").loc["Part de l'ESS dans l'emploi salarié, 2015"]
+    assert part["Aisne (02)"] == "11,1 %"
+    assert part["Saint-Quentin (02691)"].startswith("11,1 % (")
+    assert any("Saint-Quentin (02691)" in n and "valeur du département de l'Aisne" in n for n in notes)
+    long = comparateur.tableau_long(colonnes, indicateurs)
+    emprunts = long[long.Indicateur.str.startswith("Part de l'ESS")].set_index("Territoire")
+    assert emprunts.loc["Saint-Quentin (02691)", "Emprunté à un territoire plus grand"] == "oui"
+    assert emprunts.loc["Aisne (02)", "Emprunté à un territoire plus grand"] == "non"
+
+
+def test_the_address_keeps_valid_territories_and_says_what_it_drops(referentiel):
+    choisis, messages = comparateur.lire_territoires(
+        "departement:02, departement:59,departement:02,bidule:1,departement:999,france", referentiel
+    )
+    assert choisis == [AISNE, NORD, None]
+    assert len(messages) == 2
+    assert "bidule:1" in messages[0]
+    assert "999" in messages[1]
+    assert comparateur.texte_territoires(choisis) == "departement:02,departement:59,france"
+    trop = ",".join(f"departement:0{i}" for i in range(1, 9))
+    choisis, messages = comparateur.lire_territoires(trop, referentiel)
+    assert len(choisis) == comparateur.MAXIMUM
+    assert len(messages) == 2
+
+
+def test_two_territories_of_one_name_get_different_headers(referentiel):
+    paris = [TerritoireId("commune", "75056"), TerritoireId("departement", "75")]
+    entetes = comparateur.libelles(referentiel, paris)
+    assert len(set(entetes)) == 2
+    assert comparateur.libelles(referentiel, [AISNE, None]) == ["Aisne (02)", "France"]
