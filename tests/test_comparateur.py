@@ -138,3 +138,33 @@ def test_two_territories_of_one_name_get_different_headers(referentiel):
     entetes = comparateur.libelles(referentiel, paris)
     assert len(set(entetes)) == 2
     assert comparateur.libelles(referentiel, [AISNE, None]) == ["Aisne (02)", "France"]
+
+
+def test_the_download_keeps_unknowns_empty_and_names_every_source(referentiel, sans_financements):
+    import io
+
+    from openpyxl import load_workbook
+
+    from geo.outils import formats
+
+    financements = Financements()
+    colonnes = {
+        "Nord (59)": comparateur.chiffres(referentiel, NORD, QPV(), Commerces(), None, financements),
+        "Saint-Quentin (02691)": comparateur.chiffres(
+            referentiel, SAINT_QUENTIN, QPV(), None, None, financements
+        ),
+    }
+    indicateurs = comparateur.indicateurs(referentiel, Commerces(), None, financements)
+    long = comparateur.tableau_long(colonnes, indicateurs)
+    classeur = load_workbook(io.BytesIO(formats.vers_xlsx(long, sources=comparateur.sources(indicateurs))))
+    assert classeur.sheetnames[-1] == "Sources"
+    lignes = list(classeur.worksheets[0].values)
+    entetes = list(lignes[0])
+    qpv_nord = next(r for r in lignes[1:] if r[0] == "Nord (59)" and r[1] == "Habitants des QPV")
+    # Unknown: an empty cell, never 0, and the reason beside it.
+    assert qpv_nord[entetes.index("Valeur")] is None
+    assert "inconnu" in qpv_nord[entetes.index("Remarque")]
+    sources = list(classeur["Sources"].values)
+    assert any("Ci.Ville" in str(cellule) for ligne in sources for cellule in ligne)
+    csv = formats.vers_csv(long).decode("utf-8-sig")
+    assert '"Saint-Quentin (02691)";"Part de l\'ESS dans l\'emploi salarié (%)";"11,1";"oui";' in csv

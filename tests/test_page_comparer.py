@@ -51,3 +51,18 @@ def test_the_territoire_page_links_to_the_comparator_with_its_parents():
     assert (
         liens[0].proto.query_string == "territoires=commune%3A02691%2Cdepartement%3A02%2Cregion%3A32%2Cfrance"
     )
+
+
+def test_removing_and_adding_a_territory_keeps_the_address_in_step():
+    at = _ouvrir("pages/comparer.py", territoires="departement:02,departement:59,region:32")
+    choix = at.multiselect[0]
+    assert choix.value == ["departement:02", "departement:59", "region:32"]
+    choix.unselect("region:32").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.query_params["territoires"] == "departement:02,departement:59"
+    assert list(tableaux_de_page(at)[0].value.columns) == ["Indicateur", "Aisne (02)", "Nord (59)"]
+    at.text_input(key="comparer-recherche").input("somme").run()
+    at.selectbox(key="comparer-ajout").select("departement:80").run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert at.query_params["territoires"] == "departement:02,departement:59,departement:80"
+    assert "Somme (80)" in tableaux_de_page(at)[0].value.columns
