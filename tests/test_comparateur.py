@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -87,7 +89,7 @@ def test_unknown_stays_unknown_with_its_reason_never_zero(referentiel, sans_fina
     tableau, notes = comparateur.tableau({"Nord (59)": chiffres}, indicateurs)
     ligne = tableau.set_index("Indicateur").loc["Habitants des QPV, 2024", "Nord (59)"]
     assert ligne == "— (1)"
-    assert notes[0] == "(1) Nord (59), Habitants des QPV : inconnu, population d'au moins un QPV inconnue."
+    assert notes[0] == "(1) Habitants des QPV (Nord (59)) : inconnu, population d'au moins un QPV inconnue."
     long = comparateur.tableau_long({"Nord (59)": chiffres}, indicateurs).set_index("Indicateur")
     assert pd.isna(long.loc["Habitants des QPV", "Valeur"])
     assert long.loc["Habitants des QPV", "Remarque"].startswith("inconnu")
@@ -111,7 +113,11 @@ def test_a_value_borrowed_from_the_departement_says_so(referentiel, sans_finance
     part = tableau.set_index("Indicateur").loc["Part de l'ESS dans l'emploi salarié, 2015"]
     assert part["Aisne (02)"] == "11,1 %"
     assert part["Saint-Quentin (02691)"].startswith("11,1 % (")
-    assert any("Saint-Quentin (02691)" in n and "valeur du département de l'Aisne" in n for n in notes)
+    assert any(
+        "Part de l'ESS dans l'emploi salarié (%) (Saint-Quentin (02691)) : valeur du département de l'Aisne"
+        in n
+        for n in notes
+    ), notes
     long = comparateur.tableau_long(colonnes, indicateurs)
     emprunts = long[long.Indicateur.str.startswith("Part de l'ESS")].set_index("Territoire")
     assert emprunts.loc["Saint-Quentin (02691)", "Emprunté à un territoire plus grand"] == "oui"
@@ -131,6 +137,23 @@ def test_the_address_keeps_valid_territories_and_says_what_it_drops(referentiel)
     choisis, messages = comparateur.lire_territoires(trop, referentiel)
     assert len(choisis) == comparateur.MAXIMUM
     assert len(messages) == 2
+
+
+def test_one_reason_shared_by_several_territories_is_one_note(referentiel, sans_financements):
+    colonnes = {
+        nom: comparateur.chiffres(referentiel, tid, QPV(), None, None, None)
+        for nom, tid in (("Aisne (02)", AISNE), ("Nord (59)", NORD))
+    }
+    indicateurs = comparateur.indicateurs(referentiel)
+    tableau, notes = comparateur.tableau(colonnes, indicateurs)
+    ligne = tableau.set_index("Indicateur").loc["Habitants des QPV, 2024"]
+    assert ligne["Aisne (02)"] == ligne["Nord (59)"] == "— (1)"
+    assert notes[0] == (
+        "(1) Habitants des QPV (Aisne (02), Nord (59)) : inconnu, population d'au moins un QPV inconnue."
+    )
+    # Every unknown of the table has its note: nothing reads « — » without a reason.
+    appels = set(re.findall(r"\((\d+)\)", " ".join(tableau.drop(columns="Indicateur").to_numpy().ravel())))
+    assert appels == {str(n) for n in range(1, len(notes) + 1)}
 
 
 def test_two_territories_of_one_name_get_different_headers(referentiel):

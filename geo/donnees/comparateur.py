@@ -362,14 +362,14 @@ def tableau(
 
     A cell with something to say (unknown and why, borrowed from a larger territory, what a
     figure leaves out) carries the number of its note: « — (1) », « 8,1 % (2) ». One note per
-    distinct text, so that one reason shared by several cells is said once.
+    indicator and text, naming the territories it concerns: a reason shared is said once.
     """
-    notes: dict[str, int] = {}
+    notes: dict[tuple[str, str], list[str]] = {}
 
-    def appel(texte: str) -> str:
-        if texte not in notes:
-            notes[texte] = len(notes) + 1
-        return f" ({notes[texte]})"
+    def appel(indicateur: Indicateur, texte: str, nom: str) -> str:
+        noms = notes.setdefault((indicateur.libelle, texte), [])
+        noms.append(nom)
+        return f" ({list(notes).index((indicateur.libelle, texte)) + 1})"
 
     lignes = []
     for indicateur in liste:
@@ -378,15 +378,17 @@ def tableau(
             valeur = valeurs.get(indicateur.cle) or Valeur(None, "non calculé")
             texte = texte_valeur(valeur.valeur, indicateur)
             if valeur.valeur is None:
-                texte += appel(
-                    f"{nom}, {indicateur.libelle} : inconnu, {_phrase(valeur.raison or 'non publié')}"
-                )
+                texte += appel(indicateur, f"inconnu, {_phrase(valeur.raison or 'non publié')}", nom)
             else:
                 for dit in _remarques(valeur, indicateur):
-                    texte += appel(f"{nom}, {indicateur.libelle} : {_phrase(dit)}")
+                    texte += appel(indicateur, _phrase(dit), nom)
             ligne[nom] = texte
         lignes.append(ligne)
-    return pd.DataFrame(lignes), [f"({numero}) {texte}" for texte, numero in notes.items()]
+    textes = [
+        f"({numero}) {libelle} ({', '.join(noms)}) : {texte}"
+        for numero, ((libelle, texte), noms) in enumerate(notes.items(), start=1)
+    ]
+    return pd.DataFrame(lignes), textes
 
 
 def tableau_long(colonnes: dict[str, dict[str, Valeur]], liste: list[Indicateur]) -> pd.DataFrame:

@@ -77,11 +77,16 @@ def texte_source(fig: go.Figure) -> str:
     return fig.layout.title.subtitle.text or ""
 
 
-def legende_source(fig: go.Figure, source: str, annees: str, remarque: str | None = None) -> go.Figure:
-    """Write source and years under the title (never over the axes) and in ``layout.meta``."""
-    texte = _couper(f"Source : {source}") + "<br>" + _couper(f"Années : {annees}")
+def legende_source(
+    fig: go.Figure, source: str, annees: str, remarque: str | None = None, largeur: int = 95
+) -> go.Figure:
+    """Write source and years under the title (never over the axes) and in ``layout.meta``.
+
+    ``largeur``: characters to a line (a chart made for a phone's width too takes fewer).
+    """
+    texte = _couper(f"Source : {source}", largeur) + "<br>" + _couper(f"Années : {annees}", largeur)
     if remarque:
-        texte += "<br>" + _couper(remarque)
+        texte += "<br>" + _couper(remarque, largeur)
     lignes = texte.count("<br>") + 1
     titre = fig.layout.title.text or ""
     fig.update_layout(
@@ -683,6 +688,9 @@ INDICATEURS_COMPARES = (
 )
 
 
+SOURCES_COMPARATEUR = "INSEE (recensement, BPE, Clap), registre des structures de l'ESS, ANCT (Ci.Ville)"
+
+
 def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoires comparés") -> go.Figure:
     """One small bar chart per rate, one bar per territory, stacked so that a phone reads them.
 
@@ -695,7 +703,7 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
     fig = make_subplots(
         rows=len(retenus),
         cols=1,
-        subplot_titles=[f"{i.libelle}, {i.millesime}" for i in retenus],
+        subplot_titles=[_couper(f"{i.libelle}, {i.millesime}", 48) for i in retenus],
         vertical_spacing=0.28 / max(1, len(retenus)),
     )
     for rang, indicateur in enumerate(retenus, start=1):
@@ -721,6 +729,9 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
             text=[texte(v, e) for v, e in zip(valeurs, empruntes, strict=True)][::-1],
             textposition="outside",
             cliponaxis=False,
+            # Below its category's line, so that the name written above that line stays clear.
+            width=0.5,
+            offset=-0.55,
             name=indicateur.libelle,
             # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
             meta={"unite": "%" if indicateur.unite == "%" else "", "additionner": False},
@@ -732,8 +743,13 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
         # Room on the right for the text written outside the longest bar.
         fig.update_xaxes(range=[0, 1.45 * max(connus) if connus and max(connus) > 0 else 1], row=rang, col=1)
     fig.update_xaxes(showticklabels=False, showgrid=False)
-    fig.update_layout(title=titre, height=60 + len(retenus) * (48 + 26 * len(territoires)))
+    # Each territory's name above its bar, not beside it: the bars and titles keep the whole
+    # width, which a phone needs.
+    fig.update_yaxes(ticklabelposition="inside top", ticklabelstandoff=2, showgrid=False)
+    fig.update_layout(title=titre, height=60 + len(retenus) * (60 + 44 * len(territoires)), bargap=0.45)
     fig.update_annotations(font_size=13, x=0, xanchor="left")
-    sources = "; ".join(dict.fromkeys(i.source for i in retenus))
-    annees = " ; ".join(f"{i.libelle.split(' (')[0]} : {i.millesime}" for i in retenus)
-    return _decrire(legende_source(fig, sources, annees), "territoire", "territoires")
+    fig = legende_source(
+        fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)), largeur=52
+    )
+    fig.update_layout(margin={"l": 4})
+    return _decrire(fig, "territoire", "territoires")
