@@ -28,11 +28,16 @@ class QPV:
 
 
 class Commerces:
+    """Shops counted in Lille and Roubaix only."""
+
     disponible = True
     millesime = "2023"
 
-    def bloc(self, tid, definition):
-        return {"nb_communes_sans_commerce": 3, "nb_communes": 12}
+    def definition(self, texte):
+        return texte
+
+    def communes_avec(self, definition):
+        return pd.Index(["59350", "59512"])
 
 
 class Financements:
@@ -83,7 +88,11 @@ def test_unknown_stays_unknown_with_its_reason_never_zero(referentiel, sans_fina
     # A dataset absent here: unknown, and why.
     assert chiffres["structures"].valeur is None
     assert "non disponible" in chiffres["structures"].raison
-    assert chiffres["part_communes_sans_commerce_pct"].valeur == pytest.approx(25.0)
+    communes_du_nord = int((referentiel.communes.dep == "59").sum())
+    assert chiffres["communes_sans_commerce"].valeur == communes_du_nord - 2
+    assert chiffres["part_communes_sans_commerce_pct"].valeur == pytest.approx(
+        100 * (communes_du_nord - 2) / communes_du_nord
+    )
 
     indicateurs = comparateur.indicateurs(referentiel, Commerces(), None, Financements())
     tableau, notes = comparateur.tableau({"Nord (59)": chiffres}, indicateurs)
