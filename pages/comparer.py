@@ -25,7 +25,9 @@ st.caption(
 )
 
 texte = st.query_params.get(comparateur.CLE_URL)
-if texte is None and contexte.tid is not None:
+# Emptied by the reader (the address then has no parameter): not filled again behind their back.
+CLE_VIDE = "comparer-vide"
+if texte is None and contexte.tid is not None and not st.session_state.get(CLE_VIDE):
     # Opened from a territory: it and the territories that contain it.
     choisis, messages = comparateur.pour_comparer(ref, contexte.tid), []
 else:
@@ -40,11 +42,13 @@ cle_choix = f"comparer-choix-{','.join(ids)}"
 
 
 def _choix_modifie() -> None:
+    st.session_state[CLE_VIDE] = not st.session_state[cle_choix]
     etat.definir_parametre(comparateur.CLE_URL, ",".join(st.session_state[cle_choix]))
 
 
 def _ajouter() -> None:
     ajout = st.session_state.get("comparer-ajout")
+    st.session_state[CLE_VIDE] = False
     if ajout and ajout not in ids:
         etat.definir_parametre(comparateur.CLE_URL, ",".join([*ids, ajout]))
     st.session_state["comparer-recherche"] = ""

@@ -133,6 +133,40 @@ def test_a_value_borrowed_from_the_departement_says_so(referentiel, sans_finance
     assert emprunts.loc["Aisne (02)", "Emprunté à un territoire plus grand"] == "non"
 
 
+class Structures:
+    """Four structures, two of known workforce band."""
+
+    disponible = True
+
+    def __init__(self):
+        self.manifeste = {"construit_le": "2026-12-01T10:00:00"}
+
+    def bloc(self, ref, tid):
+        return {
+            "total": 4,
+            "emplois_estimes": 37,
+            "structures_avec_effectif": 2,
+            "structures_sans_effectif": 2,
+        }
+
+
+def test_ess_jobs_are_the_known_bands_and_say_what_they_leave_out(referentiel):
+    chiffres = comparateur.chiffres(referentiel, AISNE, None, None, Structures(), None)
+    emplois = chiffres["emplois_structures"]
+    assert emplois.valeur == 37
+    assert "2 sans tranche connue non comptée(s)" in emplois.remarque
+    assert chiffres["structures_pour_10000"].valeur == pytest.approx(4 * 10_000 / 527_349)
+    indicateurs = comparateur.indicateurs(referentiel, None, Structures(), None)
+    tableau, notes = comparateur.tableau({"Aisne (02)": chiffres}, indicateurs)
+    ligne = tableau.set_index("Indicateur").loc[
+        "Emplois des structures de l'ESS (estimation), registre du 01/12/2026"
+    ]
+    appel = re.fullmatch(r"37 \((\d+)\)", ligne["Aisne (02)"])
+    assert appel, ligne["Aisne (02)"]
+    note = notes[int(appel.group(1)) - 1]
+    assert "Emplois des structures de l'ESS (estimation) (Aisne (02)) : estimé sur 2 " in note
+
+
 def test_the_address_keeps_valid_territories_and_says_what_it_drops(referentiel):
     choisis, messages = comparateur.lire_territoires(
         "departement:02, departement:59,departement:02,bidule:1,departement:999,france", referentiel

@@ -66,3 +66,16 @@ def test_removing_and_adding_a_territory_keeps_the_address_in_step():
     assert not at.exception, [e.message for e in at.exception]
     assert at.query_params["territoires"] == "departement:02,departement:59,departement:80"
     assert "Somme (80)" in tableaux_de_page(at)[0].value.columns
+
+
+def test_opened_from_a_territory_it_starts_with_its_parents_and_stays_empty_once_emptied():
+    at = _ouvrir("pages/comparer.py", territoire="commune:02691")
+    choix = at.multiselect[0]
+    assert choix.value == ["commune:02691", "departement:02", "region:32", "france"]
+    assert at.query_params["territoires"] == "commune:02691,departement:02,region:32,france"
+    for identifiant in list(choix.value):
+        at.multiselect[0].unselect(identifiant).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert "territoires" not in at.query_params
+    assert at.multiselect[0].value == []
+    assert any("au moins 2 territoires" in i.value for i in at.info)

@@ -193,9 +193,12 @@ def chiffres(
         absent = "registre des structures non disponible sur ce serveur"
         resultat["structures"] = Valeur(None, absent)
         resultat["structures_pour_10000"] = Valeur(None, absent)
+        resultat["emplois_structures"] = Valeur(None, absent)
     else:
-        total = donnees_structures.bloc(ref, tid)["total"]
+        bloc = donnees_structures.bloc(ref, tid)
+        total = bloc["total"]
         resultat["structures"] = Valeur(total)
+        resultat["emplois_structures"] = _emplois_structures(bloc)
         resultat["structures_pour_10000"] = (
             Valeur(10_000 * total / population) if population else Valeur(None, "population inconnue")
         )
@@ -203,6 +206,23 @@ def chiffres(
     resultat["part_ess_emploi_pct"] = _part_ess(ref, tid, donnees_financements)
     resultat["financements_par_habitant"] = _financements(ref, tid, donnees_financements, population)
     return resultat
+
+
+def _emplois_structures(bloc: dict) -> Valeur:
+    """Jobs of the territory's ESS structures, estimated from their workforce bands (INSEE)."""
+    if bloc["emplois_estimes"] is None:
+        raison = "aucune tranche d'effectif connue" if bloc["total"] else "aucune structure localisée"
+        return Valeur(None, raison)
+    sans = bloc.get("structures_sans_effectif") or 0
+    return Valeur(
+        bloc["emplois_estimes"],
+        remarque=(
+            f"estimé sur {nombre_fr(bloc['structures_avec_effectif'])} structure(s) de tranche d'effectif "
+            f"connue ; {nombre_fr(sans)} sans tranche connue non comptée(s)"
+        )
+        if sans
+        else None,
+    )
 
 
 def _part_ess(ref: Referentiel, tid: TerritoireId | None, donnees_financements) -> Valeur:
@@ -308,6 +328,15 @@ def indicateurs(
             1,
             "",
             "Registre des structures de l'application ; population INSEE",
+            etat_registre,
+        ),
+        Indicateur(
+            "emplois_structures",
+            "Emplois des structures de l'ESS (estimation)",
+            0,
+            "",
+            "Registre des structures de l'application, tranches d'effectif salarié de SIRENE (INSEE) : "
+            "milieu de chaque tranche",
             etat_registre,
         ),
         Indicateur(
