@@ -11,7 +11,7 @@ import streamlit as st
 from geo.donnees import comparateur
 from geo.outils.text import texte_brut
 from geo.rendu import charts
-from ui import donnees, etat, graphiques, page, tableaux, telechargement
+from ui import donnees, etat, graphiques, page, sections, tableaux, telechargement
 
 # Not about one territory: the tab says the page and the app only.
 st.set_page_config(page_title="Comparer – ESS & territoires")
@@ -114,8 +114,10 @@ tableaux.afficher(
     tableau,
     column_config={
         # Sized so that six territories fit beside the indicator at 1 400 px, without scrolling.
-        "Indicateur": st.column_config.TextColumn("Indicateur et millésime", pinned=True, width=310),
-        **{nom: st.column_config.TextColumn(nom, width=100) for nom in noms},
+        "Indicateur": st.column_config.TextColumn(
+            "Indicateur et millésime", pinned=True, width=sections.LARGEUR_INDICATEUR
+        ),
+        **{nom: st.column_config.TextColumn(nom, width=110) for nom in noms},
     },
 )
 st.caption(
