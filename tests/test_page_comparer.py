@@ -49,7 +49,8 @@ def test_the_territoire_page_links_to_the_comparator_with_its_parents():
     liens = [lien for lien in at.get("page_link") if "Comparer" in lien.proto.label]
     assert liens, "lien vers le comparateur absent"
     assert (
-        liens[0].proto.query_string == "territoires=commune%3A02691%2Cdepartement%3A02%2Cregion%3A32%2Cfrance"
+        liens[0].proto.query_string
+        == "territoire=commune%3A02691&territoires=commune%3A02691%2Cdepartement%3A02%2Cregion%3A32%2Cfrance"
     )
 
 

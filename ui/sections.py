@@ -153,7 +153,7 @@ LARGEUR_INDICATEUR = 200
 
 def comparaison(contexte) -> None:
     """Key figures beside the département, région and France: same indicators, same vintages."""
-    from ui import donnees, tableaux
+    from ui import donnees, etat, tableaux
 
     if contexte.tid is None:
         return
@@ -191,10 +191,12 @@ def comparaison(contexte) -> None:
         "pages/comparer.py",
         label="Comparer avec d'autres territoires",
         icon=":material/compare_arrows:",
+        # The view's parameters too, as every page link: the sidebar keeps the territory.
         query_params={
+            **etat.parametres(),
             comparateur.CLE_URL: comparateur.texte_territoires(
                 comparateur.pour_comparer(contexte.ref, contexte.tid)
-            )
+            ),
         },
     )
     st.caption(

@@ -44,3 +44,33 @@ def test_aisne_vs_nord_is_one_link(application, page):
     # The chart says the same figures in words (its text alternative).
     expect(page.get_by_text("Territoires comparés : 2 territoires", exact=False)).to_be_visible()
     page.screenshot(path=str(ARTEFACTS / "comparer-aisne-nord.png"), full_page=True)
+
+
+def _sans_defilement_lateral(grille) -> None:
+    largeurs = grille.locator(".dvn-scroller").evaluate("zone => [zone.scrollWidth, zone.clientWidth]")
+    assert largeurs[0] <= largeurs[1] + 1, largeurs
+
+
+def test_from_a_territory_its_comparison_shows_whole_and_opens_the_comparator(application, page):
+    page.goto(f"{application}/territoire?territoire=epci:200042190")
+    titre = page.get_by_role("heading", name="Comparaison avec les territoires englobants")
+    titre.wait_for(timeout=120_000)
+    titre.scroll_into_view_if_needed()
+    # The comparison table is the first grid after its heading: every territory shows at 1 400 px.
+    grille = page.locator(
+        "xpath=//h2[contains(., 'Comparaison avec les territoires englobants')]"
+        "/following::*[@data-testid='stDataFrame'][1]"
+    )
+    grille.locator("[data-testid^=glide-cell]").first.wait_for(state="attached", timeout=60_000)
+    _sans_defilement_lateral(grille)
+    page.get_by_role("link", name="Comparer avec d'autres territoires").click()
+    expect(page.get_by_role("heading", name="Comparer des territoires")).to_be_visible(timeout=120_000)
+    expect(page).to_have_url(
+        f"{application}/comparer?territoire=epci%3A200042190"
+        "&territoires=epci%3A200042190%2Cdepartement%3A59%2Cregion%3A32%2Cfrance",
+        timeout=60_000,
+    )
+    grille = page.locator("[data-testid=stDataFrame]").first
+    grille.locator("[data-testid^=glide-cell]").first.wait_for(state="attached", timeout=120_000)
+    attendre_repos(page)
+    _sans_defilement_lateral(grille)
