@@ -80,3 +80,12 @@ def test_opened_from_a_territory_it_starts_with_its_parents_and_stays_empty_once
     assert "territoires" not in at.query_params
     assert at.multiselect[0].value == []
     assert any("au moins 2 territoires" in i.value for i in at.info)
+
+
+def test_a_link_in_the_address_is_said_as_plain_text_never_a_link():
+    at = _ouvrir("pages/comparer.py", territoires="[ici](https://exemple.org),departement:02,departement:59")
+    avertissement = next(w.value for w in at.warning if "Territoire ignoré" in w.value)
+    # Escaped for Markdown: drawn as the characters typed, not as a link.
+    assert "\\[ici\\]" in avertissement
+    assert "https://" not in avertissement
+    assert at.query_params["territoires"] == "departement:02,departement:59"
