@@ -23,6 +23,7 @@ PAGES = [
     # The default page lives at the root URL ("/"): it has no path of its own.
     st.Page("pages/carte.py", title="Carte", icon=":material/map:", default=True),
     st.Page("pages/territoire.py", title="Territoire", icon=":material/analytics:", url_path="territoire"),
+    st.Page("pages/comparer.py", title="Comparer", icon=":material/compare_arrows:", url_path="comparer"),
     st.Page("pages/qpv.py", title="Quartiers prioritaires", icon=":material/location_city:", url_path="qpv"),
     st.Page("pages/commerces.py", title="Commerces", icon=":material/storefront:", url_path="commerces"),
     st.Page(

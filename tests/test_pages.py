@@ -134,13 +134,22 @@ def test_territory_page_of_porte_du_hainaut_census_comparison_and_field_statemen
     assert "Document de terrain (2024) : 6 communes sans aucun commerce" in textes.replace("\\", "")
     assert "BPE 2019 (INSEE, aucun commerce) : 5 communes sur 47" in textes.replace("\\", "")
     assert "Comparaison avec les territoires englobants" in [s.value for s in at.header]
-    comparaison = next(d.value for d in at.dataframe if "Territoire" in getattr(d.value, "columns", []))
-    assert list(comparaison.Territoire) == [
+    comparaison = next(d.value for d in at.dataframe if "Indicateur" in getattr(d.value, "columns", []))
+    # Territories as columns, figures as rows: none hidden behind a sideways scroll.
+    assert list(comparaison.columns) == [
+        "Indicateur",
         "Communauté d'agglomération de la Porte du Hainaut",
         "Nord",
         "Hauts-de-France",
         "France",
     ]
+    chomage = comparaison.set_index("Indicateur").loc["Taux de chômage des 15–64 ans, recensement 2021 (%)"]
+    if ref.recensement is not None:
+        assert chomage["Communauté d'agglomération de la Porte du Hainaut"] == "18,0"
+    # The ESS share is published by département and région only: unknown for the EPCI, never 0.
+    part = comparaison.set_index("Indicateur").loc["Part de l'ESS dans l'emploi salarié privé (%)"]
+    assert part["Communauté d'agglomération de la Porte du Hainaut"] == "—"
+    assert part["France"] == "—"
 
 
 def test_commune_with_zero_jobs_and_funding_says_why():

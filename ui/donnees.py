@@ -516,3 +516,27 @@ def donnees_subventions():
     return _donnees_subventions(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
     )
+
+
+@st.cache_data(show_spinner="Calcul des chiffres du territoire…", max_entries=256)
+def _chiffres_comparateur(territoire_id: str, dates: str) -> dict:
+    from geo.donnees import comparateur
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    return comparateur.chiffres(
+        referentiel(), tid, donnees_qpv(), donnees_commerces(), donnees_structures(), donnees_financements()
+    )
+
+
+def chiffres_comparateur(tid: TerritoireId | None) -> dict:
+    """The comparator's figures of one territory (cached per territory: a choice adds one, not six)."""
+    return _chiffres_comparateur(str(tid or ""), dates_construction())
+
+
+def indicateurs_comparateur() -> list:
+    """The comparator's rows, with the sources and vintages of the datasets built here."""
+    from geo.donnees import comparateur
+
+    return comparateur.indicateurs(
+        referentiel(), donnees_commerces(), donnees_structures(), donnees_financements()
+    )

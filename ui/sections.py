@@ -146,23 +146,58 @@ def constats_de_terrain(contexte) -> None:
     st.caption(texte_brut("Documents : " + ", ".join(documents) + " (pack de semences, page Sources)."))
 
 
+# Tables of figures by territory: the pinned first column says what each row is, narrow enough
+# that a phone shows a territory beside it (a wide screen gives it the room left over).
+LARGEUR_INDICATEUR = 200
+
+
 def comparaison(contexte) -> None:
     """Key figures beside the département, région and France: same indicators, same vintages."""
-    from ui import donnees, tableaux
+    from ui import donnees, etat, tableaux
 
     if contexte.tid is None:
         return
     table = donnees.comparaison(contexte.tid)
     if table.empty or len(table.columns) <= 3:
         return
+    from geo.donnees import indicators
+
     st.header("Comparaison avec les territoires englobants")
-    affiche = table.drop(columns=["decimales"]).set_index("indicateur").T.reset_index(names="Territoire")
-    decimales = dict(zip(table.indicateur, table.decimales, strict=True))
+    # Figures as rows and territories as columns: every territory shows at 1 400 px and on a phone
+    # the first column says what each row is (territories as rows hid figures behind a scroll).
+    affiche = indicators.comparaison_a_lire(table)
+    territoires = [c for c in affiche.columns if c != "Indicateur"]
     tableaux.afficher(
         affiche,
-        decimales=decimales,
-        raison_inconnu="chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
-        "département et région) ou donnée absente.",
+        column_config={
+            "Indicateur": st.column_config.TextColumn("Indicateur", pinned=True, width=LARGEUR_INDICATEUR),
+            **{
+                nom: st.column_config.TextColumn(
+                    contexte.territoire.nom_court if nom == contexte.territoire.nom else nom, width=120
+                )
+                for nom in territoires
+            },
+        },
+    )
+    if (affiche[territoires] == "—").to_numpy().any():
+        st.caption(
+            "« — » : chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
+            "département et région) ou donnée absente."
+        )
+    from geo.donnees import comparateur
+
+    # The comparator opens on this territory and those that contain it; the reader adds others.
+    st.page_link(
+        "pages/comparer.py",
+        label="Comparer avec d'autres territoires",
+        icon=":material/compare_arrows:",
+        # The view's parameters too, as every page link: the sidebar keeps the territory.
+        query_params={
+            **etat.parametres(),
+            comparateur.CLE_URL: comparateur.texte_territoires(
+                comparateur.pour_comparer(contexte.ref, contexte.tid)
+            ),
+        },
     )
     st.caption(
         "Mêmes indicateurs et mêmes millésimes pour chaque territoire : population et chômage INSEE "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from geo.outils.codes import parmi
+from geo.outils.text import nombre_fr
 from geo.territoires.niveaux import dessin
 from geo.territoires.referentiel import Referentiel, Territoire, TerritoireId
 
@@ -169,3 +170,19 @@ def comparaison(
     for nom in colonnes:
         table[nom] = pd.to_numeric(table[nom], errors="coerce").astype(float)
     return table
+
+
+def comparaison_a_lire(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`comparaison` as read on screen: one row per figure, one column per territory, French text.
+
+    Each figure keeps its own decimals (a territory's column mixes densities and percentages,
+    which one format per column could not); an unknown reads « — », never 0.
+    """
+    territoires = [c for c in table.columns if c not in ("indicateur", "decimales")]
+    lignes: dict[str, list[str]] = {"Indicateur": table.indicateur.tolist()}
+    for nom in territoires:
+        lignes[nom] = [
+            "—" if pd.isna(valeur) else nombre_fr(valeur, int(decimales))
+            for valeur, decimales in zip(table[nom], table.decimales, strict=True)
+        ]
+    return pd.DataFrame(lignes)

@@ -77,11 +77,16 @@ def texte_source(fig: go.Figure) -> str:
     return fig.layout.title.subtitle.text or ""
 
 
-def legende_source(fig: go.Figure, source: str, annees: str, remarque: str | None = None) -> go.Figure:
-    """Write source and years under the title (never over the axes) and in ``layout.meta``."""
-    texte = _couper(f"Source : {source}") + "<br>" + _couper(f"Années : {annees}")
+def legende_source(
+    fig: go.Figure, source: str, annees: str, remarque: str | None = None, largeur: int = 95
+) -> go.Figure:
+    """Write source and years under the title (never over the axes) and in ``layout.meta``.
+
+    ``largeur``: characters to a line (a chart made for a phone's width too takes fewer).
+    """
+    texte = _couper(f"Source : {source}", largeur) + "<br>" + _couper(f"Années : {annees}", largeur)
     if remarque:
-        texte += "<br>" + _couper(remarque)
+        texte += "<br>" + _couper(remarque, largeur)
     lignes = texte.count("<br>") + 1
     titre = fig.layout.title.text or ""
     fig.update_layout(
@@ -670,3 +675,81 @@ def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.D
             morceaux.append(texte)
         phrase = f"{entete} : {accorder(len(ordre), singulier, pluriel)} ; " + " ; ".join(morceaux)
     return phrase.rstrip(".") + ".", table
+
+
+# The comparator's chart: rates and per-inhabitant figures, which compare across sizes (the counts
+# are in its table).
+INDICATEURS_COMPARES = (
+    "taux_chomage_pct",
+    "part_communes_sans_commerce_pct",
+    "structures_pour_10000",
+    "part_ess_emploi_pct",
+    "financements_par_habitant",
+)
+
+
+SOURCES_COMPARATEUR = "INSEE (recensement, BPE, Clap), registre des structures de l'ESS, ANCT (Ci.Ville)"
+
+
+def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoires comparés") -> go.Figure:
+    """One small bar chart per rate, one bar per territory, stacked so that a phone reads them.
+
+    ``tableau``: :func:`geo.donnees.comparateur.tableau_long`; ``indicateurs``: its
+    :class:`~geo.donnees.comparateur.Indicateur` list. An unknown is a bar of no length written
+    « inconnu »; a value borrowed from a larger territory says « (département) » beside it.
+    """
+    retenus = [i for i in indicateurs if i.cle in INDICATEURS_COMPARES]
+    territoires = list(dict.fromkeys(tableau.Territoire))
+    fig = make_subplots(
+        rows=len(retenus),
+        cols=1,
+        subplot_titles=[_couper(f"{i.libelle}, {i.millesime}", 48) for i in retenus],
+        vertical_spacing=0.28 / max(1, len(retenus)),
+    )
+    for rang, indicateur in enumerate(retenus, start=1):
+        lignes = (
+            tableau[tableau.Indicateur == indicateur.libelle].set_index("Territoire").reindex(territoires)
+        )
+        valeurs = [None if pd.isna(v) else float(v) for v in lignes.Valeur]
+        empruntes = [e == "oui" for e in lignes["Emprunté à un territoire plus grand"]]
+
+        def texte(valeur, emprunte, indicateur=indicateur):
+            if valeur is None:
+                return "inconnu"
+            chiffre = nombre_fr(valeur, indicateur.decimales)
+            chiffre = f"{chiffre} {indicateur.unite}" if indicateur.unite else chiffre
+            return chiffre + (" (département)" if emprunte else "")
+
+        # Bars top to bottom in the order chosen: plotly draws a horizontal chart bottom up.
+        fig.add_bar(
+            y=[nom_court(n) for n in territoires][::-1],
+            x=[0.0 if v is None else v for v in valeurs][::-1],
+            orientation="h",
+            marker_color=PALETTE[(rang - 1) % len(PALETTE)],
+            text=[texte(v, e) for v, e in zip(valeurs, empruntes, strict=True)][::-1],
+            textposition="outside",
+            cliponaxis=False,
+            # Below its category's line, so that the name written above that line stays clear.
+            width=0.5,
+            offset=-0.55,
+            name=indicateur.libelle,
+            # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
+            meta={"unite": "%" if indicateur.unite == "%" else "", "additionner": False},
+            showlegend=False,
+            row=rang,
+            col=1,
+        )
+        connus = [v for v in valeurs if v is not None]
+        # Room on the right for the text written outside the longest bar.
+        fig.update_xaxes(range=[0, 1.45 * max(connus) if connus and max(connus) > 0 else 1], row=rang, col=1)
+    fig.update_xaxes(showticklabels=False, showgrid=False)
+    # Each territory's name above its bar, not beside it: the bars and titles keep the whole
+    # width, which a phone needs.
+    fig.update_yaxes(ticklabelposition="inside top", ticklabelstandoff=2, showgrid=False)
+    fig.update_layout(title=titre, height=60 + len(retenus) * (60 + 44 * len(territoires)), bargap=0.45)
+    fig.update_annotations(font_size=13, x=0, xanchor="left")
+    fig = legende_source(
+        fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)), largeur=52
+    )
+    fig.update_layout(margin={"l": 4})
+    return _decrire(fig, "territoire", "territoires")
