@@ -23,6 +23,7 @@ pytestmark = pytest.mark.navigateur
 PAGES = {
     "": "Carte",
     "territoire": "Territoire",
+    "comparer": "Comparer",
     "qpv": "Quartiers prioritaires",
     "commerces": "Commerces",
     "structures": "Structures de l'ESS",
@@ -32,8 +33,9 @@ PAGES = {
     "sources": "Sources",
     "accessibilite": "Déclaration d'accessibilité",
 }
-# The declaration is the same for every territory: its title does not name one.
-SANS_TERRITOIRE = {"accessibilite"}
+# The declaration is the same for every territory, the comparator shows several: their titles
+# do not name one.
+SANS_TERRITOIRE = {"accessibilite", "comparer"}
 AVEC_CARTE = {"", "qpv", "commerces", "structures", "emplois", "opportunites"}
 
 # Territory in the address → (name in the tab's title, name in the map frame's title).

@@ -20,6 +20,7 @@ pytestmark = pytest.mark.navigateur
 PAGES = [
     "",
     "territoire",
+    "comparer",
     "qpv",
     "commerces",
     "structures",
