@@ -184,7 +184,8 @@ def test_a_bad_official_file_keeps_the_previous_shops(defaut, cache_commerces, r
 
     assert_frame_equal(pd.read_parquet(cache / "commerces" / "comptages.parquet"), avant)
     assert manifeste["disponible"] is True
-    assert manifeste["refus"].startswith("Commerces (BPE) : mise à jour refusée (bpe19_ensemble_csv.zip)")
+    assert manifeste["refus"].startswith("Commerces (BPE) : mise à jour refusée")
+    assert "bpe19_ensemble_csv.zip" in manifeste["refus"]
     assert "données précédentes du" in manifeste["refus"]
     assert "Traceback" not in manifeste["refus"]
     if defaut == "trop_peu_de_lignes":
@@ -210,7 +211,10 @@ def test_the_build_command_says_a_step_was_refused(cache_commerces, capsys):
     code = construction.main(["--dossier", str(cache), "--seulement", "commerces"])
     sortie = capsys.readouterr()
     assert code == 4
-    assert "Refusé : Commerces (BPE) : mise à jour refusée (bpe19_ensemble_csv.zip)" in sortie.err
+    assert (
+        "Refusé : Commerces (BPE) : mise à jour refusée — bpe19_ensemble_csv.zip : page web reçue au lieu du "
+        "fichier" in sortie.err
+    )
 
 
 @pytest.mark.parametrize("contenu", ["[1, 2, 3]", "null", '{"features": 12}', "{pas du json"])
@@ -260,7 +264,7 @@ def test_qpv_perimeters_with_missing_coordinates_keep_the_snapshot(referentiel, 
 
     manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, cache)
 
-    assert "qpv2024_perimetres_4decimales.geojson" in manifeste["refus"]
+    assert "qpv2024_perimetres_4decimales.geojson : coordonnées manquantes (NaN)" in manifeste["refus"]
     assert "instantané du" in manifeste["refus"]
     assert qpv.charger(referentiel, cache).perimetres_2024_disponibles
 

@@ -42,7 +42,7 @@ from geo.outils import config
 from geo.outils import siret as siret_mod
 from geo.outils.csv_souple import separateur
 from geo.outils.text import accorder, cle_recherche
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 
 VERSIONS = ("1.0.0", "1.1", "2.0.0", "2.0.1", "2.0.2", "2.1.0", "2.1.1")
 DERNIERE_VERSION = "2.1.1"
@@ -1142,6 +1142,7 @@ def normaliser(brut: TableBrute, publie: FichierPublie | None, lecture: LectureS
     return table
 
 
+@lecteur
 def lire(
     chemin: Path,
     version: str | None = None,
