@@ -92,6 +92,29 @@ def test_a_line_break_is_refused_in_a_name_but_kept_in_a_description(depot):
     assert rapport.ecrites == {"ptce": 1}
 
 
+def test_a_decimal_comma_that_split_an_amount_is_named_with_its_line_and_column(depot):
+    texte = (
+        "projet,ptce,financeur,dispositif,montant_eur,annee_debut\n"
+        "Réaliss,ALISS,Région,Fonds ESS,1 200,50,2023\n"  # the amount cut in two
+        "Réaliss,ALISS,Département,Appel à projets,800,2024\n"
+        "Réaliss,ALISS,État,France 2030,12 500,5 €,2025\n"
+    )
+    erreurs = _refus(depot, texte.encode(), "financements.csv")
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(2, "montant_eur"), (4, "montant_eur")]
+    assert str(erreurs[0]).startswith(
+        "« financements.csv », ligne 2, colonne « montant_eur » : « 1 200,50 » coupé en deux par la virgule"
+    )
+    assert "« 12 500,5 € »" in erreurs[1].message
+    assert "entre guillemets" in erreurs[0].message
+
+
+def test_a_comma_line_with_an_extra_text_field_keeps_the_general_message(depot):
+    texte = "nom,siret,forme\nAtelier A,,SCOP\nAtelier B,,association,en trop\n"
+    erreurs = _refus(depot, texte.encode(), "structures.csv")
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(3, None)]
+    assert "4 valeurs pour 3 colonnes" in erreurs[0].message
+
+
 def test_the_excel_export_survives_a_control_character_already_stored(depot):
     with depot.session() as session:
         session.add(store.Structure(nom="Ancien\x07nom", source="saisie"))

@@ -300,6 +300,35 @@ def _membres_csv(contenu: bytes, nom_fichier: str = "") -> dict[str, bytes] | No
 
 
 _NOMS_SEPARATEURS = {";": "« ; »", ",": "« , »", "\t": "tabulation", "|": "« | »"}
+# The two halves of a French decimal number cut by a comma separator: « 1 200 » and « 50 € ».
+_PARTIE_ENTIERE = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|-?\d+")
+_PARTIE_DECIMALE = re.compile(r"\d+(?:\s*€)?")
+
+
+def _virgules_decimales(champs: list[str], entete: list[str]) -> list[tuple[str, str]] | None:
+    """The (column, number) of each decimal comma that split a number in two, in a comma-separated
+    line with too many fields; None when rejoining such numbers does not give the header's count."""
+    morceaux = [(champ, False) for champ in champs]
+    while len(morceaux) > len(entete):
+        candidats = [
+            i
+            for i in range(len(morceaux) - 1)
+            if not morceaux[i][1]
+            and _PARTIE_ENTIERE.fullmatch(morceaux[i][0].strip())
+            and _PARTIE_DECIMALE.fullmatch(morceaux[i + 1][0].strip())
+        ]
+        if not candidats:
+            return None
+
+        def rang(i: int) -> tuple[bool, bool, int]:
+            # An amount column first, then cents (two digits), then the leftmost.
+            nom = _normaliser_entete(entete[i]) if i < len(entete) else ""
+            centimes = len(morceaux[i + 1][0].strip().rstrip("€").strip()) == 2
+            return ("montant" not in nom, not centimes, i)
+
+        i = min(candidats, key=rang)
+        morceaux[i : i + 2] = [(f"{morceaux[i][0].strip()},{morceaux[i + 1][0].strip()}", True)]
+    return [(entete[i], texte) for i, (texte, recolle) in enumerate(morceaux) if recolle]
 
 
 def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
@@ -339,6 +368,22 @@ def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
         # are skipped when the rows are checked. Trailing empty fields (« a;b;; ») are harmless.
         while len(champs) > len(entete) and not champs[-1].strip():
             champs = champs[:-1]
+        coupes = (
+            _virgules_decimales(champs, entete) if separateur == "," and len(champs) > len(entete) else None
+        )
+        if coupes:
+            erreurs.extend(
+                Erreur(
+                    nom_fichier,
+                    numero,
+                    colonne,
+                    f"« {nombre} » coupé en deux par la virgule, qui sépare aussi les colonnes : mettez ce "
+                    "nombre entre guillemets ou enregistrez le fichier avec le séparateur « ; » ; rien "
+                    "n'est décalé, la ligne est refusée.",
+                )
+                for colonne, nombre in coupes
+            )
+            continue
         if len(champs) > len(entete):
             erreurs.append(
                 Erreur(
