@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo.base import saisie, store
-from geo.outils import formats
+from geo.outils import config, formats
 from geo.rendu import fiche
 
 
@@ -180,7 +180,34 @@ def test_a_zip_bomb_is_refused_before_it_is_read(depot):
 def test_too_many_rows_are_refused(depot):
     contenu = "nom\n" + "".join(f"P{i}\n" for i in range(saisie.LIGNES_MAXIMALES + 1))
     erreurs = _refus(depot, contenu.encode(), "ptce.csv")
-    assert f"plus de {saisie.LIGNES_MAXIMALES} lignes" in erreurs[0].message
+    assert "plus de 100\u202f000 lignes" in erreurs[0].message
+
+
+def test_the_limits_are_said_in_french_before_the_upload():
+    # A CRESS directory or a département's subsidies hold tens of thousands of lines.
+    assert saisie.LIGNES_MAXIMALES >= 100_000
+    assert saisie.LIMITES.startswith(
+        "100\u202f000 lignes au plus par import ; fichier de 10 Mo au plus, 50 Mo"
+    )
+    source_de_la_page = (config.RACINE_PROJET / "pages" / "saisie.py").read_text(encoding="utf-8")
+    assert source_de_la_page.index("st.caption(saisie.LIMITES)") < source_de_la_page.index(
+        "st.file_uploader("
+    )
+
+
+def test_more_lines_than_the_former_limit_are_imported_whole(depot):
+    from benchmarks.bench_import import fichier_financements
+
+    with depot.session() as session:
+        session.add(store.PTCE(nom="PTCE de mesure", source="essai"))
+    rapport = saisie.importer(depot, fichier_financements(21_000), "financements.csv")
+    assert rapport.ecrites == {"financements": 21_000}
+    with depot.session() as session:
+        montants = session.scalars(
+            sa.select(store.Financement.montant_eur).order_by(store.Financement.id)
+        ).all()
+    assert len(montants) == 21_000
+    assert str(montants[1]) == "1001001.50"
 
 
 @pytest.mark.parametrize("encodage", ["utf-16", "utf-16-le", "utf-16-be"])
