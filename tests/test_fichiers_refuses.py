@@ -184,3 +184,43 @@ def test_a_refused_step_names_the_bad_file_its_fault_and_what_was_kept(
     assert "autre_" not in refus  # the good files are not listed as if they were at fault
     for anglais in ("Unterminated", "GEOSException", "Error", "line ", "char "):
         assert anglais not in refus
+
+
+def test_a_csv_line_with_too_many_fields_is_said_in_french(tmp_path):
+    chemin = tmp_path / "liste_qpv_2024.csv"
+    chemin.write_text("code_qp;lib_qp;insee_com\nQN1;A;59172\nQN2;B;59172;en trop\n", encoding="utf-8")
+    with pytest.raises(sources_qpv.DonneesQPVInvalides) as erreur:
+        sources_qpv.lire_csv_souple(chemin, chemin.name)
+    assert str(erreur.value) == (
+        "liste_qpv_2024.csv : fichier CSV mal formé, ligne 3 : 4 valeurs au lieu de 3 (un séparateur de "
+        "trop, ou un texte qui en contient sans guillemets)."
+    )
+
+
+POSTES = _source("adulte-relais-2023.json")
+
+
+def _construire_postes(dossier, ref, localisations):
+    sources_civille.lire_postes(localisations[POSTES.id].chemin)
+    return {"nombres": {}, "anomalies": [], "disponible": True}
+
+
+def test_a_refusal_does_not_end_a_sentence_before_what_was_kept(referentiel, tmp_path, monkeypatch):
+    miroir = tmp_path / "miroir"
+    miroir.mkdir()
+    (miroir / POSTES.fichier).write_text("{pas du json", encoding="utf-8")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    monkeypatch.setitem(sources._REGISTRE, POSTES.id, POSTES)
+    etape = etapes.Etape(
+        nom="essai_postes",
+        titre="Postes (essai)",
+        module=__name__,
+        sources=(POSTES.id,),
+        construire=_construire_postes,
+    )
+    refus = etapes.construire_etape(etape, referentiel, tmp_path / "cache", instantane=False)["refus"]
+    assert refus == (
+        "Postes (essai) : mise à jour refusée — adulte-relais-2023.json : JSON invalide "
+        "(ligne 1, colonne 2) ; aucune donnée précédente : jeu indisponible."
+    )

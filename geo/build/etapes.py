@@ -329,7 +329,7 @@ def _refuser(
         dossier.mkdir(parents=True, exist_ok=True)
         for vieux in dossier.glob("*.parquet"):
             vieux.unlink()
-    manifeste["refus"] = f"{etape.titre} : mise à jour refusée{fichiers} — {raison} ; {garde}."
+    manifeste["refus"] = f"{etape.titre} : mise à jour refusée{fichiers} — {raison.rstrip('. ')} ; {garde}."
     manifeste["refus_le"] = maintenant
     journal.warning("%s", manifeste["refus"])
     _ecrire_manifeste(dossier, manifeste)

@@ -32,7 +32,7 @@ from geo.outils import csv_souple
 from geo.outils.codes import parmi
 from geo.outils.text import accorder
 from geo.sources import Source, declarer, lecteur
-from geo.sources.lecture import defaut_evident
+from geo.sources.lecture import defaut_csv, defaut_evident
 
 _PAGE_BPE = "https://www.insee.fr/fr/statistiques/8217525"
 
@@ -229,7 +229,7 @@ def lire_bpe(chemin: Path, domaines: tuple[str, ...] = ("B",), millesime: str | 
             )
             return _agreger(paquets, forme, nom, domaines, millesime or millesime_du_nom(chemin.name))
         except pd.errors.ParserError as erreur:
-            raise DonneesBPEInvalides(f"{nom} : fichier CSV mal formé ({erreur}).") from erreur
+            raise DonneesBPEInvalides(f"{nom} : fichier CSV mal formé, {defaut_csv(erreur)}.") from erreur
         except UnicodeDecodeError as erreur:
             raise DonneesBPEInvalides(
                 f"{nom} : encodage illisible vers l'octet {erreur.start} (attendu UTF-8 ou Latin-1)."

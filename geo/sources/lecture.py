@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import math
+import re
 import zipfile
 import zlib
 from collections.abc import Callable
@@ -129,6 +130,24 @@ def defaut_de_l_erreur(erreur: BaseException) -> str:
     if isinstance(erreur, ValueError):
         return "valeurs illisibles dans le fichier"
     return "contenu inutilisable"
+
+
+def defaut_csv(erreur: BaseException) -> str:
+    """A CSV reader's English complaint in French (« ligne 3 : 8 valeurs au lieu de 7 »)."""
+    if isinstance(erreur, UnicodeDecodeError):
+        return defaut_de_l_erreur(erreur)
+    texte = str(erreur)
+    if trouve := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", texte):
+        attendu, ligne, vu = trouve.groups()
+        return (
+            f"ligne {ligne} : {vu} valeurs au lieu de {attendu} (un séparateur de trop, ou un texte "
+            "qui en contient sans guillemets)"
+        )
+    if "EOF inside string" in texte or "unexpected end of data" in texte:
+        return "guillemet ouvert jamais fermé, ou fichier tronqué"
+    if trouve := re.search(r"row (\d+)", texte):
+        return f"ligne {int(trouve.group(1)) + 1} illisible"
+    return "fichier CSV illisible"
 
 
 def defaut_fichier(chemin: object, erreur: BaseException, polygones: bool = False) -> str:

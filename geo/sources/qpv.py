@@ -30,7 +30,7 @@ import shapely
 from geo.outils import csv_souple
 from geo.outils.text import accorder
 from geo.sources import Source, declarer, defaut_fichier, lecteur
-from geo.sources.lecture import defaut_du_contenu
+from geo.sources.lecture import defaut_csv, defaut_du_contenu
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), SIG Ville"
 _PAGE_QPV = "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
@@ -422,7 +422,7 @@ def lire_csv_souple(chemin: Path | io.BytesIO, nom_fichier: str) -> pd.DataFrame
     try:
         return pd.read_csv(io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as erreur:
-        raise DonneesQPVInvalides(f"{nom_fichier} : fichier CSV mal formé ({erreur}).") from erreur
+        raise DonneesQPVInvalides(f"{nom_fichier} : fichier CSV mal formé, {defaut_csv(erreur)}.") from erreur
 
 
 @lecteur
