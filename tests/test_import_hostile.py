@@ -263,3 +263,28 @@ def test_dollar_signs_in_names_do_not_break_the_pdf_charts():
     assert len(graphiques) == 1
     assert graphiques[0][0].startswith(b"\x89PNG")
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_a_long_import_reports_its_progress_in_french(depot):
+    from benchmarks.bench_import import fichier_financements
+
+    with depot.session() as session:
+        session.add(store.PTCE(nom="PTCE de mesure", source="essai"))
+    etapes_vues: list[tuple[float, str]] = []
+    saisie.importer(
+        depot,
+        fichier_financements(2_500),
+        "financements.csv",
+        progression=lambda part, texte: etapes_vues.append((part, texte)),
+    )
+    parts = [part for part, _ in etapes_vues]
+    assert parts == sorted(parts)
+    assert parts[0] == 0.0
+    assert parts[-1] == 1.0
+    assert [texte for _, texte in etapes_vues] == [
+        "Lecture du fichier…",
+        "Vérification des lignes : 1\u202f000 sur 2\u202f500…",
+        "Vérification des lignes : 2\u202f000 sur 2\u202f500…",
+        "Enregistrement de 2\u202f500 lignes…",
+        "Import terminé.",
+    ]

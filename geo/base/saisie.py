@@ -1093,6 +1093,10 @@ _LECTEURS: dict[str, Callable[[_Ligne, str], tuple[type, dict, object]]] = {
 }
 
 
+# A progress bar moves every this many rows (a redraw per row would cost more than the row).
+PAS_PROGRESSION = 1_000
+
+
 def _ecrire(
     session,
     feuilles: dict[str, pd.DataFrame],
@@ -1102,6 +1106,7 @@ def _ecrire(
     noms_feuilles: dict[str, str] | None = None,
     regle: Callable[[str, dict], str | None] | None = None,
     crees: list | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> tuple[RapportImport, list[Erreur]]:
     """Validate every row and add it to the session; errors are collected, never raised.
 
@@ -1123,6 +1128,8 @@ def _ecrire(
     erreurs: list[Erreur] = []
     vus_fichier: dict[str, dict] = {t: {} for t in ORDRE}
     noms_feuilles = noms_feuilles or {}
+    total = sum(len(feuilles[t]) for t in ORDRE if t in feuilles)
+    faites = 0
 
     for table in ORDRE:
         if table not in feuilles:
@@ -1132,6 +1139,13 @@ def _ecrire(
         rapport.ignorees[table] = 0
         for position, cellules in enumerate(feuilles[table].to_dict("records")):
             numero = position + 2  # the header is line 1
+            faites += 1
+            if progression is not None and faites % PAS_PROGRESSION == 0:
+                # Checking is most of the work; writing is the last tenth.
+                progression(
+                    0.9 * faites / total,
+                    f"Vérification des lignes : {nombre_fr(faites)} sur {nombre_fr(total)}…",
+                )
             if all(_vide(v) for v in cellules.values()):
                 continue
             cellules, problemes = _normaliser_ligne(cellules, feuille, numero)
@@ -1202,6 +1216,7 @@ def importer_tables(
     utilisateur=None,
     dans: Callable[[str, str], bool] | None = None,
     detail: str | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> RapportImport:
     """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error.
 
@@ -1219,10 +1234,19 @@ def importer_tables(
     try:
         with depot._sessions() as session, session.no_autoflush, session.begin():
             rapport, erreurs = _ecrire(
-                session, feuilles, source_par_defaut, connu, ignorer_doublons, regle=regle, crees=crees
+                session,
+                feuilles,
+                source_par_defaut,
+                connu,
+                ignorer_doublons,
+                regle=regle,
+                crees=crees,
+                progression=progression,
             )
             if erreurs:
                 raise ImportRefuse(erreurs)
+            if progression is not None:
+                progression(0.9, f"Enregistrement de {accorder(len(crees), 'ligne')}…")
             session.flush()
             if crees:
                 rapport.lot = journal.nouveau_lot()
@@ -1261,12 +1285,19 @@ def importer(
     ignorer_doublons: bool = False,
     utilisateur=None,
     dans: Callable[[str, str], bool] | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> RapportImport:
-    """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`."""
+    """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`.
+
+    ``progression(part, texte)`` (a progress bar) is called as the work goes on, ``part``
+    from 0 to 1, ``texte`` in French.
+    """
     from geo.base import comptes
 
     if comptes.lecture_seule():
         raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
+    if progression is not None:
+        progression(0.0, "Lecture du fichier…")
     feuilles, remarques = lire(contenu, nom_fichier)
     rapport = importer_tables(
         depot,
@@ -1276,7 +1307,10 @@ def importer(
         ignorer_doublons,
         utilisateur=utilisateur,
         dans=dans,
+        progression=progression,
     )
+    if progression is not None:
+        progression(1.0, "Import terminé.")
     rapport.remarques = remarques
     return rapport
 
