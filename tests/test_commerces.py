@@ -254,6 +254,12 @@ def test_an_unusable_newest_vintage_is_set_aside_for_an_older_good_one(
     assert ecarte[0].startswith("Millésime plus récent mis de côté, BPE25.zip : ")
     assert raison in ecarte[0]
     assert ecarte[0].endswith("la BPE 2019 (bpe19_ensemble_csv.zip) sert à sa place.")
+    # The Sources page says the newer file was refused, not merely « another one was kept ».
+    etat = etapes.etat_des_sources(tmp_path / "cache")
+    assert etapes.libelle_non_utilisee(etat[bpe.BPE_ACTUELLE.id]) == (
+        "fichier présent mais refusé (voir les anomalies ci-dessous)"
+    )
+    assert etat[bpe.BPE_2019.id]["etat"] == "utilisee"
 
 
 def test_no_usable_vintage_refuses_the_step_naming_each_file(referentiel, tmp_path, monkeypatch):

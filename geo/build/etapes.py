@@ -502,7 +502,9 @@ def etat_des_sources(dossier_cache: Path | None = None) -> dict[str, dict]:
         utilisees = []
         for entree in entrees:
             fichier = entree.get("fichier_officiel") or Path(str(entree.get("chemin", ""))).name
-            refusee = bool(fichier) and entree.get("origine") != "instantane" and fichier in refuses
+            refusee = entree["source"] in manifeste.get("ecartees", {}) or (
+                bool(fichier) and entree.get("origine") != "instantane" and fichier in refuses
+            )
             utilisee = not refusee and (retenue is None or entree["source"] == retenue)
             if utilisee:
                 utilisees.append(entree["source"])

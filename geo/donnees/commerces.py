@@ -219,7 +219,7 @@ def _rattacher(ref: Referentiel, comptages: pd.DataFrame, millesime: str) -> tup
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
     anomalies: list[str] = []
     # Newer vintages that could not be read: set aside for an older good one, or refused if none is.
-    ecartes: list[str] = []
+    ecartes: dict[str, str] = {}
     lus = None
     for source_id in sources_bpe.SOURCES_PAR_PREFERENCE:
         if source_id not in localisations:
@@ -230,14 +230,14 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
             nomenclature(lus.millesime)
         except (sources_bpe.DonneesBPEInvalides, NomenclatureInconnue, FichierInutilisable) as erreur:
             raison = str(erreur).rstrip(".")
-            ecartes.append(raison if raison.startswith(chemin.name) else f"{chemin.name} : {raison}")
+            ecartes[source_id] = raison if raison.startswith(chemin.name) else f"{chemin.name} : {raison}"
             lus = None
             continue
         source_utilisee = source_id
         break
     if lus is None:
-        return {"disponible": False, "anomalies": [etapes.fichier_refuse(e) for e in ecartes]}
-    for ecarte in ecartes:
+        return {"disponible": False, "anomalies": [etapes.fichier_refuse(e) for e in ecartes.values()]}
+    for ecarte in ecartes.values():
         anomalies.append(
             f"Millésime plus récent mis de côté, {ecarte} ; la BPE {lus.millesime} "
             f"({localisations[source_utilisee].chemin.name}) sert à sa place."
@@ -272,6 +272,8 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     )
     return {
         "source_utilisee": source_utilisee,
+        # Newer vintages set aside, and why (the Sources page says they were refused).
+        **({"ecartees": ecartes} if ecartes else {}),
         "millesime": lus.millesime,
         "disposition": lus.disposition,
         "disposition_libelle": sources_bpe.LIBELLES_DISPOSITION[lus.disposition],
