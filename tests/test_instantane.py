@@ -238,6 +238,33 @@ def test_malformed_funding_json_keeps_the_previous_posts(contenu, referentiel, m
     assert "mise à jour refusée" in manifeste["refus"]
 
 
+def test_a_truncated_contracts_file_is_the_one_named_among_the_funding_files(
+    referentiel, miroir, tmp_path, monkeypatch
+):
+    """The issue's own case: the refusal listed the 17 files read, and Python's English."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    cache = tmp_path / "donnees" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "territoires").symlink_to(referentiel.dossier)
+    copie = tmp_path / "miroir"
+    shutil.copytree(miroir / "financements", copie / "financements")
+    shutil.copytree(miroir / "emploi", copie / "emploi")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(copie))
+    etapes.construire_etape(financements.ETAPE, referentiel, cache)
+
+    contrats = copie / "financements" / "contrats_de_ville_2015_2023_centroides.geojson"
+    contrats.write_bytes(contrats.read_bytes()[:30_000])
+    refus = etapes.construire_etape(financements.ETAPE, referentiel, cache)["refus"]
+
+    assert refus.startswith(
+        "Financements publics (Ci.Ville) et poids de l'ESS dans l'emploi : mise à jour refusée — "
+        "contrats_de_ville_2015_2023_centroides.geojson : fichier tronqué"
+    )
+    assert refus.endswith("conservées.")
+    assert "adulte-relais-2023.json" not in refus
+    assert "Unterminated" not in refus
+
+
 def test_qpv_perimeters_with_missing_coordinates_keep_the_snapshot(referentiel, tmp_path, monkeypatch):
     monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
     cache = tmp_path / "donnees" / "cache"
