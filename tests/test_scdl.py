@@ -272,3 +272,14 @@ def test_the_sentences_agree_with_their_counts():
         "f.csv : 3 bénéficiaires donnés par leur seul SIREN (9 chiffres) : gardés à l'échelle de "
         "l'entreprise, sans établissement.",
     ]
+
+
+def test_an_unclosed_quote_is_said_in_french(tmp_path):
+    chemin = tmp_path / "guillemet.csv"
+    chemin.write_text('nomAttribuant;montant\nVille;"12\n' + "x" * 140_000 + "\n", encoding="utf-8")
+    with pytest.raises(scdl.FichierScdlInvalide) as refus:
+        scdl.lire(chemin)
+    assert str(refus.value) == (
+        "guillemet.csv : CSV illisible vers la ligne 2 (une cellule de plus de 128 000 caractères : "
+        "guillemet jamais fermé ?)."
+    )
