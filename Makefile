@@ -71,6 +71,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_commerces.py
 	$(BIN)/python benchmarks/bench_opportunites.py
 	$(BIN)/python benchmarks/bench_structures.py
+	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_pages.py
 	$(BIN)/python benchmarks/bench_poids.py
 	$(BIN)/python benchmarks/bench_premiere_visite.py

@@ -102,6 +102,8 @@ def _importer() -> None:
     if fichier is None:
         st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, "choisissez d'abord un fichier.")]
         return
+    # A file of 100 000 lines takes most of a minute: the bar says how far it is.
+    barre = st.progress(0.0, text="Import en cours…")
     _resultat(
         lambda auteur: saisie.importer(
             depot,
@@ -111,8 +113,10 @@ def _importer() -> None:
             ignorer_doublons=bool(st.session_state.get("ignorer_doublons")),
             utilisateur=auteur,
             dans=_dans,
+            progression=lambda part, texte: barre.progress(part, text=texte),
         )
     )
+    barre.empty()
 
 
 def _recharger_semences() -> None:

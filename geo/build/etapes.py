@@ -21,14 +21,12 @@ import re
 import shutil
 import sys
 import time
-import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from geo.outils import config
-from geo.outils.text import nombre_fr
+from geo.outils.text import accorder, nombre_fr
 from geo.sources import (
     Localisation,
     SourceIndisponible,
@@ -38,6 +36,7 @@ from geo.sources import (
     toutes_les_sources,
 )
 from geo.sources import source as source_declaree
+from geo.sources.lecture import defaut_de_l_erreur
 from geo.territoires.referentiel import Referentiel
 
 journal = logging.getLogger("geo.build")
@@ -101,28 +100,15 @@ def _ecrire_manifeste(dossier: Path, manifeste: dict) -> None:
 
 
 def _message_exception(erreur: BaseException, localisations: dict[str, Localisation]) -> str:
-    """A French account of an unexpected failure, naming the files that were being read."""
-    if isinstance(erreur, (zipfile.BadZipFile, zlib.error, EOFError)):
-        quoi = "archive zip corrompue ou tronquée"
-    elif isinstance(erreur, json.JSONDecodeError):
-        quoi = f"JSON invalide (ligne {erreur.lineno}, colonne {erreur.colno})"
-    elif isinstance(erreur, UnicodeDecodeError):
-        quoi = f"caractères illisibles dans l'encodage {erreur.encoding}"
-    elif isinstance(erreur, KeyError):
-        quoi = f"colonne ou champ attendu absent ({erreur.args[0] if erreur.args else '?'})"
-    elif isinstance(erreur, (TypeError, AttributeError)):
-        quoi = (
-            "contenu d'une forme inattendue (par exemple une liste de nombres ou null au lieu "
-            "d'enregistrements)"
-        )
-    elif isinstance(erreur, OSError):
-        quoi = "fichier illisible"
-    else:
-        quoi = f"contenu inutilisable ({type(erreur).__name__})"
-    # Messages of the project's own errors are already French and name their file.
-    propre = str(erreur) if type(erreur).__module__.startswith("geo") else ""
+    """A French account of an unexpected failure: the bad file and its fault when known.
+
+    Readers marked :func:`~geo.sources.lecteur` and the project's own errors name their
+    file; only a failure outside them falls back on the list of files being read.
+    """
+    if type(erreur).__module__.startswith("geo"):
+        return str(erreur)
     fichiers = ", ".join(sorted({loc.chemin.name for loc in localisations.values()})) or "aucun"
-    return propre or f"{quoi} ; fichiers lus : {fichiers}."
+    return f"{defaut_de_l_erreur(erreur)} ; fichiers lus : {fichiers}"
 
 
 def fichier_refuse(erreur: object) -> str:
@@ -150,7 +136,7 @@ def _pertes(ancien: Path, nouveau: Path) -> list[str]:
     for table, lignes in avant.items():
         restantes = apres.get(table, 0)
         if lignes and restantes < (1 - SEUIL_PERTE) * lignes:
-            pertes.append(f"{table} : {nombre_fr(restantes)} lignes au lieu de {nombre_fr(lignes)}")
+            pertes.append(f"{table} : {accorder(restantes, 'ligne')} au lieu de {nombre_fr(lignes)}")
     return pertes
 
 
@@ -314,7 +300,9 @@ def _refuser(
     from geo.build import instantane as instantane_embarque
 
     dossier = dossier_cache / etape.nom
-    fichiers = ", ".join(s["chemin"].rsplit("/", 1)[-1] for s in tente.get("sources", [])) or "aucun fichier"
+    # The files are listed only when the reason does not already name the bad one.
+    lus = [s["chemin"].rsplit("/", 1)[-1] for s in tente.get("sources", [])]
+    fichiers = "" if any(nom in raison for nom in lus) else f" ({', '.join(lus) or 'aucun fichier'})"
     maintenant = dt.datetime.now().isoformat(timespec="seconds")
     if ancien is not None and ancien.get("disponible") and dossier.is_dir():
         garde = f"données précédentes du {instantane_embarque.date_fr(ancien.get('construit_le'))} conservées"
@@ -341,7 +329,7 @@ def _refuser(
         dossier.mkdir(parents=True, exist_ok=True)
         for vieux in dossier.glob("*.parquet"):
             vieux.unlink()
-    manifeste["refus"] = f"{etape.titre} : mise à jour refusée ({fichiers}) : {raison} ; {garde}."
+    manifeste["refus"] = f"{etape.titre} : mise à jour refusée{fichiers} — {raison.rstrip('. ')} ; {garde}."
     manifeste["refus_le"] = maintenant
     journal.warning("%s", manifeste["refus"])
     _ecrire_manifeste(dossier, manifeste)
@@ -523,7 +511,9 @@ def etat_des_sources(dossier_cache: Path | None = None) -> dict[str, dict]:
         utilisees = []
         for entree in entrees:
             fichier = entree.get("fichier_officiel") or Path(str(entree.get("chemin", ""))).name
-            refusee = bool(fichier) and entree.get("origine") != "instantane" and fichier in refuses
+            refusee = entree["source"] in manifeste.get("ecartees", {}) or (
+                bool(fichier) and entree.get("origine") != "instantane" and fichier in refuses
+            )
             utilisee = not refusee and (retenue is None or entree["source"] == retenue)
             if utilisee:
                 utilisees.append(entree["source"])

@@ -27,7 +27,7 @@ from geo.build import etapes
 from geo.outils import config, projections
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, nombre_fr
-from geo.sources import Localisation
+from geo.sources import FichierInutilisable, Localisation
 from geo.sources import bpe as sources_bpe
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
@@ -218,6 +218,8 @@ def _rattacher(ref: Referentiel, comptages: pd.DataFrame, millesime: str) -> tup
 
 def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localisation]) -> dict:
     anomalies: list[str] = []
+    # Newer vintages that could not be read: set aside for an older good one, or refused if none is.
+    ecartes: dict[str, str] = {}
     lus = None
     for source_id in sources_bpe.SOURCES_PAR_PREFERENCE:
         if source_id not in localisations:
@@ -226,14 +228,20 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
         try:
             lus = sources_bpe.lire_bpe(chemin)
             nomenclature(lus.millesime)
-        except (sources_bpe.DonneesBPEInvalides, NomenclatureInconnue) as erreur:
-            anomalies.append(etapes.fichier_refuse(f"{chemin.name} non utilisé : {erreur}"))
+        except (sources_bpe.DonneesBPEInvalides, NomenclatureInconnue, FichierInutilisable) as erreur:
+            raison = str(erreur).rstrip(".")
+            ecartes[source_id] = raison if raison.startswith(chemin.name) else f"{chemin.name} : {raison}"
             lus = None
             continue
         source_utilisee = source_id
         break
     if lus is None:
-        return {"disponible": False, "anomalies": anomalies}
+        return {"disponible": False, "anomalies": [etapes.fichier_refuse(e) for e in ecartes.values()]}
+    for ecarte in ecartes.values():
+        anomalies.append(
+            f"Millésime plus récent mis de côté, {ecarte} ; la BPE {lus.millesime} "
+            f"({localisations[source_utilisee].chemin.name}) sert à sa place."
+        )
     anomalies += lus.anomalies
     types_millesime = nomenclature(lus.millesime)
     hors_nomenclature = lus.comptages[~parmi(lus.comptages.typequ, types_millesime)]
@@ -264,6 +272,8 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     )
     return {
         "source_utilisee": source_utilisee,
+        # Newer vintages set aside, and why (the Sources page says they were refused).
+        **({"ecartees": ecartes} if ecartes else {}),
         "millesime": lus.millesime,
         "disposition": lus.disposition,
         "disposition_libelle": sources_bpe.LIBELLES_DISPOSITION[lus.disposition],

@@ -44,6 +44,7 @@ from pathlib import Path
 
 from geo.outils import config
 from geo.outils.ligne_de_commande import DETAIL
+from geo.sources.lecture import FichierInutilisable, defaut_fichier, lecteur
 
 journal = logging.getLogger(__name__)
 
@@ -584,12 +585,15 @@ def adopter_nouveau(localisation: Localisation) -> Localisation:
 __all__ = [
     "CAUSES_INDISPONIBLE",
     "ORIGINES",
+    "FichierInutilisable",
     "Localisation",
     "Source",
     "SourceIndisponible",
     "adopter_nouveau",
     "declarer",
+    "defaut_fichier",
     "dossier_nouveaux",
+    "lecteur",
     "libelle_erreur",
     "localiser",
     "publication",

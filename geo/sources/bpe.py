@@ -31,7 +31,8 @@ import pandas as pd
 from geo.outils import csv_souple
 from geo.outils.codes import parmi
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
+from geo.sources.lecture import defaut_csv, defaut_evident
 
 _PAGE_BPE = "https://www.insee.fr/fr/statistiques/8217525"
 
@@ -198,12 +199,17 @@ def _texte_lignes(lignes: list[int], total: int) -> str:
     return ", ".join(map(str, lignes)) + (" …" if total > len(lignes) else "")
 
 
+@lecteur
 def lire_bpe(chemin: Path, domaines: tuple[str, ...] = ("B",), millesime: str | None = None) -> ComptagesBPE:
     """Counts per (commune code, type) for the given domains (first letter of TYPEQU).
 
     ``millesime`` is used when the file has no ``AN`` column; otherwise the
     file's own year wins.
     """
+    # A server's error page saved under the archive's name: say so, not « columns missing ».
+    evident = defaut_evident(Path(chemin))
+    if evident:
+        raise DonneesBPEInvalides(f"{Path(chemin).name} : {evident}.")
     with _ouvrir(chemin) as (flux, nom):
         echantillon = flux.read(1 << 16)
         encodage, colonnes, separateur = _entete(echantillon, nom)
@@ -223,7 +229,7 @@ def lire_bpe(chemin: Path, domaines: tuple[str, ...] = ("B",), millesime: str | 
             )
             return _agreger(paquets, forme, nom, domaines, millesime or millesime_du_nom(chemin.name))
         except pd.errors.ParserError as erreur:
-            raise DonneesBPEInvalides(f"{nom} : fichier CSV mal formé ({erreur}).") from erreur
+            raise DonneesBPEInvalides(f"{nom} : fichier CSV mal formé, {defaut_csv(erreur)}.") from erreur
         except UnicodeDecodeError as erreur:
             raise DonneesBPEInvalides(
                 f"{nom} : encodage illisible vers l'octet {erreur.start} (attendu UTF-8 ou Latin-1)."

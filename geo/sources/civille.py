@@ -26,7 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import FichierInutilisable, Source, declarer, defaut_fichier, lecteur
+from geo.sources.lecture import defaut_geojson
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), application Ci.Ville"
 _PAGE = "https://www.data.gouv.fr/fr/organizations/agence-nationale-de-la-cohesion-des-territoires/"
@@ -194,13 +195,14 @@ def dispositif_du_fichier(nom: str) -> str:
     raise DonneesCivilleInvalides(f"Fichier Ci.Ville non reconnu : {nom}.")
 
 
+@lecteur
 def lire_postes(chemin: Path) -> pd.DataFrame:
     """Posts of one official JSON file, or of the stacked CSV, normalised (see module docstring)."""
     if chemin.suffix.lower() == ".json":
         try:
             enregistrements = json.loads(chemin.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as erreur:
-            raise DonneesCivilleInvalides(f"{chemin.name} : JSON illisible ({erreur}).") from erreur
+            raise DonneesCivilleInvalides(f"{chemin.name} : {defaut_fichier(chemin, erreur)}.") from erreur
         if isinstance(enregistrements, dict):  # some exports wrap the list
             enregistrements = enregistrements.get("data") or enregistrements.get("records") or []
         table = pd.DataFrame.from_records(enregistrements)
@@ -210,9 +212,13 @@ def lire_postes(chemin: Path) -> pd.DataFrame:
     return _normaliser(table, None, chemin.name)
 
 
+@lecteur
 def lire_contrats_de_ville(chemin: Path) -> pd.DataFrame:
     """``code_cv, lib_cv, epci, commune, insee_dep, lon, lat`` of each contract point (WGS84)."""
     donnees = json.loads(chemin.read_text(encoding="utf-8"))
+    defaut = defaut_geojson(donnees)
+    if defaut:
+        raise FichierInutilisable(chemin.name, defaut)
     lignes = []
     for entite in donnees.get("features", []):
         proprietes = entite.get("properties") or {}

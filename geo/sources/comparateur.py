@@ -18,7 +18,7 @@ import pandas as pd
 from geo.outils import csv_souple
 from geo.outils.codes import parmi
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 
 MILLESIME_POPULATION = "2021"
 MILLESIME_EVOLUTION = "2015"
@@ -58,6 +58,7 @@ class DonneesComparateurInvalides(ValueError):
     """The file cannot be used; the message names the file and what is wrong, in French."""
 
 
+@lecteur
 def lire(chemin: Path) -> pd.DataFrame:
     """One row per commune code: ``code, population, population_2015, chomeurs, actifs, lat, lng``.
 

@@ -180,11 +180,12 @@ def lire(localisations: dict[str, Localisation]) -> dict[str, pd.DataFrame]:
             tables[source_id] = _lire_csv(chemin, colonnes)
         except ValueError as erreur:
             raise DonneesInvalides(
-                f"Le fichier {chemin.name} n'a pas les colonnes attendues ({', '.join(colonnes)}) : {erreur}"
+                f"Le fichier {chemin.name} n'a pas les colonnes attendues ({', '.join(colonnes)})."
             ) from erreur
         except (lzma.LZMAError, EOFError, UnicodeDecodeError) as erreur:
             raise DonneesInvalides(
-                f"Le fichier {chemin.name} est illisible (archive LZMA attendue) : {erreur}"
+                f"Le fichier {chemin.name} est illisible (archive .xz tronquée ou abîmée, "
+                "ou ce n'en est pas une)."
             ) from erreur
     return tables
 

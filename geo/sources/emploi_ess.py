@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 
 _INSEE = (
     "INSEE, Clap (connaissance locale de l'appareil productif), "
@@ -60,6 +60,7 @@ def _code(valeur: object, niveau: str) -> str:
     return texte
 
 
+@lecteur
 def lire_parts(chemin: Path) -> pd.DataFrame:
     """Long table ``niveau, code, libelle, annee, part_pct`` (one row per territory and year)."""
     table = pd.read_csv(chemin, dtype=str, encoding="utf-8-sig")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from geo.outils import nomenclature
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 from geo.sources import ess_commun as commun
 
 ESAT_FINESS = declarer(
@@ -57,6 +57,7 @@ _ALIAS = {
 }
 
 
+@lecteur
 def lire(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     """``esat_finess.csv`` → standard table (commune known, point at its centre)."""
     chemin = Path(chemin)
@@ -145,6 +146,7 @@ def _decoder(donnees: bytes) -> str:
     return donnees.decode("latin-1")
 
 
+@lecteur
 def lire_extraction(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     """The official FINESS extraction (``etalab-cs1100507-stock-….csv``) → ESAT, standard table."""
     import csv

@@ -25,6 +25,7 @@ import pandas as pd
 from geo.outils import csv_souple
 from geo.outils import siret as siret_mod
 from geo.outils.text import accorder
+from geo.sources.lecture import defaut_csv
 
 # One row per (source, structure) as loaders return it.
 COLONNES = {
@@ -140,7 +141,9 @@ def lire_csv(
                 keep_default_na=False,
             )
         except (pd.errors.ParserError, UnicodeDecodeError) as erreur:
-            raise DonneesStructuresInvalides(f"{chemin.name} : fichier CSV mal formé ({erreur}).") from erreur
+            raise DonneesStructuresInvalides(
+                f"{chemin.name} : fichier CSV mal formé, {defaut_csv(erreur)}."
+            ) from erreur
     return _renommer(tableau, alias, requises, chemin.name)
 
 
@@ -194,7 +197,7 @@ def lire_csv_par_morceaux(
                 )
         except pd.errors.ParserError as erreur:
             raise DonneesStructuresInvalides(
-                f"{chemin.name} : fichier CSV mal formé après la ligne {debut + 1} ({erreur})."
+                f"{chemin.name} : fichier CSV mal formé après la ligne {debut + 1}, {defaut_csv(erreur)}."
             ) from erreur
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from geo.outils import nomenclature
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 from geo.sources import ess_commun as commun
 
 FABRIQUES = declarer(
@@ -41,6 +41,7 @@ _ALIAS = {
 }
 
 
+@lecteur
 def lire(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     chemin = Path(chemin)
     brut = commun.lire_csv(chemin, _ALIAS, ("id", "nom", "commune"))

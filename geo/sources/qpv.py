@@ -29,7 +29,8 @@ import shapely
 
 from geo.outils import csv_souple
 from geo.outils.text import accorder
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, defaut_fichier, lecteur
+from geo.sources.lecture import defaut_csv, defaut_du_contenu
 
 _ANCT = "ANCT (Agence nationale de la cohésion des territoires), SIG Ville"
 _PAGE_QPV = "https://www.data.gouv.fr/fr/datasets/quartiers-prioritaires-de-la-politique-de-la-ville-qpv/"
@@ -299,6 +300,19 @@ def _reparer(geometries: gpd.GeoSeries) -> tuple[gpd.GeoSeries, int]:
     return geometries, int(invalides.sum())
 
 
+def _verifier_polygones(brut: gpd.GeoDataFrame, nom_fichier: str) -> None:
+    """Perimeters are polygons with real coordinates; anything else is a wrong or damaged file."""
+    geometries = brut.geometry[~brut.geometry.isna() & ~brut.geometry.is_empty]
+    autres = sorted(set(geometries.geom_type) - {"Polygon", "MultiPolygon"})
+    if autres:
+        raise DonneesQPVInvalides(
+            f"{nom_fichier} : n'est pas un fichier de polygones (géométries trouvées : {', '.join(autres)})."
+        )
+    if np.isnan(shapely.get_coordinates(geometries.to_numpy())).any():
+        raise DonneesQPVInvalides(f"{nom_fichier} : coordonnées manquantes (NaN).")
+
+
+@lecteur
 def lire_perimetres(chemin: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Read QPV perimeters in any official form; return them (WGS84) and the anomalies.
 
@@ -313,7 +327,14 @@ def lire_perimetres(chemin: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
     except DonneesQPVInvalides:
         raise
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError, OSError) as erreur:
-        raise DonneesQPVInvalides(f"{chemin.name} : fichier de périmètres illisible ({erreur}).") from erreur
+        raise DonneesQPVInvalides(
+            f"{chemin.name} : {defaut_fichier(chemin, erreur, polygones=True)}."
+        ) from erreur
+    except shapely.errors.GEOSException as erreur:  # a ring GDAL cannot build (NaN, open contour)
+        raise DonneesQPVInvalides(
+            f"{chemin.name} : {defaut_fichier(chemin, erreur, polygones=True)}."
+        ) from erreur
+    _verifier_polygones(brut, chemin.name)
     colonnes = [c for c in brut.columns if c != brut.geometry.name]
     code, nom = _colonne(colonnes, "code_qp"), _colonne(colonnes, "nom")
     if code is None or nom is None:
@@ -322,7 +343,13 @@ def lire_perimetres(chemin: Path) -> tuple[gpd.GeoDataFrame, list[str]]:
             f"et lib_qp/nom_qp/NOM_QP ; trouvé : {', '.join(colonnes) or 'aucune'})."
         )
     anomalies: list[str] = []
-    tableau = _definir_crs(brut, chemin.name)
+    try:
+        tableau = _definir_crs(brut, chemin.name)
+    except DonneesQPVInvalides as erreur:  # « NaN » written as text reads as 0: say the real fault
+        defaut = defaut_du_contenu(chemin, polygones=True)
+        if defaut is None:
+            raise
+        raise DonneesQPVInvalides(f"{chemin.name} : {defaut}.") from erreur
 
     vides = tableau.geometry.isna() | tableau.geometry.is_empty
     if vides.any():
@@ -395,9 +422,10 @@ def lire_csv_souple(chemin: Path | io.BytesIO, nom_fichier: str) -> pd.DataFrame
     try:
         return pd.read_csv(io.StringIO(texte), sep=separateur, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as erreur:
-        raise DonneesQPVInvalides(f"{nom_fichier} : fichier CSV mal formé ({erreur}).") from erreur
+        raise DonneesQPVInvalides(f"{nom_fichier} : fichier CSV mal formé, {defaut_csv(erreur)}.") from erreur
 
 
+@lecteur
 def lire_liste_2024(chemin: Path) -> pd.DataFrame:
     """``listeqp2024-cog2024.csv`` → one row per (QPV, commune): ``code_qp, nom, commune``."""
     tableau = lire_csv_souple(Path(chemin), Path(chemin).name)
@@ -419,6 +447,7 @@ def lire_liste_2024(chemin: Path) -> pd.DataFrame:
     return pd.DataFrame(lignes, columns=["code_qp", "nom", "commune"])
 
 
+@lecteur
 def lire_communes_2024(chemin: Path) -> pd.DataFrame:
     """ANCT per-commune file → one row per (QPV, commune): ``code_qp, nom, commune``."""
     brut = gpd.read_file(chemin)
@@ -440,6 +469,7 @@ def lire_communes_2024(chemin: Path) -> pd.DataFrame:
     return pd.DataFrame(lignes, columns=["code_qp", "nom", "commune"])
 
 
+@lecteur
 def lire_population(chemin: Path) -> pd.DataFrame:
     """A QPV population file → ``code_qp, population`` (Int64).
 

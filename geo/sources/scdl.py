@@ -42,7 +42,8 @@ from geo.outils import config
 from geo.outils import siret as siret_mod
 from geo.outils.csv_souple import separateur
 from geo.outils.text import accorder, cle_recherche
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
+from geo.sources.lecture import defaut_evident
 
 VERSIONS = ("1.0.0", "1.1", "2.0.0", "2.0.1", "2.0.2", "2.1.0", "2.1.1")
 DERNIERE_VERSION = "2.1.1"
@@ -394,6 +395,15 @@ def decoder(octets: bytes) -> tuple[str, str]:
         return corps.decode("latin-1"), "latin-1"
 
 
+def _defaut_csv_module(erreur: BaseException) -> str:
+    """The csv module's English complaint in French."""
+    if "field larger than field limit" in str(erreur):
+        return "une cellule de plus de 128 000 caractères : guillemet jamais fermé ?"
+    if "new-line character" in str(erreur) or "unexpected end of data" in str(erreur):
+        return "guillemet mal placé ou jamais fermé"
+    return "guillemets ou séparateurs mal placés"
+
+
 def _lire_csv(octets: bytes, nom: str) -> TableBrute:
     texte, code = decoder(octets)
     if not texte.strip():
@@ -412,7 +422,9 @@ def _lire_csv(octets: bytes, nom: str) -> TableBrute:
             numeros.append(debut)
             debut = lecteur.line_num + 1
     except csv.Error as erreur:
-        raise FichierScdlInvalide(f"{nom} : CSV illisible vers la ligne {debut} ({erreur}).") from erreur
+        raise FichierScdlInvalide(
+            f"{nom} : CSV illisible vers la ligne {debut} ({_defaut_csv_module(erreur)})."
+        ) from erreur
     entetes = lignes[0]
     return TableBrute(entetes, lignes[1:], numeros[1:], 1, "CSV", code, sep)
 
@@ -437,7 +449,8 @@ def _lire_tableur(chemin: Path) -> TableBrute:
     try:
         classeur = CalamineWorkbook.from_path(str(chemin))
     except (CalamineError, OSError, ValueError) as erreur:
-        raise FichierScdlInvalide(f"{chemin.name} : classeur illisible ({erreur}).") from erreur
+        pourquoi = defaut_evident(chemin) or "pas un classeur Excel valide, ou fichier abîmé"
+        raise FichierScdlInvalide(f"{chemin.name} : classeur illisible ({pourquoi}).") from erreur
     meilleure: TableBrute | None = None
     for feuille in classeur.sheet_names:
         try:
@@ -1142,6 +1155,7 @@ def normaliser(brut: TableBrute, publie: FichierPublie | None, lecture: LectureS
     return table
 
 
+@lecteur
 def lire(
     chemin: Path,
     version: str | None = None,

@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.outils import nomenclature
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 from geo.sources import ess_commun as commun
 
 SIAE_2021 = declarer(
@@ -87,6 +87,7 @@ def _sous_type(types: pd.Series) -> pd.Series:
     return codes.map(lambda c: nomenclature.SOUS_TYPES_SIAE.get(c, c) if isinstance(c, str) else pd.NA)
 
 
+@lecteur
 def lire_2021(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     """``siae_2021_points.csv`` → standard table (precision « adresse » where located)."""
     chemin = Path(chemin)
@@ -117,6 +118,7 @@ def lire_2021(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     return tableau, anomalies
 
 
+@lecteur
 def lire_2019(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     """``liste_siae_2019_07.csv`` → standard table, one row per SIRET (its measures joined)."""
     chemin = Path(chemin)

@@ -28,7 +28,7 @@ import pandas as pd
 import pyproj
 
 from geo.outils import nomenclature, projections
-from geo.sources import Source, declarer
+from geo.sources import Source, declarer, lecteur
 from geo.sources import ess_commun as commun
 
 _PAGE_SIRENE = (
@@ -153,6 +153,7 @@ _ALIAS_GEO = {
 }
 
 
+@lecteur
 def lire_unites_legales(chemin: Path | str, taille: int = 200_000) -> pd.DataFrame:
     """Active ESS legal units (streamed): ``siren, nom, categorie_juridique, naf, tranche_effectif``."""
     morceaux = []
@@ -208,6 +209,7 @@ def _lambert_en_lonlat(x: pd.Series, y: pd.Series, deps: pd.Series) -> tuple[pd.
     return lon.astype("Float64"), lat.astype("Float64")
 
 
+@lecteur
 def lire_etablissements(
     chemin: Path | str,
     unites: pd.DataFrame,
@@ -283,6 +285,7 @@ def lire_etablissements(
     return pd.concat(morceaux, ignore_index=True)
 
 
+@lecteur
 def lire_geolocalisation(chemin: Path | str, sirets: Iterable[str], taille: int = 500_000) -> pd.DataFrame:
     """``siret, lon, lat`` of the given establishments (streamed)."""
     voulus = pd.Index(pd.unique(pd.Series(list(sirets), dtype=object)))
@@ -313,6 +316,7 @@ def lire_geolocalisation(chemin: Path | str, sirets: Iterable[str], taille: int 
     return resultat.drop_duplicates("siret")
 
 
+@lecteur
 def lire_ul_ess_numerique(chemin: Path | str) -> tuple[pd.DataFrame, list[str]]:
     """The digital-sector extract: one row per legal unit, no location (standard table)."""
     unites = lire_unites_legales(chemin)
