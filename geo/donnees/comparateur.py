@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from geo.outils.codes import parmi
-from geo.outils.text import nombre_fr
+from geo.outils.text import accorder, nombre_fr
 from geo.territoires.referentiel import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
 
 CLE_URL = "territoires"
@@ -217,8 +217,9 @@ def _emplois_structures(bloc: dict) -> Valeur:
     return Valeur(
         bloc["emplois_estimes"],
         remarque=(
-            f"estimé sur {nombre_fr(bloc['structures_avec_effectif'])} structure(s) de tranche d'effectif "
-            f"connue ; {nombre_fr(sans)} sans tranche connue non comptée(s)"
+            f"estimé sur {accorder(bloc['structures_avec_effectif'], 'structure')} de tranche d'effectif "
+            f"connue ; {nombre_fr(sans)} sans tranche connue non "
+            f"{accorder(sans, 'comptée', avec_nombre=False)}"
         )
         if sans
         else None,
@@ -250,8 +251,8 @@ def _financements(
     if valeur.valeur is not None and non_repartis:
         return Valeur(
             valeur.valeur,
-            remarque=f"sans {nombre_fr(non_repartis['postes'])} poste(s) connu(s) seulement à l'échelle "
-            f"{non_repartis['echelle']} ({nombre_fr(non_repartis['total_eur'])} €)",
+            remarque=f"sans {accorder(non_repartis['postes'], 'poste connu', 'postes connus')} "
+            f"seulement à l'échelle {non_repartis['echelle']} ({nombre_fr(non_repartis['total_eur'])} €)",
         )
     return valeur
 

