@@ -516,3 +516,61 @@ def donnees_subventions():
     return _donnees_subventions(
         str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
     )
+
+
+# Reading the Carte page ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Préparation de la carte de la part de l'ESS dans l'emploi…", max_entries=4)
+def _surcouche_part_ess(dates: str) -> carte_territoire.Surcouche | str:
+    from geo.donnees import financements, lecture_carte
+    from geo.territoires.niveaux import ECHELLE_NATIONALE
+
+    donnees = donnees_financements()
+    part_ess = getattr(donnees, "part_ess", None)
+    if part_ess is None or part_ess.empty:
+        return (
+            "La part de l'ESS dans l'emploi (INSEE, Clap) n'est pas disponible sur ce serveur : voir la page "
+            "Sources."
+        )
+    ref = referentiel()
+    valeurs, annee = lecture_carte.part_ess_par_departement(part_ess, ref.departements)
+    classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
+    return surcouches.choroplethe.surcouche(
+        ref,
+        valeurs,
+        classes,
+        bornes,
+        "departements",
+        ECHELLE_NATIONALE,
+        f"{lecture_carte.TITRE_PART_ESS} en {annee} (%)",
+        f"{financements.SOURCE_PART_ESS.split(',')[0]}, Clap {annee}",
+        page="",
+    )
+
+
+def surcouche_part_ess() -> carte_territoire.Surcouche | str:
+    """The départements of France coloured by the ESS share of salaried jobs (or why it cannot be)."""
+    return _surcouche_part_ess(dates_construction())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _couches_offertes(territoire_id: str, noms: tuple[str, ...], dates: str) -> tuple[str, ...]:
+    from geo.donnees import lecture_carte
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    ref = referentiel()
+    par_couche = {}
+    donnees = donnees_qpv()
+    if donnees.disponible:
+        lignes = donnees.qpv_communes
+        par_couche["qpv_2015"] = set(lignes.loc[lignes.generation == "2015", "commune"].dropna())
+    else:
+        par_couche["qpv_2015"] = set()
+    communes = ref.communes_de(tid).code
+    return tuple(lecture_carte.couches_offertes(noms, tid.niveau if tid else None, communes, par_couche))
+
+
+def couches_offertes(tid: TerritoireId | None, noms: tuple[str, ...]) -> tuple[str, ...]:
+    """The layers of ``noms`` worth a switch in the territory (cached per territory)."""
+    return _couches_offertes(str(tid or ""), noms, dates_construction())
