@@ -574,3 +574,44 @@ def _couches_offertes(territoire_id: str, noms: tuple[str, ...], dates: str) -> 
 def couches_offertes(tid: TerritoireId | None, noms: tuple[str, ...]) -> tuple[str, ...]:
     """The layers of ``noms`` worth a switch in the territory (cached per territory)."""
     return _couches_offertes(str(tid or ""), noms, dates_construction())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _fiche_commune(code: str, definition: str, dates: str):
+    from geo.donnees import lecture_carte
+
+    ref = referentiel()
+    ligne = ref.communes.loc[code]
+    qpv_donnees = donnees_qpv()
+    commerces_donnees = donnees_commerces()
+    avec_commerce, millesime = None, None
+    if commerces_donnees.disponible:
+        try:
+            avec_commerce = commerces_donnees.communes_avec(commerces_donnees.definition(definition))
+        except commerces.DefinitionInvalide:
+            avec_commerce = commerces_donnees.communes_avec(commerces_donnees.definition("tous"))
+        millesime = commerces_donnees.millesime
+    structures_donnees = donnees_structures()
+    registre = structures_donnees.registre if structures_donnees.disponible else None
+    population = ligne.population
+    return lecture_carte.chiffres_commune(
+        code,
+        str(ligne.nom),
+        None if pd.isna(population) else float(population),
+        ref.millesime_population,
+        qpv_donnees.qpv_communes if qpv_donnees.disponible else None,
+        avec_commerce,
+        millesime,
+        registre[["commune", "emplois_estimes"]] if registre is not None else None,
+        structures_donnees.partiel if structures_donnees.disponible else False,
+    )
+
+
+def fiche_commune(code: str, definition: str):
+    """Key figures of one commune (geo.donnees.lecture_carte.chiffres_commune), cached per commune."""
+    return _fiche_commune(code, definition, dates_construction())
+
+
+def commune_au_point(lon: float, lat: float) -> str | None:
+    """INSEE code of the commune under a point of the map, or None."""
+    return referentiel().commune_au_point(lon, lat)
