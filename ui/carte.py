@@ -275,12 +275,12 @@ def fiche_commune(fiche) -> None:
     """A clicked commune's key figures under the map, as plain text, and a link to its page."""
     with st.container(key="commune-cliquee", border=True):
         st.subheader(texte_brut(fiche.nom), anchor=False)
-        colonnes = st.columns(3)
-        for rang, chiffre in enumerate(fiche.chiffres):
-            with colonnes[rang % 3]:
-                st.metric(texte_brut(chiffre.libelle), texte_brut(chiffre.valeur))
+        # Row by row, so that a screen reader meets the figures in the order the eye does.
+        for debut in range(0, len(fiche.chiffres), 3):
+            for colonne, chiffre in zip(st.columns(3), fiche.chiffres[debut : debut + 3], strict=False):
+                colonne.metric(texte_brut(chiffre.libelle), texte_brut(chiffre.valeur))
                 if chiffre.detail:
-                    st.caption(texte_brut(chiffre.detail))
+                    colonne.caption(texte_brut(chiffre.detail))
         st.page_link(
             "pages/territoire.py",
             label=f"Page Territoire de {texte_brut(fiche.nom)}",
