@@ -54,4 +54,5 @@ def test_the_ess_share_of_jobs_is_offered_as_a_map_of_france():
     texte = _texte_sous_carte(at)
     assert "départements coloriés selon « Part de l'ESS dans l'emploi salarié privé en 2015 (%) »" in texte
     assert "INSEE, Clap 2015" in texte
-    assert "None" not in texte and "nan" not in texte
+    assert "None" not in texte
+    assert "nan" not in texte
