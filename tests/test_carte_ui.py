@@ -122,6 +122,7 @@ def avec_qpv(cache_qpv_miroir, monkeypatch):
 def test_switching_a_layer_keeps_the_map_and_sends_the_overlay(avec_qpv):
     at = AppTest.from_file(APP, default_timeout=120)
     at.query_params["territoire"] = "epci:200042190"
+    at.query_params["couches"] = ""
     at.run()
     assert not at.exception
     avant = _composant(at)

@@ -285,14 +285,14 @@ def test_qpv_page_answers_for_the_point_in_the_url_and_drops_a_malformed_one(ave
 
 
 def test_map_overlay_toggle_lives_in_the_url(avec_qpv):
-    at = _ouvrir(territoire="epci:200042190")
+    at = _ouvrir(territoire="epci:200042190", couches="")
     at.toggle(key="couche-qpv").set_value(True)
     _relancer(at)
     assert at.query_params["couches"] == "qpv"
     assert at.toggle(key="couche-qpv").value is True
     at.toggle(key="couche-qpv").set_value(False)
     _relancer(at)
-    assert "couches" not in at.query_params
+    assert at.query_params["couches"] == ""  # no layer, not the mission's (test_page_lecture_carte)
 
 
 def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
@@ -312,7 +312,7 @@ def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
 
 
 def test_map_page_offers_exports_of_what_is_shown(avec_qpv):
-    at = _ouvrir(territoire="commune:31555")
+    at = _ouvrir(territoire="commune:31555", couches="")
     at.toggle(key="couche-qpv").set_value(True)
     _relancer(at)
     # Closed, the panel holds no download: the browser fetches a button's file as soon as it is drawn.
@@ -381,7 +381,7 @@ def test_shops_page_reports_a_bad_definition_and_falls_back(avec_commerces):
 
 
 def test_overlays_of_the_map_page_go_in_the_url_and_the_exports(avec_commerces):
-    at = _ouvrir(territoire="epci:200042190")
+    at = _ouvrir(territoire="epci:200042190", couches="")
     at.toggle(key="couche-commerces").set_value(True)
     _relancer(at)
     assert at.query_params["couches"] == "commerces"

@@ -30,7 +30,7 @@ def test_the_map_page_says_what_its_layers_show_and_links_their_tables():
 
 
 def test_the_map_page_without_layers_says_it_shows_outlines_only():
-    at = _ouvrir(territoire=EPCI)
+    at = _ouvrir(territoire=EPCI, couches="")
     assert "Aucune couche de données allumée" in _texte_sous_carte(at)
 
 

@@ -249,3 +249,41 @@ def decrire(surcouches: Sequence[carte_territoire.Surcouche], page_courante: str
             st.page_link(
                 f"pages/{page}.py", label=lien, icon=":material/table_view:", query_params=etat.parametres()
             )
+
+
+def commune_cliquee(clic: dict | None, cle: str) -> str | None:
+    """The commune last clicked on the map (kept in the session under ``cle``), or None.
+
+    The component returns its last click on every run: only a new one (another point, or a higher
+    counter of clicks on objects) changes the commune.
+    """
+    clic = clic or {}
+    signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))
+    ancienne, code = st.session_state.get(cle, ((None, None), None))
+    point = None
+    if signature[1] and signature[1] != ancienne[1]:
+        point = clic.get("last_object_clicked")
+    elif signature[0] and signature[0] != ancienne[0]:
+        point = clic.get("last_clicked")
+    if point:
+        code = donnees.commune_au_point(point["lng"], point["lat"]) or code
+    st.session_state[cle] = (signature, code)
+    return code
+
+
+def fiche_commune(fiche) -> None:
+    """A clicked commune's key figures under the map, as plain text, and a link to its page."""
+    with st.container(key="commune-cliquee", border=True):
+        st.subheader(texte_brut(fiche.nom), anchor=False)
+        # Row by row, so that a screen reader meets the figures in the order the eye does.
+        for debut in range(0, len(fiche.chiffres), 3):
+            for colonne, chiffre in zip(st.columns(3), fiche.chiffres[debut : debut + 3], strict=False):
+                colonne.metric(texte_brut(chiffre.libelle), texte_brut(chiffre.valeur))
+                if chiffre.detail:
+                    colonne.caption(texte_brut(chiffre.detail))
+        st.page_link(
+            "pages/territoire.py",
+            label=f"Page Territoire de {texte_brut(fiche.nom)}",
+            icon=":material/arrow_forward:",
+            query_params={"territoire": f"commune:{fiche.code}"},
+        )

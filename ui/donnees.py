@@ -540,3 +540,102 @@ def indicateurs_comparateur() -> list:
     return comparateur.indicateurs(
         referentiel(), donnees_commerces(), donnees_structures(), donnees_financements()
     )
+
+
+# Reading the Carte page ------------------------------------------------------------------
+
+
+@st.cache_resource(show_spinner="Préparation de la carte de la part de l'ESS dans l'emploi…", max_entries=4)
+def _surcouche_part_ess(dates: str) -> carte_territoire.Surcouche | str:
+    from geo.donnees import financements, lecture_carte
+    from geo.territoires.niveaux import ECHELLE_NATIONALE
+
+    donnees = donnees_financements()
+    part_ess = getattr(donnees, "part_ess", None)
+    if part_ess is None or part_ess.empty:
+        return (
+            "La part de l'ESS dans l'emploi (INSEE, Clap) n'est pas disponible sur ce serveur : voir la page "
+            "Sources."
+        )
+    ref = referentiel()
+    valeurs, annee = lecture_carte.part_ess_par_departement(part_ess, ref.departements)
+    classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 5)
+    return surcouches.choroplethe.surcouche(
+        ref,
+        valeurs,
+        classes,
+        bornes,
+        "departements",
+        ECHELLE_NATIONALE,
+        f"{lecture_carte.TITRE_PART_ESS} en {annee} (%)",
+        f"{financements.SOURCE_PART_ESS.split(',')[0]}, Clap {annee}",
+        page="",
+    )
+
+
+def surcouche_part_ess() -> carte_territoire.Surcouche | str:
+    """The départements of France coloured by the ESS share of salaried jobs (or why it cannot be)."""
+    return _surcouche_part_ess(dates_construction())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _couches_offertes(territoire_id: str, noms: tuple[str, ...], dates: str) -> tuple[str, ...]:
+    from geo.donnees import lecture_carte
+
+    tid = TerritoireId.depuis_texte(territoire_id) if territoire_id else None
+    ref = referentiel()
+    par_couche = {}
+    donnees = donnees_qpv()
+    if donnees.disponible:
+        lignes = donnees.qpv_communes
+        par_couche["qpv_2015"] = set(lignes.loc[lignes.generation == "2015", "commune"].dropna())
+    else:
+        par_couche["qpv_2015"] = set()
+    communes = ref.communes_de(tid).code
+    return tuple(lecture_carte.couches_offertes(noms, tid.niveau if tid else None, communes, par_couche))
+
+
+def couches_offertes(tid: TerritoireId | None, noms: tuple[str, ...]) -> tuple[str, ...]:
+    """The layers of ``noms`` worth a switch in the territory (cached per territory)."""
+    return _couches_offertes(str(tid or ""), noms, dates_construction())
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _fiche_commune(code: str, definition: str, dates: str):
+    from geo.donnees import lecture_carte
+
+    ref = referentiel()
+    ligne = ref.communes.loc[code]
+    qpv_donnees = donnees_qpv()
+    commerces_donnees = donnees_commerces()
+    avec_commerce, millesime = None, None
+    if commerces_donnees.disponible:
+        try:
+            avec_commerce = commerces_donnees.communes_avec(commerces_donnees.definition(definition))
+        except commerces.DefinitionInvalide:
+            avec_commerce = commerces_donnees.communes_avec(commerces_donnees.definition("tous"))
+        millesime = commerces_donnees.millesime
+    structures_donnees = donnees_structures()
+    registre = structures_donnees.registre if structures_donnees.disponible else None
+    population = ligne.population
+    return lecture_carte.chiffres_commune(
+        code,
+        str(ligne.nom),
+        None if pd.isna(population) else float(population),
+        ref.millesime_population,
+        qpv_donnees.qpv_communes if qpv_donnees.disponible else None,
+        avec_commerce,
+        millesime,
+        registre[["commune", "emplois_estimes"]] if registre is not None else None,
+        structures_donnees.partiel if structures_donnees.disponible else False,
+    )
+
+
+def fiche_commune(code: str, definition: str):
+    """Key figures of one commune (geo.donnees.lecture_carte.chiffres_commune), cached per commune."""
+    return _fiche_commune(code, definition, dates_construction())
+
+
+def commune_au_point(lon: float, lat: float) -> str | None:
+    """INSEE code of the commune under a point of the map, or None."""
+    return referentiel().commune_au_point(lon, lat)

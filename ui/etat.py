@@ -13,6 +13,7 @@ from collections.abc import Collection, Iterable
 
 import streamlit as st
 
+from geo.donnees import lecture_carte
 from geo.outils.text import texte_brut
 from geo.territoires.referentiel import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
 
@@ -69,14 +70,26 @@ CLE_COUCHES = "couches"
 
 
 def noms_des_surcouches() -> list[str]:
-    """Overlay layers switched on in the URL (``?couches=qpv,commerces``)."""
-    return liste(CLE_COUCHES)
+    """Overlay layers switched on in the URL (``?couches=qpv,commerces``); the mission's when it names
+    none, none when it says ``?couches=`` (see :func:`geo.donnees.lecture_carte.couches_de_l_adresse`).
+    """
+    return lecture_carte.couches_de_l_adresse(st.query_params.get(CLE_COUCHES))
 
 
 def activer_couche(nom: str, active: bool) -> None:
-    """Switch an overlay on or off in the URL, keeping a stable order."""
+    """Switch an overlay on or off in the URL, keeping a stable order (the mission's: left out)."""
     couches = set(noms_des_surcouches())
-    definir_liste(CLE_COUCHES, sorted(couches | {nom} if active else couches - {nom}))
+    definir_couches(couches | {nom} if active else couches - {nom})
+
+
+def definir_couches(noms: Iterable[str]) -> None:
+    """Write the layers in the URL: the mission's are left out, an empty choice stays (``?couches=``)."""
+    texte = lecture_carte.texte_des_couches(noms)
+    if texte is None:
+        if CLE_COUCHES in st.query_params:
+            del st.query_params[CLE_COUCHES]
+    else:
+        st.query_params[CLE_COUCHES] = texte
 
 
 CLE_PRESENTATION = "presentation"

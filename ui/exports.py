@@ -25,7 +25,7 @@ def couches_affichees(ref: Referentiel, tid: TerritoireId | None) -> dict[str, g
     """The territory layer and the data of every overlay switched on."""
     nom, territoire = exports.couche_territoire(ref, tid)
     resultat = {nom: territoire}
-    for couche in surcouches_disponibles.surcouches_actives():
+    for couche in surcouches_disponibles.surcouches_actives(tid):
         if couche.exporter is not None:
             resultat.update(couche.exporter(tid))
     return resultat

@@ -156,34 +156,60 @@ def _exporter_ptce(tid: TerritoireId | None) -> dict[str, gpd.GeoDataFrame]:
     return surcouches.ptce.couches_export(referentiel(), donnees, tid)
 
 
+def _part_ess(tid: TerritoireId | None) -> Surcouche | str:
+    from ui.donnees import surcouche_part_ess
+
+    return surcouche_part_ess()
+
+
+SURCOUCHES.append(
+    SurcoucheDisponible(
+        "part_ess",
+        "Part de l'ESS dans l'emploi (départements)",
+        "Part des emplois salariés de l'économie sociale et solidaire dans l'emploi salarié privé, par "
+        "département (INSEE, Clap, dernier millésime publié) : carte de la France entière.",
+        _part_ess,
+    )
+)
+
+
 def _basculer(nom: str) -> None:
     etat.activer_couche(nom, bool(st.session_state.get(f"couche-{nom}")))
 
 
-def surcouches_actives() -> list[SurcoucheDisponible]:
-    """The overlays switched on in the URL, in display order."""
-    noms = set(etat.noms_des_surcouches())
+def offertes(tid: TerritoireId | None) -> list[SurcoucheDisponible]:
+    """The overlays worth a switch in the territory (see geo.donnees.lecture_carte.couches_offertes)."""
+    from ui.donnees import couches_offertes
+
+    noms = set(couches_offertes(tid, tuple(couche.nom for couche in SURCOUCHES)))
     return [couche for couche in SURCOUCHES if couche.nom in noms]
 
 
+def surcouches_actives(tid: TerritoireId | None = None) -> list[SurcoucheDisponible]:
+    """The overlays switched on in the URL and offered in the territory, in display order."""
+    noms = set(etat.noms_des_surcouches())
+    return [couche for couche in offertes(tid) if couche.nom in noms]
+
+
 def choisir_et_construire(tid: TerritoireId | None, avec_boutons: bool = True) -> list[Surcouche]:
-    """Toggles for the overlays (state in the URL); the overlays switched on.
+    """Toggles for the overlays offered in the territory (state in the URL); the overlays switched on.
 
     Without buttons (presentation mode), the overlays named in the URL are drawn.
     """
-    if not SURCOUCHES:
+    proposees = offertes(tid)
+    if not proposees:
         return []
     actives = set(etat.noms_des_surcouches())
     if avec_boutons:
         # Three switches a row: six in one row cut their labels (« Quartiers p… ») on a desk screen.
         par_ligne = 3
         colonnes = [
-            colonne for _ in range(-(-len(SURCOUCHES) // par_ligne)) for colonne in st.columns(par_ligne)
-        ][: len(SURCOUCHES)]
+            colonne for _ in range(-(-len(proposees) // par_ligne)) for colonne in st.columns(par_ligne)
+        ][: len(proposees)]
     else:
-        colonnes = [None] * len(SURCOUCHES)
+        colonnes = [None] * len(proposees)
     surcouches = []
-    for colonne, couche in zip(colonnes, SURCOUCHES, strict=True):
+    for colonne, couche in zip(colonnes, proposees, strict=True):
         cle = f"couche-{couche.nom}"
         if colonne is not None:
             # The URL wins over a stale widget state (permalink opened, back button).

@@ -50,7 +50,8 @@ def test_epci_permalink_draws_one_path_per_commune_offline(application, page, re
 
 
 def test_tooltip_names_the_commune(application, page):
-    page.goto(f"{application}/?territoire=epci:200042190")
+    # No layer over the communes: the hover lands on one of them.
+    page.goto(f"{application}/?territoire=epci:200042190&couches=")
     carte = page.frame_locator(IFRAME_CARTE)
     communes = carte.locator("path.territoire-commune")
     communes.first.wait_for(state="attached", timeout=60_000)
@@ -191,7 +192,8 @@ def test_neighbourhoods_stay_above_hatched_communes_on_the_map_page(application,
 def test_switching_a_layer_keeps_the_map_and_its_view(application, page, request):
     """A layer switched on or off changes the overlays and the legend, not the map the visitor moved."""
     request.getfixturevalue("cache_qpv_miroir")
-    page.goto(f"{application}/?territoire=epci:200042190")
+    # Every layer off first (the map opens on the mission's): the QPV switch turns them on.
+    page.goto(f"{application}/?territoire=epci:200042190&couches=")
     carte = page.frame_locator(IFRAME_CARTE)
     carte.locator("path.territoire-commune").first.wait_for(state="attached", timeout=60_000)
     cadre = page.locator(IFRAME_CARTE).element_handle().content_frame()

@@ -106,7 +106,8 @@ def test_computer_keeps_the_sidebar_open_and_the_switches_above_the_map(applicat
         """() => [...document.querySelectorAll('[data-testid=stCheckbox] [data-testid=stMarkdownContainer]')]
           .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
     )
-    assert page.locator("[data-testid=stCheckbox]").count() >= 6
+    # Five in Hauts-de-France: the 2015 QPV (Occitanie only) are not offered there.
+    assert page.locator("[data-testid=stCheckbox]").count() >= 5
     assert coupes == []
     # Nor is a page link of the sidebar cut (« Accessibilité : partiellement confor… »).
     liens_coupes = page.evaluate(

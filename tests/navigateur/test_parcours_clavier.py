@@ -4,6 +4,8 @@ it, with a focus ring of 3:1 at least against what is behind it at every step.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from geo.outils.couleurs import composer, contraste
@@ -100,11 +102,11 @@ def test_a_keyboard_user_chooses_switches_crosses_reads_and_downloads(applicatio
     )
     _au_repos(page)
 
-    # 2. A layer switched on, from the switches above the map.
-    _tabuler_jusqu_a(page, "a.getAttribute('aria-label') === 'Communes sans commerce'", maximum=80)
+    # 2. A layer switched off, from the switches above the map (the mission's are on at first).
+    _tabuler_jusqu_a(page, "a.getAttribute('aria-label') === 'Structures de l\\'ESS'", maximum=80)
     _anneau_visible(page)
     page.keyboard.press("Space")
-    page.wait_for_url("**couches=commerces**", timeout=60_000)
+    page.wait_for_url(re.compile(r"couches=commerces(,|%2C)qpv"), timeout=60_000)
     _au_repos(page)
     cadre = page.locator(IFRAME_CARTE).last.element_handle().content_frame()
     cadre.locator("path.commerces-commune").first.wait_for(state="attached", timeout=60_000)

@@ -24,6 +24,13 @@ STYLE_INCONNU = {
 }
 
 
+UNITES_COLORIEES = {
+    "communes": ("commune coloriée", "communes coloriées"),
+    "epci": ("EPCI colorié", "EPCI coloriés"),
+    "departements": ("département colorié", "départements coloriés"),
+}
+
+
 def palette_sequentielle(k: int) -> list[str]:
     """``k`` colours from light to dark, readable by colour-blind people (ColorBrewer YlGnBu)."""
     from matplotlib import colormaps
@@ -56,8 +63,12 @@ def surcouche(
     echelle: str,
     titre: str,
     source: str,
+    page: str = "opportunites",
+    lien: str = "Tableaux des opportunités",
 ) -> Surcouche:
-    """Units (``communes`` or ``epci``) coloured by class; unknown values grey and dashed, said so."""
+    """Units (``communes``, ``epci`` or ``departements``) coloured by class; unknown values grey and
+    dashed, said so. ``page``/``lien``: the table listing the values, linked from the text under the map.
+    """
     palette = palette_sequentielle(len(bornes))
     styles = {
         f"classe_{i}": {"color": SEPARATEUR, "weight": 0.8, "fillColor": c, "fillOpacity": 0.8}
@@ -93,18 +104,14 @@ def surcouche(
         return groupe
 
     inconnues = sum(p["_s"] == "inconnu" for p in proprietes)
-    singulier, pluriel = (
-        ("commune coloriée", "communes coloriées")
-        if table == "communes"
-        else ("EPCI colorié", "EPCI coloriés")
-    )
+    singulier, pluriel = UNITES_COLORIEES[table]
     resume = Resume(
         len(proprietes),
         f"{singulier} selon « {titre} »",
         f"{pluriel} selon « {titre} »",
         precision=(f"dont {nombre_fr(inconnues)} de valeur inconnue ; " if inconnues else "")
         + f"{len(bornes)} classes ; {source}",
-        page="opportunites",
-        lien="Tableaux des opportunités",
+        page=page,
+        lien=lien if page else "",
     )
     return Surcouche(_element, legende, couvre_le_fond=True, resume=[resume])
