@@ -113,9 +113,10 @@ def afficher(contexte) -> None:
     deck = etat.diaporama()
     st.html(_STYLE.replace("__FOCUS__", COULEUR_FOCUS))
     _barre(contexte, deck)
+    # Before the slide: the keys and the button work while a chart is still being drawn.
+    st.html(_SCRIPT, unsafe_allow_javascript=True)
     with st.container(key=f"diapo-{deck.courante}"):
         DESSINS[deck.courante](contexte)
-    st.html(_SCRIPT, unsafe_allow_javascript=True)
 
 
 def _barre(contexte, deck: diaporama.Diaporama) -> None:

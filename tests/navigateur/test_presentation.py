@@ -93,7 +93,9 @@ def test_full_screen_button_and_an_invalid_deck_said_in_french(application, proj
     expect(onglet.get_by_text("diapositive « 9 » introuvable", exact=False)).to_be_visible()
     expect(onglet.get_by_role("heading", name="1/1 · Emplois créés")).to_be_visible()
     # « Plein écran » is a real button, reached with Tab, and asks the browser for full screen.
-    bouton = onglet.get_by_role("button", name="Plein écran")
+    attendre_repos(onglet)
+    barre = onglet.locator(".st-key-barre-diapos")  # the chart's toolbar has its own « Plein écran »
+    bouton = barre.get_by_role("button", name="Plein écran")
     for _ in range(40):
         onglet.keyboard.press("Tab")
         if bouton.evaluate("b => b === document.activeElement"):
@@ -101,4 +103,4 @@ def test_full_screen_button_and_an_invalid_deck_said_in_french(application, proj
     assert bouton.evaluate("b => b === document.activeElement")
     onglet.keyboard.press("Enter")
     onglet.wait_for_function("() => document.fullscreenElement === document.documentElement", timeout=10_000)
-    expect(onglet.get_by_role("button", name="Quitter le plein écran (Échap)")).to_be_visible()
+    expect(barre.get_by_role("button", name="Quitter le plein écran (Échap)")).to_be_visible()
