@@ -293,6 +293,12 @@ def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
     _relancer(at)
     assert at.query_params["presentation"] == "1"
     assert len(at.sidebar.text_input) == 0
+    # The deck opens on the map; the key figures are the next slide, and the address says so.
+    assert [h.value for h in at.header] == ["1/4 · Carte et couches"]
+    at.button(key="diapo-suivante").click()
+    _relancer(at)
+    assert at.query_params["diapo"] == "2"
+    assert [h.value for h in at.header] == ["2/4 · Chiffres clés"]
     assert {m.label for m in at.metric} >= {"Habitants", "Communes", "Habitants au km²"}
     assert {m.label: m.value for m in at.metric}["Chômage des 15–64 ans"] == "18,0 %"
     assert not any(b.label == "Présentation" for b in at.button)

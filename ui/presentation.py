@@ -30,6 +30,8 @@ _STYLE = """
   padding-left: 1rem !important; padding-right: 1rem !important; padding-bottom: 1rem !important;
 }
 .st-key-barre-diapos h1 { font-size: 1.6rem !important; padding: 0 !important; margin: 0 !important; }
+/* At 1400 px (preparing the meeting) the buttons leave the name less room. */
+@media (max-width: 1600px) { .st-key-barre-diapos h1 { font-size: 1.25rem !important; } }
 .st-key-barre-diapos h2 { font-size: 1.15rem !important; padding: 0 !important; margin: 0 !important; }
 .st-key-diapo-carte iframe[src*="streamlit_folium"] {
   height: calc(100vh - var(--ess-haut-diapo, 7rem) - 0.6rem) !important; min-height: 360px;
