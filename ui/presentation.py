@@ -218,6 +218,9 @@ def _graphique(contexte, figure, cle: str) -> None:
         title_font_size=TAILLE_TEXTE_GRAPHIQUE + 6,
     )
     grande.update_annotations(font_size=TAILLE_TEXTE_GRAPHIQUE)
+    grande.update_layout(legend_font_size=TAILLE_TEXTE_GRAPHIQUE)
+    grande.update_xaxes(tickfont_size=TAILLE_TEXTE_GRAPHIQUE, title_font_size=TAILLE_TEXTE_GRAPHIQUE)
+    grande.update_yaxes(tickfont_size=TAILLE_TEXTE_GRAPHIQUE, title_font_size=TAILLE_TEXTE_GRAPHIQUE)
     graphiques.afficher(
         grande,
         cle,
