@@ -58,7 +58,8 @@ page.en_francais(
     navigation.title, contexte.territoire, avec_territoire=navigation.url_path != PAGE_ACCESSIBILITE.url_path
 )
 page.lisibilite()
-if not page.mode_presentation():
+# The map's page is the deck (ui.presentation): its title line holds the button that leaves it.
+if not page.mode_presentation(bouton_quitter=navigation.url_path != PAGES[0].url_path):
     barre_laterale.afficher(contexte.ref, contexte.territoire, PAGES, declaration=PAGE_ACCESSIBILITE)
 etat.afficher_erreur_url()
 try:

@@ -302,6 +302,12 @@ def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
     _relancer(at)
     assert at.query_params["presentation"] == "1"
     assert len(at.sidebar.text_input) == 0
+    # The deck opens on the map; the key figures are the next slide, and the address says so.
+    assert [h.value for h in at.header] == ["1/4 · Carte et couches"]
+    at.button(key="diapo-suivante").click()
+    _relancer(at)
+    assert at.query_params["diapo"] == "2"
+    assert [h.value for h in at.header] == ["2/4 · Chiffres clés"]
     assert {m.label for m in at.metric} >= {"Habitants", "Communes", "Habitants au km²"}
     assert {m.label: m.value for m in at.metric}["Chômage des 15–64 ans"] == "18,0 %"
     assert not any(b.label == "Présentation" for b in at.button)
@@ -309,6 +315,22 @@ def test_presentation_mode_hides_controls_and_comes_back_in_one_click():
     _relancer(at)
     assert "presentation" not in at.query_params
     assert at.sidebar.text_input(key="recherche_territoire")
+
+
+def test_presentation_slides_are_chosen_in_the_deck_and_kept_in_the_address():
+    at = _ouvrir(territoire="epci:240200477", presentation="1", diapos="carte,inconnue", diapo="1")
+    assert any("diapositive inconnue" in w.value for w in at.warning)
+    at.multiselect(key="diapositives_choisies").set_value(["financements", "emplois"])
+    _relancer(at)
+    assert at.query_params["diapos"] == "financements,emplois"
+    assert "diapo" not in at.query_params
+    assert [h.value for h in at.header] == ["1/2 · Financements reçus"]
+    assert any(m.label == "Financements reçus" for m in at.metric)
+    assert not any("diapositive inconnue" in w.value for w in at.warning)
+    at.button(key="diapo-suivante").click()
+    _relancer(at)
+    assert [h.value for h in at.header] == ["2/2 · Emplois créés"]
+    assert at.button(key="diapo-suivante").disabled
 
 
 def test_map_page_offers_exports_of_what_is_shown(avec_qpv):

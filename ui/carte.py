@@ -152,6 +152,7 @@ def calques(
     preparee: carte_territoire.CarteTerritoire,
     surcouches: Sequence[carte_territoire.Surcouche],
     autres: Sequence[folium.FeatureGroup] = (),
+    grande_legende: bool = False,
 ) -> tuple[str, str]:
     """(feature groups, layer control) scripts: the overlays, then ``autres``, then the legend."""
     morceaux, controle = [], []
@@ -169,7 +170,7 @@ def calques(
     legende = folium.FeatureGroup(name="Légende", control=False)
     # streamlit-folium names every element by its rank: the same legend gives the same script,
     # which the component does not run again.
-    carte_territoire.legende_de(preparee, surcouches).add_to(legende)
+    carte_territoire.legende_de(preparee, surcouches, grande_legende).add_to(legende)
     morceaux.append(script_calque(legende, rang))
     # The rendered base map is already named « map_div », the component's name for it.
     script_controle = carte_territoire.controle_des_couches(rendu.carte, controle)
@@ -188,6 +189,7 @@ def afficher(
     zoom: int | None = None,
     bibliotheques: Sequence[str] = (),
     page_courante: str = "",
+    grande_legende: bool = False,
 ) -> dict:
     """Draw the territory's map with these overlays, the text of what it shows under it; what the
     component returns (``retours``).
@@ -197,9 +199,10 @@ def afficher(
     :func:`geo.rendu.carte_territoire.dessiner_fond`); ``centre``/``zoom`` move it later without redrawing.
     ``bibliotheques``: libraries an overlay switched on later may need (see :data:`STRUCTURES`).
     ``page_courante``: the page's address path, whose own tables the text links to by anchor.
+    ``grande_legende``: the legend in type read from the back of a room (presentation mode).
     """
     rendu = fond(tid, point, (*bibliotheques, *carte_territoire.bibliotheques_de(surcouches)))
-    scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres)
+    scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres, grande_legende)
     retours = list(retours)
     cle_composant = hashlib.sha256(f"{rendu.empreinte}|{cle}".encode()).hexdigest()
     # Before the map's frame: Enter on it brings the focus past the map (ui.page.en_francais).

@@ -102,6 +102,46 @@ def en_presentation() -> bool:
 
 def presenter(active: bool) -> None:
     definir_parametre(CLE_PRESENTATION, "1" if active else "")
+    if not active:
+        definir_parametre(CLE_DIAPOSITIVE, "")
+
+
+CLE_DIAPOSITIVES = "diapos"
+CLE_DIAPOSITIVE = "diapo"
+
+
+def diaporama():
+    """The presentation's deck (``?diapos=carte,emplois&diapo=2``, see :mod:`geo.rendu.diaporama`).
+
+    What the address names and cannot be used is said in French, as plain text, at each run
+    while it stays in the address.
+    """
+    from geo.rendu import diaporama as diaporama_geo
+
+    lu = diaporama_geo.lire(st.query_params.get(CLE_DIAPOSITIVES), st.query_params.get(CLE_DIAPOSITIVE))
+    for message in lu.messages:
+        avertir(message)
+    return lu
+
+
+def aller_a_diapositive(diapos: Iterable[str], rang: int) -> None:
+    """Show the slide at ``rang`` (from 1) of the deck ``diapos``.
+
+    The deck is written back as read (what it named and could not be used is left out), and the
+    first slide is left out of the address.
+    """
+    from geo.rendu import diaporama as diaporama_geo
+
+    definir_parametre(CLE_DIAPOSITIVES, diaporama_geo.texte_diapos(list(diapos)))
+    definir_parametre(CLE_DIAPOSITIVE, str(rang), "1")
+
+
+def choisir_diapositives(diapos: Iterable[str]) -> None:
+    """Change the deck's slides; the presentation starts again from its first slide."""
+    from geo.rendu import diaporama as diaporama_geo
+
+    definir_parametre(CLE_DIAPOSITIVES, diaporama_geo.texte_diapos(list(diapos)))
+    definir_parametre(CLE_DIAPOSITIVE, "")
 
 
 def lien_permanent() -> str | None:

@@ -301,13 +301,18 @@ def en_francais(nom_page: str, territoire: Territoire, avec_territoire: bool = T
     st.html(script, unsafe_allow_javascript=True)
 
 
-def mode_presentation() -> bool:
-    """Apply presentation mode when the URL asks for it; one click brings the controls back."""
+def mode_presentation(bouton_quitter: bool = True) -> bool:
+    """Apply presentation mode when the URL asks for it; one click brings the controls back.
+
+    ``bouton_quitter=False``: the page draws that button itself (the deck's title line, ui.presentation).
+    """
     from ui import etat
 
     if not etat.en_presentation():
         return False
     st.html(_STYLE_PRESENTATION)
+    if not bouton_quitter:
+        return True
     st.button(
         "Quitter la présentation",
         icon=":material/close_fullscreen:",

@@ -510,8 +510,10 @@ def titre_carte(nom: str) -> str:
     return f"Carte : {nom}" if nom else "Carte"
 
 
-def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) -> Legende:
-    """The legend of the territory's map with these overlays."""
+def legende_de(
+    preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = (), grande: bool = False
+) -> Legende:
+    """The legend of the territory's map with these overlays (``grande``: for a projector)."""
     couvert = any(surcouche.couvre_le_fond for surcouche in surcouches)
     legende = [
         (STYLES[cle], libelle) for cle, libelle in preparee.plan.legende if not (couvert and cle == "surface")
@@ -527,7 +529,7 @@ def legende_de(preparee: CarteTerritoire, surcouches: Sequence[Surcouche] = ()) 
     for surcouche in surcouches:
         legende.extend(surcouche.legende)
         dessous.extend([surface_vue()] * len(surcouche.legende))
-    return Legende(legende, dessous)
+    return Legende(legende, dessous, grande=grande)
 
 
 def bibliotheques_de(surcouches: Sequence[Surcouche]) -> tuple[str, ...]:

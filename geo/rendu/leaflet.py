@@ -145,8 +145,8 @@ class Legende(MacroElement):
         {{ this.get_name() }}_controle.onAdd = function (carte) {
             var div = L.DomUtil.create("details", "legende-carte");
             div.style.cssText = "background:rgba(255,255,255,.92);padding:4px 8px;border-radius:4px;"
-                + "font:13px/1.4 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3);"
-                + "max-width:min(280px,70vw);max-height:45vh;overflow:auto";
+                + "font:{{ this.taille }}px/1.4 sans-serif;color:#1b1b1b;box-shadow:0 1px 4px rgba(0,0,0,.3);"
+                + "max-width:min({{ this.largeur }}px,70vw);max-height:{{ this.hauteur }}vh;overflow:auto";
             var taille = carte.getSize();
             if (taille.x >= {{ this.largeur_ouverte }} && taille.y >= {{ this.hauteur_ouverte }}) {
                 div.open = true;
@@ -165,11 +165,16 @@ class Legende(MacroElement):
     largeur_ouverte = 700
     hauteur_ouverte = 420
 
-    def __init__(self, entrees: list[tuple[dict, str]], dessous: list[str] | None = None) -> None:
+    def __init__(
+        self, entrees: list[tuple[dict, str]], dessous: list[str] | None = None, grande: bool = False
+    ) -> None:
         """``entrees``: (Leaflet path style, label) pairs; ``dessous``: the colour each is drawn
-        over on the map (white by default), so that its swatch shows the colour seen there."""
+        over on the map (white by default), so that its swatch shows the colour seen there.
+        ``grande``: type read from the back of a meeting room (presentation on a projector)."""
         super().__init__()
         self._name = "Legende"
+        self.taille, self.largeur, self.hauteur = (22, 520, 70) if grande else (13, 280, 45)
+        case = 24 if grande else 14
         lignes = []
         dessous = dessous or ["#ffffff"] * len(entrees)
         for (style, libelle), sous in zip(entrees, dessous, strict=True):
@@ -192,7 +197,7 @@ class Legende(MacroElement):
                 trait = "dashed" if style.get("dashArray") else "solid"
                 echantillon = f"border:{max(1, round(style['weight']))}px {trait} {style['color']}"
             lignes.append(
-                f'<div><span style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+                f'<div><span style="display:inline-block;width:{case}px;height:{case}px;margin-right:6px;'
                 f'vertical-align:-2px;{echapper(echantillon)}"></span>{echapper(libelle)}</div>'
             )
         self.html = json_pour_script("".join(lignes))

@@ -307,7 +307,10 @@ def test_presentation_mode_in_the_browser(application, page):
         state="attached", timeout=60_000
     )
     assert not page.locator("[data-testid=stSidebar]").is_visible()
-    assert page.get_by_text("Habitants au km²").is_visible()
+    # The deck opens on the map; → shows the key figures.
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=60_000)
+    page.keyboard.press("ArrowRight")
+    expect(page.get_by_text("Habitants au km²")).to_be_visible(timeout=60_000)
     page.wait_for_timeout(800)
     page.screenshot(path=str(ARTEFACTS / "presentation-porte-du-hainaut.png"))
     page.get_by_role("button", name="Quitter la présentation").click()
