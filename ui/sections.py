@@ -8,6 +8,31 @@ import streamlit as st
 
 from geo.outils.text import nombre_fr, texte_brut
 
+# Big figures, two cards to a row on a phone (st.columns would stack them one per screen line),
+# four on a computer; each card is a link to its section.
+_STYLE_EN_BREF = """
+<style>
+.ess-reperes { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.5rem; }
+.ess-repere {
+  display: flex; flex-direction: column; gap: 0.15rem; padding: 0.6rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); color: inherit !important; text-decoration: none !important;
+}
+.ess-repere:hover { border-color: #1c62b9; }
+.ess-repere-valeur { font-size: 2rem; font-weight: 600; line-height: 1.15; }
+.ess-repere-libelle { font-weight: 600; }
+.ess-repere-detail { font-size: 0.875rem; color: #4a4a4a; }
+/* The sidebar's own « Partager cette vue » is at hand on a computer: this copy is for phones. */
+@media (min-width: 768px) { .st-key-partager-en-bref { display: none; } }
+</style>
+"""
+
+
+def en_bref(reperes: list) -> None:
+    """The Territoire page's summary (geo.rendu.resume): each layer's figure, a link to its section."""
+    from geo.rendu import resume
+
+    st.html(_STYLE_EN_BREF + resume.html(reperes))
+
 
 def chiffres_qpv(bloc: dict) -> None:
     """Three big figures for the QPV block of a territory (see geo.donnees.qpv.DonneesQPV.bloc)."""
