@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.outils.text import nombre_fr, texte_brut
+from geo.rendu import resume
 
 # Big figures, two cards to a row on a phone (st.columns would stack them one per screen line),
 # four on a computer; each card is a link to its section.
@@ -27,10 +28,25 @@ _STYLE_EN_BREF = """
 """
 
 
+# Under 640 px the grid (a column per territory) showed only the names: a list instead.
+_STYLE_COMPARAISON_ETROITE = """
+<style>
+@media (max-width: 640px) { .st-key-comparaison-large { display: none; } }
+@media (min-width: 641px) { .st-key-comparaison-etroite { display: none; } }
+.ess-comparaison-etroite { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
+.ess-comparaison-etroite th[scope=colgroup] { text-align: left; padding: 0.7rem 0 0.2rem; }
+.ess-comparaison-etroite th[scope=row] {
+  text-align: left; font-weight: normal; padding: 0.15rem 0.5rem 0.15rem 0;
+}
+.ess-comparaison-etroite td { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ess-comparaison-etroite tr:has(> td) { border-bottom: 1px solid rgba(49, 51, 63, 0.1); }
+.ess-comparaison-note { font-size: 0.875rem; color: #4a4a4a; }
+</style>
+"""
+
+
 def en_bref(reperes: list) -> None:
     """The Territoire page's summary (geo.rendu.resume): each layer's figure, a link to its section."""
-    from geo.rendu import resume
-
     st.html(_STYLE_EN_BREF + resume.html(reperes))
 
 
@@ -183,12 +199,15 @@ def comparaison(contexte) -> None:
     st.header("Comparaison avec les territoires englobants")
     affiche = table.drop(columns=["decimales"]).set_index("indicateur").T.reset_index(names="Territoire")
     decimales = dict(zip(table.indicateur, table.decimales, strict=True))
-    tableaux.afficher(
-        affiche,
-        decimales=decimales,
-        raison_inconnu="chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
-        "département et région) ou donnée absente.",
+    raison = (
+        "chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
+        "département et région) ou donnée absente."
     )
+    # Both drawn, one shown by the screen's width (the server does not know it).
+    with st.container(key="comparaison-large"):
+        tableaux.afficher(affiche, decimales=decimales, raison_inconnu=raison)
+    with st.container(key="comparaison-etroite"):
+        st.html(_STYLE_COMPARAISON_ETROITE + resume.comparaison_html(table, raison))
     st.caption(
         "Mêmes indicateurs et mêmes millésimes pour chaque territoire : population et chômage INSEE "
         "(recensement 2021), commerces BPE (INSEE), structures du registre de l'application, part de l'ESS "

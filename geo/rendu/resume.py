@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import pandas as pd
+
 from geo.donnees import emplois, financements
 from geo.outils.text import accorder, echapper, nombre_fr
 
@@ -128,3 +130,22 @@ def html(liste: list[Repere]) -> str:
         for r in liste
     )
     return f'<nav class="ess-reperes" aria-label="En bref">{cartes}</nav>'
+
+
+def comparaison_html(table: pd.DataFrame, raison_inconnu: str) -> str:
+    """The comparison with the enclosing territories for a phone: one indicator after the other,
+    each territory's value on its own line (a grid of a column per territory shows only the
+    names at 390 px). ``table`` as :func:`geo.donnees.indicators.comparaison`; every text escaped.
+    """
+    territoires = [c for c in table.columns if c not in ("indicateur", "decimales")]
+    lignes = []
+    inconnu = False
+    for _, ligne in table.iterrows():
+        lignes.append(f'<tr><th colspan="2" scope="colgroup">{echapper(ligne["indicateur"])}</th></tr>')
+        for nom in territoires:
+            valeur = ligne[nom]
+            inconnu = inconnu or pd.isna(valeur)
+            texte = "—" if pd.isna(valeur) else nombre_fr(float(valeur), int(ligne["decimales"]))
+            lignes.append(f'<tr><th scope="row">{echapper(nom)}</th><td>{echapper(texte)}</td></tr>')
+    note = f'<p class="ess-comparaison-note">« — » : {echapper(raison_inconnu)}</p>' if inconnu else ""
+    return f'<table class="ess-comparaison-etroite">{"".join(lignes)}</table>{note}'
