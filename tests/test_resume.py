@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+
 from geo.rendu import resume
 
 BLOC_QPV = {"nombre": 13, "population": None, "millesime_population": None}
@@ -71,3 +73,24 @@ def test_a_long_list_of_shopless_communes_is_cut_and_says_how_many_more_and_name
     assert "Village <0>" not in texte
     assert "Village &lt;0&gt;" in texte
     assert 'href="#commerces"' in texte
+
+
+def test_the_phones_comparison_lists_every_value_with_its_decimals_and_says_what_a_dash_means():
+    table = pd.DataFrame(
+        {
+            "indicateur": ["Habitants au km²", "Part de l'ESS <privé> (%)"],
+            "decimales": [0, 1],
+            "Porte du Hainaut": [452.4, float("nan")],
+            "Nord": [451.0, 11.25],
+        }
+    )
+    texte = resume.comparaison_html(table, "non publié à cette échelle")
+    assert texte.count('scope="colgroup"') == 2
+    assert "<td>452</td>" in texte
+    assert "<td>11,2</td>" in texte or "<td>11,3</td>" in texte
+    assert "<td>—</td>" in texte
+    assert "« — » : non publié à cette échelle" in texte
+    assert "&lt;privé&gt;" in texte
+    assert "None" not in texte
+    complet = resume.comparaison_html(table.iloc[:1], "jamais dit")
+    assert "jamais dit" not in complet

@@ -137,3 +137,51 @@ def test_a_parent_chosen_on_a_phone_folds_the_sidebar_too_and_a_computer_keeps_i
             assert _barre_repliee(onglet) is repliee, largeur
         finally:
             contexte.close()
+
+
+def test_at_390_px_the_comparison_the_shops_link_and_the_charts_read_whole(application, navigateur):
+    telephone = navigateur.new_context(viewport=TELEPHONE, is_mobile=True, has_touch=True, locale="fr-FR")
+    onglet = telephone.new_page()
+    try:
+        onglet.goto(f"{application}/territoire?territoire=epci:200042190")
+        expect(onglet.get_by_role("navigation", name="En bref")).to_be_visible(timeout=60_000)
+        attendre_repos(onglet)
+        # The comparison: every territory's value readable, not only the names of a grid.
+        liste = onglet.locator(".ess-comparaison-etroite")
+        liste.scroll_into_view_if_needed()
+        expect(liste).to_be_visible()
+        expect(onglet.locator(".st-key-comparaison-large")).to_be_hidden()
+        ligne_nord = liste.locator("tr", has=onglet.locator("th", has_text=re.compile("^Nord$"))).first
+        expect(ligne_nord.locator("td")).to_have_text(re.compile(r"^(-?[\d\u202f]+(,\d+)?|—)$"))
+        assert onglet.evaluate("document.documentElement.scrollWidth") <= TELEPHONE["width"]
+        # No page link cut with « … ».
+        coupes = onglet.evaluate(
+            """() => [...document.querySelectorAll('[data-testid=stPageLink-NavLink] span')]
+              .filter(e => e.dataset.testid !== 'stIconMaterial')
+              .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"""
+        )
+        assert coupes == []
+
+        onglet.goto(f"{application}/emplois?territoire=epci:200042190")
+        graphiques = onglet.locator(".js-plotly-plot")
+        expect(graphiques.first).to_be_visible(timeout=60_000)
+        attendre_repos(onglet)
+        # Plotly's toolbar (drawn at all times on a touch screen) is above each chart's title.
+        for i in range(graphiques.count()):
+            graphique = graphiques.nth(i)
+            graphique.scroll_into_view_if_needed()
+            barre = graphique.locator(".modebar").bounding_box()
+            titre = graphique.locator(".gtitle").first.bounding_box()
+            assert barre is not None, i
+            assert titre is not None, i
+            assert barre["y"] + barre["height"] <= titre["y"] + 1, (i, barre, titre)
+        # The territories compared: three panels one under the other, each the chart's width.
+        comparaison = graphiques.filter(has_text="poids de l'ESS")
+        panneaux = comparaison.locator("g.draglayer rect.nsewdrag")  # one per plotting area
+        assert panneaux.count() == 3
+        boites = [panneaux.nth(i).bounding_box() for i in range(3)]
+        assert len({round(b["x"]) for b in boites}) == 1, boites
+        assert boites[0]["y"] + boites[0]["height"] < boites[1]["y"], boites
+        assert all(b["width"] >= 150 for b in boites), boites
+    finally:
+        telephone.close()
