@@ -34,8 +34,8 @@ else:
         resume.append(f"{nombre_fr(territoire.population)} habitants ({contexte.ref.millesime_population})")
     st.caption(" · ".join(resume))
 
-    # The layer switches come before the map, as drawn, in Tab order too; on a phone, CSS
-    # (ui.page) puts them under it.
+    # The layer switches come before the map, as drawn, in Tab order too, and on a phone where
+    # a thumb finds them (under a 640 px map they were a screen away).
     bloc_carte = st.container(key="bloc-carte")
     with bloc_carte.container(key="commandes-carte"):
         surcouches = surcouches_disponibles.choisir_et_construire(contexte.tid)

@@ -7,9 +7,9 @@ import streamlit as st
 from geo.base.store import BaseInaccessible, message_indisponible
 from geo.donnees import indicators
 from geo.outils.text import accorder, nombre_fr
-from geo.rendu import fiche
+from geo.rendu import fiche, resume
+from ui import barre_laterale, donnees, etat, page, sections, tableaux, telechargement
 from ui import commerces as commerces_ui
-from ui import donnees, etat, page, sections, tableaux, telechargement
 
 contexte = page.contexte()
 territoire = contexte.territoire
@@ -18,6 +18,50 @@ annee = etat.annee()  # read once: a year the link mistypes is said once
 
 st.title(territoire.nom)
 st.caption(territoire.libelle_niveau + (f" · code {territoire.code}" if territoire.code else ""))
+
+# The four layers' blocks, read once: the summary at the top and the sections below draw the same.
+donnees_qpv = donnees.donnees_qpv()
+bloc_qpv = donnees_qpv.bloc(contexte.ref, contexte.tid) if donnees_qpv.disponible else None
+donnees_commerces = donnees.donnees_commerces()
+bloc_commerces = None
+if donnees_commerces.disponible:
+    definition_commerces = commerces_ui.definition_courante(donnees_commerces)
+    bloc_commerces = donnees.bloc_commerces(contexte.tid, definition_commerces.parametre())
+donnees_structures = donnees.donnees_structures()
+bloc_structures = (
+    donnees_structures.bloc(contexte.ref, contexte.tid) if donnees_structures.disponible else None
+)
+erreur_base: BaseInaccessible | None = None
+bloc_emplois = bloc_fin = None
+try:
+    from geo.donnees import financements as _financements
+
+    _saisies = donnees.saisies()
+    bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=annee)
+    bloc_fin = _financements.bloc(
+        donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=annee
+    )
+except BaseInaccessible as _erreur:  # the rest of the page stands
+    erreur_base = _erreur
+
+sections.en_bref(
+    resume.reperes(
+        bloc_qpv,
+        bloc_commerces,
+        bloc_structures,
+        bloc_emplois,
+        bloc_fin,
+        raisons={
+            resume.ANCRE_QPV: "données des quartiers prioritaires non disponibles sur ce serveur",
+            resume.ANCRE_COMMERCES: "base permanente des équipements non disponible sur ce serveur",
+            resume.ANCRE_STRUCTURES: "registre des structures non disponible sur ce serveur",
+            resume.ANCRE_EMPLOIS: message_indisponible(erreur_base) if erreur_base else "",
+        },
+    )
+)
+# On a phone the sidebar is folded once the territory is chosen: the view is shared from here.
+with st.container(key="partager-en-bref"):
+    barre_laterale.partager(territoire, prefixe="en-bref-")
 
 telechargement.sur_demande(
     "Fiche territoire (PDF)",
@@ -121,10 +165,9 @@ if not sous_territoires.empty:
         entetes={"population": f"Population ({millesime})"},
     )
 
-st.header("Quartiers prioritaires")
-donnees_qpv = donnees.donnees_qpv()
-if donnees_qpv.disponible:
-    sections.chiffres_qpv(donnees_qpv.bloc(contexte.ref, contexte.tid))
+st.header("Quartiers prioritaires", anchor=resume.ANCRE_QPV)
+if bloc_qpv is not None:
+    sections.chiffres_qpv(bloc_qpv)
     st.page_link(
         "pages/qpv.py",
         label="Liste des quartiers et « Est-ce en QPV ? »",
@@ -134,30 +177,25 @@ if donnees_qpv.disponible:
 else:
     st.caption("Données des quartiers prioritaires non disponibles sur ce serveur (voir Sources).")
 
-st.header("Commerces")
-donnees_commerces = donnees.donnees_commerces()
-if donnees_commerces.disponible:
-    definition_commerces = commerces_ui.definition_courante(donnees_commerces)
-    commerces_ui.chiffres(
-        donnees.bloc_commerces(contexte.tid, definition_commerces.parametre()), territoire.population
-    )
+st.header("Commerces", anchor=resume.ANCRE_COMMERCES)
+if bloc_commerces is not None:
+    commerces_ui.chiffres(bloc_commerces, territoire.population)
     st.page_link(
         "pages/commerces.py",
-        label="Liste des communes sans commerce, définitions et carte",
+        # Short enough for one line at 390 px (Streamlit cuts a longer label with « … »).
+        label="Liste, définitions et carte",
         icon=":material/arrow_forward:",
         query_params=etat.parametres(),
     )
 else:
     st.caption("Base permanente des équipements de l'INSEE non disponible sur ce serveur (voir Sources).")
 
-st.header("Structures de l'ESS")
-_donnees_structures = donnees.donnees_structures()
-if _donnees_structures.disponible:
+st.header("Structures de l'ESS", anchor=resume.ANCRE_STRUCTURES)
+if bloc_structures is not None:
     from ui import sections_structures
 
-    _bloc_structures = _donnees_structures.bloc(contexte.ref, contexte.tid)
-    sections_structures.chiffres(_bloc_structures)
-    sections_structures.sources(_bloc_structures)
+    sections_structures.chiffres(bloc_structures)
+    sections_structures.sources(bloc_structures)
     st.page_link(
         "pages/structures.py",
         label="Carte et liste des structures",
@@ -167,19 +205,13 @@ if _donnees_structures.disponible:
 else:
     st.caption("Données des structures de l'ESS non disponibles sur ce serveur (voir Sources).")
 
-st.header("Emplois créés et financements reçus" + (f" en {annee}" if annee else ""))
-try:
-    from geo.donnees import financements as _financements
-
-    _saisies = donnees.saisies()
-    _bloc_emplois = _saisies.bloc(contexte.ref, contexte.tid, annee=annee)
-    _bloc_fin = _financements.bloc(
-        donnees.donnees_financements(), _saisies, contexte.ref, contexte.tid, annee=annee
-    )
-except BaseInaccessible as _erreur:  # the rest of the page stands
-    st.caption(message_indisponible(_erreur))
+st.header(
+    "Emplois créés et financements reçus" + (f" en {annee}" if annee else ""), anchor=resume.ANCRE_EMPLOIS
+)
+if erreur_base is not None:
+    st.caption(message_indisponible(erreur_base))
 else:
-    sections.emplois_financements(_bloc_emplois, _bloc_fin)
+    sections.emplois_financements(bloc_emplois, bloc_fin)
     st.page_link(
         "pages/emplois.py",
         label="Graphiques des emplois et des financements",

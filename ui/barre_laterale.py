@@ -12,12 +12,45 @@ from ui import etat
 
 CLE_RECHERCHE = "recherche_territoire"
 CLE_CHOIX = "choix_territoire"
+# Set by a choice of territory, read by the next run: on a phone, the sidebar then folds.
+CLE_REPLIER = "_replier_barre_laterale"
+CLE_NOMBRE_CHOIX = "_nombre_choix_territoire"
+
+# On a phone the sidebar covers the page: once a territory is chosen, it folds (Streamlit has no
+# API for this, and folds it by itself only after a page link). Its own button does it, so that
+# Streamlit knows it is folded and its « Déplier » button brings it back. Under 768 px, where
+# Streamlit itself opens the page with the sidebar folded. The run number makes each choice's
+# script new to React, which would not run the same element twice.
+_SCRIPT_REPLIER = """
+<script>
+(() => {
+  // choix n° __NUMERO__
+  if (!window.matchMedia("(max-width: 767.98px)").matches) return;
+  const replier = (essais) => {
+    const barre = document.querySelector('[data-testid="stSidebar"]');
+    const bouton = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+    if (barre && bouton && barre.dataset.collapsed !== "true") {
+      bouton.click();
+      return;
+    }
+    if (essais > 0) setTimeout(() => replier(essais - 1), 100);
+  };
+  replier(30);
+})();
+</script>
+"""
+
+
+def _choisir(tid) -> None:
+    etat.choisir_territoire(tid)
+    st.session_state[CLE_NOMBRE_CHOIX] = st.session_state.get(CLE_NOMBRE_CHOIX, 0) + 1
+    st.session_state[CLE_REPLIER] = True
 
 
 def _territoire_choisi() -> None:
     choix = st.session_state.get(CLE_CHOIX)
     if choix:
-        etat.choisir_territoire(choix)
+        _choisir(choix)
         st.session_state[CLE_RECHERCHE] = ""
 
 
@@ -53,6 +86,9 @@ def afficher(
     with the app's conformity state, as French public sites do (« Accessibilité : partiellement
     conforme »)."""
     with st.sidebar:
+        if st.session_state.pop(CLE_REPLIER, False):
+            numero = str(st.session_state[CLE_NOMBRE_CHOIX])
+            st.html(_SCRIPT_REPLIER.replace("__NUMERO__", numero), unsafe_allow_javascript=True)
         # Not a heading: the page's h1 comes first (the sidebar precedes it in the document).
         st.markdown("**ESS & territoires**")
         for page in pages:
@@ -64,14 +100,14 @@ def afficher(
             st.button(
                 f"↑ {parent['nom']}",
                 key=f"parent-{parent['id']}",
-                on_click=etat.choisir_territoire,
+                on_click=_choisir,
                 args=(parent["id"],),
                 help="Afficher ce territoire",
             )
         if territoire.id is not None:
-            st.button("↑ France entière", key="parent-france", on_click=etat.choisir_territoire, args=(None,))
+            st.button("↑ France entière", key="parent-france", on_click=_choisir, args=(None,))
         _chercher(ref)
-        _partager(territoire)
+        partager(territoire)
         if declaration is not None:
             st.divider()
             st.page_link(
@@ -143,7 +179,8 @@ def _champ_a_copier(cle: str, libelle: str, texte: str, bouton: str, lignes: int
     )
 
 
-def _partager(territoire: Territoire) -> None:
+def partager(territoire: Territoire, prefixe: str = "") -> None:
+    """The « Partager cette vue » panel; ``prefixe`` keeps its fields' ids apart from another copy's."""
     lien = etat.lien_permanent()
     if lien is None:
         return
@@ -154,8 +191,8 @@ def _partager(territoire: Territoire) -> None:
     )
     libelle_lien = "Lien vers exactement cette vue (page, territoire, couches, point vérifié) :"
     libelle_iframe = "Pour l'intégrer dans un autre site (iframe) :"
-    champs = _champ_a_copier("lien", libelle_lien, lien, "Copier le lien", lignes=3) + _champ_a_copier(
-        "iframe", libelle_iframe, iframe, "Copier le code", lignes=5
-    )
+    champs = _champ_a_copier(
+        f"{prefixe}lien", libelle_lien, lien, "Copier le lien", lignes=3
+    ) + _champ_a_copier(f"{prefixe}iframe", libelle_iframe, iframe, "Copier le code", lignes=5)
     with st.expander("Partager cette vue", icon=":material/share:"):
         st.html(_STYLE_COPIE + champs + _SCRIPT_COPIE, unsafe_allow_javascript=True)

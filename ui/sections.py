@@ -7,6 +7,47 @@ from dataclasses import dataclass
 import streamlit as st
 
 from geo.outils.text import nombre_fr, texte_brut
+from geo.rendu import resume
+
+# Big figures, two cards to a row on a phone (st.columns would stack them one per screen line),
+# four on a computer; each card is a link to its section.
+_STYLE_EN_BREF = """
+<style>
+.ess-reperes { display: grid; grid-template-columns: repeat(auto-fit, minmax(10rem, 1fr)); gap: 0.5rem; }
+.ess-repere {
+  display: flex; flex-direction: column; gap: 0.15rem; padding: 0.6rem 0.75rem; border-radius: 0.5rem;
+  border: 1px solid rgba(49, 51, 63, 0.2); color: inherit !important; text-decoration: none !important;
+}
+.ess-repere:hover { border-color: #1c62b9; }
+.ess-repere-valeur { font-size: 2rem; font-weight: 600; line-height: 1.15; }
+.ess-repere-libelle { font-weight: 600; }
+.ess-repere-detail { font-size: 0.875rem; color: #4a4a4a; }
+/* The sidebar's own « Partager cette vue » is at hand on a computer: this copy is for phones. */
+@media (min-width: 768px) { .st-key-partager-en-bref { display: none; } }
+</style>
+"""
+
+
+# Under 640 px the grid (a column per territory) showed only the names: a list instead.
+_STYLE_COMPARAISON_ETROITE = """
+<style>
+@media (max-width: 640px) { .st-key-comparaison-large { display: none; } }
+@media (min-width: 641px) { .st-key-comparaison-etroite { display: none; } }
+.ess-comparaison-etroite { width: 100%; border-collapse: collapse; font-size: 0.95rem; }
+.ess-comparaison-etroite th[scope=colgroup] { text-align: left; padding: 0.7rem 0 0.2rem; }
+.ess-comparaison-etroite th[scope=row] {
+  text-align: left; font-weight: normal; padding: 0.15rem 0.5rem 0.15rem 0;
+}
+.ess-comparaison-etroite td { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+.ess-comparaison-etroite tr:has(> td) { border-bottom: 1px solid rgba(49, 51, 63, 0.1); }
+.ess-comparaison-note { font-size: 0.875rem; color: #4a4a4a; }
+</style>
+"""
+
+
+def en_bref(reperes: list) -> None:
+    """The Territoire page's summary (geo.rendu.resume): each layer's figure, a link to its section."""
+    st.html(_STYLE_EN_BREF + resume.html(reperes))
 
 
 def chiffres_qpv(bloc: dict) -> None:
@@ -163,27 +204,35 @@ def comparaison(contexte) -> None:
     from geo.donnees import indicators
 
     st.header("Comparaison avec les territoires englobants")
-    # Figures as rows and territories as columns: every territory shows at 1 400 px and on a phone
-    # the first column says what each row is (territories as rows hid figures behind a scroll).
+    raison = (
+        "chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
+        "département et région) ou donnée absente."
+    )
+    # Figures as rows and territories as columns: every territory shows at 1 400 px, the first
+    # column saying what each row is (territories as rows hid figures behind a scroll). Both this
+    # grid and a list are drawn, one shown by the screen's width (the server does not know it):
+    # on a phone, one indicator after another.
     affiche = indicators.comparaison_a_lire(table)
     territoires = [c for c in affiche.columns if c != "Indicateur"]
-    tableaux.afficher(
-        affiche,
-        column_config={
-            "Indicateur": st.column_config.TextColumn("Indicateur", pinned=True, width=LARGEUR_INDICATEUR),
-            **{
-                nom: st.column_config.TextColumn(
-                    contexte.territoire.nom_court if nom == contexte.territoire.nom else nom, width=120
-                )
-                for nom in territoires
+    with st.container(key="comparaison-large"):
+        tableaux.afficher(
+            affiche,
+            column_config={
+                "Indicateur": st.column_config.TextColumn(
+                    "Indicateur", pinned=True, width=LARGEUR_INDICATEUR
+                ),
+                **{
+                    nom: st.column_config.TextColumn(
+                        contexte.territoire.nom_court if nom == contexte.territoire.nom else nom, width=120
+                    )
+                    for nom in territoires
+                },
             },
-        },
-    )
-    if (affiche[territoires] == "—").to_numpy().any():
-        st.caption(
-            "« — » : chiffre non publié à cette échelle (la part de l'ESS dans l'emploi est publiée par "
-            "département et région) ou donnée absente."
         )
+        if (affiche[territoires] == "—").to_numpy().any():
+            st.caption(f"« — » : {raison}")
+    with st.container(key="comparaison-etroite"):
+        st.html(_STYLE_COMPARAISON_ETROITE + resume.comparaison_html(table, raison))
     from geo.donnees import comparateur
 
     # The comparator opens on this territory and those that contain it; the reader adds others.

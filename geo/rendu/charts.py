@@ -372,23 +372,25 @@ def nom_court(nom: str) -> str:
 
 
 def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees: str) -> go.Figure:
-    """The seed territories side by side: jobs created, funding received, ESS share of jobs.
+    """The seed territories compared: jobs created, funding received, ESS share of jobs.
 
-    ``table``: ``nom, emplois, financement_eur, part_ess_pct`` (empty where unknown).
+    ``table``: ``nom, emplois, financement_eur, part_ess_pct`` (empty where unknown). One
+    indicator under the other, each the chart's whole width: three panels side by side left a
+    phone (390 px) about 60 px of bars each, their figures cut.
     """
     fig = make_subplots(
-        rows=1,
-        cols=3,
-        shared_yaxes=True,
+        rows=3,
+        cols=1,
         subplot_titles=(
-            "Emplois créés<br>(saisis)",
-            "Financements<br>reçus",
-            "Part de l'ESS dans<br>l'emploi salarié",
+            "Emplois créés (saisis)",
+            "Financements reçus",
+            "Part de l'ESS (emploi salarié)",
         ),
-        horizontal_spacing=0.05,
+        vertical_spacing=0.07,
     )
-    noms = [nom_court(n) for n in table.nom]
-    for colonne, (champ, couleur, format_texte, libelle, unite) in enumerate(
+    # On two lines past 22 characters: the names leave the bars half of a phone's width.
+    noms = [_couper(nom_court(n), 22) for n in table.nom]
+    for rang, (champ, couleur, format_texte, libelle, unite) in enumerate(
         (
             ("emplois", PALETTE[0], lambda v: nombre_fr(v), "Emplois créés (saisis)", "emploi"),
             (
@@ -423,15 +425,17 @@ def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees
             name=libelle,
             meta={"unite": unite, "additionner": unite != "%"},
             showlegend=False,
-            row=1,
-            col=colonne,
+            row=rang,
+            col=1,
         )
-    fig.update_layout(title=titre, height=max(280, 110 + 46 * len(noms)))
-    fig.update_annotations(font_size=12)  # the subplot titles
+    # Room for a name on two lines beside each bar.
+    fig.update_layout(title=titre, height=max(420, 120 + 3 * (50 + 34 * len(noms))))
+    # The panels' titles start at the chart's left edge: centred over the bars, they ran off a phone.
+    fig.update_annotations(font_size=12, x=0, xanchor="left", xref="paper")
     valeurs_financement = pd.to_numeric(table.financement_eur, errors="coerce").dropna()
     if len(valeurs_financement) and valeurs_financement.max() > 0:
         positions, textes = graduations_euros(float(valeurs_financement.max()))
-        fig.update_xaxes(tickvals=positions, ticktext=textes, row=1, col=2)
+        fig.update_xaxes(tickvals=positions, ticktext=textes, row=2, col=1)
     return _decrire(legende_source(fig, source, annees), "territoire", "territoires")
 
 
