@@ -76,6 +76,7 @@ bench: setup-dev data assets
 	$(BIN)/python benchmarks/bench_poids.py
 	$(BIN)/python benchmarks/bench_premiere_visite.py
 	$(BIN)/python benchmarks/bench_charge.py
+	$(BIN)/python benchmarks/bench_ressenti.py
 
 clean:
 	rm -rf $(VENV) data/cache data/cache.construction static/vendor static/cartes

@@ -32,14 +32,19 @@ def port_libre() -> int:
 
 @contextlib.contextmanager
 def application(
-    environnement: dict[str, str] | None = None, journal: Path | None = None, delai_s: float = 60
+    environnement: dict[str, str] | None = None,
+    journal: Path | None = None,
+    delai_s: float = 60,
+    port: int | None = None,
 ) -> Iterator[tuple[str, subprocess.Popen, float]]:
     """The running app: (address, process, seconds until its health check answered).
+
+    ``port``: a given loopback port (else a free one).
 
     ``journal``: a file for the server's output (else it is dropped). A server that stops or
     does not answer within ``delai_s`` raises, naming the journal.
     """
-    port = port_libre()
+    port = port or port_libre()
     adresse = f"http://127.0.0.1:{port}"
     debut = time.perf_counter()
     with contextlib.ExitStack() as pile:
