@@ -130,3 +130,18 @@ def test_modules_named_in_strings_count_as_imports(tmp_path):
     faux.write_text('MODULES = ("geo.donnees.qpv", "geo.rendu.report:main")\n', encoding="utf-8")
     assert _fautes("geo.outils.config", faux) == ["geo.donnees.qpv (donnees)", "geo.rendu.report (rendu)"]
     assert _fautes("geo.build.construction", faux) == ["geo.rendu.report (rendu)"]
+
+
+def test_no_module_defines_the_same_function_twice():
+    """A second ``def`` of a module-level name silently replaces the first for every later call
+    (ruff only says so when the first was never used): ui/donnees.py had two
+    ``_dates_construction``, and the opportunities' caches kept figures from before a refresh."""
+    doubles = []
+    for fichier in sorted([*RACINE.glob("geo/**/*.py"), *RACINE.glob("ui/*.py"), *RACINE.glob("pages/*.py")]):
+        vus: set[str] = set()
+        for noeud in ast.parse(fichier.read_text(encoding="utf-8")).body:
+            if isinstance(noeud, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                if noeud.name in vus:
+                    doubles.append(f"{fichier.relative_to(RACINE)}: {noeud.name}")
+                vus.add(noeud.name)
+    assert doubles == []

@@ -160,7 +160,7 @@ def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.Data
     return _communes_sans_commerce(str(tid or ""), definition, manifeste.get("construit_le", ""))
 
 
-def _dates_construction() -> str:
+def _dates_opportunites() -> str:
     """The build dates of the datasets the opportunities read: a rebuild invalidates caches."""
     return "|".join(
         (_manifeste(nom) or {}).get("construit_le", "") for nom in ("commerces", "qpv", "structures")
@@ -196,7 +196,7 @@ def _entrees_opportunites(dossier_cache: str, dates: str) -> opportunites.Entree
 
 
 def entrees_opportunites() -> opportunites.Entrees:
-    return _entrees_opportunites(str(config.dossier_cache()), _dates_construction())
+    return _entrees_opportunites(str(config.dossier_cache()), _dates_opportunites())
 
 
 @st.cache_data(show_spinner="Calcul des opportunités…", max_entries=128)
@@ -212,7 +212,7 @@ def _tables_opportunites(territoire_id: str, definition: str, dates: str) -> dic
 
 def tables_opportunites(tid: TerritoireId | None, definition: str) -> dict[str, pd.DataFrame]:
     """The three ranked tables of the Opportunités page (cached on territory and definition)."""
-    return _tables_opportunites(str(tid or ""), definition, _dates_construction())
+    return _tables_opportunites(str(tid or ""), definition, _dates_opportunites())
 
 
 @st.cache_resource(show_spinner="Préparation de la carte de l'indicateur…", max_entries=64)
@@ -244,7 +244,7 @@ def choroplethe(
     tid: TerritoireId | None, niveau: str, indicateur: str, methode: str, k: int, definition: str
 ) -> tuple[carte_territoire.Surcouche, pd.DataFrame]:
     """The indicator's map layer and its values per unit."""
-    return _choroplethe(str(tid or ""), niveau, indicateur, methode, k, definition, _dates_construction())
+    return _choroplethe(str(tid or ""), niveau, indicateur, methode, k, definition, _dates_opportunites())
 
 
 # ESS structures ---------------------------------------------------------------
