@@ -154,7 +154,7 @@ def test_ess_jobs_are_the_known_bands_and_say_what_they_leave_out(referentiel):
     chiffres = comparateur.chiffres(referentiel, AISNE, None, None, Structures(), None)
     emplois = chiffres["emplois_structures"]
     assert emplois.valeur == 37
-    assert "2 sans tranche connue non comptée(s)" in emplois.remarque
+    assert "2 sans tranche connue non comptées" in emplois.remarque
     assert chiffres["structures_pour_10000"].valeur == pytest.approx(4 * 10_000 / 527_349)
     indicateurs = comparateur.indicateurs(referentiel, None, Structures(), None)
     tableau, notes = comparateur.tableau({"Aisne (02)": chiffres}, indicateurs)

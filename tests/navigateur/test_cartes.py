@@ -335,7 +335,7 @@ def test_shared_link_restores_the_same_view(application, page, navigateur, reque
     # A colleague opens the link in a fresh browser: same page, territory and answer.
     collegue = navigateur.new_context().new_page()
     collegue.goto(lien)
-    collegue.get_by_role("heading", name="Quartiers prioritaires").wait_for(timeout=60_000)
+    collegue.get_by_role("heading", name="Quartiers prioritaires", exact=True).wait_for(timeout=60_000)
     collegue.get_by_text("Point vérifié : 43.57235, 1.40093").wait_for(timeout=60_000)
     assert collegue.locator("[data-testid=stSidebar]").get_by_text("Toulouse", exact=True).is_visible()
     reponse = collegue.get_by_text("Ce point est dans le quartier prioritaire « Grand Mirail »")

@@ -69,7 +69,7 @@ def test_a_funding_entered_on_one_server_shows_on_the_other(deux_serveurs, navig
     try:
         saisie.goto(f"{adresse_a}/saisie")
         saisie.get_by_label("Identifiant").fill("admin")
-        saisie.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+        saisie.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
         saisie.get_by_role("button", name="Se connecter").click()
         saisie.get_by_text("Un financement").click()
         ptce = saisie.get_by_role("combobox", name="PTCE")

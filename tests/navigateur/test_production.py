@@ -302,7 +302,7 @@ def test_une_contributrice_ecrit_par_le_proxy_et_chaque_processus_le_montre(prod
         saisie = contexte.new_page()
         saisie.goto(f"{adresse}/saisie")
         saisie.get_by_label("Identifiant").fill(CONTRIBUTRICE)
-        saisie.get_by_label("Mot de passe").fill(MOT_DE_PASSE)
+        saisie.get_by_label("Mot de passe", exact=True).fill(MOT_DE_PASSE)
         saisie.get_by_role("button", name="Se connecter").click()
         # (the address is drawn with a word joiner after « @ »: never a mail link)
         connectee = re.compile(r"^Connecté : animatrice@\W?aliss\.fr \(contributeur : ")
