@@ -96,7 +96,7 @@ class FormatJSON(logging.Formatter):
         return json.dumps(ligne, ensure_ascii=False, default=str)
 
 
-class _SortieErreurs(logging.StreamHandler):
+class SortieErreurs(logging.StreamHandler):
     """stderr as it is when a record is written (a test may have swapped it since the setup)."""
 
     @property
@@ -131,7 +131,7 @@ def configurer(niveau: int = logging.INFO, texte_brut: bool = False, forcer: boo
         return
     for ancien in [h for h in racine.handlers if getattr(h, "_ess", False)]:
         racine.removeHandler(ancien)
-    sortie = _SortieErreurs()
+    sortie = SortieErreurs()
     sortie._ess = True  # type: ignore[attr-defined]
     sortie.setFormatter(logging.Formatter("%(message)s") if texte_brut and not en_json() else formateur())
     sortie.addFilter(Expurgation())

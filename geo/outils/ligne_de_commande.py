@@ -151,18 +151,6 @@ def annee(texte: str) -> int:
 DETAIL = {"detail": True}
 
 
-class _VersTerminal(logging.StreamHandler):
-    """Writes to the current ``sys.stderr`` (pytest swaps it between tests)."""
-
-    @property
-    def stream(self):
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, _valeur) -> None:
-        pass
-
-
 def _pour_le_terminal(enregistrement: logging.LogRecord) -> bool:
     """Our own lines (loggers ``geo.*``), not their details; anyone's errors."""
     if enregistrement.levelno >= logging.ERROR:
@@ -182,7 +170,7 @@ def journal(verbeux: bool = False, fichier: Path | None = None) -> Iterator[None
     racine, notre = logging.getLogger(), logging.getLogger("geo")
     niveaux_avant = racine.level, notre.level
     gestionnaires: list[logging.Handler] = []
-    terminal = _VersTerminal()
+    terminal = journaux.SortieErreurs()
     terminal.setLevel(logging.INFO)
     if journaux.en_json():
         # production (ESS_JOURNAUX=json): what a log collector reads, cleaned as the servers'
