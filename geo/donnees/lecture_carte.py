@@ -154,8 +154,10 @@ def chiffres_commune(
         else:
             detail = "d'après la tranche d'effectif SIRENE"
             if sans_effectif:
-                detail += " ; " + accorder(sans_effectif, "structure") + " sans effectif connu, non comptée"
-                detail += "s" if sans_effectif > 1 else ""
+                detail += (
+                    f" ; {accorder(sans_effectif, 'structure')} sans effectif connu, non "
+                    f"{accorder(sans_effectif, 'comptée', avec_nombre=False)}"
+                )
             chiffres.append(
                 ChiffreCommune("Emplois estimés de l'ESS", nombre_fr(round(float(emplois.sum()))), detail)
             )
