@@ -43,6 +43,12 @@ STYLES_DES_SURCOUCHES = {
 }
 
 
+def _carte_epci(referentiel, surcouche) -> str:
+    """The HTML of the Porte du Hainaut map with this overlay, as a browser receives it."""
+    preparee = carte_territoire.preparer(referentiel, carte_territoire.TerritoireId("epci", "200042190"))
+    return carte_territoire.dessiner(preparee, "/static", [surcouche]).get_root().render()
+
+
 @pytest.mark.parametrize("fond", FONDS)
 @pytest.mark.parametrize("nom", sorted(STYLES_DES_SURCOUCHES))
 def test_every_overlay_shape_stands_out_from_the_territory(nom, fond):
@@ -100,15 +106,7 @@ def test_the_choropleth_layer_draws_the_audited_separator(referentiel):
     )
     classes, bornes = opportunites.classer(valeurs.valeur, "quantiles", 3)
     surcouche = choroplethe.surcouche(referentiel, valeurs, classes, bornes, "communes", "fin", "T", "S")
-    html = (
-        carte_territoire.dessiner(
-            carte_territoire.preparer(referentiel, carte_territoire.TerritoireId("epci", "200042190")),
-            "/static",
-            [surcouche],
-        )
-        .get_root()
-        .render()
-    )
+    html = _carte_epci(referentiel, surcouche)
     couleurs = set(re.findall(r'"classe_\d":\{"color":"(#\w+)"', html))
     assert couleurs == {choroplethe.SEPARATEUR}
 
@@ -156,15 +154,7 @@ def _motif_dessine(html: str, identifiant: str) -> tuple[str, float, str]:
 )
 def test_the_legend_shows_the_hatching_in_the_colours_the_map_shows(referentiel, motif, style):
     surcouche = carte_territoire.Surcouche(lambda: folium.FeatureGroup("Vide"), [(style, "Hachurée")])
-    html = (
-        carte_territoire.dessiner(
-            carte_territoire.preparer(referentiel, carte_territoire.TerritoireId("epci", "200042190")),
-            "/static",
-            [surcouche],
-        )
-        .get_root()
-        .render()
-    )
+    html = _carte_epci(referentiel, surcouche)
     fond, opacite, trait = _motif_dessine(html, motif)
     # On the map, the pattern's background is seen over the territory's surface.
     vu = hexa(composer(fond, opacite, surface_vue()))
