@@ -323,8 +323,8 @@ def test_nginx_http_renvoie_vers_https(nginx):
     (racine,) = _blocs(http_seul, "location", "/")
     ((code, cible),) = _directives(racine, "return")
     assert code == "301"
-    assert cible.startswith("https://$host:")
-    assert cible.endswith("$request_uri")
+    # $host carries no port: the HTTPS one comes from the map, empty for 443
+    assert cible == "https://$host$ess_port_https_public$request_uri"
 
 
 def test_nginx_tls_et_entetes_de_securite(nginx):
@@ -474,22 +474,17 @@ def test_nginx_defi_acme_servi_en_http_avant_la_redirection(nginx, compose):
     assert _directives(racine_http, "return")[0][0] == "301"
 
 
-@pytest.mark.skipif(
-    shutil.which("nginx") is None or shutil.which("openssl") is None,
-    reason="nginx or openssl not installed: the template is not run",
-)
-def test_nginx_sert_le_defi_acme_et_renvoie_le_reste_vers_https():
-    """The template as deploy/local.sh fills it, run by nginx: a file certbot would put in the
-    challenge folder is served over plain HTTP, every other path is sent to HTTPS."""
+@contextlib.contextmanager
+def _nginx_du_gabarit(**autres_valeurs: str):
+    """The template as deploy/local.sh fills it, run by nginx on free ports (an app port where
+    nothing listens); yields (HTTP port, HTTPS port, folder). ``autres_valeurs`` replace
+    local.sh's values."""
     # Under /tmp, open to all: nginx's workers (nobody, when the tests run as root) read it.
-    dossier = Path(tempfile.mkdtemp(prefix="ess-acme-", dir="/tmp"))
+    dossier = Path(tempfile.mkdtemp(prefix="ess-nginx-", dir="/tmp"))
     dossier.chmod(0o755)
     try:
         _certificat_auto_signe(dossier)
         (dossier / "cle.pem").chmod(0o644)
-        defis = dossier / "acme" / ".well-known" / "acme-challenge"
-        defis.mkdir(parents=True)
-        (defis / "jeton-de-test").write_text("jeton-de-test.empreinte", encoding="utf-8")
         port_http, port_https = port_libre(), port_libre()
         valeurs = {
             "ESS_NGINX_SERVEURS": f"server 127.0.0.1:{port_libre()};",
@@ -505,27 +500,56 @@ def test_nginx_sert_le_defi_acme_et_renvoie_le_reste_vers_https():
             "ESS_NGINX_ACME": str(dossier / "acme"),
         }
         assert set(valeurs) == _variables_du_gabarit()
+        valeurs |= {cle: valeur.replace("{dossier}", str(dossier)) for cle, valeur in autres_valeurs.items()}
         (dossier / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
         commande = ["nginx", "-p", str(dossier), "-c", str(dossier / "nginx.conf")]
         subprocess.run(commande, capture_output=True, text=True, check=True)
         try:
-            assert _get_http(port_http, "/.well-known/acme-challenge/jeton-de-test") == (
-                200,
-                None,
-                "jeton-de-test.empreinte",
-            )
-            assert _get_http(port_http, "/.well-known/acme-challenge/absent")[0] == 404
-            statut, cible, _ = _get_http(port_http, "/emplois?territoire=epci:240200477")
-            assert (statut, cible) == (
-                301,
-                f"https://localhost:{port_https}/emplois?territoire=epci:240200477",
-            )
-            # the challenge folder's neighbours are not served
-            assert _get_http(port_http, "/.well-known/../cle.pem")[0] in (301, 400, 404)
+            yield port_http, port_https, dossier
         finally:
             subprocess.run([*commande, "-s", "quit"], capture_output=True, check=False)
     finally:
         shutil.rmtree(dossier, ignore_errors=True)
+
+
+sans_nginx = pytest.mark.skipif(
+    shutil.which("nginx") is None or shutil.which("openssl") is None,
+    reason="nginx or openssl not installed: the template is not run",
+)
+
+
+@sans_nginx
+def test_nginx_sert_le_defi_acme_et_renvoie_le_reste_vers_https():
+    """A file certbot would put in the challenge folder is served over plain HTTP, every other
+    path is sent to HTTPS."""
+    with _nginx_du_gabarit() as (port_http, port_https, dossier):
+        defis = dossier / "acme" / ".well-known" / "acme-challenge"
+        defis.mkdir(parents=True)
+        (defis / "jeton-de-test").write_text("jeton-de-test.empreinte", encoding="utf-8")
+        assert _get_http(port_http, "/.well-known/acme-challenge/jeton-de-test") == (
+            200,
+            None,
+            "jeton-de-test.empreinte",
+        )
+        assert _get_http(port_http, "/.well-known/acme-challenge/absent")[0] == 404
+        statut, cible, _ = _get_http(port_http, "/emplois?territoire=epci:240200477")
+        # a non-standard HTTPS port (local.sh's) is named in the address
+        assert (statut, cible) == (
+            301,
+            f"https://localhost:{port_https}/emplois?territoire=epci:240200477",
+        )
+        # the challenge folder's neighbours are not served
+        assert _get_http(port_http, "/.well-known/../cle.pem")[0] in (301, 400, 404)
+
+
+@sans_nginx
+def test_nginx_renvoie_vers_https_sans_le_port_443():
+    """Behind the standard port (compose's default), the address has no « :443 »; the HTTP
+    port the visitor typed is not carried over either."""
+    with _nginx_du_gabarit(ESS_NGINX_PORT_HTTPS_PUBLIC="443") as (port_http, _port_https, _dossier):
+        statut, cible, _ = _get_http(port_http, "/emplois?territoire=epci:240200477")
+        assert (statut, cible) == (301, "https://localhost/emplois?territoire=epci:240200477")
+        assert _get_http(port_http, "/")[1] == "https://localhost/"
 
 
 def _get_http(port: int, chemin: str) -> tuple[int, str | None, str]:
