@@ -86,17 +86,84 @@ def test_compose_replicas_reglables(compose):
     assert "container_name" not in app
 
 
+class VariableManquante(Exception):
+    """What ``docker compose`` stops with: « required variable X is missing a value: <message> »."""
+
+
+def _interpoler(valeur: str, environnement: dict[str, str]) -> str:
+    """``valeur`` as compose fills it (the compose specification's ``${VAR}``, ``${VAR:-defaut}``
+    and ``${VAR:?message}``) from ``environnement`` (deploy/.env and the shell's)."""
+
+    def remplacer(trouve: re.Match) -> str:
+        nom, operateur, reste = trouve.groups()
+        connue = environnement.get(nom) or None
+        if operateur == ":?" and connue is None:
+            raise VariableManquante(f"required variable {nom} is missing a value: {reste}")
+        if operateur == ":-" and connue is None:
+            return reste
+        return connue or ""
+
+    return re.sub(r"\$\{([A-Z_][A-Z0-9_]*)(?:(:[-?])([^}]*))?\}", remplacer, valeur)
+
+
 def test_compose_database_url_vise_le_service_db(compose):
     app, db = compose["services"]["app"], compose["services"]["db"]
-    url = urlsplit(_sans_defaut(_env(app)["DATABASE_URL"]))
-    db_env = {cle: _sans_defaut(valeur) for cle, valeur in _env(db).items()}
+    secret = {"ESS_DB_PASSWORD": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+    url = urlsplit(_interpoler(_env(app)["DATABASE_URL"], secret))
+    db_env = {cle: _interpoler(valeur, secret) for cle, valeur in _env(db).items()}
     assert url.scheme in ("postgresql", "postgres", "postgresql+psycopg")
     assert url.hostname == "db"
     assert url.port in (None, 5432)
     assert url.username == db_env["POSTGRES_USER"]
-    assert url.password == db_env["POSTGRES_PASSWORD"]
+    assert url.password == db_env["POSTGRES_PASSWORD"] == secret["ESS_DB_PASSWORD"]
     assert url.path.lstrip("/") == db_env["POSTGRES_DB"]
     assert app["depends_on"]["db"]["condition"] == "service_healthy"
+
+
+def test_compose_refuse_de_demarrer_sans_mot_de_passe_de_la_base(compose):
+    """No known password on a public address: without ESS_DB_PASSWORD, compose stops before
+    creating anything, with a French message that says where it goes and how to draw it."""
+    mentions = re.findall(r"\$\{ESS_DB_PASSWORD[^}]*\}", COMPOSE.read_text(encoding="utf-8"))
+    assert mentions, "the store's password is a setting"
+    for mention in mentions:
+        with pytest.raises(VariableManquante) as refus:
+            _interpoler(mention, {"ESS_COOKIE_SECRET": "secret"})
+        message = str(refus.value).split(": ", 1)[1]
+        assert "ESS_DB_PASSWORD manque dans deploy/.env" in message
+        assert "au hasard" in message
+        assert "« Mettre en ligne »" in message
+    # every service that logs in to the store: the database itself, the app, the backups
+    utilisations = [
+        _env(compose["services"]["db"])["POSTGRES_PASSWORD"],
+        _env(compose["services"]["app"])["DATABASE_URL"],
+        _env(compose["services"]["actualisation"])["DATABASE_URL"],
+        _env(compose["services"]["sauvegardes"])["PGPASSWORD"],
+    ]
+    for valeur in utilisations:
+        with pytest.raises(VariableManquante):
+            _interpoler(valeur, {})
+    # and no default anywhere the password is used
+    for fichier in (COMPOSE, DOCKERFILE, DEMARRER, RACINE / "README.md"):
+        assert "ESS_DB_PASSWORD:-" not in fichier.read_text(encoding="utf-8"), fichier.name
+
+
+def test_readme_tire_les_deux_secrets_au_hasard(tmp_path):
+    """The README's command, run as the IT team would: deploy/.env gets both secrets, drawn at
+    random (another draw, other values), readable by its owner only."""
+    section = _section_mettre_en_ligne()
+    bloc = re.search(r"^(touch \.env.*?)```", section, re.DOTALL | re.MULTILINE).group(1)
+    for _ in range(2):
+        subprocess.run(["sh", "-e", "-c", bloc], cwd=tmp_path, check=True)
+    reglages = [ligne.split("=", 1) for ligne in (tmp_path / ".env").read_text(encoding="utf-8").splitlines()]
+    assert [nom for nom, _ in reglages] == ["ESS_COOKIE_SECRET", "ESS_DB_PASSWORD"] * 2
+    valeurs = [valeur for _, valeur in reglages]
+    # hex: no character that would break the DATABASE_URL the password is written into
+    assert all(re.fullmatch(r"[0-9a-f]{64}", valeur) for valeur in valeurs)
+    assert len(set(valeurs)) == 4
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+    secret = dict(reglages[:2])
+    app = yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))["services"]["app"]
+    assert urlsplit(_interpoler(_env(app)["DATABASE_URL"], secret)).password == secret["ESS_DB_PASSWORD"]
 
 
 def test_compose_volume_de_donnees_partage(compose, monkeypatch):
@@ -638,10 +705,13 @@ def test_compose_sauvegardes_chaque_nuit_dans_un_dossier_de_l_hote(compose):
     assert _sans_defaut(source).startswith("./")
     # the store the app writes to (sauvegarde.sh reads DATABASE_URL)
     # same database, its password in PGPASSWORD (pg_dump's arguments show in the process list)
-    assert _env(sauvegardes)["DATABASE_URL"] == _env(app)["DATABASE_URL"].replace(
-        ":${ESS_DB_PASSWORD:-ess}", ""
+    secret = {"ESS_DB_PASSWORD": "0f1e2d3c4b5a69788796a5b4c3d2e1f0"}
+    url_app = urlsplit(_interpoler(_env(app)["DATABASE_URL"], secret))
+    assert (
+        _env(sauvegardes)["DATABASE_URL"]
+        == url_app._replace(netloc=url_app.netloc.replace(":" + url_app.password, "", 1)).geturl()
     )
-    assert _env(sauvegardes)["PGPASSWORD"] == "${ESS_DB_PASSWORD:-ess}"
+    assert _interpoler(_env(sauvegardes)["PGPASSWORD"], secret) == secret["ESS_DB_PASSWORD"]
     assert sauvegardes["depends_on"]["db"]["condition"] == "service_healthy"
     # the backups and the settings file stay out of git and out of the image
     dossier_hote = (DEPLOY / _sans_defaut(source)).resolve().relative_to(RACINE).as_posix()
