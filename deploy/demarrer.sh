@@ -1,6 +1,7 @@
 #!/bin/sh
-# Container start: build or check the data, bring the database schema up to date, then
-# run the command given (the Dockerfile's CMD: Streamlit).
+# Container start: build or check the data, bring the database schema up to date, precompress
+# Streamlit's files for nginx (ESS_STATIQUES), then run the command given (the Dockerfile's
+# CMD: Streamlit).
 #
 # Several containers share the data folder ($ESS_DATA_DIR, a Docker volume) and the
 # database. python -m geo.build has no lock of its own and every step builds in a fixed
@@ -25,6 +26,13 @@ fi
 if [ -n "${DATABASE_URL:-}" ]; then
     python -c "from geo.base import store; store.ouvrir().fermer()" \
         || echo "Base de saisie injoignable ou schéma non migré : la page Saisie le dira." >&2
+fi
+
+# Streamlit's files compressed once, for nginx to serve (deploy/precompresser.sh): only what is
+# not there yet. Without them nginx asks the app and compresses on the fly: no reason to stop.
+if [ -n "${ESS_STATIQUES:-}" ]; then
+    sh "$(dirname "$0")/precompresser.sh" "$ESS_STATIQUES" \
+        || echo "Fichiers de Streamlit non précompressés : nginx les compressera à la volée." >&2
 fi
 
 flock -u 9

@@ -10,10 +10,12 @@
 #   deploy/local.sh restaurer FICHIER [--remplacer]   # database (deploy/restaurer.sh)
 #
 # Debian packages: nginx, postgresql, openssl, gettext-base (envsubst), and
-# libnginx-mod-http-brotli-filter if you want brotli beside gzip. The project's .venv
-# must exist (make setup; make data builds the data, else the first start does).
+# libnginx-mod-http-brotli-filter if you want brotli beside gzip (with
+# libnginx-mod-http-brotli-static and brotli: Streamlit's files compressed once at the best
+# level, deploy/precompresser.sh). The project's .venv must exist (make setup; make data
+# builds the data, else the first start does).
 # Everything lives in ESS_LOCAL_DOSSIER (deploy/.local by default): cluster, certificate,
-# cookie secret, pids, logs. Ports (environment): ESS_LOCAL_PORT_HTTPS (8443),
+# cookie secret, precompressed static files, pids, logs. Ports (environment): ESS_LOCAL_PORT_HTTPS (8443),
 # ESS_LOCAL_PORT_HTTP (8080), ESS_LOCAL_PORTS_APP ("8601 8602"), ESS_LOCAL_PORT_PG (54330).
 set -euo pipefail
 
@@ -25,6 +27,7 @@ PORTS_APP="${ESS_LOCAL_PORTS_APP:-8601 8602}"
 PORT_PG="${ESS_LOCAL_PORT_PG:-54330}"
 PYTHON="$RACINE/.venv/bin/python"
 MODULE_BROTLI=/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so
+MODULE_BROTLI_STATIQUE=/usr/lib/nginx/modules/ngx_http_brotli_static_module.so
 
 erreur() { echo "deploy/local.sh : $*" >&2; exit 1; }
 
@@ -93,6 +96,7 @@ demarrer_applications() {
                 DATABASE_URL="postgresql://postgres@127.0.0.1:$PORT_PG/ess" \
                 STREAMLIT_SERVER_COOKIE_SECRET="$(cat "$ETAT/secret_cookie")" \
                 ESS_JOURNAUX=json \
+                ESS_STATIQUES="$ETAT/statiques" \
                 setsid nohup sh deploy/demarrer.sh python -m ui.demarrage --server.port "$port" \
                 --server.address 127.0.0.1 --server.headless true \
                 >"$ETAT/journaux/app-$port.log" 2>&1 </dev/null &
@@ -119,7 +123,8 @@ ecrire_nginx() {
         ESS_NGINX_JOURNAL_ERREURS="$ETAT/journaux/nginx-erreurs.log" \
         ESS_NGINX_CADRES_AUTORISES="$cadres" \
         ESS_NGINX_ACME="$ETAT/acme" \
-        envsubst '${ESS_NGINX_SERVEURS} ${ESS_NGINX_PORT_HTTP} ${ESS_NGINX_PORT_HTTPS} ${ESS_NGINX_PORT_HTTPS_PUBLIC} ${ESS_NGINX_CERTIFICAT} ${ESS_NGINX_CLE} ${ESS_NGINX_TEMPORAIRE} ${ESS_NGINX_JOURNAL_ACCES} ${ESS_NGINX_JOURNAL_ERREURS} ${ESS_NGINX_CADRES_AUTORISES} ${ESS_NGINX_ACME}' \
+        ESS_NGINX_STATIQUES="$ETAT/statiques" \
+        envsubst '${ESS_NGINX_SERVEURS} ${ESS_NGINX_PORT_HTTP} ${ESS_NGINX_PORT_HTTPS} ${ESS_NGINX_PORT_HTTPS_PUBLIC} ${ESS_NGINX_CERTIFICAT} ${ESS_NGINX_CLE} ${ESS_NGINX_TEMPORAIRE} ${ESS_NGINX_JOURNAL_ACCES} ${ESS_NGINX_JOURNAL_ERREURS} ${ESS_NGINX_CADRES_AUTORISES} ${ESS_NGINX_ACME} ${ESS_NGINX_STATIQUES}' \
         <"$RACINE/deploy/nginx.conf.template" >"$ETAT/nginx/nginx.conf"
     # brotli only where nginx has the module: the template includes these files if present.
     if [ -f "$MODULE_BROTLI" ]; then
@@ -127,6 +132,13 @@ ecrire_nginx() {
         cp "$RACINE/deploy/nginx-brotli.conf" "$ETAT/nginx/brotli.conf"
     else
         rm -f "$ETAT/nginx/module-brotli.conf" "$ETAT/nginx/brotli.conf"
+    fi
+    # the .br copies deploy/precompresser.sh made of Streamlit's files (location /static/)
+    if [ -f "$MODULE_BROTLI_STATIQUE" ]; then
+        echo "load_module $MODULE_BROTLI_STATIQUE;" >"$ETAT/nginx/module-brotli-statique.conf"
+        echo "brotli_static on;" >"$ETAT/nginx/brotli-statique.conf"
+    else
+        rm -f "$ETAT/nginx/module-brotli-statique.conf" "$ETAT/nginx/brotli-statique.conf"
     fi
 }
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import gzip
 import http.client
+import http.server
 import json
 import os
 import re
 import shlex
 import shutil
 import signal
+import ssl
 import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -358,8 +362,12 @@ def test_nginx_websocket_stream(nginx):
 
 
 def test_nginx_entetes_transmis_partout(nginx):
-    # proxy_set_header in a location replaces the server's: each location must have them all.
+    # proxy_set_header in a location replaces the server's: each location that asks the app
+    # must have them all (/static/ is served from disk, its fallback asks the app).
     for chemin, location in _locations(nginx).items():
+        if not _directives(location, "proxy_pass"):
+            assert _directives(location, "try_files"), chemin
+            continue
         entetes = {a[0].lower(): a[1] for a in _directives(location, "proxy_set_header")}
         # with the port: Streamlit compares the websocket's Origin with Host
         assert entetes.get("host") == "$http_host", chemin
@@ -542,10 +550,11 @@ def test_nginx_defi_acme_servi_en_http_avant_la_redirection(nginx, compose):
 
 
 @contextlib.contextmanager
-def _nginx_du_gabarit(**autres_valeurs: str):
+def _nginx_du_gabarit(preparer=None, **autres_valeurs: str):
     """The template as deploy/local.sh fills it, run by nginx on free ports (an app port where
     nothing listens); yields (HTTP port, HTTPS port, folder). ``autres_valeurs`` replace
-    local.sh's values."""
+    local.sh's values (« {dossier} » in them: the folder); ``preparer(dossier)`` runs before
+    nginx starts."""
     # Under /tmp, open to all: nginx's workers (nobody, when the tests run as root) read it.
     dossier = Path(tempfile.mkdtemp(prefix="ess-nginx-", dir="/tmp"))
     dossier.chmod(0o755)
@@ -565,9 +574,12 @@ def _nginx_du_gabarit(**autres_valeurs: str):
             "ESS_NGINX_JOURNAL_ERREURS": str(dossier / "erreurs.log"),
             "ESS_NGINX_CADRES_AUTORISES": "'self'",
             "ESS_NGINX_ACME": str(dossier / "acme"),
+            "ESS_NGINX_STATIQUES": str(dossier / "statiques"),
         }
         assert set(valeurs) == _variables_du_gabarit()
         valeurs |= {cle: valeur.replace("{dossier}", str(dossier)) for cle, valeur in autres_valeurs.items()}
+        if preparer is not None:
+            preparer(dossier)
         (dossier / "nginx.conf").write_text(_rendu(valeurs), encoding="utf-8")
         commande = ["nginx", "-p", str(dossier), "-c", str(dossier / "nginx.conf")]
         subprocess.run(commande, capture_output=True, text=True, check=True)
@@ -632,6 +644,188 @@ def _get_http(port: int, chemin: str) -> tuple[int, str | None, str]:
         return reponse.status, reponse.getheader("Location"), reponse.read().decode("utf-8", "replace")
     finally:
         connexion.close()
+
+
+# --- Streamlit's files, precompressed (deploy/precompresser.sh) -------------------------------
+
+PRECOMPRESSER = DEPLOY / "precompresser.sh"
+MODULE_BROTLI_STATIQUE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
+# Real files of the installed Streamlit: a chunk of its scripts, a font of every page.
+SCRIPT_STREAMLIT = "static/js/ArrowVegaLiteChart.*.js"
+POLICE_STREAMLIT = "static/media/SourceSansVF-Upright.ttf.*.woff2"
+
+
+def _streamlit_factice(dossier: Path) -> tuple[Path, dict[str, str]]:
+    """A copy of a few of Streamlit's build files (its ``static`` folder), and the environment
+    where ``python`` names that folder as precompresser.sh asks it (the installed Streamlit)."""
+    import streamlit
+
+    installe = Path(streamlit.__file__).parent / "static"
+    source = dossier / "streamlit" / "static"
+    for motif in (SCRIPT_STREAMLIT, POLICE_STREAMLIT):
+        (fichier,) = installe.glob(motif)
+        cible = source / fichier.relative_to(installe)
+        cible.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(fichier, cible)
+    # below nginx's gzip_min_length: not worth a compressed copy
+    (source / "static" / "css" / "petit.Ab12Cd34.css").parent.mkdir(parents=True)
+    (source / "static" / "css" / "petit.Ab12Cd34.css").write_text("a{color:#000}", encoding="utf-8")
+    return source, _faux_outils(dossier / "outils", python=f'echo "{source}"\n')
+
+
+def _precompresser(destination: Path, environnement: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["sh", str(PRECOMPRESSER), str(destination)],
+        env=environnement,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+
+
+def _debrotli(octets: bytes) -> bytes:
+    return subprocess.run(["brotli", "-d", "-c"], input=octets, capture_output=True, check=True).stdout
+
+
+def test_precompresser_une_fois_au_meilleur_niveau(tmp_path):
+    source, environnement = _streamlit_factice(tmp_path)
+    destination = tmp_path / "statiques"
+    resultat = _precompresser(destination, environnement)
+    (script,) = source.glob(SCRIPT_STREAMLIT)
+    copie = destination / script.relative_to(source)
+    assert copie.read_bytes() == script.read_bytes()
+    gz = Path(f"{copie}.gz").read_bytes()
+    assert gzip.decompress(gz) == script.read_bytes()
+    # gzip -9: smaller than nginx's on-the-fly level (gzip_comp_level 5)
+    assert len(gz) < len(gzip.compress(script.read_bytes(), compresslevel=5))
+    if shutil.which("brotli"):
+        assert _debrotli(Path(f"{copie}.br").read_bytes()) == script.read_bytes()
+        assert "brotli -q 11" in resultat.stdout
+    else:
+        assert not Path(f"{copie}.br").exists()
+        assert "commande brotli absente" in resultat.stdout
+    # fonts are compressed already; a tiny file is sent as it is
+    (police,) = source.glob(POLICE_STREAMLIT)
+    assert (destination / police.relative_to(source)).read_bytes() == police.read_bytes()
+    assert not list(destination.rglob("*.woff2.*"))
+    assert (destination / "static" / "css" / "petit.Ab12Cd34.css").exists()
+    assert not list(destination.rglob("*.css.*"))
+    assert not list(destination.rglob("*.partiel"))
+    # readable by nginx's workers (another user)
+    assert stat.S_IMODE(copie.stat().st_mode) & 0o004
+    # once: the next start finds everything there and makes nothing again
+    avant = {f: f.stat().st_mtime_ns for f in destination.rglob("*")}
+    assert _precompresser(destination, environnement).stdout == ""
+    assert {f: f.stat().st_mtime_ns for f in destination.rglob("*")} == avant
+
+
+class _StreamlitDerriere(http.server.BaseHTTPRequestHandler):
+    """What nginx asks the app for a file it does not have: Streamlit's answer, its own
+    Cache-Control included."""
+
+    corps = b"/* servi par l'application */ " + b"console.log('a');" * 200
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/javascript")
+        self.send_header("Cache-Control", "no-cache")
+        self.send_header("Content-Length", str(len(self.corps)))
+        self.end_headers()
+        self.wfile.write(self.corps)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def _get_https(port: int, chemin: str, dossier: Path, **entetes: str) -> tuple[int, dict[str, str], bytes]:
+    contexte = ssl.create_default_context(cafile=dossier / "certificat.pem")
+    contexte.check_hostname = False
+    connexion = http.client.HTTPSConnection("localhost", port, context=contexte, timeout=10)
+    for _ in range(50):  # nginx has just been started
+        try:
+            connexion.request("GET", chemin, headers=entetes)
+            break
+        except ConnectionRefusedError:
+            time.sleep(0.1)
+    try:
+        reponse = connexion.getresponse()
+        return reponse.status, {k.lower(): v for k, v in reponse.getheaders()}, reponse.read()
+    finally:
+        connexion.close()
+
+
+@sans_nginx
+def test_nginx_sert_les_fichiers_precompresses_et_demande_les_autres_a_l_application(tmp_path):
+    """Through the real nginx: Streamlit's hashed files come from the precompressed folder (the
+    very bytes of the .br and .gz copies, immutable), fonts too; a file not there is asked of the
+    app and compressed on the fly, with the same long cache."""
+    source, environnement = _streamlit_factice(tmp_path)
+    brotli = MODULE_BROTLI_STATIQUE.exists() and shutil.which("brotli") is not None
+
+    def preparer(dossier: Path) -> None:
+        _precompresser(dossier / "statiques", environnement)
+        if brotli:
+            # as deploy/local.sh writes them
+            (dossier / "module-brotli-statique.conf").write_text(
+                f"load_module {MODULE_BROTLI_STATIQUE};\n", encoding="utf-8"
+            )
+            (dossier / "brotli-statique.conf").write_text("brotli_static on;\n", encoding="utf-8")
+
+    application = http.server.ThreadingHTTPServer(("127.0.0.1", port_libre()), _StreamlitDerriere)
+    fil = threading.Thread(target=application.serve_forever, daemon=True)
+    fil.start()
+    serveur = f"server 127.0.0.1:{application.server_address[1]};"
+    try:
+        with _nginx_du_gabarit(preparer, ESS_NGINX_SERVEURS=serveur) as (_http, port_https, dossier):
+            (script,) = source.glob(SCRIPT_STREAMLIT)
+            chemin = "/" + script.relative_to(source).as_posix()
+            copie = dossier / "statiques" / script.relative_to(source)
+
+            statut, entetes, corps = _get_https(port_https, chemin, dossier, **{"Accept-Encoding": "gzip"})
+            assert statut == 200
+            assert entetes["content-encoding"] == "gzip"
+            assert corps == Path(f"{copie}.gz").read_bytes()
+            assert entetes["cache-control"] == "public, max-age=31536000, immutable"
+            assert entetes["content-type"] == "application/javascript"
+            assert "Accept-Encoding" in entetes["vary"]
+
+            if brotli:
+                # what Chromium asks for: the brotli -q 11 copy
+                statut, entetes, corps = _get_https(
+                    port_https, chemin, dossier, **{"Accept-Encoding": "gzip, deflate, br, zstd"}
+                )
+                assert (statut, entetes["content-encoding"]) == (200, "br")
+                assert corps == Path(f"{copie}.br").read_bytes()
+                assert entetes["cache-control"] == "public, max-age=31536000, immutable"
+
+            statut, entetes, corps = _get_https(port_https, chemin, dossier)
+            assert (statut, corps) == (200, script.read_bytes())
+            assert "content-encoding" not in entetes
+
+            # the fonts of every first visit: kept a year
+            (police,) = source.glob(POLICE_STREAMLIT)
+            statut, entetes, corps = _get_https(
+                port_https,
+                "/" + police.relative_to(source).as_posix(),
+                dossier,
+                **{"Accept-Encoding": "gzip, br"},
+            )
+            assert (statut, corps) == (200, police.read_bytes())
+            assert entetes["cache-control"] == "public, max-age=31536000, immutable"
+
+            # not in the folder (another Streamlit version): the app's, compressed on the fly,
+            # Streamlit's Cache-Control replaced
+            statut, entetes, corps = _get_https(
+                port_https, "/static/js/nouveau.Zz99Yy88.js", dossier, **{"Accept-Encoding": "gzip"}
+            )
+            assert statut == 200
+            assert entetes["content-encoding"] == "gzip"
+            assert gzip.decompress(corps) == _StreamlitDerriere.corps
+            assert entetes["cache-control"] == "public, max-age=31536000, immutable"
+    finally:
+        application.shutdown()
+        application.server_close()
 
 
 # --- nightly services: refresh and backups ---------------------------------------------------
@@ -1249,6 +1443,61 @@ def test_demarrage_accepte_le_code_4(tmp_path, code, demarre):
     assert (tmp_path / "lance").exists() is demarre
     assert (resultat.returncode == 0) is demarre
     assert (tmp_path / "donnees" / ".demarrage.verrou").exists()
+
+
+@pytest.mark.skipif(shutil.which("flock") is None, reason="flock (util-linux) not installed")
+def test_demarrage_precompresse_les_fichiers_de_streamlit_sans_jamais_empecher_le_demarrage(tmp_path):
+    """With ESS_STATIQUES (compose, local.sh), the start fills the folder nginx serves, before
+    the app; if it cannot, the app starts all the same (nginx compresses on the fly)."""
+    source, environnement = _streamlit_factice(tmp_path)
+    # the same python also answers « -m geo.build »: nothing to build
+    (tmp_path / "outils" / "python").write_text(
+        f'#!/bin/sh\n[ "$1" = -c ] && echo "{source}"\nexit 0\n', encoding="utf-8"
+    )
+    (script,) = source.glob(SCRIPT_STREAMLIT)
+    for statiques, rempli in ((tmp_path / "statiques", True), (tmp_path / "un-fichier", False)):
+        if not rempli:
+            statiques.write_text("pas un dossier", encoding="utf-8")
+        (tmp_path / "lance").unlink(missing_ok=True)
+        resultat = subprocess.run(
+            [
+                "sh",
+                str(DEMARRER),
+                "sh",
+                "-c",
+                f'test -f "{statiques}/{script.relative_to(source)}.gz"; echo $? > {tmp_path}/lance',
+            ],
+            env=environnement | {"ESS_DATA_DIR": str(tmp_path / "donnees"), "ESS_STATIQUES": str(statiques)},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert resultat.returncode == 0, resultat.stderr
+        # the app starts in both cases; the files are there before it does
+        assert (tmp_path / "lance").read_text(encoding="utf-8").strip() == ("0" if rempli else "1")
+        if not rempli:
+            assert "nginx les compressera à la volée" in resultat.stderr
+
+
+def test_compose_statiques_remplis_par_l_application_servis_par_nginx(compose):
+    app, proxy = compose["services"]["app"], compose["services"]["proxy"]
+    dossier_app = _env(app)["ESS_STATIQUES"]
+    volume = _montages(app)[dossier_app]
+    assert volume in compose["volumes"]
+    # nginx reads the same volume, without writing to it
+    dossier_nginx = _env(proxy)["ESS_NGINX_STATIQUES"]
+    assert _montages(proxy)[dossier_nginx] == volume
+    assert f"{volume}:{dossier_nginx}:ro" in proxy["volumes"]
+    # the image has the script, and the folder belongs to the user the app runs as (a new
+    # volume takes its owner)
+    assert _copie_dans_l_image("/app/deploy/precompresser.sh")
+    assert re.search(rf"chown ess [^\n]*{re.escape(dossier_app)}", DOCKERFILE.read_text(encoding="utf-8"))
+    assert _une("USER") == "ess"
+    # deploy/local.sh: one folder for its app processes and its nginx
+    local = LOCAL_SH.read_text(encoding="utf-8")
+    assert 'ESS_STATIQUES="$ETAT/statiques"' in local
+    assert 'ESS_NGINX_STATIQUES="$ETAT/statiques"' in local
+    assert str(MODULE_BROTLI_STATIQUE) in local
 
 
 def test_les_commandes_python_du_demarrage_importent_ce_qui_existe():
