@@ -37,6 +37,7 @@ pytestmark = pytest.mark.navigateur
 
 LOCAL_SH = RACINE / "deploy" / "local.sh"
 MODULE_BROTLI = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
+MODULE_BROTLI_STATIQUE = Path("/usr/lib/nginx/modules/ngx_http_brotli_static_module.so")
 LIEN_INJECTE = "[Reconnectez-vous ici](https://evil.example/login)"
 CONTRIBUTRICE = "animatrice@aliss.fr"
 MOT_DE_PASSE = "un mot de passe assez long"
@@ -189,8 +190,30 @@ def test_compression_et_cache_des_fichiers_nommes_par_leur_contenu(production):
     assert reponse.status == 200
     assert reponse.getheader("Content-Encoding") == "gzip"
     assert "immutable" in reponse.getheader("Cache-Control")
+    # compressed once at the start (deploy/precompresser.sh), at gzip's best level
+    assert reponse.corps == (etat / "statiques" / f"{script.lstrip('/')}.gz").read_bytes()
     # The page itself is never kept: a new version must reach visitors.
     assert "immutable" not in (page.getheader("Cache-Control") or "")
+    # The fonts every first visit fetches (Material Symbols, Source Sans) are kept a year too.
+    # (named relative to the script or sheet: ../media/<name>.woff2)
+    polices = set(
+        re.findall(
+            r"media/((?:MaterialSymbols|SourceSans)[\w.-]+\.woff2)", _css_de_la_page(adresse, etat, html)
+        )
+    )
+    assert {police.split("-")[0] for police in polices} == {"MaterialSymbols", "SourceSansVF"}, polices
+    for police in polices:
+        reponse = _get(adresse, etat, f"/static/media/{police}", **{"Accept-Encoding": "gzip, br"})
+        assert reponse.status == 200, police
+        assert reponse.getheader("Cache-Control") == "public, max-age=31536000, immutable", police
+
+
+def _css_de_la_page(adresse: str, etat: Path, html: str) -> str:
+    """The page's main script and style sheet, where Streamlit names its fonts."""
+    textes = []
+    for chemin in re.findall(r'(?:src|href)="\.?(/static/(?:js|css)/index\.[^"]+)"', html):
+        textes.append(_get(adresse, etat, chemin).corps.decode("utf-8", "replace"))
+    return "\n".join(textes)
 
 
 @pytest.mark.skipif(not MODULE_BROTLI.exists(), reason="nginx sans brotli (libnginx-mod-http-brotli-filter)")
@@ -207,6 +230,9 @@ def test_brotli_quand_nginx_a_le_module(production):
     assert reponse.getheader("Content-Encoding") == "br"
     en_gzip = _get(adresse, etat, script, **{"Accept-Encoding": "gzip"})
     assert len(reponse.corps) < len(en_gzip.corps)
+    if MODULE_BROTLI_STATIQUE.exists() and shutil.which("brotli"):
+        # the brotli -q 11 copy made once, not nginx's on-the-fly level
+        assert reponse.corps == (etat / "statiques" / f"{script.lstrip('/')}.br").read_bytes()
 
 
 def test_http_renvoie_vers_https(production):
