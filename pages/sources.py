@@ -81,8 +81,10 @@ for source in toutes_les_sources():
                 f"Pas d'adresse de téléchargement automatique connue : fichier `{source.fichier}` à placer "
                 "dans le miroir ou le cache ; sans lui, l'instantané embarqué sert."
             )
+        # Where to put the missing file on this server (a folder, a variable): for administrators;
+        # everyone reads why it is not used in the heading.
         message = (decrit.get("introuvable") or {}).get("message")
-        if message and decrit.get("titre_etape"):
+        if _administrateur and message and decrit.get("titre_etape"):
             st.caption(texte_brut(message))
         for limite in source.limites:
             st.markdown(f"- {limite}")
@@ -131,7 +133,7 @@ st.markdown(
     "L'actualisation télécharge à nouveau chaque jeu depuis son adresse officielle, le "
     "reconstruit à côté et le vérifie : un fichier refusé (page d'erreur, archive tronquée, "
     f"colonnes changées, plus de {round(etapes.SEUIL_PERTE * 100)} % de lignes perdues) laisse "
-    "les données en place. En ligne de commande : `python -m geo.build --actualiser`."
+    "les données en place. En ligne de commande : `ess-construire --actualiser`."
 )
 if comptes.lecture_seule():
     st.caption("Ce serveur est en lecture seule : aucune actualisation depuis cette page.")

@@ -66,3 +66,29 @@ def test_remarks_are_folded_by_dataset_with_their_count_in_build_order():
     comptes = tableau(at, "Remarques").set_index("Jeu de données")["Remarques"]
     for titre, nombre in attendus:
         assert comptes[titre] == f"{nombre} remarque{'s' if nombre > 1 else ''}"
+
+
+def test_where_to_put_a_missing_file_is_for_administrators(tmp_path, monkeypatch):
+    """The public read « la variable ESS_DATA_MIRROR » and the server's folders under each missing file."""
+    from geo.base import comptes, store
+    from tests.test_instantane import _page_sources
+    from ui.acces import CLE_COMPTE
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+    depot = store.ouvrir()
+    try:
+        administrateur = comptes.creer(depot, "admin", "administrateur", "mot de passe des essais").id
+    finally:
+        depot.fermer()
+
+    def textes(at) -> str:
+        return " ".join([m.value for m in at.markdown] + [c.value for c in at.caption])
+
+    public = textes(_page_sources())
+    for reserve in ("Pour le fournir sans internet", "ESS\\_DATA\\_MIRROR", "ESS_DATA_MIRROR"):
+        assert reserve not in public
+    assert str(config.dossier_donnees()) not in public
+    # The heading of each missing file still says why it does not serve.
+    admin = textes(_page_sources({CLE_COMPTE: administrateur}))
+    assert "Pour le fournir sans internet" in admin
+    assert "ESS\\_DATA\\_MIRROR" in admin
