@@ -4,6 +4,7 @@ build command's one line per dataset."""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -186,3 +187,17 @@ def test_verbose_shows_every_remark_in_the_terminal_too(construction_factice, ca
     assert construction.main(["--verbose"]) == 0
     erreurs = capsys.readouterr().err.splitlines()
     assert sum(ligne.startswith("geo.build : Remarque (") for ligne in erreurs) == 201
+
+
+def test_a_real_small_build_speaks_french_numbers_one_line_per_dataset(tmp_path, monkeypatch, capsys):
+    """« Nettoyage … (34875 communes) », « Construction terminée en 62.3 s »: the numbers as in French."""
+    monkeypatch.setenv("ESS_DATA_DIR", str(tmp_path / "donnees"))
+    cache = tmp_path / "donnees" / "cache"
+    assert construction.main(["--dossier", str(cache), "--departements", "90", "--seulement", "qpv"]) == 0
+    sortie = capsys.readouterr()
+    assert "Nettoyage de la couverture communale (101 communes)…" in sortie.err
+    assert re.search(r"^Territoires construits en \d+,\d s dans ", sortie.err, flags=re.MULTILINE)
+    lignes = sortie.out.splitlines()
+    assert lignes[0].startswith("Territoires prêts : 101 communes, 3 EPCI, 1 département, 1 région")
+    assert lignes[1].startswith("Quartiers prioritaires (QPV) : prêt")
+    assert len(lignes) == 3  # and the log file's address

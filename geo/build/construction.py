@@ -392,7 +392,7 @@ def construire(
             dans = accorder(len(departements), "le département", "les départements", avec_nombre=False)
             raise ValueError(f"Aucune commune dans {dans} {', '.join(departements)}.")
 
-    journal.info("Nettoyage de la couverture communale (%d communes)…", len(communes))
+    journal.info("Nettoyage de la couverture communale (%s)…", accorder(len(communes), "commune"))
     communes = communes.set_geometry(
         gpd.GeoSeries(generalisation.nettoyer_couverture(communes.geometry.to_numpy()), crs=communes.crs)
     )
@@ -459,7 +459,7 @@ def construire(
         json.dumps(manifeste, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     etapes.remplacer_dossier(temporaire, dossier)
-    journal.info("Construction terminée en %.1f s dans %s", manifeste["duree_s"], dossier)
+    journal.info("Territoires construits en %s s dans %s", nombre_fr(manifeste["duree_s"], 1), dossier)
     return manifeste
 
 
