@@ -7,7 +7,7 @@ import streamlit as st
 
 from geo.base import comptes
 from geo.base.store import BaseInaccessible, message_indisponible
-from geo.build import actualisation, etapes, instantane
+from geo.build import actualisation, bilan, construction, etapes, instantane
 from geo.donnees import emplois
 from geo.outils import config
 from geo.outils.text import accorder, texte_brut
@@ -34,8 +34,9 @@ except BaseInaccessible:  # reading stays possible
     _utilisateur = None
 _administrateur = _utilisateur is not None and _utilisateur.est_administrateur
 
-# Filled at the end of the run: a refresh started below shows here at once.
-_bloc_derniere_actualisation = st.container()
+# What a reader needs first: which data are in place and when they were refreshed. Filled at the
+# end of the run: a refresh started below shows here at once.
+_bloc_en_place = st.container()
 
 # Which file was refused and why is for administrators; everyone sees the data in use below.
 if _administrateur:
@@ -80,8 +81,10 @@ for source in toutes_les_sources():
                 f"Pas d'adresse de téléchargement automatique connue : fichier `{source.fichier}` à placer "
                 "dans le miroir ou le cache ; sans lui, l'instantané embarqué sert."
             )
+        # Where to put the missing file on this server (a folder, a variable): for administrators;
+        # everyone reads why it is not used in the heading.
         message = (decrit.get("introuvable") or {}).get("message")
-        if message and decrit.get("titre_etape"):
+        if _administrateur and message and decrit.get("titre_etape"):
             st.caption(texte_brut(message))
         for limite in source.limites:
             st.markdown(f"- {limite}")
@@ -116,39 +119,21 @@ st.markdown(
     f"Territoires construits le **{instantane.date_heure_fr(manifeste.get('construit_le'))}** "
     f"(périmètre : {manifeste.get('perimetre', 'inconnu')})."
 )
-anomalies = list(manifeste.get("anomalies", []))
-for etape in etapes.lister_manifestes(config.dossier_cache()):
-    if etape.get("etape"):
-        anomalies += [f"{etape['titre']} : {a}" for a in etape.get("anomalies", [])]
-if anomalies:
-    st.markdown("Anomalies relevées dans les sources, et ce qui en a été fait :")
-    for anomalie in anomalies:
-        # Anomalies quote what official files hold: shown as text.
-        st.markdown(f"- {texte_brut(anomalie)}")
-
-jeux = etapes.provenance_jeux(config.dossier_cache())
-if jeux:
-    st.markdown("D'où viennent les chiffres de chaque jeu de données sur ce serveur :")
-    tableaux.afficher(
-        pd.DataFrame(
-            {
-                "Jeu de données": [j["titre"] for j in jeux],
-                "Obtenu par ce serveur": [j["libelle"] for j in jeux],
-                **(
-                    {"Dernière actualisation refusée": [j.get("refus", "—") for j in jeux]}
-                    if _administrateur
-                    else {}
-                ),
-            }
-        )
-    )
+# About 230 remarks, 198 of them for the published subsidies: folded by dataset, each with its count.
+_groupes = bilan.remarques_par_jeu(construction.manifestes_en_place(config.dossier_cache()))
+if _groupes:
+    st.markdown("Remarques relevées dans les sources, et ce qui en a été fait, par jeu de données :")
+    for _groupe in _groupes:
+        with st.expander(_groupe.libelle):
+            # Remarks quote what official files hold: shown as text.
+            st.markdown("\n".join(f"- {texte_brut(texte)}" for texte in _groupe.textes))
 
 st.header("Actualiser depuis les sites officiels")
 st.markdown(
     "L'actualisation télécharge à nouveau chaque jeu depuis son adresse officielle, le "
     "reconstruit à côté et le vérifie : un fichier refusé (page d'erreur, archive tronquée, "
     f"colonnes changées, plus de {round(etapes.SEUIL_PERTE * 100)} % de lignes perdues) laisse "
-    "les données en place. En ligne de commande : `python -m geo.build --actualiser`."
+    "les données en place. En ligne de commande : `ess-construire --actualiser`."
 )
 if comptes.lecture_seule():
     st.caption("Ce serveur est en lecture seule : aucune actualisation depuis cette page.")
@@ -180,21 +165,25 @@ if _administrateur and st.session_state.pop("_actualisation_demandee", False):
                 state="error" if refusees else "complete",
             )
 
-with _bloc_derniere_actualisation:
-    st.header("Dernière actualisation")
+with _bloc_en_place:
+    st.header("Données en place")
     _derniere = actualisation.derniere_tentative()
-    if _derniere is None:
-        st.caption(
-            "Aucune actualisation depuis les sites officiels n'a encore été tentée sur ce serveur : les "
-            "données en place sont décrites ci-dessous."
+    # Nothing tried yet is a note; an attempt's result is news.
+    (st.caption if _derniere is None else st.markdown)(
+        texte_brut(bilan.libelle_derniere_tentative(_derniere))
+    )
+    tableaux.afficher(
+        pd.DataFrame(
+            bilan.donnees_en_place(
+                construction.manifestes_en_place(config.dossier_cache()),
+                etapes.etat_des_sources(config.dossier_cache()),
+                _derniere,
+                _administrateur,
+            )
         )
-    else:
-        st.markdown(texte_brut(actualisation.libelle_tentative(_derniere)))
-        _lignes, _refus_admin = actualisation.tableau_tentative(
-            _derniere, _administrateur, config.dossier_cache()
-        )
-        tableaux.afficher(pd.DataFrame(_lignes))
-        for _refus in _refus_admin:
+    )
+    if _derniere is not None and _administrateur:
+        for _refus in actualisation.tableau_tentative(_derniere, True, config.dossier_cache())[1]:
             st.warning(texte_brut(_refus), icon=":material/block:")
 
 st.header("Fonds de carte")

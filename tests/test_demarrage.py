@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import threading
+
+import pytest
 
 from tests.conftest import RACINE
 from ui import demarrage
@@ -17,9 +20,39 @@ def test_start_is_streamlit_run_of_the_app(monkeypatch):
 
     monkeypatch.setattr(cli, "main", lambda: lances.append(list(sys.argv)))
     monkeypatch.setattr(sys, "argv", ["python"])
+    monkeypatch.setattr(demarrage, "franciser_le_demarrage", lambda: lances.append("en français"))
     demarrage.main(["--server.port", "8599"])
     assert ["streamlit", "run", str(RACINE / "app.py"), "--server.port", "8599"] in lances
     assert "préchauffage" in lances
+    assert "en français" in lances
+
+
+def test_the_start_banner_is_french_and_asks_no_server_abroad_for_our_address(monkeypatch, capsys):
+    """``make run`` said « You can now view your Streamlit app in your browser. » and, headless, asked
+    checkip.amazonaws.com for this machine's address (« Did not auto detect external IP »)."""
+    import logging
+
+    from streamlit import config, net_util
+    from streamlit.web import bootstrap
+
+    serveur_web = logging.getLogger("streamlit.web.server.starlette.starlette_server")
+    # Put back after the test, as main() leaves them in a real start.
+    monkeypatch.setattr(bootstrap, "_print_url", bootstrap._print_url)
+    monkeypatch.setattr(serveur_web, "filters", list(serveur_web.filters))
+    monkeypatch.setattr(net_util, "get_external_ip", lambda: pytest.fail("adresse publique demandée"))
+    config.set_option("server.headless", True)
+    try:
+        demarrage.franciser_le_demarrage()
+        bootstrap._print_url(False)
+    finally:
+        config.set_option("server.headless", None)
+    sortie = capsys.readouterr().out
+    assert "Le tableau de bord est prêt : ouvrez-le dans un navigateur." in sortie
+    assert re.search(r"^  Sur cette machine : http://localhost:\d+$", sortie, flags=re.MULTILINE)
+    assert not re.search(r"\b(You|URL|view|browser)\b", sortie)
+    # The web server's « Uvicorn server started on … » line is left out; its errors are not.
+    assert not serveur_web.filter(logging.makeLogRecord({"msg": "Uvicorn server started on %s:%s"}))
+    assert serveur_web.filter(logging.makeLogRecord({"msg": "Port 8501 is already in use"}))
 
 
 def test_warm_up_fills_the_territories_cache_the_pages_read(referentiel):

@@ -333,15 +333,17 @@ def test_sources_page_says_the_figures_come_from_the_snapshot(clone_neuf, refere
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
     for etape in construction.etapes_declarees():
         etapes.construire_etape(etape, referentiel, clone_neuf)
+    from tests.test_page_sources import tableau
+
     at = _page_sources()
-    chargement = at.dataframe[0].value.set_index("Jeu de données")["Obtenu par ce serveur"]
+    chargement = tableau(at, "Producteur").set_index("Jeu de données")["Obtenu par ce serveur"]
     assert chargement["Liste nationale des SIAE conventionnées (ASP)"].startswith("instantané du ")
     assert chargement["Liste nationale des SIAE conventionnées (ASP)"].endswith(
         ", fait d'après liste_siae_2019_07.csv"
     )
     # BPE 2025 gives no figure here: it is not said to come from the snapshot, which holds BPE 2019.
     assert "Base permanente des équipements 2025 (équipements géolocalisés)" not in chargement.index
-    autres = at.dataframe[1].value.set_index("Jeu de données")["Pourquoi il ne sert pas"]
+    autres = tableau(at, "Pourquoi il ne sert pas").set_index("Jeu de données")["Pourquoi il ne sert pas"]
     assert autres["Base permanente des équipements 2025 (équipements géolocalisés)"] == (
         "pas de fichier ici ; téléchargement désactivé sur ce serveur"
     )

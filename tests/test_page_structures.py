@@ -80,12 +80,14 @@ def test_api_button_says_when_offline(avec_structures):
 
 
 def test_sources_page_lists_the_structure_sources(avec_structures):
+    from tests.test_page_sources import tableau as tableau_de
+
     at = _ouvrir("pages/sources.py")
-    tableau = at.dataframe[0].value.set_index("Jeu de données")
+    tableau = tableau_de(at, "Producteur").set_index("Jeu de données")
     esat = tableau.loc["ESAT : établissements et services d'aide par le travail (FINESS)"]
     assert esat["Obtenu par ce serveur"].startswith("dossier miroir local (copie du ")
     # Sources that give no figure here are listed apart, with why.
-    autres = at.dataframe[1].value.set_index("Jeu de données")
+    autres = tableau_de(at, "Pourquoi il ne sert pas").set_index("Jeu de données")
     assert autres.loc["SIRENE : stock des établissements", "Pourquoi il ne sert pas"] == (
         "pas de fichier ici ; téléchargement désactivé sur ce serveur"
     )

@@ -166,8 +166,10 @@ def test_commune_with_zero_jobs_and_funding_says_why():
 
 
 def test_sources_page_lists_producer_vintage_licence_and_origin():
+    from tests.test_page_sources import tableau as tableau_de
+
     at = _ouvrir("pages/sources.py")
-    tableau = at.dataframe[0].value
+    tableau = tableau_de(at, "Producteur")
     assert set(tableau.columns) >= {
         "Producteur",
         "Millésime utilisé",
@@ -198,8 +200,10 @@ def test_sources_page_says_the_vintage_in_use_and_why_a_newer_one_is_not():
     """Issue 32: the shops' figures are BPE 2019 (from the snapshot here), and the page says so."""
     import re
 
+    from tests.test_page_sources import tableau
+
     at = _ouvrir("pages/sources.py")
-    utilisees = at.dataframe[0].value.set_index("Jeu de données")
+    utilisees = tableau(at, "Producteur").set_index("Jeu de données")
     assert "Base permanente des équipements 2025 (équipements géolocalisés)" not in utilisees.index
     bpe = utilisees.loc["Base permanente des équipements 2019 (nombre d'équipements par commune et IRIS)"]
     assert bpe["Obtenu par ce serveur"].endswith("fait d'après bpe19_ensemble_csv.zip")
@@ -209,7 +213,7 @@ def test_sources_page_says_the_vintage_in_use_and_why_a_newer_one_is_not():
         "téléchargement désactivé sur ce serveur"
     )
     assert utilisees.loc["Populations et chômage par commune (recensement 2021)", "Publié le"] == "27/06/2024"
-    autres = at.dataframe[1].value.set_index("Jeu de données")
+    autres = tableau(at, "Pourquoi il ne sert pas").set_index("Jeu de données")
     assert autres.loc[
         "Base permanente des équipements 2025 (équipements géolocalisés)", "Chiffres concernés"
     ] == ("Commerces (BPE)")

@@ -425,10 +425,11 @@ def test_map_page_draws_the_subsidies_layer_for_the_somme():
 
 
 def test_sources_page_lists_the_published_files_and_their_defects():
+    from tests.test_page_sources import tableau as tableau_de
     from tests.test_pages_emplois import _ouvrir
 
     at = _ouvrir("pages/sources.py")
-    tableau = tableaux_de_page(at)[0].value
+    tableau = tableau_de(at, "Producteur")
     titres = set(tableau["Jeu de données"])
     assert "Subventions attribuées, Département de la Somme (2017), format SCDL" in titres
     # One line per published file, each title telling it apart.

@@ -155,11 +155,54 @@ def journaux_du_serveur() -> None:
     journal_streamlit.update_formatter()
 
 
+def _hors_annonce_anglaise(enregistrement: logging.LogRecord) -> bool:
+    return not str(enregistrement.msg).startswith("Uvicorn server started")
+
+
+def annoncer_l_adresse(_demonstration: bool = False) -> None:
+    """Streamlit's start banner (``bootstrap._print_url``), in French.
+
+    Streamlit's own says « You can now view your Streamlit app in your browser », and, run
+    headless as ``make run`` and the servers do, first asks a server abroad for this machine's
+    public address (« Did not auto detect external IP » on a closed network): not here.
+    """
+    from streamlit import config as options
+    from streamlit import net_util
+    from streamlit.web.server import server_util
+
+    if options.get_option("logger.hideWelcomeMessage"):
+        return
+    adresses = []
+    if options.is_manually_set("browser.serverAddress"):
+        adresses.append(("Adresse", server_util.get_url(options.get_option("browser.serverAddress"))))
+    elif options.is_manually_set("server.address") and options.get_option("server.address") not in {
+        "0.0.0.0",  # noqa: S104 (what is listened on, not an address to give)
+        "::",
+    }:
+        adresses.append(("Adresse", server_util.get_url(options.get_option("server.address"))))
+    else:
+        adresses.append(("Sur cette machine", server_util.get_url("localhost")))
+        if interne := net_util.get_internal_ip():
+            adresses.append(("Depuis le réseau local", server_util.get_url(interne)))
+    lignes = ["", "  Le tableau de bord est prêt : ouvrez-le dans un navigateur.", ""]
+    lignes += [f"  {nom} : {adresse}" for nom, adresse in adresses]
+    print("\n".join([*lignes, ""]), flush=True)
+
+
+def franciser_le_demarrage() -> None:
+    """What the server says as it starts, in French: the banner, without the web server's line."""
+    from streamlit.web import bootstrap
+
+    bootstrap._print_url = annoncer_l_adresse
+    logging.getLogger("streamlit.web.server.starlette.starlette_server").addFilter(_hors_annonce_anglaise)
+
+
 def main(arguments: list[str]) -> None:
     from streamlit.web import cli
 
     journaux_du_serveur()
     sans_avertissement_hors_streamlit()
+    franciser_le_demarrage()
     threading.Thread(target=_quand_le_serveur_tourne, name=NOM_FIL, daemon=True).start()
 
     sys.argv = ["streamlit", "run", str(APP), *arguments]

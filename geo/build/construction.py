@@ -38,10 +38,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo.build import actualisation, etapes
+from geo.build import actualisation, bilan, etapes
 from geo.outils import config, generalisation
 from geo.outils.codes import parmi
-from geo.outils.ligne_de_commande import AnalyseurFr
+from geo.outils.ligne_de_commande import DETAIL, AnalyseurFr
 from geo.outils.ligne_de_commande import journal as journal_de_commande
 from geo.outils.text import accorder, cle_recherche, nombre_fr
 from geo.sources import (
@@ -231,6 +231,13 @@ def etapes_declarees() -> list[etapes.Etape]:
     return [importlib.import_module(nom).ETAPE for nom in MODULES_ETAPES]
 
 
+def manifestes_en_place(dossier_cache: Path | None = None) -> list[dict]:
+    """The manifests of the cache in build order: the territories', then each declared step's
+    (those built)."""
+    noms = [bilan.ETAPE_TERRITOIRES, *(etape.nom for etape in etapes_declarees())]
+    return [m for nom in noms if (m := etapes.lire_manifeste(nom, dossier_cache)) is not None]
+
+
 def construire_tout(
     dossier_cache: Path | None = None,
     departements: list[str] | None = None,
@@ -385,7 +392,7 @@ def construire(
             dans = accorder(len(departements), "le département", "les départements", avec_nombre=False)
             raise ValueError(f"Aucune commune dans {dans} {', '.join(departements)}.")
 
-    journal.info("Nettoyage de la couverture communale (%d communes)…", len(communes))
+    journal.info("Nettoyage de la couverture communale (%s)…", accorder(len(communes), "commune"))
     communes = communes.set_geometry(
         gpd.GeoSeries(generalisation.nettoyer_couverture(communes.geometry.to_numpy()), crs=communes.crs)
     )
@@ -452,7 +459,7 @@ def construire(
         json.dumps(manifeste, ensure_ascii=False, indent=2), encoding="utf-8"
     )
     etapes.remplacer_dossier(temporaire, dossier)
-    journal.info("Construction terminée en %.1f s dans %s", manifeste["duree_s"], dossier)
+    journal.info("Territoires construits en %s s dans %s", nombre_fr(manifeste["duree_s"], 1), dossier)
     return manifeste
 
 
@@ -495,7 +502,7 @@ def main(arguments: list[str] | None = None) -> int:
     options = analyseur.parse_args(arguments)
     with journal_de_commande(options.verbose, fichier=chemin_journal()):
         code = _construire(options)
-    print(f"Journal détaillé (téléchargements, avertissements) : {chemin_journal()}")
+    print(f"Journal détaillé (remarques, téléchargements, avertissements) : {chemin_journal()}")
     return code
 
 
@@ -536,27 +543,20 @@ def _construire(options) -> int:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 1
     territoires, *jeux = manifestes
-    for anomalie in territoires.get("anomalies", []):
-        print(f"Remarque : {anomalie}")
-    nombres = territoires["nombres"]
-    print(
-        f"Territoires prêts : {nombres['communes']} communes, {nombres['epci']} EPCI, "
-        f"{nombres['departements']} départements, {nombres['regions']} régions."
-    )
+    # One line per dataset: its remarks (up to 200 for the published subsidies) go to the log
+    # file, and to the terminal with --verbose.
+    for manifeste in manifestes:
+        for remarque in bilan.remarques_du_jeu(manifeste):
+            journal.info("Remarque (%s) : %s", bilan.titre_du_jeu(manifeste), remarque, extra=DETAIL)
+    print(bilan.ligne_du_terminal(territoires))
     refusees = 0
     for manifeste in jeux:
-        for anomalie in manifeste.get("anomalies", []):
-            print(f"Remarque ({manifeste['titre']}) : {anomalie}")
         for ligne in manifeste.get("actualisation", []):
             print(f"Actualisation ({manifeste['titre']}) : {ligne}")
         if manifeste.get("refus") and manifeste.get("refus_le", "") >= debut:
             refusees += 1
             print(f"Refusé : {manifeste['refus']}", file=sys.stderr)
-        if manifeste["disponible"]:
-            origine = manifeste.get("instantane", {}).get("libelle")
-            print(f"{manifeste['titre']} : prêt" + (f" ({origine})." if origine else "."))
-        else:
-            print(f"{manifeste['titre']} : indisponible. " + " ".join(manifeste["indisponibles"].values()))
+        print(bilan.ligne_du_terminal(manifeste))
     # A refused step kept the previous data; the exit code still says something went wrong.
     return 4 if refusees else 0
 

@@ -484,7 +484,7 @@ def libelle_introuvable(faits: dict | None) -> str:
         "(à placer dans le dossier miroir ou le cache)",
         "hors_ligne": "pas de fichier ici ; téléchargement désactivé sur ce serveur",
         "volumineux": "pas de fichier ici ; fichier national volumineux, téléchargé seulement à la "
-        "demande (python -m geo.build --sirene)",
+        "demande (commande ess-construire --sirene)",
         "non_demande": "pas de fichier ici ; téléchargement non demandé",
     }.get(cause or "", "pas de fichier ici")
 
