@@ -32,10 +32,12 @@ from pathlib import Path
 import pandas as pd
 
 from geo.build import etapes
+from geo.donnees import subventions_import
 from geo.outils import config
 from geo.outils.codes import parmi
-from geo.outils.text import accorder, cle_recherche, nombre_fr
+from geo.outils.text import accorder, cle_recherche, nombre_fr, plages
 from geo.sources import Localisation, scdl
+from geo.sources import source as source_declaree
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
 PLACEMENTS = {
@@ -530,8 +532,6 @@ def charger(
     ref: Referentiel, dossier_cache: Path | None = None, dossier_donnees: Path | None = None
 ) -> DonneesSubventions:
     """The built subsidies table (built first when missing), plus the files imported by users."""
-    from geo.donnees import subventions_import
-
     dossier_cache = dossier_cache or config.dossier_cache()
     manifeste = etapes.assurer_etape(ETAPE, ref, dossier_cache)
     importees, comptes = subventions_import.lire_importes(dossier_donnees)
@@ -542,9 +542,6 @@ def charger(
 
 def decrire_source(source_id: str) -> dict[str, str]:
     """Producer, vintage and licence of a source of subsidies (a mirror file or a user's import)."""
-    from geo.donnees import subventions_import
-    from geo.sources import source as source_declaree
-
     if source_id.startswith(subventions_import.PREFIXE_SOURCE):
         return {
             "producteur": "fichier publié, importé par un utilisateur ("
@@ -692,8 +689,6 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
 def sans_couverture(couverture: dict[int, list[str]], annee: int | None) -> str | None:
     """Why the territory's published subsidies are unknown rather than zero (no file concerns it, or
     none in the chosen year), or None. ``couverture``: :func:`geo.donnees.financements.couverture`."""
-    from geo.donnees.financements import plages
-
     annees = [a for a, sources in couverture.items() if SOURCE_COURTE in sources]
     if not annees:
         return (
