@@ -36,7 +36,7 @@ from geo.donnees import subventions_import
 from geo.outils import config
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, cle_recherche, nombre_fr, plages
-from geo.sources import Localisation, scdl
+from geo.sources import Localisation, scdl, scdl_lignes, scdl_publies
 from geo.sources import source as source_declaree
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
@@ -339,7 +339,7 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
     return table
 
 
-def _territoire_producteur(publie: scdl.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
+def _territoire_producteur(publie: scdl_publies.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
     """``commune, epci, dep, reg`` of the body that published a file, so that a file whose rows were all
     refused still counts its refused rows for its territory."""
     if publie is None:
@@ -356,7 +356,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     fichiers: list[dict] = []
     tables = []
     for source_id, localisation in sorted(localisations.items()):
-        publie = scdl.PUBLIES_PAR_SOURCE.get(source_id)
+        publie = scdl_publies.PUBLIES_PAR_SOURCE.get(source_id)
         try:
             lecture = scdl.lire(localisation.chemin, publie=publie)
         except scdl.FichierScdlInvalide as erreur:
@@ -377,7 +377,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     if tables:
         table = pd.concat(tables, ignore_index=True)
     else:
-        table = pd.DataFrame(columns=[*scdl.COLONNES_SUBVENTIONS, "source"])
+        table = pd.DataFrame(columns=[*scdl_lignes.COLONNES_SUBVENTIONS, "source"])
     # The same agreement published in two files (a monthly file and the yearly one).
     cle = ["attribuant_id", "attribuant_nom", "beneficiaire_nom", "montant_eur", "date", "objet"]
     doublons = table.duplicated(cle) & table.date.notna()
@@ -454,7 +454,7 @@ ETAPE = etapes.Etape(
     nom="subventions",
     titre="Subventions publiées par les collectivités (SCDL « subventions »)",
     module=__name__,
-    sources=tuple(scdl.SOURCES),
+    sources=tuple(scdl_publies.SOURCES),
     construire=construire,
 )
 
