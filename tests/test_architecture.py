@@ -2,7 +2,9 @@
 
 From the bottom: helpers, official sources, territories and the build, the store of entered
 data, the datasets, then what draws and writes them (maps, charts, PDF, report). The README's
-« Développer » section describes the same floors. Imports inside functions count too.
+« Développer » section describes the same floors. Imports inside functions count too, and a
+project module is imported at module level only (a few listed exceptions, for start-up speed),
+so that no cycle between two modules of one floor can hide in a function.
 """
 
 from __future__ import annotations
