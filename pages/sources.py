@@ -7,10 +7,10 @@ import streamlit as st
 
 from geo.base import comptes
 from geo.base.store import BaseInaccessible, message_indisponible
-from geo.build import actualisation, bilan, construction, etapes, instantane
+from geo.build import actualisation, actualisation_des_jeux, bilan, construction, etapes
 from geo.donnees import emplois
 from geo.outils import config
-from geo.outils.text import accorder, texte_brut
+from geo.outils.text import accorder, date_heure_fr, texte_brut
 from geo.sources import qpv as sources_qpv
 from geo.sources import toutes_les_sources
 from ui import acces, donnees, page, tableaux
@@ -116,7 +116,7 @@ else:
 
 st.header("Construction des données")
 st.markdown(
-    f"Territoires construits le **{instantane.date_heure_fr(manifeste.get('construit_le'))}** "
+    f"Territoires construits le **{date_heure_fr(manifeste.get('construit_le'))}** "
     f"(périmètre : {manifeste.get('perimetre', 'inconnu')})."
 )
 # About 230 remarks, 198 of them for the published subsidies: folded by dataset, each with its count.
@@ -150,7 +150,9 @@ else:
 if _administrateur and st.session_state.pop("_actualisation_demandee", False):
     with st.status("Actualisation des données officielles…", expanded=True) as statut:
         try:
-            _tentative = actualisation.actualiser("bouton", attendre=False, avant_chaque_jeu=st.write)
+            _tentative = actualisation_des_jeux.actualiser_les_jeux(
+                "bouton", attendre=False, avant_chaque_jeu=st.write
+            )
         except actualisation.ActualisationEnCours as _en_cours:
             statut.update(label="Actualisation non lancée", state="error")
             st.warning(str(_en_cours), icon=":material/hourglass:")

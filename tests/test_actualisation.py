@@ -146,10 +146,12 @@ def test_each_refresh_is_recorded_adopted_unchanged_then_refused(site_officiel):
 
 
 def test_the_button_refreshes_every_dataset_under_the_lock(site_officiel):
-    from geo.build import actualisation
+    from geo.build import actualisation, actualisation_des_jeux
 
     vus = []
-    tentative = actualisation.actualiser("bouton", site_officiel, attendre=False, avant_chaque_jeu=vus.append)
+    tentative = actualisation_des_jeux.actualiser_les_jeux(
+        "bouton", site_officiel, attendre=False, avant_chaque_jeu=vus.append
+    )
     assert vus == [e.titre for e in construction.etapes_declarees()]
     resultats = {j["etape"]: j["resultat"] for j in tentative["jeux"]}
     assert resultats["commerces"] == "actualise"

@@ -2,7 +2,9 @@
 
 From the bottom: helpers, official sources, territories and the build, the store of entered
 data, the datasets, then what draws and writes them (maps, charts, PDF, report). The README's
-« Développer » section describes the same floors. Imports inside functions count too.
+« Développer » section describes the same floors. Imports inside functions count too, and a
+project module is imported at module level only (a few listed exceptions, for start-up speed),
+so that no cycle between two modules of one floor can hide in a function.
 """
 
 from __future__ import annotations
@@ -150,3 +152,136 @@ def test_no_module_defines_the_same_function_twice():
                     doubles.append(f"{fichier.relative_to(RACINE)}: {noeud.name}")
                 vus.add(noeud.name)
     assert doubles == []
+
+
+# Function-level imports of project modules that stay, each for a reason other than a cycle
+# (a cycle is resolved by putting each piece of code on its floor): (module, imported module).
+IMPORTS_DANS_UNE_FONCTION: dict[tuple[str, str], str] = {
+    ("geo.base.comptes", "geo.territoires.referentiel"): (
+        "démarrage : ess-comptes se lance sans geopandas, que le référentiel charge"
+    ),
+    ("geo.base.saisie", "geo.outils.formats"): "démarrage : geopandas seulement pour un export CSV",
+    # geo/base/saisie.py is split by job at this stop (issue 30, helper « import »): its pieces
+    # take these imports at module level then (no cycle: comptes and journal do not import it).
+    ("geo.base.saisie", "geo.base.comptes"): "en attente du découpage de saisie.py",
+    ("geo.base.saisie", "geo.base.journal"): "en attente du découpage de saisie.py",
+}
+
+
+NOMS_DES_MODULES = {_nom(p) for p in MODULES}
+
+
+def _module_importe(paquet: str, nom: str) -> str:
+    """``from geo.base import comptes`` imports ``geo.base.comptes``; ``from geo.x import f``, ``geo.x``."""
+    return f"{paquet}.{nom}" if f"{paquet}.{nom}" in NOMS_DES_MODULES else paquet
+
+
+def _imports_dans_les_fonctions(chemin) -> list[tuple[str, int]]:
+    """The project modules imported inside a function (or a method) of a file, with their line."""
+    trouves = []
+    for fonction in ast.walk(ast.parse(chemin.read_text(encoding="utf-8"))):
+        if not isinstance(fonction, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        for noeud in ast.walk(fonction):
+            if isinstance(noeud, ast.Import):
+                trouves += [(alias.name, noeud.lineno) for alias in noeud.names]
+            elif isinstance(noeud, ast.ImportFrom) and noeud.module and noeud.level == 0:
+                trouves += [(_module_importe(noeud.module, a.name), noeud.lineno) for a in noeud.names]
+    return sorted({(m, ligne) for m, ligne in trouves if m.split(".")[0] == "geo"})
+
+
+def _imports_caches(module: str, chemin) -> list[str]:
+    return [
+        f"{importe} (ligne {ligne})"
+        for importe, ligne in _imports_dans_les_fonctions(chemin)
+        if (module, importe) not in IMPORTS_DANS_UNE_FONCTION
+    ]
+
+
+@pytest.mark.parametrize("chemin", MODULES, ids=_nom)
+def test_project_modules_are_imported_at_module_level(chemin):
+    """An import inside a function hides a cycle or a floor: module-level imports only, except
+    the few kept for start-up speed (:data:`IMPORTS_DANS_UNE_FONCTION`, each with its reason)."""
+    module = _nom(chemin)
+    assert _imports_caches(module, chemin) == [], f"{module} importe dans une fonction"
+
+
+def test_the_exceptions_to_module_level_imports_are_all_in_use():
+    """An exception whose import is gone leaves the list, which stays short."""
+    en_usage = {(_nom(p), importe) for p in MODULES for importe, _ligne in _imports_dans_les_fonctions(p)}
+    assert set(IMPORTS_DANS_UNE_FONCTION) - en_usage == set()
+
+
+def test_a_new_import_inside_a_function_is_refused(tmp_path):
+    """The checker itself: a project import in a function or a method is refused, a library's
+    (kept lazy for start-up speed) and a module-level one are not; the exceptions stay allowed."""
+    faux = tmp_path / "etapes.py"
+    faux.write_text(
+        "import json\n"
+        "from geo.outils import config\n\n"
+        "def f():\n    import pyogrio\n    from geo.build import instantane\n\n"
+        "class C:\n    def m(self):\n        import geo.territoires.populations\n",
+        encoding="utf-8",
+    )
+    assert _imports_caches("geo.build.etapes", faux) == [
+        "geo.build.instantane (ligne 6)",
+        "geo.territoires.populations (ligne 10)",
+    ]
+    faux.write_text("def creer():\n    from geo.territoires import referentiel\n", encoding="utf-8")
+    assert _imports_caches("geo.base.comptes", faux) == []
+    assert _imports_caches("geo.base.journal", faux) == ["geo.territoires.referentiel (ligne 2)"]
+
+
+def _graphe_des_imports() -> dict[str, set[str]]:
+    """Module → the project modules it imports at module level (``from geo.x import y`` counts as
+    ``geo.x.y`` when y is a module). A package run before its module is no edge: the module
+    imports nothing from it unless it says so."""
+    graphe: dict[str, set[str]] = {}
+    for chemin in MODULES:
+        module = _nom(chemin)
+        cibles = set()
+        for noeud in ast.parse(chemin.read_text(encoding="utf-8")).body:
+            if isinstance(noeud, ast.Import):
+                cibles |= {alias.name for alias in noeud.names}
+            elif isinstance(noeud, ast.ImportFrom) and noeud.module and noeud.level == 0:
+                cibles |= {_module_importe(noeud.module, alias.name) for alias in noeud.names}
+        graphe[module] = {c for c in cibles if c in NOMS_DES_MODULES and c != module}
+    return graphe
+
+
+def _cycles(graphe: dict[str, set[str]]) -> list[str]:
+    """Every module that reaches itself again through what it imports, with the path."""
+    cycles = []
+    for depart in sorted(graphe):
+        vus, pile = set(), [(depart, [depart])]
+        while pile:
+            module, chemin = pile.pop()
+            for suivant in sorted(graphe.get(module, ())):
+                if suivant == depart:
+                    cycles.append(" → ".join([*chemin, depart]))
+                elif suivant not in vus:
+                    vus.add(suivant)
+                    pile.append((suivant, [*chemin, suivant]))
+    return cycles
+
+
+def test_no_import_cycle_between_the_modules_of_geo():
+    """Each module sits on its floor: no module reaches itself again through what it imports
+    (the floors' contract lets ``geo.build`` and ``geo.territoires`` import each other, so a cycle
+    between them would not show there)."""
+    assert _cycles(_graphe_des_imports()) == []
+
+
+def test_the_cycle_check_finds_a_cycle():
+    """The checker itself, on the cycle of issue 30 (the build's steps ↔ the snapshot)."""
+    graphe = {
+        "geo.build.etapes": {"geo.build.instantane", "geo.outils.config"},
+        "geo.build.instantane": {"geo.build.construction"},
+        "geo.build.construction": {"geo.build.etapes"},
+        "geo.outils.config": set(),
+    }
+    assert _cycles(graphe) == [
+        "geo.build.construction → geo.build.etapes → geo.build.instantane → geo.build.construction",
+        "geo.build.etapes → geo.build.instantane → geo.build.construction → geo.build.etapes",
+        "geo.build.instantane → geo.build.construction → geo.build.etapes → geo.build.instantane",
+    ]

@@ -10,6 +10,7 @@ from pandas.testing import assert_frame_equal
 
 from geo.base import store
 from geo.donnees import emplois, financements
+from geo.outils import text
 from geo.rendu import report
 from geo.sources import civille, emploi_ess
 from geo.territoires.referentiel import TerritoireId
@@ -383,7 +384,7 @@ def test_a_year_no_source_covers_reads_unknown_not_zero(referentiel, tmp_path):
     assert financements.texte_total(couvert) == "1\u202f000 €"
     assert financements.raison_total(couvert) is None
     assert financements.remarques(None, couvert) == []
-    assert financements.plages([2008, 2009, 2010, 2020, 2022]) == "2008–2010, 2020, 2022"
+    assert text.plages([2008, 2009, 2010, 2020, 2022]) == "2008–2010, 2020, 2022"
     # Side by side too: unknown, not 0 €.
     cote_a_cote = financements.comparaison(donnees, None, referentiel, [str(tid)], annee=2019)
     assert cote_a_cote.financement_eur.isna().all()

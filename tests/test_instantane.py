@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from geo.build import construction, etapes, instantane
+from geo.build import construction, etapes, instantane, instantane_embarque
 from geo.donnees import commerces, financements, qpv, structures
 from geo.outils import config
 from geo.rendu import report
@@ -64,7 +64,7 @@ def _lire(chemin: Path) -> pd.DataFrame:
 
 def test_the_snapshot_is_what_the_project_builds_from_the_mirror(cache_miroir):
     """Fails when a build step changes and nobody ran ``python -m geo.build.instantane``."""
-    manifeste = instantane.lire_manifeste(INSTANTANE)
+    manifeste = instantane_embarque.lire_manifeste(INSTANTANE)
     for etape in construction.etapes_declarees():
         jeu = manifeste["jeux"][etape.nom]
         construites = sorted(p.name for p in (cache_miroir / etape.nom).glob("*.parquet"))
@@ -90,7 +90,7 @@ def test_the_snapshot_speaks_the_words_the_code_writes_today(cache_miroir):
     must be what the current code writes for the same official files: when a wording changes,
     this fails until ``ess-instantane`` is run again.
     """
-    manifeste = instantane.lire_manifeste()
+    manifeste = instantane_embarque.lire_manifeste()
     for etape in construction.etapes_declarees():
         stocke = _messages_et_faits(manifeste["jeux"][etape.nom]["manifeste"])
         ecrit_aujourdhui = _messages_et_faits(etapes.lire_manifeste(etape.nom, cache_miroir))
@@ -99,7 +99,7 @@ def test_the_snapshot_speaks_the_words_the_code_writes_today(cache_miroir):
 
 
 def test_the_snapshot_manifest_states_sources_vintages_licences_and_checksums():
-    manifeste = instantane.lire_manifeste(INSTANTANE)
+    manifeste = instantane_embarque.lire_manifeste(INSTANTANE)
     taille = sum(f.stat().st_size for f in INSTANTANE.rglob("*") if f.is_file())
     assert taille <= instantane.TAILLE_MAX_OCTETS
     assert set(manifeste["jeux"]) == {e.nom for e in construction.etapes_declarees()}
@@ -111,8 +111,8 @@ def test_the_snapshot_manifest_states_sources_vintages_licences_and_checksums():
             assert len(source["sha256"]) == 64
             assert "/" not in source["fichier"]  # no path of the machine that made it
         for fichier, description in jeu["fichiers"].items():
-            assert instantane.sha256_fichier(INSTANTANE / nom / fichier) == description["sha256"]
-            assert instantane.compter_lignes(INSTANTANE / nom)[fichier] == description["lignes"]
+            assert instantane_embarque.sha256_fichier(INSTANTANE / nom / fichier) == description["sha256"]
+            assert instantane_embarque.compter_lignes(INSTANTANE / nom)[fichier] == description["lignes"]
     assert manifeste["jeux"]["qpv"]["fichiers"]["perimetres.parquet"]["lignes"] >= 1584
 
 
@@ -120,12 +120,12 @@ def test_the_snapshot_command_rebuilds_it_from_official_files(miroir, tmp_path, 
     monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
     sortie = tmp_path / "instantane"
     assert instantane.main(["--dossier", str(sortie), "--seulement", "commerces"]) == 0
-    manifeste = instantane.lire_manifeste(sortie)
+    manifeste = instantane_embarque.lire_manifeste(sortie)
     # Only the shops were asked for; with no previous snapshot there, nothing else is invented.
     assert set(manifeste["jeux"]) == {"commerces"}
     source = manifeste["jeux"]["commerces"]["sources"][0]
     assert source["fichier"] == "bpe19_ensemble_csv.zip"
-    assert source["sha256"] == instantane.sha256_fichier(miroir / "bpe" / "bpe19_ensemble_csv.zip")
+    assert source["sha256"] == instantane_embarque.sha256_fichier(miroir / "bpe" / "bpe19_ensemble_csv.zip")
     assert "Commerces (BPE) : comptages.parquet" in capsys.readouterr().out
 
 

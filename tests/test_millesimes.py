@@ -12,8 +12,9 @@ from typing import ClassVar
 import pytest
 
 from geo import sources
-from geo.build import construction, etapes, instantane
+from geo.build import construction, etapes, instantane_embarque
 from geo.donnees import qpv
+from geo.outils import text
 from geo.rendu import surcouches
 from geo.sources import Source, localiser
 
@@ -121,10 +122,10 @@ def test_a_mirror_copy_has_the_declared_date_or_says_it_is_unknown(tmp_path, mon
 
 
 def test_dates_are_said_in_french_never_as_timestamps():
-    assert instantane.date_heure_fr("2026-12-07T12:05:47") == "7 décembre 2026 à 12 h 05"
-    assert instantane.date_heure_fr("2026-01-01T09:00:00") == "1er janvier 2026 à 9 h 00"
-    assert instantane.date_heure_fr("2024-06-27") == "27 juin 2024"
-    assert instantane.date_heure_fr(None) == "inconnue"
+    assert text.date_heure_fr("2026-12-07T12:05:47") == "7 décembre 2026 à 12 h 05"
+    assert text.date_heure_fr("2026-01-01T09:00:00") == "1er janvier 2026 à 9 h 00"
+    assert text.date_heure_fr("2024-06-27") == "27 juin 2024"
+    assert text.date_heure_fr(None) == "inconnue"
 
 
 # On a fresh clone offline, every figure of the shops is BPE 2019 from the snapshot -------------
@@ -183,7 +184,7 @@ def test_a_snapshot_made_before_publication_dates_reads_the_declared_ones(tmp_pa
             source.pop("date_publication", None)
             source.pop("origine_date_publication", None)
     (ancien / "manifeste.json").write_text(json.dumps(manifeste), encoding="utf-8")
-    restaure = instantane.restaurer("qpv", tmp_path / "qpv", ancien)
+    restaure = instantane_embarque.restaurer("qpv", tmp_path / "qpv", ancien)
     entrees = {e["source"]: e for e in restaure["sources"]}
     republies = entrees["qpv_2024_perimetres_republication"]
     assert (republies["date_publication"], republies["origine_date_publication"]) == (

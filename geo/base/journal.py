@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from geo.base import store
+from geo.base import comptes, store
 
 # Store tables by the names the journal uses (the import's sheet names).
 MODELES: dict[str, type] = {
@@ -66,11 +66,9 @@ def noter(
     instant: dt.datetime | None = None,
 ) -> None:
     """Add one entry to the session (the caller's transaction); the row must have its id (flushed)."""
-    from geo.base.comptes import maintenant
-
     session.add(
         store.Journal(
-            quand=instant or maintenant(),
+            quand=instant or comptes.maintenant(),
             qui=qui,
             action=action,
             table_nom=TABLES_DES_MODELES[type(objet)],
@@ -202,9 +200,7 @@ def annuler_lot(
 
 
 def _maintenant() -> dt.datetime:
-    from geo.base.comptes import maintenant
-
-    return maintenant()
+    return comptes.maintenant()
 
 
 __all__ = [

@@ -26,7 +26,10 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from geo.build import etapes
 from geo.outils import config
+from geo.outils.text import date_heure_fr
+from geo.sources import source
 
 journal = logging.getLogger("geo.build")
 
@@ -159,35 +162,25 @@ def actualiser(
     declencheur: str,
     dossier_cache: Path | None = None,
     *,
+    executer: Callable[[], list[dict]],
     attendre: bool = True,
-    executer: Callable[[], list[dict]] | None = None,
-    avant_chaque_jeu: Callable[[str], None] | None = None,
 ) -> dict:
     """One official refresh, under the lock, recorded; returns the recorded attempt.
 
     ``executer`` does the refresh and returns the manifests it made (``python -m geo.build
-    --actualiser``: territories, then the steps it was asked for); by default every dataset is
-    refreshed in turn, ``avant_chaque_jeu`` told each one's title first. The attempt is
+    --actualiser``: territories, then the steps it was asked for; the Sources page's button:
+    every dataset in turn, :func:`geo.build.actualisation_des_jeux.actualiser_les_jeux`). The
+    attempt is
     ``{"debut", "fin", "declencheur", "jeux": [...]}`` (see :func:`resultat_du_jeu`), plus the
     manifests under ``"manifestes"`` (not recorded).
     """
-    from geo.build import construction
-
     if declencheur not in DECLENCHEURS:
         raise ValueError(f"déclencheur inconnu : {declencheur}")
     dossier_cache = dossier_cache or config.dossier_cache()
 
-    def chaque_jeu() -> list[dict]:
-        manifestes = []
-        for etape in construction.etapes_declarees():
-            if avant_chaque_jeu is not None:
-                avant_chaque_jeu(etape.titre)
-            manifestes.append(construction.actualiser_etape(etape.nom, dossier_cache))
-        return manifestes
-
     with verrou_donnees(dossier_cache.parent, attendre=attendre):
         debut = maintenant()
-        manifestes = (executer or chaque_jeu)()
+        manifestes = executer()
         tentative = {
             "debut": debut,
             "fin": maintenant(),
@@ -200,8 +193,6 @@ def actualiser(
 
 def libelle_tentative(tentative: dict) -> str:
     """« 7 décembre 2026 à 3 h 15, actualisation planifiée : 2 actualisés, 1 refusé, 3 inchangés »."""
-    from geo.build import instantane
-
     comptes: dict[str, int] = {}
     for jeu in tentative.get("jeux", []):
         comptes[jeu.get("resultat")] = comptes.get(jeu.get("resultat"), 0) + 1
@@ -210,7 +201,7 @@ def libelle_tentative(tentative: dict) -> str:
         for cle, n in comptes.items()
         if cle in RESULTATS
     )
-    quand = instantane.date_heure_fr(tentative.get("debut"))
+    quand = date_heure_fr(tentative.get("debut"))
     declencheur = DECLENCHEURS.get(tentative.get("declencheur", ""), "origine inconnue")
     return f"{quand}, {declencheur}" + (f" : {bilan}" if bilan else " : aucun jeu")
 
@@ -218,9 +209,6 @@ def libelle_tentative(tentative: dict) -> str:
 def en_place(dossier_cache: Path | None = None) -> dict[str, dict]:
     """Per built dataset: ``millesimes`` (vintages of the sources its figures come from, in
     order, once each) and ``obtenu`` (how this server got them, in a few words)."""
-    from geo.build import etapes
-    from geo.sources import source
-
     etat = etapes.etat_des_sources(dossier_cache)
     jeux = {}
     for jeu in etapes.provenance_jeux(dossier_cache):

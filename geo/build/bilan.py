@@ -13,8 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from geo.build import actualisation, etapes
-from geo.build.instantane import date_fr
-from geo.outils.text import accorder
+from geo.outils.text import accorder, date_fr
 from geo.sources import source as source_declaree
 
 # The territories' manifest has no step name nor title of its own.

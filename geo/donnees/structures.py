@@ -42,6 +42,7 @@ from geo.outils.text import accorder, cle_recherche, nombre_fr
 from geo.sources import Localisation, esat, fabriques, siae, sirene
 from geo.sources import ess_commun as commun
 from geo.sources import source as source_declaree
+from geo.sources.recherche_entreprises import ClientRechercheEntreprises
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
 # Sources in the order that decides names, sub-types and forms (labelled lists first).
@@ -701,7 +702,6 @@ def structures_du_jour(donnees: DonneesStructures, tid: TerritoireId, client=Non
     """Ask the API about a commune or a département; raises ``SourceIndisponible`` offline."""
     if tid.niveau not in NIVEAUX_DU_JOUR:
         raise ValueError(f"L'API ne filtre que par commune ou département, pas par {tid.niveau}.")
-    from geo.sources.recherche_entreprises import ClientRechercheEntreprises
 
     client = client or ClientRechercheEntreprises()
     critere = {"code_commune": tid.code} if tid.niveau == "commune" else {"departement": tid.code}

@@ -32,10 +32,12 @@ from pathlib import Path
 import pandas as pd
 
 from geo.build import etapes
+from geo.donnees import subventions_import
 from geo.outils import config
 from geo.outils.codes import parmi
-from geo.outils.text import accorder, cle_recherche, nombre_fr
-from geo.sources import Localisation, scdl
+from geo.outils.text import accorder, cle_recherche, nombre_fr, plages
+from geo.sources import Localisation, scdl, scdl_lignes, scdl_publies
+from geo.sources import source as source_declaree
 from geo.territoires.referentiel import Referentiel, TerritoireId
 
 PLACEMENTS = {
@@ -337,7 +339,7 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
     return table
 
 
-def _territoire_producteur(publie: scdl.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
+def _territoire_producteur(publie: scdl_publies.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
     """``commune, epci, dep, reg`` of the body that published a file, so that a file whose rows were all
     refused still counts its refused rows for its territory."""
     if publie is None:
@@ -354,7 +356,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     fichiers: list[dict] = []
     tables = []
     for source_id, localisation in sorted(localisations.items()):
-        publie = scdl.PUBLIES_PAR_SOURCE.get(source_id)
+        publie = scdl_publies.PUBLIES_PAR_SOURCE.get(source_id)
         try:
             lecture = scdl.lire(localisation.chemin, publie=publie)
         except scdl.FichierScdlInvalide as erreur:
@@ -375,7 +377,7 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
     if tables:
         table = pd.concat(tables, ignore_index=True)
     else:
-        table = pd.DataFrame(columns=[*scdl.COLONNES_SUBVENTIONS, "source"])
+        table = pd.DataFrame(columns=[*scdl_lignes.COLONNES_SUBVENTIONS, "source"])
     # The same agreement published in two files (a monthly file and the yearly one).
     cle = ["attribuant_id", "attribuant_nom", "beneficiaire_nom", "montant_eur", "date", "objet"]
     doublons = table.duplicated(cle) & table.date.notna()
@@ -452,7 +454,7 @@ ETAPE = etapes.Etape(
     nom="subventions",
     titre="Subventions publiées par les collectivités (SCDL « subventions »)",
     module=__name__,
-    sources=tuple(scdl.SOURCES),
+    sources=tuple(scdl_publies.SOURCES),
     construire=construire,
 )
 
@@ -530,8 +532,6 @@ def charger(
     ref: Referentiel, dossier_cache: Path | None = None, dossier_donnees: Path | None = None
 ) -> DonneesSubventions:
     """The built subsidies table (built first when missing), plus the files imported by users."""
-    from geo.donnees import subventions_import
-
     dossier_cache = dossier_cache or config.dossier_cache()
     manifeste = etapes.assurer_etape(ETAPE, ref, dossier_cache)
     importees, comptes = subventions_import.lire_importes(dossier_donnees)
@@ -542,9 +542,6 @@ def charger(
 
 def decrire_source(source_id: str) -> dict[str, str]:
     """Producer, vintage and licence of a source of subsidies (a mirror file or a user's import)."""
-    from geo.donnees import subventions_import
-    from geo.sources import source as source_declaree
-
     if source_id.startswith(subventions_import.PREFIXE_SOURCE):
         return {
             "producteur": "fichier publié, importé par un utilisateur ("
@@ -692,8 +689,6 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
 def sans_couverture(couverture: dict[int, list[str]], annee: int | None) -> str | None:
     """Why the territory's published subsidies are unknown rather than zero (no file concerns it, or
     none in the chosen year), or None. ``couverture``: :func:`geo.donnees.financements.couverture`."""
-    from geo.donnees.financements import plages
-
     annees = [a for a, sources in couverture.items() if SOURCE_COURTE in sources]
     if not annees:
         return (

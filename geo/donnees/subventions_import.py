@@ -27,7 +27,7 @@ import pandas as pd
 
 from geo.outils import config
 from geo.outils.text import accorder, nombre_fr
-from geo.sources import scdl
+from geo.sources import scdl, scdl_lignes
 
 NOM_DOSSIER = "subventions_importees"
 PREFIXE_SOURCE = "import:"
@@ -71,7 +71,7 @@ def _nom_sur(nom: str) -> str:
     return base[:120]
 
 
-def lire_import(contenu: bytes, nom_fichier: str) -> scdl.LectureScdl:
+def lire_import(contenu: bytes, nom_fichier: str) -> scdl_lignes.LectureScdl:
     """Read an uploaded file as the mirror's files are read (raises ``ImportSubventionsRefuse``)."""
     nom = _nom_sur(nom_fichier)
     if not contenu:
@@ -151,5 +151,5 @@ def lire_importes(dossier_donnees: Path | None = None) -> tuple[pd.DataFrame, li
         comptes.append({"source": source, **lecture.comptes()})
         tables.append(lecture.subventions.assign(source=source))
     if not tables:
-        return pd.DataFrame(columns=[*scdl.COLONNES_SUBVENTIONS, "source"]), comptes
+        return pd.DataFrame(columns=[*scdl_lignes.COLONNES_SUBVENTIONS, "source"]), comptes
     return pd.concat(tables, ignore_index=True), comptes

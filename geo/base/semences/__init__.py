@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.base import saisie, store
+from geo.base import comptes, saisie, store
 from geo.outils.ligne_de_commande import AnalyseurFr
 from geo.outils.ligne_de_commande import journal as journal_de_commande
 
@@ -43,8 +43,6 @@ def semer(depot: store.Depot, connu=None, utilisateur=None) -> saisie.RapportImp
 
 def semer_si_vide(depot: store.Depot, connu=None) -> saisie.RapportImport | None:
     """Load the pack into an empty store (first use); do nothing otherwise (nor on a read-only mirror)."""
-    from geo.base import comptes
-
     if comptes.lecture_seule() or not depot.est_vide():
         return None
     return semer(depot, connu)

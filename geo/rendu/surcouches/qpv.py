@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.donnees.qpv import GENERATION_ACTUELLE, LIBELLES_GENERATION, note_legende_nationale
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.carte_territoire import Resume, Surcouche
 from geo.rendu.leaflet import MOTIFS, CoucheContours, collection_geojson
@@ -52,8 +53,6 @@ def _population_qpv(population, millesime) -> str:
 def _popup_qpv(
     ref: Referentiel, code: str, nom: str, generation: str, communes: list[str], population, millesime
 ) -> str:
-    from geo.donnees.qpv import LIBELLES_GENERATION
-
     noms_communes = ", ".join(
         echapper(ref.communes.loc[c, "nom"]) for c in communes if c in ref.communes.index
     )
@@ -75,8 +74,6 @@ def surcouche(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generatio
     are outlined and say so. ``generation="2015"`` draws the old 2015 perimeters
     instead (Occitanie only in the open data at hand), as a layer of its own.
     """
-    from geo.donnees.qpv import GENERATION_ACTUELLE, note_legende_nationale
-
     if generation != GENERATION_ACTUELLE:
         return _surcouche_qpv_anciens(ref, donnees_qpv, tid, generation)
     actuels = donnees_qpv.qpv_du_territoire(ref, tid, GENERATION_ACTUELLE)
@@ -161,8 +158,6 @@ def surcouche(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, generatio
 
 def _resume_qpv(ref: Referentiel, donnees_qpv, tid: TerritoireId | None, actuels, perimetres) -> Resume:
     """The QPV of the territory in words: how many, and which are not drawn by their own outline."""
-    from geo.donnees.qpv import note_legende_nationale
-
     precisions = []
     if tid is None and donnees_qpv.qpv_2024_non_comptes:
         precisions.append(note_legende_nationale(len(actuels), donnees_qpv.qpv_2024_non_comptes))
