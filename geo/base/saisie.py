@@ -19,8 +19,10 @@ or without BOM) or Latin-1 / Windows-1252, separated by ``;`` or ``,``.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
+import functools
 import io
 import re
 import unicodedata
@@ -31,7 +33,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from geo.base import store
@@ -836,12 +838,52 @@ def chiffres_ascii(texte: str) -> str:
     return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c for c in texte)
 
 
-def _normaliser_ligne(ligne: dict, feuille: str, numero: int) -> tuple[dict, list[Erreur]]:
-    """The row's cells as they will be parsed, and the characters refused in them."""
+# A decimal digit other than 0-9 (Unicode's « Nd » category, as str.isdecimal).
+_CHIFFRE_NON_ASCII = re.compile(r"(?![0-9])\d")
+
+
+def _chiffres_ascii_deja(texte: str) -> bool:
+    """Whether :func:`chiffres_ascii` leaves ``texte`` as it is (a « € » does not count)."""
+    return texte.isascii() or (
+        unicodedata.is_normalized("NFKC", texte) and not _CHIFFRE_NON_ASCII.search(texte)
+    )
+
+
+def _colonnes_a_normaliser(cadre: pd.DataFrame) -> list[str]:
+    """The columns where :func:`_normaliser_ligne` may change or refuse a cell; every other
+    column is left as it is, without a look at each of its cells.
+
+    A whole column is searched at once, its texts joined: a cell that would be changed or
+    refused makes its column listed (a separator may only add a column, never hide one).
+    """
+    a_normaliser = []
+    for colonne in cadre.columns:
+        textes = cadre[colonne].tolist()
+        if not all(isinstance(v, str) for v in textes):  # numbers and dates of a workbook, gaps
+            textes = [v for v in textes if isinstance(v, str)]
+        if not textes:
+            continue
+        lignes = "\n".join(textes)  # « \n » is not refused by _CONTROLES_INTERDITS
+        cellules = "\x00".join(textes)  # « \x00 » is neither a line break nor an apostrophe
+        if (
+            _CONTROLES_INTERDITS.search(lignes)
+            or re.search(r"(?:^|\x00)'", cellules)
+            or (colonne not in COLONNES_MULTILIGNES and _SAUTS_DE_LIGNE.search(cellules))
+            or (colonne in COLONNES_CODES and not _chiffres_ascii_deja(cellules))
+        ):
+            a_normaliser.append(colonne)
+    return a_normaliser
+
+
+def _normaliser_ligne(
+    ligne: dict, feuille: str, numero: int, colonnes: list[str] | None = None
+) -> tuple[dict, list[Erreur]]:
+    """The row's cells as they will be parsed, and the characters refused in them (in
+    ``colonnes`` only, when given: the others need nothing)."""
     ligne = dict(ligne)
     problemes = []
     for colonne, valeur in ligne.items():
-        if not isinstance(valeur, str):
+        if not isinstance(valeur, str) or (colonnes is not None and colonne not in colonnes):
             continue
         valeur = _APOSTROPHE_PROTECTRICE.sub("", valeur)
         interdit = _CONTROLES_INTERDITS.search(valeur) or (
@@ -882,6 +924,11 @@ class _Index:
     financements: set = field(default_factory=set)
 
 
+# The names of an import repeat (a funder on every line): their search keys are kept, up to a
+# bound that holds memory to a few MB.
+_cle = functools.lru_cache(maxsize=16_384)(cle_recherche)
+
+
 def _cle_financement(projet, ptce, siret, territoire, financeur, dispositif, debut, fin, montant) -> tuple:
     """The duplicate key of a funding line, for a stored line and a row of the file alike.
 
@@ -893,8 +940,8 @@ def _cle_financement(projet, ptce, siret, territoire, financeur, dispositif, deb
         ptce,
         siret,
         territoire,
-        cle_recherche(financeur or ""),
-        cle_recherche(dispositif or ""),
+        _cle(financeur or ""),
+        _cle(dispositif or ""),
         debut,
         fin,
         None if montant is None else Decimal(montant).normalize(),
@@ -907,13 +954,16 @@ def _index_existant(session) -> _Index:
         index.ptce[cle_recherche(p.nom)] = p
     for p in session.scalars(select(store.Projet)):
         index.projets[cle_recherche(p.nom)] = p
-    for s in session.scalars(select(store.Structure)):
-        index.structures[cle_recherche(s.nom)] = s
-        if s.siret:
-            index.sirets[s.siret] = s
-    for e in session.scalars(select(store.Emploi)):
+    # Structures, jobs and funding lines are only looked up, never referred to: their columns
+    # are enough, without an ORM object for each of tens of thousands of stored rows.
+    for nom, numero_siret in session.execute(select(store.Structure.nom, store.Structure.siret)):
+        index.structures[cle_recherche(nom)] = nom
+        if numero_siret:
+            index.sirets[numero_siret] = nom
+    for e in session.execute(select(store.Emploi.projet_id, store.Emploi.annee, store.Emploi.nature)):
         index.emplois.add((e.projet_id, e.annee, e.nature))
-    for f in session.scalars(select(store.Financement)):
+    colonnes_financement = [c for c in store.Financement.__table__.columns if c.key != "id"]
+    for f in session.execute(select(*colonnes_financement)):
         index.financements.add(
             _cle_financement(
                 f.projet_id,
@@ -941,6 +991,9 @@ class _Ligne:
     index: _Index
     connu: Callable[[str], bool] | None
     problemes: list[Erreur] = field(default_factory=list)
+    # (column, cell) → (value, refusal) of the cells of this sheet already parsed: years,
+    # funders, territories repeat from row to row, and each parser depends on the cell alone.
+    analyses: dict = field(default_factory=dict)
 
     def texte(self, colonne: str) -> str | None:
         return _texte(self.cellules.get(colonne))
@@ -950,11 +1003,21 @@ class _Ligne:
 
     def lire(self, colonne: str, analyse: Callable):
         """The cell parsed by ``analyse``; its ``ValueError`` becomes the row's problem."""
+        cellule = self.cellules.get(colonne)
+        # The type is part of the key: 1, 1.0 and True are equal keys of a dict.
+        cle = (colonne, type(cellule), cellule)
         try:
-            return analyse(self.cellules.get(colonne))
-        except ValueError as erreur:
-            self.erreur(colonne, str(erreur))
-            return None
+            valeur, refus = self.analyses[cle]
+        except (KeyError, TypeError):  # not parsed yet, or not hashable
+            try:
+                valeur, refus = analyse(cellule), None
+            except ValueError as erreur:
+                valeur, refus = None, str(erreur)
+            with contextlib.suppress(TypeError):
+                self.analyses[cle] = valeur, refus
+        if refus is not None:
+            self.erreur(colonne, refus)
+        return valeur
 
     def obligatoire(self, colonne: str, valeur) -> None:
         if valeur is None:
@@ -968,7 +1031,7 @@ class _Ligne:
         nom = self.texte(colonne)
         if nom is None:
             return None
-        objet = valeurs.get(cle_recherche(nom))
+        objet = valeurs.get(_cle(nom))
         if objet is None:
             self.erreur(colonne, f"{quoi} « {nom} » inconnu : saisissez-le d'abord.")
         return objet
@@ -988,7 +1051,7 @@ def _lire_ptce(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
         "description": ligne.texte("description"),
         "source": source,
     }
-    return store.PTCE, valeurs, cle_recherche(nom or "")
+    return store.PTCE, valeurs, _cle(nom or "")
 
 
 def _lire_projet(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
@@ -1006,7 +1069,7 @@ def _lire_projet(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
     }
     if valeurs["date_debut"] and valeurs["date_fin"] and valeurs["date_fin"] < valeurs["date_debut"]:
         ligne.erreur("date_fin", "la date de fin précède la date de début.")
-    return store.Projet, valeurs, cle_recherche(nom or "")
+    return store.Projet, valeurs, _cle(nom or "")
 
 
 def _lire_structure(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
@@ -1027,7 +1090,7 @@ def _lire_structure(ligne: _Ligne, source: str) -> tuple[type, dict, object]:
         "projet": ligne.reference("projet", ligne.index.projets, "projet"),
         "source": source,
     }
-    cle = cle_recherche(nom or "")
+    cle = _cle(nom or "")
     siret = valeurs["siret"]
     if siret and siret in ligne.index.sirets and cle not in ligne.index.structures:
         ligne.erreur("siret", f"SIRET {siret} déjà attribué à une autre structure.")
@@ -1095,6 +1158,11 @@ _LECTEURS: dict[str, Callable[[_Ligne, str], tuple[type, dict, object]]] = {
 
 # A progress bar moves every this many rows (a redraw per row would cost more than the row).
 PAS_PROGRESSION = 1_000
+# Rows that later rows of the same import may name (a PTCE, a project) become ORM objects;
+# the others are plain values, inserted TAILLE_LOT at a time (an ORM object per row made an
+# import of 100 000 funding lines take a minute and 780 MB).
+TABLES_EN_LOTS = ("structures", "emplois", "financements")
+TAILLE_LOT = 5_000
 
 
 def _ecrire(
@@ -1107,11 +1175,14 @@ def _ecrire(
     regle: Callable[[str, dict], str | None] | None = None,
     crees: list | None = None,
     progression: Callable[[float, str], None] | None = None,
+    a_inserer: dict[str, list[dict]] | None = None,
 ) -> tuple[RapportImport, list[Erreur]]:
-    """Validate every row and add it to the session; errors are collected, never raised.
+    """Validate every row and add it to the session or to ``a_inserer``; errors are collected,
+    never raised.
 
     ``regle`` (geo.base.comptes.regle_ecriture) refuses the rows the user may not write; the
-    objects added are appended to ``crees`` for the journal.
+    objects added are appended to ``crees`` for the journal. The values of the rows of
+    :data:`TABLES_EN_LOTS` go to ``a_inserer`` (by table), for :func:`_inserer`.
     """
     index = _index_existant(session)
     # Rows already in the store before this import (a re-import may skip them).
@@ -1128,6 +1199,7 @@ def _ecrire(
     erreurs: list[Erreur] = []
     vus_fichier: dict[str, dict] = {t: {} for t in ORDRE}
     noms_feuilles = noms_feuilles or {}
+    a_inserer = {} if a_inserer is None else a_inserer
     total = sum(len(feuilles[t]) for t in ORDRE if t in feuilles)
     faites = 0
 
@@ -1137,7 +1209,20 @@ def _ecrire(
         feuille = noms_feuilles.get(table, table)
         rapport.ecrites[table] = 0
         rapport.ignorees[table] = 0
-        for position, cellules in enumerate(feuilles[table].to_dict("records")):
+        cadre = feuilles[table]
+        a_normaliser = _colonnes_a_normaliser(cadre)
+        # Texts too long for the store, by column: the others need no look at each row.
+        trop_longs = {
+            colonne: maxi
+            for colonne, maxi in LONGUEURS_MAXIMALES.items()
+            if colonne in cadre
+            and any(isinstance(texte, str) and len(texte.strip()) > maxi for texte in cadre[colonne])
+        }
+        analyses: dict = {}
+        # One row's dict at a time (to_dict("records") made them all at once).
+        noms_colonnes = list(cadre.columns)
+        rangees = (dict(zip(noms_colonnes, rangee, strict=True)) for rangee in cadre.itertuples(False, None))
+        for position, cellules in enumerate(rangees):
             numero = position + 2  # the header is line 1
             faites += 1
             if progression is not None and faites % PAS_PROGRESSION == 0:
@@ -1148,9 +1233,11 @@ def _ecrire(
                 )
             if all(_vide(v) for v in cellules.values()):
                 continue
-            cellules, problemes = _normaliser_ligne(cellules, feuille, numero)
-            ligne = _Ligne(feuille, numero, cellules, index, connu, problemes)
-            for colonne, maxi in LONGUEURS_MAXIMALES.items():
+            problemes = []
+            if a_normaliser:
+                cellules, problemes = _normaliser_ligne(cellules, feuille, numero, a_normaliser)
+            ligne = _Ligne(feuille, numero, cellules, index, connu, problemes, analyses)
+            for colonne, maxi in trop_longs.items():
                 if isinstance(texte := cellules.get(colonne), str) and len(texte.strip()) > maxi:
                     ligne.erreur(colonne, f"texte trop long ({len(texte)} caractères, {maxi} au plus).")
             source = ligne.texte("source") or source_par_defaut
@@ -1180,16 +1267,55 @@ def _ecrire(
             if ligne.problemes:
                 erreurs.extend(ligne.problemes)
                 continue
-            objet = classe(**valeurs)
-            session.add(objet)
-            if crees is not None:
-                crees.append(objet)
+            if table in TABLES_EN_LOTS:
+                a_inserer.setdefault(table, []).append(valeurs)
+                objet = valeurs
+            else:
+                objet = classe(**valeurs)
+                session.add(objet)
+                if crees is not None:
+                    crees.append(objet)
             rapport.ecrites[table] += 1
             if table in par_nom:
                 par_nom[table][cle_doublon] = objet
-            if table == "structures" and objet.siret:
-                index.sirets[objet.siret] = objet
+            if table == "structures" and valeurs["siret"]:
+                index.sirets[valeurs["siret"]] = objet
     return rapport, erreurs
+
+
+def _inserer(
+    session, table: str, lignes: list[dict], qui: str, lot: str | None, detail: str, instant: dt.datetime
+) -> None:
+    """Insert validated rows TAILLE_LOT at a time, each batch with its journal entries.
+
+    The PTCE and projects they name are flushed before: their ids are known.
+    """
+    from geo.base import journal
+
+    # The table, not the ORM class: ORM bulk inserts cost a third more for nothing here.
+    tableau = journal.MODELES[table].__table__
+    requete = insert(tableau).returning(tableau.c.id, sort_by_parameter_order=True)
+    for debut in range(0, len(lignes), TAILLE_LOT):
+        colonnes_lot = [
+            {
+                (f"{cle}_id" if cle in {"projet", "ptce"} else cle): (
+                    (None if valeur is None else valeur.id) if cle in {"projet", "ptce"} else valeur
+                )
+                for cle, valeur in valeurs.items()
+            }
+            for valeurs in lignes[debut : debut + TAILLE_LOT]
+        ]
+        identifiants = session.scalars(requete, colonnes_lot).all()
+        ecrites = [{**ligne, "id": i} for ligne, i in zip(colonnes_lot, identifiants, strict=True)]
+        journal.noter_ajouts(
+            session,
+            qui,
+            table,
+            ecrites,
+            lot,
+            detail,
+            instant,
+        )
 
 
 def _deja_en_base(table: str, valeurs: dict, cle, existants: dict) -> bool:
@@ -1229,6 +1355,7 @@ def importer_tables(
         raise ImportRefuse([Erreur("", None, None, comptes.MESSAGE_LECTURE_SEULE)])
     regle = comptes.regle_ecriture(utilisateur, dans)
     crees: list = []
+    a_inserer: dict[str, list[dict]] = {}
     # Nothing is flushed before every row is validated (no autoflush), and the
     # transaction is rolled back on the first error of any kind.
     try:
@@ -1242,15 +1369,17 @@ def importer_tables(
                 regle=regle,
                 crees=crees,
                 progression=progression,
+                a_inserer=a_inserer,
             )
             if erreurs:
                 raise ImportRefuse(erreurs)
             if progression is not None:
-                progression(0.9, f"Enregistrement de {accorder(len(crees), 'ligne')}…")
+                progression(0.9, f"Enregistrement de {accorder(rapport.total, 'ligne')}…")
             session.flush()
-            if crees:
+            if rapport.total:
                 rapport.lot = journal.nouveau_lot()
                 qui = utilisateur.identifiant if utilisateur is not None else journal.SYSTEME
+                instant = comptes.maintenant()
                 for objet in crees:
                     journal.noter(
                         session,
@@ -1261,6 +1390,20 @@ def importer_tables(
                         journal.instantane(objet),
                         rapport.lot,
                         detail or source_par_defaut,
+                        instant,
+                    )
+                # Their journal entries first: the journal's order is the order of the writes,
+                # which an undo reverses.
+                session.flush()
+                for table in TABLES_EN_LOTS:
+                    _inserer(
+                        session,
+                        table,
+                        a_inserer.get(table, []),
+                        qui,
+                        rapport.lot,
+                        detail or source_par_defaut,
+                        instant,
                     )
     except SQLAlchemyError as erreur:
         # A refusal the checks did not foresee: rolled back too, and said in French.
