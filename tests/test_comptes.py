@@ -12,7 +12,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from geo.base import comptes, journal, saisie, semences, store
+from geo.base import comptes, journal, saisie, saisie_modele, semences, store
 
 MOT_DE_PASSE = "cheval agrafe pile correcte"
 
@@ -148,14 +148,14 @@ def test_a_contributor_writes_only_for_its_own_ptce_through_the_import(deux_pôl
         b"Epicerie;;Region;100\n"  # line 3: another PTCE's project
         b";Porte du Hainaut;Etat;50\n"  # line 4: another PTCE
     )
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, fichier, "financements.csv", utilisateur=anne)
     assert [(e.ligne, "vos PTCE ou territoires" in e.message) for e in refus.value.erreurs] == [
         (3, True),
         (4, True),
     ]
     assert _etat(depot) == avant
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"nom;ptce\nAutre;Porte du Hainaut\n", "projets.csv", utilisateur=anne)
     assert _etat(depot) == avant
 
@@ -163,11 +163,11 @@ def test_a_contributor_writes_only_for_its_own_ptce_through_the_import(deux_pôl
 def test_a_contributor_writes_only_for_its_own_ptce_through_the_form(deux_pôles):
     depot, anne = deux_pôles
     avant = _etat(depot)
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(
             depot, "emplois", {"projet": "Epicerie", "nature": "insertion", "nombre": 2}, utilisateur=anne
         )
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(depot, "ptce", {"nom": "Nouveau pôle", "perimetre": "200042190"}, utilisateur=anne)
     assert _etat(depot) == avant
     saisie.ajouter(depot, "structures", {"nom": "Atelier", "ptce": "ALISS"}, utilisateur=anne)
@@ -178,11 +178,11 @@ def test_a_territory_contributor_writes_inside_its_territory(depot):
     dans = {("commune:02722", "epci:200071991"), ("epci:200071991", "epci:200071991")}
     permis = lambda t, p: (t, p) in dans  # noqa: E731
     saisie.importer(depot, b"nom;territoire\nJardin;02722\n", "projets.csv", utilisateur=elu, dans=permis)
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(
             depot, b"nom;territoire\nAilleurs;59172\n", "projets.csv", utilisateur=elu, dans=permis
         )
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"nom\nSans lieu\n", "projets.csv", utilisateur=elu, dans=permis)
 
 
@@ -209,7 +209,7 @@ def test_every_write_is_journaled_in_its_own_transaction(deux_pôles):
     assert historique[["qui", "action"]].values.tolist() == [["anne@aliss.fr", "ajout"]]
     # A refused import leaves no journal entry either.
     nombre = len(_etat(depot)["journal"])
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"projet;nature;nombre\nReseau;insertion;4\nReseau;autre;x\n", "e.csv")
     assert len(_etat(depot)["journal"]) == nombre
 
@@ -273,10 +273,10 @@ def test_a_contributor_cannot_undo_another_ptce_s_import(deux_pôles):
 def test_read_only_switches_every_write_off(depot, monkeypatch):
     monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
     avant = _etat(depot)
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, b"nom\nALISS\n", "ptce.csv")
     assert "lecture seule" in str(refus.value.erreurs[0])
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(depot, "ptce", {"nom": "X"})
     assert semences.semer_si_vide(depot) is None
     assert _etat(depot) == avant
