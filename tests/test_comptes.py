@@ -248,6 +248,62 @@ def test_an_administrator_undoes_an_import_as_a_whole(deux_pôles):
         journal.annuler_lot(depot, rapport.lot, admin.identifiant)
 
 
+def test_a_large_import_is_listed_and_undone_in_few_statements(deux_pôles):
+    """100 000 funding lines took 2 s of every run of the Saisie page to list (an ORM object per
+    journal entry) and more than a minute to undo (a DELETE and a flush per row)."""
+    from benchmarks.bench_import import fichier_financements
+
+    depot, _anne = deux_pôles
+    saisie.importer(depot, b"nom\nPTCE de mesure\n", "ptce.csv")
+    avant = _etat(depot)
+    rapport = saisie.importer(depot, fichier_financements(2_500), "financements.csv")
+    requetes: list[str] = []
+
+    def compter(_connexion, _curseur, instruction, *_args) -> None:
+        requetes.append(instruction)
+
+    objets: list[str] = []
+
+    def compter_objets(cible, *_args, **_kwargs) -> None:
+        objets.append(type(cible).__name__)
+
+    sa.event.listen(store.Journal, "load", compter_objets)
+    try:
+        lots = journal.imports(depot)
+    finally:
+        sa.event.remove(store.Journal, "load", compter_objets)
+    assert objets == []
+    assert lots.set_index("lot").loc[rapport.lot, ["lignes ajoutées", "encore présentes"]].tolist() == [
+        2_500,
+        2_500,
+    ]
+    assert lots.set_index("lot").loc[rapport.lot, "quoi"] == "import : financements.csv"
+
+    sa.event.listen(depot.engine, "before_cursor_execute", compter)
+    try:
+        assert journal.annuler_lot(depot, rapport.lot, "admin") == 2_500
+    finally:
+        sa.event.remove(depot.engine, "before_cursor_execute", compter)
+    assert len(requetes) < 30
+    apres = _etat(depot)
+    assert {t: v for t, v in apres.items() if t != "journal"} == {
+        t: v for t, v in avant.items() if t != "journal"
+    }
+    suppressions = [
+        json.loads(ligne[6])
+        for ligne in apres["journal"]
+        if ligne[3] == "suppression" and ligne[8] == rapport.lot
+    ]
+    assert len(suppressions) == 2_500
+    assert {s["financeur"] for s in suppressions} == {
+        "Région Hauts-de-France",
+        "Département du Nord",
+        "État",
+        "Banque des Territoires",
+    }
+    assert journal.imports(depot).set_index("lot").loc[rapport.lot, "encore présentes"] == 0
+
+
 def test_an_import_others_built_on_cannot_be_undone_and_nothing_changes(deux_pôles):
     depot, _anne = deux_pôles
     rapport = saisie.importer(depot, b"nom;ptce\nProjet A;ALISS\n", "projets.csv")
