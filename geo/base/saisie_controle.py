@@ -301,7 +301,7 @@ def controler(
 
     ``regle`` (geo.base.comptes.regle_ecriture) refuses the rows the user may not write; the
     objects added are appended to ``crees`` for the journal. The values of the rows of
-    :data:`TABLES_EN_LOTS` go to ``a_inserer`` (by table), for :func:`_inserer`.
+    :data:`TABLES_EN_LOTS` go to ``a_inserer`` (by table), inserted in batches by geo.base.saisie.
     """
     index = _index_existant(session)
     # Rows already in the store before this import (a re-import may skip them).
