@@ -16,7 +16,7 @@ RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 os.environ.setdefault("ESS_DATA_MIRROR", str(RACINE.parent / "shared" / "data"))
 
-from geo.base import saisie, store  # noqa: E402
+from geo.base import saisie, saisie_modele, store  # noqa: E402
 from geo.build import etapes  # noqa: E402
 from geo.donnees import emplois, financements  # noqa: E402
 from geo.outils import config  # noqa: E402
@@ -83,7 +83,7 @@ def main() -> None:
         contenu = "\n".join(lignes_csv).encode("utf-8")
         try:
             _, duree = _chrono(lambda: saisie.importer(depot, contenu, "emplois.csv"))
-        except saisie.ImportRefuse as refus:
+        except saisie_modele.ImportRefuse as refus:
             print(f"Import de 5 000 lignes refusé : {len(refus.erreurs)} doublons signalés (4 974 attendus)")
         unique = "\n".join(lignes_csv[:27]).encode("utf-8")
         rapport, duree = _chrono(lambda: saisie.importer(depot, unique, "emplois.csv"))

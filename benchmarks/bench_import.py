@@ -17,7 +17,7 @@ from pathlib import Path
 RACINE = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RACINE))
 
-from geo.base import saisie, store  # noqa: E402
+from geo.base import saisie, saisie_fichiers, store  # noqa: E402
 from geo.donnees import emplois  # noqa: E402
 
 FINANCEURS = ("Région Hauts-de-France", "Département du Nord", "État", "Banque des Territoires")
@@ -42,14 +42,14 @@ def _memoire_max_mo() -> float:
 def main(lignes: int = 100_000) -> None:
     contenu = fichier_financements(lignes)
     print(f"Fichier de {lignes:,} lignes : {len(contenu) / 1e6:.1f} Mo".replace(",", "\u202f"))
-    print(f"Limites annoncées : {saisie.LIMITES}")
+    print(f"Limites annoncées : {saisie_fichiers.LIMITES}")
     with tempfile.TemporaryDirectory() as dossier:
         depot = emplois.depot_pret(f"sqlite:///{Path(dossier) / 'bench.sqlite3'}")
         with depot.session() as session:
             session.add(store.PTCE(nom="PTCE de mesure", source="bench"))
         avant = _memoire_max_mo()
         debut = time.perf_counter()
-        feuilles, _ = saisie.lire(contenu, "financements.csv")
+        feuilles, _ = saisie_fichiers.lire(contenu, "financements.csv")
         lecture = time.perf_counter() - debut
         rapport = saisie.importer_tables(depot, feuilles, "bench")
         total = time.perf_counter() - debut

@@ -10,7 +10,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from geo.base import comptes, journal, saisie, semences
+from geo.base import comptes, journal, saisie, saisie_export, saisie_fichiers, saisie_modele, semences
 from geo.base.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
 from geo.donnees import emplois
 from geo.outils.text import accorder, texte_brut
@@ -46,7 +46,7 @@ def _connu(identifiant: str) -> bool:
         return False
 
 
-def _afficher_refus(erreurs: list[saisie.Erreur]) -> None:
+def _afficher_refus(erreurs: list[saisie_modele.Erreur]) -> None:
     st.error(
         f"Rien n'a été enregistré : {accorder(len(erreurs), 'erreur')} à corriger.", icon=":material/error:"
     )
@@ -67,7 +67,7 @@ def _resultat(action, administrateur: bool = False) -> None:
     auteur = None if comptes.lecture_seule() else acces.utilisateur_connecte()
     if auteur is None or (administrateur and not auteur.est_administrateur):
         st.session_state["_saisie_refus"] = [
-            saisie.Erreur(
+            saisie_modele.Erreur(
                 "",
                 None,
                 None,
@@ -79,7 +79,7 @@ def _resultat(action, administrateur: bool = False) -> None:
         return
     try:
         rapport = action(auteur)
-    except saisie.ImportRefuse as refus:
+    except saisie_modele.ImportRefuse as refus:
         st.session_state["_saisie_refus"] = refus.erreurs
     else:
         st.session_state["_saisie_message"] = " ".join([rapport.resume(), *rapport.remarques])
@@ -87,7 +87,7 @@ def _resultat(action, administrateur: bool = False) -> None:
 
 def _enregistrer_formulaire(table: str) -> None:
     valeurs = {}
-    for colonne in saisie.colonnes(table):
+    for colonne in saisie_modele.colonnes(table):
         valeur = st.session_state.get(f"champ_{table}_{colonne}")
         if isinstance(valeur, dt.date):
             valeur = valeur.strftime("%d/%m/%Y")
@@ -100,9 +100,12 @@ def _enregistrer_formulaire(table: str) -> None:
 def _importer() -> None:
     fichier = st.session_state.get("fichier_import")
     if fichier is None:
-        st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, "choisissez d'abord un fichier.")]
+        st.session_state["_saisie_refus"] = [
+            saisie_modele.Erreur("", None, None, "choisissez d'abord un fichier.")
+        ]
         return
-    # A file of 100 000 lines takes most of a minute: the bar says how far it is.
+    # A file of 100 000 lines takes some seconds (a quarter of a minute on a busy machine): the
+    # bar says how far it is.
     barre = st.progress(0.0, text="Import en cours…")
     _resultat(
         lambda auteur: saisie.importer(
@@ -127,12 +130,14 @@ def _annuler_import() -> None:
     auteur = acces.utilisateur_connecte()
     lot = st.session_state.get("lot_a_annuler")
     if auteur is None or not auteur.est_administrateur or comptes.lecture_seule() or not lot:
-        st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, "réservé aux administrateurs.")]
+        st.session_state["_saisie_refus"] = [
+            saisie_modele.Erreur("", None, None, "réservé aux administrateurs.")
+        ]
         return
     try:
         nombre = journal.annuler_lot(depot, lot, auteur.identifiant)
     except journal.AnnulationImpossible as refus:
-        st.session_state["_saisie_refus"] = [saisie.Erreur("", None, None, str(refus))]
+        st.session_state["_saisie_refus"] = [saisie_modele.Erreur("", None, None, str(refus))]
     else:
         st.session_state["_saisie_message"] = (
             f"Import annulé : {accorder(nombre, 'ligne retirée', 'lignes retirées')}, "
@@ -170,7 +175,7 @@ if utilisateur is not None:
     with onglets["formulaire"]:
         table = st.radio(
             "Que saisir ?",
-            saisie.ORDRE,
+            saisie_modele.ORDRE,
             format_func={
                 "ptce": "Un PTCE",
                 "projets": "Un projet",
@@ -190,7 +195,7 @@ if utilisateur is not None:
                     t,
                     "perimetre",
                     "Périmètre",
-                    help=saisie.AIDE_COLONNES["perimetre"],
+                    help=saisie_modele.AIDE_COLONNES["perimetre"],
                     placeholder="epci:200042190, commune:59172",
                 )
                 _champ(st.text_area, t, "membres", "Membres (séparés par « ; »)")
@@ -274,11 +279,11 @@ if utilisateur is not None:
             "UTF-16 (« Texte Unicode » d'Excel), séparé par « ; », « , » ou des tabulations. Montants à la "
             "française acceptés (« 1 200,50 € »). **Un import réussit en entier ou ne change rien.**"
         )
-        st.caption(saisie.LIMITES)
+        st.caption(saisie_fichiers.LIMITES)
         modeles = st.columns(2)
         modeles[0].download_button(
             "Modèle Excel (.xlsx)",
-            saisie.modele_excel(),
+            saisie_export.modele_excel(),
             file_name="modele_saisie_ess.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table:",
@@ -286,7 +291,7 @@ if utilisateur is not None:
         )
         modeles[1].download_button(
             "Modèles CSV (.zip)",
-            saisie.modele_csv(),
+            saisie_export.modele_csv(),
             file_name="modeles_saisie_ess_csv.zip",
             mime="application/zip",
             icon=":material/folder_zip:",
@@ -304,7 +309,7 @@ if utilisateur is not None:
             "Importer", icon=":material/upload:", disabled=fichier is None, key="importer", on_click=_importer
         )
         with st.expander("Colonnes attendues"):
-            tableaux.afficher(saisie.aide_colonnes())
+            tableaux.afficher(saisie_export.aide_colonnes())
         if utilisateur.est_administrateur:
             st.button(
                 "Recharger le pack des documents de terrain",
@@ -316,7 +321,7 @@ if utilisateur is not None:
             )
 
 with onglets["export"]:
-    tables = saisie.exporter(depot)
+    tables = saisie_export.exporter(depot)
     st.markdown(
         emplois.resume_tables_saisies(tables)
         + " — tout ce qui a été saisi, dans les colonnes du modèle (réimportable)."
@@ -324,7 +329,7 @@ with onglets["export"]:
     exports = st.columns(2)
     exports[0].download_button(
         "Tout exporter (Excel)",
-        saisie.classeur_excel(tables, avec_aide=False),
+        saisie_export.classeur_excel(tables, avec_aide=False),
         file_name=f"saisie_ess_{dt.date.today().isoformat()}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/download:",
@@ -332,18 +337,20 @@ with onglets["export"]:
     )
     exports[1].download_button(
         "Tout exporter (CSV, .zip)",
-        saisie.archive_csv(tables),
+        saisie_export.archive_csv(tables),
         file_name=f"saisie_ess_{dt.date.today().isoformat()}_csv.zip",
         mime="application/zip",
         icon=":material/download:",
         on_click="ignore",
     )
-    table_vue = st.selectbox("Voir la table", saisie.ORDRE, key="table_export", placeholder=page.CHOISIR)
+    table_vue = st.selectbox(
+        "Voir la table", saisie_modele.ORDRE, key="table_export", placeholder=page.CHOISIR
+    )
     # On screen, French headers; the file's column name is in each header's tooltip.
     tableaux.afficher(
         tables[table_vue],
         column_config={
-            c: st.column_config.Column(saisie.ENTETES.get(c, c), help=f"Colonne « {c} » des fichiers")
+            c: st.column_config.Column(saisie_modele.ENTETES.get(c, c), help=f"Colonne « {c} » des fichiers")
             for c in tables[table_vue].columns
         },
         decimales={"montant_eur": 2},
@@ -380,7 +387,7 @@ if "historique" in onglets:
                 )
         st.header("Historique d'une ligne")
         table_historique = st.selectbox(
-            "Table", saisie.ORDRE, key="historique_table", placeholder=page.CHOISIR
+            "Table", saisie_modele.ORDRE, key="historique_table", placeholder=page.CHOISIR
         )
         lignes_historique = journal.lignes_journalisees(depot, table_historique)
         if not lignes_historique:

@@ -160,11 +160,7 @@ IMPORTS_DANS_UNE_FONCTION: dict[tuple[str, str], str] = {
     ("geo.base.comptes", "geo.territoires.referentiel"): (
         "démarrage : ess-comptes se lance sans geopandas, que le référentiel charge"
     ),
-    ("geo.base.saisie", "geo.outils.formats"): "démarrage : geopandas seulement pour un export CSV",
-    # geo/base/saisie.py is split by job at this stop (issue 30, helper « import »): its pieces
-    # take these imports at module level then (no cycle: comptes and journal do not import it).
-    ("geo.base.saisie", "geo.base.comptes"): "en attente du découpage de saisie.py",
-    ("geo.base.saisie", "geo.base.journal"): "en attente du découpage de saisie.py",
+    ("geo.base.saisie_export", "geo.outils.formats"): ("démarrage : geopandas seulement pour un export CSV"),
 }
 
 

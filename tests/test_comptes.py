@@ -12,7 +12,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from geo.base import comptes, journal, saisie, semences, store
+from geo.base import comptes, journal, saisie, saisie_modele, semences, store
 
 MOT_DE_PASSE = "cheval agrafe pile correcte"
 
@@ -148,14 +148,14 @@ def test_a_contributor_writes_only_for_its_own_ptce_through_the_import(deux_pôl
         b"Epicerie;;Region;100\n"  # line 3: another PTCE's project
         b";Porte du Hainaut;Etat;50\n"  # line 4: another PTCE
     )
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, fichier, "financements.csv", utilisateur=anne)
     assert [(e.ligne, "vos PTCE ou territoires" in e.message) for e in refus.value.erreurs] == [
         (3, True),
         (4, True),
     ]
     assert _etat(depot) == avant
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"nom;ptce\nAutre;Porte du Hainaut\n", "projets.csv", utilisateur=anne)
     assert _etat(depot) == avant
 
@@ -163,11 +163,11 @@ def test_a_contributor_writes_only_for_its_own_ptce_through_the_import(deux_pôl
 def test_a_contributor_writes_only_for_its_own_ptce_through_the_form(deux_pôles):
     depot, anne = deux_pôles
     avant = _etat(depot)
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(
             depot, "emplois", {"projet": "Epicerie", "nature": "insertion", "nombre": 2}, utilisateur=anne
         )
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(depot, "ptce", {"nom": "Nouveau pôle", "perimetre": "200042190"}, utilisateur=anne)
     assert _etat(depot) == avant
     saisie.ajouter(depot, "structures", {"nom": "Atelier", "ptce": "ALISS"}, utilisateur=anne)
@@ -178,11 +178,11 @@ def test_a_territory_contributor_writes_inside_its_territory(depot):
     dans = {("commune:02722", "epci:200071991"), ("epci:200071991", "epci:200071991")}
     permis = lambda t, p: (t, p) in dans  # noqa: E731
     saisie.importer(depot, b"nom;territoire\nJardin;02722\n", "projets.csv", utilisateur=elu, dans=permis)
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(
             depot, b"nom;territoire\nAilleurs;59172\n", "projets.csv", utilisateur=elu, dans=permis
         )
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"nom\nSans lieu\n", "projets.csv", utilisateur=elu, dans=permis)
 
 
@@ -209,7 +209,7 @@ def test_every_write_is_journaled_in_its_own_transaction(deux_pôles):
     assert historique[["qui", "action"]].values.tolist() == [["anne@aliss.fr", "ajout"]]
     # A refused import leaves no journal entry either.
     nombre = len(_etat(depot)["journal"])
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.importer(depot, b"projet;nature;nombre\nReseau;insertion;4\nReseau;autre;x\n", "e.csv")
     assert len(_etat(depot)["journal"]) == nombre
 
@@ -248,6 +248,62 @@ def test_an_administrator_undoes_an_import_as_a_whole(deux_pôles):
         journal.annuler_lot(depot, rapport.lot, admin.identifiant)
 
 
+def test_a_large_import_is_listed_and_undone_in_few_statements(deux_pôles):
+    """100 000 funding lines took 2 s of every run of the Saisie page to list (an ORM object per
+    journal entry) and more than a minute to undo (a DELETE and a flush per row)."""
+    from benchmarks.bench_import import fichier_financements
+
+    depot, _anne = deux_pôles
+    saisie.importer(depot, b"nom\nPTCE de mesure\n", "ptce.csv")
+    avant = _etat(depot)
+    rapport = saisie.importer(depot, fichier_financements(2_500), "financements.csv")
+    requetes: list[str] = []
+
+    def compter(_connexion, _curseur, instruction, *_args) -> None:
+        requetes.append(instruction)
+
+    objets: list[str] = []
+
+    def compter_objets(cible, *_args, **_kwargs) -> None:
+        objets.append(type(cible).__name__)
+
+    sa.event.listen(store.Journal, "load", compter_objets)
+    try:
+        lots = journal.imports(depot)
+    finally:
+        sa.event.remove(store.Journal, "load", compter_objets)
+    assert objets == []
+    assert lots.set_index("lot").loc[rapport.lot, ["lignes ajoutées", "encore présentes"]].tolist() == [
+        2_500,
+        2_500,
+    ]
+    assert lots.set_index("lot").loc[rapport.lot, "quoi"] == "import : financements.csv"
+
+    sa.event.listen(depot.engine, "before_cursor_execute", compter)
+    try:
+        assert journal.annuler_lot(depot, rapport.lot, "admin") == 2_500
+    finally:
+        sa.event.remove(depot.engine, "before_cursor_execute", compter)
+    assert len(requetes) < 30
+    apres = _etat(depot)
+    assert {t: v for t, v in apres.items() if t != "journal"} == {
+        t: v for t, v in avant.items() if t != "journal"
+    }
+    suppressions = [
+        json.loads(ligne[6])
+        for ligne in apres["journal"]
+        if ligne[3] == "suppression" and ligne[8] == rapport.lot
+    ]
+    assert len(suppressions) == 2_500
+    assert {s["financeur"] for s in suppressions} == {
+        "Région Hauts-de-France",
+        "Département du Nord",
+        "État",
+        "Banque des Territoires",
+    }
+    assert journal.imports(depot).set_index("lot").loc[rapport.lot, "encore présentes"] == 0
+
+
 def test_an_import_others_built_on_cannot_be_undone_and_nothing_changes(deux_pôles):
     depot, _anne = deux_pôles
     rapport = saisie.importer(depot, b"nom;ptce\nProjet A;ALISS\n", "projets.csv")
@@ -273,10 +329,10 @@ def test_a_contributor_cannot_undo_another_ptce_s_import(deux_pôles):
 def test_read_only_switches_every_write_off(depot, monkeypatch):
     monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
     avant = _etat(depot)
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, b"nom\nALISS\n", "ptce.csv")
     assert "lecture seule" in str(refus.value.erreurs[0])
-    with pytest.raises(saisie.ImportRefuse):
+    with pytest.raises(saisie_modele.ImportRefuse):
         saisie.ajouter(depot, "ptce", {"nom": "X"})
     assert semences.semer_si_vide(depot) is None
     assert _etat(depot) == avant

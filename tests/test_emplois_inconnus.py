@@ -8,7 +8,7 @@ import json
 import pandas as pd
 import pytest
 
-from geo.base import saisie
+from geo.base import saisie_export, saisie_modele
 from geo.donnees import emplois
 from geo.rendu import charts, fiche, report
 from geo.territoires.referentiel import TerritoireId
@@ -59,7 +59,7 @@ def test_wording_of_the_total():
 
 def test_the_saisie_summary_counts_rows_and_the_jobs_they_hold_alike_everywhere(referentiel, depot):
     """The Saisie page said « 6 emplois »: 6 rows, which hold 42 jobs (the figure of every other page)."""
-    resume = emplois.resume_tables_saisies(saisie.exporter(depot))
+    resume = emplois.resume_tables_saisies(saisie_export.exporter(depot))
     france = emplois.charger(depot).bloc(referentiel, None)
     assert france["crees_total"] == 42
     assert france["projets_sans_emplois"] == 8
@@ -69,7 +69,7 @@ def test_the_saisie_summary_counts_rows_and_the_jobs_they_hold_alike_everywhere(
 
 
 def test_the_saisie_summary_of_projects_without_any_job_row():
-    tables = {table: pd.DataFrame(columns=saisie.colonnes(table)) for table in saisie.ORDRE}
+    tables = {table: pd.DataFrame(columns=saisie_modele.colonnes(table)) for table in saisie_modele.ORDRE}
     tables["projets"] = pd.DataFrame({"nom": ["A", "B"]})
     resume = emplois.resume_tables_saisies(tables)
     assert "0 ligne d'emplois (emplois créés : inconnu ; 2 projets sans chiffre d'emplois)" in resume

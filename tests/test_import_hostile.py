@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo.base import saisie, store
+from geo.base import saisie, saisie_cellules, saisie_export, saisie_fichiers, saisie_modele, store
 from geo.outils import config, formats
 from geo.rendu import fiche
 
@@ -34,9 +34,9 @@ def _etat(depot) -> dict[str, list]:
         }
 
 
-def _refus(depot, contenu: bytes, nom: str) -> list[saisie.Erreur]:
+def _refus(depot, contenu: bytes, nom: str) -> list[saisie_modele.Erreur]:
     avant = _etat(depot)
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, contenu, nom)
     assert _etat(depot) == avant
     # Messages are French, never a Python exception's English.
@@ -65,7 +65,7 @@ def test_amounts_from_excel_that_are_not_finite_are_refused():
 
     for valeur in (float("inf"), Decimal("NaN"), Decimal("-Infinity")):
         with pytest.raises(ValueError, match="montant"):
-            saisie.montant_fr(valeur)
+            saisie_cellules.montant_fr(valeur)
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_a_comma_line_with_an_extra_text_field_keeps_the_general_message(depot):
 def test_the_excel_export_survives_a_control_character_already_stored(depot):
     with depot.session() as session:
         session.add(store.Structure(nom="Ancien\x07nom", source="saisie"))
-    classeur = saisie.classeur_excel(saisie.exporter(depot))
+    classeur = saisie_export.classeur_excel(saisie_export.exporter(depot))
     relu = pd.read_excel(io.BytesIO(classeur), sheet_name="structures", engine="openpyxl")
     assert relu.nom.tolist() == ["Ancien\ufffdnom"]
 
@@ -158,11 +158,11 @@ def test_full_width_digits_cannot_bypass_the_siret_uniqueness(depot):
     with depot.session() as session:
         commune = session.scalar(sa.select(store.Structure.commune).where(store.Structure.nom == "Atelier C"))
     assert commune == "02722"
-    assert saisie.chiffres_ascii("٢٠٢١") == "2021"
+    assert saisie_cellules.chiffres_ascii("٢٠٢١") == "2021"
 
 
 def test_an_upload_beyond_the_size_limit_is_refused(depot):
-    contenu = b"nom\n" + b"x\n" * (saisie.TAILLE_MAXIMALE_FICHIER // 2 + 1)
+    contenu = b"nom\n" + b"x\n" * (saisie_fichiers.TAILLE_MAXIMALE_FICHIER // 2 + 1)
     erreurs = _refus(depot, contenu, "ptce.csv")
     assert "10 Mo au plus" in erreurs[0].message
 
@@ -170,7 +170,7 @@ def test_an_upload_beyond_the_size_limit_is_refused(depot):
 def test_a_zip_bomb_is_refused_before_it_is_read(depot):
     tampon = io.BytesIO()
     with zipfile.ZipFile(tampon, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("ptce.csv", b"nom\n" + b" " * (saisie.TAILLE_MAXIMALE_DECOMPRESSEE + 10))
+        archive.writestr("ptce.csv", b"nom\n" + b" " * (saisie_fichiers.TAILLE_MAXIMALE_DECOMPRESSEE + 10))
     assert len(tampon.getvalue()) < 1024 * 1024
     erreurs = _refus(depot, tampon.getvalue(), "bombe.zip")
     assert "se décompresse" in erreurs[0].message
@@ -178,19 +178,19 @@ def test_a_zip_bomb_is_refused_before_it_is_read(depot):
 
 
 def test_too_many_rows_are_refused(depot):
-    contenu = "nom\n" + "".join(f"P{i}\n" for i in range(saisie.LIGNES_MAXIMALES + 1))
+    contenu = "nom\n" + "".join(f"P{i}\n" for i in range(saisie_fichiers.LIGNES_MAXIMALES + 1))
     erreurs = _refus(depot, contenu.encode(), "ptce.csv")
     assert "plus de 100\u202f000 lignes" in erreurs[0].message
 
 
 def test_the_limits_are_said_in_french_before_the_upload():
     # A CRESS directory or a département's subsidies hold tens of thousands of lines.
-    assert saisie.LIGNES_MAXIMALES >= 100_000
-    assert saisie.LIMITES.startswith(
+    assert saisie_fichiers.LIGNES_MAXIMALES >= 100_000
+    assert saisie_fichiers.LIMITES.startswith(
         "100\u202f000 lignes au plus par import ; fichier de 10 Mo au plus, 50 Mo"
     )
     source_de_la_page = (config.RACINE_PROJET / "pages" / "saisie.py").read_text(encoding="utf-8")
-    assert source_de_la_page.index("st.caption(saisie.LIMITES)") < source_de_la_page.index(
+    assert source_de_la_page.index("st.caption(saisie_fichiers.LIMITES)") < source_de_la_page.index(
         "st.file_uploader("
     )
 
@@ -228,7 +228,7 @@ def test_csv_exports_neutralise_formulas_and_come_back_unchanged(depot):
     noms = ['=HYPERLINK("https://evil.example";"clic")', "+33 1 23", "-moins", "@SUM(A1)", "Normal"]
     for nom in noms:
         saisie.ajouter(depot, "ptce", {"nom": nom})
-    archive = saisie.archive_csv(saisie.exporter(depot))
+    archive = saisie_export.archive_csv(saisie_export.exporter(depot))
     with zipfile.ZipFile(io.BytesIO(archive)) as zf:
         texte = zf.read("ptce.csv").decode("utf-8-sig")
     cellules = [ligne.split(";")[0] for ligne in texte.splitlines()[1:]]
@@ -237,12 +237,12 @@ def test_csv_exports_neutralise_formulas_and_come_back_unchanged(depot):
     # Re-imported elsewhere, the names are the same.
     autre = store.Depot("sqlite:///:memory:")
     saisie.importer(autre, archive, "export.zip")
-    assert sorted(saisie.exporter(autre)["ptce"].nom) == sorted([*noms, "ALISS"])
+    assert sorted(saisie_export.exporter(autre)["ptce"].nom) == sorted([*noms, "ALISS"])
 
 
 def test_excel_export_keeps_formula_looking_names_as_text(depot):
     saisie.ajouter(depot, "ptce", {"nom": "=1+1"})
-    classeur = openpyxl.load_workbook(io.BytesIO(saisie.classeur_excel(saisie.exporter(depot))))
+    classeur = openpyxl.load_workbook(io.BytesIO(saisie_export.classeur_excel(saisie_export.exporter(depot))))
     cellule = next(c for c in classeur["ptce"]["A"] if c.value == "=1+1")
     assert cellule.data_type == "s"
 

@@ -1,8 +1,11 @@
-"""Import of CSV and Excel files, validation messages, all-or-nothing, export; the seed pack."""
+"""Writing an import all or nothing, rows journaled as the ORM would, the form, the seed pack.
+
+On SQLite, and on PostgreSQL when ESS_TEST_POSTGRES_URL names a server (``depot`` of conftest)."""
 
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from decimal import Decimal
 
@@ -10,14 +13,8 @@ import pandas as pd
 import pytest
 import sqlalchemy as sa
 
-from geo.base import saisie, semences, store
-
-
-@pytest.fixture
-def depot(tmp_path):
-    depot = store.Depot(f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
-    yield depot
-    depot.fermer()
+from benchmarks.bench_import import fichier_financements
+from geo.base import journal, saisie, saisie_export, saisie_modele, semences, store
 
 
 def _compter(depot, modele) -> int:
@@ -30,170 +27,18 @@ def _base_aliss(depot):
     saisie.importer(depot, "nom;ptce;etape\nRéaliss;aliss;lancement\n".encode(), "projets.csv")
 
 
-@pytest.mark.parametrize(
-    ("texte", "attendu"),
-    [
-        ("1 200,50 €", Decimal("1200.50")),
-        ("1\u00a0200,50\u00a0€", Decimal("1200.50")),
-        ("1\u202f200,50 €", Decimal("1200.50")),
-        ("120 000 EUR", Decimal("120000")),
-        ("1.234.567,89", Decimal("1234567.89")),
-        ("1,234,567.89", Decimal("1234567.89")),
-        ("7164", Decimal("7164")),
-        ("19875.06", Decimal("19875.06")),
-        ("", None),
-    ],
-)
-def test_french_amounts(texte, attendu):
-    assert saisie.montant_fr(texte) == attendu
-
-
-@pytest.mark.parametrize("texte", ["abc", "12 k€", "1.200", "-5 €"])
-def test_bad_amounts_say_why(texte):
-    with pytest.raises(ValueError, match=r"montant|ambigu|négatif"):
-        saisie.montant_fr(texte)
-
-
-@pytest.mark.parametrize(
-    ("encodage", "separateur"),
-    [("utf-8", ";"), ("utf-8-sig", ";"), ("latin-1", ";"), ("cp1252", ","), ("utf-8-sig", ",")],
-)
-def test_encodings_and_separators(depot, encodage, separateur):
-    _base_aliss(depot)
-    texte = separateur.join(["projet", "annee", "nature", "nombre"]) + "\n"
-    texte += separateur.join(["réaliss", "2019", "Insertion", "19"]) + "\n"
-    texte += separateur.join(["RÉALISS", "2019", "encadrement", "3"]) + "\n"
-    rapport = saisie.importer(depot, texte.encode(encodage), "emplois.csv")
-    assert rapport.ecrites == {"emplois": 2}
-    assert any(("Latin-1" in r or "UTF-8" in r) and f"« {separateur} »" in r for r in rapport.remarques)
-    with depot.session() as session:
-        projet = session.scalars(sa.select(store.Projet)).one()
-        assert projet.nom == "Réaliss"  # accents survived every encoding
-        assert sorted((e.nature, e.nombre) for e in projet.emplois) == [("encadrement", 3), ("insertion", 19)]
-
-
-def test_broken_rows_name_line_column_and_change_nothing(depot):
-    _base_aliss(depot)
-    texte = (
-        "projet;ptce;siret;financeur;dispositif;montant_eur;annee_debut;annee_fin\n"
-        "Réaliss;;;Région;Fonds ESS;1 200,50 €;2020;2021\n"  # line 2: valid
-        "Inconnu;;;;;abc;20;\n"  # line 3: three errors
-        ";;;État;X;10;;\n"  # line 4: no beneficiary
-        ";ALISS;12345678901234;;;;2021;2019\n"  # line 5: bad SIRET key, years reversed
-    )
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, texte.encode(), "financements.csv")
-    erreurs = {(e.ligne, e.colonne) for e in refus.value.erreurs}
-    assert erreurs == {
-        (3, "projet"),
-        (3, "montant_eur"),
-        (3, "annee_debut"),
-        (4, "projet, ptce, siret, territoire"),
-        (5, "siret"),
-        (5, "annee_fin"),
-    }
-    textes = [str(e) for e in refus.value.erreurs]
-    assert "« financements », ligne 3, colonne « montant_eur » : « abc » n'est pas un montant" in textes[1]
-    assert "rien n'a été enregistré" in str(refus.value)
-    # The valid line 2 was not written either.
-    assert _compter(depot, store.Financement) == 0
-
-
 def test_an_error_in_a_later_sheet_rolls_back_earlier_sheets(depot):
-    classeur = saisie.classeur_excel(
+    classeur = saisie_export.classeur_excel(
         {
             "ptce": pd.DataFrame({"nom": ["Pôle A"], "perimetre": ["epci:200042190"]}),
             "projets": pd.DataFrame({"nom": ["P1"], "ptce": ["Pôle A"], "etape": ["incubation"]}),
         }
     )
-    with pytest.raises(saisie.ImportRefuse) as refus:
+    with pytest.raises(saisie_modele.ImportRefuse) as refus:
         saisie.importer(depot, classeur, "saisie.xlsx")
     assert [(e.feuille, e.ligne, e.colonne) for e in refus.value.erreurs] == [("projets", 2, "etape")]
     assert "étape « incubation » inconnue" in refus.value.erreurs[0].message
     assert _compter(depot, store.PTCE) == 0
-
-
-def test_duplicates_in_the_file_and_in_the_store(depot):
-    _base_aliss(depot)
-    doublon_fichier = "projet;nature;nombre\nRéaliss;insertion;19\nrealiss;Insertion;19\n"
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, doublon_fichier.encode(), "emplois.csv")
-    assert [(e.ligne, e.message) for e in refus.value.erreurs] == [
-        (3, "doublon de la ligne 2 de ce fichier.")
-    ]
-
-    saisie.importer(depot, "projet;nature;nombre\nRéaliss;insertion;19\n".encode(), "emplois.csv")
-    with pytest.raises(saisie.ImportRefuse, match="existe déjà"):
-        saisie.importer(depot, "projet;nature;nombre\nRéaliss;insertion;19\n".encode(), "emplois.csv")
-    with pytest.raises(saisie.ImportRefuse, match="existe déjà"):
-        saisie.importer(depot, b"nom\nALISS\n", "ptce.csv")
-    # Asked to, a re-import skips what is there and says so.
-    rapport = saisie.importer(
-        depot,
-        "projet;nature;nombre\nRéaliss;insertion;19\nRéaliss;autre;1\n".encode(),
-        "emplois.csv",
-        ignorer_doublons=True,
-    )
-    assert rapport.ecrites == {"emplois": 1}
-    assert rapport.ignorees == {"emplois": 1}
-    assert "déjà présentes" in rapport.resume()
-    assert _compter(depot, store.Emploi) == 2
-
-
-def test_unknown_columns_and_unrecognised_files(depot):
-    with pytest.raises(saisie.ImportRefuse, match="colonne"):
-        saisie.importer(depot, b"nom;couleur\nA;bleu\n", "ptce.csv")
-    with pytest.raises(saisie.ImportRefuse, match="non reconnue"):
-        saisie.importer(depot, b"a;b\n1;2\n", "divers.csv")
-    with pytest.raises(saisie.ImportRefuse, match="format non pris en charge"):
-        saisie.importer(depot, b"%PDF-1.4", "fichier.pdf")
-    with pytest.raises(saisie.ImportRefuse, match="obligatoire"):
-        saisie.importer(depot, b"projet;annee;nombre\nX;2020;3\n", "emplois.csv")
-
-
-def test_territories_are_checked_against_the_referential(depot, referentiel):
-    def connu(identifiant):
-        try:
-            referentiel.territoire(store_tid(identifiant))
-        except Exception:
-            return False
-        return True
-
-    from geo.territoires.referentiel import TerritoireId as store_tid_classe
-
-    def store_tid(texte):
-        return store_tid_classe.depuis_texte(texte)
-
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, b"nom;perimetre\nX;epci:999999999\n", "ptce.csv", connu=connu)
-    assert refus.value.erreurs[0].colonne == "perimetre"
-    saisie.importer(depot, b"nom;perimetre\nX;200042190, 59172\n", "ptce.csv", connu=connu)
-    with depot.session() as session:
-        assert session.scalars(sa.select(store.PTCE.perimetre)).one() == "epci:200042190,commune:59172"
-
-
-def test_export_round_trips_through_excel_and_csv(depot, tmp_path):
-    semences.semer(depot)
-    export = saisie.exporter(depot)
-    assert len(export["emplois"]) == 6
-    autre = store.Depot(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
-    rapport = saisie.importer(autre, saisie.classeur_excel(export), "export.xlsx")
-    assert rapport.ecrites == {t: len(export[t]) for t in saisie.ORDRE}
-    pd.testing.assert_frame_equal(saisie.exporter(autre)["financements"], export["financements"])
-    with zipfile.ZipFile(io.BytesIO(saisie.archive_csv(export))) as archive:
-        assert sorted(archive.namelist()) == sorted(f"{t}.csv" for t in saisie.ORDRE)
-        contenu = archive.read("emplois.csv")
-    assert contenu.startswith(b"\xef\xbb\xbfprojet;annee;nature;nombre;source")
-    autre.fermer()
-
-
-def test_template_has_every_sheet_and_a_help_sheet():
-    classeur = pd.read_excel(io.BytesIO(saisie.modele_excel()), sheet_name=None)
-    assert list(classeur) == [*saisie.ORDRE, "lisez-moi"]
-    assert list(classeur["financements"].columns) == saisie.colonnes("financements")
-    assert (
-        classeur["lisez-moi"].query("colonne == 'montant_eur'").contenu.iloc[0].startswith("montant en euros")
-    )
 
 
 def test_form_rows_get_the_same_checks(depot):
@@ -202,7 +47,7 @@ def test_form_rows_get_the_same_checks(depot):
     assert rapport.ecrites == {"emplois": 1}
     with depot.session() as session:
         assert session.scalars(sa.select(store.Emploi.source)).one() == "saisie"
-    with pytest.raises(saisie.ImportRefuse, match="nombre"):
+    with pytest.raises(saisie_modele.ImportRefuse, match="nombre"):
         saisie.ajouter(depot, "emplois", {"projet": "Réaliss", "nature": "autre", "nombre": "trois"})
 
 
@@ -239,66 +84,74 @@ def test_seed_pack_states_what_the_documents_say(depot):
     assert semences.semer_si_vide(depot) is None
 
 
-def test_excel_numbers_for_codes_years_and_siret(depot):
-    """Excel stores codes typed without quotes as numbers: 2722 for 02722, 200042190.0 for a SIREN."""
-    classeur = saisie.classeur_excel(
-        {
-            "ptce": pd.DataFrame({"nom": ["Pôle"], "perimetre": [200042190], "annee_creation": [2015.0]}),
-            "structures": pd.DataFrame(
-                {"nom": ["Réaliss"], "siret": [73282932000074], "commune": [2722], "ptce": ["Pôle"]}
-            ),
+def _etat(depot) -> dict[str, list]:
+    with depot.engine.connect() as connexion:
+        return {
+            table.name: sorted(map(tuple, connexion.execute(sa.select(table)).all()), key=repr)
+            for table in store.Base.metadata.sorted_tables
+            if table.name in {"ptce", "projet", "structure", "emploi", "financement"}
         }
+
+
+def _archive(**fichiers: str) -> bytes:
+    tampon = io.BytesIO()
+    with zipfile.ZipFile(tampon, "w") as archive:
+        for nom, texte in fichiers.items():
+            archive.writestr(f"{nom}.csv", texte)
+    return tampon.getvalue()
+
+
+def test_rows_of_every_table_are_journaled_as_stored_and_undone_whole(depot):
+    """Rows inserted in batches (structures, jobs, funding) get the journal entry an ORM object
+    gets, in the order of the writes, so that an undo deletes them before what they name."""
+    avant = _etat(depot)
+    contenu = _archive(
+        ptce="nom;perimetre\nALISS;200071991\n",
+        projets="nom;ptce;date_debut\nRéaliss;ALISS;01/06/2016\n",
+        structures="nom;siret;ptce;projet;commune\nLa Ressourcerie;732 829 320 00074;ALISS;Réaliss;02722\n",
+        emplois="projet;annee;nature;nombre\nRéaliss;2021;insertion;4\n",
+        financements="projet;financeur;montant_eur;annee_debut\nRéaliss;Région;1 200,50 €;2021\n",
     )
-    rapport = saisie.importer(depot, classeur, "saisie.xlsx")
-    assert {t: n for t, n in rapport.ecrites.items() if n} == {"ptce": 1, "structures": 1}
+    rapport = saisie.importer(depot, contenu, "tout.zip")
+    assert rapport.ecrites == {"ptce": 1, "projets": 1, "structures": 1, "emplois": 1, "financements": 1}
     with depot.session() as session:
-        structure = session.scalars(sa.select(store.Structure)).one()
-        assert (structure.siret, structure.commune) == ("73282932000074", "02722")
-        assert session.scalars(sa.select(store.PTCE.perimetre)).one() == "epci:200042190"
+        entrees = session.scalars(
+            sa.select(store.Journal).where(store.Journal.lot == rapport.lot).order_by(store.Journal.id)
+        ).all()
+        assert [e.table_nom for e in entrees] == ["ptce", "projets", "structures", "emplois", "financements"]
+        assert len({e.quand for e in entrees}) == 1
+        for entree in entrees:
+            ligne = session.get(journal.MODELES[entree.table_nom], entree.ligne_id)
+            assert json.loads(entree.apres) == journal.instantane(ligne), entree.table_nom
+        financement = session.scalars(sa.select(store.Financement)).one()
+        projet = session.scalars(sa.select(store.Projet)).one()
+        assert financement.projet_id == projet.id
+        assert json.loads(entrees[-1].apres)["montant_eur"] == "1200.50"
+    assert journal.annuler_lot(depot, rapport.lot, "admin") == 5
+    assert _etat(depot) == avant
 
 
-def test_the_csv_export_comes_back_whole_in_one_transaction(depot, tmp_path):
-    semences.semer(depot)
-    export = saisie.exporter(depot)
-    archive = saisie.archive_csv(export)
-    autre = store.Depot(f"sqlite:///{tmp_path / 'autre.sqlite3'}")
-    rapport = saisie.importer(autre, archive, "export.zip")
-    assert rapport.ecrites == {t: len(export[t]) for t in saisie.ORDRE}
-    # One broken row in the last table: nothing of the archive is written.
-    tables = dict(export)
-    tables["emplois"] = pd.concat(
-        [tables["emplois"], pd.DataFrame({"projet": ["Inconnu"], "nature": ["insertion"], "nombre": ["2"]})]
-    )
-    vide = store.Depot(f"sqlite:///{tmp_path / 'vide.sqlite3'}")
-    with pytest.raises(saisie.ImportRefuse):
-        saisie.importer(vide, saisie.archive_csv(tables), "export.zip")
-    assert _compter(vide, store.PTCE) == 0
-    autre.fermer()
-    vide.fermer()
+def test_a_large_import_makes_no_orm_object_per_row(depot):
+    """An ORM object per funding line and per journal entry made 100 000 lines take a minute
+    and 780 MB (benchmarks/bench_import.py): funding lines are inserted in batches."""
+    with depot.session() as session:
+        session.add(store.PTCE(nom="PTCE de mesure", source="essai"))
+    objets: list[str] = []
 
+    def compter(cible, *_args, **_kwargs) -> None:
+        objets.append(type(cible).__name__)
 
-def test_blank_lines_keep_line_numbers_true(depot):
-    _base_aliss(depot)
-    texte = "projet;nature;nombre\nRéaliss;insertion;19\n\nRéaliss;encadrement;trois\n"
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, texte.encode(), "emplois.csv")
-    assert [(e.ligne, e.colonne) for e in refus.value.erreurs] == [(4, "nombre")]
-
-
-def test_a_file_that_is_neither_workbook_nor_csv_archive_says_so_in_french(depot):
-    contenu = io.BytesIO()
-    with zipfile.ZipFile(contenu, "w") as archive:
-        archive.writestr("photo.jpg", b"...")
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, contenu.getvalue(), "photos.zip")
-    assert "ce n'est pas un fichier .xlsx valide" in str(refus.value.erreurs[0])
-
-
-def test_too_long_texts_and_huge_amounts_are_refused_before_the_database(depot):
-    _base_aliss(depot)
-    texte = f"projet;financeur;montant_eur\nRéaliss;{'x' * 301};10\nRéaliss;Région;1 000 000 000 000 €\n"
-    with pytest.raises(saisie.ImportRefuse) as refus:
-        saisie.importer(depot, texte.encode(), "financements.csv")
-    assert [(e.ligne, e.colonne) for e in refus.value.erreurs] == [(2, "financeur"), (3, "montant_eur")]
-    assert "texte trop long (301 caractères, 300 au plus)" in str(refus.value.erreurs[0])
-    assert "montant trop grand" in str(refus.value.erreurs[1])
+    sa.event.listen(store.Base, "init", compter, propagate=True)
+    try:
+        rapport = saisie.importer(depot, fichier_financements(2 * saisie.TAILLE_LOT + 10), "financements.csv")
+    finally:
+        sa.event.remove(store.Base, "init", compter)
+    assert rapport.ecrites["financements"] == 2 * saisie.TAILLE_LOT + 10
+    assert objets == []
+    with depot.session() as session:
+        assert session.scalar(sa.select(sa.func.count()).select_from(store.Financement)) == rapport.total
+        identifiants = session.scalars(
+            sa.select(store.Journal.ligne_id).where(store.Journal.lot == rapport.lot)
+        ).all()
+        stockes = session.scalars(sa.select(store.Financement.id)).all()
+    assert sorted(identifiants) == sorted(stockes)

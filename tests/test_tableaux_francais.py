@@ -16,7 +16,7 @@ import pytest
 from streamlit import dataframe_util
 from streamlit.testing.v1 import AppTest
 
-from geo.base import saisie
+from geo.base import saisie_modele
 from tests.conftest import RACINE
 from tests.test_pages_emplois import _administrateur
 from ui.acces import CLE_COMPTE
@@ -143,7 +143,7 @@ def test_the_signed_in_saisie_page_reads_in_french(territoire):
     assert at.dataframe, "la page Saisie d'un contributeur connecté montre des tableaux"
     defauts = _defauts(at)
     # Every table of the export, and the history of a line of each table.
-    for table in saisie.ORDRE:
+    for table in saisie_modele.ORDRE:
         at.selectbox(key="table_export").set_value(table)
         at.selectbox(key="historique_table").set_value(table)
         at.run()

@@ -502,7 +502,7 @@ def lire_tables(depot: Depot) -> dict[str, pd.DataFrame]:
     plus the names of the PTCE and project it belongs to (``ptce``, ``projet``).
 
     The one reader of the store: the figures (:mod:`geo.donnees.emplois`) and the re-importable export
-    (:func:`geo.base.saisie.exporter`) both start from it. Amounts are floats, unknowns ``None``.
+    (:func:`geo.base.saisie_export.exporter`) both start from it. Amounts are floats, unknowns ``None``.
     """
     import pandas as pd
 

@@ -408,7 +408,7 @@ LIGNES_SAISIES = {
 
 
 def resume_tables_saisies(tables: dict[str, pd.DataFrame]) -> str:
-    """Rows of each table of the store (:func:`geo.base.saisie.exporter`), the jobs they hold summed.
+    """Rows of each table of the store (:func:`geo.base.saisie_export.exporter`), the jobs they hold summed.
 
     A row of ``emplois`` holds a number of jobs of one kind: its rows are not its jobs
     (6 rows of the seed pack hold 42 jobs). The total is the one every page gives for France,

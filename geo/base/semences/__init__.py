@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from geo.base import comptes, saisie, store
+from geo.base import comptes, saisie, saisie_modele, store
 from geo.outils.ligne_de_commande import AnalyseurFr
 from geo.outils.ligne_de_commande import journal as journal_de_commande
 
@@ -30,18 +30,18 @@ def tables() -> dict[str, pd.DataFrame]:
     """The pack's tables, as text cells (empty cells are NaN)."""
     return {
         table: pd.read_csv(DOSSIER / f"{table}.csv", sep=";", dtype=str, encoding="utf-8")
-        for table in saisie.ORDRE
+        for table in saisie_modele.ORDRE
     }
 
 
-def semer(depot: store.Depot, connu=None, utilisateur=None) -> saisie.RapportImport:
+def semer(depot: store.Depot, connu=None, utilisateur=None) -> saisie_modele.RapportImport:
     """Import the pack in one transaction, skipping rows already in the store."""
     return saisie.importer_tables(
         depot, tables(), SOURCE_PAR_DEFAUT, connu, ignorer_doublons=True, utilisateur=utilisateur
     )
 
 
-def semer_si_vide(depot: store.Depot, connu=None) -> saisie.RapportImport | None:
+def semer_si_vide(depot: store.Depot, connu=None) -> saisie_modele.RapportImport | None:
     """Load the pack into an empty store (first use); do nothing otherwise (nor on a read-only mirror)."""
     if comptes.lecture_seule() or not depot.est_vide():
         return None
@@ -63,7 +63,7 @@ def _semer_en_ligne_de_commande(url: str | None) -> int:
     depot = store.ouvrir(url)
     try:
         rapport = semer(depot)
-    except saisie.ImportRefuse as erreur:
+    except saisie_modele.ImportRefuse as erreur:
         print(f"Erreur : {erreur}", file=sys.stderr)
         return 2
     print(rapport.resume())
