@@ -131,12 +131,33 @@ def texte_source(fig: dict) -> str:
     return " ".join(fig.get("title", {}).get("subtitle") or [])
 
 
+# Characters to a line of a subtitle: Streamlit cuts a title's lines at the chart's width less
+# 40 px, about 50 characters on a phone (390 px).
+LARGEUR_LIGNE = 50
+
+
+# Room above the title for Streamlit's toolbar, drawn over the top 30 px of a chart (touched, on
+# a phone).
+MARGES = {"top": 32, "left": 5, "right": 5, "bottom": 5}
+
+
+def _titre(titre: str) -> str | list[str]:
+    """The title on lines a phone holds (Streamlit cuts a longer line with « … »)."""
+    lignes = _couper(titre, 40)
+    return lignes[0] if len(lignes) == 1 else lignes
+
+
+def _texte_titre(fig: dict) -> str:
+    texte = fig.get("title", {}).get("text") or ""
+    return " ".join(texte) if isinstance(texte, list) else str(texte)
+
+
 def legende_source(
-    fig: dict, source: str, annees: str, remarque: str | None = None, largeur: int = 95
+    fig: dict, source: str, annees: str, remarque: str | None = None, largeur: int = LARGEUR_LIGNE
 ) -> dict:
     """Write source and years under the title (never over the axes) and in ``usermeta``.
 
-    ``largeur``: characters to a line (a chart made for a phone's width too takes fewer).
+    ``largeur``: characters to a line.
     """
     lignes = _couper(f"Source : {source}", largeur) + _couper(f"Années : {annees}", largeur)
     if remarque:
@@ -172,10 +193,13 @@ def _graphique(
     """
     return {
         "$schema": SCHEMA,
-        "title": {"text": titre},
+        "title": {"text": _titre(titre)},
+        "padding": MARGES,
         "data": {"values": lignes},
         # The width of the page, the height the bars need (Streamlit's theme fits both to a box).
         "autosize": {"type": "pad" if "vconcat" in corps else "fit-x", "contains": "padding"},
+        # Panels take the page's width each (Streamlit sets it): no margin beside them.
+        **({"padding": {**MARGES, "left": 0, "right": 0}} if "vconcat" in corps else {}),
         **corps,
         "config": configuration(),
         "usermeta": {
@@ -239,13 +263,25 @@ def _barre() -> dict:
 def _vide(titre: str, message: str, source: str, annees: str, remarque: str | None = None) -> dict:
     fig = {
         "$schema": SCHEMA,
-        "title": {"text": titre},
-        "data": {"values": [{"message": message, "cle": None}]},
-        "height": 120,
+        "title": {"text": _titre(titre)},
+        "padding": MARGES,
+        "data": {
+            "values": [
+                {"message": message, "lignes": "\n".join(_couper(message, LARGEUR_LIGNE)), "cle": None}
+            ]
+        },
+        "height": 80,
         "autosize": {"type": "fit-x", "contains": "padding"},
         "params": _clic("cle"),
-        "mark": {"type": "text", "fontSize": TAILLE_TEXTE + 2},
-        "encoding": {"text": {"field": "message"}},
+        # From the left edge, on lines a phone holds (centred, a long one ran off both sides).
+        "mark": {
+            "type": "text",
+            "fontSize": TAILLE_TEXTE + 2,
+            "align": "left",
+            "baseline": "top",
+            "lineBreak": "\n",
+        },
+        "encoding": {"text": {"field": "lignes"}, "x": {"value": 0}, "y": {"value": 8}},
         "config": configuration(),
         "usermeta": {"vide": message, "clic": ["cle"], "embedOptions": {"renderer": "svg"}},
     }
@@ -879,7 +915,7 @@ def texte_alternatif(fig: dict, lieu: str | None = None) -> tuple[str, pd.DataFr
     says is unknown (a bar written « inconnu ») is empty there, never 0, and « inconnu » in the
     sentence. ``lieu`` (the territory's name) is said after the title.
     """
-    titre = str(fig.get("title", {}).get("text") or "").strip() or "Graphique"
+    titre = _texte_titre(fig).strip() or "Graphique"
     entete = f"{titre}, {lieu}" if lieu else titre
     meta = fig.get("usermeta") or {}
     if "vide" in meta:  # an empty chart says why
@@ -1012,6 +1048,4 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
         # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
         series[indicateur.libelle] = {"unite": "%" if indicateur.unite == "%" else "", "additionner": False}
     fig = _graphique(titre, rangees, _panneaux(panneaux), ("territoire", "territoires"), series)
-    return legende_source(
-        fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)), largeur=52
-    )
+    return legende_source(fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)))
