@@ -26,7 +26,10 @@ def afficher(figure, cle: str, lieu: str | None = None, conteneur=None, **option
     conteneur = conteneur or st
     resume, valeurs = charts.texte_alternatif(figure, lieu)
     # A copy: Streamlit may change the spec it is given, and the pages' charts are cached, shared.
-    evenement = conteneur.vega_lite_chart(copy.deepcopy(figure), key=cle, **options)
+    dessin = copy.deepcopy(figure)
+    # The sentence is the SVG's accessible name too (Vega writes the description as aria-label).
+    dessin["description"] = resume
+    evenement = conteneur.vega_lite_chart(dessin, key=cle, **options)
     conteneur.caption(resume)
     with conteneur.expander(TITRE_VALEURS, icon=":material/table:"):
         tableaux.afficher(

@@ -105,6 +105,9 @@ def configuration(taille: int = TAILLE_TEXTE) -> dict:
             "labelLimit": 20 * taille,
             "labelColor": "#1a1a1a",
             "titleColor": "#1a1a1a",
+            # Vega describes an axis in English (« X-axis titled… »): the sentence under the chart
+            # and the values table say it in French.
+            "aria": False,
         },
         "legend": {
             "labelFontSize": taille,
@@ -121,7 +124,8 @@ def configuration(taille: int = TAILLE_TEXTE) -> dict:
             "color": "#1a1a1a",
             "offset": 10,
         },
-        "text": {"fontSize": taille, "color": "#1a1a1a"},
+        # A bar's figure is in its description already: its text is not read a second time.
+        "text": {"fontSize": taille, "color": "#1a1a1a", "aria": False},
         "concat": {"spacing": 2 * taille},
     }
 
@@ -231,6 +235,8 @@ def _ligne(
         "position": 0.0 if inconnu else float(valeur),
         "etiquette": "inconnu" if inconnu else etiquette,
         "cle": str(categorie) if cle is None else cle,
+        # What a screen reader says of the bar (Vega's own words name the fields: « position: 19 »).
+        "lecture": f"{categorie}, {serie} : {'inconnu' if inconnu else etiquette or nombre_fr(valeur, 1)}",
         "hachure": bool(hachure),
         "note": note,
         **autres,
@@ -313,6 +319,7 @@ def _horizontal(
                 "x": {"field": "position", "type": "quantitative", "axis": axe, "scale": echelle, **valeurs},
                 "color": couleur,
                 **HACHURE,
+                "description": {"field": "lecture"},
                 "tooltip": _infobulle(titre_categorie),
             },
         }
@@ -382,6 +389,7 @@ def emplois_empiles(
                     },
                     "color": _couleurs(series, [COULEURS_NATURE[n] for n in tableau.columns]),
                     "order": {"field": "rang"},
+                    "description": {"field": "lecture"},
                     "tooltip": _infobulle(par.capitalize()),
                 },
             },
@@ -428,6 +436,7 @@ def _empiles_par_annee(series: list[str], couleurs: list[str], titre_axe: str, m
             "color": _couleurs(series, couleurs),
             "order": {"field": "rang"},
             **HACHURE,
+            "description": {"field": "lecture"},
             "tooltip": _infobulle("Année"),
         },
     }
@@ -644,6 +653,7 @@ def pipeline(projets: pd.DataFrame, titre: str, source: str) -> dict:
                         "legend": None,
                     },
                     **HACHURE,
+                    "description": {"field": "lecture"},
                     "tooltip": [
                         {"field": "categorie", "type": "nominal", "title": "Étape"},
                         {"field": "etiquette", "type": "nominal", "title": "Projets"},
@@ -716,6 +726,7 @@ def _panneaux(panneaux: list[tuple[str, str | list[str], str, float]]) -> dict:
                                 # Room on the right for the text written after the longest bar.
                                 "scale": {"domain": [0, 1.45 * maximum if maximum > 0 else 1]},
                             },
+                            "description": {"field": "lecture"},
                             "tooltip": _infobulle("Territoire"),
                         },
                     },
