@@ -45,6 +45,8 @@ PAGES = {
 }
 # Issue 28, through the proxy, empty cache.
 CIBLES = {"Carte EPCI": 1.5e6, "Emplois EPCI": 2.5e6}
+# A chart drawn: Vega has made its SVG view.
+GRAPHIQUE_DESSINE = "[data-testid=stVegaLiteChart] svg.marks"
 IFRAME_CARTE = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
 DELAI_MS = 180_000
 # Quiet this long (no byte received, Streamlit at rest): the page has fetched what it draws.
@@ -93,7 +95,7 @@ def _attendre_dessin(onglet, quoi: str) -> None:
         cadre = onglet.frame_locator(IFRAME_CARTE).first
         cadre.locator("path").first.wait_for(state="attached", timeout=DELAI_MS)
     elif quoi == "graphique":
-        onglet.locator(".js-plotly-plot").first.wait_for(timeout=DELAI_MS)
+        onglet.locator(GRAPHIQUE_DESSINE).first.wait_for(timeout=DELAI_MS)
 
 
 def premiere_visite(navigateur, url: str, quoi: str = "") -> Visite:

@@ -32,6 +32,8 @@ from benchmarks import serveur  # noqa: E402
 
 EPCI = "epci:200042190"
 IFRAME_CARTE = 'iframe[src*="/component/streamlit_folium.st_folium/"]'
+# A chart drawn: Vega has made its SVG view.
+GRAPHIQUE_DESSINE = "[data-testid=stVegaLiteChart] svg.marks"
 CALME_S = 0.3
 DELAI_S = 120.0
 CIBLE_S = 1.0
@@ -95,7 +97,7 @@ def emplois(onglet, espion: Espion, base: str) -> float:
     lien = onglet.get_by_test_id("stSidebar").get_by_role("link", name="Emplois et financements")
     debut = time.perf_counter()
     lien.click()
-    graphique = onglet.locator(".js-plotly-plot").first
+    graphique = onglet.locator(GRAPHIQUE_DESSINE).first
     return attendre_repos(onglet, espion, graphique.is_visible, debut) - debut
 
 

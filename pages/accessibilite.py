@@ -76,7 +76,9 @@ for contenu in accessibilite.contenus_non_soumis():
 st.header("Établissement de cette déclaration")
 st.markdown(f"Cette déclaration a été établie le {date_audit}.")
 st.subheader("Technologies utilisées")
-st.markdown("HTML5, CSS, JavaScript, WAI-ARIA ; Streamlit (Python), Leaflet (cartes), Plotly (graphiques).")
+st.markdown(
+    "HTML5, CSS, JavaScript, WAI-ARIA ; Streamlit (Python), Leaflet (cartes), Vega-Lite (graphiques)."
+)
 st.subheader("Environnement de test")
 st.markdown(
     texte_brut(

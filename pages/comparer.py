@@ -140,7 +140,7 @@ st.header("En graphique")
 graphiques.afficher(
     charts.comparateur(long, indicateurs),
     "graphique-comparaison",
-    config=charts.configuration_affichage("comparaison_territoires"),
+    width="stretch",
 )
 
 with st.expander("Sources et millésimes", icon=":material/menu_book:"):

@@ -105,26 +105,17 @@ for remarque in remarques:
     st.info(remarque, icon=":material/info:")
 
 
-def _point(evenement) -> object | None:
-    """The ``customdata`` of the bar clicked, if any."""
-    if not evenement:
-        return None
-    points = (evenement.get("selection") or {}).get("points") or []
-    return points[0].get("customdata") if points else None
-
-
 def graphique(fig, cle: str, au_clic) -> None:
-    """Draw a chart whose click (a new one, not the same selection again) calls ``au_clic(customdata)``."""
+    """Draw a chart whose click (a new one, not the same selection again) calls ``au_clic(valeur)``,
+    ``valeur`` being what the bar clicked stands for (:func:`geo.rendu.charts.valeur_cliquee`)."""
     evenement = graphiques.afficher(
         fig,
         cle,
         lieu=contexte.territoire.nom,
         on_select="rerun",
-        selection_mode="points",
         width="stretch",
-        config=charts.configuration_affichage(f"{cle}_{contexte.territoire.code or 'france'}"),
     )
-    valeur = _point(evenement)
+    valeur = charts.valeur_cliquee(fig, evenement)
     memo = f"_dernier_{cle}"
     if repr(valeur) != st.session_state.get(memo, repr(None)):
         st.session_state[memo] = repr(valeur)

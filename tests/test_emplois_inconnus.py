@@ -95,7 +95,7 @@ def test_an_empty_jobs_chart_says_unknown_and_what_is_left_out():
         "a",
         remarque="2 projets sans chiffre d'emplois : absents du graphique, jamais comptés pour zéro.",
     )
-    assert "inconnu" in fig.layout.annotations[0].text
+    assert "inconnu" in fig["usermeta"]["vide"]
     assert "2 projets sans chiffre d'emplois" in charts.texte_source(fig)
 
 

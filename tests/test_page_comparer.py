@@ -35,7 +35,7 @@ def test_the_address_gives_aisne_and_nord_side_by_side_and_drops_a_bad_id():
     assert at.query_params["territoires"] == "departement:02,departement:59"
     boutons = {b.label for b in at.get("download_button")}
     assert {"Télécharger la comparaison (CSV)", "Télécharger la comparaison (.xlsx)"} <= boutons
-    assert at.get("plotly_chart")
+    assert at.get("vega_lite_chart")
 
 
 def test_fewer_than_two_territories_asks_for_more():

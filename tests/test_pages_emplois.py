@@ -67,8 +67,8 @@ def test_jobs_page_for_the_soissonnais():
     # placeholder, whatever the Styler says (« None » without it, as Chromium showed).
     assert projets.etape.isna().sum() == 2
     assert tableaux_de_page(at)[0].proto.placeholder == "—"
-    # Charts are drawn (plotly elements are not inspectable by AppTest beyond their presence).
-    assert len(at.get("plotly_chart")) >= 6
+    # Charts are drawn (Vega-Lite elements are not inspectable by AppTest beyond their presence).
+    assert len(at.get("vega_lite_chart")) >= 6
 
 
 def test_porte_du_hainaut_jobs_read_unknown_with_the_projects_that_lack_a_figure():
@@ -247,7 +247,7 @@ def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     from ui.graphiques import TITRE_VALEURS
 
     at = _ouvrir("pages/emplois.py", "epci:240200477")
-    graphiques = at.get("plotly_chart")
+    graphiques = at.get("vega_lite_chart")
     valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
     assert len(graphiques) >= 6
     assert len(valeurs) == len(graphiques)

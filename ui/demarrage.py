@@ -89,7 +89,7 @@ def prechauffer_le_reste() -> None:
     """What some pages need (their modules, the France map): after the first page, not during it.
 
     The warm-up shares one interpreter lock with the visitor's run: done while that run goes
-    on, it slowed the first map by the half-second it took (plotly's import among it).
+    on, it slowed the first map by the half-second it took (the chart libraries' imports among it).
     """
     _sans_avertissements_de_contexte()
     with contextlib.suppress(Exception):
@@ -102,7 +102,7 @@ def prechauffer_le_reste() -> None:
 
 
 def _quand_le_serveur_tourne() -> None:
-    # Imports in two threads at once can meet a half-imported module (plotly looks pandas up in
+    # Imports in two threads at once can meet a half-imported module (a library can look pandas up in
     # sys.modules while the other thread is still importing it): the warm-up waits until the
     # server has started, its own imports done, which is when the first browser loads anyway.
     from streamlit.runtime import Runtime

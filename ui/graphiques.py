@@ -1,4 +1,4 @@
-"""Charts on screen: every plotly chart with its text alternative (RGAA 4.1, WCAG 2.1 AA 1.1.1).
+"""Charts on screen: every Vega-Lite chart with its text alternative (RGAA 4.1, WCAG 2.1 AA 1.1.1).
 
 A screen reader reads a chart's SVG as « 0 0 0 0 0 0 2… »: under each chart, one sentence says
 what it shows and an expander holds the table of its values, both read from the figure itself
@@ -6,6 +6,8 @@ what it shows and an expander holds the table of its values, both read from the 
 """
 
 from __future__ import annotations
+
+import copy
 
 import streamlit as st
 
@@ -16,13 +18,18 @@ TITRE_VALEURS = "Valeurs du graphique (tableau)"
 
 
 def afficher(figure, cle: str, lieu: str | None = None, conteneur=None, **options):
-    """Draw ``figure`` (``st.plotly_chart`` with ``options``), its summary and its values table.
+    """Draw ``figure`` (a Vega-Lite spec, ``st.vega_lite_chart`` with ``options``), its summary
+    and its values table.
 
-    Returns what ``st.plotly_chart`` returns (the selection event when ``on_select`` is given).
+    Returns what ``st.vega_lite_chart`` returns (the selection event when ``on_select`` is given).
     """
     conteneur = conteneur or st
     resume, valeurs = charts.texte_alternatif(figure, lieu)
-    evenement = conteneur.plotly_chart(figure, key=cle, **options)
+    # A copy: Streamlit may change the spec it is given, and the pages' charts are cached, shared.
+    dessin = copy.deepcopy(figure)
+    # The sentence is the SVG's accessible name too (Vega writes the description as aria-label).
+    dessin["description"] = resume
+    evenement = conteneur.vega_lite_chart(dessin, key=cle, **options)
     conteneur.caption(resume)
     with conteneur.expander(TITRE_VALEURS, icon=":material/table:"):
         tableaux.afficher(

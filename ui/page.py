@@ -173,12 +173,6 @@ a:focus-visible, button:focus-visible, summary:focus-visible, [role="button"]:fo
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
 }
 [data-testid="stMetricLabel"] { height: auto !important; min-height: 1.5rem; }
-/* Plotly's toolbar covered the chart's title on a phone (drawn at all times on a touch screen):
-   it moves to a strip of its own above the chart. */
-@media (max-width: 640px) {
-  [data-testid="stPlotlyChart"] { margin-top: 2rem; overflow: visible !important; }
-  [data-testid="stPlotlyChart"] .modebar-container { top: -2rem !important; }
-}
 /* Long territory names must not break inside words on a phone. */
 @media (max-width: 640px) { h1 { font-size: 1.9rem !important; overflow-wrap: normal; } }
 </style>

@@ -7,7 +7,6 @@ nothing is computed differently for a meeting.
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from geo.base.store import BaseInaccessible, message_indisponible
@@ -210,23 +209,12 @@ def _vue(contexte):
 
 
 def _graphique(contexte, figure, cle: str) -> None:
-    """The page's chart, taller and in larger type (a copy: the cached figure is shared)."""
-    grande = go.Figure(figure)
-    grande.update_layout(
-        height=HAUTEUR_GRAPHIQUE,
-        font={"size": TAILLE_TEXTE_GRAPHIQUE},
-        title_font_size=TAILLE_TEXTE_GRAPHIQUE + 6,
-    )
-    grande.update_annotations(font_size=TAILLE_TEXTE_GRAPHIQUE)
-    grande.update_layout(legend_font_size=TAILLE_TEXTE_GRAPHIQUE)
-    grande.update_xaxes(tickfont_size=TAILLE_TEXTE_GRAPHIQUE, title_font_size=TAILLE_TEXTE_GRAPHIQUE)
-    grande.update_yaxes(tickfont_size=TAILLE_TEXTE_GRAPHIQUE, title_font_size=TAILLE_TEXTE_GRAPHIQUE)
+    """The page's chart, taller and in larger type (a copy: the cached chart is shared)."""
     graphiques.afficher(
-        grande,
+        charts.agrandir(figure, TAILLE_TEXTE_GRAPHIQUE, HAUTEUR_GRAPHIQUE),
         cle,
         lieu=contexte.territoire.nom,
         width="stretch",
-        config=charts.configuration_affichage(f"{cle}_{contexte.territoire.code or 'france'}"),
     )
 
 

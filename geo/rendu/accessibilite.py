@@ -8,7 +8,7 @@ how many were assessed (RGAA: rate = C / (C + NC); « totalement conforme » onl
 criterion is respected, « partiellement conforme » from 50 %, « non conforme » below or without an
 audit).
 
-``LIMITES_DU_CADRE`` lists what Streamlit, Leaflet or Plotly draw and the app cannot make
+``LIMITES_DU_CADRE`` lists what Streamlit, Leaflet or Vega draw and the app cannot make
 accessible, once: the declaration shows it, and the axe test (``tests/navigateur/test_axe.py``)
 admits a violation only inside an entry's element and fails when an entry is no longer seen
 (no stale exception).
@@ -211,7 +211,7 @@ def audit_du_projet() -> Audit:
 
 @dataclass(frozen=True)
 class LimiteDuCadre:
-    """Something Streamlit, Leaflet or Plotly draws that the app cannot make accessible.
+    """Something Streamlit, Leaflet or Vega draws that the app cannot make accessible.
 
     ``ou`` is a CSS selector of the element, in the page or in the map's frame: the axe test
     must see it in at least one view, else the entry is stale. ``regle_axe``, when set, is the
@@ -242,17 +242,19 @@ LIMITES_DU_CADRE: tuple[LimiteDuCadre, ...] = (
         critere="5.6",
     ),
     LimiteDuCadre(
-        composant="Plotly (graphiques)",
-        ou='.js-plotly-plot svg.main-svg:not([role="img"])',
+        composant="Vega-Lite (graphiques)",
+        ou='[data-testid="stVegaLiteChart"] svg.marks',
         ce_qui_manque=(
-            "Les graphiques sont des images SVG sans alternative propre : un lecteur d'écran peut en lire "
-            "les graduations et étiquettes à la suite, sans leur sens."
+            "Les barres des graphiques ne s'atteignent pas au clavier : le filtre qu'ouvre un clic sur "
+            "une barre ne se choisit qu'à la souris ou au toucher. Un lecteur d'écran lit le nom du "
+            "graphique (la phrase qui le résume) et chaque barre, sans s'y déplacer comme dans un tableau."
         ),
         contournement=(
-            "Sous chaque graphique, une phrase dit ce qu'il montre et ses chiffres clés, et "
-            "« Valeurs du graphique (tableau) » en donne toutes les valeurs."
+            "Chaque filtre qu'ouvre un clic se choisit aussi dans une liste sous le graphique ; sous chaque "
+            "graphique, une phrase dit ce qu'il montre et « Valeurs du graphique (tableau) » en donne toutes "
+            "les valeurs."
         ),
-        critere="1.1",
+        critere="7.3",
     ),
     LimiteDuCadre(
         composant="Leaflet (cartes)",

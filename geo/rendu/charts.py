@@ -1,40 +1,58 @@
-"""Plotly charts of jobs created and funding received (no Streamlit here).
+"""Vega-Lite charts of jobs created and funding received (no Streamlit here).
 
-Every figure says where its numbers come from and which years it covers, in an
-annotation under the plot (``legende_source``) and in ``layout.meta`` (``source``,
-``annees``) for the pages and the tests. Colours are Okabe–Ito (readable by
-colour-blind readers); where colour would carry a meaning alone (a figure that
-is incomplete or not comparable), a hatching pattern and a word say it too.
+Each chart is a plain Vega-Lite specification (a dict), drawn by ``st.vega_lite_chart``: Streamlit
+loads Vega-Embed (about 0.22 MB in brotli) where ``st.plotly_chart`` loaded all of plotly.js
+(1.29 MB), which kept the Emplois page above its 2.5 MB first-visit target (issue 28). Plain
+dicts rather than Altair objects: what the tests and the text alternative read is the spec itself,
+and no schema validation runs on the page's path.
 
-Bars carry ``customdata`` (the project, territory, year or funder they stand
-for), so that a click on a bar can filter the page's table.
+Every chart says where its numbers come from and which years it covers, in its subtitle (under
+the title, never over the axes) and in ``usermeta`` (``source``, ``annees``) for the pages and
+the tests. Its values are one list of rows (``data.values``), one row per bar:
+``categorie`` (the label drawn), ``serie``, ``valeur`` (None when unknown), ``position`` (where
+the bar ends: 0 for an unknown, written « inconnu »), ``etiquette`` (the text written beside
+it), ``cle`` (what a click on it selects), ``hachure`` and ``note``. The text alternative
+(:func:`texte_alternatif`) reads those same rows, so that it cannot disagree with the picture.
+
+Colours are Okabe–Ito (readable by colour-blind readers), each bar outlined in a dark line that
+contrasts with the white background (WCAG 1.4.11) whatever its fill; where colour would carry a
+meaning alone (a figure that is incomplete or not comparable), a lighter, dashed bar and a word
+say it too. Numbers are written the French way (``config.locale``: decimal comma, narrow no-break
+space between thousands).
 """
 
 from __future__ import annotations
 
-import html
+import copy
 import math
 
 import pandas as pd
-import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from geo.base.store import ETAPE_INCONNUE, ETAPES_PROJET, LIBELLES_NATURE
 from geo.outils.text import accorder, nombre_fr
 
 COULEURS_NATURE = {"insertion": "#0072B2", "encadrement": "#E69F00", "autre": "#999999"}
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
-MOTIF_INCOMPLET = "/"
-POLICE = {"family": "DejaVu Sans, Arial, sans-serif"}
-
-
-def texte_sur(valeur: object) -> str:
-    """User-entered text for a chart: plotly reads HTML tags in labels, so ``<`` and ``&`` are escaped.
-
-    >>> texte_sur("<a href=x>Pôle</a> & co")
-    '&lt;a href=x&gt;Pôle&lt;/a&gt; &amp; co'
-    """
-    return html.escape(str(valeur), quote=False)
+# Outline of every bar: at least 3:1 against the white background, whatever the fill.
+CONTOUR = "#333333"
+FOND = "#ffffff"
+POLICE = "DejaVu Sans, Arial, sans-serif"
+TAILLE_TEXTE = 12
+SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json"
+# The name of the click selection (a chart of several panels has one per panel: clic_1, clic_2…).
+CLIC = "clic"
+LOCALE_FR = {"number": {"decimal": ",", "thousands": "\u202f", "grouping": [3], "currency": ["", "\u202f€"]}}
+# Tick labels of a money axis: « 500 k€ », « 1,5 M€ », never « 1.5M ».
+EXPRESSION_EUROS = (
+    "datum.value == 0 ? '0' : abs(datum.value) >= 1e6 ? format(datum.value / 1e6, ',.1~f') + ' M€' "
+    ": abs(datum.value) >= 1e3 ? format(datum.value / 1e3, ',.1~f') + ' k€' "
+    ": format(datum.value, ',.0f') + ' €'"
+)
+# A lighter, dashed bar: « not comparable » or « incomplete », said in words beside it too.
+HACHURE = {
+    "fillOpacity": {"condition": {"test": "datum.hachure", "value": 0.4}, "value": 1},
+    "strokeDash": {"condition": {"test": "datum.hachure", "value": [4, 3]}, "value": [1, 0]},
+}
 
 
 def texte_annees(annees: list[int] | None, sans_annee: int = 0) -> str:
@@ -59,8 +77,8 @@ def texte_annees(annees: list[int] | None, sans_annee: int = 0) -> str:
     return texte
 
 
-def _couper(texte: str, largeur: int = 95) -> str:
-    """Break a long line at spaces for plotly (which never wraps text by itself)."""
+def _couper(texte: str, largeur: int = 95) -> list[str]:
+    """A long line broken at spaces (Vega never wraps a title by itself), one string a line."""
     lignes, courante = [], ""
     for mot in texte.split(" "):
         if courante and len(courante) + 1 + len(mot) > largeur:
@@ -69,61 +87,261 @@ def _couper(texte: str, largeur: int = 95) -> str:
         else:
             courante = f"{courante} {mot}" if courante else mot
     lignes.append(courante)
-    return "<br>".join(lignes)
+    return lignes
 
 
-def texte_source(fig: go.Figure) -> str:
-    """The source and years line of a figure, as shown under its title."""
-    return fig.layout.title.subtitle.text or ""
+def configuration(taille: int = TAILLE_TEXTE) -> dict:
+    """Vega-Lite's ``config``: French numbers, the app's font, ``taille`` px type (larger in a deck)."""
+    return {
+        "locale": LOCALE_FR,
+        "font": POLICE,
+        "background": FOND,
+        "view": {"stroke": None},
+        "axis": {
+            "labelFontSize": taille,
+            "titleFontSize": taille,
+            "titleFontWeight": "normal",
+            "gridColor": "#e5e5e5",
+            "labelLimit": 20 * taille,
+            "labelColor": "#1a1a1a",
+            "titleColor": "#1a1a1a",
+            # Vega describes an axis in English (« X-axis titled… »): the sentence under the chart
+            # and the values table say it in French.
+            "aria": False,
+        },
+        "legend": {
+            "labelFontSize": taille,
+            "labelColor": "#1a1a1a",
+            "orient": "top",
+            "labelLimit": 26 * taille,
+            "columns": 2,
+        },
+        "title": {
+            "anchor": "start",
+            "fontSize": taille + 4,
+            "subtitleFontSize": taille,
+            "subtitleColor": "#4a4a4a",
+            "color": "#1a1a1a",
+            "offset": 10,
+        },
+        # A bar's figure is in its description already: its text is not read a second time.
+        "text": {"fontSize": taille, "color": "#1a1a1a", "aria": False},
+        "concat": {"spacing": 2 * taille},
+    }
+
+
+def texte_source(fig: dict) -> str:
+    """The source and years line of a chart, as shown under its title."""
+    return " ".join(fig.get("title", {}).get("subtitle") or [])
+
+
+# Characters to a line of a subtitle: Streamlit cuts a title's lines at the chart's width less
+# 40 px, about 50 characters on a phone (390 px).
+LARGEUR_LIGNE = 50
+
+
+# Room above the title for Streamlit's toolbar, drawn over the top 30 px of a chart (touched, on
+# a phone).
+MARGES = {"top": 32, "left": 5, "right": 5, "bottom": 5}
+
+
+def _titre(titre: str) -> str | list[str]:
+    """The title on lines a phone holds (Streamlit cuts a longer line with « … »)."""
+    lignes = _couper(titre, 40)
+    return lignes[0] if len(lignes) == 1 else lignes
+
+
+def _texte_titre(fig: dict) -> str:
+    texte = fig.get("title", {}).get("text") or ""
+    return " ".join(texte) if isinstance(texte, list) else str(texte)
 
 
 def legende_source(
-    fig: go.Figure, source: str, annees: str, remarque: str | None = None, largeur: int = 95
-) -> go.Figure:
-    """Write source and years under the title (never over the axes) and in ``layout.meta``.
+    fig: dict, source: str, annees: str, remarque: str | None = None, largeur: int = LARGEUR_LIGNE
+) -> dict:
+    """Write source and years under the title (never over the axes) and in ``usermeta``.
 
-    ``largeur``: characters to a line (a chart made for a phone's width too takes fewer).
+    ``largeur``: characters to a line.
     """
-    texte = _couper(f"Source : {source}", largeur) + "<br>" + _couper(f"Années : {annees}", largeur)
+    lignes = _couper(f"Source : {source}", largeur) + _couper(f"Années : {annees}", largeur)
     if remarque:
-        texte += "<br>" + _couper(remarque, largeur)
-    lignes = texte.count("<br>") + 1
-    titre = fig.layout.title.text or ""
-    fig.update_layout(
-        title={
-            "text": titre,
-            "subtitle": {"text": texte, "font": {"size": 12, "color": "#4a4a4a"}},
-            "x": 0,
-            "xanchor": "left",
-            "y": 0.98,
-            "yanchor": "top",
-            "yref": "container",
-        },
-        meta={"source": source, "annees": annees, **({"remarque": remarque} if remarque else {})},
-        margin={"t": 70 + 17 * lignes + 28, "b": 40, "l": 10, "r": 10},
-        font=POLICE,
-        plot_bgcolor="white",
-        legend={"orientation": "h", "yanchor": "bottom", "y": 1.01, "x": 0, "xanchor": "left"},
-        separators=", ",  # French decimal comma; thousands shown with a (thin) space
-    )
-    hauteur = fig.layout.height or 380
-    fig.update_layout(height=hauteur + 17 * lignes)
-    fig.update_xaxes(automargin=True)
-    fig.update_yaxes(automargin=True, gridcolor="#e5e5e5")
+        for morceau in remarque.split("\n"):
+            lignes += _couper(morceau, largeur)
+    fig["title"] = {**fig.get("title", {}), "subtitle": lignes}
+    fig["usermeta"] = {
+        **fig.get("usermeta", {}),
+        "source": source,
+        "annees": annees,
+        **({"remarque": remarque} if remarque else {}),
+    }
     return fig
 
 
-def _vide(titre: str, message: str, source: str, annees: str, remarque: str | None = None) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False)
-    fig.update_layout(title=titre, xaxis={"visible": False}, yaxis={"visible": False})
+def _clic(*champs: str, nom: str = CLIC) -> list[dict]:
+    """A click on a bar selects it (Streamlit reruns the page with its ``champs``)."""
+    return [{"name": nom, "select": {"type": "point", "fields": list(champs)}}]
+
+
+def _graphique(
+    titre: str,
+    lignes: list[dict],
+    corps: dict,
+    categorie: tuple[str, str],
+    series: dict[str, dict],
+    clic: tuple[str, ...] = ("cle",),
+) -> dict:
+    """A chart's specification: its rows, what a bar stands for and what each series counts.
+
+    ``series``: per series name, its ``unite`` and whether a sum of it means something
+    (``additionner``, False for a ratio or a share): the text alternative reads them.
+    """
+    return {
+        "$schema": SCHEMA,
+        "title": {"text": _titre(titre)},
+        "padding": MARGES,
+        "data": {"values": lignes},
+        # The width of the page, the height the bars need (Streamlit's theme fits both to a box).
+        "autosize": {"type": "pad" if "vconcat" in corps else "fit-x", "contains": "padding"},
+        # Panels take the page's width each (Streamlit sets it): no margin beside them.
+        **({"padding": {**MARGES, "left": 0, "right": 0}} if "vconcat" in corps else {}),
+        **corps,
+        "config": configuration(),
+        "usermeta": {
+            "categorie": list(categorie),
+            "series": series,
+            "clic": list(clic),
+            # SVG: its text is in the page (read by the browser tests, found by the browser's search).
+            "embedOptions": {"renderer": "svg"},
+        },
+    }
+
+
+def _ligne(
+    categorie: object,
+    serie: str,
+    valeur: float | None,
+    etiquette: str | None = None,
+    cle: object = None,
+    hachure: bool = False,
+    note: str | None = None,
+    **autres,
+) -> dict:
+    """One bar: an unknown ``valeur`` is drawn as a bar of no length written « inconnu », never 0."""
+    inconnu = valeur is None or pd.isna(valeur)
+    return {
+        "categorie": str(categorie),
+        "serie": serie,
+        "valeur": None if inconnu else float(valeur),
+        "position": 0.0 if inconnu else float(valeur),
+        "etiquette": "inconnu" if inconnu else etiquette,
+        "cle": str(categorie) if cle is None else cle,
+        # What a screen reader says of the bar (Vega's own words name the fields: « position: 19 »).
+        "lecture": f"{categorie}, {serie} : {'inconnu' if inconnu else etiquette or nombre_fr(valeur, 1)}",
+        "hachure": bool(hachure),
+        "note": note,
+        **autres,
+    }
+
+
+def _infobulle(titre_categorie: str) -> list[dict]:
+    return [
+        {"field": "categorie", "type": "nominal", "title": titre_categorie},
+        {"field": "serie", "type": "nominal", "title": "Série"},
+        {"field": "etiquette", "type": "nominal", "title": "Valeur"},
+    ]
+
+
+def _couleurs(series: list[str], couleurs: list[str]) -> dict:
+    return {
+        "field": "serie",
+        "type": "nominal",
+        "sort": series,
+        "scale": {"domain": series, "range": couleurs},
+        # Squares large enough for their colour to show inside the dark outline of the bars.
+        "legend": {"title": None, "symbolType": "square", "symbolSize": 220},
+    }
+
+
+def _barre() -> dict:
+    return {"type": "bar", "stroke": CONTOUR, "strokeWidth": 1}
+
+
+def _vide(titre: str, message: str, source: str, annees: str, remarque: str | None = None) -> dict:
+    fig = {
+        "$schema": SCHEMA,
+        "title": {"text": _titre(titre)},
+        "padding": MARGES,
+        "data": {
+            "values": [
+                {"message": message, "lignes": "\n".join(_couper(message, LARGEUR_LIGNE)), "cle": None}
+            ]
+        },
+        "height": 80,
+        "autosize": {"type": "fit-x", "contains": "padding"},
+        "params": _clic("cle"),
+        # From the left edge, on lines a phone holds (centred, a long one ran off both sides).
+        "mark": {
+            "type": "text",
+            "fontSize": TAILLE_TEXTE + 2,
+            "align": "left",
+            "baseline": "top",
+            "lineBreak": "\n",
+        },
+        "encoding": {"text": {"field": "lignes"}, "x": {"value": 0}, "y": {"value": 8}},
+        "config": configuration(),
+        "usermeta": {"vide": message, "clic": ["cle"], "embedOptions": {"renderer": "svg"}},
+    }
     return legende_source(fig, source, annees, remarque)
+
+
+def _horizontal(
+    valeurs: dict,
+    titre_axe: str,
+    couleur: dict,
+    titre_categorie: str,
+    etiquettes: bool = True,
+    maximum: float | None = None,
+    euros: bool = False,
+) -> dict:
+    """Horizontal bars, one row per category in the order of the rows (top to bottom)."""
+    axe = {"title": titre_axe}
+    if euros and maximum:
+        positions, _textes = graduations_euros(maximum)
+        axe.update(values=positions, labelExpr=EXPRESSION_EUROS)
+    echelle = {"domain": [0, maximum * 1.35]} if maximum else {}
+    y = {"field": "categorie", "type": "nominal", "sort": None, "title": None}
+    couches = [
+        {
+            "mark": _barre(),
+            "params": _clic("cle"),
+            "encoding": {
+                "y": y,
+                "x": {"field": "position", "type": "quantitative", "axis": axe, "scale": echelle, **valeurs},
+                "color": couleur,
+                **HACHURE,
+                "description": {"field": "lecture"},
+                "tooltip": _infobulle(titre_categorie),
+            },
+        }
+    ]
+    if etiquettes:
+        couches.append(
+            {
+                "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "position", "type": "quantitative", **valeurs},
+                    "text": {"field": "etiquette"},
+                },
+            }
+        )
+    return {"height": {"step": 34}, "layer": couches}
 
 
 def emplois_empiles(
     lignes: pd.DataFrame, par: str, titre: str, source: str, annees: str, remarque: str | None = None
-) -> go.Figure:
-    """Jobs created per ``par`` (``projet`` or ``territoire``), stacked by kind of job.
+) -> dict:
+    """Jobs created per ``par`` (``projet`` or ``territoire``), stacked by kind of job, largest on top.
 
     ``lignes`` has columns ``par``, ``nature``, ``nombre``. ``remarque`` says what is left out
     (projects without a figure), under the chart and in its place when no figure is known.
@@ -134,120 +352,179 @@ def emplois_empiles(
         )
     tableau = lignes.pivot_table(index=par, columns="nature", values="nombre", aggfunc="sum", fill_value=0)
     tableau = tableau.reindex(columns=[n for n in COULEURS_NATURE if n in tableau.columns])
-    tableau = tableau.loc[tableau.sum(axis=1).sort_values().index]
-    fig = go.Figure()
-    for nature in tableau.columns:
-        fig.add_bar(
-            name=LIBELLES_NATURE[nature],
-            y=[texte_sur(i) for i in tableau.index],
-            x=tableau[nature].astype(int).tolist(),
-            orientation="h",
-            marker_color=COULEURS_NATURE[nature],
-            customdata=list(tableau.index),
-            hovertemplate="%{y}<br>" + LIBELLES_NATURE[nature] + " : %{x}<extra></extra>",
-            meta={"unite": "emploi"},
+    totaux = tableau.sum(axis=1).sort_values(ascending=False, kind="stable")
+    tableau = tableau.loc[totaux.index]
+    rangees = [
+        _ligne(
+            categorie,
+            LIBELLES_NATURE[nature],
+            int(tableau.at[categorie, nature]),
+            etiquette=nombre_fr(int(tableau.at[categorie, nature])),
+            cle=categorie,
+            rang=rang,
+            total=int(totaux[categorie]),
+            texte_total=nombre_fr(int(totaux[categorie])),
         )
-    totaux = tableau.sum(axis=1)
-    fig.add_scatter(
-        y=[texte_sur(i) for i in totaux.index],
-        x=totaux.astype(int).tolist(),
-        mode="text",
-        text=[f"  {nombre_fr(int(t))}" for t in totaux],
-        textposition="middle right",
-        showlegend=False,
-        hoverinfo="skip",
-        name="total",
+        for rang, nature in enumerate(tableau.columns)
+        for categorie in tableau.index
+    ]
+    series = [LIBELLES_NATURE[n] for n in tableau.columns]
+    y = {"field": "categorie", "type": "nominal", "sort": None, "title": None}
+    corps = {
+        "height": {"step": 34},
+        "layer": [
+            {
+                "mark": _barre(),
+                "params": _clic("cle"),
+                "encoding": {
+                    "y": y,
+                    "x": {
+                        "field": "position",
+                        "type": "quantitative",
+                        "stack": "zero",
+                        "title": "Emplois créés",
+                        "axis": {"format": ",d", "tickMinStep": 1},
+                        # Room on the right for the total written after the longest bar.
+                        "scale": {"domain": [0, float(totaux.max()) * 1.2]},
+                    },
+                    "color": _couleurs(series, [COULEURS_NATURE[n] for n in tableau.columns]),
+                    "order": {"field": "rang"},
+                    "description": {"field": "lecture"},
+                    "tooltip": _infobulle(par.capitalize()),
+                },
+            },
+            {
+                # The total after each bar, once (from the first kind's rows).
+                "transform": [{"filter": "datum.rang == 0"}],
+                "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4},
+                "encoding": {
+                    "y": y,
+                    "x": {"field": "total", "type": "quantitative"},
+                    "text": {"field": "texte_total"},
+                },
+            },
+        ],
+    }
+    fig = _graphique(
+        titre, rangees, corps, (par, f"{par}s"), {s: {"unite": "emploi", "additionner": True} for s in series}
     )
-    fig.update_layout(
-        barmode="stack",
-        title=titre,
-        xaxis_title="Emplois créés",
-        height=max(260, 60 + 42 * len(tableau)),
-    )
-    return _decrire(legende_source(fig, source, annees, remarque), par, f"{par}s")
+    return legende_source(fig, source, annees, remarque)
+
+
+def _empiles_par_annee(series: list[str], couleurs: list[str], titre_axe: str, maximum: float) -> dict:
+    """Vertical bars per year, stacked by series; the money axis in k€ / M€."""
+    positions, _textes = graduations_euros(maximum) if maximum > 0 else ([0.0], ["0"])
+    return {
+        "height": 320,
+        "params": _clic("annee", "groupe"),
+        "mark": _barre(),
+        "encoding": {
+            "x": {
+                "field": "categorie",
+                "type": "nominal",
+                "sort": None,
+                "title": None,
+                "axis": {"labelAngle": 0},
+            },
+            "y": {
+                "field": "position",
+                "type": "quantitative",
+                "stack": "zero",
+                "title": titre_axe,
+                "axis": {"values": positions, "labelExpr": EXPRESSION_EUROS},
+            },
+            "color": _couleurs(series, couleurs),
+            "order": {"field": "rang"},
+            **HACHURE,
+            "description": {"field": "lecture"},
+            "tooltip": _infobulle("Année"),
+        },
+    }
 
 
 def financements_par_annee(
     lignes: pd.DataFrame, titre: str, source: str, annees: str, remarque: str | None = None
-) -> go.Figure:
-    """Funding per year, stacked by programme; non-comparable amounts hatched and named.
+) -> dict:
+    """Funding per year, stacked by programme; non-comparable amounts dashed, lighter and named.
 
     ``lignes``: ``annee`` (text: « 2021 », « 2018–2019 », « année inconnue »),
-    ``dispositif``, ``montant_eur``, ``comparable`` (bool).
+    ``dispositif``, ``montant_eur``, ``comparable`` (bool). A click selects ``[annee, dispositif]``.
     """
     if lignes.empty or lignes.montant_eur.dropna().empty:
         return _vide(titre, "Aucun financement connu pour cette sélection.", source, annees)
     lignes = lignes.dropna(subset=["montant_eur"])
     ordre_annees = sorted(lignes.annee.unique(), key=lambda a: (not a[:4].isdigit(), a))
-    fig = go.Figure()
     dispositifs = lignes.groupby("dispositif").montant_eur.sum().sort_values(ascending=False).index
+    rangees, series, couleurs = [], [], []
     for rang, dispositif in enumerate(dispositifs):
         groupe = lignes[lignes.dispositif == dispositif]
         for comparable in (True, False):
             partie = groupe[groupe.comparable.astype(bool) == comparable]
             if partie.empty:
                 continue
-            sommes = partie.groupby("annee").montant_eur.sum().reindex(ordre_annees)
-            fig.add_bar(
-                name=texte_sur(dispositif if comparable else f"{dispositif} (forfait, non comparable)"),
-                x=ordre_annees,
-                y=[None if pd.isna(v) else round(float(v), 2) for v in sommes],
-                marker={
-                    "color": PALETTE[rang % len(PALETTE)],
-                    "pattern": {"shape": "" if comparable else MOTIF_INCOMPLET},
-                },
-                customdata=[[a, dispositif] for a in ordre_annees],
-                hovertemplate="%{x} · "
-                + texte_sur(dispositif).replace("%", "%%")
-                + "<br>%{y:,.0f} €<extra></extra>",
-                meta={"unite": "€"},
-            )
-    fig.update_layout(
-        barmode="stack",
-        title=titre,
-        yaxis_title="Montant (€)",
-        yaxis_tickformat=",.0f",
-        xaxis={"type": "category"},
+            serie = dispositif if comparable else f"{dispositif} (forfait, non comparable)"
+            series.append(serie)
+            couleurs.append(PALETTE[rang % len(PALETTE)])
+            sommes = partie.groupby("annee").montant_eur.sum()
+            rangees += [
+                _ligne(
+                    annee,
+                    serie,
+                    round(float(sommes[annee]), 2),
+                    etiquette=f"{nombre_fr(sommes[annee])} €",
+                    cle=annee,
+                    hachure=not comparable,
+                    annee=annee,
+                    groupe=dispositif,
+                    rang=len(series),
+                )
+                for annee in ordre_annees
+                if annee in sommes.index
+            ]
+    # Rows year by year: the axis reads the years in the order of their first row.
+    rangees.sort(key=lambda r: ordre_annees.index(r["categorie"]))
+    maximum = float(lignes.groupby("annee").montant_eur.sum().max())
+    fig = _graphique(
+        titre,
+        rangees,
+        _empiles_par_annee(series, couleurs, "Montant (€)", maximum),
+        ("année", "années"),
+        {s: {"unite": "€", "additionner": True} for s in series},
+        clic=("annee", "groupe"),
     )
-    return _decrire(legende_source(fig, source, annees, remarque), "année", "années")
+    return legende_source(fig, source, annees, remarque)
 
 
 def financements_par_dispositif(
     lignes: pd.DataFrame, par: str, titre: str, source: str, annees: str, remarque: str | None = None
-) -> go.Figure:
+) -> dict:
     """Funding per funder or programme (``par``), largest first; unknown amounts counted aside."""
     connus = lignes.dropna(subset=["montant_eur"])
     if connus.empty:
         return _vide(titre, "Aucun montant connu pour cette sélection.", source, annees)
     sommes = connus.assign(cle=connus[par].fillna("non précisé")).groupby("cle").montant_eur.sum()
-    sommes = sommes.sort_values()
-    fig = go.Figure(
-        go.Bar(
-            y=[texte_sur(i) for i in sommes.index],
-            x=[round(float(v), 2) for v in sommes],
-            orientation="h",
-            marker_color=PALETTE[0],
-            customdata=list(sommes.index),
-            text=[f"{nombre_fr(v)} €" for v in sommes],
-            textposition="auto",
-            hovertemplate="%{y}<br>%{x:,.0f} €<extra></extra>",
-            name="Montant (€)",
-            meta={"unite": "€"},
-        )
-    )
+    sommes = sommes.sort_values(ascending=False, kind="stable")
+    serie = "Montant (€)"
+    rangees = [
+        _ligne(nom, serie, round(float(v), 2), etiquette=f"{nombre_fr(v)} €", cle=nom)
+        for nom, v in sommes.items()
+    ]
     inconnus = int(lignes.montant_eur.isna().sum())
     if inconnus:
-        remarque = ((remarque + "<br>") if remarque else "") + (
+        remarque = ((remarque + "\n") if remarque else "") + (
             f"{inconnus} financement{'s' if inconnus > 1 else ''} au montant inconnu, non compté"
             f"{'s' if inconnus > 1 else ''}."
         )
-    fig.update_layout(
-        title=titre,
-        xaxis_title="Montant (€)",
-        xaxis_tickformat=",.0f",
-        height=max(260, 60 + 40 * len(sommes)),
+    corps = _horizontal(
+        {},
+        "Montant (€)",
+        {"value": PALETTE[0]},
+        par.capitalize(),
+        maximum=float(sommes.max()),
+        euros=True,
     )
-    return _decrire(legende_source(fig, source, annees, remarque), par, f"{par}s")
+    fig = _graphique(titre, rangees, corps, (par, f"{par}s"), {serie: {"unite": "€", "additionner": True}})
+    return legende_source(fig, source, annees, remarque)
 
 
 def ratio_emplois_financements(table: pd.DataFrame) -> pd.DataFrame:
@@ -267,8 +544,11 @@ def ratio_emplois_financements(table: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str) -> go.Figure:
-    """Jobs per 100 k€ where both are known; incomplete ones hatched and labelled."""
+NOTE_INCOMPLET = "incomplet : au moins un montant inconnu, valeur surestimée"
+
+
+def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str) -> dict:
+    """Jobs per 100 k€ where both are known, highest first; incomplete ones dashed and labelled."""
     table = ratio_emplois_financements(table).dropna(subset=["emplois_pour_100k"])
     if table.empty:
         return _vide(
@@ -277,79 +557,124 @@ def emplois_pour_100k(table: pd.DataFrame, titre: str, source: str, annees: str)
             source,
             annees,
         )
-    table = table.sort_values("emplois_pour_100k")
-    complets = table.complet.astype(bool)
-    fig = go.Figure(
-        go.Bar(
-            y=table.nom.tolist(),
-            x=table.emplois_pour_100k.tolist(),
-            orientation="h",
-            marker={
-                "color": [PALETTE[2] if c else PALETTE[5] for c in complets],
-                "pattern": {"shape": ["" if c else MOTIF_INCOMPLET for c in complets]},
-            },
-            text=[
-                f"{nombre_fr(v, 1)}" + ("" if c else " (incomplet)")
-                for v, c in zip(table.emplois_pour_100k, complets, strict=True)
-            ],
-            # Outside the bar: a label over hatching would be unreadable.
-            textposition="outside",
-            cliponaxis=False,
-            customdata=table.nom.tolist(),
-            hovertemplate="%{y}<br>%{x} emplois pour 100 000 €<extra></extra>",
-            name="Emplois pour 100 000 €",
-            meta={"unite": "emploi pour 100 000 €", "additionner": False},
+    table = table.sort_values("emplois_pour_100k", ascending=False, kind="stable")
+    serie = "Emplois pour 100 000 €"
+    rangees = [
+        _ligne(
+            nom,
+            serie,
+            valeur,
+            etiquette=nombre_fr(valeur, 1) + ("" if complet else " (incomplet)"),
+            cle=nom,
+            hachure=not complet,
+            note=None if complet else NOTE_INCOMPLET,
+            complet="complet" if complet else "incomplet",
         )
+        for nom, valeur, complet in zip(
+            table.nom, table.emplois_pour_100k, table.complet.astype(bool), strict=True
+        )
+    ]
+    couleur = {
+        "field": "complet",
+        "type": "nominal",
+        "scale": {"domain": ["complet", "incomplet"], "range": [PALETTE[2], PALETTE[5]]},
+        "legend": None,
+    }
+    # The label outside the bar (a label over a dashed bar would be unreadable), room on the right.
+    corps = _horizontal(
+        {},
+        "Emplois créés pour 100 000 € reçus",
+        couleur,
+        "Projet ou PTCE",
+        maximum=float(table.emplois_pour_100k.max()),
     )
-    fig.update_layout(
-        title=titre, xaxis_title="Emplois créés pour 100 000 € reçus", height=max(240, 80 + 44 * len(table))
+    fig = _graphique(
+        titre,
+        rangees,
+        corps,
+        ("projet ou PTCE", "projets ou PTCE"),
+        {serie: {"unite": "emploi pour 100 000 €", "additionner": False}},
     )
-    # Room on the right for the label written outside the longest bar.
-    fig.update_xaxes(range=[0, float(table.emplois_pour_100k.max()) * 1.4])
     remarque = None
-    if not complets.all():
+    if not table.complet.astype(bool).all():
         remarque = (
-            "Hachuré « incomplet » : au moins un financement au montant inconnu ; le ratio est surestimé."
+            "Pointillés « incomplet » : au moins un financement au montant inconnu ; le ratio est surestimé."
         )
-    return _decrire(legende_source(fig, source, annees, remarque), "projet ou PTCE", "projets ou PTCE")
+    return legende_source(fig, source, annees, remarque)
 
 
-def pipeline(projets: pd.DataFrame, titre: str, source: str) -> go.Figure:
-    """Projects per stage, in the six stages' order (and « étape inconnue »)."""
+def pipeline(projets: pd.DataFrame, titre: str, source: str) -> dict:
+    """Projects per stage, in the six stages' order (and « étape inconnue », dashed and grey)."""
     etapes = projets.etape.fillna(ETAPE_INCONNUE)
     ordre = [*ETAPES_PROJET, ETAPE_INCONNUE]
     comptes = etapes.value_counts().reindex(ordre, fill_value=0)
     if ETAPE_INCONNUE in comptes.index and comptes[ETAPE_INCONNUE] == 0:
         comptes = comptes.drop(ETAPE_INCONNUE)
-    noms = {e: sorted(projets.loc[etapes == e, "projet"]) for e in comptes.index}
-    fig = go.Figure(
-        go.Bar(
-            x=[f"{i + 1}. {e}" if e in ETAPES_PROJET else e for i, e in enumerate(comptes.index)],
-            y=comptes.astype(int).tolist(),
-            marker={
-                "color": [PALETTE[0] if e in ETAPES_PROJET else "#bbbbbb" for e in comptes.index],
-                "pattern": {"shape": ["" if e in ETAPES_PROJET else "." for e in comptes.index]},
-            },
-            customdata=list(comptes.index),
-            text=comptes.astype(int).tolist(),
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=[
-                "<br>".join(texte_sur(n) for n in noms[e][:12]) or "aucun projet" for e in comptes.index
-            ],
-            hovertemplate="%{x} : %{y} projets<br>%{hovertext}<extra></extra>",
-            name="Projets",
-            meta={"unite": "projet"},
+    serie = "Projets"
+    rangees = []
+    for i, etape in enumerate(comptes.index):
+        noms = sorted(projets.loc[etapes == etape, "projet"])
+        connue = etape in ETAPES_PROJET
+        rangees.append(
+            _ligne(
+                f"{i + 1}. {etape}" if connue else etape,
+                serie,
+                int(comptes[etape]),
+                etiquette=str(int(comptes[etape])),
+                cle=etape,
+                hachure=not connue,
+                projets=", ".join(noms[:12]) or "aucun projet",
+                connue="connue" if connue else "inconnue",
+            )
         )
+    # Whole projects only: never "1, 1, 2, 2" from rounded half steps.
+    pas = max(1, math.ceil(int(comptes.max()) / 8))
+    graduations = list(range(0, int(comptes.max()) + pas + 1, pas))
+    x = {"field": "categorie", "type": "nominal", "sort": None, "title": None, "axis": {"labelAngle": -30}}
+    corps = {
+        "height": 300,
+        "layer": [
+            {
+                "mark": _barre(),
+                "params": _clic("cle"),
+                "encoding": {
+                    "x": x,
+                    "y": {
+                        "field": "position",
+                        "type": "quantitative",
+                        "title": "Projets",
+                        "axis": {"values": graduations, "format": "d"},
+                        "scale": {"domain": [0, graduations[-1]]},
+                    },
+                    "color": {
+                        "field": "connue",
+                        "type": "nominal",
+                        "scale": {"domain": ["connue", "inconnue"], "range": [PALETTE[0], "#bbbbbb"]},
+                        "legend": None,
+                    },
+                    **HACHURE,
+                    "description": {"field": "lecture"},
+                    "tooltip": [
+                        {"field": "categorie", "type": "nominal", "title": "Étape"},
+                        {"field": "etiquette", "type": "nominal", "title": "Projets"},
+                        {"field": "projets", "type": "nominal", "title": "Lesquels"},
+                    ],
+                },
+            },
+            {
+                "mark": {"type": "text", "baseline": "bottom", "dy": -3},
+                "encoding": {
+                    "x": x,
+                    "y": {"field": "position", "type": "quantitative"},
+                    "text": {"field": "etiquette"},
+                },
+            },
+        ],
+    }
+    fig = _graphique(
+        titre, rangees, corps, ("étape", "étapes"), {serie: {"unite": "projet", "additionner": True}}
     )
-    fig.update_layout(
-        title=titre,
-        yaxis_title="Projets",
-        xaxis={"type": "category"},
-        # Whole projects only: never "1, 1, 2, 2" from rounded half steps.
-        yaxis={"tickformat": "d", "rangemode": "tozero", "dtick": max(1, math.ceil(int(comptes.max()) / 8))},
-    )
-    return _decrire(legende_source(fig, source, "état actuel des projets saisis"), "étape", "étapes")
+    return legende_source(fig, source, "état actuel des projets saisis")
 
 
 _ABREVIATIONS = (
@@ -371,76 +696,98 @@ def nom_court(nom: str) -> str:
     return nom
 
 
-def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees: str) -> go.Figure:
+# A panel's row: the territory's name above its bar, not beside it, so that the bars and titles
+# keep the chart's whole width (a phone's 390 px left about 60 px of bars beside the names).
+PAS_PANNEAU = 46
+_EPAISSEUR_BARRE = 16
+
+
+def _panneaux(panneaux: list[tuple[str, str | list[str], str, float]]) -> dict:
+    """One panel per series, one under the other: ``(serie, titre, couleur, maximum)`` each."""
+    y = {"field": "categorie", "type": "nominal", "sort": None, "axis": None}
+    vues = []
+    for rang, (serie, titre, couleur, maximum) in enumerate(panneaux, start=1):
+        decalage = {"yOffset": _EPAISSEUR_BARRE / 2 + 1}
+        vues.append(
+            {
+                "title": {"text": titre, "fontSize": TAILLE_TEXTE + 1},
+                "transform": [{"filter": {"field": "serie", "equal": serie}}],
+                "height": {"step": PAS_PANNEAU},
+                "layer": [
+                    {
+                        "mark": {**_barre(), "color": couleur, "height": _EPAISSEUR_BARRE, **decalage},
+                        "params": _clic("cle", nom=f"{CLIC}_{rang}"),
+                        "encoding": {
+                            "y": y,
+                            "x": {
+                                "field": "position",
+                                "type": "quantitative",
+                                "axis": None,
+                                # Room on the right for the text written after the longest bar.
+                                "scale": {"domain": [0, 1.45 * maximum if maximum > 0 else 1]},
+                            },
+                            "description": {"field": "lecture"},
+                            "tooltip": _infobulle("Territoire"),
+                        },
+                    },
+                    {
+                        "mark": {"type": "text", "align": "left", "baseline": "middle", "dx": 4, **decalage},
+                        "encoding": {
+                            "y": y,
+                            "x": {"field": "position", "type": "quantitative"},
+                            "text": {"field": "etiquette"},
+                        },
+                    },
+                    {
+                        "mark": {"type": "text", "align": "left", "baseline": "top", "dy": 2},
+                        "encoding": {
+                            "y": {**y, "bandPosition": 0},
+                            "x": {"datum": 0},
+                            "text": {"field": "categorie"},
+                        },
+                    },
+                ],
+            }
+        )
+    return {"vconcat": vues}
+
+
+def territoires_cote_a_cote(table: pd.DataFrame, titre: str, source: str, annees: str) -> dict:
     """The seed territories compared: jobs created, funding received, ESS share of jobs.
 
     ``table``: ``nom, emplois, financement_eur, part_ess_pct`` (empty where unknown). One
     indicator under the other, each the chart's whole width: three panels side by side left a
     phone (390 px) about 60 px of bars each, their figures cut.
     """
-    fig = make_subplots(
-        rows=3,
-        cols=1,
-        subplot_titles=(
-            "Emplois créés (saisis)",
-            "Financements reçus",
-            "Part de l'ESS (emploi salarié)",
-        ),
-        vertical_spacing=0.07,
-    )
-    # On two lines past 22 characters: the names leave the bars half of a phone's width.
-    noms = [_couper(nom_court(n), 22) for n in table.nom]
-    for rang, (champ, couleur, format_texte, libelle, unite) in enumerate(
+    indicateurs = (
+        ("emplois", PALETTE[0], nombre_fr, "Emplois créés (saisis)", "emploi"),
+        ("financement_eur", PALETTE[1], lambda v: f"{nombre_fr(v / 1000)} k€", "Financements reçus (€)", "€"),
         (
-            ("emplois", PALETTE[0], lambda v: nombre_fr(v), "Emplois créés (saisis)", "emploi"),
-            (
-                "financement_eur",
-                PALETTE[1],
-                lambda v: f"{nombre_fr(v / 1000)} k€",
-                "Financements reçus (€)",
-                "€",
-            ),
-            (
-                "part_ess_pct",
-                PALETTE[2],
-                lambda v: f"{nombre_fr(v, 1)} %",
-                "Part de l'ESS dans l'emploi salarié (%)",
-                "%",
-            ),
+            "part_ess_pct",
+            PALETTE[2],
+            lambda v: f"{nombre_fr(v, 1)} %",
+            "Part de l'ESS dans l'emploi salarié (%)",
+            "%",
         ),
-        start=1,
-    ):
-        valeurs = [None if pd.isna(v) else float(v) for v in table[champ]]
-        fig.add_bar(
-            y=noms,
-            # Plotly draws neither a bar nor its text for a missing value: an empty row read as 0.
-            # An unknown is a bar of no length with « inconnu » written beside it.
-            x=[0.0 if v is None else v for v in valeurs],
-            orientation="h",
-            marker_color=couleur,
-            text=["inconnu" if v is None else format_texte(v) for v in valeurs],
-            textposition=["outside" if v is None else "auto" for v in valeurs],
-            customdata=table.nom.tolist(),
-            # The name is said by the hover box and the text alternative's table: French words.
-            name=libelle,
-            meta={"unite": unite, "additionner": unite != "%"},
-            showlegend=False,
-            row=rang,
-            col=1,
-        )
-    # Room for a name on two lines beside each bar.
-    fig.update_layout(title=titre, height=max(420, 120 + 3 * (50 + 34 * len(noms))))
-    # The panels' titles start at the chart's left edge: centred over the bars, they ran off a phone.
-    fig.update_annotations(font_size=12, x=0, xanchor="left", xref="paper")
-    valeurs_financement = pd.to_numeric(table.financement_eur, errors="coerce").dropna()
-    if len(valeurs_financement) and valeurs_financement.max() > 0:
-        positions, textes = graduations_euros(float(valeurs_financement.max()))
-        fig.update_xaxes(tickvals=positions, ticktext=textes, row=2, col=1)
-    return _decrire(legende_source(fig, source, annees), "territoire", "territoires")
+    )
+    rangees, panneaux, series = [], [], {}
+    for champ, couleur, format_texte, libelle, unite in indicateurs:
+        valeurs = pd.to_numeric(table[champ], errors="coerce")
+        rangees += [
+            _ligne(nom_court(nom), libelle, v, etiquette=None if pd.isna(v) else format_texte(v), cle=nom)
+            for nom, v in zip(table.nom, valeurs, strict=True)
+        ]
+        maximum = float(valeurs.max()) if valeurs.notna().any() else 0.0
+        panneaux.append((libelle, libelle, couleur, maximum))
+        series[libelle] = {"unite": unite, "additionner": unite != "%"}
+    fig = _graphique(titre, rangees, _panneaux(panneaux), ("territoire", "territoires"), series)
+    return legende_source(fig, source, annees)
 
 
 def graduations_euros(maximum: float, nombre: int = 4) -> tuple[list[float], list[str]]:
     """Round tick values up to ``maximum`` and their French labels (« 500 k€ », « 1,5 M€ »), never « 10M ».
+
+    The chart writes the labels itself (:data:`EXPRESSION_EUROS`, the same words).
 
     >>> graduations_euros(12_000_000)
     ([0.0, 5000000.0, 10000000.0], ['0', '5 M€', '10 M€'])
@@ -462,100 +809,97 @@ def graduations_euros(maximum: float, nombre: int = 4) -> tuple[list[float], lis
     return [float(p) for p in positions], [texte(p) for p in positions]
 
 
-# The words of Plotly's toolbar and notices. Streamlit's plotly.js registers no French locale,
-# so « locale: fr » alone left « Zoom in », « Download plot as a PNG »… in English.
-PLOTLY_EN_FRANCAIS = {
-    "Download plot as a PNG": "Télécharger le graphique (PNG)",
-    "Download plot": "Télécharger le graphique",
-    "Preparing image - this may take a few seconds": "Préparation de l'image, quelques secondes…",
-    "Image download succeeded": "Image téléchargée",
-    "Sorry, there was a problem downloading your image!": "L'image n'a pas pu être téléchargée.",
-    "Zoom": "Zoomer sur une zone",
-    "Pan": "Déplacer",
-    "Zoom in": "Zoom avant",
-    "Zoom out": "Zoom arrière",
-    "Autoscale": "Échelle automatique",
-    "Reset axes": "Rétablir les axes",
-    "Double-click to zoom back out": "Double-cliquez pour revenir à la vue entière",
-    "Double-click on legend to isolate one trace": (
-        "Double-cliquez sur la légende pour n'afficher qu'une série"
-    ),
-}
+def agrandir(fig: dict, taille: int, hauteur: int) -> dict:
+    """A copy of ``fig`` in ``taille`` px type, about ``hauteur`` px tall (a meeting's deck).
 
-
-def configuration_affichage(nom_fichier: str) -> dict:
-    """Plotly's display options: French, and a camera button that saves the chart as PNG.
-
-    The PNG is made in the browser by plotly.js itself: nothing leaves the page, it works
-    offline, and the source and years written under the title are part of the image.
+    The chart given is left alone: the page's charts are cached and shared between sessions.
     """
-    return {
-        "locale": "fr",
-        "locales": {"fr": {"dictionary": PLOTLY_EN_FRANCAIS}},
-        "displaylogo": False,
-        "toImageButtonOptions": {"format": "png", "filename": nom_fichier, "scale": 2},
-        "modeBarButtonsToRemove": ["lasso2d", "select2d"],
-    }
+    grande = copy.deepcopy(fig)
+    grande["config"] = configuration(taille)
+    rapport = taille / TAILLE_TEXTE
+
+    def etirer(vue: dict) -> None:
+        if isinstance(vue.get("height"), dict) and "step" in vue["height"]:
+            vue["height"] = {"step": round(vue["height"]["step"] * rapport)}
+        elif "height" in vue:
+            vue["height"] = hauteur
+        for couche in vue.get("layer", []):
+            if isinstance(couche.get("mark"), dict) and couche["mark"].get("type") == "text":
+                couche["mark"] = {**couche["mark"], "fontSize": taille}
+        for sous_vue in vue.get("vconcat", []):
+            etirer(sous_vue)
+
+    etirer(grande)
+    return grande
 
 
 def subventions_par_annee(
     table: pd.DataFrame, titre: str, source: str, annees: str, remarque: str | None = None
-) -> go.Figure:
+) -> dict:
     """Subsidies granted per year, stacked by group (kind of aid, grantor, family…).
 
     ``table``: ``annee`` (int), ``groupe``, ``montant_eur``, ``conventions`` (see
-    :func:`geo.donnees.subventions.par_annee`). Bars carry ``[annee, groupe]``.
+    :func:`geo.donnees.subventions.par_annee`). A click selects ``[annee, groupe]``.
     """
     if table.empty:
         return _vide(titre, "Aucune subvention publiée connue pour cette sélection.", source, annees)
-    ordre_annees = [str(a) for a in sorted(table.annee.unique())]
-    groupes = table.groupby("groupe").montant_eur.sum().sort_values(ascending=False).index
-    fig = go.Figure()
-    for rang, groupe in enumerate(groupes):
-        partie = table[table.groupe == groupe].set_index(table.annee[table.groupe == groupe].astype(str))
-        montants = partie.montant_eur.reindex(ordre_annees)
-        conventions = partie.conventions.reindex(ordre_annees)
-        fig.add_bar(
-            name=texte_sur(groupe),
-            x=ordre_annees,
-            y=[None if pd.isna(v) else round(float(v), 2) for v in montants],
-            marker_color=PALETTE[rang % len(PALETTE)],
-            customdata=[[a, groupe] for a in ordre_annees],
-            text=[None if pd.isna(c) else f"{int(c)} conv." for c in conventions],
-            textposition="none",
-            hovertemplate="%{x} · "
-            + texte_sur(groupe).replace("%", "%%")
-            + "<br>%{y:,.0f} € · %{text}<extra></extra>",
-            meta={"unite": "€"},
+    groupes = list(table.groupby("groupe").montant_eur.sum().sort_values(ascending=False).index)
+    rangees = []
+    for _, ligne in table.sort_values("annee", kind="stable").iterrows():
+        conventions = "" if pd.isna(ligne.conventions) else f" · {int(ligne.conventions)} conv."
+        rangees.append(
+            _ligne(
+                str(ligne.annee),
+                ligne.groupe,
+                None if pd.isna(ligne.montant_eur) else round(float(ligne.montant_eur), 2),
+                etiquette=f"{nombre_fr(ligne.montant_eur)} €{conventions}",
+                cle=str(ligne.annee),
+                annee=int(ligne.annee),
+                groupe=ligne.groupe,
+                rang=groupes.index(ligne.groupe),
+            )
         )
-    fig.update_layout(
-        barmode="stack",
-        title=titre,
-        yaxis_title="Montant accordé (€)",
-        yaxis_tickformat=",.0f",
-        xaxis={"type": "category"},
+    maximum = float(table.groupby("annee").montant_eur.sum().max())
+    fig = _graphique(
+        titre,
+        rangees,
+        _empiles_par_annee(
+            groupes,
+            [PALETTE[i % len(PALETTE)] for i in range(len(groupes))],
+            "Montant accordé (€)",
+            maximum,
+        ),
+        ("année", "années"),
+        {g: {"unite": "€", "additionner": True} for g in groupes},
+        clic=("annee", "groupe"),
     )
-    return _decrire(legende_source(fig, source, annees, remarque), "année", "années")
+    return legende_source(fig, source, annees, remarque)
+
+
+def valeur_cliquee(fig: dict, evenement: object) -> object | None:
+    """What the bar clicked stands for (``usermeta["clic"]``: one value, or a list of them), if any.
+
+    ``evenement``: what ``st.vega_lite_chart(on_select="rerun")`` returns, whose ``selection``
+    holds, per selection name, the rows' selected fields (``[{"cle": "Réaliss"}]``).
+    """
+    if not evenement:
+        return None
+    champs = (fig.get("usermeta") or {}).get("clic") or ["cle"]
+    for nom, points in sorted((evenement.get("selection") or {}).items()):
+        if nom.startswith(CLIC) and isinstance(points, list) and points:
+            valeurs = [points[0].get(champ) for champ in champs]
+            return valeurs[0] if len(valeurs) == 1 else valeurs
+    return None
 
 
 # Text alternative (RGAA 4.1, WCAG 2.1 AA 1.1.1) -------------------------------------------------
 #
-# A screen reader reads a plotly chart's SVG as « 0 0 0 0 0 0 2… ». Each chart therefore has a
-# sentence and a table, both read from the figure's own bars (what is drawn, never recomputed
-# from the data beside it), so that they cannot disagree with the picture. The chart functions
-# name what a bar stands for (``layout.meta["categorie"]``: singular and plural) and what its
-# value counts (each bar trace's ``meta["unite"]``; ``meta["additionner"]`` False where a sum
-# means nothing, as for a ratio or a share).
-
-
-def _decrire(fig: go.Figure, singulier: str, pluriel: str) -> go.Figure:
-    fig.update_layout(meta={**(fig.layout.meta or {}), "categorie": [singulier, pluriel]})
-    return fig
-
-
-def _texte_lisible(texte: object) -> str:
-    """Text of a label as a reader hears it: plotly's line breaks and escapes undone."""
-    return html.unescape(str(texte or "").replace("<br>", " ")).strip()
+# A chart drawn in SVG reads, to a screen reader, as its ticks and labels one after the other.
+# Each chart therefore has a sentence and a table, both read from the chart's own rows (what is
+# drawn, never recomputed from the data beside it), so that they cannot disagree with the picture.
+# The chart functions name what a bar stands for (``usermeta["categorie"]``: singular and plural)
+# and what each series counts (``usermeta["series"]``: ``unite``, and ``additionner`` False where
+# a sum means nothing, as for a ratio or a share).
 
 
 def _valeur_lisible(valeur: float | None, unite: str) -> str:
@@ -574,52 +918,35 @@ def _valeur_lisible(valeur: float | None, unite: str) -> str:
     return accorder(valeur, unite)
 
 
-def _liste(valeurs) -> list:
-    return [] if valeurs is None else list(valeurs)
-
-
-def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.DataFrame]:
+def texte_alternatif(fig: dict, lieu: str | None = None) -> tuple[str, pd.DataFrame]:
     """One French sentence saying what ``fig`` shows, and the table of the values it draws.
 
-    The table has one row per bar position (project, year, territory…) and one column per
-    series (kind of job, programme…); a value the chart says is unknown (a bar written
-    « inconnu ») is empty there, never 0, and « inconnu » in the sentence. ``lieu`` (the
-    territory's name) is said after the title.
+    The table has one row per bar position (project, year, territory…), top to bottom or left
+    to right as drawn, and one column per series (kind of job, programme…); a value the chart
+    says is unknown (a bar written « inconnu ») is empty there, never 0, and « inconnu » in the
+    sentence. ``lieu`` (the territory's name) is said after the title.
     """
-    titre = _texte_lisible(fig.layout.title.text) or "Graphique"
+    titre = _texte_titre(fig).strip() or "Graphique"
     entete = f"{titre}, {lieu}" if lieu else titre
-    meta = fig.layout.meta or {}
-    barres = [t for t in fig.data if t.type == "bar"]
-    if not barres:  # an empty chart says why in its one annotation
-        message = " ".join(_texte_lisible(a.text) for a in fig.layout.annotations if a.text)
-        return f"{entete} : {message or 'aucune valeur.'}", pd.DataFrame()
+    meta = fig.get("usermeta") or {}
+    if "vide" in meta:  # an empty chart says why
+        return f"{entete} : {meta['vide']}", pd.DataFrame()
     singulier, pluriel = meta.get("categorie") or ("élément", "éléments")
-    colonnes: dict[str, dict[str, float | None]] = {}
+    reglages = meta.get("series") or {}
+    # Series in the legend's order; a series with no bar here has no column.
+    colonnes: dict[str, dict[str, float | None]] = {nom: {} for nom in reglages}
     notes: dict[str, str] = {}
-    unites: dict[str, str] = {}
-    additionner: dict[str, bool] = {}
     ordre: list[str] = []
-    for trace in barres:
-        horizontale = trace.orientation == "h"
-        categories = _liste(trace.y if horizontale else trace.x)
-        valeurs = _liste(trace.x if horizontale else trace.y)
-        textes = trace.text if isinstance(trace.text, (list, tuple)) else [None] * len(categories)
-        nom = _texte_lisible(trace.name) or "Valeur"
-        reglages = trace.meta if isinstance(trace.meta, dict) else {}
-        unites[nom] = reglages.get("unite", "")
-        additionner[nom] = reglages.get("additionner", True)
-        serie = colonnes.setdefault(nom, {})
-        for categorie, valeur, texte in zip(categories, valeurs, textes, strict=False):
-            categorie = _texte_lisible(categorie)
-            if categorie not in ordre:
-                ordre.append(categorie)
-            inconnu = valeur is None or valeur != valeur or str(texte) == "inconnu"
-            serie[categorie] = None if inconnu else float(valeur)
-            if texte and "(incomplet)" in str(texte):
-                notes[categorie] = "incomplet : au moins un montant inconnu, valeur surestimée"
-    # Bars are drawn bottom to top in a horizontal chart: the table reads top to bottom.
-    if all(t.orientation == "h" for t in barres):
-        ordre.reverse()
+    for rangee in fig["data"]["values"]:
+        categorie = rangee["categorie"]
+        if categorie not in ordre:
+            ordre.append(categorie)
+        colonnes.setdefault(rangee["serie"], {})[categorie] = rangee["valeur"]
+        if rangee.get("note"):
+            notes[categorie] = rangee["note"]
+    colonnes = {nom: valeurs for nom, valeurs in colonnes.items() if valeurs}
+    unites = {nom: reglages.get(nom, {}).get("unite", "") for nom in colonnes}
+    additionner = {nom: reglages.get(nom, {}).get("additionner", True) for nom in colonnes}
     table = pd.DataFrame({libelle: [ligne.get(c) for c in ordre] for libelle, ligne in colonnes.items()})
     for libelle in colonnes:  # whole counts read « 22 », not « 22,0 »
         connues = table[libelle].dropna()
@@ -658,7 +985,7 @@ def texte_alternatif(fig: go.Figure, lieu: str | None = None) -> tuple[str, pd.D
             tete += ", " + morceaux.pop(0)
         phrase = f"{entete} : " + " ; ".join([tete, *morceaux])
     else:
-        # Several quantities side by side (subplots): the largest of each, and its unknowns.
+        # Several quantities one under the other (panels): the largest of each, and its unknowns.
         morceaux = []
         for nom in noms:
             connus = {c: v for c, v in colonnes[nom].items() if v is not None}
@@ -695,7 +1022,7 @@ INDICATEURS_COMPARES = (
 SOURCES_COMPARATEUR = "INSEE (recensement, BPE, Clap), registre des structures de l'ESS, ANCT (Ci.Ville)"
 
 
-def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoires comparés") -> go.Figure:
+def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoires comparés") -> dict:
     """One small bar chart per rate, one bar per territory, stacked so that a phone reads them.
 
     ``tableau``: :func:`geo.donnees.comparateur.tableau_long`; ``indicateurs``: its
@@ -704,56 +1031,32 @@ def comparateur(tableau: pd.DataFrame, indicateurs: list, titre: str = "Territoi
     """
     retenus = [i for i in indicateurs if i.cle in INDICATEURS_COMPARES]
     territoires = list(dict.fromkeys(tableau.Territoire))
-    fig = make_subplots(
-        rows=len(retenus),
-        cols=1,
-        subplot_titles=[_couper(f"{i.libelle}, {i.millesime}", 48) for i in retenus],
-        vertical_spacing=0.28 / max(1, len(retenus)),
-    )
-    for rang, indicateur in enumerate(retenus, start=1):
+    rangees, panneaux, series = [], [], {}
+    for rang, indicateur in enumerate(retenus):
         lignes = (
             tableau[tableau.Indicateur == indicateur.libelle].set_index("Territoire").reindex(territoires)
         )
         valeurs = [None if pd.isna(v) else float(v) for v in lignes.Valeur]
         empruntes = [e == "oui" for e in lignes["Emprunté à un territoire plus grand"]]
-
-        def texte(valeur, emprunte, indicateur=indicateur):
-            if valeur is None:
-                return "inconnu"
-            chiffre = nombre_fr(valeur, indicateur.decimales)
-            chiffre = f"{chiffre} {indicateur.unite}" if indicateur.unite else chiffre
-            return chiffre + (" (département)" if emprunte else "")
-
-        # Bars top to bottom in the order chosen: plotly draws a horizontal chart bottom up.
-        fig.add_bar(
-            y=[nom_court(n) for n in territoires][::-1],
-            x=[0.0 if v is None else v for v in valeurs][::-1],
-            orientation="h",
-            marker_color=PALETTE[(rang - 1) % len(PALETTE)],
-            text=[texte(v, e) for v, e in zip(valeurs, empruntes, strict=True)][::-1],
-            textposition="outside",
-            cliponaxis=False,
-            # Below its category's line, so that the name written above that line stays clear.
-            width=0.5,
-            offset=-0.55,
-            name=indicateur.libelle,
-            # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
-            meta={"unite": "%" if indicateur.unite == "%" else "", "additionner": False},
-            showlegend=False,
-            row=rang,
-            col=1,
-        )
+        for territoire, valeur, emprunte in zip(territoires, valeurs, empruntes, strict=True):
+            texte = None
+            if valeur is not None:
+                chiffre = nombre_fr(valeur, indicateur.decimales)
+                chiffre = f"{chiffre} {indicateur.unite}" if indicateur.unite else chiffre
+                texte = chiffre + (" (département)" if emprunte else "")
+            rangees.append(
+                _ligne(nom_court(territoire), indicateur.libelle, valeur, etiquette=texte, cle=territoire)
+            )
         connus = [v for v in valeurs if v is not None]
-        # Room on the right for the text written outside the longest bar.
-        fig.update_xaxes(range=[0, 1.45 * max(connus) if connus and max(connus) > 0 else 1], row=rang, col=1)
-    fig.update_xaxes(showticklabels=False, showgrid=False)
-    # Each territory's name above its bar, not beside it: the bars and titles keep the whole
-    # width, which a phone needs.
-    fig.update_yaxes(ticklabelposition="inside top", ticklabelstandoff=2, showgrid=False)
-    fig.update_layout(title=titre, height=60 + len(retenus) * (60 + 44 * len(territoires)), bargap=0.45)
-    fig.update_annotations(font_size=13, x=0, xanchor="left")
-    fig = legende_source(
-        fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)), largeur=52
-    )
-    fig.update_layout(margin={"l": 4})
-    return _decrire(fig, "territoire", "territoires")
+        panneaux.append(
+            (
+                indicateur.libelle,
+                _couper(f"{indicateur.libelle}, {indicateur.millesime}", 48),
+                PALETTE[rang % len(PALETTE)],
+                max(connus) if connus else 0.0,
+            )
+        )
+        # Euros per inhabitant read with their cents in the table, not « 1 € » rounded here.
+        series[indicateur.libelle] = {"unite": "%" if indicateur.unite == "%" else "", "additionner": False}
+    fig = _graphique(titre, rangees, _panneaux(panneaux), ("territoire", "territoires"), series)
+    return legende_source(fig, SOURCES_COMPARATEUR, ", ".join(dict.fromkeys(i.millesime for i in retenus)))

@@ -2,7 +2,7 @@
 
 Every page at France, région, EPCI and commune scale, the map in presentation mode at each scale,
 and every page at phone width: axe runs in the page and in each of its frames (the map's frame is
-same-origin, axe's source is injected into it). What comes from Streamlit's, Leaflet's or Plotly's
+same-origin, axe's source is injected into it). What comes from Streamlit's, Leaflet's or Vega's
 own markup and cannot be fixed from the app is listed once, in
 ``geo.rendu.accessibilite.LIMITES_DU_CADRE``, which the accessibility declaration shows too: a
 violation is admitted only for an entry's axe rule and inside its element, and an entry whose

@@ -44,7 +44,8 @@ TERRITOIRES = {
     None: ("France", "France entière"),
 }
 
-# Words Streamlit, Leaflet or Plotly write in English when the app does not replace them.
+# Words Streamlit or Leaflet (or Plotly, which drew the charts until stop 28) write in English
+# when the app does not replace them.
 ANGLAIS = (
     "Zoom in",
     "Zoom out",

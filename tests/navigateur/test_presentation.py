@@ -68,8 +68,14 @@ def test_a_deck_link_fills_the_projector_and_pages_with_the_arrow_keys(applicati
     onglet.keyboard.press("ArrowRight")
     _diapo(onglet, 3, "Emplois créés")
     expect(onglet).to_have_url(re.compile(r"[?&]diapo=3(&|$)"), timeout=30_000)
-    graphique = onglet.locator(".js-plotly-plot", has_text="Emplois créés par projet")
-    graphique.locator("g.trace.bars path").first.wait_for(state="attached", timeout=60_000)
+    graphique = onglet.locator("[data-testid=stVegaLiteChart]", has_text="Emplois créés par projet")
+    graphique.locator("g.mark-rect path").first.wait_for(state="attached", timeout=60_000)
+    # Type read from the back of the room: the axis labels of the deck's copy of the chart.
+    tailles = graphique.locator("g.mark-text.role-axis-label text").evaluate_all(
+        "textes => textes.map(t => parseFloat(getComputedStyle(t).fontSize))"
+    )
+    assert tailles
+    assert min(tailles) >= 20, tailles
     # Its text alternative, as on the Emplois page.
     expect(onglet.get_by_text("Valeurs du graphique (tableau)")).to_be_visible()
     onglet.screenshot(path=str(ARTEFACTS / "presentation-deck-emplois.png"))

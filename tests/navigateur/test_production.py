@@ -3,7 +3,7 @@ app processes and nginx with TLS (deploy/nginx.conf.template, the configuration 
 Chromium opens the HTTPS address.
 
 What only this shows: the page and its websocket work over HTTPS behind nginx, the
-Content-Security-Policy lets Streamlit, plotly and the map run (no violation in the console),
+Content-Security-Policy lets Streamlit, its Vega charts and the map run (no violation in the console),
 the text is compressed, the headers are there, a link slipped into the address is not
 drawn, what a contributor writes through the proxy shows through each app process, and what
 a first visitor downloads (every byte, as ``benchmarks/bench_premiere_visite.py`` counts it)
@@ -145,9 +145,12 @@ def test_la_page_la_carte_et_la_websocket_sous_la_politique_de_securite(producti
         carte = page.frame_locator(IFRAME_CARTE).first
         expect(carte.locator(".leaflet-container")).to_be_visible(timeout=60_000)
         expect(carte.locator("path.leaflet-interactive").first).to_be_attached(timeout=60_000)
-        # A page with plotly charts under the same policy.
+        # A page with Vega charts under the same policy (Vega compiles its expressions without
+        # eval: Streamlit passes it an interpreter).
         page.goto(f"{adresse}/emplois")
-        expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=90_000)
+        expect(page.locator("[data-testid=stVegaLiteChart] g.mark-rect path").first).to_be_attached(
+            timeout=90_000
+        )
         page.goto(f"{adresse}/?territoire={LIEN_INJECTE}")
         expect(page.locator("h1").first).to_be_visible(timeout=90_000)
         page.wait_for_timeout(2_000)
@@ -386,12 +389,6 @@ def test_carte_epci_au_plus_1_5_mo(production, navigateur):
     assert not visite.exports(), visite.exports()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Plotly, que Streamlit charge d'un bloc pour st.plotly_chart, pèse à lui seul 1,29 Mo "
-    "en brotli (1,43 Mo en gzip) : la page reste autour de 3 Mo tant que ses graphiques sont "
-    "dessinés avec plotly.",
-)
 def test_emplois_au_plus_2_5_mo(production, navigateur):
     adresse, _port_http, _etat = production
     chemin, quoi = PAGES["Emplois EPCI"]

@@ -163,21 +163,24 @@ def test_at_390_px_the_comparison_the_shops_link_and_the_charts_read_whole(appli
         assert coupes == []
 
         onglet.goto(f"{application}/emplois?territoire=epci:200042190")
-        graphiques = onglet.locator(".js-plotly-plot")
+        graphiques = onglet.locator("[data-testid=stVegaLiteChart]")
         expect(graphiques.first).to_be_visible(timeout=60_000)
         attendre_repos(onglet)
-        # Plotly's toolbar (drawn at all times on a touch screen) is above each chart's title.
+        # Streamlit's toolbar (shown when a finger touches the chart) is above each chart's title.
         for i in range(graphiques.count()):
             graphique = graphiques.nth(i)
             graphique.scroll_into_view_if_needed()
-            barre = graphique.locator(".modebar").bounding_box()
-            titre = graphique.locator(".gtitle").first.bounding_box()
+            graphique.hover()
+            barre = graphique.locator("xpath=..").locator("[data-testid=stElementToolbar]").bounding_box()
+            titre = graphique.locator("g.role-title-text text").first.bounding_box()
             assert barre is not None, i
             assert titre is not None, i
             assert barre["y"] + barre["height"] <= titre["y"] + 1, (i, barre, titre)
+            # No chart wider than the screen.
+            assert graphique.locator("svg.marks").bounding_box()["width"] <= TELEPHONE["width"] - 16, i
         # The territories compared: three panels one under the other, each the chart's width.
         comparaison = graphiques.filter(has_text="poids de l'ESS")
-        panneaux = comparaison.locator("g.draglayer rect.nsewdrag")  # one per plotting area
+        panneaux = comparaison.locator("g.mark-rect.role-mark")  # the bars' group of each panel
         assert panneaux.count() == 3
         boites = [panneaux.nth(i).bounding_box() for i in range(3)]
         assert len({round(b["x"]) for b in boites}) == 1, boites

@@ -3,7 +3,7 @@
 Streamlit's grid draws a missing cell as « None » on a canvas, which no DOM text holds: the
 page's canvases are read through their ``fillText`` calls (every string drawn), after each
 grid has been scrolled end to end so that every cell was drawn once. The rest of the page
-(text, metrics, Plotly's SVG, the map frame's legend) is read from the DOM.
+(text, metrics, Vega's SVG, the map frame's legend) is read from the DOM.
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ _ETAT_DE_LA_PAGE = """() => ({
   squelettes: document.querySelectorAll('[data-testid=stSkeleton]').length,
   pret: [...document.querySelectorAll('[data-testid=stDataFrame]')]
           .every(g => !g.checkVisibility() || g.querySelector('[data-testid^=glide-cell]'))
-        && [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
-          .every(g => !g.checkVisibility() || g.querySelector('.main-svg'))
+        && [...document.querySelectorAll('[data-testid=stVegaLiteChart]')]
+          .every(g => !g.checkVisibility() || g.querySelector('svg.marks'))
         && !document.querySelector('[data-testid=stSkeleton]'),
 })"""
 
