@@ -207,6 +207,12 @@ NOMS_FRANCAIS = {
     "Exit fullscreen": "Quitter le plein écran",
     "Show password": "Afficher le mot de passe",
     "Hide password": "Masquer le mot de passe",
+    # The toolbar of a Vega-Lite chart.
+    "Show data": "Afficher les données",
+    "Show chart": "Afficher le graphique",
+    "Download as PNG": "Télécharger en PNG",
+    "Copy Vega-Lite spec": "Copier la description Vega-Lite",
+    "Copied!": "Copié",
 }
 # « Help for Population (2021) » names the « ? » of a field or figure.
 PREFIXES_FRANCAIS = {"Help for ": "Aide : "}

@@ -93,7 +93,8 @@ _NOMS_ANGLAIS = """() => [...document.querySelectorAll('[aria-label], [title]')]
   .filter(nom => nom && (/^Help for /.test(nom) || [
     'Sidebar', 'Collapse sidebar', 'Expand sidebar', 'Main menu', 'Link to heading', 'Open', 'Close',
     'Clear all', 'Clear value', 'Download as CSV', 'Search', 'Show/hide columns', 'Fullscreen',
-    'Close fullscreen', 'Exit fullscreen', 'Show password', 'Hide password'].includes(nom)))"""
+    'Close fullscreen', 'Exit fullscreen', 'Show password', 'Hide password', 'Show data',
+    'Show chart', 'Download as PNG', 'Copy Vega-Lite spec', 'Copied!'].includes(nom)))"""
 
 
 def _attendre_la_fin(onglet, delai_s: float = 120) -> list[list]:
