@@ -290,3 +290,10 @@ def fiche_commune(fiche) -> None:
             icon=":material/arrow_forward:",
             query_params={"territoire": f"commune:{fiche.code}"},
         )
+        # The register is partial: whoever knows a structure here may propose it (moderated).
+        st.page_link(
+            "pages/structures.py",
+            label=f"Proposer une structure de l'ESS à {texte_brut(fiche.nom)}",
+            icon=":material/add_location_alt:",
+            query_params={"territoire": f"commune:{fiche.code}", "proposer": "1"},
+        )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -307,7 +308,16 @@ def _surcouche_structures(
         notes.append("registre partiel (sans SIRENE : page Sources)")
     if any(filtres) or texte:
         notes.append("filtres de la page Structures appliqués")
-    return surcouches.structures.surcouche(referentiel(), tableau, tid, " ; ".join(notes))
+    return surcouches.structures.surcouche(
+        referentiel(), tableau, tid, " ; ".join(notes), signalement=adresse_signalement(territoire_id)
+    )
+
+
+def adresse_signalement(territoire_id: str) -> str:
+    """The Structures page's report form, up to the structure's key (the map's popups end it)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    parametres = urlencode({"territoire": territoire_id}) + "&" if territoire_id else ""
+    return f"{'/' + base if base else ''}/structures?{parametres}signaler="
 
 
 def surcouche_structures(
