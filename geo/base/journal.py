@@ -29,7 +29,10 @@ MODELES: dict[str, type] = {
     "emplois": store.Emploi,
     "financements": store.Financement,
 }
-TABLES_DES_MODELES = {modele: table for table, modele in MODELES.items()}
+# What moderators decide about the public's contributions (geo.base.contributions), journaled
+# alike but never listed nor undone as imports.
+MODELES_MODERATION: dict[str, type] = {"contributions": store.Contribution, "masquages": store.Masquage}
+TABLES_DES_MODELES = {modele: table for table, modele in (MODELES | MODELES_MODERATION).items()}
 SYSTEME = "système (pack des documents de terrain ou ligne de commande)"
 
 
@@ -111,7 +114,11 @@ def imports(depot: store.Depot) -> pd.DataFrame:
     """The imports and form entries (lots), newest first, with how many rows they added and
     how many of them are still there."""
     with depot.session() as session:
-        entrees = session.scalars(select(store.Journal).where(store.Journal.lot.is_not(None))).all()
+        entrees = session.scalars(
+            select(store.Journal).where(
+                store.Journal.lot.is_not(None), store.Journal.table_nom.in_(list(MODELES))
+            )
+        ).all()
         lots: dict[str, dict] = {}
         for e in entrees:
             lot = lots.setdefault(
@@ -158,7 +165,11 @@ def annuler_lot(
         with depot.session() as session:
             ajouts = session.scalars(
                 select(store.Journal)
-                .where(store.Journal.lot == lot, store.Journal.action == "ajout")
+                .where(
+                    store.Journal.lot == lot,
+                    store.Journal.action == "ajout",
+                    store.Journal.table_nom.in_(list(MODELES)),
+                )
                 .order_by(store.Journal.id.desc())
             ).all()
             if not ajouts:
