@@ -71,12 +71,14 @@ def emetteur() -> contributions.Emetteur:
 
     contexte = get_script_run_ctx()
     session = contexte.session_id if contexte is not None else ""
-    adresse = ""
     try:
-        adresse = st.context.headers.get("X-Real-IP") or st.context.ip_address or ""
+        adresse = st.context.headers.get("X-Real-IP") or st.context.ip_address
     except Exception:  # no request behind this run (tests)
-        adresse = ""
-    return contributions.Emetteur(session=session, adresse=adresse or "inconnue")
+        adresse = None
+    # Without a request (AppTest), the address is no string: all such runs share one.
+    return contributions.Emetteur(
+        session=str(session or ""), adresse=adresse if isinstance(adresse, str) and adresse else "inconnue"
+    )
 
 
 def limite(champ: contributions.Champ) -> str:
@@ -102,6 +104,8 @@ def _refus(erreurs: dict[str, str], *noms: str) -> None:
 # Propose a structure ---------------------------------------------------------------------
 
 _CLE_ENVOI = "_proposition_envoi"
+# The messages drawn under their field; any other is said at the top of the form.
+_DESSINES = {*_CHAMPS, "lieu", "envoi"}
 _CLE_MERCI = "_proposition_merci"
 _CLE_POINT = "proposition_point"
 
@@ -182,7 +186,7 @@ def formulaire_proposition(ref: Referentiel, tid: TerritoireId | None, ouvert: b
                 "gardé).",
                 icon=":material/error:",
             )
-            _refus(erreurs, "envoi")
+            _refus(erreurs, "envoi", *(nom for nom in erreurs if nom not in _DESSINES))
         _choisir_commune(ref, tid)
         _refus(erreurs, "commune")
         _placer(ref, erreurs)
@@ -295,7 +299,7 @@ def _placer(ref: Referentiel, erreurs: dict[str, str]) -> None:
         st.caption(
             texte_brut(f"Point dans la commune : {nom} ({code})." if nom else "Point hors de toute commune.")
         )
-    _refus(erreurs, "lon", "lat")
+    _refus(erreurs, "lieu", "lon", "lat")
 
 
 # Report an error ---------------------------------------------------------------------------
