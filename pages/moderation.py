@@ -378,6 +378,14 @@ if "rgpd" in onglets:
         contact = _valeur("rgpd_contact")
         if contact:
             export = contributions.exporter_personne(depot, contact, utilisateur)
+            # Dates as the person reads them (the workbook writer takes text or numbers).
+            export = export.apply(
+                lambda colonne: (
+                    colonne.dt.strftime("%d/%m/%Y %H:%M")
+                    if pd.api.types.is_datetime64_any_dtype(colonne)
+                    else colonne
+                )
+            )
             st.markdown(f"**{accorder(len(export), 'contribution')}** envoyées avec ce contact.")
             if not export.empty:
                 telechargement.csv(

@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, contributions
 from geo.donnees import emplois
-from tests.test_pages import APP, DELAI, _ouvrir, _relancer
+from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
 from ui.acces import CLE_COMPTE
 
 MOT_DE_PASSE = "un mot de passe assez long"
@@ -213,6 +213,10 @@ def test_moderation_needs_an_account():
     assert not at.tabs
 
 
+def _a_moderer(depot, compte):
+    return contributions.a_moderer(depot, compte, comptes.dans_referentiel(referentiel_de_l_app()))
+
+
 def _hainaut(depot):
     return comptes.creer(depot, "anim@hainaut.fr", "contributeur", MOT_DE_PASSE, territoires=[HAINAUT])
 
@@ -231,7 +235,7 @@ def test_a_contributor_of_the_epci_accepts_a_proposal_and_it_is_published(depot)
     moderation = _moderation(contributeur.id)
     assert "Proposition : Recyclerie du Hainaut" in [s.value for s in moderation.subheader]
     assert "Contact (pour vous seul) : moi@exemple.fr" in _textes(moderation)
-    ident = int(contributions.a_moderer(depot, contributeur).id.iloc[0])
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
     moderation.text_input(key=f"edition_{ident}_activite").set_value("Réemploi")
     moderation.button(key=f"accepter_{ident}").click()
     _relancer(moderation)
@@ -250,7 +254,7 @@ def test_an_accepted_closed_report_hides_the_structure_and_undo_brings_it_back(d
     _relancer(at)
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)
-    ident = int(contributions.a_moderer(depot, contributeur).id.iloc[0])
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
     moderation.button(key=f"accepter_{ident}").click()
     _relancer(moderation)
     assert any("Contribution acceptée" in s.value for s in moderation.success), _erreurs(moderation)
@@ -259,7 +263,9 @@ def test_an_accepted_closed_report_hides_the_structure_and_undo_brings_it_back(d
     lots = moderation.selectbox(key="lot_a_annuler_moderation").options
     assert lots
     moderation.selectbox(key="lot_a_annuler_moderation").set_value(
-        contributions.actions(depot, contributeur).lot.iloc[0]
+        contributions.actions(depot, contributeur, comptes.dans_referentiel(referentiel_de_l_app())).lot.iloc[
+            0
+        ]
     )
     moderation.button(key="annuler_moderation").click()
     _relancer(moderation)
@@ -272,7 +278,7 @@ def test_a_refusal_needs_a_reason_and_publishes_nothing(depot):
     _proposer(at)
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)
-    ident = int(contributions.a_moderer(depot, contributeur).id.iloc[0])
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
     moderation.button(key=f"refuser_{ident}").click()
     _relancer(moderation)
     assert any("raison du refus" in e for e in _erreurs(moderation))
@@ -290,7 +296,7 @@ def test_a_proposal_with_an_official_siret_is_compared_and_merged(depot):
     if at.success:  # the register's SIRET was accepted as a proposal to merge
         contributeur = _hainaut(depot)
         moderation = _moderation(contributeur.id)
-        ident = int(contributions.a_moderer(depot, contributeur).id.iloc[0])
+        ident = int(_a_moderer(depot, contributeur).id.iloc[0])
         comparaison = moderation.dataframe[0].value
         assert set(comparaison.columns) >= {"champ", "officiel", "contribution"}
         moderation.button(key=f"fusionner_{ident}").click()
