@@ -488,7 +488,7 @@ def avec_contributions(registre: pd.DataFrame, acceptees: pd.DataFrame, masquees
     registre = registre.copy()
     if len(acceptees):
         acceptees = acceptees.assign(
-            _millesime=[_millesime_contribution(ligne) for ligne in acceptees.itertuples()]
+            millesime_contribution=[_millesime_contribution(ligne) for ligne in acceptees.itertuples()]
         )
         propositions = acceptees[acceptees.genre == "proposition"]
         par_siret = registre[registre.siret.notna()].drop_duplicates("siret").set_index("siret").cle
@@ -511,19 +511,19 @@ def avec_contributions(registre: pd.DataFrame, acceptees: pd.DataFrame, masquees
                     "precision": commun.PRECISION_ADRESSE,
                     "adresse": nouvelles.adresse,
                     "sources": SOURCE_CONTRIBUTION,
-                    "millesimes": nouvelles._millesime,
+                    "millesimes": nouvelles.millesime_contribution,
                 }
             )
             lignes = lignes.reindex(columns=COLONNES).astype(registre.dtypes.to_dict())
             registre = pd.concat([registre, lignes], ignore_index=True) if len(registre) else lignes
-        completes = propositions[cible.notna()].assign(_cible=cible[cible.notna()])
+        completes = propositions[cible.notna()].assign(cible=cible[cible.notna()])
         corrections = acceptees[(acceptees.genre != "proposition") & acceptees.cle_cible.notna()]
-        corrections = corrections.assign(_cible=corrections.cle_cible)
+        corrections = corrections.assign(cible=corrections.cle_cible)
         position = pd.Series(registre.index, index=registre.cle)
         for ligne in pd.concat([completes, corrections]).itertuples():
-            if ligne._cible not in position.index:
+            if ligne.cible not in position.index:
                 continue  # the structure left the official lists since
-            i = position[ligne._cible]
+            i = position[ligne.cible]
             if isinstance(i, pd.Series):
                 i = i.iloc[0]
             correction = ligne.genre != "proposition"
@@ -545,7 +545,9 @@ def avec_contributions(registre: pd.DataFrame, acceptees: pd.DataFrame, masquees
                 )
                 millesimes = registre.at[i, "millesimes"]
                 registre.at[i, "millesimes"] = (
-                    ligne._millesime if _vide(millesimes) else f"{millesimes} ; {ligne._millesime}"
+                    ligne.millesime_contribution
+                    if _vide(millesimes)
+                    else f"{millesimes} ; {ligne.millesime_contribution}"
                 )
     if masquees:
         registre = registre[~parmi(registre.cle, list(masquees)).fillna(False)]
