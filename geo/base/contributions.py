@@ -1239,7 +1239,7 @@ def cles_masquees(depot: store.Depot) -> dict[str, str]:
     """Register keys hidden here, with their reason."""
     with _session_publique(depot) as session:
         requete = select(store.Masquage.cle, store.Masquage.motif).where(store.Masquage.actif.is_(True))
-        return dict(session.execute(requete).tuples().all())
+        return dict(session.execute(requete).all())
 
 
 COLONNES_OUVERTES = [
