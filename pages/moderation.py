@@ -352,9 +352,9 @@ with onglets["journal"]:
         st.caption("Aucune action de modération pour l'instant.")
     else:
         tableaux.afficher(journal.drop(columns=["lot"]), column_config={"quand (UTC)": "Quand (UTC)"})
-        annulables = journal[~journal["annulée"].astype(bool)]
+        annulables = journal[journal["annulée"] == "non"]
         libelles = {
-            str(action["lot"]): f"{action['action']} — {action['structure']} ({_date(action['quand (UTC)'])})"
+            str(action["lot"]): f"{action['action']} — {action['structure']} ({action['quand (UTC)']})"
             for action in annulables.to_dict("records")
         }
         st.selectbox(

@@ -346,19 +346,16 @@ def _surcouche_structures(
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _sirets_du_registre(dossier_cache: str, construit_le: str) -> frozenset[str]:
-    donnees = _donnees_structures(dossier_cache, construit_le)
+def _sirets_du_registre(dossier_cache: str, version: str) -> frozenset[str]:
+    donnees = _donnees_structures(dossier_cache, version)
     if not donnees.disponible:
         return frozenset()
     return frozenset(donnees.registre.siret.dropna().astype(str))
 
 
 def siret_dans_le_registre(siret: str) -> bool:
-    """Whether the register of official structures already has this SIRET (a proposal's duplicate)."""
-    from geo.donnees import structures
-
-    manifeste = _manifeste(structures.ETAPE.nom) or {}
-    return str(siret) in _sirets_du_registre(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+    """Whether the register (official, with accepted contributions) already has this SIRET."""
+    return str(siret) in _sirets_du_registre(str(config.dossier_cache()), version_structures())
 
 
 def adresse_signalement(territoire_id: str) -> str:
