@@ -244,7 +244,9 @@ def test_a_contributor_of_the_epci_accepts_a_proposal_and_it_is_published(depot)
     at = _ouvrir("pages/structures.py", territoire=HAINAUT)
     assert _total(at) == avant + 1
     assert "Recyclerie du Hainaut" in _liste(at)
-    assert contributions.LIBELLE_SOURCE in _textes(at)
+    # Its source is said with the others, with its count and licence.
+    sources = next(c.value for c in at.caption if c.value.startswith("Sources : "))
+    assert "vérifiées par un modérateur (mise à jour à chaque vérification, Licence Ouverte 2.0" in sources
 
 
 def test_an_accepted_closed_report_hides_the_structure_and_undo_brings_it_back(depot):
