@@ -191,6 +191,11 @@ if utilisateur.est_administrateur:
     noms_onglets["rgpd"] = "Données personnelles (RGPD)"
 onglets = dict(zip(noms_onglets, st.tabs(list(noms_onglets.values())), strict=True))
 
+# The reasons whose acceptance hides the structure, by key or as the list of pending ones says them.
+MOTIFS_QUI_MASQUENT = {
+    *contributions.MOTIFS_QUI_MASQUENT,
+    *(contributions.MOTIFS_SIGNALEMENT[motif] for motif in contributions.MOTIFS_QUI_MASQUENT),
+}
 CHAMPS_EDITABLES = ["nom", "famille", "activite", "adresse", "site_web", "description"]
 
 with onglets["attente"]:
@@ -304,11 +309,7 @@ with onglets["attente"]:
             else:
                 st.button(
                     "Accepter le signalement"
-                    + (
-                        " (masque la structure ici)"
-                        if ligne.get("motif") in contributions.MOTIFS_QUI_MASQUENT
-                        else ""
-                    ),
+                    + (" (masque la structure ici)" if ligne.get("motif") in MOTIFS_QUI_MASQUENT else ""),
                     key=f"accepter_{ident}",
                     icon=":material/check:",
                     type="primary",

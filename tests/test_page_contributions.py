@@ -257,6 +257,10 @@ def test_an_accepted_closed_report_hides_the_structure_and_undo_brings_it_back(d
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)
     ident = int(_a_moderer(depot, contributeur).id.iloc[0])
+    assert (
+        moderation.button(key=f"accepter_{ident}").label
+        == "Accepter le signalement (masque la structure ici)"
+    )
     moderation.button(key=f"accepter_{ident}").click()
     _relancer(moderation)
     assert any("Contribution acceptée" in s.value for s in moderation.success), _erreurs(moderation)

@@ -139,7 +139,7 @@ def test_each_popup_links_to_the_report_form_with_its_escaped_key(referentiel):
     )
     html = carte.get_root().render()
     assert "Signaler une erreur" in html
-    assert 'target="_top"' in html
+    assert 'target="_blank" rel="noopener">Signaler une erreur (nouvel onglet)' in html
     assert "<img" not in html
     # Without an address (the benchmarks, the contrast tests), no link.
     tables, _ = surcouches.structures.donnees_marqueurs(tableau)

@@ -94,7 +94,8 @@ class MarqueursStructures(folium.map.Layer):
                     + "<br>Position : " + t.precisions[p[7]]
                     + "<br><small>" + t.sources[p[8]] + "</small>"
                     + (t.signaler ? '<br><a href="' + t.signaler + p[10]
-                        + '" target="_top">Signaler une erreur</a>' : ""),
+                        + '" target="_blank" rel="noopener">Signaler une erreur (nouvel onglet)</a>'
+                        : ""),
                     {maxWidth: 360});
                 marqueurs.push(m);
             }
@@ -152,7 +153,8 @@ def donnees_marqueurs(tableau: pd.DataFrame, signalement: str = "") -> tuple[dic
     """The compact, escaped arrays :class:`MarqueursStructures` draws.
 
     ``signalement``: the address of the report form, up to its structure key (« …&signaler= »);
-    each popup then links to it with its structure's key, URL-encoded. Empty: no link.
+    each popup then links to it with its structure's key, URL-encoded. Empty: no link. In a new
+    tab, said in the link: Streamlit's component frames may not navigate the page that holds them.
     """
     places = tableau[tableau.lon.notna() & tableau.lat.notna()]
     familles = list(nomenclature.FAMILLES)
