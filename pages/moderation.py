@@ -179,12 +179,15 @@ def _texte(valeur: object) -> str:
     return "—" if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)) else texte_brut(valeur)
 
 
-message = st.session_state.pop("_moderation_message", None)
-if message:
-    st.success(texte_brut(message), icon=":material/check_circle:")
-refus = st.session_state.pop("_moderation_refus", None)
-if refus:
-    st.error(texte_brut(refus), icon=":material/error:")
+# Always there, message or not: the tabs below keep their place on the page, so the tab open
+# stays open from one run to the next.
+with st.container(key="moderation-annonce"):
+    message = st.session_state.pop("_moderation_message", None)
+    if message:
+        st.success(texte_brut(message), icon=":material/check_circle:")
+    refus = st.session_state.pop("_moderation_refus", None)
+    if refus:
+        st.error(texte_brut(refus), icon=":material/error:")
 
 noms_onglets = {"attente": "En attente", "masquer": "Masquer une structure", "journal": "Journal"}
 if utilisateur.est_administrateur:

@@ -150,6 +150,9 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
         moderation.get_by_text("Accepter, avec vos corrections").click()
         moderation.get_by_role("button", name="Accepter et publier").click()
         expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+    except Exception:
+        moderation.screenshot(path=str(ARTEFACTS / "echec-moderation.png"))
+        raise
     finally:
         moderation.context.close()
 
@@ -211,6 +214,9 @@ def test_a_closed_report_from_the_popup_hides_and_undo_brings_back(
         _choisir(moderation, "Action à annuler", re.compile(re.escape(nom)), tape=nom[:12])
         moderation.get_by_role("button", name="Annuler cette action").click()
         expect(moderation.get_by_text("Action annulée")).to_be_visible(timeout=60_000)
+    except Exception:
+        moderation.screenshot(path=str(ARTEFACTS / "echec-moderation.png"))
+        raise
     finally:
         moderation.context.close()
     page.goto(f"{adresse}/structures?territoire={DENAIN}")
