@@ -276,13 +276,12 @@ def _placer(ref: Referentiel, erreurs: dict[str, str]) -> None:
             [],
             cle="carte-proposition",
             hauteur=360,
-            retours=["last_clicked"],
-            page_courante="structures",
+            retours=carte_ui.RETOURS_CLIC,
+            texte_dessous=False,
         )
-        dernier = (clic or {}).get("last_clicked")
-        if dernier and st.session_state.get("_proposition_dernier_clic") != dernier:
-            st.session_state["_proposition_dernier_clic"] = dernier
-            st.session_state[_CLE_POINT] = f"{dernier['lat']:.5f}, {dernier['lng']:.5f}"
+        point = carte_ui.point_clique(clic, "_proposition_dernier_clic")
+        if point is not None:
+            st.session_state[_CLE_POINT] = f"{point[1]:.5f}, {point[0]:.5f}"
     st.text_input(
         "Coordonnées (latitude, longitude) *",
         key=_CLE_POINT,

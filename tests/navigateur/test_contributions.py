@@ -263,3 +263,21 @@ def test_fifty_proposals_in_a_minute_are_stopped(application_contributions, page
     assert refus >= 3, rang
     _ouvrir_structures(page, application_contributions)
     assert _chercher(page, "Envoi en nombre") == 0
+
+
+def test_a_click_on_the_communes_map_places_the_structure(application_contributions, page):
+    _ouvrir_structures(page, application_contributions, "&proposer=1")
+    _choisir(page, "Commune (code INSEE) *", "Denain (59172)")
+    page.get_by_text("Choisir le point sur la carte de la commune").click()
+    attendre_repos(page)
+    # The first map of the page (the form is above the structures' map): the commune's.
+    cadre = page.locator(IFRAME_CARTE).first
+    cadre.wait_for(timeout=60_000)
+    cadre.content_frame.locator(".leaflet-container").wait_for(timeout=60_000)
+    page.wait_for_timeout(1500)  # the map frames the commune
+    cadre.scroll_into_view_if_needed()
+    boite = cadre.bounding_box()
+    page.mouse.click(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
+    champ = page.get_by_role("textbox", name="Coordonnées (latitude, longitude) *", exact=True)
+    expect(champ).to_have_value(re.compile(r"^50\.\d{5}, 3\.\d{5}$"), timeout=30_000)
+    expect(page.get_by_text("Point dans la commune : Denain (59172).")).to_be_visible()
