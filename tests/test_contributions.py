@@ -564,3 +564,82 @@ def test_the_form_fields_carry_french_labels_and_limits():
     )
     assert all(c.libelle and c.longueur_max > 0 for c in contributions.CHAMPS_PROPOSITION)
     assert contributions.FAMILLES == structures.nomenclature.FAMILLES
+
+
+# The command for servers ---------------------------------------------------------------------
+
+
+def test_the_moderation_command_lists_accepts_undoes_and_refuses_out_of_scope(tmp_path, capsys):
+    from geo.base import moderation
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    comptes.creer(depot, "elue@porteduhainaut.fr", comptes.CONTRIBUTEUR, territoires=["epci:200042190"])
+    comptes.creer(depot, "autre@ailleurs.fr", comptes.CONTRIBUTEUR, territoires=["epci:200041630"])
+    envoi = proposer(depot)
+    depot.fermer()
+
+    def commande(*arguments: str) -> tuple[int, str, str]:
+        code = moderation.main(["--url", url, *arguments])
+        sortie = capsys.readouterr()
+        return code, sortie.out, sortie.err
+
+    code, sortie, _ = commande("--moderateur", "elue@porteduhainaut.fr", "liste")
+    assert code == 0
+    assert "Ressourcerie du Hainaut" in sortie
+    code, _, erreur = commande("--moderateur", "autre@ailleurs.fr", "accepter", str(envoi.contribution_id))
+    assert code == 2
+    assert "ne relève pas de vos PTCE ou territoires" in erreur
+    code, sortie, _ = commande(
+        "--moderateur",
+        "elue@porteduhainaut.fr",
+        "accepter",
+        str(envoi.contribution_id),
+        "--champ",
+        "activite=Recyclerie",
+    )
+    assert code == 0, sortie
+    depot = store.Depot(url)
+    assert contributions.acceptees(depot).activite.tolist() == ["Recyclerie"]
+    lot = contributions.actions(depot, ADMIN).lot.iloc[0]
+    code, sortie, _ = commande("--moderateur", "admin@exemple.fr", "annuler", lot)
+    assert code == 0
+    assert contributions.acceptees(depot).empty
+    code, sortie, _ = commande("purger")
+    assert code == 0
+    assert "Contacts effacés : 0." in sortie
+    depot.fermer()
+
+
+def test_the_moderation_command_runs_as_a_module(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import RACINE
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    proposer(depot)
+    depot.fermer()
+    fini = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo.base.moderation",
+            "--url",
+            url,
+            "--moderateur",
+            "admin@exemple.fr",
+            "liste",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=RACINE,
+    )
+    assert fini.returncode == 0, fini.stderr
+    assert "Ressourcerie du Hainaut" in fini.stdout
+    assert "benevole@example.org" in fini.stdout  # moderators need the contact; the public never gets it
