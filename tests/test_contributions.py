@@ -16,6 +16,7 @@ from geo.base import comptes, contributions, store
 from geo.base.comptes import Utilisateur
 from geo.base.contributions import Emetteur
 from geo.donnees import structures
+from geo.territoires.referentiel import TerritoireId
 
 ADMIN = Utilisateur(1, "admin@exemple.fr", None, comptes.ADMINISTRATEUR)
 # A contributor of Porte du Hainaut (EPCI 200042190: Abscon 59002, Bellaing 59064).
@@ -643,3 +644,34 @@ def test_the_moderation_command_runs_as_a_module(tmp_path):
     assert fini.returncode == 0, fini.stderr
     assert "Ressourcerie du Hainaut" in fini.stdout
     assert "benevole@example.org" in fini.stdout  # moderators need the contact; the public never gets it
+
+
+# The app's caches ----------------------------------------------------------------------------
+
+
+def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path, monkeypatch, referentiel):
+    """ui.donnees keys the register on the store's change counter: a moderator's decision in any
+    process is seen on the next run; a public send changes nothing."""
+    from ui import donnees
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    autre_processus = store.Depot(url)
+    try:
+        avant = donnees.donnees_structures()
+        total = len(avant.registre)
+        lieux = contributions.communes_aux_points_de(referentiel)
+        envoi = contributions.proposer(
+            autre_processus, valeurs(lon="3.2953", lat="50.3295"), emetteur(), lieux
+        )
+        assert envoi.accepte
+        assert donnees.donnees_structures() is avant  # pending: the cached register is still right
+        contributions.accepter(autre_processus, envoi.contribution_id, ADMIN)
+        apres = donnees.donnees_structures()
+        assert len(apres.registre) == total + 1
+        ajoutee = apres.registre[apres.registre.cle == f"contribution:{envoi.contribution_id}"]
+        assert ajoutee.commune.tolist() == ["59002"]
+        epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
+        assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
+    finally:
+        autre_processus.fermer()
