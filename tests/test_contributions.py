@@ -304,7 +304,17 @@ def test_a_ptce_contributor_moderates_inside_the_ptce_perimeter(depot):
     animatrice = Utilisateur(
         4, "animatrice@aliss.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ptce_id})
     )
+    with depot.session() as session:
+        ailleurs = store.PTCE(nom="Ailleurs", perimetre="epci:200000000", source="saisie")
+        session.add(ailleurs)
+        session.flush()
+        ailleurs_id = ailleurs.id
+    voisin = Utilisateur(
+        5, "voisin@ailleurs.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ailleurs_id})
+    )
     envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas"):
+        contributions.accepter(depot, envoi.contribution_id, voisin, dans=dans)
     contributions.accepter(depot, envoi.contribution_id, animatrice, dans=dans)
     assert len(contributions.acceptees(depot)) == 1
 
