@@ -519,6 +519,18 @@ def test_contacts_are_erased_thirty_days_after_moderation(depot):
     contacts = contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).set_index("id").contact
     assert pd.isna(contacts[envoi.contribution_id])
     assert contacts[attente.contribution_id] == "benevole@example.org"  # not moderated yet: kept
+    with depot.engine.connect() as connexion:
+        empreintes = dict(connexion.execute(sa.text("SELECT id, empreinte_adresse FROM contribution")).all())
+    assert empreintes[envoi.contribution_id] is None
+    assert empreintes[attente.contribution_id] is not None
+
+
+def test_the_nightly_job_erases_the_contacts():
+    from tests.conftest import RACINE
+
+    script = (RACINE / "deploy" / "actualiser.sh").read_text(encoding="utf-8")
+    appel = script.index('"$PYTHON" -m geo.base.moderation purger')
+    assert appel < script.index('exec "$PYTHON" -m geo.build')  # before the refresh replaces the shell
 
 
 def test_an_administrator_exports_and_erases_a_persons_contributions(depot):

@@ -164,7 +164,8 @@ TEXTE_RGPD = (
     "Ce que nous gardons : les informations sur la structure (publiées si elles sont acceptées, "
     f"sous {LICENCE}) et, si vous le donnez, votre contact, vu seulement par la personne qui vérifie "
     f"la proposition et effacé {JOURS_CONSERVATION_CONTACT} jours après sa décision. Votre adresse "
-    "réseau n'est pas gardée : seule une empreinte chiffrée l'est, pour limiter les envois abusifs. "
+    "réseau n'est pas gardée : seule une empreinte (hachage) l'est, pour limiter les envois abusifs, "
+    "et elle est effacée avec le contact. "
     "Pour consulter ou effacer vos propositions, écrivez à l'administrateur du site."
 )
 
@@ -1340,14 +1341,21 @@ def jeu_de_donnees(depot: store.Depot) -> dict:
 
 def purger_contacts(depot: store.Depot, instant: dt.datetime | None = None) -> int:
     """Erase the contacts of contributions moderated more than
-    :data:`JOURS_CONSERVATION_CONTACT` days ago; returns how many were erased."""
+    :data:`JOURS_CONSERVATION_CONTACT` days ago, and the hashes of their senders (of no use once
+    moderated); returns how many contacts were erased."""
     instant = instant or _maintenant()
     limite = instant - dt.timedelta(days=JOURS_CONSERVATION_CONTACT)
+    moderees = store.Contribution.modere_le < limite
     with _session_publique(depot) as session, session.begin():
         resultat = session.execute(
             update(store.Contribution)
-            .where(store.Contribution.contact.is_not(None), store.Contribution.modere_le < limite)
+            .where(store.Contribution.contact.is_not(None), moderees)
             .values(contact=None)
+        )
+        session.execute(
+            update(store.Contribution)
+            .where(moderees, store.Contribution.empreinte_adresse.is_not(None))
+            .values(empreinte_adresse=None, empreinte_session=None)
         )
         return resultat.rowcount or 0
 
