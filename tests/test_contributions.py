@@ -695,5 +695,6 @@ def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path,
         assert ajoutee.commune.tolist() == ["59002"]
         epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
         assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
+        assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
     finally:
         autre_processus.fermer()
