@@ -381,7 +381,13 @@ def test_an_accepted_proposal_with_a_registered_siret_only_adds_what_is_missing(
 
 
 def test_comparison_side_by_side_says_what_differs_and_what_is_kept(depot):
-    officielle = registre_officiel().iloc[0].to_dict()
+    officielle = contributions.correspondante({"siret": SIRET_OFFICIEL}, registre_officiel())
+    assert officielle["nom"] == "BOUTIQUE SOLIDAIRE"
+    assert (
+        contributions.correspondante({"cle_cible": "73282932000082"}, registre_officiel())["nom"]
+        == "ESAT DES PRES"
+    )
+    assert contributions.correspondante({"siret": SIRET_VALIDE}, registre_officiel()) is None
     comparaison = contributions.comparer(valeurs(nom="Boutique de la gare"), officielle).set_index("champ")
     assert comparaison.loc["Nom", "retenu"] == "BOUTIQUE SOLIDAIRE"
     assert comparaison.loc["Nom", "différent"] == "oui"

@@ -1191,6 +1191,19 @@ def comparer(contribution: dict[str, object], officielle: dict[str, object] | No
     return pd.DataFrame(lignes, columns=["champ", "officiel", "contribution", "retenu", "différent"])
 
 
+def correspondante(contribution: dict[str, object], registre: pd.DataFrame) -> dict[str, object] | None:
+    """The register's row a contribution is about (for :func:`comparer`): its ``cle_cible`` (a
+    report, a merge), else the structure with the same SIRET; None when there is none."""
+    cle, siret = contribution.get("cle_cible"), contribution.get("siret")
+    for colonne, valeur in (("cle", cle), ("siret", siret)):
+        if _vide(valeur) or colonne not in registre:
+            continue
+        trouvees = registre[registre[colonne] == valeur]
+        if len(trouvees):
+            return trouvees.iloc[0].to_dict()
+    return None
+
+
 COLONNES_ACCEPTEES = [
     "cle",
     "genre",
