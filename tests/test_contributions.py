@@ -704,3 +704,27 @@ def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path,
         assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
     finally:
         autre_processus.fermer()
+
+
+# What the map's popups and the PDF say of a contributed structure -----------------------------
+
+
+def test_the_popup_and_the_pdf_name_the_contribution_source_in_words(depot, referentiel):
+    from geo.outils import config
+    from geo.rendu import fiche
+    from geo.rendu.surcouches import structures as surcouche
+
+    texte = surcouche._texte_sources(f"siae_2021, {structures.SOURCE_CONTRIBUTION}")
+    assert "Contribution vérifiée" in texte
+    assert structures.SOURCE_CONTRIBUTION not in texte
+    envoi = proposer(depot, lon="3.2953", lat="50.3295")
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    donnees = structures.contributions_du_depot(
+        structures.charger(referentiel, config.dossier_cache()), depot
+    )
+    contenu = fiche.contenu(
+        referentiel, TerritoireId.depuis_texte("commune:59002"), donnees_structures=donnees
+    )
+    assert any(
+        ligne.startswith(structures.SOURCE_CONTRIBUTION_DECLAREE["titre"]) for ligne in contenu.sources
+    )
