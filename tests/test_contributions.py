@@ -554,6 +554,9 @@ def test_an_administrator_exports_and_erases_a_persons_contributions(depot):
     assert pd.isna(restantes.contact[acceptee.contribution_id])
     assert len(contributions.acceptees(depot)) == 1  # the public facts about the structure stay
     assert contributions.exporter_personne(depot, "marie.dupont@example.org", ADMIN).empty
+    effacement = contributions.actions(depot, ADMIN).lot.iloc[0]
+    with pytest.raises(contributions.ModerationImpossible, match="ne s'annule pas"):
+        contributions.annuler(depot, effacement, ADMIN)
 
 
 # Open data -----------------------------------------------------------------------------------

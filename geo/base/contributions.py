@@ -1027,6 +1027,8 @@ def annuler(
             raise ModerationImpossible("cette action de modération n'existe pas.")
         if session.scalar(select(store.Journal.id).where(store.Journal.detail.startswith(marque)).limit(1)):
             raise ModerationImpossible("cette action a déjà été annulée.")
+        if any(e.detail == EFFACEMENT_RGPD for e in entrees):
+            raise ModerationImpossible("un effacement demandé par la personne ne s'annule pas.")
         perimetres = _perimetres_ptce(session, moderateur)
         for entree in entrees:
             modele = _MODELES[entree.table_nom]
@@ -1398,6 +1400,9 @@ def exporter_personne(depot: store.Depot, contact: str, administrateur: Utilisat
     return pd.DataFrame(lignes, columns=_COLONNES_MODERATION)
 
 
+EFFACEMENT_RGPD = "effacement à la demande de la personne (RGPD)"
+
+
 def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisateur) -> int:
     """Erase a person's contributions: pending and refused ones are deleted, accepted ones (public
     facts about a structure) lose their contact. Returns how many. Journaled without the contact."""
@@ -1415,7 +1420,7 @@ def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisate
                 session.flush()
                 journal.noter(
                     session, administrateur.identifiant, "suppression", objet, avant, None, lot,
-                    "effacement à la demande de la personne (RGPD)",
+                    EFFACEMENT_RGPD,
                 )  # fmt: skip
             else:
                 objet.contact = None
