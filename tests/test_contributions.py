@@ -731,3 +731,20 @@ def test_the_popup_and_the_pdf_name_the_contribution_source_in_words(depot, refe
     assert any(
         ligne.startswith(structures.SOURCE_CONTRIBUTION_DECLAREE["titre"]) for ligne in contenu.sources
     )
+
+
+def test_the_report_counts_accepted_contributions(tmp_path, monkeypatch, referentiel):
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    tid = TerritoireId.depuis_texte("commune:59002")
+    avant = structures.bloc_rapport(referentiel, tid)["total"]
+    depot = store.Depot(url)
+    try:
+        envoi = proposer(depot, lon="3.2953", lat="50.3295")
+        assert structures.bloc_rapport(referentiel, tid)["total"] == avant  # pending: not counted
+        contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    finally:
+        depot.fermer()
+    bloc = structures.bloc_rapport(referentiel, tid)
+    assert bloc["total"] == avant + 1
+    assert structures.SOURCE_CONTRIBUTION in {s["id"] for s in bloc["sources"]}
