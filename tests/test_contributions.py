@@ -16,6 +16,7 @@ from geo.base import comptes, contributions, store
 from geo.base.comptes import Utilisateur
 from geo.base.contributions import Emetteur
 from geo.donnees import structures
+from geo.territoires.referentiel import TerritoireId
 
 ADMIN = Utilisateur(1, "admin@exemple.fr", None, comptes.ADMINISTRATEUR)
 # A contributor of Porte du Hainaut (EPCI 200042190: Abscon 59002, Bellaing 59064).
@@ -303,7 +304,17 @@ def test_a_ptce_contributor_moderates_inside_the_ptce_perimeter(depot):
     animatrice = Utilisateur(
         4, "animatrice@aliss.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ptce_id})
     )
+    with depot.session() as session:
+        ailleurs = store.PTCE(nom="Ailleurs", perimetre="epci:200000000", source="saisie")
+        session.add(ailleurs)
+        session.flush()
+        ailleurs_id = ailleurs.id
+    voisin = Utilisateur(
+        5, "voisin@ailleurs.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ailleurs_id})
+    )
     envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas"):
+        contributions.accepter(depot, envoi.contribution_id, voisin, dans=dans)
     contributions.accepter(depot, envoi.contribution_id, animatrice, dans=dans)
     assert len(contributions.acceptees(depot)) == 1
 
@@ -370,7 +381,13 @@ def test_an_accepted_proposal_with_a_registered_siret_only_adds_what_is_missing(
 
 
 def test_comparison_side_by_side_says_what_differs_and_what_is_kept(depot):
-    officielle = registre_officiel().iloc[0].to_dict()
+    officielle = contributions.correspondante({"siret": SIRET_OFFICIEL}, registre_officiel())
+    assert officielle["nom"] == "BOUTIQUE SOLIDAIRE"
+    assert (
+        contributions.correspondante({"cle_cible": "73282932000082"}, registre_officiel())["nom"]
+        == "ESAT DES PRES"
+    )
+    assert contributions.correspondante({"siret": SIRET_VALIDE}, registre_officiel()) is None
     comparaison = contributions.comparer(valeurs(nom="Boutique de la gare"), officielle).set_index("champ")
     assert comparaison.loc["Nom", "retenu"] == "BOUTIQUE SOLIDAIRE"
     assert comparaison.loc["Nom", "différent"] == "oui"
@@ -508,6 +525,18 @@ def test_contacts_are_erased_thirty_days_after_moderation(depot):
     contacts = contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).set_index("id").contact
     assert pd.isna(contacts[envoi.contribution_id])
     assert contacts[attente.contribution_id] == "benevole@example.org"  # not moderated yet: kept
+    with depot.engine.connect() as connexion:
+        empreintes = dict(connexion.execute(sa.text("SELECT id, empreinte_adresse FROM contribution")).all())
+    assert empreintes[envoi.contribution_id] is None
+    assert empreintes[attente.contribution_id] is not None
+
+
+def test_the_nightly_job_erases_the_contacts():
+    from tests.conftest import RACINE
+
+    script = (RACINE / "deploy" / "actualiser.sh").read_text(encoding="utf-8")
+    appel = script.index('"$PYTHON" -m geo.base.moderation purger')
+    assert appel < script.index('exec "$PYTHON" -m geo.build')  # before the refresh replaces the shell
 
 
 def test_an_administrator_exports_and_erases_a_persons_contributions(depot):
@@ -525,6 +554,9 @@ def test_an_administrator_exports_and_erases_a_persons_contributions(depot):
     assert pd.isna(restantes.contact[acceptee.contribution_id])
     assert len(contributions.acceptees(depot)) == 1  # the public facts about the structure stay
     assert contributions.exporter_personne(depot, "marie.dupont@example.org", ADMIN).empty
+    effacement = contributions.actions(depot, ADMIN).lot.iloc[0]
+    with pytest.raises(contributions.ModerationImpossible, match="ne s'annule pas"):
+        contributions.annuler(depot, effacement, ADMIN)
 
 
 # Open data -----------------------------------------------------------------------------------
@@ -564,3 +596,155 @@ def test_the_form_fields_carry_french_labels_and_limits():
     )
     assert all(c.libelle and c.longueur_max > 0 for c in contributions.CHAMPS_PROPOSITION)
     assert contributions.FAMILLES == structures.nomenclature.FAMILLES
+
+
+# The command for servers ---------------------------------------------------------------------
+
+
+def test_the_moderation_command_lists_accepts_undoes_and_refuses_out_of_scope(tmp_path, capsys):
+    from geo.base import moderation
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    comptes.creer(depot, "elue@porteduhainaut.fr", comptes.CONTRIBUTEUR, territoires=["epci:200042190"])
+    comptes.creer(depot, "autre@ailleurs.fr", comptes.CONTRIBUTEUR, territoires=["epci:200041630"])
+    envoi = proposer(depot)
+    depot.fermer()
+
+    def commande(*arguments: str) -> tuple[int, str, str]:
+        code = moderation.main(["--url", url, *arguments])
+        sortie = capsys.readouterr()
+        return code, sortie.out, sortie.err
+
+    code, sortie, _ = commande("--moderateur", "elue@porteduhainaut.fr", "liste")
+    assert code == 0
+    assert "Ressourcerie du Hainaut" in sortie
+    code, _, erreur = commande("--moderateur", "autre@ailleurs.fr", "accepter", str(envoi.contribution_id))
+    assert code == 2
+    assert "ne relève pas de vos PTCE ou territoires" in erreur
+    code, sortie, _ = commande(
+        "--moderateur",
+        "elue@porteduhainaut.fr",
+        "accepter",
+        str(envoi.contribution_id),
+        "--champ",
+        "activite=Recyclerie",
+    )
+    assert code == 0, sortie
+    depot = store.Depot(url)
+    assert contributions.acceptees(depot).activite.tolist() == ["Recyclerie"]
+    lot = contributions.actions(depot, ADMIN).lot.iloc[0]
+    code, sortie, _ = commande("--moderateur", "admin@exemple.fr", "annuler", lot)
+    assert code == 0
+    assert contributions.acceptees(depot).empty
+    code, sortie, _ = commande("purger")
+    assert code == 0
+    assert "Contacts effacés : 0." in sortie
+    depot.fermer()
+
+
+def test_the_moderation_command_runs_as_a_module(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import RACINE
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    proposer(depot)
+    depot.fermer()
+    fini = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo.base.moderation",
+            "--url",
+            url,
+            "--moderateur",
+            "admin@exemple.fr",
+            "liste",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=RACINE,
+    )
+    assert fini.returncode == 0, fini.stderr
+    assert "Ressourcerie du Hainaut" in fini.stdout
+    assert "benevole@example.org" in fini.stdout  # moderators need the contact; the public never gets it
+
+
+# The app's caches ----------------------------------------------------------------------------
+
+
+def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path, monkeypatch, referentiel):
+    """ui.donnees keys the register on the store's change counter: a moderator's decision in any
+    process is seen on the next run; a public send changes nothing."""
+    from ui import donnees
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    autre_processus = store.Depot(url)
+    try:
+        avant = donnees.donnees_structures()
+        total = len(avant.registre)
+        lieux = contributions.communes_aux_points_de(referentiel)
+        envoi = contributions.proposer(
+            autre_processus, valeurs(lon="3.2953", lat="50.3295"), emetteur(), lieux
+        )
+        assert envoi.accepte
+        assert donnees.donnees_structures() is avant  # pending: the cached register is still right
+        contributions.accepter(autre_processus, envoi.contribution_id, ADMIN)
+        apres = donnees.donnees_structures()
+        assert len(apres.registre) == total + 1
+        ajoutee = apres.registre[apres.registre.cle == f"contribution:{envoi.contribution_id}"]
+        assert ajoutee.commune.tolist() == ["59002"]
+        epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
+        assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
+        assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
+    finally:
+        autre_processus.fermer()
+
+
+# What the map's popups and the PDF say of a contributed structure -----------------------------
+
+
+def test_the_popup_and_the_pdf_name_the_contribution_source_in_words(depot, referentiel):
+    from geo.outils import config
+    from geo.rendu import fiche
+    from geo.rendu.surcouches import structures as surcouche
+
+    texte = surcouche._texte_sources(f"siae_2021, {structures.SOURCE_CONTRIBUTION}")
+    assert "Contribution vérifiée" in texte
+    assert structures.SOURCE_CONTRIBUTION not in texte
+    envoi = proposer(depot, lon="3.2953", lat="50.3295")
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    donnees = structures.contributions_du_depot(
+        structures.charger(referentiel, config.dossier_cache()), depot
+    )
+    contenu = fiche.contenu(
+        referentiel, TerritoireId.depuis_texte("commune:59002"), donnees_structures=donnees
+    )
+    assert any(
+        ligne.startswith(structures.SOURCE_CONTRIBUTION_DECLAREE["titre"]) for ligne in contenu.sources
+    )
+
+
+def test_the_report_counts_accepted_contributions(tmp_path, monkeypatch, referentiel):
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    tid = TerritoireId.depuis_texte("commune:59002")
+    avant = structures.bloc_rapport(referentiel, tid)["total"]
+    depot = store.Depot(url)
+    try:
+        envoi = proposer(depot, lon="3.2953", lat="50.3295")
+        assert structures.bloc_rapport(referentiel, tid)["total"] == avant  # pending: not counted
+        contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    finally:
+        depot.fermer()
+    bloc = structures.bloc_rapport(referentiel, tid)
+    assert bloc["total"] == avant + 1
+    assert structures.SOURCE_CONTRIBUTION in {s["id"] for s in bloc["sources"]}

@@ -189,9 +189,9 @@ def comparaison(tid: TerritoireId | None) -> pd.DataFrame:
     return _comparaison(str(tid or ""), dates_construction())
 
 
-@st.cache_resource(show_spinner="Chargement des données des opportunités…")
+@st.cache_resource(show_spinner="Chargement des données des opportunités…", max_entries=2)
 def _entrees_opportunites(dossier_cache: str, dates: str) -> opportunites.Entrees:
-    return opportunites.charger_entrees(referentiel(), Path(dossier_cache))
+    return opportunites.charger_entrees(referentiel(), Path(dossier_cache), donnees_structures())
 
 
 def entrees_opportunites() -> opportunites.Entrees:

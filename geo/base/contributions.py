@@ -164,7 +164,8 @@ TEXTE_RGPD = (
     "Ce que nous gardons : les informations sur la structure (publiées si elles sont acceptées, "
     f"sous {LICENCE}) et, si vous le donnez, votre contact, vu seulement par la personne qui vérifie "
     f"la proposition et effacé {JOURS_CONSERVATION_CONTACT} jours après sa décision. Votre adresse "
-    "réseau n'est pas gardée : seule une empreinte chiffrée l'est, pour limiter les envois abusifs. "
+    "réseau n'est pas gardée : seule une empreinte (hachage) l'est, pour limiter les envois abusifs, "
+    "et elle est effacée avec le contact. "
     "Pour consulter ou effacer vos propositions, écrivez à l'administrateur du site."
 )
 
@@ -1026,6 +1027,8 @@ def annuler(
             raise ModerationImpossible("cette action de modération n'existe pas.")
         if session.scalar(select(store.Journal.id).where(store.Journal.detail.startswith(marque)).limit(1)):
             raise ModerationImpossible("cette action a déjà été annulée.")
+        if any(e.detail == EFFACEMENT_RGPD for e in entrees):
+            raise ModerationImpossible("un effacement demandé par la personne ne s'annule pas.")
         perimetres = _perimetres_ptce(session, moderateur)
         for entree in entrees:
             modele = _MODELES[entree.table_nom]
@@ -1190,6 +1193,19 @@ def comparer(contribution: dict[str, object], officielle: dict[str, object] | No
     return pd.DataFrame(lignes, columns=["champ", "officiel", "contribution", "retenu", "différent"])
 
 
+def correspondante(contribution: dict[str, object], registre: pd.DataFrame) -> dict[str, object] | None:
+    """The register's row a contribution is about (for :func:`comparer`): its ``cle_cible`` (a
+    report, a merge), else the structure with the same SIRET; None when there is none."""
+    cle, siret = contribution.get("cle_cible"), contribution.get("siret")
+    for colonne, valeur in (("cle", cle), ("siret", siret)):
+        if _vide(valeur) or colonne not in registre:
+            continue
+        trouvees = registre[registre[colonne] == valeur]
+        if len(trouvees):
+            return trouvees.iloc[0].to_dict()
+    return None
+
+
 COLONNES_ACCEPTEES = [
     "cle",
     "genre",
@@ -1340,14 +1356,21 @@ def jeu_de_donnees(depot: store.Depot) -> dict:
 
 def purger_contacts(depot: store.Depot, instant: dt.datetime | None = None) -> int:
     """Erase the contacts of contributions moderated more than
-    :data:`JOURS_CONSERVATION_CONTACT` days ago; returns how many were erased."""
+    :data:`JOURS_CONSERVATION_CONTACT` days ago, and the hashes of their senders (of no use once
+    moderated); returns how many contacts were erased."""
     instant = instant or _maintenant()
     limite = instant - dt.timedelta(days=JOURS_CONSERVATION_CONTACT)
+    moderees = store.Contribution.modere_le < limite
     with _session_publique(depot) as session, session.begin():
         resultat = session.execute(
             update(store.Contribution)
-            .where(store.Contribution.contact.is_not(None), store.Contribution.modere_le < limite)
+            .where(store.Contribution.contact.is_not(None), moderees)
             .values(contact=None)
+        )
+        session.execute(
+            update(store.Contribution)
+            .where(moderees, store.Contribution.empreinte_adresse.is_not(None))
+            .values(empreinte_adresse=None, empreinte_session=None)
         )
         return resultat.rowcount or 0
 
@@ -1377,6 +1400,9 @@ def exporter_personne(depot: store.Depot, contact: str, administrateur: Utilisat
     return pd.DataFrame(lignes, columns=_COLONNES_MODERATION)
 
 
+EFFACEMENT_RGPD = "effacement à la demande de la personne (RGPD)"
+
+
 def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisateur) -> int:
     """Erase a person's contributions: pending and refused ones are deleted, accepted ones (public
     facts about a structure) lose their contact. Returns how many. Journaled without the contact."""
@@ -1394,7 +1420,7 @@ def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisate
                 session.flush()
                 journal.noter(
                     session, administrateur.identifiant, "suppression", objet, avant, None, lot,
-                    "effacement à la demande de la personne (RGPD)",
+                    EFFACEMENT_RGPD,
                 )  # fmt: skip
             else:
                 objet.contact = None

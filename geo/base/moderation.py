@@ -107,7 +107,11 @@ def _afficher(tableau: pd.DataFrame) -> None:
 
 
 def _executer(options) -> int:
-    depot = store.ouvrir(options.url)
+    try:
+        depot = store.ouvrir(options.url)
+    except store.BaseInaccessible as erreur:
+        print(f"Erreur : {store.message_indisponible(erreur)}", file=sys.stderr)
+        return 3
     ref = _Referentiel()
     try:
         if options.commande == "purger":

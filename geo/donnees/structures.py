@@ -577,6 +577,11 @@ class DonneesStructures:
         copie.disponible = self.disponible or bool(len(copie.registre))
         return copie
 
+    def siret_connu(self, siret: str) -> bool:
+        """Whether the register (contributions included) has this SIRET: the public form's
+        duplicate check (``sirets_du_registre`` of ``geo.base.contributions.proposer``)."""
+        return bool(siret) and bool(self.registre.siret.eq(siret).fillna(False).any())
+
     @property
     def partiel(self) -> bool:
         return couverture_registre(self.manifeste)["partiel"]

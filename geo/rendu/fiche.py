@@ -27,7 +27,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
-from geo.donnees import constats, emplois, indicators
+from geo.donnees import constats, emplois, indicators, structures
 from geo.outils.text import accorder, nombre_fr
 from geo.rendu.carte_territoire import geometries_affichage, plan_de_carte
 from geo.rendu.charts import nom_court
@@ -584,6 +584,11 @@ def contenu(
                 )
             else:
                 fiche.sources.append(ligne_source(source))
+    if structures.SOURCE_CONTRIBUTION in sources_utilisees:
+        contribution = structures.SOURCE_CONTRIBUTION_DECLAREE
+        fiche.sources.append(
+            f"{contribution['titre']} — {contribution['producteur']}, {contribution['licence']}."
+        )
     ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
     # The years the Ci.Ville files cover, not those with a post here: a covered year without
     # a post is a real 0 € that the fiche relies on.

@@ -25,6 +25,7 @@ import pandas as pd
 import shapely
 from jinja2 import Template
 
+from geo.donnees.structures import LIBELLE_CONTRIBUTION, SOURCE_CONTRIBUTION
 from geo.outils import nomenclature
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.carte_territoire import Resume, Surcouche
@@ -132,6 +133,9 @@ def _texte_sources(sources: str) -> str:
     """« Source : X (2024) » or « Sources : X (2024) ; Y (2023) », for the marker's popup."""
     morceaux = []
     for source_id in sources.split(", "):
+        if source_id == SOURCE_CONTRIBUTION:
+            morceaux.append(LIBELLE_CONTRIBUTION)
+            continue
         try:
             src = source_declaree(source_id)
             morceaux.append(f"{src.producteur} ({src.millesime})")
