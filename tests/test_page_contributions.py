@@ -296,20 +296,43 @@ def test_a_refusal_needs_a_reason_and_publishes_nothing(depot):
     assert "Recyclerie du Hainaut" not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
 
 
-def test_a_proposal_with_an_official_siret_is_compared_and_merged(depot):
+def test_a_proposal_whose_siret_is_already_official_is_refused_with_a_pointer(depot):
     at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
-    _proposer(at, nom="Papillons Blancs", siret=CLE_OFFICIELLE, site_web="https://papillons.example")
-    if at.success:  # the register's SIRET was accepted as a proposal to merge
-        contributeur = _hainaut(depot)
-        moderation = _moderation(contributeur.id)
-        ident = int(_a_moderer(depot, contributeur).id.iloc[0])
-        comparaison = moderation.dataframe[0].value
-        assert set(comparaison.columns) >= {"champ", "officiel", "contribution"}
-        moderation.button(key=f"fusionner_{ident}").click()
-        _relancer(moderation)
-        assert any("fusionnée" in s.value for s in moderation.success), _erreurs(moderation)
-    else:  # refused as a duplicate, with a pointer to « Signaler une erreur »
-        assert any("Signaler une erreur" in e for e in _erreurs(at)), _erreurs(at)
+    _proposer(at, nom="Papillons Blancs", siret=CLE_OFFICIELLE)
+    assert not at.success
+    assert any("Signaler une erreur" in e for e in _erreurs(at)), _erreurs(at)
+
+
+def test_a_proposal_the_official_list_has_since_is_compared_and_merged(depot):
+    """Sent before the official list had its SIRET: the moderator sees both side by side, and merges."""
+    envoi = contributions.proposer(
+        depot,
+        {
+            "nom": "Papillons Blancs",
+            "siret": CLE_OFFICIELLE,
+            "commune": "59172",
+            "lat": "50.3290",
+            "lon": "3.3950",
+            "famille": "association",
+            "site_web": "https://papillons.example",
+        },
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )
+    assert envoi.accepte, envoi.erreurs
+    contributeur = _hainaut(depot)
+    moderation = _moderation(contributeur.id)
+    assert any("diffèrent : comparez-les" in w.value for w in moderation.warning)
+    comparaison = moderation.dataframe[0].value.set_index("champ")
+    assert comparaison.loc["Nom", "officiel"] == NOM_OFFICIEL
+    assert comparaison.loc["Nom", "contribution"] == "Papillons Blancs"
+    moderation.button(key=f"fusionner_{envoi.contribution_id}").click()
+    _relancer(moderation)
+    assert any("fusionnée" in s.value for s in moderation.success), _erreurs(moderation)
+    # Official identity wins: the name stays, the structure is counted once.
+    liste = _ouvrir("pages/structures.py", territoire=HAINAUT)
+    assert NOM_OFFICIEL in _liste(liste)
+    assert "Papillons Blancs" not in _liste(liste)
 
 
 def test_a_moderator_hides_an_official_structure_with_a_reason(depot):

@@ -136,7 +136,7 @@ def _envoyer_proposition() -> None:
             valeurs,
             emetteur(),
             donnees.commune_au_point,
-            donnees.siret_dans_le_registre,
+            donnees.donnees_structures().siret_connu,
         )
     except BaseInaccessible as erreur:
         envoi = contributions.Envoi(erreurs={"envoi": message_indisponible(erreur)})

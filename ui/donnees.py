@@ -345,19 +345,6 @@ def _surcouche_structures(
     )
 
 
-@st.cache_resource(show_spinner=False, max_entries=2)
-def _sirets_du_registre(dossier_cache: str, version: str) -> frozenset[str]:
-    donnees = _donnees_structures(dossier_cache, version)
-    if not donnees.disponible:
-        return frozenset()
-    return frozenset(donnees.registre.siret.dropna().astype(str))
-
-
-def siret_dans_le_registre(siret: str) -> bool:
-    """Whether the register (official, with accepted contributions) already has this SIRET."""
-    return str(siret) in _sirets_du_registre(str(config.dossier_cache()), version_structures())
-
-
 def adresse_signalement(territoire_id: str) -> str:
     """The Structures page's report form, up to the structure's key (the map's popups end it)."""
     base = (st.get_option("server.baseUrlPath") or "").strip("/")
