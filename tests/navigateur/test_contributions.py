@@ -80,9 +80,10 @@ def _choisir(page, libelle: str, option: str, tape: str | None = None) -> None:
 
 
 def _remplir(page, **champs: str) -> None:
-    """Fill the proposal form (Denain, a point in Denain, an association, then ``champs``)."""
+    """Fill the proposal form (Denain or ``commune``, a point in Denain or ``point``, an association,
+    then ``champs``)."""
     champs = {"nom": NOM} | champs
-    _choisir(page, "Commune (code INSEE) *", "Denain (59172)")
+    _choisir(page, "Commune (code INSEE) *", champs.pop("commune", "Denain (59172)"))
     page.get_by_role("textbox", name="Coordonnées (latitude, longitude) *", exact=True).fill(
         champs.pop("point", "50.3290, 3.3950")
     )
@@ -130,7 +131,14 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
     fautes = [v for v in violations_graves(page) if v["admise"] < 0]
     assert fautes == [], fautes
 
-    _remplir(page, contact="moi@exemple.fr", description="Réemploi, réparation et vente solidaire.")
+    # In Wallers, where the official lists have no structure (the next test reports one in Denain).
+    _remplir(
+        page,
+        commune="Wallers (59632)",
+        point="50.3754, 3.3925",
+        contact="moi@exemple.fr",
+        description="Réemploi, réparation et vente solidaire.",
+    )
     _envoyer(page)
     expect(page.get_by_text("Merci : votre proposition sera publiée après vérification")).to_be_visible()
 
