@@ -279,17 +279,22 @@ with onglets["attente"]:
                 with st.expander("Accepter, avec vos corrections", icon=":material/edit:"):
                     for nom in CHAMPS_EDITABLES:
                         cle = f"edition_{ident}_{nom}"
-                        st.session_state.setdefault(
-                            cle, "" if pd.isna(ligne.get(nom)) else str(ligne.get(nom) or "")
-                        )
+                        proposee = "" if pd.isna(ligne.get(nom)) else str(ligne.get(nom) or "")
                         if nom == "famille":
+                            # A family the list does not know is left unchosen (the check says so).
+                            if proposee in contributions.FAMILLES:
+                                st.session_state.setdefault(cle, proposee)
                             st.selectbox(
                                 contributions.LIBELLES_CHAMPS[nom],
                                 contributions.FAMILLES,
+                                index=None,
                                 format_func=contributions.LIBELLES_FAMILLES.get,
+                                placeholder=page.CHOISIR,
                                 key=cle,
                             )
-                        elif nom == "description":
+                            continue
+                        st.session_state.setdefault(cle, proposee)
+                        if nom == "description":
                             st.text_area(contributions.LIBELLES_CHAMPS[nom], key=cle, height=80)
                         else:
                             st.text_input(contributions.LIBELLES_CHAMPS[nom], key=cle)

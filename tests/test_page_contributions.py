@@ -236,6 +236,9 @@ def test_a_contributor_of_the_epci_accepts_a_proposal_and_it_is_published(depot)
     assert "Proposition : Recyclerie du Hainaut" in [s.value for s in moderation.subheader]
     assert "Contact (pour vous seul) : moi@exemple.fr" in _textes(moderation)
     ident = int(_a_moderer(depot, contributeur).id.iloc[0])
+    # The edits start from what was proposed.
+    assert moderation.selectbox(key=f"edition_{ident}_famille").value == "association"
+    assert moderation.text_input(key=f"edition_{ident}_nom").value == "Recyclerie du Hainaut"
     moderation.text_input(key=f"edition_{ident}_activite").set_value("Réemploi")
     moderation.button(key=f"accepter_{ident}").click()
     _relancer(moderation)
