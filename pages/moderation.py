@@ -258,7 +258,7 @@ with onglets["attente"]:
                 comparaison = contributions.comparer(ligne, officielle)
                 if (
                     ligne["genre"] == contributions.PROPOSITION
-                    and comparaison.get("différent", pd.Series()).any()
+                    and comparaison.get("différent", pd.Series()).eq("oui").any()
                 ):
                     st.warning(
                         "La proposition et la structure officielle de même SIRET diffèrent : comparez-les.",
@@ -271,7 +271,7 @@ with onglets["attente"]:
                         "officiel": "Officiel",
                         "contribution": "Contribution",
                         "retenu": "Retenu",
-                        "différent": st.column_config.CheckboxColumn("Différent"),
+                        "différent": "Différent",
                     },
                 )
 
