@@ -4,6 +4,7 @@ propose a structure, report an error, moderate (accept, refuse, merge, hide, und
 from __future__ import annotations
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, contributions
@@ -24,6 +25,9 @@ def _base_neuve(cache_structures_miroir, tmp_path, monkeypatch):
     monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
     monkeypatch.delenv("ESS_LECTURE_SEULE", raising=False)
+    # The register with its contributions is cached on the store's change counter, not on the
+    # store's address: each test's new store starts its counter again.
+    st.cache_resource.clear()
 
 
 @pytest.fixture
