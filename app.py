@@ -37,6 +37,7 @@ PAGES = [
         "pages/opportunites.py", title="Opportunités", icon=":material/lightbulb:", url_path="opportunites"
     ),
     st.Page("pages/saisie.py", title="Saisie", icon=":material/edit_note:", url_path="saisie"),
+    st.Page("pages/moderation.py", title="Modération", icon=":material/fact_check:", url_path="moderation"),
     st.Page("pages/sources.py", title="Sources", icon=":material/menu_book:", url_path="sources"),
     PAGE_ACCESSIBILITE := st.Page(
         "pages/accessibilite.py",

@@ -61,4 +61,9 @@ else
 fi
 export ESS_DATA_DIR="${ESS_DATA_DIR:-$RACINE/data}"
 mkdir -p "$ESS_DATA_DIR"
+# Nightly too, whatever the refresh does: the contacts left by the public with proposals moderated
+# over 30 days ago are erased (RGPD, geo.base.contributions.purger_contacts). A store out of reach
+# is said and the refresh still runs.
+"$PYTHON" -m geo.base.moderation purger ||
+    echo "actualiser.sh : effacement des contacts des contributions impossible (voir ci-dessus) ; l'actualisation continue." >&2
 exec "$PYTHON" -m geo.build --actualiser --planifiee "$@"

@@ -8,6 +8,7 @@ from geo.donnees import structures
 from geo.outils.text import accorder, nombre_fr, texte_brut
 from geo.rendu import exports
 from ui import carte as carte_ui
+from ui import contributions as contributions_ui
 from ui import donnees, etat, filtres_structures, page, sections_structures, tableaux, telechargement
 
 # Beyond this the list shows the first rows (as every table on screen); downloads hold everything filtered.
@@ -27,6 +28,15 @@ if not donnees_structures.disponible:
         icon=":material/cloud_off:",
     )
     st.stop()
+
+# A link from a map popup (« Signaler une erreur ») or from the commune panel (« Proposer »).
+cle_signalee = st.query_params.get("signaler")
+depuis_la_liste = sections_structures.signalement_depuis_la_liste()
+if cle_signalee and not depuis_la_liste:
+    contributions_ui.formulaire_signalement(
+        sections_structures.structure_du_registre(donnees_structures.registre, cle_signalee), cle_signalee
+    )
+contributions_ui.formulaire_proposition(ref, tid, ouvert=st.query_params.get("proposer") == "1")
 
 filtres = filtres_structures.choisir()
 recherche = st.text_input(
@@ -75,6 +85,12 @@ with colonne_liste:
             "siret": st.column_config.TextColumn("SIRET"),
         },
     )
+    sections_structures.signaler_depuis_la_liste(liste.head(LIGNES_AFFICHEES))
+    # Chosen in the list: the form opens where the eye and the focus are.
+    if cle_signalee and depuis_la_liste:
+        contributions_ui.formulaire_signalement(
+            sections_structures.structure_du_registre(donnees_structures.registre, cle_signalee), cle_signalee
+        )
 
 nom_fichier = f"structures_ess_{territoire.code or 'france'}"
 export = structures.tableau_export(tableau, ref.communes.nom)

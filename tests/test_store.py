@@ -14,7 +14,7 @@ from geo.base import store
 
 
 def test_migrations_build_exactly_the_models(depot):
-    assert store.revision_courante(depot.engine) == "0003"
+    assert store.revision_courante(depot.engine) == "0004"
     with depot.engine.connect() as connexion:
         contexte = MigrationContext.configure(connexion, opts={"compare_type": True})
         assert compare_metadata(contexte, store.Base.metadata) == []
@@ -22,7 +22,7 @@ def test_migrations_build_exactly_the_models(depot):
 
 def test_migrating_twice_changes_nothing(depot):
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0003"
+    assert store.revision_courante(depot.engine) == "0004"
 
 
 def test_records_round_trip(depot):
@@ -96,7 +96,7 @@ def test_migrations_go_down_and_up_again(depot):
     assert store.revision_courante(depot.engine) is None
     assert "projet" not in sa.inspect(depot.engine).get_table_names()
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0003"
+    assert store.revision_courante(depot.engine) == "0004"
     assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
         sa.inspect(depot.engine).get_table_names()
     )

@@ -120,3 +120,27 @@ def test_legend_sets_located_beside_all_like_the_headline(referentiel):
     legende = surcouche.legende[0][1]
     assert "4 situées sur la carte, sur 7 en tout" in legende
     assert structures.resume(tableau)["total"] == 7  # the headline: every structure
+
+
+def test_each_popup_links_to_the_report_form_with_its_escaped_key(referentiel):
+    tableau = _tableau(2).assign(cle=["13002526500013", 'finess:"><img src=x onerror=alert(1)>'])
+    signalement = "/structures?territoire=commune%3A59350&signaler="
+    tables, points = surcouches.structures.donnees_marqueurs(tableau, signalement)
+    assert tables["signaler"] == "/structures?territoire=commune%3A59350&amp;signaler="
+    assert [p[10] for p in points] == [
+        "13002526500013",
+        "finess%3A%22%3E%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E",
+    ]
+    surcouche = surcouches.structures.surcouche(
+        referentiel, tableau, TerritoireId("commune", "59350"), signalement=signalement
+    )
+    carte = carte_territoire.dessiner(
+        carte_territoire.preparer(referentiel, TerritoireId("commune", "59350")), "/s", [surcouche]
+    )
+    html = carte.get_root().render()
+    assert "Signaler une erreur" in html
+    assert 'target="_blank" rel="noopener">Signaler une erreur (nouvel onglet)' in html
+    assert "<img" not in html
+    # Without an address (the benchmarks, the contrast tests), no link.
+    tables, _ = surcouches.structures.donnees_marqueurs(tableau)
+    assert tables["signaler"] == ""

@@ -190,6 +190,7 @@ def afficher(
     bibliotheques: Sequence[str] = (),
     page_courante: str = "",
     grande_legende: bool = False,
+    texte_dessous: bool = True,
 ) -> dict:
     """Draw the territory's map with these overlays, the text of what it shows under it; what the
     component returns (``retours``).
@@ -200,6 +201,7 @@ def afficher(
     ``bibliotheques``: libraries an overlay switched on later may need (see :data:`STRUCTURES`).
     ``page_courante``: the page's address path, whose own tables the text links to by anchor.
     ``grande_legende``: the legend in type read from the back of a room (presentation mode).
+    ``texte_dessous``: False for a map that only takes a click (a form's point: its field says it).
     """
     rendu = fond(tid, point, (*bibliotheques, *carte_territoire.bibliotheques_de(surcouches)))
     scripts, controle = calques(rendu, donnees.carte_preparee(tid), surcouches, autres, grande_legende)
@@ -227,7 +229,8 @@ def afficher(
         js_links=list(rendu.js),
         wrap_longitude=False,
     )
-    decrire(surcouches, page_courante)
+    if texte_dessous:
+        decrire(surcouches, page_courante)
     return retour
 
 
@@ -274,6 +277,26 @@ def commune_cliquee(clic: dict | None, cle: str) -> str | None:
     return code
 
 
+# What a map returns for its clicks: a click on a shape (a commune) opens its popup and stops the
+# map's own click event, so clicks on objects come back apart, with a counter.
+RETOURS_CLIC = ("last_clicked", "last_object_clicked", "last_object_clicked_count")
+
+
+def point_clique(clic: dict | None, cle: str) -> tuple[float, float] | None:
+    """The (lon, lat) of a new click on the map (one not seen by an earlier run, kept under ``cle``
+    in the session), or None. The map must return :data:`RETOURS_CLIC`."""
+    clic = clic or {}
+    signature = (clic.get("last_clicked"), clic.get("last_object_clicked_count"))
+    ancienne = st.session_state.get(cle, (None, None))
+    st.session_state[cle] = signature
+    point = None
+    if signature[1] and signature[1] != ancienne[1]:
+        point = clic.get("last_object_clicked")
+    elif signature[0] and signature[0] != ancienne[0]:
+        point = clic.get("last_clicked")
+    return (float(point["lng"]), float(point["lat"])) if point else None
+
+
 def fiche_commune(fiche) -> None:
     """A clicked commune's key figures under the map, as plain text, and a link to its page."""
     with st.container(key="commune-cliquee", border=True):
@@ -289,4 +312,11 @@ def fiche_commune(fiche) -> None:
             label=f"Page Territoire de {texte_brut(fiche.nom)}",
             icon=":material/arrow_forward:",
             query_params={"territoire": f"commune:{fiche.code}"},
+        )
+        # The register is partial: whoever knows a structure here may propose it (moderated).
+        st.page_link(
+            "pages/structures.py",
+            label=f"Proposer une structure de l'ESS à {texte_brut(fiche.nom)}",
+            icon=":material/add_location_alt:",
+            query_params={"territoire": f"commune:{fiche.code}", "proposer": "1"},
         )

@@ -83,6 +83,9 @@ def prechauffer_l_essentiel() -> None:
         # What the first map of an EPCI or a commune needs besides: the communes' detailed
         # outlines (0.25 s to read).
         ref.affichage("communes", "fin")
+        # The register of structures is keyed on the store's change counter (accepted
+        # contributions): the first page with structures opens the store, done here instead.
+        donnees.compteur_saisies()
 
 
 def prechauffer_le_reste() -> None:

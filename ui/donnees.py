@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pandas as pd
 import streamlit as st
@@ -162,15 +163,13 @@ def communes_sans_commerce(tid: TerritoireId | None, definition: str) -> pd.Data
 
 def _dates_opportunites() -> str:
     """The build dates of the datasets the opportunities read: a rebuild invalidates caches."""
-    return "|".join(
-        (_manifeste(nom) or {}).get("construit_le", "") for nom in ("commerces", "qpv", "structures")
-    )
+    return "|".join(_construit_le(nom) for nom in ("commerces", "qpv", "structures"))
 
 
 def dates_construction() -> str:
     """The build dates of every dataset (territories and steps): what a cached figure depends on."""
     return "|".join(
-        (_manifeste(nom) or {}).get("construit_le", "")
+        _construit_le(nom)
         for nom in ("territoires", "populations", "commerces", "qpv", "structures", "financements")
     )
 
@@ -190,9 +189,9 @@ def comparaison(tid: TerritoireId | None) -> pd.DataFrame:
     return _comparaison(str(tid or ""), dates_construction())
 
 
-@st.cache_resource(show_spinner="Chargement des données des opportunités…")
+@st.cache_resource(show_spinner="Chargement des données des opportunités…", max_entries=2)
 def _entrees_opportunites(dossier_cache: str, dates: str) -> opportunites.Entrees:
-    return opportunites.charger_entrees(referentiel(), Path(dossier_cache))
+    return opportunites.charger_entrees(referentiel(), Path(dossier_cache), donnees_structures())
 
 
 def entrees_opportunites() -> opportunites.Entrees:
@@ -253,19 +252,56 @@ def choroplethe(
 Filtres = tuple[tuple[str, ...], ...]
 
 
-@st.cache_resource(show_spinner="Chargement des structures de l'ESS…")
-def _donnees_structures(dossier_cache: str, construit_le: str):
+@st.cache_resource(show_spinner="Chargement des structures de l'ESS…", max_entries=2)
+def _registre_officiel(dossier_cache: str, construit_le: str):
     from geo.donnees import structures
 
     return structures.charger(referentiel(), Path(dossier_cache))
 
 
-def donnees_structures():
-    """The register of ESS structures; a rebuild (new manifest date) invalidates the cache."""
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _donnees_structures(dossier_cache: str, version: str):
+    from geo.base import store
     from geo.donnees import structures
 
-    manifeste = _manifeste(structures.ETAPE.nom) or {}
-    return _donnees_structures(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+    construit_le, _, compteur = version.rpartition("|")
+    officielles = _registre_officiel(dossier_cache, construit_le)
+    if compteur == INACCESSIBLE:
+        return officielles
+    try:
+        return structures.contributions_du_depot(officielles, _depot(store.url_par_defaut()))
+    except store.BaseInaccessible as erreur:
+        store.message_indisponible(erreur)  # logged; the official register still shows
+        return officielles
+
+
+INACCESSIBLE = "base inaccessible"
+
+
+def version_structures() -> str:
+    """The register's build date and the store's change counter: a rebuild, or a moderator's
+    decision in any process, changes every cache key that depends on the register."""
+    from geo.base import store
+    from geo.donnees import structures
+
+    construit_le = (_manifeste(structures.ETAPE.nom) or {}).get("construit_le", "")
+    try:
+        compteur = str(compteur_saisies())
+    except store.BaseInaccessible:
+        compteur = INACCESSIBLE
+    return f"{construit_le}|{compteur}"
+
+
+def _construit_le(nom: str) -> str:
+    if nom == "structures":
+        return version_structures()
+    return (_manifeste(nom) or {}).get("construit_le", "")
+
+
+def donnees_structures():
+    """The register of ESS structures with the contributions accepted by moderators, and without
+    the structures they hid; a rebuild or a moderation (change counter) invalidates the cache."""
+    return _donnees_structures(str(config.dossier_cache()), version_structures())
 
 
 # A resource, not data: the register can be large and is only read.
@@ -285,11 +321,8 @@ def _structures_filtrees(
 
 def structures_filtrees(tid: TerritoireId | None, filtres: Filtres, texte: str = ""):
     """Structures of a territory that pass the filters (families, NAF sections, size classes)."""
-    from geo.donnees import structures
-
-    manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _structures_filtrees(
-        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
+        str(config.dossier_cache()), version_structures(), str(tid or ""), filtres, texte
     )
 
 
@@ -307,17 +340,23 @@ def _surcouche_structures(
         notes.append("registre partiel (sans SIRENE : page Sources)")
     if any(filtres) or texte:
         notes.append("filtres de la page Structures appliqués")
-    return surcouches.structures.surcouche(referentiel(), tableau, tid, " ; ".join(notes))
+    return surcouches.structures.surcouche(
+        referentiel(), tableau, tid, " ; ".join(notes), signalement=adresse_signalement(territoire_id)
+    )
+
+
+def adresse_signalement(territoire_id: str) -> str:
+    """The Structures page's report form, up to the structure's key (the map's popups end it)."""
+    base = (st.get_option("server.baseUrlPath") or "").strip("/")
+    parametres = urlencode({"territoire": territoire_id}) + "&" if territoire_id else ""
+    return f"{'/' + base if base else ''}/structures?{parametres}signaler="
 
 
 def surcouche_structures(
     tid: TerritoireId | None, filtres: Filtres, texte: str = ""
 ) -> carte_territoire.Surcouche:
-    from geo.donnees import structures
-
-    manifeste = _manifeste(structures.ETAPE.nom) or {}
     return _surcouche_structures(
-        str(config.dossier_cache()), manifeste.get("construit_le", ""), str(tid or ""), filtres, texte
+        str(config.dossier_cache()), version_structures(), str(tid or ""), filtres, texte
     )
 
 
@@ -363,7 +402,7 @@ def saisies():
 def _dates_construction(*noms_etapes: str) -> str:
     """The build dates of the territories and of these steps: a rebuild changes every cache key."""
     dates = [referentiel().manifeste.get("construit_le", "")]
-    dates += [(_manifeste(nom) or {}).get("construit_le", "") for nom in noms_etapes]
+    dates += [_construit_le(nom) for nom in noms_etapes]
     return "|".join(dates)
 
 

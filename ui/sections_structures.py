@@ -63,3 +63,60 @@ def sources(bloc: dict) -> None:
     """The sources of the structures counted, with vintage and licence."""
     if bloc["sources"]:
         st.caption(structures.texte_sources(bloc))
+
+
+def structure_du_registre(registre: pd.DataFrame, cle: str) -> dict | None:
+    """The register's row of ``cle`` (its ``cle`` column), or None: an id read from the address is
+    only ever compared, never trusted."""
+    if not isinstance(cle, str) or not cle or len(cle) > 200:
+        return None
+    lignes = registre[registre.cle == cle]
+    return None if lignes.empty else lignes.iloc[0].to_dict()
+
+
+def signaler_depuis_la_liste(liste: pd.DataFrame) -> None:
+    """« Signaler une erreur » on a structure of the list: choose it, the report form opens above."""
+    if liste.empty:
+        return
+    noms = dict(
+        zip(
+            liste.cle,
+            (
+                f"{nom} — {commune}" if isinstance(commune, str) else str(nom)
+                for nom, commune in zip(liste.nom.fillna("(sans nom)"), liste.nom_commune, strict=True)
+            ),
+            strict=True,
+        )
+    )
+    colonnes = st.columns([4, 1], vertical_alignment="bottom")
+    choisie = colonnes[0].selectbox(
+        "Signaler une erreur sur une structure de la liste",
+        list(noms),
+        index=None,
+        format_func=noms.get,
+        placeholder="Choisir une structure",
+        key="structure_a_signaler",
+    )
+    colonnes[1].button(
+        "Signaler une erreur",
+        key="signaler_structure",
+        icon=":material/flag:",
+        disabled=choisie is None,
+        on_click=_ouvrir_signalement,
+        args=(choisie,),
+    )
+
+
+_CLE_DEPUIS_LISTE = "_signalement_depuis_la_liste"
+
+
+def _ouvrir_signalement(cle: str | None) -> None:
+    if cle:
+        st.query_params["signaler"] = cle
+        st.session_state[_CLE_DEPUIS_LISTE] = cle
+
+
+def signalement_depuis_la_liste() -> bool:
+    """Whether the report form in the address was opened from the list (not from a map's link)."""
+    cle = st.query_params.get("signaler")
+    return bool(cle) and st.session_state.get(_CLE_DEPUIS_LISTE) == cle

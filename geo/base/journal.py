@@ -30,7 +30,10 @@ MODELES: dict[str, type] = {
     "emplois": store.Emploi,
     "financements": store.Financement,
 }
-TABLES_DES_MODELES = {modele: table for table, modele in MODELES.items()}
+# What moderators decide about the public's contributions (geo.base.contributions), journaled
+# alike but never listed nor undone as imports.
+MODELES_MODERATION: dict[str, type] = {"contributions": store.Contribution, "masquages": store.Masquage}
+TABLES_DES_MODELES = {modele: table for table, modele in (MODELES | MODELES_MODERATION).items()}
 SYSTEME = "système (pack des documents de terrain ou ligne de commande)"
 
 
@@ -168,7 +171,7 @@ def imports(depot: store.Depot) -> pd.DataFrame:
             func.count(case((ajout, 1))).label("ajouts"),
             func.count(case((store.Journal.action == "suppression", 1))).label("annule"),
         )
-        .where(store.Journal.lot.is_not(None))
+        .where(store.Journal.lot.is_not(None), store.Journal.table_nom.in_(list(MODELES)))
         .group_by(store.Journal.lot)
     )
     with depot.session() as session:
@@ -215,7 +218,11 @@ def annuler_lot(
         with depot.session() as session:
             ajouts = session.execute(
                 select(store.Journal.table_nom, store.Journal.ligne_id)
-                .where(store.Journal.lot == lot, store.Journal.action == "ajout")
+                .where(
+                    store.Journal.lot == lot,
+                    store.Journal.action == "ajout",
+                    store.Journal.table_nom.in_(list(MODELES)),
+                )
                 .order_by(store.Journal.id.desc())
             ).all()
             if not ajouts:

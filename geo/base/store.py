@@ -30,6 +30,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -288,6 +289,91 @@ class CompteurModifications(Base):
     valeur: Mapped[int] = mapped_column(BigInteger)
 
 
+# What the public proposes and reports, and what moderators hide (geo.base.contributions) ------
+
+GENRES_CONTRIBUTION: tuple[str, ...] = ("proposition", "signalement")
+STATUTS_CONTRIBUTION: tuple[str, ...] = ("en attente", "acceptée", "refusée", "fusionnée")
+
+
+class Contribution(Base):
+    """A structure proposed, or an error reported on one, by anyone; public once a moderator accepts it.
+
+    ``contact`` is seen by moderators only and erased 30 days after moderation; the sender's
+    network address and browser session are kept only as keyed hashes (rate limits).
+    """
+
+    __tablename__ = "contribution"
+    __table_args__ = (
+        CheckConstraint(f"genre IN ({_liste_sql(GENRES_CONTRIBUTION)})", name="genre"),
+        CheckConstraint(f"statut IN ({_liste_sql(STATUTS_CONTRIBUTION)})", name="statut"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    genre: Mapped[str] = mapped_column(String(20))
+    statut: Mapped[str] = mapped_column(String(20), index=True)
+    cree_le: Mapped[dt.datetime] = mapped_column(DateTime)
+    # A proposal's structure, or (report) the name of the structure reported, for the list.
+    nom: Mapped[str | None] = mapped_column(String(200))
+    siret: Mapped[str | None] = mapped_column(String(14))
+    commune: Mapped[str | None] = mapped_column(String(5))
+    adresse: Mapped[str | None] = mapped_column(String(300))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    famille: Mapped[str | None] = mapped_column(String(40))
+    activite: Mapped[str | None] = mapped_column(String(150))
+    site_web: Mapped[str | None] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    contact: Mapped[str | None] = mapped_column(String(200))
+    # Report: the register key of the structure; merge: the structure merged into.
+    cle_cible: Mapped[str | None] = mapped_column(String(80))
+    motif: Mapped[str | None] = mapped_column(String(20))
+    commentaire: Mapped[str | None] = mapped_column(Text)
+    empreinte_adresse: Mapped[str | None] = mapped_column(String(64), index=True)
+    empreinte_session: Mapped[str | None] = mapped_column(String(64))
+    modere_le: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    modere_par: Mapped[str | None] = mapped_column(String(200))
+    role_moderateur: Mapped[str | None] = mapped_column(String(20))
+
+
+class Masquage(Base):
+    """A structure of the register hidden here (closed, not ESS…), official data unchanged.
+
+    ``actif`` False: shown again (an undo restores the previous state through the journal).
+    """
+
+    __tablename__ = "masquage"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cle: Mapped[str] = mapped_column(String(80), index=True)
+    commune: Mapped[str | None] = mapped_column(String(5))
+    nom: Mapped[str | None] = mapped_column(String(200))
+    motif: Mapped[str] = mapped_column(Text)
+    actif: Mapped[bool] = mapped_column(Boolean, default=True)
+    cree_le: Mapped[dt.datetime] = mapped_column(DateTime)
+    par: Mapped[str] = mapped_column(String(200))
+    contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contribution.id", ondelete="SET NULL"))
+
+
+class EnvoiContribution(Base):
+    """One public send (accepted or refused), for the rate limits: when, and hashes of who."""
+
+    __tablename__ = "envoi_contribution"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    quand: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
+    empreinte_adresse: Mapped[str] = mapped_column(String(64), index=True)
+    empreinte_session: Mapped[str] = mapped_column(String(64), index=True)
+
+
+class CleEmpreintes(Base):
+    """One row (``id`` 1): the random key of the hashes of addresses and sessions, made by the migration."""
+
+    __tablename__ = "cle_empreintes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    cle: Mapped[str] = mapped_column(String(64))
+
+
 _INCREMENTER = text("UPDATE compteur_modifications SET valeur = valeur + 1 WHERE id = 1")
 
 
@@ -466,12 +552,16 @@ __all__ = [
     "PTCE",
     "SOURCE_SAISIE",
     "Base",
+    "CleEmpreintes",
     "Compte",
     "CompteurModifications",
+    "Contribution",
     "Depot",
     "Emploi",
+    "EnvoiContribution",
     "Financement",
     "Journal",
+    "Masquage",
     "PerimetreCompte",
     "Projet",
     "Session",

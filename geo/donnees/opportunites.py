@@ -106,11 +106,15 @@ def sources(entrees: Entrees) -> str:
     return "Sources : " + " ; ".join(parties) + ". Licence Ouverte 2.0 ; détails : page Sources."
 
 
-def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None) -> Entrees:
-    """Every dataset that is built or can be built; unavailable ones stay ``None``."""
+def charger_entrees(ref: Referentiel, dossier_cache: Path | None = None, donnees_structures=None) -> Entrees:
+    """Every dataset that is built or can be built; unavailable ones stay ``None``.
+
+    ``donnees_structures``: the register as the app shows it (with the contributions accepted by
+    moderators); default the built one.
+    """
     dossier_cache = dossier_cache or config.dossier_cache()
     entrees = Entrees(ref, commerces.charger(ref, dossier_cache), qpv.charger(ref, dossier_cache))
-    donnees = structures.charger(ref, dossier_cache)
+    donnees = donnees_structures if donnees_structures is not None else structures.charger(ref, dossier_cache)
     if donnees.disponible:
         entrees.structures = donnees.registre
     donnees_financements = financements.charger(ref, dossier_cache)

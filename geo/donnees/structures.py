@@ -26,6 +26,7 @@ Family: :mod:`geo.outils.nomenclature` (source first, then legal category).
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -443,6 +444,117 @@ ETAPE = etapes.Etape(
 )
 
 
+# Contributions -----------------------------------------------------------------
+
+# geo.base.contributions.SOURCE_CONTRIBUTION, not imported: the pages that only read the register
+# do not load the store's SQLAlchemy for a constant (tests/test_contributions.py checks they agree).
+SOURCE_CONTRIBUTION = "contribution_verifiee"
+LIBELLE_CONTRIBUTION = "Contribution vérifiée"
+SOURCE_CONTRIBUTION_DECLAREE = {
+    "id": SOURCE_CONTRIBUTION,
+    "titre": "Structures proposées par les acteurs du territoire, vérifiées par un modérateur",
+    "producteur": "Contributeurs de ce site",
+    "millesime": "mise à jour à chaque vérification",
+    "licence": "Licence Ouverte 2.0 (Etalab)",
+}
+_ROLES_MODERATEUR = {"administrateur": "un administrateur", "contributeur": "un contributeur du territoire"}
+# What a contribution may fill when the official row lacks it (identity never: name, SIRET, form).
+_COMPLETEES = ("famille", "activite", "adresse")
+# What an accepted correction of a report replaces (never the identity either).
+_CORRIGEES = ("famille", "activite", "adresse", "commune", "lon", "lat")
+
+
+def _millesime_contribution(ligne) -> str:
+    date = ligne.verifiee_le
+    quand = f"vérifiée le {date:%d/%m/%Y}" if date is not None and not pd.isna(date) else "vérifiée"
+    role = _ROLES_MODERATEUR.get(ligne.role_moderateur)
+    return f"{SOURCE_CONTRIBUTION} : {quand}" + (f" par {role}" if role else "")
+
+
+def _vide(valeur: object) -> bool:
+    return valeur is None or valeur is pd.NA or (isinstance(valeur, float) and np.isnan(valeur))
+
+
+def avec_contributions(registre: pd.DataFrame, acceptees: pd.DataFrame, masquees) -> pd.DataFrame:
+    """The register with what moderators accepted (``geo.base.contributions.acceptees``) and
+    without what they hid here (``masquees``: register keys).
+
+    A proposal whose SIRET is already in the register, or merged into a structure, completes that
+    structure (family, activity, address, and its place when the official one is only its
+    commune's centre); official sources keep its identity. Any other proposal is a structure of
+    its own (key ``contribution:<id>``). An accepted correction of a report replaces the family,
+    activity or place. Each row touched lists the source « contribution vérifiée » with its date
+    and the moderator's role. Nothing pending ever reaches this function.
+    """
+    registre = registre.copy()
+    if len(acceptees):
+        acceptees = acceptees.assign(
+            millesime_contribution=[_millesime_contribution(ligne) for ligne in acceptees.itertuples()]
+        )
+        propositions = acceptees[acceptees.genre == "proposition"]
+        par_siret = registre[registre.siret.notna()].drop_duplicates("siret").set_index("siret").cle
+        cible = propositions.cle_cible.astype("object").where(propositions.cle_cible.notna(), None)
+        cible = cible.fillna(propositions.siret.map(par_siret))
+        nouvelles = propositions[cible.isna()]
+        if len(nouvelles):
+            lignes = pd.DataFrame(
+                {
+                    "cle": nouvelles.cle,
+                    "siret": nouvelles.siret,
+                    "siren": nouvelles.siret.str[:9],
+                    "nom": nouvelles.nom,
+                    "famille": nouvelles.famille,
+                    "activite": nouvelles.activite,
+                    "taille": nomenclature.TAILLE_INCONNUE,
+                    "commune": nouvelles.commune,
+                    "lon": nouvelles.lon,
+                    "lat": nouvelles.lat,
+                    "precision": commun.PRECISION_ADRESSE,
+                    "adresse": nouvelles.adresse,
+                    "sources": SOURCE_CONTRIBUTION,
+                    "millesimes": nouvelles.millesime_contribution,
+                }
+            )
+            lignes = lignes.reindex(columns=COLONNES).astype(registre.dtypes.to_dict())
+            registre = pd.concat([registre, lignes], ignore_index=True) if len(registre) else lignes
+        completes = propositions[cible.notna()].assign(cible=cible[cible.notna()])
+        corrections = acceptees[(acceptees.genre != "proposition") & acceptees.cle_cible.notna()]
+        corrections = corrections.assign(cible=corrections.cle_cible)
+        position = pd.Series(registre.index, index=registre.cle)
+        for ligne in pd.concat([completes, corrections]).itertuples():
+            if ligne.cible not in position.index:
+                continue  # the structure left the official lists since
+            i = position[ligne.cible]
+            if isinstance(i, pd.Series):
+                i = i.iloc[0]
+            correction = ligne.genre != "proposition"
+            for colonne in _CORRIGEES if correction else _COMPLETEES:
+                valeur = getattr(ligne, colonne)
+                if not _vide(valeur) and (correction or _vide(registre.at[i, colonne])):
+                    registre.at[i, colonne] = valeur
+            lieu_officiel_vague = registre.at[i, "precision"] != commun.PRECISION_ADRESSE or _vide(
+                registre.at[i, "lon"]
+            )
+            if not correction and lieu_officiel_vague and not _vide(ligne.lon) and not _vide(ligne.lat):
+                registre.loc[i, ["commune", "lon", "lat"]] = [ligne.commune, ligne.lon, ligne.lat]
+            if not _vide(ligne.lon) and (correction or lieu_officiel_vague):
+                registre.at[i, "precision"] = commun.PRECISION_ADRESSE
+            sources = registre.at[i, "sources"]
+            if _vide(sources) or SOURCE_CONTRIBUTION not in str(sources).split(", "):
+                registre.at[i, "sources"] = (
+                    SOURCE_CONTRIBUTION if _vide(sources) else f"{sources}, {SOURCE_CONTRIBUTION}"
+                )
+                millesimes = registre.at[i, "millesimes"]
+                registre.at[i, "millesimes"] = (
+                    ligne.millesime_contribution
+                    if _vide(millesimes)
+                    else f"{millesimes} ; {ligne.millesime_contribution}"
+                )
+    if masquees:
+        registre = registre[~parmi(registre.cle, list(masquees)).fillna(False)]
+    return registre.reset_index(drop=True)
+
+
 # Reading --------------------------------------------------------------------
 
 
@@ -457,6 +569,19 @@ class DonneesStructures:
             self.registre = pd.read_parquet(chemin)
         else:
             self.registre = pd.DataFrame({c: pd.Series(dtype="string") for c in COLONNES})
+
+    def avec_contributions(self, acceptees: pd.DataFrame, masquees) -> DonneesStructures:
+        """A copy whose register holds the accepted contributions and not the structures hidden
+        here (:func:`avec_contributions`); this one is left as it is (it may be cached)."""
+        copie = copy.copy(self)
+        copie.registre = avec_contributions(self.registre, acceptees, masquees)
+        copie.disponible = self.disponible or bool(len(copie.registre))
+        return copie
+
+    def siret_connu(self, siret: str) -> bool:
+        """Whether the register (contributions included) has this SIRET: the public form's
+        duplicate check (``sirets_du_registre`` of ``geo.base.contributions.proposer``)."""
+        return bool(siret) and bool(self.registre.siret.eq(siret).fillna(False).any())
 
     @property
     def partiel(self) -> bool:
@@ -538,6 +663,9 @@ def resume(tableau: pd.DataFrame, manifeste: dict | None = None, disponible: boo
             sources_comptes[s] = sources_comptes.get(s, 0) + 1
     sources = []
     for source_id, nombre in sorted(sources_comptes.items(), key=lambda x: _RANG_SOURCE.get(x[0], 99)):
+        if source_id == SOURCE_CONTRIBUTION:
+            sources.append({**SOURCE_CONTRIBUTION_DECLAREE, "structures": nombre})
+            continue
         src = source_declaree(source_id)
         sources.append(
             {
@@ -631,6 +759,8 @@ COLONNES_EXPORT = [*(c for c in COLONNES if c != "cle"), "nom_commune"]
 
 
 def _nom_de_source(identifiant: str) -> str:
+    if identifiant == SOURCE_CONTRIBUTION:
+        return LIBELLE_CONTRIBUTION
     try:
         return source_declaree(identifiant).nom_complet
     except KeyError:
@@ -718,6 +848,25 @@ def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesStruc
     return DonneesStructures(dossier_cache / ETAPE.nom, manifeste)
 
 
+def contributions_du_depot(donnees: DonneesStructures, depot) -> DonneesStructures:
+    """The register with the contributions accepted in the store ``depot`` (a ``geo.base.store.Depot``)."""
+    from geo.base import contributions
+
+    return donnees.avec_contributions(contributions.acceptees(depot), contributions.cles_masquees(depot))
+
+
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, **_options) -> dict:
-    """The ``structures`` block of ``geo.rendu.report``."""
-    return charger(ref).bloc(ref, tid)
+    """The ``structures`` block of ``geo.rendu.report``, with the contributions accepted in the store."""
+    from geo.base import store
+
+    donnees = charger(ref)
+    try:
+        depot = store.ouvrir()
+        try:
+            donnees = contributions_du_depot(donnees, depot)
+        finally:
+            depot.fermer()
+    except store.BaseInaccessible as erreur:  # a store out of reach must not stop the report
+        bloc = donnees.bloc(ref, tid)
+        return {**bloc, "remarque_contributions": store.message_indisponible(erreur)}
+    return donnees.bloc(ref, tid)

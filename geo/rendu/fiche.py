@@ -578,6 +578,11 @@ def contenu(
                 )
             else:
                 fiche.sources.append(ligne_source(source))
+    if structures.SOURCE_CONTRIBUTION in sources_utilisees:
+        contribution = structures.SOURCE_CONTRIBUTION_DECLAREE
+        fiche.sources.append(
+            f"{contribution['titre']} — {contribution['producteur']}, {contribution['licence']}."
+        )
     ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
     # The years the Ci.Ville files cover, not those with a post here: a covered year without
     # a post is a real 0 € that the fiche relies on.

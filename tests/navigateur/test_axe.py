@@ -30,6 +30,7 @@ SOURCE_AXE = (Path(axe_playwright_python.__file__).parent / "axe.min.js").read_t
 TERRITOIRES = [None, "region:32", "epci:200042190", "commune:02722"]
 GRAVES = {"serious", "critical"}
 BUREAU, TELEPHONE, PROJECTEUR = (1400, 1000), (390, 844), (1920, 1080)
+FORMULAIRES = "/structures?territoire=epci:200042190&proposer=1&signaler=77562194900277"
 
 # [[rule, where]]: the framework's markup, where a violation of that rule is admitted.
 ADMISES = [[limite.regle_axe, limite.ou] for limite in LIMITES_DU_CADRE if limite.regle_axe]
@@ -125,12 +126,15 @@ def _vues() -> list[tuple[str, tuple[int, int]]]:
     vues += [(f"/{chemin}?territoire=epci:200042190", TELEPHONE) for chemin in PAGES]
     # The presentation's other slides (key figures, jobs chart, funding chart) on a projector.
     vues += [(f"/?territoire=epci:240200477&presentation=1&diapo={rang}", PROJECTEUR) for rang in (2, 3, 4)]
+    # The public contribution forms, open: « Proposer une structure » and « Signaler une erreur ».
+    vues += [(FORMULAIRES, BUREAU)]
     return vues
 
 
 def test_views_cover_every_page_scale_presentation_and_phone():
     vues = _vues()
-    assert len(vues) == len(set(vues)) == len(PAGES) * 5 + 4 + 3
+    assert len(vues) == len(set(vues)) == len(PAGES) * 5 + 4 + 3 + 1
+    assert (FORMULAIRES, BUREAU) in vues
     assert ("/accessibilite?territoire=commune:02722", BUREAU) in vues
     assert ("/?presentation=1", BUREAU) in vues
     assert ("/?territoire=region:32&presentation=1", BUREAU) in vues

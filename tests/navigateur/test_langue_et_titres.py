@@ -30,12 +30,13 @@ PAGES = {
     "emplois": "Emplois et financements",
     "opportunites": "Opportunités",
     "saisie": "Saisie",
+    "moderation": "Modération",
     "sources": "Sources",
     "accessibilite": "Déclaration d'accessibilité",
 }
-# The declaration is the same for every territory, the comparator shows several: their titles
-# do not name one.
-SANS_TERRITOIRE = {"accessibilite", "comparer"}
+# The declaration is the same for every territory, the comparator shows several, moderation
+# covers the moderator's territories: their titles do not name one.
+SANS_TERRITOIRE = {"accessibilite", "comparer", "moderation"}
 AVEC_CARTE = {"", "qpv", "commerces", "structures", "emplois", "opportunites"}
 
 # Territory in the address → (name in the tab's title, name in the map frame's title).

@@ -27,6 +27,7 @@ PAGES = [
     "emplois",
     "opportunites",
     "saisie",
+    "moderation",
     "sources",
     "accessibilite",
 ]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from urllib.parse import quote
 
 import folium
 import numpy as np
@@ -24,6 +25,7 @@ import pandas as pd
 import shapely
 from jinja2 import Template
 
+from geo.donnees.structures import LIBELLE_CONTRIBUTION, SOURCE_CONTRIBUTION
 from geo.outils import nomenclature
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.carte_territoire import Resume, Surcouche
@@ -91,7 +93,10 @@ class MarqueursStructures(folium.map.Layer):
                     + "<br>Emplois : " + t.emplois[p[6]]
                     + (p[9] ? "<br>SIRET : " + p[9] : "")
                     + "<br>Position : " + t.precisions[p[7]]
-                    + "<br><small>" + t.sources[p[8]] + "</small>",
+                    + "<br><small>" + t.sources[p[8]] + "</small>"
+                    + (t.signaler ? '<br><a href="' + t.signaler + p[10]
+                        + '" target="_blank" rel="noopener">Signaler une erreur (nouvel onglet)</a>'
+                        : ""),
                     {maxWidth: 360});
                 marqueurs.push(m);
             }
@@ -128,6 +133,9 @@ def _texte_sources(sources: str) -> str:
     """« Source : X (2024) » or « Sources : X (2024) ; Y (2023) », for the marker's popup."""
     morceaux = []
     for source_id in sources.split(", "):
+        if source_id == SOURCE_CONTRIBUTION:
+            morceaux.append(LIBELLE_CONTRIBUTION)
+            continue
         try:
             src = source_declaree(source_id)
             morceaux.append(f"{src.producteur} ({src.millesime})")
@@ -145,8 +153,13 @@ def _indices(valeurs: pd.Series, transformer=echapper) -> tuple[list[str], np.nd
     return [transformer(u) for u in uniques], codes
 
 
-def donnees_marqueurs(tableau: pd.DataFrame) -> tuple[dict, list[list]]:
-    """The compact, escaped arrays :class:`MarqueursStructures` draws."""
+def donnees_marqueurs(tableau: pd.DataFrame, signalement: str = "") -> tuple[dict, list[list]]:
+    """The compact, escaped arrays :class:`MarqueursStructures` draws.
+
+    ``signalement``: the address of the report form, up to its structure key (« …&signaler= »);
+    each popup then links to it with its structure's key, URL-encoded. Empty: no link. In a new
+    tab, said in the link: Streamlit's component frames may not navigate the page that holds them.
+    """
     places = tableau[tableau.lon.notna() & tableau.lat.notna()]
     familles = list(nomenclature.FAMILLES)
     indice_famille = places.famille.map({f: i for i, f in enumerate(familles)}).fillna(
@@ -173,14 +186,16 @@ def donnees_marqueurs(tableau: pd.DataFrame) -> tuple[dict, list[list]]:
         "emplois": [texte_par_cle[c] for c in emplois_uniques],
         "precisions": ["adresse (géocodée)", "centre de la commune (adresse non géocodée)"],
         "sources": sources,
+        "signaler": echapper(signalement),
     }
+    cles = places.cle.fillna("").map(lambda cle: echapper(quote(str(cle), safe=""))).to_numpy()
     noms = places.nom.fillna("(sans nom)").map(echapper).to_numpy()
     sirets = places.siret.fillna("").to_numpy()
     lats = np.round(places.lat.to_numpy(dtype=float), 5)
     lons = np.round(places.lon.to_numpy(dtype=float), 5)
     points = [
-        [float(la), float(lo), nom, int(f), int(s), int(a), int(e), int(p), int(so), str(si)]
-        for la, lo, nom, f, s, a, e, p, so, si in zip(
+        [float(la), float(lo), nom, int(f), int(s), int(a), int(e), int(p), int(so), str(si), cle]
+        for la, lo, nom, f, s, a, e, p, so, si, cle in zip(
             lats,
             lons,
             noms,
@@ -191,6 +206,7 @@ def donnees_marqueurs(tableau: pd.DataFrame) -> tuple[dict, list[list]]:
             i_prec,
             i_src,
             sirets,
+            cles,
             strict=True,
         )
     ]
@@ -284,9 +300,12 @@ def _surcouche_comptes(
     return Surcouche(_element, legende)
 
 
-def surcouche(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = "") -> Surcouche:
-    """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how)."""
-    dessinee = _surcouche_structures(ref, tableau, tid)
+def surcouche(
+    ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, note: str = "", signalement: str = ""
+) -> Surcouche:
+    """The structures overlay for a territory (``tableau`` already filtered; ``note`` says how;
+    ``signalement``: see :func:`donnees_marqueurs`)."""
+    dessinee = _surcouche_structures(ref, tableau, tid, signalement)
     dessinee.resume = [_resume_structures(tableau, dessin(tid).comptes_structures)]
     if note:
         style, libelle = dessinee.legende[-1]
@@ -317,7 +336,9 @@ def _resume_structures(tableau: pd.DataFrame, zone: str | None) -> Resume:
     )
 
 
-def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None) -> Surcouche:
+def _surcouche_structures(
+    ref: Referentiel, tableau: pd.DataFrame, tid: TerritoireId | None, signalement: str = ""
+) -> Surcouche:
     zone = dessin(tid).comptes_structures
     places = tableau[tableau.lon.notna()]
     if zone is not None:
@@ -326,7 +347,7 @@ def _surcouche_structures(ref: Referentiel, tableau: pd.DataFrame, tid: Territoi
     if len(places) > MARQUEURS_MAX:
         raison = f"plus de {nombre_fr(MARQUEURS_MAX)} structures : un cercle par commune"
         return _surcouche_comptes(ref, comptes_par_zone(ref, places, "commune"), raison, len(tableau))
-    tables, points = donnees_marqueurs(places)
+    tables, points = donnees_marqueurs(places, signalement)
     comptes = places.famille.value_counts()
     legende = [
         (style_famille(f), f"{nomenclature.LIBELLES_FAMILLES[f]} ({nombre_fr(int(comptes[f]))})")

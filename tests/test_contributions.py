@@ -1,0 +1,750 @@
+"""The public's proposals and reports, their moderation, and their way into the register (issue 31).
+
+Small frames and a fresh store per test (SQLite; PostgreSQL too when ESS_TEST_POSTGRES_URL is set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from geo.base import comptes, contributions, store
+from geo.base.comptes import Utilisateur
+from geo.base.contributions import Emetteur
+from geo.donnees import structures
+from geo.territoires.referentiel import TerritoireId
+
+ADMIN = Utilisateur(1, "admin@exemple.fr", None, comptes.ADMINISTRATEUR)
+# A contributor of Porte du Hainaut (EPCI 200042190: Abscon 59002, Bellaing 59064).
+ELUE = Utilisateur(
+    2, "elue@porteduhainaut.fr", None, comptes.CONTRIBUTEUR, territoires=frozenset({"epci:200042190"})
+)
+# A contributor of another EPCI.
+AUTRE = Utilisateur(
+    3, "autre@ailleurs.fr", None, comptes.CONTRIBUTEUR, territoires=frozenset({"epci:200000000"})
+)
+PARENTS = {"commune:59002": {"epci:200042190"}, "commune:59064": {"epci:200042190"}}
+
+
+def dans(territoire: str, perimetre: str) -> bool:
+    return territoire == perimetre or perimetre in PARENTS.get(territoire, set())
+
+
+def communes_fictives(lon: float, lat: float) -> str | None:
+    """Abscon west of 3.35, Bellaing east of it, the sea north of 51."""
+    if lat > 51:
+        return None
+    return "59002" if lon < 3.35 else "59064"
+
+
+SIRET_VALIDE = "73282932000074"  # Luhn holds
+SIRET_OFFICIEL = "35600000000048"  # La Poste's rule; any valid one will do
+
+
+def valeurs(**changes) -> dict:
+    base = {
+        "nom": "Ressourcerie du Hainaut",
+        "commune": "59002",
+        "lon": "3,30",
+        "lat": "50.33",
+        "famille": "association",
+        "activite": "Réemploi",
+        "site_web": "https://ressourcerie.example.org",
+        "description": "Collecte et revente d'objets.",
+        "contact": "benevole@example.org",
+    }
+    return {**base, **changes}
+
+
+def emetteur(n: int = 1, session: str | None = None) -> Emetteur:
+    return Emetteur(session or f"session-{n}", f"192.0.2.{n}")
+
+
+def proposer(depot, instant=None, n: int = 1, **changes):
+    return contributions.proposer(depot, valeurs(**changes), emetteur(n), communes_fictives, instant=instant)
+
+
+def registre_officiel() -> pd.DataFrame:
+    lignes = pd.DataFrame(
+        {
+            "cle": [SIRET_OFFICIEL, "73282932000082"],
+            "siret": [SIRET_OFFICIEL, "73282932000082"],
+            "siren": [SIRET_OFFICIEL[:9], "732829320"],
+            "nom": ["BOUTIQUE SOLIDAIRE", "ESAT DES PRES"],
+            "famille": [pd.NA, "ESAT"],
+            "forme_juridique": ["Association déclarée", pd.NA],
+            "activite": [pd.NA, "Travail protégé"],
+            "commune": ["59002", "59064"],
+            "lon": [3.29, 3.40],
+            "lat": [50.33, 50.34],
+            "precision": ["centroïde de la commune", "adresse"],
+            "sources": ["siae_2021", "esat_finess"],
+            "millesimes": ["siae_2021 : Début 2021", "esat_finess : 2024"],
+        }
+    )
+    typage = {
+        c: "string" for c in structures.COLONNES if c not in ("lon", "lat", "emplois_estimes", "capacite")
+    }
+    return lignes.reindex(columns=structures.COLONNES).astype(
+        {**typage, "lon": "Float64", "lat": "Float64", "capacite": "Int64", "emplois_estimes": "float64"}
+    )
+
+
+def registre_avec(depot) -> pd.DataFrame:
+    return structures.avec_contributions(
+        registre_officiel(), contributions.acceptees(depot), contributions.cles_masquees(depot)
+    )
+
+
+# The form's checks -----------------------------------------------------------------------------
+
+
+def test_a_valid_proposal_waits_and_is_stored_clean(depot):
+    envoi = proposer(depot)
+    assert envoi.accepte
+    assert envoi.erreurs == {}
+    tableau = contributions.a_moderer(depot, ADMIN)
+    assert tableau.statut.tolist() == ["en attente"]
+    assert tableau.lon.iloc[0] == pytest.approx(3.30)  # « 3,30 » read with a French comma
+    assert tableau.contact.iloc[0] == "benevole@example.org"
+
+
+@pytest.mark.parametrize(
+    ("champ", "valeur", "attendu"),
+    [
+        ("nom", "<script>alert(1)</script>", "balises HTML"),
+        ("nom", "", "à remplir"),
+        ("description", "x" * 10_000, "1\u202f000 caractères au plus (10\u202f000 saisis)"),
+        ("nom", "R" * 151, "150 caractères au plus"),
+        ("siret", "73282932000075", "clé de contrôle est fausse"),
+        ("siret", "1234", "14 chiffres attendus"),
+        ("famille", "club de foot", "Famille inconnue"),
+        ("site_web", "javascript:alert(1)", "balises HTML"),
+        ("site_web", "ressourcerie", "https://"),
+        ("contact", "appelez-moi", "courriel"),
+        ("lat", "nord", "Latitude illisible"),
+    ],
+)
+def test_each_refused_field_gets_its_own_french_message_and_nothing_is_stored(depot, champ, valeur, attendu):
+    envoi = proposer(depot, **{champ: valeur})
+    assert not envoi.accepte
+    assert attendu in envoi.erreurs[champ]
+    assert contributions.a_moderer(depot, ADMIN).empty
+
+
+def test_a_point_at_sea_or_in_another_commune_is_refused(depot, referentiel):
+    lieux = contributions.communes_aux_points_de(referentiel)
+    en_mer = contributions.proposer(depot, valeurs(lon="2.0", lat="51.3"), emetteur(), lieux)
+    assert "en mer" in en_mer.erreurs["lieu"]
+    # A point of Abscon said to be in Bellaing.
+    ailleurs = contributions.proposer(
+        depot, valeurs(commune="59064", lon="3.2953", lat="50.3295"), emetteur(), lieux
+    )
+    assert "autre commune (code 59002)" in ailleurs.erreurs["lieu"]
+    bon = contributions.proposer(depot, valeurs(lon="3.2953", lat="50.3295"), emetteur(), lieux)
+    assert bon.accepte
+    assert len(contributions.a_moderer(depot, ADMIN)) == 1
+
+
+def test_a_siret_already_in_the_register_points_to_the_report_form(depot):
+    connus = {SIRET_OFFICIEL}
+    envoi = contributions.proposer(
+        depot, valeurs(siret=SIRET_OFFICIEL), emetteur(), communes_fictives, connus.__contains__
+    )
+    assert "Signaler une erreur" in envoi.erreurs["siret"]
+    autre = contributions.proposer(
+        depot, valeurs(siret="732 829 320 00074"), emetteur(), communes_fictives, connus.__contains__
+    )
+    assert autre.accepte
+    assert autre.valeurs["siret"] == SIRET_VALIDE
+
+
+def test_the_honeypot_refuses_and_stores_nothing(depot):
+    envoi = proposer(depot, **{contributions.CHAMP_PIEGE: "http://spam.example"})
+    assert contributions.LIBELLE_CHAMP_PIEGE in envoi.erreurs["envoi"]
+    assert contributions.a_moderer(depot, ADMIN).empty
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"description": "73282932000074, 73282932000082, 35600000000048"},
+        {"description": "https://a.example https://b.example https://c.example"},
+        {"nom": "Ressourcerie A; Ressourcerie B; Ressourcerie C"},
+    ],
+)
+def test_a_list_of_structures_in_one_form_is_refused(depot, changes):
+    envoi = proposer(depot, **changes)
+    assert "Une seule structure par envoi" in envoi.erreurs["envoi"]
+    assert contributions.a_moderer(depot, ADMIN).empty
+
+
+def test_fifty_proposals_in_a_minute_from_one_address_are_cut_by_the_rate_limit(depot):
+    instant = dt.datetime(2026, 12, 7, 10, 0)
+    envois = [
+        contributions.proposer(
+            depot,
+            valeurs(nom=f"Structure {i}"),
+            Emetteur(f"session-{i}", "198.51.100.7"),
+            communes_fictives,
+            instant=instant + dt.timedelta(seconds=i),
+        )
+        for i in range(50)
+    ]
+    gardes = [e for e in envois if e.accepte]
+    limite = contributions.LIMITES["adresse"][0].nombre
+    assert len(gardes) == limite
+    assert all("Trop d'envois" in e.erreurs["envoi"] for e in envois[limite:])
+    # Another address is not held back by the first one.
+    autre = contributions.proposer(
+        depot, valeurs(nom="Autre"), Emetteur("s", "198.51.100.8"), communes_fictives, instant=instant
+    )
+    assert autre.accepte
+
+
+def test_one_browser_session_is_limited_whatever_its_addresses(depot):
+    instant = dt.datetime(2026, 12, 7, 10, 0)
+    envois = [
+        contributions.proposer(
+            depot,
+            valeurs(nom=f"S {i}"),
+            Emetteur("la-meme", f"203.0.113.{i}"),
+            communes_fictives,
+            instant=instant,
+        )
+        for i in range(8)
+    ]
+    assert sum(e.accepte for e in envois) == contributions.LIMITES["session"][0].nombre
+
+
+def test_an_address_may_only_have_so_many_pending(depot):
+    debut = dt.datetime(2026, 12, 7, 0, 0)
+    resultats = [
+        contributions.proposer(
+            depot,
+            valeurs(nom=f"Structure {i}"),
+            Emetteur(f"s{i}", "198.51.100.9"),
+            communes_fictives,
+            instant=debut + dt.timedelta(hours=2 * i),
+        )
+        for i in range(contributions.EN_ATTENTE_MAX_PAR_ADRESSE + 1)
+    ]
+    assert all(r.accepte for r in resultats[:-1])
+    assert "en attente" in resultats[-1].erreurs["envoi"]
+
+
+def test_the_same_structure_pending_twice_is_refused(depot):
+    assert proposer(depot, n=1).accepte
+    deuxieme = proposer(depot, n=2, nom="ressourcerie du  HAINAUT")
+    assert "déjà été proposée" in deuxieme.erreurs["envoi"]
+
+
+def test_the_network_address_is_never_stored_only_a_keyed_hash(depot):
+    assert proposer(depot, n=42).accepte
+    with depot.engine.connect() as connexion:
+        lignes = [
+            *connexion.execute(sa.text("SELECT * FROM contribution")),
+            *connexion.execute(sa.text("SELECT * FROM envoi_contribution")),
+        ]
+    texte = " ".join(str(ligne) for ligne in lignes)
+    assert "192.0.2.42" not in texte
+    assert "session-42" not in texte
+    assert contributions.empreinte(depot, "192.0.2.42") in texte
+
+
+# Nothing pending is public; moderation -----------------------------------------------------------
+
+
+def test_nothing_pending_reaches_the_register_until_accepted(depot):
+    envoi = proposer(depot)
+    assert contributions.acceptees(depot).empty
+    assert len(registre_avec(depot)) == 2
+    assert contributions.publiees(depot).empty
+    contributions.accepter(depot, envoi.contribution_id, ELUE, {"activite": "Réemploi solidaire"}, dans=dans)
+    registre = registre_avec(depot)
+    ligne = registre[registre.cle == f"contribution:{envoi.contribution_id}"].iloc[0]
+    assert ligne.nom == "Ressourcerie du Hainaut"
+    assert ligne.activite == "Réemploi solidaire"
+    assert ligne.sources == structures.SOURCE_CONTRIBUTION
+    assert "vérifiée le" in ligne.millesimes
+    assert "un contributeur du territoire" in ligne.millesimes
+    bloc = structures.resume(registre)
+    assert bloc["total"] == 3
+    assert bloc["par_famille"]["association"] == 1
+    contribution = next(s for s in bloc["sources"] if s["id"] == structures.SOURCE_CONTRIBUTION)
+    assert contribution["structures"] == 1
+    assert contribution["licence"] == contributions.LICENCE
+    assert (
+        "Contribution vérifiée"
+        in structures.tableau_export(registre, pd.Series(dtype="string")).sources.iloc[-1]
+    )
+
+
+def test_a_contributor_moderates_only_their_territories_an_administrator_everywhere(depot):
+    envoi = proposer(depot)
+    assert contributions.a_moderer(depot, AUTRE, dans).empty
+    assert len(contributions.a_moderer(depot, ELUE, dans)) == 1
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas"):
+        contributions.accepter(depot, envoi.contribution_id, AUTRE, dans=dans)
+    assert contributions.acceptees(depot).empty
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    assert len(contributions.acceptees(depot)) == 1
+
+
+def test_a_ptce_contributor_moderates_inside_the_ptce_perimeter(depot):
+    with depot.session() as session:
+        ptce = store.PTCE(nom="ALISS", perimetre="epci:200042190", source="saisie")
+        session.add(ptce)
+        session.flush()
+        ptce_id = ptce.id
+    animatrice = Utilisateur(
+        4, "animatrice@aliss.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ptce_id})
+    )
+    with depot.session() as session:
+        ailleurs = store.PTCE(nom="Ailleurs", perimetre="epci:200000000", source="saisie")
+        session.add(ailleurs)
+        session.flush()
+        ailleurs_id = ailleurs.id
+    voisin = Utilisateur(
+        5, "voisin@ailleurs.fr", None, comptes.CONTRIBUTEUR, ptce_ids=frozenset({ailleurs_id})
+    )
+    envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas"):
+        contributions.accepter(depot, envoi.contribution_id, voisin, dans=dans)
+    contributions.accepter(depot, envoi.contribution_id, animatrice, dans=dans)
+    assert len(contributions.acceptees(depot)) == 1
+
+
+def test_a_refusal_keeps_its_reason_in_the_journal_only(depot):
+    envoi = proposer(depot)
+    contributions.refuser(depot, envoi.contribution_id, ELUE, "Structure fictive", dans=dans)
+    assert contributions.acceptees(depot).empty
+    with depot.engine.connect() as connexion:
+        lignes = connexion.execute(sa.text("SELECT * FROM contribution")).mappings().all()
+        details = connexion.scalars(sa.text("SELECT detail FROM journal")).all()
+    assert "Structure fictive" not in json.dumps([dict(ligne) for ligne in lignes], default=str)
+    assert any("Structure fictive" in d for d in details)
+
+
+def test_accepting_with_edits_checks_them_as_the_form(depot):
+    envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="en mer"):
+        contributions.accepter(
+            depot,
+            envoi.contribution_id,
+            ADMIN,
+            {"lon": 2.0, "lat": 51.3, "commune": "59002"},
+            communes_fictives,
+        )
+    with pytest.raises(contributions.ModerationImpossible, match="balises"):
+        contributions.accepter(depot, envoi.contribution_id, ADMIN, {"nom": "<b>gras</b>"})
+    assert contributions.acceptees(depot).empty
+
+
+def test_a_merge_completes_the_official_structure_whose_identity_wins(depot):
+    envoi = proposer(depot, nom="Boutique solidaire de la gare", siret=None)
+    contributions.fusionner(
+        depot, envoi.contribution_id, SIRET_OFFICIEL, ELUE, siret_cible=SIRET_OFFICIEL, dans=dans
+    )
+    registre = registre_avec(depot)
+    assert len(registre) == 2  # no new structure
+    ligne = registre[registre.cle == SIRET_OFFICIEL].iloc[0]
+    assert ligne.nom == "BOUTIQUE SOLIDAIRE"  # official name kept
+    assert ligne.forme_juridique == "Association déclarée"
+    assert ligne.activite == "Réemploi"
+    assert ligne.famille == "association"
+    assert ligne.precision == "adresse"
+    assert ligne.lon == pytest.approx(3.30)
+    assert ligne.sources == f"siae_2021, {structures.SOURCE_CONTRIBUTION}"
+
+
+def test_a_merge_with_another_siret_is_refused(depot):
+    envoi = proposer(depot, siret=SIRET_VALIDE)
+    with pytest.raises(contributions.ModerationImpossible, match="SIRET différents"):
+        contributions.fusionner(
+            depot, envoi.contribution_id, SIRET_OFFICIEL, ADMIN, siret_cible=SIRET_OFFICIEL
+        )
+
+
+def test_an_accepted_proposal_with_a_registered_siret_only_adds_what_is_missing(depot):
+    envoi = proposer(depot, siret="73282932000082", famille="SIAE", activite="Autre chose")
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    ligne = registre_avec(depot).set_index("cle").loc["73282932000082"]
+    assert ligne.nom == "ESAT DES PRES"
+    assert ligne.famille == "ESAT"
+    assert ligne.activite == "Travail protégé"
+    assert ligne.lon == pytest.approx(3.40)  # an official address is not moved
+
+
+def test_comparison_side_by_side_says_what_differs_and_what_is_kept(depot):
+    officielle = contributions.correspondante({"siret": SIRET_OFFICIEL}, registre_officiel())
+    assert officielle["nom"] == "BOUTIQUE SOLIDAIRE"
+    assert (
+        contributions.correspondante({"cle_cible": "73282932000082"}, registre_officiel())["nom"]
+        == "ESAT DES PRES"
+    )
+    assert contributions.correspondante({"siret": SIRET_VALIDE}, registre_officiel()) is None
+    comparaison = contributions.comparer(valeurs(nom="Boutique de la gare"), officielle).set_index("champ")
+    assert comparaison.loc["Nom", "retenu"] == "BOUTIQUE SOLIDAIRE"
+    assert comparaison.loc["Nom", "différent"] == "oui"
+    assert comparaison.loc["Activité", "retenu"] == "Réemploi"
+    assert comparaison.loc["Famille", "officiel"] == "—"
+    assert "None" not in comparaison.to_string()
+    assert "nan" not in comparaison.to_string()
+
+
+# Reports, hiding, undo ------------------------------------------------------------------------
+
+
+def signaler(depot, motif="fermée", cle=SIRET_OFFICIEL, commune="59002", **autres):
+    return contributions.signaler(
+        depot, cle, commune, "BOUTIQUE SOLIDAIRE", {"motif": motif, **autres}, emetteur(7)
+    )
+
+
+def test_a_closed_report_once_accepted_hides_the_structure_and_undo_brings_it_back(depot):
+    officiel = registre_officiel()
+    envoi = signaler(depot, commentaire="Fermée depuis 2025")
+    assert envoi.accepte
+    assert SIRET_OFFICIEL in set(registre_avec(depot).cle)  # pending: nothing changes
+    lot = contributions.accepter(depot, envoi.contribution_id, ELUE, dans=dans)
+    assert SIRET_OFFICIEL not in set(registre_avec(depot).cle)
+    assert "fermée" in contributions.cles_masquees(depot)[SIRET_OFFICIEL]
+    pd.testing.assert_frame_equal(officiel, registre_officiel())  # official data untouched
+    contributions.annuler(depot, lot, ELUE, dans=dans)
+    assert SIRET_OFFICIEL in set(registre_avec(depot).cle)
+    assert contributions.a_moderer(depot, ADMIN).statut.tolist() == ["en attente"]
+
+
+def test_a_report_on_a_contributed_structure_hides_it_too(depot):
+    envoi = proposer(depot)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    cle = f"contribution:{envoi.contribution_id}"
+    rapport = signaler(depot, motif="hors_ess", cle=cle)
+    contributions.accepter(depot, rapport.contribution_id, ADMIN)
+    assert cle not in set(registre_avec(depot).cle)
+    assert contributions.publiees(depot).empty
+
+
+def test_a_moved_report_applies_the_moderators_correction(depot):
+    envoi = signaler(depot, motif="a déménagé", cle="73282932000082", commune="59064")
+    with pytest.raises(contributions.ModerationImpossible, match="correction"):
+        contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    contributions.accepter(
+        depot, envoi.contribution_id, ADMIN, {"commune": "59002", "lon": 3.3, "lat": 50.3}, communes_fictives
+    )
+    ligne = registre_avec(depot).set_index("cle").loc["73282932000082"]
+    assert (ligne.commune, ligne.lon) == ("59002", pytest.approx(3.3))
+    assert ligne.nom == "ESAT DES PRES"
+
+
+def test_report_reasons_and_messages(depot):
+    assert list(contributions.MOTIFS_SIGNALEMENT.values()) == [
+        "fermée",
+        "a déménagé",
+        "mauvaise famille",
+        "ne relève pas de l'ESS",
+        "autre",
+    ]
+    assert "dites ce qui est faux" in signaler(depot, motif="autre").erreurs["commentaire"]
+    assert "Motif" in signaler(depot, motif="vendu").erreurs["motif"]
+    assert signaler(depot).accepte
+    assert "déjà été signalée" in signaler(depot).erreurs["envoi"]
+
+
+def test_hiding_directly_is_scoped_and_undoable(depot):
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas"):
+        contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée en 2025", AUTRE, dans=dans)
+    lot = contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée en 2025", ELUE, dans=dans)
+    assert SIRET_OFFICIEL not in set(registre_avec(depot).cle)
+    with pytest.raises(contributions.ModerationImpossible, match="hors de vos"):
+        contributions.annuler(depot, lot, AUTRE, dans=dans)
+    contributions.annuler(depot, lot, ELUE, dans=dans)
+    assert SIRET_OFFICIEL in set(registre_avec(depot).cle)
+
+
+def test_undo_of_an_acceptance_twice_or_under_a_later_action_is_refused(depot):
+    envoi = proposer(depot)
+    lot = contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    annulation = contributions.annuler(depot, lot, ADMIN)
+    assert contributions.acceptees(depot).empty
+    with pytest.raises(contributions.ModerationImpossible, match="déjà été annulée"):
+        contributions.annuler(depot, lot, ADMIN)
+    # Accepted again, then undoing the first undo would overwrite that newer decision.
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    with pytest.raises(contributions.ModerationImpossible, match="plus récente"):
+        contributions.annuler(depot, annulation, ADMIN)
+    actions = contributions.actions(depot, ADMIN)
+    assert actions.annulée.tolist().count("oui") == 1
+    assert len(actions) == 3
+
+
+def test_the_journal_never_holds_a_contact(depot):
+    envoi = proposer(depot)
+    lot = contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    contributions.annuler(depot, lot, ADMIN)
+    with depot.engine.connect() as connexion:
+        journal = " ".join(
+            str(r) for r in connexion.execute(sa.text("SELECT avant, apres, detail FROM journal"))
+        )
+    assert "benevole@example.org" not in journal
+    assert "Ressourcerie" in journal
+
+
+# Several processes ---------------------------------------------------------------------------
+
+
+def test_a_proposal_made_through_one_connection_is_moderated_through_another(depot):
+    autre = store.Depot(depot.engine.url.render_as_string(hide_password=False))
+    try:
+        avant = autre.compteur()
+        envoi = proposer(depot)
+        assert autre.compteur() == avant  # a public send reloads nothing anywhere
+        assert contributions.a_moderer(autre, ELUE, dans).id.tolist() == [envoi.contribution_id]
+        contributions.accepter(autre, envoi.contribution_id, ELUE, dans=dans)
+        assert depot.compteur() > avant  # every process sees its cached register is stale
+        assert contributions.acceptees(depot).cle.tolist() == [f"contribution:{envoi.contribution_id}"]
+    finally:
+        autre.fermer()
+
+
+# Privacy -------------------------------------------------------------------------------------
+
+
+def test_contacts_are_erased_thirty_days_after_moderation(depot):
+    envoi = proposer(depot)
+    attente = proposer(depot, n=2, nom="Épicerie solidaire")
+    decision = dt.datetime(2026, 11, 1, 12, 0)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN, instant=decision)
+    assert contributions.purger_contacts(depot, decision + dt.timedelta(days=29)) == 0
+    assert contributions.purger_contacts(depot, decision + dt.timedelta(days=31)) == 1
+    contacts = contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).set_index("id").contact
+    assert pd.isna(contacts[envoi.contribution_id])
+    assert contacts[attente.contribution_id] == "benevole@example.org"  # not moderated yet: kept
+    with depot.engine.connect() as connexion:
+        empreintes = dict(connexion.execute(sa.text("SELECT id, empreinte_adresse FROM contribution")).all())
+    assert empreintes[envoi.contribution_id] is None
+    assert empreintes[attente.contribution_id] is not None
+
+
+def test_the_nightly_job_erases_the_contacts():
+    from tests.conftest import RACINE
+
+    script = (RACINE / "deploy" / "actualiser.sh").read_text(encoding="utf-8")
+    appel = script.index('"$PYTHON" -m geo.base.moderation purger')
+    assert appel < script.index('exec "$PYTHON" -m geo.build')  # before the refresh replaces the shell
+
+
+def test_an_administrator_exports_and_erases_a_persons_contributions(depot):
+    acceptee = proposer(depot, contact="Marie.Dupont@example.org")
+    en_attente = proposer(depot, n=2, nom="Épicerie solidaire", contact="marie.dupont@example.org ")
+    proposer(depot, n=3, nom="Garage solidaire", contact="autre@example.org")
+    contributions.accepter(depot, acceptee.contribution_id, ADMIN)
+    with pytest.raises(contributions.ModerationImpossible, match="administrateur"):
+        contributions.exporter_personne(depot, "marie.dupont@example.org", ELUE)
+    export = contributions.exporter_personne(depot, "MARIE.DUPONT@example.org", ADMIN)
+    assert sorted(export.id) == sorted([acceptee.contribution_id, en_attente.contribution_id])
+    assert contributions.effacer_personne(depot, "marie.dupont@example.org", ADMIN) == 2
+    restantes = contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).set_index("id")
+    assert en_attente.contribution_id not in restantes.index
+    assert pd.isna(restantes.contact[acceptee.contribution_id])
+    assert len(contributions.acceptees(depot)) == 1  # the public facts about the structure stay
+    assert contributions.exporter_personne(depot, "marie.dupont@example.org", ADMIN).empty
+    effacement = contributions.actions(depot, ADMIN).lot.iloc[0]
+    with pytest.raises(contributions.ModerationImpossible, match="ne s'annule pas"):
+        contributions.annuler(depot, effacement, ADMIN)
+
+
+# Open data -----------------------------------------------------------------------------------
+
+
+def test_open_data_has_its_licence_and_never_a_contact(depot):
+    assert contributions.jeu_de_donnees(depot)["derniere_modification"] is None
+    envoi = proposer(depot)
+    proposer(depot, n=2, nom="En attente")
+    contributions.accepter(depot, envoi.contribution_id, ELUE, dans=dans)
+    publiees = contributions.publiees(depot)
+    texte = contributions.csv_ouvert(publiees).decode("utf-8-sig")
+    assert "Ressourcerie du Hainaut" in texte
+    assert "En attente" not in texte
+    assert "benevole@example.org" not in texte
+    assert contributions.LICENCE in texte
+    geojson = json.loads(contributions.geojson_ouvert(publiees))
+    assert geojson["licence"] == contributions.LICENCE
+    (entite,) = geojson["features"]
+    assert entite["geometry"]["coordinates"] == pytest.approx([3.30, 50.33])
+    assert entite["properties"]["verifiee_par"] == "un contributeur du territoire"
+    assert "contact" not in entite["properties"]
+    jeu = contributions.jeu_de_donnees(depot)
+    assert jeu["nombre"] == 1
+    assert jeu["derniere_modification"] is not None
+
+
+def test_the_register_and_the_store_name_the_contribution_source_alike():
+    assert structures.SOURCE_CONTRIBUTION == contributions.SOURCE_CONTRIBUTION
+    assert structures.SOURCE_CONTRIBUTION_DECLAREE["licence"] == contributions.LICENCE
+
+
+def test_the_form_fields_carry_french_labels_and_limits():
+    noms = [c.nom for c in contributions.CHAMPS_PROPOSITION]
+    assert {"nom", "siret", "commune", "famille", "activite", "site_web", "description", "contact"} <= set(
+        noms
+    )
+    assert all(c.libelle and c.longueur_max > 0 for c in contributions.CHAMPS_PROPOSITION)
+    assert contributions.FAMILLES == structures.nomenclature.FAMILLES
+
+
+# The command for servers ---------------------------------------------------------------------
+
+
+def test_the_moderation_command_lists_accepts_undoes_and_refuses_out_of_scope(tmp_path, capsys):
+    from geo.base import moderation
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    comptes.creer(depot, "elue@porteduhainaut.fr", comptes.CONTRIBUTEUR, territoires=["epci:200042190"])
+    comptes.creer(depot, "autre@ailleurs.fr", comptes.CONTRIBUTEUR, territoires=["epci:200041630"])
+    envoi = proposer(depot)
+    depot.fermer()
+
+    def commande(*arguments: str) -> tuple[int, str, str]:
+        code = moderation.main(["--url", url, *arguments])
+        sortie = capsys.readouterr()
+        return code, sortie.out, sortie.err
+
+    code, sortie, _ = commande("--moderateur", "elue@porteduhainaut.fr", "liste")
+    assert code == 0
+    assert "Ressourcerie du Hainaut" in sortie
+    code, _, erreur = commande("--moderateur", "autre@ailleurs.fr", "accepter", str(envoi.contribution_id))
+    assert code == 2
+    assert "ne relève pas de vos PTCE ou territoires" in erreur
+    code, sortie, _ = commande(
+        "--moderateur",
+        "elue@porteduhainaut.fr",
+        "accepter",
+        str(envoi.contribution_id),
+        "--champ",
+        "activite=Recyclerie",
+    )
+    assert code == 0, sortie
+    depot = store.Depot(url)
+    assert contributions.acceptees(depot).activite.tolist() == ["Recyclerie"]
+    lot = contributions.actions(depot, ADMIN).lot.iloc[0]
+    code, sortie, _ = commande("--moderateur", "admin@exemple.fr", "annuler", lot)
+    assert code == 0
+    assert contributions.acceptees(depot).empty
+    code, sortie, _ = commande("purger")
+    assert code == 0
+    assert "Contacts effacés : 0." in sortie
+    depot.fermer()
+
+
+def test_the_moderation_command_runs_as_a_module(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import RACINE
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    proposer(depot)
+    depot.fermer()
+    fini = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "geo.base.moderation",
+            "--url",
+            url,
+            "--moderateur",
+            "admin@exemple.fr",
+            "liste",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=RACINE,
+    )
+    assert fini.returncode == 0, fini.stderr
+    assert "Ressourcerie du Hainaut" in fini.stdout
+    assert "benevole@example.org" in fini.stdout  # moderators need the contact; the public never gets it
+
+
+# The app's caches ----------------------------------------------------------------------------
+
+
+def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path, monkeypatch, referentiel):
+    """ui.donnees keys the register on the store's change counter: a moderator's decision in any
+    process is seen on the next run; a public send changes nothing."""
+    from ui import donnees
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    autre_processus = store.Depot(url)
+    try:
+        avant = donnees.donnees_structures()
+        total = len(avant.registre)
+        lieux = contributions.communes_aux_points_de(referentiel)
+        envoi = contributions.proposer(
+            autre_processus, valeurs(lon="3.2953", lat="50.3295"), emetteur(), lieux
+        )
+        assert envoi.accepte
+        assert donnees.donnees_structures() is avant  # pending: the cached register is still right
+        contributions.accepter(autre_processus, envoi.contribution_id, ADMIN)
+        apres = donnees.donnees_structures()
+        assert len(apres.registre) == total + 1
+        ajoutee = apres.registre[apres.registre.cle == f"contribution:{envoi.contribution_id}"]
+        assert ajoutee.commune.tolist() == ["59002"]
+        epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
+        assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
+        assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
+    finally:
+        autre_processus.fermer()
+
+
+# What the map's popups and the PDF say of a contributed structure -----------------------------
+
+
+def test_the_popup_and_the_pdf_name_the_contribution_source_in_words(depot, referentiel):
+    from geo.outils import config
+    from geo.rendu import fiche
+    from geo.rendu.surcouches import structures as surcouche
+
+    texte = surcouche._texte_sources(f"siae_2021, {structures.SOURCE_CONTRIBUTION}")
+    assert "Contribution vérifiée" in texte
+    assert structures.SOURCE_CONTRIBUTION not in texte
+    envoi = proposer(depot, lon="3.2953", lat="50.3295")
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    donnees = structures.contributions_du_depot(
+        structures.charger(referentiel, config.dossier_cache()), depot
+    )
+    contenu = fiche.contenu(
+        referentiel, TerritoireId.depuis_texte("commune:59002"), donnees_structures=donnees
+    )
+    assert any(
+        ligne.startswith(structures.SOURCE_CONTRIBUTION_DECLAREE["titre"]) for ligne in contenu.sources
+    )
+
+
+def test_the_report_counts_accepted_contributions(tmp_path, monkeypatch, referentiel):
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    tid = TerritoireId.depuis_texte("commune:59002")
+    avant = structures.bloc_rapport(referentiel, tid)["total"]
+    depot = store.Depot(url)
+    try:
+        envoi = proposer(depot, lon="3.2953", lat="50.3295")
+        assert structures.bloc_rapport(referentiel, tid)["total"] == avant  # pending: not counted
+        contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    finally:
+        depot.fermer()
+    bloc = structures.bloc_rapport(referentiel, tid)
+    assert bloc["total"] == avant + 1
+    assert structures.SOURCE_CONTRIBUTION in {s["id"] for s in bloc["sources"]}

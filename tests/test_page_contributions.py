@@ -1,0 +1,378 @@
+"""The public contribution forms of the Structures page and the Modération page, through AppTest:
+propose a structure, report an error, moderate (accept, refuse, merge, hide, undo), RGPD."""
+
+from __future__ import annotations
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from geo.base import comptes, contributions
+from geo.donnees import emplois
+from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
+from ui.acces import CLE_COMPTE
+
+MOT_DE_PASSE = "un mot de passe assez long"
+HAINAUT = "epci:200042190"
+# An official structure of Porte du Hainaut (SIAE list), in Denain (59172).
+CLE_OFFICIELLE, NOM_OFFICIEL = "77562194900277", "ASSOC PAPILLONS BLANCS DE DENAIN ET ENVIRONS"
+# A point in Denain, and one in the North Sea.
+DENAIN, MER = "50.3290, 3.3950", "51.5, 2.5"
+
+
+@pytest.fixture(autouse=True)
+def _base_neuve(cache_structures_miroir, tmp_path, monkeypatch):
+    monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
+    monkeypatch.delenv("ESS_LECTURE_SEULE", raising=False)
+    # The register with its contributions is cached on the store's change counter, not on the
+    # store's address: each test's new store starts its counter again.
+    st.cache_resource.clear()
+
+
+@pytest.fixture
+def depot():
+    depot = emplois.depot_pret()
+    yield depot
+    depot.fermer()
+
+
+def _textes(at: AppTest) -> str:
+    return "\n".join(
+        str(e.value)
+        for genre in ("markdown", "caption", "text", "error", "warning", "success", "info", "subheader")
+        for e in at.get(genre)
+    )
+
+
+def _erreurs(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def _proposer(at: AppTest, **valeurs: str) -> AppTest:
+    """Fill the proposal form (commune, point, fields) and send it."""
+    valeurs = {
+        "commune": "59172",
+        "point": DENAIN,
+        "nom": "Recyclerie du Hainaut",
+        "famille": "association",
+    } | valeurs
+    at.selectbox(key="proposition_commune").set_value(valeurs.pop("commune"))
+    at.text_input(key="proposition_point").set_value(valeurs.pop("point"))
+    at.selectbox(key="proposition_famille").set_value(valeurs.pop("famille"))
+    for nom, valeur in valeurs.items():
+        if nom == "description":
+            at.text_area(key=f"proposition_{nom}").set_value(valeur)
+        else:
+            at.text_input(key=f"proposition_{nom}").set_value(valeur)
+    at.button(key="FormSubmitter:proposition-Envoyer la proposition").click()
+    return _relancer(at)
+
+
+def _liste(at: AppTest) -> set[str]:
+    return set(at.dataframe[0].value["nom"])
+
+
+def _total(at: AppTest) -> int:
+    return int(next(m.value for m in at.metric if m.label == "Structures de l'ESS").replace("\u202f", ""))
+
+
+# The form as a visitor finds it -----------------------------------------------------------
+
+
+def test_the_form_says_its_limits_and_its_privacy_notice_before_typing():
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    assert at.expander[0].label == "Proposer une structure"
+    textes = _textes(at) + " ".join(w.help or "" for w in at.text_input)
+    assert "1\u202f000 caractères au plus" in textes  # the description
+    assert "150 caractères au plus" in textes  # the name
+    assert "effacé 30 jours après sa décision" in textes
+    # The honeypot is there for robots, hidden from people by its widget's class.
+    assert at.text_input(key=f"proposition_{contributions.CHAMP_PIEGE}") is not None
+    styles = " ".join(h.proto.body for h in at.get("html"))
+    assert f".st-key-proposition_{contributions.CHAMP_PIEGE}" in styles
+    assert 'setAttribute("aria-hidden", "true")' in styles
+    assert 'setAttribute("tabindex", "-1")' in styles
+    # Porte du Hainaut's 47 communes are offered by name.
+    assert len(at.selectbox(key="proposition_commune").options) == 47
+
+
+def test_a_report_link_with_an_unknown_or_hostile_id_says_so_as_plain_text():
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler="<b>x</b>](javascript:alert(1))")
+    avertissement = at.warning[0].value
+    assert "Aucune structure du registre" in avertissement
+    assert "<b>" not in avertissement
+    assert "\\<b\\>" in avertissement or "&lt;b&gt;" in avertissement
+
+
+def test_a_report_link_opens_the_form_of_that_structure():
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=CLE_OFFICIELLE)
+    assert "Signaler une erreur" in [s.value for s in at.subheader]
+    assert f"Structure : {NOM_OFFICIEL}" in _textes(at)
+    assert at.radio(key="signalement_motif").options == [
+        m.capitalize() for m in contributions.MOTIFS_SIGNALEMENT.values()
+    ]
+
+
+def test_a_row_of_the_list_opens_its_report_form():
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT)
+    assert "Signaler une erreur" not in [s.value for s in at.subheader]
+    at.selectbox(key="structure_a_signaler").set_value(CLE_OFFICIELLE)
+    _relancer(at)
+    at.button(key="signaler_structure").click()
+    _relancer(at)
+    assert at.query_params["signaler"] == CLE_OFFICIELLE
+    assert f"Structure : {NOM_OFFICIEL}" in _textes(at)
+
+
+# Sending ----------------------------------------------------------------------------------
+
+
+def test_a_proposal_is_thanked_and_shown_nowhere_public(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    avant = _total(at)
+    _proposer(at, contact="moi@exemple.fr", description="Réemploi et réparation.")
+    assert not _erreurs(at), _erreurs(at)
+    assert any("sera publiée après vérification" in s.value for s in at.success)
+    # The fields are empty again, nothing is published.
+    assert at.text_input(key="proposition_nom").value == ""
+    assert _total(at) == avant
+    assert "Recyclerie du Hainaut" not in _liste(at)
+    attente = contributions.a_moderer(depot, comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE))
+    assert list(attente.nom) == ["Recyclerie du Hainaut"]
+
+
+@pytest.mark.parametrize(
+    ("valeurs", "champ"),
+    [
+        ({"nom": "<script>alert(1)</script>"}, "nom"),
+        ({"description": "x" * 10_000}, "description"),
+        ({"point": MER}, "point"),
+        ({"siret": "77562194900278"}, "siret"),
+    ],
+    ids=["html", "10000-caracteres", "en-mer", "cle-siret-fausse"],
+)
+def test_hostile_proposals_are_refused_field_by_field_and_kept(depot, valeurs, champ):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    _proposer(at, **valeurs)
+    erreurs = _erreurs(at)
+    assert erreurs[0].startswith("Rien n'a été envoyé")
+    assert len(erreurs) >= 2, erreurs  # the summary, and the message under the field
+    assert not at.success
+    # What was typed is still there, to correct.
+    cle = "proposition_point" if champ == "point" else f"proposition_{champ}"
+    widget = at.text_area(key=cle) if champ == "description" else at.text_input(key=cle)
+    assert widget.value == valeurs[champ]
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    assert contributions.a_moderer(depot, admin).empty
+
+
+def test_a_filled_honeypot_stores_nothing(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    _proposer(at, **{contributions.CHAMP_PIEGE: "http://spam.example"})
+    assert not at.success
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    assert contributions.a_moderer(depot, admin).empty
+
+
+def test_fifty_proposals_in_a_minute_are_stopped(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    refusees = 0
+    for rang in range(contributions.LIMITES["session"][0].nombre + 2):
+        _proposer(at, nom=f"Structure {rang}")
+        refusees += bool(at.error)
+    assert refusees >= 2
+    assert any("envoi" in e.lower() or "attendez" in e.lower() for e in _erreurs(at)), _erreurs(at)
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    assert len(contributions.a_moderer(depot, admin)) == contributions.LIMITES["session"][0].nombre
+
+
+def test_a_report_is_thanked(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=CLE_OFFICIELLE)
+    at.radio(key="signalement_motif").set_value(contributions.FERMEE)
+    at.text_area(key="signalement_commentaire").set_value("Fermée depuis mars 2025.")
+    at.button(key="FormSubmitter:signalement_formulaire-Envoyer le signalement").click()
+    _relancer(at)
+    assert any("sera examiné" in s.value for s in at.success), _erreurs(at)
+    assert NOM_OFFICIEL in _liste(at)
+
+
+# Moderation -------------------------------------------------------------------------------
+
+
+def _moderation(compte_id: int | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=DELAI)
+    if compte_id is not None:
+        at.session_state[CLE_COMPTE] = compte_id
+    at.switch_page("pages/moderation.py")
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_moderation_needs_an_account():
+    at = _moderation()
+    assert at.title[0].value == "Modération des contributions"
+    assert any("Connectez-vous" in i.value for i in at.info)
+    assert not at.tabs
+
+
+def _a_moderer(depot, compte):
+    return contributions.a_moderer(depot, compte, comptes.dans_referentiel(referentiel_de_l_app()))
+
+
+def _hainaut(depot):
+    return comptes.creer(depot, "anim@hainaut.fr", "contributeur", MOT_DE_PASSE, territoires=[HAINAUT])
+
+
+def test_a_contributor_of_the_epci_accepts_a_proposal_and_it_is_published(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    avant = _total(at)
+    _proposer(at, contact="moi@exemple.fr")
+    contributeur = _hainaut(depot)
+    # Another EPCI's contributor sees nothing.
+    ailleurs = comptes.creer(
+        depot, "anim@lille.fr", "contributeur", MOT_DE_PASSE, territoires=["epci:200093201"]
+    )
+    assert "Rien n'attend" in _textes(_moderation(ailleurs.id))
+
+    moderation = _moderation(contributeur.id)
+    assert "Proposition : Recyclerie du Hainaut" in [s.value for s in moderation.subheader]
+    assert "Contact (pour vous seul) : moi@exemple.fr" in _textes(moderation)
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
+    # The edits start from what was proposed.
+    assert moderation.selectbox(key=f"edition_{ident}_famille").value == "association"
+    assert moderation.text_input(key=f"edition_{ident}_nom").value == "Recyclerie du Hainaut"
+    moderation.text_input(key=f"edition_{ident}_activite").set_value("Réemploi")
+    moderation.button(key=f"accepter_{ident}").click()
+    _relancer(moderation)
+    assert any("Contribution acceptée" in s.value for s in moderation.success), _erreurs(moderation)
+
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT)
+    assert _total(at) == avant + 1
+    assert "Recyclerie du Hainaut" in _liste(at)
+    # Its source is said with the others, with its count and licence.
+    sources = next(c.value for c in at.caption if c.value.startswith("Sources : "))
+    assert "vérifiées par un modérateur (mise à jour à chaque vérification, Licence Ouverte 2.0" in sources
+
+
+def test_an_accepted_closed_report_hides_the_structure_and_undo_brings_it_back(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=CLE_OFFICIELLE)
+    at.radio(key="signalement_motif").set_value(contributions.FERMEE)
+    at.button(key="FormSubmitter:signalement_formulaire-Envoyer le signalement").click()
+    _relancer(at)
+    contributeur = _hainaut(depot)
+    moderation = _moderation(contributeur.id)
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
+    assert (
+        moderation.button(key=f"accepter_{ident}").label
+        == "Accepter le signalement (masque la structure ici)"
+    )
+    moderation.button(key=f"accepter_{ident}").click()
+    _relancer(moderation)
+    assert any("Contribution acceptée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert NOM_OFFICIEL not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+    lots = moderation.selectbox(key="lot_a_annuler_moderation").options
+    assert lots
+    moderation.selectbox(key="lot_a_annuler_moderation").set_value(
+        contributions.actions(depot, contributeur, comptes.dans_referentiel(referentiel_de_l_app())).lot.iloc[
+            0
+        ]
+    )
+    moderation.button(key="annuler_moderation").click()
+    _relancer(moderation)
+    assert any("Action annulée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert NOM_OFFICIEL in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+
+def test_a_refusal_needs_a_reason_and_publishes_nothing(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    _proposer(at)
+    contributeur = _hainaut(depot)
+    moderation = _moderation(contributeur.id)
+    ident = int(_a_moderer(depot, contributeur).id.iloc[0])
+    moderation.button(key=f"refuser_{ident}").click()
+    _relancer(moderation)
+    assert any("raison du refus" in e for e in _erreurs(moderation))
+    moderation.text_input(key=f"refus_{ident}").set_value("Doublon d'une association connue.")
+    moderation.button(key=f"refuser_{ident}").click()
+    _relancer(moderation)
+    assert any("Contribution refusée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert "Rien n'attend" in _textes(moderation)
+    assert "Recyclerie du Hainaut" not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+
+def test_a_proposal_whose_siret_is_already_official_is_refused_with_a_pointer(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    _proposer(at, nom="Papillons Blancs", siret=CLE_OFFICIELLE)
+    assert not at.success
+    assert any("Signaler une erreur" in e for e in _erreurs(at)), _erreurs(at)
+
+
+def test_a_proposal_the_official_list_has_since_is_compared_and_merged(depot):
+    """Sent before the official list had its SIRET: the moderator sees both side by side, and merges."""
+    envoi = contributions.proposer(
+        depot,
+        {
+            "nom": "Papillons Blancs",
+            "siret": CLE_OFFICIELLE,
+            "commune": "59172",
+            "lat": "50.3290",
+            "lon": "3.3950",
+            "famille": "association",
+            "site_web": "https://papillons.example",
+        },
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )
+    assert envoi.accepte, envoi.erreurs
+    contributeur = _hainaut(depot)
+    moderation = _moderation(contributeur.id)
+    assert any("diffèrent : comparez-les" in w.value for w in moderation.warning)
+    comparaison = moderation.dataframe[0].value.set_index("champ")
+    assert comparaison.loc["Nom", "officiel"] == NOM_OFFICIEL
+    assert comparaison.loc["Nom", "contribution"] == "Papillons Blancs"
+    moderation.button(key=f"fusionner_{envoi.contribution_id}").click()
+    _relancer(moderation)
+    assert any("fusionnée" in s.value for s in moderation.success), _erreurs(moderation)
+    # Official identity wins: the name stays, the structure is counted once.
+    liste = _ouvrir("pages/structures.py", territoire=HAINAUT)
+    assert NOM_OFFICIEL in _liste(liste)
+    assert "Papillons Blancs" not in _liste(liste)
+
+
+def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
+    contributeur = _hainaut(depot)
+    moderation = _moderation(contributeur.id)
+    moderation.text_input(key="masquer_cle").set_value(CLE_OFFICIELLE)
+    _relancer(moderation)
+    assert f"Structure : {NOM_OFFICIEL} — Denain" in _textes(moderation)
+    moderation.button(key="masquer").click()
+    _relancer(moderation)
+    assert any("raison du masquage" in e for e in _erreurs(moderation))
+    moderation.text_input(key="masquer_motif").set_value("Fermée depuis 2025.")
+    moderation.button(key="masquer").click()
+    _relancer(moderation)
+    assert any("Structure masquée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert NOM_OFFICIEL not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+
+def test_only_an_administrator_exports_and_erases_a_persons_proposals(depot):
+    at = _ouvrir("pages/structures.py", territoire=HAINAUT, proposer="1")
+    _proposer(at, contact="Moi@Exemple.fr")
+    assert "Données personnelles (RGPD)" not in [t.label for t in _moderation(_hainaut(depot).id).tabs]
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    moderation = _moderation(admin.id)
+    moderation.text_input(key="rgpd_contact").set_value(" moi@exemple.fr ")
+    _relancer(moderation)
+    assert "1 contribution" in _textes(moderation)
+    assert "Exporter ses contributions (CSV)" in {b.label for b in moderation.get("download_button")}
+    moderation.button(key="rgpd_effacer").click()
+    _relancer(moderation)
+    assert any("confirmation" in e for e in _erreurs(moderation))
+    moderation.checkbox(key="rgpd_confirmer").check()
+    moderation.button(key="rgpd_effacer").click()
+    _relancer(moderation)
+    assert any("1 contribution effacée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert contributions.a_moderer(depot, admin).empty
