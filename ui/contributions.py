@@ -14,6 +14,7 @@ import streamlit as st
 from geo.base import contributions
 from geo.base.store import BaseInaccessible, message_indisponible
 from geo.outils import geocodage
+from geo.outils.reseau import adresse_emettrice
 from geo.outils.text import nombre_fr, texte_brut
 from geo.territoires.referentiel import Referentiel, TerritoireId
 from ui import carte as carte_ui
@@ -66,13 +67,14 @@ def cacher_piege(cle: str) -> None:
 
 def emetteur() -> contributions.Emetteur:
     """Who sends, for the rate limits: the browser session, and the network address (the one the
-    deployment's proxy saw, ``X-Real-IP``, else the connection's)."""
+    deployment's proxy saw, ``X-Real-IP``, when the connection comes from that proxy; else the
+    connection's: geo.outils.reseau)."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
     contexte = get_script_run_ctx()
     session = contexte.session_id if contexte is not None else ""
     try:
-        adresse = st.context.headers.get("X-Real-IP") or st.context.ip_address
+        adresse = adresse_emettrice(st.context.ip_address, st.context.headers.get("X-Real-IP"))
     except Exception:  # no request behind this run (tests)
         adresse = None
     # Without a request (AppTest), the address is no string: all such runs share one.

@@ -50,10 +50,11 @@ import pandas as pd
 from sqlalchemy import DateTime, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from geo.base import journal, store
+from geo.base import comptes, journal, store
 from geo.base.comptes import Utilisateur
 from geo.outils import nomenclature
 from geo.outils import siret as siret_mod
+from geo.outils.codes import parmi
 from geo.outils.text import cle_recherche
 
 # What the form asks ------------------------------------------------------------------------
@@ -449,9 +450,8 @@ def empreinte(depot: store.Depot, valeur: str) -> str:
 
 
 def _maintenant() -> dt.datetime:
-    from geo.base.comptes import maintenant
-
-    return maintenant()
+    # Through the module: tests move the clock with comptes.maintenant.
+    return comptes.maintenant()
 
 
 def _noter_envoi(depot: store.Depot, emetteur: Emetteur, instant: dt.datetime) -> tuple[str, str, str | None]:
@@ -1284,7 +1284,7 @@ def publiees(depot: store.Depot) -> pd.DataFrame:
     tableau = acceptees(depot)
     tableau = tableau[tableau.genre == PROPOSITION]
     masquees = cles_masquees(depot)
-    tableau = tableau[~tableau.cle.isin(masquees) & ~tableau.cle_cible.isin(masquees)]
+    tableau = tableau[~parmi(tableau.cle, masquees) & ~parmi(tableau.cle_cible, masquees)]
     roles = {"administrateur": "un administrateur", "contributeur": "un contributeur du territoire"}
     return pd.DataFrame(
         {
