@@ -35,6 +35,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geo.base import contributions, store
 from geo.build import etapes
 from geo.outils import config, nomenclature
 from geo.outils import siret as siret_mod
@@ -850,15 +851,11 @@ def charger(ref: Referentiel, dossier_cache: Path | None = None) -> DonneesStruc
 
 def contributions_du_depot(donnees: DonneesStructures, depot) -> DonneesStructures:
     """The register with the contributions accepted in the store ``depot`` (a ``geo.base.store.Depot``)."""
-    from geo.base import contributions
-
     return donnees.avec_contributions(contributions.acceptees(depot), contributions.cles_masquees(depot))
 
 
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, **_options) -> dict:
     """The ``structures`` block of ``geo.rendu.report``, with the contributions accepted in the store."""
-    from geo.base import store
-
     donnees = charger(ref)
     try:
         depot = store.ouvrir()
