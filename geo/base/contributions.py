@@ -1308,10 +1308,26 @@ def publiees(depot: store.Depot) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+# The headers :data:`geo.outils.tableaux.ENTETES` does not give (or gives without accents).
+ENTETES_OUVERTES = {
+    "identifiant": "Identifiant",
+    "site_web": "Site web",
+    "description": "Description",
+    "structure_enrichie": "Structure enrichie (identifiant)",
+    "verifiee_le": "Vérifiée le",
+    "verifiee_par": "Vérifiée par",
+    "licence": "Licence",
+}
+
+
 def csv_ouvert(publiees: pd.DataFrame) -> bytes:
-    """The open-data CSV of accepted contributions (from :func:`publiees`), UTF-8 with BOM
-    (spreadsheets read the accents), one ``licence`` column; never the contact."""
-    return publiees[COLONNES_OUVERTES].to_csv(index=False).encode("utf-8-sig")
+    """The open-data CSV of accepted contributions (from :func:`publiees`) in the one convention
+    of the app's downloads (:func:`geo.outils.formats.vers_csv`: ``;``, decimal comma, UTF-8 with
+    BOM, formulas neutralised: the names and descriptions were typed by anyone), one ``licence``
+    column; never the contact."""
+    from geo.outils import formats
+
+    return formats.vers_csv(publiees[COLONNES_OUVERTES], entetes=ENTETES_OUVERTES)
 
 
 def geojson_ouvert(publiees: pd.DataFrame) -> bytes:
