@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from geo.base import comptes
+from geo.base import comptes, contributions
 from geo.base.store import BaseInaccessible, message_indisponible
 from geo.build import actualisation, actualisation_des_jeux, bilan, construction, etapes
 from geo.donnees import emplois
@@ -14,6 +14,7 @@ from geo.outils.text import accorder, date_heure_fr, texte_brut
 from geo.sources import qpv as sources_qpv
 from geo.sources import toutes_les_sources
 from ui import acces, donnees, page, tableaux
+from ui import contributions as contributions_ui
 
 contexte = page.contexte()
 manifeste = contexte.ref.manifeste
@@ -113,6 +114,17 @@ else:
                 "total": st.column_config.NumberColumn("Lignes"),
             },
         )
+
+st.header(contributions.TITRE_JEU)
+st.markdown(
+    "Les structures que les acteurs du territoire proposent sur la page Structures sont publiées "
+    "une fois vérifiées par un modérateur, comme un jeu de données ouvert, téléchargeable par tous."
+)
+_ligne_contributions = st.container()
+_jeu_contributions = contributions_ui.telechargements_ouverts("sources-contributions")
+if _jeu_contributions is not None:
+    with _ligne_contributions:
+        tableaux.afficher(pd.DataFrame([contributions.ligne_du_jeu(_jeu_contributions)]))
 
 st.header("Construction des données")
 st.markdown(

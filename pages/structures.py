@@ -116,6 +116,8 @@ telechargement.fichier(
     icon=":material/download:",
     help="Structures situées (adresse ou centre de la commune), en longitude/latitude WGS84.",
 )
+with st.expander("Contributions vérifiées : données ouvertes", icon=":material/public:"):
+    contributions_ui.telechargements_ouverts("telecharger-contributions")
 if tid is not None and tid.niveau in structures.NIVEAUX_DU_JOUR:
     with st.expander("Données du jour : API Recherche d'entreprises", icon=":material/cloud_sync:"):
         st.caption(

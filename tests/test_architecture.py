@@ -164,6 +164,9 @@ IMPORTS_DANS_UNE_FONCTION: dict[tuple[str, str], str] = {
         "démarrage : ess-comptes se lance sans geopandas, que le référentiel charge"
     ),
     ("geo.base.saisie_export", "geo.outils.formats"): ("démarrage : geopandas seulement pour un export CSV"),
+    ("geo.base.contributions", "geo.outils.formats"): (
+        "démarrage : ess-moderation se lance sans geopandas, importé pour le seul CSV ouvert"
+    ),
 }
 
 

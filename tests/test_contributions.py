@@ -584,6 +584,27 @@ def test_open_data_has_its_licence_and_never_a_contact(depot):
     assert jeu["derniere_modification"] is not None
 
 
+def test_the_open_csv_follows_the_downloads_convention_and_neutralises_formulas(depot):
+    """Same file as every download of the app: « ; », decimal comma, UTF-8 with BOM, French
+    headers, and a name typed by anyone never runs as a spreadsheet formula."""
+    envoi = proposer(depot, activite='=HYPERLINK("http://piege.example")', lon="3.301234")
+    refusee = proposer(depot, n=2, nom="Refusée")
+    contributions.accepter(depot, envoi.contribution_id, ELUE, dans=dans)
+    contributions.refuser(depot, refusee.contribution_id, ELUE, "Doublon.", dans=dans)
+    octets = contributions.csv_ouvert(contributions.publiees(depot))
+    assert octets.startswith(b"\xef\xbb\xbf")
+    entete, ligne = octets.decode("utf-8-sig").splitlines()
+    assert entete.split(";")[:3] == ['"Identifiant"', '"Nom"', '"SIRET"']
+    assert '"Vérifiée le"' in entete.split(";")
+    assert '"3,301234"' in ligne.split(";")
+    assert "'=HYPERLINK" in ligne
+    assert "Refusée" not in octets.decode("utf-8-sig")
+    assert "benevole@example.org" not in octets.decode("utf-8-sig")
+    # Nothing accepted: the file still has its headers.
+    vide = contributions.csv_ouvert(contributions.publiees(depot).iloc[0:0])
+    assert vide.decode("utf-8-sig").splitlines() == [entete]
+
+
 def test_the_register_and_the_store_name_the_contribution_source_alike():
     assert structures.SOURCE_CONTRIBUTION == contributions.SOURCE_CONTRIBUTION
     assert structures.SOURCE_CONTRIBUTION_DECLAREE["licence"] == contributions.LICENCE

@@ -25,8 +25,7 @@ def _base_neuve(cache_structures_miroir, tmp_path, monkeypatch):
     monkeypatch.setenv("ESS_DATA_DIR", str(cache_structures_miroir.parent))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'saisie.sqlite3'}")
     monkeypatch.delenv("ESS_LECTURE_SEULE", raising=False)
-    # The register with its contributions is cached on the store's change counter, not on the
-    # store's address: each test's new store starts its counter again.
+    # Each test starts from empty caches (the register's are keyed on the store's signature).
     st.cache_resource.clear()
 
 
@@ -376,3 +375,102 @@ def test_only_an_administrator_exports_and_erases_a_persons_proposals(depot):
     _relancer(moderation)
     assert any("1 contribution effacée" in s.value for s in moderation.success), _erreurs(moderation)
     assert contributions.a_moderer(depot, admin).empty
+
+
+# Open data --------------------------------------------------------------------------------
+
+
+def _envoyer(depot, nom: str, n: int) -> int:
+    envoi = contributions.proposer(
+        depot,
+        {
+            "nom": nom,
+            "commune": "59172",
+            "lat": "50.3290",
+            "lon": "3.3950",
+            "famille": "association",
+            "contact": "secret.contact@exemple.fr",
+        },
+        contributions.Emetteur(f"essai-{n}", f"192.0.2.{n}"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )
+    assert envoi.accepte, envoi.erreurs
+    return envoi.contribution_id
+
+
+def _fichiers_servis(monkeypatch) -> dict[str, list[bytes]]:
+    """The open-data files the pages make, as they make them (the download buttons' bytes)."""
+    servis: dict[str, list[bytes]] = {"csv": [], "geojson": []}
+    for sorte, nom in (("csv", "csv_ouvert"), ("geojson", "geojson_ouvert")):
+        fabriquer = getattr(contributions, nom)
+        monkeypatch.setattr(
+            contributions,
+            nom,
+            lambda tableau, f=fabriquer, s=sorte: servis[s].append(f(tableau)) or servis[s][-1],
+        )
+    st.cache_data.clear()  # files already made for an equal table would not be made again
+    return servis
+
+
+def test_accepted_contributions_are_open_data_on_both_pages_without_contact_or_pending(depot, monkeypatch):
+    admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
+    acceptee = _envoyer(depot, "Recyclerie ouverte", 1)
+    _envoyer(depot, "Proposition en attente", 2)
+    refusee = _envoyer(depot, "Proposition refusée", 3)
+    contributions.accepter(depot, acceptee, admin)
+    contributions.refuser(depot, refusee, admin, "Doublon.")
+    servis = _fichiers_servis(monkeypatch)
+
+    structures = _ouvrir("pages/structures.py", territoire=HAINAUT)
+    boutons = {b.label for b in structures.get("download_button")}
+    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= boutons
+    assert contributions.LICENCE in _textes(structures)
+    sources = _ouvrir("pages/sources.py")
+    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= {
+        b.label for b in sources.get("download_button")
+    }
+    assert contributions.TITRE_JEU in [h.value for h in sources.header]
+    ligne = next(d.value for d in sources.dataframe if "Structures publiées" in d.value.columns).iloc[0]
+    assert ligne["Jeu de données"] == "Contributions vérifiées"
+    assert ligne["Structures publiées"] == 1
+    assert ligne["Licence"] == contributions.LICENCE
+    assert ligne["Dernière modification (UTC)"] not in ("aucune encore", "inconnue")
+
+    assert servis["csv"]
+    assert servis["geojson"]
+    for fichier in [*servis["csv"], *servis["geojson"]]:
+        texte = fichier.decode("utf-8-sig")
+        assert "Recyclerie ouverte" in texte
+        assert contributions.LICENCE in texte
+        for absent in ("secret.contact", "Proposition en attente", "Proposition refusée"):
+            assert absent not in texte
+    assert servis["csv"][-1].decode("utf-8-sig").splitlines()[0].startswith('"Identifiant";"Nom"')
+
+
+def test_before_any_moderation_the_dataset_says_so(depot):
+    sources = _ouvrir("pages/sources.py")
+    ligne = next(d.value for d in sources.dataframe if "Structures publiées" in d.value.columns).iloc[0]
+    assert ligne["Structures publiées"] == 0
+    assert ligne["Dernière modification (UTC)"] == "aucune encore"
+
+
+# Nothing listens on the discard port: the connection is refused at once.
+INJOIGNABLE = "postgresql://ecrivain:secret@127.0.0.1:9/ess"
+
+
+@pytest.mark.parametrize("page", ["pages/structures.py", "pages/sources.py"])
+def test_open_data_out_of_reach_is_said_and_the_page_stands(monkeypatch, page):
+    monkeypatch.setenv("DATABASE_URL", INJOIGNABLE)
+    at = _ouvrir(page, territoire=HAINAUT)
+    messages = [w.value for w in at.warning]
+    assert any(
+        m.startswith("Les contributions vérifiées ne peuvent pas être téléchargées") and "inaccessible" in m
+        for m in messages
+    ), messages
+    assert not {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} & {
+        b.label for b in at.get("download_button")
+    }
+    assert at.title[0].value in ("Structures de l'ESS", "Sources des données")
+    assert not any("127.0.0.1" in str(e.value) for e in at.main if hasattr(e, "value"))
+    if page == "pages/structures.py":
+        assert _total(at) > 0  # the official register still shows

@@ -31,6 +31,8 @@ def test_structures_page_lists_filters_and_searches(avec_structures):
         "Télécharger la sélection (CSV)",
         "Télécharger la sélection (.xlsx)",
         "Télécharger la sélection (GeoJSON)",
+        "Contributions vérifiées (CSV)",
+        "Contributions vérifiées (GeoJSON)",
     }
 
     at.multiselect(key="filtre-familles").set_value(["ESAT"])

@@ -10,7 +10,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from geo.base import store
+from geo.base import comptes, store
 
 
 def test_migrations_build_exactly_the_models(depot):
@@ -160,3 +160,40 @@ def test_the_one_reader_gives_every_column_and_the_parents_names(depot):
     ]
     assert tables["financements"].montant_eur.tolist() == [120000.0]
     assert tables["financements"].ptce.tolist() == ["ALISS"]
+
+
+def _ecrire_au_journal(depot, qui: str) -> None:
+    with depot.session() as session:
+        session.add(
+            store.Journal(
+                quand=comptes.maintenant(), qui=qui, action="ajout", table_nom="ptce", ligne_id=1, apres="{}"
+            )
+        )
+
+
+def test_two_stores_whose_counters_agree_have_different_signatures(tmp_path):
+    """The register's cache is keyed on the signature: a new store (a test's, a restored backup)
+    starts its change counter again, and must not be read from the cache of another."""
+    chemin = tmp_path / "saisie.sqlite3"
+    premiere = store.Depot(f"sqlite:///{chemin}")
+    _ecrire_au_journal(premiere, "premier")
+    signature, compteur = premiere.signature(), premiere.compteur()
+    assert signature.startswith(f"{compteur}:1:")
+    # Same address, same counter, same number of journal entries: another store all the same.
+    premiere.fermer()
+    chemin.unlink()
+    seconde = store.Depot(f"sqlite:///{chemin}")
+    _ecrire_au_journal(seconde, "second")
+    assert seconde.compteur() == compteur
+    assert seconde.signature() != signature
+    # Another address with the same writes: another key.
+    ailleurs, autre = (store.Depot(f"sqlite:///{tmp_path / nom}") for nom in ("ailleurs.db", "autre.db"))
+    assert ailleurs.compteur() == autre.compteur()
+    assert ailleurs.signature() != autre.signature()
+    # Reading changes nothing; a write changes it.
+    avant = seconde.signature()
+    assert seconde.signature() == avant
+    _ecrire_au_journal(seconde, "encore")
+    assert seconde.signature() != avant
+    for depot in (seconde, ailleurs, autre):
+        depot.fermer()

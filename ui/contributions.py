@@ -18,7 +18,7 @@ from geo.outils.reseau import adresse_emettrice
 from geo.outils.text import nombre_fr, texte_brut
 from geo.territoires.referentiel import Referentiel, TerritoireId
 from ui import carte as carte_ui
-from ui import donnees, page
+from ui import donnees, page, telechargement
 
 MERCI_PROPOSITION = (
     "Merci : votre proposition sera publiée après vérification par un modérateur du territoire. "
@@ -393,6 +393,60 @@ def formulaire_signalement(structure: dict | None, cle: str) -> None:
         cacher_piege(_cle_signalement(contributions.CHAMP_PIEGE))
 
 
+# Open data ---------------------------------------------------------------------------------
+
+
+def telechargements_ouverts(cle: str, conteneur=None) -> dict | None:
+    """The accepted contributions as open data, for anyone: their licence (and why it), the CSV
+    and the GeoJSON. Never a contact, never a pending or refused proposal
+    (:func:`geo.base.contributions.publiees`). Returns the dataset's description
+    (:func:`geo.base.contributions.jeu_de_donnees`), or None when the store cannot be reached:
+    said in French, and the rest of the page stands."""
+    conteneur = conteneur or st.container()
+    try:
+        publiees, jeu = donnees.contributions_ouvertes()
+    except BaseInaccessible as erreur:
+        conteneur.warning(
+            "Les contributions vérifiées ne peuvent pas être téléchargées pour le moment. "
+            + message_indisponible(erreur),
+            icon=":material/database:",
+        )
+        return None
+    conteneur.markdown(
+        f"Structures proposées par les acteurs du territoire et vérifiées par un modérateur : "
+        f"**{nombre_fr(jeu['nombre'])}**, sous [{contributions.LICENCE}]({contributions.URL_LICENCE}) "
+        "(sans aucun contact)."
+    )
+    conteneur.caption(contributions.POURQUOI_LICENCE)
+    boutons = conteneur.columns(2)
+    telechargement.fichier(
+        "Contributions vérifiées (CSV)",
+        publiees,
+        contributions.csv_ouvert,
+        "csv-contributions-ouvertes",
+        "contributions_verifiees.csv",
+        "text/csv",
+        f"{cle}-csv",
+        boutons[0],
+        icon=":material/download:",
+        help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français) ; une "
+        "colonne « Licence ».",
+    )
+    telechargement.fichier(
+        "Contributions vérifiées (GeoJSON)",
+        publiees,
+        contributions.geojson_ouvert,
+        "geojson-contributions-ouvertes",
+        "contributions_verifiees.geojson",
+        "application/geo+json",
+        f"{cle}-geojson",
+        boutons[1],
+        icon=":material/download:",
+        help="Points en longitude/latitude WGS84 ; la licence est dans le fichier.",
+    )
+    return jeu
+
+
 __all__ = [
     "MERCI_PROPOSITION",
     "MERCI_SIGNALEMENT",
@@ -402,4 +456,5 @@ __all__ = [
     "formulaire_proposition",
     "formulaire_signalement",
     "limite",
+    "telechargements_ouverts",
 ]

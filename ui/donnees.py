@@ -279,14 +279,16 @@ INACCESSIBLE = "base inaccessible"
 
 
 def version_structures() -> str:
-    """The register's build date and the store's change counter: a rebuild, or a moderator's
-    decision in any process, changes every cache key that depends on the register."""
+    """The register's build date and the store's signature (:meth:`geo.base.store.Depot.signature`:
+    change counter, newest journal entry, address): a rebuild, a moderator's decision in any
+    process, or another store (a restored backup, a test's), changes every cache key that
+    depends on the register."""
     from geo.base import store
     from geo.donnees import structures
 
     construit_le = (_manifeste(structures.ETAPE.nom) or {}).get("construit_le", "")
     try:
-        compteur = str(compteur_saisies())
+        compteur = depot().signature()
     except store.BaseInaccessible:
         compteur = INACCESSIBLE
     return f"{construit_le}|{compteur}"
@@ -382,6 +384,22 @@ def _saisies(url: str, compteur: int):
     from geo.donnees import emplois
 
     return emplois.charger(_depot(url))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _contributions_ouvertes(url: str, signature: str) -> tuple[pd.DataFrame, dict]:
+    from geo.base import contributions
+
+    return contributions.publiees(_depot(url)), contributions.jeu_de_donnees(_depot(url))
+
+
+def contributions_ouvertes() -> tuple[pd.DataFrame, dict]:
+    """The accepted contributions as published (open data) and their dataset's description,
+    re-read when the store's signature moved (read them, never change them). Raises
+    :class:`geo.base.store.BaseInaccessible` when the store cannot be reached."""
+    from geo.base import store
+
+    return _contributions_ouvertes(store.url_par_defaut(), depot().signature())
 
 
 def compteur_saisies() -> int:

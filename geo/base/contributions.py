@@ -55,7 +55,7 @@ from geo.base.comptes import Utilisateur
 from geo.outils import nomenclature
 from geo.outils import siret as siret_mod
 from geo.outils.codes import parmi
-from geo.outils.text import cle_recherche
+from geo.outils.text import cle_recherche, date_heure_fr
 
 # What the form asks ------------------------------------------------------------------------
 
@@ -140,6 +140,14 @@ SOURCE_CONTRIBUTION = "contribution_verifiee"
 LIBELLE_SOURCE = "contribution vérifiée"
 LICENCE = "Licence Ouverte 2.0 (Etalab)"
 URL_LICENCE = "https://www.etalab.gouv.fr/licence-ouverte-open-licence/"
+# Why this licence rather than the ODbL, said beside the downloads.
+POURQUOI_LICENCE = (
+    "La Licence Ouverte 2.0 est celle des données publiques de ce tableau de bord : chacun peut "
+    "réutiliser ces structures, y compris commercialement, en citant la source. Elle est compatible "
+    "avec l'ODbL : les cartes des réseaux de l'ESS publiées sous ODbL (GoGoCarto, Transiscope…) peuvent "
+    "les reprendre, alors que des données sous ODbL ne pourraient pas rejoindre un jeu sous Licence "
+    "Ouverte."
+)
 JOURS_CONSERVATION_CONTACT = 30
 # Key of the register rows that come from a contribution: "contribution:<id>".
 PREFIXE_CLE = "contribution:"
@@ -1308,10 +1316,26 @@ def publiees(depot: store.Depot) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+# The headers :data:`geo.outils.tableaux.ENTETES` does not give (or gives without accents).
+ENTETES_OUVERTES = {
+    "identifiant": "Identifiant",
+    "site_web": "Site web",
+    "description": "Description",
+    "structure_enrichie": "Structure enrichie (identifiant)",
+    "verifiee_le": "Vérifiée le",
+    "verifiee_par": "Vérifiée par",
+    "licence": "Licence",
+}
+
+
 def csv_ouvert(publiees: pd.DataFrame) -> bytes:
-    """The open-data CSV of accepted contributions (from :func:`publiees`), UTF-8 with BOM
-    (spreadsheets read the accents), one ``licence`` column; never the contact."""
-    return publiees[COLONNES_OUVERTES].to_csv(index=False).encode("utf-8-sig")
+    """The open-data CSV of accepted contributions (from :func:`publiees`) in the one convention
+    of the app's downloads (:func:`geo.outils.formats.vers_csv`: ``;``, decimal comma, UTF-8 with
+    BOM, formulas neutralised: the names and descriptions were typed by anyone), one ``licence``
+    column; never the contact."""
+    from geo.outils import formats
+
+    return formats.vers_csv(publiees[COLONNES_OUVERTES], entetes=ENTETES_OUVERTES)
 
 
 def geojson_ouvert(publiees: pd.DataFrame) -> bytes:
@@ -1348,6 +1372,22 @@ def jeu_de_donnees(depot: store.Depot) -> dict:
         "url_licence": URL_LICENCE,
         "nombre": len(publiees(depot)),
         "derniere_modification": derniere,
+    }
+
+
+TITRE_JEU = "Contributions vérifiées"
+
+
+def ligne_du_jeu(jeu: dict) -> dict[str, object]:
+    """The dataset's row on the Sources page (from :func:`jeu_de_donnees`), in French: its count,
+    its last change (« aucune encore » before the first moderation), its licence."""
+    derniere = jeu.get("derniere_modification")
+    return {
+        "Jeu de données": TITRE_JEU,
+        "Producteur": jeu["producteur"],
+        "Structures publiées": int(jeu["nombre"]),
+        "Dernière modification (UTC)": date_heure_fr(str(derniere)) if derniere else "aucune encore",
+        "Licence": jeu["licence"],
     }
 
 

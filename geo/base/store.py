@@ -18,6 +18,7 @@ communes of another is one row.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 from contextlib import contextmanager
 from decimal import Decimal
@@ -510,6 +511,24 @@ class Depot:
             requete = select(CompteurModifications.valeur).where(CompteurModifications.id == 1)
             valeur = connexion.scalar(requete)
         return int(valeur or 0)
+
+    def signature(self) -> str:
+        """What a cache of the store's contents is keyed on, in one query: the change counter, and
+        the newest journal entry's id and time. The counter alone starts again in a new store or a
+        restored backup, so that two different stores could share a key; the journal's newest
+        entry (its time to the microsecond) tells them apart, and two stores that agree on all
+        three hold the same moderated facts. The address (without its password) is part of it
+        too: two stores of one process never share a key."""
+        derniere = select(Journal.id, Journal.quand).order_by(Journal.id.desc()).limit(1).subquery()
+        requete = select(
+            select(CompteurModifications.valeur).where(CompteurModifications.id == 1).scalar_subquery(),
+            select(derniere.c.id).scalar_subquery(),
+            select(derniere.c.quand).scalar_subquery(),
+        )
+        with self.engine.connect() as connexion:
+            compteur, journal_id, quand = connexion.execute(requete).one()
+        adresse = hashlib.sha256(self.url_affichee.encode("utf-8")).hexdigest()[:12]
+        return f"{int(compteur or 0)}:{journal_id or 0}:{quand or ''}:{adresse}"
 
     @property
     def url_affichee(self) -> str:
