@@ -31,6 +31,7 @@ from playwright.sync_api import expect
 from benchmarks.bench_premiere_visite import CIBLES, PAGES, SURLIGNEUR, a_ne_pas_charger, premiere_visite
 from benchmarks.serveur import port_libre
 from tests.conftest import RACINE
+from tests.navigateur import test_contributions as contributions
 from tests.navigateur.aides import IFRAME_CARTE, attendre_repos, financements_recus
 
 pytestmark = pytest.mark.navigateur
@@ -43,6 +44,7 @@ CONTRIBUTRICE = "animatrice@aliss.fr"
 MOT_DE_PASSE = "un mot de passe assez long"
 ALISS = "ALISS (PTCE du Soissonnais)"
 SOISSONNAIS = "epci:240200477"
+MODERATRICE = "anim@hainaut.fr"
 MONTANT = 23_456
 
 
@@ -356,6 +358,119 @@ def test_une_contributrice_ecrit_par_le_proxy_et_chaque_processus_le_montre(prod
         # And through the proxy, after a reload.
         saisie.goto(f"{adresse}/emplois?territoire={SOISSONNAIS}")
         assert financements_recus(saisie) == avant[0] + MONTANT
+    finally:
+        contexte.close()
+
+
+def _creer_compte(port_pg: int, identifiant: str, *options: str) -> None:
+    """An account made as the IT team would: the command line on the stack's database."""
+    commande = [sys.executable, "-m", "geo.base.comptes"]
+    commande += ["--url", f"postgresql://postgres@127.0.0.1:{port_pg}/ess", "ajouter", identifiant]
+    creation = subprocess.run(
+        [*commande, *options, "--mot-de-passe-stdin"],
+        input=f"{MOT_DE_PASSE}\n",
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert creation.returncode == 0, creation.stderr
+
+
+def _reseau_ferme(contexte, *adresses: str) -> None:
+    """Closed network, as the other browser tests: only the stack answers (map tiles fail)."""
+    contexte.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((*adresses, "data:", "blob:", "about:"))
+            else route.abort()
+        ),
+    )
+
+
+def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(production, navigateur):
+    """Issue 31, item 9: an anonymous visitor proposes a structure through app process A, a
+    contributor of the EPCI accepts it through process B; the proxy and A then publish it."""
+    adresse, _port_http, etat = production
+    ports_app, port_pg = _ports_de_la_pile(etat)
+    assert len(ports_app) == 2
+    processus_a, processus_b = (f"http://127.0.0.1:{port}" for port in ports_app)
+    contexte = navigateur.new_context(
+        ignore_https_errors=True,
+        viewport={"width": 1400, "height": 1000},
+        locale="fr-FR",
+        accept_downloads=True,
+    )
+    _reseau_ferme(contexte, adresse, processus_a, processus_b)
+    _creer_compte(
+        port_pg,
+        MODERATRICE,
+        "--role",
+        "contributeur",
+        "--nom",
+        "Dominique",
+        "--territoire",
+        contributions.HAINAUT,
+    )
+    recherche = contributions.NOM[:20]
+    try:
+        # The count of Porte du Hainaut's structures, as each door shows it before anything.
+        pages = {}
+        for porte in (adresse, processus_a, processus_b):
+            pages[porte] = contexte.new_page()
+            contributions._ouvrir_structures(pages[porte], porte)
+        avant = {porte: contributions._total(page) for porte, page in pages.items()}
+        assert len(set(avant.values())) == 1, avant
+        (avant,) = set(avant.values())
+
+        # The visitor proposes it on process A, without an account.
+        visiteur = pages[processus_a]
+        contributions._ouvrir_structures(visiteur, processus_a, "&proposer=1")
+        contributions._remplir(
+            visiteur,
+            commune="Wallers (59632)",
+            point="50.3754, 3.3925",
+            contact="moi@exemple.fr",
+            description="Réemploi, réparation et vente solidaire.",
+        )
+        contributions._envoyer(visiteur)
+        expect(
+            visiteur.get_by_text("Merci : votre proposition sera publiée après vérification")
+        ).to_be_visible()
+
+        # Nowhere public, through the proxy nor on the other process (nor on A).
+        for porte, page in pages.items():
+            contributions._ouvrir_structures(page, porte)
+            assert contributions._total(page) == avant, porte
+            assert contributions._chercher(page, recherche) == 0, porte
+
+        # A contributor of the EPCI signs in on process B, sees it waiting and accepts it.
+        moderation = contexte.new_page()
+        contributions._se_connecter(moderation, processus_b)
+        expect(moderation.get_by_text(f"Proposition : {contributions.NOM}")).to_be_visible(timeout=60_000)
+        moderation.get_by_text("Accepter, avec vos corrections").click()
+        moderation.get_by_role("button", name="Accepter et publier").click()
+        expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+
+        # Published through the proxy and on process A (a page opened anew: a new session reads
+        # the store), counted, listed, with its source.
+        for porte in (adresse, processus_a):
+            page = pages[porte]
+            contributions._ouvrir_structures(page, porte)
+            assert contributions._total(page) == avant + 1, porte
+            assert contributions._chercher(page, recherche) == 1, porte
+            expect(page.get_by_text(re.compile(r"vérifiées par un modérateur .*: 1\b"))).to_be_visible()
+        # The selection's download (one row) names the source, its date and the moderator's role.
+        page = pages[adresse]
+        with page.expect_download(timeout=60_000) as attente:
+            page.get_by_role("button", name="Télécharger la sélection (CSV)").click()
+        lignes = attente.value.path().read_text(encoding="utf-8-sig").splitlines()
+        assert len(lignes) == 2, lignes
+        assert contributions.NOM in lignes[1]
+        assert "Contribution vérifiée" in lignes[1]
+        assert "par un contributeur du territoire" in lignes[1]
     finally:
         contexte.close()
 
