@@ -498,8 +498,10 @@ def _adresse_de_la_machine() -> str | None:
 
 
 def test_la_limite_d_envois_compte_l_adresse_que_nginx_a_vue(production, navigateur):
-    """Behind nginx, the app process's connection always comes from 127.0.0.1: the rate limits
-    must count the visitor's address, which nginx passes as X-Real-IP (geo.outils.reseau)."""
+    """Behind nginx, the app process's connection always comes from the proxy: the rate limits
+    must count the visitor's address, which nginx passes on (X-Forwarded-For, which the app's
+    server believes from 127.0.0.1, and X-Real-IP, which geo.outils.reseau believes from a
+    private address, as compose's network). Without them every visitor would share one count."""
     adresse, _port_http, etat = production
     machine = _adresse_de_la_machine()
     if machine is None:
