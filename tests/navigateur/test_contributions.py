@@ -88,6 +88,9 @@ def _remplir(page, **champs: str) -> None:
         champs.pop("point", "50.3290, 3.3950")
     )
     page.get_by_role("textbox", name="Coordonnées (latitude, longitude) *", exact=True).press("Tab")
+    # The run the point starts may begin late on a busy machine (and redraw the lists below).
+    attendre_repos(page)
+    page.wait_for_timeout(300)
     attendre_repos(page)
     _choisir(page, "Famille *", "Association")
     libelles = {

@@ -16,9 +16,11 @@ from __future__ import annotations
 import contextlib
 import gzip
 import http.client
+import ipaddress
 import json
 import re
 import shutil
+import socket
 import ssl
 import subprocess
 import sys
@@ -27,11 +29,15 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
+from sqlalchemy import func, select
 
 from benchmarks.bench_premiere_visite import CIBLES, PAGES, SURLIGNEUR, a_ne_pas_charger, premiere_visite
 from benchmarks.serveur import port_libre
+from geo.base import contributions as base_contributions
+from geo.base import store
 from tests.conftest import RACINE
-from tests.navigateur.aides import IFRAME_CARTE, attendre_repos, financements_recus
+from tests.navigateur import test_contributions as contributions
+from tests.navigateur.aides import ARTEFACTS, IFRAME_CARTE, attendre_repos, financements_recus
 
 pytestmark = pytest.mark.navigateur
 
@@ -43,6 +49,7 @@ CONTRIBUTRICE = "animatrice@aliss.fr"
 MOT_DE_PASSE = "un mot de passe assez long"
 ALISS = "ALISS (PTCE du Soissonnais)"
 SOISSONNAIS = "epci:240200477"
+MODERATRICE = "anim@hainaut.fr"
 MONTANT = 23_456
 
 
@@ -358,6 +365,182 @@ def test_une_contributrice_ecrit_par_le_proxy_et_chaque_processus_le_montre(prod
         assert financements_recus(saisie) == avant[0] + MONTANT
     finally:
         contexte.close()
+
+
+def _creer_compte(port_pg: int, identifiant: str, *options: str) -> None:
+    """An account made as the IT team would: the command line on the stack's database."""
+    commande = [sys.executable, "-m", "geo.base.comptes"]
+    commande += ["--url", f"postgresql://postgres@127.0.0.1:{port_pg}/ess", "ajouter", identifiant]
+    creation = subprocess.run(
+        [*commande, *options, "--mot-de-passe-stdin"],
+        input=f"{MOT_DE_PASSE}\n",
+        cwd=RACINE,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert creation.returncode == 0, creation.stderr
+
+
+def _reseau_ferme(contexte, *adresses: str) -> None:
+    """Closed network, as the other browser tests: only the stack answers (map tiles fail)."""
+    contexte.route(
+        "**/*",
+        lambda route: (
+            route.continue_()
+            if route.request.url.startswith((*adresses, "data:", "blob:", "about:"))
+            else route.abort()
+        ),
+    )
+
+
+def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(production, navigateur):
+    """Issue 31, item 9: an anonymous visitor proposes a structure through app process A, a
+    contributor of the EPCI accepts it through process B; the proxy and A then publish it."""
+    adresse, _port_http, etat = production
+    ports_app, port_pg = _ports_de_la_pile(etat)
+    assert len(ports_app) == 2
+    processus_a, processus_b = (f"http://127.0.0.1:{port}" for port in ports_app)
+    contexte = navigateur.new_context(
+        ignore_https_errors=True,
+        viewport={"width": 1400, "height": 1000},
+        locale="fr-FR",
+        accept_downloads=True,
+    )
+    _reseau_ferme(contexte, adresse, processus_a, processus_b)
+    _creer_compte(
+        port_pg,
+        MODERATRICE,
+        "--role",
+        "contributeur",
+        "--nom",
+        "Dominique",
+        "--territoire",
+        contributions.HAINAUT,
+    )
+    recherche = contributions.NOM[:20]
+    try:
+        # The count of Porte du Hainaut's structures, as each door shows it before anything.
+        pages = {}
+        for porte in (adresse, processus_a, processus_b):
+            pages[porte] = contexte.new_page()
+            contributions._ouvrir_structures(pages[porte], porte)
+        avant = {porte: contributions._total(page) for porte, page in pages.items()}
+        assert len(set(avant.values())) == 1, avant
+        (avant,) = set(avant.values())
+
+        # The visitor proposes it on process A, without an account.
+        visiteur = pages[processus_a]
+        # (the tab in front: Chromium holds back the animation frames of the others)
+        visiteur.bring_to_front()
+        contributions._ouvrir_structures(visiteur, processus_a, "&proposer=1")
+        contributions._remplir(
+            visiteur,
+            commune="Wallers (59632)",
+            point="50.3754, 3.3925",
+            contact="moi@exemple.fr",
+            description="Réemploi, réparation et vente solidaire.",
+        )
+        contributions._envoyer(visiteur)
+        expect(
+            visiteur.get_by_text("Merci : votre proposition sera publiée après vérification")
+        ).to_be_visible()
+
+        # Nowhere public, through the proxy nor on the other process (nor on A).
+        for porte, page in pages.items():
+            page.bring_to_front()
+            contributions._ouvrir_structures(page, porte)
+            assert contributions._total(page) == avant, porte
+            assert contributions._chercher(page, recherche) == 0, porte
+
+        # A contributor of the EPCI signs in on process B, sees it waiting and accepts it.
+        moderation = contexte.new_page()
+        contributions._se_connecter(moderation, processus_b)
+        expect(moderation.get_by_text(f"Proposition : {contributions.NOM}")).to_be_visible(timeout=60_000)
+        moderation.get_by_text("Accepter, avec vos corrections").click()
+        moderation.get_by_role("button", name="Accepter et publier").click()
+        expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+
+        # Published through the proxy and on process A (a page opened anew: a new session reads
+        # the store), counted, listed, with its source.
+        for porte in (processus_a, adresse):
+            page = pages[porte]
+            page.bring_to_front()
+            contributions._ouvrir_structures(page, porte)
+            assert contributions._total(page) == avant + 1, porte
+            assert contributions._chercher(page, recherche) == 1, porte
+            expect(page.get_by_text(re.compile(r"vérifiées par un modérateur .*: 1\b"))).to_be_visible()
+        # The proxy's download of the list names its source, its date and the moderator's role.
+        with page.expect_download(timeout=60_000) as attente:
+            page.get_by_role("button", name="Télécharger la sélection (CSV)").click()
+        lignes = attente.value.path().read_text(encoding="utf-8-sig").splitlines()
+        (ligne,) = [ligne for ligne in lignes if contributions.NOM in ligne]
+        assert "Contribution vérifiée : vérifiée le " in ligne
+        assert "par un contributeur du territoire" in ligne
+    except Exception:
+        for rang, onglet in enumerate(contexte.pages):
+            onglet.screenshot(path=str(ARTEFACTS / f"echec-deux-processus-{rang}.png"))
+        raise
+    finally:
+        contexte.close()
+
+
+def _adresse_de_la_machine() -> str | None:
+    """An IPv4 address of this machine other than loopback (its network card's), or None."""
+    candidates = set()
+    with contextlib.suppress(OSError):
+        candidates |= {info[4][0] for info in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)}
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as prise, contextlib.suppress(OSError):
+        prise.connect(("192.0.2.1", 9))  # UDP: nothing is sent, the system only picks a route
+        candidates.add(prise.getsockname()[0])
+    return min((a for a in candidates if not ipaddress.ip_address(a).is_loopback), default=None)
+
+
+def test_la_limite_d_envois_compte_l_adresse_que_nginx_a_vue(production, navigateur):
+    """Behind nginx, the app process's connection always comes from the proxy: the rate limits
+    must count the visitor's address, which nginx passes on (X-Forwarded-For, which the app's
+    server believes from 127.0.0.1, and X-Real-IP, which geo.outils.reseau believes from a
+    private address, as compose's network). Without them every visitor would share one count."""
+    adresse, _port_http, etat = production
+    machine = _adresse_de_la_machine()
+    if machine is None:
+        pytest.skip("Aucune adresse réseau autre que 127.0.0.1 : le visiteur ne peut venir d'ailleurs.")
+    # The same nginx, reached on the network card: it sees the visitor come from ``machine``.
+    par_le_reseau = adresse.replace("localhost", machine)
+    _ports_app, port_pg = _ports_de_la_pile(etat)
+    depot = store.ouvrir(f"postgresql://postgres@127.0.0.1:{port_pg}/ess")
+    try:
+
+        def envois_de(emetteuse: str) -> int:
+            with depot.engine.connect() as connexion:
+                return connexion.scalar(
+                    select(func.count())
+                    .select_from(store.EnvoiContribution)
+                    .where(
+                        store.EnvoiContribution.empreinte_adresse
+                        == base_contributions.empreinte(depot, emetteuse)
+                    )
+                )
+
+        avant = {qui: envois_de(qui) for qui in (machine, "127.0.0.1")}
+        contexte = navigateur.new_context(
+            ignore_https_errors=True, viewport={"width": 1400, "height": 1000}, locale="fr-FR"
+        )
+        _reseau_ferme(contexte, par_le_reseau)
+        try:
+            page = contexte.new_page()
+            contributions._ouvrir_structures(page, par_le_reseau, "&proposer=1")
+            # A SIRET with a wrong key: refused, nothing stored but the send (what the limits count).
+            contributions._remplir(page, nom="Envoi compté à son adresse", siret="77562194900278")
+            contributions._envoyer(page)
+            expect(page.get_by_text("Rien n'a été envoyé").first).to_be_visible()
+        finally:
+            contexte.close()
+        assert envois_de(machine) == avant[machine] + 1
+        assert envois_de("127.0.0.1") == avant["127.0.0.1"]
+    finally:
+        depot.fermer()
 
 
 # --- First visit: every byte received, through the proxy, empty cache ------------------------
