@@ -17,6 +17,7 @@ import os
 import re
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
 from geo.base import comptes
@@ -73,9 +74,19 @@ def _ouvrir_structures(page, adresse: str, parametres: str = "") -> None:
 def _choisir(page, libelle: str, option: str, tape: str | None = None) -> None:
     """Choose in a select box as a keyboard user does: type the start of the option, then pick it."""
     liste = page.get_by_role("combobox", name=libelle, exact=True)
-    liste.click()
-    page.keyboard.type(tape or option)
-    page.get_by_role("option", name=option).first.click()
+    # A run that starts late (a busy machine) may redraw the list and close it under the
+    # keyboard: open it again, up to three times.
+    for essai in range(3):
+        attendre_repos(page)
+        liste.click()
+        page.keyboard.type(tape or option)
+        try:
+            page.get_by_role("option", name=option).first.click(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if essai == 2:
+                raise
+            page.keyboard.press("Escape")
     attendre_repos(page)
 
 
@@ -171,7 +182,9 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
     _ouvrir_structures(page, adresse)
     assert _total(page) == avant + 1
     assert _chercher(page, "Recyclerie solidaire") == 1
-    expect(page.get_by_text(re.compile("vérifiées par un modérateur"))).to_be_visible()
+    # The sources line under the list (the open-data section's text says it too).
+    sources = page.locator("p").filter(has_text=re.compile(r"^Sources :"))
+    expect(sources.filter(has_text="vérifiées par un modérateur").first).to_be_visible()
     expect(page.locator(".st-key-texte-sous-carte")).to_contain_text("1 structure de l'ESS")
     page.goto(f"{adresse}/?territoire={HAINAUT}&couches=structures")
     _attendre_la_page(page)
