@@ -470,7 +470,10 @@ def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(producti
             contributions._ouvrir_structures(page, porte)
             assert contributions._total(page) == avant + 1, porte
             assert contributions._chercher(page, recherche) == 1, porte
-            expect(page.get_by_text(re.compile(r"vérifiées par un modérateur .*: 1\b"))).to_be_visible()
+            # The sources line under the list (the open-data section's text says it too).
+            sources = page.locator("p").filter(has_text=re.compile(r"^Sources :"))
+            ligne = sources.filter(has_text=re.compile(r"vérifiées par un modérateur .*: 1\b"))
+            expect(ligne.first).to_be_visible()
         # The proxy's download of the list names its source, its date and the moderator's role.
         with page.expect_download(timeout=60_000) as attente:
             page.get_by_role("button", name="Télécharger la sélection (CSV)").click()
