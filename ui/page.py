@@ -257,8 +257,11 @@ _EN_FRANCAIS = """
       const lien = document.querySelector('[data-testid="stSkipToContent"]');
       const texte = "Aller au contenu principal";
       if (lien && lien.textContent !== texte) lien.textContent = texte;
-      for (const cadre of document.querySelectorAll('iframe[title="streamlit_folium.st_folium"]')) {
-        cadre.setAttribute("title", window.essTitreCarte);
+      // Every map frame, not only a new one: after a change of territory React may keep the
+      // frame, or draw the new one before this script has the new title.
+      for (const cadre of document.querySelectorAll('iframe[src*="streamlit_folium.st_folium"]')) {
+        const titre = window.essTitreCarte;
+        if (cadre.getAttribute("title") !== titre) cadre.setAttribute("title", titre);
       }
       for (const element of document.querySelectorAll(selecteur)) {
         for (const attribut of ["aria-label", "title"]) {

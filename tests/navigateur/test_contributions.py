@@ -55,15 +55,20 @@ def _total(page) -> int:
     return int(re.sub(r"\D", "", carte.get_by_test_id("stMetricValue").inner_text()))
 
 
-def _chercher(page, texte: str) -> int:
-    """The Structures page's count once its search holds ``texte``."""
+def _chercher(page, texte: str, attendu: int) -> None:
+    """The Structures page's count reaches ``attendu`` once its search holds ``texte``, and stays.
+
+    The run the search starts may begin late on a busy machine: the count is awaited, not read
+    at once (the count before the search is never ``attendu`` in these tests).
+    """
     champ = page.get_by_label("Rechercher une structure")
     champ.fill(texte)
     champ.press("Enter")
-    attendre_repos(page)
-    page.wait_for_timeout(300)
-    attendre_repos(page)
-    return _total(page)
+    carte = page.get_by_test_id("stMetric").filter(has_text="Structures de l'ESS")
+    valeur = carte.get_by_test_id("stMetricValue")
+    expect(valeur).to_have_text(str(attendu), timeout=60_000)
+    _attendre_la_page(page)
+    assert _total(page) == attendu
 
 
 def _ouvrir_structures(page, adresse: str, parametres: str = "") -> None:
@@ -154,18 +159,20 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
         description="Réemploi, réparation et vente solidaire.",
     )
     _envoyer(page)
-    expect(page.get_by_text("Merci : votre proposition sera publiée après vérification")).to_be_visible()
+    expect(page.get_by_text("Merci : votre proposition sera publiée après vérification")).to_be_visible(
+        timeout=60_000
+    )
 
     # Nowhere public: not in the count, the list's search, the map's text, the Carte page.
     _ouvrir_structures(page, adresse)
     assert _total(page) == avant
-    assert _chercher(page, "Recyclerie solidaire") == 0
+    _chercher(page, "Recyclerie solidaire", 0)
 
     # A contributor of the EPCI accepts it.
     moderation = navigateur.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR").new_page()
     try:
         _se_connecter(moderation, adresse)
-        expect(moderation.get_by_text(f"Proposition : {NOM}")).to_be_visible()
+        expect(moderation.get_by_text(f"Proposition : {NOM}")).to_be_visible(timeout=60_000)
         _attendre_la_page(moderation)
         fautes = [v for v in violations_graves(moderation) if v["admise"] < 0]
         assert fautes == [], fautes
@@ -181,7 +188,7 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
     # Published: in the count, the search, the map's text, with its source.
     _ouvrir_structures(page, adresse)
     assert _total(page) == avant + 1
-    assert _chercher(page, "Recyclerie solidaire") == 1
+    _chercher(page, "Recyclerie solidaire", 1)
     # The sources line under the list (the open-data section's text says it too).
     sources = page.locator("p").filter(has_text=re.compile(r"^Sources :"))
     expect(sources.filter(has_text="vérifiées par un modérateur").first).to_be_visible()
@@ -227,7 +234,7 @@ def test_a_closed_report_from_the_popup_hides_and_undo_brings_back(
     moderation = navigateur.new_context(viewport={"width": 1400, "height": 1000}, locale="fr-FR").new_page()
     try:
         _se_connecter(moderation, adresse)
-        expect(moderation.get_by_text(f"Signalement « fermée » : {nom}")).to_be_visible()
+        expect(moderation.get_by_text(f"Signalement « fermée » : {nom}")).to_be_visible(timeout=60_000)
         moderation.get_by_role("button", name="Accepter le signalement (masque la structure ici)").click()
         expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
         page.goto(f"{adresse}/structures?territoire={DENAIN}")
@@ -262,8 +269,10 @@ def test_hostile_proposals_are_refused_with_a_clear_message(application_contribu
     _ouvrir_structures(page, application_contributions, "&proposer=1")
     _remplir(page, **champs)
     _envoyer(page)
-    expect(page.get_by_text("Rien n'a été envoyé").first).to_be_visible()
-    expect(page.get_by_test_id("stAlertContentError").filter(has_text=message).first).to_be_visible()
+    expect(page.get_by_text("Rien n'a été envoyé").first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stAlertContentError").filter(has_text=message).first).to_be_visible(
+        timeout=60_000
+    )
     # What was typed stays, to correct.
     if "description" in champs:
         assert len(page.get_by_role("textbox", name="Courte description", exact=True).input_value()) == 10_000
@@ -286,7 +295,7 @@ def test_fifty_proposals_in_a_minute_are_stopped(application_contributions, page
                 break
     assert refus >= 3, rang
     _ouvrir_structures(page, application_contributions)
-    assert _chercher(page, "Envoi en nombre") == 0
+    _chercher(page, "Envoi en nombre", 0)
 
 
 def test_a_click_on_the_communes_map_places_the_structure(application_contributions, page):
@@ -304,4 +313,4 @@ def test_a_click_on_the_communes_map_places_the_structure(application_contributi
     page.mouse.click(boite["x"] + boite["width"] / 2, boite["y"] + boite["height"] / 2)
     champ = page.get_by_role("textbox", name="Coordonnées (latitude, longitude) *", exact=True)
     expect(champ).to_have_value(re.compile(r"^50\.\d{5}, 3\.\d{5}$"), timeout=30_000)
-    expect(page.get_by_text("Point dans la commune : Denain (59172).")).to_be_visible()
+    expect(page.get_by_text("Point dans la commune : Denain (59172).")).to_be_visible(timeout=60_000)
