@@ -134,6 +134,19 @@ def _se_connecter(page, adresse: str) -> None:
     expect(page.get_by_text("Connecté : Dominique (contributeur")).to_be_visible(timeout=60_000)
 
 
+def _accepter_la_proposition(moderation) -> None:
+    """Open « Accepter, avec vos corrections » and accept, once the page holds still (a click
+    sent while a late run redraws the page is not one to test); the proposal leaves the list."""
+    _attendre_la_page(moderation)
+    moderation.get_by_text("Accepter, avec vos corrections").click()
+    bouton = moderation.get_by_role("button", name="Accepter et publier")
+    expect(bouton).to_be_visible(timeout=60_000)
+    attendre_repos(moderation)
+    bouton.click()
+    expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+    expect(moderation.get_by_text(f"Proposition : {NOM}")).to_have_count(0, timeout=60_000)
+
+
 def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributions, navigateur, page):
     adresse = application_contributions
     _ouvrir_structures(page, adresse, "&proposer=1")
@@ -176,9 +189,7 @@ def test_a_proposal_waits_then_a_contributor_publishes_it(application_contributi
         _attendre_la_page(moderation)
         fautes = [v for v in violations_graves(moderation) if v["admise"] < 0]
         assert fautes == [], fautes
-        moderation.get_by_text("Accepter, avec vos corrections").click()
-        moderation.get_by_role("button", name="Accepter et publier").click()
-        expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+        _accepter_la_proposition(moderation)
     except Exception:
         moderation.screenshot(path=str(ARTEFACTS / "echec-moderation.png"))
         raise

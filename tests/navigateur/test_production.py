@@ -458,9 +458,7 @@ def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(producti
         moderation = contexte.new_page()
         contributions._se_connecter(moderation, processus_b)
         expect(moderation.get_by_text(f"Proposition : {contributions.NOM}")).to_be_visible(timeout=60_000)
-        moderation.get_by_text("Accepter, avec vos corrections").click()
-        moderation.get_by_role("button", name="Accepter et publier").click()
-        expect(moderation.get_by_text("Contribution acceptée")).to_be_visible(timeout=60_000)
+        contributions._accepter_la_proposition(moderation)
 
         # Published through the proxy and on process A (a page opened anew: a new session reads
         # the store), counted, listed, with its source.
