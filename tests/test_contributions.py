@@ -501,12 +501,13 @@ def test_the_journal_never_holds_a_contact(depot):
 def test_a_proposal_made_through_one_connection_is_moderated_through_another(depot):
     autre = store.Depot(depot.engine.url.render_as_string(hide_password=False))
     try:
-        avant = autre.compteur()
+        avant, signature = autre.compteur(), depot.signature()
         envoi = proposer(depot)
-        assert autre.compteur() == avant  # a public send reloads nothing anywhere
+        assert (autre.compteur(), autre.signature()) == (avant, signature)  # a send reloads nothing
         assert contributions.a_moderer(autre, ELUE, dans).id.tolist() == [envoi.contribution_id]
         contributions.accepter(autre, envoi.contribution_id, ELUE, dans=dans)
-        assert depot.compteur() > avant  # every process sees its cached register is stale
+        assert depot.signature() != signature  # every process sees its cached register is stale
+        assert depot.compteur() == avant  # and keeps its cached projects
         assert contributions.acceptees(depot).cle.tolist() == [f"contribution:{envoi.contribution_id}"]
     finally:
         autre.fermer()
@@ -726,6 +727,52 @@ def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path,
         epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
         assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
         assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
+    finally:
+        autre_processus.fermer()
+
+
+def test_a_write_empties_only_the_caches_of_what_it_changed(tmp_path, monkeypatch, referentiel):
+    """A project entered in Saisie, a public proposal and a moderation each leave the caches that
+    do not show them (issue 31): the register follows the moderations, the entered records the
+    projects, and a figure of official data none of them; what a write changed shows at once."""
+    from geo.base import saisie
+    from geo.donnees import lecture_carte
+    from ui import donnees
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    calculs = []
+    couches_offertes = lecture_carte.couches_offertes
+    monkeypatch.setattr(
+        lecture_carte, "couches_offertes", lambda *args: calculs.append(args) or couches_offertes(*args)
+    )
+    epci = TerritoireId.depuis_texte("epci:200042190")
+    autre_processus = store.Depot(url)
+    try:
+        donnees._couches_offertes.clear()  # this test counts its computations
+        couches = donnees.couches_offertes(epci, ("qpv_2015",))
+        registre, saisies = donnees.donnees_structures(), donnees.saisies()
+        rapport = saisie.ajouter(
+            autre_processus, "ptce", {"nom": "PTCE du Hainaut", "perimetre": "epci:200042190"}
+        )
+        assert rapport.total == 1
+        assert donnees.donnees_structures() is registre
+        assert "PTCE du Hainaut" in set(donnees.saisies().ptce.ptce)  # the project, at once
+        saisies = donnees.saisies()
+        envoi = contributions.proposer(
+            autre_processus,
+            valeurs(lon="3.2953", lat="50.3295"),
+            emetteur(),
+            contributions.communes_aux_points_de(referentiel),
+        )
+        assert donnees.donnees_structures() is registre
+        assert donnees.saisies() is saisies
+        contributions.accepter(autre_processus, envoi.contribution_id, ADMIN)
+        assert donnees.saisies() is saisies
+        apres = donnees.donnees_structures()
+        assert f"contribution:{envoi.contribution_id}" in set(apres.registre.cle)  # at once
+        assert donnees.couches_offertes(epci, ("qpv_2015",)) == couches
+        assert len(calculs) == 1  # official data only: computed once, through every write
     finally:
         autre_processus.fermer()
 
