@@ -752,12 +752,15 @@ def test_a_write_empties_only_the_caches_of_what_it_changed(tmp_path, monkeypatc
         donnees._couches_offertes.clear()  # this test counts its computations
         couches = donnees.couches_offertes(epci, ("qpv_2015",))
         registre, saisies = donnees.donnees_structures(), donnees.saisies()
+        fiche = donnees.signature_fiche(epci, None)
         rapport = saisie.ajouter(
             autre_processus, "ptce", {"nom": "PTCE du Hainaut", "perimetre": "epci:200042190"}
         )
         assert rapport.total == 1
         assert donnees.donnees_structures() is registre
         assert "PTCE du Hainaut" in set(donnees.saisies().ptce.ptce)  # the project, at once
+        assert donnees.signature_fiche(epci, None) != fiche  # the PDF's jobs and funding blocks
+        fiche = donnees.signature_fiche(epci, None)
         saisies = donnees.saisies()
         envoi = contributions.proposer(
             autre_processus,
@@ -771,6 +774,7 @@ def test_a_write_empties_only_the_caches_of_what_it_changed(tmp_path, monkeypatc
         assert donnees.saisies() is saisies
         apres = donnees.donnees_structures()
         assert f"contribution:{envoi.contribution_id}" in set(apres.registre.cle)  # at once
+        assert donnees.signature_fiche(epci, None) != fiche  # the PDF counts the structures
         assert donnees.couches_offertes(epci, ("qpv_2015",)) == couches
         assert len(calculs) == 1  # official data only: computed once, through every write
     finally:

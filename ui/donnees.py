@@ -418,6 +418,22 @@ def compteur_saisies() -> int:
     return _depot(store.url_par_defaut()).compteur()
 
 
+def version_saisies() -> str:
+    """:func:`compteur_saisies` as a key part, « base inaccessible » when the store is out of reach."""
+    from geo.base import store
+
+    try:
+        return str(compteur_saisies())
+    except store.BaseInaccessible:
+        return INACCESSIBLE
+
+
+def signature_fiche(tid: TerritoireId | None, annee: int | None) -> str:
+    """What the territory's PDF is made of: the territory, the year, the builds, the register's
+    contributions and the entered records (its jobs and funding blocks)."""
+    return f"{tid}|{annee}|{dates_construction()}|{version_saisies()}"
+
+
 def saisies():
     """The store's records as tables, re-read when the change counter moved (whichever process wrote)."""
     from geo.base import store
