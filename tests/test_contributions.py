@@ -585,6 +585,38 @@ def test_open_data_has_its_licence_and_never_a_contact(depot):
     assert jeu["derniere_modification"] is not None
 
 
+def test_the_open_datasets_last_change_follows_only_its_published_content(depot):
+    """The Sources page's « Dernière modification » moves with what the CSV and GeoJSON hold, not
+    with a refusal, a mask on an official structure, the contacts purged after 30 days or an
+    erasure asked by a person (issue 31)."""
+    jour = dt.datetime(2026, 11, 2, 9, 30)
+
+    def derniere() -> dt.datetime | None:
+        return contributions.jeu_de_donnees(depot)["derniere_modification"]
+
+    publiee = proposer(depot, contact="marie@example.org").contribution_id
+    refusee = proposer(depot, n=2, nom="Refusée", contact="marie@example.org").contribution_id
+    proposer(depot, n=3, nom="En attente", contact="marie@example.org")
+    contributions.accepter(depot, publiee, ADMIN, instant=jour)
+    assert derniere() == jour
+    fichier = contributions.csv_ouvert(contributions.publiees(depot))
+    contributions.refuser(depot, refusee, ADMIN, "Doublon.", instant=jour + dt.timedelta(days=1))
+    officielle = jour + dt.timedelta(days=2)
+    contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée", ADMIN, instant=officielle)
+    assert contributions.purger_contacts(depot, jour + dt.timedelta(days=32)) == 2
+    assert contributions.effacer_personne(depot, "marie@example.org", ADMIN) == 1  # the pending one
+    assert contributions.csv_ouvert(contributions.publiees(depot)) == fichier  # nothing published changed
+    assert derniere() == jour
+    masque = contributions.masquer(
+        depot, f"{contributions.PREFIXE_CLE}{publiee}", "59002", "Fermée", ADMIN,
+        instant=jour + dt.timedelta(days=40),
+    )  # fmt: skip
+    assert contributions.publiees(depot).empty
+    assert derniere() == jour + dt.timedelta(days=40)
+    contributions.annuler(depot, masque, ADMIN, instant=jour + dt.timedelta(days=41))
+    assert derniere() == jour + dt.timedelta(days=41)
+
+
 def test_the_open_csv_follows_the_downloads_convention_and_neutralises_formulas(depot):
     """Same file as every download of the app: « ; », decimal comma, UTF-8 with BOM, French
     headers, and a name typed by anyone never runs as a spreadsheet formula."""

@@ -1347,14 +1347,60 @@ def geojson_ouvert(publiees: pd.DataFrame) -> bytes:
     return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
 
 
+# What the open dataset shows of a contribution (:func:`publiees`), the contact never among them.
+_CHAMPS_PUBLIES = (*(c for c in _CHAMPS_STRUCTURE if c != "contact"), "cle_cible", "role_moderateur")
+
+
+def _publiee(etat: dict | None) -> tuple | None:
+    """What the open dataset shows of a contribution in this journal snapshot; None: nothing."""
+    if not etat or etat.get("genre") != PROPOSITION or etat.get("statut") not in (ACCEPTEE, FUSIONNEE):
+        return None
+    return (etat.get("id"), (etat.get("modere_le") or "")[:10], *(etat.get(c) for c in _CHAMPS_PUBLIES))
+
+
+def _masque_une_publiee(etat: dict | None, publiees_ou_enrichies: set[str]) -> str | None:
+    """The key an active mask in this snapshot takes out of the open dataset; None: none."""
+    if not etat or not etat.get("actif") or etat.get("cle") not in publiees_ou_enrichies:
+        return None
+    return etat["cle"]
+
+
+def _derniere_modification_publiee(session: Session) -> dt.datetime | None:
+    """When the published content last changed: the newest moderation entry of the journal that
+    changed what :func:`publiees` shows (an acceptance, an undo, an edit, a mask on a published
+    proposal or on the structure it completes). A refusal, an erasure asked by a person, the
+    contacts purged after 30 days or a mask on another structure change nothing published."""
+    cles = session.execute(
+        select(store.Contribution.id, store.Contribution.cle_cible).where(
+            store.Contribution.genre == PROPOSITION, store.Contribution.statut.in_([ACCEPTEE, FUSIONNEE])
+        )
+    ).all()
+    publiees_ou_enrichies = {f"{PREFIXE_CLE}{i}" for i, _ in cles} | {c for _, c in cles if c}
+    entrees = session.execute(
+        select(store.Journal.quand, store.Journal.table_nom, store.Journal.avant, store.Journal.apres)
+        .where(store.Journal.table_nom.in_(list(_MODELES)))
+        .order_by(store.Journal.id.desc())
+    )
+    for quand, table, avant, apres in entrees:
+        avant, apres = (json.loads(e) if e else None for e in (avant, apres))
+        if _MODELES[table] is store.Contribution:
+            change = _publiee(avant) != _publiee(apres)
+        else:
+            change = _masque_une_publiee(avant, publiees_ou_enrichies) != _masque_une_publiee(
+                apres, publiees_ou_enrichies
+            )
+        if change:
+            return quand
+    return None
+
+
 def jeu_de_donnees(depot: store.Depot) -> dict:
     """The dataset as the Sources page shows it: ``titre, producteur, licence, url_licence,
-    nombre`` (accepted contributions published), ``derniere_modification`` (datetime UTC, None
-    before the first moderation)."""
+    nombre`` (accepted contributions published), ``derniere_modification`` (datetime UTC of the
+    last change of the published content, :func:`_derniere_modification_publiee`; None before
+    the first)."""
     with _session_publique(depot) as session:
-        derniere = session.scalar(
-            select(func.max(store.Journal.quand)).where(store.Journal.table_nom.in_(list(_MODELES)))
-        )
+        derniere = _derniere_modification_publiee(session)
     return {
         "titre": "Structures proposées par les acteurs du territoire (contributions vérifiées)",
         "producteur": "Contributeurs de ce site, vérifiés par ses modérateurs",
