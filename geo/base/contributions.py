@@ -770,11 +770,27 @@ def _contribution_a_moderer(
     return objet
 
 
-def _moderee(objet: store.Contribution, statut: str, moderateur: Utilisateur, instant: dt.datetime) -> None:
+def _noter_moderation(
+    session: Session,
+    objet: store.Contribution,
+    statut: str,
+    moderateur: Utilisateur,
+    avant: dict,
+    lot: str,
+    quoi: str,
+    instant: dt.datetime,
+) -> None:
+    """The decision on a contribution (``statut``, when, who, in which role) and its journal
+    entry (``avant`` the snapshot before it, ``quoi`` what was decided), in the caller's transaction."""
     objet.statut = statut
     objet.modere_le = instant
     objet.modere_par = moderateur.identifiant
     objet.role_moderateur = moderateur.role
+    session.flush()
+    journal.noter(
+        session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
+        _detail(quoi, objet), instant,
+    )  # fmt: skip
 
 
 def _raison(texte: str, quoi: str = "motif") -> str:
@@ -813,12 +829,9 @@ def accepter(
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans)
         avant = _instantane(objet)
         if objet.genre == SIGNALEMENT and objet.motif in MOTIFS_QUI_MASQUENT:
-            _moderee(objet, ACCEPTEE, moderateur, instant)
-            session.flush()
-            journal.noter(
-                session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-                _detail("acceptation du signalement", objet), instant,
-            )  # fmt: skip
+            _noter_moderation(
+                session, objet, ACCEPTEE, moderateur, avant, lot, "acceptation du signalement", instant
+            )
             _masquer_dans(
                 session, objet.cle_cible, objet.commune, MOTIFS_SIGNALEMENT[objet.motif]
                 + (f" : {objet.commentaire}" if objet.commentaire else ""), moderateur, objet.nom,
@@ -856,17 +869,12 @@ def accepter(
         for nom in modifications:
             if nom in _CHAMPS_STRUCTURE:
                 setattr(objet, nom, verification.valeurs.get(nom))
-        _moderee(objet, ACCEPTEE, moderateur, instant)
-        session.flush()
         quoi = (
             "acceptation de la proposition" if objet.genre == PROPOSITION else "correction signalée acceptée"
         )
         if modifications:
             quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in sorted(modifications)) + ")"
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(quoi, objet), instant,
-        )  # fmt: skip
+        _noter_moderation(session, objet, ACCEPTEE, moderateur, avant, lot, quoi, instant)
     return lot
 
 
@@ -885,12 +893,9 @@ def refuser(
     with depot.session() as session:
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans)
         avant = _instantane(objet)
-        _moderee(objet, REFUSEE, moderateur, instant)
-        session.flush()
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(f"refus, motif : {raison}", objet), instant,
-        )  # fmt: skip
+        _noter_moderation(
+            session, objet, REFUSEE, moderateur, avant, lot, f"refus, motif : {raison}", instant
+        )
     return lot
 
 
@@ -925,12 +930,8 @@ def fusionner(
                 setattr(objet, nom, valeur)
         objet.cle_cible = cle_cible
         objet.siret = objet.siret or siret_cible
-        _moderee(objet, FUSIONNEE, moderateur, instant)
-        session.flush()
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(f"fusion avec la structure {cle_cible}", objet), instant,
-        )  # fmt: skip
+        quoi = f"fusion avec la structure {cle_cible}"
+        _noter_moderation(session, objet, FUSIONNEE, moderateur, avant, lot, quoi, instant)
     return lot
 
 
