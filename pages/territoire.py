@@ -77,7 +77,7 @@ telechargement.sur_demande(
     f"fiche_{(territoire.code or 'france')}.pdf",
     "application/pdf",
     "fiche-pdf",
-    signature=f"{contexte.tid}|{annee}|{donnees.dates_construction()}",
+    signature=donnees.signature_fiche(contexte.tid, annee),
     icon=":material/picture_as_pdf:",
     help="Une page A4, deux quand les graphiques ne tiennent pas à côté de la carte : chiffres clés, "
     "comparaison, carte du territoire et de ses couches, emplois créés et financements, sources et date.",

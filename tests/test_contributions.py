@@ -501,12 +501,13 @@ def test_the_journal_never_holds_a_contact(depot):
 def test_a_proposal_made_through_one_connection_is_moderated_through_another(depot):
     autre = store.Depot(depot.engine.url.render_as_string(hide_password=False))
     try:
-        avant = autre.compteur()
+        avant, signature = autre.compteur(), depot.signature()
         envoi = proposer(depot)
-        assert autre.compteur() == avant  # a public send reloads nothing anywhere
+        assert (autre.compteur(), autre.signature()) == (avant, signature)  # a send reloads nothing
         assert contributions.a_moderer(autre, ELUE, dans).id.tolist() == [envoi.contribution_id]
         contributions.accepter(autre, envoi.contribution_id, ELUE, dans=dans)
-        assert depot.compteur() > avant  # every process sees its cached register is stale
+        assert depot.signature() != signature  # every process sees its cached register is stale
+        assert depot.compteur() == avant  # and keeps its cached projects
         assert contributions.acceptees(depot).cle.tolist() == [f"contribution:{envoi.contribution_id}"]
     finally:
         autre.fermer()
@@ -582,6 +583,38 @@ def test_open_data_has_its_licence_and_never_a_contact(depot):
     jeu = contributions.jeu_de_donnees(depot)
     assert jeu["nombre"] == 1
     assert jeu["derniere_modification"] is not None
+
+
+def test_the_open_datasets_last_change_follows_only_its_published_content(depot):
+    """The Sources page's « Dernière modification » moves with what the CSV and GeoJSON hold, not
+    with a refusal, a mask on an official structure, the contacts purged after 30 days or an
+    erasure asked by a person (issue 31)."""
+    jour = dt.datetime(2026, 11, 2, 9, 30)
+
+    def derniere() -> dt.datetime | None:
+        return contributions.jeu_de_donnees(depot)["derniere_modification"]
+
+    publiee = proposer(depot, contact="marie@example.org").contribution_id
+    refusee = proposer(depot, n=2, nom="Refusée", contact="marie@example.org").contribution_id
+    proposer(depot, n=3, nom="En attente", contact="marie@example.org")
+    contributions.accepter(depot, publiee, ADMIN, instant=jour)
+    assert derniere() == jour
+    fichier = contributions.csv_ouvert(contributions.publiees(depot))
+    contributions.refuser(depot, refusee, ADMIN, "Doublon.", instant=jour + dt.timedelta(days=1))
+    officielle = jour + dt.timedelta(days=2)
+    contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée", ADMIN, instant=officielle)
+    assert contributions.purger_contacts(depot, jour + dt.timedelta(days=32)) == 2
+    assert contributions.effacer_personne(depot, "marie@example.org", ADMIN) == 1  # the pending one
+    assert contributions.csv_ouvert(contributions.publiees(depot)) == fichier  # nothing published changed
+    assert derniere() == jour
+    masque = contributions.masquer(
+        depot, f"{contributions.PREFIXE_CLE}{publiee}", "59002", "Fermée", ADMIN,
+        instant=jour + dt.timedelta(days=40),
+    )  # fmt: skip
+    assert contributions.publiees(depot).empty
+    assert derniere() == jour + dt.timedelta(days=40)
+    contributions.annuler(depot, masque, ADMIN, instant=jour + dt.timedelta(days=41))
+    assert derniere() == jour + dt.timedelta(days=41)
 
 
 def test_the_open_csv_follows_the_downloads_convention_and_neutralises_formulas(depot):
@@ -726,6 +759,56 @@ def test_the_apps_register_shows_an_acceptance_made_by_another_process(tmp_path,
         epci = donnees.structures_filtrees(TerritoireId.depuis_texte("epci:200042190"), ((), (), ()))
         assert f"contribution:{envoi.contribution_id}" in set(epci.cle)
         assert f"contribution:{envoi.contribution_id}" in set(donnees.entrees_opportunites().structures.cle)
+    finally:
+        autre_processus.fermer()
+
+
+def test_a_write_empties_only_the_caches_of_what_it_changed(tmp_path, monkeypatch, referentiel):
+    """A project entered in Saisie, a public proposal and a moderation each leave the caches that
+    do not show them (issue 31): the register follows the moderations, the entered records the
+    projects, and a figure of official data none of them; what a write changed shows at once."""
+    from geo.base import saisie
+    from geo.donnees import lecture_carte
+    from ui import donnees
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    calculs = []
+    couches_offertes = lecture_carte.couches_offertes
+    monkeypatch.setattr(
+        lecture_carte, "couches_offertes", lambda *args: calculs.append(args) or couches_offertes(*args)
+    )
+    epci = TerritoireId.depuis_texte("epci:200042190")
+    autre_processus = store.Depot(url)
+    try:
+        donnees._couches_offertes.clear()  # this test counts its computations
+        couches = donnees.couches_offertes(epci, ("qpv_2015",))
+        registre, saisies = donnees.donnees_structures(), donnees.saisies()
+        fiche = donnees.signature_fiche(epci, None)
+        rapport = saisie.ajouter(
+            autre_processus, "ptce", {"nom": "PTCE du Hainaut", "perimetre": "epci:200042190"}
+        )
+        assert rapport.total == 1
+        assert donnees.donnees_structures() is registre
+        assert "PTCE du Hainaut" in set(donnees.saisies().ptce.ptce)  # the project, at once
+        assert donnees.signature_fiche(epci, None) != fiche  # the PDF's jobs and funding blocks
+        fiche = donnees.signature_fiche(epci, None)
+        saisies = donnees.saisies()
+        envoi = contributions.proposer(
+            autre_processus,
+            valeurs(lon="3.2953", lat="50.3295"),
+            emetteur(),
+            contributions.communes_aux_points_de(referentiel),
+        )
+        assert donnees.donnees_structures() is registre
+        assert donnees.saisies() is saisies
+        contributions.accepter(autre_processus, envoi.contribution_id, ADMIN)
+        assert donnees.saisies() is saisies
+        apres = donnees.donnees_structures()
+        assert f"contribution:{envoi.contribution_id}" in set(apres.registre.cle)  # at once
+        assert donnees.signature_fiche(epci, None) != fiche  # the PDF counts the structures
+        assert donnees.couches_offertes(epci, ("qpv_2015",)) == couches
+        assert len(calculs) == 1  # official data only: computed once, through every write
     finally:
         autre_processus.fermer()
 

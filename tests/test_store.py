@@ -10,11 +10,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
-from geo.base import comptes, store
+from geo.base import comptes, journal, store
 
 
 def test_migrations_build_exactly_the_models(depot):
-    assert store.revision_courante(depot.engine) == "0004"
+    assert store.revision_courante(depot.engine) == "0005"
     with depot.engine.connect() as connexion:
         contexte = MigrationContext.configure(connexion, opts={"compare_type": True})
         assert compare_metadata(contexte, store.Base.metadata) == []
@@ -22,7 +22,7 @@ def test_migrations_build_exactly_the_models(depot):
 
 def test_migrating_twice_changes_nothing(depot):
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0004"
+    assert store.revision_courante(depot.engine) == "0005"
 
 
 def test_records_round_trip(depot):
@@ -96,7 +96,7 @@ def test_migrations_go_down_and_up_again(depot):
     assert store.revision_courante(depot.engine) is None
     assert "projet" not in sa.inspect(depot.engine).get_table_names()
     store.migrer(depot.engine)
-    assert store.revision_courante(depot.engine) == "0004"
+    assert store.revision_courante(depot.engine) == "0005"
     assert {"ptce", "projet", "structure", "emploi", "financement"} <= set(
         sa.inspect(depot.engine).get_table_names()
     )
@@ -162,38 +162,71 @@ def test_the_one_reader_gives_every_column_and_the_parents_names(depot):
     assert tables["financements"].ptce.tolist() == ["ALISS"]
 
 
-def _ecrire_au_journal(depot, qui: str) -> None:
+def _ecrire_au_journal(depot, qui: str, table: str = "contributions") -> None:
     with depot.session() as session:
         session.add(
             store.Journal(
-                quand=comptes.maintenant(), qui=qui, action="ajout", table_nom="ptce", ligne_id=1, apres="{}"
+                quand=comptes.maintenant(), qui=qui, action="ajout", table_nom=table, ligne_id=1, apres="{}"
             )
         )
 
 
-def test_two_stores_whose_counters_agree_have_different_signatures(tmp_path):
+def test_the_journal_names_the_moderation_tables_as_the_signature_reads_them():
+    assert set(store.TABLES_JOURNAL_MODERATION) == set(journal.MODELES_MODERATION)
+
+
+def test_two_stores_whose_journals_agree_have_different_signatures(tmp_path):
     """The register's cache is keyed on the signature: a new store (a test's, a restored backup)
-    starts its change counter again, and must not be read from the cache of another."""
+    starts its journal again, and must not be read from the cache of another."""
     chemin = tmp_path / "saisie.sqlite3"
     premiere = store.Depot(f"sqlite:///{chemin}")
     _ecrire_au_journal(premiere, "premier")
-    signature, compteur = premiere.signature(), premiere.compteur()
-    assert signature.startswith(f"{compteur}:1:")
-    # Same address, same counter, same number of journal entries: another store all the same.
+    signature = premiere.signature()
+    assert signature.startswith("1:")
+    # Same address, same number of journal entries: another store all the same.
     premiere.fermer()
     chemin.unlink()
     seconde = store.Depot(f"sqlite:///{chemin}")
     _ecrire_au_journal(seconde, "second")
-    assert seconde.compteur() == compteur
     assert seconde.signature() != signature
     # Another address with the same writes: another key.
     ailleurs, autre = (store.Depot(f"sqlite:///{tmp_path / nom}") for nom in ("ailleurs.db", "autre.db"))
-    assert ailleurs.compteur() == autre.compteur()
     assert ailleurs.signature() != autre.signature()
-    # Reading changes nothing; a write changes it.
+    # Reading changes nothing; a moderation changes it.
     avant = seconde.signature()
     assert seconde.signature() == avant
     _ecrire_au_journal(seconde, "encore")
     assert seconde.signature() != avant
     for depot in (seconde, ailleurs, autre):
         depot.fermer()
+
+
+def test_a_project_entered_leaves_the_registers_signature_and_a_moderation_the_counter(depot):
+    """Each cache follows what it shows (issue 31): the register's the moderations, the entered
+    records' the change counter; neither is emptied by a write to the other."""
+    signature, compteur = depot.signature(), depot.compteur()
+    with depot.session() as session:
+        ptce = store.PTCE(nom="ALISS", perimetre="epci:200071991", source="saisie")
+        session.add(ptce)
+        session.flush()
+        journal.noter(
+            session, "saisie@exemple.fr", "ajout", ptce, None, journal.instantane(ptce), None, "saisie"
+        )
+    assert depot.compteur() > compteur
+    assert depot.signature() == signature
+    compteur = depot.compteur()
+    with depot.session() as session:
+        masquage = store.Masquage(
+            cle="73282932000074", motif="Fermée", actif=True, cree_le=comptes.maintenant(), par="admin"
+        )
+        session.add(masquage)
+        session.flush()
+        journal.noter(
+            session, "admin", "ajout", masquage, None, journal.instantane(masquage), None, "masquée"
+        )
+    assert depot.signature() != signature
+    assert depot.compteur() == compteur
+    # A bulk statement on a moderation table leaves the counter too.
+    with depot.session() as session:
+        session.execute(sa.update(store.Masquage).values(actif=False))
+    assert depot.compteur() == compteur

@@ -166,12 +166,19 @@ def _dates_opportunites() -> str:
     return "|".join(_construit_le(nom) for nom in ("commerces", "qpv", "structures"))
 
 
+_ETAPES_OFFICIELLES = ("territoires", "populations", "commerces", "qpv", "structures", "financements")
+
+
+def dates_officielles() -> str:
+    """The build dates of every dataset, without the store: the key of a figure made of official
+    data only, which no write of a user (a project, a contribution, a moderation) empties."""
+    return "|".join((_manifeste(nom) or {}).get("construit_le", "") for nom in _ETAPES_OFFICIELLES)
+
+
 def dates_construction() -> str:
-    """The build dates of every dataset (territories and steps): what a cached figure depends on."""
-    return "|".join(
-        _construit_le(nom)
-        for nom in ("territoires", "populations", "commerces", "qpv", "structures", "financements")
-    )
+    """The build dates of every dataset (territories and steps) and the register's contributions
+    (:func:`version_structures`): what a cached figure that counts structures depends on."""
+    return "|".join(_construit_le(nom) for nom in _ETAPES_OFFICIELLES)
 
 
 @st.cache_data(show_spinner="Comparaison avec les territoires englobants…", max_entries=128)
@@ -280,9 +287,9 @@ INACCESSIBLE = "base inaccessible"
 
 def version_structures() -> str:
     """The register's build date and the store's signature (:meth:`geo.base.store.Depot.signature`:
-    change counter, newest journal entry, address): a rebuild, a moderator's decision in any
+    newest moderation entry of the journal, address): a rebuild, a moderator's decision in any
     process, or another store (a restored backup, a test's), changes every cache key that
-    depends on the register."""
+    depends on the register; a project entered or a proposal still pending changes none."""
     from geo.base import store
     from geo.donnees import structures
 
@@ -403,11 +410,28 @@ def contributions_ouvertes() -> tuple[pd.DataFrame, dict]:
 
 
 def compteur_saisies() -> int:
-    """The store's change counter (one tiny query): part of the key of every cached read of entered data,
-    so that a write by any process is seen by every other on its next run."""
+    """The store's change counter of entered records (one tiny query): part of the key of every cached
+    read of entered data, so that a project written by any process is seen by every other on its next
+    run; a moderation or a public proposal leaves it (see :class:`geo.base.store.CompteurModifications`)."""
     from geo.base import store
 
     return _depot(store.url_par_defaut()).compteur()
+
+
+def version_saisies() -> str:
+    """:func:`compteur_saisies` as a key part, « base inaccessible » when the store is out of reach."""
+    from geo.base import store
+
+    try:
+        return str(compteur_saisies())
+    except store.BaseInaccessible:
+        return INACCESSIBLE
+
+
+def signature_fiche(tid: TerritoireId | None, annee: int | None) -> str:
+    """What the territory's PDF is made of: the territory, the year, the builds, the register's
+    contributions and the entered records (its jobs and funding blocks)."""
+    return f"{tid}|{annee}|{dates_construction()}|{version_saisies()}"
 
 
 def saisies():
@@ -632,7 +656,7 @@ def _surcouche_part_ess(dates: str) -> carte_territoire.Surcouche | str:
 
 def surcouche_part_ess() -> carte_territoire.Surcouche | str:
     """The départements of France coloured by the ESS share of salaried jobs (or why it cannot be)."""
-    return _surcouche_part_ess(dates_construction())
+    return _surcouche_part_ess(dates_officielles())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -654,7 +678,7 @@ def _couches_offertes(territoire_id: str, noms: tuple[str, ...], dates: str) -> 
 
 def couches_offertes(tid: TerritoireId | None, noms: tuple[str, ...]) -> tuple[str, ...]:
     """The layers of ``noms`` worth a switch in the territory (cached per territory)."""
-    return _couches_offertes(str(tid or ""), noms, dates_construction())
+    return _couches_offertes(str(tid or ""), noms, dates_officielles())
 
 
 @st.cache_data(show_spinner=False, max_entries=256)

@@ -770,11 +770,27 @@ def _contribution_a_moderer(
     return objet
 
 
-def _moderee(objet: store.Contribution, statut: str, moderateur: Utilisateur, instant: dt.datetime) -> None:
+def _noter_moderation(
+    session: Session,
+    objet: store.Contribution,
+    statut: str,
+    moderateur: Utilisateur,
+    avant: dict,
+    lot: str,
+    quoi: str,
+    instant: dt.datetime,
+) -> None:
+    """The decision on a contribution (``statut``, when, who, in which role) and its journal
+    entry (``avant`` the snapshot before it, ``quoi`` what was decided), in the caller's transaction."""
     objet.statut = statut
     objet.modere_le = instant
     objet.modere_par = moderateur.identifiant
     objet.role_moderateur = moderateur.role
+    session.flush()
+    journal.noter(
+        session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
+        _detail(quoi, objet), instant,
+    )  # fmt: skip
 
 
 def _raison(texte: str, quoi: str = "motif") -> str:
@@ -813,12 +829,9 @@ def accepter(
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans)
         avant = _instantane(objet)
         if objet.genre == SIGNALEMENT and objet.motif in MOTIFS_QUI_MASQUENT:
-            _moderee(objet, ACCEPTEE, moderateur, instant)
-            session.flush()
-            journal.noter(
-                session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-                _detail("acceptation du signalement", objet), instant,
-            )  # fmt: skip
+            _noter_moderation(
+                session, objet, ACCEPTEE, moderateur, avant, lot, "acceptation du signalement", instant
+            )
             _masquer_dans(
                 session, objet.cle_cible, objet.commune, MOTIFS_SIGNALEMENT[objet.motif]
                 + (f" : {objet.commentaire}" if objet.commentaire else ""), moderateur, objet.nom,
@@ -856,17 +869,12 @@ def accepter(
         for nom in modifications:
             if nom in _CHAMPS_STRUCTURE:
                 setattr(objet, nom, verification.valeurs.get(nom))
-        _moderee(objet, ACCEPTEE, moderateur, instant)
-        session.flush()
         quoi = (
             "acceptation de la proposition" if objet.genre == PROPOSITION else "correction signalée acceptée"
         )
         if modifications:
             quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in sorted(modifications)) + ")"
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(quoi, objet), instant,
-        )  # fmt: skip
+        _noter_moderation(session, objet, ACCEPTEE, moderateur, avant, lot, quoi, instant)
     return lot
 
 
@@ -885,12 +893,9 @@ def refuser(
     with depot.session() as session:
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans)
         avant = _instantane(objet)
-        _moderee(objet, REFUSEE, moderateur, instant)
-        session.flush()
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(f"refus, motif : {raison}", objet), instant,
-        )  # fmt: skip
+        _noter_moderation(
+            session, objet, REFUSEE, moderateur, avant, lot, f"refus, motif : {raison}", instant
+        )
     return lot
 
 
@@ -925,12 +930,8 @@ def fusionner(
                 setattr(objet, nom, valeur)
         objet.cle_cible = cle_cible
         objet.siret = objet.siret or siret_cible
-        _moderee(objet, FUSIONNEE, moderateur, instant)
-        session.flush()
-        journal.noter(
-            session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
-            _detail(f"fusion avec la structure {cle_cible}", objet), instant,
-        )  # fmt: skip
+        quoi = f"fusion avec la structure {cle_cible}"
+        _noter_moderation(session, objet, FUSIONNEE, moderateur, avant, lot, quoi, instant)
     return lot
 
 
@@ -1347,14 +1348,60 @@ def geojson_ouvert(publiees: pd.DataFrame) -> bytes:
     return json.dumps(collection, ensure_ascii=False, default=str).encode("utf-8")
 
 
+# What the open dataset shows of a contribution (:func:`publiees`), the contact never among them.
+_CHAMPS_PUBLIES = (*(c for c in _CHAMPS_STRUCTURE if c != "contact"), "cle_cible", "role_moderateur")
+
+
+def _publiee(etat: dict | None) -> tuple | None:
+    """What the open dataset shows of a contribution in this journal snapshot; None: nothing."""
+    if not etat or etat.get("genre") != PROPOSITION or etat.get("statut") not in (ACCEPTEE, FUSIONNEE):
+        return None
+    return (etat.get("id"), (etat.get("modere_le") or "")[:10], *(etat.get(c) for c in _CHAMPS_PUBLIES))
+
+
+def _masque_une_publiee(etat: dict | None, publiees_ou_enrichies: set[str]) -> str | None:
+    """The key an active mask in this snapshot takes out of the open dataset; None: none."""
+    if not etat or not etat.get("actif") or etat.get("cle") not in publiees_ou_enrichies:
+        return None
+    return etat["cle"]
+
+
+def _derniere_modification_publiee(session: Session) -> dt.datetime | None:
+    """When the published content last changed: the newest moderation entry of the journal that
+    changed what :func:`publiees` shows (an acceptance, an undo, an edit, a mask on a published
+    proposal or on the structure it completes). A refusal, an erasure asked by a person, the
+    contacts purged after 30 days or a mask on another structure change nothing published."""
+    cles = session.execute(
+        select(store.Contribution.id, store.Contribution.cle_cible).where(
+            store.Contribution.genre == PROPOSITION, store.Contribution.statut.in_([ACCEPTEE, FUSIONNEE])
+        )
+    ).all()
+    publiees_ou_enrichies = {f"{PREFIXE_CLE}{i}" for i, _ in cles} | {c for _, c in cles if c}
+    entrees = session.execute(
+        select(store.Journal.quand, store.Journal.table_nom, store.Journal.avant, store.Journal.apres)
+        .where(store.Journal.table_nom.in_(list(_MODELES)))
+        .order_by(store.Journal.id.desc())
+    )
+    for quand, table, avant, apres in entrees:
+        avant, apres = (json.loads(e) if e else None for e in (avant, apres))
+        if _MODELES[table] is store.Contribution:
+            change = _publiee(avant) != _publiee(apres)
+        else:
+            change = _masque_une_publiee(avant, publiees_ou_enrichies) != _masque_une_publiee(
+                apres, publiees_ou_enrichies
+            )
+        if change:
+            return quand
+    return None
+
+
 def jeu_de_donnees(depot: store.Depot) -> dict:
     """The dataset as the Sources page shows it: ``titre, producteur, licence, url_licence,
-    nombre`` (accepted contributions published), ``derniere_modification`` (datetime UTC, None
-    before the first moderation)."""
+    nombre`` (accepted contributions published), ``derniere_modification`` (datetime UTC of the
+    last change of the published content, :func:`_derniere_modification_publiee`; None before
+    the first)."""
     with _session_publique(depot) as session:
-        derniere = session.scalar(
-            select(func.max(store.Journal.quand)).where(store.Journal.table_nom.in_(list(_MODELES)))
-        )
+        derniere = _derniere_modification_publiee(session)
     return {
         "titre": "Structures proposées par les acteurs du territoire (contributions vérifiées)",
         "producteur": "Contributeurs de ce site, vérifiés par ses modérateurs",

@@ -33,6 +33,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -40,6 +41,7 @@ from sqlalchemy import (
     Text,
     create_engine,
     event,
+    func,
     select,
     text,
 )
@@ -262,7 +264,11 @@ class Journal(Base):
     """
 
     __tablename__ = "journal"
-    __table_args__ = (CheckConstraint(f"action IN ({_liste_sql(ACTIONS_JOURNAL)})", name="action"),)
+    __table_args__ = (
+        CheckConstraint(f"action IN ({_liste_sql(ACTIONS_JOURNAL)})", name="action"),
+        # The newest moderation entry (Depot.signature) among an import's 100 000 entries.
+        Index("ix_journal_table_nom_id", "table_nom", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     quand: Mapped[dt.datetime] = mapped_column(DateTime, index=True)
@@ -278,10 +284,13 @@ class Journal(Base):
 
 
 class CompteurModifications(Base):
-    """One row (``id`` 1) whose ``valeur`` grows by one in the transaction of every write.
+    """One row (``id`` 1) whose ``valeur`` grows by one in the transaction of every write of the
+    entered records (:data:`MODELES`: PTCE, projects, structures, jobs, funding).
 
     Cached reads of entered data are keyed on it: one tiny query per run tells each process
     of a multi-process deployment whether another one wrote since (see :meth:`Depot.compteur`).
+    A moderation decision, a public proposal or an account's sign-in leave it alone: they change
+    nothing those reads show (the register follows :meth:`Depot.signature`).
     """
 
     __tablename__ = "compteur_modifications"
@@ -355,6 +364,10 @@ class Masquage(Base):
     contribution_id: Mapped[int | None] = mapped_column(ForeignKey("contribution.id", ondelete="SET NULL"))
 
 
+# The journal's names of the two tables moderators write (geo.base.journal.MODELES_MODERATION).
+TABLES_JOURNAL_MODERATION: tuple[str, ...] = ("contributions", "masquages")
+
+
 class EnvoiContribution(Base):
     """One public send (accepted or refused), for the rate limits: when, and hashes of who."""
 
@@ -378,7 +391,11 @@ class CleEmpreintes(Base):
 _INCREMENTER = text("UPDATE compteur_modifications SET valeur = valeur + 1 WHERE id = 1")
 
 
-def _apres_ecriture(session: Session, _contexte) -> None:
+def _tables_des_saisies() -> frozenset[str]:
+    return frozenset(modele.__table__.name for modele in MODELES.values())
+
+
+def _augmenter_compteur(session: Session) -> None:
     # The bump joins the write's own transaction: a rolled-back write bumps nothing.
     if session.info.get("compteur_augmente"):
         return
@@ -386,10 +403,20 @@ def _apres_ecriture(session: Session, _contexte) -> None:
     session.connection().execute(_INCREMENTER)
 
 
+def _apres_ecriture(session: Session, _contexte) -> None:
+    # After a flush the session still lists what it flushed: only the entered records count.
+    ecrits = [*session.new, *session.dirty, *session.deleted]
+    tables = _tables_des_saisies()
+    if any(getattr(type(objet), "__tablename__", None) in tables for objet in ecrits):
+        _augmenter_compteur(session)
+
+
 def _requete_orm(etat) -> None:
     # Bulk update/delete/insert statements (session.execute(delete(...))) flush nothing.
     if etat.is_update or etat.is_delete or etat.is_insert:
-        _apres_ecriture(etat.session, None)
+        table = getattr(etat.statement, "table", None)
+        if getattr(table, "name", None) in _tables_des_saisies():
+            _augmenter_compteur(etat.session)
 
 
 def _fin_de_transaction(session: Session, *_args) -> None:
@@ -506,29 +533,31 @@ class Depot:
         event.listen(self._sessions, "after_rollback", _fin_de_transaction)
 
     def compteur(self) -> int:
-        """The change counter: differs from a previous reading once any process has written since."""
+        """The change counter of the entered records (:data:`MODELES`): differs from a previous
+        reading once any process has written one since."""
         with self.engine.connect() as connexion:
             requete = select(CompteurModifications.valeur).where(CompteurModifications.id == 1)
             valeur = connexion.scalar(requete)
         return int(valeur or 0)
 
     def signature(self) -> str:
-        """What a cache of the store's contents is keyed on, in one query: the change counter, and
-        the newest journal entry's id and time. The counter alone starts again in a new store or a
-        restored backup, so that two different stores could share a key; the journal's newest
-        entry (its time to the microsecond) tells them apart, and two stores that agree on all
-        three hold the same moderated facts. The address (without its password) is part of it
-        too: two stores of one process never share a key."""
-        derniere = select(Journal.id, Journal.quand).order_by(Journal.id.desc()).limit(1).subquery()
-        requete = select(
-            select(CompteurModifications.valeur).where(CompteurModifications.id == 1).scalar_subquery(),
-            select(derniere.c.id).scalar_subquery(),
-            select(derniere.c.quand).scalar_subquery(),
+        """What a cache of the register's contributions is keyed on, in one query: the newest
+        moderation entry of the journal (its id, and its time to the microsecond), and the address
+        (without its password). Every change of what the register shows (an acceptance, a merge,
+        a structure hidden, an undo) is a moderation written with its journal entry in one
+        transaction; nothing else moves it (a project entered, a public proposal still pending, a
+        contact erased), so that the register's caches outlive those writes. A new store or a
+        restored backup has another newest entry; two stores of one process never share a key."""
+        dernier = (
+            select(func.max(Journal.id))
+            .where(Journal.table_nom.in_(TABLES_JOURNAL_MODERATION))
+            .scalar_subquery()
         )
         with self.engine.connect() as connexion:
-            compteur, journal_id, quand = connexion.execute(requete).one()
+            ligne = connexion.execute(select(Journal.id, Journal.quand).where(Journal.id == dernier)).first()
+        journal_id, quand = ligne if ligne is not None else (0, "")
         adresse = hashlib.sha256(self.url_affichee.encode("utf-8")).hexdigest()[:12]
-        return f"{int(compteur or 0)}:{journal_id or 0}:{quand or ''}:{adresse}"
+        return f"{journal_id}:{quand}:{adresse}"
 
     @property
     def url_affichee(self) -> str:
