@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.base import comptes, store
+from geo.base import comptes, contributions, store
+from geo.donnees import emplois
 from tests.conftest import RACINE, tableaux_de_page
 from tests.test_pages import _relancer
 from ui.acces import CLE_COMPTE
@@ -263,3 +264,54 @@ def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     # The territories side by side had no table at all.
     comparaison = next(e for e in valeurs if e.dataframe and "Territoire" in e.dataframe[0].value.columns)
     assert len(comparaison.dataframe[0].value) >= 2
+
+
+def test_a_subsidy_placed_by_an_accepted_contribution_follows_moderation_and_says_so():
+    """Issue 31: « Journées cinéma Amiens » (Somme's 2017 file) is counted at the département: its
+    SIRET is in no official register. A proposal of that structure in Amiens, once accepted, places
+    the subsidy in Amiens, said as such; undone, it goes away, without restarting the app."""
+    at = _ouvrir("pages/emplois.py", "commune:80021")
+    conventions, montant = _metrique(at, "Conventions").value, _metrique(at, "Montant accordé").value
+    depot = emplois.depot_pret()
+    try:
+        envoi = contributions.proposer(
+            depot,
+            {
+                "nom": "Journées cinéma Amiens",
+                "siret": "318 132 842 00028",
+                "commune": "80021",
+                "lon": "2,30",
+                "lat": "49,89",
+                "famille": "association",
+                "contact": "cinema@example.org",
+            },
+            contributions.Emetteur("session-essai", "192.0.2.80"),
+            lambda _lon, _lat: "80021",
+        )
+        assert envoi.accepte, envoi.erreurs
+        # Pending: nothing changes.
+        _relancer(at)
+        assert _metrique(at, "Conventions").value == conventions
+        administrateur = comptes.par_identifiant(depot, "admin-essai") or comptes.creer(
+            depot, "admin-essai", "administrateur", "mot de passe des essais"
+        )
+        lot = contributions.accepter(depot, envoi.contribution_id, administrateur)
+        _relancer(at)
+        assert int(_metrique(at, "Conventions").value) == int(conventions) + 1
+        assert _metrique(at, "Montant accordé").value != montant
+        dit = [i.value for i in at.info if "contribution vérifiée" in i.value]
+        assert dit == [
+            "Dont 1 convention (30\u202f000 €) placée grâce à une contribution vérifiée : le SIRET du "
+            "bénéficiaire n'est connu que d'une structure proposée par le public et acceptée par un "
+            "modérateur, pas des données officielles, qui ne situent que la collectivité qui attribue, ou "
+            "rien (colonne « Placé par »)."
+        ]
+        tableau = tableaux_de_page(at)[-1].value.set_index("Bénéficiaire")
+        assert "placé grâce à une contribution vérifiée" in tableau.loc["JOURNEES CINEMA AMIENS", "Placé par"]
+        contributions.annuler(depot, lot, administrateur)
+        _relancer(at)
+        assert _metrique(at, "Conventions").value == conventions
+        assert _metrique(at, "Montant accordé").value == montant
+        assert not [i for i in at.info if "contribution vérifiée" in i.value]
+    finally:
+        depot.fermer()
