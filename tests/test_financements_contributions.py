@@ -5,6 +5,7 @@ anything, and an official placement never moves."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -201,3 +202,28 @@ def test_the_funding_block_and_its_remarks_say_what_a_contribution_placed(refere
     assert bloc["donnees_ouvertes"]["places_par_contribution"] == {"postes": 2, "total_eur": 3000.0}
     remarque = next(r for r in financements.remarques(None, bloc) if "contribution vérifiée" in r)
     assert remarque.startswith("Dont 2 postes d'adultes-relais ou FONJEP (3\u202f000 €) placés ici")
+
+
+def test_the_map_draws_a_subsidy_placed_by_a_contribution_and_says_so(depot, referentiel, tmp_path):
+    import folium
+
+    from geo.rendu import surcouches
+
+    donnees = _subventions(referentiel, tmp_path)
+    hainaut = TerritoireId("epci", HAINAUT)
+    avant = surcouches.subventions.par_commune(donnees, hainaut)
+    assert (list(avant.commune), list(avant.montant_eur)) == ([ABSCON], [40000.0])
+    envoi = proposer(depot, siret=SIRET_VALIDE)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    avec = donnees.avec_contributions(referentiel, _registre_du_depot(depot).sirets_des_contributions())
+    communes = surcouches.subventions.par_commune(avec, hainaut)
+    assert list(communes.montant_eur) == [70000.0]
+    assert (communes.par_contribution[0], communes.montant_par_contribution[0]) == (1, 30000.0)
+    surcouche = surcouches.subventions.surcouche(referentiel, avec, hainaut)
+    libelles = [libelle for _, libelle in surcouche.legende]
+    assert "dont 1 commune où des subventions sont placées grâce à une contribution vérifiée" in libelles[1]
+    carte = folium.Map()
+    surcouche.creer().add_to(carte)
+    html = carte.get_root().render()
+    dit = "(30\u202f000 €) placée grâce à une contribution vérifiée (pas une donnée officielle)"
+    assert dit in html or json.dumps(dit)[1:-1] in html
