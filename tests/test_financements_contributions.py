@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 
 from geo.base import contributions
-from geo.donnees import financements, structures, subventions
+from geo.donnees import comparateur, financements, structures, subventions
+from geo.rendu import fiche
 from geo.territoires.referentiel import TerritoireId
 from tests.test_contributions import (
     ADMIN,
@@ -202,6 +203,14 @@ def test_the_funding_block_and_its_remarks_say_what_a_contribution_placed(refere
     assert bloc["donnees_ouvertes"]["places_par_contribution"] == {"postes": 2, "total_eur": 3000.0}
     remarque = next(r for r in financements.remarques(None, bloc) if "contribution vérifiée" in r)
     assert remarque.startswith("Dont 2 postes d'adultes-relais ou FONJEP (3\u202f000 €) placés ici")
+    # The comparator's « financements par habitant » says it too.
+    donnees.disponible = True
+    valeur = comparateur._financements(
+        referentiel, abscon, donnees.avec_contributions({SIRET_VALIDE: ABSCON}), 1000
+    )
+    assert valeur.valeur == 3.0
+    assert "dont 2 postes (3\u202f000 €) placés grâce à une contribution vérifiée" in valeur.remarque
+    assert comparateur._financements(referentiel, abscon, donnees, 1000).valeur == 0.0
 
 
 def test_the_map_draws_a_subsidy_placed_by_a_contribution_and_says_so(depot, referentiel, tmp_path):
@@ -224,6 +233,15 @@ def test_the_map_draws_a_subsidy_placed_by_a_contribution_and_says_so(depot, ref
     assert "dont 1 commune où des subventions sont placées grâce à une contribution vérifiée" in libelles[1]
     carte = folium.Map()
     surcouche.creer().add_to(carte)
+    # The fiche (PDF) says it under its chart of the subsidies received.
+    bloc = {"subventions": subventions.bloc(avec, hainaut)}
+    assert "dont 1 convention placée ici grâce à une contribution vérifiée" in (
+        fiche.graphique_subventions(bloc).legende
+    )
+    assert (
+        "contribution"
+        not in fiche.graphique_subventions({"subventions": subventions.bloc(donnees, hainaut)}).legende
+    )
     html = carte.get_root().render()
     dit = "(30\u202f000 €) placée grâce à une contribution vérifiée (pas une donnée officielle)"
     assert dit in html or json.dumps(dit)[1:-1] in html
