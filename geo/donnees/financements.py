@@ -450,9 +450,14 @@ def placer_par_contributions(
     attachment ``siret_contribution``. ``postes`` is left as it is."""
     if not sirets_communes or postes.empty or "siret" not in postes:
         return postes
-    commune = ref.codes_actuels(postes.siret.astype("string").map(sirets_communes).astype("string"))
     rattachement = postes.rattachement.astype("string")
-    a_placer = parmi(rattachement, list(SANS_COMMUNE)) & commune.notna()
+    siret = postes.siret.astype("string")
+    candidats = parmi(rattachement, list(SANS_COMMUNE)) & parmi(siret, list(sirets_communes)).fillna(False)
+    if not candidats.any():
+        return postes
+    # Current codes of the few candidates only: every post would cost seconds.
+    commune = ref.codes_actuels(siret[candidats].map(sirets_communes).astype("string")).reindex(postes.index)
+    a_placer = candidats & commune.notna()
     for officiel, colonne in SANS_COMMUNE.items():
         if colonne is not None:
             hors = (rattachement == officiel) & (commune.map(ref.communes[colonne]) != postes[colonne])

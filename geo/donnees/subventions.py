@@ -362,8 +362,15 @@ def placer_par_contributions(
     if not sirets_communes or table.empty:
         return table
     siret = table.beneficiaire_siret.astype("string")
-    commune = ref.codes_actuels(siret.map(sirets_communes).astype("string"))
-    a_placer = parmi(table.placement.astype("string"), SANS_COMMUNE_DU_BENEFICIAIRE) & commune.notna()
+    candidates = parmi(table.placement.astype("string"), SANS_COMMUNE_DU_BENEFICIAIRE) & parmi(
+        siret, list(sirets_communes)
+    ).fillna(False)
+    if not candidates.any():
+        return table
+    # Current codes of the few candidates only: the whole table would cost half a second.
+    commune = ref.codes_actuels(siret[candidates].map(sirets_communes).astype("string"))
+    commune = commune.reindex(table.index)
+    a_placer = candidates & commune.notna()
     if not a_placer.any():
         return table
     table = table.copy()
