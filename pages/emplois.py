@@ -410,8 +410,9 @@ else:
     cases[2].metric(
         "Bénéficiaires",
         "—" if inconnues else nombre_fr(resume_sub["beneficiaires"]),
-        help="Placés par leur identifiant (ou une commune par son nom) : "
-        f"{nombre_fr(places['par_leur_identifiant'])} · comptés au territoire de la collectivité qui "
+        help="Placés par leur identifiant dans les données officielles (ou une commune par son nom) : "
+        f"{nombre_fr(places['par_leur_identifiant'])} · placés grâce à une contribution vérifiée : "
+        f"{nombre_fr(places['par_une_contribution'])} · comptés au territoire de la collectivité qui "
         f"attribue : {nombre_fr(places['au_territoire_de_l_attribuant'])}.",
     )
     cases[3].metric(
@@ -419,6 +420,10 @@ else:
         "inconnue" if inconnues or ess["part_pct"] is None else f"{nombre_fr(ess['part_pct'], 1)} %",
         help=ess["note"],
     )
+    # Placed by a structure the public proposed, not by official data: said beside the figures.
+    par_contribution = None if inconnues else subventions.texte_contributions(resume_sub)
+    if par_contribution:
+        st.info(par_contribution, icon=":material/verified_user:")
     st.caption(subventions.NOTE_PERIMETRE)
     regroupement_sub = st.radio(
         "Regrouper par",

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from geo.base import comptes, store
+from geo.base import comptes, contributions, store
+from geo.donnees import emplois, financements
 from tests.conftest import RACINE, tableaux_de_page
 from tests.test_pages import _relancer
 from ui.acces import CLE_COMPTE
@@ -263,3 +264,86 @@ def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     # The territories side by side had no table at all.
     comparaison = next(e for e in valeurs if e.dataframe and "Territoire" in e.dataframe[0].value.columns)
     assert len(comparaison.dataframe[0].value) >= 2
+
+
+def _accepter_une_proposition(depot, nom: str, siret: str, commune: str, lon: str, lat: str):
+    """A public proposal of a structure, accepted by an administrator: (journal lot, administrator)."""
+    envoi = contributions.proposer(
+        depot,
+        {
+            "nom": nom,
+            "siret": siret,
+            "commune": commune,
+            "lon": lon,
+            "lat": lat,
+            "famille": "association",
+            "contact": "contact@example.org",
+        },
+        contributions.Emetteur("session-essai", "192.0.2.80"),
+        lambda _lon, _lat: commune,
+    )
+    assert envoi.accepte, envoi.erreurs
+    administrateur = comptes.par_identifiant(depot, "admin-essai") or comptes.creer(
+        depot, "admin-essai", "administrateur", "mot de passe des essais"
+    )
+    return contributions.accepter(depot, envoi.contribution_id, administrateur), administrateur
+
+
+def test_a_subsidy_placed_by_an_accepted_contribution_follows_moderation_and_says_so():
+    """Issue 31: « Journées cinéma Amiens » (Somme's 2017 file) is counted at the département: its
+    SIRET is in no official register. A proposal of that structure in Amiens, once accepted, places
+    the subsidy in Amiens, said as such; undone, it goes away, without restarting the app."""
+    at = _ouvrir("pages/emplois.py", "commune:80021")
+    conventions, montant = _metrique(at, "Conventions").value, _metrique(at, "Montant accordé").value
+    depot = emplois.depot_pret()
+    try:
+        lot, administrateur = _accepter_une_proposition(
+            depot, "Journées cinéma Amiens", "318 132 842 00028", "80021", "2,30", "49,89"
+        )
+        _relancer(at)
+        assert int(_metrique(at, "Conventions").value) == int(conventions) + 1
+        assert _metrique(at, "Montant accordé").value != montant
+        dit = [i.value for i in at.info if "contribution vérifiée" in i.value]
+        assert dit == [
+            "Dont 1 convention (30\u202f000 €) placée grâce à une contribution vérifiée : le SIRET du "
+            "bénéficiaire n'est connu que d'une structure proposée par le public et acceptée par un "
+            "modérateur, pas des données officielles, qui ne situent que la collectivité qui attribue, ou "
+            "rien (colonne « Placé par »)."
+        ]
+        tableau = tableaux_de_page(at)[-1].value.set_index("Bénéficiaire")
+        assert "placé grâce à une contribution vérifiée" in tableau.loc["JOURNEES CINEMA AMIENS", "Placé par"]
+        contributions.annuler(depot, lot, administrateur)
+        _relancer(at)
+        assert _metrique(at, "Conventions").value == conventions
+        assert _metrique(at, "Montant accordé").value == montant
+        assert not [i for i in at.info if "contribution vérifiée" in i.value]
+    finally:
+        depot.fermer()
+
+
+def test_adultes_relais_posts_placed_by_an_accepted_contribution_are_counted_and_said():
+    """The Maisons de quartier de Raismes' adultes-relais posts are known only by the Porte du
+    Hainaut contract (EPCI): a proposal of that structure in Raismes, accepted, counts them in
+    Raismes, with the remark and the attachment column saying how; undone, they leave."""
+    at = _ouvrir("pages/emplois.py", "commune:59491")
+    ouvertes = _metrique(at, "dont données ouvertes").value
+    depot = emplois.depot_pret()
+    try:
+        lot, administrateur = _accepter_une_proposition(
+            depot, "Maisons de quartier de Raismes", "41539765200025", "59491", "3,48", "50,39"
+        )
+        _relancer(at)
+        assert _metrique(at, "dont données ouvertes").value != ouvertes
+        dit = [i.value for i in at.info if "contribution vérifiée" in i.value]
+        assert len(dit) == 1
+        assert dit[0].startswith("Dont 6 postes d'adultes-relais ou FONJEP (")
+        assert "placés ici grâce à une contribution vérifiée" in dit[0]
+        lignes = tableaux_de_page(at)
+        rattachements = next(t.value for t in lignes if "rattachement" in t.value.columns).rattachement
+        assert (rattachements == financements.RATTACHEMENTS["siret_contribution"]).sum() == 6
+        contributions.annuler(depot, lot, administrateur)
+        _relancer(at)
+        assert _metrique(at, "dont données ouvertes").value == ouvertes
+        assert not [i for i in at.info if "contribution vérifiée" in i.value]
+    finally:
+        depot.fermer()

@@ -477,13 +477,14 @@ def _vue_emplois(territoire_id: str, annee: int | None, compteur: int | None, da
 
 def vue_emplois(tid: TerritoireId | None, annee: int | None, avec_saisies: bool = True):
     """What the Emplois page shows (:class:`geo.rendu.vue_emplois.VueEmplois`), computed once per
-    territory, year, store counter and build: the page only draws it. The result is shared
-    between sessions: read it, never change it."""
+    territory, year, store counter and build, and register (a post may be placed by an accepted
+    contribution): the page only draws it. The result is shared between sessions: read it, never
+    change it."""
     from geo.base import store
-    from geo.donnees import financements
+    from geo.donnees import financements, structures
 
     compteur = compteur_saisies() if avec_saisies else None
-    dates = _dates_construction(financements.ETAPE.nom)
+    dates = _dates_construction(financements.ETAPE.nom, structures.ETAPE.nom)
     return _vue_emplois(str(tid or ""), annee, compteur, dates, store.url_par_defaut())
 
 
@@ -496,10 +497,15 @@ def _vue_subventions(territoire_id: str, annee: int | None, sens: str, regroupem
 
 
 def vue_subventions(tid: TerritoireId | None, annee: int | None, sens: str, regroupement: str):
-    """Published subsidies of the territory, cached per view (read it, never change it)."""
-    from geo.donnees import subventions, subventions_import
+    """Published subsidies of the territory, cached per view and register version (a subsidy may be
+    placed by an accepted contribution; read it, never change it)."""
+    from geo.donnees import structures, subventions, subventions_import
 
-    dates = _dates_construction(subventions.ETAPE.nom) + "|" + str(subventions_import.empreinte_imports())
+    dates = (
+        _dates_construction(subventions.ETAPE.nom, structures.ETAPE.nom)
+        + "|"
+        + str(subventions_import.empreinte_imports())
+    )
     return _vue_subventions(str(tid or ""), annee, sens, regroupement, dates)
 
 
@@ -520,11 +526,11 @@ def couverture_annees(tid: TerritoireId | None, avec_saisies: bool = True) -> di
     """For each year, the funding sources covering it for the territory (the year selector's labels),
     once per territory, store counter and build (read it, never change it)."""
     from geo.base import store
-    from geo.donnees import financements, subventions, subventions_import
+    from geo.donnees import financements, structures, subventions, subventions_import
 
     compteur = compteur_saisies() if avec_saisies else None
     dates = (
-        _dates_construction(financements.ETAPE.nom, subventions.ETAPE.nom)
+        _dates_construction(financements.ETAPE.nom, subventions.ETAPE.nom, structures.ETAPE.nom)
         + "|"
         + str(subventions_import.empreinte_imports())
     )
@@ -532,18 +538,30 @@ def couverture_annees(tid: TerritoireId | None, avec_saisies: bool = True) -> di
 
 
 @st.cache_resource(show_spinner="Chargement des financements publics…")
-def _donnees_financements(dossier_cache: str, construit_le: str):
+def _financements_officiels(dossier_cache: str, construit_le: str):
     from geo.donnees import financements
 
     return financements.charger(referentiel(), Path(dossier_cache))
 
 
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _donnees_financements(dossier_cache: str, construit_le: str, version: str):
+    officielles = _financements_officiels(dossier_cache, construit_le)
+    return officielles.avec_contributions(
+        _donnees_structures(dossier_cache, version).sirets_des_contributions()
+    )
+
+
 def donnees_financements():
-    """Ci.Ville posts and ESS share of jobs; a rebuild (new manifest date) invalidates the cache."""
+    """Ci.Ville posts and ESS share of jobs, the posts the official data leave without a commune
+    placed by the structures accepted contributions add; a rebuild (new manifest date) or a
+    moderation (the register's version) invalidates the cache."""
     from geo.donnees import financements
 
     manifeste = _manifeste(financements.ETAPE.nom) or {}
-    return _donnees_financements(str(config.dossier_cache()), manifeste.get("construit_le", ""))
+    return _donnees_financements(
+        str(config.dossier_cache()), manifeste.get("construit_le", ""), version_structures()
+    )
 
 
 def blocs_emplois_financements(tid: TerritoireId | None, annee: int | None = None) -> dict:
@@ -583,19 +601,32 @@ def bloc_commerces(tid: TerritoireId | None, definition: str) -> dict:
 
 
 @st.cache_resource(show_spinner="Chargement des subventions publiées…", max_entries=4)
-def _donnees_subventions(dossier_cache: str, construit_le: str, imports: str):
+def _subventions_officielles(dossier_cache: str, construit_le: str, imports: str):
     from geo.donnees import subventions
 
     return subventions.charger(referentiel(), Path(dossier_cache))
 
 
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _donnees_subventions(dossier_cache: str, construit_le: str, imports: str, version: str):
+    officielles = _subventions_officielles(dossier_cache, construit_le, imports)
+    return officielles.avec_contributions(
+        referentiel(), _donnees_structures(dossier_cache, version).sirets_des_contributions()
+    )
+
+
 def donnees_subventions():
-    """Published SCDL subsidies; a rebuild or a new imported file invalidates the cache."""
+    """Published SCDL subsidies, those the official data leave without their beneficiary's commune
+    placed by the structures accepted contributions add; a rebuild, a new imported file or a
+    moderation (the register's version) invalidates the cache."""
     from geo.donnees import subventions, subventions_import
 
     manifeste = _manifeste(subventions.ETAPE.nom) or {}
     return _donnees_subventions(
-        str(config.dossier_cache()), manifeste.get("construit_le", ""), subventions_import.empreinte_imports()
+        str(config.dossier_cache()),
+        manifeste.get("construit_le", ""),
+        subventions_import.empreinte_imports(),
+        version_structures(),
     )
 
 

@@ -245,13 +245,24 @@ def _financements(
         return Valeur(None, "fichiers Ci.Ville non disponibles sur ce serveur")
     bloc = financements.bloc(donnees_financements, None, ref, tid, annee)
     valeur = _par_habitant(bloc["total_eur"], population, "")
+    remarques = []
     non_repartis = bloc["donnees_ouvertes"].get("non_repartis")
-    if valeur.valeur is not None and non_repartis:
-        return Valeur(
-            valeur.valeur,
-            remarque=f"sans {accorder(non_repartis['postes'], 'poste connu', 'postes connus')} "
-            f"seulement à l'échelle {non_repartis['echelle']} ({nombre_fr(non_repartis['total_eur'])} €)",
+    if non_repartis:
+        remarques.append(
+            f"sans {accorder(non_repartis['postes'], 'poste connu', 'postes connus')} "
+            f"seulement à l'échelle {non_repartis['echelle']} ({nombre_fr(non_repartis['total_eur'])} €)"
         )
+    # Placed here by a structure the public proposed and a moderator accepted, not by official data.
+    par_contribution = bloc["donnees_ouvertes"].get("places_par_contribution")
+    if par_contribution:
+        remarques.append(
+            f"dont {accorder(par_contribution['postes'], 'poste')} "
+            f"({nombre_fr(par_contribution['total_eur'])} €) "
+            f"{accorder(par_contribution['postes'], 'placé', avec_nombre=False)} grâce à une contribution "
+            "vérifiée, pas par les données officielles"
+        )
+    if valeur.valeur is not None and remarques:
+        return Valeur(valeur.valeur, remarque=" ; ".join(remarques))
     return valeur
 
 

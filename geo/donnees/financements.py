@@ -19,6 +19,7 @@ how many such posts their département holds.
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import cached_property
 from pathlib import Path
@@ -27,7 +28,7 @@ import pandas as pd
 
 from geo.base import semences, store
 from geo.build import etapes
-from geo.donnees import emplois, subventions
+from geo.donnees import emplois, structures, subventions
 from geo.outils import config
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, de_nom, nombre_fr, plages
@@ -39,6 +40,8 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 RATTACHEMENTS = {
     "siret": "SIRET de l'employeur (structure saisie)",
     "siret_registre": "SIRET de l'employeur (registre des structures de l'ESS)",
+    "siret_contribution": "SIRET de l'employeur, placé grâce à une contribution vérifiée (structure "
+    "proposée par le public et acceptée par un modérateur, pas une donnée officielle)",
     "commune_employeur": "l'employeur est la commune (son SIRET ou son nom)",
     "cv_commune": "contrat de ville (commune)",
     "cv_epci": "contrat de ville (EPCI)",
@@ -46,6 +49,11 @@ RATTACHEMENTS = {
     "departement": "département",
     "aucun": "non rattaché",
 }
+PAR_CONTRIBUTION = "siret_contribution"
+# Official attachments that leave a post without a commune, and the column of the territory they
+# name: an accepted contribution may place such a post on a commune of that territory, never
+# elsewhere, and never moves a post the official data place on a commune.
+SANS_COMMUNE = {"aucun": None, "departement": "dep", "cv_epci": "epci", "cv_point": "epci"}
 # The funding sources by their short names (year selector, coverage lines).
 CIVILLE = "Ci.Ville"
 SUBVENTIONS = subventions.SOURCE_COURTE
@@ -286,6 +294,8 @@ class DonneesFinancements:
     def __init__(self, dossier: Path, manifeste: dict) -> None:
         self.manifeste = manifeste
         self.dossier = dossier
+        # SIRET → commune of the structures accepted contributions add (see avec_contributions).
+        self.sirets_contributions: dict[str, str] = {}
         self.disponible = bool(manifeste.get("disponible")) and (dossier / "postes.parquet").is_file()
         if self.disponible:
             self.postes = pd.read_parquet(dossier / "postes.parquet")
@@ -317,6 +327,16 @@ class DonneesFinancements:
         registre = pd.read_parquet(chemin, columns=["siret", "commune"]).dropna()
         return dict(zip(registre.siret.astype(str), registre.commune.astype(str), strict=True))
 
+    def avec_contributions(self, sirets_communes: dict[str, str]) -> DonneesFinancements:
+        """A copy that also places the posts the official data leave without a commune on the
+        commune of the structure an accepted contribution gives their employer's SIRET
+        (``sirets_communes``, see :meth:`geo.donnees.structures.DonneesStructures.sirets_des_contributions`);
+        this one is left as it is (it may be cached)."""
+        copie = copy.copy(self)
+        copie.sirets_contributions = dict(sirets_communes)
+        copie.__dict__.pop("_postes_places", None)  # placed again, with the contributions
+        return copie
+
     def postes_places(self, ref: Referentiel, sirets_communes: dict[str, str] | None = None) -> pd.DataFrame:
         """Every post, placed on its employer's commune when its SIRET is known.
 
@@ -334,7 +354,7 @@ class DonneesFinancements:
         return memo[cle]
 
     def _placer(self, ref: Referentiel, sirets_communes: dict[str, str] | None) -> pd.DataFrame:
-        postes = self.postes
+        postes = placer_par_contributions(self.postes, ref, self.sirets_contributions)
         for sirets, rattachement in ((self.sirets_registre, "siret_registre"), (sirets_communes, "siret")):
             if not sirets:
                 continue
@@ -421,6 +441,38 @@ class DonneesFinancements:
         }
 
 
+def placer_par_contributions(
+    postes: pd.DataFrame, ref: Referentiel, sirets_communes: dict[str, str]
+) -> pd.DataFrame:
+    """The posts the official data leave without a commune (:data:`SANS_COMMUNE`) placed on the
+    commune of the structure an accepted contribution gives their employer's SIRET, when that
+    commune lies in the territory the official data name (its département, its contract's EPCI);
+    attachment ``siret_contribution``. ``postes`` is left as it is."""
+    if not sirets_communes or postes.empty or "siret" not in postes:
+        return postes
+    rattachement = postes.rattachement.astype("string")
+    siret = postes.siret.astype("string")
+    candidats = parmi(rattachement, list(SANS_COMMUNE)) & parmi(siret, list(sirets_communes)).fillna(False)
+    if not candidats.any():
+        return postes
+    # Current codes of the few candidates only: every post would cost seconds.
+    commune = ref.codes_actuels(siret[candidats].map(sirets_communes).astype("string")).reindex(postes.index)
+    a_placer = candidats & commune.notna()
+    for officiel, colonne in SANS_COMMUNE.items():
+        if colonne is not None:
+            hors = (rattachement == officiel) & (commune.map(ref.communes[colonne]) != postes[colonne])
+            a_placer &= ~hors.fillna(True)
+    if not a_placer.any():
+        return postes
+    postes = postes.copy()
+    communes = commune[a_placer]
+    postes.loc[a_placer, "commune"] = communes
+    for colonne in ("epci", "dep", "reg"):
+        postes.loc[a_placer, colonne] = communes.map(ref.communes[colonne])
+    postes.loc[a_placer, "rattachement"] = PAR_CONTRIBUTION
+    return postes
+
+
 def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list[str]:
     """What a zero or a partial figure leaves out, in plain French (Emplois, Territoire, PDF)."""
     lignes = []
@@ -430,6 +482,15 @@ def remarques(bloc_emplois: dict | None, bloc_financements: dict | None) -> list
     ouvertes = (bloc_financements or {}).get("donnees_ouvertes", {})
     if ouvertes.get("non_comparables", {}).get("note"):
         lignes.append(ouvertes["non_comparables"]["note"])
+    if "places_par_contribution" in ouvertes:
+        places = ouvertes["places_par_contribution"]
+        lignes.append(
+            f"Dont {accorder(places['postes'], 'poste')} d'adultes-relais ou FONJEP "
+            f"({nombre_fr(places['total_eur'])} €) {accorder(places['postes'], 'placé', avec_nombre=False)} "
+            "ici grâce à une contribution vérifiée : le SIRET de l'employeur n'est connu que d'une structure "
+            "proposée par le public et acceptée par un modérateur, pas des données officielles, qui ne "
+            "situent que son département ou son contrat de ville (colonne « Rattachement au territoire »)."
+        )
     if "non_repartis" in ouvertes:
         non_repartis = ouvertes["non_repartis"]
         lignes.append(
@@ -490,6 +551,7 @@ def bloc(
         for cle, valeur in nommes.groupby("dispositif").montant_eur.sum().items():
             par_dispositif[cle] = round(par_dispositif.get(cle, 0.0) + float(valeur), 2)
     non_comparables = postes[~postes.comparable.astype(bool)]
+    par_contribution = postes.rattachement.astype("string").eq(PAR_CONTRIBUTION).fillna(False)
     non_repartis = donnees.postes_non_repartis(ref, tid, sirets)
     # An EPCI's posts left out are its département's; a commune's, its département's or its EPCI's.
     echelle_non_repartis = (
@@ -514,6 +576,16 @@ def bloc(
             },
             "source": SOURCE_CIVILLE,
             "annees": sorted(int(a) for a in postes.annee.dropna().unique()),
+            **(
+                {
+                    "places_par_contribution": {
+                        "postes": int(par_contribution.sum()),
+                        "total_eur": _somme(postes.montant_eur[par_contribution]),
+                    }
+                }
+                if par_contribution.any()
+                else {}
+            ),
             **(
                 {
                     "non_comparables": {
@@ -662,7 +734,9 @@ def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None =
         saisies = emplois.charger()
     except store.BaseInaccessible:  # the open data still answers without the store
         saisies = None
-    resultat = bloc(charger(ref), saisies, ref, tid, annee)
+    registre, _remarque = structures.avec_le_depot(ref)
+    donnees = charger(ref).avec_contributions(registre.sirets_des_contributions())
+    resultat = bloc(donnees, saisies, ref, tid, annee)
     resultat["subventions"] = subventions.bloc_rapport(ref, tid, annee)
     return resultat
 

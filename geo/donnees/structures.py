@@ -579,6 +579,23 @@ class DonneesStructures:
         copie.disponible = self.disponible or bool(len(copie.registre))
         return copie
 
+    def sirets_des_contributions(self) -> dict[str, str]:
+        """SIRET → commune of the structures shown only because a moderator accepted a public
+        proposal (key ``contribution:<id>``, not hidden here): what may place a funding line the
+        official data leave without its beneficiary's commune. Pending, refused or undone
+        proposals and hidden structures are not in this register, so they place nothing; a
+        SIRET that two such structures give in different communes places nothing either."""
+        registre = self.registre
+        proposees = registre[
+            registre.cle.astype("string").str.startswith(contributions.PREFIXE_CLE, na=False)
+            & registre.siret.notna()
+            & registre.commune.notna()
+        ]
+        communes = proposees.groupby(proposees.siret.astype(str)).commune.agg(
+            lambda c: sorted(set(c.astype(str)))
+        )
+        return {siret: seule[0] for siret, seule in communes.items() if len(seule) == 1}
+
     def siret_connu(self, siret: str) -> bool:
         """Whether the register (contributions included) has this SIRET: the public form's
         duplicate check (``sirets_du_registre`` of ``geo.base.contributions.proposer``)."""
@@ -854,16 +871,22 @@ def contributions_du_depot(donnees: DonneesStructures, depot) -> DonneesStructur
     return donnees.avec_contributions(contributions.acceptees(depot), contributions.cles_masquees(depot))
 
 
-def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, **_options) -> dict:
-    """The ``structures`` block of ``geo.rendu.report``, with the contributions accepted in the store."""
+def avec_le_depot(ref: Referentiel) -> tuple[DonneesStructures, str | None]:
+    """The register with the contributions accepted in the default store, and None; or, when the
+    store is out of reach, the official register and why (in French)."""
     donnees = charger(ref)
     try:
         depot = store.ouvrir()
         try:
-            donnees = contributions_du_depot(donnees, depot)
+            return contributions_du_depot(donnees, depot), None
         finally:
             depot.fermer()
     except store.BaseInaccessible as erreur:  # a store out of reach must not stop the report
-        bloc = donnees.bloc(ref, tid)
-        return {**bloc, "remarque_contributions": store.message_indisponible(erreur)}
-    return donnees.bloc(ref, tid)
+        return donnees, store.message_indisponible(erreur)
+
+
+def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, **_options) -> dict:
+    """The ``structures`` block of ``geo.rendu.report``, with the contributions accepted in the store."""
+    donnees, remarque = avec_le_depot(ref)
+    bloc = donnees.bloc(ref, tid)
+    return {**bloc, "remarque_contributions": remarque} if remarque else bloc

@@ -25,6 +25,7 @@ comes first in :data:`geo.build.construction.MODULES_ETAPES`); rebuild this step
 
 from __future__ import annotations
 
+import copy
 import re
 from functools import cached_property
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from geo.build import etapes
-from geo.donnees import subventions_import
+from geo.donnees import structures, subventions_import
 from geo.outils import config
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, cle_recherche, nombre_fr, plages
@@ -43,6 +44,8 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 PLACEMENTS = {
     "siret_registre": "SIRET du bénéficiaire (registre des structures de l'ESS)",
     "siren_registre": "SIREN du bénéficiaire (registre des structures de l'ESS, une seule commune)",
+    "siret_contribution": "SIRET du bénéficiaire, placé grâce à une contribution vérifiée (structure "
+    "proposée par le public et acceptée par un modérateur, pas une donnée officielle)",
     "commune_beneficiaire": "le bénéficiaire est une commune",
     "commune_nommee": "le bénéficiaire est une commune, reconnue par son nom dans le département de "
     "l'attribuant",
@@ -63,6 +66,15 @@ SOURCE_COURTE = "subventions publiées"
 NOTE_ESS = (
     "Part minimale : seuls les bénéficiaires retrouvés par leur SIRET ou SIREN dans le registre des "
     "structures de l'ESS comptent comme structures de l'ESS."
+)
+# A subsidy the official data count at the grantor's territory, or nowhere, has no beneficiary's
+# commune: only these may be placed by an accepted contribution (official placements always win).
+SANS_COMMUNE_DU_BENEFICIAIRE = ("territoire_attribuant", "aucun")
+PAR_CONTRIBUTION = "siret_contribution"
+NOTE_CONTRIBUTION = (
+    "grâce à une contribution vérifiée : le SIRET du bénéficiaire n'est connu que d'une structure proposée "
+    "par le public et acceptée par un modérateur, pas des données officielles, qui ne situent que la "
+    "collectivité qui attribue, ou rien (colonne « Placé par »)"
 )
 COLONNES = [
     "source",
@@ -339,6 +351,41 @@ def placer(table: pd.DataFrame, ref: Referentiel, registre: pd.DataFrame) -> pd.
     return table
 
 
+def placer_par_contributions(
+    table: pd.DataFrame, ref: Referentiel, sirets_communes: dict[str, str]
+) -> pd.DataFrame:
+    """The subsidies whose beneficiary the official data do not place (counted at the grantor's
+    territory, or nowhere), placed on the commune of the structure an accepted contribution gives
+    their SIRET (``sirets_communes``, see
+    :meth:`geo.donnees.structures.DonneesStructures.sirets_des_contributions`), placement
+    ``siret_contribution``. A placement by official data is never changed; ``table`` is left as it is."""
+    if not sirets_communes or table.empty:
+        return table
+    siret = table.beneficiaire_siret.astype("string")
+    candidates = parmi(table.placement.astype("string"), SANS_COMMUNE_DU_BENEFICIAIRE) & parmi(
+        siret, list(sirets_communes)
+    ).fillna(False)
+    if not candidates.any():
+        return table
+    # Current codes of the few candidates only: the whole table would cost half a second.
+    commune = ref.codes_actuels(siret[candidates].map(sirets_communes).astype("string"))
+    commune = commune.reindex(table.index)
+    a_placer = candidates & commune.notna()
+    if not a_placer.any():
+        return table
+    table = table.copy()
+    rattache = _rattachements(
+        pd.Series("commune", index=table.index[a_placer], dtype="string"), commune[a_placer], ref
+    )
+    for colonne in ("commune", "epci", "dep", "reg"):
+        table[colonne] = table[colonne].astype("string")
+        table.loc[a_placer, colonne] = rattache[colonne]
+    placement = table.placement.astype("string")
+    placement[a_placer] = PAR_CONTRIBUTION
+    table["placement"] = placement.astype("category")
+    return table
+
+
 def _territoire_producteur(publie: scdl_publies.FichierPublie | None, ref: Referentiel) -> dict[str, str]:
     """``commune, epci, dep, reg`` of the body that published a file, so that a file whose rows were all
     refused still counts its refused rows for its territory."""
@@ -486,6 +533,13 @@ class DonneesSubventions:
             self.table["montant_eur"] = self.table.montant_eur.astype(float)
         self.disponible = bool(len(self.table))
 
+    def avec_contributions(self, ref: Referentiel, sirets_communes: dict[str, str]) -> DonneesSubventions:
+        """A copy whose subsidies are also placed by the structures accepted contributions give
+        (:func:`placer_par_contributions`); this one is left as it is (it may be cached)."""
+        copie = copy.copy(self)
+        copie.table = placer_par_contributions(self.table, ref, sirets_communes)
+        return copie
+
     @cached_property
     def fichiers(self) -> dict[str, dict]:
         return {f["source"]: f for f in [*self.manifeste.get("fichiers", []), *self.comptes_importes]}
@@ -594,8 +648,22 @@ def _places(table: pd.DataFrame) -> dict[str, int]:
     return {
         "par_leur_identifiant": _beneficiaires(table[parmi(placement, PAR_IDENTIFIANT)]),
         "au_territoire_de_l_attribuant": _beneficiaires(table[placement == "territoire_attribuant"]),
+        "par_une_contribution": _beneficiaires(table[placement == PAR_CONTRIBUTION]),
         "non_places": _beneficiaires(table[placement == "aucun"]),
     }
+
+
+def texte_contributions(resume_subventions: dict) -> str | None:
+    """« 2 conventions (45 000 €) placées grâce à une contribution vérifiée : … », or None when the
+    official data alone placed every subsidy counted here."""
+    par_contribution = resume_subventions.get("placees_par_contribution", {})
+    n = par_contribution.get("conventions", 0)
+    if not n:
+        return None
+    return (
+        f"Dont {accorder(n, 'convention')} ({nombre_fr(par_contribution['total_eur'])} €) "
+        f"{accorder(n, 'placée', avec_nombre=False)} {NOTE_CONTRIBUTION}."
+    )
 
 
 def resume(table: pd.DataFrame) -> dict:
@@ -621,6 +689,10 @@ def resume(table: pd.DataFrame) -> dict:
         "beneficiaires_places": _places(table),
         "par_annee": dict(sorted(par_annee.items())),
         "par_placement": {PLACEMENTS[k]: int(v) for k, v in table.placement.value_counts().items() if v},
+        "placees_par_contribution": {
+            "conventions": int((table.placement.astype("string") == PAR_CONTRIBUTION).sum()),
+            "total_eur": _somme(table.montant_eur[(table.placement.astype("string") == PAR_CONTRIBUTION)]),
+        },
         "par_attribuant": _par(table, "attribuant_nom"),
         "par_type_aide": _par(table, "type_aide"),
         "par_nature": _par(table, "nature"),
@@ -683,7 +755,10 @@ def bloc(donnees: DonneesSubventions, tid: TerritoireId | None, annee: int | Non
 
 
 def bloc_rapport(ref: Referentiel, tid: TerritoireId | None, annee: int | None = None, **_options) -> dict:
-    return bloc(charger(ref), tid, annee)
+    """The ``subventions`` block of ``geo.rendu.report``, placed with the contributions accepted in the
+    store too (official placements only when it is out of reach)."""
+    registre, _remarque = structures.avec_le_depot(ref)
+    return bloc(charger(ref).avec_contributions(ref, registre.sirets_des_contributions()), tid, annee)
 
 
 def sans_couverture(couverture: dict[int, list[str]], annee: int | None) -> str | None:

@@ -274,10 +274,18 @@ def graphique_subventions(bloc_financements: dict | None) -> Graphique | None:
     _barres_en_euros(axe, [a for a, _ in annees], [v["total_eur"] for _, v in annees], "#0072B2")
     _axes_sobres(axe)
     sans_annee = recues["par_annee"].get("année inconnue", {}).get("conventions", 0)
+    par_contribution = (recues.get("placees_par_contribution") or {}).get("conventions", 0)
     return Graphique(
         _png(figure),
         f"{accorder(recues['conventions'], 'convention')}, {nombre_fr(recues['total_eur'])} €"
         + (f", dont {nombre_fr(sans_annee)} sans année" if sans_annee else "")
+        + (
+            f", dont {accorder(par_contribution, 'convention')} "
+            f"{accorder(par_contribution, 'placée', avec_nombre=False)} ici grâce à une contribution "
+            "vérifiée (pas une donnée officielle)"
+            if par_contribution
+            else ""
+        )
         + " ; "
         + accorder(subventions.get("lignes_refusees", 0), "ligne refusée", "lignes refusées")
         + " dans les fichiers. Source : collectivités, format SCDL « subventions ».",

@@ -1,9 +1,10 @@
 """Map overlay of the published subsidies received: one proportional circle per beneficiary commune.
 
 Only subsidies placed by their beneficiary (its SIRET or SIREN in the register of
-ESS structures, or a commune that is itself the beneficiary) have a place on the
-map; those counted at the grantor's territory do not, and the legend says how
-many. Beneficiaries are drawn at the centre of their commune, never at an
+ESS structures, or a commune that is itself the beneficiary, or its SIRET in a
+structure an accepted contribution adds, which the popup and the legend say) have a
+place on the map; those counted at the grantor's territory do not, and the legend
+says how many. Beneficiaries are drawn at the centre of their commune, never at an
 address the files do not give.
 """
 
@@ -14,7 +15,7 @@ import math
 import pandas as pd
 import shapely
 
-from geo.donnees.subventions import PAR_IDENTIFIANT, DonneesSubventions, decrire_source
+from geo.donnees.subventions import PAR_CONTRIBUTION, PAR_IDENTIFIANT, DonneesSubventions, decrire_source
 from geo.outils.codes import parmi
 from geo.outils.text import accorder, echapper, nombre_fr
 from geo.rendu.carte_territoire import Resume, Surcouche
@@ -25,15 +26,28 @@ from geo.territoires.referentiel import Referentiel, TerritoireId
 ANCRE_TABLEAU = "subventions-publiees"
 STYLE = {"color": "#8a3a00", "weight": 1.5, "fillColor": "#D55E00", "fillOpacity": 0.55}
 RAYON_MIN, RAYON_MAX = 5.0, 28.0
+# Placed on the beneficiary's commune: by official data, or by an accepted contribution.
+SUR_UNE_COMMUNE = (*PAR_IDENTIFIANT, PAR_CONTRIBUTION)
 
 
 def par_commune(donnees: DonneesSubventions, tid: TerritoireId | None) -> pd.DataFrame:
-    """``commune, conventions, montant_eur, beneficiaires, noms, sources`` per beneficiary commune."""
+    """``commune, conventions, montant_eur, beneficiaires, noms, sources, par_contribution,
+    montant_par_contribution`` per beneficiary commune (the last two: the conventions placed there
+    by an accepted contribution, not by official data)."""
     recues = donnees.recues(tid)
-    placees = recues[parmi(recues.placement.astype("string"), PAR_IDENTIFIANT) & recues.commune.notna()]
+    placees = recues[parmi(recues.placement.astype("string"), SUR_UNE_COMMUNE) & recues.commune.notna()]
     if placees.empty:
         return pd.DataFrame(
-            columns=["commune", "conventions", "montant_eur", "beneficiaires", "noms", "sources"]
+            columns=[
+                "commune",
+                "conventions",
+                "montant_eur",
+                "beneficiaires",
+                "noms",
+                "sources",
+                "par_contribution",
+                "montant_par_contribution",
+            ]
         )
     lignes = []
     for commune, groupe in placees.groupby(placees.commune.astype(str)):
@@ -41,6 +55,7 @@ def par_commune(donnees: DonneesSubventions, tid: TerritoireId | None) -> pd.Dat
             groupe.beneficiaire_nom.astype("string").fillna("nom non publié")
         ).montant_eur
         premiers = montants.sum().sort_values(ascending=False)
+        par_contribution = groupe.placement.astype("string") == PAR_CONTRIBUTION
         lignes.append(
             {
                 "commune": commune,
@@ -49,6 +64,8 @@ def par_commune(donnees: DonneesSubventions, tid: TerritoireId | None) -> pd.Dat
                 "beneficiaires": len(premiers),
                 "noms": list(premiers.index[:5]),
                 "sources": sorted({decrire_source(s)["producteur"] for s in groupe.source.astype(str)}),
+                "par_contribution": int(par_contribution.sum()),
+                "montant_par_contribution": round(float(groupe.montant_eur[par_contribution].sum()), 2),
             }
         )
     return pd.DataFrame(lignes)
@@ -81,13 +98,22 @@ def surcouche(ref: Referentiel, donnees: DonneesSubventions, tid: TerritoireId |
                 f"{accorder(ligne.conventions, 'convention')}, {nombre_fr(ligne.montant_eur)} € "
                 f"pour {accorder(ligne.beneficiaires, 'bénéficiaire')} :<br>{noms}"
                 + (f"<br>… et {accorder(reste, 'autre')}" if reste > 0 else "")
+                + (
+                    f"<br>dont {accorder(ligne.par_contribution, 'convention')} "
+                    f"({nombre_fr(ligne.montant_par_contribution)} €) "
+                    f"{accorder(ligne.par_contribution, 'placée', avec_nombre=False)} grâce à une "
+                    "contribution vérifiée (pas une donnée officielle)"
+                    if ligne.par_contribution
+                    else ""
+                )
                 + "<br>(point au centre de la commune)"
                 + f"<br><i>Source : {echapper(', '.join(ligne.sources))}, format SCDL</i>",
             }
         )
     collection = collection_geojson(points, proprietes)
     non_places = donnees.recues(tid)
-    non_places = non_places[~parmi(non_places.placement.astype("string"), PAR_IDENTIFIANT)]
+    non_places = non_places[~parmi(non_places.placement.astype("string"), SUR_UNE_COMMUNE)]
+    avec_contribution = int((table.par_contribution > 0).sum()) if len(table) else 0
 
     def _element():
         return CoucheContours(collection, "Subventions publiées reçues", styles, True, "subventions")
@@ -99,6 +125,14 @@ def surcouche(ref: Referentiel, donnees: DonneesSubventions, tid: TerritoireId |
             f"cercle proportionnel au montant)",
         )
     ]
+    if avec_contribution:
+        legende.append(
+            (
+                {**STYLE, "fillOpacity": 0.0, "radius": 0},
+                f"dont {accorder(avec_contribution, 'commune')} où des subventions sont placées grâce à une "
+                "contribution vérifiée (pas une donnée officielle : voir la bulle)",
+            )
+        )
     if len(non_places):
         legende.append(
             (
