@@ -93,10 +93,18 @@ def _refuser(contribution_id: int) -> None:
     )
 
 
-def _fusionner(contribution_id: int, cle_cible: str, siret_cible: str | None) -> None:
+def _fusionner(
+    contribution_id: int, cle_cible: str, siret_cible: str | None, commune_cible: str | None
+) -> None:
     _agir(
         lambda moderateur: contributions.fusionner(
-            depot, contribution_id, cle_cible, moderateur, siret_cible=siret_cible, dans=dans
+            depot,
+            contribution_id,
+            cle_cible,
+            moderateur,
+            siret_cible=siret_cible,
+            dans=dans,
+            commune_cible=commune_cible,
         ),
         "Proposition fusionnée avec la structure officielle : elle complète ce qui lui manquait.",
     )
@@ -312,7 +320,12 @@ with onglets["attente"]:
                         key=f"fusionner_{ident}",
                         icon=":material/merge:",
                         on_click=_fusionner,
-                        args=(ident, str(officielle["cle"]), officielle.get("siret")),
+                        args=(
+                            ident,
+                            str(officielle["cle"]),
+                            officielle.get("siret"),
+                            officielle.get("commune") if isinstance(officielle.get("commune"), str) else None,
+                        ),
                     )
             else:
                 st.button(

@@ -348,7 +348,13 @@ def test_accepting_with_edits_checks_them_as_the_form(depot):
 def test_a_merge_completes_the_official_structure_whose_identity_wins(depot):
     envoi = proposer(depot, nom="Boutique solidaire de la gare", siret=None)
     contributions.fusionner(
-        depot, envoi.contribution_id, SIRET_OFFICIEL, ELUE, siret_cible=SIRET_OFFICIEL, dans=dans
+        depot,
+        envoi.contribution_id,
+        SIRET_OFFICIEL,
+        ELUE,
+        siret_cible=SIRET_OFFICIEL,
+        dans=dans,
+        commune_cible="59002",
     )
     registre = registre_avec(depot)
     assert len(registre) == 2  # no new structure
@@ -493,6 +499,91 @@ def test_the_journal_never_holds_a_contact(depot):
         )
     assert "benevole@example.org" not in journal
     assert "Ressourcerie" in journal
+
+
+def test_a_read_only_mirror_stores_no_send_and_takes_no_moderation(depot, monkeypatch):
+    """ESS_LECTURE_SEULE switches every write off: the public's sends too (not even the rate limit's
+    record), and every moderation action, each with the French message."""
+    envoi = proposer(depot)
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    for refus in (proposer(depot, n=2, nom="Autre recyclerie"), signaler(depot)):
+        assert refus.erreurs == {"envoi": comptes.MESSAGE_LECTURE_SEULE}
+    with depot.engine.connect() as connexion:
+        assert connexion.scalar(sa.text("SELECT count(*) FROM contribution")) == 1
+        assert connexion.scalar(sa.text("SELECT count(*) FROM envoi_contribution")) == 1
+    actions = (
+        lambda: contributions.accepter(depot, envoi.contribution_id, ADMIN),
+        lambda: contributions.refuser(depot, envoi.contribution_id, ADMIN, "Doublon"),
+        lambda: contributions.fusionner(depot, envoi.contribution_id, SIRET_OFFICIEL, ADMIN),
+        lambda: contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée", ADMIN),
+        lambda: contributions.effacer_personne(depot, "benevole@example.org", ADMIN),
+    )
+    for action in actions:
+        with pytest.raises(contributions.ModerationImpossible, match="lecture seule"):
+            action()
+    monkeypatch.delenv("ESS_LECTURE_SEULE")
+    lot = contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    with pytest.raises(contributions.ModerationImpossible, match="lecture seule"):
+        contributions.annuler(depot, lot, ADMIN)
+    assert contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).statut.tolist() == [
+        "acceptée"
+    ]
+
+
+def communes_avec_ailleurs(lon: float, lat: float) -> str | None:
+    """As communes_fictives, and Paris (75056, outside Porte du Hainaut) east of 4."""
+    return "75056" if lon > 4 else communes_fictives(lon, lat)
+
+
+def test_a_contributor_cannot_move_a_structure_out_of_their_territories(depot):
+    """Accepting a correction or a proposal with a new place: the new commune must be theirs too,
+    else a contributor of one EPCI would put structures into another's counts."""
+    rapport = signaler(depot, motif="a déménagé", cle="73282932000082", commune="59064")
+    ailleurs = {"commune": "75056", "lon": 4.5, "lat": 50.3}
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+        contributions.accepter(depot, rapport.contribution_id, ELUE, ailleurs, communes_avec_ailleurs, dans)
+    envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+        contributions.accepter(depot, envoi.contribution_id, ELUE, ailleurs, communes_avec_ailleurs, dans)
+    assert contributions.acceptees(depot).empty
+    # Inside their territories, and for an administrator anywhere, it goes through.
+    chez_elle = {"commune": "59002", "lon": 3.3, "lat": 50.3}
+    contributions.accepter(depot, rapport.contribution_id, ELUE, chez_elle, communes_avec_ailleurs, dans)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN, ailleurs, communes_avec_ailleurs)
+    assert set(contributions.acceptees(depot).commune) == {"59002", "75056"}
+
+
+def test_a_contributor_merges_only_into_a_structure_of_their_territories(depot):
+    """A merge completes (and may place) the target structure: the target must lie in the
+    moderator's perimeter too, and a contributor must say where it is."""
+    envoi = proposer(depot, siret=None)
+    for commune_cible in ("75056", None):
+        with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+            contributions.fusionner(
+                depot, envoi.contribution_id, "75056123400018", ELUE, dans=dans, commune_cible=commune_cible
+            )
+    assert contributions.acceptees(depot).empty
+    contributions.fusionner(
+        depot, envoi.contribution_id, SIRET_OFFICIEL, ELUE, dans=dans, commune_cible="59002"
+    )
+    assert contributions.acceptees(depot).cle_cible.tolist() == [SIRET_OFFICIEL]
+
+
+def test_undo_is_refused_when_the_action_moved_a_structure_out_of_the_perimeter(depot):
+    """An administrator moved a structure from Porte du Hainaut to Paris: a contributor of the EPCI
+    may not undo it (it would change Paris's counts), whichever commune the journal names first."""
+    rapport = signaler(depot, motif="a déménagé", cle="73282932000082", commune="59064")
+    lot = contributions.accepter(
+        depot,
+        rapport.contribution_id,
+        ADMIN,
+        {"commune": "75056", "lon": 4.5, "lat": 50.3},
+        communes_avec_ailleurs,
+    )
+    with pytest.raises(contributions.ModerationImpossible, match="hors de vos"):
+        contributions.annuler(depot, lot, ELUE, dans=dans)
+    contributions.annuler(depot, lot, ADMIN)
 
 
 # Several processes ---------------------------------------------------------------------------

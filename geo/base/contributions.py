@@ -441,6 +441,12 @@ def communes_aux_points_de(ref) -> Callable[[float, float], str | None]:
 # Storing what the public sends -------------------------------------------------------------
 
 
+def _refus_lecture_seule() -> None:
+    """A read-only mirror (``ESS_LECTURE_SEULE``) writes nothing, moderation included."""
+    if comptes.lecture_seule():
+        raise ModerationImpossible(comptes.MESSAGE_LECTURE_SEULE)
+
+
 def _session_publique(depot: store.Depot) -> Session:
     # Not the depot's sessions: what the public sends does not move the change counter, so that a
     # flood of sends never makes every process read the register again (nothing pending is shown).
@@ -507,7 +513,10 @@ def proposer(
     instant: dt.datetime | None = None,
 ) -> Envoi:
     """Check and store a proposal « en attente » (honeypot, rate limits, pending cap, bulk,
-    fields). Nothing is stored when anything is refused, except the send itself (rate limit)."""
+    fields). Nothing is stored when anything is refused, except the send itself (rate limit);
+    nothing at all on a read-only mirror (``ESS_LECTURE_SEULE``)."""
+    if comptes.lecture_seule():
+        return Envoi(erreurs={"envoi": comptes.MESSAGE_LECTURE_SEULE})
     instant = instant or _maintenant()
     adresse, session_, refus = _noter_envoi(depot, emetteur, instant)
     if refus:
@@ -588,7 +597,10 @@ def signaler(
 ) -> Envoi:
     """Store a report « en attente » on the register's structure ``cle`` (its ``cle`` column:
     an official SIRET, or ``contribution:<id>``), in ``commune`` (moderation scope), named ``nom``
-    (for the moderator's list). ``valeurs``: :data:`CHAMPS_SIGNALEMENT` (and the honeypot)."""
+    (for the moderator's list). ``valeurs``: :data:`CHAMPS_SIGNALEMENT` (and the honeypot).
+    Nothing is stored on a read-only mirror (``ESS_LECTURE_SEULE``)."""
+    if comptes.lecture_seule():
+        return Envoi(erreurs={"envoi": comptes.MESSAGE_LECTURE_SEULE})
     instant = instant or _maintenant()
     adresse, session_, refus = _noter_envoi(depot, emetteur, instant)
     if refus:
@@ -806,6 +818,7 @@ def accepter(
 
     ``communes_aux_points`` is needed when the edits move the structure (the new point is checked
     to lie in its commune)."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     modifications = dict(modifications or {})
     lot = journal.nouveau_lot()
@@ -853,6 +866,14 @@ def accepter(
         )
         if verification.erreurs:
             raise ModerationImpossible(" ".join(verification.erreurs.values()))
+        nouvelle_commune = verification.valeurs.get("commune") if "commune" in modifications else None
+        if nouvelle_commune and not peut_moderer(
+            moderateur, str(nouvelle_commune), dans, _perimetres_ptce(session, moderateur)
+        ):
+            raise ModerationImpossible(
+                f"la commune {nouvelle_commune} ne relève pas de vos PTCE ou territoires : vous ne pouvez "
+                "pas y placer la structure. Demandez à un administrateur."
+            )
         for nom in modifications:
             if nom in _CHAMPS_STRUCTURE:
                 setattr(objet, nom, verification.valeurs.get(nom))
@@ -879,6 +900,7 @@ def refuser(
     instant: dt.datetime | None = None,
 ) -> str:
     """Refuse a pending contribution; the reason goes to the journal only. Returns the lot."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     raison = _raison(motif)
     lot = journal.nouveau_lot()
@@ -903,10 +925,14 @@ def fusionner(
     modifications: dict[str, object] | None = None,
     dans: Callable[[str, str], bool] | None = None,
     instant: dt.datetime | None = None,
+    commune_cible: str | None = None,
 ) -> str:
     """Merge a pending proposal into the register's structure ``cle_cible`` (same SIRET: given
     as ``siret_cible``, refused when they differ): official identity wins, the proposal adds what
-    the structure lacks. Returns the lot."""
+    the structure lacks (its place too, when the official one is only its commune's centre).
+    Returns the lot. ``commune_cible`` is that structure's commune, which must lie in the
+    moderator's perimeter as the proposal's does (an administrator may leave it out)."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     cle_cible = str(cle_cible or "").strip()
     if not cle_cible or len(cle_cible) > 80:
@@ -914,6 +940,11 @@ def fusionner(
     lot = journal.nouveau_lot()
     with depot.session() as session:
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans, genre=PROPOSITION)
+        if not peut_moderer(moderateur, commune_cible, dans, _perimetres_ptce(session, moderateur)):
+            raise ModerationImpossible(
+                "la structure du registre désignée ne relève pas de vos PTCE ou territoires (ou sa commune "
+                "n'est pas connue) : demandez à un administrateur."
+            )
         if objet.siret and siret_cible and objet.siret != siret_cible:
             raise ModerationImpossible(
                 f"SIRET différents ({objet.siret} proposé, {siret_cible} dans le registre) : ce ne "
@@ -980,6 +1011,7 @@ def masquer(
 ) -> str:
     """Hide a structure of the register here (official data unchanged), with a reason. Returns
     the lot; :func:`annuler` shows it again."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     raison = _raison(motif)
     cle = str(cle or "").strip()
@@ -1012,6 +1044,7 @@ def annuler(
     """Undo one moderation action (its journal lot): every row back as it was before. The undo is
     itself journaled (new lot, returned); refused when a later action changed the same rows
     (undo that one first) or when the action was undone already."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     nouveau = journal.nouveau_lot()
     marque = f"annulation de l'action {lot}"
@@ -1039,8 +1072,9 @@ def annuler(
                     "une action plus récente a changé la même contribution ou structure : annulez-la "
                     "d'abord. Rien n'a été annulé."
                 )
-            commune = (avant or apres or {}).get("commune")
-            if not peut_moderer(moderateur, commune, dans, perimetres):
+            # Before and after: an action that moved a structure touched both communes.
+            communes = {(etat or {}).get("commune") for etat in (avant, apres) if etat is not None}
+            if not all(peut_moderer(moderateur, commune, dans, perimetres) for commune in communes):
                 raise ModerationImpossible(
                     "cette action touche une structure hors de vos PTCE ou territoires : demandez à un "
                     "administrateur. Rien n'a été annulé."
@@ -1436,6 +1470,7 @@ EFFACEMENT_RGPD = "effacement à la demande de la personne (RGPD)"
 def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisateur) -> int:
     """Erase a person's contributions: pending and refused ones are deleted, accepted ones (public
     facts about a structure) lose their contact. Returns how many. Journaled without the contact."""
+    _refus_lecture_seule()
     lot = journal.nouveau_lot()
     with depot.session() as session:
         objets = _de_la_personne(session, contact, administrateur)
