@@ -345,6 +345,32 @@ def test_accepting_with_edits_checks_them_as_the_form(depot):
     assert contributions.acceptees(depot).empty
 
 
+def test_the_journal_names_only_the_fields_the_moderator_changed(depot):
+    """The Modération page sends every editable field back: the journal says « modifiée » only for
+    what differs from the proposal (it said « modifiée (Activité, Adresse, …) » for an acceptance
+    as proposed)."""
+    tel_quel, corrige = proposer(depot), proposer(depot, n=2, nom="Autre ressourcerie")
+    renvoyes = {"nom": "Ressourcerie du Hainaut", "famille": "association", "activite": "Réemploi",
+                "adresse": "", "site_web": "https://ressourcerie.example.org",
+                "description": "Collecte et revente d'objets."}  # fmt: skip
+    contributions.accepter(depot, tel_quel.contribution_id, ADMIN, renvoyes)
+    contributions.accepter(
+        depot,
+        corrige.contribution_id,
+        ADMIN,
+        renvoyes | {"nom": "Autre ressourcerie", "activite": "Réemploi et couture"},
+    )
+    details = contributions.actions(depot, ADMIN).set_index("structure").action
+    assert (
+        details["Ressourcerie du Hainaut"]
+        == "modération : acceptation de la proposition (n° 1 · Ressourcerie du Hainaut)"
+    )
+    assert details["Autre ressourcerie"] == (
+        "modération : acceptation de la proposition modifiée (Activité) (n° 2 · Autre ressourcerie)"
+    )
+    assert set(contributions.acceptees(depot).activite) == {"Réemploi", "Réemploi et couture"}
+
+
 def test_a_merge_completes_the_official_structure_whose_identity_wins(depot):
     envoi = proposer(depot, nom="Boutique solidaire de la gare", siret=None)
     contributions.fusionner(

@@ -874,16 +874,21 @@ def accepter(
                 f"la commune {nouvelle_commune} ne relève pas de vos PTCE ou territoires : vous ne pouvez "
                 "pas y placer la structure. Demandez à un administrateur."
             )
-        for nom in modifications:
-            if nom in _CHAMPS_STRUCTURE:
-                setattr(objet, nom, verification.valeurs.get(nom))
+        # The journal names the fields the moderator changed, not every field the form sent back.
+        changes = sorted(
+            nom
+            for nom in modifications
+            if nom in _CHAMPS_STRUCTURE and verification.valeurs.get(nom) != getattr(objet, nom)
+        )
+        for nom in changes:
+            setattr(objet, nom, verification.valeurs.get(nom))
         _moderee(objet, ACCEPTEE, moderateur, instant)
         session.flush()
         quoi = (
             "acceptation de la proposition" if objet.genre == PROPOSITION else "correction signalée acceptée"
         )
-        if modifications:
-            quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in sorted(modifications)) + ")"
+        if changes:
+            quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in changes) + ")"
         journal.noter(
             session, moderateur.identifiant, "modification", objet, avant, _instantane(objet), lot,
             _detail(quoi, objet), instant,
