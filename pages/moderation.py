@@ -184,7 +184,8 @@ def _date(valeur: object) -> str:
 
 
 def _texte(valeur: object) -> str:
-    return "—" if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)) else texte_brut(valeur)
+    """The value as it was typed, « — » when unknown: escaped once, where Markdown shows it."""
+    return "—" if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)) else str(valeur)
 
 
 # Always there, message or not: the tabs below keep their place on the page, so the tab open
@@ -383,7 +384,8 @@ with onglets["journal"]:
             "Action à annuler",
             list(libelles),
             index=None,
-            format_func=lambda lot: texte_brut(libelles[lot]),
+            # A select box shows its options as plain text (no Markdown to escape).
+            format_func=libelles.__getitem__,
             placeholder=page.CHOISIR,
             key="lot_a_annuler_moderation",
         )

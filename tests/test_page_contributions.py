@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, contributions
 from geo.donnees import emplois
+from geo.outils.text import texte_brut
 from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
 from ui.acces import CLE_COMPTE
 
@@ -355,6 +356,35 @@ def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
     _relancer(moderation)
     assert any("Structure masquée" in s.value for s in moderation.success), _erreurs(moderation)
     assert NOM_OFFICIEL not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+
+def test_typed_text_reads_as_typed_on_the_moderation_and_report_forms(depot):
+    """Text typed by the public is escaped once where Markdown shows it (titles, buttons, captions)
+    and not at all where Streamlit shows plain text (st.text, a select box's options): escaped
+    twice, « Café *bio* » read « Café \\*bio\\* » with its backslashes."""
+    nom = "Café *bio* & [lien](https://x.fr) $x$"
+    envoi = contributions.proposer(
+        depot,
+        {"nom": nom, "commune": "59172", "lat": "50.3290", "lon": "3.3950", "famille": "association"},
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )
+    assert envoi.accepte, envoi.erreurs
+    administrateur = comptes.creer(depot, "admin@exemple.fr", "administrateur", MOT_DE_PASSE)
+    moderation = _moderation(administrateur.id)
+    assert texte_brut(f"Proposition : {nom}") in [s.value for s in moderation.subheader]
+    moderation.button(key=f"accepter_{envoi.contribution_id}").click()
+    _relancer(moderation)
+    options = moderation.selectbox(key="lot_a_annuler_moderation").options
+    assert any(f"· {nom}) — {nom} (" in o for o in options), options
+    assert not any("\\" in o for o in options)
+    cle = f"{contributions.PREFIXE_CLE}{envoi.contribution_id}"
+    moderation.text_input(key="masquer_cle").set_value(cle)
+    _relancer(moderation)
+    assert f"Structure : {nom} — Denain" in [t.value for t in moderation.text]
+    # The report form of that structure names its key escaped once (« contribution\\:1 »).
+    signalement = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=cle)
+    assert any(c.value.startswith(f"Identifiant : {texte_brut(cle)} · ") for c in signalement.caption)
 
 
 def test_only_an_administrator_exports_and_erases_a_persons_proposals(depot):

@@ -357,7 +357,7 @@ def formulaire_signalement(structure: dict | None, cle: str) -> None:
             return
         nom = str(structure.get("nom") or "(sans nom)")
         st.markdown(texte_brut(f"Structure : {nom}"))
-        st.caption(texte_brut(f"Identifiant : {cle_affichee(cle)}") + " · " + contributions.TEXTE_RGPD)
+        st.caption(f"Identifiant : {cle_affichee(cle)} · {contributions.TEXTE_RGPD}")
         erreurs: dict[str, str] = st.session_state.get(_CLE_ENVOI_SIGNALEMENT) or {}
         if erreurs:
             st.error("Rien n'a été envoyé : corrigez ce qui est signalé ci-dessous.", icon=":material/error:")
