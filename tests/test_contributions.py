@@ -782,6 +782,27 @@ def test_the_moderation_command_lists_accepts_undoes_and_refuses_out_of_scope(tm
     depot.fermer()
 
 
+def test_the_commands_export_of_a_persons_contributions_neutralises_formulas(tmp_path, capsys):
+    """ess-moderation exporter-personne printed pandas' raw CSV: a name typed by the public as
+    « =HYPERLINK(…) » ran as a formula in the administrator's spreadsheet. Now the app's CSV."""
+    from geo.base import moderation
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    assert proposer(depot, nom='=HYPERLINK("http://x.example";"Voir")', site_web=None).accepte
+    depot.fermer()
+    code = moderation.main(
+        ["--url", url, "--moderateur", "admin@exemple.fr", "exporter-personne", "benevole@example.org"]
+    )
+    sortie = capsys.readouterr().out
+    assert code == 0
+    entetes, ligne = sortie.removeprefix("\ufeff").splitlines()
+    assert entetes.startswith('"Id";"Genre";"Statut";')  # the downloads' one convention
+    assert ';"\'=HYPERLINK(""http://x.example"";""Voir"")";' in ligne
+    assert "benevole@example.org" in ligne  # the person's own contact, for them
+
+
 def test_the_moderation_command_runs_as_a_module(tmp_path):
     import subprocess
     import sys

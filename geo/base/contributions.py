@@ -1469,6 +1469,20 @@ def exporter_personne(depot: store.Depot, contact: str, administrateur: Utilisat
     return pd.DataFrame(lignes, columns=_COLONNES_MODERATION)
 
 
+def csv_personne(tableau: pd.DataFrame) -> bytes:
+    """A person's contributions (from :func:`exporter_personne`) as the app's CSV for spreadsheets
+    (:func:`geo.outils.formats.vers_csv`: formulas neutralised, what they typed was free text),
+    dates as « 07/12/2026 18:30 » (UTC): the command gives the file the page gives."""
+    from geo.outils import formats
+
+    dates = {
+        colonne: tableau[colonne].dt.strftime("%d/%m/%Y %H:%M")
+        for colonne in tableau.columns
+        if pd.api.types.is_datetime64_any_dtype(tableau[colonne])
+    }
+    return formats.vers_csv(tableau.assign(**dates))
+
+
 EFFACEMENT_RGPD = "effacement à la demande de la personne (RGPD)"
 
 

@@ -163,7 +163,7 @@ def _executer(options) -> int:
             _afficher(contributions.actions(depot, moderateur, dans))
         elif options.commande == "exporter-personne":
             tableau = contributions.exporter_personne(depot, options.contact, moderateur)
-            print(tableau.to_csv(index=False), end="")
+            sys.stdout.write(contributions.csv_personne(tableau).decode("utf-8"))
         elif options.commande == "effacer-personne":
             nombre = contributions.effacer_personne(depot, options.contact, moderateur)
             print(f"Contributions effacées : {nombre}.")
