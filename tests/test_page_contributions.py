@@ -452,8 +452,10 @@ def test_accepted_contributions_are_open_data_on_both_pages_without_contact_or_p
     servis = _fichiers_servis(monkeypatch)
 
     structures = _ouvrir("pages/structures.py", territoire=HAINAUT)
-    boutons = {b.label for b in structures.get("download_button")}
-    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= boutons
+    boutons = {b.label: b for b in structures.get("download_button")}
+    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= set(boutons)
+    # The apostrophe before a formula-like text is said, not silently added to open data.
+    assert "apostrophe" in boutons["Contributions vérifiées (CSV)"].help
     assert contributions.LICENCE in _textes(structures)
     sources = _ouvrir("pages/sources.py")
     assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= {

@@ -430,7 +430,7 @@ def telechargements_ouverts(cle: str, conteneur=None) -> dict | None:
         boutons[0],
         icon=":material/download:",
         help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français) ; une "
-        "colonne « Licence ».",
+        f"colonne « Licence ». {contributions.NOTE_FORMULES_CSV}",
     )
     telechargement.fichier(
         "Contributions vérifiées (GeoJSON)",

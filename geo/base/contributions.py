@@ -148,6 +148,13 @@ POURQUOI_LICENCE = (
     "les reprendre, alors que des données sous ODbL ne pourraient pas rejoindre un jeu sous Licence "
     "Ouverte."
 )
+# What the open CSV changes in a text typed by anyone (geo.outils.formats.neutraliser_texte), said
+# beside the download: a reuser must know the apostrophe is not in the data.
+NOTE_FORMULES_CSV = (
+    "Un texte qui commence par =, +, - ou @ y est précédé d'une apostrophe, pour qu'un tableur ne "
+    "l'exécute pas comme une formule (elle ne fait pas partie des données) ; le GeoJSON garde chaque "
+    "texte exact."
+)
 JOURS_CONSERVATION_CONTACT = 30
 # Key of the register rows that come from a contribution: "contribution:<id>".
 PREFIXE_CLE = "contribution:"
