@@ -243,6 +243,18 @@ def test_the_same_structure_pending_twice_is_refused(depot):
     assert "déjà été proposée" in deuxieme.erreurs["envoi"]
 
 
+def test_invisible_and_terminal_control_characters_are_taken_out(depot):
+    """A zero-width space made a second « Ressourcerie du Hainaut » look the same and pass the
+    pending duplicate check; a C1 « \\x9b » (a terminal's CSI) reached ess-moderation's output."""
+    assert proposer(depot).accepte
+    double = proposer(depot, n=2, nom="Ressourcerie\u200b du\ufeff Hainaut")
+    assert "déjà été proposée" in double.erreurs["envoi"]
+    envoi = proposer(depot, n=3, nom="Épicerie\u2060 solidaire", activite="Vente\x9b2J en vrac\u200d")
+    assert envoi.accepte
+    ligne = contributions.a_moderer(depot, ADMIN).set_index("id").loc[envoi.contribution_id]
+    assert (ligne.nom, ligne.activite) == ("Épicerie solidaire", "Vente2J en vrac")
+
+
 def test_the_network_address_is_never_stored_only_a_keyed_hash(depot):
     assert proposer(depot, n=42).accepte
     with depot.engine.connect() as connexion:

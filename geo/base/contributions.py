@@ -224,8 +224,13 @@ class Emetteur:
 
 # HTML or a script, anywhere: « <b », « </ », « <! », « <? », « javascript: ».
 _BALISE = re.compile(r"<\s*[/!?a-zA-Z]|javascript\s*:", re.IGNORECASE)
-# Control characters (a new line is allowed in the long texts only).
-_CONTROLES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Control characters (a new line is allowed in the long texts only), C1 ones included (« \x9b » is
+# a terminal's CSI: ess-moderation prints these texts), and invisible ones: zero-width spaces and
+# joiners, direction marks, byte order mark (a name with one looks like another and passes the
+# duplicate check).
+_CONTROLES = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _LONG_TEXTES = frozenset({"description", "commentaire"})
 _SITE_WEB = re.compile(r"^https?://[^\s<>\"'`]+\.[^\s<>\"'`]+$", re.IGNORECASE)
 _COURRIEL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
