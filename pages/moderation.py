@@ -168,13 +168,6 @@ def _structure(cle: str | None) -> dict | None:
     return None if lignes.empty else lignes.iloc[0].to_dict()
 
 
-def _meme_siret(siret: object) -> dict | None:
-    if registre is None or not isinstance(siret, str) or not siret:
-        return None
-    lignes = registre[registre.siret == siret]
-    return None if lignes.empty else lignes.iloc[0].to_dict()
-
-
 def _date(valeur: object) -> str:
     return (
         "date inconnue"
@@ -258,14 +251,21 @@ with onglets["attente"]:
                 ):
                     st.text(f"{libelle} : {valeur}")
 
-            officielle = (
-                _structure(ligne.get("cle_cible"))
-                if ligne["genre"] == contributions.SIGNALEMENT
-                else _meme_siret(ligne.get("siret"))
+            officielle = None if registre is None else contributions.correspondante(ligne, registre)
+            meme_siret = (
+                officielle is not None
+                and isinstance(ligne.get("siret"), str)
+                and (officielle.get("siret") == ligne.get("siret"))
             )
             if officielle is not None:
                 comparaison = contributions.comparer(ligne, officielle)
-                if (
+                if ligne["genre"] == contributions.PROPOSITION and not meme_siret:
+                    st.warning(
+                        "Une structure du registre porte le même nom dans la même commune : la proposition "
+                        "la répète sans doute. Comparez-les, puis fusionnez ou refusez.",
+                        icon=":material/content_copy:",
+                    )
+                elif (
                     ligne["genre"] == contributions.PROPOSITION
                     and comparaison.get("différent", pd.Series()).eq("oui").any()
                 ):
@@ -317,7 +317,10 @@ with onglets["attente"]:
                     )
                 if officielle is not None:
                     st.button(
-                        texte_brut(f"Fusionner avec « {_texte(officielle.get('nom'))} » (même SIRET)"),
+                        texte_brut(
+                            f"Fusionner avec « {_texte(officielle.get('nom'))} » "
+                            + ("(même SIRET)" if meme_siret else "(même nom, même commune)")
+                        ),
                         key=f"fusionner_{ident}",
                         icon=":material/merge:",
                         on_click=_fusionner,

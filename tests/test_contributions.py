@@ -441,6 +441,23 @@ def test_comparison_side_by_side_says_what_differs_and_what_is_kept(depot):
     assert "nan" not in comparaison.to_string()
 
 
+def test_a_proposal_repeating_a_registered_structure_without_its_siret_is_matched_by_name(depot):
+    """Without a SIRET a proposal of a structure already in the register went unnoticed to the
+    moderator (compared only by SIRET) and, once accepted, counted twice."""
+    registre = registre_officiel()
+    for nom in ("Boutique solidaire", "BOUTIQUE-SOLIDAIRE", "boutique  solidaire."):
+        trouvee = contributions.correspondante(
+            {"genre": "proposition", "nom": nom, "commune": "59002", "siret": None}, registre
+        )
+        assert trouvee is not None, nom
+        assert trouvee["cle"] == SIRET_OFFICIEL
+    for autre in ({"nom": "Boutique solidaire", "commune": "59064"}, {"nom": "Boutique", "commune": "59002"}):
+        assert contributions.correspondante({"genre": "proposition", **autre}, registre) is None
+    # A report is about its own structure only.
+    assert contributions.correspondante({"genre": "signalement", "nom": "Boutique solidaire",
+                                          "commune": "59002"}, registre) is None  # fmt: skip
+
+
 # Reports, hiding, undo ------------------------------------------------------------------------
 
 

@@ -342,6 +342,29 @@ def test_a_proposal_the_official_list_has_since_is_compared_and_merged(depot):
     assert "Papillons Blancs" not in _liste(liste)
 
 
+def test_a_proposal_repeating_an_official_structure_by_name_is_shown_beside_it_and_merged(depot):
+    """No SIRET, the official name written otherwise, same commune: the moderator sees both and
+    merges, and the structure is counted once (compared only by SIRET, it was published twice)."""
+    envoi = contributions.proposer(
+        depot,
+        {"nom": "Assoc. Papillons-Blancs de Denain et environs", "commune": "59172", "lat": "50.3290",
+         "lon": "3.3950", "famille": "association"},
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )  # fmt: skip
+    assert envoi.accepte, envoi.erreurs
+    avant = _total(_ouvrir("pages/structures.py", territoire=HAINAUT))
+    moderation = _moderation(_hainaut(depot).id)
+    assert any("même nom dans la même commune" in w.value for w in moderation.warning)
+    assert moderation.dataframe[0].value.set_index("champ").loc["Nom", "officiel"] == NOM_OFFICIEL
+    fusion = moderation.button(key=f"fusionner_{envoi.contribution_id}")
+    assert fusion.label.endswith("(même nom, même commune)")
+    fusion.click()
+    _relancer(moderation)
+    assert any("fusionnée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert _total(_ouvrir("pages/structures.py", territoire=HAINAUT)) == avant
+
+
 def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)

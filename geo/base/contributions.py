@@ -1244,15 +1244,26 @@ def comparer(contribution: dict[str, object], officielle: dict[str, object] | No
 
 def correspondante(contribution: dict[str, object], registre: pd.DataFrame) -> dict[str, object] | None:
     """The register's row a contribution is about (for :func:`comparer`): its ``cle_cible`` (a
-    report, a merge), else the structure with the same SIRET; None when there is none."""
+    report, a merge), else the structure with the same SIRET, else (a proposal without SIRET, or
+    whose SIRET the register lacks) the structure of the same name in the same commune (accents,
+    case and punctuation aside): the proposal most likely repeats it. None when there is none."""
     cle, siret = contribution.get("cle_cible"), contribution.get("siret")
     for colonne, valeur in (("cle", cle), ("siret", siret)):
         if _vide(valeur) or colonne not in registre:
             continue
-        trouvees = registre[registre[colonne] == valeur]
+        trouvees = registre[(registre[colonne] == valeur).fillna(False)]
         if len(trouvees):
             return trouvees.iloc[0].to_dict()
-    return None
+    nom, commune = contribution.get("nom"), contribution.get("commune")
+    if contribution.get("genre", PROPOSITION) != PROPOSITION or _vide(nom) or _vide(commune):
+        return None
+    if not {"nom", "commune"} <= set(registre.columns):
+        return None
+    # The commune first: a few rows to compare by name, never the whole register.
+    voisines = registre[(registre.commune == commune).fillna(False)]
+    cle_nom = cle_recherche(str(nom))
+    memes = voisines[voisines.nom.map(lambda n: not _vide(n) and cle_recherche(str(n)) == cle_nom)]
+    return memes.iloc[0].to_dict() if len(memes) else None
 
 
 COLONNES_ACCEPTEES = [
