@@ -97,6 +97,16 @@ def test_the_form_says_its_limits_and_its_privacy_notice_before_typing():
     assert len(at.selectbox(key="proposition_commune").options) == 47
 
 
+def test_a_read_only_mirror_says_so_instead_of_offering_the_forms(monkeypatch):
+    """ESS_LECTURE_SEULE: the visitor reads why before typing, rather than a whole form refused."""
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    for parametres in ({"proposer": "1"}, {"signaler": CLE_OFFICIELLE}):
+        at = _ouvrir("pages/structures.py", territoire=HAINAUT, **parametres)
+        assert comptes.MESSAGE_LECTURE_SEULE in [i.value for i in at.info]
+        assert not [b for b in at.button if b.label.startswith("Envoyer")]
+        assert at.dataframe  # the page itself stands
+
+
 def test_a_report_link_with_an_unknown_or_hostile_id_says_so_as_plain_text():
     at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler="<b>x</b>](javascript:alert(1))")
     avertissement = at.warning[0].value

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.base import contributions
+from geo.base import comptes, contributions
 from geo.base.store import BaseInaccessible, message_indisponible
 from geo.outils import geocodage
 from geo.outils.reseau import adresse_emettrice
@@ -173,6 +173,10 @@ def _chercher_adresse() -> None:
 def formulaire_proposition(ref: Referentiel, tid: TerritoireId | None, ouvert: bool = False) -> None:
     """« Proposer une structure » (``ouvert``: unfolded, as a link from the map asks)."""
     with st.expander("Proposer une structure", expanded=ouvert, icon=":material/add_location_alt:"):
+        if comptes.lecture_seule():
+            # Said before anything is typed: the store would refuse the send anyway.
+            st.info(comptes.MESSAGE_LECTURE_SEULE, icon=":material/lock:")
+            return
         if st.session_state.pop(_CLE_MERCI, False):
             st.success(MERCI_PROPOSITION, icon=":material/check_circle:")
         st.markdown(
@@ -354,6 +358,9 @@ def formulaire_signalement(structure: dict | None, cle: str) -> None:
                 "lien, ou choisissez la structure dans la liste.",
                 icon=":material/help:",
             )
+            return
+        if comptes.lecture_seule():
+            st.info(comptes.MESSAGE_LECTURE_SEULE, icon=":material/lock:")
             return
         nom = str(structure.get("nom") or "(sans nom)")
         st.markdown(texte_brut(f"Structure : {nom}"))
