@@ -127,6 +127,8 @@ def test_a_valid_proposal_waits_and_is_stored_clean(depot):
         ("site_web", "ressourcerie", "https://"),
         ("contact", "appelez-moi", "courriel"),
         ("lat", "nord", "Latitude illisible"),
+        # Passes the key (all zeros), but no SIREN is 000 000 000: a filler typed for « I don't know ».
+        ("siret", "000 000 000 00000", "Laissez le champ vide"),
     ],
 )
 def test_each_refused_field_gets_its_own_french_message_and_nothing_is_stored(depot, champ, valeur, attendu):

@@ -373,6 +373,11 @@ def _verifier_champs(
             numero = siret_mod.normaliser(texte)
             if numero is None or len(re.sub(r"\D", "", texte)) != 14:
                 erreurs["siret"] = "SIRET illisible : 14 chiffres attendus (les espaces sont acceptés)."
+            elif numero.startswith("000000000"):
+                erreurs["siret"] = (
+                    "SIRET invalide : aucun SIREN n'est 000 000 000. Laissez le champ vide si vous ne "
+                    "connaissez pas le SIRET."
+                )
             elif not siret_mod.siret_valide(numero):
                 erreurs["siret"] = (
                     "SIRET invalide : sa clé de contrôle est fausse. Vérifiez les 14 chiffres (avis de "
