@@ -483,6 +483,18 @@ def test_a_closed_report_once_accepted_hides_the_structure_and_undo_brings_it_ba
     assert contributions.a_moderer(depot, ADMIN).statut.tolist() == ["en attente"]
 
 
+def test_a_proposal_accepted_with_the_siret_of_a_hidden_structure_is_published(depot):
+    """Hidden as closed, then proposed again (reopened) with its SIRET, which the form allows since
+    the register no longer shows it: accepted, it completed the hidden row and vanished with it."""
+    contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée en 2024", ADMIN)
+    envoi = proposer(depot, nom="Boutique solidaire (réouverte)", siret=SIRET_OFFICIEL)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    registre = registre_avec(depot).set_index("cle")
+    assert SIRET_OFFICIEL not in registre.index  # the official row stays hidden
+    ligne = registre.loc[f"contribution:{envoi.contribution_id}"]
+    assert (ligne.nom, ligne.siret) == ("Boutique solidaire (réouverte)", SIRET_OFFICIEL)
+
+
 def test_a_report_on_a_contributed_structure_hides_it_too(depot):
     envoi = proposer(depot)
     contributions.accepter(depot, envoi.contribution_id, ADMIN)
