@@ -93,10 +93,18 @@ def _refuser(contribution_id: int) -> None:
     )
 
 
-def _fusionner(contribution_id: int, cle_cible: str, siret_cible: str | None) -> None:
+def _fusionner(
+    contribution_id: int, cle_cible: str, siret_cible: str | None, commune_cible: str | None
+) -> None:
     _agir(
         lambda moderateur: contributions.fusionner(
-            depot, contribution_id, cle_cible, moderateur, siret_cible=siret_cible, dans=dans
+            depot,
+            contribution_id,
+            cle_cible,
+            moderateur,
+            siret_cible=siret_cible,
+            dans=dans,
+            commune_cible=commune_cible,
         ),
         "Proposition fusionnée avec la structure officielle : elle complète ce qui lui manquait.",
     )
@@ -160,13 +168,6 @@ def _structure(cle: str | None) -> dict | None:
     return None if lignes.empty else lignes.iloc[0].to_dict()
 
 
-def _meme_siret(siret: object) -> dict | None:
-    if registre is None or not isinstance(siret, str) or not siret:
-        return None
-    lignes = registre[registre.siret == siret]
-    return None if lignes.empty else lignes.iloc[0].to_dict()
-
-
 def _date(valeur: object) -> str:
     return (
         "date inconnue"
@@ -176,7 +177,8 @@ def _date(valeur: object) -> str:
 
 
 def _texte(valeur: object) -> str:
-    return "—" if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)) else texte_brut(valeur)
+    """The value as it was typed, « — » when unknown: escaped once, where Markdown shows it."""
+    return "—" if valeur is None or (not isinstance(valeur, str) and pd.isna(valeur)) else str(valeur)
 
 
 # Always there, message or not: the tabs below keep their place on the page, so the tab open
@@ -249,14 +251,21 @@ with onglets["attente"]:
                 ):
                     st.text(f"{libelle} : {valeur}")
 
-            officielle = (
-                _structure(ligne.get("cle_cible"))
-                if ligne["genre"] == contributions.SIGNALEMENT
-                else _meme_siret(ligne.get("siret"))
+            officielle = None if registre is None else contributions.correspondante(ligne, registre)
+            meme_siret = (
+                officielle is not None
+                and isinstance(ligne.get("siret"), str)
+                and (officielle.get("siret") == ligne.get("siret"))
             )
             if officielle is not None:
                 comparaison = contributions.comparer(ligne, officielle)
-                if (
+                if ligne["genre"] == contributions.PROPOSITION and not meme_siret:
+                    st.warning(
+                        "Une structure du registre porte le même nom dans la même commune : la proposition "
+                        "la répète sans doute. Comparez-les, puis fusionnez ou refusez.",
+                        icon=":material/content_copy:",
+                    )
+                elif (
                     ligne["genre"] == contributions.PROPOSITION
                     and comparaison.get("différent", pd.Series()).eq("oui").any()
                 ):
@@ -308,11 +317,19 @@ with onglets["attente"]:
                     )
                 if officielle is not None:
                     st.button(
-                        texte_brut(f"Fusionner avec « {_texte(officielle.get('nom'))} » (même SIRET)"),
+                        texte_brut(
+                            f"Fusionner avec « {_texte(officielle.get('nom'))} » "
+                            + ("(même SIRET)" if meme_siret else "(même nom, même commune)")
+                        ),
                         key=f"fusionner_{ident}",
                         icon=":material/merge:",
                         on_click=_fusionner,
-                        args=(ident, str(officielle["cle"]), officielle.get("siret")),
+                        args=(
+                            ident,
+                            str(officielle["cle"]),
+                            officielle.get("siret"),
+                            officielle.get("commune") if isinstance(officielle.get("commune"), str) else None,
+                        ),
                     )
             else:
                 st.button(
@@ -370,7 +387,8 @@ with onglets["journal"]:
             "Action à annuler",
             list(libelles),
             index=None,
-            format_func=lambda lot: texte_brut(libelles[lot]),
+            # A select box shows its options as plain text (no Markdown to escape).
+            format_func=libelles.__getitem__,
             placeholder=page.CHOISIR,
             key="lot_a_annuler_moderation",
         )

@@ -165,7 +165,8 @@ IMPORTS_DANS_UNE_FONCTION: dict[tuple[str, str], str] = {
     ),
     ("geo.base.saisie_export", "geo.outils.formats"): ("démarrage : geopandas seulement pour un export CSV"),
     ("geo.base.contributions", "geo.outils.formats"): (
-        "démarrage : ess-moderation se lance sans geopandas, importé pour le seul CSV ouvert"
+        "démarrage : ess-moderation se lance sans geopandas, importé pour les seuls CSV (données "
+        "ouvertes, export d'une personne)"
     ),
 }
 

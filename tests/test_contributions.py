@@ -127,6 +127,8 @@ def test_a_valid_proposal_waits_and_is_stored_clean(depot):
         ("site_web", "ressourcerie", "https://"),
         ("contact", "appelez-moi", "courriel"),
         ("lat", "nord", "Latitude illisible"),
+        # Passes the key (all zeros), but no SIREN is 000 000 000: a filler typed for « I don't know ».
+        ("siret", "000 000 000 00000", "Laissez le champ vide"),
     ],
 )
 def test_each_refused_field_gets_its_own_french_message_and_nothing_is_stored(depot, champ, valeur, attendu):
@@ -243,6 +245,18 @@ def test_the_same_structure_pending_twice_is_refused(depot):
     assert "déjà été proposée" in deuxieme.erreurs["envoi"]
 
 
+def test_invisible_and_terminal_control_characters_are_taken_out(depot):
+    """A zero-width space made a second « Ressourcerie du Hainaut » look the same and pass the
+    pending duplicate check; a C1 « \\x9b » (a terminal's CSI) reached ess-moderation's output."""
+    assert proposer(depot).accepte
+    double = proposer(depot, n=2, nom="Ressourcerie\u200b du\ufeff Hainaut")
+    assert "déjà été proposée" in double.erreurs["envoi"]
+    envoi = proposer(depot, n=3, nom="Épicerie\u2060 solidaire", activite="Vente\x9b2J en vrac\u200d")
+    assert envoi.accepte
+    ligne = contributions.a_moderer(depot, ADMIN).set_index("id").loc[envoi.contribution_id]
+    assert (ligne.nom, ligne.activite) == ("Épicerie solidaire", "Vente2J en vrac")
+
+
 def test_the_network_address_is_never_stored_only_a_keyed_hash(depot):
     assert proposer(depot, n=42).accepte
     with depot.engine.connect() as connexion:
@@ -345,10 +359,42 @@ def test_accepting_with_edits_checks_them_as_the_form(depot):
     assert contributions.acceptees(depot).empty
 
 
+def test_the_journal_names_only_the_fields_the_moderator_changed(depot):
+    """The Modération page sends every editable field back: the journal says « modifiée » only for
+    what differs from the proposal (it said « modifiée (Activité, Adresse, …) » for an acceptance
+    as proposed)."""
+    tel_quel, corrige = proposer(depot), proposer(depot, n=2, nom="Autre ressourcerie")
+    renvoyes = {"nom": "Ressourcerie du Hainaut", "famille": "association", "activite": "Réemploi",
+                "adresse": "", "site_web": "https://ressourcerie.example.org",
+                "description": "Collecte et revente d'objets."}  # fmt: skip
+    contributions.accepter(depot, tel_quel.contribution_id, ADMIN, renvoyes)
+    contributions.accepter(
+        depot,
+        corrige.contribution_id,
+        ADMIN,
+        renvoyes | {"nom": "Autre ressourcerie", "activite": "Réemploi et couture"},
+    )
+    details = contributions.actions(depot, ADMIN).set_index("structure").action
+    assert (
+        details["Ressourcerie du Hainaut"]
+        == "modération : acceptation de la proposition (n° 1 · Ressourcerie du Hainaut)"
+    )
+    assert details["Autre ressourcerie"] == (
+        "modération : acceptation de la proposition modifiée (Activité) (n° 2 · Autre ressourcerie)"
+    )
+    assert set(contributions.acceptees(depot).activite) == {"Réemploi", "Réemploi et couture"}
+
+
 def test_a_merge_completes_the_official_structure_whose_identity_wins(depot):
     envoi = proposer(depot, nom="Boutique solidaire de la gare", siret=None)
     contributions.fusionner(
-        depot, envoi.contribution_id, SIRET_OFFICIEL, ELUE, siret_cible=SIRET_OFFICIEL, dans=dans
+        depot,
+        envoi.contribution_id,
+        SIRET_OFFICIEL,
+        ELUE,
+        siret_cible=SIRET_OFFICIEL,
+        dans=dans,
+        commune_cible="59002",
     )
     registre = registre_avec(depot)
     assert len(registre) == 2  # no new structure
@@ -397,6 +443,23 @@ def test_comparison_side_by_side_says_what_differs_and_what_is_kept(depot):
     assert "nan" not in comparaison.to_string()
 
 
+def test_a_proposal_repeating_a_registered_structure_without_its_siret_is_matched_by_name(depot):
+    """Without a SIRET a proposal of a structure already in the register went unnoticed to the
+    moderator (compared only by SIRET) and, once accepted, counted twice."""
+    registre = registre_officiel()
+    for nom in ("Boutique solidaire", "BOUTIQUE-SOLIDAIRE", "boutique  solidaire."):
+        trouvee = contributions.correspondante(
+            {"genre": "proposition", "nom": nom, "commune": "59002", "siret": None}, registre
+        )
+        assert trouvee is not None, nom
+        assert trouvee["cle"] == SIRET_OFFICIEL
+    for autre in ({"nom": "Boutique solidaire", "commune": "59064"}, {"nom": "Boutique", "commune": "59002"}):
+        assert contributions.correspondante({"genre": "proposition", **autre}, registre) is None
+    # A report is about its own structure only.
+    assert contributions.correspondante({"genre": "signalement", "nom": "Boutique solidaire",
+                                          "commune": "59002"}, registre) is None  # fmt: skip
+
+
 # Reports, hiding, undo ------------------------------------------------------------------------
 
 
@@ -418,6 +481,18 @@ def test_a_closed_report_once_accepted_hides_the_structure_and_undo_brings_it_ba
     contributions.annuler(depot, lot, ELUE, dans=dans)
     assert SIRET_OFFICIEL in set(registre_avec(depot).cle)
     assert contributions.a_moderer(depot, ADMIN).statut.tolist() == ["en attente"]
+
+
+def test_a_proposal_accepted_with_the_siret_of_a_hidden_structure_is_published(depot):
+    """Hidden as closed, then proposed again (reopened) with its SIRET, which the form allows since
+    the register no longer shows it: accepted, it completed the hidden row and vanished with it."""
+    contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée en 2024", ADMIN)
+    envoi = proposer(depot, nom="Boutique solidaire (réouverte)", siret=SIRET_OFFICIEL)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    registre = registre_avec(depot).set_index("cle")
+    assert SIRET_OFFICIEL not in registre.index  # the official row stays hidden
+    ligne = registre.loc[f"contribution:{envoi.contribution_id}"]
+    assert (ligne.nom, ligne.siret) == ("Boutique solidaire (réouverte)", SIRET_OFFICIEL)
 
 
 def test_a_report_on_a_contributed_structure_hides_it_too(depot):
@@ -493,6 +568,91 @@ def test_the_journal_never_holds_a_contact(depot):
         )
     assert "benevole@example.org" not in journal
     assert "Ressourcerie" in journal
+
+
+def test_a_read_only_mirror_stores_no_send_and_takes_no_moderation(depot, monkeypatch):
+    """ESS_LECTURE_SEULE switches every write off: the public's sends too (not even the rate limit's
+    record), and every moderation action, each with the French message."""
+    envoi = proposer(depot)
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    for refus in (proposer(depot, n=2, nom="Autre recyclerie"), signaler(depot)):
+        assert refus.erreurs == {"envoi": comptes.MESSAGE_LECTURE_SEULE}
+    with depot.engine.connect() as connexion:
+        assert connexion.scalar(sa.text("SELECT count(*) FROM contribution")) == 1
+        assert connexion.scalar(sa.text("SELECT count(*) FROM envoi_contribution")) == 1
+    actions = (
+        lambda: contributions.accepter(depot, envoi.contribution_id, ADMIN),
+        lambda: contributions.refuser(depot, envoi.contribution_id, ADMIN, "Doublon"),
+        lambda: contributions.fusionner(depot, envoi.contribution_id, SIRET_OFFICIEL, ADMIN),
+        lambda: contributions.masquer(depot, SIRET_OFFICIEL, "59002", "Fermée", ADMIN),
+        lambda: contributions.effacer_personne(depot, "benevole@example.org", ADMIN),
+    )
+    for action in actions:
+        with pytest.raises(contributions.ModerationImpossible, match="lecture seule"):
+            action()
+    monkeypatch.delenv("ESS_LECTURE_SEULE")
+    lot = contributions.accepter(depot, envoi.contribution_id, ADMIN)
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    with pytest.raises(contributions.ModerationImpossible, match="lecture seule"):
+        contributions.annuler(depot, lot, ADMIN)
+    assert contributions.a_moderer(depot, ADMIN, statuts=contributions.STATUTS).statut.tolist() == [
+        "acceptée"
+    ]
+
+
+def communes_avec_ailleurs(lon: float, lat: float) -> str | None:
+    """As communes_fictives, and Paris (75056, outside Porte du Hainaut) east of 4."""
+    return "75056" if lon > 4 else communes_fictives(lon, lat)
+
+
+def test_a_contributor_cannot_move_a_structure_out_of_their_territories(depot):
+    """Accepting a correction or a proposal with a new place: the new commune must be theirs too,
+    else a contributor of one EPCI would put structures into another's counts."""
+    rapport = signaler(depot, motif="a déménagé", cle="73282932000082", commune="59064")
+    ailleurs = {"commune": "75056", "lon": 4.5, "lat": 50.3}
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+        contributions.accepter(depot, rapport.contribution_id, ELUE, ailleurs, communes_avec_ailleurs, dans)
+    envoi = proposer(depot)
+    with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+        contributions.accepter(depot, envoi.contribution_id, ELUE, ailleurs, communes_avec_ailleurs, dans)
+    assert contributions.acceptees(depot).empty
+    # Inside their territories, and for an administrator anywhere, it goes through.
+    chez_elle = {"commune": "59002", "lon": 3.3, "lat": 50.3}
+    contributions.accepter(depot, rapport.contribution_id, ELUE, chez_elle, communes_avec_ailleurs, dans)
+    contributions.accepter(depot, envoi.contribution_id, ADMIN, ailleurs, communes_avec_ailleurs)
+    assert set(contributions.acceptees(depot).commune) == {"59002", "75056"}
+
+
+def test_a_contributor_merges_only_into_a_structure_of_their_territories(depot):
+    """A merge completes (and may place) the target structure: the target must lie in the
+    moderator's perimeter too, and a contributor must say where it is."""
+    envoi = proposer(depot, siret=None)
+    for commune_cible in ("75056", None):
+        with pytest.raises(contributions.ModerationImpossible, match="ne relève pas de vos"):
+            contributions.fusionner(
+                depot, envoi.contribution_id, "75056123400018", ELUE, dans=dans, commune_cible=commune_cible
+            )
+    assert contributions.acceptees(depot).empty
+    contributions.fusionner(
+        depot, envoi.contribution_id, SIRET_OFFICIEL, ELUE, dans=dans, commune_cible="59002"
+    )
+    assert contributions.acceptees(depot).cle_cible.tolist() == [SIRET_OFFICIEL]
+
+
+def test_undo_is_refused_when_the_action_moved_a_structure_out_of_the_perimeter(depot):
+    """An administrator moved a structure from Porte du Hainaut to Paris: a contributor of the EPCI
+    may not undo it (it would change Paris's counts), whichever commune the journal names first."""
+    rapport = signaler(depot, motif="a déménagé", cle="73282932000082", commune="59064")
+    lot = contributions.accepter(
+        depot,
+        rapport.contribution_id,
+        ADMIN,
+        {"commune": "75056", "lon": 4.5, "lat": 50.3},
+        communes_avec_ailleurs,
+    )
+    with pytest.raises(contributions.ModerationImpossible, match="hors de vos"):
+        contributions.annuler(depot, lot, ELUE, dans=dans)
+    contributions.annuler(depot, lot, ADMIN)
 
 
 # Several processes ---------------------------------------------------------------------------
@@ -696,6 +856,27 @@ def test_the_moderation_command_lists_accepts_undoes_and_refuses_out_of_scope(tm
     assert code == 0
     assert "Contacts effacés : 0." in sortie
     depot.fermer()
+
+
+def test_the_commands_export_of_a_persons_contributions_neutralises_formulas(tmp_path, capsys):
+    """ess-moderation exporter-personne printed pandas' raw CSV: a name typed by the public as
+    « =HYPERLINK(…) » ran as a formula in the administrator's spreadsheet. Now the app's CSV."""
+    from geo.base import moderation
+
+    url = f"sqlite:///{tmp_path / 'saisie.sqlite3'}"
+    depot = store.Depot(url)
+    comptes.creer(depot, "admin@exemple.fr", comptes.ADMINISTRATEUR)
+    assert proposer(depot, nom='=HYPERLINK("http://x.example";"Voir")', site_web=None).accepte
+    depot.fermer()
+    code = moderation.main(
+        ["--url", url, "--moderateur", "admin@exemple.fr", "exporter-personne", "benevole@example.org"]
+    )
+    sortie = capsys.readouterr().out
+    assert code == 0
+    entetes, ligne = sortie.removeprefix("\ufeff").splitlines()
+    assert entetes.startswith('"Id";"Genre";"Statut";')  # the downloads' one convention
+    assert ';"\'=HYPERLINK(""http://x.example"";""Voir"")";' in ligne
+    assert "benevole@example.org" in ligne  # the person's own contact, for them
 
 
 def test_the_moderation_command_runs_as_a_module(tmp_path):

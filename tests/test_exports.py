@@ -140,6 +140,23 @@ def test_csv_keeps_identifiers_and_writes_unknowns_empty():
     assert lignes[3].endswith(";2021;")
 
 
+def test_csv_neutralises_formulas_in_a_column_of_categories_too():
+    """A column of categories (the subsidies table keeps its repeated texts so) with a text that
+    starts like a formula made vers_csv raise a TypeError: a category cannot take the value
+    behind its apostrophe."""
+    tableau = pd.DataFrame(
+        {"attribuant_nom": pd.Categorical(["=1+1", "-Région", "Ville de Denain", "=1+1"]), "n": [1, 2, 3, 4]}
+    )
+    for decimal in (",", "."):
+        lignes = formats.vers_csv(tableau, decimal=decimal).decode("utf-8-sig").splitlines()
+        assert [ligne.split(";")[0].strip('"') for ligne in lignes[1:]] == [
+            "'=1+1",
+            "'-Région",
+            "Ville de Denain",
+            "'=1+1",
+        ]
+
+
 def test_xlsx_types_identifiers_as_text_and_numbers_as_numbers():
     import openpyxl
 

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, contributions
 from geo.donnees import emplois
+from geo.outils.text import texte_brut
 from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
 from ui.acces import CLE_COMPTE
 
@@ -94,6 +95,16 @@ def test_the_form_says_its_limits_and_its_privacy_notice_before_typing():
     assert 'setAttribute("tabindex", "-1")' in styles
     # Porte du Hainaut's 47 communes are offered by name.
     assert len(at.selectbox(key="proposition_commune").options) == 47
+
+
+def test_a_read_only_mirror_says_so_instead_of_offering_the_forms(monkeypatch):
+    """ESS_LECTURE_SEULE: the visitor reads why before typing, rather than a whole form refused."""
+    monkeypatch.setenv("ESS_LECTURE_SEULE", "1")
+    for parametres in ({"proposer": "1"}, {"signaler": CLE_OFFICIELLE}):
+        at = _ouvrir("pages/structures.py", territoire=HAINAUT, **parametres)
+        assert comptes.MESSAGE_LECTURE_SEULE in [i.value for i in at.info]
+        assert not [b for b in at.button if b.label.startswith("Envoyer")]
+        assert at.dataframe  # the page itself stands
 
 
 def test_a_report_link_with_an_unknown_or_hostile_id_says_so_as_plain_text():
@@ -341,6 +352,29 @@ def test_a_proposal_the_official_list_has_since_is_compared_and_merged(depot):
     assert "Papillons Blancs" not in _liste(liste)
 
 
+def test_a_proposal_repeating_an_official_structure_by_name_is_shown_beside_it_and_merged(depot):
+    """No SIRET, the official name written otherwise, same commune: the moderator sees both and
+    merges, and the structure is counted once (compared only by SIRET, it was published twice)."""
+    envoi = contributions.proposer(
+        depot,
+        {"nom": "Assoc. Papillons-Blancs de Denain et environs", "commune": "59172", "lat": "50.3290",
+         "lon": "3.3950", "famille": "association"},
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )  # fmt: skip
+    assert envoi.accepte, envoi.erreurs
+    avant = _total(_ouvrir("pages/structures.py", territoire=HAINAUT))
+    moderation = _moderation(_hainaut(depot).id)
+    assert any("même nom dans la même commune" in w.value for w in moderation.warning)
+    assert moderation.dataframe[0].value.set_index("champ").loc["Nom", "officiel"] == NOM_OFFICIEL
+    fusion = moderation.button(key=f"fusionner_{envoi.contribution_id}")
+    assert fusion.label.endswith("(même nom, même commune)")
+    fusion.click()
+    _relancer(moderation)
+    assert any("fusionnée" in s.value for s in moderation.success), _erreurs(moderation)
+    assert _total(_ouvrir("pages/structures.py", territoire=HAINAUT)) == avant
+
+
 def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)
@@ -355,6 +389,35 @@ def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
     _relancer(moderation)
     assert any("Structure masquée" in s.value for s in moderation.success), _erreurs(moderation)
     assert NOM_OFFICIEL not in _liste(_ouvrir("pages/structures.py", territoire=HAINAUT))
+
+
+def test_typed_text_reads_as_typed_on_the_moderation_and_report_forms(depot):
+    """Text typed by the public is escaped once where Markdown shows it (titles, buttons, captions)
+    and not at all where Streamlit shows plain text (st.text, a select box's options): escaped
+    twice, « Café *bio* » read « Café \\*bio\\* » with its backslashes."""
+    nom = "Café *bio* & [lien](https://x.fr) $x$"
+    envoi = contributions.proposer(
+        depot,
+        {"nom": nom, "commune": "59172", "lat": "50.3290", "lon": "3.3950", "famille": "association"},
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )
+    assert envoi.accepte, envoi.erreurs
+    administrateur = comptes.creer(depot, "admin@exemple.fr", "administrateur", MOT_DE_PASSE)
+    moderation = _moderation(administrateur.id)
+    assert texte_brut(f"Proposition : {nom}") in [s.value for s in moderation.subheader]
+    moderation.button(key=f"accepter_{envoi.contribution_id}").click()
+    _relancer(moderation)
+    options = moderation.selectbox(key="lot_a_annuler_moderation").options
+    assert any(f"· {nom}) — {nom} (" in o for o in options), options
+    assert not any("\\" in o for o in options)
+    cle = f"{contributions.PREFIXE_CLE}{envoi.contribution_id}"
+    moderation.text_input(key="masquer_cle").set_value(cle)
+    _relancer(moderation)
+    assert f"Structure : {nom} — Denain" in [t.value for t in moderation.text]
+    # The report form of that structure names its key escaped once (« contribution\\:1 »).
+    signalement = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=cle)
+    assert any(c.value.startswith(f"Identifiant : {texte_brut(cle)} · ") for c in signalement.caption)
 
 
 def test_only_an_administrator_exports_and_erases_a_persons_proposals(depot):
@@ -422,8 +485,10 @@ def test_accepted_contributions_are_open_data_on_both_pages_without_contact_or_p
     servis = _fichiers_servis(monkeypatch)
 
     structures = _ouvrir("pages/structures.py", territoire=HAINAUT)
-    boutons = {b.label for b in structures.get("download_button")}
-    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= boutons
+    boutons = {b.label: b for b in structures.get("download_button")}
+    assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= set(boutons)
+    # The apostrophe before a formula-like text is said, not silently added to open data.
+    assert "apostrophe" in boutons["Contributions vérifiées (CSV)"].help
     assert contributions.LICENCE in _textes(structures)
     sources = _ouvrir("pages/sources.py")
     assert {"Contributions vérifiées (CSV)", "Contributions vérifiées (GeoJSON)"} <= {

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from geo.base import contributions
+from geo.base import comptes, contributions
 from geo.base.store import BaseInaccessible, message_indisponible
 from geo.outils import geocodage
 from geo.outils.reseau import adresse_emettrice
@@ -173,6 +173,10 @@ def _chercher_adresse() -> None:
 def formulaire_proposition(ref: Referentiel, tid: TerritoireId | None, ouvert: bool = False) -> None:
     """« Proposer une structure » (``ouvert``: unfolded, as a link from the map asks)."""
     with st.expander("Proposer une structure", expanded=ouvert, icon=":material/add_location_alt:"):
+        if comptes.lecture_seule():
+            # Said before anything is typed: the store would refuse the send anyway.
+            st.info(comptes.MESSAGE_LECTURE_SEULE, icon=":material/lock:")
+            return
         if st.session_state.pop(_CLE_MERCI, False):
             st.success(MERCI_PROPOSITION, icon=":material/check_circle:")
         st.markdown(
@@ -355,9 +359,12 @@ def formulaire_signalement(structure: dict | None, cle: str) -> None:
                 icon=":material/help:",
             )
             return
+        if comptes.lecture_seule():
+            st.info(comptes.MESSAGE_LECTURE_SEULE, icon=":material/lock:")
+            return
         nom = str(structure.get("nom") or "(sans nom)")
         st.markdown(texte_brut(f"Structure : {nom}"))
-        st.caption(texte_brut(f"Identifiant : {cle_affichee(cle)}") + " · " + contributions.TEXTE_RGPD)
+        st.caption(f"Identifiant : {cle_affichee(cle)} · {contributions.TEXTE_RGPD}")
         erreurs: dict[str, str] = st.session_state.get(_CLE_ENVOI_SIGNALEMENT) or {}
         if erreurs:
             st.error("Rien n'a été envoyé : corrigez ce qui est signalé ci-dessous.", icon=":material/error:")
@@ -430,7 +437,7 @@ def telechargements_ouverts(cle: str, conteneur=None) -> dict | None:
         boutons[0],
         icon=":material/download:",
         help="Séparateur point-virgule, virgule décimale, UTF-8 avec BOM (tableurs français) ; une "
-        "colonne « Licence ».",
+        f"colonne « Licence ». {contributions.NOTE_FORMULES_CSV}",
     )
     telechargement.fichier(
         "Contributions vérifiées (GeoJSON)",

@@ -148,6 +148,13 @@ POURQUOI_LICENCE = (
     "les reprendre, alors que des données sous ODbL ne pourraient pas rejoindre un jeu sous Licence "
     "Ouverte."
 )
+# What the open CSV changes in a text typed by anyone (geo.outils.formats.neutraliser_texte), said
+# beside the download: a reuser must know the apostrophe is not in the data.
+NOTE_FORMULES_CSV = (
+    "Un texte qui commence par =, +, - ou @ y est précédé d'une apostrophe, pour qu'un tableur ne "
+    "l'exécute pas comme une formule (elle ne fait pas partie des données) ; le GeoJSON garde chaque "
+    "texte exact."
+)
 JOURS_CONSERVATION_CONTACT = 30
 # Key of the register rows that come from a contribution: "contribution:<id>".
 PREFIXE_CLE = "contribution:"
@@ -217,8 +224,13 @@ class Emetteur:
 
 # HTML or a script, anywhere: « <b », « </ », « <! », « <? », « javascript: ».
 _BALISE = re.compile(r"<\s*[/!?a-zA-Z]|javascript\s*:", re.IGNORECASE)
-# Control characters (a new line is allowed in the long texts only).
-_CONTROLES = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Control characters (a new line is allowed in the long texts only), C1 ones included (« \x9b » is
+# a terminal's CSI: ess-moderation prints these texts), and invisible ones: zero-width spaces and
+# joiners, direction marks, byte order mark (a name with one looks like another and passes the
+# duplicate check).
+_CONTROLES = re.compile(
+    r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
 _LONG_TEXTES = frozenset({"description", "commentaire"})
 _SITE_WEB = re.compile(r"^https?://[^\s<>\"'`]+\.[^\s<>\"'`]+$", re.IGNORECASE)
 _COURRIEL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -361,6 +373,11 @@ def _verifier_champs(
             numero = siret_mod.normaliser(texte)
             if numero is None or len(re.sub(r"\D", "", texte)) != 14:
                 erreurs["siret"] = "SIRET illisible : 14 chiffres attendus (les espaces sont acceptés)."
+            elif numero.startswith("000000000"):
+                erreurs["siret"] = (
+                    "SIRET invalide : aucun SIREN n'est 000 000 000. Laissez le champ vide si vous ne "
+                    "connaissez pas le SIRET."
+                )
             elif not siret_mod.siret_valide(numero):
                 erreurs["siret"] = (
                     "SIRET invalide : sa clé de contrôle est fausse. Vérifiez les 14 chiffres (avis de "
@@ -441,6 +458,12 @@ def communes_aux_points_de(ref) -> Callable[[float, float], str | None]:
 # Storing what the public sends -------------------------------------------------------------
 
 
+def _refus_lecture_seule() -> None:
+    """A read-only mirror (``ESS_LECTURE_SEULE``) writes nothing, moderation included."""
+    if comptes.lecture_seule():
+        raise ModerationImpossible(comptes.MESSAGE_LECTURE_SEULE)
+
+
 def _session_publique(depot: store.Depot) -> Session:
     # Not the depot's sessions: what the public sends does not move the change counter, so that a
     # flood of sends never makes every process read the register again (nothing pending is shown).
@@ -507,7 +530,10 @@ def proposer(
     instant: dt.datetime | None = None,
 ) -> Envoi:
     """Check and store a proposal « en attente » (honeypot, rate limits, pending cap, bulk,
-    fields). Nothing is stored when anything is refused, except the send itself (rate limit)."""
+    fields). Nothing is stored when anything is refused, except the send itself (rate limit);
+    nothing at all on a read-only mirror (``ESS_LECTURE_SEULE``)."""
+    if comptes.lecture_seule():
+        return Envoi(erreurs={"envoi": comptes.MESSAGE_LECTURE_SEULE})
     instant = instant or _maintenant()
     adresse, session_, refus = _noter_envoi(depot, emetteur, instant)
     if refus:
@@ -588,7 +614,10 @@ def signaler(
 ) -> Envoi:
     """Store a report « en attente » on the register's structure ``cle`` (its ``cle`` column:
     an official SIRET, or ``contribution:<id>``), in ``commune`` (moderation scope), named ``nom``
-    (for the moderator's list). ``valeurs``: :data:`CHAMPS_SIGNALEMENT` (and the honeypot)."""
+    (for the moderator's list). ``valeurs``: :data:`CHAMPS_SIGNALEMENT` (and the honeypot).
+    Nothing is stored on a read-only mirror (``ESS_LECTURE_SEULE``)."""
+    if comptes.lecture_seule():
+        return Envoi(erreurs={"envoi": comptes.MESSAGE_LECTURE_SEULE})
     instant = instant or _maintenant()
     adresse, session_, refus = _noter_envoi(depot, emetteur, instant)
     if refus:
@@ -822,6 +851,7 @@ def accepter(
 
     ``communes_aux_points`` is needed when the edits move the structure (the new point is checked
     to lie in its commune)."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     modifications = dict(modifications or {})
     lot = journal.nouveau_lot()
@@ -866,14 +896,27 @@ def accepter(
         )
         if verification.erreurs:
             raise ModerationImpossible(" ".join(verification.erreurs.values()))
-        for nom in modifications:
-            if nom in _CHAMPS_STRUCTURE:
-                setattr(objet, nom, verification.valeurs.get(nom))
+        nouvelle_commune = verification.valeurs.get("commune") if "commune" in modifications else None
+        if nouvelle_commune and not peut_moderer(
+            moderateur, str(nouvelle_commune), dans, _perimetres_ptce(session, moderateur)
+        ):
+            raise ModerationImpossible(
+                f"la commune {nouvelle_commune} ne relève pas de vos PTCE ou territoires : vous ne pouvez "
+                "pas y placer la structure. Demandez à un administrateur."
+            )
+        # The journal names the fields the moderator changed, not every field the form sent back.
+        changes = sorted(
+            nom
+            for nom in modifications
+            if nom in _CHAMPS_STRUCTURE and verification.valeurs.get(nom) != getattr(objet, nom)
+        )
+        for nom in changes:
+            setattr(objet, nom, verification.valeurs.get(nom))
         quoi = (
             "acceptation de la proposition" if objet.genre == PROPOSITION else "correction signalée acceptée"
         )
-        if modifications:
-            quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in sorted(modifications)) + ")"
+        if changes:
+            quoi += " modifiée (" + ", ".join(LIBELLES_CHAMPS.get(m, m) for m in changes) + ")"
         _noter_moderation(session, objet, ACCEPTEE, moderateur, avant, lot, quoi, instant)
     return lot
 
@@ -887,6 +930,7 @@ def refuser(
     instant: dt.datetime | None = None,
 ) -> str:
     """Refuse a pending contribution; the reason goes to the journal only. Returns the lot."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     raison = _raison(motif)
     lot = journal.nouveau_lot()
@@ -908,10 +952,14 @@ def fusionner(
     modifications: dict[str, object] | None = None,
     dans: Callable[[str, str], bool] | None = None,
     instant: dt.datetime | None = None,
+    commune_cible: str | None = None,
 ) -> str:
     """Merge a pending proposal into the register's structure ``cle_cible`` (same SIRET: given
     as ``siret_cible``, refused when they differ): official identity wins, the proposal adds what
-    the structure lacks. Returns the lot."""
+    the structure lacks (its place too, when the official one is only its commune's centre).
+    Returns the lot. ``commune_cible`` is that structure's commune, which must lie in the
+    moderator's perimeter as the proposal's does (an administrator may leave it out)."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     cle_cible = str(cle_cible or "").strip()
     if not cle_cible or len(cle_cible) > 80:
@@ -919,6 +967,11 @@ def fusionner(
     lot = journal.nouveau_lot()
     with depot.session() as session:
         objet = _contribution_a_moderer(session, contribution_id, moderateur, dans, genre=PROPOSITION)
+        if not peut_moderer(moderateur, commune_cible, dans, _perimetres_ptce(session, moderateur)):
+            raise ModerationImpossible(
+                "la structure du registre désignée ne relève pas de vos PTCE ou territoires (ou sa commune "
+                "n'est pas connue) : demandez à un administrateur."
+            )
         if objet.siret and siret_cible and objet.siret != siret_cible:
             raise ModerationImpossible(
                 f"SIRET différents ({objet.siret} proposé, {siret_cible} dans le registre) : ce ne "
@@ -981,6 +1034,7 @@ def masquer(
 ) -> str:
     """Hide a structure of the register here (official data unchanged), with a reason. Returns
     the lot; :func:`annuler` shows it again."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     raison = _raison(motif)
     cle = str(cle or "").strip()
@@ -1013,6 +1067,7 @@ def annuler(
     """Undo one moderation action (its journal lot): every row back as it was before. The undo is
     itself journaled (new lot, returned); refused when a later action changed the same rows
     (undo that one first) or when the action was undone already."""
+    _refus_lecture_seule()
     instant = instant or _maintenant()
     nouveau = journal.nouveau_lot()
     marque = f"annulation de l'action {lot}"
@@ -1040,8 +1095,9 @@ def annuler(
                     "une action plus récente a changé la même contribution ou structure : annulez-la "
                     "d'abord. Rien n'a été annulé."
                 )
-            commune = (avant or apres or {}).get("commune")
-            if not peut_moderer(moderateur, commune, dans, perimetres):
+            # Before and after: an action that moved a structure touched both communes.
+            communes = {(etat or {}).get("commune") for etat in (avant, apres) if etat is not None}
+            if not all(peut_moderer(moderateur, commune, dans, perimetres) for commune in communes):
                 raise ModerationImpossible(
                     "cette action touche une structure hors de vos PTCE ou territoires : demandez à un "
                     "administrateur. Rien n'a été annulé."
@@ -1194,15 +1250,26 @@ def comparer(contribution: dict[str, object], officielle: dict[str, object] | No
 
 def correspondante(contribution: dict[str, object], registre: pd.DataFrame) -> dict[str, object] | None:
     """The register's row a contribution is about (for :func:`comparer`): its ``cle_cible`` (a
-    report, a merge), else the structure with the same SIRET; None when there is none."""
+    report, a merge), else the structure with the same SIRET, else (a proposal without SIRET, or
+    whose SIRET the register lacks) the structure of the same name in the same commune (accents,
+    case and punctuation aside): the proposal most likely repeats it. None when there is none."""
     cle, siret = contribution.get("cle_cible"), contribution.get("siret")
     for colonne, valeur in (("cle", cle), ("siret", siret)):
         if _vide(valeur) or colonne not in registre:
             continue
-        trouvees = registre[registre[colonne] == valeur]
+        trouvees = registre[(registre[colonne] == valeur).fillna(False)]
         if len(trouvees):
             return trouvees.iloc[0].to_dict()
-    return None
+    nom, commune = contribution.get("nom"), contribution.get("commune")
+    if contribution.get("genre", PROPOSITION) != PROPOSITION or _vide(nom) or _vide(commune):
+        return None
+    if not {"nom", "commune"} <= set(registre.columns):
+        return None
+    # The commune first: a few rows to compare by name, never the whole register.
+    voisines = registre[(registre.commune == commune).fillna(False)]
+    cle_nom = cle_recherche(str(nom))
+    memes = voisines[voisines.nom.map(lambda n: not _vide(n) and cle_recherche(str(n)) == cle_nom)]
+    return memes.iloc[0].to_dict() if len(memes) else None
 
 
 COLONNES_ACCEPTEES = [
@@ -1477,12 +1544,27 @@ def exporter_personne(depot: store.Depot, contact: str, administrateur: Utilisat
     return pd.DataFrame(lignes, columns=_COLONNES_MODERATION)
 
 
+def csv_personne(tableau: pd.DataFrame) -> bytes:
+    """A person's contributions (from :func:`exporter_personne`) as the app's CSV for spreadsheets
+    (:func:`geo.outils.formats.vers_csv`: formulas neutralised, what they typed was free text),
+    dates as « 07/12/2026 18:30 » (UTC): the command gives the file the page gives."""
+    from geo.outils import formats
+
+    dates = {
+        colonne: tableau[colonne].dt.strftime("%d/%m/%Y %H:%M")
+        for colonne in tableau.columns
+        if pd.api.types.is_datetime64_any_dtype(tableau[colonne])
+    }
+    return formats.vers_csv(tableau.assign(**dates))
+
+
 EFFACEMENT_RGPD = "effacement à la demande de la personne (RGPD)"
 
 
 def effacer_personne(depot: store.Depot, contact: str, administrateur: Utilisateur) -> int:
     """Erase a person's contributions: pending and refused ones are deleted, accepted ones (public
     facts about a structure) lose their contact. Returns how many. Journaled without the contact."""
+    _refus_lecture_seule()
     lot = journal.nouveau_lot()
     with depot.session() as session:
         objets = _de_la_personne(session, contact, administrateur)

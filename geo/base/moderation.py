@@ -6,7 +6,8 @@ and goes into the audit journal::
     python -m geo.base.moderation --moderateur elu@agglo.fr liste
     python -m geo.base.moderation --moderateur elu@agglo.fr accepter 12 --champ activite="Réemploi"
     python -m geo.base.moderation --moderateur elu@agglo.fr refuser 13 --motif "Doublon"
-    python -m geo.base.moderation --moderateur elu@agglo.fr fusionner 14 --cle 41234567800012
+    python -m geo.base.moderation --moderateur elu@agglo.fr fusionner 14 --cle 41234567800012 \\
+        --commune 59606
     python -m geo.base.moderation --moderateur elu@agglo.fr masquer 41234567800012 --commune 59606 \\
         --motif "Fermée depuis 2025"
     python -m geo.base.moderation --moderateur elu@agglo.fr actions
@@ -66,6 +67,7 @@ def _analyseur() -> AnalyseurFr:
     fusionner.add_argument("id", type=int)
     fusionner.add_argument("--cle", required=True, help="clé de la structure du registre (son SIRET)")
     fusionner.add_argument("--siret", help="SIRET de la structure du registre (vérifié)")
+    fusionner.add_argument("--commune", help="code INSEE de la commune de cette structure (périmètre)")
     masquer = commandes.add_parser("masquer", help="masquer ici une structure du registre")
     masquer.add_argument("cle", help="clé de la structure du registre (son SIRET)")
     masquer.add_argument("--commune", help="code INSEE de sa commune (périmètre)")
@@ -140,7 +142,13 @@ def _executer(options) -> int:
             print(f"Contribution n° {options.id} refusée (action {lot}).")
         elif options.commande == "fusionner":
             lot = contributions.fusionner(
-                depot, options.id, options.cle, moderateur, siret_cible=options.siret, dans=dans
+                depot,
+                options.id,
+                options.cle,
+                moderateur,
+                siret_cible=options.siret,
+                dans=dans,
+                commune_cible=options.commune,
             )
             print(f"Contribution n° {options.id} fusionnée avec {options.cle} (action {lot}).")
         elif options.commande == "masquer":
@@ -155,7 +163,7 @@ def _executer(options) -> int:
             _afficher(contributions.actions(depot, moderateur, dans))
         elif options.commande == "exporter-personne":
             tableau = contributions.exporter_personne(depot, options.contact, moderateur)
-            print(tableau.to_csv(index=False), end="")
+            sys.stdout.write(contributions.csv_personne(tableau).decode("utf-8"))
         elif options.commande == "effacer-personne":
             nombre = contributions.effacer_personne(depot, options.contact, moderateur)
             print(f"Contributions effacées : {nombre}.")

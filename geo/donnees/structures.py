@@ -493,7 +493,10 @@ def avec_contributions(registre: pd.DataFrame, acceptees: pd.DataFrame, masquees
             millesime_contribution=[_millesime_contribution(ligne) for ligne in acceptees.itertuples()]
         )
         propositions = acceptees[acceptees.genre == "proposition"]
-        par_siret = registre[registre.siret.notna()].drop_duplicates("siret").set_index("siret").cle
+        # A structure hidden here (closed…) is no home for a proposal accepted since with its SIRET
+        # (reopened): the proposal would complete it and vanish with it.
+        visibles = registre[registre.siret.notna() & ~parmi(registre.cle, list(masquees or ())).fillna(False)]
+        par_siret = visibles.drop_duplicates("siret").set_index("siret").cle
         cible = propositions.cle_cible.astype("object").where(propositions.cle_cible.notna(), None)
         cible = cible.fillna(propositions.siret.map(par_siret))
         nouvelles = propositions[cible.isna()]

@@ -54,6 +54,10 @@ def neutraliser_formules(tableau: pd.DataFrame) -> pd.DataFrame:
     tableau = tableau.copy()
     for colonne in tableau.columns:
         valeurs = tableau[colonne]
+        if isinstance(valeurs.dtype, pd.CategoricalDtype):
+            # A category cannot take a new value (the one behind its apostrophe): as plain objects.
+            valeurs = valeurs.astype(object)
+            tableau[colonne] = valeurs
         if valeurs.dtype == object or pd.api.types.is_string_dtype(valeurs):
             textes = valeurs.map(lambda v: isinstance(v, str)) if valeurs.dtype == object else valeurs.notna()
             formules = textes & valeurs.where(textes, "").astype(str).str.startswith(DEBUTS_DE_FORMULE)
