@@ -216,6 +216,33 @@ def test_moderation_needs_an_account():
     assert not at.tabs
 
 
+def test_moderation_signs_in_and_out_with_the_saisie_form(depot):
+    """One login form (ui.acces.ouvrir_ecriture) on both writing pages: same keys, same banner."""
+    _hainaut(depot)
+    at = _moderation()
+    # Another identifier: a refused try slows that identifier down (geo.base.comptes.connecter).
+    at.text_input(key="connexion_identifiant").set_value("inconnu@hainaut.fr")
+    at.text_input(key="connexion_mot_de_passe").set_value("pas le bon")
+    at.button(key="FormSubmitter:connexion-Se connecter").click()
+    _relancer(at)
+    assert comptes.MESSAGE_REFUS.split(" : ")[0] in at.error[0].value
+    assert not at.tabs
+    at.text_input(key="connexion_identifiant").set_value("anim@hainaut.fr")
+    at.text_input(key="connexion_mot_de_passe").set_value(MOT_DE_PASSE)
+    at.button(key="FormSubmitter:connexion-Se connecter").click()
+    _relancer(at)
+    assert any(
+        c.value.startswith("Connecté : anim")
+        and c.value.endswith("(contributeur : les données de vos PTCE et territoires).")
+        for c in at.caption
+    )
+    assert "En attente" in [t.label for t in at.tabs]
+    at.button(key="deconnexion").click()
+    _relancer(at)
+    assert not at.tabs
+    assert {t.key for t in at.text_input} >= {"connexion_identifiant", "connexion_mot_de_passe"}
+
+
 def _a_moderer(depot, compte):
     return contributions.a_moderer(depot, compte, comptes.dans_referentiel(referentiel_de_l_app()))
 
