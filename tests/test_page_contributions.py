@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from geo.base import comptes, contributions
 from geo.donnees import emplois
 from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
+from ui import contributions as contributions_ui
 from ui.acces import CLE_COMPTE
 
 MOT_DE_PASSE = "un mot de passe assez long"
@@ -184,6 +185,14 @@ def test_fifty_proposals_in_a_minute_are_stopped(depot):
     assert any("envoi" in e.lower() or "attendez" in e.lower() for e in _erreurs(at)), _erreurs(at)
     admin = comptes.creer(depot, "admin", "administrateur", MOT_DE_PASSE)
     assert len(contributions.a_moderer(depot, admin)) == contributions.LIMITES["session"][0].nombre
+
+
+def test_a_sender_whose_address_the_server_does_not_see_is_said_unknown():
+    """Not a made-up address: geo.base.contributions must know it is unknown to say the limit is
+    shared (a browser on this machine, a proxy that passes no address, a run without a request)."""
+    emetteur = contributions_ui.emetteur()
+    assert emetteur.adresse is None
+    assert not emetteur.adresse_connue
 
 
 def test_a_report_is_thanked(depot):
