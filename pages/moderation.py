@@ -11,7 +11,6 @@ import pandas as pd
 import streamlit as st
 
 from geo.base import comptes, contributions
-from geo.base.store import BaseInaccessible, message_indisponible
 from geo.outils.text import accorder, texte_brut
 from ui import acces, donnees, page, tableaux, telechargement
 
@@ -27,14 +26,7 @@ st.caption(
     "journal et peut être annulée."
 )
 
-try:
-    depot = donnees.depot()
-except BaseInaccessible as erreur:
-    st.error(message_indisponible(erreur), icon=":material/database_off:")
-    st.stop()
-
-utilisateur = acces.exiger_role()
-acces.bandeau(utilisateur)
+depot, utilisateur = acces.ouvrir_ecriture(obligatoire=True)
 dans = comptes.dans_referentiel(ref)
 donnees_structures = donnees.donnees_structures()
 registre = donnees_structures.registre if donnees_structures.disponible else None

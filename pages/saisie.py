@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from geo.base import comptes, journal, saisie, saisie_export, saisie_fichiers, saisie_modele, semences
-from geo.base.store import ETAPES_PROJET, NATURES_EMPLOI, BaseInaccessible, message_indisponible
+from geo.base.store import ETAPES_PROJET, NATURES_EMPLOI
 from geo.donnees import emplois
 from geo.outils.text import accorder, texte_brut
 from geo.territoires.referentiel import TerritoireId
@@ -27,15 +27,7 @@ st.caption(
     "source ; ce qui n'est pas connu reste vide."
 )
 
-try:
-    depot = donnees.depot()
-except BaseInaccessible as erreur:
-    st.error(message_indisponible(erreur), icon=":material/database_off:")
-    st.stop()
-
-utilisateur = acces.ecrivain()
-if utilisateur is not None:
-    acces.bandeau(utilisateur)
+depot, utilisateur = acces.ouvrir_ecriture()
 _dans = comptes.dans_referentiel(ref)
 
 

@@ -75,6 +75,7 @@ def _ouvrir(page: str, territoire: str = "epci:240200477") -> AppTest:
     [
         ("pages/emplois.py", "error"),
         ("pages/saisie.py", "error"),
+        ("pages/moderation.py", "error"),
         ("pages/sources.py", "warning"),
         ("pages/territoire.py", "caption"),
     ],

@@ -239,6 +239,77 @@ def test_an_address_may_only_have_so_many_pending(depot):
     assert "en attente" in resultats[-1].erreurs["envoi"]
 
 
+# When the server does not see the sender's address: one shared bucket, said as such ----------
+
+
+def _proposer_de(depot, session: str, adresse: str | None, instant: dt.datetime, nom: str):
+    return contributions.proposer(
+        depot, valeurs(nom=nom), Emetteur(session, adresse), communes_fictives, instant=instant
+    )
+
+
+def test_unknown_addresses_share_one_limit_and_the_refusal_says_so(depot):
+    """A robot opening a new session for each send from an unknown address is held as before
+    (the address's limit), and the person refused learns that the limit is shared."""
+    instant = dt.datetime(2026, 12, 7, 10, 0)
+    envois = [
+        _proposer_de(
+            depot, f"session-{i}", (None, "", "  ")[i % 3], instant + dt.timedelta(seconds=i), f"S {i}"
+        )
+        for i in range(50)
+    ]
+    limite = contributions.LIMITES["adresse"][0].nombre
+    assert sum(e.accepte for e in envois) == limite
+    for refus in envois[limite:]:
+        assert refus.erreurs["envoi"] == contributions.MESSAGE_TROP_D_ENVOIS_PARTAGES
+    assert "ne voit pas l'adresse réseau" in contributions.MESSAGE_TROP_D_ENVOIS_PARTAGES
+    assert "partagent une même limite" in contributions.MESSAGE_TROP_D_ENVOIS_PARTAGES
+    # A known address is counted apart, and its refusal does not speak of sharing.
+    assert _proposer_de(depot, "s", "198.51.100.8", instant, "Autre").accepte
+
+
+def test_one_session_over_its_own_limit_does_not_use_up_the_shared_one(depot):
+    """Behind one address (or none known), a browser that keeps sending past its own limit stays
+    held back, and the others still have what they share."""
+    instant = dt.datetime(2026, 12, 7, 10, 0)
+    par_session = contributions.LIMITES["session"][0].nombre
+    for adresse in (None, "198.51.100.20"):
+        envois = [
+            _proposer_de(depot, f"insistant-{adresse}", adresse, instant, f"I {adresse} {i}")
+            for i in range(30)
+        ]
+        assert sum(e.accepte for e in envois) == par_session
+        assert all(e.erreurs["envoi"] == contributions.MESSAGE_TROP_D_ENVOIS for e in envois[par_session:])
+        # Another browser at the same address: the address's count holds only the sends its
+        # limit let through (5 of its 10 a minute), not the 25 the session's own limit refused.
+        voisin = _proposer_de(depot, f"voisin-{adresse}", adresse, instant, f"Voisin {adresse}")
+        assert voisin.accepte, voisin.erreurs
+
+
+def test_unknown_addresses_share_the_pending_cap_and_the_refusal_says_so(depot):
+    debut = dt.datetime(2026, 12, 7, 0, 0)
+    resultats = [
+        _proposer_de(depot, f"s{i}", None, debut + dt.timedelta(hours=2 * i), f"Structure {i}")
+        for i in range(contributions.EN_ATTENTE_MAX_PAR_ADRESSE + 1)
+    ]
+    assert all(r.accepte for r in resultats[:-1])
+    assert resultats[-1].erreurs["envoi"] == contributions.MESSAGE_TROP_EN_ATTENTE_PARTAGES
+    # A known address has its own cap.
+    assert _proposer_de(depot, "s", "198.51.100.30", debut + dt.timedelta(days=3), "Connue").accepte
+
+
+def test_the_operator_is_told_once_that_addresses_are_unknown(depot, caplog):
+    contributions._signaler_adresse_inconnue.cache_clear()
+    instant = dt.datetime(2026, 12, 7, 10, 0)
+    with caplog.at_level("WARNING", logger="geo.base.contributions"):
+        _proposer_de(depot, "connue", "198.51.100.40", instant, "Connue")
+        assert not caplog.records
+        for i in range(3):
+            _proposer_de(depot, f"s{i}", None, instant, f"Inconnue {i}")
+    assert [r.getMessage() for r in caplog.records] == [contributions.CONSIGNE_ADRESSE_INCONNUE]
+    assert "X-Forwarded-For" in caplog.records[0].getMessage()
+
+
 def test_the_same_structure_pending_twice_is_refused(depot):
     assert proposer(depot, n=1).accepte
     deuxieme = proposer(depot, n=2, nom="ressourcerie du  HAINAUT")

@@ -151,6 +151,35 @@ def test_compose_refuse_de_demarrer_sans_mot_de_passe_de_la_base(compose):
         assert "ESS_DB_PASSWORD:-" not in fichier.read_text(encoding="utf-8"), fichier.name
 
 
+def _chaines(valeur: object) -> list[str]:
+    """Every text of a loaded YAML document."""
+    if isinstance(valeur, dict):
+        return [t for v in valeur.values() for t in _chaines(v)]
+    if isinstance(valeur, list):
+        return [t for v in valeur for t in _chaines(v)]
+    return [valeur] if isinstance(valeur, str) else []
+
+
+@pytest.mark.parametrize("fichier", [COMPOSE, COMPOSE_CERTIFICATS], ids=lambda f: f.name)
+def test_chaque_reglage_obligatoire_manque_en_francais(fichier):
+    """Compose stops on a missing ``${VAR:?message}`` with that message: it says, in French, which
+    setting is missing, where it goes and where the README explains it (an English one fails)."""
+    texte = fichier.read_text(encoding="utf-8")
+    brutes = re.findall(r"\$\{[A-Z_][A-Z0-9_]*:\?[^}]*\}", texte)
+    assert brutes, f"{fichier.name} has required settings"
+    # As compose reads them (YAML first: a value with « : » must be quoted to stay one value).
+    chargees = [m for t in _chaines(yaml.safe_load(texte)) for m in re.findall(r"\$\{[^}]*\}", t)]
+    assert set(brutes) <= set(chargees)
+    for mention in set(brutes):
+        nom = mention[2:].split(":", 1)[0]
+        with pytest.raises(VariableManquante) as refus:
+            _interpoler(mention, {})
+        message = str(refus.value).split(": ", 1)[1]
+        assert message.startswith(f"{nom} manque dans deploy/.env, "), message
+        assert message.endswith("(README, « Mettre en ligne »)"), message
+        assert nom in _section_mettre_en_ligne(), nom
+
+
 def test_readme_tire_les_deux_secrets_au_hasard(tmp_path):
     """The README's command, run as the IT team would: deploy/.env gets both secrets, drawn at
     random (another draw, other values), readable by its owner only."""

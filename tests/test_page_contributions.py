@@ -11,6 +11,7 @@ from geo.base import comptes, contributions
 from geo.donnees import emplois
 from geo.outils.text import texte_brut
 from tests.test_pages import APP, DELAI, _ouvrir, _relancer, referentiel_de_l_app
+from ui import contributions as contributions_ui
 from ui.acces import CLE_COMPTE
 
 MOT_DE_PASSE = "un mot de passe assez long"
@@ -197,6 +198,14 @@ def test_fifty_proposals_in_a_minute_are_stopped(depot):
     assert len(contributions.a_moderer(depot, admin)) == contributions.LIMITES["session"][0].nombre
 
 
+def test_a_sender_whose_address_the_server_does_not_see_is_said_unknown():
+    """Not a made-up address: geo.base.contributions must know it is unknown to say the limit is
+    shared (a browser on this machine, a proxy that passes no address, a run without a request)."""
+    emetteur = contributions_ui.emetteur()
+    assert emetteur.adresse is None
+    assert not emetteur.adresse_connue
+
+
 def test_a_report_is_thanked(depot):
     at = _ouvrir("pages/structures.py", territoire=HAINAUT, signaler=CLE_OFFICIELLE)
     at.radio(key="signalement_motif").set_value(contributions.FERMEE)
@@ -225,6 +234,33 @@ def test_moderation_needs_an_account():
     assert at.title[0].value == "Modération des contributions"
     assert any("Connectez-vous" in i.value for i in at.info)
     assert not at.tabs
+
+
+def test_moderation_signs_in_and_out_with_the_saisie_form(depot):
+    """One login form (ui.acces.ouvrir_ecriture) on both writing pages: same keys, same banner."""
+    _hainaut(depot)
+    at = _moderation()
+    # Another identifier: a refused try slows that identifier down (geo.base.comptes.connecter).
+    at.text_input(key="connexion_identifiant").set_value("inconnu@hainaut.fr")
+    at.text_input(key="connexion_mot_de_passe").set_value("pas le bon")
+    at.button(key="FormSubmitter:connexion-Se connecter").click()
+    _relancer(at)
+    assert comptes.MESSAGE_REFUS.split(" : ")[0] in at.error[0].value
+    assert not at.tabs
+    at.text_input(key="connexion_identifiant").set_value("anim@hainaut.fr")
+    at.text_input(key="connexion_mot_de_passe").set_value(MOT_DE_PASSE)
+    at.button(key="FormSubmitter:connexion-Se connecter").click()
+    _relancer(at)
+    assert any(
+        c.value.startswith("Connecté : anim")
+        and c.value.endswith("(contributeur : les données de vos PTCE et territoires).")
+        for c in at.caption
+    )
+    assert "En attente" in [t.label for t in at.tabs]
+    at.button(key="deconnexion").click()
+    _relancer(at)
+    assert not at.tabs
+    assert {t.key for t in at.text_input} >= {"connexion_identifiant", "connexion_mot_de_passe"}
 
 
 def _a_moderer(depot, compte):

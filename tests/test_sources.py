@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import tomllib
+
 import pytest
 
 from geo import sources
+from geo.build import etapes
 from geo.sources import Source, SourceIndisponible, localiser
+from tests.conftest import RACINE
 
 ESSAI = Source(
     id="essai_fichier",
@@ -100,3 +105,32 @@ def test_other_official_names_are_found_in_the_mirror(source_essai, tmp_path, mo
     monkeypatch.setenv("ESS_DATA_MIRROR", str(miroir))
 
     assert localiser(ESSAI.id).chemin.name == "essai_decompresse.geojson"
+
+
+def _commandes_nommees(texte: str) -> list[str]:
+    """« ess-construire --sirene » and the like, as a message names them."""
+    return re.findall(r"\bess-[a-z]+(?: --[a-z][a-z-]*)*", texte)
+
+
+def test_the_sirene_messages_name_a_command_the_readme_documents(monkeypatch):
+    """The national files are fetched on demand: every message that says how names the stable
+    command (pyproject [project.scripts], README « Commandes »), never a module path that
+    moves with the code (« python -m geo.build » once did)."""
+    monkeypatch.delenv("ESS_HORS_LIGNE", raising=False)
+    volumineuses = [s for s in sources.toutes_les_sources() if s.volumineux]
+    assert {s.id for s in volumineuses} >= {"sirene_unites_legales", "sirene_etablissements"}
+    messages = [sources._message_indisponible(s) for s in volumineuses]
+    messages += [s.description for s in volumineuses if "à la demande" in s.description]
+    messages.append(etapes.libelle_introuvable({"cause": "volumineux"}))
+    scripts = tomllib.loads((RACINE / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]
+    readme = (RACINE / "README.md").read_text(encoding="utf-8")
+    commandes = readme[readme.index("\n### Commandes\n") : readme.index("\n## Données\n")]
+    for message in messages:
+        assert "python -m" not in message, message
+        nommees = _commandes_nommees(message)
+        assert nommees, message
+        for nommee in nommees:
+            commande, *options = nommee.split(" ")
+            assert commande in scripts, nommee
+            ligne = next(ligne for ligne in commandes.splitlines() if ligne.startswith(f"| `{commande}"))
+            assert all(f"`{option}`" in ligne for option in options), (nommee, ligne)

@@ -1,15 +1,17 @@
 """Who is writing: the login form or the identity provider, and the guard of every writing page.
 
-Reading needs no account. A page that writes (Saisie, a refresh of official data, an
-import) starts with::
+Reading needs no account. A page that writes (Saisie, Modération) starts, under its title,
+with::
 
-    utilisateur = acces.exiger_role()                  # any account that may write
-    administrateur = acces.exiger_role(ADMINISTRATEUR)  # administrators only
+    depot, utilisateur = acces.ouvrir_ecriture()                  # None: the page goes on, read-only
+    depot, utilisateur = acces.ouvrir_ecriture(obligatoire=True)  # nobody may write: the page stops
 
-which draws the login form (or the identity provider's button) and stops the page
-when nobody suitable is logged in, and stops it with a French message on a
-read-only deployment (``ESS_LECTURE_SEULE=1``). :func:`utilisateur_connecte` tells
-without stopping.
+which stops the page with its message when the store is out of reach, draws the login form
+(or the identity provider's button), the read-only notice (``ESS_LECTURE_SEULE=1``) or
+« réservé aux administrateurs » when nobody suitable is logged in, and otherwise who is
+logged in with the way out. :func:`exiger_role` and :func:`ecrivain` are its guard alone (a
+refresh of official data on the Sources page); :func:`utilisateur_connecte` tells without
+drawing anything.
 
 When the deployment's ``.streamlit/secrets.toml`` has an ``[auth]`` section,
 Streamlit's ``st.login`` (OpenID Connect) says who the user is, and an account with
@@ -23,6 +25,7 @@ import streamlit as st
 
 from geo.base import comptes
 from geo.base.comptes import ADMINISTRATEUR, Utilisateur
+from geo.base.store import BaseInaccessible, Depot, message_indisponible
 from geo.outils.text import texte_brut
 from ui import donnees
 
@@ -136,11 +139,34 @@ def exiger_role(role: str | None = None) -> Utilisateur:
     return utilisateur
 
 
+def ouvrir_ecriture(
+    role: str | None = None, *, obligatoire: bool = False
+) -> tuple[Depot, Utilisateur | None]:
+    """The top of a page that writes: the store, and the logged-in account allowed to write.
+
+    The page stops with the store's French message when it is out of reach. Then
+    :func:`ecrivain` draws what stands in the way (read-only notice, login form, « réservé aux
+    administrateurs »), or the logged-in banner (:func:`bandeau`). ``obligatoire``: the page
+    stops when nobody suitable is logged in (Modération); otherwise it goes on with None, to
+    show what anyone may read (Saisie's export).
+    """
+    try:
+        depot = donnees.depot()
+    except BaseInaccessible as erreur:
+        st.error(message_indisponible(erreur), icon=":material/database_off:")
+        st.stop()
+    utilisateur = exiger_role(role) if obligatoire else ecrivain(role)
+    if utilisateur is not None:
+        bandeau(utilisateur)
+    return depot, utilisateur
+
+
 __all__ = [
     "bandeau",
     "ecrivain",
     "exiger_role",
     "formulaire_connexion",
     "fournisseur_identite",
+    "ouvrir_ecriture",
     "utilisateur_connecte",
 ]

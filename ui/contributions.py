@@ -77,9 +77,10 @@ def emetteur() -> contributions.Emetteur:
         adresse = adresse_emettrice(st.context.ip_address, st.context.headers.get("X-Real-IP"))
     except Exception:  # no request behind this run (tests)
         adresse = None
-    # Without a request (AppTest), the address is no string: all such runs share one.
+    # Unknown (a browser on this machine, a proxy that passes no address, AppTest): the limits of
+    # all unknown addresses, shared (geo.base.contributions.ADRESSE_INCONNUE).
     return contributions.Emetteur(
-        session=str(session or ""), adresse=adresse if isinstance(adresse, str) and adresse else "inconnue"
+        session=str(session or ""), adresse=adresse if isinstance(adresse, str) and adresse else None
     )
 
 

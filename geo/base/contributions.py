@@ -20,7 +20,10 @@ Abuse: every field has a length limit (:data:`CHAMPS_PROPOSITION`), text is plai
 no control character), a hidden field (:data:`CHAMP_PIEGE`) must stay empty, one browser
 session and one network address may only send so many (:data:`LIMITES`), an address may only
 have so many pending proposals, and a form carrying several structures is refused. The address
-is never stored: only a keyed hash of it (:func:`empreinte`).
+is never stored: only a keyed hash of it (:func:`empreinte`). When the server cannot see the
+sender's address (the app reached from its own machine, or behind a proxy that does not pass it
+on), every such sender shares one address, :data:`ADRESSE_INCONNUE`: as strict against a robot
+that opens new sessions, said as such in the refusals, and logged once for the operator.
 
 Privacy: the contact is never shown publicly nor exported; it is erased
 :data:`JOURS_CONSERVATION_CONTACT` days after moderation (:func:`purger_contacts`, nightly), and
@@ -38,9 +41,11 @@ and rows are given to it by the caller, never read here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import json
+import logging
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -56,6 +61,8 @@ from geo.outils import nomenclature
 from geo.outils import siret as siret_mod
 from geo.outils.codes import parmi
 from geo.outils.text import cle_recherche, date_heure_fr
+
+_consignes = logging.getLogger(__name__)
 
 # What the form asks ------------------------------------------------------------------------
 
@@ -175,6 +182,10 @@ LIMITES: dict[str, tuple[Limite, ...]] = {
 }
 # Pending proposals one address may have at once.
 EN_ATTENTE_MAX_PAR_ADRESSE = 20
+# The one address of every sender whose address the server does not see: they share its limits.
+ADRESSE_INCONNUE = "inconnue"
+# In place of the address's hash on a send its own session's limit refused (no hash is 34 letters).
+_RETENU_PAR_SA_SESSION = "retenu par la limite de sa session"
 
 TEXTE_RGPD = (
     "Ce que nous gardons : les informations sur la structure (publiées si elles sont acceptées, "
@@ -214,10 +225,15 @@ class ModerationImpossible(ValueError):
 @dataclass(frozen=True)
 class Emetteur:
     """Who sends, as the rate limit knows them: the browser session's id and the network address
-    (both hashed before anything is stored)."""
+    (both hashed before anything is stored). ``adresse`` None or empty: the server does not see
+    it, and the sender shares the limits of :data:`ADRESSE_INCONNUE`."""
 
     session: str
-    adresse: str
+    adresse: str | None
+
+    @property
+    def adresse_connue(self) -> bool:
+        return bool((self.adresse or "").strip())
 
 
 # Checking what the public sends ---------------------------------------------------------------
@@ -251,6 +267,27 @@ MESSAGE_TROP_D_ENVOIS = (
 MESSAGE_TROP_EN_ATTENTE = (
     f"Cette connexion a déjà {EN_ATTENTE_MAX_PAR_ADRESSE} propositions ou signalements en attente de "
     "vérification : rien n'a été enregistré. Attendez qu'ils soient vérifiés."
+)
+_ADRESSES_INVISIBLES = (
+    "Ce serveur ne voit pas l'adresse réseau de ses visiteurs : tous ceux dans ce cas partagent une "
+    "même limite, que quelqu'un d'autre a peut-être atteinte."
+)
+MESSAGE_TROP_D_ENVOIS_PARTAGES = (
+    "Trop d'envois en peu de temps : rien n'a été enregistré. "
+    f"{_ADRESSES_INVISIBLES} Réessayez dans une heure ; si cela se répète, prévenez "
+    "l'administrateur du site."
+)
+MESSAGE_TROP_EN_ATTENTE_PARTAGES = (
+    f"Déjà {EN_ATTENTE_MAX_PAR_ADRESSE} propositions ou signalements attendent leur vérification : "
+    f"rien n'a été enregistré. {_ADRESSES_INVISIBLES} Réessayez quand ils auront été vérifiés ; si "
+    "cela se répète, prévenez l'administrateur du site."
+)
+CONSIGNE_ADRESSE_INCONNUE = (
+    "Envoi public sans adresse réseau connue : tous ces envois partagent une même limite "
+    f"({LIMITES['adresse'][0].nombre} par minute, {LIMITES['adresse'][1].nombre} par heure, "
+    f"{EN_ATTENTE_MAX_PAR_ADRESSE} en attente). Normal pour un essai sur cette machine ; derrière un "
+    "proxy, qu'il transmette l'adresse du visiteur (X-Forwarded-For depuis 127.0.0.1, ou X-Real-IP "
+    "depuis une adresse privée : README, « Contributions du public »)."
 )
 MESSAGE_EN_MASSE = (
     "Une seule structure par envoi : ce formulaire ne reçoit pas de listes (plusieurs SIRET, plusieurs "
@@ -485,32 +522,62 @@ def _maintenant() -> dt.datetime:
     return comptes.maintenant()
 
 
-def _noter_envoi(depot: store.Depot, emetteur: Emetteur, instant: dt.datetime) -> tuple[str, str, str | None]:
-    """Record the send and check the rate limits: (address hash, session hash, refusal or None)."""
-    adresse, session_ = empreinte(depot, emetteur.adresse), empreinte(depot, emetteur.session)
-    with _session_publique(depot) as session, session.begin():
-        session.add(
-            store.EnvoiContribution(quand=instant, empreinte_adresse=adresse, empreinte_session=session_)
+@functools.cache
+def _signaler_adresse_inconnue() -> None:
+    # Once per process: the operator learns it from the logs, which it does not flood.
+    _consignes.warning(CONSIGNE_ADRESSE_INCONNUE)
+
+
+def _adresse(emetteur: Emetteur) -> str:
+    """The address the limits count: the sender's, or the one all unknown addresses share."""
+    if emetteur.adresse_connue:
+        return str(emetteur.adresse).strip()
+    _signaler_adresse_inconnue()
+    return ADRESSE_INCONNUE
+
+
+def _depasse(session: Session, qui: str, empreinte_: str, instant: dt.datetime) -> bool:
+    """Whether the sends of this session or address (``qui``) go past one of its :data:`LIMITES`."""
+    colonne = getattr(store.EnvoiContribution, f"empreinte_{qui}")
+    return any(
+        session.scalar(
+            select(func.count())
+            .select_from(store.EnvoiContribution)
+            .where(colonne == empreinte_, store.EnvoiContribution.quand > instant - limite.fenetre)
         )
+        > limite.nombre
+        for limite in LIMITES[qui]
+    )
+
+
+def _noter_envoi(depot: store.Depot, emetteur: Emetteur, instant: dt.datetime) -> tuple[str, str, str | None]:
+    """Record the send and check the rate limits: (address hash, session hash, refusal or None).
+
+    A send refused by its own session's limit stays counted for that session (it stays held
+    back), not for the address: one browser over its limit does not use up what the others
+    behind the same address (or all unknown ones) share. A robot opening a new session for each
+    send meets the address's limit as before."""
+    adresse, session_ = empreinte(depot, _adresse(emetteur)), empreinte(depot, emetteur.session)
+    with _session_publique(depot) as session, session.begin():
+        envoi = store.EnvoiContribution(quand=instant, empreinte_adresse=adresse, empreinte_session=session_)
+        session.add(envoi)
         session.flush()
-        for qui, colonne, empreinte_ in (
-            ("session", store.EnvoiContribution.empreinte_session, session_),
-            ("adresse", store.EnvoiContribution.empreinte_adresse, adresse),
-        ):
-            for limite in LIMITES[qui]:
-                nombre = session.scalar(
-                    select(func.count())
-                    .select_from(store.EnvoiContribution)
-                    .where(colonne == empreinte_, store.EnvoiContribution.quand > instant - limite.fenetre)
-                )
-                if nombre > limite.nombre:
-                    return adresse, session_, MESSAGE_TROP_D_ENVOIS
+        if _depasse(session, "session", session_, instant):
+            envoi.empreinte_adresse = _RETENU_PAR_SA_SESSION
+            return adresse, session_, MESSAGE_TROP_D_ENVOIS
+        if _depasse(session, "adresse", adresse, instant):
+            refus = MESSAGE_TROP_D_ENVOIS if emetteur.adresse_connue else MESSAGE_TROP_D_ENVOIS_PARTAGES
+            return adresse, session_, refus
         # Older sends are of no use to any limit: the table stays small.
         plus_longue = max(limite.fenetre for limites in LIMITES.values() for limite in limites)
         session.execute(
             delete(store.EnvoiContribution).where(store.EnvoiContribution.quand < instant - plus_longue)
         )
     return adresse, session_, None
+
+
+def _trop_en_attente(emetteur: Emetteur) -> str:
+    return MESSAGE_TROP_EN_ATTENTE if emetteur.adresse_connue else MESSAGE_TROP_EN_ATTENTE_PARTAGES
 
 
 def _en_attente_de(session: Session, adresse: str) -> int:
@@ -544,7 +611,7 @@ def proposer(
     propre = envoi.valeurs
     with _session_publique(depot) as session, session.begin():
         if _en_attente_de(session, adresse) >= EN_ATTENTE_MAX_PAR_ADRESSE:
-            return Envoi(erreurs={"envoi": MESSAGE_TROP_EN_ATTENTE}, valeurs=propre)
+            return Envoi(erreurs={"envoi": _trop_en_attente(emetteur)}, valeurs=propre)
         deja = select(store.Contribution.id).where(
             store.Contribution.genre == PROPOSITION, store.Contribution.statut == EN_ATTENTE
         )
@@ -646,7 +713,7 @@ def signaler(
         return Envoi(erreurs=erreurs, valeurs=propre)
     with _session_publique(depot) as session, session.begin():
         if _en_attente_de(session, adresse) >= EN_ATTENTE_MAX_PAR_ADRESSE:
-            return Envoi(erreurs={"envoi": MESSAGE_TROP_EN_ATTENTE}, valeurs=propre)
+            return Envoi(erreurs={"envoi": _trop_en_attente(emetteur)}, valeurs=propre)
         deja = session.scalar(
             select(store.Contribution.id)
             .where(

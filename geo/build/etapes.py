@@ -29,6 +29,7 @@ from geo.build import instantane_embarque
 from geo.outils import config
 from geo.outils.text import accorder, date_fr, nombre_fr
 from geo.sources import (
+    COMMANDE_SIRENE,
     Localisation,
     SourceIndisponible,
     libelle_erreur,
@@ -475,7 +476,7 @@ def libelle_introuvable(faits: dict | None) -> str:
         "(à placer dans le dossier miroir ou le cache)",
         "hors_ligne": "pas de fichier ici ; téléchargement désactivé sur ce serveur",
         "volumineux": "pas de fichier ici ; fichier national volumineux, téléchargé seulement à la "
-        "demande (commande ess-construire --sirene)",
+        f"demande (commande {COMMANDE_SIRENE})",
         "non_demande": "pas de fichier ici ; téléchargement non demandé",
     }.get(cause or "", "pas de fichier ici")
 

@@ -97,6 +97,10 @@ class PlaceInsuffisante(OSError):
 # Room left on the disk after a download: the build writes its tables there too.
 MARGE_DISQUE_OCTETS = 1_000_000_000
 
+# The stable command (pyproject [project.scripts], README « Commandes ») that fetches the
+# national SIRENE files: what a message tells a user to run.
+COMMANDE_SIRENE = "ess-construire --sirene"
+
 
 @dataclass(frozen=True)
 class Source:
@@ -471,7 +475,7 @@ def _message_indisponible(src: Source, erreur: object | None = None, adresse: st
         lignes.append("Téléchargement désactivé (ESS_HORS_LIGNE).")
     elif src.volumineux and not erreur:
         lignes.append(
-            "Fichier national volumineux, téléchargé seulement à la demande : python -m geo.build --sirene."
+            f"Fichier national volumineux, téléchargé seulement à la demande : commande {COMMANDE_SIRENE}."
         )
     elif src.telechargeable:
         depuis = adresse or src.url or f"le jeu data.gouv.fr « {src.jeu_datagouv} »"

@@ -28,7 +28,7 @@ import pandas as pd
 import pyproj
 
 from geo.outils import nomenclature, projections
-from geo.sources import Source, declarer, lecteur
+from geo.sources import COMMANDE_SIRENE, Source, declarer, lecteur
 from geo.sources import ess_commun as commun
 
 _PAGE_SIRENE = (
@@ -53,7 +53,7 @@ UNITES_LEGALES = declarer(
             "Toutes les unités légales ; seules celles marquées « économie sociale et solidaire » "
             "(economieSocialeSolidaireUniteLegale = O) et actives sont gardées. Fichier national de "
             "plusieurs centaines de Mo, téléchargé seulement à la demande "
-            "(python -m geo.build --sirene), ou à placer dans le dossier miroir ou le cache."
+            f"(commande {COMMANDE_SIRENE}), ou à placer dans le dossier miroir ou le cache."
         ),
     )
 )
@@ -72,7 +72,7 @@ ETABLISSEMENTS = declarer(
         description=(
             "Tous les établissements ; seuls les établissements actifs des unités légales de l'ESS "
             "sont gardés. Fichier national de plusieurs Go, téléchargé seulement à la demande "
-            "(python -m geo.build --sirene), ou à placer dans le dossier miroir ou le cache."
+            f"(commande {COMMANDE_SIRENE}), ou à placer dans le dossier miroir ou le cache."
         ),
     )
 )
