@@ -763,6 +763,21 @@ def test_contacts_are_erased_thirty_days_after_moderation(depot):
     assert empreintes[attente.contribution_id] is not None
 
 
+def test_a_proposal_nobody_decides_on_loses_its_contact_after_six_months(depot):
+    attente = proposer(depot)
+    with depot.engine.connect() as connexion:
+        envoye_le = connexion.execute(sa.text("SELECT cree_le FROM contribution")).scalar_one()
+    envoye_le = envoye_le if isinstance(envoye_le, dt.datetime) else dt.datetime.fromisoformat(envoye_le)
+    jours = contributions.JOURS_CONSERVATION_SANS_DECISION
+    assert contributions.purger_contacts(depot, envoye_le + dt.timedelta(days=jours - 1)) == 0
+    assert contributions.purger_contacts(depot, envoye_le + dt.timedelta(days=jours + 1)) == 1
+    ligne = contributions.a_moderer(depot, ADMIN).set_index("id").loc[attente.contribution_id]
+    assert pd.isna(ligne.contact)  # still waiting for a moderator, without its sender's contact
+    with depot.engine.connect() as connexion:
+        assert connexion.execute(sa.text("SELECT empreinte_adresse FROM contribution")).scalar_one() is None
+    assert f"{jours} jours après l'envoi" in contributions.TEXTE_RGPD
+
+
 def test_the_nightly_job_erases_the_contacts():
     from tests.conftest import RACINE
 

@@ -52,7 +52,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sqlalchemy import DateTime, delete, func, or_, select, update
+from sqlalchemy import DateTime, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from geo.base import comptes, journal, store
@@ -163,6 +163,8 @@ NOTE_FORMULES_CSV = (
     "texte exact."
 )
 JOURS_CONSERVATION_CONTACT = 30
+# A proposal nobody decided on does not keep its sender's contact for ever.
+JOURS_CONSERVATION_SANS_DECISION = 180
 # Key of the register rows that come from a contribution: "contribution:<id>".
 PREFIXE_CLE = "contribution:"
 
@@ -190,7 +192,8 @@ _RETENU_PAR_SA_SESSION = "retenu par la limite de sa session"
 TEXTE_RGPD = (
     "Ce que nous gardons : les informations sur la structure (publiées si elles sont acceptées, "
     f"sous {LICENCE}) et, si vous le donnez, votre contact, vu seulement par la personne qui vérifie "
-    f"la proposition et effacé {JOURS_CONSERVATION_CONTACT} jours après sa décision. Votre adresse "
+    f"la proposition et effacé {JOURS_CONSERVATION_CONTACT} jours après sa décision (ou "
+    f"{JOURS_CONSERVATION_SANS_DECISION} jours après l'envoi si elle attend encore). Votre adresse "
     "réseau n'est pas gardée : seule une empreinte (hachage) l'est, pour limiter les envois abusifs, "
     "et elle est effacée avec le contact. "
     "Pour consulter ou effacer vos propositions, écrivez à l'administrateur du site."
@@ -1567,11 +1570,16 @@ def ligne_du_jeu(jeu: dict) -> dict[str, object]:
 
 def purger_contacts(depot: store.Depot, instant: dt.datetime | None = None) -> int:
     """Erase the contacts of contributions moderated more than
-    :data:`JOURS_CONSERVATION_CONTACT` days ago, and the hashes of their senders (of no use once
-    moderated); returns how many contacts were erased."""
+    :data:`JOURS_CONSERVATION_CONTACT` days ago, or still waiting
+    :data:`JOURS_CONSERVATION_SANS_DECISION` days after they were sent, and the hashes of their
+    senders (of no use once moderated); returns how many contacts were erased."""
     instant = instant or _maintenant()
     limite = instant - dt.timedelta(days=JOURS_CONSERVATION_CONTACT)
-    moderees = store.Contribution.modere_le < limite
+    limite_sans_decision = instant - dt.timedelta(days=JOURS_CONSERVATION_SANS_DECISION)
+    moderees = or_(
+        store.Contribution.modere_le < limite,
+        and_(store.Contribution.modere_le.is_(None), store.Contribution.cree_le < limite_sans_decision),
+    )
     with _session_publique(depot) as session, session.begin():
         resultat = session.execute(
             update(store.Contribution)
