@@ -307,7 +307,23 @@ with onglets["attente"]:
                         on_click=_accepter,
                         args=(ident, CHAMPS_EDITABLES),
                     )
-                if officielle is not None:
+                siret_officiel = officielle.get("siret") if officielle is not None else None
+                sirets_differents = (
+                    isinstance(ligne.get("siret"), str)
+                    and isinstance(siret_officiel, str)
+                    and bool(ligne.get("siret"))
+                    and bool(siret_officiel)
+                    and ligne.get("siret") != siret_officiel
+                )
+                if officielle is not None and sirets_differents:
+                    # Same name in the commune, another SIRET: two establishments, never one record.
+                    st.caption(
+                        texte_brut(
+                            f"Fusion impossible avec « {_texte(officielle.get('nom'))} » : SIRET différents "
+                            f"({ligne.get('siret')} proposé, {siret_officiel} dans le registre)."
+                        )
+                    )
+                elif officielle is not None:
                     st.button(
                         texte_brut(
                             f"Fusionner avec « {_texte(officielle.get('nom'))} » "

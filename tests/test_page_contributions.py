@@ -411,6 +411,23 @@ def test_a_proposal_repeating_an_official_structure_by_name_is_shown_beside_it_a
     assert _total(_ouvrir("pages/structures.py", territoire=HAINAUT)) == avant
 
 
+def test_a_same_name_proposal_with_another_siret_offers_no_merge(depot):
+    """Same name in the same commune but another (valid) SIRET: two establishments; the page
+    says why they cannot be merged instead of offering a button the store would refuse."""
+    envoi = contributions.proposer(
+        depot,
+        {"nom": "Assoc. Papillons-Blancs de Denain et environs", "commune": "59172", "lat": "50.3290",
+         "lon": "3.3950", "famille": "association", "siret": "73282932000074"},
+        contributions.Emetteur("essai", "192.0.2.1"),
+        contributions.communes_aux_points_de(referentiel_de_l_app()),
+    )  # fmt: skip
+    assert envoi.accepte, envoi.erreurs
+    moderation = _moderation(_hainaut(depot).id)
+    assert any("même nom dans la même commune" in w.value for w in moderation.warning)
+    assert not [b for b in moderation.button if b.key == f"fusionner_{envoi.contribution_id}"]
+    assert any("Fusion impossible" in c.value and "SIRET différents" in c.value for c in moderation.caption)
+
+
 def test_a_moderator_hides_an_official_structure_with_a_reason(depot):
     contributeur = _hainaut(depot)
     moderation = _moderation(contributeur.id)
