@@ -263,3 +263,33 @@ def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     # The territories side by side had no table at all.
     comparaison = next(e for e in valeurs if e.dataframe and "Territoire" in e.dataframe[0].value.columns)
     assert len(comparaison.dataframe[0].value) >= 2
+
+
+def _cartes(at: AppTest) -> list:
+    """The map components drawn on the page (``st_folium``'s frame)."""
+
+    def elements(noeud):
+        if hasattr(noeud, "children"):
+            for enfant in noeud.children.values():
+                yield from elements(enfant)
+        else:
+            yield noeud
+
+    return [e for e in elements(at._tree) if e.type == "component_instance"]
+
+
+def test_the_ptce_map_is_drawn_once_its_expander_opens():
+    """Issue 33: closed, the PTCE map was drawn anyway (a map frame the browser loaded for
+    nothing seen); it is drawn when a selection opens its expander, with the selection's PTCE."""
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    (boite,) = [e for e in at.expander if e.label.startswith("Carte des PTCE")]
+    assert boite.label == "Carte des PTCE et de leurs structures"
+    assert not _cartes(at)
+    # Its source is said even closed.
+    assert any(c.value.startswith("Périmètres déclarés des PTCE") for c in boite.caption)
+    at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
+    _relancer(at)
+    (boite,) = [e for e in at.expander if e.label.startswith("Carte des PTCE")]
+    assert boite.label == "Carte des PTCE et de leurs structures (sélection)"
+    (carte,) = _cartes(at)
+    assert "ptce" in carte.proto.json_args
