@@ -241,16 +241,27 @@ def test_the_territory_page_says_no_source_covers_the_year():
     assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)
 
 
+def _cles_des_graphiques(at: AppTest) -> list[str]:
+    """The keys the page gave its charts (Streamlit's element id ends with it)."""
+    return [g.proto.id.split("-", 2)[2] for g in at.get("vega_lite_chart")]
+
+
 def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     """RGAA 1.1: a screen reader read the charts as « 0 0 0 0 0 0 2… »; each one now has a
     sentence under it and its values in an expander, read from the figure drawn."""
-    from ui.graphiques import TITRE_VALEURS
+    from ui.graphiques import TITRE_VALEURS, cle_valeurs_ouvertes
 
     at = _ouvrir("pages/emplois.py", "epci:240200477")
     graphiques = at.get("vega_lite_chart")
     valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
     assert len(graphiques) >= 6
     assert len(valeurs) == len(graphiques)
+    # Tables are drawn once their expander opens (issue 33): all of them opened here.
+    assert not any(e.dataframe for e in valeurs)
+    for cle in _cles_des_graphiques(at):
+        at.session_state[cle_valeurs_ouvertes(cle)] = True
+    _relancer(at)
+    valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
     legendes = [c.value for c in at.caption]
     emplois = next(c for c in legendes if c.startswith("Emplois créés par projet, "))
     assert "42 emplois au total" in emplois
