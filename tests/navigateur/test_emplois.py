@@ -78,6 +78,8 @@ def test_a_chart_values_table_opens_from_the_keyboard(application, page):
     graphique.locator(BARRES).first.wait_for(state="attached", timeout=60_000)
     attendre_repos(page)
     boite = page.get_by_test_id("stExpander").filter(has_text="Valeurs du graphique (tableau)").first
+    # Once the page's own grids are drawn, the closed expander holds none (it held one before).
+    expect(page.locator("[data-testid=stDataFrame]:visible").first).to_be_visible(timeout=30_000)
     expect(boite.get_by_test_id("stDataFrame")).to_have_count(0)
     sommaire = boite.locator("summary")
     sommaire.focus()
