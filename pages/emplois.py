@@ -206,18 +206,25 @@ if saisies is not None:
     )
     # The same selection on the map: the chosen project's PTCE perimeter and structures.
     choisies = saisies.restreindre(projet_choisi, etape_choisie)
-    with st.expander(
-        "Carte des PTCE et de leurs structures" + (" (sélection)" if choisies is not saisies else ""),
-        expanded=choisies is not saisies,
+    selection = choisies is not saisies
+    # Drawn only once opened (issue 33): closed, its map frame cost the page's opening a tenth of
+    # a second of the browser's time for nothing seen. A selection opens it: a key of its own.
+    boite_carte = st.expander(
+        "Carte des PTCE et de leurs structures" + (" (sélection)" if selection else ""),
+        expanded=selection,
         icon=":material/map:",
-    ):
-        carte_ui.afficher(
-            tid,
-            [surcouches.ptce.surcouche(ref, choisies, tid)],
-            cle="carte-ptce",
-            hauteur=420,
-            page_courante="emplois",
-        )
+        key="carte_ptce_selection" if selection else "carte_ptce",
+        on_change="rerun",
+    )
+    with boite_carte:
+        if boite_carte.open:
+            carte_ui.afficher(
+                tid,
+                [surcouches.ptce.surcouche(ref, choisies, tid)],
+                cle="carte-ptce",
+                hauteur=420,
+                page_courante="emplois",
+            )
         st.caption(
             "Périmètres déclarés des PTCE et structures saisies (point au centre de leur commune). "
             "Source : données saisies et documents de terrain."

@@ -242,16 +242,27 @@ def test_the_territory_page_says_no_source_covers_the_year():
     assert any("Aucune source de financement ne couvre 2019" in i.value for i in at.info)
 
 
+def _cles_des_graphiques(at: AppTest) -> list[str]:
+    """The keys the page gave its charts (Streamlit's element id ends with it)."""
+    return [g.proto.id.split("-", 2)[2] for g in at.get("vega_lite_chart")]
+
+
 def test_every_chart_of_the_jobs_page_has_its_summary_and_its_values_table():
     """RGAA 1.1: a screen reader read the charts as « 0 0 0 0 0 0 2… »; each one now has a
     sentence under it and its values in an expander, read from the figure drawn."""
-    from ui.graphiques import TITRE_VALEURS
+    from ui.graphiques import TITRE_VALEURS, cle_valeurs_ouvertes
 
     at = _ouvrir("pages/emplois.py", "epci:240200477")
     graphiques = at.get("vega_lite_chart")
     valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
     assert len(graphiques) >= 6
     assert len(valeurs) == len(graphiques)
+    # Tables are drawn once their expander opens (issue 33): all of them opened here.
+    assert not any(e.dataframe for e in valeurs)
+    for cle in _cles_des_graphiques(at):
+        at.session_state[cle_valeurs_ouvertes(cle)] = True
+    _relancer(at)
+    valeurs = [e for e in at.expander if e.label == TITRE_VALEURS]
     legendes = [c.value for c in at.caption]
     emplois = next(c for c in legendes if c.startswith("Emplois créés par projet, "))
     assert "42 emplois au total" in emplois
@@ -347,3 +358,33 @@ def test_adultes_relais_posts_placed_by_an_accepted_contribution_are_counted_and
         assert not [i for i in at.info if "contribution vérifiée" in i.value]
     finally:
         depot.fermer()
+
+
+def _cartes(at: AppTest) -> list:
+    """The map components drawn on the page (``st_folium``'s frame)."""
+
+    def elements(noeud):
+        if hasattr(noeud, "children"):
+            for enfant in noeud.children.values():
+                yield from elements(enfant)
+        else:
+            yield noeud
+
+    return [e for e in elements(at._tree) if e.type == "component_instance"]
+
+
+def test_the_ptce_map_is_drawn_once_its_expander_opens():
+    """Issue 33: closed, the PTCE map was drawn anyway (a map frame the browser loaded for
+    nothing seen); it is drawn when a selection opens its expander, with the selection's PTCE."""
+    at = _ouvrir("pages/emplois.py", "epci:240200477")
+    (boite,) = [e for e in at.expander if e.label.startswith("Carte des PTCE")]
+    assert boite.label == "Carte des PTCE et de leurs structures"
+    assert not _cartes(at)
+    # Its source is said even closed.
+    assert any(c.value.startswith("Périmètres déclarés des PTCE") for c in boite.caption)
+    at.selectbox(key="filtre_projet").set_value("Réaliss (régie de quartier)")
+    _relancer(at)
+    (boite,) = [e for e in at.expander if e.label.startswith("Carte des PTCE")]
+    assert boite.label == "Carte des PTCE et de leurs structures (sélection)"
+    (carte,) = _cartes(at)
+    assert "ptce" in carte.proto.json_args

@@ -31,12 +31,23 @@ def afficher(figure, cle: str, lieu: str | None = None, conteneur=None, **option
     dessin["description"] = resume
     evenement = conteneur.vega_lite_chart(dessin, key=cle, **options)
     conteneur.caption(resume)
-    with conteneur.expander(TITRE_VALEURS, icon=":material/table:"):
+    # The table is drawn once its expander opens (issue 33): closed, each one was a data grid
+    # the browser built for nothing seen, about 0.2 s of the Emplois page's opening for its four.
+    boite = conteneur.expander(
+        TITRE_VALEURS, icon=":material/table:", key=cle_valeurs_ouvertes(cle), on_change="rerun"
+    )
+    if boite.open:
         tableaux.afficher(
             valeurs,
             raison_inconnu="valeur inconnue (« inconnu » sur le graphique), ou aucune valeur de cette "
             "série à cet endroit.",
             vide="Aucune valeur : le graphique est vide.",
+            conteneur=boite,
             key=f"{cle}_valeurs",
         )
     return evenement
+
+
+def cle_valeurs_ouvertes(cle: str) -> str:
+    """The state of the values expander of the chart ``cle`` (True: open)."""
+    return f"{cle}_valeurs_ouvertes"

@@ -68,3 +68,24 @@ def test_a_chart_saves_as_png_with_its_source(application, page, tmp_path):
     with Image.open(fichier) as image:
         assert image.format == "PNG"
         assert image.width >= 800  # scale 2: sharp enough for a slide
+
+
+def test_a_chart_values_table_opens_from_the_keyboard(application, page):
+    """Issue 33: a chart's values table is drawn once its expander opens (closed, the four grids
+    cost the page's opening 0.2 s); opened with the keyboard, it shows the chart's values."""
+    page.goto(f"{application}/emplois?territoire=epci:240200477")
+    graphique = page.locator(GRAPHIQUE, has_text="Emplois créés par projet")
+    graphique.locator(BARRES).first.wait_for(state="attached", timeout=60_000)
+    attendre_repos(page)
+    boite = page.get_by_test_id("stExpander").filter(has_text="Valeurs du graphique (tableau)").first
+    # Once the page's own grids are drawn, the closed expander holds none (it held one before).
+    expect(page.locator("[data-testid=stDataFrame]:visible").first).to_be_visible(timeout=30_000)
+    expect(boite.get_by_test_id("stDataFrame")).to_have_count(0)
+    sommaire = boite.locator("summary")
+    sommaire.focus()
+    page.keyboard.press("Enter")
+    tableau = boite.get_by_test_id("stDataFrame")
+    expect(tableau).to_be_visible(timeout=30_000)
+    # The grid's own table for assistive technologies holds the values the chart draws.
+    expect(tableau).to_contain_text("Réaliss (régie de quartier)", timeout=30_000)
+    expect(sommaire).to_be_focused()
