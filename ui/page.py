@@ -213,6 +213,53 @@ NOMS_FRANCAIS = {
     "Download as PNG": "Télécharger en PNG",
     "Copy Vega-Lite spec": "Copier la description Vega-Lite",
     "Copied!": "Copié",
+    # The data grid's search bar.
+    "Previous Result": "Résultat précédent",
+    "Next Result": "Résultat suivant",
+    "Close Search": "Fermer la recherche",
+    # A column's menu (« ⋮ » of a grid's header), its « Statistics » and « Format » panels.
+    "Dataframe column menu": "Menu de la colonne",
+    "Copy column name": "Copier le nom de la colonne",
+    "number": "nombre",
+    "text": "texte",
+    "Sort ascending": "Trier par ordre croissant",
+    "Sort descending": "Trier par ordre décroissant",
+    "Statistics": "Statistiques",
+    "Autosize": "Ajuster la largeur",
+    "Pin column": "Figer la colonne",
+    "Unpin column": "Libérer la colonne",
+    "Hide column": "Masquer la colonne",
+    "Values": "Valeurs",
+    "Empty": "Vides",
+    "Distinct": "Distinctes",
+    "Average": "Moyenne",
+    "Standard deviation": "Écart type",
+    "25th percentile": "1er quartile",
+    "Median": "Médiane",
+    "75th percentile": "3e quartile",
+    "Sum": "Somme",
+    "Minimum length": "Longueur minimale",
+    "Maximum length": "Longueur maximale",
+    "Average length": "Longueur moyenne",
+    "Based on sample": "Sur un échantillon",
+    "Distribution histogram": "Histogramme de répartition",
+    "Top values frequency chart": "Valeurs les plus fréquentes",
+    "True/false distribution chart": "Répartition vrai / faux",
+    "Vega visualization": "Histogramme",
+    "True": "Vrai",
+    "False": "Faux",
+    "No data": "Aucune donnée",
+    "Automatic": "Automatique",
+    "Localized": "À la française",
+    "Plain": "Brut",
+    "Percent": "Pourcentage",
+    "Scientific": "Scientifique",
+    "Accounting": "Comptable",
+    "Duration": "Durée",
+    # The « Show/hide columns » panel.
+    "Select all": "Tout sélectionner",
+    "(index)": "(numéro de ligne)",
+    "over 1000": "plus de 1 000",
 }
 # « Help for Population (2021) » names the « ? » of a field or figure.
 PREFIXES_FRANCAIS = {"Help for ": "Aide : "}
@@ -228,12 +275,55 @@ _EN_FRANCAIS = """
       ...Object.keys(prefixes).map((debut) => `[aria-label^="${debut}"]`),
     ].join(", ");
     const traduire = (texte) => {
-      if (texte in noms) return noms[texte];
+      if (Object.hasOwn(noms, texte)) return noms[texte];
       for (const [debut, francais] of Object.entries(prefixes)) {
         if (texte.startsWith(debut)) return francais + texte.slice(debut.length);
       }
+      // The grid's search count (« 3 of 12 results ») and a bar of a column's histogram.
+      let morceaux = texte.match(/^(\\d+) of (.+)$/);
+      if (morceaux) return `${morceaux[1]} sur ${traduire(morceaux[2])}`;
+      morceaux = texte.match(/^(\\d+) results?$/);
+      if (morceaux) return `${morceaux[1]} résultat${Number(morceaux[1]) > 1 ? "s" : ""}`;
+      morceaux = texte.match(/^binStart: .*; Range: (.*); Count: (\\d+)$/);
+      if (morceaux) return `de ${morceaux[1].replace(" – ", " à ")} : ${morceaux[2]}`;
       return texte;
     };
+    // Where Streamlit writes English as text: tooltips (« Download as PNG » over the toolbar's
+    // button, whose name is French already), the grid's column menu, its panels and search bar.
+    const bulles = '[data-testid="stTooltipContent"], [data-testid="stTooltipErrorContent"], '
+      + '#portal, [data-testid="stDataFrameColumnMenu"], .gdg-search-bar';
+    const franciserTextes = () => {
+      for (const racine of document.querySelectorAll(bulles)) {
+        const parcours = document.createTreeWalker(racine, NodeFilter.SHOW_TEXT);
+        for (let noeud = parcours.nextNode(); noeud; noeud = parcours.nextNode()) {
+          const texte = noeud.data.trim();
+          // An icon is a word (« download ») drawn by the icon font: it must stay as it is.
+          if (!texte || noeud.parentElement.closest('[data-testid="stIconMaterial"]')) continue;
+          const francais = traduire(texte);
+          if (francais !== texte) noeud.data = noeud.data.replace(texte, francais);
+        }
+        for (const element of racine.querySelectorAll('[aria-label^="binStart: "]')) {
+          element.setAttribute("aria-label", traduire(element.getAttribute("aria-label")));
+        }
+      }
+    };
+    // Streamlit names a chart's PNG « 2026-12-07T23-05_chart.png »: the chart's title names it.
+    let nomPng = null;
+    document.addEventListener("click", (evenement) => {
+      const cible = evenement.target;
+      const bouton = cible.closest && cible.closest('[data-testid="stElementToolbarButton"] button');
+      if (bouton) {
+        const graphique = bouton.closest('[data-testid="stElementContainer"]');
+        const titre = graphique && graphique.querySelector(".role-title-text");
+        // A long title is drawn one line a tspan, with no space between them.
+        const lignes = titre ? [...titre.querySelectorAll("tspan")].map((ligne) => ligne.textContent) : [];
+        nomPng = titre ? nomFichier(lignes.join(" ") || titre.textContent) : null;
+        return;
+      }
+      if (cible instanceof HTMLAnchorElement && /_chart\\.png$/.test(cible.download) && nomPng) {
+        cible.download = nomPng + ".png";
+      }
+    }, true);
     // « Passer la carte » (ui.carte): the focus goes to what can take it after the map's frame.
     document.addEventListener("click", (evenement) => {
       const lien = evenement.target.closest && evenement.target.closest("a.ess-passer-carte");
@@ -252,6 +342,10 @@ _EN_FRANCAIS = """
         }
       }
     });
+    // As geo.outils.formats.nom_fichier: ASCII words joined by underscores.
+    const nomFichier = (texte) => texte.normalize("NFKD").replace(/[\\u0300-\\u036f]/g, "")
+      .replace(/œ/g, "oe").replace(/Œ/g, "OE").replace(/æ/g, "ae").replace(/Æ/g, "AE").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 100) || "graphique";
     window.essFranciser = () => {
       if (document.documentElement.lang !== "fr") document.documentElement.lang = "fr";
       const lien = document.querySelector('[data-testid="stSkipToContent"]');
@@ -269,10 +363,13 @@ _EN_FRANCAIS = """
           if (texte && traduire(texte) !== texte) element.setAttribute(attribut, traduire(texte));
         }
       }
+      franciserTextes();
     };
-    // Attributes too: React renames a button in place (« Collapse sidebar » once it is folded).
+    // Attributes too: React renames a button in place (« Collapse sidebar » once it is folded),
+    // and texts: it rewrites a text in place (« Copied! », « 2 results »).
     new MutationObserver(window.essFranciser).observe(document.body, {
-      childList: true, subtree: true, attributes: true, attributeFilter: ["aria-label", "title"],
+      childList: true, subtree: true, characterData: true,
+      attributes: true, attributeFilter: ["aria-label", "title"],
     });
   }
   window.essFranciser();
