@@ -37,7 +37,8 @@ PAGES = {
 # The declaration is the same for every territory, the comparator shows several, moderation
 # covers the moderator's territories: their titles do not name one.
 SANS_TERRITOIRE = {"accessibilite", "comparer", "moderation"}
-AVEC_CARTE = {"", "qpv", "commerces", "structures", "emplois", "opportunites"}
+# Emplois draws its PTCE map only once its section opens (issue 33): no frame on arrival.
+AVEC_CARTE = {"", "qpv", "commerces", "structures", "opportunites"}
 
 # Territory in the address → (name in the tab's title, name in the map frame's title).
 TERRITOIRES = {

@@ -445,14 +445,14 @@ def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(producti
         contributions._envoyer(visiteur)
         expect(
             visiteur.get_by_text("Merci : votre proposition sera publiée après vérification")
-        ).to_be_visible()
+        ).to_be_visible(timeout=60_000)
 
         # Nowhere public, through the proxy nor on the other process (nor on A).
         for porte, page in pages.items():
             page.bring_to_front()
             contributions._ouvrir_structures(page, porte)
             assert contributions._total(page) == avant, porte
-            assert contributions._chercher(page, recherche) == 0, porte
+            contributions._chercher(page, recherche, 0)
 
         # A contributor of the EPCI signs in on process B, sees it waiting and accepts it.
         moderation = contexte.new_page()
@@ -467,7 +467,7 @@ def test_une_proposition_faite_sur_un_processus_est_moderee_sur_l_autre(producti
             page.bring_to_front()
             contributions._ouvrir_structures(page, porte)
             assert contributions._total(page) == avant + 1, porte
-            assert contributions._chercher(page, recherche) == 1, porte
+            contributions._chercher(page, recherche, 1)
             # The sources line under the list (the open-data section's text says it too).
             sources = page.locator("p").filter(has_text=re.compile(r"^Sources :"))
             ligne = sources.filter(has_text=re.compile(r"vérifiées par un modérateur .*: 1\b"))
