@@ -230,6 +230,20 @@ def tableaux_de_page(at) -> list:
     return [d for d in at.dataframe if id(d) not in sous_graphiques]
 
 
+def composants_de_page(at) -> list:
+    """The custom components drawn on the page (``AppTest`` lists them nowhere else): the map's
+    ``st_folium`` frame."""
+
+    def elements(noeud):
+        if hasattr(noeud, "children"):
+            for enfant in noeud.children.values():
+                yield from elements(enfant)
+        else:
+            yield noeud
+
+    return [e for e in elements(at._tree) if e.type == "component_instance"]
+
+
 def appels_hors_de(noms: set[str], module_permis: str) -> list[str]:
     """``file:line`` of every call of a function named in ``noms`` (``st.x(`` or ``x(``) in
     ``app.py``, ``pages/`` and ``ui/``, except in ``ui/<module_permis>``: the one way to draw it."""

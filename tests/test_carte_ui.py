@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from geo.outils import assets
 from geo.rendu import carte_territoire
 from geo.territoires.referentiel import TerritoireId
-from tests.conftest import RACINE
+from tests.conftest import RACINE, composants_de_page
 from ui import carte as carte_ui
 
 APP = str(RACINE / "app.py")
@@ -103,14 +103,7 @@ def test_layer_control_names_the_base_layers_and_the_overlays(referentiel):
 
 
 def _composant(at: AppTest) -> dict:
-    def elements(noeud):
-        if hasattr(noeud, "children"):
-            for enfant in noeud.children.values():
-                yield from elements(enfant)
-        else:
-            yield noeud
-
-    (composant,) = [e for e in elements(at._tree) if e.type == "component_instance"]
+    (composant,) = composants_de_page(at)
     return {"cle": composant.proto.id, **json.loads(composant.proto.json_args)}
 
 

@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from geo.base import comptes, contributions, store
 from geo.donnees import emplois, financements
-from tests.conftest import RACINE, tableaux_de_page
+from tests.conftest import RACINE, composants_de_page, tableaux_de_page
 from tests.test_pages import _relancer
 from ui.acces import CLE_COMPTE
 
@@ -362,15 +362,7 @@ def test_adultes_relais_posts_placed_by_an_accepted_contribution_are_counted_and
 
 def _cartes(at: AppTest) -> list:
     """The map components drawn on the page (``st_folium``'s frame)."""
-
-    def elements(noeud):
-        if hasattr(noeud, "children"):
-            for enfant in noeud.children.values():
-                yield from elements(enfant)
-        else:
-            yield noeud
-
-    return [e for e in elements(at._tree) if e.type == "component_instance"]
+    return composants_de_page(at)
 
 
 def test_the_ptce_map_is_drawn_once_its_expander_opens():
