@@ -137,6 +137,11 @@ def test_focused_page_link_shows_a_ring_of_three_to_one(application, page):
     lien = page.get_by_role("link", name="Territoire")
     lien.wait_for(timeout=60_000)
     attendre_repos(page)
+    # The ring is the page's own style (ui.page), drawn by its run: the sidebar's links come first.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('style')].some(s => s.textContent.includes('ess-passer-carte'))",
+        timeout=60_000,
+    )
     lien.focus()
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Tab")
