@@ -307,20 +307,12 @@ with onglets["attente"]:
                         on_click=_accepter,
                         args=(ident, CHAMPS_EDITABLES),
                     )
-                siret_officiel = officielle.get("siret") if officielle is not None else None
-                sirets_differents = (
-                    isinstance(ligne.get("siret"), str)
-                    and isinstance(siret_officiel, str)
-                    and bool(ligne.get("siret"))
-                    and bool(siret_officiel)
-                    and ligne.get("siret") != siret_officiel
-                )
-                if officielle is not None and sirets_differents:
+                if officielle is not None and contributions.sirets_differents(ligne, officielle):
                     # Same name in the commune, another SIRET: two establishments, never one record.
                     st.caption(
                         texte_brut(
                             f"Fusion impossible avec « {_texte(officielle.get('nom'))} » : SIRET différents "
-                            f"({ligne.get('siret')} proposé, {siret_officiel} dans le registre)."
+                            f"({ligne.get('siret')} proposé, {officielle.get('siret')} dans le registre)."
                         )
                     )
                 elif officielle is not None:

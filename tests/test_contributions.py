@@ -1119,3 +1119,10 @@ def test_the_report_counts_accepted_contributions(tmp_path, monkeypatch, referen
     bloc = structures.bloc_rapport(referentiel, tid)
     assert bloc["total"] == avant + 1
     assert structures.SOURCE_CONTRIBUTION in {s["id"] for s in bloc["sources"]}
+
+
+def test_two_sirets_that_differ_are_two_establishments():
+    assert contributions.sirets_differents({"siret": "73282932000074"}, {"siret": "77562194900277"})
+    assert not contributions.sirets_differents({"siret": "73282932000074"}, {"siret": "73282932000074"})
+    assert not contributions.sirets_differents({"siret": None}, {"siret": "77562194900277"})
+    assert not contributions.sirets_differents({"siret": ""}, {"siret": float("nan")})

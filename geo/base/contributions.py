@@ -48,7 +48,7 @@ import json
 import logging
 import math
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -1592,6 +1592,19 @@ def purger_contacts(depot: store.Depot, instant: dt.datetime | None = None) -> i
             .values(empreinte_adresse=None, empreinte_session=None)
         )
         return resultat.rowcount or 0
+
+
+def sirets_differents(contribution: Mapping, structure: Mapping) -> bool:
+    """Both carry a SIRET and they differ: two establishments, which :func:`fusionner` refuses
+    to merge (the page offers no merge then, and says why)."""
+    propose, officiel = contribution.get("siret"), structure.get("siret")
+    return (
+        isinstance(propose, str)
+        and isinstance(officiel, str)
+        and bool(propose)
+        and bool(officiel)
+        and (propose != officiel)
+    )
 
 
 def _cle_contact(texte: str) -> str:
